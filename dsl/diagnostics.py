@@ -1,0 +1,121 @@
+"""Source spans and diagnostics: what went wrong, where, shown the way compilers show it.
+
+Every diagnostic carries a stable code (so tests and editors can match on it), a span
+(file, line, column) and, when rendered, the offending source line with a caret under the
+span. The engine's checker reuses these classes, so a syntax error and a type error look alike.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import attrs
+
+
+@attrs.frozen
+class Source:
+    """A rule text and the name it came from (a path, or ``<string>``)."""
+
+    name: str
+    text: str
+
+    def line(self, number: int) -> str:
+        lines = self.text.splitlines()
+        if 1 <= number <= len(lines):
+            return lines[number - 1]
+        return ""
+
+
+@attrs.frozen
+class Span:
+    """A region of a source: 1-based line and column, end exclusive."""
+
+    source: Source = attrs.field(eq=False, repr=False)
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @property
+    def file(self) -> str:
+        return self.source.name
+
+    def location(self) -> str:
+        return f"{self.source.name}:{self.line}:{self.column}"
+
+    def excerpt(self) -> str:
+        """The source line and a caret line underlining the span (first line only)."""
+        text = self.source.line(self.line).expandtabs(1)
+        start = max(self.column - 1, 0)
+        if self.end_line == self.line and self.end_column > self.column:
+            width = self.end_column - self.column
+        else:
+            width = max(len(text) - start, 1)
+        # Chinese characters occupy two terminal cells; pad the caret line to match.
+        pad = sum(2 if _wide(ch) else 1 for ch in text[:start])
+        marks = sum(2 if _wide(ch) else 1 for ch in text[start : start + width]) or 1
+        gutter = f"{self.line:>4} | "
+        return f"{gutter}{text}\n{' ' * (len(gutter) - 2)}| {' ' * pad}{'^' * marks}"
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.source.name,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+        }
+
+
+def _wide(ch: str) -> bool:
+    return ord(ch) >= 0x1100 and (
+        0x1100 <= ord(ch) <= 0x115F
+        or 0x2E80 <= ord(ch) <= 0xA4CF
+        or 0xAC00 <= ord(ch) <= 0xD7A3
+        or 0xF900 <= ord(ch) <= 0xFAFF
+        or 0xFE30 <= ord(ch) <= 0xFE4F
+        or 0xFF00 <= ord(ch) <= 0xFF60
+        or 0xFFE0 <= ord(ch) <= 0xFFE6
+    )
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@attrs.frozen
+class Diagnostic:
+    """One finding about a rule text, with a stable code such as ``E201``."""
+
+    code: str
+    message: str
+    span: Span | None
+    severity: Severity = Severity.ERROR
+    help: str | None = None
+
+    def render(self) -> str:
+        where = self.span.location() if self.span else "<rules>"
+        out = [f"{where}: {self.severity.value}[{self.code}]: {self.message}"]
+        if self.span is not None:
+            out.append(self.span.excerpt())
+        if self.help:
+            out.append(f"     = help: {self.help}")
+        return "\n".join(out)
+
+    def to_json(self) -> dict:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "span": self.span.to_json() if self.span else None,
+            "help": self.help,
+        }
+
+
+class DiagnosticError(Exception):
+    """Raised when a rule text has errors; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = diagnostics
+        super().__init__("\n".join(d.render() for d in diagnostics))

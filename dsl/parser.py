@@ -1,0 +1,515 @@
+"""Parse rule texts into the syntax tree (``syntax.py``), or fail with a pinpointed error.
+
+One Lark grammar (``grammar.lark``), LALR, positions kept. Lark's own exceptions never leave
+this module: they become a :class:`~dsl.diagnostics.Diagnostic` that names what was expected
+in words, at the line and column where the text went wrong.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import lark
+from lark import Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
+
+from . import syntax as s
+from .diagnostics import Diagnostic, DiagnosticError, Source, Span
+
+GRAMMAR = Path(__file__).with_name("grammar.lark")
+
+#: Bounds that keep a hostile or broken rule text from exhausting the machine.
+MAX_SOURCE_CHARS = 2_000_000
+MAX_NUMBER_DIGITS = 40
+
+# Words for the grammar's terminals, so that errors never show names like ``__ANON_3``.
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "STRING": 'a string in double quotes ("...")',
+    "INT": "a whole number",
+    "DECIMAL": "a decimal number",
+    "DATE": "a date (YYYY-MM-DD)",
+    "LANG": "a language tag (zh or en)",
+    "CITE_UNIT": "article, paragraph, item, chapter or section",
+    "CURRENCY": "a currency (CNY, yuan, 元, ...)",
+    "DURATION_UNIT": "a unit of time (years, months, weeks, days)",
+    "COMPARE": "a comparison (>=, <=, <, >, !=)",
+    "ADD_OP": "+ or -",
+    "MUL_OP": "* or /",
+    "$END": "the end of the file",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _lark() -> lark.Lark:
+    return lark.Lark(
+        GRAMMAR.read_text(encoding="utf-8"),
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        cache=True,
+    )
+
+
+def _describe_expected(parser: lark.Lark, expected: set[str]) -> str:
+    words: list[str] = []
+    by_name = {t.name: t for t in parser.terminals}
+    for name in sorted(expected):
+        if name in _TERMINAL_WORDS:
+            word = _TERMINAL_WORDS[name]
+        elif name in by_name and isinstance(by_name[name].pattern, lark.lexer.PatternStr):
+            word = f"'{by_name[name].pattern.value}'"
+        else:
+            word = name.lower()
+        if word not in words:
+            words.append(word)
+    # Keywords first, then categories; a handful at most.
+    words.sort(key=lambda w: (not w.startswith("'"), w))
+    if len(words) > 6:
+        words = words[:6] + ["..."]
+    if not words:
+        return "nothing more here"
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _syntax_error(source: Source, err: UnexpectedInput) -> Diagnostic:
+    parser = _lark()
+    line = getattr(err, "line", 1) or 1
+    column = getattr(err, "column", 1) or 1
+    if isinstance(err, UnexpectedCharacters):
+        char = source.text[err.pos_in_stream] if err.pos_in_stream < len(source.text) else ""
+        span = Span(source, line, column, line, column + 1)
+        hint = None
+        if char in "“”":
+            hint = 'use straight double quotes (") around strings'
+        elif char in "（），：":
+            hint = "use ASCII punctuation outside strings"
+        return Diagnostic(
+            "E001",
+            f"unexpected character {char!r}",
+            span,
+            help=hint or f"expected {_describe_expected(parser, set(err.allowed or ()))}",
+        )
+    if isinstance(err, UnexpectedEOF):
+        lines = source.text.splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+        return Diagnostic(
+            "E002",
+            "the file ended too early",
+            Span(source, line, column, line, column + 1),
+            help=f"expected {_describe_expected(parser, set(err.expected))}",
+        )
+    token = err.token
+    width = max(len(str(token)), 1)
+    shown = "the end of the file" if token.type == "$END" else f"{str(token)!r}"
+    if token.type == "$END":
+        lines = source.text.splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+    return Diagnostic(
+        "E003",
+        f"unexpected {shown}",
+        Span(source, line, column, line, column + width),
+        help=f"expected {_describe_expected(parser, set(err.expected))}",
+    )
+
+
+def parse(text: str, name: str = "<string>") -> s.Module:
+    """Parse one rule text. Raises :class:`DiagnosticError` on any syntax error."""
+    source = Source(name, text)
+    if len(text) > MAX_SOURCE_CHARS:
+        raise DiagnosticError(
+            [Diagnostic("E004", f"rule text longer than {MAX_SOURCE_CHARS} characters", None)]
+        )
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as err:
+        raise DiagnosticError([_syntax_error(source, err)]) from None
+    try:
+        decls = _Builder(source).transform(tree)
+    except VisitError as err:
+        if isinstance(err.orig_exc, DiagnosticError):
+            raise err.orig_exc from None
+        raise
+    return s.Module(name, decls)
+
+
+def parse_file(path: str | Path) -> s.Module:
+    path = Path(path)
+    return parse(path.read_text(encoding="utf-8"), str(path))
+
+
+def _unquote(token: Token) -> str:
+    body = str(token)[1:-1]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+def exact_number(digits: str) -> int | Fraction:
+    """An exact value for a decimal literal: ``"0.1"`` is exactly one tenth."""
+    if "." in digits:
+        value = Fraction(Decimal(digits))
+        return value.numerator if value.denominator == 1 else value
+    return int(digits)
+
+
+@v_args(meta=True)
+class _Builder(Transformer):
+    """Lark tree to syntax tree; each node gets the span Lark recorded for it."""
+
+    def __init__(self, source: Source):
+        super().__init__()
+        self.source = source
+
+    # -- helpers
+    def _span(self, meta) -> Span:
+        if getattr(meta, "empty", True):
+            return Span(self.source, 1, 1, 1, 1)
+        return Span(self.source, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tspan(self, tok: Token) -> Span:
+        return Span(self.source, tok.line, tok.column, tok.end_line, tok.end_column)
+
+    def _ident(self, tok: Token) -> s.Ident:
+        return s.Ident(str(tok), self._tspan(tok))
+
+    def _error(self, code: str, message: str, span: Span, help: str | None = None):
+        raise DiagnosticError([Diagnostic(code, message, span, help=help)])
+
+    def _date(self, tok: Token) -> datetime.date:
+        try:
+            return datetime.date.fromisoformat(str(tok))
+        except ValueError:
+            self._error("E005", f"{tok} is not a valid calendar date", self._tspan(tok))
+
+    # -- top level
+    def start(self, meta, children):
+        return list(children)
+
+    def document(self, meta, c):
+        return s.Document(self._ident(c[0]), list(c[1:]), self._span(meta))
+
+    def meta_entry(self, meta, c):
+        key, value = c
+        if isinstance(value, Token):
+            if value.type == "DATE":
+                value = self._date(value)
+            else:
+                value = self._ident(value)
+        return s.Meta(self._ident(key), value, self._span(meta))
+
+    def plain_text(self, meta, c):
+        return s.Text({"": _unquote(c[0])}, self._span(meta))
+
+    def lang_text(self, meta, c):
+        values: dict[str, str] = {}
+        for lang, text in c:
+            if str(lang) in values:
+                self._error("E006", f"language {lang} given twice", self._tspan(lang))
+            values[str(lang)] = _unquote(text)
+        return s.Text(values, self._span(meta))
+
+    def lang_string(self, meta, c):
+        return (c[0], c[1])
+
+    # -- types
+    def _enum(self, meta, c, ordered):
+        label = c[1] if len(c) > 1 and isinstance(c[1], s.Text) else None
+        members = [m for m in c[1:] if isinstance(m, s.Member)]
+        return s.EnumDecl(self._ident(c[0]), label, members, ordered, self._span(meta))
+
+    def enum_decl(self, meta, c):
+        return self._enum(meta, c, False)
+
+    def scale_decl(self, meta, c):
+        return self._enum(meta, c, True)
+
+    def member(self, meta, c):
+        return s.Member(self._ident(c[0]), c[1] if len(c) > 1 else None)
+
+    def record_decl(self, meta, c):
+        label = c[1] if isinstance(c[1], s.Text) else None
+        fields = [f for f in c[1:] if isinstance(f, s.Field)]
+        return s.RecordDecl(self._ident(c[0]), label, fields, self._span(meta))
+
+    def field(self, meta, c):
+        name, type_ref, default, label = c[0], c[1], None, None
+        for extra in c[2:]:
+            if isinstance(extra, s.Text):
+                label = extra
+            else:
+                default = extra
+        return s.Field(self._ident(name), type_ref, default, label, self._span(meta))
+
+    input_decl = field
+
+    def default(self, meta, c):
+        return c[0]
+
+    def simple_type(self, meta, c):
+        return s.TypeRef(self._ident(c[0]), None, False, self._span(meta))
+
+    def currency_type(self, meta, c):
+        return s.TypeRef(self._ident(c[0]), self._ident(c[1]), False, self._span(meta))
+
+    def list_type(self, meta, c):
+        return s.TypeRef(self._ident(c[0]), None, True, self._span(meta))
+
+    # -- parameters and definitions
+    def parameter_decl(self, meta, c):
+        name, type_ref = c[0], c[1]
+        label = None
+        values, metas = [], []
+        for item in c[2:]:
+            if isinstance(item, s.Text):
+                label = item
+            elif isinstance(item, s.Meta):
+                metas.append(item)
+            else:
+                values.append(item)
+        return s.ParameterDecl(self._ident(name), type_ref, label, values, metas, self._span(meta))
+
+    def param_value(self, meta, c):
+        return (self._date(c[0]), c[1], self._span(meta))
+
+    def param_meta(self, meta, c):
+        return self.meta_entry(meta, c)
+
+    def define_decl(self, meta, c):
+        name = self._ident(c[0])
+        params = result = label = None
+        for item in c[1:-1]:
+            if isinstance(item, list):
+                params = item
+            elif isinstance(item, s.TypeRef):
+                result = item
+            elif isinstance(item, s.Text):
+                label = item
+        return s.DefineDecl(name, params, result, label, c[-1], self._span(meta))
+
+    def params(self, meta, c):
+        return list(c)
+
+    def param(self, meta, c):
+        return s.Param(self._ident(c[0]), c[1])
+
+    # -- conclusions
+    def conclusion_decl(self, meta, c):
+        name, (kind, target) = c[0], c[1]
+        default = label = None
+        for item in c[2:]:
+            if isinstance(item, s.Text):
+                label = item
+            elif item is not None:
+                default = item
+        scale = target if isinstance(target, s.Ident) else None
+        type_ref = target if isinstance(target, s.TypeRef) else None
+        return s.ConclusionDecl(
+            self._ident(name), kind, scale, type_ref, default, label, self._span(meta)
+        )
+
+    def highest_kind(self, meta, c):
+        return ("highest", self._ident(c[0]))
+
+    def set_kind(self, meta, c):
+        return ("set", self._ident(c[0]))
+
+    def range_kind(self, meta, c):
+        return ("range", c[0])
+
+    def value_kind(self, meta, c):
+        return ("value", c[0])
+
+    # -- rules
+    def rule_decl(self, meta, c):
+        rule = s.RuleDecl(
+            self._ident(c[0]), [], None, None, None, None, [], None, [], [], [], self._span(meta)
+        )
+        for kind, value in c[1:]:
+            if kind in ("cite", "overrides", "then"):
+                getattr(rule, kind).extend(value)
+            elif kind in ("notes", "unverified"):
+                getattr(rule, kind).append(value)
+            else:
+                if getattr(rule, kind) is not None:
+                    span = value[1] if isinstance(value, tuple) else getattr(value, "span", None)
+                    self._error(
+                        "E007",
+                        f"rule {rule.name.name} has more than one "
+                        f"'{kind.replace('in_force_', '')}'",
+                        span or rule.span,
+                    )
+                setattr(rule, kind, value)
+        return rule
+
+    def cite(self, meta, c):
+        return ("cite", list(c))
+
+    def cite_part(self, meta, c):
+        number = _unquote(c[1]) if c[1].type == "STRING" else str(c[1])
+        return s.CitePart(str(c[0]), number, self._span(meta))
+
+    def title(self, meta, c):
+        return ("title", c[0])
+
+    def rule_text(self, meta, c):
+        return ("text", c[0])
+
+    def in_force_from(self, meta, c):
+        return ("in_force_from", (self._date(c[0]), self._tspan(c[0])))
+
+    def in_force_until(self, meta, c):
+        return ("in_force_until", (self._date(c[0]), self._tspan(c[0])))
+
+    def overrides(self, meta, c):
+        return ("overrides", [self._ident(t) for t in c])
+
+    def when(self, meta, c):
+        return ("when", c[0])
+
+    def then(self, meta, c):
+        return ("then", list(c))
+
+    def assignment(self, meta, c):
+        return s.Assignment(self._ident(c[0]), c[1], c[2], self._span(meta))
+
+    def note(self, meta, c):
+        return ("notes", c[0])
+
+    def unverified(self, meta, c):
+        return ("unverified", c[0])
+
+    # -- tests
+    def test_decl(self, meta, c):
+        test = s.TestDecl(_unquote(c[0]), None, [], [], self._span(meta))
+        for kind, value in c[1:]:
+            if kind == "as_of":
+                test.as_of = value
+            elif kind == "given":
+                test.given.extend(value)
+            else:
+                test.expects.append(value)
+        return test
+
+    def test_as_of(self, meta, c):
+        return ("as_of", self._date(c[0]))
+
+    def given(self, meta, c):
+        return ("given", list(c))
+
+    def given_item(self, meta, c):
+        return (self._ident(c[0]), c[1])
+
+    def expect_value(self, meta, c):
+        return ("expect", s.Expect("value", self._ident(c[0]), c[1], c[2], self._span(meta)))
+
+    def expect_fired(self, meta, c):
+        return ("expect", s.Expect("fired", self._ident(c[0]), None, None, self._span(meta)))
+
+    def expect_not_fired(self, meta, c):
+        return ("expect", s.Expect("not_fired", self._ident(c[0]), None, None, self._span(meta)))
+
+    def expect_set_aside(self, meta, c):
+        return ("expect", s.Expect("set_aside", self._ident(c[0]), None, None, self._span(meta)))
+
+    # -- expressions
+    def if_expr(self, meta, c):
+        return s.IfExpr(c[0], c[1], c[2], self._span(meta))
+
+    def or_op(self, meta, c):
+        return s.Binary("or", c[0], c[1], self._span(meta))
+
+    def and_op(self, meta, c):
+        return s.Binary("and", c[0], c[1], self._span(meta))
+
+    def not_op(self, meta, c):
+        return s.Unary("not", c[0], self._span(meta))
+
+    def compare(self, meta, c):
+        return s.Binary(str(c[1]), c[0], c[2], self._span(meta))
+
+    def compare_eq(self, meta, c):
+        return s.Binary("=", c[0], c[1], self._span(meta))
+
+    def member_of(self, meta, c):
+        return s.Binary("in", c[0], c[1], self._span(meta))
+
+    def binary(self, meta, c):
+        return s.Binary(str(c[1]), c[0], c[2], self._span(meta))
+
+    def negate(self, meta, c):
+        return s.Unary("-", c[0], self._span(meta))
+
+    def attribute(self, meta, c):
+        return s.Attribute(c[0], self._ident(c[1]), self._span(meta))
+
+    def name(self, meta, c):
+        return s.Name(str(c[0]), self._span(meta))
+
+    def call(self, meta, c):
+        args = [a for a in c[1:] if a is not None]
+        return s.Call(self._ident(c[0]), args, self._span(meta))
+
+    def aggregate(self, meta, c):
+        func, body, var, iterable, where = c
+        return s.Aggregate(
+            self._ident(func), body, self._ident(var), iterable, where, self._span(meta)
+        )
+
+    def list_expr(self, meta, c):
+        return s.ListExpr([x for x in c if x is not None], self._span(meta))
+
+    # -- literals
+    def number(self, meta, c):
+        digits = str(c[0])
+        if len(digits) > MAX_NUMBER_DIGITS:
+            self._error("E008", f"number longer than {MAX_NUMBER_DIGITS} digits", self._span(meta))
+        return s.Constant(exact_number(digits), self._span(meta))
+
+    def money(self, meta, c):
+        currency = "CNY" if str(c[1]) in ("yuan", "元") else str(c[1])
+        return s.Constant(s.MoneyLit(c[0].value, currency), self._span(meta))
+
+    def duration(self, meta, c):
+        amount = c[0].value
+        if not isinstance(amount, int):
+            self._error("E009", "a duration must be a whole number", self._span(meta))
+        unit = str(c[1])
+        return s.Constant(
+            s.DurationLit(amount, unit if unit.endswith("s") else unit + "s"), self._span(meta)
+        )
+
+    def date(self, meta, c):
+        return s.Constant(self._date(c[0]), self._span(meta))
+
+    def string(self, meta, c):
+        return s.Constant(_unquote(c[0]), self._span(meta))
+
+    def lang_literal(self, meta, c):
+        return s.Constant(self.lang_text(meta, c), self._span(meta))
+
+    def true(self, meta, c):
+        return s.Constant(True, self._span(meta))
+
+    def false(self, meta, c):
+        return s.Constant(False, self._span(meta))
+
+    def negative(self, meta, c):
+        return s.Constant(-c[0].value, self._span(meta))
+
+    def bare_name(self, meta, c):
+        return s.BareName(str(c[0]), self._span(meta))
+
+    def list_literal(self, meta, c):
+        return s.ListLiteral([x for x in c if x is not None], self._span(meta))
+
+    def record_literal(self, meta, c):
+        return s.RecordLiteral([x for x in c if x is not None], self._span(meta))
+
+    def record_item(self, meta, c):
+        return (self._ident(c[0]), c[1])

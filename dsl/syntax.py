@@ -1,0 +1,319 @@
+"""The syntax tree of the rule language: plain attrs classes, each carrying its source span.
+
+Nodes compare by identity (``eq=False``) so that later passes can key tables by node.
+Literal values are already exact here: integers stay ``int``, decimals become
+``fractions.Fraction`` straight from their digits, never via binary floating point.
+"""
+
+from __future__ import annotations
+
+import datetime
+from fractions import Fraction
+
+import attrs
+
+from .diagnostics import Span
+
+node = attrs.define(eq=False, slots=True)
+
+
+@node
+class Ident:
+    """A name as written, with where it was written."""
+
+    name: str
+    span: Span
+
+
+@node
+class Text:
+    """Text in one or more languages; ``""`` keys a string written without a language."""
+
+    values: dict[str, str]
+    span: Span
+
+    def get(self, lang: str) -> str:
+        return self.values.get(lang) or self.values.get("") or next(iter(self.values.values()))
+
+
+# ------------------------------------------------------------------ expressions
+@node
+class Constant:
+    """A literal: int, Fraction, bool, str, Text, date, MoneyLit or DurationLit."""
+
+    value: object
+    span: Span
+
+
+@node
+class MoneyLit:
+    amount: int | Fraction
+    currency: str
+
+
+@node
+class DurationLit:
+    amount: int
+    unit: str  # "years", "months", "weeks" or "days"
+
+
+@node
+class Name:
+    name: str
+    span: Span
+
+
+@node
+class Attribute:
+    obj: Expr
+    name: Ident
+    span: Span
+
+
+@node
+class Call:
+    func: Ident
+    args: list[Expr]
+    span: Span
+
+
+@node
+class Aggregate:
+    """``sum(a.items for a in acts where a.kind = sell)`` and the like."""
+
+    func: Ident
+    body: Expr
+    var: Ident
+    iterable: Expr
+    where: Expr | None
+    span: Span
+
+
+@node
+class ListExpr:
+    items: list[Expr]
+    span: Span
+
+
+@node
+class Unary:
+    op: str  # "-" or "not"
+    operand: Expr
+    span: Span
+
+
+@node
+class Binary:
+    """Arithmetic (``+ - * /``), comparison (``= != < <= > >=``), ``in``, ``and``, ``or``."""
+
+    op: str
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@node
+class IfExpr:
+    cond: Expr
+    then: Expr
+    otherwise: Expr
+    span: Span
+
+
+Expr = Constant | Name | Attribute | Call | Aggregate | ListExpr | Unary | Binary | IfExpr
+
+
+# ------------------------------------------------------------------ literal values
+@node
+class BareName:
+    """An enum or scale member written as a value, resolved by the checker."""
+
+    name: str
+    span: Span
+
+
+@node
+class ListLiteral:
+    items: list[Literal]
+    span: Span
+
+
+@node
+class RecordLiteral:
+    items: list[tuple[Ident, Literal]]
+    span: Span
+
+
+Literal = Constant | BareName | ListLiteral | RecordLiteral
+
+
+# ------------------------------------------------------------------ declarations
+@node
+class Meta:
+    key: Ident
+    value: object  # Text, datetime.date, Ident, int or Fraction
+    span: Span
+
+
+@node
+class Document:
+    name: Ident
+    meta: list[Meta]
+    span: Span
+
+
+@node
+class Member:
+    name: Ident
+    label: Text | None
+
+
+@node
+class EnumDecl:
+    """An enumeration, or (``ordered``) a scale whose members run lowest first."""
+
+    name: Ident
+    label: Text | None
+    members: list[Member]
+    ordered: bool
+    span: Span
+
+
+@node
+class TypeRef:
+    name: Ident
+    currency: Ident | None
+    list_of: bool
+    span: Span
+
+
+@node
+class Field:
+    """A typed field: an input of the facts schema or a field of a record."""
+
+    name: Ident
+    type: TypeRef
+    default: Literal | None
+    label: Text | None
+    span: Span
+
+
+@node
+class RecordDecl:
+    name: Ident
+    label: Text | None
+    fields: list[Field]
+    span: Span
+
+
+@node
+class ParameterDecl:
+    """A threshold whose value depends on the date from which each value holds."""
+
+    name: Ident
+    type: TypeRef
+    label: Text | None
+    values: list[tuple[datetime.date, Literal, Span]]
+    meta: list[Meta]
+    span: Span
+
+
+@node
+class Param:
+    name: Ident
+    type: TypeRef
+
+
+@node
+class DefineDecl:
+    name: Ident
+    params: list[Param] | None
+    result: TypeRef | None
+    label: Text | None
+    body: Expr
+    span: Span
+
+
+@node
+class ConclusionDecl:
+    """A declared outcome. ``kind`` is highest, set, range or value."""
+
+    name: Ident
+    kind: str
+    scale: Ident | None  # highest / set
+    type: TypeRef | None  # range / value
+    default: Literal | None
+    label: Text | None
+    span: Span
+
+
+@node
+class CitePart:
+    unit: str  # article, paragraph, item, chapter, section
+    number: str
+    span: Span
+
+
+@node
+class Assignment:
+    target: Ident
+    value: Expr
+    upper: Expr | None  # for ranges: ``value .. upper``
+    span: Span
+
+
+@node
+class RuleDecl:
+    name: Ident
+    cite: list[CitePart]
+    title: Text | None
+    text: Text | None
+    in_force_from: tuple[datetime.date, Span] | None
+    in_force_until: tuple[datetime.date, Span] | None
+    overrides: list[Ident]
+    when: Expr | None
+    then: list[Assignment]
+    notes: list[Text]
+    unverified: list[Text]
+    span: Span
+
+
+@node
+class Expect:
+    """``expect x = v``, ``expect fired r``, ``expect not fired r``, ``expect set aside r``."""
+
+    kind: str  # value, fired, not_fired, set_aside
+    target: Ident
+    value: Literal | None
+    upper: Literal | None
+    span: Span
+
+
+@node
+class TestDecl:
+    name: str
+    as_of: datetime.date | None
+    given: list[tuple[Ident, Literal]]
+    expects: list[Expect]
+    span: Span
+
+
+Decl = (
+    Document
+    | EnumDecl
+    | RecordDecl
+    | Field
+    | ParameterDecl
+    | DefineDecl
+    | ConclusionDecl
+    | RuleDecl
+    | TestDecl
+)
+
+
+@node
+class Module:
+    """One parsed rule file."""
+
+    source_name: str
+    decls: list[Decl]

@@ -1,0 +1,1 @@
+"""ruleengine: legal rules as text, compiled once, evaluated and explained."""

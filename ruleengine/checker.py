@@ -1,0 +1,1355 @@
+"""The checker: syntax trees in, one resolved and typed rulebook out, or every error found.
+
+It resolves names (with "did you mean"), infers and checks types, rejects cycles among
+definitions and among conclusions, checks that exceptions name rules that exist and that each
+conclusion is given a value of its kind, and warns about rules that can never fire. Every
+diagnostic carries a stable code and a span; docs/language.md lists the codes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from dsl import syntax as s
+from dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
+
+from . import ir
+from .facts import convert_value
+from .ir import MISSING
+from .types import (
+    BOOL,
+    DATE,
+    DECIMAL,
+    DURATION,
+    INTEGER,
+    TEXT,
+    AnyType,
+    Duration,
+    EnumType,
+    ListType,
+    LocalText,
+    MoneyType,
+    RecordType,
+    Type,
+    is_numeric,
+    same_type,
+)
+
+MAX_EXPR_DEPTH = 200
+
+HEADER_KEYS = {
+    "title": "text",
+    "citation": "text",
+    "statute": "text",
+    "effective": "date",
+    "until": "date",
+    "date": "name",
+    "source": "text",
+    "version": "text",
+    "note": "text",
+    "unverified": "text",
+}
+
+AGGREGATES = ("sum", "count", "any", "all", "min", "max")
+
+
+@attrs.frozen
+class CustomType:
+    """A named type a plugin adds: a base type plus a lower bound (``count`` is one)."""
+
+    name: str
+    base: Type
+    minimum: int | None = None
+    description: str = ""
+
+
+@attrs.frozen
+class FunctionSpec:
+    """A function callable from rule texts.
+
+    ``signature`` receives the argument types and returns the result type, or raises
+    ``TypeError`` with a message for the rule author. ``impl`` must be pure.
+    """
+
+    name: str
+    signature: Callable[[list[Type]], Type]
+    impl: Callable[..., Any]
+    description: str = ""
+
+
+@attrs.define
+class Rulebook:
+    """A checked set of rule files: the input of the compiler."""
+
+    name: str
+    documents: dict[str, ir.DocumentInfo]
+    types: dict[str, Type]
+    inputs: dict[str, ir.FieldSpec]
+    parameters: dict[str, ir.Parameter]
+    definitions: dict[str, ir.Definition]
+    conclusions: dict[str, ir.Conclusion]
+    rules: dict[str, ir.Rule]
+    tests: list[ir.RuleTest]
+    functions: dict[str, FunctionSpec]
+    #: Evaluation order: ("define" | "rule" | "conclusion", name), dependencies first.
+    plan: list[tuple[str, str]]
+    #: Zero-argument definitions and conclusions each plan step reads (through calls too).
+    reads: dict[tuple[str, str], set[tuple[str, str]]]
+    warnings: list[Diagnostic]
+
+    @property
+    def date_input(self) -> str | None:
+        for doc in self.documents.values():
+            if doc.date_input:
+                return doc.date_input
+        return None
+
+    def change_dates(self) -> list[datetime.date]:
+        """Every date on which a rule, a document or a parameter value changes."""
+        dates: set[datetime.date] = set()
+        for doc in self.documents.values():
+            dates.update(d for d in (doc.effective, doc.until) if d)
+        for rule in self.rules.values():
+            dates.update(d for d in (rule.in_force_from, rule.in_force_until) if d)
+        for param in self.parameters.values():
+            dates.update(d for d, _ in param.values)
+        return sorted(dates)
+
+
+def _text(t: s.Text | None) -> LocalText | None:
+    if t is None:
+        return None
+    return LocalText(tuple(t.values.items()))
+
+
+def _source_text(span: Span) -> str:
+    lines = span.source.text.splitlines()
+    if span.line == span.end_line:
+        return lines[span.line - 1][span.column - 1 : span.end_column - 1]
+    chunk = [lines[span.line - 1][span.column - 1 :]]
+    chunk += lines[span.line : span.end_line - 1]
+    chunk.append(lines[span.end_line - 1][: span.end_column - 1])
+    return " ".join(part.strip() for part in chunk)
+
+
+class _Scope:
+    """Local names: parameters of a definition and variables of aggregates."""
+
+    def __init__(self, names: dict[str, Type] | None = None, parent: _Scope | None = None):
+        self.names = names or {}
+        self.parent = parent
+
+    def get(self, name: str) -> Type | None:
+        if name in self.names:
+            return self.names[name]
+        return self.parent.get(name) if self.parent else None
+
+    def all(self) -> list[str]:
+        return list(self.names) + (self.parent.all() if self.parent else [])
+
+
+class _Unresolved(Exception):
+    """An expression whose error has been reported; stops checking the enclosing one."""
+
+
+class Checker:
+    def __init__(
+        self,
+        custom_types: dict[str, CustomType],
+        functions: dict[str, FunctionSpec],
+    ):
+        self.custom_types = custom_types
+        self.functions = functions
+        self.diags: list[Diagnostic] = []
+        self.types: dict[str, Type] = {}
+        self.type_decls: dict[str, Any] = {}
+        self.members: dict[str, list[EnumType]] = {}
+        self.inputs: dict[str, ir.FieldSpec] = {}
+        self.parameters: dict[str, ir.Parameter] = {}
+        self.define_decls: dict[str, s.DefineDecl] = {}
+        self.definitions: dict[str, ir.Definition] = {}
+        self.conclusions: dict[str, ir.Conclusion] = {}
+        self.rules: dict[str, ir.Rule] = {}
+        self.documents: dict[str, ir.DocumentInfo] = {}
+        self.tests: list[ir.RuleTest] = []
+        self.values: dict[str, tuple[str, Span]] = {}  # value namespace: name -> (kind, span)
+        self.define_stack: list[str] = []
+        self.define_deps: dict[str, set[tuple[str, str]]] = {}
+        self.used_inputs: set[str] = set()
+        self.rule_deps: dict[str, set] = {}
+
+    # ------------------------------------------------------------------ reporting
+    def error(self, code: str, message: str, span: Span | None, help: str | None = None):
+        self.diags.append(Diagnostic(code, message, span, Severity.ERROR, help))
+
+    def warn(self, code: str, message: str, span: Span | None, help: str | None = None):
+        self.diags.append(Diagnostic(code, message, span, Severity.WARNING, help))
+
+    def suggest(self, name: str, candidates) -> str | None:
+        close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+        return f"did you mean '{close[0]}'?" if close else None
+
+    # ------------------------------------------------------------------ entry point
+    def check(self, book_name: str, modules: list[s.Module]) -> Rulebook:
+        decls_by_module = [(m, m.decls) for m in modules]
+        # Pass 1: documents and type declarations.
+        doc_of_module: dict[int, str | None] = {}
+        for module, decls in decls_by_module:
+            docs = [d for d in decls if isinstance(d, s.Document)]
+            for extra in docs[1:]:
+                self.error("E210", "a file may hold one document header", extra.span)
+            doc_of_module[id(module)] = docs[0].name.name if docs else None
+            if docs:
+                self.declare_document(docs[0])
+        for _, decls in decls_by_module:
+            for d in decls:
+                if isinstance(d, s.EnumDecl):
+                    self.declare_enum(d)
+                elif isinstance(d, s.RecordDecl):
+                    self.declare_type_name(d.name, d)
+                    self.types[d.name.name] = RecordType(name=d.name.name)
+        for _, decls in decls_by_module:
+            for d in decls:
+                if isinstance(d, s.RecordDecl):
+                    self.fill_record(d)
+        # Pass 2: value names (inputs, parameters, definitions, conclusions).
+        for _, decls in decls_by_module:
+            for d in decls:
+                if isinstance(d, s.Field):
+                    self.declare_input(d)
+                elif isinstance(d, s.ParameterDecl):
+                    self.declare_parameter(d)
+                elif isinstance(d, s.DefineDecl):
+                    if self.declare_value(d.name, "definition"):
+                        self.define_decls[d.name.name] = d
+                elif isinstance(d, s.ConclusionDecl):
+                    self.declare_conclusion(d)
+        self.check_member_clashes()
+        for doc in self.documents.values():
+            if doc.date_input and doc.date_input not in self.inputs:
+                self.error(
+                    "E200",
+                    f"the header names '{doc.date_input}' as the date input, but no such input",
+                    doc.span,
+                    self.suggest(doc.date_input, self.inputs),
+                )
+            elif doc.date_input and self.inputs[doc.date_input].type != DATE:
+                self.error("E201", f"the date input '{doc.date_input}' must be a date", doc.span)
+        # Pass 3: bodies.
+        for name in list(self.define_decls):
+            self.check_definition(name)
+        rule_decls: list[tuple[s.RuleDecl, str | None]] = []
+        for module, decls in decls_by_module:
+            for d in decls:
+                if isinstance(d, s.RuleDecl):
+                    rule_decls.append((d, doc_of_module[id(module)]))
+        for d, doc in rule_decls:
+            if d.name.name in self.rules:
+                self.error(
+                    "E205",
+                    f"rule '{d.name.name}' is defined twice",
+                    d.name.span,
+                    f"the first is at {self.rules[d.name.name].span.location()}",
+                )
+                continue
+            rule = self.check_rule(d, doc)
+            if rule is not None:
+                self.rules[rule.name] = rule
+        for d, _ in rule_decls:
+            self.check_overrides(d)
+        for _, decls in decls_by_module:
+            for d in decls:
+                if isinstance(d, s.TestDecl):
+                    self.check_test(d)
+        plan, reads = self.make_plan()
+        self.lint()
+        errors = [d for d in self.diags if d.severity is Severity.ERROR]
+        if errors:
+            raise DiagnosticError(self.diags)
+        return Rulebook(
+            name=book_name,
+            documents=self.documents,
+            types=self.types,
+            inputs=self.inputs,
+            parameters=self.parameters,
+            definitions=self.definitions,
+            conclusions=self.conclusions,
+            rules=self.rules,
+            tests=self.tests,
+            functions=self.functions,
+            plan=plan,
+            reads=reads,
+            warnings=[d for d in self.diags if d.severity is Severity.WARNING],
+        )
+
+    # ------------------------------------------------------------------ declarations
+    def declare_document(self, d: s.Document):
+        meta: dict[str, Any] = {}
+        for entry in d.meta:
+            key = entry.key.name
+            if key not in HEADER_KEYS:
+                self.error(
+                    "E209",
+                    f"unknown header field '{key}'",
+                    entry.key.span,
+                    self.suggest(key, HEADER_KEYS) or f"known fields: {', '.join(HEADER_KEYS)}",
+                )
+                continue
+            if key in meta:
+                self.error("E205", f"header field '{key}' given twice", entry.key.span)
+            want = HEADER_KEYS[key]
+            value = entry.value
+            ok = (
+                (want == "text" and isinstance(value, s.Text))
+                or (want == "date" and isinstance(value, datetime.date))
+                or (want == "name" and isinstance(value, s.Ident))
+            )
+            if not ok:
+                self.error(
+                    "E201",
+                    f"header field '{key}' takes {'a ' + want if want != 'text' else 'a text'}",
+                    entry.span,
+                )
+                continue
+            meta[key] = (
+                _text(value)
+                if isinstance(value, s.Text)
+                else (value.name if isinstance(value, s.Ident) else value)
+            )
+        if d.name.name in self.documents:
+            self.error("E205", f"document '{d.name.name}' is declared twice", d.name.span)
+        if meta.get("effective") and meta.get("until") and meta["until"] <= meta["effective"]:
+            self.error(
+                "E211", "the document's 'until' date is not after its 'effective' date", d.span
+            )
+        self.documents[d.name.name] = ir.DocumentInfo(
+            name=d.name.name,
+            title=meta.get("title"),
+            citation=meta.get("citation"),
+            statute=meta.get("statute"),
+            effective=meta.get("effective"),
+            until=meta.get("until"),
+            date_input=meta.get("date"),
+            meta={
+                k: v for k, v in meta.items() if k in ("source", "version", "note", "unverified")
+            },
+            span=d.span,
+        )
+
+    def declare_type_name(self, name: s.Ident, decl) -> bool:
+        if (
+            name.name in self.type_decls
+            or name.name in self.custom_types
+            or name.name
+            in (
+                "integer",
+                "decimal",
+                "bool",
+                "date",
+                "duration",
+                "text",
+                "money",
+            )
+        ):
+            self.error("E205", f"type '{name.name}' is declared twice", name.span)
+            return False
+        self.type_decls[name.name] = decl
+        return True
+
+    def declare_enum(self, d: s.EnumDecl):
+        if not self.declare_type_name(d.name, d):
+            return
+        names: list[str] = []
+        labels = {}
+        for m in d.members:
+            if m.name.name in names:
+                self.error("E205", f"member '{m.name.name}' appears twice", m.name.span)
+                continue
+            names.append(m.name.name)
+            labels[m.name.name] = _text(m.label)
+        t = EnumType(name=d.name.name, members=tuple(names), ordered=d.ordered, labels=labels)
+        self.types[d.name.name] = t
+        for m in names:
+            self.members.setdefault(m, []).append(t)
+
+    def fill_record(self, d: s.RecordDecl):
+        t = self.types.get(d.name.name)
+        if not isinstance(t, RecordType):
+            return
+        for f in d.fields:
+            if f.name.name in t.fields:
+                self.error("E205", f"field '{f.name.name}' appears twice", f.name.span)
+                continue
+            spec = self.field_spec(f, record=d.name.name)
+            if spec is not None:
+                t.fields[f.name.name] = spec
+
+    def resolve_type(self, ref: s.TypeRef) -> tuple[Type, int | None] | None:
+        name = ref.name.name
+        if ref.list_of:
+            element = self.resolve_type(s.TypeRef(ref.name, None, False, ref.span))
+            return (ListType(element=element[0]), None) if element else None
+        if name == "money":
+            currency = ref.currency.name if ref.currency else "CNY"
+            return MoneyType(currency=currency), None
+        if ref.currency is not None:
+            self.error("E201", f"only money takes a currency, not {name}", ref.currency.span)
+        builtin = {
+            "integer": INTEGER,
+            "decimal": DECIMAL,
+            "bool": BOOL,
+            "date": DATE,
+            "duration": DURATION,
+            "text": TEXT,
+        }
+        if name in builtin:
+            return builtin[name], None
+        if name in self.custom_types:
+            custom = self.custom_types[name]
+            return custom.base, custom.minimum
+        if name in self.types:
+            return self.types[name], None
+        known = list(builtin) + ["money"] + list(self.custom_types) + list(self.types)
+        self.error(
+            "E200",
+            f"unknown type '{name}'",
+            ref.name.span,
+            self.suggest(name, known) or f"known types: {', '.join(known)}",
+        )
+        return None
+
+    def literal_value(self, lit: s.Literal) -> Any:
+        """A literal as a raw value, to be converted like a fact."""
+        if isinstance(lit, s.Constant):
+            v = lit.value
+            if isinstance(v, s.MoneyLit):
+                return {"amount": v.amount, "currency": v.currency}
+            if isinstance(v, s.DurationLit):
+                return Duration.of(v.amount, v.unit)
+            if isinstance(v, s.Text):
+                return LocalText(tuple(v.values.items()))
+            if isinstance(v, Fraction):
+                return v
+            return v
+        if isinstance(lit, s.BareName):
+            return lit.name
+        if isinstance(lit, s.ListLiteral):
+            return [self.literal_value(x) for x in lit.items]
+        if isinstance(lit, s.RecordLiteral):
+            return {k.name: self.literal_value(v) for k, v in lit.items}
+        raise AssertionError(lit)
+
+    def typed_literal(self, lit: s.Literal, t: Type, minimum: int | None, what: str) -> Any:
+        try:
+            return convert_value(self.literal_value(lit), t, minimum)
+        except ValueError as err:
+            self.error("E208", f"{what}: {err}", lit.span)
+            return MISSING
+
+    def field_spec(self, f: s.Field, record: str | None = None) -> ir.FieldSpec | None:
+        resolved = self.resolve_type(f.type)
+        if resolved is None:
+            return None
+        t, minimum = resolved
+        default = MISSING
+        if f.default is not None:
+            default = self.typed_literal(f.default, t, minimum, f"default of '{f.name.name}'")
+        elif isinstance(t, ListType):
+            default = ()
+        return ir.FieldSpec(f.name.name, t, minimum, default, _text(f.label), f.name.span)
+
+    def declare_value(self, name: s.Ident, kind: str) -> bool:
+        if name.name in self.values:
+            prev_kind, prev_span = self.values[name.name]
+            self.error(
+                "E205",
+                f"'{name.name}' is already declared as {prev_kind}",
+                name.span,
+                f"see {prev_span.location()}",
+            )
+            return False
+        if name.name in self.functions or name.name in AGGREGATES:
+            self.error("E205", f"'{name.name}' is the name of a function", name.span)
+            return False
+        self.values[name.name] = (kind, name.span)
+        return True
+
+    def declare_input(self, f: s.Field):
+        if not self.declare_value(f.name, "an input"):
+            return
+        spec = self.field_spec(f)
+        if spec is not None:
+            self.inputs[spec.name] = spec
+
+    def declare_parameter(self, d: s.ParameterDecl):
+        if not self.declare_value(d.name, "a parameter"):
+            return
+        resolved = self.resolve_type(d.type)
+        if resolved is None:
+            return
+        t, minimum = resolved
+        values = []
+        seen: set[datetime.date] = set()
+        for day, lit, span in d.values:
+            if day in seen:
+                self.error("E205", f"two values of '{d.name.name}' from {day}", span)
+                continue
+            seen.add(day)
+            value = self.typed_literal(lit, t, minimum, f"value of '{d.name.name}' from {day}")
+            values.append((day, value))
+        reference = None
+        for m in d.meta:
+            if m.key.name != "reference":
+                self.error(
+                    "E209",
+                    f"unknown parameter field '{m.key.name}'",
+                    m.key.span,
+                    "a parameter holds 'reference: \"...\"' and 'YYYY-MM-DD: value' lines",
+                )
+            elif isinstance(m.value, s.Text):
+                reference = m.value.get("en")
+        self.parameters[d.name.name] = ir.Parameter(
+            d.name.name, t, _text(d.label), sorted(values, key=lambda v: v[0]), reference, d.span
+        )
+
+    def declare_conclusion(self, d: s.ConclusionDecl):
+        if not self.declare_value(d.name, "a conclusion"):
+            return
+        if d.kind in ("highest", "set"):
+            t = self.types.get(d.scale.name)
+            if not isinstance(t, EnumType):
+                enums = [n for n, x in self.types.items() if isinstance(x, EnumType)]
+                self.error(
+                    "E200",
+                    f"unknown {'scale' if d.kind == 'highest' else 'enum'} '{d.scale.name}'",
+                    d.scale.span,
+                    self.suggest(d.scale.name, enums),
+                )
+                return
+            if d.kind == "highest" and not t.ordered:
+                self.error(
+                    "E204",
+                    f"'highest' needs an ordered scale; '{t.name}' is an enum",
+                    d.scale.span,
+                    "declare it with 'scale' instead of 'enum'",
+                )
+                return
+        else:
+            resolved = self.resolve_type(d.type)
+            if resolved is None:
+                return
+            t = resolved[0]
+            if d.kind == "range" and not (
+                is_numeric(t)
+                or isinstance(t, MoneyType)
+                or t.kind in ("date", "duration")
+                or (isinstance(t, EnumType) and t.ordered)
+            ):
+                self.error(
+                    "E204", f"a range needs an ordered type, not {t.describe()}", d.type.span
+                )
+                return
+        default: Any = MISSING
+        if d.kind == "highest":
+            default = t.members[0]
+            if d.default is not None:
+                default = self.typed_literal(d.default, t, None, f"default of '{d.name.name}'")
+        elif d.kind == "set":
+            default = frozenset()
+            if d.default is not None:
+                self.error(
+                    "E204", "a set conclusion starts empty; it takes no default", d.default.span
+                )
+        elif d.default is not None:
+            if d.kind == "range":
+                self.error("E204", "a range conclusion takes no default", d.default.span)
+            else:
+                default = self.typed_literal(d.default, t, None, f"default of '{d.name.name}'")
+        self.conclusions[d.name.name] = ir.Conclusion(
+            d.name.name, d.kind, t, default, _text(d.label), d.span
+        )
+
+    def check_member_clashes(self):
+        for member, enums in self.members.items():
+            if member in self.values:
+                kind, span = self.values[member]
+                self.error(
+                    "E205",
+                    f"'{member}' names both {kind} and a member of {enums[0].name}",
+                    span,
+                    "rename one of them so that the name is not ambiguous",
+                )
+
+    # ------------------------------------------------------------------ definitions
+    def check_definition(self, name: str) -> ir.Definition | None:
+        if name in self.definitions:
+            return self.definitions[name]
+        d = self.define_decls[name]
+        if name in self.define_stack:
+            cycle = self.define_stack[self.define_stack.index(name) :] + [name]
+            self.error(
+                "E202",
+                f"definitions form a cycle: {' -> '.join(cycle)}",
+                d.name.span,
+                "a definition cannot depend on itself, directly or through others",
+            )
+            raise _Unresolved()
+        self.define_stack.append(name)
+        try:
+            params = None
+            scope = _Scope()
+            if d.params is not None:
+                params = []
+                for p in d.params:
+                    resolved = self.resolve_type(p.type)
+                    if resolved is None:
+                        raise _Unresolved()
+                    if scope.get(p.name.name):
+                        self.error("E205", f"parameter '{p.name.name}' appears twice", p.name.span)
+                    params.append((p.name.name, resolved[0]))
+                    scope.names[p.name.name] = resolved[0]
+            deps: set[tuple[str, str]] = set()
+            body = self.expr(d.body, scope, deps)
+            if d.result is not None:
+                resolved = self.resolve_type(d.result)
+                if resolved and not same_type(resolved[0], body.type):
+                    self.error(
+                        "E201",
+                        f"'{name}' is declared {resolved[0].describe()} but its value is "
+                        f"{body.type.describe()}",
+                        d.body.span,
+                    )
+            definition = ir.Definition(name, params, body, body.type, _text(d.label), d.span)
+            self.definitions[name] = definition
+            self.define_deps[name] = deps
+            return definition
+        except _Unresolved:
+            return None
+        finally:
+            self.define_stack.pop()
+
+    # ------------------------------------------------------------------ expressions
+    def expr(
+        self, e: s.Expr, scope: _Scope, deps: set, expected: Type | None = None, depth: int = 0
+    ) -> ir.Expr:
+        """Check one expression; record in ``deps`` the plan steps it reads."""
+        if depth > MAX_EXPR_DEPTH:
+            self.error("E212", f"expression nested more than {MAX_EXPR_DEPTH} deep", e.span)
+            raise _Unresolved()
+        text = _source_text(e.span)
+        sub = lambda x, exp=None, sc=scope: self.expr(x, sc, deps, exp, depth + 1)  # noqa: E731
+        if isinstance(e, s.Constant):
+            return self.constant(e, text)
+        if isinstance(e, s.Name):
+            return self.name(e, scope, deps, expected, text)
+        if isinstance(e, s.Attribute):
+            if (
+                isinstance(e.obj, s.Name)
+                and isinstance(self.types.get(e.obj.name), EnumType)
+                and scope.get(e.obj.name) is None
+                and e.obj.name not in self.values
+            ):
+                t = self.types[e.obj.name]
+                if e.name.name not in t.members:
+                    self.error(
+                        "E200",
+                        f"'{e.name.name}' is not a member of {t.name}",
+                        e.name.span,
+                        self.suggest(e.name.name, t.members),
+                    )
+                    raise _Unresolved()
+                return ir.Const(t, e.span, text, e.name.name)
+            obj = sub(e.obj)
+            if not isinstance(obj.type, RecordType):
+                self.error(
+                    "E201",
+                    f"'{obj.text}' is {obj.type.describe()}, which has no fields",
+                    e.name.span,
+                )
+                raise _Unresolved()
+            spec = obj.type.fields.get(e.name.name)
+            if spec is None:
+                self.error(
+                    "E200",
+                    f"record {obj.type.name} has no field '{e.name.name}'",
+                    e.name.span,
+                    self.suggest(e.name.name, obj.type.fields),
+                )
+                raise _Unresolved()
+            return ir.Attr(spec.type, e.span, text, obj, e.name.name)
+        if isinstance(e, s.Unary):
+            operand = sub(e.operand)
+            if e.op == "not":
+                self.want(operand, BOOL, "'not' applies to a condition")
+                return ir.Unary(BOOL, e.span, text, "not", operand)
+            if not (is_numeric(operand.type) or isinstance(operand.type, MoneyType)):
+                self.error("E201", f"cannot negate {operand.type.describe()}", e.span)
+                raise _Unresolved()
+            return ir.Unary(operand.type, e.span, text, "-", operand)
+        if isinstance(e, s.Binary):
+            return self.binary(e, scope, deps, text, depth)
+        if isinstance(e, s.IfExpr):
+            cond = sub(e.cond)
+            self.want(cond, BOOL, "the condition of 'if' must be true or false")
+            then = sub(e.then, expected)
+            other = sub(e.otherwise, then.type)
+            if not same_type(then.type, other.type):
+                self.error(
+                    "E201",
+                    f"the branches of 'if' differ: {then.type.describe()} and "
+                    f"{other.type.describe()}",
+                    e.span,
+                )
+                raise _Unresolved()
+            t = DECIMAL if is_numeric(then.type) and then.type != other.type else then.type
+            return ir.If(t, e.span, text, cond, then, other)
+        if isinstance(e, s.ListExpr):
+            items = [
+                sub(x, expected.element if isinstance(expected, ListType) else None)
+                for x in e.items
+            ]
+            if not items:
+                return ir.ListE(AnyType(), e.span, text, [])
+            for item in items[1:]:
+                if not same_type(items[0].type, item.type):
+                    self.error(
+                        "E201",
+                        f"list mixes {items[0].type.describe()} and {item.type.describe()}",
+                        item.span,
+                    )
+                    raise _Unresolved()
+            return ir.ListE(ListType(element=items[0].type), e.span, text, items)
+        if isinstance(e, s.Aggregate):
+            return self.aggregate(e, scope, deps, text, depth)
+        if isinstance(e, s.Call):
+            return self.call(e, scope, deps, text, depth)
+        raise AssertionError(e)
+
+    def want(self, e: ir.Expr, t: Type, message: str):
+        if not same_type(e.type, t):
+            self.error("E201", f"{message}; '{e.text}' is {e.type.describe()}", e.span)
+            raise _Unresolved()
+
+    def constant(self, e: s.Constant, text: str) -> ir.Const:
+        v = e.value
+        if isinstance(v, bool):
+            return ir.Const(BOOL, e.span, text, v)
+        if isinstance(v, int):
+            return ir.Const(INTEGER, e.span, text, v)
+        if isinstance(v, Fraction):
+            return ir.Const(DECIMAL, e.span, text, v)
+        if isinstance(v, str):
+            return ir.Const(TEXT, e.span, text, v)
+        if isinstance(v, s.Text):
+            return ir.Const(TEXT, e.span, text, _text(v))
+        if isinstance(v, datetime.date):
+            return ir.Const(DATE, e.span, text, v)
+        if isinstance(v, s.MoneyLit):
+            return ir.Const(MoneyType(currency=v.currency), e.span, text, v.amount)
+        if isinstance(v, s.DurationLit):
+            return ir.Const(DURATION, e.span, text, Duration.of(v.amount, v.unit))
+        raise AssertionError(v)
+
+    def name(self, e: s.Name, scope: _Scope, deps: set, expected: Type | None, text: str):
+        n = e.name
+        local = scope.get(n)
+        if local is not None:
+            return ir.Ref(local, e.span, text, "local", n)
+        if n in self.inputs:
+            self.used_inputs.add(n)
+            return ir.Ref(self.inputs[n].type, e.span, text, "input", n)
+        if n in self.parameters:
+            return ir.Ref(self.parameters[n].type, e.span, text, "parameter", n)
+        if n in self.define_decls:
+            definition = self.check_definition(n)
+            if definition is None:
+                raise _Unresolved()
+            if definition.params is not None:
+                self.error(
+                    "E206",
+                    f"'{n}' takes {len(definition.params)} argument(s)",
+                    e.span,
+                    f"write {n}({', '.join(p for p, _ in definition.params)})",
+                )
+                raise _Unresolved()
+            deps.add(("define", n))
+            return ir.Ref(definition.type, e.span, text, "define", n)
+        if n in self.conclusions:
+            deps.add(("conclusion", n))
+            c = self.conclusions[n]
+            t = ListType(element=c.type) if c.kind == "set" else c.type
+            if c.kind == "range":
+                self.error("E201", f"conclusion '{n}' is a range and cannot be read", e.span)
+                raise _Unresolved()
+            return ir.Ref(t, e.span, text, "conclusion", n)
+        if n in self.members:
+            enums = self.members[n]
+            if len(enums) > 1 and isinstance(expected, EnumType) and expected in enums:
+                enums = [expected]
+            if len(enums) > 1:
+                self.error(
+                    "E200",
+                    f"'{n}' is a member of several enums: {', '.join(t.name for t in enums)}",
+                    e.span,
+                    f"write {enums[0].name}.{n}",
+                )
+                raise _Unresolved()
+            return ir.Const(enums[0], e.span, text, n)
+        candidates = (
+            scope.all()
+            + list(self.inputs)
+            + list(self.parameters)
+            + list(self.define_decls)
+            + list(self.conclusions)
+            + list(self.members)
+        )
+        self.error("E200", f"unknown name '{n}'", e.span, self.suggest(n, candidates))
+        raise _Unresolved()
+
+    def binary(self, e: s.Binary, scope: _Scope, deps: set, text: str, depth: int):
+        op = e.op
+        sub = lambda x, exp=None: self.expr(x, scope, deps, exp, depth + 1)  # noqa: E731
+        if op in ("and", "or"):
+            left, right = sub(e.left), sub(e.right)
+            self.want(left, BOOL, f"'{op}' joins conditions")
+            self.want(right, BOOL, f"'{op}' joins conditions")
+            return ir.Binary(BOOL, e.span, text, op, left, right)
+        # Check a side that is not a bare member first, to resolve members by context.
+        if (
+            isinstance(e.left, s.Name)
+            and e.left.name in self.members
+            and not isinstance(e.right, s.Name)
+        ):
+            right = sub(e.right)
+            left = sub(e.left, right.type)
+        else:
+            left = sub(e.left)
+            right = sub(e.right, self.hint(left, op))
+        lt, rt = left.type, right.type
+        if op == "in":
+            if not isinstance(rt, (ListType, AnyType)) or not same_type(
+                lt, rt.element if isinstance(rt, ListType) else lt
+            ):
+                self.error(
+                    "E201",
+                    f"'in' needs a list of {lt.describe()} on the right; "
+                    f"'{right.text}' is {rt.describe()}",
+                    e.right.span,
+                )
+                raise _Unresolved()
+            return ir.Binary(BOOL, e.span, text, op, left, right)
+        if op in ("=", "!="):
+            if not same_type(lt, rt):
+                self.error(
+                    "E201",
+                    f"cannot compare {lt.describe()} with {rt.describe()}",
+                    e.span,
+                    self.money_hint(lt, rt),
+                )
+                raise _Unresolved()
+            return ir.Binary(BOOL, e.span, text, op, left, right)
+        if op in ("<", "<=", ">", ">="):
+            ordered = (
+                (is_numeric(lt) and is_numeric(rt))
+                or (isinstance(lt, MoneyType) and lt == rt)
+                or (lt.kind in ("date", "duration") and lt == rt)
+                or (isinstance(lt, EnumType) and lt.ordered and lt == rt)
+            )
+            if not ordered:
+                why = ""
+                if isinstance(lt, EnumType) and lt == rt:
+                    why = f"; {lt.name} is an enum, not an ordered scale"
+                self.error(
+                    "E201",
+                    f"cannot order {lt.describe()} against {rt.describe()}{why}",
+                    e.span,
+                    self.money_hint(lt, rt),
+                )
+                raise _Unresolved()
+            scale = lt if isinstance(lt, EnumType) else None
+            return ir.Binary(BOOL, e.span, text, op, left, right, scale)
+        # Arithmetic.
+        t = self.arith_type(op, lt, rt)
+        if t is None:
+            self.error(
+                "E201",
+                f"cannot compute {lt.describe()} {op} {rt.describe()}",
+                e.span,
+                self.money_hint(lt, rt),
+            )
+            raise _Unresolved()
+        return ir.Binary(t, e.span, text, op, left, right)
+
+    def hint(self, left: ir.Expr, op: str) -> Type | None:
+        if op == "in":
+            return ListType(element=left.type)
+        return left.type if isinstance(left.type, EnumType) else None
+
+    @staticmethod
+    def money_hint(a: Type, b: Type) -> str | None:
+        if isinstance(a, MoneyType) != isinstance(b, MoneyType) and (
+            is_numeric(a) or is_numeric(b)
+        ):
+            money = a if isinstance(a, MoneyType) else b
+            return f"write amounts with their currency, for example 5000 {money.currency}"
+        return None
+
+    @staticmethod
+    def arith_type(op: str, a: Type, b: Type) -> Type | None:
+        if is_numeric(a) and is_numeric(b):
+            if op == "/":
+                return DECIMAL
+            return INTEGER if a == INTEGER and b == INTEGER else DECIMAL
+        money_a, money_b = isinstance(a, MoneyType), isinstance(b, MoneyType)
+        if op in ("+", "-") and money_a and a == b:
+            return a
+        if op == "*" and money_a and is_numeric(b):
+            return a
+        if op == "*" and money_b and is_numeric(a):
+            return b
+        if op == "/" and money_a and is_numeric(b):
+            return a
+        if op == "/" and money_a and a == b:
+            return DECIMAL
+        if a == DATE and b == DURATION and op in ("+", "-"):
+            return DATE
+        if a == DATE and b == DATE and op == "-":
+            return DURATION
+        if a == DURATION and b == DURATION and op == "+":
+            return DURATION
+        return None
+
+    def aggregate(self, e: s.Aggregate, scope: _Scope, deps: set, text: str, depth: int):
+        func = e.func.name
+        if func not in AGGREGATES:
+            self.error(
+                "E200",
+                f"'{func}' is not an aggregate",
+                e.func.span,
+                self.suggest(func, AGGREGATES) or f"aggregates: {', '.join(AGGREGATES)}",
+            )
+            raise _Unresolved()
+        iterable = self.expr(e.iterable, scope, deps, None, depth + 1)
+        if not isinstance(iterable.type, ListType):
+            self.error(
+                "E201",
+                f"'{iterable.text}' is {iterable.type.describe()}, not a list",
+                e.iterable.span,
+            )
+            raise _Unresolved()
+        inner = _Scope({e.var.name: iterable.type.element}, scope)
+        body = self.expr(e.body, inner, deps, None, depth + 1)
+        where = None
+        if e.where is not None:
+            where = self.expr(e.where, inner, deps, None, depth + 1)
+            self.want(where, BOOL, "'where' takes a condition")
+        if func == "count":
+            t: Type = INTEGER
+        elif func in ("any", "all"):
+            self.want(body, BOOL, f"'{func}' needs a condition before 'for'")
+            t = BOOL
+        elif func == "sum":
+            if not (is_numeric(body.type) or isinstance(body.type, MoneyType)):
+                self.error("E201", f"cannot sum {body.type.describe()}", e.body.span)
+                raise _Unresolved()
+            t = body.type
+        else:
+            if not (
+                is_numeric(body.type)
+                or isinstance(body.type, MoneyType)
+                or body.type.kind in ("date", "duration")
+                or (isinstance(body.type, EnumType) and body.type.ordered)
+            ):
+                self.error("E201", f"cannot take {func} of {body.type.describe()}", e.body.span)
+                raise _Unresolved()
+            t = body.type
+        return ir.Aggregate(t, e.span, text, func, body, e.var.name, iterable, where)
+
+    def call(self, e: s.Call, scope: _Scope, deps: set, text: str, depth: int):
+        n = e.func.name
+        args = [self.expr(a, scope, deps, None, depth + 1) for a in e.args]
+        if n in self.define_decls:
+            definition = self.check_definition(n)
+            if definition is None:
+                raise _Unresolved()
+            params = definition.params or []
+            if definition.params is None or len(params) != len(args):
+                self.error(
+                    "E206", f"'{n}' takes {len(params)} argument(s), given {len(args)}", e.span
+                )
+                raise _Unresolved()
+            for (pname, ptype), arg in zip(params, args):
+                if not same_type(ptype, arg.type):
+                    self.error(
+                        "E201",
+                        f"argument '{pname}' of '{n}' is {ptype.describe()}; "
+                        f"'{arg.text}' is {arg.type.describe()}",
+                        arg.span,
+                    )
+                    raise _Unresolved()
+            deps.add(("call", n))
+            return ir.CallDef(definition.type, e.span, text, n, args)
+        if n in self.functions:
+            spec = self.functions[n]
+            try:
+                t = spec.signature([a.type for a in args])
+            except TypeError as err:
+                self.error("E206", f"{n}(): {err}", e.span)
+                raise _Unresolved() from None
+            return ir.CallFunc(t, e.span, text, n, args)
+        if n in AGGREGATES:
+            self.error(
+                "E206",
+                f"'{n}' is an aggregate",
+                e.span,
+                f"write {n}(x.field for x in list where condition)",
+            )
+            raise _Unresolved()
+        self.error(
+            "E200",
+            f"unknown function '{n}'",
+            e.func.span,
+            self.suggest(n, list(self.functions) + list(self.define_decls)),
+        )
+        raise _Unresolved()
+
+    # ------------------------------------------------------------------ rules
+    def check_rule(self, d: s.RuleDecl, document: str | None) -> ir.Rule | None:
+        deps: set = set()
+        ok = True
+        when = None
+        if d.when is not None:
+            try:
+                when = self.expr(d.when, _Scope(), deps)
+                self.want(when, BOOL, "'when' takes a condition")
+            except _Unresolved:
+                ok = False
+        then = []
+        for a in d.then:
+            try:
+                assignment = self.assignment(a, deps)
+                if assignment is not None:
+                    then.append(assignment)
+            except _Unresolved:
+                ok = False
+        if not d.then and not d.overrides:
+            self.warn(
+                "W303",
+                f"rule '{d.name.name}' concludes nothing and overrides nothing",
+                d.name.span,
+                "add 'then conclusion = value' or 'overrides rule'",
+            )
+        if not d.cite:
+            self.warn(
+                "W306",
+                f"rule '{d.name.name}' cites no provision",
+                d.name.span,
+                "add 'cite article N paragraph N item N'",
+            )
+        start = d.in_force_from[0] if d.in_force_from else None
+        end = d.in_force_until[0] if d.in_force_until else None
+        if start and end and end <= start:
+            self.error(
+                "E211",
+                f"rule '{d.name.name}' is never in force: until {end} is not after {start}",
+                d.in_force_until[1],
+            )
+        if not ok:
+            return None
+        rule = ir.Rule(
+            name=d.name.name,
+            document=document,
+            citation=ir.Citation([(p.unit, p.number) for p in d.cite], document),
+            title=_text(d.title),
+            text=_text(d.text),
+            in_force_from=start,
+            in_force_until=end,
+            overrides=[o.name for o in d.overrides],
+            when=when,
+            then=then,
+            notes=[_text(n) for n in d.notes],
+            unverified=[_text(n) for n in d.unverified],
+            span=d.span,
+        )
+        self.rule_deps[rule.name] = deps
+        return rule
+
+    def assignment(self, a: s.Assignment, deps: set) -> ir.Assignment | None:
+        name = a.target.name
+        c = self.conclusions.get(name)
+        if c is None:
+            kind = self.values.get(name, (None,))[0]
+            self.error(
+                "E200" if kind is None else "E204",
+                f"unknown conclusion '{name}'"
+                if kind is None
+                else f"'{name}' is {kind}, not a conclusion",
+                a.target.span,
+                self.suggest(name, self.conclusions),
+            )
+            return None
+        value = self.expr(a.value, _Scope(), deps, c.type)
+        upper = self.expr(a.upper, _Scope(), deps, c.type) if a.upper is not None else None
+        members = ", ".join(c.type.members) if isinstance(c.type, EnumType) else ""
+        if c.kind == "range":
+            if upper is None:
+                self.error("E204", f"'{name}' is a range; write {name} = low .. high", a.span)
+                return None
+            for side in (value, upper):
+                if not same_type(side.type, c.type):
+                    self.error(
+                        "E204",
+                        f"'{name}' is a range of {c.type.describe()}; "
+                        f"'{side.text}' is {side.type.describe()}",
+                        side.span,
+                    )
+                    return None
+        else:
+            if upper is not None:
+                self.error("E204", f"'{name}' is not a range; it takes one value", a.upper.span)
+                return None
+            fits = same_type(value.type, c.type) or (
+                c.kind == "set"
+                and isinstance(value.type, ListType)
+                and same_type(value.type.element, c.type)
+            )
+            if not fits:
+                what = {
+                    "highest": f"the highest of scale {c.type.describe()}",
+                    "set": f"a set of {c.type.describe()}",
+                    "value": f"a value of type {c.type.describe()}",
+                }[c.kind]
+                self.error(
+                    "E204",
+                    f"'{name}' is {what}; '{value.text}' is {value.type.describe()}",
+                    value.span,
+                    f"give one of: {members}" if members else None,
+                )
+                return None
+        return ir.Assignment(name, value, upper, a.span)
+
+    def check_overrides(self, d: s.RuleDecl):
+        for o in d.overrides:
+            if o.name not in self.rules:
+                self.error(
+                    "E203",
+                    f"rule '{d.name.name}' overrides '{o.name}', but no such rule",
+                    o.span,
+                    self.suggest(o.name, self.rules),
+                )
+            elif o.name == d.name.name:
+                self.error("E203", f"rule '{o.name}' cannot override itself", o.span)
+
+    # ------------------------------------------------------------------ tests
+    def check_test(self, d: s.TestDecl):
+        given: dict[str, Any] = {}
+        spans: dict[str, Span] = {}
+        for ident, lit in d.given:
+            if ident.name in given:
+                self.error("E205", f"'{ident.name}' given twice", ident.span)
+            if ident.name not in self.inputs:
+                self.error(
+                    "E200",
+                    f"test '{d.name}' gives '{ident.name}', which is not an input",
+                    ident.span,
+                    self.suggest(ident.name, self.inputs),
+                )
+                continue
+            given[ident.name] = self.literal_value(lit)
+            spans[ident.name] = lit.span
+        expects = []
+        for x in d.expects:
+            target = x.target.name
+            if x.kind == "value":
+                c = self.conclusions.get(target)
+                if c is None:
+                    self.error(
+                        "E200",
+                        f"unknown conclusion '{target}'",
+                        x.target.span,
+                        self.suggest(target, self.conclusions),
+                    )
+                    continue
+                t = c.type
+                if c.kind == "set":
+                    t = ListType(element=c.type)
+                value = self.typed_literal(x.value, t, None, f"expected value of '{target}'")
+                upper = None
+                if c.kind == "range":
+                    if x.upper is None:
+                        self.error(
+                            "E204", f"'{target}' is a range; expect {target} = low .. high", x.span
+                        )
+                        continue
+                    upper = self.typed_literal(
+                        x.upper, t, None, f"expected upper end of '{target}'"
+                    )
+                if c.kind == "set":
+                    value = frozenset(value) if value is not MISSING else value
+                expects.append(ir.Expectation("value", target, value, upper, x.span))
+            else:
+                if target not in self.rules:
+                    self.error(
+                        "E203",
+                        f"test '{d.name}' names rule '{target}', but no such rule",
+                        x.target.span,
+                        self.suggest(target, self.rules),
+                    )
+                    continue
+                expects.append(ir.Expectation(x.kind, target, None, None, x.span))
+        self.tests.append(ir.RuleTest(d.name, d.as_of, given, spans, expects, d.span))
+
+    # ------------------------------------------------------------------ plan
+    def expand(self, deps: set) -> set[tuple[str, str]]:
+        """Plan steps read by an expression, following calls of definitions."""
+        out: set[tuple[str, str]] = set()
+        seen: set[str] = set()
+        stack = list(deps)
+        while stack:
+            kind, name = stack.pop()
+            if kind == "call":
+                if name not in seen:
+                    seen.add(name)
+                    stack.extend(self.define_deps.get(name, ()))
+            else:
+                out.add((kind, name))
+        return out
+
+    def make_plan(self):
+        """Order definitions, rules and conclusions so each comes after what it reads."""
+        reads: dict[tuple[str, str], set] = {}
+        before: dict[tuple[str, str], set] = {}
+        for name, definition in self.definitions.items():
+            if definition.params is None:
+                step = ("define", name)
+                reads[step] = self.expand(self.define_deps[name])
+                before[step] = set(reads[step])
+        for c in self.conclusions:
+            before[("conclusion", c)] = set()
+        for name, rule in self.rules.items():
+            step = ("rule", name)
+            reads[step] = self.expand(self.rule_deps.get(name, set()))
+            before.setdefault(step, set()).update(reads[step])
+            for a in rule.then:
+                before[("conclusion", a.conclusion)].add(step)
+            for target in rule.overrides:
+                if target in self.rules:
+                    before.setdefault(("rule", target), set()).add(step)
+        order: list[tuple[str, str]] = []
+        state: dict[tuple[str, str], int] = {}
+        index = {step: i for i, step in enumerate(before)}
+
+        def visit(step, path):
+            if state.get(step) == 2:
+                return
+            if state.get(step) == 1:
+                cycle = path[path.index(step) :] + [step]
+                shown = " -> ".join(f"{k} {n}" for k, n in cycle)
+                span = (
+                    self.rules[step[1]].span
+                    if step[0] == "rule"
+                    else (
+                        self.conclusions[step[1]].span
+                        if step[0] == "conclusion"
+                        else self.definitions[step[1]].span
+                    )
+                )
+                self.error(
+                    "E207",
+                    f"rules, conclusions and exceptions form a cycle: {shown}",
+                    span,
+                    "a rule cannot read a conclusion that it, or a rule it overrides, decides",
+                )
+                raise _Unresolved()
+            state[step] = 1
+            for dep in sorted(before.get(step, ()), key=lambda x: index.get(x, 0)):
+                visit(dep, path + [step])
+            state[step] = 2
+            order.append(step)
+
+        try:
+            for step in before:
+                visit(step, [])
+        except _Unresolved:
+            return [], reads
+        return order, reads
+
+    # ------------------------------------------------------------------ warnings
+    def lint(self):
+        concluded = {a.conclusion for r in self.rules.values() for a in r.then}
+        for name, c in self.conclusions.items():
+            if name not in concluded:
+                self.warn("W302", f"no rule concludes '{name}'", c.span)
+        for name, spec in self.inputs.items():
+            used = name in self.used_inputs or any(
+                d.date_input == name for d in self.documents.values()
+            )
+            if not used:
+                self.warn(
+                    "W305", f"input '{name}' is not used by any rule or definition", spec.span
+                )
+        for rule in self.rules.values():
+            if rule.when is None:
+                continue
+            reason = never_true(rule.when, self.inputs)
+            if reason:
+                self.warn("W301", f"rule '{rule.name}' can never fire: {reason}", rule.when.span)
+
+
+# ------------------------------------------------------------------ decidable never-fires
+def never_true(e: ir.Expr, inputs: dict[str, ir.FieldSpec]) -> str | None:
+    """Why a condition can never hold, where that is decidable from its shape.
+
+    Handles constant ``false`` and conjunctions whose comparisons of one input with
+    constants leave no possible value (counts start at 0).
+    """
+    if isinstance(e, ir.Const) and e.value is False:
+        return "its condition is false"
+    atoms: list[ir.Binary] = []
+
+    def conj(x):
+        if isinstance(x, ir.Binary) and x.op == "and":
+            conj(x.left)
+            conj(x.right)
+        elif isinstance(x, ir.Binary) and x.op in ("<", "<=", ">", ">=", "="):
+            atoms.append(x)
+
+    conj(e)
+    bounds: dict[str, list] = {}
+    flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
+    for a in atoms:
+        ref, const, op = a.left, a.right, a.op
+        if isinstance(ref, ir.Const) and isinstance(const, ir.Ref):
+            ref, const, op = const, ref, flip[op]
+        if not (isinstance(ref, ir.Ref) and ref.kind == "input" and isinstance(const, ir.Const)):
+            continue
+        if isinstance(const.value, (bool, str)) or not isinstance(const.value, (int, Fraction)):
+            continue
+        spec = inputs.get(ref.name)
+        lo, lo_strict, hi, hi_strict, texts = bounds.setdefault(
+            ref.name, [spec.minimum if spec else None, False, None, False, []]
+        )
+        v = const.value
+        texts.append(a.text)
+        if op in (">", ">=", "="):
+            if lo is None or v > lo or (v == lo and op == ">"):
+                lo, lo_strict = v, op == ">"
+        if op in ("<", "<=", "="):
+            if hi is None or v < hi or (v == hi and op == "<"):
+                hi, hi_strict = v, op == "<"
+        bounds[ref.name] = [lo, lo_strict, hi, hi_strict, texts]
+        if (
+            lo is not None
+            and hi is not None
+            and (lo > hi or (lo == hi and (lo_strict or hi_strict)))
+        ):
+            if spec and spec.minimum is not None and len(texts) == 1:
+                return f"{ref.name} is a count, never below {spec.minimum}, so {a.text} never holds"
+            return f"{' and '.join(texts)} cannot all hold"
+    return None

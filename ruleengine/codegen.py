@@ -1,0 +1,332 @@
+"""The fast path: Python source generated from a checked epoch, compiled once.
+
+Safety: the source is generated only from the checked tree. No text a user wrote is ever
+placed in it: every constant (strings, fractions, dates, texts) is passed in through the
+namespace under a generated name, and every identifier in the source is a generated one
+(``_v3``, ``_d1``, ``_p0``). Only integers and the field names of records, which the grammar
+restricts to ``[A-Za-z_][A-Za-z0-9_]*``, appear as literals, through ``repr``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from fractions import Fraction
+from typing import Any
+
+from . import ir, runtime
+from .facts import validate_fields
+from .ir import MISSING
+from .runtime import Decision, Unset
+from .types import EnumType, ListType, MoneyType, RecordType
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+class _Gen:
+    def __init__(self, rulebook, epoch):
+        self.rb = rulebook
+        self.epoch = epoch
+        self.ns: dict[str, Any] = {
+            "_Fraction": Fraction,
+            "_date": datetime.date,
+            "_Unset": Unset,
+            "_Decision": Decision,
+            "_rt": runtime,
+        }
+        self.consts: dict[tuple, str] = {}
+        self.inputs = {name: f"_v{i}" for i, name in enumerate(rulebook.inputs)}
+        self.defines = {name: f"_d{i}" for i, name in enumerate(rulebook.definitions)}
+        self.conclusions = {name: f"_c{i}" for i, name in enumerate(rulebook.conclusions)}
+        self.rules = {name: f"_r{i}" for i, name in enumerate(rulebook.rules)}
+        self.applies = {name: f"_a{i}" for i, name in enumerate(rulebook.rules)}
+        self.counter = 0
+
+    def const(self, value: Any) -> str:
+        if type(value) is bool:
+            return "True" if value else "False"
+        if type(value) is int:
+            return f"({value!r})"
+        key = (type(value).__name__, repr(value))
+        name = self.consts.get(key)
+        if name is None:
+            name = self.consts[key] = f"_k{len(self.consts)}"
+            self.ns[name] = value
+        return name
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    # ------------------------------------------------------------------ expressions
+    def expr(self, e: ir.Expr, scope: dict[str, str]) -> str:
+        if isinstance(e, ir.Const):
+            return self.const(e.value)
+        if isinstance(e, ir.Ref):
+            if e.kind == "local":
+                return scope[e.name]
+            if e.kind == "input":
+                return self.inputs[e.name]
+            if e.kind == "define":
+                return self.defines[e.name]
+            if e.kind == "parameter":
+                value = self.epoch.parameters[e.name]
+                if value is MISSING:
+                    param = self.rb.parameters[e.name]
+                    first = param.values[0][0] if param.values else None
+                    return (
+                        f"_rt.no_parameter_value({self.const(e.name)}, {self.const(first)}, "
+                        f"_day, {self.const(e.span)})"
+                    )
+                return self.const(value)
+            if e.kind == "conclusion":
+                var = self.conclusions[e.name]
+                return (
+                    f"({var} if {var}.__class__ is not _Unset else "
+                    f"_rt.unreadable({var}, {self.const(e.span)}))"
+                )
+        if isinstance(e, ir.Attr):
+            assert _IDENT.match(e.field)
+            return f"{self.expr(e.obj, scope)}[{e.field!r}]"
+        if isinstance(e, ir.Unary):
+            op = "not " if e.op == "not" else "-"
+            return f"({op}{self.expr(e.operand, scope)})"
+        if isinstance(e, ir.If):
+            return (
+                f"({self.expr(e.then, scope)} if {self.expr(e.cond, scope)} "
+                f"else {self.expr(e.otherwise, scope)})"
+            )
+        if isinstance(e, ir.ListE):
+            items = ", ".join(self.expr(x, scope) for x in e.items)
+            return f"({items},)" if e.items else "()"
+        if isinstance(e, ir.Binary):
+            return self.binary(e, scope)
+        if isinstance(e, ir.CallDef):
+            args = ", ".join(self.expr(a, scope) for a in e.args)
+            return f"_f_{self.defines[e.name]}({args})"
+        if isinstance(e, ir.CallFunc):
+            fn = self.const(self.rb.functions[e.name].impl)
+            args = ", ".join(self.expr(a, scope) for a in e.args)
+            tail = "," if e.args else ""
+            return f"_rt_call({fn}, {self.const(e.span)}, {self.const(e.name)}, ({args}{tail}))"
+        if isinstance(e, ir.Aggregate):
+            return self.aggregate(e, scope)
+        raise AssertionError(e)
+
+    def binary(self, e: ir.Binary, scope) -> str:
+        a, b = self.expr(e.left, scope), self.expr(e.right, scope)
+        op, lt, rt = e.op, e.left.type, e.right.type
+        if op in ("and", "or"):
+            return f"({a} {op} {b})"
+        if op == "in":
+            return f"({a} in {b})"
+        if e.scale is not None:
+            rank = e.scale.rank
+            ra = (
+                str(rank[e.left.value])
+                if isinstance(e.left, ir.Const)
+                else f"{self.const(rank)}[{a}]"
+            )
+            rb = (
+                str(rank[e.right.value])
+                if isinstance(e.right, ir.Const)
+                else f"{self.const(rank)}[{b}]"
+            )
+            return f"({ra} {op} {rb})"
+        if lt.kind == "duration" and rt.kind == "duration" and op not in ("+",):
+            return f"_rt.compare_durations({a}, {self.const(op)}, {b}, {self.const(e.span)})"
+        pyop = {
+            "=": "==",
+            "!=": "!=",
+            "<": "<",
+            "<=": "<=",
+            ">": ">",
+            ">=": ">=",
+            "+": "+",
+            "-": "-",
+            "*": "*",
+        }
+        if op == "/":
+            return f"_rt.divide({a}, {b}, {self.const(e.span)})"
+        if lt.kind == "date" and rt.kind == "duration":
+            sign = 1 if op == "+" else -1
+            return f"_rt.date_add({a}, {b}, {self.const(e.span)}, {sign})"
+        if lt.kind == "date" and rt.kind == "date" and op == "-":
+            return f"_rt.date_diff({a}, {b})"
+        return f"({a} {pyop[op]} {b})"
+
+    def aggregate(self, e: ir.Aggregate, scope) -> str:
+        var = self.fresh("_p")
+        inner = dict(scope, **{e.var: var})
+        it = self.expr(e.iterable, scope)
+        where = f" if {self.expr(e.where, inner)}" if e.where is not None else ""
+        body = self.expr(e.body, inner)
+        if e.func == "count":
+            return f"sum(1 for {var} in {it}{where})"
+        gen = f"({body} for {var} in {it}{where})"
+        if e.func == "sum":
+            return f"sum{gen}"
+        if e.func in ("any", "all"):
+            return f"{e.func}{gen}"
+        if isinstance(e.type, EnumType):
+            return (
+                f"_rt.extreme_ranked({self.const(e.func)}, {gen}, {self.const(e.type)}, "
+                f"{self.const(e.span)})"
+            )
+        return f"_rt.extreme({self.const(e.func)}, {gen}, {self.const(e.span)})"
+
+    # ------------------------------------------------------------------ the program
+    def input_check(self, spec: ir.FieldSpec, var: str) -> str | None:
+        """A cheap test that a raw value is already in canonical form, or None."""
+        t = spec.type
+        if t.kind == "integer":
+            low = f" or {var} < {spec.minimum}" if spec.minimum is not None else ""
+            return f"type({var}) is not int{low}"
+        if t.kind == "decimal" or isinstance(t, MoneyType):
+            return f"(type({var}) is not int and type({var}) is not _Fraction)"
+        if t.kind == "bool":
+            return f"({var} is not True and {var} is not False)"
+        if t.kind == "date":
+            return f"type({var}) is not _date"
+        if t.kind == "text":
+            return f"type({var}) is not str"
+        if isinstance(t, EnumType):
+            return f"(type({var}) is not str or {var} not in {self.const(frozenset(t.members))})"
+        return None  # records, lists and durations always take the validating path
+
+    def program(self) -> str:
+        rb, epoch = self.rb, self.epoch
+        names = list(rb.inputs)
+        args = ", ".join(self.inputs[n] for n in names)
+        body: list[str] = []
+        # Definitions with parameters are closures over the inputs.
+        for name, d in rb.definitions.items():
+            if d.params is None:
+                continue
+            scope = {p: f"_p_{i}" for i, (p, _) in enumerate(d.params)}
+            params = ", ".join(scope[p] for p, _ in d.params)
+            body.append(f"def _f_{self.defines[name]}({params}):")
+            body.append(f"    return {self.expr(d.body, scope)}")
+        body.append("_conflicts = []")
+        claims: dict[str, list[tuple[str, ir.Assignment]]] = {}
+        for kind, name in epoch.plan:
+            if kind == "define":
+                body.append(f"{self.defines[name]} = {self.expr(rb.definitions[name].body, {})}")
+            elif kind == "rule":
+                rule = rb.rules[name]
+                cond = self.expr(rule.when, {}) if rule.when is not None else "True"
+                fired, applies = self.rules[name], self.applies[name]
+                body.append(f"{fired} = {cond}")
+                over = epoch.overriders.get(name)
+                if over:
+                    blockers = " or ".join(self.applies[o] for o in over)
+                    body.append(f"{applies} = {fired} and not ({blockers})")
+                else:
+                    body.append(f"{applies} = {fired}")
+                for a in rule.then:
+                    claims.setdefault(a.conclusion, []).append((name, a))
+            else:
+                body.extend(self.conclusion(name, claims.get(name, [])))
+        outs = ", ".join(f"{n!r}: {self.conclusions[n]}" for n in rb.conclusions)
+        body.append(f"return _Decision(_day, {{{outs}}}, tuple(_conflicts), {bool(epoch.rules)!r})")
+        lines = [f"def _decide_typed(_day, {args}):" if args else "def _decide_typed(_day):"]
+        lines += ["    " + line for line in body]
+        # The entry point: take canonical values as they are; anything else is validated.
+        lines.append("def _decide(_facts, _day):")
+        lines.append("    if type(_facts) is not dict or not _KNOWN.issuperset(_facts):")
+        lines.append("        return _slow(_facts, _day)")
+        for name in names:
+            spec = rb.inputs[name]
+            var = self.inputs[name]
+            default = self.const(spec.default) if spec.default is not MISSING else "_MISS"
+            check = self.input_check(spec, var)
+            lines.append(f"    {var} = _facts.get({self.const(name)}, {default})")
+            if check is None:
+                lines.append("    return _slow(_facts, _day)")
+                break
+            lines.append(f"    if {check}:")
+            lines.append("        return _slow(_facts, _day)")
+        else:
+            lines.append(f"    return _decide_typed(_day{', ' if args else ''}{args})")
+        return "\n".join(lines) + "\n"
+
+    def conclusion(self, name: str, claims) -> list[str]:
+        c = self.rb.conclusions[name]
+        var = self.conclusions[name]
+        out: list[str] = []
+        if c.kind == "highest":
+            rank = c.type.rank
+            out.append(f"_t = {rank[c.default]}")
+            for rule, a in claims:
+                if isinstance(a.value, ir.Const):
+                    r = rank[a.value.value]
+                    out.append(f"if {self.applies[rule]} and _t < {r}: _t = {r}")
+                else:
+                    out.append(f"if {self.applies[rule]}:")
+                    out.append(f"    _x = {self.const(rank)}[{self.expr(a.value, {})}]")
+                    out.append("    if _x > _t: _t = _x")
+            out.append(f"{var} = {self.const(c.type.members)}[_t]")
+        elif c.kind == "set":
+            out.append(f"{var} = frozenset()")
+            for rule, a in claims:
+                value = self.expr(a.value, {})
+                add = value if isinstance(a.value.type, ListType) else f"({value},)"
+                out.append(f"if {self.applies[rule]}: {var} = {var}.union({add})")
+        elif c.kind == "range":
+            out.append("_cl = []")
+            for rule, a in claims:
+                out.append(
+                    f"if {self.applies[rule]}: _cl.append(({self.const(rule)}, "
+                    f"{self.expr(a.value, {})}, {self.expr(a.upper, {})}))"
+                )
+            scale = self.const(c.type) if isinstance(c.type, EnumType) else "None"
+            out.append(
+                f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, {self.const(c.span)})"
+            )
+        else:
+            out.append("_cl = []")
+            for rule, a in claims:
+                out.append(
+                    f"if {self.applies[rule]}: _cl.append(({self.const(rule)}, "
+                    f"{self.expr(a.value, {})}))"
+                )
+            out.append(
+                f"{var} = _rt.combine_value({self.const(name)}, _cl, "
+                f"{self.const(c.default)}, _conflicts)"
+            )
+        return out
+
+
+def _call(fn, span, name, args):
+    try:
+        return fn(*args)
+    except runtime.EvaluationError:
+        raise
+    except (ValueError, ArithmeticError, TypeError) as err:
+        raise runtime.EvaluationError(f"{name}(): {err}", span) from None
+
+
+def generate(rulebook, epoch):
+    """Generate, compile and return ``decide(facts, day) -> Decision`` for one epoch."""
+    gen = _Gen(rulebook, epoch)
+    source = gen.program()
+    fields = list(rulebook.inputs.values())
+    names = list(rulebook.inputs)
+    ns = gen.ns
+    ns["_KNOWN"] = frozenset(names)
+    ns["_MISS"] = MISSING
+    ns["_rt_call"] = _call
+
+    def slow(facts, day):
+        typed = validate_fields(facts, fields)
+        return ns["_decide_typed"](day, *(typed[n] for n in names))
+
+    ns["_slow"] = slow
+    code = compile(source, f"<ruleengine {rulebook.name}>", "exec")
+    exec(code, ns)  # generated from the checked tree only; see the module docstring
+    decide = ns["_decide"]
+    decide.source = source
+    return decide
+
+
+__all__ = ["generate", "RecordType"]

@@ -1,0 +1,370 @@
+"""Facts: reading them exactly and validating them against the declared inputs.
+
+Every value is checked against its declared type before any rule runs. A missing, misspelt
+or ill-typed field is reported by its path (``acts[2].items``) with what was expected and
+what was found; all such mistakes in one case are reported together.
+
+JSON numbers are read as ``Decimal`` (so ``0.1`` stays one tenth); YAML floats likewise.
+Binary floating-point numbers handed in through the Python API are refused, not rounded.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from .ir import MISSING, FieldSpec
+from .types import (
+    Duration,
+    EnumType,
+    ListType,
+    LocalText,
+    MoneyType,
+    RecordType,
+    Type,
+    format_number,
+    normalize,
+)
+
+#: Bounds on what one case may hold.
+MAX_LIST_ITEMS = 100_000
+MAX_DEPTH = 32
+MAX_DIGITS = 40
+MAX_FACTS_BYTES = 50_000_000
+
+_CURRENCY_WORDS = {"CNY": "CNY", "yuan": "CNY", "元": "CNY", "RMB": "CNY", "¥": "CNY"}
+
+
+@attrs.frozen
+class FactProblem:
+    """One mistake in the facts: where (a field path) and what."""
+
+    path: str
+    message: str
+    help: str | None = None
+
+    def render(self) -> str:
+        text = f"{self.path}: {self.message}" if self.path else self.message
+        return f"{text} ({self.help})" if self.help else text
+
+    def to_json(self) -> dict:
+        return {"field": self.path, "message": self.message, "help": self.help}
+
+
+class FactsError(Exception):
+    """The facts of a case do not fit the declared inputs."""
+
+    def __init__(self, problems: list[FactProblem], source: str | None = None):
+        self.problems = problems
+        self.source = source
+        head = f"{source}: " if source else ""
+        super().__init__(head + "; ".join(p.render() for p in problems))
+
+
+class _Invalid(Exception):
+    def __init__(self, message: str, help: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.help = help
+
+
+def describe_expected(t: Type, minimum: int | None = None) -> str:
+    if t.kind == "integer":
+        return "a whole number ≥ 0" if minimum == 0 else "a whole number"
+    if isinstance(t, MoneyType):
+        return f'an amount of money in {t.currency} (a number, or "5000 {t.currency}")'
+    if t.kind == "decimal":
+        return 'an exact number (for example 12.5 or "1/3")'
+    if t.kind == "bool":
+        return "true or false"
+    if t.kind == "date":
+        return "a date (YYYY-MM-DD)"
+    if t.kind == "duration":
+        return 'a duration (for example "2 years" or "30 days")'
+    if t.kind == "text":
+        return "a text"
+    if isinstance(t, EnumType):
+        shown = ", ".join(t.members[:8]) + (", ..." if len(t.members) > 8 else "")
+        return f"one of {shown}"
+    if isinstance(t, RecordType):
+        return f"a {t.name} record (an object with fields {', '.join(t.fields)})"
+    if isinstance(t, ListType):
+        return f"a list of {describe_expected(t.element)}"
+    return t.describe()
+
+
+def _shown(raw: Any) -> str:
+    if isinstance(raw, str):
+        text = raw if len(raw) <= 40 else raw[:37] + "..."
+        return json.dumps(text, ensure_ascii=False)
+    if raw is None:
+        return "null"
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, (dict, list, tuple)):
+        return "an object" if isinstance(raw, dict) else "a list"
+    return str(raw)
+
+
+def _exact(raw: Any) -> int | Fraction:
+    """An exact number from an int, Decimal, Fraction or a decimal/fraction string."""
+    if isinstance(raw, bool):
+        raise _Invalid(f"got {_shown(raw)}")
+    if isinstance(raw, int):
+        if len(str(abs(raw))) > MAX_DIGITS:
+            raise _Invalid(f"number has more than {MAX_DIGITS} digits")
+        return raw
+    if isinstance(raw, Fraction):
+        return normalize(raw)
+    if isinstance(raw, float):
+        raise _Invalid(
+            f"got the binary floating-point number {raw!r}",
+            'give it as a string such as "0.1" or as a Decimal, so that it stays exact',
+        )
+    if isinstance(raw, Decimal):
+        if not raw.is_finite():
+            raise _Invalid(f"got {raw}")
+        if len(raw.as_tuple().digits) > MAX_DIGITS or abs(raw.as_tuple().exponent) > MAX_DIGITS:
+            raise _Invalid(f"number has more than {MAX_DIGITS} digits")
+        return normalize(Fraction(raw))
+    if isinstance(raw, str):
+        text = raw.strip().replace(",", "").replace("_", "")
+        if re.fullmatch(r"-?\d+/\d+", text):
+            num, den = text.split("/")
+            if int(den) == 0:
+                raise _Invalid(f"got {_shown(raw)}, a fraction with denominator 0")
+            return _exact(Fraction(int(num), int(den)))
+        if re.fullmatch(r"-?\d+(\.\d+)?", text):
+            try:
+                return _exact(Decimal(text))
+            except InvalidOperation:  # pragma: no cover - the pattern excludes it
+                pass
+    raise _Invalid(f"got {_shown(raw)}")
+
+
+def convert(raw: Any, t: Type, minimum: int | None = None, depth: int = 0) -> Any:
+    """Turn one raw value into the runtime value of type ``t``, or raise ``_Invalid``."""
+    if depth > MAX_DEPTH:
+        raise _Invalid(f"nested more than {MAX_DEPTH} levels deep")
+    kind = t.kind
+    if kind == "integer":
+        value = _exact(raw)
+        if not isinstance(value, int):
+            raise _Invalid(f"got {format_number(value)}, which is not a whole number")
+        if minimum is not None and value < minimum:
+            raise _Invalid(f"got {value}, but it cannot be below {minimum}")
+        return value
+    if isinstance(t, MoneyType):
+        return _money(raw, t)
+    if kind == "decimal":
+        return _exact(raw)
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        raise _Invalid(f"got {_shown(raw)}")
+    if kind == "date":
+        if isinstance(raw, datetime.datetime):
+            raise _Invalid(f"got a date and time {raw.isoformat()}; give the date only")
+        if isinstance(raw, datetime.date):
+            return raw
+        if isinstance(raw, str):
+            try:
+                return datetime.date.fromisoformat(raw.strip())
+            except ValueError:
+                pass
+        raise _Invalid(f"got {_shown(raw)}")
+    if kind == "duration":
+        if isinstance(raw, Duration):
+            return raw
+        if isinstance(raw, str):
+            m = re.fullmatch(r"\s*(\d{1,6})\s*(years?|months?|weeks?|days?)\s*", raw)
+            if m:
+                return Duration.of(int(m.group(1)), m.group(2))
+        raise _Invalid(f"got {_shown(raw)}")
+    if kind == "text":
+        if isinstance(raw, str):
+            return raw
+        if isinstance(raw, LocalText):
+            return raw
+        if isinstance(raw, dict) and raw and set(raw) <= {"zh", "en"}:
+            if all(isinstance(v, str) for v in raw.values()):
+                return LocalText(tuple(sorted(raw.items())))
+        raise _Invalid(f"got {_shown(raw)}")
+    if isinstance(t, EnumType):
+        return _member(raw, t)
+    if isinstance(t, RecordType):
+        if not isinstance(raw, dict):
+            raise _Invalid(f"got {_shown(raw)}")
+        return validate_fields(raw, list(t.fields.values()), depth + 1)
+    if isinstance(t, ListType):
+        if not isinstance(raw, (list, tuple)):
+            raise _Invalid(f"got {_shown(raw)}")
+        if len(raw) > MAX_LIST_ITEMS:
+            raise _Invalid(f"a list of {len(raw)} items; at most {MAX_LIST_ITEMS} are allowed")
+        out, problems = [], []
+        for i, item in enumerate(raw):
+            try:
+                out.append(convert(item, t.element, None, depth + 1))
+            except _Invalid as err:
+                problems.append(FactProblem(f"[{i}]", err.message, err.help))
+            except FactsError as err:
+                problems.extend(
+                    attrs.evolve(p, path=f"[{i}].{p.path}" if p.path else f"[{i}]")
+                    for p in err.problems
+                )
+        if problems:
+            raise FactsError(problems)
+        return tuple(out)
+    raise _Invalid(f"values of type {t.describe()} cannot be given as facts")
+
+
+def _money(raw: Any, t: MoneyType) -> int | Fraction:
+    currency = t.currency
+    amount = raw
+    if isinstance(raw, dict):
+        if set(raw) - {"amount", "currency"} or "amount" not in raw:
+            raise _Invalid(f"got {_shown(raw)}", 'write {"amount": "5000", "currency": "CNY"}')
+        amount, currency = raw["amount"], raw.get("currency", t.currency)
+    elif isinstance(raw, str):
+        m = re.fullmatch(r"\s*(¥)?\s*([-\d.,_/]+)\s*([A-Za-z]{3}|yuan|元)?\s*", raw)
+        if m:
+            amount = m.group(2)
+            currency = m.group(3) or ("CNY" if m.group(1) else t.currency)
+    currency = _CURRENCY_WORDS.get(currency, currency)
+    if currency != t.currency:
+        raise _Invalid(f"got an amount in {currency}; this field is in {t.currency}")
+    return _exact(amount)
+
+
+def _member(raw: Any, t: EnumType) -> str:
+    if isinstance(raw, str):
+        if raw in t.members:
+            return raw
+        for member, label in t.labels.items():
+            if label is not None and raw in dict(label.values).values():
+                return member
+        close = difflib.get_close_matches(raw, t.members, n=1)
+        raise _Invalid(
+            f"got {_shown(raw)}, which is not one of {t.name}'s members",
+            f"did you mean {close[0]!r}?" if close else describe_expected(t),
+        )
+    raise _Invalid(f"got {_shown(raw)}")
+
+
+def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
+    """Validate a mapping against field specs; returns typed values with defaults filled in."""
+    if not isinstance(raw, dict):
+        raise FactsError([FactProblem("", f"the facts must be an object, got {_shown(raw)}")])
+    by_name = {f.name: f for f in fields}
+    problems: list[FactProblem] = []
+    for key in raw:
+        if key not in by_name:
+            close = difflib.get_close_matches(str(key), list(by_name), n=1)
+            problems.append(
+                FactProblem(
+                    str(key),
+                    "unknown field",
+                    f"did you mean {close[0]!r}?"
+                    if close
+                    else f"known fields: {', '.join(by_name)}",
+                )
+            )
+    out: dict[str, Any] = {}
+    for spec in fields:
+        if spec.name not in raw:
+            if spec.default is MISSING:
+                problems.append(
+                    FactProblem(
+                        spec.name,
+                        "missing",
+                        f"expected {describe_expected(spec.type, spec.minimum)}",
+                    )
+                )
+            else:
+                out[spec.name] = spec.default
+            continue
+        try:
+            out[spec.name] = convert(raw[spec.name], spec.type, spec.minimum, depth)
+        except _Invalid as err:
+            expected = describe_expected(spec.type, spec.minimum)
+            problems.append(FactProblem(spec.name, f"expected {expected}, {err.message}", err.help))
+        except FactsError as err:
+            for p in err.problems:
+                sep = "" if p.path.startswith("[") else "."
+                problems.append(attrs.evolve(p, path=f"{spec.name}{sep}{p.path}"))
+    if problems:
+        raise FactsError(problems)
+    return out
+
+
+def convert_value(raw: Any, t: Type, minimum: int | None = None) -> Any:
+    """Convert one value (a default, a parameter value, a test expectation).
+
+    Raises ``ValueError`` with a readable message.
+    """
+    try:
+        return convert(raw, t, minimum)
+    except _Invalid as err:
+        raise ValueError(
+            f"expected {describe_expected(t, minimum)}, {err.message}"
+            + (f" ({err.help})" if err.help else "")
+        ) from None
+    except FactsError as err:
+        raise ValueError("; ".join(p.render() for p in err.problems)) from None
+
+
+# ------------------------------------------------------------------ reading files
+def loads_json(text: str) -> Any:
+    """JSON with exact numbers: decimals become ``Decimal``, never float."""
+    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a number")
+
+
+def loads_yaml(text: str) -> Any:
+    """YAML with exact numbers: floats become ``Decimal``."""
+    import yaml
+
+    class ExactLoader(yaml.SafeLoader):
+        pass
+
+    def exact_float(loader, node):
+        text = loader.construct_scalar(node).replace("_", "")
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            return text
+
+    ExactLoader.add_constructor("tag:yaml.org,2002:float", exact_float)
+    return yaml.load(text, Loader=ExactLoader)
+
+
+def to_json_value(value: Any) -> Any:
+    """A runtime value as JSON: exact numbers as strings when not whole."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Fraction):
+        value = normalize(value)
+        return value if isinstance(value, int) else format_number(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Duration):
+        return str(value)
+    if isinstance(value, LocalText):
+        return value.to_json()
+    if isinstance(value, dict):
+        return {k: to_json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, frozenset, set)):
+        return [to_json_value(v) for v in value]
+    return str(value)

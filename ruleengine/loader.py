@@ -1,0 +1,77 @@
+"""From rule files to a compiled rulebook: parse every file, check them together, compile.
+
+A rulebook is one or more rule files checked as one: a jurisdiction can keep the
+interpretation and the statute it applies in separate files that read each other's names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dsl import parse
+from dsl.diagnostics import Diagnostic, DiagnosticError
+
+from .checker import Checker, Rulebook
+from .compiler import CompiledRulebook
+
+RULE_SUFFIX = ".rules"
+MAX_RULE_FILE_BYTES = 2_000_000
+
+
+def rule_files(path: str | Path) -> list[Path]:
+    """A rule file, or every ``*.rules`` file under a folder, in a stable order."""
+    path = Path(path)
+    if path.is_dir():
+        return sorted(p for p in path.rglob(f"*{RULE_SUFFIX}") if p.is_file())
+    return [path]
+
+
+def read_sources(paths: list[Path]) -> list[tuple[str, str]]:
+    sources = []
+    for p in paths:
+        try:
+            if p.stat().st_size > MAX_RULE_FILE_BYTES:
+                raise DiagnosticError(
+                    [Diagnostic("E004", f"{p}: larger than {MAX_RULE_FILE_BYTES} bytes", None)]
+                )
+            sources.append((str(p), p.read_text(encoding="utf-8")))
+        except UnicodeDecodeError:
+            raise DiagnosticError([Diagnostic("E004", f"{p}: not UTF-8 text", None)]) from None
+        except OSError as err:
+            raise DiagnosticError(
+                [Diagnostic("E004", f"{p}: cannot read ({err.strerror})", None)]
+            ) from None
+    return sources
+
+
+def check_sources(name: str, sources: list[tuple[str, str]], pm=None) -> Rulebook:
+    """Parse and check rule texts as one rulebook; raises ``DiagnosticError`` with all errors."""
+    from .plugins import get_plugin_manager, registered_functions, registered_types
+
+    pm = pm or get_plugin_manager()
+    modules, problems = [], []
+    for source_name, text in sources:
+        try:
+            modules.append(parse(text, source_name))
+        except DiagnosticError as err:
+            problems.extend(err.diagnostics)
+    if problems:
+        raise DiagnosticError(problems)
+    checker = Checker(registered_types(pm), registered_functions(pm))
+    return checker.check(name, modules)
+
+
+def load_text(text: str, name: str = "<string>", pm=None) -> CompiledRulebook:
+    return CompiledRulebook(check_sources(name, [(name, text)], pm))
+
+
+def load_paths(paths: list[str | Path], name: str | None = None, pm=None) -> CompiledRulebook:
+    files: list[Path] = []
+    for p in paths:
+        files.extend(rule_files(p))
+    if not files:
+        raise DiagnosticError(
+            [Diagnostic("E004", f"no {RULE_SUFFIX} files in {', '.join(map(str, paths))}", None)]
+        )
+    label = name or Path(paths[0]).stem
+    return CompiledRulebook(check_sources(label, read_sources(files), pm))

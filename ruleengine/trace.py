@@ -1,0 +1,248 @@
+"""The trace: the decision plus how it was reached, as data (versioned JSON, docs/trace.md).
+
+Renderers (text, Markdown, JSON, and any a plugin adds) work from this data alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from dsl.diagnostics import Span
+
+from .facts import to_json_value
+from .runtime import Decision, Unset
+from .types import EnumType, LocalText, normalize
+
+TRACE_FORMAT = "ruleengine-trace"
+TRACE_VERSION = 1
+
+
+@attrs.define
+class Atom:
+    """One elementary test inside a condition, with the values it compared."""
+
+    text: str
+    result: bool
+    span: Span
+    op: str | None = None
+    left: Any = None
+    right: Any = None
+    left_text: str | None = None
+    right_text: str | None = None
+    left_input: str | None = None  # the input the left side reads, when it is just that
+    via: str | None = None  # the definition (and arguments) the test sits in
+
+    def shortfall(self) -> Any:
+        """How far a failed ``>=`` / ``>`` test fell short, when both sides are numbers."""
+        if self.result or self.op not in (">=", ">"):
+            return None
+        if not _is_number(self.left) or not _is_number(self.right):
+            return None
+        return normalize(Fraction(self.right) - Fraction(self.left))
+
+    def closeness(self) -> Fraction | None:
+        if self.shortfall() is None or self.right <= 0:
+            return None
+        return Fraction(max(self.left, 0)) / Fraction(self.right)
+
+    def to_json(self) -> dict:
+        out = {
+            "test": self.text,
+            "result": self.result,
+            "line": self.span.line,
+            "file": self.span.file,
+        }
+        if self.op is not None:
+            out.update(
+                op=self.op,
+                left={"expr": self.left_text, "value": to_json_value(self.left)},
+                right={"expr": self.right_text, "value": to_json_value(self.right)},
+            )
+        else:
+            out["value"] = to_json_value(self.left)
+        if self.left_input:
+            out["left"]["input"] = self.left_input
+        if self.via:
+            out["within"] = self.via
+        gap = self.shortfall()
+        if gap is not None:
+            out["short_by"] = to_json_value(gap)
+        return out
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, Fraction)) and not isinstance(v, bool)
+
+
+@attrs.define
+class RuleTrace:
+    """What happened to one rule in this case."""
+
+    name: str
+    status: str  # applied | set_aside | not_met | not_in_force
+    evidence: list[Atom] = attrs.Factory(list)
+    conclusions: list[tuple[str, Any, Any]] = attrs.Factory(list)  # (conclusion, value, upper)
+    set_aside_by: list[str] = attrs.Factory(list)
+
+
+@attrs.define
+class Miss:
+    """The nearest miss toward a higher outcome: which rule, which test, by how much."""
+
+    conclusion: str
+    level: str
+    rule: str
+    atom: Atom
+
+
+@attrs.define
+class Trace:
+    rulebook: Any  # checker.Rulebook
+    as_of: datetime.date
+    facts: dict[str, Any]
+    decision: Decision
+    rules: list[RuleTrace]
+    definitions: dict[str, Any]
+    misses: list[Miss] = attrs.Factory(list)
+    notes: list[dict] = attrs.Factory(list)  # added by input adapters: how facts were derived
+
+    def rule(self, name: str) -> RuleTrace:
+        for r in self.rules:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def to_json(self) -> dict:
+        """The versioned trace format documented in docs/trace.md."""
+        rb = self.rulebook
+        conclusions = []
+        for name, c in rb.conclusions.items():
+            value = self.decision.conclusions[name]
+            conclusions.append(
+                {
+                    "name": name,
+                    "kind": c.kind,
+                    "label": _label(c.label),
+                    "value": _value_json(value, c.type),
+                    "decided_by": [
+                        r.name
+                        for r in self.rules
+                        if r.status == "applied" and any(x[0] == name for x in r.conclusions)
+                    ],
+                }
+            )
+        rules = []
+        for r in self.rules:
+            rule = rb.rules[r.name]
+            rules.append(
+                {
+                    "name": r.name,
+                    "status": r.status,
+                    "citation": rule.citation.to_json(),
+                    "document": rule.document,
+                    "title": _label(rule.title),
+                    "text": _label(rule.text),
+                    "line": rule.span.line,
+                    "file": rule.span.file,
+                    "evidence": [a.to_json() for a in r.evidence],
+                    "conclusions": [
+                        {"conclusion": n, "value": to_json_value(v)}
+                        | ({"upper": to_json_value(u)} if u is not None else {})
+                        for n, v, u in r.conclusions
+                    ],
+                    "set_aside_by": r.set_aside_by,
+                    "notes": [_label(n) for n in rule.notes],
+                    "unverified": [_label(n) for n in rule.unverified],
+                }
+            )
+        docs = [
+            {
+                "name": d.name,
+                "title": _label(d.title),
+                "citation": _label(d.citation),
+                "statute": _label(d.statute),
+                "effective": d.effective.isoformat() if d.effective else None,
+                "until": d.until.isoformat() if d.until else None,
+            }
+            for d in rb.documents.values()
+        ]
+        return {
+            "format": TRACE_FORMAT,
+            "version": TRACE_VERSION,
+            "rulebook": rb.name,
+            "documents": docs,
+            "as_of": self.as_of.isoformat(),
+            "in_force": self.decision.in_force,
+            "facts": to_json_value(self.facts),
+            "outcome": {
+                name: _value_json(self.decision.conclusions[name], c.type)
+                for name, c in rb.conclusions.items()
+            },
+            "conclusions": conclusions,
+            "conflicts": [
+                {
+                    "conclusion": c.conclusion,
+                    "claims": [{"rule": r, "value": to_json_value(v)} for r, v in c.claims],
+                }
+                for c in self.decision.conflicts
+            ],
+            "rules": rules,
+            "definitions": {k: to_json_value(v) for k, v in self.definitions.items()},
+            "nearest_miss": [
+                {
+                    "conclusion": m.conclusion,
+                    "level": m.level,
+                    "rule": m.rule,
+                    "test": m.atom.to_json(),
+                }
+                for m in self.misses
+            ],
+            "derivations": self.notes,
+        }
+
+
+def _label(text: LocalText | None) -> dict | None:
+    return text.to_json() if text is not None else None
+
+
+def _value_json(value: Any, t: Any) -> Any:
+    if isinstance(value, Unset):
+        return None
+    if isinstance(value, frozenset) and isinstance(t, EnumType):
+        return [m for m in t.members if m in value]
+    return to_json_value(value)
+
+
+def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list[Miss]:
+    """For each scale conclusion, the failed test closest to reaching the next level up."""
+    out: list[Miss] = []
+    for name, c in rulebook.conclusions.items():
+        if c.kind != "highest":
+            continue
+        current = decision.conclusions[name]
+        rank = c.type.rank
+        best: tuple | None = None
+        for r in rules:
+            if r.status != "not_met":
+                continue
+            rule = rulebook.rules[r.name]
+            for a in rule.then:
+                if a.conclusion != name or not hasattr(a.value, "value"):
+                    continue
+                level = a.value.value
+                if rank.get(level, -1) <= rank[current]:
+                    continue
+                for atom in r.evidence:
+                    closeness = atom.closeness()
+                    if closeness is None:
+                        continue
+                    key = (rank[level], -closeness)
+                    if best is None or key < best[0]:
+                        best = (key, Miss(name, level, r.name, atom))
+        if best is not None:
+            out.append(best[1])
+    return out
