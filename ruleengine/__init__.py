@@ -1,1 +1,44 @@
-"""ruleengine: legal rules as text, compiled once, evaluated and explained."""
+"""ruleengine: legal rules written as text, checked, compiled once, evaluated and explained.
+
+The public API, for programs and plugins::
+
+    import ruleengine
+    book = ruleengine.load_paths(["rules/"])          # or ruleengine.load_text(text)
+    decision = book.decide(facts, as_of)               # fast path: the decision only
+    trace = book.explain(facts, as_of)                 # the decision and why
+"""
+
+from dsl.diagnostics import Diagnostic, DiagnosticError
+
+from .checker import CustomType, FunctionSpec, Rulebook
+from .compiler import CompiledRulebook
+from .facts import FactProblem, FactsError
+from .hookspecs import hookimpl
+from .loader import load_paths, load_text
+from .plugins import InputAdapter, Renderer, RuleSource, get_plugin_manager
+from .runtime import Conflict, Decision, EvaluationError
+from .trace import Trace
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CompiledRulebook",
+    "Conflict",
+    "CustomType",
+    "Decision",
+    "Diagnostic",
+    "DiagnosticError",
+    "EvaluationError",
+    "FactProblem",
+    "FactsError",
+    "FunctionSpec",
+    "InputAdapter",
+    "Renderer",
+    "RuleSource",
+    "Rulebook",
+    "Trace",
+    "get_plugin_manager",
+    "hookimpl",
+    "load_paths",
+    "load_text",
+]

@@ -1,0 +1,1 @@
+"""Jurisdiction: 2017 interpretation on infringing citizens' personal information."""
