@@ -138,3 +138,20 @@ def renderers(pm: PluginManager) -> dict[str, Renderer]:
 
 def input_adapters(pm: PluginManager, rulebook: str) -> list[InputAdapter]:
     return [a for _, a in pm.collect("ruleengine_input_adapters") if a.rulebook in (None, rulebook)]
+
+
+def adapter_chain(pm: PluginManager, rulebook: str):
+    """One function applying every input adapter for ``rulebook`` in turn.
+
+    Returns ``adapt(record) -> (facts, derivations)``; derivations go into the trace.
+    """
+    adapters = input_adapters(pm, rulebook)
+
+    def adapt(record: dict) -> tuple[dict, list]:
+        notes: list = []
+        for adapter in adapters:
+            record, more = adapter.adapt(record)
+            notes.extend(more)
+        return record, notes
+
+    return adapt
