@@ -249,15 +249,17 @@ class Checker:
             for d in decls:
                 if isinstance(d, s.RuleDecl):
                     rule_decls.append((d, doc_of_module[id(module)]))
+        first_rule: dict[str, Span] = {}
         for d, doc in rule_decls:
-            if d.name.name in self.rules:
+            if d.name.name in first_rule:
                 self.error(
                     "E205",
                     f"rule '{d.name.name}' is defined twice",
                     d.name.span,
-                    f"the first is at {self.rules[d.name.name].span.location()}",
+                    f"the first is at {first_rule[d.name.name].location()}",
                 )
                 continue
+            first_rule[d.name.name] = d.name.span
             rule = self.check_rule(d, doc)
             if rule is not None:
                 self.rules[rule.name] = rule
@@ -268,10 +270,11 @@ class Checker:
                 if isinstance(d, s.TestDecl):
                     self.check_test(d)
         plan, reads = self.make_plan()
-        self.lint()
         errors = [d for d in self.diags if d.severity is Severity.ERROR]
         if errors:
-            raise DiagnosticError(self.diags)
+            # Warnings about a rulebook that does not check are mostly echoes of its errors.
+            raise DiagnosticError(sorted(errors, key=_position))
+        self.lint()
         return Rulebook(
             name=book_name,
             documents=self.documents,
@@ -816,10 +819,18 @@ class Checker:
         op = e.op
         sub = lambda x, exp=None: self.expr(x, scope, deps, exp, depth + 1)  # noqa: E731
         if op in ("and", "or"):
-            left, right = sub(e.left), sub(e.right)
-            self.want(left, BOOL, f"'{op}' joins conditions")
-            self.want(right, BOOL, f"'{op}' joins conditions")
-            return ir.Binary(BOOL, e.span, text, op, left, right)
+            # Check both sides even when one fails, so that one run reports both mistakes.
+            sides = []
+            for side in (e.left, e.right):
+                try:
+                    checked = sub(side)
+                    self.want(checked, BOOL, f"'{op}' joins conditions")
+                    sides.append(checked)
+                except _Unresolved:
+                    pass
+            if len(sides) < 2:
+                raise _Unresolved()
+            return ir.Binary(BOOL, e.span, text, op, sides[0], sides[1])
         # Check a side that is not a bare member first, to resolve members by context.
         if (
             isinstance(e.left, s.Name)
@@ -1300,6 +1311,12 @@ class Checker:
             reason = never_true(rule.when, self.inputs)
             if reason:
                 self.warn("W301", f"rule '{rule.name}' can never fire: {reason}", rule.when.span)
+
+
+def _position(d: Diagnostic) -> tuple:
+    if d.span is None:
+        return ("", 0, 0)
+    return (d.span.file, d.span.line, d.span.column)
 
 
 # ------------------------------------------------------------------ decidable never-fires

@@ -1,1 +1,40 @@
-"""placeholder"""
+"""The Markdown renderer: the same explanation as headings and nested lists."""
+
+from __future__ import annotations
+
+from ..hookspecs import hookimpl
+from ..plugins import Renderer
+from .explanation import Line, build
+
+
+def _escape(text: str) -> str:
+    for ch in "\\`*_[]<>|":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _lines(line: Line, depth: int) -> list[str]:
+    text = _escape(line.text)
+    if line.style in ("applied", "conflict", "value"):
+        text = f"**{text}**"
+    out = ["  " * depth + f"- {text}"]
+    for child in line.children:
+        out.extend(_lines(child, depth + 1))
+    return out
+
+
+def render(trace, lang: str = "en", color: bool = False) -> str:
+    explanation = build(trace, lang)
+    out = [f"# {_escape(explanation.headline)}", "", f"*{_escape(explanation.subtitle)}*", ""]
+    for section in explanation.sections[1:]:
+        out.append(f"## {_escape(section.title)}")
+        out.append("")
+        for line in section.lines:
+            out.extend(_lines(line, 0))
+        out.append("")
+    return "\n".join(out)
+
+
+@hookimpl
+def ruleengine_renderers():
+    return [Renderer("markdown", render, "headings and lists, for reports and tickets")]

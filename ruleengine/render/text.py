@@ -1,1 +1,58 @@
-"""placeholder"""
+"""The text renderer: the explanation as a tree, in colour on a terminal, plain otherwise."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.markup import escape
+from rich.tree import Tree
+
+from ..hookspecs import hookimpl
+from ..plugins import Renderer
+from .explanation import Line, build
+
+STYLES = {
+    "applied": "bold green",
+    "set_aside": "yellow",
+    "not_met": "",
+    "miss": "magenta",
+    "conflict": "bold red",
+    "dim": "dim",
+    "value": "bold",
+}
+
+
+def _add(tree: Tree, line: Line) -> None:
+    style = STYLES.get(line.style, "")
+    text = escape(line.text)
+    branch = tree.add(f"[{style}]{text}[/]" if style else text)
+    for child in line.children:
+        _add(branch, child)
+
+
+def render(trace, lang: str = "en", color: bool = False, width: int = 100) -> str:
+    explanation = build(trace, lang)
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        width=width,
+        color_system="auto" if color else None,
+        force_terminal=color,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+    )
+    console.print(f"[bold]{escape(explanation.headline)}[/]")
+    console.print(f"[dim]{escape(explanation.subtitle)}[/]")
+    for section in explanation.sections[1:]:
+        tree = Tree(f"[bold]{escape(section.title)}[/]", guide_style="dim")
+        for line in section.lines:
+            _add(tree, line)
+        console.print(tree)
+    return out.getvalue()
+
+
+@hookimpl
+def ruleengine_renderers():
+    return [Renderer("text", render, "a readable tree; colour on a terminal")]

@@ -1,0 +1,503 @@
+"""The ``ruleengine`` command line: eval, explain, check, test, plugins, rules.
+
+Exit codes (docs/cli.md), which scripts can rely on:
+  0 success · 1 a rule test failed, or rules gave conflicting conclusions · 2 usage error ·
+  3 invalid rules (syntax or check errors), or unknown rulebook · 4 invalid facts ·
+  5 the rules could not be evaluated on these facts · 70 internal error (a bug: please report)
+No Python traceback reaches the user for a mistake in rules or facts.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from dsl.diagnostics import Diagnostic, DiagnosticError, Severity
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BAD_RULES = 3
+EXIT_BAD_FACTS = 4
+EXIT_EVALUATION = 5
+EXIT_INTERNAL = 70
+
+MAX_FACTS_BYTES = 50_000_000
+
+app = typer.Typer(
+    name="ruleengine",
+    help="Legal rules as text: check them, evaluate cases, explain each decision.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Lang(StrEnum):
+    en = "en"
+    zh = "zh"
+
+
+class Stop(Exception):
+    """Ends a command with a message and a documented exit code."""
+
+    def __init__(self, code: int, message: str = ""):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# ------------------------------------------------------------------ shared options
+RulesOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--rules", help="A rule file or a folder of *.rules files (repeatable)."),
+]
+RulebookOpt = Annotated[
+    str | None,
+    typer.Option("--rulebook", "-r", help="A rulebook provided by a plugin (see 'rules')."),
+]
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", help="text, json, markdown, or a plugin's format.")
+]
+LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of labels and titles.")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Judge the case as of this date (YYYY-MM-DD)."),
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a fact: field=value (repeatable)."),
+]
+ColorOpt = Annotated[
+    bool | None,
+    typer.Option("--color/--no-color", help="Colour; by default only on a terminal."),
+]
+FactsArg = Annotated[
+    str | None,
+    typer.Argument(help="Facts as a JSON or YAML file; '-' or nothing reads standard input."),
+]
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _pm():
+    from .plugins import get_plugin_manager
+
+    return get_plugin_manager()
+
+
+def _load(pm, rules: list[Path] | None, rulebook: str | None):
+    """The compiled rulebook named by --rules or --rulebook, and its name."""
+    from .loader import load_paths
+    from .plugins import rule_sources
+
+    if rules and rulebook:
+        raise Stop(EXIT_USAGE, "give --rules or --rulebook, not both")
+    if rules:
+        for path in rules:
+            if not path.exists():
+                raise Stop(EXIT_BAD_RULES, f"{path}: no such file or folder")
+        return load_paths(list(rules), pm=pm), None
+    sources = rule_sources(pm)
+    if rulebook is None:
+        if len(sources) == 1:
+            rulebook = next(iter(sources))
+        else:
+            known = ", ".join(sorted(sources)) or "none installed"
+            raise Stop(
+                EXIT_USAGE,
+                f"name a rulebook with --rulebook (available: {known}) "
+                "or give rule files with --rules",
+            )
+    if rulebook not in sources:
+        import difflib
+
+        close = difflib.get_close_matches(rulebook, list(sources), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise Stop(EXIT_BAD_RULES, f"no rulebook named '{rulebook}'{hint}")
+    _, source = sources[rulebook]
+    return load_paths(list(source.paths), name=rulebook, pm=pm), rulebook
+
+
+def _parse_date(text: str | None, what: str) -> datetime.date | None:
+    if text is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise Stop(EXIT_USAGE, f"{what}: '{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def _read_facts(path: str | None) -> tuple[Any, str]:
+    from .facts import loads_json, loads_yaml
+
+    if path in (None, "-"):
+        if sys.stdin is None or sys.stdin.isatty():
+            raise Stop(EXIT_USAGE, "give a facts file, or pipe the facts on standard input")
+        text, name = sys.stdin.read(MAX_FACTS_BYTES + 1), "<stdin>"
+    else:
+        p = Path(path)
+        try:
+            if p.stat().st_size > MAX_FACTS_BYTES:
+                raise Stop(EXIT_BAD_FACTS, f"{path}: larger than {MAX_FACTS_BYTES} bytes")
+            text, name = p.read_text(encoding="utf-8"), path
+        except FileNotFoundError:
+            raise Stop(EXIT_BAD_FACTS, f"{path}: no such file") from None
+        except UnicodeDecodeError:
+            raise Stop(EXIT_BAD_FACTS, f"{path}: not UTF-8 text") from None
+        except OSError as err:
+            raise Stop(EXIT_BAD_FACTS, f"{path}: cannot read ({err.strerror})") from None
+    if len(text) > MAX_FACTS_BYTES:
+        raise Stop(EXIT_BAD_FACTS, f"{name}: larger than {MAX_FACTS_BYTES} bytes")
+    yaml_like = name.endswith((".yaml", ".yml"))
+    try:
+        data = loads_yaml(text) if yaml_like else loads_json(text)
+    except json.JSONDecodeError as err:
+        lines = text.splitlines()
+        shown = lines[err.lineno - 1] if 0 < err.lineno <= len(lines) else ""
+        raise Stop(
+            EXIT_BAD_FACTS,
+            f"{name}:{err.lineno}:{err.colno}: not valid JSON: {err.msg}\n"
+            f"{err.lineno:>4} | {shown}\n     | {' ' * (err.colno - 1)}^",
+        ) from None
+    except Exception as err:  # YAML errors carry their own position text
+        if not yaml_like:
+            raise
+        raise Stop(EXIT_BAD_FACTS, f"{name}: not valid YAML: {err}") from None
+    return data, name
+
+
+def _case(book, data: Any, name: str, as_of: datetime.date | None):
+    """Facts, and an as-of date, from a facts object or a case file {"facts": ..., "as_of": ...}."""
+    if isinstance(data, dict) and "facts" in data and "facts" not in book.rulebook.inputs:
+        facts = data["facts"]
+        if as_of is None and data.get("as_of") is not None:
+            as_of = _parse_date(str(data["as_of"]), f"{name}: as_of")
+        return facts, as_of
+    return data, as_of
+
+
+def _apply_sets(facts: Any, sets: list[str] | None) -> Any:
+    from .facts import loads_yaml
+
+    if not sets:
+        return facts
+    if not isinstance(facts, dict):
+        raise Stop(EXIT_BAD_FACTS, "--set needs the facts to be an object")
+    facts = dict(facts)
+    for item in sets:
+        field, sep, raw = item.partition("=")
+        if not sep or not field.strip():
+            raise Stop(EXIT_USAGE, f"--set {item!r}: write field=value")
+        try:
+            value = loads_yaml(raw) if raw.strip() else ""
+        except Exception:
+            value = raw
+        if isinstance(value, (dict, list)) or value is None:
+            value = raw if value is None else value
+        facts[field.strip()] = value
+    return facts
+
+
+def _facts_error(err, name: str) -> Stop:
+    lines = [f"{name}: the facts do not fit the rulebook's inputs:"]
+    lines += [f"  - {p.render()}" for p in err.problems]
+    return Stop(EXIT_BAD_FACTS, "\n".join(lines))
+
+
+def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool):
+    from .facts import FactsError
+    from .plugins import adapter_chain
+    from .runtime import EvaluationError
+
+    data, name = _read_facts(facts_path)
+    day = _parse_date(as_of, "--as-of")
+    facts, day = _case(book, data, name, day)
+    notes: list = []
+    try:
+        if isinstance(facts, dict):
+            facts, notes = adapter_chain(pm, rulebook_name or book.rulebook.name)(facts)
+        facts = _apply_sets(facts, sets)
+        if explain:
+            trace = book.explain(facts, day)
+            trace.notes = notes
+            return trace
+        return book.decide(facts, day)
+    except FactsError as err:
+        raise _facts_error(err, name) from None
+    except EvaluationError as err:
+        text = f"cannot evaluate this case: {err.message}"
+        if err.span is not None:
+            text = f"{err.span.location()}: {text}\n{err.span.excerpt()}"
+        raise Stop(EXIT_EVALUATION, text) from None
+
+
+def _color(color: bool | None) -> bool:
+    if color is not None:
+        return color
+    if os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _render(pm, fmt: str, trace, lang: str, color: bool) -> str:
+    from .plugins import renderers
+
+    available = renderers(pm)
+    if fmt not in available:
+        raise Stop(EXIT_USAGE, f"unknown format '{fmt}' (available: {', '.join(available)})")
+    return available[fmt].render(trace, lang, color)
+
+
+def _decision_json(book, decision) -> dict:
+    from .facts import to_json_value
+    from .trace import _value_json
+
+    rb = book.rulebook
+    return {
+        "rulebook": rb.name,
+        "as_of": decision.as_of.isoformat(),
+        "in_force": decision.in_force,
+        "outcome": {
+            n: _value_json(decision.conclusions[n], c.type) for n, c in rb.conclusions.items()
+        },
+        "conflicts": [
+            {
+                "conclusion": c.conclusion,
+                "claims": [{"rule": r, "value": to_json_value(v)} for r, v in c.claims],
+            }
+            for c in decision.conflicts
+        ],
+    }
+
+
+def _run(body) -> None:
+    """Run a command body; map every expected failure to its exit code, never a traceback."""
+    try:
+        code = body() or EXIT_OK
+    except Stop as stop:
+        if stop.message:
+            _err(stop.message)
+        code = stop.code
+    except DiagnosticError as err:
+        _print_diagnostics(err.diagnostics)
+        code = EXIT_BAD_RULES
+    except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt):
+        raise
+    except Exception as err:  # a bug in ruleengine or a plugin, not the user's mistake
+        if os.environ.get("RULEENGINE_DEBUG"):
+            raise
+        _err(
+            f"internal error: {err!r}\nThis is a bug in ruleengine or a plugin; "
+            "run again with RULEENGINE_DEBUG=1 for details and please report it."
+        )
+        code = EXIT_INTERNAL
+    raise typer.Exit(code)
+
+
+def _print_diagnostics(diags: list[Diagnostic]) -> None:
+    errors = [d for d in diags if d.severity is Severity.ERROR]
+    for d in diags:
+        _err(d.render())
+    if errors:
+        _err(f"{len(errors)} error(s), {len(diags) - len(errors)} warning(s)")
+
+
+# ------------------------------------------------------------------ commands
+@app.command("eval")
+def eval_(
+    facts: FactsArg = None,
+    rules: RulesOpt = None,
+    rulebook: RulebookOpt = None,
+    format: FormatOpt = "text",
+    lang: LangOpt = Lang.en,
+    as_of: AsOfOpt = None,
+    set_: SetOpt = None,
+    color: ColorOpt = None,
+) -> None:
+    """Evaluate one case and print the decision only (the fast path)."""
+
+    def body():
+        pm = _pm()
+        book, name = _load(pm, rules, rulebook)
+        decision = _evaluate(book, pm, name, facts, as_of, set_, explain=False)
+        if format == "json":
+            typer.echo(json.dumps(_decision_json(book, decision), ensure_ascii=False, indent=2))
+        elif format in ("text", "markdown"):
+            from .render.explanation import local, show_value
+
+            for n, c in book.rulebook.conclusions.items():
+                label = local(c.label, lang.value, n)
+                value = show_value(decision.conclusions[n], c.type, lang.value)
+                typer.echo(
+                    f"- **{label}**: {value}" if format == "markdown" else f"{label}: {value}"
+                )
+            for conflict in decision.conflicts:
+                rules_ = ", ".join(r for r, _ in conflict.claims)
+                typer.echo(f"conflict on {conflict.conclusion}: rules {rules_} disagree")
+        else:
+            raise Stop(EXIT_USAGE, f"eval prints text, json or markdown, not '{format}'")
+        return EXIT_FAILED if decision.conflicts else EXIT_OK
+
+    _run(body)
+
+
+@app.command()
+def explain(
+    facts: FactsArg = None,
+    rules: RulesOpt = None,
+    rulebook: RulebookOpt = None,
+    format: FormatOpt = "text",
+    lang: LangOpt = Lang.en,
+    as_of: AsOfOpt = None,
+    set_: SetOpt = None,
+    color: ColorOpt = None,
+) -> None:
+    """Evaluate one case and explain the decision: provisions, figures, nearest miss."""
+
+    def body():
+        pm = _pm()
+        book, name = _load(pm, rules, rulebook)
+        trace = _evaluate(book, pm, name, facts, as_of, set_, explain=True)
+        out = _render(pm, format, trace, lang.value, _color(color) and format == "text")
+        sys.stdout.write(out if out.endswith("\n") else out + "\n")
+        return EXIT_FAILED if trace.decision.conflicts else EXIT_OK
+
+    _run(body)
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Rule files or folders.")] = None,
+    rulebook: RulebookOpt = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    strict: Annotated[bool, typer.Option(help="Treat warnings as errors.")] = False,
+) -> None:
+    """Check rule texts without running a case: syntax, names, types, cycles, warnings."""
+
+    def body():
+        pm = _pm()
+        try:
+            book, _ = _load(pm, paths, rulebook)
+            diags = list(book.rulebook.warnings)
+            failed = strict and bool(diags)
+        except DiagnosticError as err:
+            diags, failed, book = err.diagnostics, True, None
+        if format == "json":
+            typer.echo(
+                json.dumps(
+                    {"ok": not failed, "diagnostics": [d.to_json() for d in diags]},
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+        else:
+            _print_diagnostics(diags)
+            if book is not None:
+                rb = book.rulebook
+                typer.echo(
+                    f"{rb.name}: {len(rb.rules)} rules, {len(rb.inputs)} inputs, "
+                    f"{len(rb.tests)} tests; {len(diags)} warning(s)"
+                )
+        return EXIT_BAD_RULES if failed else EXIT_OK
+
+    _run(body)
+
+
+@app.command()
+def test(
+    rules: RulesOpt = None,
+    rulebook: RulebookOpt = None,
+    all_: Annotated[bool, typer.Option("--all", help="Test every installed rulebook.")] = False,
+) -> None:
+    """Run the tests written beside the rules."""
+
+    def body():
+        from .plugins import adapter_chain, rule_sources
+        from .testing import run_tests
+
+        pm = _pm()
+        if all_ or (not rules and not rulebook and len(rule_sources(pm)) != 1):
+            names = sorted(rule_sources(pm))
+            books = [_load(pm, None, n) for n in names]
+        else:
+            books = [_load(pm, rules, rulebook)]
+        passed = failed = 0
+        for book, name in books:
+            results = run_tests(book, adapter_chain(pm, name or book.rulebook.name))
+            for r in results:
+                if not r.passed:
+                    typer.echo(r.render())
+            p = sum(r.passed for r in results)
+            passed, failed = passed + p, failed + len(results) - p
+            typer.echo(f"{book.rulebook.name}: {p} passed, {len(results) - p} failed")
+        typer.echo(f"{passed} passed, {failed} failed")
+        return EXIT_FAILED if failed else EXIT_OK
+
+    _run(body)
+
+
+@app.command()
+def plugins() -> None:
+    """List installed plugins, what each provides, and any that failed to load."""
+
+    def body():
+        pm = _pm()
+        for plugin in pm.get_plugins():
+            name = pm.get_name(plugin)
+            hooks = sorted(
+                h.name for h in pm.get_hookcallers(plugin) or [] if h.name.startswith("ruleengine_")
+            )
+            typer.echo(f"{name}: {', '.join(hooks) or '(no hooks)'}")
+        for error in pm.plugin_errors:
+            typer.echo(f"FAILED {error.plugin}: {error.message}")
+        return EXIT_OK
+
+    _run(body)
+
+
+@app.command()
+def rules(
+    rules: RulesOpt = None,
+    rulebook: RulebookOpt = None,
+    lang: LangOpt = Lang.en,
+) -> None:
+    """List installed rulebooks, or the rules of one with their citations and titles."""
+
+    def body():
+        from .plugins import rule_sources
+        from .render.explanation import citation, local
+
+        pm = _pm()
+        if not rules and not rulebook:
+            for name, (plugin, source) in sorted(rule_sources(pm).items()):
+                typer.echo(f"{name}\t{source.title}\t(plugin {plugin})")
+            return EXIT_OK
+        book, _ = _load(pm, rules, rulebook)
+        rb = book.rulebook
+        for name, rule in rb.rules.items():
+            span = ""
+            if rule.in_force_from or rule.in_force_until:
+                span = f"  [{rule.in_force_from or '…'} – {rule.in_force_until or '…'}]"
+            title = local(rule.title, lang.value)
+            typer.echo(f"{name}\t{citation(rb, name, lang.value)}\t{title}{span}")
+        return EXIT_OK
+
+    _run(body)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)

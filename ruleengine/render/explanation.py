@@ -1,0 +1,277 @@
+"""The explanation a lawyer reads, as language-neutral structure built from a trace.
+
+The text and Markdown renderers lay out the same sections: the outcome; the provisions that
+decided it with the figures that meet them; the nearest miss toward the next level up; rules
+set aside by an exception and by which; conflicts; rules not met; how facts were derived.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from ..runtime import Unset
+from ..trace import Atom, Trace
+from ..types import EnumType, LocalText, MoneyType, format_number
+
+WORDS = {
+    "outcome": {"en": "Outcome", "zh": "结论"},
+    "as_of": {"en": "as of", "zh": "适用日期"},
+    "applied": {"en": "Provisions that decide it", "zh": "据以认定的条款"},
+    "set_aside": {"en": "Set aside by an exception", "zh": "因例外规定不予适用"},
+    "miss": {"en": "Nearest miss toward a higher outcome", "zh": "距更高认定最近的差距"},
+    "not_met": {"en": "Provisions not met", "zh": "未满足的条款"},
+    "conflicts": {"en": "Conflicts between rules", "zh": "规则冲突"},
+    "derivations": {"en": "How the facts were counted", "zh": "事实的计算"},
+    "not_in_force": {"en": "not in force on this date", "zh": "于该日期未生效"},
+    "nothing_in_force": {
+        "en": "No provision of this rulebook was in force on {day}.",
+        "zh": "{day}，本规则集的条款均未生效。",
+    },
+    "set_aside_by": {"en": "set aside by {rules}", "zh": "被{rules}排除适用"},
+    "needs": {
+        "en": "{level} ({cite}) needs {what} {op} {right}; the case has {left} (short by {gap})",
+        "zh": "认定{level}（{cite}）需要{what}{op}{right}；本案为{left}（尚差{gap}）",
+    },
+    "none_decided": {"en": "not decided", "zh": "未认定"},
+    "says": {"en": "{rule} says {value}", "zh": "{rule}认定为{value}"},
+    "within": {"en": "in {via}", "zh": "见{via}"},
+    "and_more": {"en": "… and {n} more", "zh": "……另有{n}项"},
+    "count_not_in_force": {
+        "en": "{n} provision(s) not in force on this date",
+        "zh": "{n}项条款于该日期未生效",
+    },
+}
+
+_OPS = {">=": "≥", "<=": "≤", "!=": "≠", "=": "=", "<": "<", ">": ">"}
+
+
+def word(key: str, lang: str, **kw) -> str:
+    return WORDS[key][lang].format(**kw)
+
+
+@attrs.frozen
+class Line:
+    text: str
+    style: str = ""  # applied | set_aside | not_met | miss | conflict | dim | value
+    children: tuple[Line, ...] = ()
+
+
+@attrs.frozen
+class Section:
+    title: str
+    lines: tuple[Line, ...]
+
+
+@attrs.frozen
+class Explanation:
+    headline: str
+    subtitle: str
+    sections: tuple[Section, ...]
+
+
+def local(text: LocalText | None, lang: str, fallback: str = "") -> str:
+    return text.get(lang) if text is not None else fallback
+
+
+def show_value(value: Any, t: Any = None, lang: str = "en") -> str:
+    """A value as a reader expects it: labels for members, currency for money."""
+    if isinstance(value, Unset):
+        return word("none_decided", lang)
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, EnumType):
+        return value.name
+    if isinstance(t, EnumType) and isinstance(value, str):
+        label = local(t.labels.get(value), lang)
+        return f"{label} ({value})" if label and label != value else value
+    if isinstance(value, frozenset):
+        members = [m for m in t.members if m in value] if isinstance(t, EnumType) else value
+        return "; ".join(show_value(m, t, lang) for m in members) or "—"
+    if isinstance(value, tuple) and len(value) == 2:
+        return f"{show_value(value[0], t, lang)} – {show_value(value[1], t, lang)}"
+    if isinstance(value, (int, Fraction)):
+        number = format_number(value)
+        if isinstance(t, MoneyType) and "." in number and len(number.split(".")[1]) == 1:
+            number += "0"  # amounts of money show cents: 3200.50
+        if isinstance(t, MoneyType):
+            return (
+                f"{number}元"
+                if lang == "zh" and t.currency == "CNY"
+                else (f"{number} {t.currency}")
+            )
+        return number
+    if isinstance(value, LocalText):
+        return value.get(lang)
+    return str(value)
+
+
+def citation(rulebook, rule_name: str, lang: str) -> str:
+    rule = rulebook.rules[rule_name]
+    cite = rule.citation.chinese() if lang == "zh" else rule.citation.short()
+    return cite or rule_name
+
+
+def rule_heading(rulebook, rule_name: str, lang: str) -> str:
+    rule = rulebook.rules[rule_name]
+    title = local(rule.title, lang)
+    head = citation(rulebook, rule_name, lang)
+    return f"{head} {title}".strip() + f" [{rule_name}]"
+
+
+def atom_line(rulebook, atom: Atom, lang: str) -> Line:
+    """One test with its values: 'items of tracking information = 60 ≥ 50'."""
+    mark = "✓" if atom.result else "✗"
+    if atom.op is None:
+        what = _describe_side(rulebook, atom.left_input, atom.text, lang)
+        text = f"{mark} {what}: {show_value(atom.left, None, lang)}"
+    else:
+        what = _describe_side(rulebook, atom.left_input, atom.left_text, lang)
+        left_type = rulebook.inputs[atom.left_input].type if atom.left_input else None
+        text = (
+            f"{mark} {what} = {show_value(atom.left, left_type, lang)} "
+            f"{_OPS[atom.op]} {show_value(atom.right, left_type, lang)}"
+        )
+        if atom.right_text and not _is_literal(atom.right_text):
+            text += f"  ({atom.right_text})"
+    if atom.via:
+        text += "  · " + word("within", lang, via=atom.via)
+    return Line(text, "dim" if not atom.result else "")
+
+
+def _is_literal(text: str) -> bool:
+    return text.replace(".", "", 1).replace(" ", "").isdigit()
+
+
+def _describe_side(rulebook, input_name: str | None, text: str | None, lang: str) -> str:
+    if input_name:
+        label = local(rulebook.inputs[input_name].label, lang)
+        return f"{label} ({input_name})" if label else input_name
+    return text or ""
+
+
+def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
+    rb = trace.rulebook
+    lang = "zh" if lang == "zh" else "en"
+    # Outcome.
+    outcome_lines = []
+    for name, c in rb.conclusions.items():
+        value = trace.decision.conclusions[name]
+        label = local(c.label, lang, name)
+        outcome_lines.append(Line(f"{label}: {show_value(value, c.type, lang)}", "value"))
+    docs = [local(d.title, lang, d.name) for d in rb.documents.values()]
+    cites = [local(d.citation, lang) for d in rb.documents.values() if d.citation]
+    subtitle = f"{word('as_of', lang)} {trace.as_of.isoformat()}"
+    if docs:
+        subtitle += " · " + " / ".join(docs)
+    if cites:
+        subtitle += " · " + " / ".join(cites)
+    sections = [Section(word("outcome", lang), tuple(outcome_lines))]
+    if not trace.decision.in_force:
+        sections.append(
+            Section(
+                word("not_in_force", lang),
+                (Line(word("nothing_in_force", lang, day=trace.as_of.isoformat()), "dim"),),
+            )
+        )
+    # Applied rules.
+    applied = []
+    for r in trace.rules:
+        if r.status != "applied":
+            continue
+        children = [atom_line(rb, a, lang) for a in r.evidence]
+        for conclusion, value, upper in r.conclusions:
+            c = rb.conclusions[conclusion]
+            shown = show_value((value, upper) if upper is not None else value, c.type, lang)
+            children.append(Line(f"→ {local(c.label, lang, conclusion)}: {shown}", "value"))
+        applied.append(Line(rule_heading(rb, r.name, lang), "applied", tuple(children)))
+    if applied:
+        sections.append(Section(word("applied", lang), tuple(applied)))
+    # Nearest miss.
+    misses = []
+    for m in trace.misses:
+        c = rb.conclusions[m.conclusion]
+        a = m.atom
+        left_type = rb.inputs[a.left_input].type if a.left_input else None
+        what = _describe_side(rb, a.left_input, a.left_text, lang)
+        misses.append(
+            Line(
+                word(
+                    "needs",
+                    lang,
+                    level=show_value(m.level, c.type, lang),
+                    cite=citation(rb, m.rule, lang),
+                    what=what,
+                    op=_OPS[a.op],
+                    right=show_value(a.right, left_type, lang),
+                    left=show_value(a.left, left_type, lang),
+                    gap=show_value(a.shortfall(), left_type, lang),
+                ),
+                "miss",
+            )
+        )
+    if misses:
+        sections.append(Section(word("miss", lang), tuple(misses)))
+    # Set aside.
+    aside = []
+    for r in trace.rules:
+        if r.status == "set_aside":
+            by = ", ".join(citation(rb, o, lang) + f" [{o}]" for o in r.set_aside_by)
+            aside.append(
+                Line(
+                    rule_heading(rb, r.name, lang),
+                    "set_aside",
+                    (Line(word("set_aside_by", lang, rules=by), "dim"),),
+                )
+            )
+    if aside:
+        sections.append(Section(word("set_aside", lang), tuple(aside)))
+    # Conflicts.
+    if trace.decision.conflicts:
+        lines = []
+        for conflict in trace.decision.conflicts:
+            c = rb.conclusions[conflict.conclusion]
+            claims = tuple(
+                Line(
+                    word(
+                        "says",
+                        lang,
+                        rule=citation(rb, rule, lang) + f" [{rule}]",
+                        value=show_value(value, c.type, lang),
+                    ),
+                    "conflict",
+                )
+                for rule, value in conflict.claims
+            )
+            lines.append(Line(local(c.label, lang, conflict.conclusion), "conflict", claims))
+        sections.append(Section(word("conflicts", lang), tuple(lines)))
+    # Not met.
+    not_met = [r for r in trace.rules if r.status == "not_met"]
+    lines = []
+    for r in not_met[:max_not_met]:
+        failed = [atom_line(rb, a, lang) for a in r.evidence if not a.result][:4]
+        lines.append(Line(rule_heading(rb, r.name, lang), "not_met", tuple(failed)))
+    if len(not_met) > max_not_met:
+        lines.append(Line(word("and_more", lang, n=len(not_met) - max_not_met), "dim"))
+    off = sum(1 for r in trace.rules if r.status == "not_in_force")
+    if off and trace.decision.in_force:
+        lines.append(Line(word("count_not_in_force", lang, n=off), "dim"))
+    if lines:
+        sections.append(Section(word("not_met", lang), tuple(lines)))
+    # Derivations from input adapters.
+    if trace.notes:
+        lines = [Line(_note_text(n, lang), "dim") for n in trace.notes]
+        sections.append(Section(word("derivations", lang), tuple(lines)))
+    headline = " · ".join(line.text for line in outcome_lines)
+    return Explanation(headline, subtitle, tuple(sections))
+
+
+def _note_text(note: Any, lang: str) -> str:
+    if isinstance(note, dict):
+        for key in (lang, "text", "en", "zh"):
+            if isinstance(note.get(key), str):
+                return note[key]
+        return "; ".join(f"{k}: {v}" for k, v in note.items())
+    return str(note)
