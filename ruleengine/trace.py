@@ -218,7 +218,11 @@ def _value_json(value: Any, t: Any) -> Any:
 
 
 def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list[Miss]:
-    """For each scale conclusion, the failed test closest to reaching the next level up."""
+    """For each scale conclusion, the failed test closest to reaching the next level up.
+
+    Preference: the next level before higher ones; a test of a single fact ("needs 500 items;
+    the case has 60") before a composite one; then the smallest relative shortfall.
+    """
     out: list[Miss] = []
     for name, c in rulebook.conclusions.items():
         if c.kind != "highest":
@@ -240,7 +244,7 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
                     closeness = atom.closeness()
                     if closeness is None:
                         continue
-                    key = (rank[level], -closeness)
+                    key = (rank[level], atom.left_input is None, -closeness)
                     if best is None or key < best[0]:
                         best = (key, Miss(name, level, r.name, atom))
         if best is not None:

@@ -1,0 +1,214 @@
+"""The command line as a user meets it: outputs, formats, languages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ruleengine.cli import (
+    EXIT_BAD_FACTS,
+    EXIT_BAD_RULES,
+    EXIT_EVALUATION,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    app,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICK = ROOT / "examples" / "quickstart"
+RULES = str(QUICK / "article5.rules")
+CASE = str(QUICK / "case.json")
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | None = None):
+    result = runner.invoke(app, list(args), input=input)
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+def test_explain_matches_the_expected_explanation_in_both_languages():
+    for lang, expected in (("en", "expected.txt"), ("zh", "expected.zh.txt")):
+        result = run("explain", "--rules", RULES, CASE, "--as-of", "2018-03-01", "--lang", lang)
+        assert result.exit_code == EXIT_OK
+        assert result.stdout == (QUICK / expected).read_text(encoding="utf-8")
+
+
+def test_readme_shows_the_real_output():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for expected in ("expected.txt", "expected.zh.txt"):
+        assert (QUICK / expected).read_text(encoding="utf-8").rstrip("\n") in readme
+
+
+def test_explain_json_is_the_versioned_trace():
+    result = run("explain", "--rules", RULES, CASE, "--as-of", "2018-03-01", "-f", "json")
+    assert result.exit_code == EXIT_OK
+    trace = json.loads(result.stdout)
+    assert trace["format"] == "ruleengine-trace" and trace["version"] == 1
+    assert trace["outcome"] == {"level": "serious"}
+    applied = [r for r in trace["rules"] if r["status"] == "applied"]
+    assert [r["citation"]["en"] for r in applied] == ["Art. 5(1)(3)"]
+    assert trace["nearest_miss"][0]["test"]["short_by"] == 440
+
+
+def test_explain_markdown_has_headings_and_citations():
+    result = run("explain", "--rules", RULES, CASE, "--as-of", "2018-03-01", "-f", "markdown")
+    assert result.exit_code == EXIT_OK
+    assert result.stdout.startswith("# circumstances: serious circumstances")
+    assert "## Provisions that decide it" in result.stdout
+    assert "Art. 5(1)(3)" in result.stdout
+
+
+def test_eval_prints_the_decision_and_set_overrides_a_fact():
+    result = run(
+        "eval",
+        "--rules",
+        RULES,
+        CASE,
+        "--as-of",
+        "2018-03-01",
+        "--set",
+        "sensitive_items=500",
+        "-f",
+        "json",
+    )
+    assert result.exit_code == EXIT_OK
+    assert json.loads(result.stdout)["outcome"] == {"level": "especially_serious"}
+
+
+def test_facts_from_stdin_and_yaml(tmp_path):
+    result = run("eval", "--rules", RULES, "--as-of", "2018-03-01", input='{"other_items": 5000}')
+    assert result.exit_code == EXIT_OK
+    assert "serious circumstances (serious)" in result.stdout
+    yaml_case = tmp_path / "case.yaml"
+    yaml_case.write_text("illegal_gain: 4999.99\nin_duty: true\n", encoding="utf-8")
+    result = run("eval", "--rules", RULES, str(yaml_case), "--as-of", "2018-03-01")
+    assert result.exit_code == EXIT_OK
+    assert "serious circumstances (serious)" in result.stdout
+
+
+def test_case_file_with_facts_and_as_of(tmp_path):
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps({"as_of": "2017-05-01", "facts": {"sensitive_items": 500}}))
+    result = run("eval", "--rules", RULES, str(case), "-f", "json")
+    assert json.loads(result.stdout)["outcome"] == {"level": "none"}
+    assert json.loads(result.stdout)["in_force"] is False
+
+
+def test_bad_facts_name_the_field_and_exit_4(tmp_path):
+    case = tmp_path / "bad.json"
+    case.write_text('{"sensitive_itemz": 3, "in_duty": "yes", "other_items": -1}')
+    result = run("eval", "--rules", RULES, str(case))
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert "sensitive_itemz: unknown field (did you mean 'sensitive_items'?)" in result.output
+    assert "in_duty: expected true or false" in result.output
+    assert "other_items: expected a whole number ≥ 0, got -1" in result.output
+
+
+def test_malformed_json_points_at_the_place(tmp_path):
+    case = tmp_path / "broken.json"
+    case.write_text('{"sensitive_items": 5,}')
+    result = run("eval", "--rules", RULES, str(case))
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert "broken.json:1:23: not valid JSON" in result.output
+    assert "^" in result.output
+
+
+def test_bad_rules_are_pinpointed_and_exit_3(tmp_path):
+    bad = tmp_path / "bad.rules"
+    bad.write_text("input items: count\nrule r { when itemz >= 1 }\n", encoding="utf-8")
+    result = run("check", str(bad))
+    assert result.exit_code == EXIT_BAD_RULES
+    assert "bad.rules:2:15: error[E200]: unknown name 'itemz'" in result.output
+    assert "did you mean 'items'?" in result.output
+
+
+def test_check_passes_a_good_rulebook_and_reports_json():
+    result = run("check", RULES, "-f", "json")
+    assert result.exit_code == EXIT_OK
+    assert json.loads(result.stdout)["ok"] is True
+
+
+def test_rule_tests_pass_and_a_failing_test_exits_1(tmp_path):
+    assert run("test", "--rules", RULES).exit_code == EXIT_OK
+    failing = tmp_path / "failing.rules"
+    failing.write_text(
+        (QUICK / "article5.rules").read_text(encoding="utf-8")
+        + '\ntest "wrong on purpose" { as of 2018-03-01 given sensitive_items = 10 '
+        "expect level = serious }\n",
+        encoding="utf-8",
+    )
+    result = run("test", "--rules", str(failing))
+    assert result.exit_code == EXIT_FAILED
+    assert "FAIL wrong on purpose" in result.output
+    assert "expected level = serious, got none" in result.output
+
+
+def test_conflicting_values_exit_1_and_name_both_rules(tmp_path):
+    rules = tmp_path / "conflict.rules"
+    rules.write_text(
+        "input a: bool = true\nconclusion sentence: value text\n"
+        'rule one { cite article 1 when a then sentence = "three years" }\n'
+        'rule two { cite article 2 when a then sentence = "seven years" }\n',
+        encoding="utf-8",
+    )
+    result = run("explain", "--rules", str(rules), "--as-of", "2020-01-01", input="{}")
+    assert result.exit_code == EXIT_FAILED
+    assert "[one]" in result.stdout and "[two]" in result.stdout
+
+
+def test_division_by_zero_is_an_evaluation_error_with_a_caret(tmp_path):
+    rules = tmp_path / "div.rules"
+    rules.write_text(
+        "input a: count\ninput b: count\nscale s { no yes }\nconclusion c: highest s\n"
+        "rule r { cite article 1 when a / b >= 1 then c = yes }\n",
+        encoding="utf-8",
+    )
+    result = run("eval", "--rules", str(rules), input='{"a": 1, "b": 0}')
+    assert result.exit_code == EXIT_EVALUATION
+    assert "division by zero" in result.output and "^" in result.output
+
+
+def test_usage_errors_exit_2():
+    assert run("explain", "--rules", RULES, CASE, "--as-of", "yesterday").exit_code == EXIT_USAGE
+    assert run("explain", "--rules", RULES, CASE, "-f", "pdf").exit_code == EXIT_USAGE
+
+
+def test_unknown_rulebook_is_a_rules_error_with_a_suggestion():
+    result = run("rules", "--rulebook", "pi2071")
+    assert result.exit_code == EXIT_BAD_RULES
+    assert "no rulebook named 'pi2071'" in result.output
+
+
+def test_rules_lists_citations_and_plugins_lists_builtins():
+    result = run("rules", "--rules", RULES)
+    assert result.exit_code == EXIT_OK
+    assert "quantity\tArt. 5(1)(3)" in result.stdout
+    result = run("plugins")
+    assert result.exit_code == EXIT_OK
+    assert "ruleengine.default_functions: ruleengine_functions" in result.stdout
+
+
+SCRIPT = shutil.which("ruleengine", path=str(Path(sys.executable).parent))
+
+
+@pytest.mark.skipif(SCRIPT is None, reason="console script not installed")
+def test_installed_console_script_output_is_plain_when_piped():
+    proc = subprocess.run(
+        [SCRIPT, "explain", "--rules", RULES, CASE, "--as-of", "2018-03-01"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": str(Path(sys.executable).parent)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b[" not in proc.stdout
+    assert proc.stdout == (QUICK / "expected.txt").read_text(encoding="utf-8")
