@@ -1,0 +1,40 @@
+"""The pi2017 jurisdiction: its rulebook and the Art. 11 adapter that counts items from acts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ruleengine
+
+from .counting import adapt
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent.parent
+
+
+@ruleengine.hookimpl
+def ruleengine_rule_sources():
+    examples = ROOT / "examples" / "pi2017"
+    return [
+        ruleengine.RuleSource(
+            "pi2017",
+            (HERE / "rules",),
+            title="法释〔2017〕10号 侵犯公民个人信息刑事案件解释 + 刑法第二百五十三条之一 "
+            "(2017 interpretation on infringing citizens' personal information, CL Art. 253-1)",
+            examples=examples if examples.is_dir() else None,
+        )
+    ]
+
+
+@ruleengine.hookimpl
+def ruleengine_input_adapters():
+    return [
+        ruleengine.InputAdapter(
+            "pi2017-acts",
+            "pi2017",
+            adapt,
+            "Art. 11 counting: turns a list of acts (obtain, sell, provide, seize) into item "
+            "counts per category; obtained-then-sold counted once, each recipient counted, "
+            "a seized batch counted as found less what is proven false or duplicated.",
+        )
+    ]
