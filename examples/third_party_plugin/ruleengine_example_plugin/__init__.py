@@ -1,0 +1,1 @@
+"""An example third-party ruleengine plugin (see README.md); the hooks are in ``plugin``."""
