@@ -68,9 +68,7 @@ def adapt(record: Any) -> tuple[Any, list]:
     for crime, ids in counted.items():
         if ids:
             total = sum(
-                (_yuan(a) or Decimal(0))
-                for a in acts
-                if isinstance(a, dict) and a.get("id") in ids
+                (_yuan(a) or Decimal(0)) for a in acts if isinstance(a, dict) and a.get("id") in ids
             )
             zh = "贪污数额" if crime == "embezzlement" else "受贿数额"
             notes.append(

@@ -1,0 +1,156 @@
+"""The CCDI jurisdiction: loaded as an installed plugin, its rule tests, its worked examples."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+
+import ruleengine
+from ruleengine.facts import loads_json, to_json_value
+from ruleengine.plugins import adapter_chain, get_plugin_manager, rule_sources
+from ruleengine.testing import run_tests
+from ruleengine_ccdi import cases
+from ruleengine_ccdi.tests import gen_threshold_tests
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES = ROOT / "examples" / "ccdi"
+CASE_FILES = sorted(p for p in EXAMPLES.glob("*.json") if not p.name.endswith(".expected.json"))
+
+
+@pytest.fixture(scope="module")
+def pm():
+    return get_plugin_manager()
+
+
+@pytest.fixture(scope="module")
+def book(pm):
+    _, source = rule_sources(pm)["ccdi"]
+    return ruleengine.load_paths(list(source.paths), name="ccdi", pm=pm)
+
+
+def test_plugin_is_discovered_by_entry_point(pm):
+    assert "ccdi" in rule_sources(pm)
+    assert not [e for e in pm.plugin_errors if e.plugin == "ccdi"]
+
+
+def test_rulebook_loads_without_warnings(book):
+    assert [w.render() for w in book.rulebook.warnings] == []
+
+
+def test_rule_tests_all_pass(book, pm):
+    results = run_tests(book, adapter_chain(pm, "ccdi"))
+    assert len(results) >= 100
+    failed = [r.render() for r in results if not r.passed]
+    assert not failed, "\n".join(failed)
+
+
+def test_threshold_tests_are_regenerated():
+    assert gen_threshold_tests.TARGET.read_text(encoding="utf-8") == gen_threshold_tests.render()
+
+
+def test_threshold_tests_can_fail(pm):
+    """Moving one threshold by one yuan must break the tests written at it."""
+    _, source = rule_sources(pm)["ccdi"]
+    texts = []
+    for path in sorted(Path(source.paths[0]).glob("*.rules")):
+        text = path.read_text(encoding="utf-8")
+        if path.name == "eb2016.rules":
+            text = text.replace("embezzled >= 30000 yuan", "embezzled >= 30001 yuan")
+        texts.append((str(path), text))
+    from ruleengine.compiler import CompiledRulebook
+    from ruleengine.loader import check_sources
+
+    mutated = CompiledRulebook(check_sources("ccdi-mutated", texts, pm))
+    failed = {r.name for r in run_tests(mutated) if not r.passed}
+    assert "embezzlement 30000 yuan, no circumstance" in failed
+
+
+def _shown(value, conclusion) -> object:
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return to_json_value(value)
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
+def test_example_outcomes(book, path):
+    record = loads_json(path.read_text(encoding="utf-8"))
+    expected = json.loads(path.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    results = cases.evaluate_case(book, record)
+    assert [r.name for r in results] == list(expected)
+    for r in results:
+        got = r.decision.conclusions
+        assert not r.decision.conflicts
+        for name, want in expected[r.name].items():
+            shown = _shown(got[name], name)
+            want = sorted(want) if isinstance(got[name], frozenset) else want
+            assert shown == want, f"{r.name}: {name} = {shown}, expected {want}"
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
+def test_fast_path_agrees_with_explain(book, path):
+    record = loads_json(path.read_text(encoding="utf-8"))
+    fast = cases.decide_case(book, record)
+    for r in cases.evaluate_case(book, record):
+        assert fast[r.name].conclusions == r.decision.conclusions
+        assert fast[r.name].conflicts == r.decision.conflicts
+
+
+def test_rule_tests_fast_path_agrees_with_explain(book):
+    for test in book.rulebook.tests:
+        facts = dict(test.given)
+        assert book.decide(facts, test.as_of).conclusions == (
+            book.explain(facts, test.as_of).decision.conclusions
+        ), test.name
+
+
+def test_explanation_names_the_acts_counted(book):
+    record = loads_json((EXAMPLES / "land_requisition_compensation.json").read_text("utf-8"))
+    secretary, accountant = cases.evaluate_case(book, record)
+    counted = [n for n in secretary.notes if n.get("acts")]
+    assert counted == [
+        {
+            "en": "embezzlement amount 260000 yuan = acts L1, L2",
+            "zh": "贪污数额260000元＝行为L1、L2",
+            "counted_in": "embezzlement",
+            "acts": ["L1", "L2"],
+            "total": "260000",
+        }
+    ]
+    assert secretary.trace.to_json()["derivations"] == secretary.notes
+    assert [n["counted_in"] for n in accountant.notes if "act" in n] == [None]
+
+
+def test_version_is_chosen_by_decision_date(book):
+    facts = {
+        "decided_on": "2018-09-30",
+        "acts": [{"kind": "renovation_allowance", "amount": "500", "gravity": "minor"}],
+    }
+
+    def fired(day):
+        trace = book.explain(facts, day)
+        return sorted(r.name for r in trace.rules if r.status == "applied")
+
+    assert fired(datetime.date(2018, 9, 30)) == ["cl382", "r15_mass_minor"]
+    assert fired(datetime.date(2018, 10, 1)) == ["cl382", "r18_mass_minor"]
+    assert fired(datetime.date(2023, 12, 31)) == ["cl382", "r18_mass_minor"]
+    assert fired(datetime.date(2024, 1, 1)) == ["cl382", "r23_mass_minor"]
+    # Before the 2015 text took effect no Party regulation of this rulebook is in force.
+    early = book.decide(facts, datetime.date(2015, 12, 31))
+    assert early.value("sanction") is None
+    assert fired(datetime.date(2015, 12, 31)) == ["cl382"]
+
+
+def test_split_case_shares_the_decision_date():
+    record = {
+        "case": {"decided_on": "2021-01-01", "title": "x"},
+        "officials": [{"name": "A", "acts": []}, {"acts": [], "decided_on": "2022-01-01"}],
+    }
+    assert cases.split_case(record) == [
+        ("A", {"decided_on": "2021-01-01", "name": "A", "acts": []}),
+        ("official-2", {"decided_on": "2022-01-01", "acts": []}),
+    ]
