@@ -107,6 +107,15 @@ def _syntax_error(source: Source, err: UnexpectedInput) -> Diagnostic:
             help=f"expected {_describe_expected(parser, set(err.expected))}",
         )
     token = err.token
+    if token.type == "$END":
+        lines = source.text.splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+        return Diagnostic(
+            "E002",
+            "the file ended too early",
+            Span(source, line, column, line, column + 1),
+            help=f"expected {_describe_expected(parser, set(err.expected))}",
+        )
     width = max(len(str(token)), 1)
     shown = "the end of the file" if token.type == "$END" else f"{str(token)!r}"
     if token.type == "$END":
@@ -133,6 +142,17 @@ def parse(text: str, name: str = "<string>") -> s.Module:
         raise DiagnosticError([_syntax_error(source, err)]) from None
     try:
         decls = _Builder(source).transform(tree)
+    except RecursionError:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "E212",
+                    "the rule text is nested too deeply to process",
+                    None,
+                    help="split long expressions into definitions",
+                )
+            ]
+        ) from None
     except VisitError as err:
         if isinstance(err.orig_exc, DiagnosticError):
             raise err.orig_exc from None
@@ -193,6 +213,9 @@ class _Builder(Transformer):
 
     def document(self, meta, c):
         return s.Document(self._ident(c[0]), list(c[1:]), self._span(meta))
+
+    def meta_key(self, meta, c):
+        return c[0]
 
     def meta_entry(self, meta, c):
         key, value = c

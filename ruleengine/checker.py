@@ -37,6 +37,7 @@ from .types import (
     MoneyType,
     RecordType,
     Type,
+    assignable,
     is_numeric,
     same_type,
 )
@@ -183,6 +184,7 @@ class Checker:
         self.define_deps: dict[str, set[tuple[str, str]]] = {}
         self.used_inputs: set[str] = set()
         self.rule_deps: dict[str, set] = {}
+        self.failed_definitions: set[str] = set()
 
     # ------------------------------------------------------------------ reporting
     def error(self, code: str, message: str, span: Span | None, help: str | None = None):
@@ -593,6 +595,8 @@ class Checker:
     def check_definition(self, name: str) -> ir.Definition | None:
         if name in self.definitions:
             return self.definitions[name]
+        if name in self.failed_definitions:
+            return None  # already reported where it is defined
         d = self.define_decls[name]
         if name in self.define_stack:
             cycle = self.define_stack[self.define_stack.index(name) :] + [name]
@@ -621,7 +625,7 @@ class Checker:
             body = self.expr(d.body, scope, deps)
             if d.result is not None:
                 resolved = self.resolve_type(d.result)
-                if resolved and not same_type(resolved[0], body.type):
+                if resolved and not assignable(resolved[0], body.type):
                     self.error(
                         "E201",
                         f"'{name}' is declared {resolved[0].describe()} but its value is "
@@ -633,6 +637,7 @@ class Checker:
             self.define_deps[name] = deps
             return definition
         except _Unresolved:
+            self.failed_definitions.add(name)
             return None
         finally:
             self.define_stack.pop()
@@ -996,7 +1001,7 @@ class Checker:
                 )
                 raise _Unresolved()
             for (pname, ptype), arg in zip(params, args):
-                if not same_type(ptype, arg.type):
+                if not assignable(ptype, arg.type):
                     self.error(
                         "E201",
                         f"argument '{pname}' of '{n}' is {ptype.describe()}; "
@@ -1113,7 +1118,7 @@ class Checker:
                 self.error("E204", f"'{name}' is a range; write {name} = low .. high", a.span)
                 return None
             for side in (value, upper):
-                if not same_type(side.type, c.type):
+                if not assignable(c.type, side.type):
                     self.error(
                         "E204",
                         f"'{name}' is a range of {c.type.describe()}; "
@@ -1125,7 +1130,7 @@ class Checker:
             if upper is not None:
                 self.error("E204", f"'{name}' is not a range; it takes one value", a.upper.span)
                 return None
-            fits = same_type(value.type, c.type) or (
+            fits = assignable(c.type, value.type) or (
                 c.kind == "set"
                 and isinstance(value.type, ListType)
                 and same_type(value.type.element, c.type)

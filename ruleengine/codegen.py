@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import ir, runtime
-from .facts import validate_fields
+from .facts import MAX_DIGITS, validate_fields
 from .ir import MISSING
 from .runtime import Decision, Unset
 from .types import EnumType, ListType, MoneyType, RecordType
@@ -179,11 +179,16 @@ class _Gen:
     def input_check(self, spec: ir.FieldSpec, var: str) -> str | None:
         """A cheap test that a raw value is already in canonical form, or None."""
         t = spec.type
+        big = "_BIG"  # numbers of MAX_DIGITS digits or more take the validating path
         if t.kind == "integer":
             low = f" or {var} < {spec.minimum}" if spec.minimum is not None else ""
-            return f"type({var}) is not int{low}"
+            return f"type({var}) is not int or not -{big} < {var} < {big}{low}"
         if t.kind == "decimal" or isinstance(t, MoneyType):
-            return f"(type({var}) is not int and type({var}) is not _Fraction)"
+            low = f" or {var} < {spec.minimum}" if spec.minimum is not None else ""
+            return (
+                f"(type({var}) is not int or not -{big} < {var} < {big}) "
+                f"and type({var}) is not _Fraction{low}"
+            )
         if t.kind == "bool":
             return f"({var} is not True and {var} is not False)"
         if t.kind == "date":
@@ -315,6 +320,7 @@ def generate(rulebook, epoch):
     ns = gen.ns
     ns["_KNOWN"] = frozenset(names)
     ns["_MISS"] = MISSING
+    ns["_BIG"] = 10**MAX_DIGITS
     ns["_rt_call"] = _call
 
     def slow(facts, day):

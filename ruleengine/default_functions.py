@@ -12,7 +12,18 @@ from fractions import Fraction
 
 from .checker import FunctionSpec
 from .hookspecs import hookimpl
-from .types import DATE, DECIMAL, INTEGER, ListType, MoneyType, Type, is_numeric, normalize
+from .types import (
+    DATE,
+    DECIMAL,
+    INTEGER,
+    Duration,
+    ListType,
+    MoneyType,
+    Type,
+    add_duration,
+    is_numeric,
+    normalize,
+)
 
 
 def _orderable(t: Type) -> bool:
@@ -76,8 +87,10 @@ def years_between(start: datetime.date, end: datetime.date) -> int:
     """Whole years from ``start`` to ``end`` (negative if ``end`` is earlier)."""
     if end < start:
         return -years_between(end, start)
+    # Agree with date arithmetic: n whole years have passed once start + n years <= end
+    # (so 2000-02-29 + 18 years = 2018-02-28, and 18 years have passed on that day).
     years = end.year - start.year
-    if (end.month, end.day) < (start.month, start.day):
+    if add_duration(start, Duration(months=12 * years)) > end:
         years -= 1
     return years
 

@@ -161,10 +161,11 @@ def convert(raw: Any, t: Type, minimum: int | None = None, depth: int = 0) -> An
         if minimum is not None and value < minimum:
             raise _Invalid(f"got {value}, but it cannot be below {minimum}")
         return value
-    if isinstance(t, MoneyType):
-        return _money(raw, t)
-    if kind == "decimal":
-        return _exact(raw)
+    if isinstance(t, MoneyType) or kind == "decimal":
+        value = _money(raw, t) if isinstance(t, MoneyType) else _exact(raw)
+        if minimum is not None and value < minimum:
+            raise _Invalid(f"got {format_number(value)}, but it cannot be below {minimum}")
+        return value
     if kind == "bool":
         if isinstance(raw, bool):
             return raw

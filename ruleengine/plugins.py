@@ -73,7 +73,7 @@ class PluginManager(pluggy.PluginManager):
         """Call one hook on every plugin separately; a plugin that raises is recorded."""
         out = []
         hook = getattr(self.hook, hook_name)
-        for impl in reversed(hook.get_hookimpls()):
+        for impl in hook.get_hookimpls():  # registration order: built-ins first
             name = self.get_name(impl.plugin) or impl.plugin_name
             try:
                 result = impl.function()
@@ -120,20 +120,35 @@ def default_plugin_manager() -> PluginManager:
     return get_plugin_manager()
 
 
+def _unique(pm: PluginManager, hook_name: str, what: str) -> dict[str, tuple[str, Any]]:
+    """Contributions by name; a name already taken is reported, never silently replaced."""
+    out: dict[str, tuple[str, Any]] = {}
+    for plugin, item in pm.collect(hook_name):
+        if item.name in out:
+            first = out[item.name][0]
+            message = f"{what} '{item.name}' is already provided by {first}; ignored"
+            error = PluginError(plugin, message)
+            if error not in pm.plugin_errors:
+                pm.plugin_errors.append(error)
+            continue
+        out[item.name] = (plugin, item)
+    return out
+
+
 def registered_functions(pm: PluginManager) -> dict:
-    return {spec.name: spec for _, spec in pm.collect("ruleengine_functions")}
+    return {n: spec for n, (_, spec) in _unique(pm, "ruleengine_functions", "function").items()}
 
 
 def registered_types(pm: PluginManager) -> dict:
-    return {t.name: t for _, t in pm.collect("ruleengine_types")}
+    return {n: t for n, (_, t) in _unique(pm, "ruleengine_types", "type").items()}
 
 
 def rule_sources(pm: PluginManager) -> dict[str, tuple[str, RuleSource]]:
-    return {src.name: (plugin, src) for plugin, src in pm.collect("ruleengine_rule_sources")}
+    return _unique(pm, "ruleengine_rule_sources", "rulebook")
 
 
 def renderers(pm: PluginManager) -> dict[str, Renderer]:
-    return {r.name: r for _, r in pm.collect("ruleengine_renderers")}
+    return {n: r for n, (_, r) in _unique(pm, "ruleengine_renderers", "format").items()}
 
 
 def input_adapters(pm: PluginManager, rulebook: str) -> list[InputAdapter]:

@@ -94,6 +94,18 @@ def is_numeric(t: Type) -> bool:
     return t.kind in ("integer", "decimal")
 
 
+def assignable(target: Type, value: Type) -> bool:
+    """Whether a value of type ``value`` may stand where ``target`` is declared.
+
+    Like ``same_type``, except that an integer may not receive a decimal (1/2 is no count).
+    """
+    if target.kind == "integer" and value.kind == "decimal":
+        return False
+    if isinstance(target, ListType) and isinstance(value, ListType):
+        return assignable(target.element, value.element)
+    return same_type(target, value)
+
+
 def same_type(a: Type, b: Type) -> bool:
     """Whether values of ``a`` and ``b`` can be compared or combined without conversion."""
     if is_numeric(a) and is_numeric(b):

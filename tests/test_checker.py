@@ -327,11 +327,6 @@ def test_type_error_span_covers_whole_comparison():
     assert (d.span.end_line, d.span.end_column) == (6, 20)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: ruleengine/checker.py reports the same definition cycle more than once "
-    "(check_definition is retried for every reader of a failed definition)",
-)
 def test_definition_cycle_reported_once():
     text = (
         P

@@ -389,12 +389,6 @@ def test_month_arithmetic_clamps_to_month_end():
     assert run(book, {"d": "2019-01-31"})[0].conclusions["later"] == datetime.date(2019, 2, 28)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: ruleengine/default_functions.py years_between and date + N years disagree "
-    "for 29 February: 2000-02-29 + 18 years = 2018-02-28, but years_between(2000-02-29, "
-    "2018-02-28) = 17",
-)
 def test_years_between_agrees_with_adding_years():
     book = load(
         "input born: date\nconclusion same: value bool\n"

@@ -278,11 +278,6 @@ def test_validate_returns_typed_values(book):
     assert typed["acts"] == () and typed["gain"] == 0 and typed["kind"] == "obtain"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: ruleengine/codegen.py fast path accepts canonical ints longer than "
-    "facts.MAX_DIGITS that validation (and so explain) refuses",
-)
 def test_too_many_digits_refused_by_both_paths():
     book = load(
         "input items: count = 0\nscale s { none serious }\nconclusion level: highest s\n"

@@ -124,11 +124,6 @@ def test_file_ending_early_points_at_the_end():
     assert d.help.startswith("expected ") and "'then'" in d.help
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: dsl/parser.py never produces E002 'the file ended too early' with LALR; "
-    "a truncated file gives E003 'unexpected the end of the file'",
-)
 def test_file_ending_early_has_its_own_code():
     d = diagnostics("rule r {\n  when x >= 1\n", "eof.rules")[0]
     assert d.code == "E002"

@@ -139,11 +139,6 @@ def test_a_type_is_unknown_without_its_plugin():
     assert "E200" in [d.code for d in err.value.diagnostics]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: facts.convert applies CustomType.minimum to integers only, "
-    "so a decimal custom type with minimum 0 accepts -5",
-)
 def test_a_decimal_custom_type_keeps_its_minimum():
     pm = fresh()
     pm.register(DecimalPercent(), name="percent-plugin")
@@ -226,11 +221,6 @@ class Named:
         return [ruleengine.InputAdapter(self.name, None, lambda r: (r, [self.name]))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: PluginManager.collect walks reversed(get_hookimpls()), which is "
-    "last-registered first, while hookspecs.py promises registration order",
-)
 def test_hooks_are_collected_in_registration_order():
     pm = fresh()
     for name in ("first", "second", "third"):
