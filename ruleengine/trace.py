@@ -62,10 +62,12 @@ class Atom:
                 left={"expr": self.left_text, "value": to_json_value(self.left)},
                 right={"expr": self.right_text, "value": to_json_value(self.right)},
             )
+            if self.left_input:
+                out["left"]["input"] = self.left_input
         else:
             out["value"] = to_json_value(self.left)
-        if self.left_input:
-            out["left"]["input"] = self.left_input
+            if self.left_input:
+                out["input"] = self.left_input
         if self.via:
             out["within"] = self.via
         gap = self.shortfall()

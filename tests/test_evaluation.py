@@ -569,3 +569,22 @@ def test_decision_is_a_plain_value(bench):
     assert isinstance(d1, Decision)
     assert d1 == bench.decide({"important_items": 600}, DAY)
     assert d1.as_of == DAY and d1.conflicts == ()
+
+
+def test_a_bare_bool_input_condition_is_traced_with_its_input():
+    book = load(
+        "input flag: bool = false\nconclusion c: value bool = false\n"
+        "rule r { cite article 1 when flag then c = true }\n"
+    )
+    trace = book.explain({"flag": True}, datetime.date(2020, 1, 1)).to_json()
+    evidence = trace["rules"][0]["evidence"]
+    assert evidence == [
+        {
+            "test": "flag",
+            "result": True,
+            "line": 3,
+            "file": evidence[0]["file"],
+            "value": True,
+            "input": "flag",
+        }
+    ]
