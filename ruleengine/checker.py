@@ -232,7 +232,6 @@ class Checker:
                         self.define_decls[d.name.name] = d
                 elif isinstance(d, s.ConclusionDecl):
                     self.declare_conclusion(d)
-        self.check_member_clashes()
         for doc in self.documents.values():
             if doc.date_input and doc.date_input not in self.inputs:
                 self.error(
@@ -580,17 +579,6 @@ class Checker:
             d.name.name, d.kind, t, default, _text(d.label), d.span
         )
 
-    def check_member_clashes(self):
-        for member, enums in self.members.items():
-            if member in self.values:
-                kind, span = self.values[member]
-                self.error(
-                    "E205",
-                    f"'{member}' names both {kind} and a member of {enums[0].name}",
-                    span,
-                    "rename one of them so that the name is not ambiguous",
-                )
-
     # ------------------------------------------------------------------ definitions
     def check_definition(self, name: str) -> ir.Definition | None:
         if name in self.definitions:
@@ -661,7 +649,7 @@ class Checker:
                 isinstance(e.obj, s.Name)
                 and isinstance(self.types.get(e.obj.name), EnumType)
                 and scope.get(e.obj.name) is None
-                and e.obj.name not in self.values
+                and (e.obj.name not in self.values or e.name.name in self.types[e.obj.name].members)
             ):
                 t = self.types[e.obj.name]
                 if e.name.name not in t.members:
@@ -769,6 +757,10 @@ class Checker:
         local = scope.get(n)
         if local is not None:
             return ir.Ref(local, e.span, text, "local", n)
+        if isinstance(expected, EnumType) and n in expected.members:
+            # Where a member of a known enum is expected, a member's name means the member,
+            # even if an input or definition has the same name.
+            return ir.Const(expected, e.span, text, n)
         if n in self.inputs:
             self.used_inputs.add(n)
             return ir.Ref(self.inputs[n].type, e.span, text, "input", n)

@@ -6,8 +6,12 @@ file (tests/golden/<case>.txt; regenerate with UPDATE_GOLDEN=1 and review).
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from conftest import check_golden, diagnostics, first, load
+
+DAY = datetime.date(2020, 1, 1)
 
 from ruleengine import DiagnosticError
 from ruleengine.checker import never_true
@@ -347,3 +351,19 @@ def test_both_sides_of_and_are_checked():
     text = P + rule("  when y > 1 and z\n  then level = b\n")
     diags = diagnostics(text)
     assert [(d.code, d.span.column) for d in diags] == [("E200", 8), ("E200", 18)]
+
+
+def test_a_member_may_share_its_name_with_an_input():
+    book = load(
+        "enum aggravator { impact prior }\n"
+        "input impact: bool = false\n"
+        "input present: list of finding\n"
+        "record finding { kind: aggravator }\n"
+        "scale sanction { warning serious_warning }\n"
+        "conclusion sanction: range of sanction\n"
+        "rule r { cite article 1\n"
+        "  when impact and any(f.kind = impact for f in present)\n"
+        "  then sanction = sanction.warning .. serious_warning }\n"
+    )
+    decision = book.decide({"impact": True, "present": [{"kind": "impact"}]}, DAY)
+    assert decision.conclusions["sanction"] == ("warning", "serious_warning")
