@@ -11,10 +11,10 @@ import datetime
 import pytest
 from conftest import check_golden, diagnostics, first, load
 
-DAY = datetime.date(2020, 1, 1)
-
 from ruleengine import DiagnosticError
 from ruleengine.checker import never_true
+
+DAY = datetime.date(2020, 1, 1)
 
 # A small preamble most cases share: line 1 input, line 2 scale, line 3 conclusion.
 P = "input x: count = 0\nscale s { a b c }\nconclusion level: highest s\n"
