@@ -162,12 +162,24 @@ class _Env:
         if isinstance(e, ir.Binary) and e.op in _COMPARE:
             a, b = self.ev(e.left, scope), self.ev(e.right, scope)
             result = self.apply(e, e.op, a, b)
-            left_input = (
-                e.left.name if isinstance(e.left, ir.Ref) and e.left.kind == "input" else None
+            left = e.left
+            is_ref = isinstance(left, ir.Ref)
+            left_input = left.name if is_ref and left.kind == "input" else None
+            left_define = left.name if is_ref and left.kind == "define" else None
+            atom = Atom(
+                e.text,
+                result,
+                e.span,
+                e.op,
+                a,
+                b,
+                left.text,
+                e.right.text,
+                left_input,
+                via,
+                left_define,
             )
-            return result, [
-                Atom(e.text, result, e.span, e.op, a, b, e.left.text, e.right.text, left_input, via)
-            ]
+            return result, [atom]
         value = self.ev(e, scope)
         left_input = e.name if isinstance(e, ir.Ref) and e.kind == "input" else None
         return value, [

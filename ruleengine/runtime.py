@@ -39,6 +39,12 @@ class Unset:
     def __repr__(self) -> str:
         return f"<{self.name}: {self.why}>"
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unset) and (self.name, self.why) == (other.name, other.why)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.why))
+
 
 def unreadable(value: Unset, span: Span):
     raise EvaluationError(f"conclusion '{value.name}' {value.why}", span)

@@ -35,6 +35,7 @@ class Atom:
     right_text: str | None = None
     left_input: str | None = None  # the input the left side reads, when it is just that
     via: str | None = None  # the definition (and arguments) the test sits in
+    left_define: str | None = None  # the definition the left side reads, when it is just that
 
     def shortfall(self) -> Any:
         """How far a failed ``>=`` / ``>`` test fell short, when both sides are numbers."""
@@ -64,6 +65,8 @@ class Atom:
             )
             if self.left_input:
                 out["left"]["input"] = self.left_input
+            if self.left_define:
+                out["left"]["definition"] = self.left_define
         else:
             out["value"] = to_json_value(self.left)
             if self.left_input:
@@ -222,8 +225,9 @@ def _value_json(value: Any, t: Any) -> Any:
 def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list[Miss]:
     """For each scale conclusion, the failed test closest to reaching the next level up.
 
-    Preference: the next level before higher ones; a test of a single fact ("needs 500 items;
-    the case has 60") before a composite one; then the smallest relative shortfall.
+    Preference: the next level before higher ones; a test of a single fact that the case
+    partly meets ("needs 500 items; the case has 60") before a composite one; then the
+    smallest relative shortfall.
     """
     out: list[Miss] = []
     for name, c in rulebook.conclusions.items():
@@ -246,7 +250,8 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
                     closeness = atom.closeness()
                     if closeness is None:
                         continue
-                    key = (rank[level], atom.left_input is None, -closeness)
+                    single = atom.left_input is not None and closeness > 0
+                    key = (rank[level], not single, -closeness)
                     if best is None or key < best[0]:
                         best = (key, Miss(name, level, r.name, atom))
         if best is not None:

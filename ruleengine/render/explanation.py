@@ -124,12 +124,14 @@ def rule_heading(rulebook, rule_name: str, lang: str) -> str:
 def atom_line(rulebook, atom: Atom, lang: str) -> Line:
     """One test with its values: 'items of tracking information = 60 ≥ 50'."""
     mark = "✓" if atom.result else "✗"
-    if atom.op is None:
-        what = _describe_side(rulebook, atom.left_input, atom.text, lang)
+    if atom.op is None or (atom.op == "=" and isinstance(atom.right, bool)):
+        # A condition on a yes/no fact reads "fact: yes", not "fact = yes = yes".
+        text_ = atom.text if atom.op is None else atom.left_text
+        what = _describe_side(rulebook, atom.left_input, text_, lang, atom.left_define)
         text = f"{mark} {what}: {show_value(atom.left, None, lang)}"
     else:
-        what = _describe_side(rulebook, atom.left_input, atom.left_text, lang)
-        left_type = rulebook.inputs[atom.left_input].type if atom.left_input else None
+        what = _describe_side(rulebook, atom.left_input, atom.left_text, lang, atom.left_define)
+        left_type = _left_type(rulebook, atom)
         text = (
             f"{mark} {what} = {show_value(atom.left, left_type, lang)} "
             f"{_OPS[atom.op]} {show_value(atom.right, left_type, lang)}"
@@ -145,10 +147,24 @@ def _is_literal(text: str) -> bool:
     return text.replace(".", "", 1).replace(" ", "").isdigit()
 
 
-def _describe_side(rulebook, input_name: str | None, text: str | None, lang: str) -> str:
+def _left_type(rulebook, atom: Atom):
+    if atom.left_input:
+        return rulebook.inputs[atom.left_input].type
+    if atom.left_define:
+        return rulebook.definitions[atom.left_define].type
+    return None
+
+
+def _describe_side(
+    rulebook, input_name: str | None, text: str | None, lang: str, define: str | None = None
+) -> str:
+    """An input or definition by its label, with its name; anything else as written."""
     if input_name:
         label = local(rulebook.inputs[input_name].label, lang)
         return f"{label} ({input_name})" if label else input_name
+    if define:
+        label = local(rulebook.definitions[define].label, lang)
+        return f"{label} ({define})" if label else define
     return text or ""
 
 
@@ -194,8 +210,8 @@ def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
     for m in trace.misses:
         c = rb.conclusions[m.conclusion]
         a = m.atom
-        left_type = rb.inputs[a.left_input].type if a.left_input else None
-        what = _describe_side(rb, a.left_input, a.left_text, lang)
+        left_type = _left_type(rb, a)
+        what = _describe_side(rb, a.left_input, a.left_text, lang, a.left_define)
         misses.append(
             Line(
                 word(
