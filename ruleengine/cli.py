@@ -495,6 +495,67 @@ def rules(
     _run(body)
 
 
+# ------------------------------------------------------------------ summary (docs/batch.md)
+@app.command()
+def summary(
+    cases: Annotated[
+        str, typer.Argument(help="Cases as JSON Lines, one case a line; '-' reads standard input.")
+    ],
+    rules: RulesOpt = None,
+    rulebook: RulebookOpt = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    lang: LangOpt = Lang.en,
+    as_of: AsOfOpt = None,
+    color: ColorOpt = None,
+) -> None:
+    """Evaluate a file of cases and count persons and cases under each conclusion's values."""
+
+    def body():
+        from . import batch
+        from .plugins import adapter_chain
+
+        if format not in ("text", "json"):
+            raise Stop(EXIT_USAGE, f"summary prints text or json, not '{format}'")
+        day = _parse_date(as_of, "--as-of")
+        pm = _pm()
+        book, name = _load(pm, rules, rulebook)
+        adapt = adapter_chain(pm, name or book.rulebook.name)
+
+        def skipped(skip):
+            _err(f"{cases}:{skip.line}: skipped: {skip.reason}")
+
+        def note(line, text):
+            _err(f"{cases}:{line}: note: {text}")
+
+        if cases == "-":
+            if sys.stdin is None or sys.stdin.isatty():
+                raise Stop(EXIT_USAGE, "give a cases file, or pipe the cases on standard input")
+            stream = sys.stdin.buffer
+        else:
+            try:
+                stream = open(cases, "rb")  # noqa: SIM115 - closed below
+            except FileNotFoundError:
+                raise Stop(EXIT_BAD_FACTS, f"{cases}: no such file") from None
+            except OSError as err:
+                raise Stop(EXIT_BAD_FACTS, f"{cases}: cannot read ({err.strerror})") from None
+        try:
+            result = batch.summarise(
+                book, batch.read_lines(stream), adapt, day, on_skip=skipped, on_note=note
+            )
+        finally:
+            if cases != "-":
+                stream.close()
+        if format == "json":
+            data = batch.to_json(result, book, lang.value)
+            typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            out = batch.render_text(result, book, lang.value, _color(color))
+            sys.stdout.write(out)
+        return EXIT_BAD_FACTS if result.skipped else EXIT_OK
+
+    _run(body)
+
+
 def main() -> None:
     try:
         app()

@@ -15,12 +15,37 @@ from fractions import Fraction
 from typing import Any
 
 from . import ir, runtime
-from .facts import MAX_DIGITS, validate_fields
+from .facts import MAX_DIGITS, FactsError, _Invalid, convert, validate_fields
 from .ir import MISSING
 from .runtime import Decision, Unset
 from .types import EnumType, ListType, MoneyType, RecordType
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+ARITHMETIC = {"+": "p_add", "-": "p_sub", "*": "p_mul", "/": "p_div"}
+COMPARE_PAIRS = {">=": "p_ge", ">": "p_gt", "<=": "p_le", "<": "p_lt", "=": "p_eq", "!=": "p_ne"}
+PYOP = {
+    "=": "==",
+    "!=": "!=",
+    "<": "<",
+    "<=": "<=",
+    ">": ">",
+    ">=": ">=",
+    "+": "+",
+    "-": "-",
+    "*": "*",
+}
+
+
+def _numeric_type(t) -> bool:
+    return t.kind in ("integer", "decimal", "money")
+
+
+def _numeric(e: ir.Expr) -> bool:
+    """An arithmetic node over numbers or money (not dates and durations)."""
+    if isinstance(e, ir.Binary):
+        return _numeric_type(e.left.type) and _numeric_type(e.right.type)
+    return _numeric_type(e.type)
 
 
 class _Gen:
@@ -34,6 +59,23 @@ class _Gen:
             "_Decision": Decision,
             "_rt": runtime,
         }
+        # The exact-pair helpers, bound directly: no attribute lookup per operation.
+        for name in (
+            "p_of",
+            "p_val",
+            "p_add",
+            "p_sub",
+            "p_mul",
+            "p_div",
+            "p_neg",
+            "p_ge",
+            "p_gt",
+            "p_le",
+            "p_lt",
+            "p_eq",
+            "p_ne",
+        ):
+            self.ns["_" + name] = getattr(runtime, name)
         self.consts: dict[tuple, str] = {}
         self.inputs = {name: f"_v{i}" for i, name in enumerate(rulebook.inputs)}
         self.defines = {name: f"_d{i}" for i, name in enumerate(rulebook.definitions)}
@@ -88,6 +130,9 @@ class _Gen:
         if isinstance(e, ir.Attr):
             assert _IDENT.match(e.field)
             return f"{self.expr(e.obj, scope)}[{e.field!r}]"
+        if isinstance(e, ir.Unary) and e.op == "-" and _numeric(e):
+            kind, code = self.num(e, scope)
+            return f"_p_val({code})" if kind == "pair" else code
         if isinstance(e, ir.Unary):
             op = "not " if e.op == "not" else "-"
             return f"({op}{self.expr(e.operand, scope)})"
@@ -113,9 +158,78 @@ class _Gen:
             return self.aggregate(e, scope)
         raise AssertionError(e)
 
+    # ------------------------------------------------------------------ exact arithmetic
+    def num(self, e: ir.Expr, scope) -> tuple[str, str]:
+        """Code for a number-valued expression, and its kind.
+
+        ``int``: a Python int; ``pair``: an exact (numerator, denominator) tuple; ``num``: an
+        int or Fraction. Arithmetic stays in ints or pairs (fast, exact); constants fold.
+        """
+        if isinstance(e, ir.Const):
+            v = e.value
+            if type(v) is int:
+                return "int", f"({v!r})"
+            return "pair", self.const((v.numerator, v.denominator))
+        folded = self.fold(e)
+        if folded is not None:
+            return self.num(folded, scope)
+        if isinstance(e, ir.Binary) and e.op in ARITHMETIC and _numeric(e):
+            lk, lc = self.num(e.left, scope)
+            rk, rc = self.num(e.right, scope)
+            if lk == rk == "int" and e.op != "/":
+                return "int", f"({lc} {e.op} {rc})"
+            lp, rp = self.pair(lk, lc), self.pair(rk, rc)
+            if e.op == "/":
+                return "pair", f"_p_div({lp}, {rp}, {self.const(e.span)})"
+            return "pair", f"_{ARITHMETIC[e.op]}({lp}, {rp})"
+        if isinstance(e, ir.Unary) and e.op == "-" and _numeric(e):
+            k, c = self.num(e.operand, scope)
+            return (k, f"(-{c})") if k != "pair" else ("pair", f"_p_neg({c})")
+        kind = "int" if e.type.kind == "integer" else "num"
+        return kind, self.expr(e, scope)
+
+    @staticmethod
+    def pair(kind: str, code: str) -> str:
+        if kind == "pair":
+            return code
+        if kind == "int":
+            return f"({code}, 1)"
+        return f"_p_of({code})"
+
+    def fold(self, e: ir.Expr) -> ir.Const | None:
+        """Arithmetic on constants computed once, at compile time, by the shared runtime."""
+        if not (isinstance(e, ir.Binary) and e.op in ARITHMETIC and _numeric(e)):
+            return None
+        left = self.fold(e.left) or e.left
+        right = self.fold(e.right) or e.right
+        if not (isinstance(left, ir.Const) and isinstance(right, ir.Const)):
+            return None
+        a, b = left.value, right.value
+        if e.op == "/":
+            if b == 0:
+                return None  # left to fail at run time, with its span
+            value = runtime.divide(a, b, e.span)
+        else:
+            value = runtime.p_val(
+                getattr(runtime, ARITHMETIC[e.op])(runtime.p_of(a), runtime.p_of(b))
+            )
+        return ir.Const(e.type, e.span, e.text, value)
+
     def binary(self, e: ir.Binary, scope) -> str:
-        a, b = self.expr(e.left, scope), self.expr(e.right, scope)
         op, lt, rt = e.op, e.left.type, e.right.type
+        if op in COMPARE_PAIRS and _numeric_type(lt) and _numeric_type(rt):
+            lk, lc = self.num(e.left, scope)
+            rk, rc = self.num(e.right, scope)
+            if lk == rk == "int":
+                return f"({lc} {PYOP[op]} {rc})"
+            return f"_{COMPARE_PAIRS[op]}({self.pair(lk, lc)}, {self.pair(rk, rc)})"
+        if op in ARITHMETIC and _numeric(e):
+            folded = self.fold(e)
+            if folded is not None:
+                return self.const(folded.value)
+            kind, code = self.num(e, scope)
+            return f"_p_val({code})" if kind == "pair" else code
+        a, b = self.expr(e.left, scope), self.expr(e.right, scope)
         if op in ("and", "or"):
             return f"({a} {op} {b})"
         if op == "in":
@@ -135,25 +249,12 @@ class _Gen:
             return f"({ra} {op} {rb})"
         if lt.kind == "duration" and rt.kind == "duration" and op not in ("+",):
             return f"_rt.compare_durations({a}, {self.const(op)}, {b}, {self.const(e.span)})"
-        pyop = {
-            "=": "==",
-            "!=": "!=",
-            "<": "<",
-            "<=": "<=",
-            ">": ">",
-            ">=": ">=",
-            "+": "+",
-            "-": "-",
-            "*": "*",
-        }
-        if op == "/":
-            return f"_rt.divide({a}, {b}, {self.const(e.span)})"
         if lt.kind == "date" and rt.kind == "duration":
             sign = 1 if op == "+" else -1
             return f"_rt.date_add({a}, {b}, {self.const(e.span)}, {sign})"
         if lt.kind == "date" and rt.kind == "date" and op == "-":
             return f"_rt.date_diff({a}, {b})"
-        return f"({a} {pyop[op]} {b})"
+        return f"({a} {PYOP[op]} {b})"
 
     def aggregate(self, e: ir.Aggregate, scope) -> str:
         var = self.fresh("_p")
@@ -236,23 +337,28 @@ class _Gen:
         body.append(f"return _Decision(_day, {{{outs}}}, tuple(_conflicts), {bool(epoch.rules)!r})")
         lines = [f"def _decide_typed(_day, {args}):" if args else "def _decide_typed(_day):"]
         lines += ["    " + line for line in body]
-        # The entry point: take canonical values as they are; anything else is validated.
+        # The entry point: canonical values are taken as they are; any other value is
+        # converted field by field; on any problem, full validation reports every problem.
         lines.append("def _decide(_facts, _day):")
         lines.append("    if type(_facts) is not dict or not _KNOWN.issuperset(_facts):")
         lines.append("        return _slow(_facts, _day)")
-        for name in names:
+        lines.append("    try:")
+        for i, name in enumerate(names):
             spec = rb.inputs[name]
             var = self.inputs[name]
             default = self.const(spec.default) if spec.default is not MISSING else "_MISS"
             check = self.input_check(spec, var)
-            lines.append(f"    {var} = _facts.get({self.const(name)}, {default})")
+            lines.append(f"        {var} = _facts.get({self.const(name)}, {default})")
             if check is None:
-                lines.append("    return _slow(_facts, _day)")
-                break
-            lines.append(f"    if {check}:")
-            lines.append("        return _slow(_facts, _day)")
-        else:
-            lines.append(f"    return _decide_typed(_day{', ' if args else ''}{args})")
+                lines.append(f"        {var} = _convert({i}, {var})")
+            else:
+                lines.append(f"        if {check}:")
+                lines.append(f"            {var} = _convert({i}, {var})")
+        if not names:
+            lines.append("        pass")
+        lines.append("    except _Redo:")
+        lines.append("        return _slow(_facts, _day)")
+        lines.append(f"    return _decide_typed(_day{', ' if args else ''}{args})")
         return "\n".join(lines) + "\n"
 
     def conclusion(self, name: str, claims) -> list[str]:
@@ -302,6 +408,10 @@ class _Gen:
         return out
 
 
+class _Redo(Exception):
+    """A field the fast entry could not take: validate the whole case the slow way."""
+
+
 def _call(fn, span, name, args):
     try:
         return fn(*args)
@@ -327,7 +437,19 @@ def generate(rulebook, epoch):
         typed = validate_fields(facts, fields)
         return ns["_decide_typed"](day, *(typed[n] for n in names))
 
+    def convert_one(index, raw):
+        """One field that is not in canonical form, converted like validation does."""
+        if raw is MISSING:
+            raise _Redo
+        spec = fields[index]
+        try:
+            return convert(raw, spec.type, spec.minimum)
+        except (_Invalid, FactsError):
+            raise _Redo from None
+
     ns["_slow"] = slow
+    ns["_convert"] = convert_one
+    ns["_Redo"] = _Redo
     code = compile(source, f"<ruleengine {rulebook.name}>", "exec")
     exec(code, ns)  # generated from the checked tree only; see the module docstring
     decide = ns["_decide"]

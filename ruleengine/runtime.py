@@ -59,6 +59,73 @@ def divide(a, b, span: Span):
     return result.numerator if result.denominator == 1 else result
 
 
+# ------------------------------------------------------------------ exact pairs
+# The fast path computes with exact fractions as (numerator, denominator) pairs of ints,
+# denominator > 0, without reducing them: no Fraction objects, no gcd, until a value leaves
+# an arithmetic expression (``p_val``). Comparisons cross-multiply, which is exact.
+
+
+def p_of(x) -> tuple[int, int]:
+    return (x, 1) if type(x) is int else (x.numerator, x.denominator)
+
+
+def p_val(p: tuple[int, int]):
+    n, d = p
+    if d == 1:
+        return n
+    if n % d == 0:
+        return n // d
+    return Fraction(n, d)
+
+
+def p_add(a, b):
+    return (a[0] * b[1] + b[0] * a[1], a[1] * b[1])
+
+
+def p_sub(a, b):
+    return (a[0] * b[1] - b[0] * a[1], a[1] * b[1])
+
+
+def p_mul(a, b):
+    return (a[0] * b[0], a[1] * b[1])
+
+
+def p_div(a, b, span: Span):
+    if b[0] == 0:
+        raise EvaluationError("division by zero", span)
+    if b[0] < 0:
+        return (-a[0] * b[1], -a[1] * b[0])
+    return (a[0] * b[1], a[1] * b[0])
+
+
+def p_neg(a):
+    return (-a[0], a[1])
+
+
+def p_ge(a, b) -> bool:
+    return a[0] * b[1] >= b[0] * a[1]
+
+
+def p_gt(a, b) -> bool:
+    return a[0] * b[1] > b[0] * a[1]
+
+
+def p_le(a, b) -> bool:
+    return a[0] * b[1] <= b[0] * a[1]
+
+
+def p_lt(a, b) -> bool:
+    return a[0] * b[1] < b[0] * a[1]
+
+
+def p_eq(a, b) -> bool:
+    return a[0] * b[1] == b[0] * a[1]
+
+
+def p_ne(a, b) -> bool:
+    return a[0] * b[1] != b[0] * a[1]
+
+
 def date_add(day: datetime.date, span_: Duration, where: Span, sign: int = 1) -> datetime.date:
     try:
         return add_duration(day, span_, sign)

@@ -46,9 +46,15 @@ class Atom:
         return normalize(Fraction(self.right) - Fraction(self.left))
 
     def closeness(self) -> Fraction | None:
-        if self.shortfall() is None or self.right <= 0:
+        """How much of a failed ``>=`` / ``>`` threshold the case reached (0 to 1)."""
+        if self.result or self.op not in (">=", ">"):
             return None
-        return Fraction(max(self.left, 0)) / Fraction(self.right)
+        left, right = self.left, self.right
+        if not _is_number(left) or not _is_number(right) or right <= 0:
+            return None
+        if left <= 0:
+            return Fraction(0)
+        return Fraction(left) / right
 
     def to_json(self) -> dict:
         out = {
