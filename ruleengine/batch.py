@@ -206,7 +206,8 @@ def split_record(record: Any, inputs) -> list[tuple[str, dict]]:
     people = record[field]
     if not isinstance(people, list) or not people:
         raise BadLine(f"'{field}' must be a non-empty list of objects")
-    case = record.get("case") or {}
+    case = record.get("case")
+    case = {} if case is None else case
     if not isinstance(case, dict):
         raise BadLine(f"'case' must be an object, got {_what(case)}")
     shared = {k: v for k, v in case.items() if k in inputs}
@@ -298,7 +299,9 @@ def _decide_line(book, text: str, inputs, adapt: Adapt, as_of) -> list[tuple[str
             out.append((label, book.decide(facts, day)))
         except FactsError as err:
             problems = "; ".join(p.render() for p in err.problems)
-            raise BadLine(f"{where}the facts do not fit the rulebook's inputs: {problems}") from None
+            raise BadLine(
+                f"{where}the facts do not fit the rulebook's inputs: {problems}"
+            ) from None
         except EvaluationError as err:
             at = f" ({err.span.location()})" if err.span is not None else ""
             raise BadLine(f"{where}cannot evaluate: {err.message}{at}") from None

@@ -533,7 +533,7 @@ def summary(
             stream = sys.stdin.buffer
         else:
             try:
-                stream = open(cases, "rb")  # noqa: SIM115 - closed below
+                stream = open(cases, "rb")  # closed below
             except FileNotFoundError:
                 raise Stop(EXIT_BAD_FACTS, f"{cases}: no such file") from None
             except OSError as err:

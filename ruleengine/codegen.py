@@ -18,6 +18,7 @@ from . import ir, runtime
 from .facts import MAX_DIGITS, FactsError, _Invalid, convert, validate_fields
 from .ir import MISSING
 from .runtime import Decision, Unset
+from .trace import Atom
 from .types import EnumType, ListType, MoneyType, RecordType
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -35,6 +36,13 @@ PYOP = {
     "-": "-",
     "*": "*",
 }
+
+
+class _Var(ir.Ref):
+    """A value already computed into a generated variable (used when explaining a test)."""
+
+    def __init__(self, like: ir.Expr, var: str):
+        super().__init__(like.type, like.span, like.text, "generated", var)
 
 
 def _numeric_type(t) -> bool:
@@ -57,6 +65,7 @@ class _Gen:
             "_date": datetime.date,
             "_Unset": Unset,
             "_Decision": Decision,
+            "_Atom": Atom,
             "_rt": runtime,
         }
         # The exact-pair helpers, bound directly: no attribute lookup per operation.
@@ -105,6 +114,8 @@ class _Gen:
         if isinstance(e, ir.Const):
             return self.const(e.value)
         if isinstance(e, ir.Ref):
+            if e.kind == "generated":
+                return e.name
             if e.kind == "local":
                 return scope[e.name]
             if e.kind == "input":
@@ -157,6 +168,84 @@ class _Gen:
         if isinstance(e, ir.Aggregate):
             return self.aggregate(e, scope)
         raise AssertionError(e)
+
+    # ------------------------------------------------------------------ justifications
+    def why(self, e: ir.Expr, scope, via: str, out: list[str], indent: str) -> tuple[str, str]:
+        """Statements computing a condition's value and the elementary tests that decided it.
+
+        Appends lines to ``out``; returns the names of the value and the atoms variables. An
+        ``and`` that holds is justified by both sides, one that fails by its first failing
+        side; an ``or`` that holds by its first holding side, one that fails by both.
+        """
+        v, atoms = self.fresh("_wv"), self.fresh("_wa")
+        if isinstance(e, ir.Binary) and e.op in ("and", "or"):
+            lv, la = self.why(e.left, scope, via, out, indent)
+            inner: list[str] = []
+            rv, ra = self.why(e.right, scope, via, inner, indent + "    ")
+            if e.op == "and":
+                out.append(f"{indent}if {lv}:")
+                out.extend(inner)
+                out.append(f"{indent}    {v} = {rv}; {atoms} = ({la} + {ra}) if {rv} else {ra}")
+                out.append(f"{indent}else:")
+                out.append(f"{indent}    {v} = False; {atoms} = {la}")
+            else:
+                out.append(f"{indent}if {lv}:")
+                out.append(f"{indent}    {v} = True; {atoms} = {la}")
+                out.append(f"{indent}else:")
+                out.extend(inner)
+                out.append(f"{indent}    {v} = {rv}; {atoms} = {ra} if {rv} else ({la} + {ra})")
+            return v, atoms
+        if isinstance(e, ir.Unary) and e.op == "not":
+            ov, oa = self.why(e.operand, scope, via, out, indent)
+            out.append(f"{indent}{v} = not {ov}; {atoms} = {oa}")
+            return v, atoms
+        if isinstance(e, ir.If):
+            cv, ca = self.why(e.cond, scope, via, out, indent)
+            then: list[str] = []
+            tv, ta = self.why(e.then, scope, via, then, indent + "    ")
+            other: list[str] = []
+            ov, oa = self.why(e.otherwise, scope, via, other, indent + "    ")
+            out.append(f"{indent}if {cv}:")
+            out.extend(then)
+            out.append(f"{indent}    {v} = {tv}; {atoms} = {ca} + {ta}")
+            out.append(f"{indent}else:")
+            out.extend(other)
+            out.append(f"{indent}    {v} = {ov}; {atoms} = {ca} + {oa}")
+            return v, atoms
+        if isinstance(e, ir.CallDef) and e.type.kind == "bool":
+            args = ", ".join(self.expr(a, scope) for a in e.args)
+            out.append(f"{indent}{v}, {atoms} = _w_{self.defines[e.name]}({args})")
+            return v, atoms
+        if isinstance(e, ir.Ref) and e.kind == "define" and e.type.kind == "bool":
+            out.append(
+                f"{indent}{v} = {self.defines[e.name]}; _, {atoms} = _wz_{self.defines[e.name]}()"
+            )
+            return v, atoms
+        if isinstance(e, ir.Binary) and e.op in COMPARE_PAIRS:
+            left, right = self.fresh("_wl"), self.fresh("_wr")
+            out.append(f"{indent}{left} = {self.expr(e.left, scope)}")
+            out.append(f"{indent}{right} = {self.expr(e.right, scope)}")
+            test = ir.Binary(
+                e.type, e.span, e.text, e.op, _Var(e.left, left), _Var(e.right, right), e.scale
+            )
+            out.append(f"{indent}{v} = {self.binary(test, scope)}")
+            is_ref = isinstance(e.left, ir.Ref)
+            left_input = e.left.name if is_ref and e.left.kind == "input" else None
+            left_define = e.left.name if is_ref and e.left.kind == "define" else None
+            out.append(
+                f"{indent}{atoms} = [_Atom({self.const(e.text)}, {v}, {self.const(e.span)}, "
+                f"{self.const(e.op)}, {left}, {right}, {self.const(e.left.text)}, "
+                f"{self.const(e.right.text)}, {self.const(left_input)}, {via}, "
+                f"{self.const(left_define)})]"
+            )
+            return v, atoms
+        left_input = e.name if isinstance(e, ir.Ref) and e.kind == "input" else None
+        out.append(f"{indent}{v} = {self.expr(e, scope)}")
+        out.append(
+            f"{indent}{atoms} = [_Atom({self.const(e.text)}, bool({v}), {self.const(e.span)}, "
+            f"None, {v}, None, {self.const(e.text)}, None, {self.const(left_input)}, {via}, None)]"
+        )
+        return v, atoms
 
     # ------------------------------------------------------------------ exact arithmetic
     def num(self, e: ir.Expr, scope) -> tuple[str, str]:
@@ -300,29 +389,51 @@ class _Gen:
             return f"(type({var}) is not str or {var} not in {self.const(frozenset(t.members))})"
         return None  # records, lists and durations always take the validating path
 
-    def program(self) -> str:
+    def body(self, explain: bool) -> list[str]:
+        """The evaluation along the epoch's plan; ``explain`` also records why."""
         rb, epoch = self.rb, self.epoch
-        names = list(rb.inputs)
-        args = ", ".join(self.inputs[n] for n in names)
         body: list[str] = []
         # Definitions with parameters are closures over the inputs.
         for name, d in rb.definitions.items():
             if d.params is None:
+                if explain and d.type.kind == "bool" and ("define", name) in epoch.plan:
+                    body.append(f"def _wz_{self.defines[name]}():")
+                    vv, aa = self.why(d.body, {}, self.const(name), body, "    ")
+                    body.append(f"    return {vv}, {aa}")
                 continue
             scope = {p: f"_p_{i}" for i, (p, _) in enumerate(d.params)}
             params = ", ".join(scope[p] for p, _ in d.params)
             body.append(f"def _f_{self.defines[name]}({params}):")
             body.append(f"    return {self.expr(d.body, scope)}")
+            if explain and d.type.kind == "bool":
+                body.append(f"def _w_{self.defines[name]}({params}):")
+                shown = ", ".join(scope[p] for p, _ in d.params)
+                body.append(
+                    f"    _via = _rt.show_call({self.const(name)}, "
+                    f"{self.const(tuple(p for p, _ in d.params))}, ({shown},))"
+                )
+                vv, aa = self.why(d.body, scope, "_via", body, "    ")
+                body.append(f"    return {vv}, {aa}")
         body.append("_conflicts = []")
+        if explain:
+            body.append("_R = {}")
+            body.append("_rec = []")
         claims: dict[str, list[tuple[str, ir.Assignment]]] = {}
         for kind, name in epoch.plan:
             if kind == "define":
                 body.append(f"{self.defines[name]} = {self.expr(rb.definitions[name].body, {})}")
             elif kind == "rule":
                 rule = rb.rules[name]
-                cond = self.expr(rule.when, {}) if rule.when is not None else "True"
                 fired, applies = self.rules[name], self.applies[name]
-                body.append(f"{fired} = {cond}")
+                if explain and rule.when is not None:
+                    vv, aa = self.why(rule.when, {}, "None", body, "")
+                    body.append(f"{fired} = {vv}")
+                    body.append(f"_R[{self.const(name)}] = {aa}")
+                else:
+                    cond = self.expr(rule.when, {}) if rule.when is not None else "True"
+                    body.append(f"{fired} = {cond}")
+                    if explain:
+                        body.append(f"_R[{self.const(name)}] = []")
                 over = epoch.overriders.get(name)
                 if over:
                     blockers = " or ".join(self.applies[o] for o in over)
@@ -332,11 +443,29 @@ class _Gen:
                 for a in rule.then:
                     claims.setdefault(a.conclusion, []).append((name, a))
             else:
-                body.extend(self.conclusion(name, claims.get(name, [])))
+                body.extend(self.conclusion(name, claims.get(name, []), explain))
         outs = ", ".join(f"{n!r}: {self.conclusions[n]}" for n in rb.conclusions)
-        body.append(f"return _Decision(_day, {{{outs}}}, tuple(_conflicts), {bool(epoch.rules)!r})")
-        lines = [f"def _decide_typed(_day, {args}):" if args else "def _decide_typed(_day):"]
-        lines += ["    " + line for line in body]
+        decision = f"_Decision(_day, {{{outs}}}, tuple(_conflicts), {bool(epoch.rules)!r})"
+        if explain:
+            fired = ", ".join(
+                f"{self.const(n)}: ({self.rules[n]}, {self.applies[n]})" for n in epoch.rules
+            )
+            defs = ", ".join(
+                f"{self.const(n)}: {self.defines[n]}" for k, n in epoch.plan if k == "define"
+            )
+            body.append(f"return {decision}, {{{fired}}}, _R, _rec, {{{defs}}}")
+        else:
+            body.append(f"return {decision}")
+        return body
+
+    def program(self) -> str:
+        rb = self.rb
+        names = list(rb.inputs)
+        args = ", ".join(self.inputs[n] for n in names)
+        lines = []
+        for entry, explain in (("_decide_typed", False), ("_explain_typed", True)):
+            lines.append(f"def {entry}(_day, {args}):" if args else f"def {entry}(_day):")
+            lines += ["    " + line for line in self.body(explain)]
         # The entry point: canonical values are taken as they are; any other value is
         # converted field by field; on any problem, full validation reports every problem.
         lines.append("def _decide(_facts, _day):")
@@ -361,10 +490,47 @@ class _Gen:
         lines.append(f"    return _decide_typed(_day{', ' if args else ''}{args})")
         return "\n".join(lines) + "\n"
 
-    def conclusion(self, name: str, claims) -> list[str]:
+    def conclusion(self, name: str, claims, explain: bool = False) -> list[str]:
         c = self.rb.conclusions[name]
         var = self.conclusions[name]
         out: list[str] = []
+        if explain:
+            # Each applicable rule's claim is computed once, recorded, then combined.
+            if c.kind == "highest":
+                out.append(f"_t = {c.type.rank[c.default]}")
+            elif c.kind == "set":
+                out.append(f"{var} = frozenset()")
+            else:
+                out.append("_cl = []")
+            for rule, a in claims:
+                upper = self.expr(a.upper, {}) if a.upper is not None else "None"
+                out.append(f"if {self.applies[rule]}:")
+                out.append(f"    _x = {self.expr(a.value, {})}")
+                out.append(f"    _u = {upper}")
+                out.append(f"    _rec.append(({self.const(rule)}, {self.const(name)}, _x, _u))")
+                if c.kind == "highest":
+                    out.append(f"    _t = max(_t, {self.const(c.type.rank)}[_x])")
+                elif c.kind == "set":
+                    many = isinstance(a.value.type, ListType)
+                    out.append(f"    {var} = {var}.union({'_x' if many else '(_x,)'})")
+                elif c.kind == "range":
+                    out.append(f"    _cl.append(({self.const(rule)}, _x, _u))")
+                else:
+                    out.append(f"    _cl.append(({self.const(rule)}, _x))")
+            if c.kind == "highest":
+                out.append(f"{var} = {self.const(c.type.members)}[_t]")
+            elif c.kind == "range":
+                scale = self.const(c.type) if isinstance(c.type, EnumType) else "None"
+                out.append(
+                    f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, "
+                    f"{self.const(c.span)})"
+                )
+            elif c.kind == "value":
+                out.append(
+                    f"{var} = _rt.combine_value({self.const(name)}, _cl, "
+                    f"{self.const(c.default)}, _conflicts)"
+                )
+            return out
         if c.kind == "highest":
             rank = c.type.rank
             out.append(f"_t = {rank[c.default]}")
@@ -454,6 +620,14 @@ def generate(rulebook, epoch):
     exec(code, ns)  # generated from the checked tree only; see the module docstring
     decide = ns["_decide"]
     decide.source = source
+    explain_typed = ns["_explain_typed"]
+
+    def explain(typed: dict, day):
+        """For validated facts: the decision; {rule: (fired, applies)}; {rule: atoms};
+        the claims [(rule, conclusion, value, upper)]; {definition: value}."""
+        return explain_typed(day, *(typed[n] for n in names))
+
+    decide.explain = explain
     return decide
 
 

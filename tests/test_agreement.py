@@ -12,6 +12,7 @@ import datetime
 from decimal import Decimal
 from fractions import Fraction
 
+import reference_interpreter
 from conftest import load
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -164,10 +165,28 @@ def outcome(path, facts, day):
     return ("ok", values, decision.conflicts, decision.in_force, decision.as_of)
 
 
+def reference(book):
+    """The tree-walking reference evaluator, as a third path to compare with."""
+
+    def run(facts, day):
+        day = book.as_of(facts, day)
+        return reference_interpreter.explain(
+            book.rulebook, book.epoch(day), book.validate(facts), day
+        )
+
+    return run
+
+
 def agree(book, facts, day):
+    """The fast path, the explain path and the reference evaluator give the same result;
+    the explain path and the reference give the same trace."""
     fast = outcome(book.decide, facts, day)
     slow = outcome(book.explain, facts, day)
+    ref = outcome(reference(book), facts, day)
     assert fast == slow
+    assert slow == ref
+    if fast[0] == "ok":
+        assert book.explain(facts, day).to_json() == reference(book)(facts, day).to_json()
     return fast
 
 

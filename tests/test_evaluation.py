@@ -1,7 +1,7 @@
 """Evaluation: exact arithmetic, how conclusions combine, exceptions, time, and the trace.
 
 Every case runs through both paths: ``decide`` (generated fast path) and ``explain``
-(interpreter with trace); ``run`` checks that they agree before returning.
+(generated, with trace); ``run`` checks that they agree before returning.
 """
 
 from __future__ import annotations

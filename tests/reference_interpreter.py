@@ -1,4 +1,4 @@
-"""The explain path: walks the checked tree, records why each rule did or did not apply.
+"""A reference evaluator for tests: walks the checked tree directly, with no generated code.
 
 It gives the same decision as the generated fast path (a property test holds them to it);
 it also keeps, for every rule, the elementary tests that decided it and their values.
@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from . import ir, runtime
-from .ir import MISSING
-from .runtime import Conflict, Decision, EvaluationError, Unset
-from .trace import Atom, RuleTrace, Trace, nearest_misses
-from .types import EnumType, ListType, format_number
+from ruleengine import ir, runtime
+from ruleengine.ir import MISSING
+from ruleengine.runtime import Conflict, Decision, EvaluationError, Unset
+from ruleengine.trace import Atom, RuleTrace, Trace, nearest_misses
+from ruleengine.types import EnumType, ListType, format_number
 
 _COMPARE = ("=", "!=", "<", "<=", ">", ">=")
 
@@ -65,7 +65,7 @@ class _Env:
             args = [self.ev(a, scope) for a in e.args]
             return self.ev(d.body, {p: v for (p, _), v in zip(d.params, args)})
         if isinstance(e, ir.CallFunc):
-            from .codegen import _call
+            from ruleengine.codegen import _call
 
             fn = self.rb.functions[e.name].impl
             return _call(fn, e.span, e.name, tuple(self.ev(a, scope) for a in e.args))
@@ -216,7 +216,7 @@ def explain(rulebook, epoch, facts: dict, day: datetime.date) -> Trace:
             blockers = [o for o in epoch.overriders.get(name, []) if applies.get(o)]
             applies[name] = fired[name] and not blockers
             status = "applied" if applies[name] else ("set_aside" if fired[name] else "not_met")
-            trace = RuleTrace(name, status, atoms, set_aside_by=blockers)
+            trace = RuleTrace(name, status, atoms, set_aside_by=blockers if fired[name] else [])
             traces[name] = trace
             for a in rule.then:
                 claims.setdefault(a.conclusion, []).append((name, a))

@@ -1,0 +1,39 @@
+"""The explain path: the decision and the trace of how it was reached.
+
+It runs the epoch's generated explain program (``codegen``), which evaluates exactly as the
+fast path does and also keeps, for every rule, the elementary tests that decided it; this
+module turns what it returns into a :class:`~ruleengine.trace.Trace`.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from .trace import RuleTrace, Trace, nearest_misses
+
+
+def explain(rulebook, epoch, facts: dict, day: datetime.date) -> Trace:
+    decision, outcome, atoms, claims, definitions = epoch.fast.explain(facts, day)
+    traces: dict[str, RuleTrace] = {}
+    for name, (fired, applies) in outcome.items():
+        if applies:
+            status, blockers = "applied", []
+        elif fired:
+            status = "set_aside"
+            blockers = [o for o in epoch.overriders.get(name, []) if outcome[o][1]]
+        else:
+            status, blockers = "not_met", []
+        traces[name] = RuleTrace(name, status, atoms[name], set_aside_by=blockers)
+    for rule, conclusion, value, upper in claims:
+        traces[rule].conclusions.append((conclusion, value, upper))
+    ordered = [traces.get(name) or RuleTrace(name, "not_in_force") for name in rulebook.rules]
+    trace = Trace(
+        rulebook=rulebook,
+        as_of=day,
+        facts=facts,
+        decision=decision,
+        rules=ordered,
+        definitions=definitions,
+    )
+    trace.misses = nearest_misses(rulebook, decision, ordered)
+    return trace
