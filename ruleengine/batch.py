@@ -97,15 +97,15 @@ class Part:
     part: str | None  # "floor" | "ceiling" for ranges, else None
     type: Any
 
-    def keys(self, value: Any) -> set:
-        """The buckets one person's value falls in (a set: one per member)."""
+    def buckets(self, value: Any) -> dict:
+        """``{bucket: value shown}`` for one person's value (a set: one per member)."""
         if isinstance(value, Unset):
-            return {UNDECIDED}
+            return {UNDECIDED: UNDECIDED}
         if self.kind == "set":
-            return set(value) if value else {EMPTY}
+            return {_key(m): m for m in value} if value else {EMPTY: EMPTY}
         if self.kind == "range":
             value = value[0] if self.part == "floor" else value[1]
-        return {_key(value)}
+        return {_key(value): value}
 
 
 def _key(value: Any) -> Any:
@@ -324,23 +324,15 @@ def _count(summary: Summary, decisions, number: int, on_note) -> None:
         for i, part in enumerate(summary.parts):
             value = decision.conclusions[part.conclusion]
             counter = summary.counters[i]
-            for key in part.keys(value):
+            for key, shown in part.buckets(value).items():
                 counter.persons[key] = counter.persons.get(key, 0) + 1
-                if key not in counter.shown and key not in (EMPTY, UNDECIDED):
-                    counter.shown[key] = _shown(part, value, key)
+                if key not in counter.shown and shown is not EMPTY and shown is not UNDECIDED:
+                    counter.shown[key] = shown
                 case_keys[i].add(key)
     for i, keys in enumerate(case_keys):
         counter = summary.counters[i]
         for key in keys:
             counter.cases[key] = counter.cases.get(key, 0) + 1
-
-
-def _shown(part: Part, value: Any, key: Any) -> Any:
-    if part.kind == "set":
-        return key
-    if part.kind == "range":
-        return value[0] if part.part == "floor" else value[1]
-    return value
 
 
 # ------------------------------------------------------------------ presenting
