@@ -92,6 +92,7 @@ class _Gen:
         self.rules = {name: f"_r{i}" for i, name in enumerate(rulebook.rules)}
         self.applies = {name: f"_a{i}" for i, name in enumerate(rulebook.rules)}
         self.counter = 0
+        self.pairs: dict[str, str] = {}  # decimal definition -> variable holding its pair
 
     def const(self, value: Any) -> str:
         if type(value) is bool:
@@ -274,6 +275,12 @@ class _Gen:
         if isinstance(e, ir.Unary) and e.op == "-" and _numeric(e):
             k, c = self.num(e.operand, scope)
             return (k, f"(-{c})") if k != "pair" else ("pair", f"_p_neg({c})")
+        if isinstance(e, ir.Ref) and e.type.kind != "integer":
+            # Decimal definitions and parameters of definitions carry a ready-made pair.
+            if e.kind == "define" and e.name in self.pairs:
+                return "pair", self.pairs[e.name]
+            if e.kind == "local" and scope.get(e.name, "").startswith("_p_"):
+                return "pair", scope[e.name] + "p"
         kind = "int" if e.type.kind == "integer" else "num"
         return kind, self.expr(e, scope)
 
@@ -389,10 +396,21 @@ class _Gen:
             return f"(type({var}) is not str or {var} not in {self.const(frozenset(t.members))})"
         return None  # records, lists and durations always take the validating path
 
+    def param_pairs(self, d: ir.Definition, scope: dict[str, str]) -> list[str]:
+        """Decimal parameters as exact pairs, made once per call (``_p_0p``)."""
+        return [
+            f"    {scope[p]}p = _p_of({scope[p]})"
+            for p, t in d.params
+            if t.kind in ("decimal", "money")
+        ]
+
     def body(self, explain: bool) -> list[str]:
         """The evaluation along the epoch's plan; ``explain`` also records why."""
         rb, epoch = self.rb, self.epoch
         body: list[str] = []
+        for kind, name in epoch.plan:
+            if kind == "define" and rb.definitions[name].type.kind in ("decimal", "money"):
+                self.pairs[name] = self.defines[name] + "p"
         # Definitions with parameters are closures over the inputs.
         for name, d in rb.definitions.items():
             if d.params is None:
@@ -404,9 +422,11 @@ class _Gen:
             scope = {p: f"_p_{i}" for i, (p, _) in enumerate(d.params)}
             params = ", ".join(scope[p] for p, _ in d.params)
             body.append(f"def _f_{self.defines[name]}({params}):")
+            body.extend(self.param_pairs(d, scope))
             body.append(f"    return {self.expr(d.body, scope)}")
             if explain and d.type.kind == "bool":
                 body.append(f"def _w_{self.defines[name]}({params}):")
+                body.extend(self.param_pairs(d, scope))
                 shown = ", ".join(scope[p] for p, _ in d.params)
                 body.append(
                     f"    _via = _rt.show_call({self.const(name)}, "
@@ -421,7 +441,10 @@ class _Gen:
         claims: dict[str, list[tuple[str, ir.Assignment]]] = {}
         for kind, name in epoch.plan:
             if kind == "define":
-                body.append(f"{self.defines[name]} = {self.expr(rb.definitions[name].body, {})}")
+                d = rb.definitions[name]
+                body.append(f"{self.defines[name]} = {self.expr(d.body, {})}")
+                if name in self.pairs:
+                    body.append(f"{self.pairs[name]} = _p_of({self.defines[name]})")
             elif kind == "rule":
                 rule = rb.rules[name]
                 fired, applies = self.rules[name], self.applies[name]

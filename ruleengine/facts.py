@@ -136,17 +136,24 @@ def _exact(raw: Any) -> int | Fraction:
         return normalize(Fraction(raw))
     if isinstance(raw, str):
         text = raw.strip().replace(",", "").replace("_", "")
-        if re.fullmatch(r"-?\d+/\d+", text):
-            num, den = text.split("/")
-            if int(den) == 0:
+        m = _DECIMAL_TEXT.fullmatch(text)
+        if m:
+            # "4999.50" is exactly 499950/100, read straight from its digits.
+            whole, places = m.group(1), m.group(2) or ""
+            if len(whole) + len(places) > MAX_DIGITS + 1:
+                raise _Invalid(f"number has more than {MAX_DIGITS} digits")
+            value = int(whole + places)
+            return normalize(Fraction(value, 10 ** len(places))) if places else value
+        m = _FRACTION_TEXT.fullmatch(text)
+        if m:
+            if int(m.group(2)) == 0:
                 raise _Invalid(f"got {_shown(raw)}, a fraction with denominator 0")
-            return _exact(Fraction(int(num), int(den)))
-        if re.fullmatch(r"-?\d+(\.\d+)?", text):
-            try:
-                return _exact(Decimal(text))
-            except InvalidOperation:  # pragma: no cover - the pattern excludes it
-                pass
+            return _exact(Fraction(int(m.group(1)), int(m.group(2))))
     raise _Invalid(f"got {_shown(raw)}")
+
+
+_DECIMAL_TEXT = re.compile(r"(-?\d+)(?:\.(\d+))?")
+_FRACTION_TEXT = re.compile(r"(-?\d+)/(\d+)")
 
 
 def convert(raw: Any, t: Type, minimum: int | None = None, depth: int = 0) -> Any:
@@ -234,7 +241,7 @@ def _money(raw: Any, t: MoneyType) -> int | Fraction:
             raise _Invalid(f"got {_shown(raw)}", 'write {"amount": "5000", "currency": "CNY"}')
         amount, currency = raw["amount"], raw.get("currency", t.currency)
     elif isinstance(raw, str):
-        m = re.fullmatch(r"\s*(¥)?\s*([-\d.,_/]+)\s*([A-Za-z]{3}|yuan|元)?\s*", raw)
+        m = _MONEY_TEXT.fullmatch(raw)
         if m:
             amount = m.group(2)
             currency = m.group(3) or ("CNY" if m.group(1) else t.currency)
@@ -242,6 +249,9 @@ def _money(raw: Any, t: MoneyType) -> int | Fraction:
     if currency != t.currency:
         raise _Invalid(f"got an amount in {currency}; this field is in {t.currency}")
     return _exact(amount)
+
+
+_MONEY_TEXT = re.compile(r"\s*(¥)?\s*([-\d.,_/]+)\s*([A-Za-z]{3}|yuan|元)?\s*")
 
 
 def _member(raw: Any, t: EnumType) -> str:
