@@ -222,6 +222,17 @@ def split_record(record: Any, inputs) -> list[tuple[str, dict]]:
     return out
 
 
+def subject_facts(raw: Any, inputs, adapt) -> tuple[Any, list]:
+    """One person's facts after the rulebook's input adapters, and their derivations; a
+    ``name`` that only labels the person is dropped unless the rulebook declares it."""
+    if not isinstance(raw, dict):
+        return raw, []
+    facts, notes = adapt(raw)
+    if isinstance(facts, dict) and NAME_KEY in facts and NAME_KEY not in inputs:
+        facts = {k: v for k, v in facts.items() if k != NAME_KEY}
+    return facts, notes
+
+
 def _what(value: Any) -> str:
     if value is None:
         return "null"
@@ -293,9 +304,7 @@ def _decide_line(book, text: str, inputs, adapt: Adapt, as_of) -> list[tuple[str
     for label, raw in split_record(record, inputs):
         where = f"{label}: " if label else ""
         try:
-            facts, _ = adapt(raw)
-            if isinstance(facts, dict) and NAME_KEY in facts and NAME_KEY not in inputs:
-                facts = {k: v for k, v in facts.items() if k != NAME_KEY}
+            facts, _ = subject_facts(raw, inputs, adapt)
             out.append((label, book.decide(facts, day)))
         except FactsError as err:
             problems = "; ".join(p.render() for p in err.problems)

@@ -215,6 +215,9 @@ def _facts_error(err, name: str) -> Stop:
 
 
 def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool):
+    """``[(person, decision or trace)]``: one per official or subject the record lists
+    (``officials``/``subjects``), else one with an empty label."""
+    from .batch import BadLine, split_record, subject_facts
     from .facts import FactsError
     from .plugins import adapter_chain
     from .runtime import EvaluationError
@@ -222,23 +225,31 @@ def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool):
     data, name = _read_facts(facts_path)
     day = _parse_date(as_of, "--as-of")
     facts, day = _case(book, data, name, day)
-    notes: list = []
+    inputs = book.rulebook.inputs
+    adapt = adapter_chain(pm, rulebook_name or book.rulebook.name)
     try:
-        if isinstance(facts, dict):
-            facts, notes = adapter_chain(pm, rulebook_name or book.rulebook.name)(facts)
-        facts = _apply_sets(facts, sets)
-        if explain:
-            trace = book.explain(facts, day)
-            trace.notes = notes
-            return trace
-        return book.decide(facts, day)
-    except FactsError as err:
-        raise _facts_error(err, name) from None
-    except EvaluationError as err:
-        text = f"cannot evaluate this case: {err.message}"
-        if err.span is not None:
-            text = f"{err.span.location()}: {text}\n{err.span.excerpt()}"
-        raise Stop(EXIT_EVALUATION, text) from None
+        people = split_record(facts, inputs) if isinstance(facts, dict) else [("", facts)]
+    except BadLine as err:
+        raise Stop(EXIT_BAD_FACTS, f"{name}: {err}") from None
+    results = []
+    for label, raw in people:
+        try:
+            facts, notes = subject_facts(raw, inputs, adapt)
+            facts = _apply_sets(facts, sets)
+            if explain:
+                trace = book.explain(facts, day)
+                trace.notes = notes
+                results.append((label, trace))
+            else:
+                results.append((label, book.decide(facts, day)))
+        except FactsError as err:
+            raise _facts_error(err, f"{name}: {label}" if label else name) from None
+        except EvaluationError as err:
+            text = f"cannot evaluate this case: {err.message}"
+            if err.span is not None:
+                text = f"{err.span.location()}: {text}\n{err.span.excerpt()}"
+            raise Stop(EXIT_EVALUATION, text) from None
+    return results
 
 
 def _color(color: bool | None) -> bool:
@@ -278,6 +289,13 @@ def _decision_json(book, decision) -> dict:
             for c in decision.conflicts
         ],
     }
+
+
+def _per_person(items: list[tuple[str, dict]]) -> dict | list:
+    """One result as it is; several (one per official) as a list labelled by person."""
+    if len(items) == 1 and not items[0][0]:
+        return items[0][1]
+    return [{"person": label, **result} for label, result in items]
 
 
 def _run(body) -> None:
@@ -329,24 +347,28 @@ def eval_(
     def body():
         pm = _pm()
         book, name = _load(pm, rules, rulebook)
-        decision = _evaluate(book, pm, name, facts, as_of, set_, explain=False)
+        if format not in ("json", "text", "markdown"):
+            raise Stop(EXIT_USAGE, f"eval prints text, json or markdown, not '{format}'")
+        results = _evaluate(book, pm, name, facts, as_of, set_, explain=False)
         if format == "json":
-            typer.echo(json.dumps(_decision_json(book, decision), ensure_ascii=False, indent=2))
-        elif format in ("text", "markdown"):
+            out = [(label, _decision_json(book, d)) for label, d in results]
+            typer.echo(json.dumps(_per_person(out), ensure_ascii=False, indent=2))
+        else:
             from .render.explanation import local, show_value
 
-            for n, c in book.rulebook.conclusions.items():
-                label = local(c.label, lang.value, n)
-                value = show_value(decision.conclusions[n], c.type, lang.value)
-                typer.echo(
-                    f"- **{label}**: {value}" if format == "markdown" else f"{label}: {value}"
-                )
-            for conflict in decision.conflicts:
-                rules_ = ", ".join(r for r, _ in conflict.claims)
-                typer.echo(f"conflict on {conflict.conclusion}: rules {rules_} disagree")
-        else:
-            raise Stop(EXIT_USAGE, f"eval prints text, json or markdown, not '{format}'")
-        return EXIT_FAILED if decision.conflicts else EXIT_OK
+            for label, decision in results:
+                if len(results) > 1:
+                    typer.echo(f"## {label}" if format == "markdown" else f"[{label}]")
+                for n, c in book.rulebook.conclusions.items():
+                    title = local(c.label, lang.value, n)
+                    value = show_value(decision.conclusions[n], c.type, lang.value)
+                    typer.echo(
+                        f"- **{title}**: {value}" if format == "markdown" else f"{title}: {value}"
+                    )
+                for conflict in decision.conflicts:
+                    rules_ = ", ".join(r for r, _ in conflict.claims)
+                    typer.echo(f"conflict on {conflict.conclusion}: rules {rules_} disagree")
+        return EXIT_FAILED if any(d.conflicts for _, d in results) else EXIT_OK
 
     _run(body)
 
@@ -367,10 +389,19 @@ def explain(
     def body():
         pm = _pm()
         book, name = _load(pm, rules, rulebook)
-        trace = _evaluate(book, pm, name, facts, as_of, set_, explain=True)
-        out = _render(pm, format, trace, lang.value, _color(color) and format == "text")
-        sys.stdout.write(out if out.endswith("\n") else out + "\n")
-        return EXIT_FAILED if trace.decision.conflicts else EXIT_OK
+        results = _evaluate(book, pm, name, facts, as_of, set_, explain=True)
+        if format == "json" and len(results) > 1:
+            out = [(label, trace.to_json()) for label, trace in results]
+            sys.stdout.write(json.dumps(_per_person(out), ensure_ascii=False, indent=2) + "\n")
+        else:
+            for label, trace in results:
+                if len(results) > 1:
+                    sys.stdout.write(
+                        f"\n## {label}\n\n" if format == "markdown" else f"\n[{label}]\n"
+                    )
+                out = _render(pm, format, trace, lang.value, _color(color) and format == "text")
+                sys.stdout.write(out if out.endswith("\n") else out + "\n")
+        return EXIT_FAILED if any(t.decision.conflicts for _, t in results) else EXIT_OK
 
     _run(body)
 

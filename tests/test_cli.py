@@ -212,3 +212,17 @@ def test_installed_console_script_output_is_plain_when_piped():
     assert proc.returncode == 0, proc.stderr
     assert "\x1b[" not in proc.stdout
     assert proc.stdout == (QUICK / "expected.txt").read_text(encoding="utf-8")
+
+
+def test_a_case_with_several_officials_is_decided_per_official():
+    case = str(ROOT / "examples" / "ccdi" / "land_requisition_compensation.json")
+    result = run("eval", "-r", "ccdi", case, "-f", "json")
+    assert result.exit_code == EXIT_OK, result.output
+    people = json.loads(result.stdout)
+    assert isinstance(people, list) and len(people) >= 2
+    assert all(p["person"].startswith("officials[") for p in people)
+    result = run("explain", "-r", "ccdi", case)
+    assert result.exit_code == EXIT_OK
+    assert result.stdout.count("[officials[") == len(people)
+    # Provisions are cited with the document they are in.
+    assert "Criminal Law Art. 382(1)" in result.stdout

@@ -7,6 +7,7 @@ set aside by an exception and by which; conflicts; rules not met; how facts were
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -109,8 +110,14 @@ def show_value(value: Any, t: Any = None, lang: str = "en") -> str:
 
 
 def citation(rulebook, rule_name: str, lang: str) -> str:
+    """``Criminal Law Art. 382(1)`` / ``刑法第三百八十二条第一款``: the provision, and the
+    document it is in when the rulebook holds more than one."""
     rule = rulebook.rules[rule_name]
     cite = rule.citation.chinese() if lang == "zh" else rule.citation.short()
+    doc = rulebook.documents.get(rule.document) if rule.document else None
+    if doc is not None and doc.citation is not None and len(rulebook.documents) > 1:
+        prefix = local(doc.citation, lang)
+        cite = f"{prefix}{cite}" if lang == "zh" else f"{prefix} {cite}".strip()
     return cite or rule_name
 
 
@@ -144,7 +151,8 @@ def atom_line(rulebook, atom: Atom, lang: str) -> Line:
 
 
 def _is_literal(text: str) -> bool:
-    return text.replace(".", "", 1).replace(" ", "").isdigit()
+    """A threshold written as a plain number or amount needs no second mention."""
+    return re.fullmatch(r"\d+(\.\d+)?( ?(yuan|CNY|元))?", text.strip()) is not None
 
 
 def _left_type(rulebook, atom: Atom):
