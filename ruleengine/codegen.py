@@ -233,11 +233,12 @@ class _Gen:
             is_ref = isinstance(e.left, ir.Ref)
             left_input = e.left.name if is_ref and e.left.kind == "input" else None
             left_define = e.left.name if is_ref and e.left.kind == "define" else None
+            left_conclusion = e.left.name if is_ref and e.left.kind == "conclusion" else None
             out.append(
                 f"{indent}{atoms} = [_Atom({self.const(e.text)}, {v}, {self.const(e.span)}, "
                 f"{self.const(e.op)}, {left}, {right}, {self.const(e.left.text)}, "
                 f"{self.const(e.right.text)}, {self.const(left_input)}, {via}, "
-                f"{self.const(left_define)})]"
+                f"{self.const(left_define)}, {self.const(left_conclusion)})]"
             )
             return v, atoms
         left_input = e.name if isinstance(e, ir.Ref) and e.kind == "input" else None

@@ -36,6 +36,7 @@ class Atom:
     left_input: str | None = None  # the input the left side reads, when it is just that
     via: str | None = None  # the definition (and arguments) the test sits in
     left_define: str | None = None  # the definition the left side reads, when it is just that
+    left_conclusion: str | None = None  # the conclusion the left side reads, when it is just that
 
     def shortfall(self) -> Any:
         """How far a failed ``>=`` / ``>`` test fell short, when both sides are numbers."""
@@ -73,6 +74,8 @@ class Atom:
                 out["left"]["input"] = self.left_input
             if self.left_define:
                 out["left"]["definition"] = self.left_define
+            if self.left_conclusion:
+                out["left"]["conclusion"] = self.left_conclusion
         else:
             out["value"] = to_json_value(self.left)
             if self.left_input:

@@ -166,6 +166,7 @@ class _Env:
             is_ref = isinstance(left, ir.Ref)
             left_input = left.name if is_ref and left.kind == "input" else None
             left_define = left.name if is_ref and left.kind == "define" else None
+            left_conclusion = left.name if is_ref and left.kind == "conclusion" else None
             atom = Atom(
                 e.text,
                 result,
@@ -178,6 +179,7 @@ class _Env:
                 left_input,
                 via,
                 left_define,
+                left_conclusion,
             )
             return result, [atom]
         value = self.ev(e, scope)

@@ -39,6 +39,7 @@ WORDS = {
     "none_decided": {"en": "not decided", "zh": "未认定"},
     "says": {"en": "{rule} says {value}", "zh": "{rule}认定为{value}"},
     "within": {"en": "in {via}", "zh": "见{via}"},
+    "test_needs": {"en": "the provision needs {op} {right}", "zh": "条件为{op}{right}"},
     "and_more": {"en": "… and {n} more", "zh": "……另有{n}项"},
     "count_not_in_force": {
         "en": "{n} provision(s) not in force on this date",
@@ -137,8 +138,19 @@ def atom_line(rulebook, atom: Atom, lang: str) -> Line:
         what = _describe_side(rulebook, atom.left_input, text_, lang, atom.left_define)
         text = f"{mark} {what}: {show_value(atom.left, None, lang)}"
     else:
-        what = _describe_side(rulebook, atom.left_input, atom.left_text, lang, atom.left_define)
+        what = _describe_side(
+            rulebook, atom.left_input, atom.left_text, lang, atom.left_define, atom.left_conclusion
+        )
         left_type = _left_type(rulebook, atom)
+        if isinstance(atom.left, str) and isinstance(atom.right, str):
+            # Members of an enum or scale: "offender: natural person; needs = unit".
+            needs = word(
+                "test_needs", lang, op=_OPS[atom.op], right=show_value(atom.right, left_type, lang)
+            )
+            text = f"{mark} {what}: {show_value(atom.left, left_type, lang)}; {needs}"
+            if atom.via:
+                text += "  · " + word("within", lang, via=atom.via)
+            return Line(text, "dim" if not atom.result else "")
         text = (
             f"{mark} {what} = {show_value(atom.left, left_type, lang)} "
             f"{_OPS[atom.op]} {show_value(atom.right, left_type, lang)}"
@@ -160,13 +172,23 @@ def _left_type(rulebook, atom: Atom):
         return rulebook.inputs[atom.left_input].type
     if atom.left_define:
         return rulebook.definitions[atom.left_define].type
+    if atom.left_conclusion:
+        return rulebook.conclusions[atom.left_conclusion].type
     return None
 
 
 def _describe_side(
-    rulebook, input_name: str | None, text: str | None, lang: str, define: str | None = None
+    rulebook,
+    input_name: str | None,
+    text: str | None,
+    lang: str,
+    define: str | None = None,
+    conclusion: str | None = None,
 ) -> str:
-    """An input or definition by its label, with its name; anything else as written."""
+    """An input, definition or conclusion by its label, with its name; else as written."""
+    if conclusion:
+        label = local(rulebook.conclusions[conclusion].label, lang)
+        return f"{label} ({conclusion})" if label else conclusion
     if input_name:
         label = local(rulebook.inputs[input_name].label, lang)
         return f"{label} ({input_name})" if label else input_name
