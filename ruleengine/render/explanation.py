@@ -147,7 +147,8 @@ def atom_line(rulebook, atom: Atom, lang: str) -> Line:
             needs = word(
                 "test_needs", lang, op=_OPS[atom.op], right=show_value(atom.right, left_type, lang)
             )
-            text = f"{mark} {what}: {show_value(atom.left, left_type, lang)}; {needs}"
+            sep = "；" if lang == "zh" else "; "
+            text = f"{mark} {what}: {show_value(atom.left, left_type, lang)}{sep}{needs}"
             if atom.via:
                 text += "  · " + word("within", lang, via=atom.via)
             return Line(text, "dim" if not atom.result else "")
