@@ -56,9 +56,26 @@ def _lark() -> lark.Lark:
     )
 
 
+# Where any operand may start, one phrase says so instead of a dozen tokens.
+_OPERAND_STARTS = {"NAME", "INT", "DECIMAL", "STRING", "DATE", "LANG"}
+_OPERAND_KEYWORDS = {"(", "[", "-", "true", "false", "not", "if"}
+
+
 def _describe_expected(parser: lark.Lark, expected: set[str]) -> str:
     words: list[str] = []
     by_name = {t.name: t for t in parser.terminals}
+    if {"NAME", "INT"} <= expected:
+        words.append("a value or expression (a name, a number, an amount, a date or a string)")
+        expected = {
+            n
+            for n in expected
+            if n not in _OPERAND_STARTS
+            and not (
+                n in by_name
+                and isinstance(by_name[n].pattern, lark.lexer.PatternStr)
+                and by_name[n].pattern.value in _OPERAND_KEYWORDS
+            )
+        }
     for name in sorted(expected):
         if name in _TERMINAL_WORDS:
             word = _TERMINAL_WORDS[name]
@@ -69,7 +86,7 @@ def _describe_expected(parser: lark.Lark, expected: set[str]) -> str:
         if word not in words:
             words.append(word)
     # Keywords first, then categories; a handful at most.
-    words.sort(key=lambda w: (not w.startswith("'"), w))
+    words.sort(key=lambda w: (not w.startswith("'"), not w.startswith("a value"), w))
     if len(words) > 6:
         words = words[:6] + ["..."]
     if not words:
@@ -97,17 +114,9 @@ def _syntax_error(source: Source, err: UnexpectedInput) -> Diagnostic:
             span,
             help=hint or f"expected {_describe_expected(parser, set(err.allowed or ()))}",
         )
-    if isinstance(err, UnexpectedEOF):
-        lines = source.text.splitlines() or [""]
-        line, column = len(lines), len(lines[-1]) + 1
-        return Diagnostic(
-            "E002",
-            "the file ended too early",
-            Span(source, line, column, line, column + 1),
-            help=f"expected {_describe_expected(parser, set(err.expected))}",
-        )
-    token = err.token
-    if token.type == "$END":
+    token = getattr(err, "token", None)
+    if isinstance(err, UnexpectedEOF) or (token is not None and token.type == "$END"):
+        # LALR reports the end of the text as an unexpected "$END" token.
         lines = source.text.splitlines() or [""]
         line, column = len(lines), len(lines[-1]) + 1
         return Diagnostic(
@@ -117,13 +126,9 @@ def _syntax_error(source: Source, err: UnexpectedInput) -> Diagnostic:
             help=f"expected {_describe_expected(parser, set(err.expected))}",
         )
     width = max(len(str(token)), 1)
-    shown = "the end of the file" if token.type == "$END" else f"{str(token)!r}"
-    if token.type == "$END":
-        lines = source.text.splitlines() or [""]
-        line, column = len(lines), len(lines[-1]) + 1
     return Diagnostic(
         "E003",
-        f"unexpected {shown}",
+        f"unexpected {str(token)!r}",
         Span(source, line, column, line, column + width),
         help=f"expected {_describe_expected(parser, set(err.expected))}",
     )
