@@ -45,6 +45,27 @@ _TERMINAL_WORDS = {
 }
 
 
+RESERVED = frozenset(
+    ("if", "then", "else", "and", "or", "not", "in", "for", "where", "when", "true", "false")
+)
+
+
+class _ReservedWord(Exception):
+    def __init__(self, token: Token):
+        super().__init__(str(token))
+        self.token = token
+
+
+def _refuse_reserved(token: Token) -> Token:
+    """A reserved word where the lexer would take a name is an error at that word.
+
+    (Done here rather than with a look-ahead in the NAME pattern, which made every scanner
+    of the contextual lexer slower to build.)"""
+    if token.value in RESERVED:
+        raise _ReservedWord(token)
+    return token
+
+
 @functools.lru_cache(maxsize=1)
 def _lark() -> lark.Lark:
     return lark.Lark(
@@ -53,6 +74,7 @@ def _lark() -> lark.Lark:
         propagate_positions=True,
         maybe_placeholders=True,
         cache=True,
+        lexer_callbacks={"NAME": _refuse_reserved},
     )
 
 
@@ -145,6 +167,18 @@ def parse(text: str, name: str = "<string>") -> s.Module:
         tree = _lark().parse(text)
     except UnexpectedInput as err:
         raise DiagnosticError([_syntax_error(source, err)]) from None
+    except _ReservedWord as err:
+        tok = err.token
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "E003",
+                    f"unexpected {str(tok)!r}",
+                    Span(source, tok.line, tok.column, tok.end_line, tok.end_column),
+                    help=f"expected a name or a value here; '{tok}' is a reserved word",
+                )
+            ]
+        ) from None
     try:
         decls = _Builder(source).transform(tree)
     except RecursionError:

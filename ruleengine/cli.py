@@ -483,7 +483,7 @@ def plugins() -> None:
 
     def body():
         pm = _pm()
-        for plugin in pm.get_plugins():
+        for plugin in sorted(pm.get_plugins(), key=lambda p: pm.get_name(p) or ""):
             name = pm.get_name(plugin)
             hooks = sorted(
                 h.name for h in pm.get_hookcallers(plugin) or [] if h.name.startswith("ruleengine_")
