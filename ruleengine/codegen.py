@@ -14,6 +14,8 @@ import re
 from fractions import Fraction
 from typing import Any
 
+import attrs
+
 from . import ir, runtime
 from .facts import MAX_DIGITS, FactsError, _Invalid, convert, validate_fields
 from .ir import MISSING
@@ -36,6 +38,87 @@ PYOP = {
     "-": "-",
     "*": "*",
 }
+
+
+_CHEAP = re.compile(r"\(?-?\d+\)?|[A-Za-z_][A-Za-z0-9_]*(\.(numerator|denominator))?")
+
+
+def _cheap(code: str) -> bool:
+    """Code that may be written twice: a literal, a variable or its numerator/denominator."""
+    return _CHEAP.fullmatch(code) is not None
+
+
+def _positive_literal(code: str) -> bool:
+    m = re.fullmatch(r"\((\d+)\)", code)
+    return m is not None and int(m.group(1)) > 0
+
+
+def _times(a: str, b: str) -> str:
+    if b == "(1)":
+        return a
+    if a == "(1)":
+        return b
+    return f"({a} * {b})"
+
+
+class Num:
+    """A number-valued expression's code: ``int`` (a Python int), ``sym`` (numerator ``a``
+    and positive denominator ``b``), ``pair`` (a tuple expression) or ``num`` (an int or a
+    Fraction)."""
+
+    __slots__ = ("kind", "a", "b")
+
+    def __init__(self, kind: str, a: str, b: str | None = None):
+        self.kind, self.a, self.b = kind, a, b
+
+    def sym(self) -> tuple[str, str] | None:
+        if self.kind == "int":
+            return self.a, "(1)"
+        if self.kind == "sym":
+            return self.a, self.b
+        return None
+
+    def pair(self) -> str:
+        if self.kind == "pair":
+            return self.a
+        if self.kind == "num":
+            return f"_p_of({self.a})"
+        n, d = self.sym()
+        return f"({n}, {d})"
+
+    def value(self) -> str:
+        if self.kind in ("int", "num"):
+            return self.a
+        if self.kind == "sym" and self.b == "(1)":
+            return self.a
+        return f"_p_val({self.pair()})"
+
+
+def substitute(e: ir.Expr, values: dict[str, ir.Expr]) -> ir.Expr:
+    """The expression with local names replaced (a definition's parameters by constants)."""
+    if not values:
+        return e
+    if isinstance(e, ir.Ref) and e.kind == "local" and e.name in values:
+        v = values[e.name]
+        if isinstance(v, ir.Const):
+            return ir.Const(e.type, e.span, e.text, v.value)
+        return v
+    if isinstance(e, ir.Aggregate):
+        inner = {k: v for k, v in values.items() if k != e.var}
+        return attrs.evolve(
+            e,
+            iterable=substitute(e.iterable, values),
+            body=substitute(e.body, inner) if e.body is not None else None,
+            where=substitute(e.where, inner) if e.where is not None else None,
+        )
+    changes = {}
+    for f in attrs.fields(type(e)):
+        v = getattr(e, f.name)
+        if isinstance(v, ir.Expr):
+            changes[f.name] = substitute(v, values)
+        elif isinstance(v, list) and v and isinstance(v[0], ir.Expr):
+            changes[f.name] = [substitute(x, values) for x in v]
+    return attrs.evolve(e, **changes) if changes else e
 
 
 class _Var(ir.Ref):
@@ -92,7 +175,8 @@ class _Gen:
         self.rules = {name: f"_r{i}" for i, name in enumerate(rulebook.rules)}
         self.applies = {name: f"_a{i}" for i, name in enumerate(rulebook.rules)}
         self.counter = 0
-        self.pairs: dict[str, str] = {}  # decimal definition -> variable holding its pair
+        self.pairs: dict[str, str] = {}  # decimal definition -> prefix of its n/d variables
+        self.inline_depth = 0
 
     def const(self, value: Any) -> str:
         if type(value) is bool:
@@ -143,8 +227,7 @@ class _Gen:
             assert _IDENT.match(e.field)
             return f"{self.expr(e.obj, scope)}[{e.field!r}]"
         if isinstance(e, ir.Unary) and e.op == "-" and _numeric(e):
-            kind, code = self.num(e, scope)
-            return f"_p_val({code})" if kind == "pair" else code
+            return self.num(e, scope).value()
         if isinstance(e, ir.Unary):
             op = "not " if e.op == "not" else "-"
             return f"({op}{self.expr(e.operand, scope)})"
@@ -158,6 +241,12 @@ class _Gen:
             return f"({items},)" if e.items else "()"
         if isinstance(e, ir.Binary):
             return self.binary(e, scope)
+        if isinstance(e, ir.CallDef) and self.inlinable(e):
+            self.inline_depth += 1
+            try:
+                return self.expr(self.inline(e), {})
+            finally:
+                self.inline_depth -= 1
         if isinstance(e, ir.CallDef):
             args = ", ".join(self.expr(a, scope) for a in e.args)
             return f"_f_{self.defines[e.name]}({args})"
@@ -213,6 +302,18 @@ class _Gen:
             out.extend(other)
             out.append(f"{indent}    {v} = {ov}; {atoms} = {ca} + {oa}")
             return v, atoms
+        if isinstance(e, ir.CallDef) and e.type.kind == "bool" and self.inlinable(e):
+            d = self.rb.definitions[e.name]
+            shown = runtime.show_call(
+                e.name,
+                tuple(p for p, _ in d.params),
+                tuple((self.fold(a) or a).value for a in e.args),
+            )
+            self.inline_depth += 1
+            try:
+                return self.why(self.inline(e), {}, self.const(shown), out, indent)
+            finally:
+                self.inline_depth -= 1
         if isinstance(e, ir.CallDef) and e.type.kind == "bool":
             args = ", ".join(self.expr(a, scope) for a in e.args)
             out.append(f"{indent}{v}, {atoms} = _w_{self.defines[e.name]}({args})")
@@ -250,48 +351,80 @@ class _Gen:
         return v, atoms
 
     # ------------------------------------------------------------------ exact arithmetic
-    def num(self, e: ir.Expr, scope) -> tuple[str, str]:
-        """Code for a number-valued expression, and its kind.
+    def num(self, e: ir.Expr, scope) -> Num:
+        """Code for a number-valued expression, kept exact and as cheap as possible.
 
-        ``int``: a Python int; ``pair``: an exact (numerator, denominator) tuple; ``num``: an
-        int or Fraction. Arithmetic stays in ints or pairs (fast, exact); constants fold.
+        Arithmetic stays in Python ints, or in fractions written out as a numerator and a
+        denominator (``sym``) compared by cross-multiplying, or in (numerator, denominator)
+        tuples handled by small helpers (``pair``); constants fold at compile time. No
+        Fraction object is made inside an expression.
         """
         if isinstance(e, ir.Const):
             v = e.value
             if type(v) is int:
-                return "int", f"({v!r})"
-            return "pair", self.const((v.numerator, v.denominator))
+                return Num("int", f"({v!r})")
+            return Num("sym", f"({v.numerator!r})", f"({v.denominator!r})")
         folded = self.fold(e)
         if folded is not None:
             return self.num(folded, scope)
+        if isinstance(e, ir.CallDef) and self.inlinable(e):
+            return self.num(self.inline(e), {})
         if isinstance(e, ir.Binary) and e.op in ARITHMETIC and _numeric(e):
-            lk, lc = self.num(e.left, scope)
-            rk, rc = self.num(e.right, scope)
-            if lk == rk == "int" and e.op != "/":
-                return "int", f"({lc} {e.op} {rc})"
-            lp, rp = self.pair(lk, lc), self.pair(rk, rc)
-            if e.op == "/":
-                return "pair", f"_p_div({lp}, {rp}, {self.const(e.span)})"
-            return "pair", f"_{ARITHMETIC[e.op]}({lp}, {rp})"
+            return self.arith(e, self.num(e.left, scope), self.num(e.right, scope))
         if isinstance(e, ir.Unary) and e.op == "-" and _numeric(e):
-            k, c = self.num(e.operand, scope)
-            return (k, f"(-{c})") if k != "pair" else ("pair", f"_p_neg({c})")
+            n = self.num(e.operand, scope)
+            if n.kind == "pair":
+                return Num("pair", f"_p_neg({n.a})")
+            if n.kind == "sym":
+                return Num("sym", f"(-{n.a})", n.b)
+            return Num(n.kind, f"(-{n.a})")
         if isinstance(e, ir.Ref) and e.type.kind != "integer":
-            # Decimal definitions and parameters of definitions carry a ready-made pair.
+            # Decimal definitions and parameters carry their numerator and denominator.
             if e.kind == "define" and e.name in self.pairs:
-                return "pair", self.pairs[e.name]
+                var = self.pairs[e.name]
+                return Num("sym", f"{var}n", f"{var}d")
             if e.kind == "local" and scope.get(e.name, "").startswith("_p_"):
-                return "pair", scope[e.name] + "p"
-        kind = "int" if e.type.kind == "integer" else "num"
-        return kind, self.expr(e, scope)
+                var = scope[e.name]
+                return Num("sym", f"{var}n", f"{var}d")
+        code = self.expr(e, scope)
+        if e.type.kind == "integer":
+            return Num("int", code)
+        if _CHEAP.fullmatch(code):
+            # An int or a Fraction held in a variable: both have numerator and denominator.
+            return Num("sym", f"{code}.numerator", f"{code}.denominator")
+        return Num("num", code)
 
-    @staticmethod
-    def pair(kind: str, code: str) -> str:
-        if kind == "pair":
-            return code
-        if kind == "int":
-            return f"({code}, 1)"
-        return f"_p_of({code})"
+    def arith(self, e: ir.Binary, left: Num, right: Num) -> Num:
+        op = e.op
+        if left.kind == right.kind == "int" and op != "/":
+            return Num("int", f"({left.a} {op} {right.a})")
+        ls, rs = left.sym(), right.sym()
+        if ls and rs:
+            (a, b), (c, d) = ls, rs
+            if op == "*":
+                return Num("sym", _times(a, c), _times(b, d))
+            if op in ("+", "-") and _cheap(b) and _cheap(d):
+                if b == d == "(1)":
+                    return Num("sym", f"({a} {op} {c})", "(1)")
+                return Num("sym", f"({_times(a, d)} {op} {_times(c, b)})", _times(b, d))
+            if op == "/" and _positive_literal(c):
+                return Num("sym", _times(a, d), _times(b, c))
+        lp, rp = left.pair(), right.pair()
+        if op == "/":
+            return Num("pair", f"_p_div({lp}, {rp}, {self.const(e.span)})")
+        return Num("pair", f"_{ARITHMETIC[op]}({lp}, {rp})")
+
+    def inlinable(self, e: ir.CallDef) -> bool:
+        """A call whose arguments are all constants is specialised: its body is inlined with
+        the constants in place and folded (``meets(10)`` computes 50 * 10 once, here)."""
+        return all(isinstance(self.fold(a) or a, ir.Const) for a in e.args) and (
+            self.inline_depth < 8
+        )
+
+    def inline(self, e: ir.CallDef) -> ir.Expr:
+        d = self.rb.definitions[e.name]
+        values = {p: self.fold(a) or a for (p, _), a in zip(d.params, e.args)}
+        return substitute(d.body, values)
 
     def fold(self, e: ir.Expr) -> ir.Const | None:
         """Arithmetic on constants computed once, at compile time, by the shared runtime."""
@@ -315,17 +448,20 @@ class _Gen:
     def binary(self, e: ir.Binary, scope) -> str:
         op, lt, rt = e.op, e.left.type, e.right.type
         if op in COMPARE_PAIRS and _numeric_type(lt) and _numeric_type(rt):
-            lk, lc = self.num(e.left, scope)
-            rk, rc = self.num(e.right, scope)
-            if lk == rk == "int":
-                return f"({lc} {PYOP[op]} {rc})"
-            return f"_{COMPARE_PAIRS[op]}({self.pair(lk, lc)}, {self.pair(rk, rc)})"
+            left, right = self.num(e.left, scope), self.num(e.right, scope)
+            if left.kind == right.kind == "int":
+                return f"({left.a} {PYOP[op]} {right.a})"
+            ls, rs = left.sym(), right.sym()
+            if ls and rs:
+                # Denominators are positive, so cross-multiplying keeps the order.
+                (a, b), (c, d) = ls, rs
+                return f"({_times(a, d)} {PYOP[op]} {_times(c, b)})"
+            return f"_{COMPARE_PAIRS[op]}({left.pair()}, {right.pair()})"
         if op in ARITHMETIC and _numeric(e):
             folded = self.fold(e)
             if folded is not None:
                 return self.const(folded.value)
-            kind, code = self.num(e, scope)
-            return f"_p_val({code})" if kind == "pair" else code
+            return self.num(e, scope).value()
         a, b = self.expr(e.left, scope), self.expr(e.right, scope)
         if op in ("and", "or"):
             return f"({a} {op} {b})"
@@ -400,7 +536,7 @@ class _Gen:
     def param_pairs(self, d: ir.Definition, scope: dict[str, str]) -> list[str]:
         """Decimal parameters as exact pairs, made once per call (``_p_0p``)."""
         return [
-            f"    {scope[p]}p = _p_of({scope[p]})"
+            f"    {scope[p]}n, {scope[p]}d = {scope[p]}.numerator, {scope[p]}.denominator"
             for p, t in d.params
             if t.kind in ("decimal", "money")
         ]
@@ -411,7 +547,7 @@ class _Gen:
         body: list[str] = []
         for kind, name in epoch.plan:
             if kind == "define" and rb.definitions[name].type.kind in ("decimal", "money"):
-                self.pairs[name] = self.defines[name] + "p"
+                self.pairs[name] = self.defines[name] + "p"  # _d0pn, _d0pd
         # Definitions with parameters are closures over the inputs.
         for name, d in rb.definitions.items():
             if d.params is None:
@@ -445,7 +581,8 @@ class _Gen:
                 d = rb.definitions[name]
                 body.append(f"{self.defines[name]} = {self.expr(d.body, {})}")
                 if name in self.pairs:
-                    body.append(f"{self.pairs[name]} = _p_of({self.defines[name]})")
+                    var = self.defines[name]
+                    body.append(f"{var}pn, {var}pd = {var}.numerator, {var}.denominator")
             elif kind == "rule":
                 rule = rb.rules[name]
                 fired, applies = self.rules[name], self.applies[name]
