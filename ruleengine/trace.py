@@ -14,6 +14,7 @@ import attrs
 from dsl.diagnostics import Span
 
 from .facts import to_json_value
+from .ir import Const
 from .runtime import Decision, Unset
 from .types import EnumType, LocalText, normalize
 
@@ -45,17 +46,6 @@ class Atom:
         if not _is_number(self.left) or not _is_number(self.right):
             return None
         return normalize(Fraction(self.right) - Fraction(self.left))
-
-    def closeness(self) -> Fraction | None:
-        """How much of a failed ``>=`` / ``>`` threshold the case reached (0 to 1)."""
-        if self.result or self.op not in (">=", ">"):
-            return None
-        left, right = self.left, self.right
-        if not _is_number(left) or not _is_number(right) or right <= 0:
-            return None
-        if left <= 0:
-            return Fraction(0)
-        return Fraction(left) / right
 
     def to_json(self) -> dict:
         out = {
@@ -236,33 +226,44 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
 
     Preference: the next level before higher ones; a test of a single fact that the case
     partly meets ("needs 500 items; the case has 60") before a composite one; then the
-    smallest relative shortfall.
+    largest share of the threshold reached (compared exactly, by cross-multiplying).
     """
     out: list[Miss] = []
     for name, c in rulebook.conclusions.items():
         if c.kind != "highest":
             continue
-        current = decision.conclusions[name]
         rank = c.type.rank
-        best: tuple | None = None
+        current = rank[decision.conclusions[name]]
+        best = None  # (rank, composite, reached, threshold, miss)
         for r in rules:
             if r.status != "not_met":
                 continue
-            rule = rulebook.rules[r.name]
-            for a in rule.then:
-                if a.conclusion != name or not hasattr(a.value, "value"):
+            for a in rulebook.rules[r.name].then:
+                if a.conclusion != name or not isinstance(a.value, Const):
                     continue
-                level = a.value.value
-                if rank.get(level, -1) <= rank[current]:
+                level = rank.get(a.value.value, -1)
+                if level <= current or (best is not None and level > best[0]):
                     continue
                 for atom in r.evidence:
-                    closeness = atom.closeness()
-                    if closeness is None:
+                    if atom.result or atom.op not in (">=", ">"):
                         continue
-                    single = atom.left_input is not None and closeness > 0
-                    key = (rank[level], not single, -closeness)
-                    if best is None or key < best[0]:
-                        best = (key, Miss(name, level, r.name, atom))
+                    left, right = atom.left, atom.right
+                    if not (_is_number(left) and _is_number(right)) or right <= 0:
+                        continue
+                    reached = left if left > 0 else 0
+                    composite = not (atom.left_input is not None and reached > 0)
+                    if best is not None:
+                        if (level, composite) > best[:2]:
+                            continue
+                        if (level, composite) == best[:2] and reached * best[3] <= best[2] * right:
+                            continue
+                    best = (
+                        level,
+                        composite,
+                        reached,
+                        right,
+                        Miss(name, a.value.value, r.name, atom),
+                    )
         if best is not None:
-            out.append(best[1])
+            out.append(best[4])
     return out
