@@ -627,28 +627,34 @@ class _Gen:
         for entry, explain in (("_decide_typed", False), ("_explain_typed", True)):
             lines.append(f"def {entry}(_day, {args}):" if args else f"def {entry}(_day):")
             lines += ["    " + line for line in self.body(explain)]
-        # The entry point: canonical values are taken as they are; any other value is
+        # The entry points: canonical values are taken as they are; any other value is
         # converted field by field; on any problem, full validation reports every problem.
-        lines.append("def _decide(_facts, _day):")
-        lines.append("    if type(_facts) is not dict or not _KNOWN.issuperset(_facts):")
-        lines.append("        return _slow(_facts, _day)")
-        lines.append("    try:")
-        for i, name in enumerate(names):
-            spec = rb.inputs[name]
-            var = self.inputs[name]
-            default = self.const(spec.default) if spec.default is not MISSING else "_MISS"
-            check = self.input_check(spec, var)
-            lines.append(f"        {var} = _facts.get({self.const(name)}, {default})")
-            if check is None:
-                lines.append(f"        {var} = _convert({i}, {var})")
-            else:
-                lines.append(f"        if {check}:")
-                lines.append(f"            {var} = _convert({i}, {var})")
-        if not names:
-            lines.append("        pass")
-        lines.append("    except _Redo:")
-        lines.append("        return _slow(_facts, _day)")
-        lines.append(f"    return _decide_typed(_day{', ' if args else ''}{args})")
+        call = f"(_day{', ' if args else ''}{args})"
+        typed = "{" + ", ".join(f"{self.const(n)}: {self.inputs[n]}" for n in names) + "}"
+        for entry, result in (
+            ("_decide", f"_decide_typed{call}"),
+            ("_explain", f"{typed}, _explain_typed{call}"),
+        ):
+            lines.append(f"def {entry}(_facts, _day):")
+            lines.append("    if type(_facts) is not dict or not _KNOWN.issuperset(_facts):")
+            lines.append(f"        return _slow{entry}(_facts, _day)")
+            lines.append("    try:")
+            for i, name in enumerate(names):
+                spec = rb.inputs[name]
+                var = self.inputs[name]
+                default = self.const(spec.default) if spec.default is not MISSING else "_MISS"
+                check = self.input_check(spec, var)
+                lines.append(f"        {var} = _facts.get({self.const(name)}, {default})")
+                if check is None:
+                    lines.append(f"        {var} = _convert({i}, {var})")
+                else:
+                    lines.append(f"        if {check}:")
+                    lines.append(f"            {var} = _convert({i}, {var})")
+            if not names:
+                lines.append("        pass")
+            lines.append("    except _Redo:")
+            lines.append(f"        return _slow{entry}(_facts, _day)")
+            lines.append(f"    return {result}")
         return "\n".join(lines) + "\n"
 
     def conclusion(self, name: str, claims, explain: bool = False) -> list[str]:
@@ -760,9 +766,13 @@ def generate(rulebook, epoch):
     ns["_BIG"] = 10**MAX_DIGITS
     ns["_rt_call"] = _call
 
-    def slow(facts, day):
+    def slow_decide(facts, day):
         typed = validate_fields(facts, fields)
         return ns["_decide_typed"](day, *(typed[n] for n in names))
+
+    def slow_explain(facts, day):
+        typed = validate_fields(facts, fields)
+        return typed, ns["_explain_typed"](day, *(typed[n] for n in names))
 
     def convert_one(index, raw):
         """One field that is not in canonical form, converted like validation does."""
@@ -774,21 +784,17 @@ def generate(rulebook, epoch):
         except (_Invalid, FactsError):
             raise _Redo from None
 
-    ns["_slow"] = slow
+    ns["_slow_decide"] = slow_decide
+    ns["_slow_explain"] = slow_explain
     ns["_convert"] = convert_one
     ns["_Redo"] = _Redo
     code = compile(source, f"<ruleengine {rulebook.name}>", "exec")
     exec(code, ns)  # generated from the checked tree only; see the module docstring
     decide = ns["_decide"]
     decide.source = source
-    explain_typed = ns["_explain_typed"]
-
-    def explain(typed: dict, day):
-        """For validated facts: the decision; {rule: (fired, applies)}; {rule: atoms};
-        the claims [(rule, conclusion, value, upper)]; {definition: value}."""
-        return explain_typed(day, *(typed[n] for n in names))
-
-    decide.explain = explain
+    # explain(facts, day) -> (typed facts, (the decision; {rule: (fired, applies)};
+    # {rule: atoms}; the claims [(rule, conclusion, value, upper)]; {definition: value}))
+    decide.explain = ns["_explain"]
     return decide
 
 

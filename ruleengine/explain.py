@@ -12,8 +12,9 @@ import datetime
 from .trace import RuleTrace, Trace, nearest_misses
 
 
-def explain(rulebook, epoch, facts: dict, day: datetime.date) -> Trace:
-    decision, outcome, atoms, claims, definitions = epoch.fast.explain(facts, day)
+def explain(rulebook, epoch, raw_facts: dict, day: datetime.date) -> Trace:
+    facts, result = epoch.fast.explain(raw_facts, day)
+    decision, outcome, atoms, claims, definitions = result
     traces: dict[str, RuleTrace] = {}
     for name, (fired, applies) in outcome.items():
         if applies:
