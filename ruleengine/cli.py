@@ -497,6 +497,27 @@ def plugins() -> None:
 
 
 @app.command()
+def schema(
+    rules: RulesOpt = None,
+    rulebook: RulebookOpt = None,
+    lang: LangOpt = Lang.en,
+) -> None:
+    """Print the JSON Schema of a rulebook's facts (its declared inputs)."""
+
+    def body():
+        from .schema import facts_schema
+
+        pm = _pm()
+        book, _ = _load(pm, rules, rulebook)
+        typer.echo(
+            json.dumps(facts_schema(book.rulebook, lang.value), ensure_ascii=False, indent=2)
+        )
+        return EXIT_OK
+
+    _run(body)
+
+
+@app.command()
 def rules(
     rules: RulesOpt = None,
     rulebook: RulebookOpt = None,
