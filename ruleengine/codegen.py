@@ -20,7 +20,7 @@ from . import ir, runtime
 from .facts import MAX_DIGITS, FactsError, _Invalid, convert, validate_fields
 from .ir import MISSING
 from .runtime import Decision, Unset
-from .trace import Atom
+from .trace import Atom, negated
 from .types import EnumType, ListType, MoneyType, RecordType
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -149,6 +149,7 @@ class _Gen:
             "_Unset": Unset,
             "_Decision": Decision,
             "_Atom": Atom,
+            "_negated": negated,
             "_rt": runtime,
         }
         # The exact-pair helpers, bound directly: no attribute lookup per operation.
@@ -287,7 +288,7 @@ class _Gen:
             return v, atoms
         if isinstance(e, ir.Unary) and e.op == "not":
             ov, oa = self.why(e.operand, scope, via, out, indent)
-            out.append(f"{indent}{v} = not {ov}; {atoms} = {oa}")
+            out.append(f"{indent}{v} = not {ov}; {atoms} = [_negated(a) for a in {oa}]")
             return v, atoms
         if isinstance(e, ir.If):
             cv, ca = self.why(e.cond, scope, via, out, indent)

@@ -96,7 +96,9 @@ def describe_expected(t: Type, minimum: int | None = None) -> str:
     if isinstance(t, RecordType):
         return f"a {t.name} record (an object with fields {', '.join(t.fields)})"
     if isinstance(t, ListType):
-        return f"a list of {describe_expected(t.element)}"
+        if isinstance(t.element, RecordType):
+            return f"a list of {t.element.name} records"
+        return f"a list, each item {describe_expected(t.element)}"
     return t.describe()
 
 

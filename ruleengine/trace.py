@@ -78,6 +78,16 @@ class Atom:
         return out
 
 
+_INVERSE = {">=": "<", "<": ">=", ">": "<=", "<=": ">", "=": "!=", "!=": "="}
+
+
+def negated(atom: Atom) -> Atom:
+    """The test as it stands under a ``not``: "not 36 >= 50" holds, and reads "36 < 50"."""
+    op = _INVERSE.get(atom.op, atom.op) if atom.op is not None else None
+    text = atom.text if op == atom.op else f"not ({atom.text})"
+    return attrs.evolve(atom, result=not atom.result, op=op, text=text)
+
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, Fraction)) and not isinstance(v, bool)
 

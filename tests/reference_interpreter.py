@@ -12,7 +12,7 @@ from typing import Any
 from ruleengine import ir, runtime
 from ruleengine.ir import MISSING
 from ruleengine.runtime import Conflict, Decision, EvaluationError, Unset
-from ruleengine.trace import Atom, RuleTrace, Trace, nearest_misses
+from ruleengine.trace import Atom, RuleTrace, Trace, nearest_misses, negated
 from ruleengine.types import EnumType, ListType, format_number
 
 _COMPARE = ("=", "!=", "<", "<=", ">", ">=")
@@ -143,7 +143,7 @@ class _Env:
             return rv, ra if rv else la + ra
         if isinstance(e, ir.Unary) and e.op == "not":
             v, atoms = self.why(e.operand, scope, via)
-            return (not v), atoms
+            return (not v), [negated(a) for a in atoms]
         if isinstance(e, ir.If):
             c, ca = self.why(e.cond, scope, via)
             v, ba = self.why(e.then if c else e.otherwise, scope, via)
