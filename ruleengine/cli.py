@@ -309,7 +309,7 @@ def _run(body) -> None:
     except DiagnosticError as err:
         _print_diagnostics(err.diagnostics)
         code = EXIT_BAD_RULES
-    except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt):
+    except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt, BrokenPipeError):
         raise
     except Exception as err:  # a bug in ruleengine or a plugin, not the user's mistake
         if os.environ.get("RULEENGINE_DEBUG"):
@@ -614,3 +614,7 @@ def main() -> None:
     except KeyboardInterrupt:
         _err("interrupted")
         sys.exit(130)
+    except BrokenPipeError:
+        # The reader (head, less) went away: stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_OK)

@@ -26,6 +26,16 @@ WORDS = {
     "not_met": {"en": "Provisions not met", "zh": "未满足的条款"},
     "conflicts": {"en": "Conflicts between rules", "zh": "规则冲突"},
     "derivations": {"en": "How the facts were counted", "zh": "事实的计算"},
+    "sources": {"en": "Sources", "zh": "法律依据"},
+    "note": {"en": "note", "zh": "说明"},
+    "unverified": {"en": "unverified", "zh": "未核实"},
+    "doc_in_force": {"en": "in force {span}", "zh": "施行期间：{span}"},
+    "doc_not_in_force": {
+        "en": "not in force on {day} (in force {span})",
+        "zh": "{day}未施行（施行期间：{span}）",
+    },
+    "span_from": {"en": "from {start}", "zh": "自{start}起"},
+    "span_between": {"en": "from {start} until {end}", "zh": "{start}至{end}"},
     "not_in_force": {"en": "not in force on this date", "zh": "于该日期未生效"},
     "nothing_in_force": {
         "en": "No provision of this rulebook was in force on {day}.",
@@ -57,7 +67,7 @@ def word(key: str, lang: str, **kw) -> str:
 @attrs.frozen
 class Line:
     text: str
-    style: str = ""  # applied | set_aside | not_met | miss | conflict | dim | value
+    style: str = ""  # applied | set_aside | not_met | miss | conflict | dim | value | warn
     children: tuple[Line, ...] = ()
 
 
@@ -202,25 +212,27 @@ def _describe_side(
 def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
     rb = trace.rulebook
     lang = "zh" if lang == "zh" else "en"
-    # Outcome.
+    # Outcome: the first conclusion is the headline; the others follow when decided.
     outcome_lines = []
     for name, c in rb.conclusions.items():
         value = trace.decision.conclusions[name]
+        if outcome_lines and (isinstance(value, Unset) or value == frozenset()):
+            continue
         label = local(c.label, lang, name)
         outcome_lines.append(Line(f"{label}: {show_value(value, c.type, lang)}", "value"))
-    docs = [local(d.title, lang, d.name) for d in rb.documents.values()]
-    cites = [local(d.citation, lang) for d in rb.documents.values() if d.citation]
-    subtitle = f"{word('as_of', lang)} {trace.as_of.isoformat()}"
-    if docs:
-        subtitle += " · " + " / ".join(docs)
-    if cites:
-        subtitle += " · " + " / ".join(cites)
-    sections = [Section(word("outcome", lang), tuple(outcome_lines))]
+    day = trace.as_of
+    in_force = [d for d in rb.documents.values() if _doc_in_force(d, day)]
+    subtitle = f"{word('as_of', lang)} {day.isoformat()}"
+    if in_force:
+        subtitle += " · " + " / ".join(
+            local(d.citation, lang) or local(d.title, lang, d.name) for d in in_force
+        )
+    sections = [Section(word("outcome", lang), tuple(outcome_lines[1:]))]
     if not trace.decision.in_force:
         sections.append(
             Section(
                 word("not_in_force", lang),
-                (Line(word("nothing_in_force", lang, day=trace.as_of.isoformat()), "dim"),),
+                (Line(word("nothing_in_force", lang, day=day.isoformat()), "dim"),),
             )
         )
     # Applied rules.
@@ -233,6 +245,7 @@ def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
             c = rb.conclusions[conclusion]
             shown = show_value((value, upper) if upper is not None else value, c.type, lang)
             children.append(Line(f"→ {local(c.label, lang, conclusion)}: {shown}", "value"))
+        children.extend(_caveats(rb.rules[r.name], lang))
         applied.append(Line(rule_heading(rb, r.name, lang), "applied", tuple(children)))
     if applied:
         sections.append(Section(word("applied", lang), tuple(applied)))
@@ -257,6 +270,7 @@ def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
                     gap=show_value(a.shortfall(), left_type, lang),
                 ),
                 "miss",
+                tuple(_caveats(rb.rules[m.rule], lang)),
             )
         )
     if misses:
@@ -307,12 +321,44 @@ def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
         lines.append(Line(word("count_not_in_force", lang, n=off), "dim"))
     if lines:
         sections.append(Section(word("not_met", lang), tuple(lines)))
+    # The sources: what is in force, what is not yet or no longer, what is unverified.
+    sources = []
+    for d in rb.documents.values():
+        title = local(d.title, lang, d.name)
+        cite = local(d.citation, lang)
+        head = f"{title} ({cite})" if cite and cite != title else title
+        key = "doc_in_force" if _doc_in_force(d, day) else "doc_not_in_force"
+        if d.until:
+            span = word("span_between", lang, start=d.effective or "…", end=d.until)
+        else:
+            span = word("span_from", lang, start=d.effective or "…")
+        when = word(key, lang, span=span, day=day)
+        flags: tuple[Line, ...] = ()
+        if d.meta.get("unverified") is not None:
+            flag = f"{word('unverified', lang)}: {local(d.meta['unverified'], lang)}"
+            flags = (Line(flag, "warn"),)
+        sources.append(Line(f"{head} — {when}", "dim" if key == "doc_in_force" else "", flags))
+    if sources:
+        sections.append(Section(word("sources", lang), tuple(sources)))
     # Derivations from input adapters.
     if trace.notes:
         lines = [Line(_note_text(n, lang), "dim") for n in trace.notes]
         sections.append(Section(word("derivations", lang), tuple(lines)))
-    headline = " · ".join(line.text for line in outcome_lines)
+    headline = outcome_lines[0].text if outcome_lines else ""
     return Explanation(headline, subtitle, tuple(sections))
+
+
+def _doc_in_force(doc, day) -> bool:
+    return not ((doc.effective and day < doc.effective) or (doc.until and day >= doc.until))
+
+
+def _caveats(rule, lang: str) -> list[Line]:
+    """A rule's notes (readings that are the encoder's own) and what is unverified in it."""
+    lines = [Line(f"{word('note', lang)}: {local(n, lang)}", "dim") for n in rule.notes]
+    lines += [
+        Line(f"{word('unverified', lang)}: {local(n, lang)}", "warn") for n in rule.unverified
+    ]
+    return lines
 
 
 def _note_text(note: Any, lang: str) -> str:

@@ -26,7 +26,9 @@ def _lines(line: Line, depth: int) -> list[str]:
 def render(trace, lang: str = "en", color: bool = False) -> str:
     explanation = build(trace, lang)
     out = [f"# {_escape(explanation.headline)}", "", f"*{_escape(explanation.subtitle)}*", ""]
-    for section in explanation.sections[1:]:
+    for section in explanation.sections:
+        if not section.lines:
+            continue
         out.append(f"## {_escape(section.title)}")
         out.append("")
         for line in section.lines:

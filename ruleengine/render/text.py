@@ -20,6 +20,7 @@ STYLES = {
     "conflict": "bold red",
     "dim": "dim",
     "value": "bold",
+    "warn": "yellow",
 }
 
 
@@ -45,7 +46,9 @@ def render(trace, lang: str = "en", color: bool = False, width: int = 100) -> st
     )
     console.print(f"[bold]{escape(explanation.headline)}[/]")
     console.print(f"[dim]{escape(explanation.subtitle)}[/]")
-    for section in explanation.sections[1:]:
+    for section in explanation.sections:
+        if not section.lines:
+            continue
         tree = Tree(f"[bold]{escape(section.title)}[/]", guide_style="dim")
         for line in section.lines:
             _add(tree, line)
