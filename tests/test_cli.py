@@ -87,12 +87,12 @@ def test_eval_prints_the_decision_and_set_overrides_a_fact():
 def test_facts_from_stdin_and_yaml(tmp_path):
     result = run("eval", "--rules", RULES, "--as-of", "2018-03-01", input='{"other_items": 5000}')
     assert result.exit_code == EXIT_OK
-    assert "serious circumstances (serious)" in result.stdout
+    assert "circumstances: serious circumstances" in result.stdout
     yaml_case = tmp_path / "case.yaml"
     yaml_case.write_text("illegal_gain: 4999.99\nin_duty: true\n", encoding="utf-8")
     result = run("eval", "--rules", RULES, str(yaml_case), "--as-of", "2018-03-01")
     assert result.exit_code == EXIT_OK
-    assert "serious circumstances (serious)" in result.stdout
+    assert "circumstances: serious circumstances" in result.stdout
 
 
 def test_case_file_with_facts_and_as_of(tmp_path):

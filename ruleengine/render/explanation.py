@@ -98,7 +98,7 @@ def show_value(value: Any, t: Any = None, lang: str = "en") -> str:
         return value.name
     if isinstance(t, EnumType) and isinstance(value, str):
         label = local(t.labels.get(value), lang)
-        return f"{label} ({value})" if label and label != value else value
+        return label or value  # a member by its label; its name is in the JSON trace
     if isinstance(value, frozenset):
         members = [m for m in t.members if m in value] if isinstance(t, EnumType) else value
         return "; ".join(show_value(m, t, lang) for m in members) or "—"
