@@ -160,7 +160,7 @@ def atom_line(rulebook, atom: Atom, lang: str) -> Line:
             sep = "；" if lang == "zh" else "; "
             text = f"{mark} {what}: {show_value(atom.left, left_type, lang)}{sep}{needs}"
             if atom.via:
-                text += "  · " + word("within", lang, via=atom.via)
+                text += "  · " + word("within", lang, via=_via(rulebook, atom.via, lang))
             return Line(text, "dim" if not atom.result else "")
         text = (
             f"{mark} {what} = {show_value(atom.left, left_type, lang)} "
@@ -169,7 +169,7 @@ def atom_line(rulebook, atom: Atom, lang: str) -> Line:
         if atom.right_text and not _is_literal(atom.right_text):
             text += f"  ({atom.right_text})"
     if atom.via:
-        text += "  · " + word("within", lang, via=atom.via)
+        text += "  · " + word("within", lang, via=_via(rulebook, atom.via, lang))
     return Line(text, "dim" if not atom.result else "")
 
 
@@ -346,6 +346,16 @@ def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
         sections.append(Section(word("derivations", lang), tuple(lines)))
     headline = outcome_lines[0].text if outcome_lines else ""
     return Explanation(headline, subtitle, tuple(sections))
+
+
+def _via(rulebook, via: str, lang: str) -> str:
+    """``item3_met(k = 0.5)`` with the definition's label: "item 3 standard (k = 0.5)"."""
+    name, paren, rest = via.partition("(")
+    definition = rulebook.definitions.get(name)
+    label = local(definition.label, lang) if definition is not None else ""
+    if not label:
+        return via
+    return f"{label} ({rest}" if paren and rest != ")" else label
 
 
 def _doc_in_force(doc, day) -> bool:
