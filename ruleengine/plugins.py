@@ -7,7 +7,6 @@ left out; the others keep working.
 
 from __future__ import annotations
 
-import functools
 import importlib
 import importlib.metadata
 from collections.abc import Callable
@@ -112,12 +111,6 @@ def _drop_invalid(pm: PluginManager) -> None:
             name = pm.get_name(err.plugin) or str(err.plugin)
             pm.plugin_errors.append(PluginError(name, str(err)))
             pm.unregister(err.plugin)
-
-
-@functools.lru_cache(maxsize=1)
-def default_plugin_manager() -> PluginManager:
-    """A shared manager for library use; the command line and tests make their own."""
-    return get_plugin_manager()
 
 
 def _unique(pm: PluginManager, hook_name: str, what: str) -> dict[str, tuple[str, Any]]:

@@ -24,10 +24,6 @@ class Type:
     def describe(self) -> str:
         return self.kind
 
-    @property
-    def numeric(self) -> bool:
-        return self.kind in ("integer", "decimal")
-
 
 INTEGER = Type("integer")
 DECIMAL = Type("decimal")
