@@ -117,6 +117,22 @@ def _shown(raw: Any) -> str:
 
 def _exact(raw: Any) -> int | Fraction:
     """An exact number from an int, Decimal, Fraction or a decimal/fraction string."""
+    if type(raw) is str:  # the commonest form in JSON facts: tried first
+        text = raw.strip().replace(",", "").replace("_", "")
+        m = _DECIMAL_TEXT.fullmatch(text)
+        if m:
+            # "4999.50" is exactly 499950/100, read straight from its digits.
+            whole, places = m.group(1), m.group(2) or ""
+            if len(whole) + len(places) > MAX_DIGITS + 1:
+                raise _Invalid(f"number has more than {MAX_DIGITS} digits")
+            value = int(whole + places)
+            return normalize(Fraction(value, 10 ** len(places))) if places else value
+        m = _FRACTION_TEXT.fullmatch(text)
+        if m:
+            if int(m.group(2)) == 0:
+                raise _Invalid(f"got {_shown(raw)}, a fraction with denominator 0")
+            return _exact(Fraction(int(m.group(1)), int(m.group(2))))
+        raise _Invalid(f"got {_shown(raw)}")
     if isinstance(raw, bool):
         raise _Invalid(f"got {_shown(raw)}")
     if isinstance(raw, int):
@@ -136,21 +152,6 @@ def _exact(raw: Any) -> int | Fraction:
         if len(raw.as_tuple().digits) > MAX_DIGITS or abs(raw.as_tuple().exponent) > MAX_DIGITS:
             raise _Invalid(f"number has more than {MAX_DIGITS} digits")
         return normalize(Fraction(raw))
-    if isinstance(raw, str):
-        text = raw.strip().replace(",", "").replace("_", "")
-        m = _DECIMAL_TEXT.fullmatch(text)
-        if m:
-            # "4999.50" is exactly 499950/100, read straight from its digits.
-            whole, places = m.group(1), m.group(2) or ""
-            if len(whole) + len(places) > MAX_DIGITS + 1:
-                raise _Invalid(f"number has more than {MAX_DIGITS} digits")
-            value = int(whole + places)
-            return normalize(Fraction(value, 10 ** len(places))) if places else value
-        m = _FRACTION_TEXT.fullmatch(text)
-        if m:
-            if int(m.group(2)) == 0:
-                raise _Invalid(f"got {_shown(raw)}, a fraction with denominator 0")
-            return _exact(Fraction(int(m.group(1)), int(m.group(2))))
     raise _Invalid(f"got {_shown(raw)}")
 
 
