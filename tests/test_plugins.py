@@ -229,11 +229,8 @@ def test_hooks_are_collected_in_registration_order():
     assert adapter_chain(pm, "any")({})[1] == ["first", "second", "third"]
 
 
-def test_a_built_in_function_wins_a_name_clash():
-    """The built-in, registered first, is kept; nothing is reported (see the report on order).
-
-    Fixing the collection order without deciding clashes on purpose would flip this.
-    """
+def test_a_built_in_function_wins_a_name_clash_and_the_clash_is_reported():
+    """The built-in, registered first, keeps the name; the later plugin is reported."""
 
     class Shadow:
         @ruleengine.hookimpl
@@ -243,6 +240,9 @@ def test_a_built_in_function_wins_a_name_clash():
     pm = fresh()
     pm.register(Shadow(), name="shadow")
     assert registered_functions(pm)["abs"].impl(-3) == 3
+    assert [(e.plugin, "'abs' is already provided" in e.message) for e in pm.plugin_errors] == [
+        ("shadow", True)
+    ]
 
 
 def test_hook_ruleengine_renderers():
