@@ -14,13 +14,13 @@ DAY = "2019-06-01"  # the 2018 regulations and the 2016 interpretation are in fo
 
 #: (threshold, band below, band at), amount alone (Arts. 1(1), 2(1), 3(1)).
 PLAIN = [
-    (30000, "none", "relatively_large"),
+    (30000, "below_threshold", "relatively_large"),
     (200000, "relatively_large", "huge"),
     (3000000, "huge", "especially_huge"),
 ]
 #: (threshold, band just below even with a circumstance, band at it with one, at it without).
 AGGRAVATED = [
-    (10000, "none", "relatively_large", "none"),
+    (10000, "below_threshold", "relatively_large", "below_threshold"),
     (100000, "relatively_large", "huge", "relatively_large"),
     (1500000, "huge", "especially_huge", "huge"),
 ]
@@ -53,7 +53,10 @@ def _case(crime: str, amount: int, aggravator: str | None) -> str:
     extra = ""
     if aggravator == "earmarked_funds":
         extra = ", earmarked_funds: true"
-    act = f'{{id: "A1", kind: {kind}, amount: {amount} yuan, gravity: minor{extra}}}'
+    act = (
+        f'{{id: "A1", kind: {kind}, acted_on: {DAY}, state_functionary: true, '
+        f"amount: {amount} yuan, gravity: minor{extra}}}"
+    )
     given = [f"decided_on = {DAY}", f"acts = [{act}]"]
     if aggravator and inputs[aggravator]:
         given.append(f"{inputs[aggravator]} = true")
@@ -63,7 +66,7 @@ def _case(crime: str, amount: int, aggravator: str | None) -> str:
 def _test(name: str, crime: str, amount: int, aggravator: str | None, band: str) -> str:
     out = f'test "{name}" {{\n  as of {DAY}\n' + _case(crime, amount, aggravator)
     out += f"  expect {crime}_band = {band}\n"
-    out += f"  expect referral = {'false' if band == 'none' else 'true'}\n"
+    out += f"  expect referral = {'false' if band == 'below_threshold' else 'true'}\n"
     if aggravator:
         out += f"  expect {crime}_aggravators = [{aggravator}]\n"
     return out + "}\n"
