@@ -2,7 +2,8 @@
 
 Art. 11 decides how items are counted, not what they mean, so it lives here (an input
 adapter) rather than in the rule text: the rule text receives totals per category, and the
-trace receives, under "derivations", how each total was reached.
+trace receives, under "derivations", how each total was reached, as a sentence in Chinese and
+in English (keys ``zh`` and ``en``) beside the figures.
 
 A record is recognised by its ``acts`` list. Each act::
 
@@ -11,18 +12,34 @@ A record is recognised by its ``acts`` list. Each act::
      "items": 1200,                      # whole items
      "batch": "orders-2018",             # which body of information (optional)
      "recipient": "broker A",            # for sell / provide (optional)
+     "info": "first half",               # for sell / provide: which information (optional)
      "proven_false": 0, "proven_duplicate": 0,   # for seize only (optional)
      "gain": "3000"}                     # illegal gains from this act, yuan (optional)
 
-Counting, per batch and category (the readings of Art. 11 that are ours are marked):
-- para. 1: information obtained and then sold or provided is not counted twice, so a batch
-  counts the larger of what was obtained and what was passed on;
-- para. 2: the same information sold or provided to different recipients counts for each
-  recipient; passed to the same recipient again it is the same information, counted once at
-  its largest (our reading); an act naming no recipient counts as its own recipient (ours);
-- para. 3: a seized batch counts as found, less the items proven untrue or duplicated; where
-  acts of obtaining the same batch are also given, the larger figure counts (ours).
-Acts without a batch are each their own batch.
+Art. 11 says: (1) information illegally obtained and then sold or provided is not counted
+twice; (2) the same information sold or provided to different units or persons is counted
+cumulatively; (3) a batch counts as seized, unless evidence proves items untrue or duplicated.
+How the acts are put together is ours, and marked "our reading" in each derivation:
+
+- Batches. Acts naming the same ``batch`` in one category concern one body of information.
+  Acts naming no batch in a category form one body together (the lawyer's default reading of
+  "obtained 40, sold those 40": 40, not 80); give distinct batches for distinct bodies.
+  Naming a batch on some acts of a category and not on others is refused as ambiguous.
+- Held (para. 3): the larger of what was obtained and what was seized, less the items proven
+  untrue or duplicated (the proof concerns the batch, whichever act brought it in).
+- Passed on (para. 2): each recipient counts what it received. Different information to the
+  same recipient adds up (30 + 30 = 60); acts naming the same ``info`` carry the same
+  information, counted once per recipient at its largest. An act without ``info`` carries
+  information of its own; an act without a recipient is a recipient of its own. No recipient
+  is counted above the batch's size less its proven untrue or duplicated items.
+- Not twice (para. 1): a batch counts once, at the larger of what was held and the distinct
+  information passed on; each further recipient of the same information adds its items
+  (para. 2). Without ``info`` marks this is max(held, passed on): a lower bound, and a
+  reading. The acts do not say how much of what went to one recipient also went to another,
+  so the passed-on items are taken to lie within the batch as far as it can hold them (the
+  count that favours the accused). ``info`` marks say which acts carry the same
+  information and raise the count where the same information went to several recipients:
+  held 100, the same 40 to X and to Y, counts 100 + 40 = 140; unmarked, max(100, 80) = 100.
 """
 
 from __future__ import annotations
@@ -32,18 +49,30 @@ from typing import Any
 
 from ruleengine import FactProblem, FactsError
 
-#: Category name in an act -> (rule input, Chinese name as the interpretation writes it).
-CATEGORIES: dict[str, tuple[str, str]] = {
-    "tracking": ("tracking_items", "行踪轨迹信息"),
-    "communication_content": ("communication_content_items", "通信内容"),
-    "credit": ("credit_items", "征信信息"),
-    "property": ("property_items", "财产信息"),
-    "accommodation": ("accommodation_items", "住宿信息"),
-    "communication_record": ("communication_record_items", "通信记录"),
-    "health_physiological": ("health_physiological_items", "健康生理信息"),
-    "transaction": ("transaction_items", "交易信息"),
-    "other_safety": ("other_safety_items", "其他可能影响人身、财产安全的公民个人信息"),
-    "other_personal": ("other_personal_items", "第三项、第四项规定以外的公民个人信息"),
+#: Category name in an act -> (rule input, Chinese name, English name) as the text writes them.
+CATEGORIES: dict[str, tuple[str, str, str]] = {
+    "tracking": ("tracking_items", "行踪轨迹信息", "whereabouts (tracking) information"),
+    "communication_content": ("communication_content_items", "通信内容", "communication content"),
+    "credit": ("credit_items", "征信信息", "credit-reporting information"),
+    "property": ("property_items", "财产信息", "property information"),
+    "accommodation": ("accommodation_items", "住宿信息", "accommodation information"),
+    "communication_record": ("communication_record_items", "通信记录", "communication records"),
+    "health_physiological": (
+        "health_physiological_items",
+        "健康生理信息",
+        "health and physiological information",
+    ),
+    "transaction": ("transaction_items", "交易信息", "transaction information"),
+    "other_safety": (
+        "other_safety_items",
+        "其他可能影响人身、财产安全的公民个人信息",
+        "other personal information that may affect personal or property safety",
+    ),
+    "other_personal": (
+        "other_personal_items",
+        "第三项、第四项规定以外的公民个人信息",
+        "other personal information (outside items 3 and 4)",
+    ),
 }
 KINDS = {
     "obtain": "obtain",
@@ -55,18 +84,26 @@ KINDS = {
     "seize": "seize",
     "查获": "seize",
 }
+PASSING_ON = ("sell", "provide")
 ACT_FIELDS = {
     "kind",
     "category",
     "items",
     "batch",
     "recipient",
+    "info",
     "proven_false",
     "proven_duplicate",
     "gain",
     "note",
 }
 MAX_ACTS = 100_000
+ART11 = {
+    1: ("第十一条第一款", "Art. 11(1)"),
+    2: ("第十一条第二款", "Art. 11(2)"),
+    3: ("第十一条第三款", "Art. 11(3)"),
+}
+OURS = ("本规则的理解", "our reading")
 
 
 def _count(raw: Any, path: str, problems: list[FactProblem]) -> int | None:
@@ -154,9 +191,22 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
                 )
             )
         gain = _money(act["gain"], f"{at}.gain", problems) if "gain" in act else Decimal(0)
-        for key in ("batch", "recipient"):
-            if key in act and not isinstance(act[key], str):
-                problems.append(FactProblem(f"{at}.{key}", "expected a text"))
+        for key in ("batch", "recipient", "info"):
+            if key in act and (not isinstance(act[key], str) or not act[key].strip()):
+                problems.append(FactProblem(f"{at}.{key}", "expected a non-empty text"))
+        if "info" in act and kind is not None and kind not in PASSING_ON:
+            problems.append(
+                FactProblem(f"{at}.info", "only an act of selling or providing takes this")
+            )
+        elif "info" in act and "recipient" not in act:
+            problems.append(
+                FactProblem(
+                    f"{at}.recipient",
+                    "an act naming the information it passes on must name its recipient",
+                    "whether the same information went to the same or another recipient "
+                    "decides how it is counted (Art. 11(2))",
+                )
+            )
         out.append(
             {
                 "index": i,
@@ -167,11 +217,205 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
                 "duplicate": dup,
                 "gain": gain,
                 "has_gain": "gain" in act,
-                "batch": act.get("batch") or f"(act {i})",
-                "recipient": act.get("recipient") or f"(unnamed recipient of act {i})",
+                "batch": act.get("batch") if isinstance(act.get("batch"), str) else None,
+                "recipient": act.get("recipient"),
+                "info": act.get("info"),
             }
         )
+    if not problems:
+        problems.extend(_mixed_batches(out))
     return out, problems
+
+
+def _mixed_batches(acts: list[dict]) -> list[FactProblem]:
+    """Within a category, either every act names its batch or none does (else: ambiguous)."""
+    problems = []
+    for category in CATEGORIES:
+        of = [a for a in acts if a["category"] == category]
+        named = sorted({a["batch"] for a in of if a["batch"] is not None})
+        if not named:
+            continue
+        for a in of:
+            if a["batch"] is None:
+                problems.append(
+                    FactProblem(
+                        f"acts[{a['index']}].batch",
+                        f"other acts of category {category} name a batch "
+                        f"({', '.join(named)}), this one does not",
+                        "name the batch of every act of a category, or of none (acts without "
+                        "a batch are taken as one body of information)",
+                    )
+                )
+    return problems
+
+
+def _recipient(act: dict) -> str:
+    return act["recipient"] if act["recipient"] is not None else f"acts[{act['index']}]"
+
+
+def _count_batch(acts: list[dict]) -> dict:
+    """One body of information: what was held, what each recipient received, what counts."""
+    obtained = sum(a["items"] for a in acts if a["kind"] == "obtain")
+    seized = [a for a in acts if a["kind"] == "seize"]
+    found = sum(a["items"] for a in seized)
+    proven_false = sum(a["false"] for a in seized)
+    proven_duplicate = sum(a["duplicate"] for a in seized)
+    excluded = proven_false + proven_duplicate
+    # Para. 2: per recipient, information by information (same info once, at its largest).
+    by_recipient: dict[str, dict[str, int]] = {}
+    info_size: dict[str, int] = {}
+    shared_info: dict[str, set[str]] = {}
+    for a in acts:
+        if a["kind"] not in PASSING_ON:
+            continue
+        info = a["info"] if a["info"] is not None else f"(acts[{a['index']}])"
+        r = _recipient(a)
+        infos = by_recipient.setdefault(r, {})
+        infos[info] = max(infos.get(info, 0), a["items"])
+        info_size[info] = max(info_size.get(info, 0), a["items"])
+        if a["info"] is not None:
+            shared_info.setdefault(info, set()).add(r)
+    raw = {r: sum(infos.values()) for r, infos in by_recipient.items()}
+    # Para. 3: proven untrue or duplicated items are left out of every count of the batch.
+    # What any one recipient received lies within the batch, so the batch is at least that.
+    held = max(obtained, found) - excluded
+    size_net = max(obtained, found, *raw.values()) - excluded
+    received = {r: min(n, size_net) for r, n in raw.items()}
+    passed_on = sum(received.values())
+    # Para. 1: the batch counts once; what was passed on lies within it as far as it can
+    # (the lower bound), unless ``info`` marks say how much of it was the same information.
+    distinct = min(sum(info_size.values()), size_net)
+    again = passed_on - distinct
+    counted = max(held, distinct) + again
+    return {
+        "obtained": obtained,
+        "seized": {
+            "found": found,
+            "proven_false": proven_false,
+            "proven_duplicate": proven_duplicate,
+            "counted": found - excluded,
+        }
+        if seized
+        else None,
+        "held": held,
+        "passed_on_to": received,
+        "capped": {r: n for r, n in raw.items() if n > received[r]},
+        "added_to_same_recipient": {
+            r: list(infos.values()) for r, infos in by_recipient.items() if len(infos) > 1
+        },
+        "same_info_to_several": {
+            info: sorted(rs) for info, rs in shared_info.items() if len(rs) > 1
+        },
+        "passed_on": passed_on,
+        "distinct_passed_on": distinct,
+        "again_to_further_recipients": again,
+        "counted": counted,
+        "marked": any(a["info"] is not None for a in acts),
+    }
+
+
+def _sentences(c: dict, obtained_any: bool) -> list[dict]:
+    """The steps of one batch as sentences, each with its provision."""
+    steps = []
+    seized = c["seized"]
+    if seized:
+        less_zh = []
+        less_en = []
+        if seized["proven_false"]:
+            less_zh.append(f"有证据证明不真实的{seized['proven_false']}条")
+            less_en.append(f"{seized['proven_false']} proven untrue")
+        if seized["proven_duplicate"]:
+            less_zh.append(f"重复的{seized['proven_duplicate']}条")
+            less_en.append(f"{seized['proven_duplicate']} proven duplicated")
+        zh = f"查获{seized['found']}条，根据查获的数量认定"
+        en = f"seized {seized['found']}, counted as seized"
+        if less_zh:
+            zh += f"，除去{'、'.join(less_zh)}，计{seized['counted']}条"
+            en += f" less {' and '.join(less_en)} = {seized['counted']}"
+        steps.append(
+            {
+                "provision": ART11[3][1],
+                "zh": f"{zh}（{ART11[3][0]}）",
+                "en": f"{en} ({ART11[3][1]})",
+            }
+        )
+    if c["obtained"]:
+        steps.append(
+            {"provision": None, "zh": f"获取{c['obtained']}条", "en": f"obtained {c['obtained']}"}
+        )
+    if seized and c["obtained"]:
+        excluded = seized["proven_false"] + seized["proven_duplicate"]
+        zh = (
+            f"既获取又查获的，取较大者，除去不真实或者重复的{excluded}条，"
+            f"计{c['held']}条（{OURS[0]}）"
+        )
+        en = (
+            f"obtained and seized: the larger, less {excluded} proven untrue or duplicated, "
+            f"= {c['held']} held ({OURS[1]})"
+        )
+        steps.append({"provision": ART11[3][1], "zh": zh, "en": en})
+    received = c["passed_on_to"]
+    if received:
+        parts_zh = []
+        parts_en = []
+        for r, n in received.items():
+            added = c["added_to_same_recipient"].get(r)
+            shown = f"{' + '.join(map(str, added))} = " if added else ""
+            if r in c["capped"]:
+                shown += f"{c['capped'][r]}"
+                parts_zh.append(f"{r} {shown}条，以该批除去不真实或者重复后的{n}条计")
+                parts_en.append(
+                    f"{r} {shown}, counted as {n}, the batch less its proven untrue or duplicated"
+                )
+            else:
+                parts_zh.append(f"{r} {shown}{n}条")
+                parts_en.append(f"{r} {shown}{n}")
+        if len(received) == 1:
+            zh = f"出售或者提供给{parts_zh[0]}"
+            en = f"sold or provided to {parts_en[0]}"
+        else:
+            zh = f"出售或者提供给{len(received)}个对象（{'，'.join(parts_zh)}），"
+            en = f"sold or provided to {len(received)} recipients ({', '.join(parts_en)}), "
+            zh += f"向不同单位或者个人出售、提供的累计计算，计{c['passed_on']}条（{ART11[2][0]}）"
+            en += f"counted for each recipient = {c['passed_on']} ({ART11[2][1]})"
+        if c["added_to_same_recipient"]:
+            zh += f"；向同一对象出售、提供的不同信息相加（{OURS[0]}）"
+            en += f"; different information to the same recipient adds up ({OURS[1]})"
+        steps.append({"provision": ART11[2][1], "zh": zh, "en": en})
+        if c["same_info_to_several"]:
+            names = "、".join(c["same_info_to_several"])
+            steps.append(
+                {
+                    "provision": ART11[2][1],
+                    "zh": f"同一信息（{names}）向多个对象出售、提供，"
+                    f"其中不同的信息{c['distinct_passed_on']}条，"
+                    f"向其他对象重复出售、提供的另计{c['again_to_further_recipients']}条（{ART11[2][0]}）",
+                    "en": f"the same information ({', '.join(c['same_info_to_several'])}) went to "
+                    f"several recipients: {c['distinct_passed_on']} distinct items, and "
+                    f"{c['again_to_further_recipients']} more for the further recipients "
+                    f"({ART11[2][1]})",
+                }
+            )
+    if received and (obtained_any or seized):
+        zh = "获取后又出售或者提供的，条数不重复计算："
+        en = "obtained and then sold or provided, not counted twice: "
+        if c["marked"]:
+            zh += (
+                f"取持有{c['held']}条与出售、提供的不同信息{c['distinct_passed_on']}条中的较大者，"
+                f"加上同一信息向其他对象出售、提供的{c['again_to_further_recipients']}条"
+            )
+            en += (
+                f"the larger of {c['held']} held and {c['distinct_passed_on']} distinct items "
+                f"passed on, plus {c['again_to_further_recipients']} for the same information "
+                "to further recipients"
+            )
+        else:
+            zh += f"取持有{c['held']}条与出售、提供的{c['passed_on']}条中的较大者"
+            en += f"the larger of {c['held']} held and {c['passed_on']} passed on"
+        zh += f"，计{c['counted']}条（{ART11[1][0]}；{OURS[0]}：此为下限）"
+        en += f" = {c['counted']} ({ART11[1][1]}; {OURS[1]}: a lower bound)"
+        steps.append({"provision": ART11[1][1], "zh": zh, "en": en})
+    return steps
 
 
 def count_acts(acts: Any) -> tuple[dict[str, int], Decimal, bool, list[dict]]:
@@ -179,71 +423,70 @@ def count_acts(acts: Any) -> tuple[dict[str, int], Decimal, bool, list[dict]]:
     parsed, problems = _read_acts(acts)
     if problems:
         raise FactsError(problems)
-    batches: dict[tuple[str, str], list[dict]] = {}
+    batches: dict[tuple[str, str | None], list[dict]] = {}
     for act in parsed:
         batches.setdefault((act["category"], act["batch"]), []).append(act)
     totals: dict[str, int] = {}
     per_category: dict[str, list[dict]] = {}
     for (category, batch), acts_ in batches.items():
-        obtained = sum(a["items"] for a in acts_ if a["kind"] == "obtain")
-        seized = [a for a in acts_ if a["kind"] == "seize"]
-        seized_net = sum(a["items"] - a["false"] - a["duplicate"] for a in seized)
-        to_recipient: dict[str, int] = {}
-        for a in acts_:
-            if a["kind"] in ("sell", "provide"):
-                r = a["recipient"]
-                to_recipient[r] = max(to_recipient.get(r, 0), a["items"])
-        passed_on = sum(to_recipient.values())
-        held = max(obtained, seized_net)
-        counted = max(held, passed_on)
-        how = []
-        if seized:
-            found = sum(a["items"] for a in seized)
-            less = sum(a["false"] + a["duplicate"] for a in seized)
-            how.append(
-                f"Art. 11 para. 3: seized batch counted as found ({found}) less proven "
-                f"false or duplicate ({less}) = {seized_net}"
-            )
-        if to_recipient:
-            how.append(
-                f"Art. 11 para. 2: passed on to {len(to_recipient)} recipient(s), counted "
-                f"for each = {passed_on}"
-            )
-        if (obtained or seized) and to_recipient:
-            how.append(
-                f"Art. 11 para. 1: obtained and then sold or provided, not counted twice: "
-                f"the larger of {held} held and {passed_on} passed on = {counted}"
-            )
+        c = _count_batch(acts_)
+        steps = _sentences(c, any(a["kind"] == "obtain" for a in acts_))
+        if not steps:
+            steps = [{"provision": None, "zh": f"计{c['counted']}条", "en": f"{c['counted']}"}]
+        if batch is None and len(acts_) == 1:
+            name_zh, name_en = "", ""
+        elif batch is None:
+            name_zh = "未注明批次（本类各行为视为同一批信息，本规则的理解）"
+            name_en = "no batch named (the acts of this category taken as one body; our reading)"
+        else:
+            name_zh, name_en = f"批次“{batch}”", f"batch “{batch}”"
         entry = {
             "batch": batch,
             "acts": [a["index"] for a in acts_],
-            "obtained": obtained,
-            "passed_on_to": to_recipient,
-            "counted": counted,
-            "how": how or ["items obtained"],
+            **c,
+            "how": steps,
+            "zh": (f"{name_zh}：" if name_zh else "") + "；".join(s["zh"] for s in steps),
+            "en": (f"{name_en}: " if name_en else "") + "; ".join(s["en"] for s in steps),
         }
-        if seized:
-            entry["seized"] = {
-                "found": sum(a["items"] for a in seized),
-                "proven_false": sum(a["false"] for a in seized),
-                "proven_duplicate": sum(a["duplicate"] for a in seized),
-                "counted": seized_net,
-            }
         field = CATEGORIES[category][0]
-        totals[field] = totals.get(field, 0) + counted
+        totals[field] = totals.get(field, 0) + c["counted"]
         per_category.setdefault(category, []).append(entry)
-    derivations = [
-        {
-            "fact": CATEGORIES[category][0],
-            "value": totals[CATEGORIES[category][0]],
-            "category": {"zh": CATEGORIES[category][1], "en": category.replace("_", " ")},
-            "provision": "法释〔2017〕10号 第十一条 (Art. 11)",
-            "batches": entries,
-        }
-        for category, entries in per_category.items()
-    ]
+    derivations = []
+    for category, entries in per_category.items():
+        field, zh_name, en_name = CATEGORIES[category]
+        value = totals[field]
+        sum_zh = sum_en = ""
+        if len(entries) > 1:
+            figures = " + ".join(str(e["counted"]) for e in entries)
+            sum_zh = f"各批相加 {figures} = {value}条。"
+            sum_en = f"batches added: {figures} = {value}. "
+        derivations.append(
+            {
+                "zh": f"{zh_name} {value}条（法释〔2017〕10号第十一条）：{sum_zh}"
+                + "。".join(e["zh"] for e in entries),
+                "en": f"{en_name}: {value} items (Interpretation [2017] No. 10, Art. 11). {sum_en}"
+                + ". ".join(e["en"] for e in entries),
+                "fact": field,
+                "value": value,
+                "category": {"zh": zh_name, "en": en_name},
+                "provision": "法释〔2017〕10号 第十一条 (Art. 11)",
+                "batches": entries,
+            }
+        )
     gain = sum((a["gain"] for a in parsed), Decimal(0))
     has_gain = any(a["has_gain"] for a in parsed)
+    if has_gain:
+        figures = [str(a["gain"]) for a in parsed if a["has_gain"]]
+        shown = " + ".join(figures) + f" = {gain}" if len(figures) > 1 else str(gain)
+        derivations.append(
+            {
+                "zh": f"违法所得 {gain}元：各行为的违法所得相加（{shown}元）",
+                "en": f"illegal gains: {gain} yuan, the gains of the acts added ({shown} yuan)",
+                "fact": "illegal_gain",
+                "value": f"{gain} CNY",
+                "gains": figures,
+            }
+        )
     return totals, gain, has_gain, derivations
 
 
@@ -275,11 +518,31 @@ def adapt(record: Any) -> tuple[Any, list]:
     facts.update(totals)
     if has_gain:
         facts["illegal_gain"] = f"{gain} CNY"
+    conduct = _conduct(record["acts"], facts)
+    if conduct is not None:
+        facts["conduct"] = conduct
         derivations.append(
             {
-                "fact": "illegal_gain",
-                "value": f"{gain} CNY",
-                "how": ["sum of the gains of the acts"],
+                "zh": "行为方式：仅有获取行为，没有出售或者提供（刑法第二百五十三条之一第三款）",
+                "en": "conduct: the acts only obtain, none sells or provides "
+                "(Criminal Law Art. 253-1 para. 3)",
+                "fact": "conduct",
+                "value": conduct,
             }
         )
     return facts, derivations
+
+
+def _conduct(acts: list, facts: dict) -> str | None:
+    """Acts that only obtain are obtaining (CL 253-1 para. 3) unless the conduct is given.
+
+    Where the acts also sell or provide, the default (selling or providing) stands: an
+    "obtain" act may be lawful collection in duties, which is not para. 3 obtaining, so the
+    analyst says whether the obtaining was illegal.
+    """
+    if "conduct" in facts:
+        return None
+    kinds = {KINDS.get(a.get("kind")) for a in acts}
+    if "obtain" in kinds and not kinds & set(PASSING_ON):
+        return "obtain"
+    return None

@@ -34,7 +34,9 @@ def ruleengine_input_adapters():
             "pi2017",
             adapt,
             "Art. 11 counting: turns a list of acts (obtain, sell, provide, seize) into item "
-            "counts per category; obtained-then-sold counted once, each recipient counted, "
-            "a seized batch counted as found less what is proven false or duplicated.",
+            "counts per category; obtained-then-sold counted once (acts without a batch are "
+            "one body of information), each recipient counted and different information to "
+            "one recipient added, a batch counted as seized less what is proven untrue or "
+            "duplicated; acts that only obtain set the conduct to obtaining (CL 253-1 para. 3).",
         )
     ]

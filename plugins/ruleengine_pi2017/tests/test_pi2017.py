@@ -167,7 +167,7 @@ def test_art11_1_obtained_then_sold_is_not_counted_twice(adapt):
     )
     assert facts == {"credit_items": 40}
     assert notes[0]["fact"] == "credit_items" and notes[0]["value"] == 40
-    assert any("para. 1" in h for h in notes[0]["batches"][0]["how"])
+    assert "Art. 11(1)" in [h["provision"] for h in notes[0]["batches"][0]["how"]]
 
 
 def test_art11_1_obtaining_more_than_was_sold_counts_what_was_obtained(adapt):
@@ -194,19 +194,197 @@ def test_art11_2_same_information_to_different_recipients_counts_for_each(adapt)
 
 
 def test_art11_2_same_information_to_the_same_recipient_twice_counts_once(adapt):
+    """Marked as the same information (``info``): sold again to X, it is not new to X."""
     acts = [
-        {"kind": "sell", "category": "tracking", "items": 20, "batch": "b", "recipient": "X"},
-        {"kind": "sell", "category": "tracking", "items": 20, "batch": "b", "recipient": "X"},
+        {"kind": "sell", "category": "tracking", "items": 20, "recipient": "X", "info": "p"},
+        {"kind": "sell", "category": "tracking", "items": 20, "recipient": "X", "info": "p"},
     ]
     assert _count(adapt, acts)[0] == {"tracking_items": 20}
 
 
-def test_acts_without_a_batch_are_separate_information(adapt):
+def test_art11_2_different_information_to_the_same_recipient_adds_up(adapt, book):
+    """Two different halves of a batch, 30 + 30, sold to one buyer: 60 items (F-W3)."""
     acts = [
-        {"kind": "obtain", "category": "property", "items": 30},
-        {"kind": "sell", "category": "property", "items": 30, "recipient": "X"},
+        {"kind": "obtain", "category": "credit", "items": 60},
+        {"kind": "sell", "category": "credit", "items": 30, "recipient": "X"},
+        {"kind": "sell", "category": "credit", "items": 30, "recipient": "X"},
     ]
-    assert _count(adapt, acts)[0] == {"property_items": 60}
+    facts, notes = _count(adapt, acts)
+    assert facts == {"credit_items": 60}
+    assert notes[0]["batches"][0]["passed_on_to"] == {"X": 60}
+    assert "30 + 30 = 60" in notes[0]["en"] and "30 + 30 = 60条" in notes[0]["zh"]
+    assert book.decide(facts, datetime.date(2018, 1, 1)).conclusions["level"] == "serious"
+
+
+def test_art11_2_same_information_to_two_recipients_counts_for_each_beside_what_is_held(adapt):
+    """Held 100; the same 40 to X and to Y: 100 once, and the 40 again for the second
+    recipient (Art. 11(2)) = 140. Without the ``info`` marks the acts cannot say the two 40s
+    are the same, and the count is the lower bound max(100, 80) = 100."""
+    acts = [
+        {"kind": "obtain", "category": "credit", "items": 100},
+        {"kind": "sell", "category": "credit", "items": 40, "recipient": "X", "info": "p"},
+        {"kind": "sell", "category": "credit", "items": 40, "recipient": "Y", "info": "p"},
+    ]
+    facts, notes = _count(adapt, acts)
+    assert facts == {"credit_items": 140}
+    assert notes[0]["batches"][0]["again_to_further_recipients"] == 40
+    unmarked = [{k: v for k, v in a.items() if k != "info"} for a in acts]
+    assert _count(adapt, unmarked)[0] == {"credit_items": 100}
+
+
+def test_acts_without_a_batch_are_one_body_of_information(adapt, book):
+    """Obtain 40 whereabouts items, sell those 40 to A: 40, not 80 (F-W1), so not serious."""
+    acts = [
+        {"kind": "obtain", "category": "tracking", "items": 40},
+        {"kind": "sell", "category": "tracking", "items": 40, "recipient": "A"},
+    ]
+    facts, notes = _count(adapt, acts)
+    assert facts == {"tracking_items": 40}
+    assert notes[0]["batches"][0]["batch"] is None
+    assert "one body" in notes[0]["en"] and "同一批信息" in notes[0]["zh"]
+    assert book.decide(facts, datetime.date(2018, 1, 1)).conclusions["level"] == "none"
+
+
+def test_distinct_batches_are_added(adapt):
+    acts = [
+        {"kind": "obtain", "category": "property", "items": 30, "batch": "x"},
+        {"kind": "sell", "category": "property", "items": 30, "batch": "y", "recipient": "X"},
+    ]
+    facts, notes = _count(adapt, acts)
+    assert facts == {"property_items": 60}
+    assert "30 + 30 = 60" in notes[0]["en"]
+
+
+def test_naming_a_batch_on_some_acts_of_a_category_only_is_refused(adapt):
+    acts = [
+        {"kind": "obtain", "category": "property", "items": 30, "batch": "x"},
+        {"kind": "sell", "category": "property", "items": 30, "recipient": "X"},
+        {"kind": "sell", "category": "credit", "items": 30, "recipient": "X"},
+    ]
+    with pytest.raises(ruleengine.FactsError) as caught:
+        adapt({"acts": acts})
+    assert [p.path for p in caught.value.problems] == ["acts[1].batch"]
+
+
+def test_art11_3_proof_of_duplicates_holds_when_the_obtaining_is_also_given(adapt, book):
+    """Obtained 5,100, seized 5,100, 101 proven duplicated: 4,999 (F-W2), also when the whole
+    batch was sold on; one below item 5's standard, so not serious."""
+    obtain = {"kind": "obtain", "category": "other_personal", "items": 5100, "batch": "d"}
+    seize = {
+        "kind": "seize",
+        "category": "other_personal",
+        "items": 5100,
+        "batch": "d",
+        "proven_duplicate": 101,
+    }
+    sell = {"kind": "sell", "category": "other_personal", "items": 5100, "batch": "d"}
+    for acts in ([obtain, seize], [obtain, seize, dict(sell, recipient="X")]):
+        facts, notes = _count(adapt, acts)
+        assert facts["other_personal_items"] == 4999, acts
+        assert notes[0]["batches"][0]["held"] == 4999
+        day = datetime.date(2018, 1, 1)
+        assert book.decide(facts, day).conclusions["level"] == "none"
+    # Sold to two recipients: each receives at most the batch less what is proven.
+    facts, _ = _count(adapt, [obtain, seize, dict(sell, recipient="X"), dict(sell, recipient="Y")])
+    assert facts["other_personal_items"] == 2 * 4999
+
+
+@pytest.mark.parametrize(
+    "act,path",
+    [
+        ({"kind": "obtain", "category": "credit", "items": 1, "info": "p"}, "acts[0].info"),
+        ({"kind": "sell", "category": "credit", "items": 1, "info": "p"}, "acts[0].recipient"),
+        (
+            {"kind": "sell", "category": "credit", "items": 1, "info": 3, "recipient": "X"},
+            "acts[0].info",
+        ),
+        ({"kind": "sell", "category": "credit", "items": 1, "batch": ""}, "acts[0].batch"),
+    ],
+)
+def test_malformed_info_and_batch_are_reported(adapt, act, path):
+    with pytest.raises(ruleengine.FactsError) as caught:
+        adapt({"acts": [act]})
+    assert path in [p.path for p in caught.value.problems]
+
+
+def test_derivations_are_sentences_in_both_languages(adapt, book):
+    """Each derivation carries ready zh and en sentences, and the explanation prints them."""
+    from ruleengine.render.explanation import build
+
+    acts = [
+        {"kind": "obtain", "category": "tracking", "items": 36, "batch": "b"},
+        {"kind": "sell", "category": "tracking", "items": 36, "batch": "b", "recipient": "A"},
+        {"kind": "sell", "category": "accommodation", "items": 99, "recipient": "A", "gain": "9"},
+    ]
+    facts, notes = _count(adapt, acts)
+    assert all(isinstance(n["zh"], str) and isinstance(n["en"], str) for n in notes)
+    assert notes[0]["zh"].startswith("行踪轨迹信息 36条")
+    assert (
+        "获取后又出售或者提供的，条数不重复计算" in notes[0]["zh"]
+        and "第十一条第一款" in notes[0]["zh"]
+    )
+    assert notes[0]["en"].startswith("whereabouts (tracking) information: 36 items")
+    assert notes[-1]["fact"] == "illegal_gain" and notes[-1]["zh"].startswith("违法所得 9元")
+    trace = book.explain(facts, datetime.date(2018, 1, 1))
+    trace.notes = notes
+    for lang in ("zh", "en"):
+        text = _all_text(build(trace, lang))
+        for n in notes:
+            assert n[lang] in text, (lang, n[lang])
+        assert "'batches'" not in text and "{'" not in text
+
+
+def _all_text(explanation) -> str:
+    """Every line of an explanation, joined (the text as a reader sees it, before wrapping)."""
+    out = [explanation.headline, explanation.subtitle]
+
+    def walk(lines):
+        for line in lines:
+            out.append(line.text)
+            walk(line.children)
+
+    for section in explanation.sections:
+        out.append(section.title)
+        walk(section.lines)
+    return "\n".join(out)
+
+
+def test_conduct_of_acts_that_only_obtain_is_obtaining(adapt, book):
+    """CL 253-1 para. 3: a pure obtaining case cites para. 3 for para. 1's range."""
+    facts, notes = _count(adapt, [{"kind": "obtain", "category": "tracking", "items": 50}])
+    assert facts["conduct"] == "obtain" and notes[-1]["fact"] == "conduct"
+    trace = book.explain(facts, datetime.date(2018, 1, 1))
+    assert trace.rule("cl253_1_3_serious").status == "applied"
+    assert trace.rule("cl253_1_1_serious").status == "not_met"
+    # A sale among the acts, or a conduct given, leaves the conduct as it is.
+    sold = [{"kind": "sell", "category": "tracking", "items": 50, "recipient": "A"}]
+    assert "conduct" not in _count(adapt, sold)[0]
+    given = _count(adapt, [{"kind": "obtain", "category": "tracking", "items": 50}], conduct="x")
+    assert given[0]["conduct"] == "x"
+
+
+def test_every_note_is_in_both_languages(book):
+    for rule in book.rulebook.rules.values():
+        for note in rule.notes:
+            data = note.to_json()
+            assert data.get("zh") and data.get("en"), (rule.name, data)
+
+
+def test_conditions_read_as_labels_not_internal_names(adapt, book):
+    """The Art. 6 test and the proportional sum are read through labelled definitions."""
+    from ruleengine.render.explanation import build
+
+    day = datetime.date(2018, 1, 1)
+    cases = [
+        {"bought_for_lawful_business": True, "other_personal_items": 4000},
+        {"tracking_items": 30, "transaction_items": 99, "other_personal_items": 400},
+    ]
+    for facts in cases:
+        for lang, label in (("en", "proportional sum of the categories"), ("zh", "按相应比例合计")):
+            text = _all_text(build(book.explain(facts, day), lang, max_not_met=100))
+            assert "item3_items + item4_items" not in text
+            assert "combined_share(k)" not in text
+            assert label in text
 
 
 def test_art11_3_seized_batch_counts_as_found_less_proven_false_or_duplicate(adapt):
