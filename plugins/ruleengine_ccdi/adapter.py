@@ -19,6 +19,22 @@ EMBEZZLEMENT_KINDS = (
     "renovation_allowance",
 )
 BRIBERY_KINDS = ("kickbacks", "subsidy_extortion")
+#: Kinds under the mass-discipline article's withholding/skimming limbs (common.rules mass_kind).
+MASS_KINDS = ("subsidy_skimming", "subsidy_extortion", "land_compensation", "renovation_allowance")
+#: Which amount an act counts towards, by kind group and whether the official is a state
+#: functionary (CL 382/385) or not (CL 271/163, Interp. Art. 11).
+CRIME_OF = {
+    ("embezzlement", True): "embezzlement",
+    ("bribery", True): "bribery",
+    ("embezzlement", False): "duty encroachment",
+    ("bribery", False): "non-state-functionary bribery",
+}
+ZH_CRIME = {
+    "embezzlement": "贪污数额",
+    "bribery": "受贿数额",
+    "duty encroachment": "职务侵占数额",
+    "non-state-functionary bribery": "非国家工作人员受贿数额",
+}
 
 
 def _amount_text(act: dict) -> str:
@@ -46,20 +62,22 @@ def adapt(record: Any) -> tuple[Any, list]:
     if who:
         notes.append({"en": f"Official: {who}", "zh": f"被处分人：{who}", "official": who})
     acts = []
-    counted: dict[str, list[str]] = {"embezzlement": [], "bribery": []}
+    counted: dict[str, list[str]] = {c: [] for c in ZH_CRIME}
     for i, act in enumerate(facts["acts"], start=1):
         if isinstance(act, dict):
             act = dict(act)
             act.setdefault("id", f"act-{i}")
             kind = act.get("kind")
             taken = act.get("for_self", True) is True
-            crime = (
+            group = (
                 "embezzlement"
-                if kind in EMBEZZLEMENT_KINDS and taken
+                if kind in EMBEZZLEMENT_KINDS
                 else "bribery"
-                if kind in BRIBERY_KINDS and taken
+                if kind in BRIBERY_KINDS
                 else None
             )
+            sf = act.get("state_functionary") is not False
+            crime = CRIME_OF[(group, sf)] if group and taken else None
             if crime:
                 counted[crime].append(act["id"])
             notes.append(_act_note(act, crime))
@@ -70,7 +88,7 @@ def adapt(record: Any) -> tuple[Any, list]:
             total = sum(
                 (_yuan(a) or Decimal(0)) for a in acts if isinstance(a, dict) and a.get("id") in ids
             )
-            zh = "贪污数额" if crime == "embezzlement" else "受贿数额"
+            zh = ZH_CRIME[crime]
             notes.append(
                 {
                     "en": f"{crime} amount {total} yuan = acts {', '.join(ids)}",
@@ -84,16 +102,40 @@ def adapt(record: Any) -> tuple[Any, list]:
 
 
 def _act_note(act: dict, crime: str | None) -> dict:
-    where = {
-        "embezzlement": ("counts towards the embezzlement amount", "计入贪污数额"),
-        "bribery": ("counts towards the bribery amount", "计入受贿数额"),
-        None: ("no amount counted for the criminal layer", "不计入犯罪数额"),
-    }[crime]
+    """One sentence per act: which amount it counts towards and which Party provision it meets."""
+    kind, gravity = act.get("kind"), act.get("gravity")
+    en_where = (
+        f"counts towards the {crime} amount"
+        if crime
+        else "no amount counted for the criminal layer"
+    )
+    zh_where = f"计入{ZH_CRIME[crime]}" if crime else "不计入犯罪数额"
+    en_party, zh_party = [], []
+    if kind in MASS_KINDS:
+        en_party.append(f"mass-discipline article ({gravity})")
+        zh_party.append("侵害群众利益条款")
+    if kind == "poverty_relief_embezzlement":
+        en_party.append("mass discipline (catch-all limb)")
+        zh_party.append("群众纪律（兜底项）")
+    if crime or kind == "abuse_of_power":
+        en_party.append("conduct the Criminal Law describes (or the crime floor)")
+        zh_party.append("有刑法规定的行为（或者涉嫌犯罪）")
+    if act.get("suspected_crime") is True:
+        en_party.append("suspected of another crime: floor and referral")
+        zh_party.append("涉嫌其他犯罪：处分下限及移送")
+    if act.get("poverty_relief") is True and kind in MASS_KINDS:
+        en_party.append("poverty-relief field (2018 text)")
+        zh_party.append("扶贫领域（2018年条例）")
+    if act.get("rural_revitalisation") is True and kind in MASS_KINDS:
+        en_party.append("rural-revitalisation field (2023 text)")
+        zh_party.append("乡村振兴领域（2023年条例）")
     return {
-        "en": f"act {act['id']} ({act.get('kind')}, {_amount_text(act)}, "
-        f"{act.get('gravity')}): {where[0]}",
-        "zh": f"行为{act['id']}（{act.get('kind')}，{_amount_text(act)}）：{where[1]}",
+        "en": f"act {act['id']} ({kind}, {_amount_text(act)}, {gravity}, "
+        f"acted {act.get('acted_on')}): {en_where}; Party findings: "
+        f"{'; '.join(en_party) or 'none'}",
+        "zh": f"行为{act['id']}（{kind}，{_amount_text(act)}，{act.get('acted_on')}）：{zh_where}；"
+        f"党纪认定：{'；'.join(zh_party) or '无'}",
         "act": act["id"],
-        "kind": act.get("kind"),
+        "kind": kind,
         "counted_in": crime,
     }

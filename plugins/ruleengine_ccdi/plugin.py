@@ -31,6 +31,6 @@ def ruleengine_input_adapters():
             "ccdi",
             adapt,
             "One official's record: drops the name, numbers unnamed acts, and notes which acts "
-            "count towards the embezzlement and bribery amounts.",
+            "count towards which criminal amount and which Party provision they meet.",
         )
     ]
