@@ -324,7 +324,7 @@ class _Gen:
                 f"{indent}{v} = {self.defines[e.name]}; _, {atoms} = _wz_{self.defines[e.name]}()"
             )
             return v, atoms
-        if isinstance(e, ir.Binary) and e.op in COMPARE_PAIRS:
+        if isinstance(e, ir.Binary) and (e.op in COMPARE_PAIRS or e.op == "in"):
             left, right = self.fresh("_wl"), self.fresh("_wr")
             out.append(f"{indent}{left} = {self.expr(e.left, scope)}")
             out.append(f"{indent}{right} = {self.expr(e.right, scope)}")

@@ -379,6 +379,9 @@ def to_json_value(value: Any) -> Any:
         return value.to_json()
     if isinstance(value, dict):
         return {k: to_json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, frozenset, set)):
+    if isinstance(value, (frozenset, set)):
+        # Sets have no order of their own; sorted, so that a trace is the same in every run.
+        return sorted((to_json_value(v) for v in value), key=str)
+    if isinstance(value, (list, tuple)):
         return [to_json_value(v) for v in value]
     return str(value)

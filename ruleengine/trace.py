@@ -78,7 +78,16 @@ class Atom:
         return out
 
 
-_INVERSE = {">=": "<", "<": ">=", ">": "<=", "<=": ">", "=": "!=", "!=": "="}
+_INVERSE = {
+    ">=": "<",
+    "<": ">=",
+    ">": "<=",
+    "<=": ">",
+    "=": "!=",
+    "!=": "=",
+    "in": "not in",
+    "not in": "in",
+}
 
 
 def negated(atom: Atom) -> Atom:
@@ -239,6 +248,13 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
     largest share of the threshold reached (compared exactly, by cross-multiplying).
     """
     out: list[Miss] = []
+    # A rule an applied exception sets aside could not raise the outcome even if it were met.
+    excluded = {
+        target
+        for r in rules
+        if r.status == "applied"
+        for target in rulebook.rules[r.name].overrides
+    }
     for name, c in rulebook.conclusions.items():
         if c.kind != "highest":
             continue
@@ -246,7 +262,7 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
         current = rank[decision.conclusions[name]]
         best = None  # (rank, composite, reached, threshold, miss)
         for r in rules:
-            if r.status != "not_met":
+            if r.status != "not_met" or r.name in excluded:
                 continue
             for a in rulebook.rules[r.name].then:
                 if a.conclusion != name or not isinstance(a.value, Const):

@@ -159,7 +159,7 @@ class _Env:
             value = self.defines[e.name]
             _, atoms = self.why(self.rb.definitions[e.name].body, {}, e.name)
             return value, atoms
-        if isinstance(e, ir.Binary) and e.op in _COMPARE:
+        if isinstance(e, ir.Binary) and (e.op in _COMPARE or e.op == "in"):
             a, b = self.ev(e.left, scope), self.ev(e.right, scope)
             result = self.apply(e, e.op, a, b)
             left = e.left

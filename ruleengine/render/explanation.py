@@ -50,6 +50,14 @@ WORDS = {
     "says": {"en": "{rule} says {value}", "zh": "{rule}认定为{value}"},
     "within": {"en": "in {via}", "zh": "见{via}"},
     "test_needs": {"en": "the provision needs {op} {right}", "zh": "条件为{op}{right}"},
+    "test_one_of": {
+        "en": "the provision needs one of: {members}",
+        "zh": "条件为以下之一：{members}",
+    },
+    "test_none_of": {
+        "en": "the provision needs none of: {members}",
+        "zh": "条件为不属于以下任何一项：{members}",
+    },
     "and_more": {"en": "… and {n} more", "zh": "……另有{n}项"},
     "count_not_in_force": {
         "en": "{n} provision(s) not in force on this date",
@@ -152,6 +160,18 @@ def atom_line(rulebook, atom: Atom, lang: str) -> Line:
             rulebook, atom.left_input, atom.left_text, lang, atom.left_define, atom.left_conclusion
         )
         left_type = _left_type(rulebook, atom)
+        if atom.op in ("in", "not in"):
+            items = list(atom.right)
+            if isinstance(left_type, EnumType):
+                items = [m for m in left_type.members if m in atom.right]
+            members = ", ".join(show_value(x, left_type, lang) for x in items)
+            key = "test_one_of" if atom.op == "in" else "test_none_of"
+            sep = "；" if lang == "zh" else "; "
+            text = f"{mark} {what}: {show_value(atom.left, left_type, lang)}{sep}"
+            text += word(key, lang, members=members)
+            if atom.via:
+                text += "  · " + word("within", lang, via=_via(rulebook, atom.via, lang))
+            return Line(text, "dim" if not atom.result else "")
         if isinstance(atom.left, str) and isinstance(atom.right, str):
             # Members of an enum or scale: "offender: natural person; needs = unit".
             needs = word(
