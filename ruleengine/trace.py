@@ -243,9 +243,10 @@ def _value_json(value: Any, t: Any) -> Any:
 def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list[Miss]:
     """For each scale conclusion, the failed test closest to reaching the next level up.
 
-    Preference: the next level before higher ones; a test of a single fact that the case
-    partly meets ("needs 500 items; the case has 60") before a composite one; then the
-    largest share of the threshold reached (compared exactly, by cross-multiplying).
+    Only tests the case partly meets count (a threshold of which nothing is reached is no
+    nearer than any other). Preference: the next level before higher ones; a test of a single
+    fact ("needs 500 items; the case has 60") before a composite one; then the largest share
+    of the threshold reached (compared exactly, by cross-multiplying).
     """
     out: list[Miss] = []
     # A rule an applied exception sets aside could not raise the outcome even if it were met.
@@ -276,8 +277,10 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
                     left, right = atom.left, atom.right
                     if not (_is_number(left) and _is_number(right)) or right <= 0:
                         continue
-                    reached = left if left > 0 else 0
-                    composite = not (atom.left_input is not None and reached > 0)
+                    if left <= 0:
+                        continue  # nothing of it reached: no nearer than any other test
+                    reached = left
+                    composite = atom.left_input is None
                     if best is not None:
                         if (level, composite) > best[:2]:
                             continue
