@@ -154,6 +154,11 @@ def atom_line(rulebook, atom: Atom, lang: str) -> Line:
         # A condition on a yes/no fact reads "fact: yes", not "fact = yes = yes".
         text_ = atom.text if atom.op is None else atom.left_text
         what = _describe_side(rulebook, atom.left_input, text_, lang, atom.left_define)
+        definition = _definition_of(rulebook, atom.via)
+        if definition is not None and definition.body.text == atom.text and definition.label:
+            # The whole definition is this one test: its label says it better than its code.
+            text = f"{mark} {local(definition.label, lang)}: {show_value(atom.left, None, lang)}"
+            return Line(text, "dim" if not atom.result else "")
         text = f"{mark} {what}: {show_value(atom.left, None, lang)}"
     else:
         what = _describe_side(
@@ -366,6 +371,12 @@ def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
         sections.append(Section(word("derivations", lang), tuple(lines)))
     headline = outcome_lines[0].text if outcome_lines else ""
     return Explanation(headline, subtitle, tuple(sections))
+
+
+def _definition_of(rulebook, via: str | None):
+    if not via:
+        return None
+    return rulebook.definitions.get(via.partition("(")[0])
 
 
 def _via(rulebook, via: str, lang: str) -> str:
