@@ -34,6 +34,17 @@ ZH_CRIME = {
     "bribery": "受贿数额",
     "duty encroachment": "职务侵占数额",
     "non-state-functionary bribery": "非国家工作人员受贿数额",
+    "misappropriation (illegal activities)": "挪用公款数额（进行非法活动）",
+    "misappropriation (for profit or kept over three months)": (
+        "挪用公款数额（营利活动或者超过三个月未还）"
+    ),
+}
+#: Uses of misappropriated money (common.rules fund_use) and the amount each counts towards
+#: (Interp. Art. 5 or Art. 6); other use counts only when kept beyond three months.
+MISAPPROPRIATION_OF = {
+    "illegal_activities": "misappropriation (illegal activities)",
+    "profit_making": "misappropriation (for profit or kept over three months)",
+    "other_use": "misappropriation (for profit or kept over three months)",
 }
 
 
@@ -78,6 +89,8 @@ def adapt(record: Any) -> tuple[Any, list]:
             )
             sf = act.get("state_functionary") is not False
             crime = CRIME_OF[(group, sf)] if group and taken else None
+            if sf and _misappropriated(act, kind, taken):
+                crime = MISAPPROPRIATION_OF[act["use"]]
             if crime:
                 counted[crime].append(act["id"])
             notes.append(_act_note(act, crime))
@@ -101,6 +114,16 @@ def adapt(record: Any) -> tuple[Any, list]:
     return facts, notes
 
 
+def _misappropriated(act: dict, kind: Any, taken: bool) -> bool:
+    """Mirrors common.rules misapp_counted: used (not taken) for a use Art. 384 covers."""
+    use = act.get("use")
+    if use not in MISAPPROPRIATION_OF:
+        return False
+    if use == "other_use" and act.get("kept_over_three_months") is not True:
+        return False
+    return kind == "misappropriation" or (kind in EMBEZZLEMENT_KINDS and not taken)
+
+
 def _act_note(act: dict, crime: str | None) -> dict:
     """One sentence per act: which amount it counts towards and which Party provision it meets."""
     kind, gravity = act.get("kind"), act.get("gravity")
@@ -117,6 +140,12 @@ def _act_note(act: dict, crime: str | None) -> dict:
     if kind == "poverty_relief_embezzlement":
         en_party.append("mass discipline (catch-all limb)")
         zh_party.append("群众纪律（兜底项）")
+    if kind == "misappropriation" and act.get("state_functionary") is False:
+        en_where = "not a state functionary: misappropriation of funds (CL 272) is not encoded"
+        zh_where = "非国家工作人员：挪用资金罪（刑法第二百七十二条）未编码"
+    elif act.get("use") == "other_use" and act.get("kept_over_three_months") is not True:
+        en_where = "other use returned within three months: not a use CL 384 covers"
+        zh_where = "用于其他用途未超过三个月：不符合刑法第三百八十四条用途要件"
     if crime or kind == "abuse_of_power":
         en_party.append("conduct the Criminal Law describes (or the crime floor)")
         zh_party.append("有刑法规定的行为（或者涉嫌犯罪）")

@@ -59,6 +59,11 @@ def test_threshold_tests_can_fail(pm):
         text = path.read_text(encoding="utf-8")
         if path.name == "eb2016.rules":
             text = text.replace("embezzled >= 30000 yuan", "embezzled >= 30001 yuan")
+            text = text.replace("misapp_profit >= 2000000 yuan", "misapp_profit >= 1999999 yuan")
+            text = text.replace(
+                "misapp_illegal_unreturned >= 3000000 yuan",
+                "misapp_illegal_unreturned >= 3000001 yuan",
+            )
         texts.append((str(path), text))
     from ruleengine.compiler import CompiledRulebook
     from ruleengine.loader import check_sources
@@ -66,6 +71,8 @@ def test_threshold_tests_can_fail(pm):
     mutated = CompiledRulebook(check_sources("ccdi-mutated", texts, pm))
     failed = {r.name for r in run_tests(mutated) if not r.passed}
     assert "embezzlement 30000 yuan, no circumstance" in failed
+    assert "misappropriation for profit 1999999 yuan" in failed
+    assert "misappropriation for illegal activities 3000000 yuan, not_returned: true" in failed
 
 
 def _shown(value, conclusion) -> object:
