@@ -348,21 +348,27 @@ def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
         sections.append(Section(word("not_met", lang), tuple(lines)))
     # The sources: what is in force, what is not yet or no longer, what is unverified.
     sources = []
+    with_rules = {rule.document for rule in rb.rules.values()}
     for d in rb.documents.values():
+        if d.name not in with_rules:
+            continue  # a file of declarations only: nothing in it decides anything
         title = local(d.title, lang, d.name)
         cite = local(d.citation, lang)
         head = f"{title} ({cite})" if cite and cite != title else title
         key = "doc_in_force" if _doc_in_force(d, day) else "doc_not_in_force"
         if d.until:
             span = word("span_between", lang, start=d.effective or "…", end=d.until)
+        elif d.effective:
+            span = word("span_from", lang, start=d.effective)
         else:
-            span = word("span_from", lang, start=d.effective or "…")
-        when = word(key, lang, span=span, day=day)
+            span = ""
+        when = word(key, lang, span=span, day=day) if span else ""
         flags: tuple[Line, ...] = ()
         if d.meta.get("unverified") is not None:
             flag = f"{word('unverified', lang)}: {local(d.meta['unverified'], lang)}"
             flags = (Line(flag, "warn"),)
-        sources.append(Line(f"{head} — {when}", "dim" if key == "doc_in_force" else "", flags))
+        shown = f"{head} — {when}" if when else head
+        sources.append(Line(shown, "dim" if key == "doc_in_force" else "", flags))
     if sources:
         sections.append(Section(word("sources", lang), tuple(sources)))
     # Derivations from input adapters.
