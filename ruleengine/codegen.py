@@ -335,6 +335,8 @@ class _Gen:
             is_ref = isinstance(e.left, ir.Ref)
             left_input = e.left.name if is_ref and e.left.kind == "input" else None
             left_define = e.left.name if is_ref and e.left.kind == "define" else None
+            if isinstance(e.left, ir.CallDef):
+                left_define = e.left.name
             left_conclusion = e.left.name if is_ref and e.left.kind == "conclusion" else None
             out.append(
                 f"{indent}{atoms} = [_Atom({self.const(e.text)}, {v}, {self.const(e.span)}, "

@@ -177,7 +177,7 @@ class Citation:
         return out.strip()
 
     def chinese(self) -> str:
-        """``第五条第一款第（三）项``, as Chinese legal texts cite."""
+        """``第五条第一款第三项``, as Chinese legal texts cite."""
         out = ""
         for unit, number in self.parts:
             if unit == "article" and "-" in number:
@@ -198,7 +198,7 @@ class Citation:
 _ZH_UNITS = {
     "article": "第{}条",
     "paragraph": "第{}款",
-    "item": "第（{}）项",
+    "item": "第{}项",
     "chapter": "第{}章",
     "section": "第{}节",
 }

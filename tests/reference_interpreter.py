@@ -166,6 +166,8 @@ class _Env:
             is_ref = isinstance(left, ir.Ref)
             left_input = left.name if is_ref and left.kind == "input" else None
             left_define = left.name if is_ref and left.kind == "define" else None
+            if isinstance(left, ir.CallDef):
+                left_define = left.name
             left_conclusion = left.name if is_ref and left.kind == "conclusion" else None
             atom = Atom(
                 e.text,

@@ -162,7 +162,8 @@ def test_conflicting_values_exit_1_and_name_both_rules(tmp_path):
     )
     result = run("explain", "--rules", str(rules), "--as-of", "2020-01-01", input="{}")
     assert result.exit_code == EXIT_FAILED
-    assert "[one]" in result.stdout and "[two]" in result.stdout
+    assert "Art. 1 says three years" in result.stdout
+    assert "Art. 2 says seven years" in result.stdout
 
 
 def test_division_by_zero_is_an_evaluation_error_with_a_caret(tmp_path):

@@ -50,6 +50,11 @@ WORDS = {
     "says": {"en": "{rule} says {value}", "zh": "{rule}认定为{value}"},
     "within": {"en": "in {via}", "zh": "见{via}"},
     "test_needs": {"en": "the provision needs {op} {right}", "zh": "条件为{op}{right}"},
+    "negated": {"en": "not: {via}", "zh": "未满足：{via}"},
+    "undecided_not_in_force": {
+        "en": "not decided: no provision that decides it is in force on {day}",
+        "zh": "未认定：{day}没有施行中的条款对此作出规定",
+    },
     "test_one_of": {
         "en": "the provision needs one of: {members}",
         "zh": "条件为以下之一：{members}",
@@ -140,61 +145,63 @@ def citation(rulebook, rule_name: str, lang: str) -> str:
     return cite or rule_name
 
 
-def rule_heading(rulebook, rule_name: str, lang: str) -> str:
+def rule_heading(rulebook, rule_name: str, lang: str, names: bool = False) -> str:
     rule = rulebook.rules[rule_name]
     title = local(rule.title, lang)
-    head = citation(rulebook, rule_name, lang)
-    return f"{head} {title}".strip() + f" [{rule_name}]"
+    head = f"{citation(rulebook, rule_name, lang)} {title}".strip()
+    return f"{head} [{rule_name}]" if names else head
 
 
-def atom_line(rulebook, atom: Atom, lang: str) -> Line:
-    """One test with its values: 'items of tracking information = 60 ≥ 50'."""
+def atom_line(rulebook, atom: Atom, lang: str, names: bool = False) -> Line:
+    """One test with its values: "items of tracking information = 60 ≥ 50", or for a test
+    that failed, "items of tracking information: 25; the provision needs ≥ 50"."""
     mark = "✓" if atom.result else "✗"
-    if atom.op is None or (atom.op == "=" and isinstance(atom.right, bool)):
+    sep = "；" if lang == "zh" else "; "
+    left_type = _left_type(rulebook, atom)
+    what = _describe_side(
+        rulebook,
+        atom.left_input,
+        atom.left_text,
+        lang,
+        atom.left_define,
+        atom.left_conclusion,
+        names,
+    )
+    op = atom.op
+    if op is None or (op in ("=", "!=") and isinstance(atom.right, bool)):
         # A condition on a yes/no fact reads "fact: yes", not "fact = yes = yes".
-        text_ = atom.text if atom.op is None else atom.left_text
-        what = _describe_side(rulebook, atom.left_input, text_, lang, atom.left_define)
+        if op is None:
+            what = _describe_side(rulebook, atom.left_input, atom.text, lang, None, None, names)
         definition = _definition_of(rulebook, atom.via)
-        if definition is not None and definition.body.text == atom.text and definition.label:
+        if definition is not None and definition.label and definition.body.text == atom.text:
             # The whole definition is this one test: its label says it better than its code.
-            text = f"{mark} {local(definition.label, lang)}: {show_value(atom.left, None, lang)}"
-            return Line(text, "dim" if not atom.result else "")
+            what = local(definition.label, lang)
         text = f"{mark} {what}: {show_value(atom.left, None, lang)}"
+    elif op in ("in", "not in"):
+        items = list(atom.right)
+        if isinstance(left_type, EnumType):
+            items = [m for m in left_type.members if m in atom.right]
+        members = ", ".join(show_value(x, left_type, lang) for x in items)
+        key = "test_one_of" if op == "in" else "test_none_of"
+        text = f"{mark} {what}: {show_value(atom.left, left_type, lang)}{sep}"
+        text += word(key, lang, members=members)
     else:
-        what = _describe_side(
-            rulebook, atom.left_input, atom.left_text, lang, atom.left_define, atom.left_conclusion
-        )
-        left_type = _left_type(rulebook, atom)
-        if atom.op in ("in", "not in"):
-            items = list(atom.right)
-            if isinstance(left_type, EnumType):
-                items = [m for m in left_type.members if m in atom.right]
-            members = ", ".join(show_value(x, left_type, lang) for x in items)
-            key = "test_one_of" if atom.op == "in" else "test_none_of"
-            sep = "；" if lang == "zh" else "; "
-            text = f"{mark} {what}: {show_value(atom.left, left_type, lang)}{sep}"
-            text += word(key, lang, members=members)
-            if atom.via:
-                text += "  · " + word("within", lang, via=_via(rulebook, atom.via, lang))
-            return Line(text, "dim" if not atom.result else "")
-        if isinstance(atom.left, str) and isinstance(atom.right, str):
-            # Members of an enum or scale: "offender: natural person; needs = unit".
-            needs = word(
-                "test_needs", lang, op=_OPS[atom.op], right=show_value(atom.right, left_type, lang)
-            )
-            sep = "；" if lang == "zh" else "; "
-            text = f"{mark} {what}: {show_value(atom.left, left_type, lang)}{sep}{needs}"
-            if atom.via:
-                text += "  · " + word("within", lang, via=_via(rulebook, atom.via, lang))
-            return Line(text, "dim" if not atom.result else "")
-        text = (
-            f"{mark} {what} = {show_value(atom.left, left_type, lang)} "
-            f"{_OPS[atom.op]} {show_value(atom.right, left_type, lang)}"
-        )
-        if atom.right_text and not _is_literal(atom.right_text):
+        left = show_value(atom.left, left_type, lang)
+        right = show_value(atom.right, left_type, lang)
+        if atom.result and op == "=":
+            text = f"{mark} {what} = {left}"
+        elif atom.result and not isinstance(atom.left, str):
+            text = f"{mark} {what} = {left} {_OPS[op]} {right}"
+        else:
+            needs = word("test_needs", lang, op=_OPS[op], right=right)
+            text = f"{mark} {what}: {left}{sep}{needs}"
+        if names and atom.right_text and not _is_literal(atom.right_text):
             text += f"  ({atom.right_text})"
     if atom.via:
-        text += "  · " + word("within", lang, via=_via(rulebook, atom.via, lang))
+        via = _via(rulebook, atom.via, lang, names)
+        if atom.text.startswith("not ("):
+            via = word("negated", lang, via=via)
+        text += "  · " + word("within", lang, via=via)
     return Line(text, "dim" if not atom.result else "")
 
 
@@ -220,37 +227,57 @@ def _describe_side(
     lang: str,
     define: str | None = None,
     conclusion: str | None = None,
+    names: bool = False,
 ) -> str:
-    """An input, definition or conclusion by its label, with its name; else as written."""
-    if conclusion:
-        label = local(rulebook.conclusions[conclusion].label, lang)
-        return f"{label} ({conclusion})" if label else conclusion
-    if input_name:
-        label = local(rulebook.inputs[input_name].label, lang)
-        return f"{label} ({input_name})" if label else input_name
-    if define:
-        label = local(rulebook.definitions[define].label, lang)
-        return f"{label} ({define})" if label else define
+    """An input, definition or conclusion by its label (with its name in the annotated
+    format); anything else as written."""
+    for name, table in (
+        (conclusion, rulebook.conclusions),
+        (input_name, rulebook.inputs),
+        (define, rulebook.definitions),
+    ):
+        if name:
+            label = local(table[name].label, lang)
+            if not label:
+                return name
+            return f"{label} ({name})" if names else label
     return text or ""
 
 
-def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
+def build(
+    trace: Trace, lang: str = "en", max_not_met: int = 12, names: bool = False
+) -> Explanation:
+    """The explanation of one decision. ``names`` adds the engine's own names (rules, inputs,
+    definitions' arguments and expressions), for rule authors; lawyers read it without."""
     rb = trace.rulebook
     lang = "zh" if lang == "zh" else "en"
-    # Outcome: the first conclusion is the headline; the others follow when decided.
+    day = trace.as_of
+    status = {r.name: r.status for r in trace.rules}
+    decided_by: dict[str, list[str]] = {}
+    for r in trace.rules:
+        for conclusion, _, _ in r.conclusions:
+            decided_by.setdefault(conclusion, []).append(r.name)
+    # Outcome: the first conclusion is the headline; the others follow when a rule decided them.
     outcome_lines = []
     for name, c in rb.conclusions.items():
         value = trace.decision.conclusions[name]
-        if outcome_lines and (isinstance(value, Unset) or value == frozenset()):
-            continue
         label = local(c.label, lang, name)
-        outcome_lines.append(Line(f"{label}: {show_value(value, c.type, lang)}", "value"))
-    day = trace.as_of
+        deciders = [r for r in rb.rules.values() if any(a.conclusion == name for a in r.then)]
+        if deciders and all(status.get(r.name) == "not_in_force" for r in deciders):
+            # Nothing that decides it was in force: its default is no decision.
+            shown = word("undecided_not_in_force", lang, day=day.isoformat())
+        elif outcome_lines and name not in decided_by:
+            continue
+        else:
+            shown = show_value(value, c.type, lang)
+        outcome_lines.append(Line(f"{label}: {shown}", "value"))
     in_force = [d for d in rb.documents.values() if _doc_in_force(d, day)]
+    with_rules = {rule.document for rule in rb.rules.values()}
     subtitle = f"{word('as_of', lang)} {day.isoformat()}"
-    if in_force:
+    shown_docs = [d for d in in_force if d.name in with_rules]
+    if shown_docs:
         subtitle += " · " + " / ".join(
-            local(d.citation, lang) or local(d.title, lang, d.name) for d in in_force
+            local(d.citation, lang) or local(d.title, lang, d.name) for d in shown_docs
         )
     sections = [Section(word("outcome", lang), tuple(outcome_lines[1:]))]
     if not trace.decision.in_force:
@@ -260,18 +287,22 @@ def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
                 (Line(word("nothing_in_force", lang, day=day.isoformat()), "dim"),),
             )
         )
+    # How the facts were derived (input adapters), next to the outcome they lead to.
+    if trace.notes:
+        lines = [Line(_note_text(n, lang), "dim") for n in trace.notes]
+        sections.append(Section(word("derivations", lang), tuple(lines)))
     # Applied rules.
     applied = []
     for r in trace.rules:
         if r.status != "applied":
             continue
-        children = [atom_line(rb, a, lang) for a in r.evidence]
+        children = [atom_line(rb, a, lang, names) for a in r.evidence]
         for conclusion, value, upper in r.conclusions:
             c = rb.conclusions[conclusion]
             shown = show_value((value, upper) if upper is not None else value, c.type, lang)
             children.append(Line(f"→ {local(c.label, lang, conclusion)}: {shown}", "value"))
         children.extend(_caveats(rb.rules[r.name], lang))
-        applied.append(Line(rule_heading(rb, r.name, lang), "applied", tuple(children)))
+        applied.append(Line(rule_heading(rb, r.name, lang, names), "applied", tuple(children)))
     if applied:
         sections.append(Section(word("applied", lang), tuple(applied)))
     # Nearest miss.
@@ -280,7 +311,9 @@ def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
         c = rb.conclusions[m.conclusion]
         a = m.atom
         left_type = _left_type(rb, a)
-        what = _describe_side(rb, a.left_input, a.left_text, lang, a.left_define)
+        what = _describe_side(
+            rb, a.left_input, a.left_text, lang, a.left_define, a.left_conclusion, names
+        )
         misses.append(
             Line(
                 word(
@@ -304,10 +337,12 @@ def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
     aside = []
     for r in trace.rules:
         if r.status == "set_aside":
-            by = ", ".join(citation(rb, o, lang) + f" [{o}]" for o in r.set_aside_by)
+            by = ", ".join(
+                citation(rb, o, lang) + (f" [{o}]" if names else "") for o in r.set_aside_by
+            )
             aside.append(
                 Line(
-                    rule_heading(rb, r.name, lang),
+                    rule_heading(rb, r.name, lang, names),
                     "set_aside",
                     (Line(word("set_aside_by", lang, rules=by), "dim"),),
                 )
@@ -324,7 +359,7 @@ def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
                     word(
                         "says",
                         lang,
-                        rule=citation(rb, rule, lang) + f" [{rule}]",
+                        rule=citation(rb, rule, lang) + (f" [{rule}]" if names else ""),
                         value=show_value(value, c.type, lang),
                     ),
                     "conflict",
@@ -337,8 +372,8 @@ def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
     not_met = [r for r in trace.rules if r.status == "not_met"]
     lines = []
     for r in not_met[:max_not_met]:
-        failed = [atom_line(rb, a, lang) for a in r.evidence if not a.result][:4]
-        lines.append(Line(rule_heading(rb, r.name, lang), "not_met", tuple(failed)))
+        failed = [atom_line(rb, a, lang, names) for a in r.evidence if not a.result][:4]
+        lines.append(Line(rule_heading(rb, r.name, lang, names), "not_met", tuple(failed)))
     if len(not_met) > max_not_met:
         lines.append(Line(word("and_more", lang, n=len(not_met) - max_not_met), "dim"))
     off = sum(1 for r in trace.rules if r.status == "not_in_force")
@@ -348,7 +383,6 @@ def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
         sections.append(Section(word("not_met", lang), tuple(lines)))
     # The sources: what is in force, what is not yet or no longer, what is unverified.
     sources = []
-    with_rules = {rule.document for rule in rb.rules.values()}
     for d in rb.documents.values():
         if d.name not in with_rules:
             continue  # a file of declarations only: nothing in it decides anything
@@ -371,10 +405,6 @@ def build(trace: Trace, lang: str = "en", max_not_met: int = 12) -> Explanation:
         sources.append(Line(shown, "dim" if key == "doc_in_force" else "", flags))
     if sources:
         sections.append(Section(word("sources", lang), tuple(sources)))
-    # Derivations from input adapters.
-    if trace.notes:
-        lines = [Line(_note_text(n, lang), "dim") for n in trace.notes]
-        sections.append(Section(word("derivations", lang), tuple(lines)))
     headline = outcome_lines[0].text if outcome_lines else ""
     return Explanation(headline, subtitle, tuple(sections))
 
@@ -385,14 +415,16 @@ def _definition_of(rulebook, via: str | None):
     return rulebook.definitions.get(via.partition("(")[0])
 
 
-def _via(rulebook, via: str, lang: str) -> str:
-    """``item3_met(k = 0.5)`` with the definition's label: "item 3 standard (k = 0.5)"."""
+def _via(rulebook, via: str, lang: str, names: bool = False) -> str:
+    """``item3_met(k = 0.5)`` by the definition's label; its arguments in the annotated format."""
     name, paren, rest = via.partition("(")
     definition = rulebook.definitions.get(name)
     label = local(definition.label, lang) if definition is not None else ""
     if not label:
         return via
-    return f"{label} ({rest}" if paren and rest != ")" else label
+    if names and paren and rest != ")":
+        return f"{label} ({rest}"
+    return label
 
 
 def _doc_in_force(doc, day) -> bool:

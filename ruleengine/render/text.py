@@ -32,8 +32,10 @@ def _add(tree: Tree, line: Line) -> None:
         _add(branch, child)
 
 
-def render(trace, lang: str = "en", color: bool = False, width: int = 100) -> str:
-    explanation = build(trace, lang)
+def render(
+    trace, lang: str = "en", color: bool = False, width: int = 100, names: bool = False
+) -> str:
+    explanation = build(trace, lang, names=names)
     out = io.StringIO()
     console = Console(
         file=out,
@@ -56,6 +58,17 @@ def render(trace, lang: str = "en", color: bool = False, width: int = 100) -> st
     return out.getvalue()
 
 
+def render_annotated(trace, lang: str = "en", color: bool = False) -> str:
+    return render(trace, lang, color, names=True)
+
+
 @hookimpl
 def ruleengine_renderers():
-    return [Renderer("text", render, "a readable tree; colour on a terminal")]
+    return [
+        Renderer("text", render, "a readable tree for lawyers; colour on a terminal"),
+        Renderer(
+            "annotated",
+            render_annotated,
+            "the text tree with the rule book's own names and expressions, for rule authors",
+        ),
+    ]
