@@ -21,7 +21,7 @@ from .facts import MAX_DIGITS, FactsError, _Invalid, convert, validate_fields
 from .ir import MISSING
 from .runtime import Decision, Unset
 from .trace import Atom, negated
-from .types import EnumType, ListType, MoneyType, RecordType
+from .types import EnumType, ListType, MoneyType, RecordType, normalize
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -744,6 +744,9 @@ class _Gen:
         return out
 
 
+_PLAIN_DECIMAL = re.compile(r"(-?\d+)(?:\.(\d+))?")
+
+
 class _Redo(Exception):
     """A field the fast entry could not take: validate the whole case the slow way."""
 
@@ -777,10 +780,24 @@ def generate(rulebook, epoch):
         typed = validate_fields(facts, fields)
         return typed, ns["_explain_typed"](day, *(typed[n] for n in names))
 
+    plain_amounts = {
+        i
+        for i, spec in enumerate(fields)
+        if spec.type.kind in ("decimal", "money") and spec.minimum is None
+    }
+
     def convert_one(index, raw):
         """One field that is not in canonical form, converted like validation does."""
         if raw is MISSING:
             raise _Redo
+        if index in plain_amounts and type(raw) is str:
+            # "4999.50", the commonest form of an amount in JSON facts, read directly.
+            m = _PLAIN_DECIMAL.fullmatch(raw)
+            if m is not None and len(raw) <= MAX_DIGITS:
+                whole, places = m.groups()
+                if places is None:
+                    return int(whole)
+                return normalize(Fraction(int(whole + places), 10 ** len(places)))
         spec = fields[index]
         try:
             return convert(raw, spec.type, spec.minimum)
