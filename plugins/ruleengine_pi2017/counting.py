@@ -31,15 +31,17 @@ How the acts are put together is ours, and marked "our reading" in each derivati
   same recipient adds up (30 + 30 = 60); acts naming the same ``info`` carry the same
   information, counted once per recipient at its largest. An act without ``info`` carries
   information of its own; an act without a recipient is a recipient of its own. No recipient
-  is counted above the batch's size less its proven untrue or duplicated items.
+  is counted above the batch's size less its proven untrue or duplicated items (our
+  reading, marked so in the derivation).
 - Not twice (para. 1): a batch counts once, at the larger of what was held and the distinct
   information passed on; each further recipient of the same information adds its items
-  (para. 2). Without ``info`` marks this is max(held, passed on): a lower bound, and a
-  reading. The acts do not say how much of what went to one recipient also went to another,
-  so the passed-on items are taken to lie within the batch as far as it can hold them (the
-  count that favours the accused). ``info`` marks say which acts carry the same
-  information and raise the count where the same information went to several recipients:
-  held 100, the same 40 to X and to Y, counts 100 + 40 = 140; unmarked, max(100, 80) = 100.
+  (para. 2). Without ``info`` marks, and with two or more recipients, this is
+  max(held, passed on): a lower bound, and a reading (the derivation says so only then). The
+  acts do not say how much of what went to one recipient also went to another, so the
+  passed-on items are taken to lie within the batch as far as it can hold them (the count that
+  favours the accused). ``info`` marks say which acts carry the same information and raise the
+  count where the same information went to several recipients: held 100, the same 40 to X and
+  to Y, counts 100 + 40 = 140; unmarked, max(100, 80) = 100.
 """
 
 from __future__ import annotations
@@ -311,6 +313,10 @@ def _count_batch(acts: list[dict]) -> dict:
         "again_to_further_recipients": again,
         "counted": counted,
         "marked": any(a["info"] is not None for a in acts),
+        # Unmarked acts to two or more recipients may have carried the same information, which
+        # Art. 11(2) would count again for each: the count is then the least the acts allow.
+        "lower_bound": len(by_recipient) > 1
+        and any(a["kind"] in PASSING_ON and a["info"] is None for a in acts),
     }
 
 
@@ -363,9 +369,14 @@ def _sentences(c: dict, obtained_any: bool) -> list[dict]:
             shown = f"{' + '.join(map(str, added))} = " if added else ""
             if r in c["capped"]:
                 shown += f"{c['capped'][r]}"
-                parts_zh.append(f"{r} {shown}条，以该批除去不真实或者重复后的{n}条计")
+                parts_zh.append(
+                    f"{r} {shown}条，以该批除去不真实或者重复后的{n}条计"
+                    f"（{OURS[0]}：任何对象所得不超过该批除去不真实或者重复后的条数）"
+                )
                 parts_en.append(
-                    f"{r} {shown}, counted as {n}, the batch less its proven untrue or duplicated"
+                    f"{r} {shown}, counted as {n}, the batch less its proven untrue or duplicated "
+                    f"({OURS[1]}: no recipient received more than the batch less what is proven "
+                    "untrue or duplicated)"
                 )
             else:
                 parts_zh.append(f"{r} {shown}{n}条")
@@ -412,8 +423,18 @@ def _sentences(c: dict, obtained_any: bool) -> list[dict]:
         else:
             zh += f"取持有{c['held']}条与出售、提供的{c['passed_on']}条中的较大者"
             en += f"the larger of {c['held']} held and {c['passed_on']} passed on"
-        zh += f"，计{c['counted']}条（{ART11[1][0]}；{OURS[0]}：此为下限）"
-        en += f" = {c['counted']} ({ART11[1][1]}; {OURS[1]}: a lower bound)"
+        if c["lower_bound"]:
+            zh += (
+                f"，计{c['counted']}条（{ART11[1][0]}；{OURS[0]}：此为下限，未注明同一信息（info）"
+                "的出售、提供行为视为不同信息）"
+            )
+            en += (
+                f" = {c['counted']} ({ART11[1][1]}; {OURS[1]}: a lower bound, acts not marked "
+                "with the same information (info) are taken as different information)"
+            )
+        else:
+            zh += f"，计{c['counted']}条（{ART11[1][0]}）"
+            en += f" = {c['counted']} ({ART11[1][1]})"
         steps.append({"provision": ART11[1][1], "zh": zh, "en": en})
     return steps
 
@@ -523,8 +544,9 @@ def adapt(record: Any) -> tuple[Any, list]:
         facts["conduct"] = conduct
         derivations.append(
             {
-                "zh": "行为方式：仅有获取行为，没有出售或者提供（刑法第二百五十三条之一第三款）",
-                "en": "conduct: the acts only obtain, none sells or provides "
+                "zh": "行为方式：仅有获取或者查获的信息，没有出售或者提供"
+                "（刑法第二百五十三条之一第三款）",
+                "en": "conduct: the acts only obtain or are seizures, none sells or provides "
                 "(Criminal Law Art. 253-1 para. 3)",
                 "fact": "conduct",
                 "value": conduct,
@@ -534,7 +556,10 @@ def adapt(record: Any) -> tuple[Any, list]:
 
 
 def _conduct(acts: list, facts: dict) -> str | None:
-    """Acts that only obtain are obtaining (CL 253-1 para. 3) unless the conduct is given.
+    """Acts that only obtain or are seized are obtaining (CL 253-1 para. 3), unless given.
+
+    A seized batch with no sale or provision among the acts shows holding, not passing on, so
+    citing para. 1 (selling or providing) would be wrong.
 
     Where the acts also sell or provide, the default (selling or providing) stands: an
     "obtain" act may be lawful collection in duties, which is not para. 3 obtaining, so the
@@ -543,6 +568,6 @@ def _conduct(acts: list, facts: dict) -> str | None:
     if "conduct" in facts:
         return None
     kinds = {KINDS.get(a.get("kind")) for a in acts}
-    if "obtain" in kinds and not kinds & set(PASSING_ON):
+    if kinds and kinds <= {"obtain", "seize"}:
         return "obtain"
     return None

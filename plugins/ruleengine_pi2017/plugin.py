@@ -37,6 +37,7 @@ def ruleengine_input_adapters():
             "counts per category; obtained-then-sold counted once (acts without a batch are "
             "one body of information), each recipient counted and different information to "
             "one recipient added, a batch counted as seized less what is proven untrue or "
-            "duplicated; acts that only obtain set the conduct to obtaining (CL 253-1 para. 3).",
+            "duplicated; acts that only obtain or are seized set the conduct to obtaining "
+            "(CL 253-1 para. 3).",
         )
     ]

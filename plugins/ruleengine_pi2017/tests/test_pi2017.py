@@ -399,7 +399,7 @@ def test_art11_3_seized_batch_counts_as_found_less_proven_false_or_duplicate(ada
         }
     ]
     facts, notes = _count(adapt, acts)
-    assert facts == {"other_personal_items": 4999}
+    assert facts == {"other_personal_items": 4999, "conduct": "obtain"}
     seized = notes[0]["batches"][0]["seized"]
     assert seized == {"found": 5200, "proven_false": 150, "proven_duplicate": 51, "counted": 4999}
 
@@ -461,3 +461,120 @@ def test_a_category_given_both_as_total_and_as_acts_is_refused(adapt):
     with pytest.raises(ruleengine.FactsError) as caught:
         adapt({"credit_items": 5, "acts": [{"kind": "sell", "category": "credit", "items": 1}]})
     assert [p.path for p in caught.value.problems] == ["credit_items"]
+
+
+# ------------------------------------------------------------------ second review
+def test_seized_only_acts_are_obtaining_not_selling(adapt, book):
+    """F4: a seized batch with no sale is cited under CL 253-1 para. 3, not para. 1 (c14c)."""
+    seized = {
+        "kind": "seize",
+        "category": "other_personal",
+        "items": 5300,
+        "proven_duplicate": 300,
+        "batch": "disk",
+    }
+    facts, notes = _count(adapt, [seized])
+    assert facts == {"other_personal_items": 5000, "conduct": "obtain"}
+    assert notes[-1]["fact"] == "conduct" and "seizure" in notes[-1]["en"]
+    trace = book.explain(facts, datetime.date(2019, 1, 10))
+    assert trace.decision.conclusions["level"] == "serious"
+    assert trace.rule("cl253_1_3_serious").status == "applied"
+    assert trace.rule("cl253_1_1_serious").status == "not_met"
+    # Seized and obtained: still obtaining. Seized and sold (probe p7): the default stands.
+    obtained = {k: v for k, v in seized.items() if k != "proven_duplicate"}
+    obtained["kind"] = "obtain"
+    assert _count(adapt, [seized, obtained])[0]["conduct"] == "obtain"
+    sold = {"kind": "sell", "category": "credit", "items": 50, "recipient": "X", "batch": "pc"}
+    pc = {"kind": "seize", "category": "credit", "items": 60, "proven_duplicate": 20, "batch": "pc"}
+    assert "conduct" not in _count(adapt, [pc, sold])[0]
+
+
+def test_cap_at_the_batch_net_of_duplicates_is_marked_as_a_reading(adapt):
+    """F11: seized 60 with 20 proven duplicated, 50 sold to X: X counts 40, our reading (p7)."""
+    acts = [
+        {"kind": "seize", "category": "credit", "items": 60, "proven_duplicate": 20, "batch": "pc"},
+        {"kind": "sell", "category": "credit", "items": 50, "recipient": "X", "batch": "pc"},
+    ]
+    facts, notes = _count(adapt, acts)
+    assert facts == {"credit_items": 40}
+    assert "counted as 40" in notes[0]["en"]
+    assert "our reading: no recipient received more than the batch" in notes[0]["en"]
+    assert "本规则的理解：任何对象所得不超过该批" in notes[0]["zh"]
+
+
+def test_lower_bound_is_said_only_where_the_count_is_one(adapt):
+    """F11: unmarked acts to two recipients give a lower bound (p6); marked, or to a single
+    recipient, the count is determined and no lower bound is claimed."""
+    obtain = {"kind": "obtain", "category": "credit", "items": 40}
+    to_x = {"kind": "sell", "category": "credit", "items": 40, "recipient": "X"}
+    to_y = dict(to_x, recipient="Y")
+    facts, notes = _count(adapt, [obtain, to_x, to_y])
+    assert facts == {"credit_items": 80}
+    assert "a lower bound" in notes[0]["en"] and "此为下限" in notes[0]["zh"]
+    marked = [obtain, dict(to_x, info="p"), dict(to_y, info="p")]
+    facts, notes = _count(adapt, marked)
+    assert facts == {"credit_items": 80}
+    assert "lower bound" not in notes[0]["en"] and "下限" not in notes[0]["zh"]
+    assert "Art. 11(1)" in notes[0]["en"]
+    single = [obtain, to_x]
+    assert "lower bound" not in _count(adapt, single)[1][0]["en"]
+
+
+def test_mixed_purchase_item5_kind_goes_to_art6_only(book):
+    """F1 (c11e): 300 transaction (item 4) + 8,000 other items, bought for lawful business,
+    profit 1,000: the other items are weighed under Art. 6, 300 < 500 under Art. 5: none."""
+    facts = {
+        "bought_for_lawful_business": True,
+        "transaction_items": 300,
+        "other_personal_items": 8000,
+        "profit_from_use": "1000",
+    }
+    trace = book.explain(facts, datetime.date(2019, 1, 10))
+    c = trace.decision.conclusions
+    assert c["level"] == "none" and c["standards"] == "article_5_and_6"
+    assert trace.rule("art6_1_mixed").status == "applied"
+    assert trace.rule("art5_1_5").status == "not_met"
+    assert trace.to_json()["definitions"]["item5_items"] == 0
+
+
+def test_unit_sentence_is_the_responsible_persons_and_the_fine_the_units(book):
+    """F6 (c12a): CL 253-1 para. 4 - no imprisonment of a unit."""
+    facts = {"offender": "unit", "other_personal_items": 5000, "illegal_gain": "3000"}
+    c = book.decide(facts, datetime.date(2019, 1, 10)).conclusions
+    assert c["sentence"].to_json()["en"].startswith("for the directly responsible managers")
+    assert c["fine"].to_json()["en"].startswith("the unit is fined (para. 4)")
+    assert c["sentence"].to_json()["zh"].startswith("对直接负责的主管人员和其他直接责任人员")
+    person = book.decide({"other_personal_items": 5000}, datetime.date(2019, 1, 10)).conclusions
+    assert person["sentence"].to_json()["en"].startswith("fixed-term imprisonment")
+
+
+def test_proportional_shares_are_in_the_trace_and_the_note_has_no_fixed_example(book):
+    """F7: each kind's share is a labelled definition; the note prints no example sum."""
+    note = book.rulebook.rules["art5_1_6"].notes[0].to_json()
+    assert "36/50" not in note["en"] and "36/50" not in note["zh"]
+    facts = {"tracking_items": 20, "transaction_items": 150, "other_personal_items": 1500}
+    defs = book.explain(facts, datetime.date(2019, 1, 10)).to_json()["definitions"]
+    shares = [_exact(defs[f"item{n}_share"]) for n in (3, 4, 5)]
+    assert shares == [Fraction(2, 5), Fraction(3, 10), Fraction(3, 10)]
+    assert _exact(defs["combined_share"]) == 1
+    for n in (3, 4, 5):
+        assert book.rulebook.definitions[f"item{n}_share"].label.to_json()["en"]
+
+
+def test_english_labels_have_no_chinese_and_no_bare_k(book):
+    """F8, F9: English labels of conclusions, inputs and definitions read in English, and no
+    definition speaks of an unexplained 'k'."""
+    import re
+
+    rb = book.rulebook
+    labelled = [*rb.conclusions.values(), *rb.inputs.values(), *rb.definitions.values()]
+    for item in labelled:
+        label = getattr(item, "label", None)
+        if label is None:
+            continue
+        data = label.to_json()
+        en = data.get("en", "") if isinstance(data, dict) else str(data)
+        assert not re.search(r"[\u4e00-\u9fff]", en), (item.name, en)
+        assert not re.search(r"\bk\b", en), (item.name, en)
+        zh = data.get("zh", "") if isinstance(data, dict) else ""
+        assert "k倍" not in zh, (item.name, zh)
