@@ -21,6 +21,8 @@ import typer
 
 from dsl.diagnostics import Diagnostic, DiagnosticError, Severity
 
+from .facts import MAX_FACTS_BYTES
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -29,7 +31,6 @@ EXIT_BAD_FACTS = 4
 EXIT_EVALUATION = 5
 EXIT_INTERNAL = 70
 
-MAX_FACTS_BYTES = 50_000_000
 
 app = typer.Typer(
     name="ruleengine",
