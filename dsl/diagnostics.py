@@ -93,9 +93,10 @@ class Diagnostic:
     span: Span | None
     severity: Severity = Severity.ERROR
     help: str | None = None
+    file: str | None = None  # where there is no span: the file the finding is about
 
     def render(self) -> str:
-        where = self.span.location() if self.span else "<rules>"
+        where = self.span.location() if self.span else (self.file or "<rules>")
         out = [f"{where}: {self.severity.value}[{self.code}]: {self.message}"]
         if self.span is not None:
             out.append(self.span.excerpt())
@@ -109,6 +110,7 @@ class Diagnostic:
             "severity": self.severity.value,
             "message": self.message,
             "span": self.span.to_json() if self.span else None,
+            "file": self.span.file if self.span else self.file,
             "help": self.help,
         }
 

@@ -158,10 +158,15 @@ def _syntax_error(source: Source, err: UnexpectedInput) -> Diagnostic:
 
 def parse(text: str, name: str = "<string>") -> s.Module:
     """Parse one rule text. Raises :class:`DiagnosticError` on any syntax error."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark is not part of the text
     source = Source(name, text)
     if len(text) > MAX_SOURCE_CHARS:
         raise DiagnosticError(
-            [Diagnostic("E004", f"rule text longer than {MAX_SOURCE_CHARS} characters", None)]
+            [
+                Diagnostic(
+                    "E004", f"rule text longer than {MAX_SOURCE_CHARS} characters", None, file=name
+                )
+            ]
         )
     try:
         tree = _lark().parse(text)
@@ -179,22 +184,26 @@ def parse(text: str, name: str = "<string>") -> s.Module:
                 )
             ]
         ) from None
+    too_deep = DiagnosticError(
+        [
+            Diagnostic(
+                "E212",
+                "the rule text is nested too deeply to process",
+                None,
+                help="split long expressions into definitions",
+                file=name,
+            )
+        ]
+    )
     try:
         decls = _Builder(source).transform(tree)
     except RecursionError:
-        raise DiagnosticError(
-            [
-                Diagnostic(
-                    "E212",
-                    "the rule text is nested too deeply to process",
-                    None,
-                    help="split long expressions into definitions",
-                )
-            ]
-        ) from None
+        raise too_deep from None
     except VisitError as err:
         if isinstance(err.orig_exc, DiagnosticError):
             raise err.orig_exc from None
+        if isinstance(err.orig_exc, RecursionError):
+            raise too_deep from None
         raise
     return s.Module(name, decls)
 

@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 import attrs
 
-from .facts import FactsError, loads_json, to_json_value
+from .facts import FactsError, loads_json, parse_date, to_json_value
 from .runtime import EvaluationError, Unset
 from .types import EnumType
 
@@ -175,10 +175,10 @@ def read_lines(
 
 
 def _parse_date(raw: Any, what: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(str(raw))
-    except ValueError:
-        raise BadLine(f"{what}: '{raw}' is not a date (YYYY-MM-DD)") from None
+    day = parse_date(str(raw))
+    if day is None:
+        raise BadLine(f"{what}: '{raw}' is not a date (YYYY-MM-DD)")
+    return day
 
 
 def unwrap(record: Any, inputs, as_of: datetime.date | None):

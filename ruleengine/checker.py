@@ -270,6 +270,7 @@ class Checker:
             for d in decls:
                 if isinstance(d, s.TestDecl):
                     self.check_test(d)
+        self.check_cost()
         plan, reads = self.make_plan()
         errors = [d for d in self.diags if d.severity is Severity.ERROR]
         if errors:
@@ -1212,6 +1213,43 @@ class Checker:
                     continue
                 expects.append(ir.Expectation(x.kind, target, None, None, x.span))
         self.tests.append(ir.RuleTest(d.name, d.as_of, given, spans, expects, d.span))
+
+    # ------------------------------------------------------------------ cost
+    MAX_COST = 1_000_000
+
+    def check_cost(self):
+        """Refuse rules whose evaluation, with every definition they call expanded, would take
+        more than a million steps (definitions calling definitions twice, and so on)."""
+        memo: dict[str, int] = {}
+
+        def cost(e: ir.Expr) -> int:
+            total = 1
+            if isinstance(e, ir.CallDef):
+                if e.name not in memo:
+                    memo[e.name] = 0  # cycles are reported elsewhere (E202)
+                    memo[e.name] = cost(self.definitions[e.name].body)
+                total += memo[e.name]
+            for f in attrs.fields(type(e)):
+                v = getattr(e, f.name)
+                if isinstance(v, ir.Expr):
+                    total += cost(v)
+                elif isinstance(v, list):
+                    total += sum(cost(x) for x in v if isinstance(x, ir.Expr))
+                if total > self.MAX_COST:
+                    return total
+            return total
+
+        for rule in self.rules.values():
+            parts = [rule.when] if rule.when is not None else []
+            parts += [x for a in rule.then for x in (a.value, a.upper) if x is not None]
+            if sum(cost(x) for x in parts) > self.MAX_COST:
+                self.error(
+                    "E213",
+                    f"rule '{rule.name}' would take more than {self.MAX_COST:,} steps to evaluate",
+                    rule.span,
+                    "definitions that call other definitions several times multiply; "
+                    "compute shared values once, in definitions without parameters",
+                )
 
     # ------------------------------------------------------------------ plan
     def expand(self, deps: set) -> set[tuple[str, str]]:

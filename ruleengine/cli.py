@@ -129,39 +129,56 @@ def _load(pm, rules: list[Path] | None, rulebook: str | None):
     return load_paths(list(source.paths), name=rulebook, pm=pm), rulebook
 
 
-def _parse_date(text: str | None, what: str) -> datetime.date | None:
+def _parse_date(text: str | None, what: str, code: int = EXIT_USAGE) -> datetime.date | None:
+    from .facts import parse_date
+
     if text is None:
         return None
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise Stop(EXIT_USAGE, f"{what}: '{text}' is not a date (YYYY-MM-DD)") from None
+    day = parse_date(str(text))
+    if day is None:
+        raise Stop(code, f"{what}: '{text}' is not a date (YYYY-MM-DD)")
+    return day
 
 
 def _read_facts(path: str | None) -> tuple[Any, str]:
-    from .facts import loads_json, loads_yaml
-
+    """Facts from a JSON or YAML file, or from standard input (JSON, else YAML)."""
     if path in (None, "-"):
         if sys.stdin is None or sys.stdin.isatty():
             raise Stop(EXIT_USAGE, "give a facts file, or pipe the facts on standard input")
         text, name = sys.stdin.read(MAX_FACTS_BYTES + 1), "<stdin>"
+        if not text.strip():
+            raise Stop(EXIT_USAGE, "no facts on standard input")
     else:
         p = Path(path)
         try:
             if p.stat().st_size > MAX_FACTS_BYTES:
                 raise Stop(EXIT_BAD_FACTS, f"{path}: larger than {MAX_FACTS_BYTES} bytes")
-            text, name = p.read_text(encoding="utf-8"), path
+            text, name = p.read_text(encoding="utf-8-sig"), path
         except FileNotFoundError:
             raise Stop(EXIT_BAD_FACTS, f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise Stop(EXIT_BAD_FACTS, f"{path}: a folder, not a facts file") from None
         except UnicodeDecodeError:
             raise Stop(EXIT_BAD_FACTS, f"{path}: not UTF-8 text") from None
         except OSError as err:
             raise Stop(EXIT_BAD_FACTS, f"{path}: cannot read ({err.strerror})") from None
     if len(text) > MAX_FACTS_BYTES:
         raise Stop(EXIT_BAD_FACTS, f"{name}: larger than {MAX_FACTS_BYTES} bytes")
-    yaml_like = name.endswith((".yaml", ".yml"))
+    if name.endswith((".yaml", ".yml")):
+        return _parse_yaml(text, name), name
     try:
-        data = loads_yaml(text) if yaml_like else loads_json(text)
+        return _parse_json(text, name), name
+    except Stop:
+        if name == "<stdin>" and text.lstrip()[:1] not in ("{", "["):
+            return _parse_yaml(text, name), name  # YAML piped in
+        raise
+
+
+def _parse_json(text: str, name: str) -> Any:
+    from .facts import loads_json
+
+    try:
+        return loads_json(text)
     except json.JSONDecodeError as err:
         lines = text.splitlines()
         shown = lines[err.lineno - 1] if 0 < err.lineno <= len(lines) else ""
@@ -170,11 +187,23 @@ def _read_facts(path: str | None) -> tuple[Any, str]:
             f"{name}:{err.lineno}:{err.colno}: not valid JSON: {err.msg}\n"
             f"{err.lineno:>4} | {shown}\n     | {' ' * (err.colno - 1)}^",
         ) from None
-    except Exception as err:  # YAML errors carry their own position text
-        if not yaml_like:
-            raise
+    except ValueError as err:  # NaN, Infinity, a field given twice
+        raise Stop(EXIT_BAD_FACTS, f"{name}: not valid facts: {err}") from None
+    except RecursionError:
+        raise Stop(EXIT_BAD_FACTS, f"{name}: nested too deeply") from None
+
+
+def _parse_yaml(text: str, name: str) -> Any:
+    import yaml
+
+    from .facts import loads_yaml
+
+    try:
+        return loads_yaml(text, name)
+    except yaml.YAMLError as err:  # YAML's messages carry the line and column
         raise Stop(EXIT_BAD_FACTS, f"{name}: not valid YAML: {err}") from None
-    return data, name
+    except RecursionError:
+        raise Stop(EXIT_BAD_FACTS, f"{name}: nested too deeply") from None
 
 
 def _case(book, data: Any, name: str, as_of: datetime.date | None):
@@ -182,7 +211,7 @@ def _case(book, data: Any, name: str, as_of: datetime.date | None):
     if isinstance(data, dict) and "facts" in data and "facts" not in book.rulebook.inputs:
         facts = data["facts"]
         if as_of is None and data.get("as_of") is not None:
-            as_of = _parse_date(str(data["as_of"]), f"{name}: as_of")
+            as_of = _parse_date(str(data["as_of"]), f"{name}: as_of", EXIT_BAD_FACTS)
         return facts, as_of
     return data, as_of
 
@@ -353,16 +382,22 @@ def eval_(
         results = _evaluate(book, pm, name, facts, as_of, set_, explain=False)
         if format == "json":
             out = [(label, _decision_json(book, d)) for label, d in results]
+            for (_, shown), (_, d) in zip(out, results):
+                shown["not_decided"] = sorted(book.epoch(d.as_of).undecided)
             typer.echo(json.dumps(_per_person(out), ensure_ascii=False, indent=2))
         else:
-            from .render.explanation import local, show_value
+            from .render.explanation import local, show_value, word
 
             for label, decision in results:
                 if len(results) > 1:
                     typer.echo(f"## {label}" if format == "markdown" else f"[{label}]")
+                undecided = book.epoch(decision.as_of).undecided
                 for n, c in book.rulebook.conclusions.items():
                     title = local(c.label, lang.value, n)
                     value = show_value(decision.conclusions[n], c.type, lang.value)
+                    if n in undecided:
+                        day = decision.as_of.isoformat()
+                        value = word("undecided_not_in_force", lang.value, day=day)
                     typer.echo(
                         f"- **{title}**: {value}" if format == "markdown" else f"{title}: {value}"
                     )

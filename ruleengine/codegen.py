@@ -563,7 +563,15 @@ class _Gen:
             params = ", ".join(scope[p] for p, _ in d.params)
             body.append(f"def _f_{self.defines[name]}({params}):")
             body.extend(self.param_pairs(d, scope))
-            body.append(f"    return {self.expr(d.body, scope)}")
+            if _numeric_type(d.type):
+                body.append(f"    _r = {self.expr(d.body, scope)}")
+                body.append(
+                    f"    if _rt.too_big(_r): "
+                    f"_rt.number_too_big({self.const(name)}, {self.const(d.span)})"
+                )
+                body.append("    return _r")
+            else:
+                body.append(f"    return {self.expr(d.body, scope)}")
             if explain and d.type.kind == "bool":
                 body.append(f"def _w_{self.defines[name]}({params}):")
                 body.extend(self.param_pairs(d, scope))
@@ -583,6 +591,11 @@ class _Gen:
             if kind == "define":
                 d = rb.definitions[name]
                 body.append(f"{self.defines[name]} = {self.expr(d.body, {})}")
+                if _numeric_type(d.type):
+                    body.append(
+                        f"if _rt.too_big({self.defines[name]}): "
+                        f"_rt.number_too_big({self.const(name)}, {self.const(d.span)})"
+                    )
                 if name in self.pairs:
                     var = self.defines[name]
                     body.append(f"{var}pn, {var}pd = {var}.numerator, {var}.denominator")
@@ -744,7 +757,7 @@ class _Gen:
         return out
 
 
-_PLAIN_DECIMAL = re.compile(r"(-?\d+)(?:\.(\d+))?")
+_PLAIN_DECIMAL = re.compile(r"(-?[0-9]+)(?:\.([0-9]+))?")
 
 
 class _Redo(Exception):

@@ -18,7 +18,7 @@ import attrs
 from . import codegen
 from . import explain as explain_path
 from .checker import Rulebook
-from .facts import validate_fields
+from .facts import parse_date, validate_fields
 from .runtime import Decision
 from .trace import Trace
 
@@ -33,6 +33,9 @@ class Epoch:
     parameters: dict[str, Any]  # name -> value or MISSING
     plan: list[tuple[str, str]]
     overriders: dict[str, list[str]]  # rule -> in-force rules that override it
+    #: Conclusions that rules decide, none of which is in force: their value is a default,
+    #: not a decision, and the explanation says "not decided".
+    undecided: frozenset[str] = frozenset()
     fast: Any = None
 
 
@@ -73,6 +76,10 @@ class CompiledRulebook:
             for target in rb.rules[name].overrides:
                 if target in in_force:
                     overriders.setdefault(target, []).append(name)
+        decided_by: dict[str, set[str]] = {}
+        for name, rule in rb.rules.items():
+            for a in rule.then:
+                decided_by.setdefault(a.conclusion, set()).add(name)
         epoch = Epoch(
             start=start,
             end=end,
@@ -80,6 +87,7 @@ class CompiledRulebook:
             parameters=params,
             plan=plan,
             overriders=overriders,
+            undecided=frozenset(c for c, rules in decided_by.items() if not rules & in_force),
         )
         epoch.fast = codegen.generate(rb, epoch)
         return epoch
@@ -101,13 +109,12 @@ class CompiledRulebook:
         field = self.rulebook.date_input
         if field and isinstance(facts, dict) and field in facts:
             value = facts[field]
-            if isinstance(value, datetime.date):
+            if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
                 return value
             if isinstance(value, str):
-                try:
-                    return datetime.date.fromisoformat(value)
-                except ValueError:
-                    pass  # reported by validation
+                day = parse_date(value)
+                if day is not None:
+                    return day  # anything else is reported by validation
         return datetime.date.today()
 
     def validate(self, facts: dict) -> dict:

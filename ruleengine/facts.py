@@ -118,7 +118,9 @@ def _shown(raw: Any) -> str:
 def _exact(raw: Any) -> int | Fraction:
     """An exact number from an int, Decimal, Fraction or a decimal/fraction string."""
     if type(raw) is str:  # the commonest form in JSON facts: tried first
-        text = raw.strip().replace(",", "").replace("_", "")
+        text = raw.strip()
+        if _GROUPED.fullmatch(text):
+            text = text.replace(",", "")  # "1,234,567.50": thousands in groups of three only
         m = _DECIMAL_TEXT.fullmatch(text)
         if m:
             # "4999.50" is exactly 499950/100, read straight from its digits.
@@ -155,8 +157,11 @@ def _exact(raw: Any) -> int | Fraction:
     raise _Invalid(f"got {_shown(raw)}")
 
 
-_DECIMAL_TEXT = re.compile(r"(-?\d+)(?:\.(\d+))?")
-_FRACTION_TEXT = re.compile(r"(-?\d+)/(\d+)")
+# ASCII digits only: "６０" and other scripts' digits are not read as numbers.
+_DECIMAL_TEXT = re.compile(r"(-?[0-9]+)(?:\.([0-9]+))?")
+_FRACTION_TEXT = re.compile(r"(-?[0-9]+)/([0-9]+)")
+_GROUPED = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def convert(raw: Any, t: Type, minimum: int | None = None, depth: int = 0) -> Any:
@@ -185,11 +190,9 @@ def convert(raw: Any, t: Type, minimum: int | None = None, depth: int = 0) -> An
             raise _Invalid(f"got a date and time {raw.isoformat()}; give the date only")
         if isinstance(raw, datetime.date):
             return raw
-        if isinstance(raw, str):
-            try:
-                return datetime.date.fromisoformat(raw.strip())
-            except ValueError:
-                pass
+        day = parse_date(raw) if isinstance(raw, str) else None
+        if day is not None:
+            return day
         raise _Invalid(f"got {_shown(raw)}")
     if kind == "duration":
         if isinstance(raw, Duration):
@@ -254,7 +257,7 @@ def _money(raw: Any, t: MoneyType) -> int | Fraction:
     return _exact(amount)
 
 
-_MONEY_TEXT = re.compile(r"\s*(¥)?\s*([-\d.,_/]+)\s*([A-Za-z]{3}|yuan|元)?\s*")
+_MONEY_TEXT = re.compile(r"\s*(¥)?\s*([-0-9.,/]+)\s*([A-Za-z]{3}|yuan|元)?\s*")
 
 
 def _member(raw: Any, t: EnumType) -> str:
@@ -270,6 +273,17 @@ def _member(raw: Any, t: EnumType) -> str:
             f"did you mean {close[0]!r}?" if close else describe_expected(t),
         )
     raise _Invalid(f"got {_shown(raw)}")
+
+
+def parse_date(text: str) -> datetime.date | None:
+    """A calendar date written YYYY-MM-DD, and only that way; None otherwise."""
+    text = text.strip()
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
@@ -336,16 +350,33 @@ def convert_value(raw: Any, t: Type, minimum: int | None = None) -> Any:
 
 # ------------------------------------------------------------------ reading files
 def loads_json(text: str) -> Any:
-    """JSON with exact numbers: decimals become ``Decimal``, never float."""
-    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    """JSON with exact numbers: decimals become ``Decimal``, never float; a field given twice
+    in one object, or NaN/Infinity, is an error (``ValueError``) rather than a silent choice."""
+    return json.loads(
+        text.removeprefix("\ufeff"),
+        parse_float=Decimal,
+        parse_constant=_reject_constant,
+        object_pairs_hook=_no_duplicates,
+    )
 
 
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not a number")
 
 
-def loads_yaml(text: str) -> Any:
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"field {key!r} is given twice")
+        out[key] = value
+    return out
+
+
+def loads_yaml(text: str, name: str = "<facts>") -> Any:
     """YAML with exact numbers: floats become ``Decimal``."""
+    import io
+
     import yaml
 
     class ExactLoader(yaml.SafeLoader):
@@ -359,7 +390,9 @@ def loads_yaml(text: str) -> Any:
             return text
 
     ExactLoader.add_constructor("tag:yaml.org,2002:float", exact_float)
-    return yaml.load(text, Loader=ExactLoader)
+    stream = io.StringIO(text.removeprefix("\ufeff"))
+    stream.name = name  # so that YAML's own messages name the file
+    return yaml.load(stream, Loader=ExactLoader)
 
 
 def to_json_value(value: Any) -> Any:

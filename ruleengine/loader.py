@@ -32,14 +32,21 @@ def read_sources(paths: list[Path]) -> list[tuple[str, str]]:
         try:
             if p.stat().st_size > MAX_RULE_FILE_BYTES:
                 raise DiagnosticError(
-                    [Diagnostic("E004", f"{p}: larger than {MAX_RULE_FILE_BYTES} bytes", None)]
+                    [
+                        Diagnostic(
+                            "E004", f"larger than {MAX_RULE_FILE_BYTES} bytes", None, file=str(p)
+                        )
+                    ]
                 )
-            sources.append((str(p), p.read_text(encoding="utf-8")))
+            # utf-8-sig: a byte-order mark, as some editors write, is not part of the text.
+            sources.append((str(p), p.read_text(encoding="utf-8-sig")))
         except UnicodeDecodeError:
-            raise DiagnosticError([Diagnostic("E004", f"{p}: not UTF-8 text", None)]) from None
+            raise DiagnosticError(
+                [Diagnostic("E004", "not UTF-8 text", None, file=str(p))]
+            ) from None
         except OSError as err:
             raise DiagnosticError(
-                [Diagnostic("E004", f"{p}: cannot read ({err.strerror})", None)]
+                [Diagnostic("E004", f"cannot read ({err.strerror})", None, file=str(p))]
             ) from None
     return sources
 

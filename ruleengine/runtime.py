@@ -50,6 +50,25 @@ def unreadable(value: Unset, span: Span):
     raise EvaluationError(f"conclusion '{value.name}' {value.why}", span)
 
 
+#: Bound on computed numbers: about 1,200 decimal digits. Far beyond any amount in law; it
+#: stops a rule text that squares a number again and again from exhausting the machine.
+MAX_BITS = 4000
+
+
+def too_big(x) -> bool:
+    if type(x) is int:
+        return x.bit_length() > MAX_BITS
+    if type(x) is Fraction:
+        return x.numerator.bit_length() > MAX_BITS or x.denominator.bit_length() > MAX_BITS
+    return False
+
+
+def number_too_big(name: str, span: Span):
+    raise EvaluationError(
+        f"definition '{name}' computes a number of more than {MAX_BITS * 3 // 10} digits", span
+    )
+
+
 def divide(a, b, span: Span):
     if b == 0:
         raise EvaluationError("division by zero", span)

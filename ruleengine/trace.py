@@ -139,6 +139,19 @@ class Trace:
                 return r
         raise KeyError(name)
 
+    def not_decided(self) -> list[str]:
+        """Conclusions that rules decide, none of them in force on the date: their value is
+        the default, not a decision."""
+        status = {r.name: r.status for r in self.rules}
+        out = []
+        for name in self.rulebook.conclusions:
+            deciders = [
+                r for r in self.rulebook.rules.values() if any(a.conclusion == name for a in r.then)
+            ]
+            if deciders and all(status.get(r.name) == "not_in_force" for r in deciders):
+                out.append(name)
+        return out
+
     def to_json(self) -> dict:
         """The versioned trace format documented in docs/trace.md."""
         rb = self.rulebook
@@ -206,6 +219,7 @@ class Trace:
                 for name, c in rb.conclusions.items()
             },
             "conclusions": conclusions,
+            "not_decided": self.not_decided(),
             "conflicts": [
                 {
                     "conclusion": c.conclusion,

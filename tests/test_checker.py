@@ -11,7 +11,7 @@ import datetime
 import pytest
 from conftest import check_golden, diagnostics, first, load
 
-from ruleengine import DiagnosticError
+from ruleengine import DiagnosticError, EvaluationError
 from ruleengine.checker import never_true
 
 DAY = datetime.date(2020, 1, 1)
@@ -367,3 +367,24 @@ def test_a_member_may_share_its_name_with_an_input():
     )
     decision = book.decide({"impact": True, "present": [{"kind": "impact"}]}, DAY)
     assert decision.conclusions["sanction"] == ("warning", "serious_warning")
+
+
+def test_a_rule_that_would_take_too_long_is_refused():
+    lines = ["input n: integer = 1", "define d0(x: integer): integer = x + n"]
+    for i in range(1, 30):
+        lines.append(f"define d{i}(x: integer): integer = d{i - 1}(x) + d{i - 1}(x)")
+    lines += ["conclusion c: value integer", "rule r { cite article 1  then c = d29(n) }"]
+    d = diagnostics("\n".join(lines) + "\n", "costly.rules")[0]
+    assert d.code == "E213"
+    assert "more than 1,000,000 steps" in d.message
+
+
+def test_a_definition_that_grows_a_number_without_bound_stops_with_an_error():
+    lines = ["input n: integer = 10", "define d0: integer = n"]
+    for i in range(1, 31):
+        lines.append(f"define d{i}: integer = d{i - 1} * d{i - 1}")
+    lines += ["conclusion z: value bool", "rule s { cite article 1  then z = d30 > 0 }"]
+    book = load("\n".join(lines) + "\n")
+    for path in (book.decide, book.explain):
+        with pytest.raises(EvaluationError, match="more than 1200 digits"):
+            path({}, DAY)

@@ -227,3 +227,78 @@ def test_a_case_with_several_officials_is_decided_per_official():
     assert result.stdout.count("[officials[") == len(people)
     # Provisions are cited with the document they are in.
     assert "Criminal Law Art. 382(1)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "facts, field",
+    [
+        ('{"illegal_gain": "3,2"}', "illegal_gain"),
+        ('{"illegal_gain": "3.200,50"}', "illegal_gain"),
+        ('{"sensitive_items": "６０"}', "sensitive_items"),
+    ],
+)
+def test_ambiguous_numbers_are_refused_not_guessed(facts, field):
+    result = run("eval", "--rules", RULES, "--as-of", "2018-03-01", input=facts)
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert f"{field}: expected" in result.output
+
+
+def test_thousands_grouped_in_threes_are_read():
+    result = run(
+        "eval",
+        "--rules",
+        RULES,
+        "--as-of",
+        "2018-03-01",
+        "-f",
+        "json",
+        input='{"illegal_gain": "50,000.00"}',
+    )
+    assert json.loads(result.stdout)["outcome"] == {"level": "especially_serious"}
+
+
+@pytest.mark.parametrize(
+    "facts, words",
+    [
+        ('{"illegal_gain": NaN}', "NaN is not a number"),
+        ('{"sensitive_items": 60, "sensitive_items": 700}', "given twice"),
+        ('{"x": ' + "[" * 5000 + "]" * 5000 + "}", "nested too deeply"),
+    ],
+)
+def test_facts_that_json_cannot_hold_exactly_are_refused(facts, words):
+    result = run("eval", "--rules", RULES, "--as-of", "2018-03-01", input=facts)
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert words in result.output
+
+
+def test_dates_only_in_iso_form_and_no_date_with_a_time(tmp_path):
+    assert run("eval", "--rules", RULES, "--as-of", "20180301", input="{}").exit_code == EXIT_USAGE
+    case = tmp_path / "case.json"
+    case.write_text('{"as_of": "2018-13-01", "facts": {}}')
+    assert run("eval", "--rules", RULES, str(case)).exit_code == EXIT_BAD_FACTS
+    rules = tmp_path / "dated.rules"
+    rules.write_text(
+        "document d { date: filed_on }\ninput filed_on: date\nconclusion late: value bool\n"
+        "rule r { cite article 1 when filed_on > 2021-01-31 then late = true }\n"
+    )
+    yaml_case = tmp_path / "case.yaml"
+    yaml_case.write_text("filed_on: 2021-02-01 10:00:00\n")
+    result = run("eval", "--rules", str(rules), str(yaml_case))
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert "filed_on: expected a date" in result.output
+
+
+def test_stdin_empty_is_a_usage_error_and_yaml_on_stdin_is_read():
+    assert run("eval", "--rules", RULES, input="").exit_code == EXIT_USAGE
+    result = run("eval", "--rules", RULES, "--as-of", "2018-03-01", input="sensitive_items: 60\n")
+    assert result.exit_code == EXIT_OK
+    assert "serious circumstances" in result.stdout
+
+
+def test_a_byte_order_mark_is_not_part_of_rules_or_facts(tmp_path):
+    rules = tmp_path / "bom.rules"
+    rules.write_bytes("\ufeff".encode() + Path(RULES).read_bytes())
+    case = tmp_path / "bom.json"
+    case.write_bytes("\ufeff".encode() + Path(CASE).read_bytes())
+    result = run("eval", "--rules", str(rules), str(case), "--as-of", "2018-03-01")
+    assert result.exit_code == EXIT_OK, result.output

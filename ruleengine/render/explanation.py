@@ -252,7 +252,7 @@ def build(
     rb = trace.rulebook
     lang = "zh" if lang == "zh" else "en"
     day = trace.as_of
-    status = {r.name: r.status for r in trace.rules}
+    not_decided = set(trace.not_decided())
     decided_by: dict[str, list[str]] = {}
     for r in trace.rules:
         for conclusion, _, _ in r.conclusions:
@@ -262,8 +262,7 @@ def build(
     for name, c in rb.conclusions.items():
         value = trace.decision.conclusions[name]
         label = local(c.label, lang, name)
-        deciders = [r for r in rb.rules.values() if any(a.conclusion == name for a in r.then)]
-        if deciders and all(status.get(r.name) == "not_in_force" for r in deciders):
+        if name in not_decided:
             # Nothing that decides it was in force: its default is no decision.
             shown = word("undecided_not_in_force", lang, day=day.isoformat())
         elif outcome_lines and name not in decided_by:
