@@ -51,6 +51,13 @@ class Span:
             width = self.end_column - self.column
         else:
             width = max(len(text) - start, 1)
+        if len(text) > WINDOW:
+            # A long line is shown as a window around the span, so the caret stays in view.
+            left = max(0, min(start - WINDOW // 3, len(text) - WINDOW))
+            right = min(len(text), left + WINDOW)
+            width = min(width, right - start)
+            text = ("…" if left else "") + text[left:right] + ("…" if right < len(text) else "")
+            start = start - left + (1 if left else 0)
         # Chinese characters occupy two terminal cells; pad the caret line to match.
         pad = sum(2 if _wide(ch) else 1 for ch in text[:start])
         marks = sum(2 if _wide(ch) else 1 for ch in text[start : start + width]) or 1
@@ -77,6 +84,9 @@ def _wide(ch: str) -> bool:
         or 0xFF00 <= ord(ch) <= 0xFF60
         or 0xFFE0 <= ord(ch) <= 0xFFE6
     )
+
+
+WINDOW = 120  # characters of a source line shown around a span
 
 
 class Severity(StrEnum):

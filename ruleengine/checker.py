@@ -1170,6 +1170,9 @@ class Checker:
                     self.suggest(ident.name, self.inputs),
                 )
                 continue
+            spec = self.inputs[ident.name]
+            if self.typed_literal(lit, spec.type, spec.minimum, f"given '{ident.name}'") is MISSING:
+                continue  # reported (E208): a test's facts are checked when the file loads
             given[ident.name] = self.literal_value(lit)
             spans[ident.name] = lit.span
         expects = []
@@ -1285,7 +1288,7 @@ class Checker:
             for a in rule.then:
                 before[("conclusion", a.conclusion)].add(step)
             for target in rule.overrides:
-                if target in self.rules:
+                if target in self.rules and target != name:  # a self-override is E203
                     before.setdefault(("rule", target), set()).add(step)
         order: list[tuple[str, str]] = []
         state: dict[tuple[str, str], int] = {}

@@ -31,6 +31,8 @@ class TestResult:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, Unset):
         return f"nothing ({value.why})"
     if isinstance(value, frozenset):
