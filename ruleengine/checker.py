@@ -451,6 +451,20 @@ class Checker:
         raise AssertionError(lit)
 
     def typed_literal(self, lit: s.Literal, t: Type, minimum: int | None, what: str) -> Any:
+        if (
+            isinstance(t, MoneyType)
+            and isinstance(lit, (s.Constant))
+            and isinstance(lit.value, (int, Fraction))
+            and not isinstance(lit.value, bool)
+        ):
+            # In rule texts amounts carry their currency, as in expressions (E201 there).
+            self.error(
+                "E208",
+                f"{what}: an amount of money needs its currency",
+                lit.span,
+                f"write {lit.value} {'yuan' if t.currency == 'CNY' else t.currency}",
+            )
+            return MISSING
         try:
             return convert_value(self.literal_value(lit), t, minimum)
         except ValueError as err:
