@@ -388,3 +388,14 @@ def test_a_definition_that_grows_a_number_without_bound_stops_with_an_error():
     for path in (book.decide, book.explain):
         with pytest.raises(EvaluationError, match="more than 1200 digits"):
             path({}, DAY)
+
+
+def test_amounts_in_rule_texts_need_their_currency():
+    d = diagnostics("input gain: money(CNY) = 5000\n", "money.rules")[0]
+    assert (d.code, d.span.line, d.span.column) == ("E208", 1, 27)
+    assert d.help == "write 5000 yuan"
+
+
+def test_a_test_given_is_checked_when_the_file_loads():
+    d = diagnostics('input items: count = 0\ntest "t" { given items = -3 }\n', "given.rules")[0]
+    assert d.code == "E208" and "given 'items'" in d.message
