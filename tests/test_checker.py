@@ -392,7 +392,7 @@ def test_a_definition_that_grows_a_number_without_bound_stops_with_an_error():
 
 def test_amounts_in_rule_texts_need_their_currency():
     d = diagnostics("input gain: money(CNY) = 5000\n", "money.rules")[0]
-    assert (d.code, d.span.line, d.span.column) == ("E208", 1, 27)
+    assert (d.code, d.span.line, d.span.column) == ("E208", 1, 26)
     assert d.help == "write 5000 yuan"
 
 
