@@ -7,6 +7,7 @@ set aside by an exception and by which; conflicts; rules not met; how facts were
 
 from __future__ import annotations
 
+import datetime
 import re
 from fractions import Fraction
 from typing import Any
@@ -50,6 +51,34 @@ WORDS = {
     "says": {"en": "{rule} says {value}", "zh": "{rule}认定为{value}"},
     "within": {"en": "in {via}", "zh": "见{via}"},
     "test_needs": {"en": "the provision needs {op} {right}", "zh": "条件为{op}{right}"},
+    "needs_op": {
+        "en": {
+            ">=": "at least {right}",
+            ">": "more than {right}",
+            "<=": "at most {right}",
+            "<": "less than {right}",
+            "=": "{right}",
+            "!=": "anything but {right}",
+        },
+        "zh": {
+            ">=": "达到{right}以上",
+            ">": "超过{right}",
+            "<=": "不超过{right}",
+            "<": "低于{right}",
+            "=": "为{right}",
+            "!=": "不为{right}",
+        },
+    },
+    "needs_short": {"en": "the provision needs {what}", "zh": "条件为{what}"},
+    "superseded": {"en": "outweighed by a higher finding", "zh": "被更重的认定吸收"},
+    "untouched": {
+        "en": "{n} provision(s) the case has nothing of (amounts or items of 0)",
+        "zh": "另有{n}项条款本案不涉及（相关数额或者条数为0）",
+    },
+    "not_in_force_list": {
+        "en": "not in force on this date: {cites}",
+        "zh": "于该日期未施行：{cites}",
+    },
     "negated": {"en": "not: {via}", "zh": "未满足：{via}"},
     "undecided_not_in_force": {
         "en": "not decided: no provision that decides it is in force on {day}",
@@ -116,7 +145,10 @@ def show_value(value: Any, t: Any = None, lang: str = "en") -> str:
         members = [m for m in t.members if m in value] if isinstance(t, EnumType) else value
         return "; ".join(show_value(m, t, lang) for m in members) or "—"
     if isinstance(value, tuple) and len(value) == 2:
-        return f"{show_value(value[0], t, lang)} – {show_value(value[1], t, lang)}"
+        low, high = show_value(value[0], t, lang), show_value(value[1], t, lang)
+        return f"{low}至{high}" if lang == "zh" else f"{low} – {high}"
+    if isinstance(value, datetime.date):
+        return show_date(value, lang)
     if isinstance(value, (int, Fraction)):
         number = format_number(value)
         if isinstance(t, MoneyType) and "." in number and len(number.split(".")[1]) == 1:
@@ -131,6 +163,11 @@ def show_value(value: Any, t: Any = None, lang: str = "en") -> str:
     if isinstance(value, LocalText):
         return value.get(lang)
     return str(value)
+
+
+def show_date(day: datetime.date, lang: str) -> str:
+    """2017-06-01, or 2017年6月1日 in Chinese."""
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
 
 
 def citation(rulebook, rule_name: str, lang: str) -> str:
@@ -176,25 +213,28 @@ def atom_line(rulebook, atom: Atom, lang: str, names: bool = False) -> Line:
         if definition is not None and definition.label and definition.body.text == atom.text:
             # The whole definition is this one test: its label says it better than its code.
             what = local(definition.label, lang)
-        text = f"{mark} {what}: {show_value(atom.left, None, lang)}"
+        colon = "：" if lang == "zh" else ": "
+        text = f"{mark} {what}{colon}{show_value(atom.left, None, lang)}"
     elif op in ("in", "not in"):
         items = list(atom.right)
         if isinstance(left_type, EnumType):
             items = [m for m in left_type.members if m in atom.right]
         members = ", ".join(show_value(x, left_type, lang) for x in items)
         key = "test_one_of" if op == "in" else "test_none_of"
-        text = f"{mark} {what}: {show_value(atom.left, left_type, lang)}{sep}"
+        colon = "：" if lang == "zh" else ": "
+        text = f"{mark} {what}{colon}{show_value(atom.left, left_type, lang)}{sep}"
         text += word(key, lang, members=members)
     else:
         left = show_value(atom.left, left_type, lang)
         right = show_value(atom.right, left_type, lang)
+        colon = "：" if lang == "zh" else ": "
         if atom.result and op == "=":
             text = f"{mark} {what} = {left}"
         elif atom.result and not isinstance(atom.left, str):
             text = f"{mark} {what} = {left} {_OPS[op]} {right}"
         else:
-            needs = word("test_needs", lang, op=_OPS[op], right=right)
-            text = f"{mark} {what}: {left}{sep}{needs}"
+            needed = WORDS["needs_op"][lang][op].format(right=right)
+            text = f"{mark} {what}{colon}{left}{sep}{word('needs_short', lang, what=needed)}"
         if names and atom.right_text and not _is_literal(atom.right_text):
             text += f"  ({atom.right_text})"
     if atom.via:
@@ -269,10 +309,11 @@ def build(
             continue
         else:
             shown = show_value(value, c.type, lang)
-        outcome_lines.append(Line(f"{label}: {shown}", "value"))
+        colon = "：" if lang == "zh" else ": "
+        outcome_lines.append(Line(f"{label}{colon}{shown}", "value"))
     in_force = [d for d in rb.documents.values() if _doc_in_force(d, day)]
     with_rules = {rule.document for rule in rb.rules.values()}
-    subtitle = f"{word('as_of', lang)} {day.isoformat()}"
+    subtitle = f"{word('as_of', lang)} {show_date(day, lang)}"
     shown_docs = [d for d in in_force if d.name in with_rules]
     if shown_docs:
         subtitle += " · " + " / ".join(
@@ -299,14 +340,22 @@ def build(
         for conclusion, value, upper in r.conclusions:
             c = rb.conclusions[conclusion]
             shown = show_value((value, upper) if upper is not None else value, c.type, lang)
-            children.append(Line(f"→ {local(c.label, lang, conclusion)}: {shown}", "value"))
+            if c.kind == "highest" and value != trace.decision.conclusions[conclusion]:
+                shown += f" ({word('superseded', lang)})"
+            colon = "：" if lang == "zh" else ": "
+            children.append(Line(f"→ {local(c.label, lang, conclusion)}{colon}{shown}", "value"))
         children.extend(_caveats(rb.rules[r.name], lang))
         applied.append(Line(rule_heading(rb, r.name, lang, names), "applied", tuple(children)))
     if applied:
         sections.append(Section(word("applied", lang), tuple(applied)))
     # Nearest miss.
     misses = []
+    seen_tests: set[tuple] = set()
     for m in trace.misses:
+        key = (m.rule, m.atom.text, m.atom.via)
+        if key in seen_tests:
+            continue  # the same shortfall toward a second conclusion: said once
+        seen_tests.add(key)
         c = rb.conclusions[m.conclusion]
         a = m.atom
         left_type = _left_type(rb, a)
@@ -369,15 +418,21 @@ def build(
         sections.append(Section(word("conflicts", lang), tuple(lines)))
     # Not met.
     not_met = [r for r in trace.rules if r.status == "not_met"]
+    untouched = [r for r in not_met if _untouched(r)]
+    not_met = [r for r in not_met if not _untouched(r)]
     lines = []
     for r in not_met[:max_not_met]:
         failed = [atom_line(rb, a, lang, names) for a in r.evidence if not a.result][:4]
         lines.append(Line(rule_heading(rb, r.name, lang, names), "not_met", tuple(failed)))
     if len(not_met) > max_not_met:
         lines.append(Line(word("and_more", lang, n=len(not_met) - max_not_met), "dim"))
-    off = sum(1 for r in trace.rules if r.status == "not_in_force")
+    if untouched:
+        lines.append(Line(word("untouched", lang, n=len(untouched)), "dim"))
+    off = [r.name for r in trace.rules if r.status == "not_in_force"]
     if off and trace.decision.in_force:
-        lines.append(Line(word("count_not_in_force", lang, n=off), "dim"))
+        cites = sorted({citation(rb, name, lang) for name in off})
+        shown = "; ".join(cites[:6]) + ("; …" if len(cites) > 6 else "")
+        lines.append(Line(word("not_in_force_list", lang, cites=shown), "dim"))
     if lines:
         sections.append(Section(word("not_met", lang), tuple(lines)))
     # The sources: what is in force, what is not yet or no longer, what is unverified.
@@ -389,13 +444,14 @@ def build(
         cite = local(d.citation, lang)
         head = f"{title} ({cite})" if cite and cite != title else title
         key = "doc_in_force" if _doc_in_force(d, day) else "doc_not_in_force"
+        start = show_date(d.effective, lang) if d.effective else "…"
         if d.until:
-            span = word("span_between", lang, start=d.effective or "…", end=d.until)
+            span = word("span_between", lang, start=start, end=show_date(d.until, lang))
         elif d.effective:
-            span = word("span_from", lang, start=d.effective)
+            span = word("span_from", lang, start=start)
         else:
             span = ""
-        when = word(key, lang, span=span, day=day) if span else ""
+        when = word(key, lang, span=span, day=show_date(day, lang)) if span else ""
         flags: tuple[Line, ...] = ()
         if d.meta.get("unverified") is not None:
             flag = f"{word('unverified', lang)}: {local(d.meta['unverified'], lang)}"
@@ -426,15 +482,29 @@ def _via(rulebook, via: str, lang: str, names: bool = False) -> str:
     return label
 
 
+def _untouched(r) -> bool:
+    """A provision the case has nothing of: every test it failed counts an amount or items
+    of 0 (and it failed some)."""
+    failed = [a for a in r.evidence if not a.result]
+    return bool(failed) and all(
+        a.op in (">=", ">")
+        and isinstance(a.left, (int, Fraction))
+        and not isinstance(a.left, bool)
+        and a.left == 0
+        for a in failed
+    )
+
+
 def _doc_in_force(doc, day) -> bool:
     return not ((doc.effective and day < doc.effective) or (doc.until and day >= doc.until))
 
 
 def _caveats(rule, lang: str) -> list[Line]:
     """A rule's notes (readings that are the encoder's own) and what is unverified in it."""
-    lines = [Line(f"{word('note', lang)}: {local(n, lang)}", "dim") for n in rule.notes]
+    colon = "：" if lang == "zh" else ": "
+    lines = [Line(f"{word('note', lang)}{colon}{local(n, lang)}", "dim") for n in rule.notes]
     lines += [
-        Line(f"{word('unverified', lang)}: {local(n, lang)}", "warn") for n in rule.unverified
+        Line(f"{word('unverified', lang)}{colon}{local(n, lang)}", "warn") for n in rule.unverified
     ]
     return lines
 

@@ -39,7 +39,9 @@ def render(
     out = io.StringIO()
     console = Console(
         file=out,
-        width=width,
+        # On a terminal, lines wrap at its width; elsewhere (files, pipes) each finding stays on
+        # one line, so numbers and Chinese text are never split and output diffs line by line.
+        width=width if color else 10_000,
         color_system="auto" if color else None,
         force_terminal=color,
         no_color=not color,
