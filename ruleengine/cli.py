@@ -321,6 +321,21 @@ def _decision_json(book, decision) -> dict:
     }
 
 
+def _person_heading(label: str, results: list, lang: str) -> str:
+    """``officials[1] (Wang)`` as a reader wants it: "Official 2 of 3: Wang"."""
+    import re
+
+    labels = [lab for lab, _ in results]
+    number, total = labels.index(label) + 1, len(labels)
+    m = re.fullmatch(r"(\w+)\[\d+\](?: \((.*)\))?", label)
+    kind, name = (m.group(1), m.group(2)) if m else ("subjects", label)
+    if lang == "zh":
+        who = "人员" if kind == "officials" else "对象"
+        return f"第{number}名{who}（共{total}名）" + (f"：{name}" if name else "")
+    who = "Official" if kind == "officials" else "Person"
+    return f"{who} {number} of {total}" + (f": {name}" if name else "")
+
+
 def _per_person(items: list[tuple[str, dict]]) -> dict | list:
     """One result as it is; several (one per official) as a list labelled by person."""
     if len(items) == 1 and not items[0][0]:
@@ -390,7 +405,8 @@ def eval_(
 
             for label, decision in results:
                 if len(results) > 1:
-                    typer.echo(f"## {label}" if format == "markdown" else f"[{label}]")
+                    heading = _person_heading(label, results, lang.value)
+                    typer.echo(f"## {heading}" if format == "markdown" else f"[{heading}]")
                 undecided = book.epoch(decision.as_of).undecided
                 for n, c in book.rulebook.conclusions.items():
                     title = local(c.label, lang.value, n)
@@ -432,8 +448,11 @@ def explain(
         else:
             for label, trace in results:
                 if len(results) > 1:
+                    heading = _person_heading(label, results, lang.value)
                     sys.stdout.write(
-                        f"\n## {label}\n\n" if format == "markdown" else f"\n[{label}]\n"
+                        f"\n---\n\n**{heading}**\n\n"
+                        if format == "markdown"
+                        else f"\n== {heading} ==\n"
                     )
                 out = _render(pm, format, trace, lang.value, _color(color) and format == "text")
                 sys.stdout.write(out if out.endswith("\n") else out + "\n")

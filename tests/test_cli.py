@@ -224,7 +224,8 @@ def test_a_case_with_several_officials_is_decided_per_official():
     assert all(p["person"].startswith("officials[") for p in people)
     result = run("explain", "-r", "ccdi", case)
     assert result.exit_code == EXIT_OK
-    assert result.stdout.count("[officials[") == len(people)
+    assert result.stdout.count("== Official ") == len(people)
+    assert f"== Official 1 of {len(people)}: " in result.stdout
     # Provisions are cited with the document they are in.
     assert "Criminal Law Art. 382(1)" in result.stdout
 
