@@ -79,7 +79,7 @@ WORDS = {
         "en": "not in force on this date: {cites}",
         "zh": "于该日期未施行：{cites}",
     },
-    "negated": {"en": "not: {via}", "zh": "未满足：{via}"},
+    "negated": {"en": "{via} (which must not hold)", "zh": "{via}（该条件须不成立）"},
     "undecided_not_in_force": {
         "en": "not decided: no provision that decides it is in force on {day}",
         "zh": "未认定：{day}没有施行中的条款对此作出规定",
