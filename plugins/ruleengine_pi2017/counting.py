@@ -97,7 +97,36 @@ ACT_FIELDS = {
     "proven_false",
     "proven_duplicate",
     "gain",
+    "how",
     "note",
+}
+#: How an act of obtaining came about (Art. 4): value -> (illegal?, in duties?, zh, en).
+#: Art. 4 reads "违反国家有关规定，通过购买、收受、交换等方式获取公民个人信息，或者在履行职责、
+#: 提供服务过程中收集公民个人信息的" as "以其他方法非法获取": "in violation of state provisions"
+#: governs both branches, so collecting in duties is illegal obtaining only when it violates them.
+HOW: dict[str, tuple[bool, bool, str, str]] = {
+    "stolen": (True, False, "窃取", "stolen"),
+    "bought": (True, False, "违反国家有关规定购买", "bought in violation of state provisions"),
+    "received": (True, False, "违反国家有关规定收受", "received in violation of state provisions"),
+    "exchanged": (
+        True,
+        False,
+        "违反国家有关规定交换",
+        "exchanged in violation of state provisions",
+    ),
+    "other_illegal": (True, False, "以其他方法非法获取", "otherwise illegally obtained"),
+    "collected_in_duty_unlawfully": (
+        True,
+        True,
+        "违反国家有关规定，在履行职责、提供服务过程中收集",
+        "collected in duties or services in violation of state provisions",
+    ),
+    "collected_in_duty_lawfully": (
+        False,
+        True,
+        "在履行职责、提供服务过程中依法收集或者接触",
+        "collected or accessed lawfully in duties or services",
+    ),
 }
 MAX_ACTS = 100_000
 ART11 = {
@@ -192,6 +221,21 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
                     f"{false_ + dup} items proven false or duplicated, but only {items} found",
                 )
             )
+        how = act.get("how")
+        if kind == "obtain" and (not isinstance(how, str) or how not in HOW):
+            problems.append(
+                FactProblem(
+                    f"{at}.how",
+                    "an act of obtaining must say how the information was obtained"
+                    if how is None
+                    else f"unknown way of obtaining {how!r}",
+                    f"one of: {', '.join(HOW)}; only illegal obtaining is CL 253-1 para. 3 "
+                    "(Art. 4: collecting in duties or services is illegal obtaining only in "
+                    "violation of state provisions)",
+                )
+            )
+        elif "how" in act and kind is not None and kind != "obtain":
+            problems.append(FactProblem(f"{at}.how", "only an act of obtaining takes this"))
         gain = _money(act["gain"], f"{at}.gain", problems) if "gain" in act else Decimal(0)
         for key in ("batch", "recipient", "info"):
             if key in act and (not isinstance(act[key], str) or not act[key].strip()):
@@ -222,6 +266,7 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
                 "batch": act.get("batch") if isinstance(act.get("batch"), str) else None,
                 "recipient": act.get("recipient"),
                 "info": act.get("info"),
+                "how": how if kind == "obtain" and isinstance(how, str) and how in HOW else None,
             }
         )
     if not problems:
@@ -539,35 +584,84 @@ def adapt(record: Any) -> tuple[Any, list]:
     facts.update(totals)
     if has_gain:
         facts["illegal_gain"] = f"{gain} CNY"
-    conduct = _conduct(record["acts"], facts)
-    if conduct is not None:
-        facts["conduct"] = conduct
-        derivations.append(
-            {
-                "zh": "行为方式：仅有获取或者查获的信息，没有出售或者提供"
-                "（刑法第二百五十三条之一第三款）",
-                "en": "conduct: the acts only obtain or are seizures, none sells or provides "
-                "(Criminal Law Art. 253-1 para. 3)",
-                "fact": "conduct",
-                "value": conduct,
-            }
-        )
+    for fact, value, zh, en in _conduct(record["acts"], facts):
+        facts[fact] = value
+        derivations.append({"zh": zh, "en": en, "fact": fact, "value": value})
     return facts, derivations
 
 
-def _conduct(acts: list, facts: dict) -> str | None:
-    """Acts that only obtain or are seized are obtaining (CL 253-1 para. 3), unless given.
+def _conduct(acts: list, facts: dict) -> list[tuple[str, Any, str, str]]:
+    """The conduct the acts show under CL 253-1, unless the facts give it (Art. 4).
 
-    A seized batch with no sale or provision among the acts shows holding, not passing on, so
-    citing para. 1 (selling or providing) would be wrong.
-
-    Where the acts also sell or provide, the default (selling or providing) stands: an
-    "obtain" act may be lawful collection in duties, which is not para. 3 obtaining, so the
-    analyst says whether the obtaining was illegal.
+    Only illegal obtaining is para. 3 (窃取或者以其他方法非法获取): an obtain act says how
+    (``how``), and collecting in duties or services is illegal only in violation of state
+    provisions (Art. 4). A seized batch with nothing sold, provided or lawfully collected
+    shows holding, which is taken as illegal obtaining (our reading). Lawful collection with
+    nothing sold or provided is no conduct that Art. 253-1 punishes.
     """
-    if "conduct" in facts:
-        return None
+    out: list[tuple[str, Any, str, str]] = []
     kinds = {KINDS.get(a.get("kind")) for a in acts}
-    if kinds and kinds <= {"obtain", "seize"}:
-        return "obtain"
-    return None
+    ways = [HOW[a["how"]] for a in acts if KINDS.get(a.get("kind")) == "obtain"]
+    illegal = [w for w in ways if w[0]]
+    lawful = [w for w in ways if not w[0]]
+    passes_on = bool(kinds & set(PASSING_ON))
+    if any(w[1] for w in ways) and "obtained_in_duty" not in facts:
+        out.append(
+            (
+                "obtained_in_duty",
+                True,
+                "在履行职责、提供服务过程中获得：有在履行职责、提供服务过程中收集的获取行为",
+                "obtained in duties or services: an act of obtaining collected the information "
+                "in duties or services",
+            )
+        )
+    if "conduct" in facts:
+        return out
+    zh_how = "、".join(dict.fromkeys(w[2] for w in illegal))
+    en_how = ", ".join(dict.fromkeys(w[3] for w in illegal))
+    if illegal and passes_on:
+        out.append(
+            (
+                "conduct",
+                "obtain_and_sell_or_provide",
+                f"行为方式：非法获取（{zh_how}，第四条）并出售或者提供"
+                "（刑法第二百五十三条之一第一款、第三款）",
+                f"conduct: illegally obtained ({en_how}; Art. 4) and sold or provided "
+                "(Criminal Law Art. 253-1 paras. 1 and 3)",
+            )
+        )
+    elif illegal:
+        out.append(
+            (
+                "conduct",
+                "obtain",
+                f"行为方式：非法获取（{zh_how}，第四条），没有出售或者提供"
+                "（刑法第二百五十三条之一第三款）",
+                f"conduct: illegally obtained ({en_how}; Art. 4), nothing sold or provided "
+                "(Criminal Law Art. 253-1 para. 3)",
+            )
+        )
+    elif not passes_on and lawful:
+        out.append(
+            (
+                "conduct",
+                "lawful_collection",
+                "行为方式：在履行职责、提供服务过程中依法收集，没有出售或者提供；"
+                "未违反国家有关规定的收集不属于“以其他方法非法获取”（第四条）",
+                "conduct: collected lawfully in duties or services, nothing sold or provided; "
+                "collecting that does not violate state provisions is not 'otherwise illegally "
+                "obtaining' (Art. 4)",
+            )
+        )
+    elif not passes_on and "seize" in kinds:
+        out.append(
+            (
+                "conduct",
+                "obtain",
+                "行为方式：查获的信息，没有出售或者提供，视为非法获取"
+                "（刑法第二百五十三条之一第三款；本规则的理解）",
+                "conduct: information seized, none sold or provided, taken as illegally "
+                "obtained (Criminal Law Art. 253-1 para. 3; our reading)",
+            )
+        )
+    return out

@@ -37,7 +37,10 @@ def ruleengine_input_adapters():
             "counts per category; obtained-then-sold counted once (acts without a batch are "
             "one body of information), each recipient counted and different information to "
             "one recipient added, a batch counted as seized less what is proven untrue or "
-            "duplicated; acts that only obtain or are seized set the conduct to obtaining "
-            "(CL 253-1 para. 3).",
+            "duplicated. An obtain act says how (how: stolen, bought, received, exchanged, "
+            "other_illegal, collected_in_duty_unlawfully, collected_in_duty_lawfully): only "
+            "illegal obtaining (Art. 4) sets the conduct to obtaining (CL 253-1 para. 3), or to "
+            "both where the acts also sell or provide; lawful collection in duties with nothing "
+            "passed on is no offence; a seized batch with nothing passed on is obtaining.",
         )
     ]

@@ -152,6 +152,11 @@ def _count(adapt, acts, **facts):
     return out, notes
 
 
+def _counts_only(facts):
+    """The item counts, without the conduct the acts also show (tested on its own below)."""
+    return {k: v for k, v in facts.items() if k != "conduct"}
+
+
 def test_record_without_acts_passes_unchanged(adapt):
     record = {"tracking_items": 3}
     assert adapt(record) == (record, [])
@@ -161,11 +166,11 @@ def test_art11_1_obtained_then_sold_is_not_counted_twice(adapt):
     facts, notes = _count(
         adapt,
         [
-            {"kind": "obtain", "category": "credit", "items": 40, "batch": "b"},
+            {"kind": "obtain", "how": "stolen", "category": "credit", "items": 40, "batch": "b"},
             {"kind": "sell", "category": "credit", "items": 40, "batch": "b", "recipient": "X"},
         ],
     )
-    assert facts == {"credit_items": 40}
+    assert _counts_only(facts) == {"credit_items": 40}
     assert notes[0]["fact"] == "credit_items" and notes[0]["value"] == 40
     assert "Art. 11(1)" in [h["provision"] for h in notes[0]["batches"][0]["how"]]
 
@@ -174,22 +179,22 @@ def test_art11_1_obtaining_more_than_was_sold_counts_what_was_obtained(adapt):
     facts, _ = _count(
         adapt,
         [
-            {"kind": "obtain", "category": "credit", "items": 60, "batch": "b"},
+            {"kind": "obtain", "how": "stolen", "category": "credit", "items": 60, "batch": "b"},
             {"kind": "sell", "category": "credit", "items": 20, "batch": "b", "recipient": "X"},
         ],
     )
-    assert facts == {"credit_items": 60}
+    assert _counts_only(facts) == {"credit_items": 60}
 
 
 def test_art11_2_same_information_to_different_recipients_counts_for_each(adapt):
     acts = [
-        {"kind": "obtain", "category": "tracking", "items": 20, "batch": "b"},
+        {"kind": "obtain", "how": "stolen", "category": "tracking", "items": 20, "batch": "b"},
         {"kind": "sell", "category": "tracking", "items": 20, "batch": "b", "recipient": "X"},
         {"kind": "provide", "category": "tracking", "items": 20, "batch": "b", "recipient": "Y"},
         {"kind": "sell", "category": "tracking", "items": 20, "batch": "b", "recipient": "Z"},
     ]
     facts, notes = _count(adapt, acts)
-    assert facts == {"tracking_items": 60}
+    assert _counts_only(facts) == {"tracking_items": 60}
     assert notes[0]["batches"][0]["passed_on_to"] == {"X": 20, "Y": 20, "Z": 20}
 
 
@@ -205,12 +210,12 @@ def test_art11_2_same_information_to_the_same_recipient_twice_counts_once(adapt)
 def test_art11_2_different_information_to_the_same_recipient_adds_up(adapt, book):
     """Two different halves of a batch, 30 + 30, sold to one buyer: 60 items (F-W3)."""
     acts = [
-        {"kind": "obtain", "category": "credit", "items": 60},
+        {"kind": "obtain", "how": "stolen", "category": "credit", "items": 60},
         {"kind": "sell", "category": "credit", "items": 30, "recipient": "X"},
         {"kind": "sell", "category": "credit", "items": 30, "recipient": "X"},
     ]
     facts, notes = _count(adapt, acts)
-    assert facts == {"credit_items": 60}
+    assert _counts_only(facts) == {"credit_items": 60}
     assert notes[0]["batches"][0]["passed_on_to"] == {"X": 60}
     assert "30 + 30 = 60" in notes[0]["en"] and "30 + 30 = 60条" in notes[0]["zh"]
     assert book.decide(facts, datetime.date(2018, 1, 1)).conclusions["level"] == "serious"
@@ -221,25 +226,25 @@ def test_art11_2_same_information_to_two_recipients_counts_for_each_beside_what_
     recipient (Art. 11(2)) = 140. Without the ``info`` marks the acts cannot say the two 40s
     are the same, and the count is the lower bound max(100, 80) = 100."""
     acts = [
-        {"kind": "obtain", "category": "credit", "items": 100},
+        {"kind": "obtain", "how": "stolen", "category": "credit", "items": 100},
         {"kind": "sell", "category": "credit", "items": 40, "recipient": "X", "info": "p"},
         {"kind": "sell", "category": "credit", "items": 40, "recipient": "Y", "info": "p"},
     ]
     facts, notes = _count(adapt, acts)
-    assert facts == {"credit_items": 140}
+    assert _counts_only(facts) == {"credit_items": 140}
     assert notes[0]["batches"][0]["again_to_further_recipients"] == 40
     unmarked = [{k: v for k, v in a.items() if k != "info"} for a in acts]
-    assert _count(adapt, unmarked)[0] == {"credit_items": 100}
+    assert _counts_only(_count(adapt, unmarked)[0]) == {"credit_items": 100}
 
 
 def test_acts_without_a_batch_are_one_body_of_information(adapt, book):
     """Obtain 40 whereabouts items, sell those 40 to A: 40, not 80 (F-W1), so not serious."""
     acts = [
-        {"kind": "obtain", "category": "tracking", "items": 40},
+        {"kind": "obtain", "how": "stolen", "category": "tracking", "items": 40},
         {"kind": "sell", "category": "tracking", "items": 40, "recipient": "A"},
     ]
     facts, notes = _count(adapt, acts)
-    assert facts == {"tracking_items": 40}
+    assert _counts_only(facts) == {"tracking_items": 40}
     assert notes[0]["batches"][0]["batch"] is None
     assert "one body" in notes[0]["en"] and "同一批信息" in notes[0]["zh"]
     assert book.decide(facts, datetime.date(2018, 1, 1)).conclusions["level"] == "none"
@@ -247,17 +252,17 @@ def test_acts_without_a_batch_are_one_body_of_information(adapt, book):
 
 def test_distinct_batches_are_added(adapt):
     acts = [
-        {"kind": "obtain", "category": "property", "items": 30, "batch": "x"},
+        {"kind": "obtain", "how": "stolen", "category": "property", "items": 30, "batch": "x"},
         {"kind": "sell", "category": "property", "items": 30, "batch": "y", "recipient": "X"},
     ]
     facts, notes = _count(adapt, acts)
-    assert facts == {"property_items": 60}
+    assert _counts_only(facts) == {"property_items": 60}
     assert "30 + 30 = 60" in notes[0]["en"]
 
 
 def test_naming_a_batch_on_some_acts_of_a_category_only_is_refused(adapt):
     acts = [
-        {"kind": "obtain", "category": "property", "items": 30, "batch": "x"},
+        {"kind": "obtain", "how": "stolen", "category": "property", "items": 30, "batch": "x"},
         {"kind": "sell", "category": "property", "items": 30, "recipient": "X"},
         {"kind": "sell", "category": "credit", "items": 30, "recipient": "X"},
     ]
@@ -269,7 +274,13 @@ def test_naming_a_batch_on_some_acts_of_a_category_only_is_refused(adapt):
 def test_art11_3_proof_of_duplicates_holds_when_the_obtaining_is_also_given(adapt, book):
     """Obtained 5,100, seized 5,100, 101 proven duplicated: 4,999 (F-W2), also when the whole
     batch was sold on; one below item 5's standard, so not serious."""
-    obtain = {"kind": "obtain", "category": "other_personal", "items": 5100, "batch": "d"}
+    obtain = {
+        "kind": "obtain",
+        "how": "stolen",
+        "category": "other_personal",
+        "items": 5100,
+        "batch": "d",
+    }
     seize = {
         "kind": "seize",
         "category": "other_personal",
@@ -292,7 +303,10 @@ def test_art11_3_proof_of_duplicates_holds_when_the_obtaining_is_also_given(adap
 @pytest.mark.parametrize(
     "act,path",
     [
-        ({"kind": "obtain", "category": "credit", "items": 1, "info": "p"}, "acts[0].info"),
+        (
+            {"kind": "obtain", "how": "stolen", "category": "credit", "items": 1, "info": "p"},
+            "acts[0].info",
+        ),
         ({"kind": "sell", "category": "credit", "items": 1, "info": "p"}, "acts[0].recipient"),
         (
             {"kind": "sell", "category": "credit", "items": 1, "info": 3, "recipient": "X"},
@@ -312,7 +326,7 @@ def test_derivations_are_sentences_in_both_languages(adapt, book):
     from ruleengine.render.explanation import build
 
     acts = [
-        {"kind": "obtain", "category": "tracking", "items": 36, "batch": "b"},
+        {"kind": "obtain", "how": "stolen", "category": "tracking", "items": 36, "batch": "b"},
         {"kind": "sell", "category": "tracking", "items": 36, "batch": "b", "recipient": "A"},
         {"kind": "sell", "category": "accommodation", "items": 99, "recipient": "A", "gain": "9"},
     ]
@@ -324,7 +338,8 @@ def test_derivations_are_sentences_in_both_languages(adapt, book):
         and "第十一条第一款" in notes[0]["zh"]
     )
     assert notes[0]["en"].startswith("whereabouts (tracking) information: 36 items")
-    assert notes[-1]["fact"] == "illegal_gain" and notes[-1]["zh"].startswith("违法所得 9元")
+    gain = next(n for n in notes if n["fact"] == "illegal_gain")
+    assert gain["zh"].startswith("违法所得 9元")
     trace = book.explain(facts, datetime.date(2018, 1, 1))
     trace.notes = notes
     for lang in ("zh", "en"):
@@ -351,7 +366,9 @@ def _all_text(explanation) -> str:
 
 def test_conduct_of_acts_that_only_obtain_is_obtaining(adapt, book):
     """CL 253-1 para. 3: a pure obtaining case cites para. 3 for para. 1's range."""
-    facts, notes = _count(adapt, [{"kind": "obtain", "category": "tracking", "items": 50}])
+    facts, notes = _count(
+        adapt, [{"kind": "obtain", "how": "stolen", "category": "tracking", "items": 50}]
+    )
     assert facts["conduct"] == "obtain" and notes[-1]["fact"] == "conduct"
     trace = book.explain(facts, datetime.date(2018, 1, 1))
     assert trace.rule("cl253_1_3_serious").status == "applied"
@@ -359,7 +376,11 @@ def test_conduct_of_acts_that_only_obtain_is_obtaining(adapt, book):
     # A sale among the acts, or a conduct given, leaves the conduct as it is.
     sold = [{"kind": "sell", "category": "tracking", "items": 50, "recipient": "A"}]
     assert "conduct" not in _count(adapt, sold)[0]
-    given = _count(adapt, [{"kind": "obtain", "category": "tracking", "items": 50}], conduct="x")
+    given = _count(
+        adapt,
+        [{"kind": "obtain", "how": "stolen", "category": "tracking", "items": 50}],
+        conduct="x",
+    )
     assert given[0]["conduct"] == "x"
 
 
@@ -429,7 +450,7 @@ def test_other_facts_pass_through_with_the_counts(adapt):
         [{"kind": "sell", "category": "health_physiological", "items": 7, "recipient": "X"}],
         obtained_in_duty=True,
     )
-    assert facts == {"obtained_in_duty": True, "health_physiological_items": 7}
+    assert _counts_only(facts) == {"obtained_in_duty": True, "health_physiological_items": 7}
 
 
 @pytest.mark.parametrize(
@@ -475,7 +496,7 @@ def test_seized_only_acts_are_obtaining_not_selling(adapt, book):
     }
     facts, notes = _count(adapt, [seized])
     assert facts == {"other_personal_items": 5000, "conduct": "obtain"}
-    assert notes[-1]["fact"] == "conduct" and "seizure" in notes[-1]["en"]
+    assert notes[-1]["fact"] == "conduct" and "seized" in notes[-1]["en"]
     trace = book.explain(facts, datetime.date(2019, 1, 10))
     assert trace.decision.conclusions["level"] == "serious"
     assert trace.rule("cl253_1_3_serious").status == "applied"
@@ -483,6 +504,7 @@ def test_seized_only_acts_are_obtaining_not_selling(adapt, book):
     # Seized and obtained: still obtaining. Seized and sold (probe p7): the default stands.
     obtained = {k: v for k, v in seized.items() if k != "proven_duplicate"}
     obtained["kind"] = "obtain"
+    obtained["how"] = "stolen"
     assert _count(adapt, [seized, obtained])[0]["conduct"] == "obtain"
     sold = {"kind": "sell", "category": "credit", "items": 50, "recipient": "X", "batch": "pc"}
     pc = {"kind": "seize", "category": "credit", "items": 60, "proven_duplicate": 20, "batch": "pc"}
@@ -496,7 +518,7 @@ def test_cap_at_the_batch_net_of_duplicates_is_marked_as_a_reading(adapt):
         {"kind": "sell", "category": "credit", "items": 50, "recipient": "X", "batch": "pc"},
     ]
     facts, notes = _count(adapt, acts)
-    assert facts == {"credit_items": 40}
+    assert _counts_only(facts) == {"credit_items": 40}
     assert "counted as 40" in notes[0]["en"]
     assert "our reading: no recipient received more than the batch" in notes[0]["en"]
     assert "本规则的理解：任何对象所得不超过该批" in notes[0]["zh"]
@@ -505,15 +527,15 @@ def test_cap_at_the_batch_net_of_duplicates_is_marked_as_a_reading(adapt):
 def test_lower_bound_is_said_only_where_the_count_is_one(adapt):
     """F11: unmarked acts to two recipients give a lower bound (p6); marked, or to a single
     recipient, the count is determined and no lower bound is claimed."""
-    obtain = {"kind": "obtain", "category": "credit", "items": 40}
+    obtain = {"kind": "obtain", "how": "stolen", "category": "credit", "items": 40}
     to_x = {"kind": "sell", "category": "credit", "items": 40, "recipient": "X"}
     to_y = dict(to_x, recipient="Y")
     facts, notes = _count(adapt, [obtain, to_x, to_y])
-    assert facts == {"credit_items": 80}
+    assert _counts_only(facts) == {"credit_items": 80}
     assert "a lower bound" in notes[0]["en"] and "此为下限" in notes[0]["zh"]
     marked = [obtain, dict(to_x, info="p"), dict(to_y, info="p")]
     facts, notes = _count(adapt, marked)
-    assert facts == {"credit_items": 80}
+    assert _counts_only(facts) == {"credit_items": 80}
     assert "lower bound" not in notes[0]["en"] and "下限" not in notes[0]["zh"]
     assert "Art. 11(1)" in notes[0]["en"]
     single = [obtain, to_x]
@@ -578,3 +600,47 @@ def test_english_labels_have_no_chinese_and_no_bare_k(book):
         assert not re.search(r"\bk\b", en), (item.name, en)
         zh = data.get("zh", "") if isinstance(data, dict) else ""
         assert "k倍" not in zh, (item.name, zh)
+
+
+# ------------------------------------------------------------------ Art. 4: how it was obtained
+def test_an_act_of_obtaining_must_say_how(adapt):
+    """QA 3rd review, p1: an obtain act without ``how`` cannot be read as illegal obtaining."""
+    with pytest.raises(ruleengine.FactsError) as err:
+        _count(adapt, [{"kind": "obtain", "category": "credit", "items": 300}])
+    assert [p.path for p in err.value.problems] == ["acts[0].how"]
+    with pytest.raises(ruleengine.FactsError):
+        _count(adapt, [{"kind": "sell", "category": "credit", "items": 3, "how": "bought"}])
+
+
+@pytest.mark.parametrize(
+    "how,conduct,level",
+    [
+        ("collected_in_duty_lawfully", "lawful_collection", "none"),
+        ("collected_in_duty_unlawfully", "obtain", "serious"),
+        ("bought", "obtain", "serious"),
+    ],
+)
+def test_in_duty_collection_is_illegal_obtaining_only_against_state_provisions(
+    adapt, book, how, conduct, level
+):
+    """Art. 4: 违反国家有关规定 governs collecting in duties too; lawful collection, no sale,
+    is no offence whatever the count (p1: 300 credit items)."""
+    act = {"kind": "obtain", "how": how, "category": "credit", "items": 300}
+    facts, _ = _count(adapt, [act])
+    assert facts["conduct"] == conduct
+    trace = book.explain(facts, datetime.date(2020, 1, 10))
+    assert trace.decision.conclusions["level"] == level
+    para3 = trace.rule("cl253_1_3_serious").status
+    assert (para3 == "applied") == (level == "serious")
+
+
+def test_lawful_collection_then_sold_is_selling_not_obtaining(adapt):
+    """Lawful access in duties and a sale: para. 1 only (the default conduct stands)."""
+    acts = [
+        {"kind": "obtain", "how": "collected_in_duty_lawfully", "category": "credit", "items": 30},
+        {"kind": "sell", "category": "credit", "items": 30, "recipient": "X"},
+    ]
+    facts, _ = _count(adapt, acts)
+    assert "conduct" not in facts and facts["obtained_in_duty"] is True
+    stolen = [dict(acts[0], how="stolen"), acts[1]]
+    assert _count(adapt, stolen)[0]["conduct"] == "obtain_and_sell_or_provide"
