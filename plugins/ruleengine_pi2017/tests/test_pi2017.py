@@ -644,3 +644,23 @@ def test_lawful_collection_then_sold_is_selling_not_obtaining(adapt):
     assert "conduct" not in facts and facts["obtained_in_duty"] is True
     stolen = [dict(acts[0], how="stolen"), acts[1]]
     assert _count(adapt, stolen)[0]["conduct"] == "obtain_and_sell_or_provide"
+
+
+def test_mixed_buyer_one_item_short_of_item_4_is_the_nearest_miss(book):
+    """QA 3rd review: 499 transaction items beside 8,000 names bought for business and 1,000
+    yuan of profit: the nearest miss is Art. 5(1)(4), 1 item short, not Art. 6(1)(1)."""
+    facts = {
+        "bought_for_lawful_business": True,
+        "transaction_items": 499,
+        "other_personal_items": 8000,
+        "profit_from_use": "1000",
+    }
+    trace = book.explain(facts, datetime.date(2019, 1, 10))
+    assert trace.decision.conclusions["level"] == "none"
+    assert trace.rule("art5_1_4").status == "not_met"
+    assert [m.rule for m in trace.misses] == ["art5_1_4"]
+    # With the item 4 kinds far off, the profit is the nearest miss (both are weighed).
+    trace = book.explain(
+        dict(facts, transaction_items=1, profit_from_use="49999"), datetime.date(2019, 1, 10)
+    )
+    assert [m.rule for m in trace.misses] == ["art6_1_1"]
