@@ -47,6 +47,36 @@ MISAPPROPRIATION_OF = {
     "other_use": "misappropriation (for profit or kept over three months)",
 }
 
+#: Labels of common.rules' misconduct and gravity members, so the sentences name the conduct as
+#: a lawyer would (the rules are the source; test_ccdi checks these match them).
+KIND_LABELS = {
+    "subsidy_skimming": (
+        "克扣、套取国家补贴（如惠农补贴）",
+        "skimming state subsidies (e.g. agricultural subsidies)",
+    ),
+    "subsidy_extortion": (
+        "在发放补贴中吃拿卡要、索要财物",
+        "extorting money when paying out state subsidies",
+    ),
+    "poverty_relief_embezzlement": ("贪污、侵占扶贫资金", "embezzling poverty-relief funds"),
+    "land_compensation": ("侵占、截留征地补偿款", "misappropriating land-requisition compensation"),
+    "renovation_allowance": ("贪污、克扣危房改造补助", "embezzling house-renovation allowances"),
+    "abuse_of_power": ("滥用职权", "abuse of power"),
+    "kickbacks": ("收受回扣、手续费", "receiving kickbacks or handling fees"),
+    "misappropriation": ("挪用公款", "misappropriating public funds"),
+}
+GRAVITY_LABELS = {
+    "minor": ("情节较轻", "minor"),
+    "relatively_serious": ("情节较重", "relatively serious"),
+    "serious": ("情节严重", "serious"),
+}
+
+
+def _label(labels: dict, member: Any, lang: int) -> str:
+    """The member's label in one language (0 zh, 1 en); an unknown value is shown as given."""
+    pair = labels.get(member) if isinstance(member, str) else None
+    return pair[lang] if pair else str(member)
+
 
 def _amount_text(act: dict) -> str:
     raw = act.get("amount", 0)
@@ -135,7 +165,7 @@ def _act_note(act: dict, crime: str | None) -> dict:
     zh_where = f"计入{ZH_CRIME[crime]}" if crime else "不计入犯罪数额"
     en_party, zh_party = [], []
     if kind in MASS_KINDS:
-        en_party.append(f"mass-discipline article ({gravity})")
+        en_party.append(f"mass-discipline article ({_label(GRAVITY_LABELS, gravity, 1)})")
         zh_party.append("侵害群众利益条款")
     if kind == "poverty_relief_embezzlement":
         en_party.append("mass discipline (catch-all limb)")
@@ -158,12 +188,15 @@ def _act_note(act: dict, crime: str | None) -> dict:
     if act.get("rural_revitalisation") is True and kind in MASS_KINDS:
         en_party.append("rural-revitalisation field (2023 text)")
         zh_party.append("乡村振兴领域（2023年条例）")
+    en_kind, zh_kind = _label(KIND_LABELS, kind, 1), _label(KIND_LABELS, kind, 0)
+    en_gravity, zh_gravity = _label(GRAVITY_LABELS, gravity, 1), _label(GRAVITY_LABELS, gravity, 0)
+    en_found = "; ".join(en_party) or "Party sanction not decided (no provision encoded)"
+    zh_found = "；".join(zh_party) or "党纪处分未认定（未编码相应条款）"
     return {
-        "en": f"act {act['id']} ({kind}, {_amount_text(act)}, {gravity}, "
-        f"acted {act.get('acted_on')}): {en_where}; Party findings: "
-        f"{'; '.join(en_party) or 'none'}",
-        "zh": f"行为{act['id']}（{kind}，{_amount_text(act)}，{act.get('acted_on')}）：{zh_where}；"
-        f"党纪认定：{'；'.join(zh_party) or '无'}",
+        "en": f"act {act['id']} ({en_kind}, {_amount_text(act)} yuan, {en_gravity}, "
+        f"acted {act.get('acted_on')}): {en_where}; Party findings: {en_found}",
+        "zh": f"行为{act['id']}（{zh_kind}，{_amount_text(act)}元，{zh_gravity}，"
+        f"{act.get('acted_on')}）：{zh_where}；党纪认定：{zh_found}",
         "act": act["id"],
         "kind": kind,
         "counted_in": crime,
