@@ -664,3 +664,13 @@ def test_mixed_buyer_one_item_short_of_item_4_is_the_nearest_miss(book):
         dict(facts, transaction_items=1, profit_from_use="49999"), datetime.date(2019, 1, 10)
     )
     assert [m.rule for m in trace.misses] == ["art6_1_1"]
+
+
+@pytest.mark.parametrize("rule", ["art6_1", "art6_1_mixed", "art10"])
+def test_long_readings_are_short_notes_in_both_languages(book, rule):
+    """QA 3rd review: one idea per note, not a wall of text; every note in zh and en."""
+    notes = book.rulebook.rules[rule].notes
+    assert len(notes) >= 4
+    for note in notes:
+        assert note.get("zh") and note.get("en")
+        assert len(note.get("en")) <= 200 and len(note.get("zh")) <= 80
