@@ -7,22 +7,27 @@ span. The engine's checker reuses these classes, so a syntax error and a type er
 
 from __future__ import annotations
 
+import functools
 from enum import StrEnum
 
 import attrs
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # slots=False: room for the cached lines
 class Source:
     """A rule text and the name it came from (a path, or ``<string>``)."""
 
     name: str
     text: str
 
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """The text's lines as the parser counts them: split at newlines only, once."""
+        return [line.removesuffix("\r") for line in self.text.split("\n")]
+
     def line(self, number: int) -> str:
-        lines = self.text.splitlines()
-        if 1 <= number <= len(lines):
-            return lines[number - 1]
+        if 1 <= number <= len(self.lines):
+            return self.lines[number - 1]
         return ""
 
 

@@ -66,14 +66,35 @@ def _refuse_reserved(token: Token) -> Token:
     return token
 
 
+def _cache_file(grammar: str) -> str | bool:
+    """Where Lark keeps the analysed grammar: a folder of this user's own (never a shared
+    temporary folder, since the cache is a pickle); no cache when there is none to be had."""
+    import hashlib
+    import os
+    import sys
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "ruleengine")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.stat(folder)
+        if info.st_uid != os.getuid() or info.st_mode & 0o022:
+            return False
+    except (OSError, AttributeError):
+        return False
+    key = hashlib.sha256(f"{grammar}{lark.__version__}{sys.version_info[:2]}".encode()).hexdigest()
+    return os.path.join(folder, f"grammar-{key[:16]}.lark")
+
+
 @functools.lru_cache(maxsize=1)
 def _lark() -> lark.Lark:
+    grammar = GRAMMAR.read_text(encoding="utf-8")
     return lark.Lark(
-        GRAMMAR.read_text(encoding="utf-8"),
+        grammar,
         parser="lalr",
         propagate_positions=True,
         maybe_placeholders=True,
-        cache=True,
+        cache=_cache_file(grammar),
         lexer_callbacks={"NAME": _refuse_reserved},
     )
 

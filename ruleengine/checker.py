@@ -130,7 +130,7 @@ def _text(t: s.Text | None) -> LocalText | None:
 
 
 def _source_text(span: Span) -> str:
-    lines = span.source.text.splitlines()
+    lines = span.source.lines
     if span.line == span.end_line:
         return lines[span.line - 1][span.column - 1 : span.end_column - 1]
     chunk = [lines[span.line - 1][span.column - 1 :]]
@@ -735,7 +735,10 @@ class Checker:
                         item.span,
                     )
                     raise _Unresolved()
-            return ir.ListE(ListType(element=items[0].type), e.span, text, items)
+            element = items[0].type
+            if any(item.type == DECIMAL for item in items) and is_numeric(element):
+                element = DECIMAL  # [1, 0.5] is a list of decimals, not of integers
+            return ir.ListE(ListType(element=element), e.span, text, items)
         if isinstance(e, s.Aggregate):
             return self.aggregate(e, scope, deps, text, depth)
         if isinstance(e, s.Call):
@@ -868,6 +871,19 @@ class Checker:
                 raise _Unresolved()
             return ir.Binary(BOOL, e.span, text, op, left, right)
         if op in ("=", "!="):
+            for side in (left, right):
+                if (
+                    isinstance(side, ir.Ref)
+                    and side.kind == "conclusion"
+                    and (self.conclusions[side.name].kind == "set")
+                ):
+                    self.error(
+                        "E201",
+                        f"'{side.text}' is a set; test its members with 'in'",
+                        e.span,
+                        f"write: member in {side.text}",
+                    )
+                    raise _Unresolved()
             if not same_type(lt, rt):
                 self.error(
                     "E201",

@@ -145,7 +145,14 @@ def _read_facts(path: str | None) -> tuple[Any, str]:
     if path in (None, "-"):
         if sys.stdin is None or sys.stdin.isatty():
             raise Stop(EXIT_USAGE, "give a facts file, or pipe the facts on standard input")
-        text, name = sys.stdin.read(MAX_FACTS_BYTES + 1), "<stdin>"
+        name = "<stdin>"
+        try:
+            # Bytes, decoded as files are: the locale's encoding does not matter.
+            text = sys.stdin.buffer.read(MAX_FACTS_BYTES + 1).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise Stop(EXIT_BAD_FACTS, "<stdin>: not UTF-8 text") from None
+        except AttributeError:  # a text-only stream (tests, embedding)
+            text = sys.stdin.read(MAX_FACTS_BYTES + 1)
         if not text.strip():
             raise Stop(EXIT_USAGE, "no facts on standard input")
     else:
@@ -178,7 +185,12 @@ def _parse_json(text: str, name: str) -> Any:
     from .facts import loads_json
 
     try:
-        return loads_json(text)
+        data = loads_json(text)
+        # "\ud800" escapes give text no output can write: refuse it here, with the file named.
+        json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
+        return data
+    except UnicodeEncodeError:
+        raise Stop(EXIT_BAD_FACTS, f"{name}: contains text that is not valid Unicode") from None
     except json.JSONDecodeError as err:
         lines = text.splitlines()
         shown = lines[err.lineno - 1] if 0 < err.lineno <= len(lines) else ""
@@ -202,6 +214,8 @@ def _parse_yaml(text: str, name: str) -> Any:
         return loads_yaml(text, name)
     except yaml.YAMLError as err:  # YAML's messages carry the line and column
         raise Stop(EXIT_BAD_FACTS, f"{name}: not valid YAML: {err}") from None
+    except ValueError as err:  # e.g. an integer too long to convert
+        raise Stop(EXIT_BAD_FACTS, f"{name}: not valid facts: {err}") from None
     except RecursionError:
         raise Stop(EXIT_BAD_FACTS, f"{name}: nested too deeply") from None
 

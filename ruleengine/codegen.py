@@ -184,7 +184,10 @@ class _Gen:
             return "True" if value else "False"
         if type(value) is int:
             return f"({value!r})"
-        key = (type(value).__name__, repr(value))
+        # Plain values are shared by value; anything else (spans, types, functions) by identity,
+        # since two of them may print alike (a span's repr leaves out its file).
+        plain = (str, Fraction, datetime.date, tuple, frozenset, type(None))
+        key = (type(value).__name__, repr(value)) if isinstance(value, plain) else ("id", id(value))
         name = self.consts.get(key)
         if name is None:
             name = self.consts[key] = f"_k{len(self.consts)}"
@@ -371,7 +374,11 @@ class _Gen:
         if folded is not None:
             return self.num(folded, scope)
         if isinstance(e, ir.CallDef) and self.inlinable(e):
-            return self.num(self.inline(e), {})
+            self.inline_depth += 1
+            try:
+                return self.num(self.inline(e), {})
+            finally:
+                self.inline_depth -= 1
         if isinstance(e, ir.Binary) and e.op in ARITHMETIC and _numeric(e):
             return self.arith(e, self.num(e.left, scope), self.num(e.right, scope))
         if isinstance(e, ir.Unary) and e.op == "-" and _numeric(e):
@@ -518,10 +525,10 @@ class _Gen:
         t = spec.type
         big = "_BIG"  # numbers of MAX_DIGITS digits or more take the validating path
         if t.kind == "integer":
-            low = f" or {var} < {spec.minimum}" if spec.minimum is not None else ""
+            low = f" or {var} < {self.const(spec.minimum)}" if spec.minimum is not None else ""
             return f"type({var}) is not int or not -{big} < {var} < {big}{low}"
         if t.kind == "decimal" or isinstance(t, MoneyType):
-            low = f" or {var} < {spec.minimum}" if spec.minimum is not None else ""
+            low = f" or {var} < {self.const(spec.minimum)}" if spec.minimum is not None else ""
             return (
                 f"(type({var}) is not int or not -{big} < {var} < {big}) "
                 f"and type({var}) is not _Fraction{low}"

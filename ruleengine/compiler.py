@@ -72,7 +72,7 @@ class CompiledRulebook:
                 needed |= rb.reads.get(step, set())
         plan = [step for step in rb.plan if step[0] == "conclusion" or step in needed]
         overriders: dict[str, list[str]] = {}
-        for name in in_force:
+        for name in (n for n in rb.rules if n in in_force):  # file order: the same every run
             for target in rb.rules[name].overrides:
                 if target in in_force:
                     overriders.setdefault(target, []).append(name)

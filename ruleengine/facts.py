@@ -204,6 +204,10 @@ def convert(raw: Any, t: Type, minimum: int | None = None, depth: int = 0) -> An
         raise _Invalid(f"got {_shown(raw)}")
     if kind == "text":
         if isinstance(raw, str):
+            try:
+                raw.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _Invalid("got text that is not valid Unicode (a lone surrogate)") from None
             return raw
         if isinstance(raw, LocalText):
             return raw

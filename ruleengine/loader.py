@@ -65,7 +65,20 @@ def check_sources(name: str, sources: list[tuple[str, str]], pm=None) -> Ruleboo
     if problems:
         raise DiagnosticError(problems)
     checker = Checker(registered_types(pm), registered_functions(pm))
-    return checker.check(name, modules)
+    try:
+        return checker.check(name, modules)
+    except RecursionError:
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "E212",
+                    "definitions or expressions nested too deeply to check",
+                    None,
+                    help="a chain of many definitions, each using the next: shorten it",
+                    file=name,
+                )
+            ]
+        ) from None
 
 
 def load_text(text: str, name: str = "<string>", pm=None) -> CompiledRulebook:

@@ -172,7 +172,10 @@ def extreme(func: str, values, where: Span):
     items = list(values)
     if not items:
         raise EvaluationError(f"{func} of an empty list", where)
-    return max(items) if func == "max" else min(items)
+    try:
+        return max(items) if func == "max" else min(items)
+    except ValueError as err:  # durations of months and of days do not compare
+        raise EvaluationError(str(err), where) from None
 
 
 def extreme_ranked(func: str, values, scale: EnumType, where: Span):
@@ -219,13 +222,16 @@ def combine_range(
     if not claims:
         return Unset(name, "was decided by no rule")
     key = scale.rank.__getitem__ if scale is not None else (lambda v: v)
-    for rule, low, high in claims:
-        if key(low) > key(high):
-            raise EvaluationError(
-                f"rule '{rule}' gives '{name}' a range from {low} down to {high}", where
-            )
-    low = max((c[1] for c in claims), key=key)
-    high = max((c[2] for c in claims), key=key)
+    try:
+        for rule, low, high in claims:
+            if key(low) > key(high):
+                raise EvaluationError(
+                    f"rule '{rule}' gives '{name}' a range from {low} down to {high}", where
+                )
+        low = max((c[1] for c in claims), key=key)
+        high = max((c[2] for c in claims), key=key)
+    except ValueError as err:  # durations of months and of days do not compare
+        raise EvaluationError(str(err), where) from None
     return (low, high)
 
 

@@ -399,3 +399,13 @@ def test_amounts_in_rule_texts_need_their_currency():
 def test_a_test_given_is_checked_when_the_file_loads():
     d = diagnostics('input items: count = 0\ntest "t" { given items = -3 }\n', "given.rules")[0]
     assert d.code == "E208" and "given 'items'" in d.message
+
+
+def test_a_set_conclusion_is_tested_with_in_not_compared():
+    d = diagnostics(
+        "enum k { a b }\nconclusion ks: set of k\nconclusion x: value bool = false\n"
+        "rule r1 { cite article 1 then ks = a }\n"
+        "rule r2 { cite article 2 when ks = [a] then x = true }\n",
+        "sets.rules",
+    )[0]
+    assert d.code == "E201" and "test its members with 'in'" in d.message

@@ -303,3 +303,15 @@ def test_a_byte_order_mark_is_not_part_of_rules_or_facts(tmp_path):
     case.write_bytes("\ufeff".encode() + Path(CASE).read_bytes())
     result = run("eval", "--rules", str(rules), str(case), "--as-of", "2018-03-01")
     assert result.exit_code == EXIT_OK, result.output
+
+
+def test_text_that_is_not_valid_unicode_is_refused(tmp_path):
+    rules = tmp_path / "text.rules"
+    rules.write_text(
+        "input name: text\nconclusion c: value text\nrule r { cite article 1 then c = name }\n"
+    )
+    result = run(
+        "explain", "--rules", str(rules), "--as-of", "2020-01-01", input='{"name": "\\ud800"}'
+    )
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert "not valid Unicode" in result.output

@@ -13,6 +13,7 @@ from fractions import Fraction
 import pytest
 from conftest import load
 
+import ruleengine
 from ruleengine import Decision, EvaluationError
 from ruleengine.runtime import Unset
 
@@ -588,3 +589,41 @@ def test_a_bare_bool_input_condition_is_traced_with_its_input():
             "input": "flag",
         }
     ]
+
+
+def test_a_multi_file_rulebook_traces_each_test_to_its_own_file(tmp_path):
+    shared = "input n: count = 0\nscale s { no yes }\nconclusion c: highest s\n"
+    (tmp_path / "a.rules").write_text(
+        shared + "rule r1 { cite article 1 when n >= 1 then c = yes }\n"
+    )
+    (tmp_path / "b.rules").write_text("\n\n\nrule r2 { cite article 1 when n >= 1 then c = yes }\n")
+    book = ruleengine.load_paths([tmp_path])
+    trace = book.explain({"n": 2}, datetime.date(2020, 1, 1)).to_json()
+    files = {r["name"]: r["evidence"][0]["file"] for r in trace["rules"]}
+    assert files["r1"].endswith("a.rules") and files["r2"].endswith("b.rules")
+
+
+def test_a_list_with_a_decimal_is_a_list_of_decimals():
+    book = load(
+        "conclusion c: value decimal\nrule r { cite article 1 then c = sum(v for v in [1, 0.5]) }\n"
+    )
+    assert book.decide({}, datetime.date(2020, 1, 1)).conclusions["c"] == Fraction(3, 2)
+
+
+def test_a_range_of_months_and_days_is_an_evaluation_error_not_a_crash():
+    book = load(
+        "conclusion term: range of duration\n"
+        "rule r { cite article 1 then term = 6 months .. 10 days }\n"
+    )
+    with pytest.raises(EvaluationError, match="months and days"):
+        book.decide({}, datetime.date(2020, 1, 1))
+
+
+def test_a_form_feed_in_a_comment_does_not_shift_quoted_tests():
+    book = load(
+        "# a comment with a form feed \f here\n"
+        "input n: count = 0\nconclusion c: value bool = false\n"
+        "rule r { cite article 1 when n >= 3 then c = true }\n"
+    )
+    trace = book.explain({"n": 1}, datetime.date(2020, 1, 1)).to_json()
+    assert trace["rules"][0]["evidence"][0]["test"] == "n >= 3"

@@ -219,6 +219,8 @@ def atom_line(rulebook, atom: Atom, lang: str, names: bool = False) -> Line:
         items = list(atom.right)
         if isinstance(left_type, EnumType):
             items = [m for m in left_type.members if m in atom.right]
+        elif isinstance(atom.right, (set, frozenset)):
+            items = sorted(atom.right, key=str)  # a set has no order of its own
         members = ", ".join(show_value(x, left_type, lang) for x in items)
         key = "test_one_of" if op == "in" else "test_none_of"
         colon = "：" if lang == "zh" else ": "
