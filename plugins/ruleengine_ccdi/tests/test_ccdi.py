@@ -196,3 +196,49 @@ def test_split_case_shares_the_decision_date():
         ("A", {"decided_on": "2021-01-01", "name": "A", "acts": []}),
         ("official-2", {"decided_on": "2022-01-01", "acts": []}),
     ]
+
+
+def test_every_note_and_unverified_has_chinese_and_english():
+    """A lawyer reads the explanation in either language: no single-language note."""
+    rules = Path(__file__).resolve().parents[1] / "rules"
+    single = [
+        f"{path.name}:{n}"
+        for path in sorted(rules.glob("*.rules"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if line.strip().startswith(("note", "unverified")) and " zh " not in f" {line} "
+    ]
+    assert single == []
+
+
+def test_act_sentences_use_labels_not_member_names():
+    from ruleengine_ccdi.adapter import adapt
+
+    _, notes = adapt(
+        {"name": "x", "acts": [{"id": "A", "kind": "subsidy_skimming", "gravity": "minor"}]}
+    )
+    act = next(n for n in notes if n.get("act") == "A")
+    assert "subsidy_skimming" not in act["en"] and "skimming state subsidies" in act["en"]
+    assert "克扣、套取国家补贴" in act["zh"] and "情节较轻" in act["zh"]
+
+
+def test_other_use_within_three_months_says_the_party_sanction_is_not_decided():
+    from ruleengine_ccdi.adapter import adapt
+
+    act = {"id": "E", "kind": "misappropriation", "use": "other_use", "gravity": "minor"}
+    _, notes = adapt({"acts": [act]})
+    assert "Party sanction not decided (no provision encoded)" in notes[0]["en"]
+
+
+def test_adapter_labels_match_the_rules():
+    """The adapter's act-kind and gravity labels are copies of common.rules' enum labels."""
+    import re
+
+    from ruleengine_ccdi.adapter import GRAVITY_LABELS, KIND_LABELS
+
+    text = (Path(__file__).resolve().parents[1] / "rules" / "common.rules").read_text("utf-8")
+    for block, labels in (("enum misconduct", KIND_LABELS), ("scale gravity", GRAVITY_LABELS)):
+        body = text[text.index(block) :].split("}", 1)[0]
+        found = dict(
+            (m, (zh, en)) for m, zh, en in re.findall(r'(\w+): zh "([^"]*)" en "([^"]*)"', body)
+        )
+        assert found == labels
