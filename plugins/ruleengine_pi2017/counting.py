@@ -300,6 +300,14 @@ def _recipient(act: dict) -> str:
     return act["recipient"] if act["recipient"] is not None else f"acts[{act['index']}]"
 
 
+def _who(recipient: str, lang: str) -> str:
+    """A recipient as a reader names it: an act without one is "the recipient of act n"."""
+    if recipient.startswith("acts[") and recipient.endswith("]"):
+        n = int(recipient[5:-1]) + 1
+        return f"第{n}项行为的对象" if lang == "zh" else f"the recipient of act {n}"
+    return recipient
+
+
 def _count_batch(acts: list[dict]) -> dict:
     """One body of information: what was held, what each recipient received, what counts."""
     obtained = sum(a["items"] for a in acts if a["kind"] == "obtain")
@@ -415,17 +423,18 @@ def _sentences(c: dict, obtained_any: bool) -> list[dict]:
             if r in c["capped"]:
                 shown += f"{c['capped'][r]}"
                 parts_zh.append(
-                    f"{r} {shown}条，以该批除去不真实或者重复后的{n}条计"
+                    f"{_who(r, 'zh')} {shown}条，以该批除去不真实或者重复后的{n}条计"
                     f"（{OURS[0]}：任何对象所得不超过该批除去不真实或者重复后的条数）"
                 )
                 parts_en.append(
-                    f"{r} {shown}, counted as {n}, the batch less its proven untrue or duplicated "
+                    f"{_who(r, 'en')} {shown}, counted as {n}, the batch less its proven untrue "
+                    "or duplicated "
                     f"({OURS[1]}: no recipient received more than the batch less what is proven "
                     "untrue or duplicated)"
                 )
             else:
-                parts_zh.append(f"{r} {shown}{n}条")
-                parts_en.append(f"{r} {shown}{n}")
+                parts_zh.append(f"{_who(r, 'zh')} {shown}{n}条")
+                parts_en.append(f"{_who(r, 'en')} {shown}{n}")
         if len(received) == 1:
             zh = f"出售或者提供给{parts_zh[0]}"
             en = f"sold or provided to {parts_en[0]}"
@@ -470,12 +479,13 @@ def _sentences(c: dict, obtained_any: bool) -> list[dict]:
             en += f"the larger of {c['held']} held and {c['passed_on']} passed on"
         if c["lower_bound"]:
             zh += (
-                f"，计{c['counted']}条（{ART11[1][0]}；{OURS[0]}：此为下限，未注明同一信息（info）"
-                "的出售、提供行为视为不同信息）"
+                f"，计{c['counted']}条（{ART11[1][0]}；{OURS[0]}：此为下限，"
+                "各次出售、提供未说明是否为同一信息的，视为不同信息）"
             )
             en += (
-                f" = {c['counted']} ({ART11[1][1]}; {OURS[1]}: a lower bound, acts not marked "
-                "with the same information (info) are taken as different information)"
+                f" = {c['counted']} ({ART11[1][1]}; {OURS[1]}: at least this many; sales or "
+                "provisions that do not say whether they carried the same information are taken "
+                "as different information)"
             )
         else:
             zh += f"，计{c['counted']}条（{ART11[1][0]}）"

@@ -532,14 +532,14 @@ def test_lower_bound_is_said_only_where_the_count_is_one(adapt):
     to_y = dict(to_x, recipient="Y")
     facts, notes = _count(adapt, [obtain, to_x, to_y])
     assert _counts_only(facts) == {"credit_items": 80}
-    assert "a lower bound" in notes[0]["en"] and "此为下限" in notes[0]["zh"]
+    assert "at least this many" in notes[0]["en"] and "此为下限" in notes[0]["zh"]
     marked = [obtain, dict(to_x, info="p"), dict(to_y, info="p")]
     facts, notes = _count(adapt, marked)
     assert _counts_only(facts) == {"credit_items": 80}
-    assert "lower bound" not in notes[0]["en"] and "下限" not in notes[0]["zh"]
+    assert "at least this many" not in notes[0]["en"] and "下限" not in notes[0]["zh"]
     assert "Art. 11(1)" in notes[0]["en"]
     single = [obtain, to_x]
-    assert "lower bound" not in _count(adapt, single)[1][0]["en"]
+    assert "at least this many" not in _count(adapt, single)[1][0]["en"]
 
 
 def test_mixed_purchase_item5_kind_goes_to_art6_only(book):
@@ -674,3 +674,18 @@ def test_long_readings_are_short_notes_in_both_languages(book, rule):
     for note in notes:
         assert note.get("zh") and note.get("en")
         assert len(note.get("en")) <= 200 and len(note.get("zh")) <= 80
+
+
+def test_derivations_name_no_field_or_act_index(adapt):
+    """QA 3rd review: derivations speak plainly: no "(info)", no "acts[2]"."""
+    acts = [
+        {"kind": "obtain", "how": "stolen", "category": "credit", "items": 40},
+        {"kind": "sell", "category": "credit", "items": 40, "recipient": "X"},
+        {"kind": "sell", "category": "credit", "items": 40},
+    ]
+    _, notes = _count(adapt, acts)
+    for note in notes:
+        for lang in ("zh", "en"):
+            assert "(info)" not in note[lang] and "（info）" not in note[lang]
+            assert "acts[" not in note[lang], note[lang]
+    assert "the recipient of act 3" in notes[0]["en"] and "第3项行为的对象" in notes[0]["zh"]
