@@ -14,7 +14,13 @@ A record is recognised by its ``acts`` list. Each act::
      "recipient": "broker A",            # for sell / provide (optional)
      "info": "first half",               # for sell / provide: which information (optional)
      "proven_false": 0, "proven_duplicate": 0,   # for seize only (optional)
-     "gain": "3000"}                     # illegal gains from this act, yuan (optional)
+     "gain": "3000",                     # illegal gains from this act, yuan (optional)
+     "how": "bought"}                    # for obtain only, required: see HOW (Art. 4)
+
+An act of obtaining says how it came about, because only illegal obtaining is CL 253-1
+para. 3 (Art. 4: buying, receiving, exchanging and the like, or collecting in duties or
+services, "in violation of relevant state provisions"). Lawful collection in duties with
+nothing sold or provided is no offence; lawful collection then sold is para. 1 only.
 
 Art. 11 says: (1) information illegally obtained and then sold or provided is not counted
 twice; (2) the same information sold or provided to different units or persons is counted
