@@ -183,11 +183,15 @@ def _act_note(act: dict, crime: str | None) -> dict:
         en_party.append("suspected of another crime: floor and referral")
         zh_party.append("涉嫌其他犯罪：处分下限及移送")
     if act.get("poverty_relief") is True and kind in MASS_KINDS:
-        en_party.append("poverty-relief field (2018 text)")
-        zh_party.append("扶贫领域（2018年条例）")
+        en_party.append(
+            "poverty-relief field (heavier under the 2018 text, where that version applies)"
+        )
+        zh_party.append("扶贫领域（适用2018年条例时从重或者加重）")
     if act.get("rural_revitalisation") is True and kind in MASS_KINDS:
-        en_party.append("rural-revitalisation field (2023 text)")
-        zh_party.append("乡村振兴领域（2023年条例）")
+        en_party.append(
+            "rural-revitalisation field (heavier under the 2023 text, where that version applies)"
+        )
+        zh_party.append("乡村振兴领域（适用2023年条例时从重或者加重）")
     en_kind, zh_kind = _label(KIND_LABELS, kind, 1), _label(KIND_LABELS, kind, 0)
     en_gravity, zh_gravity = _label(GRAVITY_LABELS, gravity, 1), _label(GRAVITY_LABELS, gravity, 0)
     en_found = "; ".join(en_party) or "Party sanction not decided (no provision encoded)"
