@@ -35,6 +35,7 @@ def explain(rulebook, epoch, raw_facts: dict, day: datetime.date) -> Trace:
         decision=decision,
         rules=ordered,
         definitions=definitions,
+        not_decided=[c for c in rulebook.conclusions if c in epoch.undecided],
     )
     trace.misses = nearest_misses(rulebook, decision, ordered)
     return trace

@@ -132,25 +132,14 @@ class Trace:
     definitions: dict[str, Any]
     misses: list[Miss] = attrs.Factory(list)
     notes: list[dict] = attrs.Factory(list)  # added by input adapters: how facts were derived
+    #: Conclusions rules decide, none of them in force on the date: their value is a default.
+    not_decided: list[str] = attrs.Factory(list)
 
     def rule(self, name: str) -> RuleTrace:
         for r in self.rules:
             if r.name == name:
                 return r
         raise KeyError(name)
-
-    def not_decided(self) -> list[str]:
-        """Conclusions that rules decide, none of them in force on the date: their value is
-        the default, not a decision."""
-        status = {r.name: r.status for r in self.rules}
-        out = []
-        for name in self.rulebook.conclusions:
-            deciders = [
-                r for r in self.rulebook.rules.values() if any(a.conclusion == name for a in r.then)
-            ]
-            if deciders and all(status.get(r.name) == "not_in_force" for r in deciders):
-                out.append(name)
-        return out
 
     def to_json(self) -> dict:
         """The versioned trace format documented in docs/trace.md."""
@@ -219,7 +208,7 @@ class Trace:
                 for name, c in rb.conclusions.items()
             },
             "conclusions": conclusions,
-            "not_decided": self.not_decided(),
+            "not_decided": self.not_decided,
             "conflicts": [
                 {
                     "conclusion": c.conclusion,

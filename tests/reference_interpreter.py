@@ -240,6 +240,7 @@ def explain(rulebook, epoch, facts: dict, day: datetime.date) -> Trace:
         decision=decision,
         rules=ordered,
         definitions=dict(env.defines),
+        not_decided=[c for c in rulebook.conclusions if c in epoch.undecided],
     )
     trace.misses = nearest_misses(rulebook, decision, ordered)
     return trace

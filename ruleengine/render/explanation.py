@@ -294,7 +294,7 @@ def build(
     rb = trace.rulebook
     lang = "zh" if lang == "zh" else "en"
     day = trace.as_of
-    not_decided = set(trace.not_decided())
+    not_decided = set(trace.not_decided)
     decided_by: dict[str, list[str]] = {}
     for r in trace.rules:
         for conclusion, _, _ in r.conclusions:
