@@ -248,8 +248,10 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
 
     Only tests the case partly meets count (a threshold of which nothing is reached is no
     nearer than any other). Preference: the next level before higher ones; a test of a single
-    fact ("needs 500 items; the case has 60") before a composite one; then the largest share
-    of the threshold reached (compared exactly, by cross-multiplying).
+    fact or a named definition ("needs 500 items; the case has 60") before a composite one;
+    then the largest share of the threshold reached (compared exactly, by cross-multiplying).
+    When the nearest is a definition, the nearest test of a fact as given follows it, since a
+    reader thinks in the facts ("the case has 60 items").
     """
     out: list[Miss] = []
     # A rule an applied exception sets aside could not raise the outcome even if it were met.
@@ -264,7 +266,7 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
             continue
         rank = c.type.rank
         current = rank[decision.conclusions[name]]
-        best = None  # (rank, composite, reached, threshold, miss)
+        best = best_fact = None  # (rank, composite, reached, threshold, miss)
         for r in rules:
             if r.status != "not_met" or r.name in excluded:
                 continue
@@ -272,7 +274,7 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
                 if a.conclusion != name or not isinstance(a.value, Const):
                     continue
                 level = rank.get(a.value.value, -1)
-                if level <= current or (best is not None and level > best[0]):
+                if level <= current:
                     continue
                 for atom in r.evidence:
                     if atom.result or atom.op not in (">=", ">"):
@@ -282,20 +284,29 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
                         continue
                     if left <= 0:
                         continue  # nothing of it reached: no nearer than any other test
-                    reached = left
-                    composite = atom.left_input is None
-                    if best is not None:
-                        if (level, composite) > best[:2]:
-                            continue
-                        if (level, composite) == best[:2] and reached * best[3] <= best[2] * right:
-                            continue
-                    best = (
+                    composite = atom.left_input is None and atom.left_define is None
+                    candidate = (
                         level,
                         composite,
-                        reached,
+                        left,
                         right,
                         Miss(name, a.value.value, r.name, atom),
                     )
+                    best = _nearer(best, candidate)
+                    if atom.left_input is not None:
+                        best_fact = _nearer(best_fact, candidate)
         if best is not None:
             out.append(best[4])
+            if best_fact is not None and best_fact is not best and best_fact[0] == best[0]:
+                out.append(best_fact[4])
     return out
+
+
+def _nearer(best: tuple | None, candidate: tuple) -> tuple:
+    """The nearer of two misses: lower level, then single before composite, then the larger
+    share reached (by cross-multiplying); the first found wins a tie."""
+    if best is None:
+        return candidate
+    if candidate[:2] != best[:2]:
+        return candidate if candidate[:2] < best[:2] else best
+    return candidate if candidate[2] * best[3] > best[2] * candidate[3] else best
