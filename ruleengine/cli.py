@@ -222,12 +222,12 @@ def _parse_yaml(text: str, name: str) -> Any:
 
 def _case(book, data: Any, name: str, as_of: datetime.date | None):
     """Facts, and an as-of date, from a facts object or a case file {"facts": ..., "as_of": ...}."""
-    if isinstance(data, dict) and "facts" in data and "facts" not in book.rulebook.inputs:
-        facts = data["facts"]
-        if as_of is None and data.get("as_of") is not None:
-            as_of = _parse_date(str(data["as_of"]), f"{name}: as_of", EXIT_BAD_FACTS)
-        return facts, as_of
-    return data, as_of
+    from .batch import BadLine, unwrap
+
+    try:
+        return unwrap(data, book.rulebook.inputs, as_of)
+    except BadLine as err:
+        raise Stop(EXIT_BAD_FACTS, f"{name}: {err}") from None
 
 
 def _apply_sets(facts: Any, sets: list[str] | None) -> Any:
