@@ -1,8 +1,8 @@
 """Parse rule texts into the syntax tree (``syntax.py``), or fail with a pinpointed error.
 
 One Lark grammar (``grammar.lark``), LALR, positions kept. Lark's own exceptions never leave
-this module: they become a :class:`~dsl.diagnostics.Diagnostic` that names what was expected
-in words, at the line and column where the text went wrong.
+this module: they become a :class:`~ruleengine_dsl.diagnostics.Diagnostic` that names what
+was expected in words, at the line and column where the text went wrong.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ The public API, for programs and plugins::
     trace = book.explain(facts, as_of)                 # the decision and why
 """
 
-from dsl.diagnostics import Diagnostic, DiagnosticError
+from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError
 
 from .checker import CustomType, FunctionSpec, Rulebook
 from .compiler import CompiledRulebook

@@ -16,8 +16,8 @@ from typing import Any
 
 import attrs
 
-from dsl import syntax as s
-from dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
+from ruleengine_dsl import syntax as s
+from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
 
 from . import ir
 from .facts import convert_value

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-from dsl.diagnostics import Diagnostic, DiagnosticError, Severity
+from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity
 
 from .facts import MAX_FACTS_BYTES
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from dsl.diagnostics import Span
+from ruleengine_dsl.diagnostics import Span
 
 from .types import EnumType, LocalText, Type
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dsl import parse
-from dsl.diagnostics import Diagnostic, DiagnosticError
+from ruleengine_dsl import parse
+from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError
 
 from .checker import Checker, Rulebook
 from .compiler import CompiledRulebook

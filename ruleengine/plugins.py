@@ -97,6 +97,8 @@ def get_plugin_manager(load_entry_points: bool = True) -> PluginManager:
                 pm.register(ep.load(), name=ep.name)
             except Exception as err:
                 pm.plugin_errors.append(PluginError(ep.name, f"failed to load: {err!r}"))
+                if pm.get_plugin(ep.name) is not None:  # pluggy keeps a half-registered plugin
+                    pm.unregister(name=ep.name)
     _drop_invalid(pm)
     return pm
 

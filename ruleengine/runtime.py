@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from dsl.diagnostics import Span
+from ruleengine_dsl.diagnostics import Span
 
 from .ir import MISSING
 from .types import Duration, EnumType, add_duration

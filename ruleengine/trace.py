@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from dsl.diagnostics import Span
+from ruleengine_dsl.diagnostics import Span
 
 from .facts import to_json_value
 from .ir import Const

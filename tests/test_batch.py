@@ -307,9 +307,8 @@ def test_ccdi_example_file_runs_and_reports_its_two_bad_lines():
 
 def test_ccdi_summary_agrees_with_the_plugins_own_per_official_decisions():
     """Splitting in the engine matches the plugin's split_case, person by person."""
-    from ruleengine_ccdi.cases import decide_case
-
     from ruleengine.facts import loads_json
+    from ruleengine_ccdi.cases import decide_case
 
     pm = ruleengine.get_plugin_manager()
     _, source = ruleengine.plugins.rule_sources(pm)["ccdi"]

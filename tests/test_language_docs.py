@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 import ruleengine
-from dsl.diagnostics import Severity
 from ruleengine.testing import run_tests
+from ruleengine_dsl.diagnostics import Severity
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "language.md"

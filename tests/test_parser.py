@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import check_golden, diagnostics
 
-from dsl import parse
-from dsl.diagnostics import DiagnosticError
-from dsl.parser import _lark
+from ruleengine_dsl import parse
+from ruleengine_dsl.diagnostics import DiagnosticError
+from ruleengine_dsl.parser import _lark
 
 # (golden name, rule text, code, line, column, words the message must contain)
 SYNTAX_CASES = [
@@ -227,7 +227,7 @@ def test_syntax_error_in_file_names_the_path(tmp_path: Path):
 def test_decimal_literal_is_exact():
     from fractions import Fraction
 
-    from dsl.parser import exact_number
+    from ruleengine_dsl.parser import exact_number
 
     assert exact_number("0.1") == Fraction(1, 10)
     assert exact_number("2.50") == Fraction(5, 2)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import gen_threshold_tests  # beside this file; pytest puts this folder on the path
 import pytest
-from ruleengine_ccdi import cases
 
 import ruleengine
 from ruleengine.facts import loads_json, to_json_value
 from ruleengine.plugins import adapter_chain, get_plugin_manager, rule_sources
 from ruleengine.testing import run_tests
+from ruleengine_ccdi import cases
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples" / "ccdi"
