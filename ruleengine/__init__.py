@@ -15,7 +15,14 @@ from .compiler import CompiledRulebook
 from .facts import FactProblem, FactsError
 from .hookspecs import hookimpl
 from .loader import load_paths, load_text
-from .plugins import InputAdapter, Renderer, RuleSource, get_plugin_manager
+from .plugins import (
+    InputAdapter,
+    PluginError,
+    PluginFailed,
+    Renderer,
+    RuleSource,
+    get_plugin_manager,
+)
 from .runtime import Conflict, Decision, EvaluationError
 from .trace import Trace
 
@@ -33,6 +40,8 @@ __all__ = [
     "FactsError",
     "FunctionSpec",
     "InputAdapter",
+    "PluginError",
+    "PluginFailed",
     "Renderer",
     "RuleSource",
     "Rulebook",

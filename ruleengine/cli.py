@@ -3,8 +3,11 @@
 Exit codes (docs/cli.md), which scripts can rely on:
   0 success · 1 a rule test failed, or rules gave conflicting conclusions · 2 usage error ·
   3 invalid rules (syntax or check errors), or unknown rulebook · 4 invalid facts ·
-  5 the rules could not be evaluated on these facts · 70 internal error (a bug: please report)
-No Python traceback reaches the user for a mistake in rules or facts.
+  5 the rules could not be evaluated on these facts · 6 a plugin failed (its adapter,
+  renderer or function; for ``plugins``, any plugin disabled or in a name clash) ·
+  70 internal error (a bug: please report)
+No Python traceback reaches the user for a mistake in rules, facts or a plugin. A plugin
+disabled for a broken hook is named in a warning on standard error; the others keep working.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ EXIT_USAGE = 2
 EXIT_BAD_RULES = 3
 EXIT_BAD_FACTS = 4
 EXIT_EVALUATION = 5
+EXIT_PLUGIN = 6
 EXIT_INTERNAL = 70
 
 
@@ -90,10 +94,19 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _pm():
+def _pm(warn: bool = True):
+    """A fresh plugin manager, its hooks read and checked; each plugin left out, in whole or
+    in part, is named once on standard error (``plugins`` shows them instead)."""
     from .plugins import get_plugin_manager
 
-    return get_plugin_manager()
+    pm = get_plugin_manager()
+    if warn:
+        errors = pm.plugin_errors
+        for error in errors:
+            _err(f"warning: {error}")
+        if errors:
+            _err("warning: see 'ruleengine plugins'")
+    return pm
 
 
 def _load(pm, rules: list[Path] | None, rulebook: str | None):
@@ -310,7 +323,7 @@ def _render(pm, fmt: str, trace, lang: str, color: bool) -> str:
     available = renderers(pm)
     if fmt not in available:
         raise Stop(EXIT_USAGE, f"unknown format '{fmt}' (available: {', '.join(available)})")
-    return available[fmt].render(trace, lang, color)
+    return available[fmt].render(trace, lang, color)  # a failure is PluginFailed, exit 6
 
 
 def _decision_json(book, decision) -> dict:
@@ -359,6 +372,8 @@ def _per_person(items: list[tuple[str, dict]]) -> dict | list:
 
 def _run(body) -> None:
     """Run a command body; map every expected failure to its exit code, never a traceback."""
+    from .plugins import PluginFailed
+
     try:
         code = body() or EXIT_OK
     except Stop as stop:
@@ -368,6 +383,13 @@ def _run(body) -> None:
     except DiagnosticError as err:
         _print_diagnostics(err.diagnostics)
         code = EXIT_BAD_RULES
+    except PluginFailed as err:
+        if os.environ.get("RULEENGINE_DEBUG"):
+            raise
+        # Notes say where it happened ("while summarising line 3").
+        _err("\n".join([str(err), *getattr(err, "__notes__", ())]))
+        _err("the plugin's author can see the traceback with RULEENGINE_DEBUG=1")
+        code = EXIT_PLUGIN
     except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt, BrokenPipeError):
         raise
     except Exception as err:  # a bug in ruleengine or a plugin, not the user's mistake
@@ -547,20 +569,52 @@ def test(
 
 
 @app.command()
-def plugins() -> None:
-    """List installed plugins, what each provides, and any that failed to load."""
+def plugins(
+    format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """List the plugins: where each comes from, its health, what it provides, its clashes.
+
+    Exits 6 when a plugin is disabled or lost a name clash, so a plugin's author (or CI) can
+    check an installation.
+    """
 
     def body():
-        pm = _pm()
-        for plugin in sorted(pm.get_plugins(), key=lambda p: pm.get_name(p) or ""):
-            name = pm.get_name(plugin)
-            hooks = sorted(
-                h.name for h in pm.get_hookcallers(plugin) or [] if h.name.startswith("ruleengine_")
+        from .plugins import PROVIDES, plugin_report
+
+        if format not in ("text", "json"):
+            raise Stop(EXIT_USAGE, f"plugins prints text or json, not '{format}'")
+        report = plugin_report(_pm(warn=False))
+        healthy = all(p["health"] == "ok" and not p["clashes"] for p in report)
+        if format == "json":
+            data = {"ok": healthy, "plugins": report}
+            typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return EXIT_OK if healthy else EXIT_PLUGIN
+        for p in report:
+            if p["health"] == "disabled":
+                typer.echo(f"{p['name']}: disabled: {p['reason']}")
+            else:
+                clashes = len(p["clashes"])
+                typer.echo(
+                    f"{p['name']}: {p['health']}" + (f", {clashes} clash(es)" * bool(clashes))
+                )
+            where = (
+                f"{p['distribution']} {p['version']}" if p["distribution"] else "no distribution"
             )
-            typer.echo(f"{name}: {', '.join(hooks) or '(no hooks)'}")
-        for error in pm.plugin_errors:
-            typer.echo(f"FAILED {error.plugin}: {error.message}")
-        return EXIT_OK
+            if p["module"] and p["module"] != p["name"]:
+                where += f" ({p['module']})"
+            typer.echo(f"  from: {where}")
+            for kind in PROVIDES:
+                if p["provides"][kind]:
+                    typer.echo(f"  {kind}: {', '.join(p['provides'][kind])}")
+            for clash in p["clashes"]:
+                typer.echo(f"  clash: {clash}")
+        disabled = sum(p["health"] == "disabled" for p in report)
+        clashes = sum(len(p["clashes"]) for p in report)
+        typer.echo(
+            f"{len(report)} plugins: {len(report) - disabled} ok, {disabled} disabled; "
+            f"{clashes} name clash(es)"
+        )
+        return EXIT_OK if healthy else EXIT_PLUGIN
 
     _run(body)
 

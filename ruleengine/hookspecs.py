@@ -4,6 +4,9 @@ Hook names carry the ``ruleengine_`` prefix. Each hook returns a list of what it
 (collected from every plugin, in registration order); none is ``firstresult``. A plugin
 implements any subset with ``@ruleengine.hookimpl``. docs/plugins.md documents each hook and
 tests/test_plugins.py holds a ``test_hook_<name>`` for each.
+
+What a hook returns is checked when it is received (``plugins.py``): anything but a list of
+the class named below disables the plugin as a whole, reported by the plugin's name.
 """
 
 from __future__ import annotations

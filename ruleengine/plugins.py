@@ -1,22 +1,44 @@
 """The plugin manager: built-ins registered as plugins, third parties found by entry point.
 
-``get_plugin_manager()`` is a factory (each test gets a fresh manager). A plugin that fails to
-import, misspells a hook or raises inside one is recorded in ``pm.plugin_errors`` by name and
-left out; the others keep working.
+``get_plugin_manager()`` is a factory (each command and each test gets a fresh manager).
+Everything a plugin hands over is checked where it is received, so a broken plugin is
+reported by name and never surfaces later as an error that names no one:
+
+- at discovery: an entry point that cannot be imported, a misspelt hook, a second entry point
+  of a name already taken;
+- when the hooks are first read (``PluginManager.contributions``, once per manager): a hook
+  that raises or returns anything but a list of its documented class, with names rule texts
+  can write and rule paths that exist. Such a plugin is unregistered as a whole;
+- name clashes (two rulebooks ``pi2017``, a type ``count`` or ``integer``, a second ``abs``):
+  the first keeps the name (the built-ins are registered first), the later one is left out;
+- while a case is handled: input adapters, renderers and functions run wrapped, and a crash or
+  a malformed result becomes ``PluginFailed`` naming the plugin (exit 6 on the command line).
 """
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import importlib.metadata
+import json
+import os
+import re
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pluggy
 
+from ruleengine_dsl.diagnostics import Span
+from ruleengine_dsl.parser import RESERVED
+
 from . import hookspecs
+from .checker import CustomType, FunctionSpec
+from .facts import FactsError
+from .runtime import EvaluationError
+from .types import Duration, EnumType, ListType, LocalText, RecordType, Type, normalize
 
 ENTRY_POINT_GROUP = "ruleengine"
 
@@ -28,6 +50,18 @@ DEFAULT_PLUGINS = (
     "ruleengine.render.markdown",
     "ruleengine.render.json",
 )
+
+#: Type names of the language itself; a plugin type cannot take one.
+LANGUAGE_TYPES = ("integer", "decimal", "bool", "date", "duration", "text", "money", "list")
+
+#: A name a rule text can write (the grammar's NAME; tests/test_plugins.py compares them).
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+#: A rulebook or format name, given on the command line.
+WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+#: What plugin code may raise that must not end the command unexplained.
+_CAUGHT = (Exception, SystemExit)
 
 
 @attrs.frozen
@@ -59,48 +93,156 @@ class Renderer:
 
 @attrs.frozen
 class PluginError:
+    """A plugin left out, in whole (``disabled``) or in part (a name clash)."""
+
     plugin: str
     message: str
+    disabled: bool = True
+
+    def __str__(self) -> str:
+        if self.disabled:
+            return f"plugin '{self.plugin}' is disabled: {self.message}"
+        return f"plugin '{self.plugin}': {self.message}"
+
+
+class PluginFailed(Exception):
+    """A plugin's adapter, renderer or function failed while a case was handled."""
+
+    def __init__(self, plugin: str, what: str, problem: str):
+        self.plugin = plugin
+        self.what = what
+        self.problem = problem
+        super().__init__(f"plugin '{plugin}' failed: {what} {problem}")
+
+
+@attrs.frozen
+class PluginInfo:
+    """Where a plugin comes from: its distribution and the module its entry point names."""
+
+    name: str
+    module: str = ""
+    distribution: str | None = None
+    version: str | None = None
+
+
+@attrs.frozen
+class Contributions:
+    """What the registered plugins provide, checked, with name clashes resolved.
+
+    Each value is ``(plugin name, item)``; adapters, renderers and functions are wrapped so
+    that their failures name the plugin.
+    """
+
+    collected: dict[str, list[tuple[str, Any]]]
+    rulebooks: dict[str, tuple[str, RuleSource]]
+    functions: dict[str, tuple[str, FunctionSpec]]
+    types: dict[str, tuple[str, CustomType]]
+    adapters: list[tuple[str, InputAdapter]]
+    renderers: dict[str, tuple[str, Renderer]]
+    clashes: list[PluginError]
 
 
 class PluginManager(pluggy.PluginManager):
     def __init__(self):
         super().__init__("ruleengine")
-        self.plugin_errors: list[PluginError] = []
+        self.info: dict[str, PluginInfo] = {}
+        self._errors: list[PluginError] = []
+        self._contributions: Contributions | None = None
+
+    def register(self, plugin, name=None):
+        self._contributions = None
+        name = super().register(plugin, name)
+        if name is not None and name not in self.info:
+            self.info[name] = PluginInfo(name, getattr(plugin, "__name__", type(plugin).__name__))
+        return name
+
+    def unregister(self, plugin=None, name=None):
+        self._contributions = None
+        return super().unregister(plugin, name)
+
+    def report(self, error: PluginError) -> None:
+        self._errors.append(error)
+
+    @property
+    def plugin_errors(self) -> list[PluginError]:
+        """Every plugin left out, in whole or in part (reading it reads the hooks)."""
+        return self._errors + self.contributions().clashes
+
+    def disabled(self) -> dict[str, str]:
+        """``{plugin: why}`` for every plugin left out as a whole."""
+        return {e.plugin: e.message for e in self.plugin_errors if e.disabled}
+
+    def contributions(self) -> Contributions:
+        """Every hook of every plugin, called once (again only after a plugin is
+        registered or unregistered); a plugin whose hook fails is unregistered first."""
+        if self._contributions is None:
+            contributions = _gather(self)
+            self._contributions = contributions
+        return self._contributions
 
     def collect(self, hook_name: str) -> list[tuple[str, Any]]:
-        """Call one hook on every plugin separately; a plugin that raises is recorded."""
-        out = []
-        hook = getattr(self.hook, hook_name)
-        for impl in hook.get_hookimpls():  # registration order: built-ins first
-            name = self.get_name(impl.plugin) or impl.plugin_name
-            try:
-                result = impl.function()
-            except Exception as err:  # a broken plugin must not take the others down
-                self.plugin_errors.append(PluginError(name, f"{hook_name}: {err!r}"))
-                continue
-            for item in result or ():
-                out.append((name, item))
-        return out
+        """``[(plugin, item)]`` of one hook, checked, in registration order, clashes kept."""
+        return list(self.contributions().collected[hook_name])
 
 
 def get_plugin_manager(load_entry_points: bool = True) -> PluginManager:
     pm = PluginManager()
     pm.add_hookspecs(hookspecs)
+    home = _distribution("ruleengine")
     for module_name in DEFAULT_PLUGINS:
+        pm.info[module_name] = attrs.evolve(home, name=module_name, module=module_name)
         pm.register(importlib.import_module(module_name), name=module_name)
     if load_entry_points:
-        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-            if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
-                continue
-            try:
-                pm.register(ep.load(), name=ep.name)
-            except Exception as err:
-                pm.plugin_errors.append(PluginError(ep.name, f"failed to load: {err!r}"))
-                if pm.get_plugin(ep.name) is not None:  # pluggy keeps a half-registered plugin
-                    pm.unregister(name=ep.name)
+        _load_entry_points(pm)
     _drop_invalid(pm)
     return pm
+
+
+def _distribution(name: str) -> PluginInfo:
+    try:
+        dist = importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        return PluginInfo(name)
+    return PluginInfo(name, distribution=dist.name, version=dist.version)
+
+
+def _origin(ep: importlib.metadata.EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    where = f"{dist.name} {dist.version}" if dist is not None else "an unknown distribution"
+    return f"'{ep.value}' from {where}"
+
+
+def _load_entry_points(pm: PluginManager) -> None:
+    found: dict[str, importlib.metadata.EntryPoint] = {}
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        first = found.get(ep.name)
+        if first is not None or pm.has_plugin(ep.name) or pm.is_blocked(ep.name):
+            if first is not None and _origin(first) == _origin(ep):
+                continue  # one distribution seen twice on the path
+            taken = f"the first, {_origin(first)}" if first else "a built-in"
+            pm.report(
+                PluginError(
+                    ep.name,
+                    f"a second entry point of this name, {_origin(ep)}, is ignored; "
+                    f"the name belongs to {taken}",
+                    disabled=False,
+                )
+            )
+            continue
+        found[ep.name] = ep
+        dist = getattr(ep, "dist", None)
+        pm.info[ep.name] = PluginInfo(
+            ep.name,
+            ep.value,
+            dist.name if dist is not None else None,
+            dist.version if dist is not None else None,
+        )
+        try:
+            pm.register(ep.load(), name=ep.name)
+        except _CAUGHT as err:
+            pm.report(PluginError(ep.name, f"failed to load: {_exception(err)}"))
+            if pm.get_plugin(ep.name) is not None:  # pluggy keeps a half-registered plugin
+                pm.unregister(name=ep.name)
 
 
 def _drop_invalid(pm: PluginManager) -> None:
@@ -111,43 +253,361 @@ def _drop_invalid(pm: PluginManager) -> None:
             return
         except pluggy.PluginValidationError as err:
             name = pm.get_name(err.plugin) or str(err.plugin)
-            pm.plugin_errors.append(PluginError(name, str(err)))
+            pm.report(PluginError(name, _one_line(str(err))))
             pm.unregister(err.plugin)
 
 
-def _unique(pm: PluginManager, hook_name: str, what: str) -> dict[str, tuple[str, Any]]:
-    """Contributions by name; a name already taken is reported, never silently replaced."""
-    out: dict[str, tuple[str, Any]] = {}
-    for plugin, item in pm.collect(hook_name):
-        if item.name in out:
-            first = out[item.name][0]
-            message = f"{what} '{item.name}' is already provided by {first}; ignored"
-            error = PluginError(plugin, message)
-            if error not in pm.plugin_errors:
-                pm.plugin_errors.append(error)
-            continue
-        out[item.name] = (plugin, item)
-    return out
+# ------------------------------------------------------------------ reading the hooks
+class _Bad(Exception):
+    """A hook result that is not what the hook's documentation asks for."""
 
 
-def registered_functions(pm: PluginManager) -> dict:
-    return {n: spec for n, (_, spec) in _unique(pm, "ruleengine_functions", "function").items()}
+def _gather(pm: PluginManager) -> Contributions:
+    collected: dict[str, list[tuple[str, Any]]] = {hook: [] for hook in _CHECKS}
+    bad: dict[str, str] = {}
+    for hook_name, (cls, check) in _CHECKS.items():
+        for impl in getattr(pm.hook, hook_name).get_hookimpls():  # built-ins first
+            plugin = pm.get_name(impl.plugin) or impl.plugin_name
+            if plugin in bad:
+                continue
+            try:
+                items = _checked(hook_name, impl.function(), cls, check)
+            except _Bad as err:
+                bad[plugin] = str(err)
+            except _CAUGHT as err:  # a broken plugin must not take the others down
+                bad[plugin] = f"{hook_name} raised {_exception(err)}"
+            else:
+                collected[hook_name].extend((plugin, item) for item in items)
+    for plugin, message in bad.items():
+        pm.report(PluginError(plugin, message))
+        pm.unregister(name=plugin)
+    collected = {h: [(p, i) for p, i in got if p not in bad] for h, got in collected.items()}
+    clashes: list[PluginError] = []
+
+    def unique(hook_name: str, what: str, reserved=()) -> dict[str, tuple[str, Any]]:
+        out: dict[str, tuple[str, Any]] = {}
+        for plugin, item in collected[hook_name]:
+            if item.name in reserved:
+                problem = f"{what} '{item.name}' is a name of the language; ignored"
+            elif item.name in out:
+                problem = (
+                    f"{what} '{item.name}' is already provided by {out[item.name][0]}; ignored"
+                )
+            else:
+                out[item.name] = (plugin, item)
+                continue
+            clashes.append(PluginError(plugin, problem, disabled=False))
+        return out
+
+    rulebooks = unique("ruleengine_rule_sources", "rulebook")
+    functions = unique("ruleengine_functions", "function")
+    types = unique("ruleengine_types", "type", LANGUAGE_TYPES)
+    renderers = unique("ruleengine_renderers", "format")
+    return Contributions(
+        collected=collected,
+        rulebooks=rulebooks,
+        functions={n: (p, _guard_function(p, f)) for n, (p, f) in functions.items()},
+        types=types,
+        adapters=[(p, _guard_adapter(p, a)) for p, a in collected["ruleengine_input_adapters"]],
+        renderers={n: (p, _guard_renderer(p, r)) for n, (p, r) in renderers.items()},
+        clashes=clashes,
+    )
 
 
-def registered_types(pm: PluginManager) -> dict:
-    return {n: t for n, (_, t) in _unique(pm, "ruleengine_types", "type").items()}
+def _checked(hook_name: str, result: Any, cls: type, check) -> list:
+    if result is None:
+        return []
+    if not isinstance(result, (list, tuple)):
+        raise _Bad(f"{hook_name} returned {_show(result)}, expected a list of {cls.__name__}")
+    items = []
+    for i, item in enumerate(result):
+        if not isinstance(item, cls):
+            raise _Bad(f"{hook_name} returned {_show(item)} as item {i}, expected a {cls.__name__}")
+        try:
+            items.append(check(item))
+        except _Bad as err:
+            raise _Bad(f"{hook_name}: {cls.__name__} '{_text(item.name)}': {err}") from None
+    return items
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else _show(value)
+
+
+def _name(name: Any, pattern: re.Pattern, what: str) -> None:
+    if not isinstance(name, str):
+        raise _Bad(f"its name is {_show(name)}, not text")
+    if not pattern.fullmatch(name):
+        raise _Bad(f"the name is not {what}")
+    if pattern is NAME and name in RESERVED:
+        raise _Bad("the name is a reserved word of the language")
+
+
+def _text_field(value: Any, field: str) -> None:
+    if not isinstance(value, str):
+        raise _Bad(f"{field} is {_show(value)}, not text")
+
+
+def _callable(value: Any, field: str) -> None:
+    if not callable(value):
+        raise _Bad(f"{field} is {_show(value)}, not a function")
+
+
+def _check_rule_source(source: RuleSource) -> RuleSource:
+    _name(source.name, WORD, "a word (letters, digits, _ . -)")
+    _text_field(source.title, "title")
+    if isinstance(source.paths, (str, os.PathLike)) or not isinstance(source.paths, (list, tuple)):
+        raise _Bad(f"paths is {_show(source.paths)}, expected a tuple of paths")
+    if not source.paths:
+        raise _Bad("paths is empty")
+    paths = []
+    for path in source.paths:
+        if not isinstance(path, (str, os.PathLike)):
+            raise _Bad(f"paths holds {_show(path)}, not a path")
+        if not Path(path).exists():
+            raise _Bad(f"{path} does not exist (are the rule files installed as package data?)")
+        paths.append(Path(path))
+    examples = source.examples
+    if examples is not None and not isinstance(examples, (str, os.PathLike)):
+        raise _Bad(f"examples is {_show(examples)}, not a path")
+    return attrs.evolve(
+        source, paths=tuple(paths), examples=None if examples is None else Path(examples)
+    )
+
+
+def _check_function(spec: FunctionSpec) -> FunctionSpec:
+    _name(spec.name, NAME, "a name rule texts can write (letters, digits, _)")
+    _callable(spec.signature, "signature")
+    _callable(spec.impl, "impl")
+    _text_field(spec.description, "description")
+    return spec
+
+
+def _check_type(custom: CustomType) -> CustomType:
+    _name(custom.name, NAME, "a name rule texts can write (letters, digits, _)")
+    if not isinstance(custom.base, Type):
+        raise _Bad(f"base is {_show(custom.base)}, not a type from ruleengine.types")
+    minimum = custom.minimum
+    if minimum is not None and type(minimum) not in (int, Fraction):
+        raise _Bad(f"minimum is {_show(minimum)}, expected a whole number or None")
+    _text_field(custom.description, "description")
+    return custom
+
+
+def _check_adapter(adapter: InputAdapter) -> InputAdapter:
+    _name(adapter.name, WORD, "a word (letters, digits, _ . -)")
+    if adapter.rulebook is not None and not isinstance(adapter.rulebook, str):
+        raise _Bad(f"rulebook is {_show(adapter.rulebook)}, expected a rulebook's name or None")
+    _callable(adapter.adapt, "adapt")
+    _text_field(adapter.description, "description")
+    return adapter
+
+
+def _check_renderer(renderer: Renderer) -> Renderer:
+    _name(renderer.name, WORD, "a word (letters, digits, _ . -)")
+    _callable(renderer.render, "render")
+    _text_field(renderer.description, "description")
+    return renderer
+
+
+#: Each hook: the class its list holds, and the check of one item.
+_CHECKS: dict[str, tuple[type, Callable[[Any], Any]]] = {
+    "ruleengine_rule_sources": (RuleSource, _check_rule_source),
+    "ruleengine_functions": (FunctionSpec, _check_function),
+    "ruleengine_types": (CustomType, _check_type),
+    "ruleengine_input_adapters": (InputAdapter, _check_adapter),
+    "ruleengine_renderers": (Renderer, _check_renderer),
+}
+
+
+# ------------------------------------------------------------------ running plugin code
+def _show(value: Any, limit: int = 60) -> str:
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _one_line(text: str) -> str:
+    return "; ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def _exception(err: BaseException) -> str:
+    message = _one_line(str(err))
+    return f"{type(err).__name__}: {message}" if message else type(err).__name__
+
+
+def _guard_adapter(plugin: str, adapter: InputAdapter) -> InputAdapter:
+    """The adapter, run so that a crash or a malformed result names it. ``FactsError`` (the
+    adapter's own report of facts it cannot use) passes through."""
+    what = f"input adapter '{adapter.name}'"
+
+    def adapt(record: dict) -> tuple[dict, list]:
+        try:
+            result = adapter.adapt(record)
+        except FactsError:
+            raise
+        except _CAUGHT as err:
+            raise PluginFailed(plugin, what, f"raised {_exception(err)}") from err
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise PluginFailed(
+                plugin, what, f"returned {_show(result)}, expected a pair (facts, derivations)"
+            )
+        facts, notes = result
+        if not isinstance(facts, dict):
+            raise PluginFailed(plugin, what, f"returned facts {_show(facts)}, not an object")
+        if not isinstance(notes, (list, tuple)):
+            raise PluginFailed(
+                plugin, what, f"returned derivations {_show(notes)}, expected a list"
+            )
+        try:
+            json.dumps(notes, allow_nan=False)
+        except (TypeError, ValueError, RecursionError) as err:
+            raise PluginFailed(
+                plugin, what, f"returned derivations that are not JSON-ready ({err})"
+            ) from None
+        return facts, list(notes)
+
+    return attrs.evolve(adapter, adapt=adapt)
+
+
+def _guard_renderer(plugin: str, renderer: Renderer) -> Renderer:
+    what = f"renderer '{renderer.name}'"
+
+    def render(*args, **kwargs) -> str:
+        try:
+            out = renderer.render(*args, **kwargs)
+        except _CAUGHT as err:
+            raise PluginFailed(plugin, what, f"raised {_exception(err)}") from err
+        if not isinstance(out, str):
+            raise PluginFailed(plugin, what, f"returned {_show(out)}, not text")
+        return out
+
+    return attrs.evolve(renderer, render=render)
+
+
+def _guard_function(plugin: str, spec: FunctionSpec) -> FunctionSpec:
+    what = f"function {spec.name}()"
+
+    def signature(args):
+        try:
+            result = spec.signature(args)
+        except TypeError:
+            raise  # the rule author's mistake: a diagnostic (E206) at the call
+        except _CAUGHT as err:
+            raise PluginFailed(plugin, what, f"signature raised {_exception(err)}") from err
+        if not isinstance(result, Type):
+            raise PluginFailed(
+                plugin,
+                what,
+                f"signature returned {_show(result)}, not a type from ruleengine.types",
+            )
+        return result
+
+    return attrs.evolve(spec, signature=signature, impl=PluginFunction(plugin, what, spec.impl))
+
+
+@attrs.frozen(eq=False)
+class PluginFunction:
+    """A plugin's function as rule texts call it: its failures name the plugin.
+
+    ``ValueError`` and ``ArithmeticError`` pass through: the function cannot be computed on
+    these values, which is reported at the call in the rule text (exit 5). Any other
+    exception, an inexact result (a float, ``None``) or, once the compiled code has said
+    which call this is (``for_call``: the type it was checked at, its place in the rule
+    text), a result of another type is ``PluginFailed``.
+    """
+
+    plugin: str
+    what: str
+    impl: Callable[..., Any]
+    expected: Type | None = None
+    span: Span | None = None
+
+    def for_call(self, expected: Type, span: Span | None) -> PluginFunction:
+        return attrs.evolve(self, expected=expected, span=span)
+
+    def _failed(self, problem: str) -> PluginFailed:
+        failed = PluginFailed(self.plugin, self.what, problem)
+        if self.span is not None:
+            failed.add_note(f"{self.span.location()}: called here\n{self.span.excerpt()}")
+        return failed
+
+    def __call__(self, *args):
+        try:
+            value = self.impl(*args)
+        except (ValueError, ArithmeticError, EvaluationError):
+            raise
+        except _CAUGHT as err:
+            raise self._failed(f"raised {_exception(err)}") from err
+        if type(value) is Fraction:
+            value = normalize(value)
+        elif type(value) is list:
+            value = tuple(value)
+        if not _fits(value, self.expected):
+            expected = self.expected.describe() if self.expected else "an exact value"
+            if isinstance(value, float):
+                expected += " (exact: an int or a Fraction, never a float)"
+            raise self._failed(f"returned {_show(value)}, expected {expected}")
+        return value
+
+
+def _fits(value: Any, t: Type | None, depth: int = 0) -> bool:
+    """Whether ``value`` is a runtime value of type ``t`` (``None``: of any type)."""
+    kind = type(value)
+    if depth > 32:
+        return False
+    if t is None or t.kind == "any":
+        if kind in (list, tuple):
+            return all(_fits(v, None, depth + 1) for v in value)
+        if kind is dict:
+            return all(type(k) is str and _fits(v, None, depth + 1) for k, v in value.items())
+        return kind in (bool, int, Fraction, str, datetime.date, Duration, LocalText)
+    if t.kind == "integer":
+        return kind is int
+    if t.kind in ("decimal", "money"):
+        return kind in (int, Fraction)
+    if t.kind == "bool":
+        return kind is bool
+    if t.kind == "date":
+        return kind is datetime.date
+    if t.kind == "duration":
+        return kind is Duration
+    if t.kind == "text":
+        return kind in (str, LocalText)
+    if isinstance(t, EnumType):
+        return kind is str and value in t.members
+    if isinstance(t, ListType):
+        return kind in (list, tuple) and all(_fits(v, t.element, depth + 1) for v in value)
+    if isinstance(t, RecordType):
+        return (
+            kind is dict
+            and set(value) == set(t.fields)
+            and all(_fits(value[k], f.type, depth + 1) for k, f in t.fields.items())
+        )
+    return False
+
+
+# ------------------------------------------------------------------ what the engine asks for
+def registered_functions(pm: PluginManager) -> dict[str, FunctionSpec]:
+    return {n: spec for n, (_, spec) in pm.contributions().functions.items()}
+
+
+def registered_types(pm: PluginManager) -> dict[str, CustomType]:
+    return {n: t for n, (_, t) in pm.contributions().types.items()}
 
 
 def rule_sources(pm: PluginManager) -> dict[str, tuple[str, RuleSource]]:
-    return _unique(pm, "ruleengine_rule_sources", "rulebook")
+    return dict(pm.contributions().rulebooks)
 
 
 def renderers(pm: PluginManager) -> dict[str, Renderer]:
-    return {n: r for n, (_, r) in _unique(pm, "ruleengine_renderers", "format").items()}
+    return {n: r for n, (_, r) in pm.contributions().renderers.items()}
 
 
 def input_adapters(pm: PluginManager, rulebook: str) -> list[InputAdapter]:
-    return [a for _, a in pm.collect("ruleengine_input_adapters") if a.rulebook in (None, rulebook)]
+    return [a for _, a in pm.contributions().adapters if a.rulebook in (None, rulebook)]
 
 
 def adapter_chain(pm: PluginManager, rulebook: str):
@@ -165,3 +625,52 @@ def adapter_chain(pm: PluginManager, rulebook: str):
         return record, notes
 
     return adapt
+
+
+# ------------------------------------------------------------------ the plugins command
+PROVIDES = ("rulebooks", "functions", "types", "adapters", "renderers")
+
+
+def plugin_report(pm: PluginManager) -> list[dict]:
+    """Each plugin ever registered or found: where it comes from, its health, what it
+    provides and the clashes it lost (``ruleengine plugins``)."""
+    got = pm.contributions()
+    disabled = pm.disabled()
+    clashes: dict[str, list[str]] = {}
+    for error in pm.plugin_errors:
+        if not error.disabled:
+            clashes.setdefault(error.plugin, []).append(error.message)
+    provides: dict[str, dict[str, list[str]]] = {}
+
+    def add(kind: str, plugin: str, name: str) -> None:
+        provides.setdefault(plugin, {k: [] for k in PROVIDES})[kind].append(name)
+
+    for kind, table in (
+        ("rulebooks", got.rulebooks),
+        ("functions", got.functions),
+        ("types", got.types),
+        ("renderers", got.renderers),
+    ):
+        for name, (plugin, _) in table.items():
+            add(kind, plugin, name)
+    for plugin, adapter in got.adapters:
+        add("adapters", plugin, f"{adapter.name} ({adapter.rulebook or 'any rulebook'})")
+    problems = {**disabled, **clashes}
+    names = [n for n in pm.info if pm.has_plugin(n) or n in problems]
+    names += [n for n in problems if n not in pm.info]
+    out = []
+    for name in names:
+        info = pm.info.get(name, PluginInfo(name))
+        out.append(
+            {
+                "name": name,
+                "distribution": info.distribution,
+                "version": info.version,
+                "module": info.module,
+                "health": "disabled" if name in disabled else "ok",
+                "reason": disabled.get(name),
+                "clashes": clashes.get(name, []),
+                "provides": provides.get(name, {k: [] for k in PROVIDES}),
+            }
+        )
+    return out

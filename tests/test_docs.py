@@ -113,3 +113,15 @@ def test_documented_fields_match_the_classes(plugins_doc):
 def test_linked_paths_exist(plugins_doc):
     for target in re.findall(r"\]\((\.\./[^)#]+)", plugins_doc):
         assert (PLUGINS_DOC.parent / target).exists(), target
+
+
+def test_every_exit_code_is_documented():
+    """docs/cli.md's table and the command line's docstring list every EXIT_ constant."""
+    from ruleengine import cli
+
+    codes = {v for k, v in vars(cli).items() if k.startswith("EXIT_")}
+    table = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    documented = {int(c) for c in re.findall(r"^\| (\d+) \|", table, re.MULTILINE)}
+    assert documented == codes
+    in_docstring = {int(c) for c in re.findall(r"(?:^  |· )(\d+) ", cli.__doc__, re.MULTILINE)}
+    assert in_docstring == codes

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime
 import importlib.metadata
 import inspect
+import json
+import re
 import sys
 import textwrap
 import tomllib
@@ -19,12 +21,25 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 import ruleengine
 from ruleengine import hookspecs
+from ruleengine.cli import (
+    EXIT_BAD_FACTS,
+    EXIT_EVALUATION,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_PLUGIN,
+    EXIT_USAGE,
+    app,
+)
 from ruleengine.plugins import (
+    _CHECKS,
     DEFAULT_PLUGINS,
     ENTRY_POINT_GROUP,
+    LANGUAGE_TYPES,
+    NAME,
     adapter_chain,
     input_adapters,
     registered_functions,
@@ -328,16 +343,36 @@ GOOD_PLUGIN = """
 
 @pytest.fixture
 def entry_points(monkeypatch, tmp_path):
-    """Fake the installed entry points: ``entry_points({name: module})``.
-
-    Modules written with ``write_module(tmp_path, ...)`` are importable.
+    """Fake the installed entry points: ``entry_points({name: module})``, or a list of
+    ``(name, module)`` and ``(name, module, distribution)`` (one name may come twice, from
+    two distributions). Each distribution is a real ``*.dist-info`` folder, so ``ep.dist`` is
+    set as for an installed package; ``installed=True`` keeps the real ones (pi2017, ccdi)
+    first. Modules written with ``write_module(tmp_path, ...)`` are importable.
     """
     monkeypatch.syspath_prepend(str(tmp_path))
     real = importlib.metadata.entry_points
     created: list[str] = []
 
-    def install(mapping: dict[str, str]) -> None:
-        eps = [importlib.metadata.EntryPoint(n, v, ENTRY_POINT_GROUP) for n, v in mapping.items()]
+    def install(mapping, installed: bool = False) -> None:
+        pairs = list(mapping.items()) if isinstance(mapping, dict) else list(mapping)
+        wanted = [(*pair, "re-test-plugins")[:3] for pair in pairs]
+        by_dist: dict[str, list[str]] = {}
+        for name, value, dist in wanted:
+            by_dist.setdefault(dist, []).append(f"{name} = {value}\n")
+        found = {}
+        for dist, lines in by_dist.items():
+            folder = tmp_path / "dists" / f"{dist.replace('-', '_')}-1.0.dist-info"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "METADATA").write_text(f"Name: {dist}\nVersion: 1.0\n", "utf-8")
+            (folder / "entry_points.txt").write_text(
+                f"[{ENTRY_POINT_GROUP}]\n" + "".join(lines), "utf-8"
+            )
+            distribution = importlib.metadata.PathDistribution(folder)
+            for ep in distribution.entry_points.select(group=ENTRY_POINT_GROUP):
+                found[ep.name, dist] = ep
+        eps = [found[name, dist] for name, _, dist in wanted]
+        if installed:
+            eps = list(real(group=ENTRY_POINT_GROUP)) + eps
 
         def fake(**params):
             if params.get("group") == ENTRY_POINT_GROUP:
@@ -345,7 +380,7 @@ def entry_points(monkeypatch, tmp_path):
             return real(**params)
 
         monkeypatch.setattr(importlib.metadata, "entry_points", fake)
-        created.extend(v.split(":")[0] for v in mapping.values())
+        created.extend(value.split(":")[0] for _, value, _ in wanted)
 
     yield install
     for module in created:  # the next test must import its own copy
@@ -378,7 +413,7 @@ def test_a_plugin_that_fails_to_load_is_reported_by_name(entry_points, tmp_path)
     assert book.decide({}, DAY).conclusions["x"] == 8
 
 
-def test_a_plugin_that_raises_inside_a_hook_is_recorded(monkeypatch):
+def test_a_plugin_that_raises_inside_a_hook_is_disabled_as_a_whole():
     class Broken:
         @ruleengine.hookimpl
         def ruleengine_functions(self):
@@ -394,10 +429,11 @@ def test_a_plugin_that_raises_inside_a_hook_is_recorded(monkeypatch):
     functions = registered_functions(pm)
     assert "twice" in functions and "round" in functions
     assert errors_of(pm, "broken") == [
-        "ruleengine_functions: ValueError('cannot list my functions')"
+        "ruleengine_functions raised ValueError: cannot list my functions"
     ]
-    # Its other hooks still count: only the hook that raised is left out.
-    assert "mine" in registered_types(pm)
+    # Its other hooks are left out too: a plugin is used whole or not at all.
+    assert "mine" not in registered_types(pm)
+    assert pm.get_plugin("broken") is None
     book = ruleengine.load_text(TWICE_RULES, "twice", pm=pm)
     assert book.decide({"n": 5}, DAY).conclusions["doubled"] == 10
 
@@ -460,6 +496,10 @@ def test_an_entry_point_cannot_replace_a_built_in(entry_points, tmp_path):
         pm.get_plugin("ruleengine.default_functions") is sys.modules["ruleengine.default_functions"]
     )
     assert "seven" not in registered_functions(pm)
+    [error] = pm.plugin_errors
+    assert error.plugin == "ruleengine.default_functions" and not error.disabled
+    assert "'re_test_good' from re-test-plugins 1.0, is ignored" in error.message
+    assert "the name belongs to a built-in" in error.message
 
 
 # ---------------------------------------------------------------- the example package
@@ -532,3 +572,595 @@ def test_percent_of_refuses_what_it_cannot_compare(example_pm):
     [diag] = err.value.diagnostics
     assert diag.code == "E206"
     assert "percent_of(): takes two numbers or two amounts" in diag.message
+
+
+# ---------------------------------------------------------------- checked where received
+
+
+def test_every_hook_result_is_checked():
+    assert sorted(_CHECKS) == hook_names()
+
+
+def test_the_name_pattern_is_the_grammars():
+    from ruleengine_dsl.parser import _lark
+
+    assert _lark().get_terminal("NAME").pattern.value == NAME.pattern
+
+
+@pytest.mark.parametrize("name", LANGUAGE_TYPES)
+def test_language_types_are_the_checkers(name):
+    """Each name a plugin type cannot take is one the checker keeps for itself."""
+    if name == "list":
+        text = "input x: list of integer\n"
+        assert "x" in ruleengine.load_text(text, "t", pm=fresh()).rulebook.inputs
+        return
+    with pytest.raises(ruleengine.DiagnosticError) as err:
+        ruleengine.load_text(f"enum {name} {{ a }}\n", "t", pm=fresh())
+    assert [d.code for d in err.value.diagnostics] == ["E205"]
+
+
+class Counted:
+    """Counts how often its hooks are called."""
+
+    calls = 0
+
+    @ruleengine.hookimpl
+    def ruleengine_functions(self):
+        Counted.calls += 1
+        return []
+
+
+def test_hooks_are_called_once_per_manager():
+    Counted.calls = 0
+    pm = fresh()
+    pm.register(Counted(), name="counted")
+    for _ in range(3):
+        registered_functions(pm), registered_types(pm), rule_sources(pm), pm.plugin_errors
+    assert Counted.calls == 1
+    pm.register(Twice(), name="twice-plugin")  # the plugins changed: read again
+    assert "twice" in registered_functions(pm) and Counted.calls == 2
+
+
+def hooks(**results):
+    """A plugin object whose hooks return the given values (``functions=42``)."""
+    body = {
+        f"ruleengine_{hook}": ruleengine.hookimpl(lambda self, value=value: value)
+        for hook, value in results.items()
+    }
+    return type("Plugin", (), body)()
+
+
+SEVEN = ruleengine.FunctionSpec("seven", lambda args: INTEGER, lambda: 7)
+
+
+@pytest.mark.parametrize(
+    ("results", "message"),
+    [
+        (
+            {"rule_sources": "pi2017"},
+            "ruleengine_rule_sources returned 'pi2017', expected a list of RuleSource",
+        ),
+        ({"functions": 42}, "ruleengine_functions returned 42, expected a list of FunctionSpec"),
+        (
+            {"functions": [SEVEN, "abs"]},
+            "ruleengine_functions returned 'abs' as item 1, expected a FunctionSpec",
+        ),
+        (
+            {"functions": [ruleengine.FunctionSpec("if", lambda a: INTEGER, lambda: 1)]},
+            "ruleengine_functions: FunctionSpec 'if': the name is a reserved word of the language",
+        ),
+        (
+            {"functions": [ruleengine.FunctionSpec("two words", lambda a: INTEGER, lambda: 1)]},
+            "ruleengine_functions: FunctionSpec 'two words': the name is not a name rule texts "
+            "can write (letters, digits, _)",
+        ),
+        (
+            {"functions": [ruleengine.FunctionSpec("seven", None, lambda: 7)]},
+            "ruleengine_functions: FunctionSpec 'seven': signature is None, not a function",
+        ),
+        (
+            {"types": [ruleengine.CustomType("share", float, 0)]},
+            "ruleengine_types: CustomType 'share': base is <class 'float'>, "
+            "not a type from ruleengine.types",
+        ),
+        (
+            {"types": [ruleengine.CustomType("share", DECIMAL, 0.5)]},
+            "ruleengine_types: CustomType 'share': minimum is 0.5, expected a whole number or None",
+        ),
+        (
+            {"rule_sources": [ruleengine.RuleSource("book", Path("rules"))]},
+            "ruleengine_rule_sources: RuleSource 'book': paths is PosixPath('rules'), "
+            "expected a tuple of paths",
+        ),
+        (
+            {"rule_sources": [ruleengine.RuleSource("book", ("/no/such/folder",))]},
+            "ruleengine_rule_sources: RuleSource 'book': /no/such/folder does not exist "
+            "(are the rule files installed as package data?)",
+        ),
+        (
+            {"input_adapters": [ruleengine.InputAdapter("a", None, "not callable")]},
+            "ruleengine_input_adapters: InputAdapter 'a': adapt is 'not callable', not a function",
+        ),
+        (
+            {"renderers": {"plain": print}},
+            "ruleengine_renderers returned {'plain': <built-in function print>}, "
+            "expected a list of Renderer",
+        ),
+    ],
+    ids=lambda v: "-" if isinstance(v, str) else ",".join(v),
+)
+def test_a_malformed_hook_result_disables_the_plugin_by_name(results, message):
+    pm = fresh()
+    mine = [ruleengine.CustomType("mine", INTEGER, 0)]
+    pm.register(hooks(**{"types": mine} | results), name="bad")
+    pm.register(Twice(), name="twice-plugin")
+    assert [(e.plugin, e.message, e.disabled) for e in pm.plugin_errors] == [("bad", message, True)]
+    assert pm.get_plugin("bad") is None
+    assert "mine" not in registered_types(pm)  # none of its hooks is used
+    assert "twice" in registered_functions(pm) and "count" in registered_types(pm)
+    assert set(renderers(pm)) >= {"text", "json"}
+    book = ruleengine.load_text(TWICE_RULES, "twice", pm=pm)
+    assert book.decide({"n": 5}, DAY).conclusions["doubled"] == 10
+
+
+def test_paths_may_be_strings_and_come_back_as_paths(tmp_path):
+    source = ruleengine.RuleSource("book", [str(tmp_path)], examples=str(tmp_path))
+    pm = fresh()
+    pm.register(hooks(rule_sources=[source]), name="strings")
+    assert pm.plugin_errors == []
+    _, got = rule_sources(pm)["book"]
+    assert got.paths == (tmp_path,) and got.examples == tmp_path
+
+
+# ---------------------------------------------------------------- name clashes
+
+
+def test_name_clashes_are_reported_and_the_first_keeps_the_name(tmp_path):
+    pm = fresh()
+    pm.register(
+        hooks(
+            types=[
+                ruleengine.CustomType("count", INTEGER, 1),
+                ruleengine.CustomType("integer", DECIMAL),
+                ruleengine.CustomType("items", INTEGER, 1),
+            ],
+            functions=[ruleengine.FunctionSpec("abs", _twice_signature, lambda x: 0)],
+            rule_sources=[ruleengine.RuleSource("book", (tmp_path,), "first")],
+        ),
+        name="first",
+    )
+    pm.register(
+        hooks(
+            rule_sources=[ruleengine.RuleSource("book", (tmp_path,), "second")],
+            renderers=[ruleengine.Renderer("json", lambda *a: "")],
+        ),
+        name="second",
+    )
+    assert [(str(e), e.disabled) for e in pm.plugin_errors] == [
+        ("plugin 'second': rulebook 'book' is already provided by first; ignored", False),
+        (
+            "plugin 'first': function 'abs' is already provided by "
+            "ruleengine.default_functions; ignored",
+            False,
+        ),
+        (
+            "plugin 'first': type 'count' is already provided by ruleengine.default_types; ignored",
+            False,
+        ),
+        ("plugin 'first': type 'integer' is a name of the language; ignored", False),
+        (
+            "plugin 'second': format 'json' is already provided by ruleengine.render.json; ignored",
+            False,
+        ),
+    ]
+    # Only the clashing names are left out; the plugins keep the rest.
+    assert rule_sources(pm)["book"][1].title == "first"
+    assert registered_types(pm)["count"].minimum == 0
+    assert registered_types(pm)["items"].minimum == 1
+    assert registered_functions(pm)["abs"].impl(-3) == 3
+    assert pm.disabled() == {}
+
+
+# ---------------------------------------------------------------- broken plugins, command line
+
+runner = CliRunner()
+PI_CASE = str(ROOT / "examples" / "pi2017" / "courier_sells_waybills.json")
+CCDI_CASE = str(ROOT / "examples" / "ccdi" / "kickbacks.json")
+CASES = "{cases}"  # a JSON Lines file of two cases, written by the test
+
+
+def cli(*args: str, input: str | None = None):
+    result = runner.invoke(app, list(args), input=input)
+    assert "Traceback" not in result.output, result.output
+    assert result.exit_code != EXIT_INTERNAL, result.output
+    return result
+
+
+COMMANDS = [
+    ("rules",),
+    ("explain", "-r", "pi2017", PI_CASE),
+    ("eval", "-r", "ccdi", CCDI_CASE),
+    ("summary", "-r", "pi2017", CASES),
+    ("schema", "-r", "pi2017"),
+]
+
+BROKEN = {
+    "re_test_text_sources": (
+        """
+        import ruleengine
+        from ruleengine.types import INTEGER
+
+        @ruleengine.hookimpl
+        def ruleengine_rule_sources():
+            return "pi2017"
+
+        @ruleengine.hookimpl
+        def ruleengine_functions():
+            return [ruleengine.FunctionSpec("seven", lambda args: INTEGER, lambda: 7)]
+        """,
+        "ruleengine_rule_sources returned 'pi2017', expected a list of RuleSource",
+    ),
+    "re_test_functions_42": (
+        """
+        import ruleengine
+
+        @ruleengine.hookimpl
+        def ruleengine_functions():
+            return 42
+        """,
+        "ruleengine_functions returned 42, expected a list of FunctionSpec",
+    ),
+    "re_test_fails_import": (
+        "raise RuntimeError('boom at import')\n",
+        "failed to load: RuntimeError: boom at import",
+    ),
+}
+
+
+def run_all(commands=COMMANDS) -> list:
+    return [cli(*command) for command in commands]
+
+
+@pytest.mark.parametrize("module", BROKEN)
+def test_a_broken_plugin_leaves_the_commands_working(entry_points, tmp_path, module):
+    source, message = BROKEN[module]
+    write_module(tmp_path, module, source)
+    # Every command with one broken plugin; with the others, listing and loading.
+    every = module == "re_test_functions_42"
+    commands = COMMANDS if every else COMMANDS[:2]
+    cases = tmp_path / "cases.jsonl"
+    case = json.dumps(json.loads(Path(PI_CASE).read_text("utf-8")), ensure_ascii=False)
+    cases.write_text(f"{case}\nnot json\n", "utf-8")
+    commands = [tuple(str(cases) if a == CASES else a for a in c) for c in commands]
+    entry_points({}, installed=True)
+    before = run_all(commands)
+    entry_points({"broken": module}, installed=True)
+    after = run_all(commands)
+    warning = (
+        f"warning: plugin 'broken' is disabled: {message}\nwarning: see 'ruleengine plugins'\n"
+    )
+    for command, old, new in zip(commands, before, after):
+        assert new.exit_code == old.exit_code, (command, new.output)
+        assert new.stdout == old.stdout, command
+        assert new.stderr == warning + old.stderr, command
+    assert "pi2017\t" in after[0].stdout and "ccdi\t" in after[0].stdout
+    if every:  # the slowest command, not run twice: every test of every rulebook passes
+        result = cli("test", "--all")
+        assert result.exit_code == EXIT_OK
+        assert re.fullmatch(
+            r"ccdi: \d+ passed, 0 failed\npi2017: \d+ passed, 0 failed\n\d+ passed, 0 failed\n",
+            result.stdout,
+        )
+        assert result.stderr == warning
+    result = cli("plugins")
+    assert result.exit_code == EXIT_PLUGIN
+    assert f"broken: disabled: {message}\n  from: re-test-plugins 1.0 ({module})\n" in result.stdout
+    assert result.stdout.endswith("8 plugins: 7 ok, 1 disabled; 0 name clash(es)\n")
+    assert result.stderr == ""
+
+
+PLUGIN_FAILS = """
+    import ruleengine
+    from ruleengine.facts import FactProblem, FactsError
+
+    def malformed(record):
+        return record
+
+    def raises(record):
+        return record["no such key"], []
+
+    def inexact_notes(record):
+        from fractions import Fraction
+        return record, [{"share": Fraction(1, 3)}]
+
+    def bad_facts(record):
+        raise FactsError([FactProblem("acts[0].kind", "not a kind this adapter knows")])
+
+    def render(trace, lang, color):
+        return 1 / 0
+
+    @ruleengine.hookimpl
+    def ruleengine_input_adapters():
+        return [ruleengine.InputAdapter(name, "pi2017", adapt) for name, adapt in ADAPTERS]
+
+    @ruleengine.hookimpl
+    def ruleengine_renderers():
+        return [
+            ruleengine.Renderer("crash", render),
+            ruleengine.Renderer("nothing", lambda trace, lang, color: None),
+        ]
+"""
+
+
+@pytest.mark.parametrize(
+    ("adapter", "code", "message"),
+    [
+        (
+            "malformed",
+            EXIT_PLUGIN,
+            "plugin 'failing' failed: input adapter 'malformed' returned {",
+        ),
+        (
+            "raises",
+            EXIT_PLUGIN,
+            "plugin 'failing' failed: input adapter 'raises' raised KeyError: 'no such key'\n",
+        ),
+        (
+            "inexact_notes",
+            EXIT_PLUGIN,
+            "plugin 'failing' failed: input adapter 'inexact_notes' returned derivations that "
+            "are not JSON-ready (Object of type Fraction is not JSON serializable)\n",
+        ),
+        ("bad_facts", EXIT_BAD_FACTS, "acts[0].kind: not a kind this adapter knows"),
+    ],
+)
+def test_a_failing_adapter_is_named_and_other_rulebooks_work(
+    entry_points, tmp_path, adapter, code, message
+):
+    write_module(
+        tmp_path, "re_test_failing", PLUGIN_FAILS + f"\n    ADAPTERS = [('{adapter}', {adapter})]\n"
+    )
+    entry_points({"failing": "re_test_failing"}, installed=True)
+    result = cli("explain", "-r", "pi2017", PI_CASE)
+    assert result.exit_code == code, result.output
+    assert message in result.stderr
+    if adapter == "raises":
+        assert cli("eval", "-r", "pi2017", PI_CASE).stderr == result.stderr
+        # The plugin is healthy as far as its hooks go; the rulebooks it does not serve work.
+        assert cli("plugins").exit_code == EXIT_OK
+        assert cli("eval", "-r", "ccdi", CCDI_CASE).exit_code == EXIT_OK
+
+
+def test_a_failing_adapter_in_a_summary_names_the_line(entry_points, tmp_path):
+    write_module(
+        tmp_path, "re_test_failing", PLUGIN_FAILS + "\n    ADAPTERS = [('raises', raises)]\n"
+    )
+    entry_points({"failing": "re_test_failing"}, installed=True)
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n" + Path(PI_CASE).read_text("utf-8").replace("\n", "") + "\n", "utf-8")
+    result = cli("summary", "-r", "pi2017", str(cases))
+    assert result.exit_code == EXIT_PLUGIN
+    assert result.stderr.startswith(
+        "plugin 'failing' failed: input adapter 'raises' raised KeyError: 'no such key'\n"
+        "while summarising line 2\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("format", "message"),
+    [
+        ("crash", "renderer 'crash' raised ZeroDivisionError: division by zero"),
+        ("nothing", "renderer 'nothing' returned None, not text"),
+    ],
+)
+def test_a_failing_renderer_is_named_and_other_formats_work(
+    entry_points, tmp_path, format, message
+):
+    write_module(tmp_path, "re_test_failing", PLUGIN_FAILS + "\n    ADAPTERS = []\n")
+    entry_points({"failing": "re_test_failing"}, installed=True)
+    result = cli("explain", "-r", "pi2017", PI_CASE, "-f", format)
+    assert result.exit_code == EXIT_PLUGIN
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"plugin 'failing' failed: {message}\n")
+    if format == "crash":
+        assert cli("explain", "-r", "pi2017", PI_CASE, "-f", "text").exit_code == EXIT_OK
+
+
+FUNCTIONS = """
+    import datetime
+    import ruleengine
+    from ruleengine.types import INTEGER
+
+    def returns(value):
+        return lambda: value
+
+    def raises(err):
+        def impl():
+            raise err
+        return impl
+
+    @ruleengine.hookimpl
+    def ruleengine_functions():
+        return [
+            ruleengine.FunctionSpec("crash", lambda a: INTEGER, raises(RuntimeError("my bug"))),
+            ruleengine.FunctionSpec("refuse", lambda a: INTEGER, raises(ValueError("no value"))),
+            ruleengine.FunctionSpec("halve", lambda a: INTEGER, returns(1.5)),
+            ruleengine.FunctionSpec("nothing", lambda a: INTEGER, returns(None)),
+            ruleengine.FunctionSpec("text", lambda a: INTEGER, returns("7")),
+            ruleengine.FunctionSpec("flag", lambda a: INTEGER, returns(True)),
+            ruleengine.FunctionSpec("day", lambda a: INTEGER, returns(datetime.date(2020, 1, 1))),
+            ruleengine.FunctionSpec("seven", lambda a: INTEGER, returns(7)),
+            ruleengine.FunctionSpec("untyped", lambda a: None, returns(7)),
+            ruleengine.FunctionSpec("badsig", lambda a: a[5], returns(7)),
+        ]
+"""
+
+
+@pytest.mark.parametrize(
+    ("function", "code", "message"),
+    [
+        ("seven", EXIT_OK, ""),
+        (
+            "crash",
+            EXIT_PLUGIN,
+            "plugin 'functions' failed: function crash() raised RuntimeError: my bug\n",
+        ),
+        ("refuse", EXIT_EVALUATION, "cannot evaluate this case: refuse(): no value\n"),
+        (
+            "halve",
+            EXIT_PLUGIN,
+            "plugin 'functions' failed: function halve() returned 1.5, expected integer "
+            "(exact: an int or a Fraction, never a float)\n",
+        ),
+        (
+            "nothing",
+            EXIT_PLUGIN,
+            "plugin 'functions' failed: function nothing() returned None, expected integer\n",
+        ),
+        (
+            "text",
+            EXIT_PLUGIN,
+            "plugin 'functions' failed: function text() returned '7', expected integer\n",
+        ),
+        (
+            "flag",
+            EXIT_PLUGIN,
+            "plugin 'functions' failed: function flag() returned True, expected integer\n",
+        ),
+        (
+            "day",
+            EXIT_PLUGIN,
+            "plugin 'functions' failed: function day() returned datetime.date(2020, 1, 1), "
+            "expected integer\n",
+        ),
+        (
+            "untyped",
+            EXIT_PLUGIN,
+            "plugin 'functions' failed: function untyped() signature returned None, "
+            "not a type from ruleengine.types\n",
+        ),
+        (
+            "badsig",
+            EXIT_PLUGIN,
+            "plugin 'functions' failed: function badsig() signature raised IndexError: "
+            "list index out of range\n",
+        ),
+    ],
+)
+def test_a_failing_function_is_named(entry_points, tmp_path, function, code, message):
+    write_module(tmp_path, "re_test_functions", FUNCTIONS)
+    entry_points({"functions": "re_test_functions"}, installed=True)
+    rules = tmp_path / "f.rules"
+    rules.write_text(
+        f"conclusion x: value integer = 0\nrule r {{ when {function}() >= 1 then x = 1 }}\n",
+        "utf-8",
+    )
+    for command in ("eval", "explain"):
+        result = cli(command, "--rules", str(rules), input="{}")
+        assert result.exit_code == code, result.output
+        if code == EXIT_EVALUATION:  # at the call, as any evaluation error
+            assert result.stderr.startswith(f"{rules}:2:15: cannot evaluate this case: ")
+        assert result.stderr.startswith(message) or message in result.stderr
+        if code == EXIT_PLUGIN and "signature" not in message:  # checked; failed when called
+            assert f"\n{rules}:2:15: called here\n" in result.stderr
+    if function == "crash":
+        assert cli("eval", "-r", "ccdi", CCDI_CASE).exit_code == EXIT_OK
+
+
+def test_two_rulebooks_of_one_name_the_first_is_used(entry_points, tmp_path):
+    write_module(
+        tmp_path,
+        "re_test_copy",
+        f"""
+        import ruleengine
+
+        @ruleengine.hookimpl
+        def ruleengine_rule_sources():
+            return [ruleengine.RuleSource("pi2017", ({str(tmp_path)!r},), "a copy")]
+        """,
+    )
+    entry_points({}, installed=True)
+    before = cli("explain", "-r", "pi2017", PI_CASE)
+    entry_points({"copy": "re_test_copy"}, installed=True)
+    after = cli("explain", "-r", "pi2017", PI_CASE)
+    assert after.exit_code == before.exit_code == EXIT_OK
+    assert after.stdout == before.stdout
+    assert after.stderr == (
+        "warning: plugin 'copy': rulebook 'pi2017' is already provided by pi2017; ignored\n"
+        "warning: see 'ruleengine plugins'\n"
+    )
+    result = cli("plugins")
+    assert result.exit_code == EXIT_PLUGIN
+    assert (
+        "copy: ok, 1 clash(es)\n  from: re-test-plugins 1.0 (re_test_copy)\n"
+        "  clash: rulebook 'pi2017' is already provided by pi2017; ignored\n"
+    ) in result.stdout
+
+
+def test_two_entry_points_of_one_name(entry_points, tmp_path):
+    write_module(tmp_path, "re_test_good", GOOD_PLUGIN)
+    write_module(tmp_path, "re_test_other", GOOD_PLUGIN.replace("seven", "eight"))
+    entry_points(
+        [
+            ("good", "re_test_good", "re-test-good"),
+            ("good", "re_test_other", "re-test-other"),
+            ("pi2017", "re_test_other", "re-test-other"),
+        ],
+        installed=True,
+    )
+    pm = ruleengine.get_plugin_manager()
+    assert [str(e) for e in pm.plugin_errors] == [
+        "plugin 'good': a second entry point of this name, 're_test_other' from "
+        "re-test-other 1.0, is ignored; the name belongs to the first, "
+        "'re_test_good' from re-test-good 1.0",
+        "plugin 'pi2017': a second entry point of this name, 're_test_other' from "
+        "re-test-other 1.0, is ignored; the name belongs to the first, "
+        "'ruleengine_pi2017.plugin' from ruleengine 0.1.0",
+    ]
+    assert "seven" in registered_functions(pm) and "eight" not in registered_functions(pm)
+    assert rule_sources(pm)["pi2017"][0] == "pi2017"
+    result = cli("explain", "-r", "pi2017", PI_CASE)
+    assert result.exit_code == EXIT_OK
+    assert result.stderr.count("warning: ") == 3
+
+
+def test_the_plugins_command_in_json(entry_points, tmp_path):
+    write_module(tmp_path, "re_test_good", GOOD_PLUGIN)
+    write_module(tmp_path, "re_test_functions_42", BROKEN["re_test_functions_42"][0])
+    entry_points({"good": "re_test_good", "broken": "re_test_functions_42"}, installed=True)
+    result = cli("plugins", "--format", "json")
+    assert result.exit_code == EXIT_PLUGIN
+    data = json.loads(result.stdout)
+    assert data["ok"] is False
+    plugins = {p["name"]: p for p in data["plugins"]}
+    assert list(plugins)[:2] == ["ruleengine.default_functions", "ruleengine.default_types"]
+    assert plugins["pi2017"] == {
+        "name": "pi2017",
+        "distribution": "ruleengine",
+        "version": ruleengine.__version__,
+        "module": "ruleengine_pi2017.plugin",
+        "health": "ok",
+        "reason": None,
+        "clashes": [],
+        "provides": {
+            "rulebooks": ["pi2017"],
+            "functions": [],
+            "types": [],
+            "adapters": ["pi2017-acts (pi2017)"],
+            "renderers": [],
+        },
+    }
+    assert plugins["good"]["provides"]["functions"] == ["seven"]
+    assert plugins["good"]["distribution"] == "re-test-plugins"
+    assert plugins["broken"]["health"] == "disabled"
+    assert plugins["broken"]["reason"] == BROKEN["re_test_functions_42"][1]
+    assert plugins["ruleengine.render.text"]["provides"]["renderers"] == ["text", "annotated"]
+    assert cli("plugins", "--format", "yaml").exit_code == EXIT_USAGE
+
+
+def test_the_plugins_command_exits_0_when_all_are_healthy(entry_points):
+    entry_points({}, installed=True)
+    result = cli("plugins")
+    assert result.exit_code == EXIT_OK
+    assert result.stdout.endswith("7 plugins: 7 ok, 0 disabled; 0 name clash(es)\n")
+    assert "pi2017: ok\n  from: ruleengine" in result.stdout
