@@ -37,8 +37,8 @@ from ruleengine_dsl.parser import RESERVED
 from . import hookspecs
 from .checker import CustomType, FunctionSpec
 from .facts import FactsError
-from .runtime import EvaluationError
-from .types import Duration, EnumType, ListType, LocalText, RecordType, Type, normalize
+from .runtime import MAX_BITS, EvaluationError, too_big
+from .types import Duration, EnumType, ListType, LocalText, MoneyType, RecordType, Type, normalize
 
 ENTRY_POINT_GROUP = "ruleengine"
 
@@ -383,13 +383,26 @@ def _check_function(spec: FunctionSpec) -> FunctionSpec:
     return spec
 
 
+#: What a named type can be based on: the types facts can be given in.
+BASE_KINDS = ("integer", "decimal", "money", "bool", "date", "duration", "text", "list")
+
+
 def _check_type(custom: CustomType) -> CustomType:
     _name(custom.name, NAME, "a name rule texts can write (letters, digits, _)")
-    if not isinstance(custom.base, Type):
-        raise _Bad(f"base is {_show(custom.base)}, not a type from ruleengine.types")
+    base = custom.base
+    if not isinstance(base, Type) or base.kind not in BASE_KINDS:
+        shown = f"{base.describe()} ({type(base).__name__})" if isinstance(base, Type) else None
+        raise _Bad(
+            f"base is {shown or _show(base)}, expected one of the types of ruleengine.types "
+            "(INTEGER, DECIMAL, MoneyType(...), BOOL, DATE, DURATION, TEXT, ListType(...))"
+        )
+    if isinstance(base, MoneyType) and not isinstance(base.currency, str):
+        raise _Bad(f"base is {_show(base)}: a currency is a code, such as 'CNY'")
     minimum = custom.minimum
     if minimum is not None and type(minimum) not in (int, Fraction):
         raise _Bad(f"minimum is {_show(minimum)}, expected a whole number or None")
+    if minimum is not None and base.kind not in ("integer", "decimal", "money"):
+        raise _Bad(f"minimum is {_show(minimum)}, but {base.describe()} is not a number")
     _text_field(custom.description, "description")
     return custom
 
@@ -455,14 +468,16 @@ def _guard_adapter(plugin: str, adapter: InputAdapter) -> InputAdapter:
                 plugin, what, f"returned {_show(result)}, expected a pair (facts, derivations)"
             )
         facts, notes = result
-        if not isinstance(facts, dict):
-            raise PluginFailed(plugin, what, f"returned facts {_show(facts)}, not an object")
+        if not isinstance(facts, dict) or not all(type(k) is str for k in facts):
+            raise PluginFailed(
+                plugin, what, f"returned facts {_show(facts)}, not an object with named fields"
+            )
         if not isinstance(notes, (list, tuple)):
             raise PluginFailed(
                 plugin, what, f"returned derivations {_show(notes)}, expected a list"
             )
         try:
-            json.dumps(notes, allow_nan=False)
+            json.dumps(notes, allow_nan=False, ensure_ascii=False).encode("utf-8")
         except (TypeError, ValueError, RecursionError) as err:
             raise PluginFailed(
                 plugin, what, f"returned derivations that are not JSON-ready ({err})"
@@ -482,6 +497,8 @@ def _guard_renderer(plugin: str, renderer: Renderer) -> Renderer:
             raise PluginFailed(plugin, what, f"raised {_exception(err)}") from err
         if not isinstance(out, str):
             raise PluginFailed(plugin, what, f"returned {_show(out)}, not text")
+        if not _valid_text(out):
+            raise PluginFailed(plugin, what, "returned text that cannot be written (not UTF-8)")
         return out
 
     return attrs.evolve(renderer, render=render)
@@ -546,6 +563,8 @@ class PluginFunction:
         elif type(value) is list:
             value = tuple(value)
         if not _fits(value, self.expected):
+            if too_big(value):
+                raise self._failed(f"returned a number of more than {MAX_BITS * 3 // 10} digits")
             expected = self.expected.describe() if self.expected else "an exact value"
             if isinstance(value, float):
                 expected += " (exact: an int or a Fraction, never a float)"
@@ -553,10 +572,24 @@ class PluginFunction:
         return value
 
 
+def _valid_text(value: Any) -> bool:
+    """Text that can be written out: no lone surrogates."""
+    if type(value) is not str:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _fits(value: Any, t: Type | None, depth: int = 0) -> bool:
-    """Whether ``value`` is a runtime value of type ``t`` (``None``: of any type)."""
+    """Whether ``value`` is a runtime value of type ``t`` (``None``: of any type), within the
+    engine's bounds on numbers."""
     kind = type(value)
-    if depth > 32:
+    if depth > 32 or too_big(value):
+        return False
+    if kind is str and not _valid_text(value):
         return False
     if t is None or t.kind == "any":
         if kind in (list, tuple):

@@ -48,7 +48,7 @@ from ruleengine.plugins import (
     rule_sources,
 )
 from ruleengine.testing import run_tests
-from ruleengine.types import DECIMAL, INTEGER, is_numeric
+from ruleengine.types import DATE, DECIMAL, INTEGER, EnumType, is_numeric
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "third_party_plugin"
@@ -660,12 +660,23 @@ SEVEN = ruleengine.FunctionSpec("seven", lambda args: INTEGER, lambda: 7)
         ),
         (
             {"types": [ruleengine.CustomType("share", float, 0)]},
-            "ruleengine_types: CustomType 'share': base is <class 'float'>, "
-            "not a type from ruleengine.types",
+            "ruleengine_types: CustomType 'share': base is <class 'float'>, expected one of the "
+            "types of ruleengine.types (INTEGER, DECIMAL, MoneyType(...), BOOL, DATE, DURATION, "
+            "TEXT, ListType(...))",
         ),
         (
             {"types": [ruleengine.CustomType("share", DECIMAL, 0.5)]},
             "ruleengine_types: CustomType 'share': minimum is 0.5, expected a whole number or None",
+        ),
+        (
+            {"types": [ruleengine.CustomType("share", EnumType(name="e", members=("a",)))]},
+            "ruleengine_types: CustomType 'share': base is e (EnumType), expected one of the "
+            "types of ruleengine.types (INTEGER, DECIMAL, MoneyType(...), BOOL, DATE, DURATION, "
+            "TEXT, ListType(...))",
+        ),
+        (
+            {"types": [ruleengine.CustomType("after", DATE, 5)]},
+            "ruleengine_types: CustomType 'after': minimum is 5, but date is not a number",
         ),
         (
             {"rule_sources": [ruleengine.RuleSource("book", Path("rules"))]},
@@ -873,6 +884,9 @@ PLUGIN_FAILS = """
         from fractions import Fraction
         return record, [{"share": Fraction(1, 3)}]
 
+    def numbered(record):
+        return {1: "one"}, []
+
     def bad_facts(record):
         raise FactsError([FactProblem("acts[0].kind", "not a kind this adapter knows")])
 
@@ -888,6 +902,7 @@ PLUGIN_FAILS = """
         return [
             ruleengine.Renderer("crash", render),
             ruleengine.Renderer("nothing", lambda trace, lang, color: None),
+            ruleengine.Renderer("surrogate", lambda trace, lang, color: "\\ud800"),
         ]
 """
 
@@ -910,6 +925,12 @@ PLUGIN_FAILS = """
             EXIT_PLUGIN,
             "plugin 'failing' failed: input adapter 'inexact_notes' returned derivations that "
             "are not JSON-ready (Object of type Fraction is not JSON serializable)\n",
+        ),
+        (
+            "numbered",
+            EXIT_PLUGIN,
+            "plugin 'failing' failed: input adapter 'numbered' returned facts {1: 'one'}, "
+            "not an object with named fields\n",
         ),
         ("bad_facts", EXIT_BAD_FACTS, "acts[0].kind: not a kind this adapter knows"),
     ],
@@ -951,6 +972,7 @@ def test_a_failing_adapter_in_a_summary_names_the_line(entry_points, tmp_path):
     [
         ("crash", "renderer 'crash' raised ZeroDivisionError: division by zero"),
         ("nothing", "renderer 'nothing' returned None, not text"),
+        ("surrogate", "renderer 'surrogate' returned text that cannot be written (not UTF-8)"),
     ],
 )
 def test_a_failing_renderer_is_named_and_other_formats_work(
@@ -989,6 +1011,7 @@ FUNCTIONS = """
             ruleengine.FunctionSpec("text", lambda a: INTEGER, returns("7")),
             ruleengine.FunctionSpec("flag", lambda a: INTEGER, returns(True)),
             ruleengine.FunctionSpec("day", lambda a: INTEGER, returns(datetime.date(2020, 1, 1))),
+            ruleengine.FunctionSpec("huge", lambda a: INTEGER, returns(10**2000)),
             ruleengine.FunctionSpec("seven", lambda a: INTEGER, returns(7)),
             ruleengine.FunctionSpec("untyped", lambda a: None, returns(7)),
             ruleengine.FunctionSpec("badsig", lambda a: a[5], returns(7)),
@@ -1032,6 +1055,12 @@ FUNCTIONS = """
             EXIT_PLUGIN,
             "plugin 'functions' failed: function day() returned datetime.date(2020, 1, 1), "
             "expected integer\n",
+        ),
+        (
+            "huge",
+            EXIT_PLUGIN,
+            "plugin 'functions' failed: function huge() returned a number of more than 1200 "
+            "digits\n",
         ),
         (
             "untyped",
