@@ -212,9 +212,32 @@ def _origin(ep: importlib.metadata.EntryPoint) -> str:
     return f"'{ep.value}' from {where}"
 
 
+def _entry_points(pm: PluginManager) -> list[importlib.metadata.EntryPoint]:
+    """The installed entry points; a distribution whose metadata cannot be read is reported
+    by name and skipped (importlib.metadata would fail for all of them)."""
+    try:
+        return list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+    except Exception:
+        pass
+    out, seen = [], set()
+    for dist in importlib.metadata.distributions():
+        try:
+            name = dist.name
+            if name in seen:
+                continue  # found again further down the path: the first one counts
+            seen.add(name)
+            out.extend(dist.entry_points.select(group=ENTRY_POINT_GROUP))
+        except Exception as err:
+            name = dist.name or str(getattr(dist, "_path", "a distribution"))
+            pm.info[name] = PluginInfo(name, "", dist.name, dist.version)
+            problem = f"its entry points cannot be read: {_exception(err)}"
+            pm.report(PluginError(name, problem))
+    return out
+
+
 def _load_entry_points(pm: PluginManager) -> None:
     found: dict[str, importlib.metadata.EntryPoint] = {}
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+    for ep in _entry_points(pm):
         first = found.get(ep.name)
         if first is not None or pm.has_plugin(ep.name) or pm.is_blocked(ep.name):
             if first is not None and _origin(first) == _origin(ep):

@@ -1193,3 +1193,24 @@ def test_the_plugins_command_exits_0_when_all_are_healthy(entry_points):
     assert result.exit_code == EXIT_OK
     assert result.stdout.endswith("7 plugins: 7 ok, 0 disabled; 0 name clash(es)\n")
     assert "pi2017: ok\n  from: ruleengine" in result.stdout
+
+
+def test_a_distribution_with_unreadable_entry_points_is_named(monkeypatch, tmp_path):
+    """importlib.metadata fails for every distribution when one's entry_points.txt is
+    malformed; that one is reported and the others are read one by one."""
+    folder = tmp_path / "junk_dist-1.0.dist-info"
+    folder.mkdir()
+    (folder / "METADATA").write_text("Name: junk-dist\nVersion: 1.0\n", "utf-8")
+    (folder / "entry_points.txt").write_text("[ruleengine]\nnot a pair\n", "utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(TypeError):  # else this test no longer tests anything
+        importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    result = cli("explain", "-r", "pi2017", PI_CASE)
+    assert result.exit_code == EXIT_OK
+    assert result.stderr.startswith(
+        "warning: plugin 'junk-dist' is disabled: its entry points cannot be read: TypeError: "
+    )
+    result = cli("plugins")
+    assert result.exit_code == EXIT_PLUGIN
+    assert "\njunk-dist: disabled: its entry points cannot be read:" in result.stdout
+    assert "\n  from: junk-dist 1.0\n" in result.stdout
