@@ -176,8 +176,7 @@ class PluginManager(pluggy.PluginManager):
         """Every hook of every plugin, called once (again only after a plugin is
         registered or unregistered); a plugin whose hook fails is unregistered first."""
         if self._contributions is None:
-            contributions = _gather(self)
-            self._contributions = contributions
+            self._contributions = _gather(self)
         return self._contributions
 
     def collect(self, hook_name: str) -> list[tuple[str, Any]]:
@@ -222,16 +221,19 @@ def _entry_points(pm: PluginManager) -> list[importlib.metadata.EntryPoint]:
     out, seen = [], set()
     for dist in importlib.metadata.distributions():
         try:
-            name = dist.name
-            if name in seen:
-                continue  # found again further down the path: the first one counts
-            seen.add(name)
+            name, version = dist.name, dist.version
+        except Exception:  # METADATA itself unreadable
+            name = version = None
+        label = name or str(getattr(dist, "_path", "a distribution"))
+        if label in seen:
+            continue  # found again further down the path: the first one counts
+        seen.add(label)
+        try:
             out.extend(dist.entry_points.select(group=ENTRY_POINT_GROUP))
         except Exception as err:
-            name = dist.name or str(getattr(dist, "_path", "a distribution"))
-            pm.info[name] = PluginInfo(name, "", dist.name, dist.version)
+            pm.info[label] = PluginInfo(label, "", name, version)
             problem = f"its entry points cannot be read: {_exception(err)}"
-            pm.report(PluginError(name, problem))
+            pm.report(PluginError(label, problem))
     return out
 
 
@@ -387,7 +389,11 @@ def _check_rule_source(source: RuleSource) -> RuleSource:
     for path in source.paths:
         if not isinstance(path, (str, os.PathLike)):
             raise _Bad(f"paths holds {_show(path)}, not a path")
-        if not Path(path).exists():
+        try:
+            exists = Path(path).exists()
+        except (OSError, ValueError):  # a name too long, a NUL byte
+            exists = False
+        if not exists:
             raise _Bad(f"{path} does not exist (are the rule files installed as package data?)")
         paths.append(Path(path))
     examples = source.examples
