@@ -17,10 +17,8 @@ reported by name and never surfaces later as an error that names no one:
 
 from __future__ import annotations
 
-import datetime
 import importlib
 import importlib.metadata
-import json
 import os
 import re
 from collections.abc import Callable
@@ -31,14 +29,23 @@ from typing import Any
 import attrs
 import pluggy
 
-from ruleengine_dsl.diagnostics import Span
 from ruleengine_dsl.parser import RESERVED
 
 from . import hookspecs
 from .checker import CustomType, FunctionSpec
-from .facts import FactsError
-from .runtime import MAX_BITS, EvaluationError, too_big
-from .types import Duration, EnumType, ListType, LocalText, MoneyType, RecordType, Type, normalize
+from .plugin_guards import (
+    CAUGHT,
+    PluginFailed,
+    describe_exception,
+    guard_adapter,
+    guard_function,
+    guard_renderer,
+    one_line,
+    shown,
+)
+from .types import MoneyType, Type
+
+__all__ = ["PluginFailed"]  # raised here by the guards, part of this module's contract
 
 ENTRY_POINT_GROUP = "ruleengine"
 
@@ -59,9 +66,6 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 #: A rulebook or format name, given on the command line.
 WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
-
-#: What plugin code may raise that must not end the command unexplained.
-_CAUGHT = (Exception, SystemExit)
 
 
 @attrs.frozen
@@ -103,16 +107,6 @@ class PluginError:
         if self.disabled:
             return f"plugin '{self.plugin}' is disabled: {self.message}"
         return f"plugin '{self.plugin}': {self.message}"
-
-
-class PluginFailed(Exception):
-    """A plugin's adapter, renderer or function failed while a case was handled."""
-
-    def __init__(self, plugin: str, what: str, problem: str):
-        self.plugin = plugin
-        self.what = what
-        self.problem = problem
-        super().__init__(f"plugin '{plugin}' failed: {what} {problem}")
 
 
 @attrs.frozen
@@ -232,7 +226,7 @@ def _entry_points(pm: PluginManager) -> list[importlib.metadata.EntryPoint]:
             out.extend(dist.entry_points.select(group=ENTRY_POINT_GROUP))
         except Exception as err:
             pm.info[label] = PluginInfo(label, "", name, version)
-            problem = f"its entry points cannot be read: {_exception(err)}"
+            problem = f"its entry points cannot be read: {describe_exception(err)}"
             pm.report(PluginError(label, problem))
     return out
 
@@ -264,8 +258,8 @@ def _load_entry_points(pm: PluginManager) -> None:
         )
         try:
             pm.register(ep.load(), name=ep.name)
-        except _CAUGHT as err:
-            pm.report(PluginError(ep.name, f"failed to load: {_exception(err)}"))
+        except CAUGHT as err:
+            pm.report(PluginError(ep.name, f"failed to load: {describe_exception(err)}"))
             if pm.get_plugin(ep.name) is not None:  # pluggy keeps a half-registered plugin
                 pm.unregister(name=ep.name)
 
@@ -278,7 +272,7 @@ def _drop_invalid(pm: PluginManager) -> None:
             return
         except pluggy.PluginValidationError as err:
             name = pm.get_name(err.plugin) or str(err.plugin)
-            pm.report(PluginError(name, _one_line(str(err))))
+            pm.report(PluginError(name, one_line(str(err))))
             pm.unregister(err.plugin)
 
 
@@ -299,8 +293,8 @@ def _gather(pm: PluginManager) -> Contributions:
                 items = _checked(hook_name, impl.function(), cls, check)
             except _Bad as err:
                 bad[plugin] = str(err)
-            except _CAUGHT as err:  # a broken plugin must not take the others down
-                bad[plugin] = f"{hook_name} raised {_exception(err)}"
+            except CAUGHT as err:  # a broken plugin must not take the others down
+                bad[plugin] = f"{hook_name} raised {describe_exception(err)}"
             else:
                 collected[hook_name].extend((plugin, item) for item in items)
     for plugin, message in bad.items():
@@ -331,10 +325,10 @@ def _gather(pm: PluginManager) -> Contributions:
     return Contributions(
         collected=collected,
         rulebooks=rulebooks,
-        functions={n: (p, _guard_function(p, f)) for n, (p, f) in functions.items()},
+        functions={n: (p, guard_function(p, f)) for n, (p, f) in functions.items()},
         types=types,
-        adapters=[(p, _guard_adapter(p, a)) for p, a in collected["ruleengine_input_adapters"]],
-        renderers={n: (p, _guard_renderer(p, r)) for n, (p, r) in renderers.items()},
+        adapters=[(p, guard_adapter(p, a)) for p, a in collected["ruleengine_input_adapters"]],
+        renderers={n: (p, guard_renderer(p, r)) for n, (p, r) in renderers.items()},
         clashes=clashes,
     )
 
@@ -343,11 +337,11 @@ def _checked(hook_name: str, result: Any, cls: type, check) -> list:
     if result is None:
         return []
     if not isinstance(result, (list, tuple)):
-        raise _Bad(f"{hook_name} returned {_show(result)}, expected a list of {cls.__name__}")
+        raise _Bad(f"{hook_name} returned {shown(result)}, expected a list of {cls.__name__}")
     items = []
     for i, item in enumerate(result):
         if not isinstance(item, cls):
-            raise _Bad(f"{hook_name} returned {_show(item)} as item {i}, expected a {cls.__name__}")
+            raise _Bad(f"{hook_name} returned {shown(item)} as item {i}, expected a {cls.__name__}")
         try:
             items.append(check(item))
         except _Bad as err:
@@ -356,12 +350,12 @@ def _checked(hook_name: str, result: Any, cls: type, check) -> list:
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else _show(value)
+    return value if isinstance(value, str) else shown(value)
 
 
 def _name(name: Any, pattern: re.Pattern, what: str) -> None:
     if not isinstance(name, str):
-        raise _Bad(f"its name is {_show(name)}, not text")
+        raise _Bad(f"its name is {shown(name)}, not text")
     if not pattern.fullmatch(name):
         raise _Bad(f"the name is not {what}")
     if pattern is NAME and name in RESERVED:
@@ -370,25 +364,25 @@ def _name(name: Any, pattern: re.Pattern, what: str) -> None:
 
 def _text_field(value: Any, field: str) -> None:
     if not isinstance(value, str):
-        raise _Bad(f"{field} is {_show(value)}, not text")
+        raise _Bad(f"{field} is {shown(value)}, not text")
 
 
 def _callable(value: Any, field: str) -> None:
     if not callable(value):
-        raise _Bad(f"{field} is {_show(value)}, not a function")
+        raise _Bad(f"{field} is {shown(value)}, not a function")
 
 
 def _check_rule_source(source: RuleSource) -> RuleSource:
     _name(source.name, WORD, "a word (letters, digits, _ . -)")
     _text_field(source.title, "title")
     if isinstance(source.paths, (str, os.PathLike)) or not isinstance(source.paths, (list, tuple)):
-        raise _Bad(f"paths is {_show(source.paths)}, expected a tuple of paths")
+        raise _Bad(f"paths is {shown(source.paths)}, expected a tuple of paths")
     if not source.paths:
         raise _Bad("paths is empty")
     paths = []
     for path in source.paths:
         if not isinstance(path, (str, os.PathLike)):
-            raise _Bad(f"paths holds {_show(path)}, not a path")
+            raise _Bad(f"paths holds {shown(path)}, not a path")
         try:
             exists = Path(path).exists()
         except (OSError, ValueError):  # a name too long, a NUL byte
@@ -398,7 +392,7 @@ def _check_rule_source(source: RuleSource) -> RuleSource:
         paths.append(Path(path))
     examples = source.examples
     if examples is not None and not isinstance(examples, (str, os.PathLike)):
-        raise _Bad(f"examples is {_show(examples)}, not a path")
+        raise _Bad(f"examples is {shown(examples)}, not a path")
     return attrs.evolve(
         source, paths=tuple(paths), examples=None if examples is None else Path(examples)
     )
@@ -420,18 +414,18 @@ def _check_type(custom: CustomType) -> CustomType:
     _name(custom.name, NAME, "a name rule texts can write (letters, digits, _)")
     base = custom.base
     if not isinstance(base, Type) or base.kind not in BASE_KINDS:
-        shown = f"{base.describe()} ({type(base).__name__})" if isinstance(base, Type) else None
+        described = f"{base.describe()} ({type(base).__name__})" if isinstance(base, Type) else None
         raise _Bad(
-            f"base is {shown or _show(base)}, expected one of the types of ruleengine.types "
+            f"base is {described or shown(base)}, expected one of the types of ruleengine.types "
             "(INTEGER, DECIMAL, MoneyType(...), BOOL, DATE, DURATION, TEXT, ListType(...))"
         )
     if isinstance(base, MoneyType) and not isinstance(base.currency, str):
-        raise _Bad(f"base is {_show(base)}: a currency is a code, such as 'CNY'")
+        raise _Bad(f"base is {shown(base)}: a currency is a code, such as 'CNY'")
     minimum = custom.minimum
     if minimum is not None and type(minimum) not in (int, Fraction):
-        raise _Bad(f"minimum is {_show(minimum)}, expected a whole number or None")
+        raise _Bad(f"minimum is {shown(minimum)}, expected a whole number or None")
     if minimum is not None and base.kind not in ("integer", "decimal", "money"):
-        raise _Bad(f"minimum is {_show(minimum)}, but {base.describe()} is not a number")
+        raise _Bad(f"minimum is {shown(minimum)}, but {base.describe()} is not a number")
     _text_field(custom.description, "description")
     return custom
 
@@ -439,7 +433,7 @@ def _check_type(custom: CustomType) -> CustomType:
 def _check_adapter(adapter: InputAdapter) -> InputAdapter:
     _name(adapter.name, WORD, "a word (letters, digits, _ . -)")
     if adapter.rulebook is not None and not isinstance(adapter.rulebook, str):
-        raise _Bad(f"rulebook is {_show(adapter.rulebook)}, expected a rulebook's name or None")
+        raise _Bad(f"rulebook is {shown(adapter.rulebook)}, expected a rulebook's name or None")
     _callable(adapter.adapt, "adapt")
     _text_field(adapter.description, "description")
     return adapter
@@ -460,195 +454,6 @@ _CHECKS: dict[str, tuple[type, Callable[[Any], Any]]] = {
     "ruleengine_input_adapters": (InputAdapter, _check_adapter),
     "ruleengine_renderers": (Renderer, _check_renderer),
 }
-
-
-# ------------------------------------------------------------------ running plugin code
-def _show(value: Any, limit: int = 60) -> str:
-    try:
-        text = repr(value)
-    except Exception:
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _one_line(text: str) -> str:
-    return "; ".join(part.strip() for part in text.splitlines() if part.strip())
-
-
-def _exception(err: BaseException) -> str:
-    message = _one_line(str(err))
-    return f"{type(err).__name__}: {message}" if message else type(err).__name__
-
-
-def _guard_adapter(plugin: str, adapter: InputAdapter) -> InputAdapter:
-    """The adapter, run so that a crash or a malformed result names it. ``FactsError`` (the
-    adapter's own report of facts it cannot use) passes through."""
-    what = f"input adapter '{adapter.name}'"
-
-    def adapt(record: dict) -> tuple[dict, list]:
-        try:
-            result = adapter.adapt(record)
-        except FactsError:
-            raise
-        except _CAUGHT as err:
-            raise PluginFailed(plugin, what, f"raised {_exception(err)}") from err
-        if not (isinstance(result, (tuple, list)) and len(result) == 2):
-            raise PluginFailed(
-                plugin, what, f"returned {_show(result)}, expected a pair (facts, derivations)"
-            )
-        facts, notes = result
-        if not isinstance(facts, dict) or not all(type(k) is str for k in facts):
-            raise PluginFailed(
-                plugin, what, f"returned facts {_show(facts)}, not an object with named fields"
-            )
-        if not isinstance(notes, (list, tuple)):
-            raise PluginFailed(
-                plugin, what, f"returned derivations {_show(notes)}, expected a list"
-            )
-        try:
-            json.dumps(notes, allow_nan=False, ensure_ascii=False).encode("utf-8")
-        except (TypeError, ValueError, RecursionError) as err:
-            raise PluginFailed(
-                plugin, what, f"returned derivations that are not JSON-ready ({err})"
-            ) from None
-        return facts, list(notes)
-
-    return attrs.evolve(adapter, adapt=adapt)
-
-
-def _guard_renderer(plugin: str, renderer: Renderer) -> Renderer:
-    what = f"renderer '{renderer.name}'"
-
-    def render(*args, **kwargs) -> str:
-        try:
-            out = renderer.render(*args, **kwargs)
-        except _CAUGHT as err:
-            raise PluginFailed(plugin, what, f"raised {_exception(err)}") from err
-        if not isinstance(out, str):
-            raise PluginFailed(plugin, what, f"returned {_show(out)}, not text")
-        if not _valid_text(out):
-            raise PluginFailed(plugin, what, "returned text that cannot be written (not UTF-8)")
-        return out
-
-    return attrs.evolve(renderer, render=render)
-
-
-def _guard_function(plugin: str, spec: FunctionSpec) -> FunctionSpec:
-    what = f"function {spec.name}()"
-
-    def signature(args):
-        try:
-            result = spec.signature(args)
-        except TypeError:
-            raise  # the rule author's mistake: a diagnostic (E206) at the call
-        except _CAUGHT as err:
-            raise PluginFailed(plugin, what, f"signature raised {_exception(err)}") from err
-        if not isinstance(result, Type):
-            raise PluginFailed(
-                plugin,
-                what,
-                f"signature returned {_show(result)}, not a type from ruleengine.types",
-            )
-        return result
-
-    return attrs.evolve(spec, signature=signature, impl=PluginFunction(plugin, what, spec.impl))
-
-
-@attrs.frozen(eq=False)
-class PluginFunction:
-    """A plugin's function as rule texts call it: its failures name the plugin.
-
-    ``ValueError`` and ``ArithmeticError`` pass through: the function cannot be computed on
-    these values, which is reported at the call in the rule text (exit 5). Any other
-    exception, an inexact result (a float, ``None``) or, once the compiled code has said
-    which call this is (``for_call``: the type it was checked at, its place in the rule
-    text), a result of another type is ``PluginFailed``.
-    """
-
-    plugin: str
-    what: str
-    impl: Callable[..., Any]
-    expected: Type | None = None
-    span: Span | None = None
-
-    def for_call(self, expected: Type, span: Span | None) -> PluginFunction:
-        return attrs.evolve(self, expected=expected, span=span)
-
-    def _failed(self, problem: str) -> PluginFailed:
-        failed = PluginFailed(self.plugin, self.what, problem)
-        if self.span is not None:
-            failed.add_note(f"{self.span.location()}: called here\n{self.span.excerpt()}")
-        return failed
-
-    def __call__(self, *args):
-        try:
-            value = self.impl(*args)
-        except (ValueError, ArithmeticError, EvaluationError):
-            raise
-        except _CAUGHT as err:
-            raise self._failed(f"raised {_exception(err)}") from err
-        if type(value) is Fraction:
-            value = normalize(value)
-        elif type(value) is list:
-            value = tuple(value)
-        if not _fits(value, self.expected):
-            if too_big(value):
-                raise self._failed(f"returned a number of more than {MAX_BITS * 3 // 10} digits")
-            expected = self.expected.describe() if self.expected else "an exact value"
-            if isinstance(value, float):
-                expected += " (exact: an int or a Fraction, never a float)"
-            raise self._failed(f"returned {_show(value)}, expected {expected}")
-        return value
-
-
-def _valid_text(value: Any) -> bool:
-    """Text that can be written out: no lone surrogates."""
-    if type(value) is not str:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _fits(value: Any, t: Type | None, depth: int = 0) -> bool:
-    """Whether ``value`` is a runtime value of type ``t`` (``None``: of any type), within the
-    engine's bounds on numbers."""
-    kind = type(value)
-    if depth > 32 or too_big(value):
-        return False
-    if kind is str and not _valid_text(value):
-        return False
-    if t is None or t.kind == "any":
-        if kind in (list, tuple):
-            return all(_fits(v, None, depth + 1) for v in value)
-        if kind is dict:
-            return all(type(k) is str and _fits(v, None, depth + 1) for k, v in value.items())
-        return kind in (bool, int, Fraction, str, datetime.date, Duration, LocalText)
-    if t.kind == "integer":
-        return kind is int
-    if t.kind in ("decimal", "money"):
-        return kind in (int, Fraction)
-    if t.kind == "bool":
-        return kind is bool
-    if t.kind == "date":
-        return kind is datetime.date
-    if t.kind == "duration":
-        return kind is Duration
-    if t.kind == "text":
-        return kind in (str, LocalText)
-    if isinstance(t, EnumType):
-        return kind is str and value in t.members
-    if isinstance(t, ListType):
-        return kind in (list, tuple) and all(_fits(v, t.element, depth + 1) for v in value)
-    if isinstance(t, RecordType):
-        return (
-            kind is dict
-            and set(value) == set(t.fields)
-            and all(_fits(value[k], f.type, depth + 1) for k, f in t.fields.items())
-        )
-    return False
 
 
 # ------------------------------------------------------------------ what the engine asks for

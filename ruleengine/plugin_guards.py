@@ -1,0 +1,225 @@
+"""Plugin code run while a case is handled: adapters, renderers and functions, wrapped so
+that a crash or a malformed result becomes ``PluginFailed`` naming the plugin (exit 6 on the
+command line) instead of an error that names no one, or a wrong value that reaches a decision.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ruleengine_dsl.diagnostics import Span
+
+from .checker import FunctionSpec
+from .facts import FactsError
+from .runtime import MAX_BITS, EvaluationError, too_big
+from .types import Duration, EnumType, ListType, LocalText, RecordType, Type, normalize
+
+if TYPE_CHECKING:
+    from .plugins import InputAdapter, Renderer
+
+#: What plugin code may raise that must not end the command unexplained.
+CAUGHT = (Exception, SystemExit)
+
+
+class PluginFailed(Exception):
+    """A plugin's adapter, renderer or function failed while a case was handled."""
+
+    def __init__(self, plugin: str, what: str, problem: str):
+        self.plugin = plugin
+        self.what = what
+        self.problem = problem
+        super().__init__(f"plugin '{plugin}' failed: {what} {problem}")
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def one_line(text: str) -> str:
+    return "; ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def describe_exception(err: BaseException) -> str:
+    message = one_line(str(err))
+    return f"{type(err).__name__}: {message}" if message else type(err).__name__
+
+
+def guard_adapter(plugin: str, adapter: InputAdapter) -> InputAdapter:
+    """The adapter, run so that a crash or a malformed result names it. ``FactsError`` (the
+    adapter's own report of facts it cannot use) passes through."""
+    what = f"input adapter '{adapter.name}'"
+
+    def adapt(record: dict) -> tuple[dict, list]:
+        try:
+            result = adapter.adapt(record)
+        except FactsError:
+            raise
+        except CAUGHT as err:
+            raise PluginFailed(plugin, what, f"raised {describe_exception(err)}") from err
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise PluginFailed(
+                plugin, what, f"returned {shown(result)}, expected a pair (facts, derivations)"
+            )
+        facts, notes = result
+        if not isinstance(facts, dict) or not all(type(k) is str for k in facts):
+            raise PluginFailed(
+                plugin, what, f"returned facts {shown(facts)}, not an object with named fields"
+            )
+        if not isinstance(notes, (list, tuple)):
+            raise PluginFailed(
+                plugin, what, f"returned derivations {shown(notes)}, expected a list"
+            )
+        try:
+            json.dumps(notes, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        except (TypeError, ValueError, RecursionError) as err:
+            raise PluginFailed(
+                plugin, what, f"returned derivations that are not JSON-ready ({err})"
+            ) from None
+        return facts, list(notes)
+
+    return attrs.evolve(adapter, adapt=adapt)
+
+
+def guard_renderer(plugin: str, renderer: Renderer) -> Renderer:
+    what = f"renderer '{renderer.name}'"
+
+    def render(*args, **kwargs) -> str:
+        try:
+            out = renderer.render(*args, **kwargs)
+        except CAUGHT as err:
+            raise PluginFailed(plugin, what, f"raised {describe_exception(err)}") from err
+        if not isinstance(out, str):
+            raise PluginFailed(plugin, what, f"returned {shown(out)}, not text")
+        if not _valid_text(out):
+            raise PluginFailed(plugin, what, "returned text that cannot be written (not UTF-8)")
+        return out
+
+    return attrs.evolve(renderer, render=render)
+
+
+def guard_function(plugin: str, spec: FunctionSpec) -> FunctionSpec:
+    what = f"function {spec.name}()"
+
+    def signature(args):
+        try:
+            result = spec.signature(args)
+        except TypeError:
+            raise  # the rule author's mistake: a diagnostic (E206) at the call
+        except CAUGHT as err:
+            raise PluginFailed(plugin, what, f"signature raised {describe_exception(err)}") from err
+        if not isinstance(result, Type):
+            raise PluginFailed(
+                plugin,
+                what,
+                f"signature returned {shown(result)}, not a type from ruleengine.types",
+            )
+        return result
+
+    return attrs.evolve(spec, signature=signature, impl=PluginFunction(plugin, what, spec.impl))
+
+
+@attrs.frozen(eq=False)
+class PluginFunction:
+    """A plugin's function as rule texts call it: its failures name the plugin.
+
+    ``ValueError`` and ``ArithmeticError`` pass through: the function cannot be computed on
+    these values, which is reported at the call in the rule text (exit 5). Any other
+    exception, an inexact result (a float, ``None``) or, once the compiled code has said
+    which call this is (``for_call``: the type it was checked at, its place in the rule
+    text), a result of another type is ``PluginFailed``.
+    """
+
+    plugin: str
+    what: str
+    impl: Callable[..., Any]
+    expected: Type | None = None
+    span: Span | None = None
+
+    def for_call(self, expected: Type, span: Span | None) -> PluginFunction:
+        return attrs.evolve(self, expected=expected, span=span)
+
+    def _failed(self, problem: str) -> PluginFailed:
+        failed = PluginFailed(self.plugin, self.what, problem)
+        if self.span is not None:
+            failed.add_note(f"{self.span.location()}: called here\n{self.span.excerpt()}")
+        return failed
+
+    def __call__(self, *args):
+        try:
+            value = self.impl(*args)
+        except (ValueError, ArithmeticError, EvaluationError):
+            raise
+        except CAUGHT as err:
+            raise self._failed(f"raised {describe_exception(err)}") from err
+        if type(value) is Fraction:
+            value = normalize(value)
+        elif type(value) is list:
+            value = tuple(value)
+        if not _fits(value, self.expected):
+            if too_big(value):
+                raise self._failed(f"returned a number of more than {MAX_BITS * 3 // 10} digits")
+            expected = self.expected.describe() if self.expected else "an exact value"
+            if isinstance(value, float):
+                expected += " (exact: an int or a Fraction, never a float)"
+            raise self._failed(f"returned {shown(value)}, expected {expected}")
+        return value
+
+
+def _valid_text(value: Any) -> bool:
+    """Text that can be written out: no lone surrogates."""
+    if type(value) is not str:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _fits(value: Any, t: Type | None, depth: int = 0) -> bool:
+    """Whether ``value`` is a runtime value of type ``t`` (``None``: of any type), within the
+    engine's bounds on numbers."""
+    kind = type(value)
+    if depth > 32 or too_big(value):
+        return False
+    if kind is str and not _valid_text(value):
+        return False
+    if t is None or t.kind == "any":
+        if kind in (list, tuple):
+            return all(_fits(v, None, depth + 1) for v in value)
+        if kind is dict:
+            return all(type(k) is str and _fits(v, None, depth + 1) for k, v in value.items())
+        return kind in (bool, int, Fraction, str, datetime.date, Duration, LocalText)
+    if t.kind == "integer":
+        return kind is int
+    if t.kind in ("decimal", "money"):
+        return kind in (int, Fraction)
+    if t.kind == "bool":
+        return kind is bool
+    if t.kind == "date":
+        return kind is datetime.date
+    if t.kind == "duration":
+        return kind is Duration
+    if t.kind == "text":
+        return kind in (str, LocalText)
+    if isinstance(t, EnumType):
+        return kind is str and value in t.members
+    if isinstance(t, ListType):
+        return kind in (list, tuple) and all(_fits(v, t.element, depth + 1) for v in value)
+    if isinstance(t, RecordType):
+        return (
+            kind is dict
+            and set(value) == set(t.fields)
+            and all(_fits(value[k], f.type, depth + 1) for k, f in t.fields.items())
+        )
+    return False
