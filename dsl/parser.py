@@ -159,9 +159,14 @@ def _syntax_error(source: Source, err: UnexpectedInput) -> Diagnostic:
         )
     token = getattr(err, "token", None)
     if isinstance(err, UnexpectedEOF) or (token is not None and token.type == "$END"):
-        # LALR reports the end of the text as an unexpected "$END" token.
-        lines = source.text.splitlines() or [""]
-        line, column = len(lines), len(lines[-1]) + 1
+        # LALR reports the end of the text as an unexpected "$END" token, placed at the last
+        # token read: the text stops right after it. (Counted by Lark, by "\n" only, so the
+        # place is on a real line even when a string holds U+2028 or a form feed separates
+        # declarations.)
+        if token is not None and token.end_line is not None:
+            line, column = token.end_line, token.end_column
+        else:
+            line, column = source.position(len(source.text.rstrip()))
         return Diagnostic(
             "E002",
             "the file ended too early",
