@@ -15,8 +15,9 @@ from fractions import Fraction
 from pathlib import Path
 
 import lark
-from lark import Token, Transformer, v_args
+from lark import Token, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
+from lark.visitors import Transformer_NonRecursive
 
 from . import syntax as s
 from .diagnostics import Diagnostic, DiagnosticError, Source, Span
@@ -210,26 +211,11 @@ def parse(text: str, name: str = "<string>") -> s.Module:
                 )
             ]
         ) from None
-    too_deep = DiagnosticError(
-        [
-            Diagnostic(
-                "E212",
-                "the rule text is nested too deeply to process",
-                None,
-                help="split long expressions into definitions",
-                file=name,
-            )
-        ]
-    )
     try:
         decls = _Builder(source).transform(tree)
-    except RecursionError:
-        raise too_deep from None
     except VisitError as err:
         if isinstance(err.orig_exc, DiagnosticError):
             raise err.orig_exc from None
-        if isinstance(err.orig_exc, RecursionError):
-            raise too_deep from None
         raise
     return s.Module(name, decls)
 
@@ -253,8 +239,12 @@ def exact_number(digits: str) -> int | Fraction:
 
 
 @v_args(meta=True)
-class _Builder(Transformer):
-    """Lark tree to syntax tree; each node gets the span Lark recorded for it."""
+class _Builder(Transformer_NonRecursive):
+    """Lark tree to syntax tree; each node gets the span Lark recorded for it.
+
+    Non-recursive, so that any nesting the LALR parser accepts becomes a tree: how deep is too
+    deep is the checker's to say (E212), at the place, with the rest of the file checked.
+    """
 
     def __init__(self, source: Source):
         super().__init__()

@@ -42,7 +42,15 @@ from .types import (
     same_type,
 )
 
-MAX_EXPR_DEPTH = 200
+#: How deeply an expression (or a literal value) may nest. The evaluators are generated Python,
+#: and Python's parser refuses more than 200 nested brackets; a call or an exact division takes
+#: two or three per level, so 64 keeps every form of expression compilable (a test holds this),
+#: with room to spare: the deepest expression of the shipped rule books nests 8 levels.
+MAX_EXPR_DEPTH = 64
+#: How long a chain of definitions with parameters, each calling the next, may be: each call is
+#: a Python call when a case is evaluated (definitions without parameters are computed once, in
+#: order, and may chain without bound).
+MAX_CALL_DEPTH = 100
 
 HEADER_KEYS = {
     "title": "text",
@@ -159,6 +167,33 @@ class _Unresolved(Exception):
     """An expression whose error has been reported; stops checking the enclosing one."""
 
 
+class _TooDeep(Exception):
+    """A literal value nested more than ``MAX_EXPR_DEPTH`` deep, at ``span``."""
+
+    def __init__(self, span: Span):
+        super().__init__()
+        self.span = span
+
+
+def _names_in(e: s.Expr) -> set[str]:
+    """Every name an expression reads or calls, as written (found without recursion)."""
+    names: set[str] = set()
+    stack: list[Any] = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, s.Name):
+            names.add(x.name)
+        elif isinstance(x, s.Call):
+            names.add(x.func.name)
+        for f in attrs.fields(type(x)):
+            v = getattr(x, f.name)
+            if isinstance(v, list):
+                stack.extend(v)
+            elif v is not None and not isinstance(v, (str, Span, s.Ident)) and attrs.has(type(v)):
+                stack.append(v)
+    return names
+
+
 class Checker:
     def __init__(
         self,
@@ -185,6 +220,7 @@ class Checker:
         self.used_inputs: set[str] = set()
         self.rule_deps: dict[str, set] = {}
         self.failed_definitions: set[str] = set()
+        self.call_depth: dict[str, int] = {}  # definition -> longest chain of calls it starts
 
     # ------------------------------------------------------------------ reporting
     def error(self, code: str, message: str, span: Span | None, help: str | None = None):
@@ -243,7 +279,7 @@ class Checker:
             elif doc.date_input and self.inputs[doc.date_input].type != DATE:
                 self.error("E201", f"the date input '{doc.date_input}' must be a date", doc.span)
         # Pass 3: bodies.
-        for name in list(self.define_decls):
+        for name in self.definition_order():
             self.check_definition(name)
         rule_decls: list[tuple[s.RuleDecl, str | None]] = []
         for module, decls in decls_by_module:
@@ -429,8 +465,10 @@ class Checker:
         )
         return None
 
-    def literal_value(self, lit: s.Literal) -> Any:
+    def literal_value(self, lit: s.Literal, depth: int = 0) -> Any:
         """A literal as a raw value, to be converted like a fact."""
+        if depth > MAX_EXPR_DEPTH:
+            raise _TooDeep(lit.span)
         if isinstance(lit, s.Constant):
             v = lit.value
             if isinstance(v, s.MoneyLit):
@@ -445,9 +483,9 @@ class Checker:
         if isinstance(lit, s.BareName):
             return lit.name
         if isinstance(lit, s.ListLiteral):
-            return [self.literal_value(x) for x in lit.items]
+            return [self.literal_value(x, depth + 1) for x in lit.items]
         if isinstance(lit, s.RecordLiteral):
-            return {k.name: self.literal_value(v) for k, v in lit.items}
+            return {k.name: self.literal_value(v, depth + 1) for k, v in lit.items}
         raise AssertionError(lit)
 
     def typed_literal(self, lit: s.Literal, t: Type, minimum: int | None, what: str) -> Any:
@@ -467,6 +505,9 @@ class Checker:
             return MISSING
         try:
             return convert_value(self.literal_value(lit), t, minimum)
+        except _TooDeep as err:
+            self.error("E212", f"{what}: a value nested more than {MAX_EXPR_DEPTH} deep", err.span)
+            return MISSING
         except ValueError as err:
             self.error("E208", f"{what}: {err}", lit.span)
             return MISSING
@@ -595,7 +636,59 @@ class Checker:
         )
 
     # ------------------------------------------------------------------ definitions
-    def check_definition(self, name: str) -> ir.Definition | None:
+    def definition_order(self) -> list[str]:
+        """Definitions, each after those its body names, found without recursion.
+
+        Checked in this order, a definition finds those it reads already checked, so a long
+        chain of definitions does not nest the checker. Definitions that name one another in a
+        circle (strongly connected, by Tarjan's algorithm) come in the order declared, so a
+        cycle is reported (E202) at the first of them. Names are read from the syntax: a
+        parameter that shadows a definition adds an edge that only changes the order.
+        """
+        declared = {name: i for i, name in enumerate(self.define_decls)}
+        deps = {
+            name: sorted(_names_in(d.body) & declared.keys(), key=declared.__getitem__)
+            for name, d in self.define_decls.items()
+        }
+        index: dict[str, int] = {}
+        low: dict[str, int] = {}
+        stack: list[str] = []
+        on_stack: set[str] = set()
+        order: list[str] = []
+        for root in declared:
+            if root in index:
+                continue
+            work = [(root, iter(deps[root]))]
+            index[root] = low[root] = len(index)
+            stack.append(root)
+            on_stack.add(root)
+            while work:
+                name, pending = work[-1]
+                for dep in pending:
+                    if dep not in index:
+                        index[dep] = low[dep] = len(index)
+                        stack.append(dep)
+                        on_stack.add(dep)
+                        work.append((dep, iter(deps[dep])))
+                        break
+                    if dep in on_stack:
+                        low[name] = min(low[name], index[dep])
+                else:
+                    work.pop()
+                    if work:
+                        caller = work[-1][0]
+                        low[caller] = min(low[caller], low[name])
+                    if low[name] == index[name]:
+                        component = []
+                        while not component or component[-1] != name:
+                            component.append(stack.pop())
+                            on_stack.discard(component[-1])
+                        order.extend(sorted(component, key=declared.__getitem__))
+        return order
+
+    def check_definition(self, name: str, depth: int = 0) -> ir.Definition | None:
+        """Check one definition; ``depth`` is the nesting of the expression that reads it, when
+        it is reached before its turn (through a cycle), so that the nesting stays bounded."""
         if name in self.definitions:
             return self.definitions[name]
         if name in self.failed_definitions:
@@ -625,7 +718,7 @@ class Checker:
                     params.append((p.name.name, resolved[0]))
                     scope.names[p.name.name] = resolved[0]
             deps: set[tuple[str, str]] = set()
-            body = self.expr(d.body, scope, deps)
+            body = self.expr(d.body, scope, deps, None, depth)
             if d.result is not None:
                 resolved = self.resolve_type(d.result)
                 if resolved and not assignable(resolved[0], body.type):
@@ -635,6 +728,18 @@ class Checker:
                         f"{body.type.describe()}",
                         d.body.span,
                     )
+            # Each call of a definition with parameters is a call at run time: bound the chain.
+            calls = max((self.call_depth[n] for k, n in deps if k == "call"), default=0)
+            self.call_depth[name] = calls + (params is not None)
+            if self.call_depth[name] > MAX_CALL_DEPTH:
+                self.error(
+                    "E212",
+                    f"'{name}' starts a chain of more than {MAX_CALL_DEPTH} definitions with "
+                    "parameters, each calling the next",
+                    d.name.span,
+                    "compute the intermediate values in definitions without parameters",
+                )
+                raise _Unresolved()
             definition = ir.Definition(name, params, body, body.type, _text(d.label), d.span)
             self.definitions[name] = definition
             self.define_deps[name] = deps
@@ -651,14 +756,19 @@ class Checker:
     ) -> ir.Expr:
         """Check one expression; record in ``deps`` the plan steps it reads."""
         if depth > MAX_EXPR_DEPTH:
-            self.error("E212", f"expression nested more than {MAX_EXPR_DEPTH} deep", e.span)
+            self.error(
+                "E212",
+                f"expression nested more than {MAX_EXPR_DEPTH} deep",
+                e.span,
+                "give parts of it names with 'define', and use the names",
+            )
             raise _Unresolved()
         text = _source_text(e.span)
         sub = lambda x, exp=None, sc=scope: self.expr(x, sc, deps, exp, depth + 1)  # noqa: E731
         if isinstance(e, s.Constant):
             return self.constant(e, text)
         if isinstance(e, s.Name):
-            return self.name(e, scope, deps, expected, text)
+            return self.name(e, scope, deps, expected, text, depth)
         if isinstance(e, s.Attribute):
             if (
                 isinstance(e.obj, s.Name)
@@ -770,7 +880,9 @@ class Checker:
             return ir.Const(DURATION, e.span, text, Duration.of(v.amount, v.unit))
         raise AssertionError(v)
 
-    def name(self, e: s.Name, scope: _Scope, deps: set, expected: Type | None, text: str):
+    def name(
+        self, e: s.Name, scope: _Scope, deps: set, expected: Type | None, text: str, depth: int
+    ):
         n = e.name
         local = scope.get(n)
         if local is not None:
@@ -785,7 +897,7 @@ class Checker:
         if n in self.parameters:
             return ir.Ref(self.parameters[n].type, e.span, text, "parameter", n)
         if n in self.define_decls:
-            definition = self.check_definition(n)
+            definition = self.check_definition(n, depth + 1)
             if definition is None:
                 raise _Unresolved()
             if definition.params is not None:
@@ -1014,7 +1126,7 @@ class Checker:
         n = e.func.name
         args = [self.expr(a, scope, deps, None, depth + 1) for a in e.args]
         if n in self.define_decls:
-            definition = self.check_definition(n)
+            definition = self.check_definition(n, depth + 1)
             if definition is None:
                 raise _Unresolved()
             params = definition.params or []
@@ -1255,7 +1367,7 @@ class Checker:
         more than a million steps (definitions calling definitions twice, and so on)."""
         memo: dict[str, int] = {}
 
-        def cost(e: ir.Expr) -> int:
+        def cost(e: ir.Expr) -> int:  # recursion bounded by MAX_EXPR_DEPTH
             total = 1
             if isinstance(e, ir.CallDef):
                 if e.name not in memo:
@@ -1272,6 +1384,12 @@ class Checker:
                     return total
             return total
 
+        # In the order they were checked, each definition comes after those it calls: their
+        # costs are known when its own is computed, so no call is followed through.
+        for name, definition in self.definitions.items():
+            if name not in memo:
+                memo[name] = 0
+                memo[name] = cost(definition.body)
         for rule in self.rules.values():
             parts = [rule.when] if rule.when is not None else []
             parts += [x for a in rule.then for x in (a.value, a.upper) if x is not None]

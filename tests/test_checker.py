@@ -212,6 +212,15 @@ CASES = [
         "did you mean 'title'?",
     ),
     (
+        "too_deep",
+        P + "define d: integer = " + " + ".join(["x"] * 100) + "\n",
+        "E212",
+        4,
+        21,
+        "expression nested more than 64 deep",
+        "give parts of it names with 'define', and use the names",
+    ),
+    (
         "rule_never_in_force",
         P + rule("  from 2020-01-01\n  until 2019-01-01\n  when x > 1\n  then level = b\n"),
         "E211",
@@ -409,3 +418,109 @@ def test_a_set_conclusion_is_tested_with_in_not_compared():
         "sets.rules",
     )[0]
     assert d.code == "E201" and "test its members with 'in'" in d.message
+
+
+# ------------------------------------------------------------------ nesting (E212)
+def test_too_deep_is_pinpointed_and_the_rest_of_the_file_is_still_checked():
+    """However deep (here far past what a recursive parser could take), E212 has its place,
+    and a real mistake elsewhere in the same file is reported with it."""
+    for terms in (100, 5_000):
+        deep = " + ".join(["x"] * terms)
+        text = P + f"define d: integer = {deep}\n" + rule("  when y > 1\n  then level = b\n")
+        diags = diagnostics(text)
+        assert [(d.code, d.span.line, d.span.column) for d in diags] == [
+            ("E212", 4, 21),
+            ("E200", 7, 8),
+        ]
+
+
+def test_a_value_nested_too_deeply_is_pinpointed():
+    text = "input l: list of count = " + "[" * 10_000 + "]" * 10_000 + "\ninput y: cout\n"
+    diags = diagnostics(text)
+    assert [(d.code, d.span.line) for d in diags] == [("E212", 1), ("E200", 2)]
+    assert diags[0].message == "default of 'l': a value nested more than 64 deep"
+
+
+# Expressions of every shape, nested n deep; each level of a shape may cost the generated
+# Python code several brackets, of which Python's own parser takes at most 200.
+NESTED_FORMS = {
+    "sum": lambda n: " + ".join(["y"] * n),
+    "brackets": lambda n: "(" * n + "y" + " * 3 + 1)" * n,
+    "division": lambda n: "(" * n + "y" + " / 3)" * n,
+    "money": lambda n: "(" * n + "m" + " - 1 yuan) / 2" * n,
+    "negation": lambda n: "-" * n + "y",
+    "not": lambda n: "not " * n + "(y > 1)",
+    "if": lambda n: "if y > 1 then " * n + "y" + " else 2" * n,
+    "call": lambda n: "max(" * n + "y" + ", 1)" * n,
+    "round": lambda n: "round(" * n + "y / 3" + ", 2)" * n,
+    "aggregate": lambda n: "sum(" * n + "y" + " for a in l)" * n,
+    "compare": lambda n: "(if " * n + "y > 1" + " then y / 2 else y) > 1" * n,
+}
+
+
+def _nested(body: str) -> str:
+    return (
+        "input y: decimal = 1\ninput m: money = 1 yuan\ninput l: list of count = [1]\n"
+        f"conclusion c: value bool\ndefine q = {body}\n"
+        "rule r { cite article 1  when q = q then c = q = q }\n"
+    )
+
+
+@pytest.mark.parametrize("shape", list(NESTED_FORMS))
+def test_the_deepest_expression_the_checker_accepts_can_be_evaluated(shape):
+    """Whatever nesting passes the checker compiles and runs on both paths; one level more is
+    E212. (A bound above what the generated code can hold made exit 70 of 'not not ... x'.)"""
+    form = NESTED_FORMS[shape]
+    low, high = 1, 80  # the deepest accepted lies between
+    while low < high:
+        mid = (low + high + 1) // 2
+        codes = [d.code for d in diagnostics(_nested(form(mid))) if d.severity.value == "error"]
+        assert codes in ([], ["E212"]), codes
+        low, high = (mid, high) if not codes else (low, mid - 1)
+    assert low < 80
+    book = load(_nested(form(low)))
+    assert book.decide({}, DAY).conclusions["c"] is True
+    assert book.explain({}, DAY).decision.conclusions["c"] is True
+
+
+def _chain(n: int, with_parameters: bool) -> str:
+    """Definitions d0 .. d(n-1), each using the next; the last reads the input."""
+    lines = ["input x: count = 1", "conclusion c: value integer"]
+    for i in range(n):
+        if with_parameters:
+            nxt = f"d{i + 1}(k)" if i < n - 1 else "x"
+            lines.append(f"define d{i}(k: integer): integer = {nxt} + k")
+        else:
+            lines.append(f"define d{i}: integer = {f'd{i + 1}' if i < n - 1 else 'x'} + 1")
+    lines.append(f"rule r {{ cite article 1  then c = {'d0(1)' if with_parameters else 'd0'} }}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_long_chain_of_definitions_is_checked_without_nesting():
+    """Definitions are checked each after those it reads, so a chain of a thousand neither
+    nests the checker nor ends in a spanless E212."""
+    book = load(_chain(1000, with_parameters=False))
+    assert book.decide({}, DAY).conclusions["c"] == 1001
+
+
+def test_a_chain_of_calls_is_bounded_where_it_starts():
+    from ruleengine.checker import MAX_CALL_DEPTH
+
+    book = load(_chain(MAX_CALL_DEPTH, with_parameters=True))
+    assert book.decide({}, DAY).conclusions["c"] == MAX_CALL_DEPTH + 1
+    diags = diagnostics(_chain(300, with_parameters=True))
+    assert [d.code for d in diags] == ["E212"]
+    first_too_long = 300 - MAX_CALL_DEPTH - 1  # d199 starts a chain of 101
+    assert diags[0].message.startswith(f"'d{first_too_long}' starts a chain of more than 100")
+    assert (diags[0].span.line, diags[0].span.column) == (first_too_long + 3, 8)
+
+
+def test_a_cycle_is_reported_at_the_first_definition_declared_in_it():
+    text = (
+        P
+        + "define p: bool = q\ndefine q: bool = r\ndefine r: bool = p\n"
+        + rule("  when p\n  then level = b\n")
+    )
+    d = first(diagnostics(text), "E202")
+    assert d.message == "definitions form a cycle: p -> q -> r -> p"
+    assert d.span.line == 4
