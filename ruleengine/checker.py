@@ -1261,6 +1261,18 @@ class Checker:
                         side.span,
                     )
                     return None
+            if (
+                isinstance(value, ir.Const)
+                and isinstance(upper, ir.Const)
+                and _runs_down(c.type, value.value, upper.value)
+            ):
+                self.error(
+                    "E204",
+                    f"the range {value.text} .. {upper.text} given to '{name}' runs downward",
+                    a.span,
+                    f"write the lower end first: {name} = {upper.text} .. {value.text}",
+                )
+                return None
         else:
             if upper is not None:
                 self.error("E204", f"'{name}' is not a range; it takes one value", a.upper.span)
@@ -1344,6 +1356,13 @@ class Checker:
                     upper = self.typed_literal(
                         x.upper, t, None, f"expected upper end of '{target}'"
                     )
+                    if MISSING not in (value, upper) and _runs_down(t, value, upper):
+                        self.error(
+                            "E208",
+                            f"the expected range of '{target}' runs downward",
+                            x.span,
+                            "write the lower end first",
+                        )
                 if c.kind == "set":
                     value = frozenset(value) if value is not MISSING else value
                 expects.append(ir.Expectation("value", target, value, upper, x.span))
@@ -1497,6 +1516,16 @@ class Checker:
             reason = never_true(rule.when, self.inputs)
             if reason:
                 self.warn("W301", f"rule '{rule.name}' can never fire: {reason}", rule.when.span)
+
+
+def _runs_down(t: Type, low: Any, high: Any) -> bool:
+    """Whether ``low .. high`` is a range written upside down (members by rank)."""
+    if isinstance(t, EnumType):
+        return t.rank[low] > t.rank[high]
+    try:
+        return low > high
+    except (TypeError, ValueError):  # durations of months and of days do not compare
+        return False
 
 
 def _position(d: Diagnostic) -> tuple:

@@ -680,6 +680,10 @@ class _Gen:
             lines.append(f"    return {result}")
         return "\n".join(lines) + "\n"
 
+    def range_spans(self, claims) -> str:
+        """Where each rule gives a range: the place to report a range that runs downward."""
+        return self.const({rule: a.span for rule, a in claims})
+
     def conclusion(self, name: str, claims, explain: bool = False) -> list[str]:
         c = self.rb.conclusions[name]
         var = self.conclusions[name]
@@ -713,7 +717,7 @@ class _Gen:
                 scale = self.const(c.type) if isinstance(c.type, EnumType) else "None"
                 out.append(
                     f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, "
-                    f"{self.const(c.span)})"
+                    f"{self.const(c.span)}, {self.range_spans(claims)})"
                 )
             elif c.kind == "value":
                 out.append(
@@ -748,7 +752,8 @@ class _Gen:
                 )
             scale = self.const(c.type) if isinstance(c.type, EnumType) else "None"
             out.append(
-                f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, {self.const(c.span)})"
+                f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, "
+                f"{self.const(c.span)}, {self.range_spans(claims)})"
             )
         else:
             out.append("_cl = []")

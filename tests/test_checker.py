@@ -221,6 +221,16 @@ CASES = [
         "give parts of it names with 'define', and use the names",
     ),
     (
+        "range_runs_downward",
+        "input x: count = 0\nconclusion sentence: range of integer\n"
+        + rule("  when x > 1\n  then sentence = 7 .. 3\n"),
+        "E204",
+        6,
+        8,
+        "the range 7 .. 3 given to 'sentence' runs downward",
+        "write the lower end first: sentence = 3 .. 7",
+    ),
+    (
         "rule_never_in_force",
         P + rule("  from 2020-01-01\n  until 2019-01-01\n  when x > 1\n  then level = b\n"),
         "E211",
@@ -524,3 +534,38 @@ def test_a_cycle_is_reported_at_the_first_definition_declared_in_it():
     d = first(diagnostics(text), "E202")
     assert d.message == "definitions form a cycle: p -> q -> r -> p"
     assert d.span.line == 4
+
+
+# ------------------------------------------------------------------ ranges that run downward
+RANGE = "input x: count = 0\nscale s { a b c }\nconclusion sentence: range of integer\n"
+
+
+def test_a_range_that_runs_downward_at_run_time_is_reported_at_the_rule():
+    """Not at the conclusion's declaration (nor at 1:1): at the assignment that gives it."""
+    book = load(RANGE + rule("  when x > 1\n  then sentence = x .. 3\n"))
+    for evaluate in (book.decide, book.explain):
+        with pytest.raises(EvaluationError) as info:
+            evaluate({"x": 7}, DAY)
+        assert info.value.message == "rule 'r' gives 'sentence' a range from 7 down to 3"
+        assert (info.value.span.line, info.value.span.column) == (7, 8)
+
+
+def test_a_scale_range_written_downward_is_an_error():
+    d = first(
+        diagnostics(
+            RANGE + "conclusion band: range of s\n" + rule("  when x > 1\n  then band = c .. a\n")
+        ),
+        "E204",
+    )
+    assert d.message == "the range c .. a given to 'band' runs downward"
+
+
+def test_an_expected_range_written_downward_is_an_error():
+    text = (
+        RANGE
+        + rule("  when x > 1\n  then sentence = 3 .. 7\n")
+        + 'test "t" {\n  given x = 2\n  expect sentence = 7 .. 3\n}\n'
+    )
+    d = first(diagnostics(text), "E208")
+    assert d.message == "the expected range of 'sentence' runs downward"
+    assert (d.span.line, d.span.column) == (11, 3)
