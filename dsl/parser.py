@@ -217,7 +217,7 @@ def parse(text: str, name: str = "<string>") -> s.Module:
         if isinstance(err.orig_exc, DiagnosticError):
             raise err.orig_exc from None
         raise
-    return s.Module(name, decls)
+    return s.Module(name, decls, source)
 
 
 def parse_file(path: str | Path) -> s.Module:
@@ -225,9 +225,9 @@ def parse_file(path: str | Path) -> s.Module:
     return parse(path.read_text(encoding="utf-8"), str(path))
 
 
-def _unquote(token: Token) -> str:
-    body = str(token)[1:-1]
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+#: The escapes a string may hold; any other backslash is an error (E010), not a silent letter.
+ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
 
 def exact_number(digits: str) -> int | Fraction:
@@ -258,6 +258,26 @@ class _Builder(Transformer_NonRecursive):
 
     def _tspan(self, tok: Token) -> Span:
         return Span(self.source, tok.line, tok.column, tok.end_line, tok.end_column)
+
+    def _unquote(self, tok: Token) -> str:
+        """A string token's text, its escapes replaced; an unknown escape is E010 at itself."""
+        body = str(tok)[1:-1]
+
+        def escape(m: re.Match) -> str:
+            if m.group(1) in ESCAPES:
+                return ESCAPES[m.group(1)]
+            # A string holds no line break, so the escape is on the token's line.
+            column = tok.column + 1 + m.start()
+            char = m.group(1) if m.group(1).isprintable() else f"U+{ord(m.group(1)):04X}"
+            self._error(
+                "E010",
+                f"unknown escape '\\{char}' in a string",
+                Span(self.source, tok.line, column, tok.line, column + 2),
+                'the escapes are \\" (a quote), \\\\ (a backslash), \\n (a new line) and '
+                "\\t (a tab); a backslash itself is written \\\\",
+            )
+
+        return _ESCAPE.sub(escape, body)
 
     def _ident(self, tok: Token) -> s.Ident:
         return s.Ident(str(tok), self._tspan(tok))
@@ -291,14 +311,14 @@ class _Builder(Transformer_NonRecursive):
         return s.Meta(self._ident(key), value, self._span(meta))
 
     def plain_text(self, meta, c):
-        return s.Text({"": _unquote(c[0])}, self._span(meta))
+        return s.Text({"": self._unquote(c[0])}, self._span(meta))
 
     def lang_text(self, meta, c):
         values: dict[str, str] = {}
         for lang, text in c:
             if str(lang) in values:
                 self._error("E006", f"language {lang} given twice", self._tspan(lang))
-            values[str(lang)] = _unquote(text)
+            values[str(lang)] = self._unquote(text)
         return s.Text(values, self._span(meta))
 
     def lang_string(self, meta, c):
@@ -438,7 +458,7 @@ class _Builder(Transformer_NonRecursive):
         return ("cite", list(c))
 
     def cite_part(self, meta, c):
-        number = _unquote(c[1]) if c[1].type == "STRING" else str(c[1])
+        number = self._unquote(c[1]) if c[1].type == "STRING" else str(c[1])
         return s.CitePart(str(c[0]), number, self._span(meta))
 
     def title(self, meta, c):
@@ -473,7 +493,9 @@ class _Builder(Transformer_NonRecursive):
 
     # -- tests
     def test_decl(self, meta, c):
-        test = s.TestDecl(_unquote(c[0]), None, [], [], self._span(meta))
+        test = s.TestDecl(
+            self._unquote(c[0]), None, [], [], self._span(meta), name_span=self._tspan(c[0])
+        )
         for kind, value in c[1:]:
             if kind == "as_of":
                 test.as_of = value
@@ -575,7 +597,7 @@ class _Builder(Transformer_NonRecursive):
         return s.Constant(self._date(c[0]), self._span(meta))
 
     def string(self, meta, c):
-        return s.Constant(_unquote(c[0]), self._span(meta))
+        return s.Constant(self._unquote(c[0]), self._span(meta))
 
     def lang_literal(self, meta, c):
         return s.Constant(self.lang_text(meta, c), self._span(meta))

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import attrs
 
-from .diagnostics import Span
+from .diagnostics import Source, Span
 
 node = attrs.define(eq=False, slots=True)
 
@@ -296,6 +296,7 @@ class TestDecl:
     given: list[tuple[Ident, Literal]]
     expects: list[Expect]
     span: Span
+    name_span: Span | None = None  # the quoted name
 
 
 Decl = (
@@ -317,3 +318,4 @@ class Module:
 
     source_name: str
     decls: list[Decl]
+    source: Source | None = None

@@ -236,6 +236,9 @@ class Checker:
     # ------------------------------------------------------------------ entry point
     def check(self, book_name: str, modules: list[s.Module]) -> Rulebook:
         decls_by_module = [(m, m.decls) for m in modules]
+        for module in modules:
+            if not module.decls:
+                self.empty_file(module)
         # Pass 1: documents and type declarations.
         doc_of_module: dict[int, str | None] = {}
         for module, decls in decls_by_module:
@@ -302,10 +305,22 @@ class Checker:
                 self.rules[rule.name] = rule
         for d, _ in rule_decls:
             self.check_overrides(d)
+        first_test: dict[str, Span] = {}
         for _, decls in decls_by_module:
             for d in decls:
-                if isinstance(d, s.TestDecl):
-                    self.check_test(d)
+                if not isinstance(d, s.TestDecl):
+                    continue
+                if d.name in first_test:
+                    # Tests are reported by name: two of one name could not be told apart.
+                    self.error(
+                        "E205",
+                        f"test '{d.name}' is declared twice",
+                        d.name_span or d.span,
+                        f"the first is at {first_test[d.name].location()}",
+                    )
+                    continue
+                first_test[d.name] = d.name_span or d.span
+                self.check_test(d)
         self.check_cost()
         plan, reads = self.make_plan()
         errors = [d for d in self.diags if d.severity is Severity.ERROR]
@@ -330,6 +345,16 @@ class Checker:
         )
 
     # ------------------------------------------------------------------ declarations
+    def empty_file(self, module: s.Module):
+        """A rule file that declares nothing: saved empty, everything commented out, or the
+        wrong file. An error, since a rulebook quietly missing a file is worse than a stop."""
+        message = "the file declares nothing"
+        hint = "a rule file holds declarations (input, rule, test, ...); delete it if unused"
+        if module.source is None:
+            self.diags.append(Diagnostic("E214", message, None, help=hint, file=module.source_name))
+        else:
+            self.error("E214", message, Span(module.source, 1, 1, 1, 1), hint)
+
     def declare_document(self, d: s.Document):
         meta: dict[str, Any] = {}
         for entry in d.meta:

@@ -231,6 +231,27 @@ CASES = [
         "write the lower end first: sentence = 3 .. 7",
     ),
     (
+        "empty_file",
+        "# Article 5, to be written.\n\n",
+        "E214",
+        1,
+        1,
+        "the file declares nothing",
+        "a rule file holds declarations (input, rule, test, ...); delete it if unused",
+    ),
+    (
+        "duplicate_test",
+        P
+        + rule("  when x > 1\n  then level = b\n")
+        + 'test "two" {\n  given x = 2\n  expect level = b\n}\n'
+        + 'test "two" {\n  given x = 0\n  expect level = a\n}\n',
+        "E205",
+        13,
+        6,
+        "test 'two' is declared twice",
+        "the first is at duplicate_test.rules:9:6",
+    ),
+    (
         "rule_never_in_force",
         P + rule("  from 2020-01-01\n  until 2019-01-01\n  when x > 1\n  then level = b\n"),
         "E211",

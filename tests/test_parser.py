@@ -110,6 +110,14 @@ SYNTAX_CASES = [
         "unexpected 'count'",
     ),
     (
+        "syntax_unknown_escape",
+        'input s: text = "a\\qb"\n',
+        "E010",
+        1,
+        19,
+        "unknown escape '\\q' in a string",
+    ),
+    (
         "syntax_rule_clause_twice",
         "input x: count = 0\nrule r {\n  when x > 1\n  when x > 2\n}\n",
         "E007",
@@ -290,3 +298,26 @@ def test_characters_that_break_a_terminal_line_are_shown_as_one_cell():
     source_line, caret_line = d.span.excerpt().splitlines()
     assert source_line == '   1 | input a: text = "x\ufffd\ufffdy"\ufffdinput b: count = "no"'
     assert caret_line.index("^") == source_line.index('"no"')
+
+
+def test_known_escapes_are_read_and_an_unknown_one_is_pinpointed():
+    module = parse('input s: text = "\\" \\\\ \\n \\t"\n')
+    assert module.decls[0].default.value == '" \\ \n \t'
+    # After Chinese text and a U+2028 (one column each), and in every kind of string.
+    for text, column in [
+        ('input s: text = "中文\u2028\\z"\n', 21),
+        ('input s: text = zh "好" en "a\\x"\n', 29),
+        ('rule r { cite article "5\\a" }\n', 25),
+        ('test "a\\b" { }\n', 8),
+        ('input s: text = "\\\u2028"\n', 18),
+    ]:
+        [d] = diagnostics(text)
+        assert (d.code, d.span.line, d.span.column, d.span.end_column) == (
+            "E010",
+            1,
+            column,
+            column + 2,
+        ), text
+    assert diagnostics('input s: text = "\\\u2028"\n')[0].message == (
+        "unknown escape '\\U+2028' in a string"
+    )

@@ -147,3 +147,9 @@ def test_every_unreadable_file_is_reported_together(book):
         ("a.rules", "not UTF-8 text"),
         ("b.rules", "not UTF-8 text"),
     ]
+
+
+def test_an_empty_file_among_others_is_an_error(book):
+    (book / "later.rules").write_text("# to be written\n", encoding="utf-8")
+    d = only(load_error(book), "E214")
+    assert (d.span.file, d.span.line, d.span.column) == (str(book / "later.rules"), 1, 1)
