@@ -359,10 +359,12 @@ class _Builder(Transformer_NonRecursive):
         return c[0]
 
     def simple_type(self, meta, c):
-        return s.TypeRef(self._ident(c[0]), None, False, self._span(meta))
+        signed = self._tspan(c[0]) if c[0] is not None else None
+        return s.TypeRef(self._ident(c[1]), None, False, self._span(meta), signed)
 
     def currency_type(self, meta, c):
-        return s.TypeRef(self._ident(c[0]), self._ident(c[1]), False, self._span(meta))
+        signed = self._tspan(c[0]) if c[0] is not None else None
+        return s.TypeRef(self._ident(c[1]), self._ident(c[2]), False, self._span(meta), signed)
 
     def list_type(self, meta, c):
         return s.TypeRef(self._ident(c[0]), None, True, self._span(meta))
@@ -583,6 +585,10 @@ class _Builder(Transformer_NonRecursive):
     def money(self, meta, c):
         currency = "CNY" if str(c[1]) in ("yuan", "元") else str(c[1])
         return s.Constant(s.MoneyLit(c[0].value, currency), self._span(meta))
+
+    def negative_money(self, meta, c):
+        amount = self.money(meta, c).value
+        return s.Constant(s.MoneyLit(-amount.amount, amount.currency), self._span(meta))
 
     def duration(self, meta, c):
         amount = c[0].value

@@ -185,6 +185,7 @@ class TypeRef:
     currency: Ident | None
     list_of: bool
     span: Span
+    signed: Span | None = None  # where ``signed`` is written, if it is
 
 
 @node

@@ -456,14 +456,32 @@ class Checker:
             if spec is not None:
                 t.fields[f.name.name] = spec
 
-    def resolve_type(self, ref: s.TypeRef) -> tuple[Type, int | None] | None:
+    def resolve_type(self, ref: s.TypeRef, given: bool = False) -> tuple[Type, int | None] | None:
+        """The type written, and the least value it allows (``None``: no bound).
+
+        ``given`` is true where the value is given (an input, a record field, a parameter):
+        there an amount of money is never below 0 unless it is declared ``signed``. A computed
+        value (a definition, a conclusion) may be negative, so ``signed`` means nothing there.
+        """
         name = ref.name.name
+        if ref.signed is not None and not (given and name == "money"):
+            self.error(
+                "E201",
+                f"'signed' applies to money, not to {name}"
+                if name != "money"
+                else "'signed' applies where money is given: an input, a record field or a "
+                "parameter; a computed amount may be negative anyway",
+                ref.signed,
+                "integer and decimal take negative values as they are; count never does"
+                if name != "money"
+                else "remove 'signed'",
+            )
         if ref.list_of:
             element = self.resolve_type(s.TypeRef(ref.name, None, False, ref.span))
             return (ListType(element=element[0]), None) if element else None
         if name == "money":
             currency = ref.currency.name if ref.currency else "CNY"
-            return MoneyType(currency=currency), None
+            return MoneyType(currency=currency), (None if ref.signed else 0)
         if ref.currency is not None:
             self.error("E201", f"only money takes a currency, not {name}", ref.currency.span)
         builtin = {
@@ -534,11 +552,21 @@ class Checker:
             self.error("E212", f"{what}: a value nested more than {MAX_EXPR_DEPTH} deep", err.span)
             return MISSING
         except ValueError as err:
-            self.error("E208", f"{what}: {err}", lit.span)
+            self.error("E208", f"{what}: {err}", lit.span, self.signed_hint(lit, t, minimum))
             return MISSING
 
+    def signed_hint(self, lit: s.Literal, t: Type, minimum: int | None) -> str | None:
+        """For a negative amount where money is never below 0: how to allow it."""
+        if not isinstance(t, MoneyType) or minimum is None:
+            return None
+        try:
+            below = convert_value(self.literal_value(lit), t) < minimum
+        except ValueError:
+            return None
+        return f"if it may be negative, declare it 'signed {t.describe()}'" if below else None
+
     def field_spec(self, f: s.Field, record: str | None = None) -> ir.FieldSpec | None:
-        resolved = self.resolve_type(f.type)
+        resolved = self.resolve_type(f.type, given=True)
         if resolved is None:
             return None
         t, minimum = resolved
@@ -575,7 +603,7 @@ class Checker:
     def declare_parameter(self, d: s.ParameterDecl):
         if not self.declare_value(d.name, "a parameter"):
             return
-        resolved = self.resolve_type(d.type)
+        resolved = self.resolve_type(d.type, given=True)
         if resolved is None:
             return
         t, minimum = resolved
@@ -1607,6 +1635,7 @@ def never_true(e: ir.Expr, inputs: dict[str, ir.FieldSpec]) -> str | None:
             and (lo > hi or (lo == hi and (lo_strict or hi_strict)))
         ):
             if spec and spec.minimum is not None and len(texts) == 1:
-                return f"{ref.name} is a count, never below {spec.minimum}, so {a.text} never holds"
+                what = "an amount of money" if isinstance(spec.type, MoneyType) else "a count"
+                return f"{ref.name} is {what}, never below {spec.minimum}, so {a.text} never holds"
             return f"{' and '.join(texts)} cannot all hold"
     return None

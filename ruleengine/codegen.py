@@ -805,10 +805,11 @@ def generate(rulebook, epoch):
         typed = validate_fields(facts, fields)
         return typed, ns["_explain_typed"](day, *(typed[n] for n in names))
 
+    # Amounts with no bound, or never below 0 (money not declared signed): read directly.
     plain_amounts = {
-        i
+        i: spec.minimum
         for i, spec in enumerate(fields)
-        if spec.type.kind in ("decimal", "money") and spec.minimum is None
+        if spec.type.kind in ("decimal", "money") and spec.minimum in (None, 0)
     }
 
     def convert_one(index, raw):
@@ -818,7 +819,11 @@ def generate(rulebook, epoch):
         if index in plain_amounts and type(raw) is str:
             # "4999.50", the commonest form of an amount in JSON facts, read directly.
             m = _PLAIN_DECIMAL.fullmatch(raw)
-            if m is not None and len(raw) <= MAX_DIGITS:
+            if (
+                m is not None
+                and len(raw) <= MAX_DIGITS
+                and not (plain_amounts[index] == 0 and raw[0] == "-")
+            ):
                 whole, places = m.groups()
                 if places is None:
                     return int(whole)

@@ -11,8 +11,9 @@ import datetime
 import pytest
 from conftest import check_golden, diagnostics, first, load
 
-from ruleengine import DiagnosticError, EvaluationError
+from ruleengine import DiagnosticError, EvaluationError, FactsError
 from ruleengine.checker import never_true
+from ruleengine.testing import run_tests
 
 DAY = datetime.date(2020, 1, 1)
 
@@ -250,6 +251,24 @@ CASES = [
         6,
         "test 'two' is declared twice",
         "the first is at duplicate_test.rules:9:6",
+    ),
+    (
+        "negative_money_default",
+        "input loss: money(CNY) = -5000 yuan\n",
+        "E208",
+        1,
+        26,
+        "default of 'loss': expected an amount of money in CNY",
+        "if it may be negative, declare it 'signed money(CNY)'",
+    ),
+    (
+        "signed_count",
+        "input n: signed count = 0\n",
+        "E201",
+        1,
+        10,
+        "'signed' applies to money, not to count",
+        "integer and decimal take negative values as they are; count never does",
     ),
     (
         "rule_never_in_force",
@@ -590,3 +609,87 @@ def test_an_expected_range_written_downward_is_an_error():
     d = first(diagnostics(text), "E208")
     assert d.message == "the expected range of 'sentence' runs downward"
     assert (d.span.line, d.span.column) == (11, 3)
+
+
+# ------------------------------------------------------------------ money is never below 0
+MONEY = (
+    "input gain: money(CNY) = 0 yuan\n"
+    "input loss: signed money(CNY) = -1 yuan\n"
+    "record act { amount: money  refund: signed money = 0 yuan }\n"
+    "input acts: list of act\n"
+    "conclusion c: value money(CNY)\n"
+    "rule r { cite article 1  then c = gain + loss + sum(a.amount + a.refund for a in acts) }\n"
+)
+
+
+def test_money_given_is_never_below_zero_unless_declared_signed():
+    book = load(MONEY)
+    inputs = book.rulebook.inputs
+    assert (inputs["gain"].minimum, inputs["loss"].minimum) == (0, None)
+    fields = book.rulebook.types["act"].fields
+    assert (fields["amount"].minimum, fields["refund"].minimum) == (0, None)
+    facts = {"gain": "5000", "loss": "-200", "acts": [{"amount": 100, "refund": "-30 CNY"}]}
+    assert book.decide(facts, DAY).conclusions["c"] == 4870
+    for bad, path in (
+        ({"gain": -5000}, "gain"),
+        ({"gain": "-5000"}, "gain"),  # the string fast path too
+        ({"gain": {"amount": "-1", "currency": "CNY"}}, "gain"),
+        ({"acts": [{"amount": "-60000"}]}, "acts[0].amount"),
+    ):
+        for evaluate in (book.decide, book.explain):
+            with pytest.raises(FactsError) as info:
+                evaluate(bad, DAY)
+            [problem] = info.value.problems
+            assert problem.path == path and "cannot be below 0" in problem.message
+
+
+def test_negative_amounts_in_rule_texts_need_signed():
+    d = first(diagnostics(MONEY + 'test "t" { as of 2020-01-01  given gain = -5 yuan }\n'), "E208")
+    assert d.message.startswith("given 'gain': ") and "cannot be below 0" in d.message
+    text = MONEY + "parameter lowest: money { 2020-01-01: -5 yuan }\n"
+    assert "cannot be below 0" in first(diagnostics(text), "E208").message
+    book = load(
+        MONEY.replace("input gain: money(CNY)", "input gain: signed money(CNY)")
+        + "parameter lowest: signed money { 2020-01-01: -5 yuan }\n"
+        + 'test "t" { as of 2020-01-01  given gain = -5 yuan, loss = -2 CNY  expect c = -7 yuan }\n'
+    )
+    assert book.rulebook.parameters["lowest"].values[0][1] == -5
+    assert [r.passed for r in run_tests(book)] == [True]
+
+
+def test_signed_means_nothing_where_money_is_computed():
+    for text in (
+        "conclusion c: value signed money\n",
+        "define d: signed money = 1 yuan\n",
+        "define f(k: signed money): money = k\n",
+    ):
+        d = first(diagnostics(text), "E201")
+        assert d.message.startswith("'signed' applies where money is given"), text
+        assert d.span.line == 1 and d.help == "remove 'signed'"
+
+
+def test_a_comparison_below_zero_of_unsigned_money_never_holds():
+    text = (
+        MONEY
+        + "conclusion odd: value bool = false\n"
+        + rule("  when gain < 0 yuan\n  then odd = true\n", "r2")
+    )
+    d = first(diagnostics(text), "W301")
+    assert d.message == (
+        "rule 'r2' can never fire: gain is an amount of money, never below 0, "
+        "so gain < 0 yuan never holds"
+    )
+
+
+def test_set_a_negative_gain_on_the_command_line_is_invalid_facts():
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from ruleengine.cli import EXIT_BAD_FACTS, app
+
+    quick = Path(__file__).resolve().parents[1] / "examples" / "quickstart"
+    args = ["eval", "--rules", str(quick / "article5.rules"), str(quick / "case.json")]
+    result = CliRunner().invoke(app, [*args, "--set", "illegal_gain=-5000"])
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert "illegal_gain: " in result.stderr and "cannot be below 0" in result.stderr
