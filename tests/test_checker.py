@@ -693,3 +693,18 @@ def test_set_a_negative_gain_on_the_command_line_is_invalid_facts():
     result = CliRunner().invoke(app, [*args, "--set", "illegal_gain=-5000"])
     assert result.exit_code == EXIT_BAD_FACTS, result.output
     assert "illegal_gain: " in result.stderr and "cannot be below 0" in result.stderr
+
+
+def test_every_diagnostic_about_a_rule_text_has_a_place():
+    """Over every case above and every error example of the language reference, each
+    diagnostic points into the text (a file-level E004 is about a file, not a place in it)."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "language.md").read_text("utf-8")
+    texts = [c[1] for c in CASES] + re.findall(r"^```rules-error E\d+\n(.*?)^```", doc, re.M | re.S)
+    assert len(texts) > 60
+    for text in texts:
+        for d in diagnostics(text):
+            assert d.span is not None and d.span.line >= 1 and d.span.column >= 1, d.render()
+            assert d.span.line <= text.count("\n") + 1, d.render()
