@@ -43,7 +43,12 @@ def rule_files(path: str | Path) -> list[Path]:
     root = Path(os.path.realpath(path))
     found: dict[Path, Path] = {}  # the file itself -> the path it was found by
     problems: list[Diagnostic] = []
-    for folder, dirs, files in os.walk(path):  # links to folders are listed, not entered
+
+    def unreadable(err: OSError) -> None:  # a folder that cannot be listed is not skipped
+        problems.append(_refused(err.filename, f"cannot read ({err.strerror})"))
+
+    # Links to folders are listed in dirs, not entered.
+    for folder, dirs, files in os.walk(path, onerror=unreadable):
         for name in dirs:
             entry = Path(folder, name)
             if entry.is_symlink():

@@ -153,3 +153,18 @@ def test_an_empty_file_among_others_is_an_error(book):
     (book / "later.rules").write_text("# to be written\n", encoding="utf-8")
     d = only(load_error(book), "E214")
     assert (d.span.file, d.span.line, d.span.column) == (str(book / "later.rules"), 1, 1)
+
+
+def test_a_folder_that_cannot_be_listed_is_not_skipped(book, monkeypatch):
+    locked = book / "locked"
+    locked.mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # as a folder without read permission answers (root is exempt)
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    d = only(load_error(book))
+    assert (d.file, d.message) == (str(locked), "cannot read (Permission denied)")
