@@ -8,6 +8,7 @@ span. The engine's checker reuses these classes, so a syntax error and a type er
 from __future__ import annotations
 
 import functools
+import unicodedata
 from enum import StrEnum
 
 import attrs
@@ -22,8 +23,19 @@ class Source:
 
     @functools.cached_property
     def lines(self) -> list[str]:
-        """The text's lines as the parser counts them: split at newlines only, once."""
+        """The text's lines as the parser counts them: split at ``\\n`` only, once.
+
+        Lark counts lines by ``\\n`` alone, so this must too: ``str.splitlines`` would also
+        split at form feeds, U+2028 and the like, and put a diagnostic past the end of the file.
+        A ``\\r`` before the ``\\n`` (a CRLF file) is not part of the line.
+        """
         return [line.removesuffix("\r") for line in self.text.split("\n")]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """The 1-based line and column of a character offset, counted as the parser counts."""
+        offset = max(0, min(offset, len(self.text)))
+        line_start = self.text.rfind("\n", 0, offset) + 1
+        return self.text.count("\n", 0, offset) + 1, offset - line_start + 1
 
     def line(self, number: int) -> str:
         if 1 <= number <= len(self.lines):
@@ -50,7 +62,7 @@ class Span:
 
     def excerpt(self) -> str:
         """The source line and a caret line underlining the span (first line only)."""
-        text = self.source.line(self.line).expandtabs(1)
+        text = self.source.line(self.line)
         start = max(self.column - 1, 0)
         if self.end_line == self.line and self.end_column > self.column:
             width = self.end_column - self.column
@@ -63,6 +75,7 @@ class Span:
             width = min(width, right - start)
             text = ("…" if left else "") + text[left:right] + ("…" if right < len(text) else "")
             start = start - left + (1 if left else 0)
+        text = _printable(text)
         # Chinese characters occupy two terminal cells; pad the caret line to match.
         pad = sum(2 if _wide(ch) else 1 for ch in text[:start])
         marks = sum(2 if _wide(ch) else 1 for ch in text[start : start + width]) or 1
@@ -77,6 +90,24 @@ class Span:
             "end_line": self.end_line,
             "end_column": self.end_column,
         }
+
+
+def _printable(text: str) -> str:
+    """A source line as one terminal line, one cell per character as columns count them.
+
+    A tab becomes a space; a character that would break the line, move the cursor or reorder
+    the text on screen (form feed, carriage return, U+2028, a bidirectional control, ...)
+    becomes U+FFFD, so it is seen and the caret stays under the right character.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        " " if ch == "\t" else "\ufffd" if unicodedata.category(ch) in _UNSHOWN else ch
+        for ch in text
+    )
+
+
+_UNSHOWN = frozenset(("Cc", "Cf", "Zl", "Zp"))  # controls, formats, line/paragraph separators
 
 
 def _wide(ch: str) -> bool:

@@ -15,8 +15,9 @@ from fractions import Fraction
 from pathlib import Path
 
 import lark
-from lark import Token, Transformer, v_args
+from lark import Token, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
+from lark.visitors import Transformer_NonRecursive
 
 from . import syntax as s
 from .diagnostics import Diagnostic, DiagnosticError, Source, Span
@@ -159,9 +160,14 @@ def _syntax_error(source: Source, err: UnexpectedInput) -> Diagnostic:
         )
     token = getattr(err, "token", None)
     if isinstance(err, UnexpectedEOF) or (token is not None and token.type == "$END"):
-        # LALR reports the end of the text as an unexpected "$END" token.
-        lines = source.text.splitlines() or [""]
-        line, column = len(lines), len(lines[-1]) + 1
+        # LALR reports the end of the text as an unexpected "$END" token, placed at the last
+        # token read: the text stops right after it. (Counted by Lark, by "\n" only, so the
+        # place is on a real line even when a string holds U+2028 or a form feed separates
+        # declarations.)
+        if token is not None and token.end_line is not None:
+            line, column = token.end_line, token.end_column
+        else:
+            line, column = source.position(len(source.text.rstrip()))
         return Diagnostic(
             "E002",
             "the file ended too early",
@@ -205,28 +211,13 @@ def parse(text: str, name: str = "<string>") -> s.Module:
                 )
             ]
         ) from None
-    too_deep = DiagnosticError(
-        [
-            Diagnostic(
-                "E212",
-                "the rule text is nested too deeply to process",
-                None,
-                help="split long expressions into definitions",
-                file=name,
-            )
-        ]
-    )
     try:
         decls = _Builder(source).transform(tree)
-    except RecursionError:
-        raise too_deep from None
     except VisitError as err:
         if isinstance(err.orig_exc, DiagnosticError):
             raise err.orig_exc from None
-        if isinstance(err.orig_exc, RecursionError):
-            raise too_deep from None
         raise
-    return s.Module(name, decls)
+    return s.Module(name, decls, source)
 
 
 def parse_file(path: str | Path) -> s.Module:
@@ -234,9 +225,9 @@ def parse_file(path: str | Path) -> s.Module:
     return parse(path.read_text(encoding="utf-8"), str(path))
 
 
-def _unquote(token: Token) -> str:
-    body = str(token)[1:-1]
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+#: The escapes a string may hold; any other backslash is an error (E010), not a silent letter.
+ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
 
 def exact_number(digits: str) -> int | Fraction:
@@ -248,8 +239,12 @@ def exact_number(digits: str) -> int | Fraction:
 
 
 @v_args(meta=True)
-class _Builder(Transformer):
-    """Lark tree to syntax tree; each node gets the span Lark recorded for it."""
+class _Builder(Transformer_NonRecursive):
+    """Lark tree to syntax tree; each node gets the span Lark recorded for it.
+
+    Non-recursive, so that any nesting the LALR parser accepts becomes a tree: how deep is too
+    deep is the checker's to say (E212), at the place, with the rest of the file checked.
+    """
 
     def __init__(self, source: Source):
         super().__init__()
@@ -263,6 +258,26 @@ class _Builder(Transformer):
 
     def _tspan(self, tok: Token) -> Span:
         return Span(self.source, tok.line, tok.column, tok.end_line, tok.end_column)
+
+    def _unquote(self, tok: Token) -> str:
+        """A string token's text, its escapes replaced; an unknown escape is E010 at itself."""
+        body = str(tok)[1:-1]
+
+        def escape(m: re.Match) -> str:
+            if m.group(1) in ESCAPES:
+                return ESCAPES[m.group(1)]
+            # A string holds no line break, so the escape is on the token's line.
+            column = tok.column + 1 + m.start()
+            char = m.group(1) if m.group(1).isprintable() else f"U+{ord(m.group(1)):04X}"
+            self._error(
+                "E010",
+                f"unknown escape '\\{char}' in a string",
+                Span(self.source, tok.line, column, tok.line, column + 2),
+                'the escapes are \\" (a quote), \\\\ (a backslash), \\n (a new line) and '
+                "\\t (a tab); a backslash itself is written \\\\",
+            )
+
+        return _ESCAPE.sub(escape, body)
 
     def _ident(self, tok: Token) -> s.Ident:
         return s.Ident(str(tok), self._tspan(tok))
@@ -296,14 +311,14 @@ class _Builder(Transformer):
         return s.Meta(self._ident(key), value, self._span(meta))
 
     def plain_text(self, meta, c):
-        return s.Text({"": _unquote(c[0])}, self._span(meta))
+        return s.Text({"": self._unquote(c[0])}, self._span(meta))
 
     def lang_text(self, meta, c):
         values: dict[str, str] = {}
         for lang, text in c:
             if str(lang) in values:
                 self._error("E006", f"language {lang} given twice", self._tspan(lang))
-            values[str(lang)] = _unquote(text)
+            values[str(lang)] = self._unquote(text)
         return s.Text(values, self._span(meta))
 
     def lang_string(self, meta, c):
@@ -344,10 +359,12 @@ class _Builder(Transformer):
         return c[0]
 
     def simple_type(self, meta, c):
-        return s.TypeRef(self._ident(c[0]), None, False, self._span(meta))
+        signed = self._tspan(c[0]) if c[0] is not None else None
+        return s.TypeRef(self._ident(c[1]), None, False, self._span(meta), signed)
 
     def currency_type(self, meta, c):
-        return s.TypeRef(self._ident(c[0]), self._ident(c[1]), False, self._span(meta))
+        signed = self._tspan(c[0]) if c[0] is not None else None
+        return s.TypeRef(self._ident(c[1]), self._ident(c[2]), False, self._span(meta), signed)
 
     def list_type(self, meta, c):
         return s.TypeRef(self._ident(c[0]), None, True, self._span(meta))
@@ -443,7 +460,7 @@ class _Builder(Transformer):
         return ("cite", list(c))
 
     def cite_part(self, meta, c):
-        number = _unquote(c[1]) if c[1].type == "STRING" else str(c[1])
+        number = self._unquote(c[1]) if c[1].type == "STRING" else str(c[1])
         return s.CitePart(str(c[0]), number, self._span(meta))
 
     def title(self, meta, c):
@@ -478,7 +495,9 @@ class _Builder(Transformer):
 
     # -- tests
     def test_decl(self, meta, c):
-        test = s.TestDecl(_unquote(c[0]), None, [], [], self._span(meta))
+        test = s.TestDecl(
+            self._unquote(c[0]), None, [], [], self._span(meta), name_span=self._tspan(c[0])
+        )
         for kind, value in c[1:]:
             if kind == "as_of":
                 test.as_of = value
@@ -567,6 +586,10 @@ class _Builder(Transformer):
         currency = "CNY" if str(c[1]) in ("yuan", "元") else str(c[1])
         return s.Constant(s.MoneyLit(c[0].value, currency), self._span(meta))
 
+    def negative_money(self, meta, c):
+        amount = self.money(meta, c).value
+        return s.Constant(s.MoneyLit(-amount.amount, amount.currency), self._span(meta))
+
     def duration(self, meta, c):
         amount = c[0].value
         if not isinstance(amount, int):
@@ -580,7 +603,7 @@ class _Builder(Transformer):
         return s.Constant(self._date(c[0]), self._span(meta))
 
     def string(self, meta, c):
-        return s.Constant(_unquote(c[0]), self._span(meta))
+        return s.Constant(self._unquote(c[0]), self._span(meta))
 
     def lang_literal(self, meta, c):
         return s.Constant(self.lang_text(meta, c), self._span(meta))

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import attrs
 
-from .diagnostics import Span
+from .diagnostics import Source, Span
 
 node = attrs.define(eq=False, slots=True)
 
@@ -185,6 +185,7 @@ class TypeRef:
     currency: Ident | None
     list_of: bool
     span: Span
+    signed: Span | None = None  # where ``signed`` is written, if it is
 
 
 @node
@@ -296,6 +297,7 @@ class TestDecl:
     given: list[tuple[Ident, Literal]]
     expects: list[Expect]
     span: Span
+    name_span: Span | None = None  # the quoted name
 
 
 Decl = (
@@ -317,3 +319,4 @@ class Module:
 
     source_name: str
     decls: list[Decl]
+    source: Source | None = None

@@ -42,7 +42,15 @@ from .types import (
     same_type,
 )
 
-MAX_EXPR_DEPTH = 200
+#: How deeply an expression (or a literal value) may nest. The evaluators are generated Python,
+#: and Python's parser refuses more than 200 nested brackets; a call or an exact division takes
+#: two or three per level, so 64 keeps every form of expression compilable (a test holds this),
+#: with room to spare: the deepest expression of the shipped rule books nests 8 levels.
+MAX_EXPR_DEPTH = 64
+#: How long a chain of definitions with parameters, each calling the next, may be: each call is
+#: a Python call when a case is evaluated (definitions without parameters are computed once, in
+#: order, and may chain without bound).
+MAX_CALL_DEPTH = 100
 
 HEADER_KEYS = {
     "title": "text",
@@ -159,6 +167,33 @@ class _Unresolved(Exception):
     """An expression whose error has been reported; stops checking the enclosing one."""
 
 
+class _TooDeep(Exception):
+    """A literal value nested more than ``MAX_EXPR_DEPTH`` deep, at ``span``."""
+
+    def __init__(self, span: Span):
+        super().__init__()
+        self.span = span
+
+
+def _names_in(e: s.Expr) -> set[str]:
+    """Every name an expression reads or calls, as written (found without recursion)."""
+    names: set[str] = set()
+    stack: list[Any] = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, s.Name):
+            names.add(x.name)
+        elif isinstance(x, s.Call):
+            names.add(x.func.name)
+        for f in attrs.fields(type(x)):
+            v = getattr(x, f.name)
+            if isinstance(v, list):
+                stack.extend(v)
+            elif v is not None and not isinstance(v, (str, Span, s.Ident)) and attrs.has(type(v)):
+                stack.append(v)
+    return names
+
+
 class Checker:
     def __init__(
         self,
@@ -185,6 +220,7 @@ class Checker:
         self.used_inputs: set[str] = set()
         self.rule_deps: dict[str, set] = {}
         self.failed_definitions: set[str] = set()
+        self.call_depth: dict[str, int] = {}  # definition -> longest chain of calls it starts
 
     # ------------------------------------------------------------------ reporting
     def error(self, code: str, message: str, span: Span | None, help: str | None = None):
@@ -200,6 +236,9 @@ class Checker:
     # ------------------------------------------------------------------ entry point
     def check(self, book_name: str, modules: list[s.Module]) -> Rulebook:
         decls_by_module = [(m, m.decls) for m in modules]
+        for module in modules:
+            if not module.decls:
+                self.empty_file(module)
         # Pass 1: documents and type declarations.
         doc_of_module: dict[int, str | None] = {}
         for module, decls in decls_by_module:
@@ -243,7 +282,7 @@ class Checker:
             elif doc.date_input and self.inputs[doc.date_input].type != DATE:
                 self.error("E201", f"the date input '{doc.date_input}' must be a date", doc.span)
         # Pass 3: bodies.
-        for name in list(self.define_decls):
+        for name in self.definition_order():
             self.check_definition(name)
         rule_decls: list[tuple[s.RuleDecl, str | None]] = []
         for module, decls in decls_by_module:
@@ -266,10 +305,22 @@ class Checker:
                 self.rules[rule.name] = rule
         for d, _ in rule_decls:
             self.check_overrides(d)
+        first_test: dict[str, Span] = {}
         for _, decls in decls_by_module:
             for d in decls:
-                if isinstance(d, s.TestDecl):
-                    self.check_test(d)
+                if not isinstance(d, s.TestDecl):
+                    continue
+                if d.name in first_test:
+                    # Tests are reported by name: two of one name could not be told apart.
+                    self.error(
+                        "E205",
+                        f"test '{d.name}' is declared twice",
+                        d.name_span or d.span,
+                        f"the first is at {first_test[d.name].location()}",
+                    )
+                    continue
+                first_test[d.name] = d.name_span or d.span
+                self.check_test(d)
         self.check_cost()
         plan, reads = self.make_plan()
         errors = [d for d in self.diags if d.severity is Severity.ERROR]
@@ -294,6 +345,16 @@ class Checker:
         )
 
     # ------------------------------------------------------------------ declarations
+    def empty_file(self, module: s.Module):
+        """A rule file that declares nothing: saved empty, everything commented out, or the
+        wrong file. An error, since a rulebook quietly missing a file is worse than a stop."""
+        message = "the file declares nothing"
+        hint = "a rule file holds declarations (input, rule, test, ...); delete it if unused"
+        if module.source is None:
+            self.diags.append(Diagnostic("E214", message, None, help=hint, file=module.source_name))
+        else:
+            self.error("E214", message, Span(module.source, 1, 1, 1, 1), hint)
+
     def declare_document(self, d: s.Document):
         meta: dict[str, Any] = {}
         for entry in d.meta:
@@ -395,14 +456,32 @@ class Checker:
             if spec is not None:
                 t.fields[f.name.name] = spec
 
-    def resolve_type(self, ref: s.TypeRef) -> tuple[Type, int | None] | None:
+    def resolve_type(self, ref: s.TypeRef, given: bool = False) -> tuple[Type, int | None] | None:
+        """The type written, and the least value it allows (``None``: no bound).
+
+        ``given`` is true where the value is given (an input, a record field, a parameter):
+        there an amount of money is never below 0 unless it is declared ``signed``. A computed
+        value (a definition, a conclusion) may be negative, so ``signed`` means nothing there.
+        """
         name = ref.name.name
+        if ref.signed is not None and not (given and name == "money"):
+            self.error(
+                "E201",
+                f"'signed' applies to money, not to {name}"
+                if name != "money"
+                else "'signed' applies where money is given: an input, a record field or a "
+                "parameter; a computed amount may be negative anyway",
+                ref.signed,
+                "integer and decimal take negative values as they are; count never does"
+                if name != "money"
+                else "remove 'signed'",
+            )
         if ref.list_of:
             element = self.resolve_type(s.TypeRef(ref.name, None, False, ref.span))
             return (ListType(element=element[0]), None) if element else None
         if name == "money":
             currency = ref.currency.name if ref.currency else "CNY"
-            return MoneyType(currency=currency), None
+            return MoneyType(currency=currency), (None if ref.signed else 0)
         if ref.currency is not None:
             self.error("E201", f"only money takes a currency, not {name}", ref.currency.span)
         builtin = {
@@ -429,8 +508,10 @@ class Checker:
         )
         return None
 
-    def literal_value(self, lit: s.Literal) -> Any:
+    def literal_value(self, lit: s.Literal, depth: int = 0) -> Any:
         """A literal as a raw value, to be converted like a fact."""
+        if depth > MAX_EXPR_DEPTH:
+            raise _TooDeep(lit.span)
         if isinstance(lit, s.Constant):
             v = lit.value
             if isinstance(v, s.MoneyLit):
@@ -445,9 +526,9 @@ class Checker:
         if isinstance(lit, s.BareName):
             return lit.name
         if isinstance(lit, s.ListLiteral):
-            return [self.literal_value(x) for x in lit.items]
+            return [self.literal_value(x, depth + 1) for x in lit.items]
         if isinstance(lit, s.RecordLiteral):
-            return {k.name: self.literal_value(v) for k, v in lit.items}
+            return {k.name: self.literal_value(v, depth + 1) for k, v in lit.items}
         raise AssertionError(lit)
 
     def typed_literal(self, lit: s.Literal, t: Type, minimum: int | None, what: str) -> Any:
@@ -467,12 +548,25 @@ class Checker:
             return MISSING
         try:
             return convert_value(self.literal_value(lit), t, minimum)
+        except _TooDeep as err:
+            self.error("E212", f"{what}: a value nested more than {MAX_EXPR_DEPTH} deep", err.span)
+            return MISSING
         except ValueError as err:
-            self.error("E208", f"{what}: {err}", lit.span)
+            self.error("E208", f"{what}: {err}", lit.span, self.signed_hint(lit, t, minimum))
             return MISSING
 
+    def signed_hint(self, lit: s.Literal, t: Type, minimum: int | None) -> str | None:
+        """For a negative amount where money is never below 0: how to allow it."""
+        if not isinstance(t, MoneyType) or minimum is None:
+            return None
+        try:
+            below = convert_value(self.literal_value(lit), t) < minimum
+        except ValueError:
+            return None
+        return f"if it may be negative, declare it 'signed {t.describe()}'" if below else None
+
     def field_spec(self, f: s.Field, record: str | None = None) -> ir.FieldSpec | None:
-        resolved = self.resolve_type(f.type)
+        resolved = self.resolve_type(f.type, given=True)
         if resolved is None:
             return None
         t, minimum = resolved
@@ -509,7 +603,7 @@ class Checker:
     def declare_parameter(self, d: s.ParameterDecl):
         if not self.declare_value(d.name, "a parameter"):
             return
-        resolved = self.resolve_type(d.type)
+        resolved = self.resolve_type(d.type, given=True)
         if resolved is None:
             return
         t, minimum = resolved
@@ -595,7 +689,59 @@ class Checker:
         )
 
     # ------------------------------------------------------------------ definitions
-    def check_definition(self, name: str) -> ir.Definition | None:
+    def definition_order(self) -> list[str]:
+        """Definitions, each after those its body names, found without recursion.
+
+        Checked in this order, a definition finds those it reads already checked, so a long
+        chain of definitions does not nest the checker. Definitions that name one another in a
+        circle (strongly connected, by Tarjan's algorithm) come in the order declared, so a
+        cycle is reported (E202) at the first of them. Names are read from the syntax: a
+        parameter that shadows a definition adds an edge that only changes the order.
+        """
+        declared = {name: i for i, name in enumerate(self.define_decls)}
+        deps = {
+            name: sorted(_names_in(d.body) & declared.keys(), key=declared.__getitem__)
+            for name, d in self.define_decls.items()
+        }
+        index: dict[str, int] = {}
+        low: dict[str, int] = {}
+        stack: list[str] = []
+        on_stack: set[str] = set()
+        order: list[str] = []
+        for root in declared:
+            if root in index:
+                continue
+            work = [(root, iter(deps[root]))]
+            index[root] = low[root] = len(index)
+            stack.append(root)
+            on_stack.add(root)
+            while work:
+                name, pending = work[-1]
+                for dep in pending:
+                    if dep not in index:
+                        index[dep] = low[dep] = len(index)
+                        stack.append(dep)
+                        on_stack.add(dep)
+                        work.append((dep, iter(deps[dep])))
+                        break
+                    if dep in on_stack:
+                        low[name] = min(low[name], index[dep])
+                else:
+                    work.pop()
+                    if work:
+                        caller = work[-1][0]
+                        low[caller] = min(low[caller], low[name])
+                    if low[name] == index[name]:
+                        component = []
+                        while not component or component[-1] != name:
+                            component.append(stack.pop())
+                            on_stack.discard(component[-1])
+                        order.extend(sorted(component, key=declared.__getitem__))
+        return order
+
+    def check_definition(self, name: str, depth: int = 0) -> ir.Definition | None:
+        """Check one definition; ``depth`` is the nesting of the expression that reads it, when
+        it is reached before its turn (through a cycle), so that the nesting stays bounded."""
         if name in self.definitions:
             return self.definitions[name]
         if name in self.failed_definitions:
@@ -625,7 +771,7 @@ class Checker:
                     params.append((p.name.name, resolved[0]))
                     scope.names[p.name.name] = resolved[0]
             deps: set[tuple[str, str]] = set()
-            body = self.expr(d.body, scope, deps)
+            body = self.expr(d.body, scope, deps, None, depth)
             if d.result is not None:
                 resolved = self.resolve_type(d.result)
                 if resolved and not assignable(resolved[0], body.type):
@@ -635,6 +781,18 @@ class Checker:
                         f"{body.type.describe()}",
                         d.body.span,
                     )
+            # Each call of a definition with parameters is a call at run time: bound the chain.
+            calls = max((self.call_depth[n] for k, n in deps if k == "call"), default=0)
+            self.call_depth[name] = calls + (params is not None)
+            if self.call_depth[name] > MAX_CALL_DEPTH:
+                self.error(
+                    "E212",
+                    f"'{name}' starts a chain of more than {MAX_CALL_DEPTH} definitions with "
+                    "parameters, each calling the next",
+                    d.name.span,
+                    "compute the intermediate values in definitions without parameters",
+                )
+                raise _Unresolved()
             definition = ir.Definition(name, params, body, body.type, _text(d.label), d.span)
             self.definitions[name] = definition
             self.define_deps[name] = deps
@@ -651,14 +809,19 @@ class Checker:
     ) -> ir.Expr:
         """Check one expression; record in ``deps`` the plan steps it reads."""
         if depth > MAX_EXPR_DEPTH:
-            self.error("E212", f"expression nested more than {MAX_EXPR_DEPTH} deep", e.span)
+            self.error(
+                "E212",
+                f"expression nested more than {MAX_EXPR_DEPTH} deep",
+                e.span,
+                "give parts of it names with 'define', and use the names",
+            )
             raise _Unresolved()
         text = _source_text(e.span)
         sub = lambda x, exp=None, sc=scope: self.expr(x, sc, deps, exp, depth + 1)  # noqa: E731
         if isinstance(e, s.Constant):
             return self.constant(e, text)
         if isinstance(e, s.Name):
-            return self.name(e, scope, deps, expected, text)
+            return self.name(e, scope, deps, expected, text, depth)
         if isinstance(e, s.Attribute):
             if (
                 isinstance(e.obj, s.Name)
@@ -770,7 +933,9 @@ class Checker:
             return ir.Const(DURATION, e.span, text, Duration.of(v.amount, v.unit))
         raise AssertionError(v)
 
-    def name(self, e: s.Name, scope: _Scope, deps: set, expected: Type | None, text: str):
+    def name(
+        self, e: s.Name, scope: _Scope, deps: set, expected: Type | None, text: str, depth: int
+    ):
         n = e.name
         local = scope.get(n)
         if local is not None:
@@ -785,7 +950,7 @@ class Checker:
         if n in self.parameters:
             return ir.Ref(self.parameters[n].type, e.span, text, "parameter", n)
         if n in self.define_decls:
-            definition = self.check_definition(n)
+            definition = self.check_definition(n, depth + 1)
             if definition is None:
                 raise _Unresolved()
             if definition.params is not None:
@@ -1014,7 +1179,7 @@ class Checker:
         n = e.func.name
         args = [self.expr(a, scope, deps, None, depth + 1) for a in e.args]
         if n in self.define_decls:
-            definition = self.check_definition(n)
+            definition = self.check_definition(n, depth + 1)
             if definition is None:
                 raise _Unresolved()
             params = definition.params or []
@@ -1149,6 +1314,18 @@ class Checker:
                         side.span,
                     )
                     return None
+            if (
+                isinstance(value, ir.Const)
+                and isinstance(upper, ir.Const)
+                and _runs_down(c.type, value.value, upper.value)
+            ):
+                self.error(
+                    "E204",
+                    f"the range {value.text} .. {upper.text} given to '{name}' runs downward",
+                    a.span,
+                    f"write the lower end first: {name} = {upper.text} .. {value.text}",
+                )
+                return None
         else:
             if upper is not None:
                 self.error("E204", f"'{name}' is not a range; it takes one value", a.upper.span)
@@ -1232,6 +1409,13 @@ class Checker:
                     upper = self.typed_literal(
                         x.upper, t, None, f"expected upper end of '{target}'"
                     )
+                    if MISSING not in (value, upper) and _runs_down(t, value, upper):
+                        self.error(
+                            "E208",
+                            f"the expected range of '{target}' runs downward",
+                            x.span,
+                            "write the lower end first",
+                        )
                 if c.kind == "set":
                     value = frozenset(value) if value is not MISSING else value
                 expects.append(ir.Expectation("value", target, value, upper, x.span))
@@ -1255,7 +1439,7 @@ class Checker:
         more than a million steps (definitions calling definitions twice, and so on)."""
         memo: dict[str, int] = {}
 
-        def cost(e: ir.Expr) -> int:
+        def cost(e: ir.Expr) -> int:  # recursion bounded by MAX_EXPR_DEPTH
             total = 1
             if isinstance(e, ir.CallDef):
                 if e.name not in memo:
@@ -1272,6 +1456,12 @@ class Checker:
                     return total
             return total
 
+        # In the order they were checked, each definition comes after those it calls: their
+        # costs are known when its own is computed, so no call is followed through.
+        for name, definition in self.definitions.items():
+            if name not in memo:
+                memo[name] = 0
+                memo[name] = cost(definition.body)
         for rule in self.rules.values():
             parts = [rule.when] if rule.when is not None else []
             parts += [x for a in rule.then for x in (a.value, a.upper) if x is not None]
@@ -1381,6 +1571,16 @@ class Checker:
                 self.warn("W301", f"rule '{rule.name}' can never fire: {reason}", rule.when.span)
 
 
+def _runs_down(t: Type, low: Any, high: Any) -> bool:
+    """Whether ``low .. high`` is a range written upside down (members by rank)."""
+    if isinstance(t, EnumType):
+        return t.rank[low] > t.rank[high]
+    try:
+        return low > high
+    except (TypeError, ValueError):  # durations of months and of days do not compare
+        return False
+
+
 def _position(d: Diagnostic) -> tuple:
     if d.span is None:
         return ("", 0, 0)
@@ -1435,6 +1635,7 @@ def never_true(e: ir.Expr, inputs: dict[str, ir.FieldSpec]) -> str | None:
             and (lo > hi or (lo == hi and (lo_strict or hi_strict)))
         ):
             if spec and spec.minimum is not None and len(texts) == 1:
-                return f"{ref.name} is a count, never below {spec.minimum}, so {a.text} never holds"
+                what = "an amount of money" if isinstance(spec.type, MoneyType) else "a count"
+                return f"{ref.name} is {what}, never below {spec.minimum}, so {a.text} never holds"
             return f"{' and '.join(texts)} cannot all hold"
     return None

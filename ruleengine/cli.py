@@ -550,11 +550,21 @@ def test(
         pm = _pm()
         if all_ or (not rules and not rulebook and len(rule_sources(pm)) != 1):
             names = sorted(rule_sources(pm))
-            books = [_load(pm, None, n) for n in names]
         else:
-            books = [_load(pm, rules, rulebook)]
+            names = [None]  # the one named by --rules or --rulebook: its errors end the run
         passed = failed = 0
-        for book, name in books:
+        broken: list[str] = []
+        for name in names:
+            try:
+                book, name = _load(pm, rules, rulebook) if name is None else _load(pm, None, name)
+            except DiagnosticError as err:
+                if len(names) == 1:
+                    raise
+                # One broken rulebook is reported by name; the others are still tested.
+                _print_diagnostics(err.diagnostics)
+                typer.echo(f"{name}: not tested: its rules have errors (listed above)")
+                broken.append(name)
+                continue
             results = run_tests(book, adapter_chain(pm, name or book.rulebook.name))
             for r in results:
                 if not r.passed:
@@ -562,8 +572,13 @@ def test(
             p = sum(r.passed for r in results)
             passed, failed = passed + p, failed + len(results) - p
             typer.echo(f"{book.rulebook.name}: {p} passed, {len(results) - p} failed")
-        typer.echo(f"{passed} passed, {failed} failed")
-        return EXIT_FAILED if failed else EXIT_OK
+        summary = f"{passed} passed, {failed} failed"
+        if broken:
+            summary += f"; not tested, rules with errors: {', '.join(broken)}"
+        typer.echo(summary)
+        # Rules that do not load outrank failed tests: they are the graver fault, and the
+        # one that hides tests.
+        return EXIT_BAD_RULES if broken else EXIT_FAILED if failed else EXIT_OK
 
     _run(body)
 

@@ -682,6 +682,10 @@ class _Gen:
             lines.append(f"    return {result}")
         return "\n".join(lines) + "\n"
 
+    def range_spans(self, claims) -> str:
+        """Where each rule gives a range: the place to report a range that runs downward."""
+        return self.const({rule: a.span for rule, a in claims})
+
     def conclusion(self, name: str, claims, explain: bool = False) -> list[str]:
         c = self.rb.conclusions[name]
         var = self.conclusions[name]
@@ -715,7 +719,7 @@ class _Gen:
                 scale = self.const(c.type) if isinstance(c.type, EnumType) else "None"
                 out.append(
                     f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, "
-                    f"{self.const(c.span)})"
+                    f"{self.const(c.span)}, {self.range_spans(claims)})"
                 )
             elif c.kind == "value":
                 out.append(
@@ -750,7 +754,8 @@ class _Gen:
                 )
             scale = self.const(c.type) if isinstance(c.type, EnumType) else "None"
             out.append(
-                f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, {self.const(c.span)})"
+                f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, "
+                f"{self.const(c.span)}, {self.range_spans(claims)})"
             )
         else:
             out.append("_cl = []")
@@ -802,10 +807,11 @@ def generate(rulebook, epoch):
         typed = validate_fields(facts, fields)
         return typed, ns["_explain_typed"](day, *(typed[n] for n in names))
 
+    # Amounts with no bound, or never below 0 (money not declared signed): read directly.
     plain_amounts = {
-        i
+        i: spec.minimum
         for i, spec in enumerate(fields)
-        if spec.type.kind in ("decimal", "money") and spec.minimum is None
+        if spec.type.kind in ("decimal", "money") and spec.minimum in (None, 0)
     }
 
     def convert_one(index, raw):
@@ -815,7 +821,11 @@ def generate(rulebook, epoch):
         if index in plain_amounts and type(raw) is str:
             # "4999.50", the commonest form of an amount in JSON facts, read directly.
             m = _PLAIN_DECIMAL.fullmatch(raw)
-            if m is not None and len(raw) <= MAX_DIGITS:
+            if (
+                m is not None
+                and len(raw) <= MAX_DIGITS
+                and not (plain_amounts[index] == 0 and raw[0] == "-")
+            ):
                 whole, places = m.groups()
                 if places is None:
                     return int(whole)

@@ -216,9 +216,17 @@ class Conflict:
 
 
 def combine_range(
-    name: str, claims: list[tuple[str, Any, Any]], scale: EnumType | None, where: Span | None = None
+    name: str,
+    claims: list[tuple[str, Any, Any]],
+    scale: EnumType | None,
+    where: Span | None = None,
+    spans: dict[str, Span] | None = None,
 ):
-    """Ranges combine upward: the highest floor and the highest ceiling."""
+    """Ranges combine upward: the highest floor and the highest ceiling.
+
+    ``spans`` maps each rule to where it gives the range: a range that runs downward is
+    reported there, at the rule, rather than at the conclusion (``where``).
+    """
     if not claims:
         return Unset(name, "was decided by no rule")
     key = scale.rank.__getitem__ if scale is not None else (lambda v: v)
@@ -226,7 +234,8 @@ def combine_range(
         for rule, low, high in claims:
             if key(low) > key(high):
                 raise EvaluationError(
-                    f"rule '{rule}' gives '{name}' a range from {low} down to {high}", where
+                    f"rule '{rule}' gives '{name}' a range from {low} down to {high}",
+                    (spans or {}).get(rule, where),
                 )
         low = max((c[1] for c in claims), key=key)
         high = max((c[2] for c in claims), key=key)

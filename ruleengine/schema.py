@@ -16,6 +16,7 @@ from .types import EnumType, ListType, MoneyType, RecordType, Type
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 _EXACT_NUMBER = r"^-?\d+(\.\d+)?$|^-?\d+/\d+$"
+_NO_MINUS = r"^[^-]*$"
 
 
 def facts_schema(rulebook, lang: str = "en") -> dict:
@@ -62,24 +63,25 @@ def _type(t: Type, minimum: int | None, defs: dict, lang: str) -> dict:
             out["minimum"] = minimum
         return out
     if isinstance(t, MoneyType) or t.kind == "decimal":
-        forms: list[dict] = [
-            {"type": "number"},
-            {"type": "string", "pattern": _EXACT_NUMBER},
-        ]
+        # A lower bound (0 for money not declared signed) holds for numbers as "minimum", and,
+        # when it is not negative, for numbers written as text as "no minus sign".
+        bound = {} if minimum is None else {"minimum": minimum}
+        unsigned = minimum is not None and minimum >= 0
         if isinstance(t, MoneyType):
-            forms[1] = {"type": "string"}  # "5000", "5000 CNY", "5000元", "¥5000"
-            forms.append(
-                {
-                    "type": "object",
-                    "properties": {
-                        "amount": {"type": ["number", "string"]},
-                        "currency": {"const": t.currency},
-                    },
-                    "required": ["amount"],
-                    "additionalProperties": False,
-                }
-            )
-        return {"anyOf": forms}
+            # "5000", "5000 CNY", "5000元", "¥5000", or {"amount": ..., "currency": ...}
+            text = {"type": "string", **({"pattern": _NO_MINUS} if unsigned else {})}
+            amount = {"type": ["number", "string"], **bound}
+            if unsigned:
+                amount["pattern"] = _NO_MINUS  # applies to strings only
+            whole = {
+                "type": "object",
+                "properties": {"amount": amount, "currency": {"const": t.currency}},
+                "required": ["amount"],
+                "additionalProperties": False,
+            }
+            return {"anyOf": [{"type": "number", **bound}, text, whole]}
+        pattern = _EXACT_NUMBER.replace("-?", "") if unsigned else _EXACT_NUMBER
+        return {"anyOf": [{"type": "number", **bound}, {"type": "string", "pattern": pattern}]}
     if t.kind == "bool":
         return {"type": "boolean"}
     if t.kind == "date":

@@ -269,7 +269,8 @@ def _conclude(env: _Env, name: str, claims, applies, traces, conflicts) -> Any:
         return out
     if c.kind == "range":
         scale = c.type if isinstance(c.type, EnumType) else None
-        return runtime.combine_range(name, values, scale, c.span)
+        spans = {rule: a.span for rule, a in claims}
+        return runtime.combine_range(name, values, scale, c.span, spans)
     return runtime.combine_value(name, [(r, v) for r, v, _ in values], c.default, conflicts)
 
 

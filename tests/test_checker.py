@@ -11,8 +11,9 @@ import datetime
 import pytest
 from conftest import check_golden, diagnostics, first, load
 
-from ruleengine import DiagnosticError, EvaluationError
+from ruleengine import DiagnosticError, EvaluationError, FactsError
 from ruleengine.checker import never_true
+from ruleengine.testing import run_tests
 
 DAY = datetime.date(2020, 1, 1)
 
@@ -212,6 +213,64 @@ CASES = [
         "did you mean 'title'?",
     ),
     (
+        "too_deep",
+        P + "define d: integer = " + " + ".join(["x"] * 100) + "\n",
+        "E212",
+        4,
+        21,
+        "expression nested more than 64 deep",
+        "give parts of it names with 'define', and use the names",
+    ),
+    (
+        "range_runs_downward",
+        "input x: count = 0\nconclusion sentence: range of integer\n"
+        + rule("  when x > 1\n  then sentence = 7 .. 3\n"),
+        "E204",
+        6,
+        8,
+        "the range 7 .. 3 given to 'sentence' runs downward",
+        "write the lower end first: sentence = 3 .. 7",
+    ),
+    (
+        "empty_file",
+        "# Article 5, to be written.\n\n",
+        "E214",
+        1,
+        1,
+        "the file declares nothing",
+        "a rule file holds declarations (input, rule, test, ...); delete it if unused",
+    ),
+    (
+        "duplicate_test",
+        P
+        + rule("  when x > 1\n  then level = b\n")
+        + 'test "two" {\n  given x = 2\n  expect level = b\n}\n'
+        + 'test "two" {\n  given x = 0\n  expect level = a\n}\n',
+        "E205",
+        13,
+        6,
+        "test 'two' is declared twice",
+        "the first is at duplicate_test.rules:9:6",
+    ),
+    (
+        "negative_money_default",
+        "input loss: money(CNY) = -5000 yuan\n",
+        "E208",
+        1,
+        26,
+        "default of 'loss': expected an amount of money in CNY",
+        "if it may be negative, declare it 'signed money(CNY)'",
+    ),
+    (
+        "signed_count",
+        "input n: signed count = 0\n",
+        "E201",
+        1,
+        10,
+        "'signed' applies to money, not to count",
+        "integer and decimal take negative values as they are; count never does",
+    ),
+    (
         "rule_never_in_force",
         P + rule("  from 2020-01-01\n  until 2019-01-01\n  when x > 1\n  then level = b\n"),
         "E211",
@@ -409,3 +468,243 @@ def test_a_set_conclusion_is_tested_with_in_not_compared():
         "sets.rules",
     )[0]
     assert d.code == "E201" and "test its members with 'in'" in d.message
+
+
+# ------------------------------------------------------------------ nesting (E212)
+def test_too_deep_is_pinpointed_and_the_rest_of_the_file_is_still_checked():
+    """However deep (here far past what a recursive parser could take), E212 has its place,
+    and a real mistake elsewhere in the same file is reported with it."""
+    for terms in (100, 5_000):
+        deep = " + ".join(["x"] * terms)
+        text = P + f"define d: integer = {deep}\n" + rule("  when y > 1\n  then level = b\n")
+        diags = diagnostics(text)
+        assert [(d.code, d.span.line, d.span.column) for d in diags] == [
+            ("E212", 4, 21),
+            ("E200", 7, 8),
+        ]
+
+
+def test_a_value_nested_too_deeply_is_pinpointed():
+    text = "input l: list of count = " + "[" * 10_000 + "]" * 10_000 + "\ninput y: cout\n"
+    diags = diagnostics(text)
+    assert [(d.code, d.span.line) for d in diags] == [("E212", 1), ("E200", 2)]
+    assert diags[0].message == "default of 'l': a value nested more than 64 deep"
+
+
+# Expressions of every shape, nested n deep; each level of a shape may cost the generated
+# Python code several brackets, of which Python's own parser takes at most 200.
+NESTED_FORMS = {
+    "sum": lambda n: " + ".join(["y"] * n),
+    "brackets": lambda n: "(" * n + "y" + " * 3 + 1)" * n,
+    "division": lambda n: "(" * n + "y" + " / 3)" * n,
+    "money": lambda n: "(" * n + "m" + " - 1 yuan) / 2" * n,
+    "negation": lambda n: "-" * n + "y",
+    "not": lambda n: "not " * n + "(y > 1)",
+    "if": lambda n: "if y > 1 then " * n + "y" + " else 2" * n,
+    "call": lambda n: "max(" * n + "y" + ", 1)" * n,
+    "round": lambda n: "round(" * n + "y / 3" + ", 2)" * n,
+    "aggregate": lambda n: "sum(" * n + "y" + " for a in l)" * n,
+    "compare": lambda n: "(if " * n + "y > 1" + " then y / 2 else y) > 1" * n,
+}
+
+
+def _nested(body: str) -> str:
+    return (
+        "input y: decimal = 1\ninput m: money = 1 yuan\ninput l: list of count = [1]\n"
+        f"conclusion c: value bool\ndefine q = {body}\n"
+        "rule r { cite article 1  when q = q then c = q = q }\n"
+    )
+
+
+@pytest.mark.parametrize("shape", list(NESTED_FORMS))
+def test_the_deepest_expression_the_checker_accepts_can_be_evaluated(shape):
+    """Whatever nesting passes the checker compiles and runs on both paths; one level more is
+    E212. (A bound above what the generated code can hold made exit 70 of 'not not ... x'.)"""
+    form = NESTED_FORMS[shape]
+    low, high = 1, 80  # the deepest accepted lies between
+    while low < high:
+        mid = (low + high + 1) // 2
+        codes = [d.code for d in diagnostics(_nested(form(mid))) if d.severity.value == "error"]
+        assert codes in ([], ["E212"]), codes
+        low, high = (mid, high) if not codes else (low, mid - 1)
+    assert low < 80
+    book = load(_nested(form(low)))
+    assert book.decide({}, DAY).conclusions["c"] is True
+    assert book.explain({}, DAY).decision.conclusions["c"] is True
+
+
+def _chain(n: int, with_parameters: bool) -> str:
+    """Definitions d0 .. d(n-1), each using the next; the last reads the input."""
+    lines = ["input x: count = 1", "conclusion c: value integer"]
+    for i in range(n):
+        if with_parameters:
+            nxt = f"d{i + 1}(k)" if i < n - 1 else "x"
+            lines.append(f"define d{i}(k: integer): integer = {nxt} + k")
+        else:
+            lines.append(f"define d{i}: integer = {f'd{i + 1}' if i < n - 1 else 'x'} + 1")
+    lines.append(f"rule r {{ cite article 1  then c = {'d0(1)' if with_parameters else 'd0'} }}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_long_chain_of_definitions_is_checked_without_nesting():
+    """Definitions are checked each after those it reads, so a chain of a thousand neither
+    nests the checker nor ends in a spanless E212."""
+    book = load(_chain(1000, with_parameters=False))
+    assert book.decide({}, DAY).conclusions["c"] == 1001
+
+
+def test_a_chain_of_calls_is_bounded_where_it_starts():
+    from ruleengine.checker import MAX_CALL_DEPTH
+
+    book = load(_chain(MAX_CALL_DEPTH, with_parameters=True))
+    assert book.decide({}, DAY).conclusions["c"] == MAX_CALL_DEPTH + 1
+    diags = diagnostics(_chain(300, with_parameters=True))
+    assert [d.code for d in diags] == ["E212"]
+    first_too_long = 300 - MAX_CALL_DEPTH - 1  # d199 starts a chain of 101
+    assert diags[0].message.startswith(f"'d{first_too_long}' starts a chain of more than 100")
+    assert (diags[0].span.line, diags[0].span.column) == (first_too_long + 3, 8)
+
+
+def test_a_cycle_is_reported_at_the_first_definition_declared_in_it():
+    text = (
+        P
+        + "define p: bool = q\ndefine q: bool = r\ndefine r: bool = p\n"
+        + rule("  when p\n  then level = b\n")
+    )
+    d = first(diagnostics(text), "E202")
+    assert d.message == "definitions form a cycle: p -> q -> r -> p"
+    assert d.span.line == 4
+
+
+# ------------------------------------------------------------------ ranges that run downward
+RANGE = "input x: count = 0\nscale s { a b c }\nconclusion sentence: range of integer\n"
+
+
+def test_a_range_that_runs_downward_at_run_time_is_reported_at_the_rule():
+    """Not at the conclusion's declaration (nor at 1:1): at the assignment that gives it."""
+    book = load(RANGE + rule("  when x > 1\n  then sentence = x .. 3\n"))
+    for evaluate in (book.decide, book.explain):
+        with pytest.raises(EvaluationError) as info:
+            evaluate({"x": 7}, DAY)
+        assert info.value.message == "rule 'r' gives 'sentence' a range from 7 down to 3"
+        assert (info.value.span.line, info.value.span.column) == (7, 8)
+
+
+def test_a_scale_range_written_downward_is_an_error():
+    d = first(
+        diagnostics(
+            RANGE + "conclusion band: range of s\n" + rule("  when x > 1\n  then band = c .. a\n")
+        ),
+        "E204",
+    )
+    assert d.message == "the range c .. a given to 'band' runs downward"
+
+
+def test_an_expected_range_written_downward_is_an_error():
+    text = (
+        RANGE
+        + rule("  when x > 1\n  then sentence = 3 .. 7\n")
+        + 'test "t" {\n  given x = 2\n  expect sentence = 7 .. 3\n}\n'
+    )
+    d = first(diagnostics(text), "E208")
+    assert d.message == "the expected range of 'sentence' runs downward"
+    assert (d.span.line, d.span.column) == (11, 3)
+
+
+# ------------------------------------------------------------------ money is never below 0
+MONEY = (
+    "input gain: money(CNY) = 0 yuan\n"
+    "input loss: signed money(CNY) = -1 yuan\n"
+    "record act { amount: money  refund: signed money = 0 yuan }\n"
+    "input acts: list of act\n"
+    "conclusion c: value money(CNY)\n"
+    "rule r { cite article 1  then c = gain + loss + sum(a.amount + a.refund for a in acts) }\n"
+)
+
+
+def test_money_given_is_never_below_zero_unless_declared_signed():
+    book = load(MONEY)
+    inputs = book.rulebook.inputs
+    assert (inputs["gain"].minimum, inputs["loss"].minimum) == (0, None)
+    fields = book.rulebook.types["act"].fields
+    assert (fields["amount"].minimum, fields["refund"].minimum) == (0, None)
+    facts = {"gain": "5000", "loss": "-200", "acts": [{"amount": 100, "refund": "-30 CNY"}]}
+    assert book.decide(facts, DAY).conclusions["c"] == 4870
+    for bad, path in (
+        ({"gain": -5000}, "gain"),
+        ({"gain": "-5000"}, "gain"),  # the string fast path too
+        ({"gain": {"amount": "-1", "currency": "CNY"}}, "gain"),
+        ({"acts": [{"amount": "-60000"}]}, "acts[0].amount"),
+    ):
+        for evaluate in (book.decide, book.explain):
+            with pytest.raises(FactsError) as info:
+                evaluate(bad, DAY)
+            [problem] = info.value.problems
+            assert problem.path == path and "cannot be below 0" in problem.message
+
+
+def test_negative_amounts_in_rule_texts_need_signed():
+    d = first(diagnostics(MONEY + 'test "t" { as of 2020-01-01  given gain = -5 yuan }\n'), "E208")
+    assert d.message.startswith("given 'gain': ") and "cannot be below 0" in d.message
+    text = MONEY + "parameter lowest: money { 2020-01-01: -5 yuan }\n"
+    assert "cannot be below 0" in first(diagnostics(text), "E208").message
+    book = load(
+        MONEY.replace("input gain: money(CNY)", "input gain: signed money(CNY)")
+        + "parameter lowest: signed money { 2020-01-01: -5 yuan }\n"
+        + 'test "t" { as of 2020-01-01  given gain = -5 yuan, loss = -2 CNY  expect c = -7 yuan }\n'
+    )
+    assert book.rulebook.parameters["lowest"].values[0][1] == -5
+    assert [r.passed for r in run_tests(book)] == [True]
+
+
+def test_signed_means_nothing_where_money_is_computed():
+    for text in (
+        "conclusion c: value signed money\n",
+        "define d: signed money = 1 yuan\n",
+        "define f(k: signed money): money = k\n",
+    ):
+        d = first(diagnostics(text), "E201")
+        assert d.message.startswith("'signed' applies where money is given"), text
+        assert d.span.line == 1 and d.help == "remove 'signed'"
+
+
+def test_a_comparison_below_zero_of_unsigned_money_never_holds():
+    text = (
+        MONEY
+        + "conclusion odd: value bool = false\n"
+        + rule("  when gain < 0 yuan\n  then odd = true\n", "r2")
+    )
+    d = first(diagnostics(text), "W301")
+    assert d.message == (
+        "rule 'r2' can never fire: gain is an amount of money, never below 0, "
+        "so gain < 0 yuan never holds"
+    )
+
+
+def test_set_a_negative_gain_on_the_command_line_is_invalid_facts():
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from ruleengine.cli import EXIT_BAD_FACTS, app
+
+    quick = Path(__file__).resolve().parents[1] / "examples" / "quickstart"
+    args = ["eval", "--rules", str(quick / "article5.rules"), str(quick / "case.json")]
+    result = CliRunner().invoke(app, [*args, "--set", "illegal_gain=-5000"])
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert "illegal_gain: " in result.stderr and "cannot be below 0" in result.stderr
+
+
+def test_every_diagnostic_about_a_rule_text_has_a_place():
+    """Over every case above and every error example of the language reference, each
+    diagnostic points into the text (a file-level E004 is about a file, not a place in it)."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "language.md").read_text("utf-8")
+    texts = [c[1] for c in CASES] + re.findall(r"^```rules-error E\d+\n(.*?)^```", doc, re.M | re.S)
+    assert len(texts) > 60
+    for text in texts:
+        for d in diagnostics(text):
+            assert d.span is not None and d.span.line >= 1 and d.span.column >= 1, d.render()
+            assert d.span.line <= text.count("\n") + 1, d.render()

@@ -192,13 +192,16 @@ def test_chained_exception_reinstates_the_general_rule(combine):
 
 
 def test_reversed_range_is_an_evaluation_error():
+    # Written with constants (serious .. none), it is a check error (E204, tests/test_checker.py).
     book = load(
         "input a: count = 0\nscale s { none serious }\nconclusion band: range of s\n"
-        "rule r {\n  cite article 1\n  when a > 0\n  then band = serious .. none\n}\n"
+        "input top: s = serious\n"
+        "rule r {\n  cite article 1\n  when a > 0\n  then band = top .. none\n}\n"
     )
     for path in (book.decide, book.explain):
-        with pytest.raises(EvaluationError, match="from serious down to none"):
+        with pytest.raises(EvaluationError, match="from serious down to none") as info:
             path({"a": 1}, DAY)
+        assert info.value.span.line == 8  # at the rule that gives the range
 
 
 def test_numeric_range_combines_upward():

@@ -83,6 +83,41 @@ SYNTAX_CASES = [
         "a duration must be a whole number",
     ),
     (
+        # Lark counts lines by "\n" only: U+2028 in a string is no line break, so the end of
+        # the text is on line 3 (not on a "line 4" past the end), after '>='.
+        "syntax_ended_after_line_separator",
+        'input x: text = "a\u2028b"\nrule r {\n  when x >= \n',
+        "E002",
+        3,
+        12,
+        "the file ended too early",
+    ),
+    (
+        # A form feed between two declarations is white space, not a line break.
+        "syntax_form_feed_between_declarations",
+        "input x: count\x0cinput y count\n",
+        "E003",
+        1,
+        24,
+        "unexpected 'count'",
+    ),
+    (
+        "syntax_crlf_lines",
+        "input x: count\r\ninput y count\r\n",
+        "E003",
+        2,
+        9,
+        "unexpected 'count'",
+    ),
+    (
+        "syntax_unknown_escape",
+        'input s: text = "a\\qb"\n',
+        "E010",
+        1,
+        19,
+        "unknown escape '\\q' in a string",
+    ),
+    (
         "syntax_rule_clause_twice",
         "input x: count = 0\nrule r {\n  when x > 1\n  when x > 2\n}\n",
         "E007",
@@ -232,3 +267,57 @@ def test_decimal_literal_is_exact():
     assert exact_number("0.1") == Fraction(1, 10)
     assert exact_number("2.50") == Fraction(5, 2)
     assert exact_number("3.0") == 3 and type(exact_number("3.0")) is int
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'input x: text = "a\u2028b\u2029c\x85d\x0be\x1cf"\nrule r {\n  when x >= \n',
+        "input x: count\x0c\n\x0c\nrule r {\n  when x >= \n",
+        "input x: count\r\nrule r {\r\n  when x >= \r\n\r\n",
+        "input x: count\rrule r {\r  when x >= \r",
+    ],
+    ids=["separators_in_a_string", "form_feeds", "crlf", "lone_cr"],
+)
+def test_the_end_of_the_file_is_on_a_real_line(text):
+    """Whatever characters Python's splitlines would break at, the place is a real line, and
+    the caret stands right after the last thing written ('>=')."""
+    d = diagnostics(text, "eof.rules")[0]
+    assert d.code == "E002"
+    lines = text.split("\n")
+    assert 1 <= d.span.line <= len(lines)
+    line = lines[d.span.line - 1].removesuffix("\r")
+    assert line[: d.span.column - 1].rstrip().endswith(">=")
+
+
+def test_characters_that_break_a_terminal_line_are_shown_as_one_cell():
+    """A form feed, U+2028 or a bidirectional control in the shown line would break it or
+    reorder it on screen; each is shown as U+FFFD, so the caret stays under its character."""
+    d = diagnostics('input a: text = "x\u2028\u202ey"\x0cinput b: count = "no"\n', "c.rules")[0]
+    assert d.code == "E208"
+    source_line, caret_line = d.span.excerpt().splitlines()
+    assert source_line == '   1 | input a: text = "x\ufffd\ufffdy"\ufffdinput b: count = "no"'
+    assert caret_line.index("^") == source_line.index('"no"')
+
+
+def test_known_escapes_are_read_and_an_unknown_one_is_pinpointed():
+    module = parse('input s: text = "\\" \\\\ \\n \\t"\n')
+    assert module.decls[0].default.value == '" \\ \n \t'
+    # After Chinese text and a U+2028 (one column each), and in every kind of string.
+    for text, column in [
+        ('input s: text = "中文\u2028\\z"\n', 21),
+        ('input s: text = zh "好" en "a\\x"\n', 29),
+        ('rule r { cite article "5\\a" }\n', 25),
+        ('test "a\\b" { }\n', 8),
+        ('input s: text = "\\\u2028"\n', 18),
+    ]:
+        [d] = diagnostics(text)
+        assert (d.code, d.span.line, d.span.column, d.span.end_column) == (
+            "E010",
+            1,
+            column,
+            column + 2,
+        ), text
+    assert diagnostics('input s: text = "\\\u2028"\n')[0].message == (
+        "unknown escape '\\U+2028' in a string"
+    )

@@ -75,3 +75,28 @@ def test_jurisdiction_schemas_are_valid_and_accept_their_examples(name):
         jsonschema.validate(json.loads(json.dumps(facts, default=str)), schema)
         checked += 1
     assert checked > 0
+
+
+def test_money_has_a_minimum_unless_signed():
+    book = ruleengine.load_text(
+        "input gain: money = 0 yuan\ninput loss: signed money = 0 yuan\n"
+        "input ratio: decimal = 0\n"
+        "conclusion c: value bool\n"
+        "rule r { cite article 1 then c = gain > loss and ratio > 0 }\n"
+    )
+    schema = schema_of(book)
+    props = schema["properties"]
+    assert props["gain"]["anyOf"][0] == {"type": "number", "minimum": 0}
+    assert props["loss"]["anyOf"][0] == {"type": "number"}
+    assert props["ratio"]["anyOf"][0] == {"type": "number"}
+    # The schema refuses what validation refuses, in every form an amount may take.
+    for amount in (-5000, "-5000", "-5000 CNY", "¥-5", {"amount": "-1"}, {"amount": -1}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({"gain": amount}, schema)
+        with pytest.raises(ruleengine.FactsError):
+            book.validate({"gain": amount})
+        jsonschema.validate({"loss": amount}, schema)
+        book.validate({"loss": amount})
+    for amount in (5000, "5000", "5000 CNY", "¥5", {"amount": "1"}, {"amount": 1}):
+        jsonschema.validate({"gain": amount}, schema)
+        book.validate({"gain": amount})

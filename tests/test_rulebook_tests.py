@@ -1,0 +1,89 @@
+"""``ruleengine test``: the tests written beside the rules, over one rulebook or all of them.
+
+With ``--all``, one rulebook whose rules do not load is reported by name, with its
+diagnostics, and every other rulebook is still tested (docs/cli.md gives the exit codes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import ruleengine
+from ruleengine import cli
+from ruleengine.cli import EXIT_BAD_RULES, EXIT_FAILED, EXIT_OK, app
+
+PASSING = """\
+input x: count = 0
+conclusion big: value bool = false
+rule r { cite article 1  when x > 10 then big = true }
+test "eleven is big" { as of 2020-01-01  given x = 11  expect big = true }
+"""
+FAILING = PASSING.replace("expect big = true", "expect big = false")
+BROKEN = "input x: cout\n"
+
+
+@pytest.fixture
+def installed(monkeypatch, tmp_path):
+    """Install rulebooks named as given, each one rule file with the text given."""
+
+    def install(**books: str) -> None:
+        sources = []
+        for name, text in books.items():
+            path = tmp_path / f"{name}.rules"
+            path.write_text(text, encoding="utf-8")
+            sources.append(ruleengine.RuleSource(name, (Path(path),), name))
+
+        class Books:
+            @ruleengine.hookimpl
+            def ruleengine_rule_sources(self):
+                return sources
+
+        def pm():
+            pm = ruleengine.get_plugin_manager(load_entry_points=False)
+            pm.register(Books(), name="test-books")
+            return pm
+
+        monkeypatch.setattr(cli, "_pm", pm)
+
+    return install
+
+
+def run(*args: str):
+    result = CliRunner().invoke(app, list(args))
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+def test_one_broken_rulebook_does_not_stop_the_others(installed):
+    installed(alpha=PASSING, broken=BROKEN, omega=FAILING)
+    result = run("test", "--all")
+    assert result.exit_code == EXIT_BAD_RULES
+    assert "alpha: 1 passed, 0 failed" in result.stdout
+    assert "omega: 0 passed, 1 failed" in result.stdout  # tested after the broken one
+    assert "broken: not tested: its rules have errors (listed above)" in result.stdout
+    assert "broken.rules:1:10: error[E200]: unknown type 'cout'" in result.stderr
+    assert result.stdout.rstrip().endswith(
+        "1 passed, 1 failed; not tested, rules with errors: broken"
+    )
+
+
+def test_failed_tests_without_broken_rules_exit_1(installed):
+    installed(alpha=PASSING, omega=FAILING)
+    result = run("test", "--all")
+    assert result.exit_code == EXIT_FAILED
+    assert result.stdout.rstrip().endswith("1 passed, 1 failed")
+
+
+def test_all_passing_exits_0(installed):
+    installed(alpha=PASSING, omega=PASSING)
+    assert run("test", "--all").exit_code == EXIT_OK
+
+
+def test_a_single_rulebook_named_that_does_not_load_exits_3(installed):
+    installed(alpha=PASSING, broken=BROKEN)
+    result = run("test", "--rulebook", "broken")
+    assert result.exit_code == EXIT_BAD_RULES
+    assert "unknown type 'cout'" in result.stderr
