@@ -14,6 +14,7 @@ import datetime
 import difflib
 import json
 import re
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -233,10 +234,7 @@ def convert(raw: Any, t: Type, minimum: int | None = None, depth: int = 0) -> An
             except _Invalid as err:
                 problems.append(FactProblem(f"[{i}]", err.message, err.help))
             except FactsError as err:
-                problems.extend(
-                    attrs.evolve(p, path=f"[{i}].{p.path}" if p.path else f"[{i}]")
-                    for p in err.problems
-                )
+                problems.extend(_within(f"[{i}]", p) for p in err.problems)
         if problems:
             raise FactsError(problems)
         return tuple(out)
@@ -272,8 +270,9 @@ def _member(raw: Any, t: EnumType) -> str:
             if label is not None and raw in dict(label.values).values():
                 return member
         close = difflib.get_close_matches(raw, t.members, n=1)
+        whose = f"{t.name}'s members" if t.name else "the members"
         raise _Invalid(
-            f"got {_shown(raw)}, which is not one of {t.name}'s members",
+            f"got {_shown(raw)}, which is not one of {whose}",
             f"did you mean {close[0]!r}?" if close else describe_expected(t),
         )
     raise _Invalid(f"got {_shown(raw)}")
@@ -288,6 +287,14 @@ def parse_date(text: str) -> datetime.date | None:
         return datetime.date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def _within(prefix: str, problem: FactProblem) -> FactProblem:
+    """A problem found inside the value at ``prefix``, named by its full path."""
+    if not problem.path:
+        return attrs.evolve(problem, path=prefix)
+    sep = "" if problem.path.startswith("[") else "."
+    return attrs.evolve(problem, path=f"{prefix}{sep}{problem.path}")
 
 
 def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
@@ -328,9 +335,7 @@ def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
             expected = describe_expected(spec.type, spec.minimum)
             problems.append(FactProblem(spec.name, f"expected {expected}, {err.message}", err.help))
         except FactsError as err:
-            for p in err.problems:
-                sep = "" if p.path.startswith("[") else "."
-                problems.append(attrs.evolve(p, path=f"{spec.name}{sep}{p.path}"))
+            problems.extend(_within(spec.name, p) for p in err.problems)
     if problems:
         raise FactsError(problems)
     return out
@@ -350,6 +355,85 @@ def convert_value(raw: Any, t: Type, minimum: int | None = None) -> Any:
         ) from None
     except FactsError as err:
         raise ValueError("; ".join(p.render() for p in err.problems)) from None
+
+
+# ------------------------------------------------------------------ reading one field (adapters)
+# An input adapter reads the user's record before the rulebook validates it. It must read each
+# field it uses exactly as validation would (the same rules, the same bounds, the same message),
+# and name the field by the user's path, so these are the core's own readers, made public.
+
+
+def read_value(
+    raw: Any,
+    t: Type,
+    path: str,
+    minimum: int | None = None,
+    *,
+    problems: list[FactProblem] | None = None,
+) -> Any:
+    """``raw`` read as a fact of type ``t`` is read (``ruleengine.types``: ``INTEGER``,
+    ``MoneyType("CNY")``, ``TEXT``, ``BOOL``, ``DATE``, ``enum_type(...)``, ...).
+
+    Returns the runtime value (an int or Fraction for numbers and money, a member's name, a
+    ``datetime.date``, ...). A value that does not fit raises ``FactsError`` naming ``path``
+    (``acts[2].amount``); with ``problems`` given, the problem is appended to it and ``None``
+    returned instead, so that an adapter can report every mistake of a record together.
+    """
+    try:
+        return convert(raw, t, minimum)
+    except _Invalid as err:
+        expected = describe_expected(t, minimum)
+        found = [FactProblem(path, f"expected {expected}, {err.message}", err.help)]
+    except FactsError as err:
+        found = [_within(path, p) for p in err.problems]
+    if problems is None:
+        raise FactsError(found)
+    problems.extend(found)
+    return None
+
+
+def read_field(
+    record: dict,
+    key: str,
+    t: Type,
+    at: str = "",
+    minimum: int | None = None,
+    *,
+    default: Any = MISSING,
+    problems: list[FactProblem] | None = None,
+) -> Any:
+    """``record[key]`` read as ``read_value`` reads it, named ``at.key`` (``acts[2].amount``).
+
+    An absent key gives ``default``; without one it is reported as validation reports a
+    missing field.
+    """
+    path = f"{at}.{key}" if at else key
+    if key in record:
+        return read_value(record[key], t, path, minimum, problems=problems)
+    if default is not MISSING:
+        return default
+    found = [FactProblem(path, "missing", f"expected {describe_expected(t, minimum)}")]
+    if problems is None:
+        raise FactsError(found)
+    problems.extend(found)
+    return None
+
+
+def enum_type(name: str, members: Iterable[str] | Mapping[str, Any]) -> EnumType:
+    """An enumeration for ``read_value``: member names, or ``{member: labels}`` where the labels
+    (``{"zh": ..., "en": ...}``, a ``(zh, en)`` pair or a ``LocalText``) also name the member,
+    as the rule language's labels do."""
+    labels: dict[str, LocalText | None] = {}
+    if isinstance(members, Mapping):
+        for member, label in members.items():
+            if isinstance(label, tuple):
+                label = dict(zip(("zh", "en"), label, strict=True))
+            if isinstance(label, dict):
+                label = LocalText(tuple(sorted(label.items())))
+            labels[member] = label
+    else:
+        labels = dict.fromkeys(members)
+    return EnumType(name=name, members=tuple(labels), labels=labels)
 
 
 # ------------------------------------------------------------------ reading files

@@ -316,3 +316,79 @@ def test_text_that_is_not_valid_unicode_is_refused(tmp_path):
     )
     assert result.exit_code == EXIT_BAD_FACTS
     assert "not valid Unicode" in result.output
+
+
+# ------------------------------------------------------------------ input adapters read exactly
+CCDI_CASE = ROOT / "examples" / "ccdi" / "kickbacks.json"
+PI_ACT = {"kind": "sell", "category": "tracking", "items": 60, "recipient": "A"}
+
+
+def _ccdi_case(tmp_path, path: str, value) -> str:
+    """The kickbacks example with one field replaced: ``path`` is "name" or "acts[i].key"."""
+    case = json.loads(CCDI_CASE.read_text(encoding="utf-8"))
+    if path.startswith("acts["):
+        index, key = path[5:].split("].")
+        case["acts"][int(index)][key] = value
+    else:
+        case[path] = value
+    out = tmp_path / "case.json"
+    out.write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
+    return str(out)
+
+
+@pytest.mark.parametrize(
+    "path, value, words",
+    [
+        ("acts[1].id", 5, "acts[1].id: expected a text, got 5"),
+        ("acts[1].use", ["profit_making"], "acts[1].use: expected one of not_used"),
+        ("acts[2].amount", "1e999999999", "acts[2].amount: expected an amount of money in CNY"),
+        ("acts[2].amount", "sNaN", 'got "sNaN"'),
+        ("acts[0].amount", "-60000", "acts[0].amount: expected an amount of money in CNY"),
+        ("acts[0].amount", -60000, "got -60000, but it cannot be below 0"),
+        ("acts[0].kind", {"a": 1}, "acts[0].kind: expected one of subsidy_skimming"),
+        ("acts[0].for_self", "no", "acts[0].for_self: expected true or false"),
+        ("acts[0].acted_on", 20240704, "acts[0].acted_on: expected a date"),
+        ("name", 5, "name: expected a text, got 5"),
+    ],
+)
+def test_ccdi_adapter_refuses_what_validation_refuses(tmp_path, path, value, words):
+    """Issue 7 item 2: each of these crashed the adapter (exit 70) or was accepted (a negative
+    amount); now they are invalid facts, named by the user's path."""
+    case = _ccdi_case(tmp_path, path, value)
+    for command in ("eval", "explain"):
+        result = run(command, "-r", "ccdi", case, "-f", "json")
+        assert result.exit_code == EXIT_BAD_FACTS, result.output
+        assert words in result.output
+
+
+def test_ccdi_name_that_is_a_number_is_refused_not_sent_to_the_json_encoder(tmp_path):
+    """``"name": 0.1`` crashed only ``--format json``: a Decimal reached the JSON encoder."""
+    case = tmp_path / "case.json"
+    record = {**json.loads(CCDI_CASE.read_text(encoding="utf-8")), "name": "placeholder"}
+    case.write_text(json.dumps(record).replace('"placeholder"', "0.1"))
+    result = run("explain", "-r", "ccdi", str(case), "-f", "json")
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert "name: expected a text, got 0.1" in result.output
+
+
+def test_ccdi_labels_are_read_as_members_as_validation_reads_them(tmp_path):
+    case = _ccdi_case(tmp_path, "acts[0].kind", "收受回扣、手续费")
+    result = run("eval", "-r", "ccdi", case, "-f", "json")
+    assert result.exit_code == EXIT_OK, result.output
+
+
+@pytest.mark.parametrize(
+    "act, words",
+    [
+        ({"category": ["tracking"]}, "acts[0].category: expected one of tracking"),
+        ({"gain": "1e999999999"}, "acts[0].gain: expected an amount of money in CNY"),
+        ({"gain": "-5000"}, "got -5000, but it cannot be below 0"),
+        ({"items": "1e3"}, 'acts[0].items: expected a whole number ≥ 0, got "1e3"'),
+        ({"recipient": 7}, "acts[0].recipient: expected a text, got 7"),
+    ],
+)
+def test_pi2017_adapter_refuses_what_validation_refuses(act, words):
+    facts = json.dumps({"acts": [{**PI_ACT, **act}]})
+    result = run("eval", "-r", "pi2017", "--as-of", "2018-01-01", input=facts)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert words in result.output

@@ -288,3 +288,64 @@ def test_too_many_digits_refused_by_both_paths():
         book.explain(facts, DAY)
     with pytest.raises(FactsError):
         book.decide(facts, DAY)
+
+
+# ------------------------------------------------------------------ the readers adapters use
+@pytest.mark.parametrize(
+    "field, value",
+    [("items", -1), ("items", "1e3"), ("gain", "1e999999999"), ("gain", "sNaN"), ("kind", ["x"])],
+)
+def test_read_value_reports_as_validation_does(book, field, value):
+    """An adapter reading a field with ``read_value`` gives the user validation's own message."""
+    from ruleengine import read_value
+
+    spec = book.rulebook.inputs[field]
+    with pytest.raises(FactsError) as read:
+        read_value(value, spec.type, f"acts[2].{field}", spec.minimum)
+    [(path, message, help_)] = problems(book, {"items": 1, "acts": [], field: value})
+    assert [(p.path, p.message, p.help) for p in read.value.problems] == [
+        (f"acts[2].{path}", message, help_)
+    ]
+
+
+def test_read_value_collects_problems_when_asked_and_returns_exact_values():
+    from ruleengine import read_value
+    from ruleengine.types import INTEGER, MoneyType
+
+    found = []
+    assert read_value("4999.50", MoneyType(currency="CNY"), "gain", problems=found) == Fraction(
+        9999, 2
+    )
+    assert read_value(-1, INTEGER, "a", 0, problems=found) is None
+    assert read_value("5 USD", MoneyType(currency="CNY"), "b", problems=found) is None
+    assert [p.path for p in found] == ["a", "b"]
+
+
+def test_read_field_names_the_path_and_reports_a_missing_field():
+    from ruleengine import FactProblem, read_field
+    from ruleengine.types import INTEGER
+
+    act = {"items": "7"}
+    assert read_field(act, "items", INTEGER, "acts[3]") == 7
+    assert read_field(act, "gain", INTEGER, "acts[3]", default=0) == 0
+    with pytest.raises(FactsError) as err:
+        read_field(act, "count", INTEGER, "acts[3]", 0)
+    assert err.value.problems == [
+        FactProblem("acts[3].count", "missing", "expected a whole number ≥ 0")
+    ]
+
+
+def test_enum_type_reads_members_and_their_labels():
+    from ruleengine import enum_type, read_value
+
+    kind = enum_type("act_kind", {"obtain": ("获取", "obtain"), "sell": {"zh": "出售"}})
+    assert read_value("获取", kind, "k") == "obtain"
+    assert read_value("出售", kind, "k") == "sell"
+    with pytest.raises(FactsError) as err:
+        read_value("sel", kind, "acts[0].kind")
+    [problem] = err.value.problems
+    assert problem.path == "acts[0].kind"
+    assert "not one of act_kind's members" in problem.message
+    assert problem.help == "did you mean 'sell'?"
+    plain = enum_type("category", ["tracking", "credit"])
+    assert read_value("credit", plain, "c") == "credit"
