@@ -14,15 +14,17 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, BinaryIO
 
 import attrs
 
-from .facts import FactsError, loads_json, parse_date, to_json_value
+from .facts import MAX_DEPTH, FactsError, loads_json, parse_date, to_json_value
 from .runtime import EvaluationError, Unset
-from .types import EnumType
+from .types import Duration, EnumType, LocalText
 
 #: A line longer than this is reported and skipped without being held in memory.
 MAX_LINE_BYTES = 10_000_000
@@ -63,6 +65,11 @@ WORDS = {
         "en": "{rulebook}: {cases} cases, {persons} persons; {skipped} of {lines} lines skipped",
         "zh": "{rulebook}：案件{cases}件，涉及{persons}人；共{lines}行，跳过{skipped}行",
     },
+    "faults": {
+        "en": "{n} line(s) skipped because of a bug in a plugin or in ruleengine, not because of "
+        "their content (see standard error)",
+        "zh": "{n}行因插件或ruleengine的程序错误而跳过，并非数据有误（见标准错误输出）",
+    },
     "conflicts": {
         "en": "{n} person(s) with conflicting rules (counted as not decided there)",
         "zh": "{n}人存在规则冲突（相应结论计为未认定）",
@@ -82,10 +89,26 @@ class BadLine(Exception):
     """A line that cannot be counted; the message says why (the line number is added)."""
 
 
+class Fault(Exception):
+    """Code, not data, failed on a case: a plugin's (``cause`` "plugin") or ruleengine's own
+    (``cause`` "ruleengine"). ``error`` is the exception it came from, if any."""
+
+    def __init__(self, message: str, cause: str, error: BaseException | None = None):
+        super().__init__(message)
+        self.message = message
+        self.cause = cause
+        self.error = error
+
+
+#: Why a line was skipped: its content, or a bug in a plugin or in ruleengine (docs/batch.md).
+CAUSES = ("data", "plugin", "ruleengine")
+
+
 @attrs.frozen
 class Skipped:
     line: int
     reason: str
+    cause: str = "data"  # one of CAUSES
 
 
 @attrs.frozen
@@ -140,7 +163,8 @@ class Summary:
     as_of: datetime.date | None
     parts: list[Part]
     counters: list[Counter]
-    lines: int = 0
+    lines: int = 0  # lines read that are not blank: cases + skipped
+    blank: int = 0
     cases: int = 0
     persons: int = 0
     conflicts: int = 0
@@ -216,21 +240,106 @@ def split_record(record: Any, inputs) -> list[tuple[str, dict]]:
         label = f"{field}[{i - 1}]"
         if not isinstance(person, dict):
             raise BadLine(f"{label}: expected an object, got {_what(person)}")
-        if person.get(NAME_KEY):
-            label += f" ({person[NAME_KEY]})"
+        name = person.get(NAME_KEY)
+        if isinstance(name, str) and name:
+            label += f" ({name})"
         out.append((label, {**shared, **person}))
     return out
 
 
 def subject_facts(raw: Any, inputs, adapt) -> tuple[Any, list]:
-    """One person's facts after the rulebook's input adapters, and their derivations; a
-    ``name`` that only labels the person is dropped unless the rulebook declares it."""
+    """One person's facts after the rulebook's input adapters, and their derivations as JSON;
+    a ``name`` that only labels the person is dropped unless the rulebook declares it.
+
+    An adapter that finds the facts wrong raises ``FactsError``; any other exception is a bug
+    in the adapter (or in ruleengine), raised as a ``Fault`` that says where.
+    """
     if not isinstance(raw, dict):
         return raw, []
-    facts, notes = adapt(raw)
+    try:
+        facts, notes = adapt(raw)
+    except FactsError:
+        raise
+    except Exception as err:
+        raise fault(err, "while adapting the record") from err
     if isinstance(facts, dict) and NAME_KEY in facts and NAME_KEY not in inputs:
         facts = {k: v for k, v in facts.items() if k != NAME_KEY}
-    return facts, notes
+    return facts, json_notes(notes)
+
+
+def json_notes(notes: Any) -> list:
+    """Derivation notes as JSON, converted exactly (a Decimal or Fraction becomes an int or an
+    exact decimal text, a date its ISO form); anything JSON cannot hold is the adapter's
+    fault, raised as a ``Fault``, never left for the JSON encoder to crash on."""
+    if not isinstance(notes, (list, tuple)):
+        raise Fault(
+            f"an input adapter returned derivations that are not a list ({_what(notes)}); "
+            "this is a bug in the plugin that provides it",
+            "plugin",
+        )
+    return [_json(note, f"derivations[{i}]", 0) for i, note in enumerate(notes)]
+
+
+def _json(value: Any, path: str, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        problem = f"nested more than {MAX_DEPTH} levels deep"
+    elif value is None or isinstance(value, (str, bool, int)):
+        return value
+    elif isinstance(value, (Decimal, Fraction)) and (
+        not isinstance(value, Decimal) or value.is_finite()
+    ):
+        return to_json_value(Fraction(value))
+    elif isinstance(value, (datetime.date, Duration, LocalText)):
+        return to_json_value(value)
+    elif isinstance(value, dict):
+        if all(isinstance(k, str) for k in value):
+            return {k: _json(v, f"{path}.{k}", depth + 1) for k, v in value.items()}
+        problem = "an object with a key that is not a text"
+    elif isinstance(value, (list, tuple)):
+        return [_json(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+    elif isinstance(value, float):
+        problem = f"the binary floating-point number {value!r} (give exact numbers)"
+    else:
+        problem = f"a value of type {type(value).__name__}, which JSON cannot hold"
+    raise Fault(
+        f"an input adapter returned a derivation that is not JSON-ready: {path} is {problem}; "
+        "this is a bug in the plugin that provides it",
+        "plugin",
+    )
+
+
+#: Libraries ruleengine calls into: a failure inside one is blamed on the code that called it.
+_LIBRARIES = frozenset(("attr", "attrs", "lark", "pluggy", "yaml", "typer", "click", "rich"))
+
+
+def fault(err: BaseException, during: str) -> Fault:
+    """An unexpected exception as a ``Fault``, blamed on the innermost module of ruleengine or
+    of a plugin it passed through (the standard library and the libraries we call excluded)."""
+    module, line = "ruleengine", None
+    tb = err.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        name = tb.tb_frame.f_globals.get("__name__")
+        if code.co_filename.startswith("<ruleengine"):  # generated from a rulebook
+            module, line = "ruleengine (generated code)", None
+        elif isinstance(name, str):
+            top = name.partition(".")[0]
+            if top not in sys.stdlib_module_names and top not in _LIBRARIES:
+                module, line = name, tb.tb_lineno
+        tb = tb.tb_next
+    ours = module.partition(".")[0] in ("ruleengine", "ruleengine_dsl") or module.startswith(
+        "ruleengine ("
+    )
+    what = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    if ours:
+        where = f"{module}, line {line}" if line else module
+        text = f"a bug in ruleengine ({where}) {during}: {what}; please report it"
+    else:
+        text = (
+            f"a bug in the plugin module {module} (line {line}) {during}: {what}; not a "
+            "mistake in the case: please report it to the plugin's authors"
+        )
+    return Fault(text, "ruleengine" if ours else "plugin", err)
 
 
 def _what(value: Any) -> str:
@@ -258,11 +367,15 @@ def summarise(
     as_of: datetime.date | None = None,
     on_skip: Callable[[Skipped], None] | None = None,
     on_note: Callable[[int, str], None] | None = None,
+    on_fault: Callable[[int, Fault], None] | None = None,
 ) -> Summary:
     """Count the decisions of every good line; report and skip the others.
 
     ``adapt`` is the rulebook's adapter chain (``plugins.adapter_chain``). A line counts only
-    when every person in it was decided, so the case counts never hold half a case.
+    when every person in it was decided, so the case counts never hold half a case. Every
+    line is accounted for: blank, counted, or skipped with its number and the reason, and no
+    line's content stops the others: an exception from a plugin or from the engine itself
+    skips that line as a ``Fault`` (``on_fault`` receives it, for a debugging traceback).
     """
     rb = book.rulebook
     inputs = rb.inputs
@@ -271,22 +384,31 @@ def summarise(
     summary = Summary(rb.name, as_of, parts, [Counter() for _ in parts])
     for number, text, problem in lines:
         if problem is None and not text.strip():
-            continue  # blank lines separate nothing and are not cases
+            summary.blank += 1  # blank lines separate nothing and are not cases
+            continue
         summary.lines += 1
         try:
             if problem is not None:
                 raise BadLine(problem)
             decisions = _decide_line(book, text, inputs, adapt, as_of)
+            counts = _buckets(summary, decisions)
         except BadLine as bad:
             skip = Skipped(number, str(bad))
-            summary.skipped.append(skip)
-            if on_skip is not None:
-                on_skip(skip)
+        except Fault as err:
+            skip = Skipped(number, err.message, err.cause)
+            if on_fault is not None:
+                on_fault(number, err)
+        except Exception as err:  # a bug, not the data: skip the line and say where
+            bug = fault(err, "while deciding the case")
+            skip = Skipped(number, bug.message, bug.cause)
+            if on_fault is not None:
+                on_fault(number, bug)
+        else:
+            _count(summary, decisions, counts, number, on_note)
             continue
-        except Exception as err:  # a bug, not the data: say where it happened
-            err.add_note(f"while summarising line {number}")
-            raise
-        _count(summary, decisions, number, on_note)
+        summary.skipped.append(skip)
+        if on_skip is not None:
+            on_skip(skip)
     return summary
 
 
@@ -307,21 +429,35 @@ def _decide_line(book, text: str, inputs, adapt: Adapt, as_of) -> list[tuple[str
             facts, _ = subject_facts(raw, inputs, adapt)
             out.append((label, book.decide(facts, day)))
         except FactsError as err:
-            problems = "; ".join(p.render() for p in err.problems)
             raise BadLine(
-                f"{where}the facts do not fit the rulebook's inputs: {problems}"
+                f"{where}the facts do not fit the rulebook's inputs: {_problems(err)}"
             ) from None
         except EvaluationError as err:
             at = f" ({err.span.location()})" if err.span is not None else ""
             raise BadLine(f"{where}cannot evaluate: {err.message}{at}") from None
+        except Fault as err:
+            raise Fault(f"{where}{err.message}", err.cause, err.error) from None
     return out
 
 
-def _count(summary: Summary, decisions, number: int, on_note) -> None:
+def _problems(err: FactsError) -> str:
+    return "; ".join(p.render() for p in err.problems)
+
+
+def _buckets(summary: Summary, decisions) -> list[list[dict]]:
+    """Each person's buckets per part, computed before anything is counted, so that a line
+    that fails here leaves the counts as they were."""
+    return [
+        [part.buckets(decision.conclusions[part.conclusion]) for part in summary.parts]
+        for _, decision in decisions
+    ]
+
+
+def _count(summary: Summary, decisions, counts, number: int, on_note) -> None:
     summary.cases += 1
     summary.persons += len(decisions)
     case_keys: list[set] = [set() for _ in summary.parts]
-    for label, decision in decisions:
+    for (label, decision), buckets in zip(decisions, counts, strict=True):
         if decision.conflicts:
             summary.conflicts += 1
             if on_note is not None:
@@ -330,10 +466,9 @@ def _count(summary: Summary, decisions, number: int, on_note) -> None:
                 on_note(number, f"{where}rules conflict on {names}; counted as not decided")
         if not decision.in_force:
             summary.not_in_force += 1
-        for i, part in enumerate(summary.parts):
-            value = decision.conclusions[part.conclusion]
+        for i, found in enumerate(buckets):
             counter = summary.counters[i]
-            for key, shown in part.buckets(value).items():
+            for key, shown in found.items():
                 counter.persons[key] = counter.persons.get(key, 0) + 1
                 if key not in counter.shown and shown is not EMPTY and shown is not UNDECIDED:
                     counter.shown[key] = shown
@@ -422,13 +557,20 @@ def to_json(summary: Summary, book, lang: str = "en") -> dict:
         "as_of": summary.as_of.isoformat() if summary.as_of else None,
         "totals": {
             "lines": summary.lines,
+            "lines_counted": summary.cases,
             "lines_skipped": len(summary.skipped),
+            "lines_skipped_by_cause": {
+                cause: sum(s.cause == cause for s in summary.skipped) for cause in CAUSES
+            },
+            "lines_blank": summary.blank,
             "cases": summary.cases,
             "persons": summary.persons,
             "persons_with_conflicts": summary.conflicts,
             "persons_not_in_force": summary.not_in_force,
         },
-        "skipped": [{"line": s.line, "reason": s.reason} for s in summary.skipped],
+        "skipped": [
+            {"line": s.line, "reason": s.reason, "cause": s.cause} for s in summary.skipped
+        ],
         "conclusions": out_parts,
     }
 
@@ -461,6 +603,9 @@ def render_text(summary: Summary, book, lang: str = "en", color: bool = False) -
             lines=summary.lines,
         )
     )
+    faults = sum(s.cause != "data" for s in summary.skipped)
+    if faults:
+        console.print(word("faults", lang, n=faults))
     if summary.conflicts:
         console.print(word("conflicts", lang, n=summary.conflicts))
     if summary.not_in_force:

@@ -29,6 +29,7 @@ EXIT_USAGE = 2
 EXIT_BAD_RULES = 3
 EXIT_BAD_FACTS = 4
 EXIT_EVALUATION = 5
+EXIT_PLUGIN = 6
 EXIT_INTERNAL = 70
 
 
@@ -261,7 +262,7 @@ def _facts_error(err, name: str) -> Stop:
 def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool):
     """``[(person, decision or trace)]``: one per official or subject the record lists
     (``officials``/``subjects``), else one with an empty label."""
-    from .batch import BadLine, split_record, subject_facts
+    from .batch import BadLine, Fault, split_record, subject_facts
     from .facts import FactsError
     from .plugins import adapter_chain
     from .runtime import EvaluationError
@@ -293,6 +294,11 @@ def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool):
             if err.span is not None:
                 text = f"{err.span.location()}: {text}\n{err.span.excerpt()}"
             raise Stop(EXIT_EVALUATION, text) from None
+        except Fault as err:  # an input adapter failed: its bug, not the user's facts
+            if err.cause != "plugin" or os.environ.get("RULEENGINE_DEBUG"):
+                raise err.error or err from None
+            where = f"{name}: {label}" if label else name
+            raise Stop(EXIT_PLUGIN, f"{where}: {err.message}") from None
     return results
 
 
@@ -648,6 +654,13 @@ def summary(
         def note(line, text):
             _err(f"{cases}:{line}: note: {text}")
 
+        def fault(line, err):
+            if os.environ.get("RULEENGINE_DEBUG") and err.error is not None:
+                import traceback
+
+                _err(f"{cases}:{line}: traceback:")
+                _err("".join(traceback.format_exception(err.error)).rstrip())
+
         if cases == "-":
             if sys.stdin is None or sys.stdin.isatty():
                 raise Stop(EXIT_USAGE, "give a cases file, or pipe the cases on standard input")
@@ -661,7 +674,13 @@ def summary(
                 raise Stop(EXIT_BAD_FACTS, f"{cases}: cannot read ({err.strerror})") from None
         try:
             result = batch.summarise(
-                book, batch.read_lines(stream), adapt, day, on_skip=skipped, on_note=note
+                book,
+                batch.read_lines(stream),
+                adapt,
+                day,
+                on_skip=skipped,
+                on_note=note,
+                on_fault=fault,
             )
         finally:
             if cases != "-":
@@ -672,7 +691,13 @@ def summary(
         else:
             out = batch.render_text(result, book, lang.value, _color(color))
             sys.stdout.write(out)
-        return EXIT_BAD_FACTS if result.skipped else EXIT_OK
+        # The gravest cause of a skipped line decides: a bug in ruleengine, then in a plugin,
+        # then the data.
+        causes = {s.cause for s in result.skipped}
+        for cause, code in (("ruleengine", EXIT_INTERNAL), ("plugin", EXIT_PLUGIN)):
+            if cause in causes:
+                return code
+        return EXIT_BAD_FACTS if causes else EXIT_OK
 
     _run(body)
 

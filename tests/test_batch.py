@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,15 @@ from typer.testing import CliRunner
 
 import ruleengine
 from ruleengine import batch
-from ruleengine.cli import EXIT_BAD_FACTS, EXIT_BAD_RULES, EXIT_OK, EXIT_USAGE, app
+from ruleengine.cli import (
+    EXIT_BAD_FACTS,
+    EXIT_BAD_RULES,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_PLUGIN,
+    EXIT_USAGE,
+    app,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CCDI_CASES = ROOT / "examples" / "ccdi" / "cases.jsonl"
@@ -113,7 +122,10 @@ def test_counts_by_member_level_floor_ceiling_and_value(book):
     data = batch.to_json(result, book)
     assert data["totals"] == {
         "lines": 8,
+        "lines_counted": 3,
         "lines_skipped": 5,
+        "lines_skipped_by_cause": {"data": 5, "plugin": 0, "ruleengine": 0},
+        "lines_blank": 1,
         "cases": 3,
         "persons": 4,
         "persons_with_conflicts": 0,
@@ -214,6 +226,169 @@ def test_person_lists_and_shared_case_keys(book):
     ):
         with pytest.raises(batch.BadLine, match=message.replace("[", r"\[").replace("]", r"\]")):
             batch.split_record(bad, inputs)
+
+
+# ------------------------------------------------------------------ bugs cost one line only
+def faulty(record):
+    """An input adapter with bugs, set off by the record's "boom" key."""
+    boom = record.get("boom")
+    if boom == "plugin":
+        return ",".join([record["day"], 5]), []  # TypeError, as in issue 7 (an id that is 5)
+    if boom == "engine":  # a bug reached inside ruleengine itself
+        ruleengine.types.Duration.of(1, "fortnight")
+    notes = [{"share": Decimal("0.10"), "days": [datetime.date(2021, 1, 1)]}]
+    if boom == "note":
+        notes = [{"members": {"a", "b"}}]
+    return {k: v for k, v in record.items() if k != "boom"}, notes
+
+
+GOOD = '{"day": "2021-01-01", "score": 3}'
+FAULTY = "\n".join(
+    [
+        GOOD,
+        '{"day": "2021-01-01", "score": 3, "boom": "plugin"}',
+        "",
+        '{"day": "2021-01-01", "score": 3, "boom": "note"}',
+        '{"day": "2021-01-01", "score": "x"}',
+        '{"day": "2021-01-01", "score": 3, "boom": "engine"}',
+        GOOD,
+    ]
+)
+
+
+def test_a_bug_in_an_adapter_or_the_engine_skips_only_its_line(book):
+    """Issue 7 item 1: an unexpected exception used to end the whole summary (exit 70, no
+    output); now it is one skipped line, saying whose bug it is, and every line is counted."""
+    faults: list = []
+    result, skipped = summarise(
+        book, FAULTY, adapt=faulty, on_fault=lambda n, f: faults.append((n, f))
+    )
+    assert [(s.line, s.cause) for s in skipped] == [
+        (2, "plugin"),
+        (4, "plugin"),
+        (5, "data"),
+        (6, "ruleengine"),
+    ]
+    reasons = {s.line: s.reason for s in skipped}
+    assert reasons[2].startswith(f"a bug in the plugin module {__name__} (line ")
+    assert "TypeError: sequence item 1: expected str instance, int found" in reasons[2]
+    assert "derivations[0].members is a value of type set" in reasons[4]
+    assert reasons[6].startswith("a bug in ruleengine (ruleengine.types, line ")
+    assert "KeyError: 'fortnight'" in reasons[6]
+    assert [n for n, _ in faults] == [2, 4, 6]
+    assert isinstance(faults[0][1].error, TypeError)
+    assert (result.cases, result.persons, result.blank) == (2, 2, 1)
+    totals = batch.to_json(result, book)["totals"]
+    assert totals["lines"] == totals["lines_counted"] + totals["lines_skipped"] == 6
+    assert totals["lines_skipped_by_cause"] == {"data": 1, "plugin": 2, "ruleengine": 1}
+
+
+def test_a_bug_in_a_rule_function_skips_only_its_line(tmp_path):
+    """An exception the engine does not expect from a plugin's function, inside the generated
+    code, is the plugin's bug on that line."""
+
+    def lookup(table):
+        return {"a": 1}[table]  # KeyError for anything else
+
+    pm = ruleengine.get_plugin_manager(load_entry_points=False)
+
+    class Functions:
+        @ruleengine.hookimpl
+        def ruleengine_functions(self):
+            spec = ruleengine.FunctionSpec("lookup", lambda args: ruleengine.types.INTEGER, lookup)
+            return [spec]
+
+    pm.register(Functions(), name="functions")
+    rules = (
+        "input t: text\nconclusion n: value integer\nrule r { cite article 1 then n = lookup(t) }\n"
+    )
+    book = ruleengine.load_text(rules, "f.rules", pm=pm)
+    result, skipped = summarise(book, '{"t": "a"}\n{"t": "b"}\n')
+    assert result.cases == 1
+    [skip] = skipped
+    assert (skip.line, skip.cause) == (2, "plugin")
+    assert "KeyError: 'b'" in skip.reason and f"plugin module {__name__}" in skip.reason
+
+
+def test_derivation_notes_are_converted_exactly(book):
+    facts, notes = batch.subject_facts(json.loads(GOOD), book.rulebook.inputs, faulty)
+    assert notes == [{"share": "0.1", "days": ["2021-01-01"]}]
+    for bad, words in (
+        ({"x": 0.5}, "derivations[0].x is the binary floating-point number 0.5"),
+        ({1: "a"}, "derivations[0] is an object with a key that is not a text"),
+        ([Decimal("NaN")], "derivations[0][0] is a value of type Decimal"),
+    ):
+        with pytest.raises(batch.Fault, match=words.replace("[", r"\[").replace("]", r"\]")):
+            batch.json_notes([bad])
+    deep: list = []
+    deep.append(deep)
+    with pytest.raises(batch.Fault, match="nested more than"):
+        batch.json_notes([deep])
+
+
+@pytest.fixture()
+def faulty_pm(monkeypatch):
+    """The command line with the faulty adapter installed as a plugin for every rulebook."""
+
+    class Faulty:
+        @ruleengine.hookimpl
+        def ruleengine_input_adapters(self):
+            return [ruleengine.InputAdapter("faulty", None, faulty)]
+
+    def pm():
+        manager = ruleengine.get_plugin_manager(load_entry_points=False)
+        manager.register(Faulty(), name="faulty")
+        return manager
+
+    monkeypatch.setattr("ruleengine.cli._pm", pm)
+
+
+@pytest.mark.parametrize(
+    "keep, code",
+    [((1, 2, 5, 7), EXIT_PLUGIN), ((1, 5, 6, 7), EXIT_INTERNAL), ((1, 5, 7), EXIT_BAD_FACTS)],
+)
+def test_cli_summary_exit_code_says_whose_fault_a_skipped_line_was(
+    toy_files, tmp_path, faulty_pm, keep, code
+):
+    rules, _ = toy_files
+    lines = FAULTY.split("\n")
+    cases = tmp_path / "faulty.jsonl"
+    cases.write_text("\n".join(lines[i - 1] for i in keep) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["summary", str(cases), "--rules", str(rules), "-f", "json"])
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    data = json.loads(result.stdout)  # the summary of the good lines is printed all the same
+    assert data["totals"]["cases"] == 2
+    assert [s["line"] for s in data["skipped"]] == list(range(2, len(keep)))
+    text = runner.invoke(app, ["summary", str(cases), "--rules", str(rules)])
+    faults = "skipped because of a bug in a plugin or in ruleengine"
+    assert (faults in text.stdout) is (code != EXIT_BAD_FACTS)
+
+
+def test_cli_summary_shows_the_traceback_of_a_bug_when_debugging(toy_files, faulty_pm, tmp_path):
+    rules, _ = toy_files
+    cases = tmp_path / "faulty.jsonl"
+    cases.write_text(FAULTY.split("\n")[1] + "\n", encoding="utf-8")
+    args = ["summary", str(cases), "--rules", str(rules)]
+    result = runner.invoke(app, args, env={"RULEENGINE_DEBUG": "1"})
+    assert result.exit_code == EXIT_PLUGIN
+    assert f"{cases}:1: traceback:" in result.stderr and "TypeError" in result.stderr
+
+
+def test_cli_eval_a_bug_in_an_adapter_is_exit_6_naming_the_module(toy_files, faulty_pm):
+    rules, _ = toy_files
+    for command in ("eval", "explain"):
+        result = runner.invoke(
+            app,
+            [command, "--rules", str(rules)],
+            input='{"day": "2021-01-01", "boom": "plugin"}',
+        )
+        assert result.exit_code == EXIT_PLUGIN, result.output
+        assert "Traceback" not in result.output
+        assert f"<stdin>: a bug in the plugin module {__name__} (line " in result.stderr
+    explained = runner.invoke(app, ["explain", "--rules", str(rules), "-f", "json"], input=GOOD)
+    assert explained.exit_code == EXIT_OK, explained.output
+    assert json.loads(explained.stdout)["derivations"] == [{"share": "0.1", "days": ["2021-01-01"]}]
 
 
 # ------------------------------------------------------------------ the command
