@@ -12,6 +12,7 @@ and skipped; it never costs another case (docs/batch.md).
 from __future__ import annotations
 
 import datetime
+import difflib
 import io
 import json
 import sys
@@ -22,9 +23,9 @@ from typing import Any, BinaryIO
 
 import attrs
 
-from .facts import MAX_DEPTH, FactsError, loads_json, parse_date, to_json_value
+from .facts import MAX_DEPTH, FactProblem, FactsError, loads_json, read_field, to_json_value
 from .runtime import EvaluationError, Unset
-from .types import Duration, EnumType, LocalText
+from .types import DATE, TEXT, Duration, EnumType, LocalText
 
 #: A line longer than this is reported and skipped without being held in memory.
 MAX_LINE_BYTES = 10_000_000
@@ -198,20 +199,54 @@ def read_lines(
         yield number, text.rstrip("\r\n"), None
 
 
-def _parse_date(raw: Any, what: str) -> datetime.date:
-    day = parse_date(str(raw))
-    if day is None:
-        raise BadLine(f"{what}: '{raw}' is not a date (YYYY-MM-DD)")
-    return day
+#: The keys of a case file: its facts, the date it is judged at, and what describes it.
+CASE_KEYS = ("facts", "as_of", "id", "description", "expect")
+
+
+def is_case_file(record: Any, inputs) -> bool:
+    """A record is a case file when it has ``facts`` or ``as_of`` and the rulebook has no
+    input of that name; so a record with an ``as_of`` is never read as facts without it."""
+    return isinstance(record, dict) and any(
+        k in record and k not in inputs for k in ("facts", "as_of")
+    )
 
 
 def unwrap(record: Any, inputs, as_of: datetime.date | None):
-    """The facts and as-of date of a case file ``{"as_of": ..., "facts": {...}}``, as eval."""
-    if isinstance(record, dict) and "facts" in record and "facts" not in inputs:
-        if as_of is None and record.get("as_of") is not None:
-            as_of = _parse_date(record["as_of"], "as_of")
-        return record["facts"], as_of
-    return record, as_of
+    """The facts and as-of date of a case file ``{"as_of": ..., "facts": {...}}``, as eval.
+
+    The case file's own keys are checked like facts: an unknown key (``as_off``), an ``as_of``
+    that is not a date (null too) or ``facts`` that are not an object raise ``FactsError``.
+    A date given (``--as-of``) wins over the file's ``as_of``.
+    """
+    if not is_case_file(record, inputs):
+        return record, as_of
+    problems: list[FactProblem] = []
+    for key in record:
+        if key not in CASE_KEYS:
+            close = difflib.get_close_matches(str(key), CASE_KEYS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"a case file has {_keys()}"
+            problems.append(FactProblem(str(key), "unknown field of the case file", hint))
+    facts = record.get("facts")
+    if "facts" not in record:
+        problems.append(
+            FactProblem("facts", "missing", "a case file gives the facts of the case under 'facts'")
+        )
+    elif not isinstance(facts, dict):
+        problems.append(
+            FactProblem("facts", f"expected an object (the facts of the case), got {_what(facts)}")
+        )
+    day = read_field(record, "as_of", DATE, default=None, problems=problems)
+    for key in ("id", "description"):
+        read_field(record, key, TEXT, default=None, problems=problems)
+    if "expect" in record and not isinstance(record["expect"], dict):
+        problems.append(FactProblem("expect", f"expected an object, got {_what(record['expect'])}"))
+    if problems:
+        raise FactsError(problems)
+    return facts, as_of if as_of is not None else day
+
+
+def _keys() -> str:
+    return ", ".join(CASE_KEYS)
 
 
 def split_record(record: Any, inputs) -> list[tuple[str, dict]]:
@@ -421,7 +456,10 @@ def _decide_line(book, text: str, inputs, adapt: Adapt, as_of) -> list[tuple[str
         raise BadLine(f"not valid JSON: {err}") from None
     except RecursionError:
         raise BadLine("not valid JSON: nested too deeply") from None
-    record, day = unwrap(record, inputs, as_of)
+    try:
+        record, day = unwrap(record, inputs, as_of)
+    except FactsError as err:
+        raise BadLine(f"not a valid case file: {_problems(err)}") from None
     out = []
     for label, raw in split_record(record, inputs):
         where = f"{label}: " if label else ""

@@ -223,12 +223,13 @@ def _parse_yaml(text: str, name: str) -> Any:
 
 def _case(book, data: Any, name: str, as_of: datetime.date | None):
     """Facts, and an as-of date, from a facts object or a case file {"facts": ..., "as_of": ...}."""
-    from .batch import BadLine, unwrap
+    from .batch import unwrap
+    from .facts import FactsError
 
     try:
         return unwrap(data, book.rulebook.inputs, as_of)
-    except BadLine as err:
-        raise Stop(EXIT_BAD_FACTS, f"{name}: {err}") from None
+    except FactsError as err:
+        raise _facts_error(err, name, "not a valid case file") from None
 
 
 def _apply_sets(facts: Any, sets: list[str] | None) -> Any:
@@ -253,8 +254,8 @@ def _apply_sets(facts: Any, sets: list[str] | None) -> Any:
     return facts
 
 
-def _facts_error(err, name: str) -> Stop:
-    lines = [f"{name}: the facts do not fit the rulebook's inputs:"]
+def _facts_error(err, name: str, what: str = "the facts do not fit the rulebook's inputs") -> Stop:
+    lines = [f"{name}: {what}:"]
     lines += [f"  - {p.render()}" for p in err.problems]
     return Stop(EXIT_BAD_FACTS, "\n".join(lines))
 

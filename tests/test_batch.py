@@ -508,3 +508,11 @@ def test_ccdi_summary_agrees_with_the_plugins_own_per_official_decisions():
     got = {k: p for k, (p, _) in table(data, "disciplines").items() if p}
     got.update({("floor", k): p for k, (p, _) in table(data, "sanction", "floor").items() if p})
     assert got == expected
+
+
+def test_a_case_file_line_with_a_misspelt_key_is_skipped(book):
+    line = '{"as_off": "2021-06-01", "facts": {"day": "2021-06-01"}}\n'
+    result, skipped = summarise(book, line)
+    assert [s.reason for s in skipped] == [
+        "not a valid case file: as_off: unknown field of the case file (did you mean 'as_of'?)"
+    ]

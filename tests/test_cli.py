@@ -392,3 +392,45 @@ def test_pi2017_adapter_refuses_what_validation_refuses(act, words):
     result = run("eval", "-r", "pi2017", "--as-of", "2018-01-01", input=facts)
     assert result.exit_code == EXIT_BAD_FACTS, result.output
     assert words in result.output
+
+
+# ------------------------------------------------------------------ the case file's own keys
+@pytest.mark.parametrize(
+    "case, words",
+    [
+        (
+            {"as_off": "2018-03-01", "facts": {"sensitive_items": 60}},
+            "as_off: unknown field of the case file (did you mean 'as_of'?)",
+        ),
+        ({"as_of": None, "facts": {}}, "as_of: expected a date (YYYY-MM-DD), got null"),
+        ({"as_of": "2018-03-01", "facts": [1]}, "facts: expected an object"),
+        ({"as_of": "2018-03-01", "facts": None}, "facts: expected an object"),
+        ({"as_of": "2018-03-01", "id": 7, "facts": {}}, "id: expected a text, got 7"),
+        # An as_of beside the facts, unwrapped: not facts judged today.
+        ({"as_of": "2017-05-01", "sensitive_items": 500}, "facts: missing"),
+    ],
+)
+def test_the_case_file_is_checked_like_facts(tmp_path, case, words):
+    """Issue 7 item 5: a misspelt or null as_of was ignored and the case judged as of today."""
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    for extra in ([], ["--as-of", "2018-03-01"]):
+        result = run("eval", "--rules", RULES, str(path), *extra)
+        assert result.exit_code == EXIT_BAD_FACTS, result.output
+        assert f"{path}: not a valid case file:" in result.output
+        assert words in result.output
+
+
+def test_a_case_file_may_name_and_describe_its_case(tmp_path):
+    case = {
+        "id": "case-7",
+        "description": "sixty items of whereabouts information",
+        "expect": {"level": "serious"},
+        "as_of": "2018-03-01",
+        "facts": {"sensitive_items": 60},
+    }
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    result = run("eval", "--rules", RULES, str(path), "-f", "json")
+    assert result.exit_code == EXIT_OK, result.output
+    assert json.loads(result.stdout)["outcome"] == {"level": "serious"}
