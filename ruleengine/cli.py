@@ -157,19 +157,17 @@ def _read_facts(path: str | None) -> tuple[Any, str]:
         if not text.strip():
             raise Stop(EXIT_USAGE, "no facts on standard input")
     else:
-        p = Path(path)
+        from .facts import InputFileError, read_input
+
+        name = path
         try:
-            if p.stat().st_size > MAX_FACTS_BYTES:
-                raise Stop(EXIT_BAD_FACTS, f"{path}: larger than {MAX_FACTS_BYTES} bytes")
-            text, name = p.read_text(encoding="utf-8-sig"), path
-        except FileNotFoundError:
-            raise Stop(EXIT_BAD_FACTS, f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise Stop(EXIT_BAD_FACTS, f"{path}: a folder, not a facts file") from None
+            # A regular file only, and never more than the limit read (a FIFO or /dev/zero
+            # would block or never end).
+            text = read_input(path, MAX_FACTS_BYTES).decode("utf-8-sig")
+        except InputFileError as err:
+            raise Stop(EXIT_BAD_FACTS, f"{path}: {err}") from None
         except UnicodeDecodeError:
             raise Stop(EXIT_BAD_FACTS, f"{path}: not UTF-8 text") from None
-        except OSError as err:
-            raise Stop(EXIT_BAD_FACTS, f"{path}: cannot read ({err.strerror})") from None
     if len(text) > MAX_FACTS_BYTES:
         raise Stop(EXIT_BAD_FACTS, f"{name}: larger than {MAX_FACTS_BYTES} bytes")
     if name.endswith((".yaml", ".yml")):
@@ -667,12 +665,13 @@ def summary(
                 raise Stop(EXIT_USAGE, "give a cases file, or pipe the cases on standard input")
             stream = sys.stdin.buffer
         else:
+            from .facts import InputFileError, open_input
+
             try:
-                stream = open(cases, "rb")  # closed below
-            except FileNotFoundError:
-                raise Stop(EXIT_BAD_FACTS, f"{cases}: no such file") from None
-            except OSError as err:
-                raise Stop(EXIT_BAD_FACTS, f"{cases}: cannot read ({err.strerror})") from None
+                # A regular file, or a pipe (read as it comes); never a device or a folder.
+                stream = open_input(cases, streams=True)  # closed below
+            except InputFileError as err:
+                raise Stop(EXIT_BAD_FACTS, f"{cases}: {err}") from None
         try:
             result = batch.summarise(
                 book,

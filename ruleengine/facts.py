@@ -13,11 +13,13 @@ from __future__ import annotations
 import datetime
 import difflib
 import json
+import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any
+from typing import Any, BinaryIO
 
 import attrs
 
@@ -437,6 +439,70 @@ def enum_type(name: str, members: Iterable[str] | Mapping[str, Any]) -> EnumType
 
 
 # ------------------------------------------------------------------ reading files
+class InputFileError(Exception):
+    """A facts or cases file that cannot be read; the message says why."""
+
+
+def open_input(path: str, streams: bool = False) -> BinaryIO:
+    """A user's file opened for reading: a regular file, or with ``streams`` also a pipe.
+
+    A folder, a device (``/dev/zero``, a terminal) or a socket is refused before a byte is
+    read, since reading it may never end; so is a pipe unless ``streams`` (a reader that
+    takes its input line by line may read one as it reads standard input).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputFileError("no such file") from None
+    except OSError as err:
+        raise InputFileError(f"cannot read ({err.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise InputFileError("a folder, not a file")
+    if stat.S_ISFIFO(mode) and streams:
+        return open(path, "rb")  # waits for a writer, as standard input does
+    if not stat.S_ISREG(mode):
+        raise InputFileError(f"{_file_kind(mode)}, not a regular file; {_STDIN_HINT}")
+    try:
+        # Without blocking: should the path have become a pipe since, opening does not wait.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as err:
+        raise InputFileError(f"cannot read ({err.strerror})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise InputFileError(f"{_file_kind(mode)}, not a regular file; {_STDIN_HINT}")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+_STDIN_HINT = "give a file, or '-' to read standard input"
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
+def read_input(path: str, limit: int = MAX_FACTS_BYTES) -> bytes:
+    """The bytes of a regular file (``open_input``), refused past ``limit``: never more than
+    ``limit + 1`` bytes are read, whatever the file claims to hold."""
+    with open_input(path) as stream:
+        if os.fstat(stream.fileno()).st_size > limit:
+            raise InputFileError(f"larger than {limit} bytes")
+        try:
+            data = stream.read(limit + 1)
+        except OSError as err:
+            raise InputFileError(f"cannot read ({err.strerror})") from None
+    if len(data) > limit:
+        raise InputFileError(f"larger than {limit} bytes")
+    return data
+
+
 def loads_json(text: str) -> Any:
     """JSON with exact numbers: decimals become ``Decimal``, never float; a field given twice
     in one object, or NaN/Infinity, is an error (``ValueError``) rather than a silent choice."""

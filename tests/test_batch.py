@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import os
+import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -516,3 +518,27 @@ def test_a_case_file_line_with_a_misspelt_key_is_skipped(book):
     assert [s.reason for s in skipped] == [
         "not a valid case file: as_off: unknown field of the case file (did you mean 'as_of'?)"
     ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes and /dev/zero")
+def test_cli_cases_from_a_named_pipe_are_streamed_but_a_device_is_refused(toy_files, tmp_path):
+    """Issue 7 item 8: summary reads a pipe as it reads standard input (``<(...)`` too), but
+    never a device: /dev/zero, one endless line, would be read for ever."""
+    rules, _ = toy_files
+    device = runner.invoke(app, ["summary", "/dev/zero", "--rules", str(rules)])
+    assert device.exit_code == EXIT_BAD_FACTS
+    assert "/dev/zero: a device, not a regular file" in device.stderr
+    folder = runner.invoke(app, ["summary", str(tmp_path), "--rules", str(rules)])
+    assert folder.exit_code == EXIT_BAD_FACTS
+    assert "a folder, not a file" in folder.stderr
+    fifo = tmp_path / "cases.fifo"
+    os.mkfifo(fifo)
+
+    def write():
+        with open(fifo, "w", encoding="utf-8") as pipe:  # waits for the reader
+            pipe.write(LINES[0] + "\n")
+
+    threading.Thread(target=write, daemon=True).start()
+    result = runner.invoke(app, ["summary", str(fifo), "--rules", str(rules), "-f", "json"])
+    assert result.exit_code == EXIT_OK, result.output
+    assert json.loads(result.stdout)["totals"]["cases"] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -434,3 +435,43 @@ def test_a_case_file_may_name_and_describe_its_case(tmp_path):
     result = run("eval", "--rules", RULES, str(path), "-f", "json")
     assert result.exit_code == EXIT_OK, result.output
     assert json.loads(result.stdout)["outcome"] == {"level": "serious"}
+
+
+# ------------------------------------------------------------------ what a facts file may be
+posix = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes and /dev/zero")
+
+
+def _eval_in_a_process(facts: str) -> subprocess.CompletedProcess:
+    """Run apart, with a generous bound, so that a reader that blocks fails the test."""
+    code = "from ruleengine.cli import main; main()"
+    args = [sys.executable, "-c", code, "eval", "--rules", RULES, facts]
+    return subprocess.run(args, capture_output=True, text=True, timeout=120)
+
+
+@posix
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero"])
+def test_a_facts_file_that_is_not_a_regular_file_is_refused_before_reading(tmp_path, special):
+    """Issue 7 item 8: a FIFO blocked for ever; /dev/zero passed the size check (0 bytes)."""
+    if special == "fifo":
+        special = str(tmp_path / "facts.fifo")
+        os.mkfifo(special)
+    proc = _eval_in_a_process(special)
+    assert proc.returncode == EXIT_BAD_FACTS, proc.stderr
+    kind = "a pipe" if special.endswith("fifo") else "a device"
+    assert f"{special}: {kind}, not a regular file; give a file, or '-'" in proc.stderr
+
+
+def test_a_folder_is_not_a_facts_file(tmp_path):
+    result = run("eval", "--rules", RULES, str(tmp_path))
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert f"{tmp_path}: a folder, not a file" in result.output
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
+def test_a_file_is_read_no_further_than_the_limit_whatever_its_size_says():
+    """Files under /proc say they hold 0 bytes: the limit holds on what is read."""
+    from ruleengine.facts import InputFileError, read_input
+
+    with pytest.raises(InputFileError, match="larger than 10 bytes"):
+        read_input("/proc/self/status", limit=10)
+    assert read_input(CASE) == Path(CASE).read_bytes()
