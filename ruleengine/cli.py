@@ -211,12 +211,34 @@ def _parse_yaml(text: str, name: str) -> Any:
 
     try:
         return loads_yaml(text, name)
-    except yaml.YAMLError as err:  # YAML's messages carry the line and column
+    except yaml.MarkedYAMLError as err:  # with the line and column
+        raise Stop(EXIT_BAD_FACTS, _yaml_error(err, text, name)) from None
+    except yaml.YAMLError as err:
         raise Stop(EXIT_BAD_FACTS, f"{name}: not valid YAML: {err}") from None
     except ValueError as err:  # e.g. an integer too long to convert
         raise Stop(EXIT_BAD_FACTS, f"{name}: not valid facts: {err}") from None
     except RecursionError:
         raise Stop(EXIT_BAD_FACTS, f"{name}: nested too deeply") from None
+
+
+def _yaml_error(err, text: str, name: str) -> str:
+    """A YAML error shown as JSON's are: file:line:col, the line, a caret under the place.
+    What YAML reads but facts refuse (050, a field given twice, an alias) is not called
+    invalid YAML."""
+    import yaml
+
+    mark = err.problem_mark or err.context_mark
+    what = "; ".join(str(x) for x in (err.context, err.problem) if x)
+    if not isinstance(err, (yaml.constructor.ConstructorError, yaml.composer.ComposerError)):
+        what = f"not valid YAML: {what}"
+    if mark is None:
+        return f"{name}: {what}"
+    lines = text.removeprefix("\ufeff").splitlines()
+    shown = lines[mark.line] if 0 <= mark.line < len(lines) else ""
+    return (
+        f"{name}:{mark.line + 1}:{mark.column + 1}: {what}\n"
+        f"{mark.line + 1:>4} | {shown}\n     | {' ' * mark.column}^"
+    )
 
 
 def _case(book, data: Any, name: str, as_of: datetime.date | None):
@@ -231,8 +253,7 @@ def _case(book, data: Any, name: str, as_of: datetime.date | None):
 
 
 def _apply_sets(facts: Any, sets: list[str] | None) -> Any:
-    from .facts import loads_yaml
-
+    """The facts with each ``--set field=value`` applied (docs/cli.md)."""
     if not sets:
         return facts
     if not isinstance(facts, dict):
@@ -242,14 +263,38 @@ def _apply_sets(facts: Any, sets: list[str] | None) -> Any:
         field, sep, raw = item.partition("=")
         if not sep or not field.strip():
             raise Stop(EXIT_USAGE, f"--set {item!r}: write field=value")
-        try:
-            value = loads_yaml(raw) if raw.strip() else ""
-        except Exception:
-            value = raw
-        if isinstance(value, (dict, list)) or value is None:
-            value = raw if value is None else value
-        facts[field.strip()] = value
+        facts[field.strip()] = _set_value(field.strip(), raw)
     return facts
+
+
+def _set_value(field: str, raw: str) -> Any:
+    """One ``--set`` value, read as one YAML value by the rules of YAML facts: what a YAML
+    facts file refuses (050, 1:20, an alias) is refused here too, never taken as text; a
+    list or an object only in brackets; an empty value is the empty text."""
+    import yaml
+
+    from .facts import loads_yaml
+
+    where = f"--set {field}={raw}"
+    if not raw.strip():
+        return ""
+    try:
+        value = loads_yaml(raw, f"--set {field}")
+    except yaml.YAMLError as err:
+        parts = (getattr(err, "context", None), getattr(err, "problem", None))
+        what = "; ".join(str(x) for x in parts if x) or str(err)
+        if not isinstance(err, (yaml.constructor.ConstructorError, yaml.composer.ComposerError)):
+            what = f"not a YAML value: {what}; quote it to give a text"
+        raise Stop(EXIT_BAD_FACTS, f"{where}: {what}") from None
+    except (ValueError, RecursionError) as err:
+        raise Stop(EXIT_BAD_FACTS, f"{where}: not a value ({err})") from None
+    quoted = f"--set '{field}=\"{raw}\"'"
+    if value is None:
+        raise Stop(EXIT_BAD_FACTS, f"{where}: null is no value for a fact; {quoted} gives a text")
+    if isinstance(value, (dict, list)) and raw.lstrip()[:1] not in ("[", "{"):
+        shape = "an object" if isinstance(value, dict) else "a list"
+        raise Stop(EXIT_BAD_FACTS, f"{where}: YAML reads this as {shape}; {quoted} gives a text")
+    return value
 
 
 def _facts_error(err, name: str, what: str = "the facts do not fit the rulebook's inputs") -> Stop:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import json
 import os
 import re
 import stat
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, BinaryIO
 
@@ -528,25 +529,162 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
 
 
 def loads_yaml(text: str, name: str = "<facts>") -> Any:
-    """YAML with exact numbers: floats become ``Decimal``."""
+    """YAML read as a lawyer reads it, and as JSON facts are read.
+
+    Numbers are plain decimals only, read exactly (floats become ``Decimal``): YAML 1.1 reads
+    ``050`` as 40 (octal), ``0x40`` as 64, ``0b111111`` as 63 and ``1:20`` as 80 (base 60),
+    so these, ``08``, ``+5``, ``.5``, ``1.``, ``.inf`` and ``.nan`` are refused with how to
+    write them; ``_`` may group thousands (``1_000``), as ``,`` may in a number given as
+    text. A field given twice in one object is refused, as in JSON, and so are aliases
+    (``*name``: a few lines of them can stand for billions of values) and merge keys (``<<``).
+    Every refusal is a ``yaml.MarkedYAMLError`` naming the line and column.
+    """
     import io
 
-    import yaml
-
-    class ExactLoader(yaml.SafeLoader):
-        pass
-
-    def exact_float(loader, node):
-        text = loader.construct_scalar(node).replace("_", "")
-        try:
-            return Decimal(text)
-        except InvalidOperation:
-            return text
-
-    ExactLoader.add_constructor("tag:yaml.org,2002:float", exact_float)
     stream = io.StringIO(text.removeprefix("\ufeff"))
     stream.name = name  # so that YAML's own messages name the file
-    return yaml.load(stream, Loader=ExactLoader)
+    loader = _facts_loader()(stream)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+# Plain decimals, as JSON writes them; "_" may group thousands in threes (1_000_000), as ","
+# may in a number given as text ("1,000,000"): unambiguous to a reader, so read, while "10_00"
+# (or a lakh grouping, 1_00_000) is refused like "10,00".
+_WHOLE = r"-?(?:0|[1-9][0-9]{0,2}(?:_[0-9]{3})+|[1-9][0-9]*)"
+_PLAIN_INT = re.compile(_WHOLE)
+_PLAIN_FLOAT = re.compile(_WHOLE + r"\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+
+
+_LEADING_ZERO = re.compile(r"-?0[0-9]+(?:\.[0-9]*)?")
+
+
+def _plainly(text: str) -> str:
+    """A YAML 1.1 number written as a plain decimal, as a reader takes it: 050 is 50,
+    1_000 is 1000, +5 is 5, .5 is 0.5, 1. is 1."""
+    sign = "-" if text.startswith("-") else ""
+    whole, _, places = text.replace("_", "").lstrip("+-").partition(".")
+    whole = whole.lstrip("0") or "0"
+    return sign + whole + (f".{places}" if places else "")
+
+
+@functools.cache
+def _facts_loader():
+    """The YAML loader of ``loads_yaml`` (built on first use: PyYAML loads only when needed)."""
+    import yaml
+    from yaml.constructor import ConstructorError, SafeConstructor
+
+    class FactsLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"an alias (*{event.anchor}) is not read in facts; write the value out",
+                    event.start_mark,
+                )
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node, deep=False):
+            if not isinstance(node, yaml.MappingNode):
+                return super().construct_mapping(node, deep=deep)
+            out: dict = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise ConstructorError(
+                        None, None, "a merge key (<<) is not read in facts", key_node.start_mark
+                    )
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    given = key in out
+                except TypeError:
+                    raise ConstructorError(
+                        None, None, "a key must be a text", key_node.start_mark
+                    ) from None
+                if given:
+                    raise ConstructorError(
+                        None, None, f"field {key!r} is given twice", key_node.start_mark
+                    )
+                out[key] = self.construct_object(value_node, deep=deep)
+            return out
+
+        def construct_yaml_int(self, node):
+            text = self.construct_scalar(node)
+            if _PLAIN_INT.fullmatch(text):
+                if len(text.lstrip("-").replace("_", "")) > MAX_DIGITS:
+                    raise ConstructorError(
+                        None, None, f"number has more than {MAX_DIGITS} digits", node.start_mark
+                    )
+                return int(text)
+            raise ConstructorError(None, None, _not_plain(text, node), node.start_mark)
+
+        def construct_yaml_float(self, node):
+            text = self.construct_scalar(node)
+            if _PLAIN_FLOAT.fullmatch(text):
+                return Decimal(text.replace("_", ""))
+            raise ConstructorError(None, None, _not_plain(text, node), node.start_mark)
+
+        def construct_yaml_str(self, node):
+            text = super().construct_yaml_str(node)
+            if node.style is None and _LEADING_ZERO.fullmatch(text):  # 08, 09.5: plain, unquoted
+                raise ConstructorError(
+                    None,
+                    None,
+                    f"{text} is ambiguous (a number with a leading zero); write "
+                    f'{_plainly(text)}, or quote it ("{text}") to give a text',
+                    node.start_mark,
+                )
+            return text
+
+        def construct_yaml_timestamp(self, node):
+            try:
+                return super().construct_yaml_timestamp(node)
+            except ValueError as err:  # 2024-02-30
+                text = self.construct_scalar(node)
+                raise ConstructorError(
+                    None, None, f"{text} is not a date in the calendar ({err})", node.start_mark
+                ) from None
+
+    def _not_plain(text: str, node) -> str:
+        """Why a number YAML 1.1 reads is refused, and how to write it."""
+        quote = f'or quote it ("{text}") to give a text'
+        if ":" in text:
+            return (
+                f"{text} is a base-60 number in YAML 1.1 (1:20 is 80), not a plain decimal "
+                f"number; write the number as a lawyer reads it, {quote}"
+            )
+        if text.lower().lstrip("+-") in (".inf", ".nan"):
+            return f'{text} is not a number facts can hold; quote it ("{text}") to give a text'
+        if len(text) > MAX_DIGITS + 3:  # a sign, a point and a prefix besides the digits
+            return f"number has more than {MAX_DIGITS} digits"
+        try:  # what YAML 1.1 makes of it
+            value = SafeConstructor.construct_yaml_int(FactsLoader(""), node)
+        except (ValueError, IndexError):  # not an integer to YAML either (!!int "abc", "")
+            value = None
+        digits = text.replace("_", "").lstrip("+-")
+        if value is not None and digits[:2] in ("0x", "0b"):
+            kind = "hexadecimal" if digits[:2] == "0x" else "binary"
+            return f"{text} is a {kind} number in YAML 1.1 ({value}); write {value}, {quote}"
+        plain = _plainly(text)
+        if not any(c.isdigit() for c in text) or not (
+            _PLAIN_FLOAT.fullmatch(plain) or _PLAIN_INT.fullmatch(plain)
+        ):
+            return f"{text} is not a plain decimal number (such as 50 or 12.5); {quote}"
+        if value is not None and value != Decimal(plain):  # 050: octal
+            return (
+                f"{text} is ambiguous: YAML 1.1 reads a leading zero as octal ({value}); "
+                f"write {plain} (or {value}), {quote}"
+            )
+        return f"{text} is not a plain decimal number; write {plain}, {quote}"
+
+    FactsLoader.add_constructor("tag:yaml.org,2002:int", FactsLoader.construct_yaml_int)
+    FactsLoader.add_constructor("tag:yaml.org,2002:float", FactsLoader.construct_yaml_float)
+    FactsLoader.add_constructor("tag:yaml.org,2002:str", FactsLoader.construct_yaml_str)
+    FactsLoader.add_constructor("tag:yaml.org,2002:timestamp", FactsLoader.construct_yaml_timestamp)
+    return FactsLoader
 
 
 def to_json_value(value: Any) -> Any:
