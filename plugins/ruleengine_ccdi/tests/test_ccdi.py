@@ -267,3 +267,18 @@ def test_adapter_reads_each_act_field_as_the_rules_declare_it(book):
         ), key
         if key != "id":  # an act without an id is numbered (act-1, ...)
             assert absent == (None if spec.default is MISSING else spec.default), key
+
+
+@pytest.mark.parametrize(
+    "record, path",
+    [
+        ({"officials": "A"}, "officials"),
+        ({"officials": []}, "officials"),
+        ({"officials": [{"name": "A"}, 3]}, "officials[1]"),
+        ({"case": [1], "officials": [{"name": "A"}]}, "case"),
+    ],
+)
+def test_split_case_names_what_is_wrong_with_the_record(record, path):
+    with pytest.raises(ruleengine.FactsError) as err:
+        cases.split_case(record)
+    assert path in [p.path for p in err.value.problems]
