@@ -283,8 +283,9 @@ def split_record(record: Any, inputs) -> list[tuple[str, dict]]:
 
 
 def subject_facts(raw: Any, inputs, adapt) -> tuple[Any, list]:
-    """One person's facts after the rulebook's input adapters, and their derivations as JSON;
-    a ``name`` that only labels the person is dropped unless the rulebook declares it.
+    """One person's facts after the rulebook's input adapters, and their derivations (as the
+    adapters gave them: ``json_notes`` makes them JSON where they are shown); a ``name``
+    that only labels the person is dropped unless the rulebook declares it.
 
     An adapter that finds the facts wrong raises ``FactsError``; any other exception is a bug
     in the adapter (or in ruleengine), raised as a ``Fault`` that says where.
@@ -299,7 +300,7 @@ def subject_facts(raw: Any, inputs, adapt) -> tuple[Any, list]:
         raise fault(err, "while adapting the record") from err
     if isinstance(facts, dict) and NAME_KEY in facts and NAME_KEY not in inputs:
         facts = {k: v for k, v in facts.items() if k != NAME_KEY}
-    return facts, json_notes(notes)
+    return facts, notes
 
 
 def json_notes(notes: Any) -> list:

@@ -306,7 +306,7 @@ def _facts_error(err, name: str, what: str = "the facts do not fit the rulebook'
 def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool):
     """``[(person, decision or trace)]``: one per official or subject the record lists
     (``officials``/``subjects``), else one with an empty label."""
-    from .batch import BadLine, Fault, split_record, subject_facts
+    from .batch import BadLine, Fault, json_notes, split_record, subject_facts
     from .facts import FactsError
     from .plugins import adapter_chain
     from .runtime import EvaluationError
@@ -326,6 +326,7 @@ def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool):
             facts, notes = subject_facts(raw, inputs, adapt)
             facts = _apply_sets(facts, sets)
             if explain:
+                notes = json_notes(notes)  # shown, so made JSON-ready (the fast path drops them)
                 trace = book.explain(facts, day)
                 trace.notes = notes
                 results.append((label, trace))

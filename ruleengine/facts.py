@@ -410,11 +410,16 @@ def read_field(
     An absent key gives ``default``; without one it is reported as validation reports a
     missing field.
     """
+    if key in record:
+        try:  # the common case first, without building the path
+            return convert(record[key], t, minimum)
+        except (_Invalid, FactsError):
+            pass
+    elif default is not MISSING:
+        return default
     path = f"{at}.{key}" if at else key
     if key in record:
         return read_value(record[key], t, path, minimum, problems=problems)
-    if default is not MISSING:
-        return default
     found = [FactProblem(path, "missing", f"expected {describe_expected(t, minimum)}")]
     if problems is None:
         raise FactsError(found)
