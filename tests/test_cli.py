@@ -386,6 +386,8 @@ def test_ccdi_labels_are_read_as_members_as_validation_reads_them(tmp_path):
         ({"gain": "-5000"}, "got -5000, but it cannot be below 0"),
         ({"items": "1e3"}, 'acts[0].items: expected a whole number ≥ 0, got "1e3"'),
         ({"recipient": 7}, "acts[0].recipient: expected a text, got 7"),
+        ({"itmes": 1}, "acts[0].itmes: unknown field (did you mean 'items'?)"),
+        ({"batch": [1] * 10_000}, "acts[0].batch: expected a text, got a list"),
     ],
 )
 def test_pi2017_adapter_refuses_what_validation_refuses(act, words):

@@ -52,6 +52,7 @@ How the acts are put together is ours, and marked "our reading" in each derivati
 
 from __future__ import annotations
 
+import difflib
 from fractions import Fraction
 from typing import Any
 
@@ -94,7 +95,7 @@ KINDS = {
     "查获": "seize",
 }
 PASSING_ON = ("sell", "provide")
-ACT_FIELDS = {
+ACT_FIELDS = (
     "kind",
     "category",
     "items",
@@ -106,7 +107,7 @@ ACT_FIELDS = {
     "gain",
     "how",
     "note",
-}
+)
 #: How an act of obtaining came about (Art. 4): value -> (illegal?, in duties?, zh, en).
 #: Art. 4 reads "违反国家有关规定，通过购买、收受、交换等方式获取公民个人信息，或者在履行职责、
 #: 提供服务过程中收集公民个人信息的" as "以其他方法非法获取": "in violation of state provisions"
@@ -171,13 +172,13 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
     for i, act in enumerate(acts):
         at = f"acts[{i}]"
         if not isinstance(act, dict):
-            problems.append(FactProblem(at, f"expected an object, got {act!r}"))
+            problems.append(FactProblem(at, "expected an object (an act)"))
             continue
         for key in act:
             if key not in ACT_FIELDS:
-                problems.append(
-                    FactProblem(f"{at}.{key}", "unknown field", f"known: {', '.join(ACT_FIELDS)}")
-                )
+                close = difflib.get_close_matches(str(key), ACT_FIELDS, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(ACT_FIELDS)}"
+                problems.append(FactProblem(f"{at}.{key}", "unknown field", hint))
         kind = read_field(act, "kind", KIND, at, problems=problems)
         category = read_field(act, "category", CATEGORY, at, problems=problems)
         items = read_field(act, "items", INTEGER, at, 0, problems=problems)
