@@ -221,16 +221,22 @@ def _parse_yaml(text: str, name: str) -> Any:
         raise Stop(EXIT_BAD_FACTS, f"{name}: nested too deeply") from None
 
 
-def _yaml_error(err, text: str, name: str) -> str:
-    """A YAML error shown as JSON's are: file:line:col, the line, a caret under the place.
-    What YAML reads but facts refuse (050, a field given twice, an alias) is not called
-    invalid YAML."""
+def _yaml_problem(err) -> str:
+    """What a YAML error says. What YAML reads but facts refuse (050, a field given twice, an
+    alias) is not called invalid YAML."""
     import yaml
 
+    parts = (getattr(err, "context", None), getattr(err, "problem", None))
+    what = "; ".join(str(x) for x in parts if x) or str(err)
+    if isinstance(err, (yaml.constructor.ConstructorError, yaml.composer.ComposerError)):
+        return what
+    return f"not valid YAML: {what}"
+
+
+def _yaml_error(err, text: str, name: str) -> str:
+    """A YAML error shown as JSON's are: file:line:col, the line, a caret under the place."""
     mark = err.problem_mark or err.context_mark
-    what = "; ".join(str(x) for x in (err.context, err.problem) if x)
-    if not isinstance(err, (yaml.constructor.ConstructorError, yaml.composer.ComposerError)):
-        what = f"not valid YAML: {what}"
+    what = _yaml_problem(err)
     if mark is None:
         return f"{name}: {what}"
     lines = text.removeprefix("\ufeff").splitlines()
@@ -281,11 +287,7 @@ def _set_value(field: str, raw: str) -> Any:
     try:
         value = loads_yaml(raw, f"--set {field}")
     except yaml.YAMLError as err:
-        parts = (getattr(err, "context", None), getattr(err, "problem", None))
-        what = "; ".join(str(x) for x in parts if x) or str(err)
-        if not isinstance(err, (yaml.constructor.ConstructorError, yaml.composer.ComposerError)):
-            what = f"not a YAML value: {what}; quote it to give a text"
-        raise Stop(EXIT_BAD_FACTS, f"{where}: {what}") from None
+        raise Stop(EXIT_BAD_FACTS, f"{where}: {_yaml_problem(err)}") from None
     except (ValueError, RecursionError) as err:
         raise Stop(EXIT_BAD_FACTS, f"{where}: not a value ({err})") from None
     quoted = f"--set '{field}=\"{raw}\"'"

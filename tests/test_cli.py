@@ -504,7 +504,7 @@ def test_yaml_facts_that_a_reader_could_misread_are_pinpointed(tmp_path):
         ("1:20", "1:20 is a base-60 number"),
         ("null", "null is no value for a fact"),
         ("a: b", "YAML reads this as an object; --set 'sensitive_items=\"a: b\"' gives a text"),
-        ("[1, 2", "not a YAML value"),
+        ("[1, 2", "--set sensitive_items=[1, 2: not valid YAML: while parsing a flow sequence"),
     ],
 )
 def test_set_reads_its_value_by_the_rules_of_yaml_facts(value, words):
