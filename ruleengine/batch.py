@@ -6,7 +6,9 @@ decision each. This module streams the file line by line, runs the fast path (``
 on every person, and counts. It knows no jurisdiction: a record is split into persons by a
 generic rule (an ``officials`` or ``subjects`` list), and each person's facts go through the
 rulebook's input adapters exactly as ``ruleengine eval`` sends them. A bad line is reported
-and skipped; it never costs another case (docs/batch.md).
+and skipped; it never costs another case, and neither does a bug in a plugin or in the engine
+met on one line: every line is counted, blank, or skipped with its number and why
+(docs/batch.md).
 """
 
 from __future__ import annotations

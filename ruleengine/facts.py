@@ -4,8 +4,10 @@ Every value is checked against its declared type before any rule runs. A missing
 or ill-typed field is reported by its path (``acts[2].items``) with what was expected and
 what was found; all such mistakes in one case are reported together.
 
-JSON numbers are read as ``Decimal`` (so ``0.1`` stays one tenth); YAML floats likewise.
-Binary floating-point numbers handed in through the Python API are refused, not rounded.
+JSON numbers are read as ``Decimal`` (so ``0.1`` stays one tenth); YAML is read by the same
+rules (plain decimals only, no key given twice). Binary floating-point numbers handed in
+through the Python API are refused, not rounded. Input adapters read the fields they use with
+``read_value``/``read_field``, so a record is held to the same rules before validation.
 """
 
 from __future__ import annotations
