@@ -352,7 +352,14 @@ _LIBRARIES = frozenset(("attr", "attrs", "lark", "pluggy", "yaml", "typer", "cli
 
 def fault(err: BaseException, during: str) -> Fault:
     """An unexpected exception as a ``Fault``, blamed on the innermost module of ruleengine or
-    of a plugin it passed through (the standard library and the libraries we call excluded)."""
+    of a plugin it passed through (the standard library and the libraries we call excluded).
+
+    An exception that names the plugin it comes from (a ``plugin`` text, as the plugin
+    manager's own reports of a failing plugin carry) is that plugin's fault, in its words.
+    """
+    if isinstance(getattr(err, "plugin", None), str):
+        text = "\n".join([str(err), *getattr(err, "__notes__", ())])
+        return Fault(f"{text} ({during}); not a mistake in the case", "plugin", err)
     module, line = "ruleengine", None
     tb = err.__traceback__
     while tb is not None:

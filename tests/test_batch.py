@@ -280,6 +280,22 @@ def test_a_bug_in_an_adapter_or_the_engine_skips_only_its_line(book):
     assert totals["lines_skipped_by_cause"] == {"data": 1, "plugin": 1, "ruleengine": 1}
 
 
+def test_a_failure_that_names_its_plugin_is_that_plugins_fault(book):
+    """The plugin manager reports a failing plugin by name (from inside ruleengine): the
+    line is the plugin's fault, not a bug in ruleengine."""
+
+    class Failed(Exception):
+        plugin = "acme"
+
+    def adapt(record):
+        raise Failed("plugin 'acme' failed: input adapter 'acme-acts' raised KeyError: 'x'")
+
+    result, skipped = summarise(book, GOOD + "\n", adapt=adapt)
+    [skip] = skipped
+    assert skip.cause == "plugin"
+    assert skip.reason.startswith("plugin 'acme' failed: input adapter 'acme-acts' raised")
+
+
 def test_a_bug_in_a_rule_function_skips_only_its_line(tmp_path):
     """An exception the engine does not expect from a plugin's function, inside the generated
     code, is the plugin's bug on that line."""
