@@ -6,13 +6,16 @@ The public API, for programs and plugins::
     book = ruleengine.load_paths(["rules/"])          # or ruleengine.load_text(text)
     decision = book.decide(facts, as_of)               # fast path: the decision only
     trace = book.explain(facts, as_of)                 # the decision and why
+
+Input adapters read the fields they use with ``read_value`` / ``read_field`` (and
+``enum_type``), exactly as the rulebook's validation reads facts.
 """
 
 from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError
 
 from .checker import CustomType, FunctionSpec, Rulebook
 from .compiler import CompiledRulebook
-from .facts import FactProblem, FactsError
+from .facts import FactProblem, FactsError, enum_type, read_field, read_value
 from .hookspecs import hookimpl
 from .loader import load_paths, load_text
 from .plugins import (
@@ -49,5 +52,8 @@ __all__ = [
     "get_plugin_manager",
     "hookimpl",
     "load_paths",
+    "enum_type",
     "load_text",
+    "read_field",
+    "read_value",
 ]

@@ -6,23 +6,28 @@ decision each. This module streams the file line by line, runs the fast path (``
 on every person, and counts. It knows no jurisdiction: a record is split into persons by a
 generic rule (an ``officials`` or ``subjects`` list), and each person's facts go through the
 rulebook's input adapters exactly as ``ruleengine eval`` sends them. A bad line is reported
-and skipped; it never costs another case (docs/batch.md).
+and skipped; it never costs another case, and neither does a bug in a plugin or in the engine
+met on one line: every line is counted, blank, or skipped with its number and why
+(docs/batch.md).
 """
 
 from __future__ import annotations
 
 import datetime
+import difflib
 import io
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from typing import Any, BinaryIO
 
 import attrs
 
-from .facts import FactsError, loads_json, parse_date, to_json_value
+from .facts import FactProblem, FactsError, loads_json, read_field, to_json_value
+from .plugin_guards import PluginFailed
 from .runtime import EvaluationError, Unset
-from .types import EnumType
+from .types import DATE, TEXT, EnumType
 
 #: A line longer than this is reported and skipped without being held in memory.
 MAX_LINE_BYTES = 10_000_000
@@ -63,6 +68,11 @@ WORDS = {
         "en": "{rulebook}: {cases} cases, {persons} persons; {skipped} of {lines} lines skipped",
         "zh": "{rulebook}：案件{cases}件，涉及{persons}人；共{lines}行，跳过{skipped}行",
     },
+    "faults": {
+        "en": "{n} line(s) skipped because of a bug in a plugin or in ruleengine, not because of "
+        "their content (see standard error)",
+        "zh": "{n}行因插件或ruleengine的程序错误而跳过，并非数据有误（见标准错误输出）",
+    },
     "conflicts": {
         "en": "{n} person(s) with conflicting rules (counted as not decided there)",
         "zh": "{n}人存在规则冲突（相应结论计为未认定）",
@@ -82,10 +92,26 @@ class BadLine(Exception):
     """A line that cannot be counted; the message says why (the line number is added)."""
 
 
+class Fault(Exception):
+    """Code, not data, failed on a case: a plugin's (``cause`` "plugin") or ruleengine's own
+    (``cause`` "ruleengine"). ``error`` is the exception it came from, if any."""
+
+    def __init__(self, message: str, cause: str, error: BaseException | None = None):
+        super().__init__(message)
+        self.message = message
+        self.cause = cause
+        self.error = error
+
+
+#: Why a line was skipped: its content, or a bug in a plugin or in ruleengine (docs/batch.md).
+CAUSES = ("data", "plugin", "ruleengine")
+
+
 @attrs.frozen
 class Skipped:
     line: int
     reason: str
+    cause: str = "data"  # one of CAUSES
 
 
 @attrs.frozen
@@ -140,7 +166,8 @@ class Summary:
     as_of: datetime.date | None
     parts: list[Part]
     counters: list[Counter]
-    lines: int = 0
+    lines: int = 0  # lines read that are not blank: cases + skipped
+    blank: int = 0
     cases: int = 0
     persons: int = 0
     conflicts: int = 0
@@ -174,20 +201,54 @@ def read_lines(
         yield number, text.rstrip("\r\n"), None
 
 
-def _parse_date(raw: Any, what: str) -> datetime.date:
-    day = parse_date(str(raw))
-    if day is None:
-        raise BadLine(f"{what}: '{raw}' is not a date (YYYY-MM-DD)")
-    return day
+#: The keys of a case file: its facts, the date it is judged at, and what describes it.
+CASE_KEYS = ("facts", "as_of", "id", "description", "expect")
+
+
+def is_case_file(record: Any, inputs) -> bool:
+    """A record is a case file when it has ``facts`` or ``as_of`` and the rulebook has no
+    input of that name; so a record with an ``as_of`` is never read as facts without it."""
+    return isinstance(record, dict) and any(
+        k in record and k not in inputs for k in ("facts", "as_of")
+    )
 
 
 def unwrap(record: Any, inputs, as_of: datetime.date | None):
-    """The facts and as-of date of a case file ``{"as_of": ..., "facts": {...}}``, as eval."""
-    if isinstance(record, dict) and "facts" in record and "facts" not in inputs:
-        if as_of is None and record.get("as_of") is not None:
-            as_of = _parse_date(record["as_of"], "as_of")
-        return record["facts"], as_of
-    return record, as_of
+    """The facts and as-of date of a case file ``{"as_of": ..., "facts": {...}}``, as eval.
+
+    The case file's own keys are checked like facts: an unknown key (``as_off``), an ``as_of``
+    that is not a date (null too) or ``facts`` that are not an object raise ``FactsError``.
+    A date given (``--as-of``) wins over the file's ``as_of``.
+    """
+    if not is_case_file(record, inputs):
+        return record, as_of
+    problems: list[FactProblem] = []
+    for key in record:
+        if key not in CASE_KEYS:
+            close = difflib.get_close_matches(str(key), CASE_KEYS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"a case file has {_keys()}"
+            problems.append(FactProblem(str(key), "unknown field of the case file", hint))
+    facts = record.get("facts")
+    if "facts" not in record:
+        problems.append(
+            FactProblem("facts", "missing", "a case file gives the facts of the case under 'facts'")
+        )
+    elif not isinstance(facts, dict):
+        problems.append(
+            FactProblem("facts", f"expected an object (the facts of the case), got {_what(facts)}")
+        )
+    day = read_field(record, "as_of", DATE, default=None, problems=problems)
+    for key in ("id", "description"):
+        read_field(record, key, TEXT, default=None, problems=problems)
+    if "expect" in record and not isinstance(record["expect"], dict):
+        problems.append(FactProblem("expect", f"expected an object, got {_what(record['expect'])}"))
+    if problems:
+        raise FactsError(problems)
+    return facts, as_of if as_of is not None else day
+
+
+def _keys() -> str:
+    return ", ".join(CASE_KEYS)
 
 
 def split_record(record: Any, inputs) -> list[tuple[str, dict]]:
@@ -216,21 +277,72 @@ def split_record(record: Any, inputs) -> list[tuple[str, dict]]:
         label = f"{field}[{i - 1}]"
         if not isinstance(person, dict):
             raise BadLine(f"{label}: expected an object, got {_what(person)}")
-        if person.get(NAME_KEY):
-            label += f" ({person[NAME_KEY]})"
+        name = person.get(NAME_KEY)
+        if isinstance(name, str) and name:
+            label += f" ({name})"
         out.append((label, {**shared, **person}))
     return out
 
 
 def subject_facts(raw: Any, inputs, adapt) -> tuple[Any, list]:
     """One person's facts after the rulebook's input adapters, and their derivations; a
-    ``name`` that only labels the person is dropped unless the rulebook declares it."""
+    ``name`` that only labels the person is dropped unless the rulebook declares it.
+
+    An adapter that finds the facts wrong raises ``FactsError``; any other exception is a bug
+    in the adapter (or in ruleengine), raised as a ``Fault`` that says where.
+    """
     if not isinstance(raw, dict):
         return raw, []
-    facts, notes = adapt(raw)
+    try:
+        facts, notes = adapt(raw)
+    except (FactsError, PluginFailed):  # bad facts; a plugin's failure that names it
+        raise
+    except Exception as err:
+        raise fault(err, "while adapting the record") from err
     if isinstance(facts, dict) and NAME_KEY in facts and NAME_KEY not in inputs:
         facts = {k: v for k, v in facts.items() if k != NAME_KEY}
     return facts, notes
+
+
+#: Libraries ruleengine calls into: a failure inside one is blamed on the code that called it.
+_LIBRARIES = frozenset(("attr", "attrs", "lark", "pluggy", "yaml", "typer", "click", "rich"))
+
+
+def fault(err: BaseException, during: str) -> Fault:
+    """An unexpected exception as a ``Fault``, blamed on the innermost module of ruleengine or
+    of a plugin it passed through (the standard library and the libraries we call excluded).
+
+    An exception that names the plugin it comes from (a ``plugin`` text, as the plugin
+    manager's own reports of a failing plugin carry) is that plugin's fault, in its words.
+    """
+    if isinstance(getattr(err, "plugin", None), str):
+        text = "\n".join([str(err), *getattr(err, "__notes__", ())])
+        return Fault(f"{text} ({during}); not a mistake in the case", "plugin", err)
+    module, line = "ruleengine", None
+    tb = err.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        name = tb.tb_frame.f_globals.get("__name__")
+        if code.co_filename.startswith("<ruleengine"):  # generated from a rulebook
+            module, line = "ruleengine (generated code)", None
+        elif isinstance(name, str):
+            top = name.partition(".")[0]
+            if top not in sys.stdlib_module_names and top not in _LIBRARIES:
+                module, line = name, tb.tb_lineno
+        tb = tb.tb_next
+    ours = module.partition(".")[0] in ("ruleengine", "ruleengine_dsl") or module.startswith(
+        "ruleengine ("
+    )
+    what = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    if ours:
+        where = f"{module}, line {line}" if line else module
+        text = f"a bug in ruleengine ({where}) {during}: {what}; please report it"
+    else:
+        text = (
+            f"a bug in the plugin module {module} (line {line}) {during}: {what}; not a "
+            "mistake in the case: please report it to the plugin's authors"
+        )
+    return Fault(text, "ruleengine" if ours else "plugin", err)
 
 
 def _what(value: Any) -> str:
@@ -258,11 +370,15 @@ def summarise(
     as_of: datetime.date | None = None,
     on_skip: Callable[[Skipped], None] | None = None,
     on_note: Callable[[int, str], None] | None = None,
+    on_fault: Callable[[int, Fault], None] | None = None,
 ) -> Summary:
     """Count the decisions of every good line; report and skip the others.
 
     ``adapt`` is the rulebook's adapter chain (``plugins.adapter_chain``). A line counts only
-    when every person in it was decided, so the case counts never hold half a case.
+    when every person in it was decided, so the case counts never hold half a case. Every
+    line is accounted for: blank, counted, or skipped with its number and the reason, and no
+    line's content stops the others: an exception from a plugin or from the engine itself
+    skips that line as a ``Fault`` (``on_fault`` receives it, for a debugging traceback).
     """
     rb = book.rulebook
     inputs = rb.inputs
@@ -271,22 +387,31 @@ def summarise(
     summary = Summary(rb.name, as_of, parts, [Counter() for _ in parts])
     for number, text, problem in lines:
         if problem is None and not text.strip():
-            continue  # blank lines separate nothing and are not cases
+            summary.blank += 1  # blank lines separate nothing and are not cases
+            continue
         summary.lines += 1
         try:
             if problem is not None:
                 raise BadLine(problem)
             decisions = _decide_line(book, text, inputs, adapt, as_of)
+            counts = _buckets(summary, decisions)
         except BadLine as bad:
             skip = Skipped(number, str(bad))
-            summary.skipped.append(skip)
-            if on_skip is not None:
-                on_skip(skip)
+        except Fault as err:
+            skip = Skipped(number, err.message, err.cause)
+            if on_fault is not None:
+                on_fault(number, err)
+        except Exception as err:  # a bug, not the data: skip the line and say where
+            bug = fault(err, "while deciding the case")
+            skip = Skipped(number, bug.message, bug.cause)
+            if on_fault is not None:
+                on_fault(number, bug)
+        else:
+            _count(summary, decisions, counts, number, on_note)
             continue
-        except Exception as err:  # a bug, not the data: say where it happened
-            err.add_note(f"while summarising line {number}")
-            raise
-        _count(summary, decisions, number, on_note)
+        summary.skipped.append(skip)
+        if on_skip is not None:
+            on_skip(skip)
     return summary
 
 
@@ -299,7 +424,10 @@ def _decide_line(book, text: str, inputs, adapt: Adapt, as_of) -> list[tuple[str
         raise BadLine(f"not valid JSON: {err}") from None
     except RecursionError:
         raise BadLine("not valid JSON: nested too deeply") from None
-    record, day = unwrap(record, inputs, as_of)
+    try:
+        record, day = unwrap(record, inputs, as_of)
+    except FactsError as err:
+        raise BadLine(f"not a valid case file: {_problems(err)}") from None
     out = []
     for label, raw in split_record(record, inputs):
         where = f"{label}: " if label else ""
@@ -307,21 +435,35 @@ def _decide_line(book, text: str, inputs, adapt: Adapt, as_of) -> list[tuple[str
             facts, _ = subject_facts(raw, inputs, adapt)
             out.append((label, book.decide(facts, day)))
         except FactsError as err:
-            problems = "; ".join(p.render() for p in err.problems)
             raise BadLine(
-                f"{where}the facts do not fit the rulebook's inputs: {problems}"
+                f"{where}the facts do not fit the rulebook's inputs: {_problems(err)}"
             ) from None
         except EvaluationError as err:
             at = f" ({err.span.location()})" if err.span is not None else ""
             raise BadLine(f"{where}cannot evaluate: {err.message}{at}") from None
+        except Fault as err:
+            raise Fault(f"{where}{err.message}", err.cause, err.error) from None
     return out
 
 
-def _count(summary: Summary, decisions, number: int, on_note) -> None:
+def _problems(err: FactsError) -> str:
+    return "; ".join(p.render() for p in err.problems)
+
+
+def _buckets(summary: Summary, decisions) -> list[list[dict]]:
+    """Each person's buckets per part, computed before anything is counted, so that a line
+    that fails here leaves the counts as they were."""
+    return [
+        [part.buckets(decision.conclusions[part.conclusion]) for part in summary.parts]
+        for _, decision in decisions
+    ]
+
+
+def _count(summary: Summary, decisions, counts, number: int, on_note) -> None:
     summary.cases += 1
     summary.persons += len(decisions)
     case_keys: list[set] = [set() for _ in summary.parts]
-    for label, decision in decisions:
+    for (label, decision), buckets in zip(decisions, counts, strict=True):
         if decision.conflicts:
             summary.conflicts += 1
             if on_note is not None:
@@ -330,10 +472,9 @@ def _count(summary: Summary, decisions, number: int, on_note) -> None:
                 on_note(number, f"{where}rules conflict on {names}; counted as not decided")
         if not decision.in_force:
             summary.not_in_force += 1
-        for i, part in enumerate(summary.parts):
-            value = decision.conclusions[part.conclusion]
+        for i, found in enumerate(buckets):
             counter = summary.counters[i]
-            for key, shown in part.buckets(value).items():
+            for key, shown in found.items():
                 counter.persons[key] = counter.persons.get(key, 0) + 1
                 if key not in counter.shown and shown is not EMPTY and shown is not UNDECIDED:
                     counter.shown[key] = shown
@@ -422,13 +563,20 @@ def to_json(summary: Summary, book, lang: str = "en") -> dict:
         "as_of": summary.as_of.isoformat() if summary.as_of else None,
         "totals": {
             "lines": summary.lines,
+            "lines_counted": summary.cases,
             "lines_skipped": len(summary.skipped),
+            "lines_skipped_by_cause": {
+                cause: sum(s.cause == cause for s in summary.skipped) for cause in CAUSES
+            },
+            "lines_blank": summary.blank,
             "cases": summary.cases,
             "persons": summary.persons,
             "persons_with_conflicts": summary.conflicts,
             "persons_not_in_force": summary.not_in_force,
         },
-        "skipped": [{"line": s.line, "reason": s.reason} for s in summary.skipped],
+        "skipped": [
+            {"line": s.line, "reason": s.reason, "cause": s.cause} for s in summary.skipped
+        ],
         "conclusions": out_parts,
     }
 
@@ -461,6 +609,9 @@ def render_text(summary: Summary, book, lang: str = "en", color: bool = False) -
             lines=summary.lines,
         )
     )
+    faults = sum(s.cause != "data" for s in summary.skipped)
+    if faults:
+        console.print(word("faults", lang, n=faults))
     if summary.conflicts:
         console.print(word("conflicts", lang, n=summary.conflicts))
     if summary.not_in_force:

@@ -169,19 +169,17 @@ def _read_facts(path: str | None) -> tuple[Any, str]:
         if not text.strip():
             raise Stop(EXIT_USAGE, "no facts on standard input")
     else:
-        p = Path(path)
+        from .facts import InputFileError, read_input
+
+        name = path
         try:
-            if p.stat().st_size > MAX_FACTS_BYTES:
-                raise Stop(EXIT_BAD_FACTS, f"{path}: larger than {MAX_FACTS_BYTES} bytes")
-            text, name = p.read_text(encoding="utf-8-sig"), path
-        except FileNotFoundError:
-            raise Stop(EXIT_BAD_FACTS, f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise Stop(EXIT_BAD_FACTS, f"{path}: a folder, not a facts file") from None
+            # A regular file only, and never more than the limit read (a FIFO or /dev/zero
+            # would block or never end).
+            text = read_input(path, MAX_FACTS_BYTES).decode("utf-8-sig")
+        except InputFileError as err:
+            raise Stop(EXIT_BAD_FACTS, f"{path}: {err}") from None
         except UnicodeDecodeError:
             raise Stop(EXIT_BAD_FACTS, f"{path}: not UTF-8 text") from None
-        except OSError as err:
-            raise Stop(EXIT_BAD_FACTS, f"{path}: cannot read ({err.strerror})") from None
     if len(text) > MAX_FACTS_BYTES:
         raise Stop(EXIT_BAD_FACTS, f"{name}: larger than {MAX_FACTS_BYTES} bytes")
     if name.endswith((".yaml", ".yml")):
@@ -225,7 +223,9 @@ def _parse_yaml(text: str, name: str) -> Any:
 
     try:
         return loads_yaml(text, name)
-    except yaml.YAMLError as err:  # YAML's messages carry the line and column
+    except yaml.MarkedYAMLError as err:  # with the line and column
+        raise Stop(EXIT_BAD_FACTS, _yaml_error(err, text, name)) from None
+    except yaml.YAMLError as err:
         raise Stop(EXIT_BAD_FACTS, f"{name}: not valid YAML: {err}") from None
     except ValueError as err:  # e.g. an integer too long to convert
         raise Stop(EXIT_BAD_FACTS, f"{name}: not valid facts: {err}") from None
@@ -233,19 +233,45 @@ def _parse_yaml(text: str, name: str) -> Any:
         raise Stop(EXIT_BAD_FACTS, f"{name}: nested too deeply") from None
 
 
+def _yaml_problem(err) -> str:
+    """What a YAML error says. What YAML reads but facts refuse (050, a field given twice, an
+    alias) is not called invalid YAML."""
+    import yaml
+
+    parts = (getattr(err, "context", None), getattr(err, "problem", None))
+    what = "; ".join(str(x) for x in parts if x) or str(err)
+    if isinstance(err, (yaml.constructor.ConstructorError, yaml.composer.ComposerError)):
+        return what
+    return f"not valid YAML: {what}"
+
+
+def _yaml_error(err, text: str, name: str) -> str:
+    """A YAML error shown as JSON's are: file:line:col, the line, a caret under the place."""
+    mark = err.problem_mark or err.context_mark
+    what = _yaml_problem(err)
+    if mark is None:
+        return f"{name}: {what}"
+    lines = text.removeprefix("\ufeff").splitlines()
+    shown = lines[mark.line] if 0 <= mark.line < len(lines) else ""
+    return (
+        f"{name}:{mark.line + 1}:{mark.column + 1}: {what}\n"
+        f"{mark.line + 1:>4} | {shown}\n     | {' ' * mark.column}^"
+    )
+
+
 def _case(book, data: Any, name: str, as_of: datetime.date | None):
     """Facts, and an as-of date, from a facts object or a case file {"facts": ..., "as_of": ...}."""
-    from .batch import BadLine, unwrap
+    from .batch import unwrap
+    from .facts import FactsError
 
     try:
         return unwrap(data, book.rulebook.inputs, as_of)
-    except BadLine as err:
-        raise Stop(EXIT_BAD_FACTS, f"{name}: {err}") from None
+    except FactsError as err:
+        raise _facts_error(err, name, "not a valid case file") from None
 
 
 def _apply_sets(facts: Any, sets: list[str] | None) -> Any:
-    from .facts import loads_yaml
-
+    """The facts with each ``--set field=value`` applied (docs/cli.md)."""
     if not sets:
         return facts
     if not isinstance(facts, dict):
@@ -255,18 +281,38 @@ def _apply_sets(facts: Any, sets: list[str] | None) -> Any:
         field, sep, raw = item.partition("=")
         if not sep or not field.strip():
             raise Stop(EXIT_USAGE, f"--set {item!r}: write field=value")
-        try:
-            value = loads_yaml(raw) if raw.strip() else ""
-        except Exception:
-            value = raw
-        if isinstance(value, (dict, list)) or value is None:
-            value = raw if value is None else value
-        facts[field.strip()] = value
+        facts[field.strip()] = _set_value(field.strip(), raw)
     return facts
 
 
-def _facts_error(err, name: str) -> Stop:
-    lines = [f"{name}: the facts do not fit the rulebook's inputs:"]
+def _set_value(field: str, raw: str) -> Any:
+    """One ``--set`` value, read as one YAML value by the rules of YAML facts: what a YAML
+    facts file refuses (050, 1:20, an alias) is refused here too, never taken as text; a
+    list or an object only in brackets; an empty value is the empty text."""
+    import yaml
+
+    from .facts import loads_yaml
+
+    where = f"--set {field}={raw}"
+    if not raw.strip():
+        return ""
+    try:
+        value = loads_yaml(raw, f"--set {field}")
+    except yaml.YAMLError as err:
+        raise Stop(EXIT_BAD_FACTS, f"{where}: {_yaml_problem(err)}") from None
+    except (ValueError, RecursionError) as err:
+        raise Stop(EXIT_BAD_FACTS, f"{where}: not a value ({err})") from None
+    quoted = f"--set '{field}=\"{raw}\"'"
+    if value is None:
+        raise Stop(EXIT_BAD_FACTS, f"{where}: null is no value for a fact; {quoted} gives a text")
+    if isinstance(value, (dict, list)) and raw.lstrip()[:1] not in ("[", "{"):
+        shape = "an object" if isinstance(value, dict) else "a list"
+        raise Stop(EXIT_BAD_FACTS, f"{where}: YAML reads this as {shape}; {quoted} gives a text")
+    return value
+
+
+def _facts_error(err, name: str, what: str = "the facts do not fit the rulebook's inputs") -> Stop:
+    lines = [f"{name}: {what}:"]
     lines += [f"  - {p.render()}" for p in err.problems]
     return Stop(EXIT_BAD_FACTS, "\n".join(lines))
 
@@ -274,7 +320,7 @@ def _facts_error(err, name: str) -> Stop:
 def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool):
     """``[(person, decision or trace)]``: one per official or subject the record lists
     (``officials``/``subjects``), else one with an empty label."""
-    from .batch import BadLine, split_record, subject_facts
+    from .batch import BadLine, Fault, split_record, subject_facts
     from .facts import FactsError
     from .plugins import adapter_chain
     from .runtime import EvaluationError
@@ -283,7 +329,8 @@ def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool):
     day = _parse_date(as_of, "--as-of")
     facts, day = _case(book, data, name, day)
     inputs = book.rulebook.inputs
-    adapt = adapter_chain(pm, rulebook_name or book.rulebook.name)
+    # Derivations are shown by explain only: the fast path neither converts nor keeps them.
+    adapt = adapter_chain(pm, rulebook_name or book.rulebook.name, derivations=explain)
     try:
         people = split_record(facts, inputs) if isinstance(facts, dict) else [("", facts)]
     except BadLine as err:
@@ -306,6 +353,11 @@ def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool):
             if err.span is not None:
                 text = f"{err.span.location()}: {text}\n{err.span.excerpt()}"
             raise Stop(EXIT_EVALUATION, text) from None
+        except Fault as err:  # an input adapter failed: its bug, not the user's facts
+            if err.cause != "plugin" or os.environ.get("RULEENGINE_DEBUG"):
+                raise err.error or err from None
+            where = f"{name}: {label}" if label else name
+            raise Stop(EXIT_PLUGIN, f"{where}: {err.message}") from None
     return results
 
 
@@ -709,7 +761,7 @@ def summary(
         day = _parse_date(as_of, "--as-of")
         pm = _pm()
         book, name = _load(pm, rules, rulebook)
-        adapt = adapter_chain(pm, name or book.rulebook.name)
+        adapt = adapter_chain(pm, name or book.rulebook.name, derivations=False)
 
         def skipped(skip):
             _err(f"{cases}:{skip.line}: skipped: {skip.reason}")
@@ -717,20 +769,34 @@ def summary(
         def note(line, text):
             _err(f"{cases}:{line}: note: {text}")
 
+        def fault(line, err):
+            if os.environ.get("RULEENGINE_DEBUG") and err.error is not None:
+                import traceback
+
+                _err(f"{cases}:{line}: traceback:")
+                _err("".join(traceback.format_exception(err.error)).rstrip())
+
         if cases == "-":
             if sys.stdin is None or sys.stdin.isatty():
                 raise Stop(EXIT_USAGE, "give a cases file, or pipe the cases on standard input")
             stream = sys.stdin.buffer
         else:
+            from .facts import InputFileError, open_input
+
             try:
-                stream = open(cases, "rb")  # closed below
-            except FileNotFoundError:
-                raise Stop(EXIT_BAD_FACTS, f"{cases}: no such file") from None
-            except OSError as err:
-                raise Stop(EXIT_BAD_FACTS, f"{cases}: cannot read ({err.strerror})") from None
+                # A regular file, or a pipe (read as it comes); never a device or a folder.
+                stream = open_input(cases, streams=True)  # closed below
+            except InputFileError as err:
+                raise Stop(EXIT_BAD_FACTS, f"{cases}: {err}") from None
         try:
             result = batch.summarise(
-                book, batch.read_lines(stream), adapt, day, on_skip=skipped, on_note=note
+                book,
+                batch.read_lines(stream),
+                adapt,
+                day,
+                on_skip=skipped,
+                on_note=note,
+                on_fault=fault,
             )
         finally:
             if cases != "-":
@@ -741,7 +807,13 @@ def summary(
         else:
             out = batch.render_text(result, book, lang.value, _color(color))
             sys.stdout.write(out)
-        return EXIT_BAD_FACTS if result.skipped else EXIT_OK
+        # The gravest cause of a skipped line decides: a bug in ruleengine, then in a plugin,
+        # then the data.
+        causes = {s.cause for s in result.skipped}
+        for cause, code in (("ruleengine", EXIT_INTERNAL), ("plugin", EXIT_PLUGIN)):
+            if cause in causes:
+                return code
+        return EXIT_BAD_FACTS if causes else EXIT_OK
 
     _run(body)
 

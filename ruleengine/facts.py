@@ -4,19 +4,25 @@ Every value is checked against its declared type before any rule runs. A missing
 or ill-typed field is reported by its path (``acts[2].items``) with what was expected and
 what was found; all such mistakes in one case are reported together.
 
-JSON numbers are read as ``Decimal`` (so ``0.1`` stays one tenth); YAML floats likewise.
-Binary floating-point numbers handed in through the Python API are refused, not rounded.
+JSON numbers are read as ``Decimal`` (so ``0.1`` stays one tenth); YAML is read by the same
+rules (plain decimals only, no key given twice). Binary floating-point numbers handed in
+through the Python API are refused, not rounded. Input adapters read the fields they use with
+``read_value``/``read_field``, so a record is held to the same rules before validation.
 """
 
 from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import json
+import os
 import re
-from decimal import Decimal, InvalidOperation
+import stat
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, BinaryIO
 
 import attrs
 
@@ -233,10 +239,7 @@ def convert(raw: Any, t: Type, minimum: int | None = None, depth: int = 0) -> An
             except _Invalid as err:
                 problems.append(FactProblem(f"[{i}]", err.message, err.help))
             except FactsError as err:
-                problems.extend(
-                    attrs.evolve(p, path=f"[{i}].{p.path}" if p.path else f"[{i}]")
-                    for p in err.problems
-                )
+                problems.extend(_within(f"[{i}]", p) for p in err.problems)
         if problems:
             raise FactsError(problems)
         return tuple(out)
@@ -272,8 +275,9 @@ def _member(raw: Any, t: EnumType) -> str:
             if label is not None and raw in dict(label.values).values():
                 return member
         close = difflib.get_close_matches(raw, t.members, n=1)
+        whose = f"{t.name}'s members" if t.name else "the members"
         raise _Invalid(
-            f"got {_shown(raw)}, which is not one of {t.name}'s members",
+            f"got {_shown(raw)}, which is not one of {whose}",
             f"did you mean {close[0]!r}?" if close else describe_expected(t),
         )
     raise _Invalid(f"got {_shown(raw)}")
@@ -288,6 +292,14 @@ def parse_date(text: str) -> datetime.date | None:
         return datetime.date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def _within(prefix: str, problem: FactProblem) -> FactProblem:
+    """A problem found inside the value at ``prefix``, named by its full path."""
+    if not problem.path:
+        return attrs.evolve(problem, path=prefix)
+    sep = "" if problem.path.startswith("[") else "."
+    return attrs.evolve(problem, path=f"{prefix}{sep}{problem.path}")
 
 
 def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
@@ -328,9 +340,7 @@ def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
             expected = describe_expected(spec.type, spec.minimum)
             problems.append(FactProblem(spec.name, f"expected {expected}, {err.message}", err.help))
         except FactsError as err:
-            for p in err.problems:
-                sep = "" if p.path.startswith("[") else "."
-                problems.append(attrs.evolve(p, path=f"{spec.name}{sep}{p.path}"))
+            problems.extend(_within(spec.name, p) for p in err.problems)
     if problems:
         raise FactsError(problems)
     return out
@@ -352,7 +362,155 @@ def convert_value(raw: Any, t: Type, minimum: int | None = None) -> Any:
         raise ValueError("; ".join(p.render() for p in err.problems)) from None
 
 
+# ------------------------------------------------------------------ reading one field (adapters)
+# An input adapter reads the user's record before the rulebook validates it. It must read each
+# field it uses exactly as validation would (the same rules, the same bounds, the same message),
+# and name the field by the user's path, so these are the core's own readers, made public.
+
+
+def read_value(
+    raw: Any,
+    t: Type,
+    path: str,
+    minimum: int | None = None,
+    *,
+    problems: list[FactProblem] | None = None,
+) -> Any:
+    """``raw`` read as a fact of type ``t`` is read (``ruleengine.types``: ``INTEGER``,
+    ``MoneyType("CNY")``, ``TEXT``, ``BOOL``, ``DATE``, ``enum_type(...)``, ...).
+
+    Returns the runtime value (an int or Fraction for numbers and money, a member's name, a
+    ``datetime.date``, ...). A value that does not fit raises ``FactsError`` naming ``path``
+    (``acts[2].amount``); with ``problems`` given, the problem is appended to it and ``None``
+    returned instead, so that an adapter can report every mistake of a record together.
+    """
+    try:
+        return convert(raw, t, minimum)
+    except _Invalid as err:
+        expected = describe_expected(t, minimum)
+        found = [FactProblem(path, f"expected {expected}, {err.message}", err.help)]
+    except FactsError as err:
+        found = [_within(path, p) for p in err.problems]
+    if problems is None:
+        raise FactsError(found)
+    problems.extend(found)
+    return None
+
+
+def read_field(
+    record: dict,
+    key: str,
+    t: Type,
+    at: str = "",
+    minimum: int | None = None,
+    *,
+    default: Any = MISSING,
+    problems: list[FactProblem] | None = None,
+) -> Any:
+    """``record[key]`` read as ``read_value`` reads it, named ``at.key`` (``acts[2].amount``).
+
+    An absent key gives ``default``; without one it is reported as validation reports a
+    missing field.
+    """
+    if key in record:
+        try:  # the common case first, without building the path
+            return convert(record[key], t, minimum)
+        except (_Invalid, FactsError):
+            pass
+    elif default is not MISSING:
+        return default
+    path = f"{at}.{key}" if at else key
+    if key in record:
+        return read_value(record[key], t, path, minimum, problems=problems)
+    found = [FactProblem(path, "missing", f"expected {describe_expected(t, minimum)}")]
+    if problems is None:
+        raise FactsError(found)
+    problems.extend(found)
+    return None
+
+
+def enum_type(name: str, members: Iterable[str] | Mapping[str, Any]) -> EnumType:
+    """An enumeration for ``read_value``: member names, or ``{member: labels}`` where the labels
+    (``{"zh": ..., "en": ...}``, a ``(zh, en)`` pair or a ``LocalText``) also name the member,
+    as the rule language's labels do."""
+    labels: dict[str, LocalText | None] = {}
+    if isinstance(members, Mapping):
+        for member, label in members.items():
+            if isinstance(label, tuple):
+                label = dict(zip(("zh", "en"), label, strict=True))
+            if isinstance(label, dict):
+                label = LocalText(tuple(sorted(label.items())))
+            labels[member] = label
+    else:
+        labels = dict.fromkeys(members)
+    return EnumType(name=name, members=tuple(labels), labels=labels)
+
+
 # ------------------------------------------------------------------ reading files
+class InputFileError(Exception):
+    """A facts or cases file that cannot be read; the message says why."""
+
+
+def open_input(path: str, streams: bool = False) -> BinaryIO:
+    """A user's file opened for reading: a regular file, or with ``streams`` also a pipe.
+
+    A folder, a device (``/dev/zero``, a terminal) or a socket is refused before a byte is
+    read, since reading it may never end; so is a pipe unless ``streams`` (a reader that
+    takes its input line by line may read one as it reads standard input).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputFileError("no such file") from None
+    except OSError as err:
+        raise InputFileError(f"cannot read ({err.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise InputFileError("a folder, not a file")
+    if stat.S_ISFIFO(mode) and streams:
+        return open(path, "rb")  # waits for a writer, as standard input does
+    if not stat.S_ISREG(mode):
+        raise InputFileError(f"{_file_kind(mode)}, not a regular file; {_STDIN_HINT}")
+    try:
+        # Without blocking: should the path have become a pipe since, opening does not wait.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as err:
+        raise InputFileError(f"cannot read ({err.strerror})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise InputFileError(f"{_file_kind(mode)}, not a regular file; {_STDIN_HINT}")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+_STDIN_HINT = "give a file, or '-' to read standard input"
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
+def read_input(path: str, limit: int = MAX_FACTS_BYTES) -> bytes:
+    """The bytes of a regular file (``open_input``), refused past ``limit``: never more than
+    ``limit + 1`` bytes are read, whatever the file claims to hold."""
+    with open_input(path) as stream:
+        if os.fstat(stream.fileno()).st_size > limit:
+            raise InputFileError(f"larger than {limit} bytes")
+        try:
+            data = stream.read(limit + 1)
+        except OSError as err:
+            raise InputFileError(f"cannot read ({err.strerror})") from None
+    if len(data) > limit:
+        raise InputFileError(f"larger than {limit} bytes")
+    return data
+
+
 def loads_json(text: str) -> Any:
     """JSON with exact numbers: decimals become ``Decimal``, never float; a field given twice
     in one object, or NaN/Infinity, is an error (``ValueError``) rather than a silent choice."""
@@ -378,25 +536,162 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
 
 
 def loads_yaml(text: str, name: str = "<facts>") -> Any:
-    """YAML with exact numbers: floats become ``Decimal``."""
+    """YAML read as a lawyer reads it, and as JSON facts are read.
+
+    Numbers are plain decimals only, read exactly (floats become ``Decimal``): YAML 1.1 reads
+    ``050`` as 40 (octal), ``0x40`` as 64, ``0b111111`` as 63 and ``1:20`` as 80 (base 60),
+    so these, ``08``, ``+5``, ``.5``, ``1.``, ``.inf`` and ``.nan`` are refused with how to
+    write them; ``_`` may group thousands (``1_000``), as ``,`` may in a number given as
+    text. A field given twice in one object is refused, as in JSON, and so are aliases
+    (``*name``: a few lines of them can stand for billions of values) and merge keys (``<<``).
+    Every refusal is a ``yaml.MarkedYAMLError`` naming the line and column.
+    """
     import io
 
-    import yaml
-
-    class ExactLoader(yaml.SafeLoader):
-        pass
-
-    def exact_float(loader, node):
-        text = loader.construct_scalar(node).replace("_", "")
-        try:
-            return Decimal(text)
-        except InvalidOperation:
-            return text
-
-    ExactLoader.add_constructor("tag:yaml.org,2002:float", exact_float)
     stream = io.StringIO(text.removeprefix("\ufeff"))
     stream.name = name  # so that YAML's own messages name the file
-    return yaml.load(stream, Loader=ExactLoader)
+    loader = _facts_loader()(stream)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+# Plain decimals, as JSON writes them; "_" may group thousands in threes (1_000_000), as ","
+# may in a number given as text ("1,000,000"): unambiguous to a reader, so read, while "10_00"
+# (or a lakh grouping, 1_00_000) is refused like "10,00".
+_WHOLE = r"-?(?:0|[1-9][0-9]{0,2}(?:_[0-9]{3})+|[1-9][0-9]*)"
+_PLAIN_INT = re.compile(_WHOLE)
+_PLAIN_FLOAT = re.compile(_WHOLE + r"\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+
+
+_LEADING_ZERO = re.compile(r"-?0[0-9]+(?:\.[0-9]*)?")
+
+
+def _plainly(text: str) -> str:
+    """A YAML 1.1 number written as a plain decimal, as a reader takes it: 050 is 50,
+    1_000 is 1000, +5 is 5, .5 is 0.5, 1. is 1."""
+    sign = "-" if text.startswith("-") else ""
+    whole, _, places = text.replace("_", "").lstrip("+-").partition(".")
+    whole = whole.lstrip("0") or "0"
+    return sign + whole + (f".{places}" if places else "")
+
+
+@functools.cache
+def _facts_loader():
+    """The YAML loader of ``loads_yaml`` (built on first use: PyYAML loads only when needed)."""
+    import yaml
+    from yaml.constructor import ConstructorError, SafeConstructor
+
+    class FactsLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"an alias (*{event.anchor}) is not read in facts; write the value out",
+                    event.start_mark,
+                )
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node, deep=False):
+            if not isinstance(node, yaml.MappingNode):
+                return super().construct_mapping(node, deep=deep)
+            out: dict = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise ConstructorError(
+                        None, None, "a merge key (<<) is not read in facts", key_node.start_mark
+                    )
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    given = key in out
+                except TypeError:
+                    raise ConstructorError(
+                        None, None, "a key must be a text", key_node.start_mark
+                    ) from None
+                if given:
+                    raise ConstructorError(
+                        None, None, f"field {key!r} is given twice", key_node.start_mark
+                    )
+                out[key] = self.construct_object(value_node, deep=deep)
+            return out
+
+        def construct_yaml_int(self, node):
+            text = self.construct_scalar(node)
+            if _PLAIN_INT.fullmatch(text):
+                if len(text.lstrip("-").replace("_", "")) > MAX_DIGITS:
+                    raise ConstructorError(
+                        None, None, f"number has more than {MAX_DIGITS} digits", node.start_mark
+                    )
+                return int(text)
+            raise ConstructorError(None, None, _not_plain(text, node), node.start_mark)
+
+        def construct_yaml_float(self, node):
+            text = self.construct_scalar(node)
+            if _PLAIN_FLOAT.fullmatch(text):
+                return Decimal(text.replace("_", ""))
+            raise ConstructorError(None, None, _not_plain(text, node), node.start_mark)
+
+        def construct_yaml_str(self, node):
+            text = super().construct_yaml_str(node)
+            if node.style is None and _LEADING_ZERO.fullmatch(text):  # 08, 09.5: plain, unquoted
+                raise ConstructorError(
+                    None,
+                    None,
+                    f"{text} is ambiguous (a number with a leading zero); write "
+                    f'{_plainly(text)}, or quote it ("{text}") to give a text',
+                    node.start_mark,
+                )
+            return text
+
+        def construct_yaml_timestamp(self, node):
+            try:
+                return super().construct_yaml_timestamp(node)
+            except ValueError as err:  # 2024-02-30
+                text = self.construct_scalar(node)
+                raise ConstructorError(
+                    None, None, f"{text} is not a date in the calendar ({err})", node.start_mark
+                ) from None
+
+    def _not_plain(text: str, node) -> str:
+        """Why a number YAML 1.1 reads is refused, and how to write it."""
+        quote = f'or quote it ("{text}") to give a text'
+        if ":" in text:
+            return (
+                f"{text} is a base-60 number in YAML 1.1 (1:20 is 80), not a plain decimal "
+                f"number; write the number as a lawyer reads it, {quote}"
+            )
+        if text.lower().lstrip("+-") in (".inf", ".nan"):
+            return f'{text} is not a number facts can hold; quote it ("{text}") to give a text'
+        if len(text) > MAX_DIGITS + 3:  # a sign, a point and a prefix besides the digits
+            return f"number has more than {MAX_DIGITS} digits"
+        try:  # what YAML 1.1 makes of it
+            value = SafeConstructor.construct_yaml_int(FactsLoader(""), node)
+        except (ValueError, IndexError):  # not an integer to YAML either (!!int "abc", "")
+            value = None
+        digits = text.replace("_", "").lstrip("+-")
+        if value is not None and digits[:2] in ("0x", "0b"):
+            kind = "hexadecimal" if digits[:2] == "0x" else "binary"
+            return f"{text} is a {kind} number in YAML 1.1 ({value}); write {value}, {quote}"
+        plain = _plainly(text)
+        if not any(c.isdigit() for c in text) or not (
+            _PLAIN_FLOAT.fullmatch(plain) or _PLAIN_INT.fullmatch(plain)
+        ):
+            return f"{text} is not a plain decimal number (such as 50 or 12.5); {quote}"
+        if value is not None and value != Decimal(plain):  # 050: octal
+            return (
+                f"{text} is ambiguous: YAML 1.1 reads a leading zero as octal ({value}); "
+                f"write {plain} (or {value}), {quote}"
+            )
+        return f"{text} is not a plain decimal number; write {plain}, {quote}"
+
+    FactsLoader.add_constructor("tag:yaml.org,2002:int", FactsLoader.construct_yaml_int)
+    FactsLoader.add_constructor("tag:yaml.org,2002:float", FactsLoader.construct_yaml_float)
+    FactsLoader.add_constructor("tag:yaml.org,2002:str", FactsLoader.construct_yaml_str)
+    FactsLoader.add_constructor("tag:yaml.org,2002:timestamp", FactsLoader.construct_yaml_timestamp)
+    return FactsLoader
 
 
 def to_json_value(value: Any) -> Any:

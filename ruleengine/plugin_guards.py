@@ -6,8 +6,8 @@ command line) instead of an error that names no one, or a wrong value that reach
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Callable
+from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,7 @@ import attrs
 from ruleengine_dsl.diagnostics import Span
 
 from .checker import FunctionSpec
-from .facts import FactsError
+from .facts import MAX_DEPTH, FactsError, to_json_value
 from .runtime import MAX_BITS, EvaluationError, too_big
 from .types import Duration, EnumType, ListType, LocalText, RecordType, Type, normalize
 
@@ -59,7 +59,7 @@ def guard_adapter(plugin: str, adapter: InputAdapter) -> InputAdapter:
     adapter's own report of facts it cannot use) passes through."""
     what = f"input adapter '{adapter.name}'"
 
-    def adapt(record: dict) -> tuple[dict, list]:
+    def adapt(record: dict, derivations: bool = True) -> tuple[dict, list]:
         try:
             result = adapter.adapt(record)
         except FactsError:
@@ -79,15 +79,52 @@ def guard_adapter(plugin: str, adapter: InputAdapter) -> InputAdapter:
             raise PluginFailed(
                 plugin, what, f"returned derivations {shown(notes)}, expected a list"
             )
+        if not derivations:  # not shown (eval, summary): not converted, not paid for
+            return facts, []
         try:
-            json.dumps(notes, allow_nan=False, ensure_ascii=False).encode("utf-8")
-        except (TypeError, ValueError, RecursionError) as err:
+            return facts, [exact_json(n, f"derivations[{i}]", 0) for i, n in enumerate(notes)]
+        except NotJson as err:
             raise PluginFailed(
-                plugin, what, f"returned derivations that are not JSON-ready ({err})"
+                plugin, what, f"returned a derivation that is not JSON-ready: {err}"
             ) from None
-        return facts, list(notes)
 
     return attrs.evolve(adapter, adapt=adapt)
+
+
+class NotJson(Exception):
+    pass
+
+
+def exact_json(value: Any, path: str, depth: int) -> Any:
+    """A derivation as JSON, converted exactly (a Decimal or Fraction becomes an int or an
+    exact decimal text, a date its ISO form); anything JSON cannot hold is refused."""
+    if depth > MAX_DEPTH:
+        problem = f"nested more than {MAX_DEPTH} levels deep"
+    elif value is None or isinstance(value, (bool, int)):
+        return value
+    elif isinstance(value, str):
+        if _valid_text(value):
+            return value
+        problem = "text that is not valid Unicode"
+    elif isinstance(value, (Decimal, Fraction)) and (
+        not isinstance(value, Decimal) or value.is_finite()
+    ):
+        return to_json_value(Fraction(value))
+    elif isinstance(value, (datetime.date, Duration, LocalText)) and not isinstance(
+        value, datetime.datetime
+    ):
+        return to_json_value(value)
+    elif isinstance(value, dict):
+        if all(isinstance(k, str) for k in value):
+            return {k: exact_json(v, f"{path}.{k}", depth + 1) for k, v in value.items()}
+        problem = "an object with a key that is not a text"
+    elif isinstance(value, (list, tuple)):
+        return [exact_json(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+    elif isinstance(value, float):
+        problem = f"the binary floating-point number {value!r} (give exact numbers)"
+    else:
+        problem = f"a value of type {type(value).__name__}, which JSON cannot hold"
+    raise NotJson(f"{path} is {problem}")
 
 
 def guard_renderer(plugin: str, renderer: Renderer) -> Renderer:

@@ -477,17 +477,19 @@ def input_adapters(pm: PluginManager, rulebook: str) -> list[InputAdapter]:
     return [a for _, a in pm.contributions().adapters if a.rulebook in (None, rulebook)]
 
 
-def adapter_chain(pm: PluginManager, rulebook: str):
+def adapter_chain(pm: PluginManager, rulebook: str, derivations: bool = True):
     """One function applying every input adapter for ``rulebook`` in turn.
 
-    Returns ``adapt(record) -> (facts, derivations)``; derivations go into the trace.
+    Returns ``adapt(record) -> (facts, derivations)``. Derivations go into the trace, made
+    JSON exactly; where they are not shown (``derivations=False``: the fast path, batches)
+    they are neither converted nor returned.
     """
     adapters = input_adapters(pm, rulebook)
 
     def adapt(record: dict) -> tuple[dict, list]:
         notes: list = []
         for adapter in adapters:
-            record, more = adapter.adapt(record)
+            record, more = adapter.adapt(record, derivations)
             notes.extend(more)
         return record, notes
 

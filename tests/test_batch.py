@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import os
+import threading
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,14 @@ from typer.testing import CliRunner
 
 import ruleengine
 from ruleengine import batch
-from ruleengine.cli import EXIT_BAD_FACTS, EXIT_BAD_RULES, EXIT_OK, EXIT_USAGE, app
+from ruleengine.cli import (
+    EXIT_BAD_FACTS,
+    EXIT_BAD_RULES,
+    EXIT_OK,
+    EXIT_PLUGIN,
+    EXIT_USAGE,
+    app,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CCDI_CASES = ROOT / "examples" / "ccdi" / "cases.jsonl"
@@ -113,7 +123,10 @@ def test_counts_by_member_level_floor_ceiling_and_value(book):
     data = batch.to_json(result, book)
     assert data["totals"] == {
         "lines": 8,
+        "lines_counted": 3,
         "lines_skipped": 5,
+        "lines_skipped_by_cause": {"data": 5, "plugin": 0, "ruleengine": 0},
+        "lines_blank": 1,
         "cases": 3,
         "persons": 4,
         "persons_with_conflicts": 0,
@@ -214,6 +227,189 @@ def test_person_lists_and_shared_case_keys(book):
     ):
         with pytest.raises(batch.BadLine, match=message.replace("[", r"\[").replace("]", r"\]")):
             batch.split_record(bad, inputs)
+
+
+# ------------------------------------------------------------------ bugs cost one line only
+def faulty(record):
+    """An input adapter with bugs, set off by the record's "boom" key."""
+    boom = record.get("boom")
+    if boom == "plugin":
+        return ",".join([record["day"], 5]), []  # TypeError, as in issue 7 (an id that is 5)
+    if boom == "engine":  # a bug reached inside ruleengine itself
+        ruleengine.types.Duration.of(1, "fortnight")
+    notes = [{"share": Decimal("0.10"), "days": [datetime.date(2021, 1, 1)]}]
+    if boom == "note":
+        notes = [{"members": {"a", "b"}}]
+    return {k: v for k, v in record.items() if k != "boom"}, notes
+
+
+GOOD = '{"day": "2021-01-01", "score": 3}'
+FAULTY = "\n".join(
+    [
+        GOOD,
+        '{"day": "2021-01-01", "score": 3, "boom": "plugin"}',
+        "",
+        '{"day": "2021-01-01", "score": 3, "boom": "note"}',
+        '{"day": "2021-01-01", "score": "x"}',
+        '{"day": "2021-01-01", "score": 3, "boom": "engine"}',
+        GOOD,
+    ]
+)
+
+
+def test_a_bug_in_an_adapter_or_the_engine_skips_only_its_line(book):
+    """Issue 7 item 1: an unexpected exception used to end the whole summary (exit 70, no
+    output); now it is one skipped line, saying whose bug it is, and every line is counted."""
+    faults: list = []
+    result, skipped = summarise(
+        book, FAULTY, adapt=faulty, on_fault=lambda n, f: faults.append((n, f))
+    )
+    assert [(s.line, s.cause) for s in skipped] == [(2, "plugin"), (5, "data"), (6, "ruleengine")]
+    reasons = {s.line: s.reason for s in skipped}
+    assert reasons[2].startswith(f"a bug in the plugin module {__name__} (line ")
+    assert "TypeError: sequence item 1: expected str instance, int found" in reasons[2]
+    assert reasons[6].startswith("a bug in ruleengine (ruleengine.types, line ")
+    assert "KeyError: 'fortnight'" in reasons[6]
+    assert [n for n, _ in faults] == [2, 6]
+    assert isinstance(faults[0][1].error, TypeError)
+    # Line 4's notes are not JSON, but a summary shows no notes: it is counted.
+    assert (result.cases, result.persons, result.blank) == (3, 3, 1)
+    totals = batch.to_json(result, book)["totals"]
+    assert totals["lines"] == totals["lines_counted"] + totals["lines_skipped"] == 6
+    assert totals["lines_skipped_by_cause"] == {"data": 1, "plugin": 1, "ruleengine": 1}
+
+
+def test_a_failure_that_names_its_plugin_is_that_plugins_fault(book):
+    """The plugin manager reports a failing plugin by name (from inside ruleengine): the
+    line is the plugin's fault, not a bug in ruleengine."""
+
+    class Failed(Exception):
+        plugin = "acme"
+
+    def adapt(record):
+        raise Failed("plugin 'acme' failed: input adapter 'acme-acts' raised KeyError: 'x'")
+
+    result, skipped = summarise(book, GOOD + "\n", adapt=adapt)
+    [skip] = skipped
+    assert skip.cause == "plugin"
+    assert skip.reason.startswith("plugin 'acme' failed: input adapter 'acme-acts' raised")
+
+
+def test_a_bug_in_a_rule_function_skips_only_its_line(tmp_path):
+    """An exception the engine does not expect from a plugin's function, inside the generated
+    code, is the plugin's bug on that line."""
+
+    def lookup(table):
+        return {"a": 1}[table]  # KeyError for anything else
+
+    pm = ruleengine.get_plugin_manager(load_entry_points=False)
+
+    class Functions:
+        @ruleengine.hookimpl
+        def ruleengine_functions(self):
+            spec = ruleengine.FunctionSpec("lookup", lambda args: ruleengine.types.INTEGER, lookup)
+            return [spec]
+
+    pm.register(Functions(), name="functions")
+    rules = (
+        "input t: text\nconclusion n: value integer\nrule r { cite article 1 then n = lookup(t) }\n"
+    )
+    book = ruleengine.load_text(rules, "f.rules", pm=pm)
+    result, skipped = summarise(book, '{"t": "a"}\n{"t": "b"}\n')
+    assert result.cases == 1
+    [skip] = skipped
+    assert (skip.line, skip.cause) == (2, "plugin")
+    assert "KeyError: 'b'" in skip.reason and "plugin 'functions'" in skip.reason
+    assert "function lookup()" in skip.reason and "f.rules:3:34" in skip.reason
+
+
+def test_derivation_notes_are_converted_exactly(book):
+    from ruleengine.plugin_guards import NotJson, exact_json
+
+    facts, notes = batch.subject_facts(json.loads(GOOD), book.rulebook.inputs, faulty)
+    assert exact_json(notes, "derivations", 0) == [{"share": "0.1", "days": ["2021-01-01"]}]
+    for bad, words in (
+        ({"x": 0.5}, "derivations[0].x is the binary floating-point number 0.5"),
+        ({1: "a"}, "derivations[0] is an object with a key that is not a text"),
+        ([Decimal("NaN")], "derivations[0][0] is a value of type Decimal"),
+    ):
+        with pytest.raises(NotJson, match=words.replace("[", r"\[").replace("]", r"\]")):
+            exact_json([bad], "derivations", 0)
+    deep: list = []
+    deep.append(deep)
+    with pytest.raises(NotJson, match="nested more than"):
+        exact_json([deep], "derivations", 0)
+
+
+@pytest.fixture()
+def faulty_pm(monkeypatch):
+    """The command line with the faulty adapter installed as a plugin for every rulebook."""
+
+    class Faulty:
+        @ruleengine.hookimpl
+        def ruleengine_input_adapters(self):
+            return [ruleengine.InputAdapter("faulty", None, faulty)]
+
+    def pm():
+        manager = ruleengine.get_plugin_manager(load_entry_points=False)
+        manager.register(Faulty(), name="faulty")
+        return manager
+
+    monkeypatch.setattr("ruleengine.cli._pm", pm)
+
+
+@pytest.mark.parametrize(
+    "keep, code",
+    # Line 6 calls into ruleengine from the adapter: installed as a plugin, the adapter runs
+    # guarded, and whatever it raises is the plugin's failure.
+    [((1, 2, 5, 7), EXIT_PLUGIN), ((1, 5, 6, 7), EXIT_PLUGIN), ((1, 5, 7), EXIT_BAD_FACTS)],
+)
+def test_cli_summary_exit_code_says_whose_fault_a_skipped_line_was(
+    toy_files, tmp_path, faulty_pm, keep, code
+):
+    rules, _ = toy_files
+    lines = FAULTY.split("\n")
+    cases = tmp_path / "faulty.jsonl"
+    cases.write_text("\n".join(lines[i - 1] for i in keep) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["summary", str(cases), "--rules", str(rules), "-f", "json"])
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    data = json.loads(result.stdout)  # the summary of the good lines is printed all the same
+    assert data["totals"]["cases"] == 2
+    assert [s["line"] for s in data["skipped"]] == list(range(2, len(keep)))
+    text = runner.invoke(app, ["summary", str(cases), "--rules", str(rules)])
+    faults = "skipped because of a bug in a plugin or in ruleengine"
+    assert (faults in text.stdout) is (code != EXIT_BAD_FACTS)
+
+
+def test_cli_summary_shows_the_traceback_of_a_bug_when_debugging(toy_files, faulty_pm, tmp_path):
+    rules, _ = toy_files
+    cases = tmp_path / "faulty.jsonl"
+    cases.write_text(FAULTY.split("\n")[1] + "\n", encoding="utf-8")
+    args = ["summary", str(cases), "--rules", str(rules)]
+    result = runner.invoke(app, args, env={"RULEENGINE_DEBUG": "1"})
+    assert result.exit_code == EXIT_PLUGIN
+    assert f"{cases}:1: traceback:" in result.stderr and "TypeError" in result.stderr
+
+
+def test_cli_eval_a_bug_in_an_adapter_is_exit_6_naming_the_module(toy_files, faulty_pm):
+    rules, _ = toy_files
+    for command in ("eval", "explain"):
+        result = runner.invoke(
+            app,
+            [command, "--rules", str(rules)],
+            input='{"day": "2021-01-01", "boom": "plugin"}',
+        )
+        assert result.exit_code == EXIT_PLUGIN, result.output
+        assert "Traceback" not in result.output
+        assert "plugin 'faulty' failed: input adapter 'faulty' raised TypeError" in result.stderr
+    notes = '{"day": "2021-01-01", "boom": "note"}'
+    result = runner.invoke(app, ["explain", "--rules", str(rules), "-f", "json"], input=notes)
+    assert result.exit_code == EXIT_PLUGIN, result.output
+    assert "derivations[0].members is a value of type set, which JSON cannot hold" in result.stderr
+    explained = runner.invoke(app, ["explain", "--rules", str(rules), "-f", "json"], input=GOOD)
+    assert explained.exit_code == EXIT_OK, explained.output
+    assert json.loads(explained.stdout)["derivations"] == [{"share": "0.1", "days": ["2021-01-01"]}]
 
 
 # ------------------------------------------------------------------ the command
@@ -333,3 +529,35 @@ def test_ccdi_summary_agrees_with_the_plugins_own_per_official_decisions():
     got = {k: p for k, (p, _) in table(data, "disciplines").items() if p}
     got.update({("floor", k): p for k, (p, _) in table(data, "sanction", "floor").items() if p})
     assert got == expected
+
+
+def test_a_case_file_line_with_a_misspelt_key_is_skipped(book):
+    line = '{"as_off": "2021-06-01", "facts": {"day": "2021-06-01"}}\n'
+    result, skipped = summarise(book, line)
+    assert [s.reason for s in skipped] == [
+        "not a valid case file: as_off: unknown field of the case file (did you mean 'as_of'?)"
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes and /dev/zero")
+def test_cli_cases_from_a_named_pipe_are_streamed_but_a_device_is_refused(toy_files, tmp_path):
+    """Issue 7 item 8: summary reads a pipe as it reads standard input (``<(...)`` too), but
+    never a device: /dev/zero, one endless line, would be read for ever."""
+    rules, _ = toy_files
+    device = runner.invoke(app, ["summary", "/dev/zero", "--rules", str(rules)])
+    assert device.exit_code == EXIT_BAD_FACTS
+    assert "/dev/zero: a device, not a regular file" in device.stderr
+    folder = runner.invoke(app, ["summary", str(tmp_path), "--rules", str(rules)])
+    assert folder.exit_code == EXIT_BAD_FACTS
+    assert "a folder, not a file" in folder.stderr
+    fifo = tmp_path / "cases.fifo"
+    os.mkfifo(fifo)
+
+    def write():
+        with open(fifo, "w", encoding="utf-8") as pipe:  # waits for the reader
+            pipe.write(LINES[0] + "\n")
+
+    threading.Thread(target=write, daemon=True).start()
+    result = runner.invoke(app, ["summary", str(fifo), "--rules", str(rules), "-f", "json"])
+    assert result.exit_code == EXIT_OK, result.output
+    assert json.loads(result.stdout)["totals"]["cases"] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -317,3 +318,229 @@ def test_text_that_is_not_valid_unicode_is_refused(tmp_path):
     )
     assert result.exit_code == EXIT_BAD_FACTS
     assert "not valid Unicode" in result.output
+
+
+# ------------------------------------------------------------------ input adapters read exactly
+CCDI_CASE = ROOT / "examples" / "ccdi" / "kickbacks.json"
+PI_ACT = {"kind": "sell", "category": "tracking", "items": 60, "recipient": "A"}
+
+
+def _ccdi_case(tmp_path, path: str, value) -> str:
+    """The kickbacks example with one field replaced: ``path`` is "name" or "acts[i].key"."""
+    case = json.loads(CCDI_CASE.read_text(encoding="utf-8"))
+    if path.startswith("acts["):
+        index, key = path[5:].split("].")
+        case["acts"][int(index)][key] = value
+    else:
+        case[path] = value
+    out = tmp_path / "case.json"
+    out.write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
+    return str(out)
+
+
+@pytest.mark.parametrize(
+    "path, value, words",
+    [
+        ("acts[1].id", 5, "acts[1].id: expected a text, got 5"),
+        ("acts[1].use", ["profit_making"], "acts[1].use: expected one of not_used"),
+        ("acts[2].amount", "1e999999999", "acts[2].amount: expected an amount of money in CNY"),
+        ("acts[2].amount", "sNaN", 'got "sNaN"'),
+        ("acts[0].amount", "-60000", "acts[0].amount: expected an amount of money in CNY"),
+        ("acts[0].amount", -60000, "got -60000, but it cannot be below 0"),
+        ("acts[0].kind", {"a": 1}, "acts[0].kind: expected one of subsidy_skimming"),
+        ("acts[0].for_self", "no", "acts[0].for_self: expected true or false"),
+        ("acts[0].acted_on", 20240704, "acts[0].acted_on: expected a date"),
+        ("name", 5, "name: expected a text, got 5"),
+    ],
+)
+def test_ccdi_adapter_refuses_what_validation_refuses(tmp_path, path, value, words):
+    """Issue 7 item 2: each of these crashed the adapter (exit 70) or was accepted (a negative
+    amount); now they are invalid facts, named by the user's path."""
+    case = _ccdi_case(tmp_path, path, value)
+    for command in ("eval", "explain"):
+        result = run(command, "-r", "ccdi", case, "-f", "json")
+        assert result.exit_code == EXIT_BAD_FACTS, result.output
+        assert words in result.output
+
+
+def test_ccdi_name_that_is_a_number_is_refused_not_sent_to_the_json_encoder(tmp_path):
+    """``"name": 0.1`` crashed only ``--format json``: a Decimal reached the JSON encoder."""
+    case = tmp_path / "case.json"
+    record = {**json.loads(CCDI_CASE.read_text(encoding="utf-8")), "name": "placeholder"}
+    case.write_text(json.dumps(record).replace('"placeholder"', "0.1"))
+    result = run("explain", "-r", "ccdi", str(case), "-f", "json")
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert "name: expected a text, got 0.1" in result.output
+
+
+def test_ccdi_labels_are_read_as_members_as_validation_reads_them(tmp_path):
+    case = _ccdi_case(tmp_path, "acts[0].kind", "收受回扣、手续费")
+    result = run("eval", "-r", "ccdi", case, "-f", "json")
+    assert result.exit_code == EXIT_OK, result.output
+
+
+@pytest.mark.parametrize(
+    "act, words",
+    [
+        ({"category": ["tracking"]}, "acts[0].category: expected one of tracking"),
+        ({"gain": "1e999999999"}, "acts[0].gain: expected an amount of money in CNY"),
+        ({"gain": "-5000"}, "got -5000, but it cannot be below 0"),
+        ({"items": "1e3"}, 'acts[0].items: expected a whole number ≥ 0, got "1e3"'),
+        ({"recipient": 7}, "acts[0].recipient: expected a text, got 7"),
+        ({"itmes": 1}, "acts[0].itmes: unknown field (did you mean 'items'?)"),
+        ({"batch": [1] * 10_000}, "acts[0].batch: expected a text, got a list"),
+    ],
+)
+def test_pi2017_adapter_refuses_what_validation_refuses(act, words):
+    facts = json.dumps({"acts": [{**PI_ACT, **act}]})
+    result = run("eval", "-r", "pi2017", "--as-of", "2018-01-01", input=facts)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert words in result.output
+
+
+# ------------------------------------------------------------------ the case file's own keys
+@pytest.mark.parametrize(
+    "case, words",
+    [
+        (
+            {"as_off": "2018-03-01", "facts": {"sensitive_items": 60}},
+            "as_off: unknown field of the case file (did you mean 'as_of'?)",
+        ),
+        ({"as_of": None, "facts": {}}, "as_of: expected a date (YYYY-MM-DD), got null"),
+        ({"as_of": "2018-03-01", "facts": [1]}, "facts: expected an object"),
+        ({"as_of": "2018-03-01", "facts": None}, "facts: expected an object"),
+        ({"as_of": "2018-03-01", "id": 7, "facts": {}}, "id: expected a text, got 7"),
+        # An as_of beside the facts, unwrapped: not facts judged today.
+        ({"as_of": "2017-05-01", "sensitive_items": 500}, "facts: missing"),
+    ],
+)
+def test_the_case_file_is_checked_like_facts(tmp_path, case, words):
+    """Issue 7 item 5: a misspelt or null as_of was ignored and the case judged as of today."""
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    for extra in ([], ["--as-of", "2018-03-01"]):
+        result = run("eval", "--rules", RULES, str(path), *extra)
+        assert result.exit_code == EXIT_BAD_FACTS, result.output
+        assert f"{path}: not a valid case file:" in result.output
+        assert words in result.output
+
+
+def test_a_case_file_may_name_and_describe_its_case(tmp_path):
+    case = {
+        "id": "case-7",
+        "description": "sixty items of whereabouts information",
+        "expect": {"level": "serious"},
+        "as_of": "2018-03-01",
+        "facts": {"sensitive_items": 60},
+    }
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    result = run("eval", "--rules", RULES, str(path), "-f", "json")
+    assert result.exit_code == EXIT_OK, result.output
+    assert json.loads(result.stdout)["outcome"] == {"level": "serious"}
+
+
+# ------------------------------------------------------------------ what a facts file may be
+posix = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes and /dev/zero")
+
+
+def _eval_in_a_process(facts: str) -> subprocess.CompletedProcess:
+    """Run apart, with a generous bound, so that a reader that blocks fails the test."""
+    code = "from ruleengine.cli import main; main()"
+    args = [sys.executable, "-c", code, "eval", "--rules", RULES, facts]
+    return subprocess.run(args, capture_output=True, text=True, timeout=120)
+
+
+@posix
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero"])
+def test_a_facts_file_that_is_not_a_regular_file_is_refused_before_reading(tmp_path, special):
+    """Issue 7 item 8: a FIFO blocked for ever; /dev/zero passed the size check (0 bytes)."""
+    if special == "fifo":
+        special = str(tmp_path / "facts.fifo")
+        os.mkfifo(special)
+    proc = _eval_in_a_process(special)
+    assert proc.returncode == EXIT_BAD_FACTS, proc.stderr
+    kind = "a pipe" if special.endswith("fifo") else "a device"
+    assert f"{special}: {kind}, not a regular file; give a file, or '-'" in proc.stderr
+
+
+def test_a_folder_is_not_a_facts_file(tmp_path):
+    result = run("eval", "--rules", RULES, str(tmp_path))
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert f"{tmp_path}: a folder, not a file" in result.output
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
+def test_a_file_is_read_no_further_than_the_limit_whatever_its_size_says():
+    """Files under /proc say they hold 0 bytes: the limit holds on what is read."""
+    from ruleengine.facts import InputFileError, read_input
+
+    with pytest.raises(InputFileError, match="larger than 10 bytes"):
+        read_input("/proc/self/status", limit=10)
+    assert read_input(CASE) == Path(CASE).read_bytes()
+
+
+# ------------------------------------------------------------------ YAML facts and --set
+def test_yaml_facts_that_a_reader_could_misread_are_pinpointed(tmp_path):
+    """Issue 7 item 3: ``sensitive_items: 050`` was read as 40; a duplicate key last-wins."""
+    case = tmp_path / "case.yaml"
+    case.write_text("in_duty: true\nsensitive_items: 050\n", encoding="utf-8")
+    result = run("eval", "--rules", RULES, str(case), "--as-of", "2018-03-01")
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert result.output.startswith(
+        f"{case}:2:18: 050 is ambiguous: YAML 1.1 reads a leading zero as octal (40); write 50"
+    )
+    assert "   2 | sensitive_items: 050\n     |                  ^" in result.output
+    case.write_text("sensitive_items: 50\nsensitive_items: 60\n", encoding="utf-8")
+    result = run("eval", "--rules", RULES, str(case), "--as-of", "2018-03-01")
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert f"{case}:2:1: field 'sensitive_items' is given twice" in result.output
+
+
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("050", "--set sensitive_items=050: 050 is ambiguous"),
+        ("0x40", "0x40 is a hexadecimal number in YAML 1.1 (64); write 64"),
+        ("1:20", "1:20 is a base-60 number"),
+        ("null", "null is no value for a fact"),
+        ("a: b", "YAML reads this as an object; --set 'sensitive_items=\"a: b\"' gives a text"),
+        ("[1, 2", "--set sensitive_items=[1, 2: not valid YAML: while parsing a flow sequence"),
+    ],
+)
+def test_set_reads_its_value_by_the_rules_of_yaml_facts(value, words):
+    """``--set sensitive_items=050`` gave 40, and a value YAML could not read became text."""
+    result = run("eval", "--rules", RULES, CASE, "--set", f"sensitive_items={value}")
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert words in result.output
+
+
+@pytest.mark.parametrize(
+    "value, level",
+    # With nothing else in the case, 50 items are serious and 40 are not.
+    [("50", "serious"), ('"050"', "serious"), ("1_000", "especially_serious"), ("49", "none")],
+)
+def test_set_values_that_read_plainly_are_taken(value, level):
+    sets = ["important_items=0", f"sensitive_items={value}"]
+    result = run(
+        "eval",
+        "--rules",
+        RULES,
+        "--as-of",
+        "2018-03-01",
+        "-f",
+        "json",
+        *(arg for s in sets for arg in ("--set", s)),
+        input='{"illegal_gain": 0}',
+    )
+    assert result.exit_code == EXIT_OK, result.output
+    assert json.loads(result.stdout)["outcome"] == {"level": level}
+
+
+def test_set_a_negative_amount_is_refused():
+    """Issue 7 item 4: ``--set illegal_gain=-5000`` exits 0."""
+    result = run(
+        "eval", "--rules", RULES, CASE, "--as-of", "2018-03-01", "--set", "illegal_gain=-5000"
+    )
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert "illegal_gain: expected" in result.output and "cannot be below 0" in result.output

@@ -288,3 +288,139 @@ def test_too_many_digits_refused_by_both_paths():
         book.explain(facts, DAY)
     with pytest.raises(FactsError):
         book.decide(facts, DAY)
+
+
+# ------------------------------------------------------------------ the readers adapters use
+@pytest.mark.parametrize(
+    "field, value",
+    [("items", -1), ("items", "1e3"), ("gain", "1e999999999"), ("gain", "sNaN"), ("kind", ["x"])],
+)
+def test_read_value_reports_as_validation_does(book, field, value):
+    """An adapter reading a field with ``read_value`` gives the user validation's own message."""
+    from ruleengine import read_value
+
+    spec = book.rulebook.inputs[field]
+    with pytest.raises(FactsError) as read:
+        read_value(value, spec.type, f"acts[2].{field}", spec.minimum)
+    [(path, message, help_)] = problems(book, {"items": 1, "acts": [], field: value})
+    assert [(p.path, p.message, p.help) for p in read.value.problems] == [
+        (f"acts[2].{path}", message, help_)
+    ]
+
+
+def test_read_value_collects_problems_when_asked_and_returns_exact_values():
+    from ruleengine import read_value
+    from ruleengine.types import INTEGER, MoneyType
+
+    found = []
+    assert read_value("4999.50", MoneyType(currency="CNY"), "gain", problems=found) == Fraction(
+        9999, 2
+    )
+    assert read_value(-1, INTEGER, "a", 0, problems=found) is None
+    assert read_value("5 USD", MoneyType(currency="CNY"), "b", problems=found) is None
+    assert [p.path for p in found] == ["a", "b"]
+
+
+def test_read_field_names_the_path_and_reports_a_missing_field():
+    from ruleengine import FactProblem, read_field
+    from ruleengine.types import INTEGER
+
+    act = {"items": "7"}
+    assert read_field(act, "items", INTEGER, "acts[3]") == 7
+    assert read_field(act, "gain", INTEGER, "acts[3]", default=0) == 0
+    with pytest.raises(FactsError) as err:
+        read_field(act, "count", INTEGER, "acts[3]", 0)
+    assert err.value.problems == [
+        FactProblem("acts[3].count", "missing", "expected a whole number ≥ 0")
+    ]
+
+
+def test_enum_type_reads_members_and_their_labels():
+    from ruleengine import enum_type, read_value
+
+    kind = enum_type("act_kind", {"obtain": ("获取", "obtain"), "sell": {"zh": "出售"}})
+    assert read_value("获取", kind, "k") == "obtain"
+    assert read_value("出售", kind, "k") == "sell"
+    with pytest.raises(FactsError) as err:
+        read_value("sel", kind, "acts[0].kind")
+    [problem] = err.value.problems
+    assert problem.path == "acts[0].kind"
+    assert "not one of act_kind's members" in problem.message
+    assert problem.help == "did you mean 'sell'?"
+    plain = enum_type("category", ["tracking", "credit"])
+    assert read_value("credit", plain, "c") == "credit"
+
+
+# ------------------------------------------------------------------ YAML as a lawyer reads it
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        # YAML 1.1 would read these as other numbers than a reader sees.
+        ("items: 050", "050 is ambiguous: YAML 1.1 reads a leading zero as octal (40); write 50"),
+        ("items: 0x40", "0x40 is a hexadecimal number in YAML 1.1 (64); write 64"),
+        ("items: 0b111111", "0b111111 is a binary number in YAML 1.1 (63); write 63"),
+        ("items: 1:20", "1:20 is a base-60 number in YAML 1.1"),
+        ("ratio: 1:20.5", "1:20.5 is a base-60 number in YAML 1.1"),
+        ("items: 08", "08 is ambiguous (a number with a leading zero); write 8"),
+        ("items: +5", "+5 is not a plain decimal number; write 5"),
+        ("ratio: .5", ".5 is not a plain decimal number; write 0.5"),
+        ("ratio: 1.", "1. is not a plain decimal number; write 1"),
+        ("items: 10_00", "10_00 is not a plain decimal number; write 1000"),
+        ("ratio: .inf", ".inf is not a number facts can hold"),
+        ("ratio: .nan", ".nan is not a number facts can hold"),
+        ("items: " + "9" * 41, "number has more than 40 digits"),
+        ("items: 0x" + "f" * 5000, "number has more than 40 digits"),
+        # As in JSON: a field given twice is refused, never last-wins.
+        ("items: 50\nratio: 1\nitems: 60", "field 'items' is given twice"),
+        ("acts:\n- {kind: sell, items: 1, items: 2}", "field 'items' is given twice"),
+        # Aliases could expand a few lines into billions of values; merge keys hide fields.
+        ("a: &a [1, 2]\nb: [*a, *a]", "an alias (*a) is not read in facts"),
+        ("<<: {items: 1}", "a merge key (<<) is not read in facts"),
+        ("day: 2018-02-30", "2018-02-30 is not a date in the calendar"),
+    ],
+)
+def test_yaml_that_a_reader_could_misread_is_refused_with_its_place(text, words):
+    import yaml
+
+    with pytest.raises(yaml.MarkedYAMLError) as err:
+        loads_yaml(text, "case.yaml")
+    assert words in err.value.problem
+    mark = err.value.problem_mark  # the place: the command line shows it with a caret
+    assert (mark.name, mark.line) == ("case.yaml", text.count("\n"))
+
+
+def test_yaml_plain_numbers_dates_and_quoted_texts_are_read():
+    data = loads_yaml(
+        "items: 50\nzero: 0\nneg: -3\ngrouped: 1_000_000\nratio: 12.50\nexp: 1.5e+3\n"
+        'quoted: "050"\nday: 2018-03-01\nflag: true\n'
+    )
+    assert data == {
+        "items": 50,
+        "zero": 0,
+        "neg": -3,
+        "grouped": 1_000_000,
+        "ratio": Decimal("12.50"),
+        "exp": Decimal("1500"),
+        "quoted": "050",
+        "day": datetime.date(2018, 3, 1),
+        "flag": True,
+    }
+
+
+def test_a_billion_laughs_is_refused_at_the_first_alias():
+    import yaml
+
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 10):
+        prev, name = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]")
+    with pytest.raises(yaml.MarkedYAMLError, match=r"an alias \(\*a\)"):
+        loads_yaml("\n".join(lines))
+
+
+@pytest.mark.parametrize("text", ["a: !!int ''", "a: !!float ''", "a: !!int abc", "a: !!int 0x"])
+def test_yaml_tags_that_force_a_number_on_a_text_are_refused_not_crashed_on(text):
+    import yaml
+
+    with pytest.raises(yaml.MarkedYAMLError, match="is not a plain decimal number"):
+        loads_yaml(text)

@@ -6,8 +6,10 @@ went into, so the explanation can tell which act led to which finding.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from ruleengine import FactsError, enum_type, read_field
+from ruleengine.types import BOOL, DATE, TEXT, LocalText, MoneyType, format_number
 
 #: Keys a record may carry that are about the official, not facts of the rulebook.
 META_KEYS = ("name", "official", "post", "case")
@@ -70,46 +72,97 @@ GRAVITY_LABELS = {
     "relatively_serious": ("情节较重", "relatively serious"),
     "serious": ("情节严重", "serious"),
 }
+USE_LABELS = {
+    "not_used": ("未挪用（或者未说明用途）", "not misappropriated (or no use stated)"),
+    "illegal_activities": ("归个人使用，进行非法活动", "for personal use, in illegal activities"),
+    "profit_making": ("归个人使用，进行营利活动", "for personal use, in for-profit activities"),
+    "other_use": ("归个人使用，用于其他用途", "for personal use, for other purposes"),
+}
+
+#: The fields of an act this adapter reads: (type, the value it takes when absent, minimum), as
+#: common.rules' ``record act`` declares them (test_ccdi holds them to it). Each is read by the
+#: engine's own reader, so a value the rulebook would refuse is refused here, with the same
+#: message and the user's path (``acts[2].amount``), before the adapter uses it. A field the
+#: rules require is taken as absent here (None) and reported missing by validation.
+ACT_FIELDS: dict[str, tuple[Any, Any, int | None]] = {
+    "id": (TEXT, None, None),
+    "kind": (enum_type("misconduct", KIND_LABELS), None, None),
+    "acted_on": (DATE, None, None),
+    "state_functionary": (BOOL, None, None),
+    "amount": (MoneyType(currency="CNY"), 0, 0),
+    "gravity": (enum_type("gravity", GRAVITY_LABELS), None, None),
+    "for_self": (BOOL, True, None),
+    "poverty_relief": (BOOL, False, None),
+    "rural_revitalisation": (BOOL, False, None),
+    "suspected_crime": (BOOL, False, None),
+    "use": (enum_type("fund_use", USE_LABELS), "not_used", None),
+    "kept_over_three_months": (BOOL, False, None),
+}
 
 
 def _label(labels: dict, member: Any, lang: int) -> str:
-    """The member's label in one language (0 zh, 1 en); an unknown value is shown as given."""
+    """The member's label in one language (0 zh, 1 en); an absent value is shown as given."""
     pair = labels.get(member) if isinstance(member, str) else None
     return pair[lang] if pair else str(member)
 
 
-def _amount_text(act: dict) -> str:
-    raw = act.get("amount", 0)
-    if isinstance(raw, dict):
-        raw = raw.get("amount", 0)
-    return str(raw)
+def _text(value: Any, lang: str) -> str:
+    """A text as read (a string, or a ``LocalText`` given as {"zh": ..., "en": ...})."""
+    return value.get(lang) if isinstance(value, LocalText) else str(value)
 
 
-def _yuan(act: dict) -> Decimal | None:
-    text = _amount_text(act).replace("CNY", "").replace("yuan", "").replace("元", "").strip()
-    try:
-        return Decimal(text or "0")
-    except InvalidOperation:
-        return None  # validation reports it against the field
+def _read(record: dict, problems: list) -> tuple[Any, list[dict | None]]:
+    """The official's name and each act's fields as the engine reads them (None for an act
+    that is not an object: validation reports it)."""
+    who = None
+    for key in ("name", "official"):
+        who = who or read_field(record, key, TEXT, default=None, problems=problems)
+    acts = []
+    for i, act in enumerate(record["acts"]):
+        if not isinstance(act, dict):
+            acts.append(None)
+            continue
+        at = f"acts[{i}]"
+        acts.append(
+            {
+                key: read_field(act, key, t, at, minimum, default=absent, problems=problems)
+                for key, (t, absent, minimum) in ACT_FIELDS.items()
+            }
+        )
+    return who, acts
 
 
 def adapt(record: Any) -> tuple[Any, list]:
-    """``(facts, derivations)``; a record that is not an official's facts is left unchanged."""
+    """``(facts, derivations)``; a record that is not an official's facts is left unchanged.
+
+    Raises ``ruleengine.FactsError`` naming every field it reads that the rulebook would
+    refuse (``acts[1].amount``, ``name``).
+    """
     if not isinstance(record, dict) or not isinstance(record.get("acts"), list):
         return record, []
+    problems: list = []
+    who, read = _read(record, problems)
+    if problems:
+        raise FactsError(problems)
     facts = {k: v for k, v in record.items() if k not in META_KEYS}
     notes: list = []
-    who = record.get("name") or record.get("official")
     if who:
-        notes.append({"en": f"Official: {who}", "zh": f"被处分人：{who}", "official": who})
+        notes.append(
+            {
+                "en": f"Official: {_text(who, 'en')}",
+                "zh": f"被处分人：{_text(who, 'zh')}",
+                "official": who.to_json() if isinstance(who, LocalText) else who,
+            }
+        )
     acts = []
-    counted: dict[str, list[str]] = {c: [] for c in ZH_CRIME}
-    for i, act in enumerate(facts["acts"], start=1):
-        if isinstance(act, dict):
+    counted: dict[str, list[int]] = {c: [] for c in ZH_CRIME}
+    for i, (act, fields) in enumerate(zip(facts["acts"], read, strict=True), start=1):
+        if fields is not None:
             act = dict(act)
             act.setdefault("id", f"act-{i}")
-            kind = act.get("kind")
-            taken = act.get("for_self", True) is True
+            if fields["id"] is None:
+                fields["id"] = act["id"]
+            kind, taken = fields["kind"], fields["for_self"]
             group = (
                 "embezzlement"
                 if kind in EMBEZZLEMENT_KINDS
@@ -117,31 +170,35 @@ def adapt(record: Any) -> tuple[Any, list]:
                 if kind in BRIBERY_KINDS
                 else None
             )
-            sf = act.get("state_functionary") is not False
+            sf = fields["state_functionary"] is not False
             crime = CRIME_OF[(group, sf)] if group and taken else None
-            if sf and _misappropriated(act, kind, taken):
-                crime = MISAPPROPRIATION_OF[act["use"]]
+            if sf and _misappropriated(fields, kind, taken):
+                crime = MISAPPROPRIATION_OF[fields["use"]]
             if crime:
-                counted[crime].append(act["id"])
-            notes.append(_act_note(act, crime))
+                counted[crime].append(i - 1)
+            notes.append(_act_note(fields, crime))
         acts.append(act)
     facts["acts"] = acts
-    for crime, ids in counted.items():
-        if ids:
-            total = sum(
-                (_yuan(a) or Decimal(0)) for a in acts if isinstance(a, dict) and a.get("id") in ids
-            )
+    for crime, indexes in counted.items():
+        if indexes:
+            total = format_number(sum(read[n]["amount"] for n in indexes))
+            en_ids = ", ".join(_text(read[n]["id"], "en") for n in indexes)
+            zh_ids = "、".join(_text(read[n]["id"], "zh") for n in indexes)
             zh = ZH_CRIME[crime]
             notes.append(
                 {
-                    "en": f"{crime} amount {total} yuan = acts {', '.join(ids)}",
-                    "zh": f"{zh}{total}元＝行为{'、'.join(ids)}",
+                    "en": f"{crime} amount {total} yuan = acts {en_ids}",
+                    "zh": f"{zh}{total}元＝行为{zh_ids}",
                     "counted_in": crime,
-                    "acts": ids,
-                    "total": str(total),
+                    "acts": [_json_text(read[n]["id"]) for n in indexes],
+                    "total": total,
                 }
             )
     return facts, notes
+
+
+def _json_text(value: Any) -> Any:
+    return value.to_json() if isinstance(value, LocalText) else value
 
 
 def _misappropriated(act: dict, kind: Any, taken: bool) -> bool:
@@ -155,7 +212,8 @@ def _misappropriated(act: dict, kind: Any, taken: bool) -> bool:
 
 
 def _act_note(act: dict, crime: str | None) -> dict:
-    """One sentence per act: which amount it counts towards and which Party provision it meets."""
+    """One sentence per act (its fields as read): which amount it counts towards and which
+    Party provision it meets."""
     kind, gravity = act.get("kind"), act.get("gravity")
     en_where = (
         f"counts towards the {crime} amount"
@@ -196,12 +254,13 @@ def _act_note(act: dict, crime: str | None) -> dict:
     en_gravity, zh_gravity = _label(GRAVITY_LABELS, gravity, 1), _label(GRAVITY_LABELS, gravity, 0)
     en_found = "; ".join(en_party) or "Party sanction not decided (no provision encoded)"
     zh_found = "；".join(zh_party) or "党纪处分未认定（未编码相应条款）"
+    amount, acted_on = format_number(act["amount"]), act["acted_on"]
     return {
-        "en": f"act {act['id']} ({en_kind}, {_amount_text(act)} yuan, {en_gravity}, "
-        f"acted {act.get('acted_on')}): {en_where}; Party findings: {en_found}",
-        "zh": f"行为{act['id']}（{zh_kind}，{_amount_text(act)}元，{zh_gravity}，"
-        f"{act.get('acted_on')}）：{zh_where}；党纪认定：{zh_found}",
-        "act": act["id"],
+        "en": f"act {_text(act['id'], 'en')} ({en_kind}, {amount} yuan, {en_gravity}, "
+        f"acted {acted_on}): {en_where}; Party findings: {en_found}",
+        "zh": f"行为{_text(act['id'], 'zh')}（{zh_kind}，{amount}元，{zh_gravity}，"
+        f"{acted_on}）：{zh_where}；党纪认定：{zh_found}",
+        "act": _json_text(act["id"]),
         "kind": kind,
         "counted_in": crime,
     }

@@ -13,6 +13,8 @@ from typing import Any
 
 import attrs
 
+from ruleengine import FactProblem, FactsError
+
 from .adapter import adapt
 
 #: Case-level keys copied into each official's facts (the rest describe the case).
@@ -32,12 +34,32 @@ class OfficialResult:
 
 
 def split_case(record: dict) -> list[tuple[str, dict]]:
-    """``[(name, official_record)]``; a record with no ``officials`` is one official."""
+    """``[(name, official_record)]``; a record with no ``officials`` is one official.
+
+    A record whose ``officials`` is not a list of objects, or whose ``case`` is not an object,
+    raises ``ruleengine.FactsError`` naming the field.
+    """
+    if not isinstance(record, dict):
+        raise FactsError([FactProblem("", "expected an object (a case record)")])
     if "officials" not in record:
         return [(str(record.get("name") or record.get("official") or "official"), record)]
     case = record.get("case") or {}
+    officials = record["officials"]
+    problems = []
+    if not isinstance(case, dict):
+        problems.append(FactProblem("case", "expected an object"))
+    if not isinstance(officials, list) or not officials:
+        problems.append(FactProblem("officials", "expected a non-empty list of officials"))
+    else:
+        problems += [
+            FactProblem(f"officials[{i}]", "expected an object (an official's record)")
+            for i, official in enumerate(officials)
+            if not isinstance(official, dict)
+        ]
+    if problems:
+        raise FactsError(problems)
     out = []
-    for i, official in enumerate(record["officials"], start=1):
+    for i, official in enumerate(officials, start=1):
         merged = {k: case[k] for k in SHARED_FACTS if k in case}
         merged.update(official)
         out.append((str(official.get("name") or f"official-{i}"), merged))

@@ -52,10 +52,12 @@ How the acts are put together is ours, and marked "our reading" in each derivati
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import difflib
+from fractions import Fraction
 from typing import Any
 
-from ruleengine import FactProblem, FactsError
+from ruleengine import FactProblem, FactsError, enum_type, read_field
+from ruleengine.types import INTEGER, TEXT, MoneyType, format_number
 
 #: Category name in an act -> (rule input, Chinese name, English name) as the text writes them.
 CATEGORIES: dict[str, tuple[str, str, str]] = {
@@ -93,7 +95,7 @@ KINDS = {
     "查获": "seize",
 }
 PASSING_ON = ("sell", "provide")
-ACT_FIELDS = {
+ACT_FIELDS = (
     "kind",
     "category",
     "items",
@@ -105,7 +107,7 @@ ACT_FIELDS = {
     "gain",
     "how",
     "note",
-}
+)
 #: How an act of obtaining came about (Art. 4): value -> (illegal?, in duties?, zh, en).
 #: Art. 4 reads "违反国家有关规定，通过购买、收受、交换等方式获取公民个人信息，或者在履行职责、
 #: 提供服务过程中收集公民个人信息的" as "以其他方法非法获取": "in violation of state provisions"
@@ -143,33 +145,19 @@ ART11 = {
 OURS = ("本规则的理解", "our reading")
 
 
-def _count(raw: Any, path: str, problems: list[FactProblem]) -> int | None:
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        problems.append(FactProblem(path, f"expected a whole number of items, got {raw!r}"))
-        return None
-    if raw < 0:
-        problems.append(FactProblem(path, f"expected a whole number of items, got {raw}"))
-        return None
-    return raw
+#: How each field of an act is read: by the engine's own readers, so an act's number, amount,
+#: text or name is refused exactly where a fact of the rulebook would be, with the same message.
+KIND = enum_type("act_kind", {k: (zh, k) for zh, k in KINDS.items() if zh != k})
+CATEGORY = enum_type("category", list(CATEGORIES))
+WAY = enum_type("obtaining_method", list(HOW))
+YUAN = MoneyType(currency="CNY")
 
 
-def _money(raw: Any, path: str, problems: list[FactProblem]) -> Decimal | None:
-    """Yuan as an exact decimal; floats are refused like everywhere else in the engine."""
-    if isinstance(raw, bool) or isinstance(raw, float):
-        problems.append(
-            FactProblem(path, f"expected an amount in yuan, got {raw!r}", 'write it as "12.50"')
-        )
-        return None
-    text = str(raw).strip()
-    for suffix in ("CNY", "yuan", "元"):
-        if text.endswith(suffix):
-            text = text[: -len(suffix)].strip()
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite() or value < 0:
-        problems.append(FactProblem(path, f"expected an amount in yuan, got {raw!r}"))
+def _text(act: dict, key: str, at: str, problems: list[FactProblem]) -> str | None:
+    """An optional name (batch, recipient, info): a non-empty text when given."""
+    value = read_field(act, key, TEXT, at, default=None, problems=problems)
+    if key in act and value is not None and (not isinstance(value, str) or not value.strip()):
+        problems.append(FactProblem(f"{at}.{key}", "expected a non-empty text"))
         return None
     return value
 
@@ -184,31 +172,16 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
     for i, act in enumerate(acts):
         at = f"acts[{i}]"
         if not isinstance(act, dict):
-            problems.append(FactProblem(at, f"expected an object, got {act!r}"))
+            problems.append(FactProblem(at, "expected an object (an act)"))
             continue
         for key in act:
             if key not in ACT_FIELDS:
-                problems.append(
-                    FactProblem(f"{at}.{key}", "unknown field", f"known: {', '.join(ACT_FIELDS)}")
-                )
-        kind = KINDS.get(act.get("kind")) if isinstance(act.get("kind"), str) else None
-        if kind is None:
-            problems.append(
-                FactProblem(
-                    f"{at}.kind",
-                    f"expected obtain, sell, provide or seize, got {act.get('kind')!r}",
-                )
-            )
-        category = act.get("category")
-        if category not in CATEGORIES:
-            problems.append(
-                FactProblem(
-                    f"{at}.category",
-                    f"unknown category {category!r}",
-                    f"one of: {', '.join(CATEGORIES)}",
-                )
-            )
-        items = _count(act.get("items"), f"{at}.items", problems)
+                close = difflib.get_close_matches(str(key), ACT_FIELDS, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(ACT_FIELDS)}"
+                problems.append(FactProblem(f"{at}.{key}", "unknown field", hint))
+        kind = read_field(act, "kind", KIND, at, problems=problems)
+        category = read_field(act, "category", CATEGORY, at, problems=problems)
+        items = read_field(act, "items", INTEGER, at, 0, problems=problems)
         false_ = dup = 0
         for key in ("proven_false", "proven_duplicate"):
             if key in act:
@@ -217,7 +190,7 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
                         FactProblem(f"{at}.{key}", "only a seized batch (kind seize) takes this")
                     )
                     continue
-                n = _count(act[key], f"{at}.{key}", problems)
+                n = read_field(act, key, INTEGER, at, 0, problems=problems)
                 if n is not None:
                     false_, dup = (n, dup) if key == "proven_false" else (false_, n)
         if items is not None and false_ + dup > items:
@@ -227,25 +200,25 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
                     f"{false_ + dup} items proven false or duplicated, but only {items} found",
                 )
             )
-        how = act.get("how")
-        if kind == "obtain" and (not isinstance(how, str) or how not in HOW):
+        how = None
+        if kind == "obtain" and "how" not in act:
             problems.append(
                 FactProblem(
                     f"{at}.how",
-                    "an act of obtaining must say how the information was obtained"
-                    if how is None
-                    else f"unknown way of obtaining {how!r}",
+                    "an act of obtaining must say how the information was obtained",
                     f"one of: {', '.join(HOW)}; only illegal obtaining is CL 253-1 para. 3 "
                     "(Art. 4: collecting in duties or services is illegal obtaining only in "
                     "violation of state provisions)",
                 )
             )
-        elif "how" in act and kind is not None and kind != "obtain":
+        elif kind == "obtain":
+            how = read_field(act, "how", WAY, at, problems=problems)
+        elif "how" in act and kind is not None:
             problems.append(FactProblem(f"{at}.how", "only an act of obtaining takes this"))
-        gain = _money(act["gain"], f"{at}.gain", problems) if "gain" in act else Decimal(0)
-        for key in ("batch", "recipient", "info"):
-            if key in act and (not isinstance(act[key], str) or not act[key].strip()):
-                problems.append(FactProblem(f"{at}.{key}", "expected a non-empty text"))
+        gain = read_field(act, "gain", YUAN, at, 0, default=0, problems=problems)
+        batch, recipient, info = (
+            _text(act, key, at, problems) for key in ("batch", "recipient", "info")
+        )
         if "info" in act and kind is not None and kind not in PASSING_ON:
             problems.append(
                 FactProblem(f"{at}.info", "only an act of selling or providing takes this")
@@ -269,10 +242,10 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
                 "duplicate": dup,
                 "gain": gain,
                 "has_gain": "gain" in act,
-                "batch": act.get("batch") if isinstance(act.get("batch"), str) else None,
-                "recipient": act.get("recipient"),
-                "info": act.get("info"),
-                "how": how if kind == "obtain" and isinstance(how, str) and how in HOW else None,
+                "batch": batch,
+                "recipient": recipient,
+                "info": info,
+                "how": how,
             }
         )
     if not problems:
@@ -500,11 +473,19 @@ def _sentences(c: dict, obtained_any: bool) -> list[dict]:
     return steps
 
 
-def count_acts(acts: Any) -> tuple[dict[str, int], Decimal, bool, list[dict]]:
-    """Totals per rule input, summed gains, whether any act had a gain, and the derivations."""
+def _parsed(acts: Any) -> list[dict]:
     parsed, problems = _read_acts(acts)
     if problems:
         raise FactsError(problems)
+    return parsed
+
+
+def count_acts(acts: Any) -> tuple[dict[str, int], int | Fraction, bool, list[dict]]:
+    """Totals per rule input, summed gains, whether any act had a gain, and the derivations."""
+    return _count_parsed(_parsed(acts))
+
+
+def _count_parsed(parsed: list[dict]) -> tuple[dict[str, int], int | Fraction, bool, list[dict]]:
     batches: dict[tuple[str, str | None], list[dict]] = {}
     for act in parsed:
         batches.setdefault((act["category"], act["batch"]), []).append(act)
@@ -555,17 +536,18 @@ def count_acts(acts: Any) -> tuple[dict[str, int], Decimal, bool, list[dict]]:
                 "batches": entries,
             }
         )
-    gain = sum((a["gain"] for a in parsed), Decimal(0))
+    gain = sum(a["gain"] for a in parsed)
     has_gain = any(a["has_gain"] for a in parsed)
     if has_gain:
-        figures = [str(a["gain"]) for a in parsed if a["has_gain"]]
-        shown = " + ".join(figures) + f" = {gain}" if len(figures) > 1 else str(gain)
+        total = format_number(gain)
+        figures = [format_number(a["gain"]) for a in parsed if a["has_gain"]]
+        shown = " + ".join(figures) + f" = {total}" if len(figures) > 1 else total
         derivations.append(
             {
-                "zh": f"违法所得 {gain}元：各行为的违法所得相加（{shown}元）",
-                "en": f"illegal gains: {gain} yuan, the gains of the acts added ({shown} yuan)",
+                "zh": f"违法所得 {total}元：各行为的违法所得相加（{shown}元）",
+                "en": f"illegal gains: {total} yuan, the gains of the acts added ({shown} yuan)",
                 "fact": "illegal_gain",
-                "value": f"{gain} CNY",
+                "value": f"{total} CNY",
                 "gains": figures,
             }
         )
@@ -576,7 +558,8 @@ def adapt(record: Any) -> tuple[Any, list]:
     """Turn ``acts`` into item counts; any other record passes through unchanged."""
     if not isinstance(record, dict) or "acts" not in record:
         return record, []
-    totals, gain, has_gain, derivations = count_acts(record["acts"])
+    parsed = _parsed(record["acts"])
+    totals, gain, has_gain, derivations = _count_parsed(parsed)
     facts = {k: v for k, v in record.items() if k != "acts"}
     problems = [
         FactProblem(
@@ -599,14 +582,14 @@ def adapt(record: Any) -> tuple[Any, list]:
         raise FactsError(problems)
     facts.update(totals)
     if has_gain:
-        facts["illegal_gain"] = f"{gain} CNY"
-    for fact, value, zh, en in _conduct(record["acts"], facts):
+        facts["illegal_gain"] = f"{format_number(gain)} CNY"
+    for fact, value, zh, en in _conduct(parsed, facts):
         facts[fact] = value
         derivations.append({"zh": zh, "en": en, "fact": fact, "value": value})
     return facts, derivations
 
 
-def _conduct(acts: list, facts: dict) -> list[tuple[str, Any, str, str]]:
+def _conduct(acts: list[dict], facts: dict) -> list[tuple[str, Any, str, str]]:
     """The conduct the acts show under CL 253-1, unless the facts give it (Art. 4).
 
     Only illegal obtaining is para. 3 (窃取或者以其他方法非法获取): an obtain act says how
@@ -616,8 +599,8 @@ def _conduct(acts: list, facts: dict) -> list[tuple[str, Any, str, str]]:
     nothing sold or provided is no conduct that Art. 253-1 punishes.
     """
     out: list[tuple[str, Any, str, str]] = []
-    kinds = {KINDS.get(a.get("kind")) for a in acts}
-    ways = [HOW[a["how"]] for a in acts if KINDS.get(a.get("kind")) == "obtain"]
+    kinds = {a["kind"] for a in acts}
+    ways = [HOW[a["how"]] for a in acts if a["kind"] == "obtain"]
     illegal = [w for w in ways if w[0]]
     lawful = [w for w in ways if not w[0]]
     passes_on = bool(kinds & set(PASSING_ON))

@@ -236,9 +236,49 @@ def test_adapter_labels_match_the_rules():
     from ruleengine_ccdi.adapter import GRAVITY_LABELS, KIND_LABELS
 
     text = (Path(__file__).resolve().parents[1] / "rules" / "common.rules").read_text("utf-8")
-    for block, labels in (("enum misconduct", KIND_LABELS), ("scale gravity", GRAVITY_LABELS)):
+    from ruleengine_ccdi.adapter import USE_LABELS
+
+    blocks = (
+        ("enum misconduct", KIND_LABELS),
+        ("scale gravity", GRAVITY_LABELS),
+        ("enum fund_use", USE_LABELS),
+    )
+    for block, labels in blocks:
         body = text[text.index(block) :].split("}", 1)[0]
         found = dict(
             (m, (zh, en)) for m, zh, en in re.findall(r'(\w+): zh "([^"]*)" en "([^"]*)"', body)
         )
         assert found == labels
+
+
+def test_adapter_reads_each_act_field_as_the_rules_declare_it(book):
+    """The adapter reads an act's fields before validation does, with the engine's readers:
+    its types (and the values it assumes for absent fields) must be the rulebook's."""
+    from ruleengine.ir import MISSING
+    from ruleengine_ccdi.adapter import ACT_FIELDS
+
+    declared = book.rulebook.inputs["acts"].type.element.fields
+    for key, (t, absent, _) in ACT_FIELDS.items():
+        spec = declared[key]
+        assert (t.kind, getattr(t, "members", None), getattr(t, "currency", None)) == (
+            spec.type.kind,
+            getattr(spec.type, "members", None),
+            getattr(spec.type, "currency", None),
+        ), key
+        if key != "id":  # an act without an id is numbered (act-1, ...)
+            assert absent == (None if spec.default is MISSING else spec.default), key
+
+
+@pytest.mark.parametrize(
+    "record, path",
+    [
+        ({"officials": "A"}, "officials"),
+        ({"officials": []}, "officials"),
+        ({"officials": [{"name": "A"}, 3]}, "officials[1]"),
+        ({"case": [1], "officials": [{"name": "A"}]}, "case"),
+    ],
+)
+def test_split_case_names_what_is_wrong_with_the_record(record, path):
+    with pytest.raises(ruleengine.FactsError) as err:
+        cases.split_case(record)
+    assert path in [p.path for p in err.value.problems]
