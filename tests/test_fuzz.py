@@ -1,0 +1,233 @@
+"""Fuzzing: a documented error or a result, never anything else (docs/reliability.md).
+
+Four targets, each through the real command line: rule texts (mutations of the shipped rule
+files), fact files for every shipped rulebook (through its input adapters, in JSON and YAML,
+every command and format), JSON Lines batches (every line accounted for), and ``--set``
+values. The default run is small and derandomised, so CI is repeatable and within its budget;
+the long run is opt-in:
+
+    RULEENGINE_FUZZ_EXAMPLES=250000 pytest tests/test_fuzz.py -p no:cacheprovider
+
+runs that many examples per target with fresh randomness (docs/reliability.md has the figures).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from fuzzing import (
+    EXAMPLES,
+    RULE_FILES,
+    TRAP_NUMBERS,
+    TRAP_TEXTS,
+    CachedCli,
+    assert_documented,
+    damaged_text,
+    example_cases,
+    mutated_rule_text,
+    mutated_tree,
+    rulebook_args,
+    to_json_text,
+    to_yaml_text,
+    values,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+LONG = int(os.environ.get("RULEENGINE_FUZZ_EXAMPLES", "0"))
+RULEBOOKS = ["quickstart", "pi2017", "ccdi"]
+
+
+def fuzz_settings(default_examples: int):
+    """Small and repeatable by default; the long run draws fresh inputs."""
+    return settings(
+        max_examples=LONG or default_examples,
+        derandomize=not LONG,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        print_blob=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def cli():
+    return CachedCli()
+
+
+@pytest.fixture(scope="module")
+def workdir():
+    folder = Path(tempfile.mkdtemp(prefix="ruleengine-fuzz-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+COMMANDS = st.sampled_from(
+    [
+        ["eval"],
+        ["eval", "--format", "json"],
+        ["explain"],
+        ["explain", "--format", "json"],
+        ["explain", "--format", "markdown", "--lang", "zh"],
+        ["explain", "--format", "annotated"],
+    ]
+)
+
+
+# ------------------------------------------------------------------ fact files
+@pytest.mark.parametrize("rulebook", RULEBOOKS)
+def test_fact_files_get_a_result_or_a_documented_error(rulebook, cli, workdir):
+    corpus = example_cases(rulebook)
+
+    @fuzz_settings(150)
+    @given(data=st.data())
+    def one(data):
+        case = data.draw(st.sampled_from(corpus))
+        case = data.draw(mutated_tree(case))
+        form = data.draw(st.sampled_from(["json", "yaml"]))
+        text = to_json_text(case) if form == "json" else to_yaml_text(case)
+        text = data.draw(damaged_text(text))
+        path = workdir / f"case.{form}"
+        path.write_bytes(text.encode("utf-8", "surrogatepass"))
+        args = [*data.draw(COMMANDS), *rulebook_args(rulebook), str(path)]
+        result = cli.invoke(args)
+        assert_documented(result, args, text, allowed={0, 1, 4, 5})
+
+    one()
+
+
+# ------------------------------------------------------------------ --set values
+@pytest.mark.parametrize("rulebook", RULEBOOKS)
+def test_set_values_get_a_result_or_a_documented_error(rulebook, cli):
+    corpus = example_cases(rulebook)
+    book = cli_book(cli, rulebook)
+    fields = sorted(book.rulebook.inputs) + ["acts", "as_of", "name", "x", "", "a.b"]
+    raw_values = st.one_of(
+        st.sampled_from(TRAP_NUMBERS),
+        st.sampled_from(TRAP_TEXTS),
+        st.text(max_size=10),
+        st.builds(to_json_text, values),
+        st.sampled_from(["&a [*a, *a]", "!!python/object:os.system", "{a: 1}", "[1, 2", "- 1"]),
+    )
+
+    @fuzz_settings(150)
+    @given(data=st.data())
+    def one(data):
+        case = data.draw(st.sampled_from(corpus))
+        sets = data.draw(st.lists(st.tuples(st.sampled_from(fields), raw_values), max_size=3))
+        args = [*data.draw(COMMANDS), *rulebook_args(rulebook), "-"]
+        for field, raw in sets:
+            args += ["--set", f"{field}={raw}"]
+        result = cli.invoke(args, input=to_json_text(case))
+        assert_documented(result, args, sets, allowed={0, 1, 2, 4, 5})
+
+    one()
+
+
+def cli_book(cli, rulebook):
+    with cli.patched():
+        pm = cli.cli._pm()
+        if rulebook == "quickstart":
+            return cli.cli._load(pm, [EXAMPLES / "quickstart" / "article5.rules"], None)[0]
+        return cli.cli._load(pm, None, rulebook)[0]
+
+
+# ------------------------------------------------------------------ JSON Lines batches
+JUNK_LINES = [
+    b"{",
+    b"[]",
+    b"null",
+    b"42",
+    b'"text"',
+    b"\xff\xfe\x00",
+    b"\xc3\x28",
+    b'{"acts": 5}',
+    b'{"facts": 1}',
+    b'{"as_of": null, "facts": {}}',
+    b'{"officials": []}',
+    b'{"officials": [1]}',
+    b'{"case": 1, "officials": [{}]}',
+    b"\x00",
+    b"NaN",
+    b"{" * 3000,
+    b'{"a": 1, "a": 2}',
+    "\u2028".encode(),
+    b"\r",
+]
+
+
+@pytest.mark.parametrize("rulebook", RULEBOOKS)
+def test_batches_account_for_every_line(rulebook, cli, workdir):
+    corpus = example_cases(rulebook)
+
+    @st.composite
+    def line(draw):
+        kind = draw(st.sampled_from(["good", "mutated", "junk", "blank"]))
+        if kind == "junk":
+            return draw(st.sampled_from(JUNK_LINES))
+        if kind == "blank":
+            return draw(st.sampled_from([b"", b"   ", b"\t"]))
+        case = draw(st.sampled_from(corpus))
+        if kind == "mutated":
+            case = draw(mutated_tree(case))
+        return to_json_text(case).encode("utf-8", "surrogatepass")
+
+    @fuzz_settings(40)
+    @given(lines=st.lists(line(), min_size=1, max_size=25))
+    def one(lines):
+        path = workdir / "cases.jsonl"
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        args = ["summary", *rulebook_args(rulebook), str(path), "--format", "json"]
+        result = cli.invoke(args)
+        assert_documented(result, args, lines, allowed={0, 4, 6})
+        totals = json.loads(result.stdout)["totals"]
+        non_blank = sum(1 for b in lines if b.strip(b" \t\r"))
+        assert totals["lines"] == non_blank, (totals, lines)
+        assert totals["cases"] + totals["lines_skipped"] == totals["lines"], totals
+        assert (result.exit_code == 0) == (totals["lines_skipped"] == 0), totals
+
+    one()
+
+
+# ------------------------------------------------------------------ rule texts
+def _rule_case(path: Path) -> Path | None:
+    """A case the mutated rule file can be explained on, when it stands alone."""
+    if path.name == "article5.rules":
+        return EXAMPLES / "quickstart" / "case.json"
+    return None
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_rule_texts_get_diagnostics_or_a_rulebook(path, cli, workdir):
+    original = path.read_text(encoding="utf-8")
+    case = _rule_case(path)
+    siblings = [p for p in path.parent.glob("*.rules") if p != path] if case is None else []
+
+    @fuzz_settings(25)
+    @given(data=st.data())
+    def one(data):
+        text = data.draw(mutated_rule_text(original))
+        alone = case is not None or data.draw(st.booleans())
+        folder = workdir / "rules"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        for sibling in [] if alone else siblings:
+            shutil.copy(sibling, folder / sibling.name)
+        (folder / path.name).write_bytes(text.encode("utf-8", "surrogatepass"))
+        args = ["check", str(folder)]
+        result = cli.runner.invoke(cli.cli.app, args)  # no cache: the text is the input
+        assert_documented(result, args, text, allowed={0, 3})
+        if result.exit_code == 0:
+            for args in (
+                ["test", "--rules", str(folder)],
+                *([["explain", "--rules", str(folder), str(case)]] if case else []),
+            ):
+                result = cli.runner.invoke(cli.cli.app, args)
+                assert_documented(result, args, text, allowed={0, 1, 3, 4, 5})
+
+    one()
