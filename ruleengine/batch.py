@@ -37,6 +37,8 @@ PERSON_LISTS = ("officials", "subjects")
 NAME_KEY = "name"
 
 _CHUNK = 1 << 20
+#: What JSON counts as white space: a line of nothing else is blank (U+2028 is not).
+JSON_SPACE = " \t\r"
 
 
 class _Empty:
@@ -386,7 +388,7 @@ def summarise(
     parts = parts_of(rb)
     summary = Summary(rb.name, as_of, parts, [Counter() for _ in parts])
     for number, text, problem in lines:
-        if problem is None and not text.strip():
+        if problem is None and not text.strip(JSON_SPACE):
             summary.blank += 1  # blank lines separate nothing and are not cases
             continue
         summary.lines += 1

@@ -478,7 +478,7 @@ class Checker:
             )
         if ref.list_of:
             element = self.resolve_type(s.TypeRef(ref.name, None, False, ref.span))
-            return (ListType(element=element[0]), None) if element else None
+            return (ListType(element=element[0], minimum=element[1]), None) if element else None
         if name == "money":
             currency = ref.currency.name if ref.currency else "CNY"
             return MoneyType(currency=currency), (None if ref.signed else 0)

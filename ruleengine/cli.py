@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity
+from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Source, Span
 
 from .facts import MAX_FACTS_BYTES
 
@@ -203,12 +203,9 @@ def _parse_json(text: str, name: str) -> Any:
     except UnicodeEncodeError:
         raise Stop(EXIT_BAD_FACTS, f"{name}: contains text that is not valid Unicode") from None
     except json.JSONDecodeError as err:
-        lines = text.splitlines()
-        shown = lines[err.lineno - 1] if 0 < err.lineno <= len(lines) else ""
+        span = _point(text, err.pos, name)
         raise Stop(
-            EXIT_BAD_FACTS,
-            f"{name}:{err.lineno}:{err.colno}: not valid JSON: {err.msg}\n"
-            f"{err.lineno:>4} | {shown}\n     | {' ' * (err.colno - 1)}^",
+            EXIT_BAD_FACTS, f"{span.location()}: not valid JSON: {err.msg}\n{span.excerpt()}"
         ) from None
     except ValueError as err:  # NaN, Infinity, a field given twice
         raise Stop(EXIT_BAD_FACTS, f"{name}: not valid facts: {err}") from None
@@ -251,12 +248,16 @@ def _yaml_error(err, text: str, name: str) -> str:
     what = _yaml_problem(err)
     if mark is None:
         return f"{name}: {what}"
-    lines = text.removeprefix("\ufeff").splitlines()
-    shown = lines[mark.line] if 0 <= mark.line < len(lines) else ""
-    return (
-        f"{name}:{mark.line + 1}:{mark.column + 1}: {what}\n"
-        f"{mark.line + 1:>4} | {shown}\n     | {' ' * mark.column}^"
-    )
+    span = _point(text.removeprefix("\ufeff"), mark.index, name)
+    return f"{span.location()}: {what}\n{span.excerpt()}"
+
+
+def _point(text: str, offset: int, name: str) -> Span:
+    """The character at ``offset`` of a facts file, placed and shown as rule texts' places are
+    (lines split at line feeds only, so a U+2028 or a form feed never shifts the line shown)."""
+    source = Source(name, text)
+    line, column = source.position(offset)
+    return Span(source, line, column, line, column + 1)
 
 
 def _case(book, data: Any, name: str, as_of: datetime.date | None):

@@ -104,7 +104,7 @@ def describe_expected(t: Type, minimum: int | None = None) -> str:
     if isinstance(t, ListType):
         if isinstance(t.element, RecordType):
             return f"a list of {t.element.name} records"
-        return f"a list, each item {describe_expected(t.element)}"
+        return f"a list, each item {describe_expected(t.element, t.minimum)}"
     return t.describe()
 
 
@@ -235,7 +235,7 @@ def convert(raw: Any, t: Type, minimum: int | None = None, depth: int = 0) -> An
         out, problems = [], []
         for i, item in enumerate(raw):
             try:
-                out.append(convert(item, t.element, None, depth + 1))
+                out.append(convert(item, t.element, t.minimum, depth + 1))
             except _Invalid as err:
                 problems.append(FactProblem(f"[{i}]", err.message, err.help))
             except FactsError as err:

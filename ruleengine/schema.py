@@ -112,7 +112,7 @@ def _type(t: Type, minimum: int | None, defs: dict, lang: str) -> dict:
     if isinstance(t, ListType):
         return {
             "type": "array",
-            "items": _type(t.element, None, defs, lang),
+            "items": _type(t.element, t.minimum, defs, lang),
             "maxItems": MAX_LIST_ITEMS,
         }
     return {}

@@ -74,6 +74,9 @@ class RecordType(Type):
 class ListType(Type):
     kind: str = "list"
     element: Type = INTEGER
+    #: The least value of each element where given as facts (``list of count``: 0); not part
+    #: of the type's identity, as for a field's minimum.
+    minimum: int | None = attrs.field(default=None, eq=False, hash=False)
 
     def describe(self) -> str:
         return f"list of {self.element.describe()}"

@@ -561,3 +561,11 @@ def test_cli_cases_from_a_named_pipe_are_streamed_but_a_device_is_refused(toy_fi
     result = runner.invoke(app, ["summary", str(fifo), "--rules", str(rules), "-f", "json"])
     assert result.exit_code == EXIT_OK, result.output
     assert json.loads(result.stdout)["totals"]["cases"] == 1
+
+
+def test_a_line_of_unicode_line_separators_is_not_blank(book):
+    """JSON's white space is space, tab, CR (and the line feed): a line holding U+2028 is a
+    bad line, reported, not a blank one silently passed over."""
+    result, skipped = summarise(book, "\u2028\n \t\r\n")
+    assert (result.lines, result.blank) == (1, 1)
+    assert [s.line for s in skipped] == [1]

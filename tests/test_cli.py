@@ -544,3 +544,22 @@ def test_set_a_negative_amount_is_refused():
     )
     assert result.exit_code == EXIT_BAD_FACTS
     assert "illegal_gain: expected" in result.output and "cannot be below 0" in result.output
+
+
+def test_a_json_error_after_a_line_separator_shows_its_own_line(tmp_path):
+    """Facts files are placed as JSON counts lines (line feeds only): a U+2028 inside a text
+    does not shift the line shown under the message."""
+    case = tmp_path / "case.json"
+    case.write_text('{"sensitive_items": 60,\n "note\u2028x": 1,\n "other_items": ?}\n', "utf-8")
+    result = run("eval", "--rules", RULES, str(case))
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert f"{case}:3:17: not valid JSON: Expecting value" in result.stderr
+    assert '   3 |  "other_items": ?}\n     |                 ^' in result.stderr
+
+
+def test_a_yaml_error_is_placed_by_its_offset(tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_text('note: "a\u2028b"\nsensitive_items: 050\n', "utf-8")
+    result = run("eval", "--rules", RULES, str(case))
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert f"{case}:2:18: " in result.stderr and "050" in result.stderr

@@ -424,3 +424,19 @@ def test_yaml_tags_that_force_a_number_on_a_text_are_refused_not_crashed_on(text
 
     with pytest.raises(yaml.MarkedYAMLError, match="is not a plain decimal number"):
         loads_yaml(text)
+
+
+def test_elements_of_a_list_of_counts_or_money_are_never_below_zero():
+    rules = (
+        "input counts: list of count\ninput amounts: list of money\n"
+        "conclusion n: value integer = 0\nrule r { cite article 1 then n = size(counts) }\n"
+    )
+    book = load(rules, "lists.rules")
+    with pytest.raises(FactsError) as err:
+        book.decide({"counts": [1, -2], "amounts": ["5", "-1"]}, DAY)
+    assert [p.path for p in err.value.problems] == ["counts[1]", "amounts[1]"]
+    assert all("cannot be below 0" in p.message for p in err.value.problems)
+    from ruleengine.schema import facts_schema
+
+    schema = facts_schema(book.rulebook, "en")
+    assert schema["properties"]["counts"]["items"]["minimum"] == 0

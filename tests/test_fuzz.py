@@ -186,9 +186,10 @@ def test_batches_account_for_every_line(rulebook, cli, workdir):
         result = cli.invoke(args)
         assert_documented(result, args, lines, allowed={0, 4, 6})
         totals = json.loads(result.stdout)["totals"]
-        non_blank = sum(1 for b in lines if b.strip(b" \t\r"))
-        assert totals["lines"] == non_blank, (totals, lines)
-        assert totals["cases"] + totals["lines_skipped"] == totals["lines"], totals
+        blank = sum(1 for b in lines if not b.strip(b" \t\r"))
+        assert (totals["lines"], totals["lines_blank"]) == (len(lines) - blank, blank), lines
+        assert totals["lines_counted"] + totals["lines_skipped"] == totals["lines"], totals
+        assert totals["cases"] == totals["lines_counted"], totals
         assert (result.exit_code == 0) == (totals["lines_skipped"] == 0), totals
 
     one()
