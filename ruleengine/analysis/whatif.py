@@ -1,0 +1,629 @@
+"""What would change the outcome: breakpoints along a fact, verified changes up and down, and
+what facts not yet known could still decide.
+
+Three questions, each answered from the regions of the varied facts (``regions.explore``) and
+each answer re-evaluated by the engine's own fast path (``book.decide``) before it is
+returned: a breakpoint is checked at its value and one unit below, a change is applied to the
+case and decided again. Anything that does not verify is left out, never shown.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from ..ir import FieldSpec
+from ..runtime import Unset
+from ..types import EnumType, ListType, RecordType
+from .linear import Constraint, Lin, witness
+from .regions import (
+    MAX_REGIONS,
+    Exploration,
+    Region,
+    Variable,
+    concrete,
+    explore,
+    field_spec,
+    get,
+    put,
+    variable,
+)
+
+#: A fallback search (for a condition not linear in the fact) samples this many points.
+SEARCH_POINTS = 256
+#: Changes of up to this many facts at once are searched for.
+MAX_FACTS_CHANGED = 2
+#: At most this many alternatives are kept for each value a conclusion could move to.
+ALTERNATIVES = 3
+#: Finite facts (booleans, members) whose combinations are enumerated for unknown facts.
+MAX_COMBINATIONS = 256
+
+
+# ------------------------------------------------------------------ naming facts
+def parse_path(text: str) -> tuple[str | int, ...]:
+    """``acts[2].amount`` -> ``("acts", 2, "amount")``."""
+    out: list[str | int] = []
+    for part in text.replace("]", "").split("."):
+        name, *indices = part.split("[")
+        if name:
+            out.append(name)
+        out.extend(int(i) for i in indices)
+    if not out or not isinstance(out[0], str):
+        raise ValueError(f"'{text}' does not name a fact")
+    return tuple(out)
+
+
+def show_path(path: Sequence[str | int]) -> str:
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return out
+
+
+def _decided(book, facts: dict, as_of) -> dict[str, Any]:
+    return dict(book.decide(facts, as_of).conclusions)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, Unset) or isinstance(b, Unset):
+        return isinstance(a, Unset) and isinstance(b, Unset)
+    return a == b
+
+
+# ------------------------------------------------------------------ breakpoints
+@attrs.frozen
+class Segment:
+    """Values of one varied fact, from ``low`` to ``high`` (``None``: without end), over
+    which every conclusion stays the same; ``conclusions`` may hold a :class:`Lin` where a
+    value follows the fact linearly."""
+
+    low: Any
+    high: Any
+    conclusions: tuple[tuple[str, Any], ...]
+    applied: frozenset[str]
+    error: str | None = None
+
+
+@attrs.frozen
+class Breakpoint:
+    """Where the outcome changes: from ``value`` on (``below`` is one unit less)."""
+
+    value: Any
+    below: Any
+    changes: tuple[tuple[str, Any, Any], ...]  # (conclusion, before, after)
+    starts: tuple[str, ...]  # rules that apply from here on
+    stops: tuple[str, ...]  # rules that no longer apply
+
+
+@attrs.frozen
+class Breakpoints:
+    variables: tuple[Variable, ...]
+    segments: tuple[Segment, ...]  # one varied fact: in order
+    breakpoints: tuple[Breakpoint, ...]
+    regions: tuple[Region, ...]  # two varied facts: the regions of the plane
+    method: str  # "exact" (computed) or "search" (a bounded search; see not_linear)
+    complete: bool
+    not_linear: str | None = None
+
+
+def breakpoints(
+    book,
+    facts: dict,
+    as_of: datetime.date | None,
+    vary: Sequence[tuple[str, Any, Any]],
+) -> Breakpoints:
+    """Every value of the varied facts at which a conclusion changes, with the other facts as
+    they are. ``facts`` are typed (``book.validate``); ``vary`` is ``[(path, low, high)]``,
+    one or two facts, ``low``/``high`` ``None`` for the field's own bounds."""
+    rb = book.rulebook
+    variables = []
+    for path_text, low, high in vary:
+        path = parse_path(path_text)
+        variables.append(variable(facts, path, field_spec(rb, path), low, high))
+    found = explore(book, facts, variables, as_of)
+    if found.not_linear is not None:
+        if len(variables) != 1:
+            return Breakpoints(tuple(variables), (), (), (), "exact", False, found.not_linear.what)
+        return _searched(book, facts, as_of, variables[0], found.not_linear.what)
+    if len(variables) == 2:
+        regions = tuple(_simplified(r, found) for r in found.regions)
+        regions = tuple(sorted(regions, key=lambda r: r.point))
+        return Breakpoints(tuple(variables), (), (), regions, "exact", found.complete)
+    segments = _segments(found)
+    points = _verified(book, facts, as_of, variables[0], segments)
+    return Breakpoints(tuple(variables), segments, points, (), "exact", found.complete)
+
+
+def _segments(found: Exploration) -> tuple[Segment, ...]:
+    """The regions of one fact in order, neighbours with the same outcome merged."""
+    v = found.variables[0]
+    pieces = []
+    bottom = v.units(v.low) if v.low is not None else None
+    top = v.units(v.high) if v.high is not None else None
+    for r in found.regions:
+        low, high = r.interval()
+        low = bottom if low is None else low if bottom is None else max(low, bottom)
+        high = top if high is None else high if top is None else min(high, top)
+        pieces.append((low, high, r.outcome))
+    pieces.sort(key=lambda p: (p[0] is not None, p[0] if p[0] is not None else 0))
+    out: list[Segment] = []
+    for low, high, outcome in pieces:
+        conclusions = outcome.conclusions
+        if out and out[-1].conclusions == conclusions and out[-1].error == outcome.error:
+            out[-1] = attrs.evolve(
+                out[-1],
+                high=None if high is None else v.value(high),
+                applied=out[-1].applied & outcome.applied,
+            )
+            continue
+        out.append(
+            Segment(
+                None if low is None else v.value(low),
+                None if high is None else v.value(high),
+                conclusions,
+                outcome.applied,
+                outcome.error,
+            )
+        )
+    return tuple(out)
+
+
+def _verified(book, facts, as_of, v: Variable, segments) -> tuple[Breakpoint, ...]:
+    """A breakpoint between each two segments, checked by deciding the case at its value and
+    one unit below; one that does not check is left out."""
+    out = []
+    for before, after in itertools.pairwise(segments):
+        value = after.low
+        below = v.value(v.units(value) - 1)
+        try:
+            at = _decided(book, put(facts, v.path, value), as_of)
+            under = _decided(book, put(facts, v.path, below), as_of)
+        except Exception:  # noqa: BLE001 - an error on either side: not a verified change
+            if before.error is None and after.error is None:
+                continue
+            at = under = None
+        changes = []
+        point_at, point_below = (v.units(value),), (v.units(below),)
+        expected_at = _values(after.conclusions, point_at)
+        expected_below = _values(before.conclusions, point_below)
+        if at is not None and not (_agree(at, expected_at) and _agree(under, expected_below)):
+            continue
+        for name, new in expected_at.items():
+            old = expected_below.get(name)
+            if not _same(old, new):
+                changes.append((name, old, new))
+        out.append(
+            Breakpoint(
+                value,
+                below,
+                tuple(changes),
+                tuple(sorted(after.applied - before.applied)),
+                tuple(sorted(before.applied - after.applied)),
+            )
+        )
+    return tuple(out)
+
+
+def _values(conclusions, point) -> dict[str, Any]:
+    out = {}
+    for name, value in conclusions:
+        out[name] = _at(value, point)
+    return out
+
+
+def _at(value, point):
+    from .regions import _at as at
+
+    return at(value, point)
+
+
+def _agree(decided: dict, expected: dict) -> bool:
+    return all(_same(decided.get(k), v) for k, v in expected.items())
+
+
+def _simplified(region: Region, found: Exploration) -> Region:
+    """The region with the constraints implied by the others (and the bounds) dropped."""
+    kept = list(region.constraints)
+    domain = [c for i, v in enumerate(found.variables) for c in v.bounds(i)]
+    for c in list(kept):
+        others = [k for k in kept if k is not c]
+        if all(witness(domain + others + [n], region.point) is None for n in c.negations()):
+            kept = others
+    return attrs.evolve(region, constraints=tuple(kept))
+
+
+def _searched(book, facts, as_of, v: Variable, why: str) -> Breakpoints:
+    """A bounded search, for a fact the rules do not use linearly: the outcome at evenly
+    spaced values, and each change narrowed down to the exact unit by bisection."""
+    low = (
+        v.units(v.low)
+        if v.low is not None
+        else v.units(v.base) - 10 * max(abs(v.units(v.base)), 100)
+    )
+    high = (
+        v.units(v.high)
+        if v.high is not None
+        else v.units(v.base) + 10 * max(abs(v.units(v.base)), 100)
+    )
+    step = max(1, (high - low) // SEARCH_POINTS)
+    samples = list(range(low, high + 1, step))
+    if samples[-1] != high:
+        samples.append(high)
+
+    def outcome(units: int):
+        try:
+            d = book.decide(put(facts, v.path, v.value(units)), as_of)
+            return tuple(d.conclusions.items()), None
+        except Exception as err:  # noqa: BLE001 - an error is an outcome of its own here
+            return (), str(err)
+
+    seen = [(u, outcome(u)) for u in samples]
+    edges = []
+    for (a, oa), (b, ob) in itertools.pairwise(seen):
+        while b - a > 1 and oa != ob:
+            mid = (a + b) // 2
+            om = outcome(mid)
+            if om == oa:
+                a, oa = mid, om
+            else:
+                b, ob = mid, om
+        if oa != ob:
+            edges.append((a, oa, b, ob))
+    segments, points = [], []
+    start = low
+    for a, oa, b, ob in edges:
+        segments.append(Segment(v.value(start), v.value(a), oa[0], frozenset(), oa[1]))
+        start = b
+        before, after = dict(oa[0]), dict(ob[0])
+        changes = tuple(
+            (k, before.get(k), after[k]) for k in after if not _same(before.get(k), after[k])
+        )
+        points.append(Breakpoint(v.value(b), v.value(a), changes, (), ()))
+    last = seen[-1][1]
+    segments.append(Segment(v.value(start), v.value(high), last[0], frozenset(), last[1]))
+    return Breakpoints((v,), tuple(segments), tuple(points), (), "search", False, why)
+
+
+# ------------------------------------------------------------------ changes up and down
+@attrs.frozen
+class Change:
+    """A change of the facts that moves one conclusion to another value, verified."""
+
+    conclusion: str
+    before: Any
+    after: Any
+    direction: str  # up | down | other | adds | removes (a member of a set)
+    member: str | None  # for a set: the member added or removed
+    facts: tuple[tuple[str, Any, Any], ...]  # (fact, in the case, changed to)
+    decided_by: tuple[str, ...]  # the rules that decide the new value
+
+
+@attrs.frozen
+class Changes:
+    changes: tuple[Change, ...]
+    varied: tuple[str, ...]  # the facts that were varied
+    fixed: tuple[str, ...]  # facts the rule text says are not to be varied
+    complete: bool  # False: some search stopped at its bound or was not linear
+    notes: tuple[str, ...] = ()
+
+
+def candidate_facts(rulebook, facts: dict) -> tuple[list[tuple], list[str]]:
+    """``([(path, spec)], fixed)``: every fact the analysis may vary (numbers, money, dates,
+    booleans, members; inside lists of records too), and those the rule text fixes."""
+    out, fixed = [], []
+
+    def visit(path, spec: FieldSpec, value):
+        t = spec.type
+        if getattr(spec, "fixed", False):
+            fixed.append(show_path(path))
+            return
+        if isinstance(t, ListType) and isinstance(t.element, RecordType):
+            for i, item in enumerate(value or ()):
+                for f in t.element.fields.values():
+                    if f.name in item:
+                        visit((*path, i, f.name), f, item[f.name])
+            return
+        if isinstance(t, RecordType) or isinstance(t, ListType):
+            return
+        if t.kind in ("integer", "decimal", "money", "date", "bool") or isinstance(t, EnumType):
+            out.append((path, spec))
+
+    for name, spec in rulebook.inputs.items():
+        if name in facts:
+            visit((name,), spec, facts[name])
+    return out, fixed
+
+
+def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
+    """The smallest verified changes of the facts that move each conclusion to each other
+    value it can reach: first of one fact, then of two where one is not enough."""
+    rb = book.rulebook
+    current = _decided(book, facts, as_of)
+    candidates, fixed = candidate_facts(rb, facts)
+    found: dict[tuple, list[tuple[int, Fraction, tuple, dict, frozenset]]] = {}
+    complete = True
+    notes: list[str] = []
+
+    def consider(assignment: dict[tuple, Any]):
+        changed = {p: v for p, v in assignment.items() if not _same(get(facts, p), v)}
+        if not changed:
+            return
+        new_facts = facts
+        for p, v in changed.items():
+            new_facts = put(new_facts, p, v)
+        try:
+            decision = book.decide(new_facts, as_of)
+        except Exception:  # noqa: BLE001 - a change the rules cannot evaluate: not offered
+            return
+        if decision.conflicts:
+            return
+        distance = sum((_distance(get(facts, p), v) for p, v in changed.items()), Fraction(0))
+        for name, value in decision.conclusions.items():
+            for key in _targets(rb, name, current[name], value):
+                found.setdefault(key, []).append(
+                    (len(changed), distance, tuple(sorted(changed.items(), key=str)), new_facts)
+                )
+
+    numeric = [(p, s) for p, s in candidates if _is_numeric(s)]
+    finite = [(p, s) for p, s in candidates if not _is_numeric(s)]
+    explored: dict[tuple, Exploration] = {}
+    for path, spec in numeric:
+        found_here = explore(book, facts, [variable(facts, path, spec)], as_of)
+        explored[path] = found_here
+        complete &= found_here.complete
+        if found_here.not_linear is not None:
+            notes.append(f"{show_path(path)}: {found_here.not_linear.what}")
+        for region in found_here.regions:
+            near = witness(
+                list(region.constraints) + found_here.variables[0].bounds(0),
+                (found_here.variables[0].units(get(facts, path)),),
+            )
+            if near is not None:
+                consider({path: found_here.variables[0].value(near[0])})
+    for path, spec in finite:
+        for value in _alternatives(spec, get(facts, path)):
+            consider({path: value})
+    # Two facts at once: a boolean or a member with another fact.
+    pairs = 0
+    for (pa, sa), (pb, sb) in itertools.combinations(candidates, 2):
+        if pairs >= 400:
+            complete = False
+            break
+        if _is_numeric(sa) and _is_numeric(sb):
+            continue  # two amounts at once: see below, only where needed
+        pairs += 1
+        fin, num = ((pa, sa), (pb, sb)) if not _is_numeric(sa) else ((pb, sb), (pa, sa))
+        for value in _alternatives(fin[1], get(facts, fin[0])):
+            if not _is_numeric(num[1]):
+                for other in _alternatives(num[1], get(facts, num[0])):
+                    consider({fin[0]: value, num[0]: other})
+                continue
+            moved = put(facts, fin[0], value)
+            var = variable(moved, num[0], num[1])
+            here = explore(book, moved, [var], as_of)
+            complete &= here.complete
+            for region in here.regions:
+                near = witness(list(region.constraints) + var.bounds(0), (var.units(var.base),))
+                if near is not None:
+                    consider({fin[0]: value, num[0]: var.value(near[0])})
+    if MAX_FACTS_CHANGED >= 2:  # two numbers, amounts or dates at once
+        for (pa, sa), (pb, sb) in itertools.combinations(numeric, 2):
+            va, vb = variable(facts, pa, sa), variable(facts, pb, sb)
+            here = explore(book, facts, [va, vb], as_of, max_regions=200)
+            complete &= here.complete
+            for region in here.regions:
+                near = witness(
+                    list(region.constraints) + va.bounds(0) + vb.bounds(1),
+                    (va.units(va.base), vb.units(vb.base)),
+                )
+                if near is not None:
+                    consider({pa: va.value(near[0]), pb: vb.value(near[1])})
+    out = []
+    for (name, after, direction, member), options in found.items():
+        options.sort(key=lambda o: (o[0], o[1]))
+        best_size = options[0][0]
+        kept, facts_seen = [], set()
+        for option in options:
+            which = frozenset(p for p, _ in option[2])
+            if option[0] != best_size or which in facts_seen:
+                continue  # the nearest change of each set of facts, the fewest facts first
+            facts_seen.add(which)
+            kept.append(option)
+        kept = kept[:ALTERNATIVES]
+        for _, _, changed, new_facts in kept:
+            applied = _deciders(book, new_facts, as_of).get(name, frozenset())
+            out.append(
+                Change(
+                    name,
+                    current[name],
+                    after,
+                    direction,
+                    member,
+                    tuple((show_path(p), get(facts, p), v) for p, v in changed),
+                    tuple(sorted(applied)),
+                )
+            )
+    order = {n: i for i, n in enumerate(rb.conclusions)}
+    out.sort(key=lambda c: (order[c.conclusion], c.direction != "up", str(c.after), len(c.facts)))
+    return Changes(
+        tuple(out), tuple(show_path(p) for p, _ in candidates), tuple(fixed), complete, tuple(notes)
+    )
+
+
+def _is_numeric(spec: FieldSpec) -> bool:
+    return spec.type.kind in ("integer", "decimal", "money", "date")
+
+
+def _alternatives(spec: FieldSpec, value: Any) -> list[Any]:
+    t = spec.type
+    if t.kind == "bool":
+        return [not value]
+    if isinstance(t, EnumType):
+        return [m for m in t.members if m != value]
+    return []
+
+
+def _distance(old: Any, new: Any) -> Fraction:
+    """How big a change is, relative to the value it changes (so 50 -> 500 items and
+    5,000 -> 50,000 yuan weigh alike); a boolean or a member counts as one."""
+    if isinstance(old, bool) or isinstance(old, str) or old is None:
+        return Fraction(1)
+    if isinstance(old, datetime.date):
+        return Fraction(abs((new - old).days), 365)
+    old, new = Fraction(old), Fraction(new)
+    return abs(new - old) / max(abs(old), abs(new), Fraction(1))
+
+
+def _deciders(book, facts, as_of) -> dict[str, frozenset[str]]:
+    trace = book.explain(facts, as_of)
+    out: dict[str, set[str]] = {}
+    for r in trace.rules:
+        if r.status == "applied":
+            for conclusion, _, _ in r.conclusions:
+                out.setdefault(conclusion, set()).add(r.name)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _targets(rb, name: str, before: Any, after: Any) -> list[tuple]:
+    """``(conclusion, value, direction, member)`` keys for a conclusion that moved."""
+    if _same(before, after) or isinstance(after, Unset):
+        return []
+    c = rb.conclusions[name]
+    if c.kind == "set":
+        keys = [(name, m, "adds", m) for m in sorted(after - before)]
+        keys += [(name, m, "removes", m) for m in sorted(before - after)]
+        return keys
+    if c.kind == "highest" and not isinstance(before, Unset):
+        rank = c.type.rank
+        return [(name, after, "up" if rank[after] > rank[before] else "down", None)]
+    if c.kind == "range" and not isinstance(before, Unset) and isinstance(c.type, EnumType):
+        rank = c.type.rank
+        up = (rank[after[0]], rank[after[1]]) > (rank[before[0]], rank[before[1]])
+        return [(name, after, "up" if up else "down", None)]
+    return [(name, after, "other", None)]
+
+
+# ------------------------------------------------------------------ unknown facts
+@attrs.frozen
+class Unknowns:
+    """What the decision comes to while some facts are unknown."""
+
+    unknown: tuple[str, ...]
+    fixed: tuple[str, ...]  # conclusions decided whatever the unknown facts are
+    open: tuple[tuple[str, tuple[Any, ...]], ...]  # conclusion -> the values it could take
+    ranked: tuple[tuple[str, int, tuple[Breakpoint, ...]], ...]  # fact, decides, where
+    outcomes: tuple[tuple[tuple[tuple[str, Any], ...], int], ...]  # outcome, regions
+    complete: bool
+
+
+def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
+    """Whether the decision is fixed whatever the ``unknown`` facts are, and if not, which of
+    them can change it, ranked, each with the values at which it does."""
+    rb = book.rulebook
+    paths = [parse_path(u) for u in unknown]
+    specs = [field_spec(rb, p) for p in paths]
+    finite = [(p, s) for p, s in zip(paths, specs) if not _is_numeric(s)]
+    numeric = [(p, s) for p, s in zip(paths, specs) if _is_numeric(s)]
+    if len(numeric) > 2:
+        raise ValueError("at most two unknown numbers, amounts or dates at once")
+    domains = [_domain(s) for _, s in finite]
+    combos = list(itertools.product(*domains))
+    if len(combos) > MAX_COMBINATIONS:
+        raise ValueError(f"more than {MAX_COMBINATIONS} combinations of unknown facts")
+    outcomes: dict[tuple, int] = {}
+    complete = True
+    for combo in combos:
+        here = facts
+        for (p, _), value in zip(finite, combo):
+            here = put(here, p, value)
+        if numeric:
+            variables = [variable(here, p, s) for p, s in numeric]
+            variables = [
+                attrs.evolve(v, base=v.low if v.low is not None else v.base) for v in variables
+            ]
+            found = explore(book, here, variables, as_of)
+            complete &= found.complete and found.not_linear is None
+            for region in found.regions:
+                key = _outcome_key(region.outcome, region.point)
+                outcomes[key] = outcomes.get(key, 0) + 1
+        else:
+            try:
+                decided = book.decide(here, as_of)
+                key = tuple(decided.conclusions.items())
+            except Exception as err:  # noqa: BLE001
+                key = (("error", str(err)),)
+            outcomes[key] = outcomes.get(key, 0) + 1
+    values: dict[str, list] = {n: [] for n in rb.conclusions}
+    for key in outcomes:
+        for name, value in key:
+            if name in values and not any(_same(value, v) for v in values[name]):
+                values[name].append(value)
+    fixed = tuple(n for n, vs in values.items() if len(vs) == 1)
+    open_ = tuple((n, tuple(vs)) for n, vs in values.items() if len(vs) > 1)
+    ranked = []
+    for path, spec in zip(paths, specs):
+        decides, where = _influence(book, facts, as_of, path, spec, paths)
+        ranked.append((show_path(path), decides, where))
+    ranked.sort(key=lambda r: -r[1])
+    return Unknowns(
+        tuple(show_path(p) for p in paths),
+        fixed,
+        open_,
+        tuple(ranked),
+        tuple(outcomes.items()),
+        complete,
+    )
+
+
+def _outcome_key(outcome, point) -> tuple:
+    if outcome.error:
+        return (("error", outcome.error),)
+    return tuple(concrete(outcome, point).items())
+
+
+def _domain(spec: FieldSpec) -> list[Any]:
+    t = spec.type
+    if t.kind == "bool":
+        return [False, True]
+    if isinstance(t, EnumType):
+        return list(t.members)
+    raise ValueError(f"{spec.name}: not a finite fact")
+
+
+def _influence(book, facts, as_of, path, spec, all_paths) -> tuple[int, tuple[Breakpoint, ...]]:
+    """How many conclusions this unknown fact alone can change (the others as in the case),
+    and, for a number, where along it they do."""
+    current = _decided(book, facts, as_of)
+    if not _is_numeric(spec):
+        moved = set()
+        for value in _domain(spec):
+            try:
+                other = _decided(book, put(facts, path, value), as_of)
+            except Exception:  # noqa: BLE001
+                continue
+            moved |= {n for n in other if not _same(other[n], current[n])}
+        return len(moved), ()
+    found = breakpoints(book, facts, as_of, [(show_path(path), None, None)])
+    moved = {name for bp in found.breakpoints for name, _, _ in bp.changes}
+    return len(moved), found.breakpoints
+
+
+__all__ = [
+    "Breakpoint",
+    "Breakpoints",
+    "Change",
+    "Changes",
+    "Constraint",
+    "Lin",
+    "MAX_REGIONS",
+    "Segment",
+    "Unknowns",
+    "breakpoints",
+    "changes",
+    "unknowns",
+]
