@@ -318,9 +318,10 @@ def _facts_error(err, name: str, what: str = "the facts do not fit the rulebook'
     return Stop(EXIT_BAD_FACTS, "\n".join(lines))
 
 
-def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool):
+def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool, typed=False):
     """``[(person, decision or trace)]``: one per official or subject the record lists
-    (``officials``/``subjects``), else one with an empty label."""
+    (``officials``/``subjects``), else one with an empty label. With ``typed``, each
+    person's validated facts and the date they are judged at, for an analysis."""
     from .batch import BadLine, Fault, split_record, subject_facts
     from .facts import FactsError
     from .plugins import adapter_chain
@@ -341,7 +342,9 @@ def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool):
         try:
             facts, notes = subject_facts(raw, inputs, adapt)
             facts = _apply_sets(facts, sets)
-            if explain:
+            if typed:
+                results.append((label, (book.validate(facts), book.as_of(facts, day))))
+            elif explain:
                 trace = book.explain(facts, day)
                 trace.notes = notes
                 results.append((label, trace))
@@ -733,6 +736,80 @@ def rules(
                 span = f"  [{rule.in_force_from or '…'} – {rule.in_force_until or '…'}]"
             title = local(rule.title, lang.value)
             typer.echo(f"{name}\t{citation(rb, name, lang.value)}\t{title}{span}")
+        return EXIT_OK
+
+    _run(body)
+
+
+# ------------------------------------------------------------------ what-if (docs/whatif.md)
+VaryOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--vary",
+        help="A fact to vary, FIELD or FIELD=LOW..HIGH (either end may be empty); twice for a "
+        "plane.",
+    ),
+]
+
+
+@app.command()
+def whatif(
+    facts: FactsArg = None,
+    rules: RulesOpt = None,
+    rulebook: RulebookOpt = None,
+    vary: VaryOpt = None,
+    format: FormatOpt = "text",
+    lang: LangOpt = Lang.en,
+    as_of: AsOfOpt = None,
+    set_: SetOpt = None,
+    color: ColorOpt = None,
+) -> None:
+    """Where along one fact (or two) the outcome changes, computed exactly and verified."""
+
+    def body():
+        from .analysis.whatif import RequestError, breakpoints, breakpoints_json, parse_vary
+        from .render.whatif import breakpoints_explanation
+
+        if not vary or len(vary) > 2:
+            raise Stop(EXIT_USAGE, "give one or two --vary FIELD[=LOW..HIGH]")
+        if format not in ("text", "json", "markdown"):
+            raise Stop(EXIT_USAGE, f"whatif prints text, json or markdown, not '{format}'")
+        pm = _pm()
+        book, name = _load(pm, rules, rulebook)
+        try:
+            ranges = [parse_vary(book.rulebook, v) for v in vary]
+        except RequestError as err:
+            raise Stop(EXIT_USAGE, str(err)) from None
+        if len({r[0] for r in ranges}) < len(ranges):
+            raise Stop(EXIT_USAGE, "--vary names the same fact twice")
+        people = _evaluate(book, pm, name, facts, as_of, set_, explain=False, typed=True)
+        outputs = []
+        for label, (typed, day) in people:
+            try:
+                found = breakpoints(book, typed, day, ranges)
+            except RequestError as err:
+                raise Stop(EXIT_USAGE, str(err)) from None
+            if format == "json":
+                outputs.append((label, {"as_of": day.isoformat(), **breakpoints_json(found)}))
+            else:
+                outputs.append((label, breakpoints_explanation(book, found, day, lang.value)))
+        if format == "json":
+            typer.echo(json.dumps(_per_person(outputs), ensure_ascii=False, indent=2))
+            return EXIT_OK
+        for label, explanation in outputs:
+            if len(outputs) > 1:
+                heading = _person_heading(label, outputs, lang.value)
+                sys.stdout.write(
+                    f"\n== {heading} ==\n" if format == "text" else f"\n## {heading}\n\n"
+                )
+            if format == "markdown":
+                from .render.markdown import render_explanation as as_markdown
+
+                sys.stdout.write(as_markdown(explanation) + "\n")
+            else:
+                from .render.text import render_explanation as as_text
+
+                sys.stdout.write(as_text(explanation, _color(color)))
         return EXIT_OK
 
     _run(body)

@@ -627,3 +627,210 @@ __all__ = [
     "changes",
     "unknowns",
 ]
+
+
+# ------------------------------------------------------------------ reading requests
+class RequestError(ValueError):
+    """A ``--vary`` or ``--unknown`` that names no fact the analysis can vary."""
+
+
+def parse_vary(rulebook, text: str) -> tuple[str, Any, Any]:
+    """``FIELD`` or ``FIELD=LO..HI`` (either end may be left out: ``gain=..60000``), the ends
+    read as facts of the field's type are (``60000``, ``"5000 CNY"``, ``2018-03-01``)."""
+    from ..facts import FactsError, read_value
+
+    field, _, span = text.partition("=")
+    path = _known_path(rulebook, field.strip())
+    spec = field_spec(rulebook, path)
+    if not _is_numeric(spec):
+        raise RequestError(
+            f"--vary {field}: {spec.type.describe()} does not vary along a line; "
+            "a boolean or a member is tried value by value in explain --whatif"
+        )
+    low = high = None
+    if span.strip():
+        lo_text, sep, hi_text = span.partition("..")
+        if not sep:
+            raise RequestError(f"--vary {text}: write FIELD=LOW..HIGH (either end may be empty)")
+        try:
+            if lo_text.strip():
+                low = read_value(lo_text.strip(), spec.type, show_path(path))
+            if hi_text.strip():
+                high = read_value(hi_text.strip(), spec.type, show_path(path))
+        except FactsError as err:
+            raise RequestError(f"--vary {text}: {err.problems[0].render()}") from None
+        if low is not None and high is not None and high < low:
+            raise RequestError(f"--vary {text}: the range runs downward")
+    return show_path(path), low, high
+
+
+def parse_unknown(rulebook, text: str) -> str:
+    path = _known_path(rulebook, text.strip())
+    spec = field_spec(rulebook, path)
+    t = spec.type
+    if not (_is_numeric(spec) or t.kind == "bool" or isinstance(t, EnumType)):
+        raise RequestError(f"--unknown {text}: {t.describe()} cannot be left unknown")
+    return show_path(path)
+
+
+def _known_path(rulebook, text: str) -> tuple[str | int, ...]:
+    import difflib
+
+    try:
+        path = parse_path(text)
+    except ValueError:
+        raise RequestError(
+            f"'{text}' does not name a fact (write illegal_gain or acts[0].amount)"
+        ) from None
+    if path[0] not in rulebook.inputs:
+        close = difflib.get_close_matches(str(path[0]), list(rulebook.inputs), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise RequestError(f"'{path[0]}' is not a fact of this rulebook{hint}")
+    try:
+        field_spec(rulebook, path)
+    except (KeyError, AttributeError):
+        raise RequestError(f"'{text}' names no field of {path[0]}") from None
+    return path
+
+
+# ------------------------------------------------------------------ as JSON
+def value_json(value: Any, variables: Sequence[Variable] = ()) -> Any:
+    """A value of a conclusion or a fact as JSON; one that follows the varied facts
+    linearly as ``{"linear": [{"fact", "times"}], "plus"}`` in the facts' own units."""
+    from ..facts import to_json_value
+
+    if isinstance(value, Unset):
+        return None
+    if isinstance(value, Lin):
+        return {
+            "linear": [
+                {
+                    "fact": variables[i].name,
+                    "times": to_json_value(
+                        c * (1 if variables[i].kind == "date" else variables[i].scale)
+                    ),
+                }
+                for i, c in value.coefs
+            ],
+            "plus": to_json_value(value.const),
+        }
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, tuple):
+        return [value_json(v, variables) for v in value]
+    return to_json_value(value)
+
+
+def breakpoints_json(found: Breakpoints) -> dict:
+    vs = found.variables
+    out: dict[str, Any] = {
+        "varied": [
+            {
+                "fact": v.name,
+                "low": value_json(v.low),
+                "high": value_json(v.high),
+                "in_the_case": value_json(v.base),
+            }
+            for v in vs
+        ],
+        "method": found.method,
+        "complete": found.complete,
+        "not_linear": found.not_linear,
+    }
+    if len(vs) == 1:
+        out["breakpoints"] = [
+            {
+                "at": value_json(bp.value),
+                "below": value_json(bp.below),
+                "changes": [
+                    {"conclusion": n, "from": value_json(a), "to": value_json(b)}
+                    for n, a, b in bp.changes
+                ],
+                "starts": list(bp.starts),
+                "stops": list(bp.stops),
+            }
+            for bp in found.breakpoints
+        ]
+        out["segments"] = [
+            {
+                "from": value_json(s.low),
+                "to": value_json(s.high),
+                "outcome": {n: value_json(v, vs) for n, v in s.conclusions},
+                "applied": sorted(s.applied),
+                "error": s.error,
+            }
+            for s in found.segments
+        ]
+    else:
+        out["regions"] = [
+            {
+                "where": [
+                    {
+                        "terms": [{"fact": vs[i].name, "units": c} for i, c in con.coefs],
+                        "relation": "=" if con.equal else ">=",
+                        "constant": -con.const,
+                    }
+                    for con in r.constraints
+                ],
+                "example": {v.name: value_json(v.value(x)) for v, x in zip(vs, r.point)},
+                "outcome": {n: value_json(v, vs) for n, v in r.outcome.conclusions},
+                "applied": sorted(r.outcome.applied),
+                "error": r.outcome.error,
+            }
+            for r in found.regions
+        ]
+    return out
+
+
+def changes_json(found: Changes) -> dict:
+    return {
+        "changes": [
+            {
+                "conclusion": c.conclusion,
+                "from": value_json(c.before),
+                "to": value_json(c.after),
+                "direction": c.direction,
+                "member": c.member,
+                "facts": [
+                    {"fact": f, "in_the_case": value_json(old), "changed_to": value_json(new)}
+                    for f, old, new in c.facts
+                ],
+                "decided_by": list(c.decided_by),
+                "verified": True,
+            }
+            for c in found.changes
+        ],
+        "varied": list(found.varied),
+        "fixed": list(found.fixed),
+        "complete": found.complete,
+        "not_linear": list(found.notes),
+    }
+
+
+def unknowns_json(found: Unknowns) -> dict:
+    return {
+        "unknown": list(found.unknown),
+        "decided": not found.open,
+        "fixed": list(found.fixed),
+        "open": [
+            {"conclusion": n, "could_be": [value_json(v) for v in vs]} for n, vs in found.open
+        ],
+        "ranked": [
+            {
+                "fact": fact,
+                "decides": n,
+                "breakpoints": [
+                    {
+                        "at": value_json(bp.value),
+                        "changes": [
+                            {"conclusion": c, "from": value_json(a), "to": value_json(b)}
+                            for c, a, b in bp.changes
+                        ],
+                    }
+                    for bp in where
+                ],
+            }
+            for fact, n, where in found.ranked
+        ],
+        "complete": found.complete,
+    }

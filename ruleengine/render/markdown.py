@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..hookspecs import hookimpl
 from ..plugins import Renderer
-from .explanation import Line, build
+from .explanation import Explanation, Line, build
 
 
 def _escape(text: str) -> str:
@@ -24,7 +24,11 @@ def _lines(line: Line, depth: int) -> list[str]:
 
 
 def render(trace, lang: str = "en", color: bool = False) -> str:
-    explanation = build(trace, lang)
+    return render_explanation(build(trace, lang))
+
+
+def render_explanation(explanation: Explanation) -> str:
+    """Any explanation (a decision's, a what-if's) as headings and lists."""
     out = [f"# {_escape(explanation.headline)}", "", f"*{_escape(explanation.subtitle)}*", ""]
     for section in explanation.sections:
         if not section.lines:

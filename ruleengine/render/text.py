@@ -10,7 +10,7 @@ from rich.tree import Tree
 
 from ..hookspecs import hookimpl
 from ..plugins import Renderer
-from .explanation import Line, build
+from .explanation import Explanation, Line, build
 
 STYLES = {
     "applied": "bold green",
@@ -35,7 +35,11 @@ def _add(tree: Tree, line: Line) -> None:
 def render(
     trace, lang: str = "en", color: bool = False, width: int = 100, names: bool = False
 ) -> str:
-    explanation = build(trace, lang, names=names)
+    return render_explanation(build(trace, lang, names=names), color, width)
+
+
+def render_explanation(explanation: Explanation, color: bool = False, width: int = 100) -> str:
+    """Any explanation (a decision's, a what-if's) as a tree of lines."""
     out = io.StringIO()
     console = Console(
         file=out,

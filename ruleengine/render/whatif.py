@@ -1,0 +1,341 @@
+"""The what-if analyses in words: what would change the outcome, what unknown facts could
+still decide, and where along a fact the outcome turns.
+
+Each is built as the explanation is (sections of lines, ``explanation.Section``), so the text
+and Markdown renderers lay it out the same way, in Chinese or in English.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..analysis.linear import Lin
+from ..analysis.regions import Variable, field_spec
+from ..analysis.whatif import Breakpoints, Changes, Unknowns, parse_path, show_path
+from ..runtime import Unset
+from ..types import format_number
+from .explanation import Explanation, Line, Section, citation, local, show_date, show_value
+
+WORDS = {
+    "changes": {"en": "What would change the outcome", "zh": "如何改变认定"},
+    "now": {"en": "now", "zh": "现为"},
+    "and": {"en": " and ", "zh": "且"},
+    "up": {"en": "↑", "zh": "↑"},
+    "down": {"en": "↓", "zh": "↓"},
+    "other": {"en": "→", "zh": "→"},
+    "adds": {"en": "+", "zh": "+"},
+    "removes": {"en": "−", "zh": "−"},
+    "by": {"en": "decided by {cites}", "zh": "依据{cites}"},
+    "no_rule": {"en": "no provision decides it then", "zh": "此时无条款认定"},
+    "none_found": {
+        "en": "No change of one or two facts moves any conclusion.",
+        "zh": "改变一项或者两项事实均不改变任何认定。",
+    },
+    "fixed_facts": {
+        "en": "not varied (fixed by the rule text): {facts}",
+        "zh": "不作变动（规则文本规定）：{facts}",
+    },
+    "incomplete": {
+        "en": "the search stopped at its bound; other changes may exist",
+        "zh": "搜索已达上限，可能另有其他变动",
+    },
+    "unknowns": {"en": "With facts unknown", "zh": "事实未知时"},
+    "fixed": {"en": "decided whatever {facts} are", "zh": "无论{facts}如何均已确定"},
+    "open": {"en": "still open: {facts} could change it", "zh": "尚未确定：{facts}可能改变认定"},
+    "could_be": {"en": "{label} could be {values}", "zh": "{label}可能为{values}"},
+    "or": {"en": " or ", "zh": "或者"},
+    "decides": {"en": "{fact} decides {n} conclusion(s)", "zh": "{fact}影响{n}项认定"},
+    "decides_nothing": {"en": "{fact} decides nothing here", "zh": "{fact}不影响认定"},
+    "along": {
+        "en": "Along {facts}, the other facts as in the case",
+        "zh": "{facts}变动时（其他事实不变）",
+    },
+    "breakpoints": {"en": "Where the outcome changes", "zh": "认定发生变化之处"},
+    "no_breakpoints": {"en": "Nowhere in this range.", "zh": "在此范围内认定不变。"},
+    "from": {"en": "from {value}", "zh": "自{value}起"},
+    "below": {"en": "{value} and below", "zh": "{value}及以下"},
+    "segments": {"en": "The outcome, range by range", "zh": "各区间的认定"},
+    "regions": {"en": "The outcome, region by region", "zh": "各区域的认定"},
+    "searched": {
+        "en": "found by a bounded search, not computed: {why}",
+        "zh": "以有限搜索得出，并非精确计算：{why}",
+    },
+    "starts": {"en": "from here: {cites}", "zh": "自此适用：{cites}"},
+    "stops": {"en": "no longer: {cites}", "zh": "不再适用：{cites}"},
+    "error": {"en": "cannot be evaluated: {why}", "zh": "无法计算：{why}"},
+    "times": {"en": "{k} × {fact}", "zh": "{fact}×{k}"},
+}
+
+
+def word(key: str, lang: str, **kw) -> str:
+    return WORDS[key][lang].format(**kw)
+
+
+def _colon(lang: str) -> str:
+    return "：" if lang == "zh" else ": "
+
+
+def fact_label(rulebook, path_text: str, lang: str) -> str:
+    """A fact as a lawyer reads it: its label, and where it is for a field of a list."""
+    path = parse_path(path_text)
+    try:
+        spec = field_spec(rulebook, path)
+    except (KeyError, AttributeError):
+        return path_text
+    label = local(spec.label, lang) or path[-1]
+    if len(path) == 1:
+        return str(label)
+    return f"{label} ({path_text})"
+
+
+def fact_value(rulebook, path_text: str, value: Any, lang: str) -> str:
+    try:
+        t = field_spec(rulebook, parse_path(path_text)).type
+    except (KeyError, AttributeError):
+        t = None
+    return show_value(value, t, lang)
+
+
+def _conclusion(rulebook, name: str, value: Any, lang: str) -> str:
+    c = rulebook.conclusions[name]
+    return show_value(value, c.type, lang)
+
+
+def _cites(rulebook, rules, lang: str) -> str:
+    sep = "、" if lang == "zh" else ", "
+    return sep.join(citation(rulebook, r, lang) for r in rules)
+
+
+# ------------------------------------------------------------------ changes up and down
+def changes_section(rulebook, found: Changes, lang: str) -> Section:
+    """Per conclusion, each value it can move to and the smallest changes that move it."""
+    lines = []
+    by_conclusion: dict[str, list] = {}
+    for change in found.changes:
+        by_conclusion.setdefault(change.conclusion, []).append(change)
+    for name, items in by_conclusion.items():
+        c = rulebook.conclusions[name]
+        label = local(c.label, lang, name)
+        now = _conclusion(rulebook, name, items[0].before, lang)
+        children = []
+        for change in items:
+            target = (
+                show_value(change.member, c.type, lang)
+                if change.member is not None
+                else _conclusion(rulebook, name, change.after, lang)
+            )
+            facts = word("and", lang).join(
+                f"{fact_label(rulebook, f, lang)} {fact_value(rulebook, f, new, lang)}"
+                f"（{word('now', lang)}{fact_value(rulebook, f, old, lang)}）"
+                if lang == "zh"
+                else f"{fact_label(rulebook, f, lang)} {fact_value(rulebook, f, new, lang)}"
+                f" ({word('now', lang)} {fact_value(rulebook, f, old, lang)})"
+                for f, old, new in change.facts
+            )
+            who = (
+                word("by", lang, cites=_cites(rulebook, change.decided_by, lang))
+                if change.decided_by
+                else word("no_rule", lang)
+            )
+            mark = word(change.direction, lang)
+            children.append(Line(f"{mark} {target}{_colon(lang)}{facts} · {who}", "miss"))
+        lines.append(Line(f"{label}{_colon(lang)}{now}", "value", tuple(children)))
+    if not lines:
+        lines.append(Line(word("none_found", lang), "dim"))
+    if found.fixed:
+        facts = "、".join(found.fixed) if lang == "zh" else ", ".join(found.fixed)
+        lines.append(Line(word("fixed_facts", lang, facts=facts), "dim"))
+    if not found.complete:
+        lines.append(Line(word("incomplete", lang), "warn"))
+    return Section(word("changes", lang), tuple(lines))
+
+
+# ------------------------------------------------------------------ unknown facts
+def unknowns_section(rulebook, found: Unknowns, lang: str) -> Section:
+    sep = "、" if lang == "zh" else ", "
+    facts = sep.join(fact_label(rulebook, u, lang) for u in found.unknown)
+    lines = []
+    if not found.open:
+        fixed = [
+            f"{local(rulebook.conclusions[n].label, lang, n)}{_colon(lang)}"
+            f"{_conclusion(rulebook, n, _only(found, n), lang)}"
+            for n in found.fixed
+        ]
+        lines.append(
+            Line(
+                word("fixed", lang, facts=facts), "applied", tuple(Line(t, "value") for t in fixed)
+            )
+        )
+    else:
+        children = []
+        for name, values in found.open:
+            label = local(rulebook.conclusions[name].label, lang, name)
+            shown = word("or", lang).join(_conclusion(rulebook, name, v, lang) for v in values)
+            children.append(Line(word("could_be", lang, label=label, values=shown), "miss"))
+        lines.append(Line(word("open", lang, facts=facts), "warn", tuple(children)))
+        for fact, decides, where in found.ranked:
+            name = fact_label(rulebook, fact, lang)
+            if not decides:
+                lines.append(Line(word("decides_nothing", lang, fact=name), "dim"))
+                continue
+            points = tuple(_breakpoint_line(rulebook, fact, bp, lang) for bp in where)
+            lines.append(Line(word("decides", lang, fact=name, n=decides), "", points))
+    if not found.complete:
+        lines.append(Line(word("incomplete", lang), "warn"))
+    return Section(word("unknowns", lang), tuple(lines))
+
+
+def _only(found: Unknowns, name: str) -> Any:
+    for outcome, _ in found.outcomes:
+        for n, v in outcome:
+            if n == name:
+                return v
+    return None
+
+
+# ------------------------------------------------------------------ breakpoints
+def _breakpoint_line(rulebook, fact: str, bp, lang: str) -> Line:
+    children = []
+    for name, before, after in bp.changes:
+        label = local(rulebook.conclusions[name].label, lang, name)
+        old = _shown(rulebook, name, before, lang)
+        new = _shown(rulebook, name, after, lang)
+        children.append(Line(f"{label}{_colon(lang)}{old} → {new}", "value"))
+    if bp.starts:
+        children.append(
+            Line(word("starts", lang, cites=_cites(rulebook, bp.starts, lang)), "applied")
+        )
+    if bp.stops:
+        children.append(Line(word("stops", lang, cites=_cites(rulebook, bp.stops, lang)), "dim"))
+    value = fact_value(rulebook, fact, bp.value, lang)
+    return Line(word("from", lang, value=value), "", tuple(children))
+
+
+def _shown(rulebook, name: str, value: Any, lang: str) -> str:
+    if value is None or isinstance(value, Unset):
+        return show_value(Unset(name, ""), None, lang)
+    return _conclusion(rulebook, name, value, lang)
+
+
+def breakpoints_explanation(book, found: Breakpoints, as_of, lang: str) -> Explanation:
+    rb = book.rulebook
+    sep = "、" if lang == "zh" else ", "
+    names = [v.name for v in found.variables]
+    headline = word("along", lang, facts=sep.join(fact_label(rb, n, lang) for n in names))
+    subtitle = show_date(as_of, lang) if as_of else ""
+    sections = []
+    if len(found.variables) == 1:
+        fact = names[0]
+        points = [_breakpoint_line(rb, fact, bp, lang) for bp in found.breakpoints]
+        if not points:
+            points = [Line(word("no_breakpoints", lang), "dim")]
+        if found.method == "search":
+            points.append(Line(word("searched", lang, why=found.not_linear), "warn"))
+        sections.append(Section(word("breakpoints", lang), tuple(points)))
+        varying = _varying([s.conclusions for s in found.segments])
+        rows = []
+        for s in found.segments:
+            low = fact_value(rb, fact, s.low, lang) if s.low is not None else "−∞"
+            high = fact_value(rb, fact, s.high, lang) if s.high is not None else "∞"
+            span = f"{low} – {high}" if lang == "en" else f"{low}至{high}"
+            rows.append(
+                Line(
+                    span,
+                    "",
+                    _outcome_lines(rb, s.conclusions, varying, found.variables, s.error, lang),
+                )
+            )
+        sections.append(Section(word("segments", lang), tuple(rows)))
+    else:
+        varying = _varying([r.outcome.conclusions for r in found.regions])
+        rows = []
+        for r in found.regions:
+            text = (
+                word("and", lang).join(
+                    _constraint_text(rb, c, found.variables, lang) for c in r.constraints
+                )
+                or "—"
+            )
+            rows.append(
+                Line(
+                    text,
+                    "",
+                    _outcome_lines(
+                        rb, r.outcome.conclusions, varying, found.variables, r.outcome.error, lang
+                    ),
+                )
+            )
+        sections.append(Section(word("regions", lang), tuple(rows)))
+    if not found.complete and found.method == "exact":
+        sections[-1] = Section(
+            sections[-1].title, sections[-1].lines + (Line(word("incomplete", lang), "warn"),)
+        )
+    return Explanation(headline, subtitle, tuple(sections))
+
+
+def _varying(outcomes: list) -> set[str]:
+    """The conclusions that differ somewhere in the range: the only ones worth a column."""
+    seen: dict[str, list] = {}
+    for conclusions in outcomes:
+        for name, value in conclusions:
+            if not any(value == v for v in seen.setdefault(name, [])):
+                seen[name].append(value)
+    return {n for n, vs in seen.items() if len(vs) > 1 or any(isinstance(v, Lin) for v in vs)}
+
+
+def _outcome_lines(rb, conclusions, varying, variables, error, lang) -> tuple[Line, ...]:
+    if error:
+        return (Line(word("error", lang, why=error), "conflict"),)
+    out = []
+    for name, value in conclusions:
+        if name not in varying:
+            continue
+        label = local(rb.conclusions[name].label, lang, name)
+        shown = (
+            show_lin(rb, value, variables, rb.conclusions[name].type, lang)
+            if isinstance(value, Lin)
+            else _shown(rb, name, value, lang)
+        )
+        out.append(Line(f"{label}{_colon(lang)}{shown}", "value"))
+    return tuple(out)
+
+
+def show_lin(rb, lin: Lin, variables: tuple[Variable, ...], t, lang: str) -> str:
+    """A value that follows the varied facts: "5 × illegal gains" (in the facts' own units)."""
+    parts = []
+    for index, coef in lin.coefs:
+        v = variables[index]
+        k = coef * (1 if v.kind == "date" else v.scale)
+        name = fact_label(rb, v.name, lang)
+        parts.append(name if k == 1 else word("times", lang, k=format_number(k), fact=name))
+    if lin.const:
+        parts.append(show_value(lin.const, t, lang))
+    return " + ".join(parts)
+
+
+def _constraint_text(rb, c, variables: tuple[Variable, ...], lang: str) -> str:
+    """``10 × sensitive items + important items ≥ 5000`` in the facts' own units."""
+    terms = [(variables[index], coef) for index, coef in c.coefs]
+    if len(terms) == 1:
+        v, coef = terms[0]
+        from fractions import Fraction
+
+        bound = Fraction(-c.const, coef)  # in units
+        value = v.value(int(bound)) if bound.denominator == 1 else bound / v.scale
+        op = "=" if c.equal else ("≥" if coef > 0 else "≤")
+        return f"{fact_label(rb, v.name, lang)} {op} {fact_value(rb, v.name, value, lang)}"
+    shown = []
+    for v, coef in terms:
+        name = fact_label(rb, v.name, lang)
+        k = coef * (1 if v.kind == "date" else v.scale)  # per unit of the fact's own value
+        shown.append(name if k == 1 else f"{format_number(k)} × {name}")
+    op = "=" if c.equal else "≥"
+    return f"{' + '.join(shown)} {op} {format_number(-c.const)}".replace("+ -", "− ")
+
+
+__all__ = [
+    "breakpoints_explanation",
+    "changes_section",
+    "unknowns_section",
+    "show_path",
+]
