@@ -721,6 +721,11 @@ def value_json(value: Any, variables: Sequence[Variable] = ()) -> Any:
     return to_json_value(value)
 
 
+def _unit(v: Variable) -> int:
+    """Whole units per unit of the fact's own value (a date's unit is a day)."""
+    return 1 if v.kind == "date" else v.scale
+
+
 def breakpoints_json(found: Breakpoints) -> dict:
     vs = found.variables
     out: dict[str, Any] = {
