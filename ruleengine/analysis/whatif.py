@@ -193,8 +193,11 @@ def _verified(book, facts, as_of, v: Variable, segments) -> tuple[Breakpoint, ..
         expected_below = _values(before.conclusions, point_below)
         if at is not None and not (_agree(at, expected_at) and _agree(under, expected_below)):
             continue
-        for name, new in expected_at.items():
-            old = expected_below.get(name)
+        same_rule = dict(before.conclusions)
+        for name, expression in after.conclusions:
+            if same_rule.get(name) == expression and _follows(expression):
+                continue  # the same linear formula on both sides: it moves, it does not change
+            old, new = expected_below.get(name), expected_at[name]
             if not _same(old, new):
                 changes.append((name, old, new))
         out.append(
@@ -207,6 +210,14 @@ def _verified(book, facts, as_of, v: Variable, segments) -> tuple[Breakpoint, ..
             )
         )
     return tuple(out)
+
+
+def _follows(value: Any) -> bool:
+    """Whether a conclusion's value follows the varied fact (a linear formula, or a range
+    with one)."""
+    if isinstance(value, tuple):
+        return any(isinstance(v, Lin) for v in value)
+    return isinstance(value, Lin)
 
 
 def _values(conclusions, point) -> dict[str, Any]:

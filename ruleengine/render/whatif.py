@@ -14,7 +14,17 @@ from ..analysis.regions import Variable, field_spec
 from ..analysis.whatif import Breakpoints, Changes, Unknowns, parse_path, show_path
 from ..runtime import Unset
 from ..types import format_number
-from .explanation import Explanation, Line, Section, citation, local, show_date, show_value
+from .explanation import (
+    Explanation,
+    Line,
+    Section,
+    citation,
+    local,
+    rule_heading,
+    show_date,
+    show_value,
+)
+from .explanation import word as explanation_word
 
 WORDS = {
     "changes": {"en": "What would change the outcome", "zh": "如何改变认定"},
@@ -60,8 +70,8 @@ WORDS = {
         "en": "found by a bounded search, not computed: {why}",
         "zh": "以有限搜索得出，并非精确计算：{why}",
     },
-    "starts": {"en": "from here: {cites}", "zh": "自此适用：{cites}"},
-    "stops": {"en": "no longer: {cites}", "zh": "不再适用：{cites}"},
+    "starts": {"en": "provisions that apply from here", "zh": "自此适用的条款"},
+    "stops": {"en": "provisions that no longer apply", "zh": "不再适用的条款"},
     "error": {"en": "cannot be evaluated: {why}", "zh": "无法计算：{why}"},
     "times": {"en": "{k} × {fact}", "zh": "{fact}×{k}"},
 }
@@ -201,12 +211,10 @@ def _breakpoint_line(rulebook, fact: str, bp, lang: str) -> Line:
         old = _shown(rulebook, name, before, lang)
         new = _shown(rulebook, name, after, lang)
         children.append(Line(f"{label}{_colon(lang)}{old} → {new}", "value"))
-    if bp.starts:
-        children.append(
-            Line(word("starts", lang, cites=_cites(rulebook, bp.starts, lang)), "applied")
-        )
-    if bp.stops:
-        children.append(Line(word("stops", lang, cites=_cites(rulebook, bp.stops, lang)), "dim"))
+    for key, rules, style in (("starts", bp.starts, "applied"), ("stops", bp.stops, "dim")):
+        if rules:
+            provisions = tuple(Line(rule_heading(rulebook, r, lang), style) for r in rules)
+            children.append(Line(word(key, lang), style, provisions))
     value = fact_value(rulebook, fact, bp.value, lang)
     return Line(word("from", lang, value=value), "", tuple(children))
 
@@ -222,7 +230,7 @@ def breakpoints_explanation(book, found: Breakpoints, as_of, lang: str) -> Expla
     sep = "、" if lang == "zh" else ", "
     names = [v.name for v in found.variables]
     headline = word("along", lang, facts=sep.join(fact_label(rb, n, lang) for n in names))
-    subtitle = show_date(as_of, lang) if as_of else ""
+    subtitle = f"{explanation_word('as_of', lang)} {show_date(as_of, lang)}" if as_of else ""
     sections = []
     if len(found.variables) == 1:
         fact = names[0]
@@ -291,11 +299,19 @@ def _outcome_lines(rb, conclusions, varying, variables, error, lang) -> tuple[Li
         if name not in varying:
             continue
         label = local(rb.conclusions[name].label, lang, name)
-        shown = (
-            show_lin(rb, value, variables, rb.conclusions[name].type, lang)
-            if isinstance(value, Lin)
-            else _shown(rb, name, value, lang)
-        )
+        t = rb.conclusions[name].type
+        if isinstance(value, Lin):
+            shown = show_lin(rb, value, variables, t, lang)
+        elif isinstance(value, tuple) and any(isinstance(v, Lin) for v in value):
+            low, high = (
+                show_lin(rb, v, variables, t, lang)
+                if isinstance(v, Lin)
+                else show_value(v, t, lang)
+                for v in value
+            )
+            shown = f"{low}至{high}" if lang == "zh" else f"{low} – {high}"
+        else:
+            shown = _shown(rb, name, value, lang)
         out.append(Line(f"{label}{_colon(lang)}{shown}", "value"))
     return tuple(out)
 
