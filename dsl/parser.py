@@ -345,13 +345,15 @@ class _Builder(Transformer_NonRecursive):
         return s.RecordDecl(self._ident(c[0]), label, fields, self._span(meta))
 
     def field(self, meta, c):
-        name, type_ref, default, label = c[0], c[1], None, None
+        name, type_ref, default, label, fixed = c[0], c[1], None, None, None
         for extra in c[2:]:
             if isinstance(extra, s.Text):
                 label = extra
-            else:
+            elif isinstance(extra, Token) and extra.type == "FIXED":
+                fixed = self._tspan(extra)
+            elif extra is not None:
                 default = extra
-        return s.Field(self._ident(name), type_ref, default, label, self._span(meta))
+        return s.Field(self._ident(name), type_ref, default, label, self._span(meta), fixed)
 
     input_decl = field
 

@@ -197,6 +197,7 @@ class Field:
     default: Literal | None
     label: Text | None
     span: Span
+    fixed: Span | None = None  # where ``fixed`` is written: never varied by what-if analyses
 
 
 @node

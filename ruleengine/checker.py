@@ -575,7 +575,9 @@ class Checker:
             default = self.typed_literal(f.default, t, minimum, f"default of '{f.name.name}'")
         elif isinstance(t, ListType):
             default = ()
-        return ir.FieldSpec(f.name.name, t, minimum, default, _text(f.label), f.name.span)
+        return ir.FieldSpec(
+            f.name.name, t, minimum, default, _text(f.label), f.name.span, f.fixed is not None
+        )
 
     def declare_value(self, name: s.Ident, kind: str) -> bool:
         if name.name in self.values:

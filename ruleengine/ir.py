@@ -112,6 +112,8 @@ class FieldSpec:
     default: Any  # a runtime value, or MISSING
     label: LocalText | None
     span: Span | None = attrs.field(eq=False, default=None)
+    #: Declared ``fixed``: a fact the what-if analyses never vary.
+    fixed: bool = False
 
 
 class _Missing:

@@ -296,3 +296,14 @@ def test_whatif_command_text_and_json(tmp_path):
     assert [bp["at"] for bp in data["breakpoints"]] == [50000]
     bad = CliRunner().invoke(app, [*args[:-1], "ilegal_gain"])
     assert bad.exit_code == 2 and "did you mean 'illegal_gain'" in bad.stderr
+
+
+def test_facts_the_rule_text_fixes_are_never_varied():
+    book = ruleengine.load_text(
+        "input items: count = 0 fixed\ninput gain: money = 0 yuan\n"
+        "scale s { none serious }\nconclusion level: highest s\n"
+        "rule r { cite article 1 when items >= 50 or gain >= 5000 yuan then level = serious }\n"
+    )
+    found = changes(book, book.validate({"items": 10, "gain": "100"}), DAY)
+    assert found.fixed == ("items",) and "items" not in found.varied
+    assert [c.facts for c in found.changes] == [(("gain", 100, 5000),)]
