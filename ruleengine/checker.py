@@ -1324,39 +1324,48 @@ class Checker:
         state: dict[tuple[str, str], int] = {}
         index = {step: i for i, step in enumerate(before)}
 
-        def visit(step, path):
-            if state.get(step) == 2:
-                return
-            if state.get(step) == 1:
-                cycle = path[path.index(step) :] + [step]
-                shown = " -> ".join(f"{k} {n}" for k, n in cycle)
-                span = (
-                    self.rules[step[1]].span
-                    if step[0] == "rule"
-                    else (
-                        self.conclusions[step[1]].span
-                        if step[0] == "conclusion"
-                        else self.definitions[step[1]].span
-                    )
-                )
-                self.error(
-                    "E207",
-                    f"rules, conclusions and exceptions form a cycle: {shown}",
-                    span,
-                    "a rule cannot read a conclusion that it, or a rule it overrides, decides",
-                )
-                raise _Unresolved()
-            state[step] = 1
-            for dep in sorted(before.get(step, ()), key=lambda x: index.get(x, 0)):
-                visit(dep, path + [step])
-            state[step] = 2
-            order.append(step)
+        def deps(step):
+            return iter(sorted(before.get(step, ()), key=lambda x: index.get(x, 0)))
 
-        try:
-            for step in before:
-                visit(step, [])
-        except _Unresolved:
-            return [], reads
+        # Depth first, with a stack of its own: a chain of exceptions can be as long as the text.
+        for root in before:
+            if state.get(root) == 2:
+                continue
+            state[root] = 1
+            stack = [(root, deps(root))]
+            while stack:
+                step, pending = stack[-1]
+                for dep in pending:
+                    if state.get(dep) == 2:
+                        continue
+                    if state.get(dep) == 1:
+                        path = [s for s, _ in stack]
+                        cycle = path[path.index(dep) :] + [dep]
+                        shown = " -> ".join(f"{k} {n}" for k, n in cycle)
+                        span = (
+                            self.rules[dep[1]].span
+                            if dep[0] == "rule"
+                            else (
+                                self.conclusions[dep[1]].span
+                                if dep[0] == "conclusion"
+                                else self.definitions[dep[1]].span
+                            )
+                        )
+                        self.error(
+                            "E207",
+                            f"rules, conclusions and exceptions form a cycle: {shown}",
+                            span,
+                            "a rule cannot read a conclusion that it, or a rule it overrides, "
+                            "decides",
+                        )
+                        return [], reads
+                    state[dep] = 1
+                    stack.append((dep, deps(dep)))
+                    break
+                else:
+                    stack.pop()
+                    state[step] = 2
+                    order.append(step)
         return order, reads
 
     # ------------------------------------------------------------------ warnings

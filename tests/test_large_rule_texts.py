@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import tracemalloc
 
+import ruleengine
 from ruleengine_dsl import parse
 
 DAY = datetime.date(2020, 1, 1)
@@ -44,6 +45,15 @@ def peak_memory(step) -> tuple[object, int]:
 
 
 # ------------------------------------------------------------------ parsing
+def test_a_long_string_costs_memory_in_proportion_to_its_length():
+    """The pattern of a string literal kept backtracking state for every character: a 2 MB
+    note took 400 MB to read."""
+    text = HEADER + f'rule r {{ cite article 1 note "{"x" * 500_000}" then level = low }}\n'
+    module, peak = peak_memory(lambda: parse(text))
+    assert module.decls[-1].notes[0].get("en") == "x" * 500_000
+    assert peak < 10 * len(text)  # about 4x now; 60x and more before
+
+
 def test_parsing_never_holds_the_whole_parse_tree():
     """Lark's parse tree took about a hundred times the text; nodes are now built into the
     syntax tree as the parser completes them."""
@@ -51,3 +61,23 @@ def test_parsing_never_holds_the_whole_parse_tree():
     module, peak = peak_memory(lambda: parse(text))
     assert len(module.decls) == 1003
     assert peak < 60 * len(text)  # about 35x now, 130x before
+
+
+# ------------------------------------------------------------------ checking
+def test_a_chain_of_exceptions_as_long_as_the_text_is_ordered():
+    """Each rule an exception to the one before: the plan was ordered by recursion, and a
+    chain of a few hundred rules was refused as nested too deeply (E212)."""
+    count = 1500
+    lines = ["rule r0 { cite article 1 when n >= 0 then level = low }"]
+    lines += [
+        f"rule r{i} {{ cite article 1 overrides r{i - 1} when n >= {i} then level = low }}"
+        for i in range(1, count)
+    ]
+    book = ruleengine.load_text(HEADER + "\n".join(lines) + "\n")
+    plan = [name for kind, name in book.rulebook.plan if kind == "rule"]
+    assert plan == [f"r{i}" for i in reversed(range(count))]  # each after its exception
+    result = book.explain({"n": 10}, DAY)
+    assert [r.name for r in result.rules if r.status == "applied"] == [
+        f"r{i}" for i in range(0, 11, 2)
+    ]
+    assert result.rule("r9").set_aside_by == ["r10"]
