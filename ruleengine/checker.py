@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import itertools
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -184,6 +185,7 @@ class Checker:
         self.define_deps: dict[str, set[tuple[str, str]]] = {}
         self.used_inputs: set[str] = set()
         self.rule_deps: dict[str, set] = {}
+        self.suggestion_work = 0
         self.failed_definitions: set[str] = set()
 
     # ------------------------------------------------------------------ reporting
@@ -193,8 +195,17 @@ class Checker:
     def warn(self, code: str, message: str, span: Span | None, help: str | None = None):
         self.diags.append(Diagnostic(code, message, span, Severity.WARNING, help))
 
+    #: Known names compared with unknown ones for "did you mean", over a whole rulebook. Each
+    #: unknown name is compared with every known one: a large text full of mistakes would take
+    #: hours. Past this many comparisons, mistakes are reported without the hint.
+    MAX_SUGGESTION_WORK = 500_000
+
     def suggest(self, name: str, candidates) -> str | None:
-        close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+        if self.suggestion_work >= self.MAX_SUGGESTION_WORK:
+            return None
+        pool = list(candidates)
+        self.suggestion_work += len(pool)
+        close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
         return f"did you mean '{close[0]}'?" if close else None
 
     # ------------------------------------------------------------------ entry point
@@ -819,13 +830,13 @@ class Checker:
                 )
                 raise _Unresolved()
             return ir.Const(enums[0], e.span, text, n)
-        candidates = (
-            scope.all()
-            + list(self.inputs)
-            + list(self.parameters)
-            + list(self.define_decls)
-            + list(self.conclusions)
-            + list(self.members)
+        candidates = itertools.chain(  # listed only while hints are given (MAX_SUGGESTION_WORK)
+            scope.all(),
+            self.inputs,
+            self.parameters,
+            self.define_decls,
+            self.conclusions,
+            self.members,
         )
         self.error("E200", f"unknown name '{n}'", e.span, self.suggest(n, candidates))
         raise _Unresolved()
@@ -1054,7 +1065,7 @@ class Checker:
             "E200",
             f"unknown function '{n}'",
             e.func.span,
-            self.suggest(n, list(self.functions) + list(self.define_decls)),
+            self.suggest(n, itertools.chain(self.functions, self.define_decls)),
         )
         raise _Unresolved()
 
