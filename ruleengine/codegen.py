@@ -178,6 +178,7 @@ class _Gen:
         self.counter = 0
         self.pairs: dict[str, str] = {}  # decimal definition -> prefix of its n/d variables
         self.inline_depth = 0
+        self.folded: dict[int, tuple[ir.Expr, ir.Const | None]] = {}
 
     def const(self, value: Any) -> str:
         if type(value) is bool:
@@ -440,6 +441,16 @@ class _Gen:
         """Arithmetic on constants computed once, at compile time, by the shared runtime."""
         if not (isinstance(e, ir.Binary) and e.op in ARITHMETIC and _numeric(e)):
             return None
+        # Asked again of every node of a long sum on the way down: computed once per node.
+        # (The node is kept with its result, so that its id is not reused.)
+        known = self.folded.get(id(e))
+        if known is not None and known[0] is e:
+            return known[1]
+        result = self.folded_once(e)
+        self.folded[id(e)] = (e, result)
+        return result
+
+    def folded_once(self, e: ir.Binary) -> ir.Const | None:
         left = self.fold(e.left) or e.left
         right = self.fold(e.right) or e.right
         if not (isinstance(left, ir.Const) and isinstance(right, ir.Const)):

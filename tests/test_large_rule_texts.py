@@ -16,6 +16,7 @@ import tracemalloc
 import pytest
 
 import ruleengine
+from ruleengine import codegen
 from ruleengine.checker import Checker
 from ruleengine_dsl import parse
 
@@ -110,3 +111,26 @@ def test_did_you_mean_compares_a_bounded_number_of_names(monkeypatch):
     assert found[0].help == "did you mean 'd0'?" and found[-1].help is None
     limit = Checker.MAX_SUGGESTION_WORK
     assert limit < compared <= limit + 2000  # 1.3 million comparisons before
+
+
+# ------------------------------------------------------------------ compiling
+def test_folding_constants_visits_each_node_of_a_long_sum_once(monkeypatch):
+    """Every node of ``a + b + c + ...`` asked whether the sum below it is constant."""
+
+    def calls(terms: int) -> int:
+        count = 0
+        real = codegen._Gen.fold
+
+        def fold(self, e):
+            nonlocal count
+            count += 1
+            return real(self, e)
+
+        monkeypatch.setattr(codegen._Gen, "fold", fold)
+        sum_ = " + ".join(["n"] * terms)
+        book = ruleengine.load_text(HEADER + f"rule r {{ cite article 1 when {sum_} >= 1 }}\n")
+        book.epoch(DAY)
+        monkeypatch.setattr(codegen._Gen, "fold", real)
+        return count
+
+    assert calls(150) < 4 * calls(50)  # linear: three times; quadratic: nine
