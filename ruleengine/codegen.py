@@ -24,6 +24,16 @@ from .trace import Atom, negated
 from .types import EnumType, ListType, MoneyType, RecordType, normalize
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NAME = re.compile(r"\b_[A-Za-z0-9_]+")  # every generated name starts with "_"
+_HELPER_CALL = re.compile(r"\b(_(?:f|w|wz)__d[0-9]+)\((\))?")
+
+#: About the most characters of one generated function (see ``_Gen.program``).
+CHUNK_SIZE = 100_000
+#: A dict of more entries than this is built one entry a statement (``_Gen.mapping``).
+INLINE_ITEMS = 200
+#: Variables that carry a value from one plan step to the next, besides those of inputs,
+#: definitions, rules and conclusions.
+_ACCUMULATORS = frozenset(("_t", "_cl", "_conflicts", "_R", "_rec", "_O", "_F", "_D"))
 
 ARITHMETIC = {"+": "p_add", "-": "p_sub", "*": "p_mul", "/": "p_div"}
 COMPARE_PAIRS = {">=": "p_ge", ">": "p_gt", "<=": "p_le", "<": "p_lt", "=": "p_eq", "!=": "p_ne"}
@@ -562,217 +572,415 @@ class _Gen:
             if t.kind in ("decimal", "money")
         ]
 
-    def body(self, explain: bool) -> list[str]:
-        """The evaluation along the epoch's plan; ``explain`` also records why."""
+    def helpers(self) -> dict[str, list[str]]:
+        """The functions of definitions with parameters (``_f_``, and ``_w_`` which also says
+        why) and the explanations of zero-argument conditions (``_wz_``), by name.
+
+        They are module-level functions, not closures: the program's values they read are
+        passed as leading arguments (see :meth:`pass_values`), so that a large program can be
+        split into functions compiled one at a time.
+        """
         rb, epoch = self.rb, self.epoch
-        body: list[str] = []
-        for kind, name in epoch.plan:
-            if kind == "define" and rb.definitions[name].type.kind in ("decimal", "money"):
-                self.pairs[name] = self.defines[name] + "p"  # _d0pn, _d0pd
-        # Definitions with parameters are closures over the inputs.
+        out: dict[str, list[str]] = {}
         for name, d in rb.definitions.items():
+            var = self.defines[name]
             if d.params is None:
-                if explain and d.type.kind == "bool" and ("define", name) in epoch.plan:
-                    body.append(f"def _wz_{self.defines[name]}():")
-                    vv, aa = self.why(d.body, {}, self.const(name), body, "    ")
-                    body.append(f"    return {vv}, {aa}")
+                if d.type.kind == "bool" and ("define", name) in epoch.plan:
+                    lines = [f"def _wz_{var}():"]
+                    vv, aa = self.why(d.body, {}, self.const(name), lines, "    ")
+                    lines.append(f"    return {vv}, {aa}")
+                    out[f"_wz_{var}"] = lines
                 continue
             scope = {p: f"_p_{i}" for i, (p, _) in enumerate(d.params)}
             params = ", ".join(scope[p] for p, _ in d.params)
-            body.append(f"def _f_{self.defines[name]}({params}):")
-            body.extend(self.param_pairs(d, scope))
+            lines = [f"def _f_{var}({params}):"]
+            lines.extend(self.param_pairs(d, scope))
             if _numeric_type(d.type):
-                body.append(f"    _r = {self.expr(d.body, scope)}")
-                body.append(
+                lines.append(f"    _r = {self.expr(d.body, scope)}")
+                lines.append(
                     f"    if _rt.too_big(_r): "
                     f"_rt.number_too_big({self.const(name)}, {self.const(d.span)})"
                 )
-                body.append("    return _r")
+                lines.append("    return _r")
             else:
-                body.append(f"    return {self.expr(d.body, scope)}")
-            if explain and d.type.kind == "bool":
-                body.append(f"def _w_{self.defines[name]}({params}):")
-                body.extend(self.param_pairs(d, scope))
+                lines.append(f"    return {self.expr(d.body, scope)}")
+            out[f"_f_{var}"] = lines
+            if d.type.kind == "bool":
+                lines = [f"def _w_{var}({params}):"]
+                lines.extend(self.param_pairs(d, scope))
                 shown = ", ".join(scope[p] for p, _ in d.params)
-                body.append(
+                lines.append(
                     f"    _via = _rt.show_call({self.const(name)}, "
                     f"{self.const(tuple(p for p, _ in d.params))}, ({shown},))"
                 )
-                vv, aa = self.why(d.body, scope, "_via", body, "    ")
-                body.append(f"    return {vv}, {aa}")
-        body.append("_conflicts = []")
+                vv, aa = self.why(d.body, scope, "_via", lines, "    ")
+                lines.append(f"    return {vv}, {aa}")
+                out[f"_w_{var}"] = lines
+        return out
+
+    def values(self) -> set[str]:
+        """The variables of values that outlive one plan step: inputs, definitions (with the
+        numerator and denominator of decimal ones), rules, conclusions, and the accumulators."""
+        names = set(self.inputs.values()) | set(self.defines.values())
+        names |= set(self.conclusions.values()) | set(self.rules.values())
+        names |= set(self.applies.values())
+        names |= {f"{p}{x}" for p in self.pairs.values() for x in "nd"}
+        return names | _ACCUMULATORS
+
+    def pass_values(self, helpers: dict[str, list[str]], texts: list[list[str]]) -> None:
+        """Give each helper the program's values it reads, directly or through the helpers it
+        calls, as leading parameters, and every call of it those arguments (in place)."""
+        values = self.values()
+        reads: dict[str, set[str]] = {}
+        calls: dict[str, set[str]] = {}
+        for name, lines in helpers.items():
+            mentioned = set(_NAME.findall("\n".join(lines)))
+            reads[name] = mentioned & values
+            calls[name] = {m for m in mentioned if m in helpers and m != name}
+        passed: dict[str, str] = {}
+        for root in helpers:  # depth first, without recursion: definitions may nest deeply
+            stack = [root]
+            while stack:
+                name = stack[-1]
+                if name in passed:
+                    stack.pop()
+                    continue
+                pending = [c for c in calls[name] if c not in passed]
+                if pending:
+                    stack.extend(pending)
+                    continue
+                for c in calls[name]:
+                    reads[name] |= reads[c]
+                passed[name] = ", ".join(sorted(reads[name]))
+                stack.pop()
+        if not any(passed.values()):
+            return
+
+        def with_values(m: re.Match) -> str:
+            args = passed[m.group(1)]
+            if not args:
+                return m.group(0)
+            return f"{m.group(1)}({args}{')' if m.group(2) else ', '}"
+
+        for lines in [*helpers.values(), *texts]:
+            for i, line in enumerate(lines):
+                if "__d" in line:
+                    lines[i] = _HELPER_CALL.sub(with_values, line)
+
+    def body(self, explain: bool) -> list[list[str]]:
+        """The evaluation along the epoch's plan, as groups of statements that stay together
+        (one plan step, or one rule's claim on a conclusion); ``explain`` also records why."""
+        rb, epoch = self.rb, self.epoch
+        body: list[list[str]] = [["_conflicts = []"]]
         if explain:
-            body.append("_R = {}")
-            body.append("_rec = []")
+            body.append(["_R = {}", "_rec = []"])
         claims: dict[str, list[tuple[str, ir.Assignment]]] = {}
         for kind, name in epoch.plan:
+            step: list[str] = []
             if kind == "define":
                 d = rb.definitions[name]
-                body.append(f"{self.defines[name]} = {self.expr(d.body, {})}")
+                step.append(f"{self.defines[name]} = {self.expr(d.body, {})}")
                 if _numeric_type(d.type):
-                    body.append(
+                    step.append(
                         f"if _rt.too_big({self.defines[name]}): "
                         f"_rt.number_too_big({self.const(name)}, {self.const(d.span)})"
                     )
                 if name in self.pairs:
                     var = self.defines[name]
-                    body.append(f"{var}pn, {var}pd = {var}.numerator, {var}.denominator")
+                    step.append(f"{var}pn, {var}pd = {var}.numerator, {var}.denominator")
             elif kind == "rule":
                 rule = rb.rules[name]
                 fired, applies = self.rules[name], self.applies[name]
                 if explain and rule.when is not None:
-                    vv, aa = self.why(rule.when, {}, "None", body, "")
-                    body.append(f"{fired} = {vv}")
-                    body.append(f"_R[{self.const(name)}] = {aa}")
+                    vv, aa = self.why(rule.when, {}, "None", step, "")
+                    step.append(f"{fired} = {vv}")
+                    step.append(f"_R[{self.const(name)}] = {aa}")
                 else:
                     cond = self.expr(rule.when, {}) if rule.when is not None else "True"
-                    body.append(f"{fired} = {cond}")
+                    step.append(f"{fired} = {cond}")
                     if explain:
-                        body.append(f"_R[{self.const(name)}] = []")
+                        step.append(f"_R[{self.const(name)}] = []")
                 over = epoch.overriders.get(name)
                 if over:
                     blockers = " or ".join(self.applies[o] for o in over)
-                    body.append(f"{applies} = {fired} and not ({blockers})")
+                    step.append(f"{applies} = {fired} and not ({blockers})")
                 else:
-                    body.append(f"{applies} = {fired}")
+                    step.append(f"{applies} = {fired}")
                 for a in rule.then:
                     claims.setdefault(a.conclusion, []).append((name, a))
             else:
                 body.extend(self.conclusion(name, claims.get(name, []), explain))
-        outs = ", ".join(f"{n!r}: {self.conclusions[n]}" for n in rb.conclusions)
-        decision = f"_Decision(_day, {{{outs}}}, tuple(_conflicts), {bool(epoch.rules)!r})"
+            if step:
+                body.append(step)
+        outs, built = self.mapping("_O", [(repr(n), self.conclusions[n]) for n in rb.conclusions])
+        body.extend(built)
+        decision = f"_Decision(_day, {outs}, tuple(_conflicts), {bool(epoch.rules)!r})"
         if explain:
-            fired = ", ".join(
-                f"{self.const(n)}: ({self.rules[n]}, {self.applies[n]})" for n in epoch.rules
+            fired, built = self.mapping(
+                "_F",
+                [(self.const(n), f"({self.rules[n]}, {self.applies[n]})") for n in epoch.rules],
             )
-            defs = ", ".join(
-                f"{self.const(n)}: {self.defines[n]}" for k, n in epoch.plan if k == "define"
+            body.extend(built)
+            defs, built = self.mapping(
+                "_D", [(self.const(n), self.defines[n]) for k, n in epoch.plan if k == "define"]
             )
-            body.append(f"return {decision}, {{{fired}}}, _R, _rec, {{{defs}}}")
+            body.extend(built)
+            body.append([f"return {decision}, {fired}, _R, _rec, {defs}"])
         else:
-            body.append(f"return {decision}")
+            body.append([f"return {decision}"])
         return body
 
-    def program(self) -> str:
-        rb = self.rb
-        names = list(rb.inputs)
-        args = ", ".join(self.inputs[n] for n in names)
-        lines = []
-        for entry, explain in (("_decide_typed", False), ("_explain_typed", True)):
-            lines.append(f"def {entry}(_day, {args}):" if args else f"def {entry}(_day):")
-            lines += ["    " + line for line in self.body(explain)]
-        # The entry points: canonical values are taken as they are; any other value is
-        # converted field by field; on any problem, full validation reports every problem.
-        call = f"(_day{', ' if args else ''}{args})"
-        typed = "{" + ", ".join(f"{self.const(n)}: {self.inputs[n]}" for n in names) + "}"
-        for entry, result in (
-            ("_decide", f"_decide_typed{call}"),
-            ("_explain", f"{typed}, _explain_typed{call}"),
-        ):
-            lines.append(f"def {entry}(_facts, _day):")
-            lines.append("    if type(_facts) is not dict or not _KNOWN.issuperset(_facts):")
-            lines.append(f"        return _slow{entry}(_facts, _day)")
-            lines.append("    try:")
-            for i, name in enumerate(names):
-                spec = rb.inputs[name]
-                var = self.inputs[name]
-                default = self.const(spec.default) if spec.default is not MISSING else "_MISS"
-                check = self.input_check(spec, var)
-                lines.append(f"        {var} = _facts.get({self.const(name)}, {default})")
-                if check is None:
-                    lines.append(f"        {var} = _convert({i}, {var})")
-                else:
-                    lines.append(f"        if {check}:")
-                    lines.append(f"            {var} = _convert({i}, {var})")
-            if not names:
-                lines.append("        pass")
-            lines.append("    except _Redo:")
-            lines.append(f"        return _slow{entry}(_facts, _day)")
-            lines.append(f"    return {result}")
-        return "\n".join(lines) + "\n"
+    @staticmethod
+    def mapping(var: str, items: list[tuple[str, str]]) -> tuple[str, list[list[str]]]:
+        """A dict of generated keys and values: a display, or when long, ``var`` built one
+        entry a statement (so that it can be split like the rest)."""
+        if len(items) <= INLINE_ITEMS:
+            return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}", []
+        return var, [[f"{var} = {{}}"]] + [[f"{var}[{k}] = {v}"] for k, v in items]
 
-    def conclusion(self, name: str, claims, explain: bool = False) -> list[str]:
+    def program(self) -> list[str]:
+        """The program's source, in pieces each compiled on its own.
+
+        CPython compiles a module in memory about a hundred times the size of its source,
+        whatever the shape of its functions. A program of functions up to ``CHUNK_SIZE``
+        characters is one piece, its two evaluation functions as they read best. A larger one
+        is split: each evaluation function becomes a run of functions of about ``CHUNK_SIZE``
+        characters that pass the values that outlive them in a list (``_S``), and the pieces
+        are compiled one at a time, so that memory stays in proportion to one piece.
+        """
+        rb = self.rb
+        for kind, name in self.epoch.plan:
+            if kind == "define" and rb.definitions[name].type.kind in ("decimal", "money"):
+                self.pairs[name] = self.defines[name] + "p"  # _d0pn, _d0pd
+        helpers = self.helpers()
+        bodies = {"_decide": self.body(False), "_explain": self.body(True)}
+        names = list(rb.inputs)
+        fetch = [self.fetch(i, name) for i, name in enumerate(names)]
+        self.pass_values(helpers, [group for groups in bodies.values() for group in groups])
+        size = max(_size(groups) for groups in [*bodies.values(), fetch])
+        if size <= CHUNK_SIZE:
+            lines = [line for helper in helpers.values() for line in helper]
+            args = "".join(f", {self.inputs[n]}" for n in names)
+            for entry, groups in bodies.items():
+                lines.append(f"def {entry}_typed(_day{args}):")
+                lines += _indent([line for group in groups for line in group])
+            fetched = _indent([line for group in fetch for line in group], 2) or ["        pass"]
+            typed = "{" + ", ".join(f"{self.const(n)}: {self.inputs[n]}" for n in names) + "}"
+            lines += self.entry("_decide", [], fetched, f"_decide_typed(_day{args})")
+            lines += self.entry("_explain", [], fetched, f"{typed}, _explain_typed(_day{args})")
+            return ["\n".join(lines) + "\n"]
+        pieces = ["\n".join(chunk) + "\n" for chunk in _pack(list(helpers.values()))]
+        slots = {self.inputs[n]: i for i, n in enumerate(names)}
+        for entry, groups in bodies.items():
+            pieces += self.split(entry, groups, slots)
+        for i, (name, group) in enumerate(zip(names, fetch)):
+            group.append(f"_S[{i}] = {self.inputs[name]}")
+        fetched = []
+        for i, chunk in enumerate(_pack(fetch)):
+            pieces.append("\n".join([f"def _fetch{i}(_facts, _S):", *_indent(chunk)]) + "\n")
+            fetched.append(f"        _fetch{i}(_facts, _S)")
+        fetched = fetched or ["        pass"]
+        start = [f"    _S = [None] * {len(slots)}"]
+        typed = f"dict(zip({self.const(tuple(names))}, _S))"
+        lines = self.entry("_decide", start, fetched, "_decide_run(_day, _S)")
+        lines += self.entry("_explain", start, fetched, f"{typed}, _explain_run(_day, _S)")
+        blank = self.const((None,) * (len(slots) - len(names)))
+        for entry in bodies:
+            lines.append(f"def {entry}_typed(_day, *_V):")
+            lines.append(f"    return {entry}_run(_day, [*_V, *{blank}])")
+        pieces.append("\n".join(lines) + "\n")
+        return pieces
+
+    def fetch(self, index: int, name: str) -> list[str]:
+        """An input taken from the facts as it is when in canonical form, else converted."""
+        spec = self.rb.inputs[name]
+        var = self.inputs[name]
+        default = self.const(spec.default) if spec.default is not MISSING else "_MISS"
+        check = self.input_check(spec, var)
+        lines = [f"{var} = _facts.get({self.const(name)}, {default})"]
+        if check is None:
+            lines.append(f"{var} = _convert({index}, {var})")
+        else:
+            lines.append(f"if {check}:")
+            lines.append(f"    {var} = _convert({index}, {var})")
+        return lines
+
+    @staticmethod
+    def entry(name: str, start: list[str], fetched: list[str], result: str) -> list[str]:
+        """An entry point: canonical values are taken as they are, any other value is
+        converted field by field; on any problem, full validation reports every problem."""
+        return [
+            f"def {name}(_facts, _day):",
+            "    if type(_facts) is not dict or not _KNOWN.issuperset(_facts):",
+            f"        return _slow{name}(_facts, _day)",
+            *start,
+            "    try:",
+            *fetched,
+            "    except _Redo:",
+            f"        return _slow{name}(_facts, _day)",
+            f"    return {result}",
+        ]
+
+    def split(self, entry: str, groups: list[list[str]], slots: dict[str, int]) -> list[str]:
+        """An evaluation function as a run of functions ``{entry}_typed0``, ... and
+        ``{entry}_run`` that calls them in turn. Each takes from ``_S`` the values it reads
+        that an earlier one computed, and leaves there those that a later one reads."""
+        values = self.values()
+        chunks = _pack(groups)
+        mentioned = [set(_NAME.findall("\n".join(chunk))) & values for chunk in chunks]
+        first: dict[str, int] = {}
+        last: dict[str, int] = {}
+        for i, names in enumerate(mentioned):
+            for var in names:
+                first.setdefault(var, i)
+                last[var] = i
+        inputs = set(self.inputs.values())
+        pieces = []
+        run = [f"def {entry}_run(_day, _S):"]
+        for i, (chunk, names) in enumerate(zip(chunks, mentioned)):
+            lines = [f"def {entry}_typed{i}(_day, _S):"]
+            for var in sorted(names):
+                if first[var] < i or var in inputs:
+                    lines.append(f"    {var} = _S[{slots.setdefault(var, len(slots))}]")
+            lines += _indent(chunk)
+            for var in sorted(names):
+                if last[var] > i:
+                    lines.append(f"    _S[{slots.setdefault(var, len(slots))}] = {var}")
+            pieces.append("\n".join(lines) + "\n")
+            run.append(f"    {'return ' if i == len(chunks) - 1 else ''}{entry}_typed{i}(_day, _S)")
+        pieces.append("\n".join(run) + "\n")
+        return pieces
+
+    def conclusion(self, name: str, claims, explain: bool = False) -> list[list[str]]:
+        """A conclusion from the claims of the rules that apply: a group of statements to
+        start, one for each claim, one to finish."""
         c = self.rb.conclusions[name]
         var = self.conclusions[name]
-        out: list[str] = []
         if explain:
             # Each applicable rule's claim is computed once, recorded, then combined.
             if c.kind == "highest":
-                out.append(f"_t = {c.type.rank[c.default]}")
+                out = [[f"_t = {c.type.rank[c.default]}"]]
             elif c.kind == "set":
-                out.append(f"{var} = frozenset()")
+                out = [[f"{var} = frozenset()"]]
             else:
-                out.append("_cl = []")
+                out = [["_cl = []"]]
             for rule, a in claims:
                 upper = self.expr(a.upper, {}) if a.upper is not None else "None"
-                out.append(f"if {self.applies[rule]}:")
-                out.append(f"    _x = {self.expr(a.value, {})}")
-                out.append(f"    _u = {upper}")
-                out.append(f"    _rec.append(({self.const(rule)}, {self.const(name)}, _x, _u))")
+                claim = [
+                    f"if {self.applies[rule]}:",
+                    f"    _x = {self.expr(a.value, {})}",
+                    f"    _u = {upper}",
+                    f"    _rec.append(({self.const(rule)}, {self.const(name)}, _x, _u))",
+                ]
                 if c.kind == "highest":
-                    out.append(f"    _t = max(_t, {self.const(c.type.rank)}[_x])")
+                    claim.append(f"    _t = max(_t, {self.const(c.type.rank)}[_x])")
                 elif c.kind == "set":
                     many = isinstance(a.value.type, ListType)
-                    out.append(f"    {var} = {var}.union({'_x' if many else '(_x,)'})")
+                    claim.append(f"    {var} = {var}.union({'_x' if many else '(_x,)'})")
                 elif c.kind == "range":
-                    out.append(f"    _cl.append(({self.const(rule)}, _x, _u))")
+                    claim.append(f"    _cl.append(({self.const(rule)}, _x, _u))")
                 else:
-                    out.append(f"    _cl.append(({self.const(rule)}, _x))")
+                    claim.append(f"    _cl.append(({self.const(rule)}, _x))")
+                out.append(claim)
             if c.kind == "highest":
-                out.append(f"{var} = {self.const(c.type.members)}[_t]")
+                out.append([f"{var} = {self.const(c.type.members)}[_t]"])
             elif c.kind == "range":
                 scale = self.const(c.type) if isinstance(c.type, EnumType) else "None"
                 out.append(
-                    f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, "
-                    f"{self.const(c.span)})"
+                    [
+                        f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, "
+                        f"{self.const(c.span)})"
+                    ]
                 )
             elif c.kind == "value":
                 out.append(
-                    f"{var} = _rt.combine_value({self.const(name)}, _cl, "
-                    f"{self.const(c.default)}, _conflicts)"
+                    [
+                        f"{var} = _rt.combine_value({self.const(name)}, _cl, "
+                        f"{self.const(c.default)}, _conflicts)"
+                    ]
                 )
             return out
         if c.kind == "highest":
             rank = c.type.rank
-            out.append(f"_t = {rank[c.default]}")
+            out = [[f"_t = {rank[c.default]}"]]
             for rule, a in claims:
                 if isinstance(a.value, ir.Const):
                     r = rank[a.value.value]
-                    out.append(f"if {self.applies[rule]} and _t < {r}: _t = {r}")
+                    out.append([f"if {self.applies[rule]} and _t < {r}: _t = {r}"])
                 else:
-                    out.append(f"if {self.applies[rule]}:")
-                    out.append(f"    _x = {self.const(rank)}[{self.expr(a.value, {})}]")
-                    out.append("    if _x > _t: _t = _x")
-            out.append(f"{var} = {self.const(c.type.members)}[_t]")
+                    out.append(
+                        [
+                            f"if {self.applies[rule]}:",
+                            f"    _x = {self.const(rank)}[{self.expr(a.value, {})}]",
+                            "    if _x > _t: _t = _x",
+                        ]
+                    )
+            out.append([f"{var} = {self.const(c.type.members)}[_t]"])
         elif c.kind == "set":
-            out.append(f"{var} = frozenset()")
+            out = [[f"{var} = frozenset()"]]
             for rule, a in claims:
                 value = self.expr(a.value, {})
                 add = value if isinstance(a.value.type, ListType) else f"({value},)"
-                out.append(f"if {self.applies[rule]}: {var} = {var}.union({add})")
+                out.append([f"if {self.applies[rule]}: {var} = {var}.union({add})"])
         elif c.kind == "range":
-            out.append("_cl = []")
+            out = [["_cl = []"]]
             for rule, a in claims:
                 out.append(
-                    f"if {self.applies[rule]}: _cl.append(({self.const(rule)}, "
-                    f"{self.expr(a.value, {})}, {self.expr(a.upper, {})}))"
+                    [
+                        f"if {self.applies[rule]}: _cl.append(({self.const(rule)}, "
+                        f"{self.expr(a.value, {})}, {self.expr(a.upper, {})}))"
+                    ]
                 )
             scale = self.const(c.type) if isinstance(c.type, EnumType) else "None"
             out.append(
-                f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, {self.const(c.span)})"
+                [
+                    f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, "
+                    f"{self.const(c.span)})"
+                ]
             )
         else:
-            out.append("_cl = []")
+            out = [["_cl = []"]]
             for rule, a in claims:
                 out.append(
-                    f"if {self.applies[rule]}: _cl.append(({self.const(rule)}, "
-                    f"{self.expr(a.value, {})}))"
+                    [
+                        f"if {self.applies[rule]}: _cl.append(({self.const(rule)}, "
+                        f"{self.expr(a.value, {})}))"
+                    ]
                 )
             out.append(
-                f"{var} = _rt.combine_value({self.const(name)}, _cl, "
-                f"{self.const(c.default)}, _conflicts)"
+                [
+                    f"{var} = _rt.combine_value({self.const(name)}, _cl, "
+                    f"{self.const(c.default)}, _conflicts)"
+                ]
             )
         return out
+
+
+def _indent(lines: list[str], levels: int = 1) -> list[str]:
+    pad = "    " * levels
+    return [pad + line for line in lines]
+
+
+def _size(groups: list[list[str]]) -> int:
+    return sum(len(line) + 5 for group in groups for line in group)  # indented, with newline
+
+
+def _pack(groups: list[list[str]]) -> list[list[str]]:
+    """Groups of lines packed in order into chunks of at most about ``CHUNK_SIZE``
+    characters (a larger group is a chunk of its own)."""
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for group in groups:
+        grown = _size([group])
+        if current and size + grown > CHUNK_SIZE:
+            chunks.append(current)
+            current, size = [], 0
+        current.extend(group)
+        size += grown
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 _PLAIN_DECIMAL = re.compile(r"(-?[0-9]+)(?:\.([0-9]+))?")
@@ -794,7 +1002,7 @@ def _call(fn, span, name, args):
 def generate(rulebook, epoch):
     """Generate, compile and return ``decide(facts, day) -> Decision`` for one epoch."""
     gen = _Gen(rulebook, epoch)
-    source = gen.program()
+    pieces = gen.program()
     fields = list(rulebook.inputs.values())
     names = list(rulebook.inputs)
     ns = gen.ns
@@ -839,10 +1047,12 @@ def generate(rulebook, epoch):
     ns["_slow_explain"] = slow_explain
     ns["_convert"] = convert_one
     ns["_Redo"] = _Redo
-    code = compile(source, f"<ruleengine {rulebook.name}>", "exec")
-    exec(code, ns)  # generated from the checked tree only; see the module docstring
+    for piece in pieces:  # one at a time: see _Gen.program
+        code = compile(piece, f"<ruleengine {rulebook.name}>", "exec")
+        exec(code, ns)  # generated from the checked tree only; see the module docstring
+    del code
     decide = ns["_decide"]
-    decide.source = source
+    decide.source = "".join(pieces)
     # explain(facts, day) -> (typed facts, (the decision; {rule: (fired, applies)};
     # {rule: atoms}; the claims [(rule, conclusion, value, upper)]; {definition: value}))
     decide.explain = ns["_explain"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import json
 import tracemalloc
 
 import pytest
@@ -18,6 +19,7 @@ import pytest
 import ruleengine
 from ruleengine import codegen
 from ruleengine.checker import Checker
+from ruleengine.plugins import adapter_chain, get_plugin_manager, rule_sources
 from ruleengine_dsl import parse
 
 DAY = datetime.date(2020, 1, 1)
@@ -114,6 +116,46 @@ def test_did_you_mean_compares_a_bounded_number_of_names(monkeypatch):
 
 
 # ------------------------------------------------------------------ compiling
+def test_a_large_program_is_compiled_in_pieces_of_bounded_size(monkeypatch):
+    """CPython compiles a module in memory of about a hundred times its source: the program
+    of a large rulebook is generated as pieces compiled one at a time."""
+    monkeypatch.setattr(codegen, "CHUNK_SIZE", 20_000)  # the pieces of a text five times larger
+    pieces: list[str] = []
+    real_compile = compile
+    monkeypatch.setattr(
+        codegen,
+        "compile",
+        lambda src, *a: pieces.append(src) or real_compile(src, *a),
+        raising=False,
+    )
+    book = ruleengine.load_text(one_line_rules(600))
+    assert book.decide({"n": 300}, DAY).conclusions["level"] == "high"
+    assert len(pieces) > 2
+    assert max(map(len, pieces)) < 2 * codegen.CHUNK_SIZE  # a piece, its loads and stores
+
+    def compiling(count: int) -> int:
+        book = ruleengine.load_text(one_line_rules(count))
+        return peak_memory(lambda: book.epoch(DAY))[1]
+
+    # Bounded by the size of a piece (and the source, kept): about 1.3 times; 3 times before.
+    assert compiling(900) < 2 * compiling(300)
+
+
+def test_definitions_are_compiled_as_functions_of_their_own():
+    """The explanation of each named condition was a function nested in the program, and
+    CPython analyses nested functions in time of their number times the program's variables."""
+    lines = []
+    for i in range(300):
+        lines.append(f"define d{i}: bool = n >= {i}")
+        lines.append(f"rule r{i} {{ cite article 1 when d{i} then level = low }}")
+    book = ruleengine.load_text(HEADER + "\n".join(lines) + "\n")
+    fast = book.epoch(DAY).fast
+    explain = fast.__globals__["_explain_typed"]
+    assert not [c for c in explain.__code__.co_consts if hasattr(c, "co_code")]
+    result = book.explain({"n": 150}, DAY)
+    assert [a.via for a in result.rule("r150").evidence] == ["d150"]
+
+
 def test_folding_constants_visits_each_node_of_a_long_sum_once(monkeypatch):
     """Every node of ``a + b + c + ...`` asked whether the sum below it is constant."""
 
@@ -134,3 +176,32 @@ def test_folding_constants_visits_each_node_of_a_long_sum_once(monkeypatch):
         return count
 
     assert calls(150) < 4 * calls(50)  # linear: three times; quadratic: nine
+
+
+@pytest.mark.parametrize("rulebook", ["pi2017", "ccdi"])
+def test_a_program_in_pieces_decides_and_explains_as_one_does(monkeypatch, rulebook):
+    """The split program reaches the same decisions and traces as the program in one piece,
+    on every case the rulebook's own tests give."""
+    pm = get_plugin_manager()
+    _, source = rule_sources(pm)[rulebook]
+    adapt = adapter_chain(pm, rulebook)
+
+    def outcomes() -> list:
+        book = ruleengine.load_paths(list(source.paths), name=rulebook, pm=pm)
+        out = []
+        for test in book.rulebook.tests[::3]:
+            facts, _ = adapt(dict(test.given))
+            day = test.as_of or DAY
+            try:
+                decision = book.decide(facts, day)
+                explained = book.explain(facts, day)
+            except (ruleengine.FactsError, ruleengine.EvaluationError) as err:
+                out.append(repr(err))
+                continue
+            out.append((repr(decision), json.dumps(explained.to_json(), default=str)))
+        return out
+
+    whole = outcomes()
+    monkeypatch.setattr(codegen, "CHUNK_SIZE", 200)
+    monkeypatch.setattr(codegen, "INLINE_ITEMS", 0)
+    assert outcomes() == whole
