@@ -144,6 +144,11 @@ class Trace:
     def to_json(self) -> dict:
         """The versioned trace format documented in docs/trace.md."""
         rb = self.rulebook
+        decided_by: dict[str, list[str]] = {}
+        for r in self.rules:
+            if r.status == "applied":
+                for name in dict.fromkeys(x[0] for x in r.conclusions):
+                    decided_by.setdefault(name, []).append(r.name)
         conclusions = []
         for name, c in rb.conclusions.items():
             value = self.decision.conclusions[name]
@@ -153,11 +158,7 @@ class Trace:
                     "kind": c.kind,
                     "label": _label(c.label),
                     "value": _value_json(value, c.type),
-                    "decided_by": [
-                        r.name
-                        for r in self.rules
-                        if r.status == "applied" and any(x[0] == name for x in r.conclusions)
-                    ],
+                    "decided_by": decided_by.get(name, []),
                 }
             )
         rules = []
@@ -253,7 +254,6 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
     When the nearest is a definition, the nearest test of a fact as given follows it, since a
     reader thinks in the facts ("the case has 60 items").
     """
-    out: list[Miss] = []
     # A rule an applied exception sets aside could not raise the outcome even if it were met.
     excluded = {
         target
@@ -261,44 +261,44 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
         if r.status == "applied"
         for target in rulebook.rules[r.name].overrides
     }
-    for name, c in rulebook.conclusions.items():
-        if c.kind != "highest":
+    # The level each scale conclusion has reached; one pass over the rules for all of them.
+    current = {
+        name: c.type.rank[decision.conclusions[name]]
+        for name, c in rulebook.conclusions.items()
+        if c.kind == "highest"
+    }
+    best: dict[str, tuple] = {}  # (level, composite, reached, threshold, miss)
+    best_fact: dict[str, tuple] = {}
+    for r in rules:
+        if r.status != "not_met" or r.name in excluded:
             continue
-        rank = c.type.rank
-        current = rank[decision.conclusions[name]]
-        best = best_fact = None  # (rank, composite, reached, threshold, miss)
-        for r in rules:
-            if r.status != "not_met" or r.name in excluded:
+        for a in rulebook.rules[r.name].then:
+            name = a.conclusion
+            if name not in current or not isinstance(a.value, Const):
                 continue
-            for a in rulebook.rules[r.name].then:
-                if a.conclusion != name or not isinstance(a.value, Const):
+            level = rulebook.conclusions[name].type.rank.get(a.value.value, -1)
+            if level <= current[name]:
+                continue
+            for atom in r.evidence:
+                if atom.result or atom.op not in (">=", ">"):
                     continue
-                level = rank.get(a.value.value, -1)
-                if level <= current:
+                left, right = atom.left, atom.right
+                if not (_is_number(left) and _is_number(right)) or right <= 0:
                     continue
-                for atom in r.evidence:
-                    if atom.result or atom.op not in (">=", ">"):
-                        continue
-                    left, right = atom.left, atom.right
-                    if not (_is_number(left) and _is_number(right)) or right <= 0:
-                        continue
-                    if left <= 0:
-                        continue  # nothing of it reached: no nearer than any other test
-                    composite = atom.left_input is None and atom.left_define is None
-                    candidate = (
-                        level,
-                        composite,
-                        left,
-                        right,
-                        Miss(name, a.value.value, r.name, atom),
-                    )
-                    best = _nearer(best, candidate)
-                    if atom.left_input is not None:
-                        best_fact = _nearer(best_fact, candidate)
-        if best is not None:
-            out.append(best[4])
-            if best_fact is not None and best_fact is not best and best_fact[0] == best[0]:
-                out.append(best_fact[4])
+                if left <= 0:
+                    continue  # nothing of it reached: no nearer than any other test
+                composite = atom.left_input is None and atom.left_define is None
+                candidate = (level, composite, left, right, Miss(name, a.value.value, r.name, atom))
+                best[name] = _nearer(best.get(name), candidate)
+                if atom.left_input is not None:
+                    best_fact[name] = _nearer(best_fact.get(name), candidate)
+    out: list[Miss] = []
+    for name in current:
+        found, fact = best.get(name), best_fact.get(name)
+        if found is not None:
+            out.append(found[4])
+            if fact is not None and fact is not found and fact[0] == found[0]:
+                out.append(fact[4])
     return out
 
 

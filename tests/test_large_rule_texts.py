@@ -17,7 +17,7 @@ import tracemalloc
 import pytest
 
 import ruleengine
-from ruleengine import codegen
+from ruleengine import codegen, trace
 from ruleengine.checker import Checker
 from ruleengine.plugins import adapter_chain, get_plugin_manager, rule_sources
 from ruleengine_dsl import parse
@@ -205,3 +205,33 @@ def test_a_program_in_pieces_decides_and_explains_as_one_does(monkeypatch, ruleb
     monkeypatch.setattr(codegen, "CHUNK_SIZE", 200)
     monkeypatch.setattr(codegen, "INLINE_ITEMS", 0)
     assert outcomes() == whole
+
+
+# ------------------------------------------------------------------ explaining
+class _Counted(list):
+    """A list that counts how often it is gone through."""
+
+    passes = 0
+
+    def __iter__(self):
+        self.passes += 1
+        return super().__iter__()
+
+
+def test_the_explanation_goes_through_the_rules_a_fixed_number_of_times():
+    """The nearest miss, and the JSON's ``decided_by``, went through every rule once for
+    every conclusion: 20,000 rules with a conclusion each took minutes."""
+    lines = []
+    for i in range(60):
+        lines.append(f"conclusion c{i}: highest seriousness")
+        lines.append(f"rule r{i} {{ cite article 1 when n >= {i} then c{i} = low }}")
+    book = ruleengine.load_text(HEADER + "\n".join(lines) + "\n")
+    result = book.explain({"n": 30}, DAY)
+    counted = _Counted(result.rules)
+    misses = trace.nearest_misses(book.rulebook, result.decision, counted)
+    assert [m.rule for m in misses] == [f"r{i}" for i in range(31, 60)]
+    assert counted.passes <= 3
+    result.rules = counted = _Counted(result.rules)
+    decided = {c["name"]: c["decided_by"] for c in result.to_json()["conclusions"]}
+    assert decided["c3"] == ["r3"] and decided["c40"] == []
+    assert counted.passes <= 3
