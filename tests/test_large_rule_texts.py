@@ -20,6 +20,7 @@ import ruleengine
 from ruleengine import codegen, trace
 from ruleengine.checker import Checker
 from ruleengine.plugins import adapter_chain, get_plugin_manager, rule_sources
+from ruleengine.render import json as json_renderer
 from ruleengine_dsl import parse
 
 DAY = datetime.date(2020, 1, 1)
@@ -235,3 +236,12 @@ def test_the_explanation_goes_through_the_rules_a_fixed_number_of_times():
     decided = {c["name"]: c["decided_by"] for c in result.to_json()["conclusions"]}
     assert decided["c3"] == ["r3"] and decided["c40"] == []
     assert counted.passes <= 3
+
+
+def test_json_of_a_large_trace_takes_a_few_times_its_text():
+    """``json.dumps`` kept a list of every piece of the text (a piece per key and value)."""
+    book = ruleengine.load_text(one_line_rules(500))
+    result = book.explain({"n": 250}, DAY)
+    text, peak = peak_memory(lambda: json_renderer.render(result))
+    assert text == json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+    assert peak < 8 * len(text)  # the trace as data, then its text: 6.4 bytes a character; 10.6
