@@ -19,6 +19,7 @@ import attrs
 
 from ruleengine_dsl import syntax as s
 from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
+from ruleengine_dsl.parser import gc_paused
 
 from . import ir
 from .facts import convert_value
@@ -210,6 +211,10 @@ class Checker:
 
     # ------------------------------------------------------------------ entry point
     def check(self, book_name: str, modules: list[s.Module]) -> Rulebook:
+        with gc_paused():
+            return self.check_all(book_name, modules)
+
+    def check_all(self, book_name: str, modules: list[s.Module]) -> Rulebook:
         decls_by_module = [(m, m.decls) for m in modules]
         # Pass 1: documents and type declarations.
         doc_of_module: dict[int, str | None] = {}

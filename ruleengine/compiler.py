@@ -15,6 +15,8 @@ from typing import Any
 
 import attrs
 
+from ruleengine_dsl.parser import gc_paused
+
 from . import codegen
 from . import explain as explain_path
 from .checker import Rulebook
@@ -53,7 +55,8 @@ class CompiledRulebook:
         index = bisect.bisect_right(self.changes, day)
         found = self._epochs.get(index)
         if found is None:
-            found = self._epochs[index] = self._build_epoch(index, day)
+            with gc_paused():
+                found = self._epochs[index] = self._build_epoch(index, day)
         return found
 
     def _build_epoch(self, index: int, day: datetime.date) -> Epoch:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import gc
 import json
 import tracemalloc
 
@@ -19,7 +20,13 @@ import pytest
 import ruleengine
 from ruleengine import codegen, trace
 from ruleengine.checker import Checker
-from ruleengine.plugins import adapter_chain, get_plugin_manager, rule_sources
+from ruleengine.plugins import (
+    adapter_chain,
+    get_plugin_manager,
+    registered_functions,
+    registered_types,
+    rule_sources,
+)
 from ruleengine.render import json as json_renderer
 from ruleengine_dsl import parse
 
@@ -114,6 +121,37 @@ def test_did_you_mean_compares_a_bounded_number_of_names(monkeypatch):
     assert found[0].help == "did you mean 'd0'?" and found[-1].help is None
     limit = Checker.MAX_SUGGESTION_WORK
     assert limit < compared <= limit + 2000  # 1.3 million comparisons before
+
+
+def test_the_cyclic_collector_rests_while_a_text_is_parsed_checked_and_compiled():
+    """Parsing, checking and compiling make millions of objects and no cycles; the collector
+    went through all of them each time their number grew by a quarter (a quarter of the time
+    of loading 20,000 rules). It is paused, then resumed."""
+
+    def collections(step):
+        runs = []
+
+        def count(phase, info):
+            if phase == "start":
+                runs.append(info["generation"])
+
+        gc.callbacks.append(count)
+        try:
+            return step(), len(runs)
+        finally:
+            gc.callbacks.remove(count)
+
+    pm = get_plugin_manager()
+    checker = Checker(registered_types(pm), registered_functions(pm))
+    module, parsing = collections(lambda: parse(one_line_rules(1000)))
+    rulebook, checking = collections(lambda: checker.check("large", [module]))
+    book = ruleengine.CompiledRulebook(rulebook)
+    _, compiling = collections(lambda: book.epoch(DAY))
+    result = book.explain({"n": 500}, DAY)
+    _, rendering = collections(lambda: json_renderer.render(result))
+    # At most the one that falls due when the collector is resumed; 56, 36 and 32 before.
+    assert max(parsing, checking, compiling, rendering) <= 1
+    assert gc.isenabled()
 
 
 # ------------------------------------------------------------------ compiling

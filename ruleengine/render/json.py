@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 
+from ruleengine_dsl.parser import gc_paused
+
 from ..hookspecs import hookimpl
 from ..plugins import Renderer
 
 
 def render(trace, lang: str = "en", color: bool = False) -> str:
-    return dumps(trace.to_json()) + "\n"
+    with gc_paused():
+        return dumps(trace.to_json()) + "\n"
 
 
 def dumps(data) -> str:
