@@ -117,7 +117,10 @@ class _Node(lark.Tree):
     def __init__(self, data, children, meta=None):
         builder = _BUILDER.get(None)
         if builder is not None:
-            children = [builder.build(c) if type(c) is _Node else c for c in children]
+            if data.startswith("__"):  # a repetition, such as the declarations of a file
+                builder.grown(data, children)
+            else:
+                children = builder.built(children)
         super().__init__(data, children, meta)
 
 
@@ -308,6 +311,7 @@ class _Builder:
 
     def __init__(self, source: Source):
         self.source = source
+        self.repeating: dict[str, tuple[list, int]] = {}  # repetition -> (its list, built up to)
 
     # -- building as Lark parses
     def build(self, tree: _Node):
@@ -323,6 +327,22 @@ class _Builder:
             return method(tree.meta, tree.children)
         except Exception as err:  # as a Lark transformer reports it
             return _Failed(VisitError(tree.data, tree, err))
+
+    def built(self, children: list) -> list:
+        """The children of a node, built (a new list: Lark still reads the one it gave)."""
+        return [self.build(c) if type(c) is _Node else c for c in children]
+
+    def grown(self, data: str, children: list) -> None:
+        """Build the items a repetition (``_decl*``) has grown by. Lark appends each item to
+        the same list and makes a node of it again: copying the list each time would take
+        time in the square of its length. A list that is not the one last seen (a repetition
+        nested in another of the same rule) is left to the node it belongs to."""
+        seen = self.repeating.get(data)
+        if seen is not None and seen[0] is children:
+            for i in range(seen[1], len(children)):
+                if type(children[i]) is _Node:
+                    children[i] = self.build(children[i])
+        self.repeating[data] = (children, len(children))
 
     def finish(self, tree: _Node):
         """The syntax of the whole text, or the first mistake in it (as a ``VisitError``)."""
