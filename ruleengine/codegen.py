@@ -189,6 +189,7 @@ class _Gen:
         self.pairs: dict[str, str] = {}  # decimal definition -> prefix of its n/d variables
         self.inline_depth = 0
         self.folded: dict[int, tuple[ir.Expr, ir.Const | None]] = {}
+        self.ranks: dict[EnumType, dict[str, int]] = {}
 
     def const(self, value: Any) -> str:
         if type(value) is bool:
@@ -204,6 +205,14 @@ class _Gen:
             name = self.consts[key] = f"_k{len(self.consts)}"
             self.ns[name] = value
         return name
+
+    def rank(self, scale: EnumType) -> dict[str, int]:
+        """A scale's members by rank: one dict, and one constant, for the whole program
+        (``EnumType.rank`` makes a new one each time it is read)."""
+        found = self.ranks.get(scale)
+        if found is None:
+            found = self.ranks[scale] = scale.rank
+        return found
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -499,7 +508,7 @@ class _Gen:
         if op == "in":
             return f"({a} in {b})"
         if e.scale is not None:
-            rank = e.scale.rank
+            rank = self.rank(e.scale)
             ra = (
                 str(rank[e.left.value])
                 if isinstance(e.left, ir.Const)
@@ -859,7 +868,7 @@ class _Gen:
         if explain:
             # Each applicable rule's claim is computed once, recorded, then combined.
             if c.kind == "highest":
-                out = [[f"_t = {c.type.rank[c.default]}"]]
+                out = [[f"_t = {self.rank(c.type)[c.default]}"]]
             elif c.kind == "set":
                 out = [[f"{var} = frozenset()"]]
             else:
@@ -873,7 +882,7 @@ class _Gen:
                     f"    _rec.append(({self.const(rule)}, {self.const(name)}, _x, _u))",
                 ]
                 if c.kind == "highest":
-                    claim.append(f"    _t = max(_t, {self.const(c.type.rank)}[_x])")
+                    claim.append(f"    _t = max(_t, {self.const(self.rank(c.type))}[_x])")
                 elif c.kind == "set":
                     many = isinstance(a.value.type, ListType)
                     claim.append(f"    {var} = {var}.union({'_x' if many else '(_x,)'})")
@@ -901,7 +910,7 @@ class _Gen:
                 )
             return out
         if c.kind == "highest":
-            rank = c.type.rank
+            rank = self.rank(c.type)
             out = [[f"_t = {rank[c.default]}"]]
             for rule, a in claims:
                 if isinstance(a.value, ir.Const):

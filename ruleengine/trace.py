@@ -262,11 +262,8 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
         for target in rulebook.rules[r.name].overrides
     }
     # The level each scale conclusion has reached; one pass over the rules for all of them.
-    current = {
-        name: c.type.rank[decision.conclusions[name]]
-        for name, c in rulebook.conclusions.items()
-        if c.kind == "highest"
-    }
+    ranks = {name: c.type.rank for name, c in rulebook.conclusions.items() if c.kind == "highest"}
+    current = {name: rank[decision.conclusions[name]] for name, rank in ranks.items()}
     best: dict[str, tuple] = {}  # (level, composite, reached, threshold, miss)
     best_fact: dict[str, tuple] = {}
     for r in rules:
@@ -276,7 +273,7 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
             name = a.conclusion
             if name not in current or not isinstance(a.value, Const):
                 continue
-            level = rulebook.conclusions[name].type.rank.get(a.value.value, -1)
+            level = ranks[name].get(a.value.value, -1)
             if level <= current[name]:
                 continue
             for atom in r.evidence:

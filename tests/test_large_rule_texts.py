@@ -216,6 +216,15 @@ def test_definitions_are_compiled_as_functions_of_their_own():
     assert [a.via for a in result.rule("r150").evidence] == ["d150"]
 
 
+def test_a_scale_is_one_constant_of_the_program():
+    """``EnumType.rank`` makes a new dict each time it is read, and each claim on a scale
+    conclusion made a constant of its own of it."""
+    book = ruleengine.load_text(one_line_rules(300))
+    constants = book.epoch(DAY).fast.__globals__
+    rank = book.rulebook.conclusions["level"].type.rank
+    assert sum(1 for v in constants.values() if isinstance(v, dict) and v == rank) == 1
+
+
 def test_folding_constants_visits_each_node_of_a_long_sum_once(monkeypatch):
     """Every node of ``a + b + c + ...`` asked whether the sum below it is constant."""
 
