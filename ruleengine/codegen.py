@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -29,6 +30,8 @@ _HELPER_CALL = re.compile(r"\b(_(?:f|w|wz)__d[0-9]+)\((\))?")
 
 #: About the most characters of one generated function (see ``_Gen.program``).
 CHUNK_SIZE = 100_000
+#: The generated source is kept (``decide.source``, to read) for a program up to this size.
+SOURCE_KEPT = 1_000_000
 #: A dict of more entries than this is built one entry a statement (``_Gen.mapping``).
 INLINE_ITEMS = 200
 #: Variables that carry a value from one plan step to the next, besides those of inputs,
@@ -636,9 +639,10 @@ class _Gen:
         names |= {f"{p}{x}" for p in self.pairs.values() for x in "nd"}
         return names | _ACCUMULATORS
 
-    def pass_values(self, helpers: dict[str, list[str]], texts: list[list[str]]) -> None:
+    def pass_values(self, helpers: dict[str, list[str]]) -> Callable[[list[str]], list[str]]:
         """Give each helper the program's values it reads, directly or through the helpers it
-        calls, as leading parameters, and every call of it those arguments (in place)."""
+        calls, as leading parameters (in place); returns what gives the calls of helpers in
+        other lines those arguments."""
         values = self.values()
         reads: dict[str, set[str]] = {}
         calls: dict[str, set[str]] = {}
@@ -662,8 +666,6 @@ class _Gen:
                     reads[name] |= reads[c]
                 passed[name] = ", ".join(sorted(reads[name]))
                 stack.pop()
-        if not any(passed.values()):
-            return
 
         def with_values(m: re.Match) -> str:
             args = passed[m.group(1)]
@@ -671,18 +673,24 @@ class _Gen:
                 return m.group(0)
             return f"{m.group(1)}({args}{')' if m.group(2) else ', '}"
 
-        for lines in [*helpers.values(), *texts]:
-            for i, line in enumerate(lines):
-                if "__d" in line:
-                    lines[i] = _HELPER_CALL.sub(with_values, line)
+        def rewrite(lines: list[str]) -> list[str]:
+            if any(passed.values()):
+                for i, line in enumerate(lines):
+                    if "__d" in line:
+                        lines[i] = _HELPER_CALL.sub(with_values, line)
+            return lines
 
-    def body(self, explain: bool) -> list[list[str]]:
+        for lines in helpers.values():
+            rewrite(lines)
+        return rewrite
+
+    def body(self, explain: bool) -> Iterator[list[str]]:
         """The evaluation along the epoch's plan, as groups of statements that stay together
         (one plan step, or one rule's claim on a conclusion); ``explain`` also records why."""
         rb, epoch = self.rb, self.epoch
-        body: list[list[str]] = [["_conflicts = []"]]
+        yield ["_conflicts = []"]
         if explain:
-            body.append(["_R = {}", "_rec = []"])
+            yield ["_R = {}", "_rec = []"]
         claims: dict[str, list[tuple[str, ir.Assignment]]] = {}
         for kind, name in epoch.plan:
             step: list[str] = []
@@ -718,26 +726,25 @@ class _Gen:
                 for a in rule.then:
                     claims.setdefault(a.conclusion, []).append((name, a))
             else:
-                body.extend(self.conclusion(name, claims.get(name, []), explain))
+                yield from self.conclusion(name, claims.pop(name, []), explain)
             if step:
-                body.append(step)
+                yield step
         outs, built = self.mapping("_O", [(repr(n), self.conclusions[n]) for n in rb.conclusions])
-        body.extend(built)
+        yield from built
         decision = f"_Decision(_day, {outs}, tuple(_conflicts), {bool(epoch.rules)!r})"
         if explain:
             fired, built = self.mapping(
                 "_F",
                 [(self.const(n), f"({self.rules[n]}, {self.applies[n]})") for n in epoch.rules],
             )
-            body.extend(built)
+            yield from built
             defs, built = self.mapping(
                 "_D", [(self.const(n), self.defines[n]) for k, n in epoch.plan if k == "define"]
             )
-            body.extend(built)
-            body.append([f"return {decision}, {fired}, _R, _rec, {defs}"])
+            yield from built
+            yield [f"return {decision}, {fired}, _R, _rec, {defs}"]
         else:
-            body.append([f"return {decision}"])
-        return body
+            yield [f"return {decision}"]
 
     @staticmethod
     def mapping(var: str, items: list[tuple[str, str]]) -> tuple[str, list[list[str]]]:
@@ -747,58 +754,104 @@ class _Gen:
             return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}", []
         return var, [[f"{var} = {{}}"]] + [[f"{var}[{k}] = {v}"] for k, v in items]
 
-    def program(self) -> list[str]:
-        """The program's source, in pieces each compiled on its own.
+    def program(self) -> Iterator[str]:
+        """The program's source, in pieces each to be compiled on its own, as generated.
 
         CPython compiles a module in memory about a hundred times the size of its source,
-        whatever the shape of its functions. A program of functions up to ``CHUNK_SIZE``
-        characters is one piece, its two evaluation functions as they read best. A larger one
-        is split: each evaluation function becomes a run of functions of about ``CHUNK_SIZE``
-        characters that pass the values that outlive them in a list (``_S``), and the pieces
-        are compiled one at a time, so that memory stays in proportion to one piece.
+        whatever the shape of its functions. A function of up to ``CHUNK_SIZE`` characters
+        is generated as it reads best. A longer one is split into a run of functions of about
+        that size that pass the values that outlive them in a list; each piece is compiled
+        as soon as it is generated, so that memory stays in proportion to one piece.
         """
         rb = self.rb
         for kind, name in self.epoch.plan:
             if kind == "define" and rb.definitions[name].type.kind in ("decimal", "money"):
                 self.pairs[name] = self.defines[name] + "p"  # _d0pn, _d0pd
         helpers = self.helpers()
-        bodies = {"_decide": self.body(False), "_explain": self.body(True)}
-        names = list(rb.inputs)
+        rewrite = self.pass_values(helpers)
+        for chunk in _chunks(helpers.values()):
+            yield "\n".join(chunk) + "\n"
+        del helpers
+        for entry, explain in (("_decide", False), ("_explain", True)):
+            yield from self.function(f"{entry}_typed", map(rewrite, self.body(explain)))
+        yield from self.entries()
+
+    def function(self, name: str, groups: Iterable[list[str]]) -> Iterator[str]:
+        """``name(_day, *inputs)``: one function, or when longer than ``CHUNK_SIZE`` a run of
+        functions ``name0``, ``name1``, ... that a short ``name`` calls in turn. Each takes
+        from the list ``_S`` the values it reads that an earlier one computed, and leaves
+        there every value it mentions, for the ones after it."""
+        inputs = list(self.inputs.values())
+        chunks = _chunks(groups)
+        chunk, following = next(chunks, []), next(chunks, None)
+        if following is None:
+            args = "".join(f", {var}" for var in inputs)
+            yield "\n".join([f"def {name}(_day{args}):", *_indent(chunk)]) + "\n"
+            return
+        values = self.values()
+        slots = {var: i for i, var in enumerate(inputs)}
+        seen = set(inputs)  # values an earlier function has left in _S
+        count = 0
+        while chunk is not None:
+            mentioned = sorted(set(_NAME.findall("\n".join(chunk))) & values)
+            lines = [f"def {name}{count}(_day, _S):"]
+            for var in mentioned:
+                if var in seen:
+                    lines.append(f"    {var} = _S[{slots[var]}]")
+            lines += _indent(chunk)
+            if following is not None:  # the last function returns
+                for var in mentioned:
+                    lines.append(f"    _S[{slots.setdefault(var, len(slots))}] = {var}")
+                seen.update(mentioned)
+            yield "\n".join(lines) + "\n"
+            chunk, following = following, next(chunks, None)
+            count += 1
+        blank = self.const((None,) * (len(slots) - len(inputs)))
+        lines = [f"def {name}(_day, *_V):", f"    _S = [*_V, *{blank}]"]
+        lines += [f"    {name}{i}(_day, _S)" for i in range(count - 1)]
+        lines.append(f"    return {name}{count - 1}(_day, _S)")
+        yield "\n".join(lines) + "\n"
+
+    def entries(self) -> Iterator[str]:
+        """The entry points ``_decide(facts, day)`` and ``_explain(facts, day)``: canonical
+        values are taken as they are, any other value is converted field by field; on any
+        problem, full validation reports every problem. Many inputs are fetched by functions
+        of about ``CHUNK_SIZE`` characters each."""
+        names = list(self.rb.inputs)
         fetch = [self.fetch(i, name) for i, name in enumerate(names)]
-        self.pass_values(helpers, [group for groups in bodies.values() for group in groups])
-        size = max(_size(groups) for groups in [*bodies.values(), fetch])
-        if size <= CHUNK_SIZE:
-            lines = [line for helper in helpers.values() for line in helper]
-            args = "".join(f", {self.inputs[n]}" for n in names)
-            for entry, groups in bodies.items():
-                lines.append(f"def {entry}_typed(_day{args}):")
-                lines += _indent([line for group in groups for line in group])
+        if _size(fetch) <= CHUNK_SIZE:
             fetched = _indent([line for group in fetch for line in group], 2) or ["        pass"]
+            args = ", ".join(self.inputs[n] for n in names)
             typed = "{" + ", ".join(f"{self.const(n)}: {self.inputs[n]}" for n in names) + "}"
-            lines += self.entry("_decide", [], fetched, f"_decide_typed(_day{args})")
-            lines += self.entry("_explain", [], fetched, f"{typed}, _explain_typed(_day{args})")
-            return ["\n".join(lines) + "\n"]
-        pieces = ["\n".join(chunk) + "\n" for chunk in _pack(list(helpers.values()))]
-        slots = {self.inputs[n]: i for i, n in enumerate(names)}
-        for entry, groups in bodies.items():
-            pieces += self.split(entry, groups, slots)
-        for i, (name, group) in enumerate(zip(names, fetch)):
-            group.append(f"_S[{i}] = {self.inputs[name]}")
-        fetched = []
-        for i, chunk in enumerate(_pack(fetch)):
-            pieces.append("\n".join([f"def _fetch{i}(_facts, _S):", *_indent(chunk)]) + "\n")
-            fetched.append(f"        _fetch{i}(_facts, _S)")
-        fetched = fetched or ["        pass"]
-        start = [f"    _S = [None] * {len(slots)}"]
-        typed = f"dict(zip({self.const(tuple(names))}, _S))"
-        lines = self.entry("_decide", start, fetched, "_decide_run(_day, _S)")
-        lines += self.entry("_explain", start, fetched, f"{typed}, _explain_run(_day, _S)")
-        blank = self.const((None,) * (len(slots) - len(names)))
-        for entry in bodies:
-            lines.append(f"def {entry}_typed(_day, *_V):")
-            lines.append(f"    return {entry}_run(_day, [*_V, *{blank}])")
-        pieces.append("\n".join(lines) + "\n")
-        return pieces
+            start: list[str] = []
+        else:
+            for i, (name, group) in enumerate(zip(names, fetch)):
+                group.append(f"_V[{i}] = {self.inputs[name]}")
+            fetched = []
+            for i, chunk in enumerate(_chunks(fetch)):
+                yield "\n".join([f"def _fetch{i}(_facts, _V):", *_indent(chunk)]) + "\n"
+                fetched.append(f"        _fetch{i}(_facts, _V)")
+            args = "*_V"
+            typed = f"dict(zip({self.const(tuple(names))}, _V))"
+            start = [f"    _V = [None] * {len(names)}"]
+        call = f"(_day{', ' if args else ''}{args})"
+        lines = []
+        for entry, result in (
+            ("_decide", f"_decide_typed{call}"),
+            ("_explain", f"{typed}, _explain_typed{call}"),
+        ):
+            lines += [
+                f"def {entry}(_facts, _day):",
+                "    if type(_facts) is not dict or not _KNOWN.issuperset(_facts):",
+                f"        return _slow{entry}(_facts, _day)",
+                *start,
+                "    try:",
+                *fetched,
+                "    except _Redo:",
+                f"        return _slow{entry}(_facts, _day)",
+                f"    return {result}",
+            ]
+        yield "\n".join(lines) + "\n"
 
     def fetch(self, index: int, name: str) -> list[str]:
         """An input taken from the facts as it is when in canonical form, else converted."""
@@ -813,52 +866,6 @@ class _Gen:
             lines.append(f"if {check}:")
             lines.append(f"    {var} = _convert({index}, {var})")
         return lines
-
-    @staticmethod
-    def entry(name: str, start: list[str], fetched: list[str], result: str) -> list[str]:
-        """An entry point: canonical values are taken as they are, any other value is
-        converted field by field; on any problem, full validation reports every problem."""
-        return [
-            f"def {name}(_facts, _day):",
-            "    if type(_facts) is not dict or not _KNOWN.issuperset(_facts):",
-            f"        return _slow{name}(_facts, _day)",
-            *start,
-            "    try:",
-            *fetched,
-            "    except _Redo:",
-            f"        return _slow{name}(_facts, _day)",
-            f"    return {result}",
-        ]
-
-    def split(self, entry: str, groups: list[list[str]], slots: dict[str, int]) -> list[str]:
-        """An evaluation function as a run of functions ``{entry}_typed0``, ... and
-        ``{entry}_run`` that calls them in turn. Each takes from ``_S`` the values it reads
-        that an earlier one computed, and leaves there those that a later one reads."""
-        values = self.values()
-        chunks = _pack(groups)
-        mentioned = [set(_NAME.findall("\n".join(chunk))) & values for chunk in chunks]
-        first: dict[str, int] = {}
-        last: dict[str, int] = {}
-        for i, names in enumerate(mentioned):
-            for var in names:
-                first.setdefault(var, i)
-                last[var] = i
-        inputs = set(self.inputs.values())
-        pieces = []
-        run = [f"def {entry}_run(_day, _S):"]
-        for i, (chunk, names) in enumerate(zip(chunks, mentioned)):
-            lines = [f"def {entry}_typed{i}(_day, _S):"]
-            for var in sorted(names):
-                if first[var] < i or var in inputs:
-                    lines.append(f"    {var} = _S[{slots.setdefault(var, len(slots))}]")
-            lines += _indent(chunk)
-            for var in sorted(names):
-                if last[var] > i:
-                    lines.append(f"    _S[{slots.setdefault(var, len(slots))}] = {var}")
-            pieces.append("\n".join(lines) + "\n")
-            run.append(f"    {'return ' if i == len(chunks) - 1 else ''}{entry}_typed{i}(_day, _S)")
-        pieces.append("\n".join(run) + "\n")
-        return pieces
 
     def conclusion(self, name: str, claims, explain: bool = False) -> list[list[str]]:
         """A conclusion from the claims of the rules that apply: a group of statements to
@@ -970,26 +977,24 @@ def _indent(lines: list[str], levels: int = 1) -> list[str]:
     return [pad + line for line in lines]
 
 
-def _size(groups: list[list[str]]) -> int:
+def _size(groups: Iterable[list[str]]) -> int:
     return sum(len(line) + 5 for group in groups for line in group)  # indented, with newline
 
 
-def _pack(groups: list[list[str]]) -> list[list[str]]:
-    """Groups of lines packed in order into chunks of at most about ``CHUNK_SIZE``
-    characters (a larger group is a chunk of its own)."""
-    chunks: list[list[str]] = []
+def _chunks(groups: Iterable[list[str]]) -> Iterator[list[str]]:
+    """Groups of lines packed in order, as they come, into chunks of about ``CHUNK_SIZE``
+    characters at most (a larger group is a chunk of its own)."""
     current: list[str] = []
     size = 0
     for group in groups:
         grown = _size([group])
         if current and size + grown > CHUNK_SIZE:
-            chunks.append(current)
+            yield current
             current, size = [], 0
         current.extend(group)
         size += grown
     if current:
-        chunks.append(current)
-    return chunks
+        yield current
 
 
 _PLAIN_DECIMAL = re.compile(r"(-?[0-9]+)(?:\.([0-9]+))?")
@@ -1056,12 +1061,18 @@ def generate(rulebook, epoch):
     ns["_slow_explain"] = slow_explain
     ns["_convert"] = convert_one
     ns["_Redo"] = _Redo
-    for piece in pieces:  # one at a time: see _Gen.program
+    kept: list[str] | None = []
+    size = 0
+    for piece in pieces:  # one at a time, as generated: see _Gen.program
         code = compile(piece, f"<ruleengine {rulebook.name}>", "exec")
         exec(code, ns)  # generated from the checked tree only; see the module docstring
-    del code
+        if kept is not None:
+            kept.append(piece)
+            size += len(piece)
+            kept = kept if size <= SOURCE_KEPT else None
     decide = ns["_decide"]
-    decide.source = "".join(pieces)
+    # The source, to read: kept for a program of up to SOURCE_KEPT characters.
+    decide.source = "".join(kept) if kept is not None else None
     # explain(facts, day) -> (typed facts, (the decision; {rule: (fired, applies)};
     # {rule: atoms}; the claims [(rule, conclusion, value, upper)]; {definition: value}))
     decide.explain = ns["_explain"]
