@@ -592,12 +592,13 @@ class _Gen:
         passed as leading arguments (see :meth:`pass_values`), so that a large program can be
         split into functions compiled one at a time.
         """
-        rb, epoch = self.rb, self.epoch
+        rb = self.rb
+        planned = {name for kind, name in self.epoch.plan if kind == "define"}
         out: dict[str, list[str]] = {}
         for name, d in rb.definitions.items():
             var = self.defines[name]
             if d.params is None:
-                if d.type.kind == "bool" and ("define", name) in epoch.plan:
+                if d.type.kind == "bool" and name in planned:
                     lines = [f"def _wz_{var}():"]
                     vv, aa = self.why(d.body, {}, self.const(name), lines, "    ")
                     lines.append(f"    return {vv}, {aa}")
