@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from typing import Any
 
 import attrs
+
+from ruleengine_dsl.parser import gc_paused
 
 from . import ir, runtime
 from .facts import MAX_DIGITS, FactsError, _Invalid, convert, validate_fields
@@ -153,9 +156,10 @@ def _numeric(e: ir.Expr) -> bool:
 
 
 class _Gen:
-    def __init__(self, rulebook, epoch):
+    def __init__(self, rulebook, epoch, explain: bool = False):
         self.rb = rulebook
         self.epoch = epoch
+        self.explain = explain  # the explain program, else the decision only
         self.ns: dict[str, Any] = {
             "_Fraction": Fraction,
             "_date": datetime.date,
@@ -598,7 +602,7 @@ class _Gen:
         for name, d in rb.definitions.items():
             var = self.defines[name]
             if d.params is None:
-                if d.type.kind == "bool" and name in planned:
+                if self.explain and d.type.kind == "bool" and name in planned:
                     lines = [f"def _wz_{var}():"]
                     vv, aa = self.why(d.body, {}, self.const(name), lines, "    ")
                     lines.append(f"    return {vv}, {aa}")
@@ -618,7 +622,7 @@ class _Gen:
             else:
                 lines.append(f"    return {self.expr(d.body, scope)}")
             out[f"_f_{var}"] = lines
-            if d.type.kind == "bool":
+            if self.explain and d.type.kind == "bool":
                 lines = [f"def _w_{var}({params}):"]
                 lines.extend(self.param_pairs(d, scope))
                 shown = ", ".join(scope[p] for p, _ in d.params)
@@ -773,9 +777,9 @@ class _Gen:
         for chunk in _chunks(helpers.values()):
             yield "\n".join(chunk) + "\n"
         del helpers
-        for entry, explain in (("_decide", False), ("_explain", True)):
-            yield from self.function(f"{entry}_typed", map(rewrite, self.body(explain)))
-        yield from self.entries()
+        entry = "_explain" if self.explain else "_decide"
+        yield from self.function(f"{entry}_typed", map(rewrite, self.body(self.explain)))
+        yield from self.entry(entry)
 
     def function(self, name: str, groups: Iterable[list[str]]) -> Iterator[str]:
         """``name(_day, *inputs)``: one function, or when longer than ``CHUNK_SIZE`` a run of
@@ -813,8 +817,8 @@ class _Gen:
         lines.append(f"    return {name}{count - 1}(_day, _S)")
         yield "\n".join(lines) + "\n"
 
-    def entries(self) -> Iterator[str]:
-        """The entry points ``_decide(facts, day)`` and ``_explain(facts, day)``: canonical
+    def entry(self, entry: str) -> Iterator[str]:
+        """The entry point, ``_decide(facts, day)`` or ``_explain(facts, day)``: canonical
         values are taken as they are, any other value is converted field by field; on any
         problem, full validation reports every problem. Many inputs are fetched by functions
         of about ``CHUNK_SIZE`` characters each."""
@@ -835,23 +839,20 @@ class _Gen:
             args = "*_V"
             typed = f"dict(zip({self.const(tuple(names))}, _V))"
             start = [f"    _V = [None] * {len(names)}"]
-        call = f"(_day{', ' if args else ''}{args})"
-        lines = []
-        for entry, result in (
-            ("_decide", f"_decide_typed{call}"),
-            ("_explain", f"{typed}, _explain_typed{call}"),
-        ):
-            lines += [
-                f"def {entry}(_facts, _day):",
-                "    if type(_facts) is not dict or not _KNOWN.issuperset(_facts):",
-                f"        return _slow{entry}(_facts, _day)",
-                *start,
-                "    try:",
-                *fetched,
-                "    except _Redo:",
-                f"        return _slow{entry}(_facts, _day)",
-                f"    return {result}",
-            ]
+        result = f"{entry}_typed(_day{', ' if args else ''}{args})"
+        if self.explain:
+            result = f"{typed}, {result}"
+        lines = [
+            f"def {entry}(_facts, _day):",
+            "    if type(_facts) is not dict or not _KNOWN.issuperset(_facts):",
+            f"        return _slow{entry}(_facts, _day)",
+            *start,
+            "    try:",
+            *fetched,
+            "    except _Redo:",
+            f"        return _slow{entry}(_facts, _day)",
+            f"    return {result}",
+        ]
         yield "\n".join(lines) + "\n"
 
     def fetch(self, index: int, name: str) -> list[str]:
@@ -1014,9 +1015,47 @@ def _call(fn, span, name, args):
         raise runtime.EvaluationError(f"{name}(): {err}", span) from None
 
 
-def generate(rulebook, epoch):
-    """Generate, compile and return ``decide(facts, day) -> Decision`` for one epoch."""
-    gen = _Gen(rulebook, epoch)
+def generate(rulebook, epoch) -> None:
+    """Give the epoch its two programs: ``epoch.fast(facts, day) -> Decision`` and
+    ``epoch.explain(facts, day)``, each generated and compiled when first used (eval needs
+    only the one, explain only the other, the larger).
+
+    ``explain`` returns (the typed facts, (the decision; {rule: (fired, applies)}; {rule:
+    atoms}; the claims [(rule, conclusion, value, upper)]; {definition: value})).
+    """
+    lock = threading.Lock()
+    epoch.fast = _Lazy(rulebook, epoch, "fast", False, lock)
+    epoch.explain = _Lazy(rulebook, epoch, "explain", True, lock)
+
+
+class _Lazy:
+    """A program of an epoch not yet generated: the first use generates and compiles it, and
+    puts it in the epoch in its own place, so that later uses go to it directly."""
+
+    def __init__(self, rulebook, epoch, place: str, explain: bool, lock: threading.Lock):
+        self.rulebook, self.epoch, self.place, self.explain = rulebook, epoch, place, explain
+        self.lock = lock
+
+    def program(self):
+        with self.lock:
+            program = getattr(self.epoch, self.place)
+            if program is self:
+                with gc_paused():
+                    program = _compiled(self.rulebook, self.epoch, self.explain)
+                setattr(self.epoch, self.place, program)
+        return program
+
+    def __call__(self, facts, day):
+        return self.program()(facts, day)
+
+    def __getattr__(self, name: str):  # the program's source, its globals, ...
+        return getattr(self.program(), name)
+
+
+def _compiled(rulebook, epoch, explain: bool):
+    """One program: ``_decide(facts, day)`` or ``_explain(facts, day)``, compiled."""
+    gen = _Gen(rulebook, epoch, explain)
+    entry = "_explain" if explain else "_decide"
     pieces = gen.program()
     fields = list(rulebook.inputs.values())
     names = list(rulebook.inputs)
@@ -1026,13 +1065,10 @@ def generate(rulebook, epoch):
     ns["_BIG"] = 10**MAX_DIGITS
     ns["_rt_call"] = _call
 
-    def slow_decide(facts, day):
+    def slow(facts, day):
         typed = validate_fields(facts, fields)
-        return ns["_decide_typed"](day, *(typed[n] for n in names))
-
-    def slow_explain(facts, day):
-        typed = validate_fields(facts, fields)
-        return typed, ns["_explain_typed"](day, *(typed[n] for n in names))
+        result = ns[f"{entry}_typed"](day, *(typed[n] for n in names))
+        return (typed, result) if explain else result
 
     plain_amounts = {
         i
@@ -1058,8 +1094,7 @@ def generate(rulebook, epoch):
         except (_Invalid, FactsError):
             raise _Redo from None
 
-    ns["_slow_decide"] = slow_decide
-    ns["_slow_explain"] = slow_explain
+    ns[f"_slow{entry}"] = slow
     ns["_convert"] = convert_one
     ns["_Redo"] = _Redo
     kept: list[str] | None = []
@@ -1071,13 +1106,10 @@ def generate(rulebook, epoch):
             kept.append(piece)
             size += len(piece)
             kept = kept if size <= SOURCE_KEPT else None
-    decide = ns["_decide"]
+    program = ns[entry]
     # The source, to read: kept for a program of up to SOURCE_KEPT characters.
-    decide.source = "".join(kept) if kept is not None else None
-    # explain(facts, day) -> (typed facts, (the decision; {rule: (fired, applies)};
-    # {rule: atoms}; the claims [(rule, conclusion, value, upper)]; {definition: value}))
-    decide.explain = ns["_explain"]
-    return decide
+    program.source = "".join(kept) if kept is not None else None
+    return program
 
 
 __all__ = ["generate", "RecordType"]

@@ -38,7 +38,9 @@ class Epoch:
     #: Conclusions that rules decide, none of which is in force: their value is a default,
     #: not a decision, and the explanation says "not decided".
     undecided: frozenset[str] = frozenset()
+    #: The programs (codegen.generate): the decision only, and the decision with its trace.
     fast: Any = None
+    explain: Any = None
 
 
 class CompiledRulebook:
@@ -92,7 +94,7 @@ class CompiledRulebook:
             overriders=overriders,
             undecided=frozenset(c for c, rules in decided_by.items() if not rules & in_force),
         )
-        epoch.fast = codegen.generate(rb, epoch)
+        codegen.generate(rb, epoch)
         return epoch
 
     def _rule_in_force(self, rule, day: datetime.date) -> bool:

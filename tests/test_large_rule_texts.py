@@ -181,7 +181,7 @@ def test_the_cyclic_collector_rests_while_a_text_is_parsed_checked_and_compiled(
     module, parsing = collections(lambda: parse(one_line_rules(1000)))
     rulebook, checking = collections(lambda: checker.check("large", [module]))
     book = ruleengine.CompiledRulebook(rulebook)
-    _, compiling = collections(lambda: book.epoch(DAY))
+    _, compiling = collections(lambda: book.decide({"n": 500}, DAY))  # compiles its program
     result = book.explain({"n": 500}, DAY)
     _, rendering = collections(lambda: json_renderer.render(result))
     # At most the one that falls due when the collector is resumed; 56, 36 and 32 before.
@@ -218,6 +218,29 @@ def test_a_large_program_is_compiled_in_pieces_of_bounded_size(monkeypatch):
     assert "generated" in events[events.index("compiled") :]
 
 
+def test_eval_compiles_only_the_decision_program_and_explain_only_the_other(monkeypatch):
+    """Both programs were generated and compiled for any case: eval paid for the explain
+    program, the larger, and explain for the decision program."""
+    compiled: list[str] = []
+    real_compile = compile
+    monkeypatch.setattr(
+        codegen,
+        "compile",
+        lambda source, *args: compiled.append(source) or real_compile(source, *args),
+        raising=False,
+    )
+    book = ruleengine.load_text(one_line_rules(50))
+    assert book.decide({"n": 3}, DAY).conclusions["level"] == "high"
+    assert compiled and not [s for s in compiled if "def _explain" in s]
+    book = ruleengine.load_text(one_line_rules(50))
+    compiled.clear()
+    assert book.explain({"n": 3}, DAY).decision.conclusions["level"] == "high"
+    assert compiled and not [s for s in compiled if "def _decide" in s]
+    compiled.clear()
+    book.explain({"n": 4}, DAY)
+    assert compiled == []  # once
+
+
 def test_definitions_are_compiled_as_functions_of_their_own():
     """The explanation of each named condition was a function nested in the program, and
     CPython analyses nested functions in time of their number times the program's variables."""
@@ -226,18 +249,18 @@ def test_definitions_are_compiled_as_functions_of_their_own():
         lines.append(f"define d{i}: bool = n >= {i}")
         lines.append(f"rule r{i} {{ cite article 1 when d{i} then level = low }}")
     book = ruleengine.load_text(HEADER + "\n".join(lines) + "\n")
-    fast = book.epoch(DAY).fast
-    explain = fast.__globals__["_explain_typed"]
-    assert not [c for c in explain.__code__.co_consts if hasattr(c, "co_code")]
     result = book.explain({"n": 150}, DAY)
     assert [a.via for a in result.rule("r150").evidence] == ["d150"]
+    explain = book.epoch(DAY).explain.__globals__["_explain_typed"]
+    assert not [c for c in explain.__code__.co_consts if hasattr(c, "co_code")]
 
 
-def test_a_scale_is_one_constant_of_the_program():
+def test_a_scale_is_one_constant_of_the_explain_program():
     """``EnumType.rank`` makes a new dict each time it is read, and each claim on a scale
     conclusion made a constant of its own of it."""
     book = ruleengine.load_text(one_line_rules(300))
-    constants = book.epoch(DAY).fast.__globals__
+    book.explain({"n": 150}, DAY)
+    constants = book.epoch(DAY).explain.__globals__
     rank = book.rulebook.conclusions["level"].type.rank
     assert sum(1 for v in constants.values() if isinstance(v, dict) and v == rank) == 1
 
@@ -252,7 +275,7 @@ def test_the_explanations_of_named_conditions_look_the_plan_through_once():
     book = ruleengine.load_text(HEADER + "\n".join(lines) + "\n")
     epoch = book.epoch(DAY)
     epoch.plan = _Counted(epoch.plan)
-    helpers = codegen._Gen(book.rulebook, epoch).helpers()
+    helpers = codegen._Gen(book.rulebook, epoch, explain=True).helpers()
     assert len(helpers) == 200 and epoch.plan.passes == 1 and epoch.plan.asked == 0
 
 
@@ -271,7 +294,7 @@ def test_folding_constants_visits_each_node_of_a_long_sum_once(monkeypatch):
         monkeypatch.setattr(codegen._Gen, "fold", fold)
         sum_ = " + ".join(["n"] * terms)
         book = ruleengine.load_text(HEADER + f"rule r {{ cite article 1 when {sum_} >= 1 }}\n")
-        book.epoch(DAY)
+        book.decide({"n": 1}, DAY)  # generates the decision program
         monkeypatch.setattr(codegen._Gen, "fold", real)
         return count
 
