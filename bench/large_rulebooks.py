@@ -140,24 +140,25 @@ COMMANDS = {
 
 def run_once(argv: list[str], timeout: float, env: dict | None) -> tuple[float, float, float, int]:
     """(wall seconds, CPU seconds, peak RSS in MB, exit code) of one run of the command line."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    deadline = start + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() > deadline:
-            proc.kill()
-            os.wait4(proc.pid, 0)
-            return float("inf"), float("inf"), float("nan"), -9
-        time.sleep(0.005)
-    elapsed = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    if code not in (0, 1):
-        print(f"  ! exit {code}: {err.strip().splitlines()[-1:]}", file=sys.stderr)
+    with tempfile.TemporaryFile() as err:  # not a pipe: thousands of diagnostics would fill it
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                return float("inf"), float("inf"), float("nan"), -9
+            time.sleep(0.005)
+        elapsed = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1, 3):
+            err.seek(0)
+            last = err.read().decode(errors="replace").strip().splitlines()[-1:]
+            print(f"  ! exit {code}: {last}", file=sys.stderr)
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code
 
 
