@@ -355,9 +355,16 @@ class _Gen:
             )
             return v, atoms
         if isinstance(e, ir.Binary) and (e.op in COMPARE_PAIRS or e.op == "in"):
-            left, right = self.fresh("_wl"), self.fresh("_wr")
-            out.append(f"{indent}{left} = {self.expr(e.left, scope)}")
-            out.append(f"{indent}{right} = {self.expr(e.right, scope)}")
+            # Each side computed once, into a variable unless it is one or a literal already.
+            sides = []
+            for side, prefix in ((e.left, "_wl"), (e.right, "_wr")):
+                code = self.expr(side, scope)
+                if not _cheap(code):
+                    var = self.fresh(prefix)
+                    out.append(f"{indent}{var} = {code}")
+                    code = var
+                sides.append(code)
+            left, right = sides
             test = ir.Binary(
                 e.type, e.span, e.text, e.op, _Var(e.left, left), _Var(e.right, right), e.scale
             )
@@ -883,22 +890,30 @@ class _Gen:
             else:
                 out = [["_cl = []"]]
             for rule, a in claims:
-                upper = self.expr(a.upper, {}) if a.upper is not None else "None"
-                claim = [
-                    f"if {self.applies[rule]}:",
-                    f"    _x = {self.expr(a.value, {})}",
-                    f"    _u = {upper}",
-                    f"    _rec.append(({self.const(rule)}, {self.const(name)}, _x, _u))",
-                ]
-                if c.kind == "highest":
-                    claim.append(f"    _t = max(_t, {self.const(self.rank(c.type))}[_x])")
+                claim = [f"if {self.applies[rule]}:"]
+                # The value (and upper end) computed once, into a variable unless it is one
+                # or a literal already.
+                x = self.expr(a.value, {})
+                u = self.expr(a.upper, {}) if a.upper is not None else "None"
+                if not _cheap(x):
+                    claim.append(f"    _x = {x}")
+                    x = "_x"
+                if not _cheap(u):
+                    claim.append(f"    _u = {u}")
+                    u = "_u"
+                claim.append(f"    _rec.append(({self.const(rule)}, {self.const(name)}, {x}, {u}))")
+                if c.kind == "highest" and isinstance(a.value, ir.Const):
+                    r = self.rank(c.type)[a.value.value]
+                    claim.append(f"    if _t < {r}: _t = {r}")
+                elif c.kind == "highest":
+                    claim.append(f"    _t = max(_t, {self.const(self.rank(c.type))}[{x}])")
                 elif c.kind == "set":
                     many = isinstance(a.value.type, ListType)
-                    claim.append(f"    {var} = {var}.union({'_x' if many else '(_x,)'})")
+                    claim.append(f"    {var} = {var}.union({x if many else f'({x},)'})")
                 elif c.kind == "range":
-                    claim.append(f"    _cl.append(({self.const(rule)}, _x, _u))")
+                    claim.append(f"    _cl.append(({self.const(rule)}, {x}, {u}))")
                 else:
-                    claim.append(f"    _cl.append(({self.const(rule)}, _x))")
+                    claim.append(f"    _cl.append(({self.const(rule)}, {x}))")
                 out.append(claim)
             if c.kind == "highest":
                 out.append([f"{var} = {self.const(c.type.members)}[_t]"])

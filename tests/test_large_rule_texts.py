@@ -258,8 +258,12 @@ def test_definitions_are_compiled_as_functions_of_their_own():
 def test_a_scale_is_one_constant_of_the_explain_program():
     """``EnumType.rank`` makes a new dict each time it is read, and each claim on a scale
     conclusion made a constant of its own of it."""
-    book = ruleengine.load_text(one_line_rules(300))
-    book.explain({"n": 150}, DAY)
+    lines = [
+        f"rule r{i} {{ cite article 1 when n >= {i} then level = if n > 9 then high else low }}"
+        for i in range(300)
+    ]
+    book = ruleengine.load_text(HEADER + "\n".join(lines) + "\n")
+    assert book.explain({"n": 150}, DAY).decision.conclusions["level"] == "high"
     constants = book.epoch(DAY).explain.__globals__
     rank = book.rulebook.conclusions["level"].type.rank
     assert sum(1 for v in constants.values() if isinstance(v, dict) and v == rank) == 1
