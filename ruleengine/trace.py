@@ -141,8 +141,12 @@ class Trace:
                 return r
         raise KeyError(name)
 
-    def to_json(self) -> dict:
-        """The versioned trace format documented in docs/trace.md."""
+    def to_json(self, *, streamed: bool = False) -> dict:
+        """The versioned trace format documented in docs/trace.md.
+
+        ``streamed``: the rules' entries are made one at a time as the list is gone through
+        (a JSON encoder goes through it once), not held all at once: for a large rulebook
+        they are most of the trace."""
         rb = self.rulebook
         decided_by: dict[str, list[str]] = {}
         for r in self.rules:
@@ -161,30 +165,33 @@ class Trace:
                     "decided_by": decided_by.get(name, []),
                 }
             )
-        rules = []
-        for r in self.rules:
+
+        def rule_json(r: RuleTrace) -> dict:
             rule = rb.rules[r.name]
-            rules.append(
-                {
-                    "name": r.name,
-                    "status": r.status,
-                    "citation": rule.citation.to_json(),
-                    "document": rule.document,
-                    "title": _label(rule.title),
-                    "text": _label(rule.text),
-                    "line": rule.span.line,
-                    "file": rule.span.file,
-                    "evidence": [a.to_json() for a in r.evidence],
-                    "conclusions": [
-                        {"conclusion": n, "value": to_json_value(v)}
-                        | ({"upper": to_json_value(u)} if u is not None else {})
-                        for n, v, u in r.conclusions
-                    ],
-                    "set_aside_by": r.set_aside_by,
-                    "notes": [_label(n) for n in rule.notes],
-                    "unverified": [_label(n) for n in rule.unverified],
-                }
-            )
+            return {
+                "name": r.name,
+                "status": r.status,
+                "citation": rule.citation.to_json(),
+                "document": rule.document,
+                "title": _label(rule.title),
+                "text": _label(rule.text),
+                "line": rule.span.line,
+                "file": rule.span.file,
+                "evidence": [a.to_json() for a in r.evidence],
+                "conclusions": [
+                    {"conclusion": n, "value": to_json_value(v)}
+                    | ({"upper": to_json_value(u)} if u is not None else {})
+                    for n, v, u in r.conclusions
+                ],
+                "set_aside_by": r.set_aside_by,
+                "notes": [_label(n) for n in rule.notes],
+                "unverified": [_label(n) for n in rule.unverified],
+            }
+
+        if streamed:
+            rules: list = _Made(len(self.rules), lambda: map(rule_json, self.rules))
+        else:
+            rules = [rule_json(r) for r in self.rules]
         docs = [
             {
                 "name": d.name,
@@ -230,6 +237,20 @@ class Trace:
             ],
             "derivations": self.notes,
         }
+
+
+class _Made(list):
+    """A list whose items are made as it is gone through: it holds none of them."""
+
+    def __init__(self, count: int, items):
+        super().__init__()
+        self.count, self.items = count, items
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self):
+        return iter(self.items())
 
 
 def _label(text: LocalText | None) -> dict | None:

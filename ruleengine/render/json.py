@@ -12,7 +12,7 @@ from ..plugins import Renderer
 
 def render(trace, lang: str = "en", color: bool = False) -> str:
     with gc_paused():
-        return dumps(trace.to_json()) + "\n"
+        return dumps(trace.to_json(streamed=True)) + "\n"
 
 
 def dumps(data) -> str:
