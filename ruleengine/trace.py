@@ -283,8 +283,12 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
         for target in rulebook.rules[r.name].overrides
     }
     # The level each scale conclusion has reached; one pass over the rules for all of them.
-    ranks = {name: c.type.rank for name, c in rulebook.conclusions.items() if c.kind == "highest"}
-    current = {name: rank[decision.conclusions[name]] for name, rank in ranks.items()}
+    ranks: dict[str, dict[str, int]] = {}
+    current: dict[str, int] = {}
+    for name, c in rulebook.conclusions.items():
+        if c.kind == "highest":
+            rank = ranks[name] = c.type.rank
+            current[name] = rank[decision.conclusions[name]]
     best: dict[str, tuple] = {}  # (level, composite, reached, threshold, miss)
     best_fact: dict[str, tuple] = {}
     for r in rules:
@@ -297,6 +301,7 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
             level = ranks[name].get(a.value.value, -1)
             if level <= current[name]:
                 continue
+            nearest, nearest_fact = best.get(name), best_fact.get(name)
             for atom in r.evidence:
                 if atom.result or atom.op not in (">=", ">"):
                     continue
@@ -307,9 +312,13 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
                     continue  # nothing of it reached: no nearer than any other test
                 composite = atom.left_input is None and atom.left_define is None
                 candidate = (level, composite, left, right, Miss(name, a.value.value, r.name, atom))
-                best[name] = _nearer(best.get(name), candidate)
+                nearest = _nearer(nearest, candidate)
                 if atom.left_input is not None:
-                    best_fact[name] = _nearer(best_fact.get(name), candidate)
+                    nearest_fact = _nearer(nearest_fact, candidate)
+            if nearest is not None:
+                best[name] = nearest
+            if nearest_fact is not None:
+                best_fact[name] = nearest_fact
     out: list[Miss] = []
     for name in current:
         found, fact = best.get(name), best_fact.get(name)
