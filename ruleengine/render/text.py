@@ -8,6 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
+from ruleengine_dsl.parser import gc_paused
+
 from ..hookspecs import hookimpl
 from ..plugins import Renderer
 from .explanation import Line, build
@@ -35,7 +37,11 @@ def _add(tree: Tree, line: Line) -> None:
 def render(
     trace, lang: str = "en", color: bool = False, width: int = 100, names: bool = False
 ) -> str:
-    explanation = build(trace, lang, names=names)
+    with gc_paused():
+        return _render(build(trace, lang, names=names), color, width)
+
+
+def _render(explanation, color: bool, width: int) -> str:
     out = io.StringIO()
     console = Console(
         file=out,
