@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
+from ruleengine_dsl.diagnostics import printable
 from ruleengine_dsl.parser import gc_paused
 
 from ..hookspecs import hookimpl
@@ -28,7 +29,7 @@ STYLES = {
 
 def _add(tree: Tree, line: Line) -> None:
     style = STYLES.get(line.style, "")
-    text = escape(line.text)
+    text = escape(printable(line.text))
     branch = tree.add(f"[{style}]{text}[/]" if style else text)
     for child in line.children:
         _add(branch, child)
@@ -54,12 +55,12 @@ def _render(explanation, color: bool, width: int) -> str:
         highlight=False,
         emoji=False,
     )
-    console.print(f"[bold]{escape(explanation.headline)}[/]")
-    console.print(f"[dim]{escape(explanation.subtitle)}[/]")
+    console.print(f"[bold]{escape(printable(explanation.headline))}[/]")
+    console.print(f"[dim]{escape(printable(explanation.subtitle))}[/]")
     for section in explanation.sections:
         if not section.lines:
             continue
-        tree = Tree(f"[bold]{escape(section.title)}[/]", guide_style="dim")
+        tree = Tree(f"[bold]{escape(printable(section.title))}[/]", guide_style="dim")
         for line in section.lines:
             _add(tree, line)
         console.print(tree)
