@@ -59,6 +59,25 @@ PYOP = {
 _CHEAP = re.compile(r"\(?-?\d+\)?|[A-Za-z_][A-Za-z0-9_]*(\.(numerator|denominator))?")
 
 
+#: Inlined bodies nest at most this deep together (the language allows 64 in one text).
+MAX_INLINE_NESTING = 64
+
+
+def _height(e: ir.Expr) -> int:
+    """The height of an expression tree, without recursion."""
+    best, stack = 0, [(e, 1)]
+    while stack:
+        node, depth = stack.pop()
+        best = max(best, depth)
+        for f in attrs.fields(type(node)):
+            v = getattr(node, f.name)
+            if isinstance(v, ir.Expr):
+                stack.append((v, depth + 1))
+            elif isinstance(v, list):
+                stack.extend((x, depth + 1) for x in v if isinstance(x, ir.Expr))
+    return best
+
+
 def _cheap(code: str) -> bool:
     """Code that may be written twice: a literal, a variable or its numerator/denominator."""
     return _CHEAP.fullmatch(code) is not None
@@ -195,6 +214,8 @@ class _Gen:
         self.counter = 0
         self.pairs: dict[str, str] = {}  # decimal definition -> prefix of its n/d variables
         self.inline_depth = 0
+        self.inline_nesting = 0  # the heights of the bodies being inlined, added up
+        self.depths: dict[str, int] = {}
         self.folded: dict[int, tuple[ir.Expr, ir.Const | None]] = {}
         self.ranks: dict[EnumType, dict[str, int]] = {}
 
@@ -273,11 +294,14 @@ class _Gen:
         if isinstance(e, ir.Binary):
             return self.binary(e, scope)
         if isinstance(e, ir.CallDef) and self.inlinable(e):
+            nesting = self.body_depth(e.name)
             self.inline_depth += 1
+            self.inline_nesting += nesting
             try:
                 return self.expr(self.inline(e), {})
             finally:
                 self.inline_depth -= 1
+                self.inline_nesting -= nesting
         if isinstance(e, ir.CallDef):
             args = ", ".join(self.expr(a, scope) for a in e.args)
             return f"_f_{self.defines[e.name]}({args})"
@@ -342,11 +366,14 @@ class _Gen:
                 tuple(p for p, _ in d.params),
                 tuple((self.fold(a) or a).value for a in e.args),
             )
+            nesting = self.body_depth(e.name)
             self.inline_depth += 1
+            self.inline_nesting += nesting
             try:
                 return self.why(self.inline(e), {}, self.const(shown), out, indent)
             finally:
                 self.inline_depth -= 1
+                self.inline_nesting -= nesting
         if isinstance(e, ir.CallDef) and e.type.kind == "bool":
             args = ", ".join(self.expr(a, scope) for a in e.args)
             out.append(f"{indent}{v}, {atoms} = _w_{self.defines[e.name]}({args})")
@@ -410,11 +437,14 @@ class _Gen:
         if folded is not None:
             return self.num(folded, scope)
         if isinstance(e, ir.CallDef) and self.inlinable(e):
+            nesting = self.body_depth(e.name)
             self.inline_depth += 1
+            self.inline_nesting += nesting
             try:
                 return self.num(self.inline(e), {})
             finally:
                 self.inline_depth -= 1
+                self.inline_nesting -= nesting
         if isinstance(e, ir.Binary) and e.op in ARITHMETIC and _numeric(e):
             return self.arith(e, self.num(e.left, scope), self.num(e.right, scope))
         if isinstance(e, ir.Unary) and e.op == "-" and _numeric(e):
@@ -463,9 +493,21 @@ class _Gen:
     def inlinable(self, e: ir.CallDef) -> bool:
         """A call whose arguments are all constants is specialised: its body is inlined with
         the constants in place and folded (``meets(10)`` computes 50 * 10 once, here)."""
-        return all(isinstance(self.fold(a) or a, ir.Const) for a in e.args) and (
-            self.inline_depth < 8
+        return (
+            all(isinstance(self.fold(a) or a, ir.Const) for a in e.args)
+            and self.inline_depth < 8
+            # Bodies inlined into one another nest in one Python expression, which CPython
+            # refuses past about 200 brackets: within the language's own bound (E212), the
+            # call is made instead.
+            and self.inline_nesting + self.body_depth(e.name) <= MAX_INLINE_NESTING
         )
+
+    def body_depth(self, name: str) -> int:
+        """How deeply a definition's body nests (its expression's height), computed once."""
+        depth = self.depths.get(name)
+        if depth is None:
+            depth = self.depths[name] = _height(self.rb.definitions[name].body)
+        return depth
 
     def inline(self, e: ir.CallDef) -> ir.Expr:
         d = self.rb.definitions[e.name]
