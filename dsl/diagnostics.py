@@ -75,7 +75,7 @@ class Span:
             width = min(width, right - start)
             text = ("…" if left else "") + text[left:right] + ("…" if right < len(text) else "")
             start = start - left + (1 if left else 0)
-        text = _printable(text)
+        text = printable(text)
         # Chinese characters occupy two terminal cells; pad the caret line to match.
         pad = sum(2 if _wide(ch) else 1 for ch in text[:start])
         marks = sum(2 if _wide(ch) else 1 for ch in text[start : start + width]) or 1
@@ -92,12 +92,13 @@ class Span:
         }
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """A source line as one terminal line, one cell per character as columns count them.
 
     A tab becomes a space; a character that would break the line, move the cursor or reorder
-    the text on screen (form feed, carriage return, U+2028, a bidirectional control, ...)
-    becomes U+FFFD, so it is seen and the caret stays under the right character.
+    the text on screen (form feed, carriage return, U+2028, a bidirectional control, an
+    escape sequence's ESC, ...) becomes U+FFFD, so it is seen and the caret stays under the
+    right character. Every line a terminal shows that holds text from a user passes here.
     """
     if text.isprintable():
         return text

@@ -7,17 +7,19 @@ was expected in words, at the line and column where the text went wrong.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import functools
+import gc
 import re
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 import lark
-from lark import Token, v_args
+from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
-from lark.visitors import Transformer_NonRecursive
 
 from . import syntax as s
 from .diagnostics import Diagnostic, DiagnosticError, Source, Span
@@ -67,6 +69,23 @@ def _refuse_reserved(token: Token) -> Token:
     return token
 
 
+@contextlib.contextmanager
+def gc_paused():
+    """Python's cyclic garbage collector paused while a large structure is built.
+
+    Parsing, checking and compiling a large rule text make millions of objects and no cycles
+    among them, and the collector would go through all of them again each time their number
+    grew by a quarter: a quarter of the time. Resumes only a collector it paused itself."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _cache_file(grammar: str) -> str | bool:
     """Where Lark keeps the analysed grammar: a folder of this user's own (never a shared
     temporary folder, since the cache is a pickle); no cache when there is none to be had."""
@@ -87,6 +106,28 @@ def _cache_file(grammar: str) -> str | bool:
     return os.path.join(folder, f"grammar-{key[:16]}.lark")
 
 
+class _Node(lark.Tree):
+    """A node of the parse as Lark makes it, its children already built into the syntax tree.
+
+    Lark gives a node its position just after making it, and before it makes the node above;
+    so each node is built when its parent is made, and the parse tree as a whole never exists
+    (for a large text it would take about a hundred times the memory of the text).
+    """
+
+    def __init__(self, data, children, meta=None):
+        builder = _BUILDER.get(None)
+        if builder is not None:
+            if data.startswith("__"):  # a repetition, such as the declarations of a file
+                builder.grown(data, children)
+            else:
+                children = builder.built(children)
+        super().__init__(data, children, meta)
+
+
+#: The builder of the text being parsed (one per parse; threads and tasks each have their own).
+_BUILDER: contextvars.ContextVar[_Builder] = contextvars.ContextVar("ruleengine_dsl_builder")
+
+
 @functools.lru_cache(maxsize=1)
 def _lark() -> lark.Lark:
     grammar = GRAMMAR.read_text(encoding="utf-8")
@@ -97,6 +138,7 @@ def _lark() -> lark.Lark:
         maybe_placeholders=True,
         cache=_cache_file(grammar),
         lexer_callbacks={"NAME": _refuse_reserved},
+        tree_class=_Node,
     )
 
 
@@ -195,8 +237,11 @@ def parse(text: str, name: str = "<string>") -> s.Module:
                 )
             ]
         )
+    builder = _Builder(source)
+    building = _BUILDER.set(builder)
     try:
-        tree = _lark().parse(text)
+        with gc_paused():
+            tree = _lark().parse(text)
     except UnexpectedInput as err:
         raise DiagnosticError([_syntax_error(source, err)]) from None
     except _ReservedWord as err:
@@ -211,8 +256,10 @@ def parse(text: str, name: str = "<string>") -> s.Module:
                 )
             ]
         ) from None
+    finally:
+        _BUILDER.reset(building)
     try:
-        decls = _Builder(source).transform(tree)
+        decls = builder.finish(tree)
     except VisitError as err:
         if isinstance(err.orig_exc, DiagnosticError):
             raise err.orig_exc from None
@@ -238,17 +285,61 @@ def exact_number(digits: str) -> int | Fraction:
     return int(digits)
 
 
-@v_args(meta=True)
-class _Builder(Transformer_NonRecursive):
-    """Lark tree to syntax tree; each node gets the span Lark recorded for it.
+class _Failed:
+    """A mistake met while building, kept until the text has parsed: a syntax error anywhere
+    in the text is reported before it, as when the tree was built after parsing."""
 
-    Non-recursive, so that any nesting the LALR parser accepts becomes a tree: how deep is too
-    deep is the checker's to say (E212), at the place, with the rest of the file checked.
-    """
+    __slots__ = ("error",)
+
+    def __init__(self, error: VisitError):
+        self.error = error
+
+
+class _Builder:
+    """Lark's nodes to the syntax tree, as the parser completes them (see ``_Node``): a method
+    for each rule of the grammar, given where Lark found it and its children, already built."""
 
     def __init__(self, source: Source):
-        super().__init__()
         self.source = source
+        self.repeating: dict[str, tuple[list, int]] = {}  # repetition -> (its list, built up to)
+
+    # -- building as Lark parses
+    def build(self, tree: _Node):
+        """The syntax of one node; a mistake found in it (or below it) is kept, and raised by
+        :meth:`finish` once the whole text has parsed."""
+        for child in tree.children:
+            if type(child) is _Failed:
+                return child  # the first mistake below, as a walk of the finished tree meets it
+        method = getattr(self, tree.data, None)
+        try:
+            if method is None:
+                return lark.Tree(tree.data, tree.children, tree.meta)
+            return method(tree.meta, tree.children)
+        except Exception as err:  # as a Lark transformer reports it
+            return _Failed(VisitError(tree.data, tree, err))
+
+    def built(self, children: list) -> list:
+        """The children of a node, built (a new list: Lark still reads the one it gave)."""
+        return [self.build(c) if type(c) is _Node else c for c in children]
+
+    def grown(self, data: str, children: list) -> None:
+        """Build the items a repetition (``_decl*``) has grown by. Lark appends each item to
+        the same list and makes a node of it again: copying the list each time would take
+        time in the square of its length. A list that is not the one last seen (a repetition
+        nested in another of the same rule) is left to the node it belongs to."""
+        seen = self.repeating.get(data)
+        if seen is not None and seen[0] is children:
+            for i in range(seen[1], len(children)):
+                if type(children[i]) is _Node:
+                    children[i] = self.build(children[i])
+        self.repeating[data] = (children, len(children))
+
+    def finish(self, tree: _Node):
+        """The syntax of the whole text, or the first mistake in it (as a ``VisitError``)."""
+        result = self.build(tree)
+        if type(result) is _Failed:
+            raise result.error
+        return result
 
     # -- helpers
     def _span(self, meta) -> Span:

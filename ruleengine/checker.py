@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import itertools
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -18,6 +19,7 @@ import attrs
 
 from ruleengine_dsl import syntax as s
 from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
+from ruleengine_dsl.parser import gc_paused
 
 from . import ir
 from .facts import convert_value
@@ -219,6 +221,7 @@ class Checker:
         self.define_deps: dict[str, set[tuple[str, str]]] = {}
         self.used_inputs: set[str] = set()
         self.rule_deps: dict[str, set] = {}
+        self.suggestion_work = 0
         self.failed_definitions: set[str] = set()
         self.call_depth: dict[str, int] = {}  # definition -> longest chain of calls it starts
 
@@ -229,12 +232,25 @@ class Checker:
     def warn(self, code: str, message: str, span: Span | None, help: str | None = None):
         self.diags.append(Diagnostic(code, message, span, Severity.WARNING, help))
 
+    #: Known names compared with unknown ones for "did you mean", over a whole rulebook. Each
+    #: unknown name is compared with every known one: a large text full of mistakes would take
+    #: hours. Past this many comparisons, mistakes are reported without the hint.
+    MAX_SUGGESTION_WORK = 500_000
+
     def suggest(self, name: str, candidates) -> str | None:
-        close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+        if self.suggestion_work >= self.MAX_SUGGESTION_WORK:
+            return None
+        pool = list(candidates)
+        self.suggestion_work += len(pool)
+        close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
         return f"did you mean '{close[0]}'?" if close else None
 
     # ------------------------------------------------------------------ entry point
     def check(self, book_name: str, modules: list[s.Module]) -> Rulebook:
+        with gc_paused():
+            return self.check_all(book_name, modules)
+
+    def check_all(self, book_name: str, modules: list[s.Module]) -> Rulebook:
         decls_by_module = [(m, m.decls) for m in modules]
         for module in modules:
             if not module.decls:
@@ -986,13 +1002,13 @@ class Checker:
                 )
                 raise _Unresolved()
             return ir.Const(enums[0], e.span, text, n)
-        candidates = (
-            scope.all()
-            + list(self.inputs)
-            + list(self.parameters)
-            + list(self.define_decls)
-            + list(self.conclusions)
-            + list(self.members)
+        candidates = itertools.chain(  # listed only while hints are given (MAX_SUGGESTION_WORK)
+            scope.all(),
+            self.inputs,
+            self.parameters,
+            self.define_decls,
+            self.conclusions,
+            self.members,
         )
         self.error("E200", f"unknown name '{n}'", e.span, self.suggest(n, candidates))
         raise _Unresolved()
@@ -1221,7 +1237,7 @@ class Checker:
             "E200",
             f"unknown function '{n}'",
             e.func.span,
-            self.suggest(n, list(self.functions) + list(self.define_decls)),
+            self.suggest(n, itertools.chain(self.functions, self.define_decls)),
         )
         raise _Unresolved()
 
@@ -1516,39 +1532,48 @@ class Checker:
         state: dict[tuple[str, str], int] = {}
         index = {step: i for i, step in enumerate(before)}
 
-        def visit(step, path):
-            if state.get(step) == 2:
-                return
-            if state.get(step) == 1:
-                cycle = path[path.index(step) :] + [step]
-                shown = " -> ".join(f"{k} {n}" for k, n in cycle)
-                span = (
-                    self.rules[step[1]].span
-                    if step[0] == "rule"
-                    else (
-                        self.conclusions[step[1]].span
-                        if step[0] == "conclusion"
-                        else self.definitions[step[1]].span
-                    )
-                )
-                self.error(
-                    "E207",
-                    f"rules, conclusions and exceptions form a cycle: {shown}",
-                    span,
-                    "a rule cannot read a conclusion that it, or a rule it overrides, decides",
-                )
-                raise _Unresolved()
-            state[step] = 1
-            for dep in sorted(before.get(step, ()), key=lambda x: index.get(x, 0)):
-                visit(dep, path + [step])
-            state[step] = 2
-            order.append(step)
+        def deps(step):
+            return iter(sorted(before.get(step, ()), key=lambda x: index.get(x, 0)))
 
-        try:
-            for step in before:
-                visit(step, [])
-        except _Unresolved:
-            return [], reads
+        # Depth first, with a stack of its own: a chain of exceptions can be as long as the text.
+        for root in before:
+            if state.get(root) == 2:
+                continue
+            state[root] = 1
+            stack = [(root, deps(root))]
+            while stack:
+                step, pending = stack[-1]
+                for dep in pending:
+                    if state.get(dep) == 2:
+                        continue
+                    if state.get(dep) == 1:
+                        path = [s for s, _ in stack]
+                        cycle = path[path.index(dep) :] + [dep]
+                        shown = " -> ".join(f"{k} {n}" for k, n in cycle)
+                        span = (
+                            self.rules[dep[1]].span
+                            if dep[0] == "rule"
+                            else (
+                                self.conclusions[dep[1]].span
+                                if dep[0] == "conclusion"
+                                else self.definitions[dep[1]].span
+                            )
+                        )
+                        self.error(
+                            "E207",
+                            f"rules, conclusions and exceptions form a cycle: {shown}",
+                            span,
+                            "a rule cannot read a conclusion that it, or a rule it overrides, "
+                            "decides",
+                        )
+                        return [], reads
+                    state[dep] = 1
+                    stack.append((dep, deps(dep)))
+                    break
+                else:
+                    stack.pop()
+                    state[step] = 2
+                    order.append(step)
         return order, reads
 
     # ------------------------------------------------------------------ warnings

@@ -115,11 +115,17 @@ def _load(pm, rules: list[Path] | None, rulebook: str | None):
     from .plugins import rule_sources
 
     if rules and rulebook:
-        raise Stop(EXIT_USAGE, "give --rules or --rulebook, not both")
+        raise Stop(EXIT_USAGE, "give rule files or --rulebook, not both")
     if rules:
         for path in rules:
-            if not path.exists():
-                raise Stop(EXIT_BAD_RULES, f"{path}: no such file or folder")
+            try:
+                os.stat(path)  # follows links: a loop of links is named as such
+            except FileNotFoundError:
+                raise Stop(EXIT_BAD_RULES, f"{path}: no such file or folder") from None
+            except OSError as err:  # a name too long, a loop of links, no permission
+                raise Stop(
+                    EXIT_BAD_RULES, f"{_shown_path(path)}: cannot read ({err.strerror})"
+                ) from None
         return load_paths(list(rules), pm=pm), None
     sources = rule_sources(pm)
     if rulebook is None:
@@ -140,6 +146,20 @@ def _load(pm, rules: list[Path] | None, rulebook: str | None):
         raise Stop(EXIT_BAD_RULES, f"no rulebook named '{rulebook}'{hint}")
     _, source = sources[rulebook]
     return load_paths(list(source.paths), name=rulebook, pm=pm), rulebook
+
+
+def _one_line(text: str) -> str:
+    """A report about one line of a batch as one line of output: text from the case (a name
+    holding a line feed, an escape sequence) can never forge another line or colour it."""
+    from ruleengine_dsl.diagnostics import printable
+
+    return " | ".join(printable(part) for part in text.split("\n") if part.strip())
+
+
+def _shown_path(path) -> str:
+    """A path as given, shortened when it is too long to be one (a name of 300 letters)."""
+    text = str(path)
+    return text if len(text) <= 200 else text[:97] + "..." + text[-100:]
 
 
 def _parse_date(text: str | None, what: str, code: int = EXIT_USAGE) -> datetime.date | None:
@@ -216,12 +236,24 @@ def _parse_json(text: str, name: str) -> Any:
 def _parse_yaml(text: str, name: str) -> Any:
     import yaml
 
-    from .facts import loads_yaml
+    from .facts import MAX_YAML_BYTES, loads_yaml
+
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
+        raise Stop(
+            EXIT_BAD_FACTS,
+            f"{name}: a YAML file larger than {MAX_YAML_BYTES:,} bytes; give a case this large "
+            "as JSON (up to 50,000,000 bytes)",
+        )
 
     try:
         return loads_yaml(text, name)
     except yaml.MarkedYAMLError as err:  # with the line and column
         raise Stop(EXIT_BAD_FACTS, _yaml_error(err, text, name)) from None
+    except yaml.reader.ReaderError as err:  # a character YAML does not allow, by position
+        span = _point(text.removeprefix("\ufeff"), err.position, name)
+        char = err.character if isinstance(err.character, str) else chr(err.character)
+        what = f"not valid YAML: the character U+{ord(char):04X} is not allowed here"
+        raise Stop(EXIT_BAD_FACTS, f"{span.location()}: {what}\n{span.excerpt()}") from None
     except yaml.YAMLError as err:
         raise Stop(EXIT_BAD_FACTS, f"{name}: not valid YAML: {err}") from None
     except ValueError as err:  # e.g. an integer too long to convert
@@ -256,6 +288,8 @@ def _point(text: str, offset: int, name: str) -> Span:
     """The character at ``offset`` of a facts file, placed and shown as rule texts' places are
     (lines split at line feeds only, so a U+2028 or a form feed never shifts the line shown)."""
     source = Source(name, text)
+    if offset >= len(text.rstrip("\n")) and text.strip():
+        offset = len(text.rstrip("\n")) - 1  # the end of the file: shown at its last character
     line, column = source.position(offset)
     return Span(source, line, column, line, column + 1)
 
@@ -271,18 +305,39 @@ def _case(book, data: Any, name: str, as_of: datetime.date | None):
         raise _facts_error(err, name, "not a valid case file") from None
 
 
-def _apply_sets(facts: Any, sets: list[str] | None) -> Any:
-    """The facts with each ``--set field=value`` applied (docs/cli.md)."""
-    if not sets:
+def _read_sets(sets: list[str] | None) -> list[tuple[str, Any]]:
+    """``[(field, value)]`` of every ``--set field=value``, each value read (docs/cli.md)."""
+    out = []
+    for item in sets or ():
+        field, sep, raw = item.partition("=")
+        if not sep or not field.strip():
+            raise Stop(EXIT_USAGE, f"--set {item!r}: write field=value")
+        out.append((field.strip(), _set_value(field.strip(), raw)))
+    return out
+
+
+def _apply_sets(facts: Any, sets: list[tuple[str, Any]], inputs: dict, adapted: bool) -> Any:
+    """The facts with the ``--set`` values applied: before the input adapters, those of fields
+    of the record the adapters read (``acts``, ``name``); after them, those of the rulebook's
+    own inputs, each read as that input is, so a mistake names the ``--set``."""
+    from .facts import FactsError, read_value
+
+    mine = [(f, v) for f, v in sets if (f in inputs) is adapted]
+    if not mine:
         return facts
     if not isinstance(facts, dict):
         raise Stop(EXIT_BAD_FACTS, "--set needs the facts to be an object")
     facts = dict(facts)
-    for item in sets:
-        field, sep, raw = item.partition("=")
-        if not sep or not field.strip():
-            raise Stop(EXIT_USAGE, f"--set {item!r}: write field=value")
-        facts[field.strip()] = _set_value(field.strip(), raw)
+    for field, value in mine:
+        if adapted:
+            spec = inputs[field]
+            try:
+                value = read_value(value, spec.type, field, spec.minimum)
+            except FactsError as err:
+                problem = err.problems[0]
+                shown = f"{problem.message} ({problem.help})" if problem.help else problem.message
+                raise Stop(EXIT_BAD_FACTS, f"--set {field}: {shown}") from None
+        facts[field] = value
     return facts
 
 
@@ -338,10 +393,12 @@ def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool, t
     except BadLine as err:
         raise Stop(EXIT_BAD_FACTS, f"{name}: {err}") from None
     results = []
+    sets = _read_sets(sets)
     for label, raw in people:
         try:
+            raw = _apply_sets(raw, sets, inputs, adapted=False)
             facts, notes = subject_facts(raw, inputs, adapt)
-            facts = _apply_sets(facts, sets)
+            facts = _apply_sets(facts, sets, inputs, adapted=True)
             if typed:
                 results.append((label, (book.validate(facts), book.as_of(facts, day))))
             elif explain:
@@ -497,7 +554,7 @@ def eval_(
 
             for label, decision in results:
                 if len(results) > 1:
-                    heading = _person_heading(label, results, lang.value)
+                    heading = _one_line(_person_heading(label, results, lang.value))
                     typer.echo(f"## {heading}" if format == "markdown" else f"[{heading}]")
                 undecided = book.epoch(decision.as_of).undecided
                 for n, c in book.rulebook.conclusions.items():
@@ -506,6 +563,7 @@ def eval_(
                     if n in undecided:
                         day = decision.as_of.isoformat()
                         value = word("undecided_not_in_force", lang.value, day=day)
+                    value = _one_line(value)  # a text a case gave is shown, never obeyed
                     typer.echo(
                         f"- **{title}**: {value}" if format == "markdown" else f"{title}: {value}"
                     )
@@ -540,7 +598,7 @@ def explain(
         else:
             for label, trace in results:
                 if len(results) > 1:
-                    heading = _person_heading(label, results, lang.value)
+                    heading = _one_line(_person_heading(label, results, lang.value))
                     sys.stdout.write(
                         f"\n---\n\n**{heading}**\n\n"
                         if format == "markdown"
@@ -563,6 +621,8 @@ def check(
     """Check rule texts without running a case: syntax, names, types, cycles, warnings."""
 
     def body():
+        if format not in ("text", "json"):
+            raise Stop(EXIT_USAGE, f"check prints text or json, not '{format}'")
         pm = _pm()
         try:
             book, _ = _load(pm, paths, rulebook)
@@ -842,10 +902,10 @@ def summary(
         adapt = adapter_chain(pm, name or book.rulebook.name, derivations=False)
 
         def skipped(skip):
-            _err(f"{cases}:{skip.line}: skipped: {skip.reason}")
+            _err(f"{cases}:{skip.line}: skipped: {_one_line(skip.reason)}")
 
         def note(line, text):
-            _err(f"{cases}:{line}: note: {text}")
+            _err(f"{cases}:{line}: note: {_one_line(text)}")
 
         def fault(line, err):
             if os.environ.get("RULEENGINE_DEBUG") and err.error is not None:

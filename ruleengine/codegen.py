@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import datetime
 import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from typing import Any
 
 import attrs
+
+from ruleengine_dsl.parser import gc_paused
 
 from . import ir, runtime
 from .facts import MAX_DIGITS, FactsError, _Invalid, convert, validate_fields
@@ -24,6 +28,18 @@ from .trace import Atom, negated
 from .types import EnumType, ListType, MoneyType, RecordType, normalize
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NAME = re.compile(r"\b_[A-Za-z0-9_]+")  # every generated name starts with "_"
+_HELPER_CALL = re.compile(r"\b(_(?:f|w|wz)__d[0-9]+)\((\))?")
+
+#: About the most characters of one generated function (see ``_Gen.program``).
+CHUNK_SIZE = 100_000
+#: The generated source is kept (``decide.source``, to read) for a program up to this size.
+SOURCE_KEPT = 1_000_000
+#: A dict of more entries than this is built one entry a statement (``_Gen.mapping``).
+INLINE_ITEMS = 200
+#: Variables that carry a value from one plan step to the next, besides those of inputs,
+#: definitions, rules and conclusions.
+_ACCUMULATORS = frozenset(("_t", "_cl", "_conflicts", "_R", "_rec", "_O", "_F", "_D"))
 
 ARITHMETIC = {"+": "p_add", "-": "p_sub", "*": "p_mul", "/": "p_div"}
 COMPARE_PAIRS = {">=": "p_ge", ">": "p_gt", "<=": "p_le", "<": "p_lt", "=": "p_eq", "!=": "p_ne"}
@@ -41,6 +57,25 @@ PYOP = {
 
 
 _CHEAP = re.compile(r"\(?-?\d+\)?|[A-Za-z_][A-Za-z0-9_]*(\.(numerator|denominator))?")
+
+
+#: Inlined bodies nest at most this deep together (the language allows 64 in one text).
+MAX_INLINE_NESTING = 64
+
+
+def _height(e: ir.Expr) -> int:
+    """The height of an expression tree, without recursion."""
+    best, stack = 0, [(e, 1)]
+    while stack:
+        node, depth = stack.pop()
+        best = max(best, depth)
+        for f in attrs.fields(type(node)):
+            v = getattr(node, f.name)
+            if isinstance(v, ir.Expr):
+                stack.append((v, depth + 1))
+            elif isinstance(v, list):
+                stack.extend((x, depth + 1) for x in v if isinstance(x, ir.Expr))
+    return best
 
 
 def _cheap(code: str) -> bool:
@@ -140,9 +175,10 @@ def _numeric(e: ir.Expr) -> bool:
 
 
 class _Gen:
-    def __init__(self, rulebook, epoch):
+    def __init__(self, rulebook, epoch, explain: bool = False):
         self.rb = rulebook
         self.epoch = epoch
+        self.explain = explain  # the explain program, else the decision only
         self.ns: dict[str, Any] = {
             "_Fraction": Fraction,
             "_date": datetime.date,
@@ -178,6 +214,10 @@ class _Gen:
         self.counter = 0
         self.pairs: dict[str, str] = {}  # decimal definition -> prefix of its n/d variables
         self.inline_depth = 0
+        self.inline_nesting = 0  # the heights of the bodies being inlined, added up
+        self.depths: dict[str, int] = {}
+        self.folded: dict[int, tuple[ir.Expr, ir.Const | None]] = {}
+        self.ranks: dict[EnumType, dict[str, int]] = {}
 
     def const(self, value: Any) -> str:
         if type(value) is bool:
@@ -193,6 +233,14 @@ class _Gen:
             name = self.consts[key] = f"_k{len(self.consts)}"
             self.ns[name] = value
         return name
+
+    def rank(self, scale: EnumType) -> dict[str, int]:
+        """A scale's members by rank: one dict, and one constant, for the whole program
+        (``EnumType.rank`` makes a new one each time it is read)."""
+        found = self.ranks.get(scale)
+        if found is None:
+            found = self.ranks[scale] = scale.rank
+        return found
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -246,11 +294,14 @@ class _Gen:
         if isinstance(e, ir.Binary):
             return self.binary(e, scope)
         if isinstance(e, ir.CallDef) and self.inlinable(e):
+            nesting = self.body_depth(e.name)
             self.inline_depth += 1
+            self.inline_nesting += nesting
             try:
                 return self.expr(self.inline(e), {})
             finally:
                 self.inline_depth -= 1
+                self.inline_nesting -= nesting
         if isinstance(e, ir.CallDef):
             args = ", ".join(self.expr(a, scope) for a in e.args)
             return f"_f_{self.defines[e.name]}({args})"
@@ -315,11 +366,14 @@ class _Gen:
                 tuple(p for p, _ in d.params),
                 tuple((self.fold(a) or a).value for a in e.args),
             )
+            nesting = self.body_depth(e.name)
             self.inline_depth += 1
+            self.inline_nesting += nesting
             try:
                 return self.why(self.inline(e), {}, self.const(shown), out, indent)
             finally:
                 self.inline_depth -= 1
+                self.inline_nesting -= nesting
         if isinstance(e, ir.CallDef) and e.type.kind == "bool":
             args = ", ".join(self.expr(a, scope) for a in e.args)
             out.append(f"{indent}{v}, {atoms} = _w_{self.defines[e.name]}({args})")
@@ -330,9 +384,16 @@ class _Gen:
             )
             return v, atoms
         if isinstance(e, ir.Binary) and (e.op in COMPARE_PAIRS or e.op == "in"):
-            left, right = self.fresh("_wl"), self.fresh("_wr")
-            out.append(f"{indent}{left} = {self.expr(e.left, scope)}")
-            out.append(f"{indent}{right} = {self.expr(e.right, scope)}")
+            # Each side computed once, into a variable unless it is one or a literal already.
+            sides = []
+            for side, prefix in ((e.left, "_wl"), (e.right, "_wr")):
+                code = self.expr(side, scope)
+                if not _cheap(code):
+                    var = self.fresh(prefix)
+                    out.append(f"{indent}{var} = {code}")
+                    code = var
+                sides.append(code)
+            left, right = sides
             test = ir.Binary(
                 e.type, e.span, e.text, e.op, _Var(e.left, left), _Var(e.right, right), e.scale
             )
@@ -376,11 +437,14 @@ class _Gen:
         if folded is not None:
             return self.num(folded, scope)
         if isinstance(e, ir.CallDef) and self.inlinable(e):
+            nesting = self.body_depth(e.name)
             self.inline_depth += 1
+            self.inline_nesting += nesting
             try:
                 return self.num(self.inline(e), {})
             finally:
                 self.inline_depth -= 1
+                self.inline_nesting -= nesting
         if isinstance(e, ir.Binary) and e.op in ARITHMETIC and _numeric(e):
             return self.arith(e, self.num(e.left, scope), self.num(e.right, scope))
         if isinstance(e, ir.Unary) and e.op == "-" and _numeric(e):
@@ -429,9 +493,21 @@ class _Gen:
     def inlinable(self, e: ir.CallDef) -> bool:
         """A call whose arguments are all constants is specialised: its body is inlined with
         the constants in place and folded (``meets(10)`` computes 50 * 10 once, here)."""
-        return all(isinstance(self.fold(a) or a, ir.Const) for a in e.args) and (
-            self.inline_depth < 8
+        return (
+            all(isinstance(self.fold(a) or a, ir.Const) for a in e.args)
+            and self.inline_depth < 8
+            # Bodies inlined into one another nest in one Python expression, which CPython
+            # refuses past about 200 brackets: within the language's own bound (E212), the
+            # call is made instead.
+            and self.inline_nesting + self.body_depth(e.name) <= MAX_INLINE_NESTING
         )
+
+    def body_depth(self, name: str) -> int:
+        """How deeply a definition's body nests (its expression's height), computed once."""
+        depth = self.depths.get(name)
+        if depth is None:
+            depth = self.depths[name] = _height(self.rb.definitions[name].body)
+        return depth
 
     def inline(self, e: ir.CallDef) -> ir.Expr:
         d = self.rb.definitions[e.name]
@@ -442,6 +518,16 @@ class _Gen:
         """Arithmetic on constants computed once, at compile time, by the shared runtime."""
         if not (isinstance(e, ir.Binary) and e.op in ARITHMETIC and _numeric(e)):
             return None
+        # Asked again of every node of a long sum on the way down: computed once per node.
+        # (The node is kept with its result, so that its id is not reused.)
+        known = self.folded.get(id(e))
+        if known is not None and known[0] is e:
+            return known[1]
+        result = self.folded_once(e)
+        self.folded[id(e)] = (e, result)
+        return result
+
+    def folded_once(self, e: ir.Binary) -> ir.Const | None:
         left = self.fold(e.left) or e.left
         right = self.fold(e.right) or e.right
         if not (isinstance(left, ir.Const) and isinstance(right, ir.Const)):
@@ -480,7 +566,7 @@ class _Gen:
         if op == "in":
             return f"({a} in {b})"
         if e.scale is not None:
-            rank = e.scale.rank
+            rank = self.rank(e.scale)
             ra = (
                 str(rank[e.left.value])
                 if isinstance(e.left, ir.Const)
@@ -553,222 +639,427 @@ class _Gen:
             if t.kind in ("decimal", "money")
         ]
 
-    def body(self, explain: bool) -> list[str]:
-        """The evaluation along the epoch's plan; ``explain`` also records why."""
-        rb, epoch = self.rb, self.epoch
-        body: list[str] = []
-        for kind, name in epoch.plan:
-            if kind == "define" and rb.definitions[name].type.kind in ("decimal", "money"):
-                self.pairs[name] = self.defines[name] + "p"  # _d0pn, _d0pd
-        # Definitions with parameters are closures over the inputs.
+    def helpers(self) -> dict[str, list[str]]:
+        """The functions of definitions with parameters (``_f_``, and ``_w_`` which also says
+        why) and the explanations of zero-argument conditions (``_wz_``), by name.
+
+        They are module-level functions, not closures: the program's values they read are
+        passed as leading arguments (see :meth:`pass_values`), so that a large program can be
+        split into functions compiled one at a time.
+        """
+        rb = self.rb
+        planned = {name for kind, name in self.epoch.plan if kind == "define"}
+        out: dict[str, list[str]] = {}
         for name, d in rb.definitions.items():
+            var = self.defines[name]
             if d.params is None:
-                if explain and d.type.kind == "bool" and ("define", name) in epoch.plan:
-                    body.append(f"def _wz_{self.defines[name]}():")
-                    vv, aa = self.why(d.body, {}, self.const(name), body, "    ")
-                    body.append(f"    return {vv}, {aa}")
+                if self.explain and d.type.kind == "bool" and name in planned:
+                    lines = [f"def _wz_{var}():"]
+                    vv, aa = self.why(d.body, {}, self.const(name), lines, "    ")
+                    lines.append(f"    return {vv}, {aa}")
+                    out[f"_wz_{var}"] = lines
                 continue
             scope = {p: f"_p_{i}" for i, (p, _) in enumerate(d.params)}
             params = ", ".join(scope[p] for p, _ in d.params)
-            body.append(f"def _f_{self.defines[name]}({params}):")
-            body.extend(self.param_pairs(d, scope))
+            lines = [f"def _f_{var}({params}):"]
+            lines.extend(self.param_pairs(d, scope))
             if _numeric_type(d.type):
-                body.append(f"    _r = {self.expr(d.body, scope)}")
-                body.append(
+                lines.append(f"    _r = {self.expr(d.body, scope)}")
+                lines.append(
                     f"    if _rt.too_big(_r): "
                     f"_rt.number_too_big({self.const(name)}, {self.const(d.span)})"
                 )
-                body.append("    return _r")
+                lines.append("    return _r")
             else:
-                body.append(f"    return {self.expr(d.body, scope)}")
-            if explain and d.type.kind == "bool":
-                body.append(f"def _w_{self.defines[name]}({params}):")
-                body.extend(self.param_pairs(d, scope))
+                lines.append(f"    return {self.expr(d.body, scope)}")
+            out[f"_f_{var}"] = lines
+            if self.explain and d.type.kind == "bool":
+                lines = [f"def _w_{var}({params}):"]
+                lines.extend(self.param_pairs(d, scope))
                 shown = ", ".join(scope[p] for p, _ in d.params)
-                body.append(
+                lines.append(
                     f"    _via = _rt.show_call({self.const(name)}, "
                     f"{self.const(tuple(p for p, _ in d.params))}, ({shown},))"
                 )
-                vv, aa = self.why(d.body, scope, "_via", body, "    ")
-                body.append(f"    return {vv}, {aa}")
-        body.append("_conflicts = []")
+                vv, aa = self.why(d.body, scope, "_via", lines, "    ")
+                lines.append(f"    return {vv}, {aa}")
+                out[f"_w_{var}"] = lines
+        return out
+
+    def values(self) -> set[str]:
+        """The variables of values that outlive one plan step: inputs, definitions (with the
+        numerator and denominator of decimal ones), rules, conclusions, and the accumulators."""
+        names = set(self.inputs.values()) | set(self.defines.values())
+        names |= set(self.conclusions.values()) | set(self.rules.values())
+        names |= set(self.applies.values())
+        names |= {f"{p}{x}" for p in self.pairs.values() for x in "nd"}
+        return names | _ACCUMULATORS
+
+    def pass_values(self, helpers: dict[str, list[str]]) -> Callable[[list[str]], list[str]]:
+        """Give each helper the program's values it reads, directly or through the helpers it
+        calls, as leading parameters (in place); returns what gives the calls of helpers in
+        other lines those arguments."""
+        values = self.values()
+        reads: dict[str, set[str]] = {}
+        calls: dict[str, set[str]] = {}
+        for name, lines in helpers.items():
+            mentioned = set(_NAME.findall("\n".join(lines)))
+            reads[name] = mentioned & values
+            calls[name] = {m for m in mentioned if m in helpers and m != name}
+        passed: dict[str, str] = {}
+        for root in helpers:  # depth first, without recursion: definitions may nest deeply
+            stack = [root]
+            while stack:
+                name = stack[-1]
+                if name in passed:
+                    stack.pop()
+                    continue
+                pending = [c for c in calls[name] if c not in passed]
+                if pending:
+                    stack.extend(pending)
+                    continue
+                for c in calls[name]:
+                    reads[name] |= reads[c]
+                passed[name] = ", ".join(sorted(reads[name]))
+                stack.pop()
+
+        def with_values(m: re.Match) -> str:
+            args = passed[m.group(1)]
+            if not args:
+                return m.group(0)
+            return f"{m.group(1)}({args}{')' if m.group(2) else ', '}"
+
+        def rewrite(lines: list[str]) -> list[str]:
+            if any(passed.values()):
+                for i, line in enumerate(lines):
+                    if "__d" in line:
+                        lines[i] = _HELPER_CALL.sub(with_values, line)
+            return lines
+
+        for lines in helpers.values():
+            rewrite(lines)
+        return rewrite
+
+    def body(self, explain: bool) -> Iterator[list[str]]:
+        """The evaluation along the epoch's plan, as groups of statements that stay together
+        (one plan step, or one rule's claim on a conclusion); ``explain`` also records why."""
+        rb, epoch = self.rb, self.epoch
+        yield ["_conflicts = []"]
         if explain:
-            body.append("_R = {}")
-            body.append("_rec = []")
+            yield ["_R = {}", "_rec = []"]
         claims: dict[str, list[tuple[str, ir.Assignment]]] = {}
         for kind, name in epoch.plan:
+            step: list[str] = []
             if kind == "define":
                 d = rb.definitions[name]
-                body.append(f"{self.defines[name]} = {self.expr(d.body, {})}")
+                step.append(f"{self.defines[name]} = {self.expr(d.body, {})}")
                 if _numeric_type(d.type):
-                    body.append(
+                    step.append(
                         f"if _rt.too_big({self.defines[name]}): "
                         f"_rt.number_too_big({self.const(name)}, {self.const(d.span)})"
                     )
                 if name in self.pairs:
                     var = self.defines[name]
-                    body.append(f"{var}pn, {var}pd = {var}.numerator, {var}.denominator")
+                    step.append(f"{var}pn, {var}pd = {var}.numerator, {var}.denominator")
             elif kind == "rule":
                 rule = rb.rules[name]
                 fired, applies = self.rules[name], self.applies[name]
                 if explain and rule.when is not None:
-                    vv, aa = self.why(rule.when, {}, "None", body, "")
-                    body.append(f"{fired} = {vv}")
-                    body.append(f"_R[{self.const(name)}] = {aa}")
+                    vv, aa = self.why(rule.when, {}, "None", step, "")
+                    step.append(f"{fired} = {vv}")
+                    step.append(f"_R[{self.const(name)}] = {aa}")
                 else:
                     cond = self.expr(rule.when, {}) if rule.when is not None else "True"
-                    body.append(f"{fired} = {cond}")
+                    step.append(f"{fired} = {cond}")
                     if explain:
-                        body.append(f"_R[{self.const(name)}] = []")
+                        step.append(f"_R[{self.const(name)}] = []")
                 over = epoch.overriders.get(name)
                 if over:
                     blockers = " or ".join(self.applies[o] for o in over)
-                    body.append(f"{applies} = {fired} and not ({blockers})")
+                    step.append(f"{applies} = {fired} and not ({blockers})")
                 else:
-                    body.append(f"{applies} = {fired}")
+                    step.append(f"{applies} = {fired}")
                 for a in rule.then:
                     claims.setdefault(a.conclusion, []).append((name, a))
             else:
-                body.extend(self.conclusion(name, claims.get(name, []), explain))
-        outs = ", ".join(f"{n!r}: {self.conclusions[n]}" for n in rb.conclusions)
-        decision = f"_Decision(_day, {{{outs}}}, tuple(_conflicts), {bool(epoch.rules)!r})"
+                yield from self.conclusion(name, claims.pop(name, []), explain)
+            if step:
+                yield step
+        outs, built = self.mapping("_O", [(repr(n), self.conclusions[n]) for n in rb.conclusions])
+        yield from built
+        decision = f"_Decision(_day, {outs}, tuple(_conflicts), {bool(epoch.rules)!r})"
         if explain:
-            fired = ", ".join(
-                f"{self.const(n)}: ({self.rules[n]}, {self.applies[n]})" for n in epoch.rules
+            fired, built = self.mapping(
+                "_F",
+                [(self.const(n), f"({self.rules[n]}, {self.applies[n]})") for n in epoch.rules],
             )
-            defs = ", ".join(
-                f"{self.const(n)}: {self.defines[n]}" for k, n in epoch.plan if k == "define"
+            yield from built
+            defs, built = self.mapping(
+                "_D", [(self.const(n), self.defines[n]) for k, n in epoch.plan if k == "define"]
             )
-            body.append(f"return {decision}, {{{fired}}}, _R, _rec, {{{defs}}}")
+            yield from built
+            yield [f"return {decision}, {fired}, _R, _rec, {defs}"]
         else:
-            body.append(f"return {decision}")
-        return body
+            yield [f"return {decision}"]
 
-    def program(self) -> str:
+    @staticmethod
+    def mapping(var: str, items: list[tuple[str, str]]) -> tuple[str, list[list[str]]]:
+        """A dict of generated keys and values: a display, or when long, ``var`` built one
+        entry a statement (so that it can be split like the rest)."""
+        if len(items) <= INLINE_ITEMS:
+            return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}", []
+        return var, [[f"{var} = {{}}"]] + [[f"{var}[{k}] = {v}"] for k, v in items]
+
+    def program(self) -> Iterator[str]:
+        """The program's source, in pieces each to be compiled on its own, as generated.
+
+        CPython compiles a module in memory about a hundred times the size of its source,
+        whatever the shape of its functions. A function of up to ``CHUNK_SIZE`` characters
+        is generated as it reads best. A longer one is split into a run of functions of about
+        that size that pass the values that outlive them in a list; each piece is compiled
+        as soon as it is generated, so that memory stays in proportion to one piece.
+        """
         rb = self.rb
-        names = list(rb.inputs)
-        args = ", ".join(self.inputs[n] for n in names)
-        lines = []
-        for entry, explain in (("_decide_typed", False), ("_explain_typed", True)):
-            lines.append(f"def {entry}(_day, {args}):" if args else f"def {entry}(_day):")
-            lines += ["    " + line for line in self.body(explain)]
-        # The entry points: canonical values are taken as they are; any other value is
-        # converted field by field; on any problem, full validation reports every problem.
-        call = f"(_day{', ' if args else ''}{args})"
-        typed = "{" + ", ".join(f"{self.const(n)}: {self.inputs[n]}" for n in names) + "}"
-        for entry, result in (
-            ("_decide", f"_decide_typed{call}"),
-            ("_explain", f"{typed}, _explain_typed{call}"),
-        ):
-            lines.append(f"def {entry}(_facts, _day):")
-            lines.append("    if type(_facts) is not dict or not _KNOWN.issuperset(_facts):")
-            lines.append(f"        return _slow{entry}(_facts, _day)")
-            lines.append("    try:")
-            for i, name in enumerate(names):
-                spec = rb.inputs[name]
-                var = self.inputs[name]
-                default = self.const(spec.default) if spec.default is not MISSING else "_MISS"
-                check = self.input_check(spec, var)
-                lines.append(f"        {var} = _facts.get({self.const(name)}, {default})")
-                if check is None:
-                    lines.append(f"        {var} = _convert({i}, {var})")
-                else:
-                    lines.append(f"        if {check}:")
-                    lines.append(f"            {var} = _convert({i}, {var})")
-            if not names:
-                lines.append("        pass")
-            lines.append("    except _Redo:")
-            lines.append(f"        return _slow{entry}(_facts, _day)")
-            lines.append(f"    return {result}")
-        return "\n".join(lines) + "\n"
+        for kind, name in self.epoch.plan:
+            if kind == "define" and rb.definitions[name].type.kind in ("decimal", "money"):
+                self.pairs[name] = self.defines[name] + "p"  # _d0pn, _d0pd
+        helpers = self.helpers()
+        rewrite = self.pass_values(helpers)
+        for chunk in _chunks(helpers.values()):
+            yield "\n".join(chunk) + "\n"
+        del helpers
+        entry = "_explain" if self.explain else "_decide"
+        yield from self.function(f"{entry}_typed", map(rewrite, self.body(self.explain)))
+        yield from self.entry(entry)
 
     def range_spans(self, claims) -> str:
         """Where each rule gives a range: the place to report a range that runs downward."""
         return self.const({rule: a.span for rule, a in claims})
 
-    def conclusion(self, name: str, claims, explain: bool = False) -> list[str]:
+    def function(self, name: str, groups: Iterable[list[str]]) -> Iterator[str]:
+        """``name(_day, *inputs)``: one function, or when longer than ``CHUNK_SIZE`` a run of
+        functions ``name0``, ``name1``, ... that a short ``name`` calls in turn. Each takes
+        from the list ``_S`` the values it reads that an earlier one computed, and leaves
+        there every value it mentions, for the ones after it."""
+        inputs = list(self.inputs.values())
+        chunks = _chunks(groups)
+        chunk, following = next(chunks, []), next(chunks, None)
+        if following is None:
+            args = "".join(f", {var}" for var in inputs)
+            yield "\n".join([f"def {name}(_day{args}):", *_indent(chunk)]) + "\n"
+            return
+        values = self.values()
+        slots = {var: i for i, var in enumerate(inputs)}
+        seen = set(inputs)  # values an earlier function has left in _S
+        count = 0
+        while chunk is not None:
+            mentioned = sorted(set(_NAME.findall("\n".join(chunk))) & values)
+            lines = [f"def {name}{count}(_day, _S):"]
+            for var in mentioned:
+                if var in seen:
+                    lines.append(f"    {var} = _S[{slots[var]}]")
+            lines += _indent(chunk)
+            if following is not None:  # the last function returns
+                for var in mentioned:
+                    lines.append(f"    _S[{slots.setdefault(var, len(slots))}] = {var}")
+                seen.update(mentioned)
+            yield "\n".join(lines) + "\n"
+            chunk, following = following, next(chunks, None)
+            count += 1
+        blank = self.const((None,) * (len(slots) - len(inputs)))
+        lines = [f"def {name}(_day, *_V):", f"    _S = [*_V, *{blank}]"]
+        lines += [f"    {name}{i}(_day, _S)" for i in range(count - 1)]
+        lines.append(f"    return {name}{count - 1}(_day, _S)")
+        yield "\n".join(lines) + "\n"
+
+    def entry(self, entry: str) -> Iterator[str]:
+        """The entry point, ``_decide(facts, day)`` or ``_explain(facts, day)``: canonical
+        values are taken as they are, any other value is converted field by field; on any
+        problem, full validation reports every problem. Many inputs are fetched by functions
+        of about ``CHUNK_SIZE`` characters each."""
+        names = list(self.rb.inputs)
+        fetch = [self.fetch(i, name) for i, name in enumerate(names)]
+        if _size(fetch) <= CHUNK_SIZE:
+            fetched = _indent([line for group in fetch for line in group], 2) or ["        pass"]
+            args = ", ".join(self.inputs[n] for n in names)
+            typed = "{" + ", ".join(f"{self.const(n)}: {self.inputs[n]}" for n in names) + "}"
+            start: list[str] = []
+        else:
+            for i, (name, group) in enumerate(zip(names, fetch)):
+                group.append(f"_V[{i}] = {self.inputs[name]}")
+            fetched = []
+            for i, chunk in enumerate(_chunks(fetch)):
+                yield "\n".join([f"def _fetch{i}(_facts, _V):", *_indent(chunk)]) + "\n"
+                fetched.append(f"        _fetch{i}(_facts, _V)")
+            args = "*_V"
+            typed = f"dict(zip({self.const(tuple(names))}, _V))"
+            start = [f"    _V = [None] * {len(names)}"]
+        result = f"{entry}_typed(_day{', ' if args else ''}{args})"
+        if self.explain:
+            result = f"{typed}, {result}"
+        lines = [
+            f"def {entry}(_facts, _day):",
+            "    if type(_facts) is not dict or not _KNOWN.issuperset(_facts):",
+            f"        return _slow{entry}(_facts, _day)",
+            *start,
+            "    try:",
+            *fetched,
+            "    except _Redo:",
+            f"        return _slow{entry}(_facts, _day)",
+            f"    return {result}",
+        ]
+        yield "\n".join(lines) + "\n"
+
+    def fetch(self, index: int, name: str) -> list[str]:
+        """An input taken from the facts as it is when in canonical form, else converted."""
+        spec = self.rb.inputs[name]
+        var = self.inputs[name]
+        default = self.const(spec.default) if spec.default is not MISSING else "_MISS"
+        check = self.input_check(spec, var)
+        lines = [f"{var} = _facts.get({self.const(name)}, {default})"]
+        if check is None:
+            lines.append(f"{var} = _convert({index}, {var})")
+        else:
+            lines.append(f"if {check}:")
+            lines.append(f"    {var} = _convert({index}, {var})")
+        return lines
+
+    def conclusion(self, name: str, claims, explain: bool = False) -> list[list[str]]:
+        """A conclusion from the claims of the rules that apply: a group of statements to
+        start, one for each claim, one to finish."""
         c = self.rb.conclusions[name]
         var = self.conclusions[name]
-        out: list[str] = []
         if explain:
             # Each applicable rule's claim is computed once, recorded, then combined.
             if c.kind == "highest":
-                out.append(f"_t = {c.type.rank[c.default]}")
+                out = [[f"_t = {self.rank(c.type)[c.default]}"]]
             elif c.kind == "set":
-                out.append(f"{var} = frozenset()")
+                out = [[f"{var} = frozenset()"]]
             else:
-                out.append("_cl = []")
+                out = [["_cl = []"]]
             for rule, a in claims:
-                upper = self.expr(a.upper, {}) if a.upper is not None else "None"
-                out.append(f"if {self.applies[rule]}:")
-                out.append(f"    _x = {self.expr(a.value, {})}")
-                out.append(f"    _u = {upper}")
-                out.append(f"    _rec.append(({self.const(rule)}, {self.const(name)}, _x, _u))")
-                if c.kind == "highest":
-                    out.append(f"    _t = max(_t, {self.const(c.type.rank)}[_x])")
+                claim = [f"if {self.applies[rule]}:"]
+                # The value (and upper end) computed once, into a variable unless it is one
+                # or a literal already.
+                x = self.expr(a.value, {})
+                u = self.expr(a.upper, {}) if a.upper is not None else "None"
+                if not _cheap(x):
+                    claim.append(f"    _x = {x}")
+                    x = "_x"
+                if not _cheap(u):
+                    claim.append(f"    _u = {u}")
+                    u = "_u"
+                claim.append(f"    _rec.append(({self.const(rule)}, {self.const(name)}, {x}, {u}))")
+                if c.kind == "highest" and isinstance(a.value, ir.Const):
+                    r = self.rank(c.type)[a.value.value]
+                    claim.append(f"    if _t < {r}: _t = {r}")
+                elif c.kind == "highest":
+                    claim.append(f"    _t = max(_t, {self.const(self.rank(c.type))}[{x}])")
                 elif c.kind == "set":
                     many = isinstance(a.value.type, ListType)
-                    out.append(f"    {var} = {var}.union({'_x' if many else '(_x,)'})")
+                    claim.append(f"    {var} = {var}.union({x if many else f'({x},)'})")
                 elif c.kind == "range":
-                    out.append(f"    _cl.append(({self.const(rule)}, _x, _u))")
+                    claim.append(f"    _cl.append(({self.const(rule)}, {x}, {u}))")
                 else:
-                    out.append(f"    _cl.append(({self.const(rule)}, _x))")
+                    claim.append(f"    _cl.append(({self.const(rule)}, {x}))")
+                out.append(claim)
             if c.kind == "highest":
-                out.append(f"{var} = {self.const(c.type.members)}[_t]")
+                out.append([f"{var} = {self.const(c.type.members)}[_t]"])
             elif c.kind == "range":
                 scale = self.const(c.type) if isinstance(c.type, EnumType) else "None"
                 out.append(
-                    f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, "
-                    f"{self.const(c.span)}, {self.range_spans(claims)})"
+                    [
+                        f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, "
+                        f"{self.const(c.span)}, {self.range_spans(claims)})"
+                    ]
                 )
             elif c.kind == "value":
                 out.append(
-                    f"{var} = _rt.combine_value({self.const(name)}, _cl, "
-                    f"{self.const(c.default)}, _conflicts)"
+                    [
+                        f"{var} = _rt.combine_value({self.const(name)}, _cl, "
+                        f"{self.const(c.default)}, _conflicts)"
+                    ]
                 )
             return out
         if c.kind == "highest":
-            rank = c.type.rank
-            out.append(f"_t = {rank[c.default]}")
+            rank = self.rank(c.type)
+            out = [[f"_t = {rank[c.default]}"]]
             for rule, a in claims:
                 if isinstance(a.value, ir.Const):
                     r = rank[a.value.value]
-                    out.append(f"if {self.applies[rule]} and _t < {r}: _t = {r}")
+                    out.append([f"if {self.applies[rule]} and _t < {r}: _t = {r}"])
                 else:
-                    out.append(f"if {self.applies[rule]}:")
-                    out.append(f"    _x = {self.const(rank)}[{self.expr(a.value, {})}]")
-                    out.append("    if _x > _t: _t = _x")
-            out.append(f"{var} = {self.const(c.type.members)}[_t]")
+                    out.append(
+                        [
+                            f"if {self.applies[rule]}:",
+                            f"    _x = {self.const(rank)}[{self.expr(a.value, {})}]",
+                            "    if _x > _t: _t = _x",
+                        ]
+                    )
+            out.append([f"{var} = {self.const(c.type.members)}[_t]"])
         elif c.kind == "set":
-            out.append(f"{var} = frozenset()")
+            out = [[f"{var} = frozenset()"]]
             for rule, a in claims:
                 value = self.expr(a.value, {})
                 add = value if isinstance(a.value.type, ListType) else f"({value},)"
-                out.append(f"if {self.applies[rule]}: {var} = {var}.union({add})")
+                out.append([f"if {self.applies[rule]}: {var} = {var}.union({add})"])
         elif c.kind == "range":
-            out.append("_cl = []")
+            out = [["_cl = []"]]
             for rule, a in claims:
                 out.append(
-                    f"if {self.applies[rule]}: _cl.append(({self.const(rule)}, "
-                    f"{self.expr(a.value, {})}, {self.expr(a.upper, {})}))"
+                    [
+                        f"if {self.applies[rule]}: _cl.append(({self.const(rule)}, "
+                        f"{self.expr(a.value, {})}, {self.expr(a.upper, {})}))"
+                    ]
                 )
             scale = self.const(c.type) if isinstance(c.type, EnumType) else "None"
             out.append(
-                f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, "
-                f"{self.const(c.span)}, {self.range_spans(claims)})"
+                [
+                    f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, "
+                    f"{self.const(c.span)}, {self.range_spans(claims)})"
+                ]
             )
         else:
-            out.append("_cl = []")
+            out = [["_cl = []"]]
             for rule, a in claims:
                 out.append(
-                    f"if {self.applies[rule]}: _cl.append(({self.const(rule)}, "
-                    f"{self.expr(a.value, {})}))"
+                    [
+                        f"if {self.applies[rule]}: _cl.append(({self.const(rule)}, "
+                        f"{self.expr(a.value, {})}))"
+                    ]
                 )
             out.append(
-                f"{var} = _rt.combine_value({self.const(name)}, _cl, "
-                f"{self.const(c.default)}, _conflicts)"
+                [
+                    f"{var} = _rt.combine_value({self.const(name)}, _cl, "
+                    f"{self.const(c.default)}, _conflicts)"
+                ]
             )
         return out
+
+
+def _indent(lines: list[str], levels: int = 1) -> list[str]:
+    pad = "    " * levels
+    return [pad + line for line in lines]
+
+
+def _size(groups: Iterable[list[str]]) -> int:
+    return sum(len(line) + 5 for group in groups for line in group)  # indented, with newline
+
+
+def _chunks(groups: Iterable[list[str]]) -> Iterator[list[str]]:
+    """Groups of lines packed in order, as they come, into chunks of about ``CHUNK_SIZE``
+    characters at most (a larger group is a chunk of its own)."""
+    current: list[str] = []
+    size = 0
+    for group in groups:
+        grown = _size([group])
+        if current and size + grown > CHUNK_SIZE:
+            yield current
+            current, size = [], 0
+        current.extend(group)
+        size += grown
+    if current:
+        yield current
 
 
 _PLAIN_DECIMAL = re.compile(r"(-?[0-9]+)(?:\.([0-9]+))?")
@@ -787,10 +1078,48 @@ def _call(fn, span, name, args):
         raise runtime.EvaluationError(f"{name}(): {err}", span) from None
 
 
-def generate(rulebook, epoch):
-    """Generate, compile and return ``decide(facts, day) -> Decision`` for one epoch."""
-    gen = _Gen(rulebook, epoch)
-    source = gen.program()
+def generate(rulebook, epoch) -> None:
+    """Give the epoch its two programs: ``epoch.fast(facts, day) -> Decision`` and
+    ``epoch.explain(facts, day)``, each generated and compiled when first used (eval needs
+    only the one, explain only the other, the larger).
+
+    ``explain`` returns (the typed facts, (the decision; {rule: (fired, applies)}; {rule:
+    atoms}; the claims [(rule, conclusion, value, upper)]; {definition: value})).
+    """
+    lock = threading.Lock()
+    epoch.fast = _Lazy(rulebook, epoch, "fast", False, lock)
+    epoch.explain = _Lazy(rulebook, epoch, "explain", True, lock)
+
+
+class _Lazy:
+    """A program of an epoch not yet generated: the first use generates and compiles it, and
+    puts it in the epoch in its own place, so that later uses go to it directly."""
+
+    def __init__(self, rulebook, epoch, place: str, explain: bool, lock: threading.Lock):
+        self.rulebook, self.epoch, self.place, self.explain = rulebook, epoch, place, explain
+        self.lock = lock
+
+    def program(self):
+        with self.lock:
+            program = getattr(self.epoch, self.place)
+            if program is self:
+                with gc_paused():
+                    program = _compiled(self.rulebook, self.epoch, self.explain)
+                setattr(self.epoch, self.place, program)
+        return program
+
+    def __call__(self, facts, day):
+        return self.program()(facts, day)
+
+    def __getattr__(self, name: str):  # the program's source, its globals, ...
+        return getattr(self.program(), name)
+
+
+def _compiled(rulebook, epoch, explain: bool):
+    """One program: ``_decide(facts, day)`` or ``_explain(facts, day)``, compiled."""
+    gen = _Gen(rulebook, epoch, explain)
+    entry = "_explain" if explain else "_decide"
+    pieces = gen.program()
     fields = list(rulebook.inputs.values())
     names = list(rulebook.inputs)
     ns = gen.ns
@@ -799,13 +1128,10 @@ def generate(rulebook, epoch):
     ns["_BIG"] = 10**MAX_DIGITS
     ns["_rt_call"] = _call
 
-    def slow_decide(facts, day):
+    def slow(facts, day):
         typed = validate_fields(facts, fields)
-        return ns["_decide_typed"](day, *(typed[n] for n in names))
-
-    def slow_explain(facts, day):
-        typed = validate_fields(facts, fields)
-        return typed, ns["_explain_typed"](day, *(typed[n] for n in names))
+        result = ns[f"{entry}_typed"](day, *(typed[n] for n in names))
+        return (typed, result) if explain else result
 
     # Amounts with no bound, or never below 0 (money not declared signed): read directly.
     plain_amounts = {
@@ -836,18 +1162,22 @@ def generate(rulebook, epoch):
         except (_Invalid, FactsError):
             raise _Redo from None
 
-    ns["_slow_decide"] = slow_decide
-    ns["_slow_explain"] = slow_explain
+    ns[f"_slow{entry}"] = slow
     ns["_convert"] = convert_one
     ns["_Redo"] = _Redo
-    code = compile(source, f"<ruleengine {rulebook.name}>", "exec")
-    exec(code, ns)  # generated from the checked tree only; see the module docstring
-    decide = ns["_decide"]
-    decide.source = source
-    # explain(facts, day) -> (typed facts, (the decision; {rule: (fired, applies)};
-    # {rule: atoms}; the claims [(rule, conclusion, value, upper)]; {definition: value}))
-    decide.explain = ns["_explain"]
-    return decide
+    kept: list[str] | None = []
+    size = 0
+    for piece in pieces:  # one at a time, as generated: see _Gen.program
+        code = compile(piece, f"<ruleengine {rulebook.name}>", "exec")
+        exec(code, ns)  # generated from the checked tree only; see the module docstring
+        if kept is not None:
+            kept.append(piece)
+            size += len(piece)
+            kept = kept if size <= SOURCE_KEPT else None
+    program = ns[entry]
+    # The source, to read: kept for a program of up to SOURCE_KEPT characters.
+    program.source = "".join(kept) if kept is not None else None
+    return program
 
 
 __all__ = ["generate", "RecordType"]

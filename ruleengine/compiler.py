@@ -15,6 +15,8 @@ from typing import Any
 
 import attrs
 
+from ruleengine_dsl.parser import gc_paused
+
 from . import codegen
 from . import explain as explain_path
 from .checker import Rulebook
@@ -36,7 +38,9 @@ class Epoch:
     #: Conclusions that rules decide, none of which is in force: their value is a default,
     #: not a decision, and the explanation says "not decided".
     undecided: frozenset[str] = frozenset()
+    #: The programs (codegen.generate): the decision only, and the decision with its trace.
     fast: Any = None
+    explain: Any = None
 
 
 class CompiledRulebook:
@@ -53,7 +57,8 @@ class CompiledRulebook:
         index = bisect.bisect_right(self.changes, day)
         found = self._epochs.get(index)
         if found is None:
-            found = self._epochs[index] = self._build_epoch(index, day)
+            with gc_paused():
+                found = self._epochs[index] = self._build_epoch(index, day)
         return found
 
     def _build_epoch(self, index: int, day: datetime.date) -> Epoch:
@@ -89,7 +94,7 @@ class CompiledRulebook:
             overriders=overriders,
             undecided=frozenset(c for c, rules in decided_by.items() if not rules & in_force),
         )
-        epoch.fast = codegen.generate(rb, epoch)
+        codegen.generate(rb, epoch)
         return epoch
 
     def _rule_in_force(self, rule, day: datetime.date) -> bool:

@@ -13,7 +13,7 @@ from .trace import RuleTrace, Trace, nearest_misses
 
 
 def explain(rulebook, epoch, raw_facts: dict, day: datetime.date) -> Trace:
-    facts, result = epoch.fast.explain(raw_facts, day)
+    facts, result = epoch.explain(raw_facts, day)
     decision, outcome, atoms, claims, definitions = result
     traces: dict[str, RuleTrace] = {}
     for name, (fired, applies) in outcome.items():

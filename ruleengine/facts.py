@@ -44,6 +44,12 @@ MAX_LIST_ITEMS = 100_000
 MAX_DEPTH = 32
 MAX_DIGITS = 40
 MAX_FACTS_BYTES = 50_000_000
+#: YAML is read in pure Python, far slower and larger than JSON: a YAML file is at most this
+#: big, with at most this many values (about 30,000 acts of 5 fields; larger cases as JSON).
+MAX_YAML_BYTES = 5_000_000
+MAX_YAML_NODES = 200_000
+#: At most this many problems are listed for one case; the rest are counted.
+MAX_PROBLEMS = 100
 
 _CURRENCY_WORDS = {"CNY": "CNY", "yuan": "CNY", "元": "CNY", "RMB": "CNY", "¥": "CNY"}
 
@@ -118,7 +124,13 @@ def _shown(raw: Any) -> str:
         return "true" if raw else "false"
     if isinstance(raw, (dict, list, tuple)):
         return "an object" if isinstance(raw, dict) else "a list"
-    return str(raw)
+    if isinstance(raw, int) and raw.bit_length() > 4 * MAX_DIGITS:
+        return f"a number of more than {MAX_DIGITS} digits"
+    if isinstance(raw, (int, Decimal, Fraction, datetime.date)):
+        text = str(raw)
+    else:  # what an adapter or a YAML tag made: named by its kind, never by its own code
+        return f"a value of type {type(raw).__name__}"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _exact(raw: Any) -> int | Fraction:
@@ -144,7 +156,8 @@ def _exact(raw: Any) -> int | Fraction:
     if isinstance(raw, bool):
         raise _Invalid(f"got {_shown(raw)}")
     if isinstance(raw, int):
-        if len(str(abs(raw))) > MAX_DIGITS:
+        # By bits first: str() of a huge int is itself refused (and slow) past 4,300 digits.
+        if raw.bit_length() > 4 * MAX_DIGITS or len(str(abs(raw))) > MAX_DIGITS:
             raise _Invalid(f"number has more than {MAX_DIGITS} digits")
         return raw
     if isinstance(raw, Fraction):
@@ -308,9 +321,23 @@ def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
         raise FactsError([FactProblem("", f"the facts must be an object, got {_shown(raw)}")])
     by_name = {f.name: f for f in fields}
     problems: list[FactProblem] = []
+    hidden = 0
     for key in raw:
+        if not isinstance(key, str):
+            problems.append(
+                FactProblem(
+                    _shown(key),
+                    "a field's name must be a text",
+                    "YAML reads ~, null, yes, no, on, off and numbers as values, not names: "
+                    "quote the name",
+                )
+            )
+            continue
         if key not in by_name:
-            close = difflib.get_close_matches(str(key), list(by_name), n=1)
+            if len(problems) >= MAX_PROBLEMS:
+                hidden += 1  # counted, not listed: a million unknown fields say so in a line
+                continue
+            close = difflib.get_close_matches(key, list(by_name), n=1)
             problems.append(
                 FactProblem(
                     str(key),
@@ -341,6 +368,8 @@ def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
             problems.append(FactProblem(spec.name, f"expected {expected}, {err.message}", err.help))
         except FactsError as err:
             problems.extend(_within(spec.name, p) for p in err.problems)
+    if hidden:
+        problems.append(FactProblem("", f"and {hidden} more unknown fields"))
     if problems:
         raise FactsError(problems)
     return out
@@ -516,10 +545,25 @@ def loads_json(text: str) -> Any:
     in one object, or NaN/Infinity, is an error (``ValueError``) rather than a silent choice."""
     return json.loads(
         text.removeprefix("\ufeff"),
-        parse_float=Decimal,
+        parse_float=_decimal,
+        parse_int=_whole,
         parse_constant=_reject_constant,
         object_pairs_hook=_no_duplicates,
     )
+
+
+def _whole(digits: str) -> int:
+    """A JSON integer; one of thousands of digits is refused here, by length, rather than by
+    Python's own limit with a message about its internals."""
+    if len(digits.lstrip("-")) > 1000:
+        raise ValueError(f"a number of {len(digits.lstrip('-')):,} digits is not a fact")
+    return int(digits)
+
+
+def _decimal(digits: str) -> Decimal:
+    if len(digits) > 1000:
+        raise ValueError(f"a number written with {len(digits):,} characters is not a fact")
+    return Decimal(digits)
 
 
 def _reject_constant(name: str):
@@ -592,6 +636,17 @@ def _facts_loader():
                     None,
                     f"an alias (*{event.anchor}) is not read in facts; write the value out",
                     event.start_mark,
+                )
+            # PyYAML builds every node in pure Python, about a kilobyte each: a bound on their
+            # number keeps a hostile file within the machine (a list of millions of zeros).
+            self.nodes = getattr(self, "nodes", 0) + 1
+            if self.nodes > MAX_YAML_NODES:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"more than {MAX_YAML_NODES:,} values in one YAML file; give a case this "
+                    "large as JSON",
+                    self.peek_event().start_mark,
                 )
             return super().compose_node(parent, index)
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .plugins import InputAdapter, Renderer
 
 #: What plugin code may raise that must not end the command unexplained.
-CAUGHT = (Exception, SystemExit)
+CAUGHT = (Exception, SystemExit, GeneratorExit)
 
 
 class PluginFailed(Exception):
@@ -91,6 +91,14 @@ def guard_adapter(plugin: str, adapter: InputAdapter) -> InputAdapter:
     return attrs.evolve(adapter, adapt=adapt)
 
 
+def _digits(value: Decimal | Fraction) -> int:
+    """About how many digits a number has, without writing it out."""
+    if isinstance(value, Fraction):
+        return max(value.numerator.bit_length(), value.denominator.bit_length()) * 3 // 10
+    sign, digits, exponent = value.as_tuple()
+    return len(digits) + abs(exponent)
+
+
 class NotJson(Exception):
     pass
 
@@ -100,8 +108,12 @@ def exact_json(value: Any, path: str, depth: int) -> Any:
     exact decimal text, a date its ISO form); anything JSON cannot hold is refused."""
     if depth > MAX_DEPTH:
         problem = f"nested more than {MAX_DEPTH} levels deep"
-    elif value is None or isinstance(value, (bool, int)):
+    elif value is None or isinstance(value, bool):
         return value
+    elif isinstance(value, int):
+        if not too_big(value):
+            return value
+        problem = f"a number of more than {MAX_BITS * 3 // 10} digits"
     elif isinstance(value, str):
         if _valid_text(value):
             return value
@@ -109,7 +121,10 @@ def exact_json(value: Any, path: str, depth: int) -> Any:
     elif isinstance(value, (Decimal, Fraction)) and (
         not isinstance(value, Decimal) or value.is_finite()
     ):
-        return to_json_value(Fraction(value))
+        exact = Fraction(value) if _digits(value) <= MAX_BITS * 3 // 10 else None
+        if exact is not None and not too_big(exact):
+            return to_json_value(exact)
+        problem = f"a number of more than {MAX_BITS * 3 // 10} digits"
     elif isinstance(value, (datetime.date, Duration, LocalText)) and not isinstance(
         value, datetime.datetime
     ):

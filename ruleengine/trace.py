@@ -141,9 +141,18 @@ class Trace:
                 return r
         raise KeyError(name)
 
-    def to_json(self) -> dict:
-        """The versioned trace format documented in docs/trace.md."""
+    def to_json(self, *, streamed: bool = False) -> dict:
+        """The versioned trace format documented in docs/trace.md.
+
+        ``streamed``: the rules' entries are made one at a time as the list is gone through
+        (a JSON encoder goes through it once), not held all at once: for a large rulebook
+        they are most of the trace."""
         rb = self.rulebook
+        decided_by: dict[str, list[str]] = {}
+        for r in self.rules:
+            if r.status == "applied":
+                for name in dict.fromkeys(x[0] for x in r.conclusions):
+                    decided_by.setdefault(name, []).append(r.name)
         conclusions = []
         for name, c in rb.conclusions.items():
             value = self.decision.conclusions[name]
@@ -153,37 +162,36 @@ class Trace:
                     "kind": c.kind,
                     "label": _label(c.label),
                     "value": _value_json(value, c.type),
-                    "decided_by": [
-                        r.name
-                        for r in self.rules
-                        if r.status == "applied" and any(x[0] == name for x in r.conclusions)
-                    ],
+                    "decided_by": decided_by.get(name, []),
                 }
             )
-        rules = []
-        for r in self.rules:
+
+        def rule_json(r: RuleTrace) -> dict:
             rule = rb.rules[r.name]
-            rules.append(
-                {
-                    "name": r.name,
-                    "status": r.status,
-                    "citation": rule.citation.to_json(),
-                    "document": rule.document,
-                    "title": _label(rule.title),
-                    "text": _label(rule.text),
-                    "line": rule.span.line,
-                    "file": rule.span.file,
-                    "evidence": [a.to_json() for a in r.evidence],
-                    "conclusions": [
-                        {"conclusion": n, "value": to_json_value(v)}
-                        | ({"upper": to_json_value(u)} if u is not None else {})
-                        for n, v, u in r.conclusions
-                    ],
-                    "set_aside_by": r.set_aside_by,
-                    "notes": [_label(n) for n in rule.notes],
-                    "unverified": [_label(n) for n in rule.unverified],
-                }
-            )
+            return {
+                "name": r.name,
+                "status": r.status,
+                "citation": rule.citation.to_json(),
+                "document": rule.document,
+                "title": _label(rule.title),
+                "text": _label(rule.text),
+                "line": rule.span.line,
+                "file": rule.span.file,
+                "evidence": [a.to_json() for a in r.evidence],
+                "conclusions": [
+                    {"conclusion": n, "value": to_json_value(v)}
+                    | ({"upper": to_json_value(u)} if u is not None else {})
+                    for n, v, u in r.conclusions
+                ],
+                "set_aside_by": r.set_aside_by,
+                "notes": [_label(n) for n in rule.notes],
+                "unverified": [_label(n) for n in rule.unverified],
+            }
+
+        if streamed:
+            rules: list = _Made(len(self.rules), lambda: map(rule_json, self.rules))
+        else:
+            rules = [rule_json(r) for r in self.rules]
         docs = [
             {
                 "name": d.name,
@@ -231,6 +239,20 @@ class Trace:
         }
 
 
+class _Made(list):
+    """A list whose items are made as it is gone through: it holds none of them."""
+
+    def __init__(self, count: int, items):
+        super().__init__()
+        self.count, self.items = count, items
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self):
+        return iter(self.items())
+
+
 def _label(text: LocalText | None) -> dict | None:
     return text.to_json() if text is not None else None
 
@@ -253,7 +275,6 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
     When the nearest is a definition, the nearest test of a fact as given follows it, since a
     reader thinks in the facts ("the case has 60 items").
     """
-    out: list[Miss] = []
     # A rule an applied exception sets aside could not raise the outcome even if it were met.
     excluded = {
         target
@@ -261,44 +282,50 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
         if r.status == "applied"
         for target in rulebook.rules[r.name].overrides
     }
+    # The level each scale conclusion has reached; one pass over the rules for all of them.
+    ranks: dict[str, dict[str, int]] = {}
+    current: dict[str, int] = {}
     for name, c in rulebook.conclusions.items():
-        if c.kind != "highest":
+        if c.kind == "highest":
+            rank = ranks[name] = c.type.rank
+            current[name] = rank[decision.conclusions[name]]
+    best: dict[str, tuple] = {}  # (level, composite, reached, threshold, miss)
+    best_fact: dict[str, tuple] = {}
+    for r in rules:
+        if r.status != "not_met" or r.name in excluded:
             continue
-        rank = c.type.rank
-        current = rank[decision.conclusions[name]]
-        best = best_fact = None  # (rank, composite, reached, threshold, miss)
-        for r in rules:
-            if r.status != "not_met" or r.name in excluded:
+        for a in rulebook.rules[r.name].then:
+            name = a.conclusion
+            if name not in current or not isinstance(a.value, Const):
                 continue
-            for a in rulebook.rules[r.name].then:
-                if a.conclusion != name or not isinstance(a.value, Const):
+            level = ranks[name].get(a.value.value, -1)
+            if level <= current[name]:
+                continue
+            nearest, nearest_fact = best.get(name), best_fact.get(name)
+            for atom in r.evidence:
+                if atom.result or atom.op not in (">=", ">"):
                     continue
-                level = rank.get(a.value.value, -1)
-                if level <= current:
+                left, right = atom.left, atom.right
+                if not (_is_number(left) and _is_number(right)) or right <= 0:
                     continue
-                for atom in r.evidence:
-                    if atom.result or atom.op not in (">=", ">"):
-                        continue
-                    left, right = atom.left, atom.right
-                    if not (_is_number(left) and _is_number(right)) or right <= 0:
-                        continue
-                    if left <= 0:
-                        continue  # nothing of it reached: no nearer than any other test
-                    composite = atom.left_input is None and atom.left_define is None
-                    candidate = (
-                        level,
-                        composite,
-                        left,
-                        right,
-                        Miss(name, a.value.value, r.name, atom),
-                    )
-                    best = _nearer(best, candidate)
-                    if atom.left_input is not None:
-                        best_fact = _nearer(best_fact, candidate)
-        if best is not None:
-            out.append(best[4])
-            if best_fact is not None and best_fact is not best and best_fact[0] == best[0]:
-                out.append(best_fact[4])
+                if left <= 0:
+                    continue  # nothing of it reached: no nearer than any other test
+                composite = atom.left_input is None and atom.left_define is None
+                candidate = (level, composite, left, right, Miss(name, a.value.value, r.name, atom))
+                nearest = _nearer(nearest, candidate)
+                if atom.left_input is not None:
+                    nearest_fact = _nearer(nearest_fact, candidate)
+            if nearest is not None:
+                best[name] = nearest
+            if nearest_fact is not None:
+                best_fact[name] = nearest_fact
+    out: list[Miss] = []
+    for name in current:
+        found, fact = best.get(name), best_fact.get(name)
+        if found is not None:
+            out.append(found[4])
+            if fact is not None and fact is not found and fact[0] == found[0]:
+                out.append(fact[4])
     return out
 
 

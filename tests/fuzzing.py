@@ -97,6 +97,34 @@ def output_of(result) -> str:
     return result.output or ""
 
 
+#: Outcomes seen, per target and exit code, for the long run's report (docs/reliability.md).
+SEEN: dict[str, dict[int | str, int]] = {}
+
+
+def record(target: str, outcome: int | str, inputs: int = 1) -> None:
+    """Count ``inputs`` inputs of ``target`` that came to ``outcome`` (an exit code, or for
+    the lines of a batch: counted, skipped or blank)."""
+    counts = SEEN.setdefault(target, {})
+    counts[outcome] = counts.get(outcome, 0) + inputs
+
+
+def write_report() -> None:
+    """Add this run's outcomes to the file ``RULEENGINE_FUZZ_REPORT`` names, if it does."""
+    import os
+
+    path = os.environ.get("RULEENGINE_FUZZ_REPORT")
+    if not path or not SEEN:
+        return
+    report = Path(path)
+    old = json.loads(report.read_text()) if report.exists() else {}
+    for target, counts in SEEN.items():
+        mine = old.setdefault(target, {})
+        for code, n in counts.items():
+            mine[str(code)] = mine.get(str(code), 0) + n
+    report.write_text(json.dumps(old, indent=2, sort_keys=True))
+    SEEN.clear()
+
+
 def assert_documented(result, args: list[str], shown_input: Any, allowed=DOCUMENTED_EXITS):
     """The outcome is a documented exit code, no traceback, and an error says something."""
     text = output_of(result)

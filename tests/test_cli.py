@@ -563,3 +563,78 @@ def test_a_yaml_error_is_placed_by_its_offset(tmp_path):
     result = run("eval", "--rules", RULES, str(case))
     assert result.exit_code == EXIT_BAD_FACTS
     assert f"{case}:2:18: " in result.stderr and "050" in result.stderr
+
+
+# ------------------------------------------------------------------ QA of issue 7 (second pass)
+def test_a_rules_path_that_cannot_be_a_path_is_a_rules_error_not_a_crash(tmp_path):
+    long = "b" * 300
+    for args in (["check", long], ["explain", "--rules", long, CASE], ["test", "--rules", long]):
+        result = run(*args)
+        assert result.exit_code == EXIT_BAD_RULES, result.output
+        assert "cannot read (File name too long)" in result.stderr
+
+
+def test_check_refuses_a_format_it_does_not_print():
+    result = run("check", "--format", "xml", RULES)
+    assert result.exit_code == EXIT_USAGE and "not 'xml'" in result.stderr
+
+
+def test_yaml_errors_are_placed_on_a_line_of_the_file(tmp_path):
+    sep = tmp_path / "sep.yaml"
+    sep.write_text("sensitive_items: 60\nimportant_items: 1\u20282\n", "utf-8")
+    result = run("eval", "--rules", RULES, str(sep))
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert f"{sep}:2:" in result.stderr and "   2 | important_items" in result.stderr
+    ff = tmp_path / "ff.yaml"
+    ff.write_text("sensitive_items: 60\n\x0cimportant_items: [1\n", "utf-8")
+    result = run("eval", "--rules", RULES, str(ff))
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert f"{ff}:2:1: not valid YAML: the character U+000C is not allowed here" in result.stderr
+
+
+def test_yaml_facts_are_bounded_in_size_and_in_values(tmp_path):
+    many = tmp_path / "many.yaml"
+    many.write_text("sensitive_items: [" + ",".join(["0"] * 250_000) + "]\n", "utf-8")
+    result = run("eval", "--rules", RULES, str(many))
+    assert result.exit_code == EXIT_BAD_FACTS and "more than 200,000 values" in result.stderr
+    large = tmp_path / "large.yaml"
+    large.write_text("note: '" + "x" * 5_000_001 + "'\n", "utf-8")
+    result = run("eval", "--rules", RULES, str(large))
+    assert result.exit_code == EXIT_BAD_FACTS and "larger than 5,000,000 bytes" in result.stderr
+
+
+def test_a_json_number_of_thousands_of_digits_is_refused_in_words(tmp_path):
+    case = tmp_path / "case.json"
+    case.write_text('{"sensitive_items": ' + "9" * 5000 + "}", "utf-8")
+    result = run("eval", "--rules", RULES, str(case))
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert "a number of 5,000 digits is not a fact" in result.stderr
+
+
+def test_set_reaches_the_record_the_adapters_read_and_names_itself_when_wrong():
+    ccdi = str(ROOT / "examples" / "ccdi" / "kickbacks.json")
+    assert run("eval", "-r", "ccdi", ccdi, "--set", 'name="Wang: deputy"').exit_code == EXIT_OK
+    pi = str(ROOT / "examples" / "pi2017" / "courier_sells_waybills.json")
+    acts = "acts=[{kind: sell, category: transaction, items: 6000}]"
+    result = run("eval", "-r", "pi2017", pi, "--set", acts)
+    assert result.exit_code == EXIT_OK and "especially serious" in result.stdout
+    result = run("eval", "--rules", RULES, CASE, "--set", "sensitive_items=-1")
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert result.stderr.startswith("--set sensitive_items: expected a whole number ≥ 0")
+
+
+def test_text_from_a_case_cannot_forge_lines_or_colours(tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    name = "A\r\nfake.jsonl:1: ok \u001b[31mred\u202e"
+    record = {"officials": [{"name": name, "acts": [{"kind": "kickbacks", "amount": "x"}]}]}
+    cases.write_text(json.dumps(record) + "\n", "utf-8")
+    result = run("summary", str(cases), "-r", "ccdi")
+    assert result.exit_code == EXIT_BAD_FACTS
+    [report] = result.stderr.splitlines()  # one line, whatever the name holds
+    assert "\x1b" not in report and "\u202e" not in report and "\r" not in report
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps({"name": name, "decided_on": "2024-01-01", "acts": []}), "utf-8")
+    for fmt in ("text", "markdown"):
+        shown = run("explain", "-r", "ccdi", str(case), "--format", fmt).stdout
+        assert "fake.jsonl:1: ok" in shown  # the name is shown...
+        assert "\x1b" not in shown and "\u202e" not in shown and "\r" not in shown  # ...inert

@@ -630,3 +630,25 @@ def test_a_form_feed_in_a_comment_does_not_shift_quoted_tests():
     )
     trace = book.explain({"n": 1}, datetime.date(2020, 1, 1)).to_json()
     assert trace["rules"][0]["evidence"][0]["test"] == "n >= 3"
+
+
+def test_definitions_inlined_into_one_another_stay_within_pythons_nesting():
+    """Each body 40 calls of max() deep, each called with a constant: inlining them all into
+    one expression would nest 120 deep (CPython refuses past about 200 brackets)."""
+
+    def nest(n: int, inner: str) -> str:
+        for _ in range(n):
+            inner = f"max({inner}, 1)"
+        return inner
+
+    text = (
+        "input n: count = 0\n"
+        f"define a(k: integer): integer = {nest(40, 'k + n')}\n"
+        f"define b(k: integer): integer = {nest(40, 'a(k) + 1')}\n"
+        f"define c(k: integer): integer = {nest(40, 'b(k) + 1')}\n"
+        "conclusion x: value integer = 0\nrule r { cite article 1 then x = c(3) }\n"
+    )
+    book = ruleengine.load_text(text)
+    day = datetime.date(2020, 1, 1)
+    assert book.decide({"n": 1}, day).conclusions["x"] == 6
+    assert book.explain({"n": 1}, day).decision.conclusions["x"] == 6

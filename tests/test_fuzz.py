@@ -6,9 +6,10 @@ every command and format), JSON Lines batches (every line accounted for), and ``
 values. The default run is small and derandomised, so CI is repeatable and within its budget;
 the long run is opt-in:
 
-    RULEENGINE_FUZZ_EXAMPLES=250000 pytest tests/test_fuzz.py -p no:cacheprovider
+    RULEENGINE_FUZZ=long RULEENGINE_FUZZ_REPORT=fuzz.json pytest tests/test_fuzz.py
 
-runs that many examples per target with fresh randomness (docs/reliability.md has the figures).
+runs about a million inputs (``LONG``) with fresh randomness and writes the outcomes it saw to
+the report; docs/reliability.md has the figures and how to split the run over cores.
 """
 
 from __future__ import annotations
@@ -31,23 +32,28 @@ from fuzzing import (
     example_cases,
     mutated_rule_text,
     mutated_tree,
+    record,
     rulebook_args,
     to_json_text,
     to_yaml_text,
     values,
+    write_report,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-LONG = int(os.environ.get("RULEENGINE_FUZZ_EXAMPLES", "0"))
 RULEBOOKS = ["quickstart", "pi2017", "ccdi"]
+#: Examples per test in the long run: 3 x 200,000 fact files, 3 x 100,000 --set runs, 14 x
+#: 5,000 rule texts, and 3 x 800 batches of about 13 lines: a million inputs in all.
+LONG = {"facts": 200_000, "sets": 100_000, "rule_texts": 5_000, "batches": 800}
+IS_LONG = os.environ.get("RULEENGINE_FUZZ") == "long"
 
 
-def fuzz_settings(default_examples: int):
+def fuzz_settings(target: str, default_examples: int):
     """Small and repeatable by default; the long run draws fresh inputs."""
     return settings(
-        max_examples=LONG or default_examples,
-        derandomize=not LONG,
+        max_examples=LONG[target] if IS_LONG else default_examples,
+        derandomize=not IS_LONG,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
@@ -57,7 +63,8 @@ def fuzz_settings(default_examples: int):
 
 @pytest.fixture(scope="module")
 def cli():
-    return CachedCli()
+    yield CachedCli()
+    write_report()
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +91,7 @@ COMMANDS = st.sampled_from(
 def test_fact_files_get_a_result_or_a_documented_error(rulebook, cli, workdir):
     corpus = example_cases(rulebook)
 
-    @fuzz_settings(150)
+    @fuzz_settings("facts", 150)
     @given(data=st.data())
     def one(data):
         case = data.draw(st.sampled_from(corpus))
@@ -97,6 +104,7 @@ def test_fact_files_get_a_result_or_a_documented_error(rulebook, cli, workdir):
         args = [*data.draw(COMMANDS), *rulebook_args(rulebook), str(path)]
         result = cli.invoke(args)
         assert_documented(result, args, text, allowed={0, 1, 4, 5})
+        record(f"fact files ({rulebook})", result.exit_code)
 
     one()
 
@@ -115,7 +123,7 @@ def test_set_values_get_a_result_or_a_documented_error(rulebook, cli):
         st.sampled_from(["&a [*a, *a]", "!!python/object:os.system", "{a: 1}", "[1, 2", "- 1"]),
     )
 
-    @fuzz_settings(150)
+    @fuzz_settings("sets", 150)
     @given(data=st.data())
     def one(data):
         case = data.draw(st.sampled_from(corpus))
@@ -125,6 +133,7 @@ def test_set_values_get_a_result_or_a_documented_error(rulebook, cli):
             args += ["--set", f"{field}={raw}"]
         result = cli.invoke(args, input=to_json_text(case))
         assert_documented(result, args, sets, allowed={0, 1, 2, 4, 5})
+        record(f"--set values ({rulebook})", result.exit_code)
 
     one()
 
@@ -177,7 +186,7 @@ def test_batches_account_for_every_line(rulebook, cli, workdir):
             case = draw(mutated_tree(case))
         return to_json_text(case).encode("utf-8", "surrogatepass")
 
-    @fuzz_settings(40)
+    @fuzz_settings("batches", 40)
     @given(lines=st.lists(line(), min_size=1, max_size=25))
     def one(lines):
         path = workdir / "cases.jsonl"
@@ -191,6 +200,8 @@ def test_batches_account_for_every_line(rulebook, cli, workdir):
         assert totals["lines_counted"] + totals["lines_skipped"] == totals["lines"], totals
         assert totals["cases"] == totals["lines_counted"], totals
         assert (result.exit_code == 0) == (totals["lines_skipped"] == 0), totals
+        for outcome in ("counted", "skipped", "blank"):
+            record(f"JSONL lines ({rulebook})", outcome, totals[f"lines_{outcome}"])
 
     one()
 
@@ -209,7 +220,7 @@ def test_rule_texts_get_diagnostics_or_a_rulebook(path, cli, workdir):
     case = _rule_case(path)
     siblings = [p for p in path.parent.glob("*.rules") if p != path] if case is None else []
 
-    @fuzz_settings(25)
+    @fuzz_settings("rule_texts", 25)
     @given(data=st.data())
     def one(data):
         text = data.draw(mutated_rule_text(original))
@@ -223,6 +234,7 @@ def test_rule_texts_get_diagnostics_or_a_rulebook(path, cli, workdir):
         args = ["check", str(folder)]
         result = cli.runner.invoke(cli.cli.app, args)  # no cache: the text is the input
         assert_documented(result, args, text, allowed={0, 3})
+        record("rule texts", result.exit_code)
         if result.exit_code == 0:
             for args in (
                 ["test", "--rules", str(folder)],

@@ -889,6 +889,24 @@ PLUGIN_FAILS = """
     def bad_facts(record):
         raise FactsError([FactProblem("acts[0].kind", "not a kind this adapter knows")])
 
+    def huge_fact(record):
+        return {"credit_items": 10**10000}, []
+
+    class Unshowable:
+        def __repr__(self):
+            raise RuntimeError("repr boom")
+
+        __str__ = __repr__
+
+    def unshowable_fact(record):
+        return {"credit_items": Unshowable()}, []
+
+    def huge_note(record):
+        return {}, [10**10000]
+
+    def generator_exit(record):
+        raise GeneratorExit
+
     def render(trace, lang, color):
         return 1 / 0
 
@@ -933,6 +951,16 @@ PLUGIN_FAILS = """
             "not an object with named fields\n",
         ),
         ("bad_facts", EXIT_BAD_FACTS, "acts[0].kind: not a kind this adapter knows"),
+        # What an adapter returns is validated like any facts, and shown without running it.
+        ("huge_fact", EXIT_BAD_FACTS, "credit_items: expected a whole number ≥ 0, number has"),
+        ("unshowable_fact", EXIT_BAD_FACTS, "got a value of type Unshowable"),
+        (
+            "huge_note",
+            EXIT_PLUGIN,
+            "plugin 'failing' failed: input adapter 'huge_note' returned a derivation that is "
+            "not JSON-ready: derivations[0] is a number of more than 1200 digits",
+        ),
+        ("generator_exit", EXIT_PLUGIN, "input adapter 'generator_exit' raised GeneratorExit"),
     ],
 )
 def test_a_failing_adapter_is_named_and_other_rulebooks_work(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from ruleengine_dsl.diagnostics import printable
+
 from ..hookspecs import hookimpl
 from ..plugins import Renderer
 from .explanation import Explanation, Line, build
 
 
 def _escape(text: str) -> str:
+    text = printable(text)  # no control character from a user's text reaches a terminal
     for ch in "\\`*_[]<>|":
         text = text.replace(ch, "\\" + ch)
     return text

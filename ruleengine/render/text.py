@@ -8,6 +8,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
+from ruleengine_dsl.diagnostics import printable
+from ruleengine_dsl.parser import gc_paused
+
 from ..hookspecs import hookimpl
 from ..plugins import Renderer
 from .explanation import Explanation, Line, build
@@ -26,7 +29,7 @@ STYLES = {
 
 def _add(tree: Tree, line: Line) -> None:
     style = STYLES.get(line.style, "")
-    text = escape(line.text)
+    text = escape(printable(line.text))
     branch = tree.add(f"[{style}]{text}[/]" if style else text)
     for child in line.children:
         _add(branch, child)
@@ -35,7 +38,8 @@ def _add(tree: Tree, line: Line) -> None:
 def render(
     trace, lang: str = "en", color: bool = False, width: int = 100, names: bool = False
 ) -> str:
-    return render_explanation(build(trace, lang, names=names), color, width)
+    with gc_paused():
+        return render_explanation(build(trace, lang, names=names), color, width)
 
 
 def render_explanation(explanation: Explanation, color: bool = False, width: int = 100) -> str:
@@ -52,12 +56,12 @@ def render_explanation(explanation: Explanation, color: bool = False, width: int
         highlight=False,
         emoji=False,
     )
-    console.print(f"[bold]{escape(explanation.headline)}[/]")
-    console.print(f"[dim]{escape(explanation.subtitle)}[/]")
+    console.print(f"[bold]{escape(printable(explanation.headline))}[/]")
+    console.print(f"[dim]{escape(printable(explanation.subtitle))}[/]")
     for section in explanation.sections:
         if not section.lines:
             continue
-        tree = Tree(f"[bold]{escape(section.title)}[/]", guide_style="dim")
+        tree = Tree(f"[bold]{escape(printable(section.title))}[/]", guide_style="dim")
         for line in section.lines:
             _add(tree, line)
         console.print(tree)
