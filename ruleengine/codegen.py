@@ -321,8 +321,8 @@ class _Gen:
         """Statements computing a condition's value and the elementary tests that decided it.
 
         Appends lines to ``out``; returns the names of the value and the atoms variables. An
-        ``and`` that holds is justified by both sides, one that fails by its first failing
-        side; an ``or`` that holds by its first holding side, one that fails by both.
+        ``and`` is shown by both sides, held or failed (so every condition a provision misses
+        is listed); an ``or`` that holds by its first holding side, one that fails by both.
         """
         v, atoms = self.fresh("_wv"), self.fresh("_wa")
         if isinstance(e, ir.Binary) and e.op in ("and", "or"):
@@ -330,11 +330,21 @@ class _Gen:
             inner: list[str] = []
             rv, ra = self.why(e.right, scope, via, inner, indent + "    ")
             if e.op == "and":
-                out.append(f"{indent}if {lv}:")
+                # Every test of an "and" is shown, those that hold and those that fail: the
+                # right side is computed even when the left one fails, for the explanation
+                # only. Where the decision would not have computed it, a failure there (a
+                # division by zero) leaves its tests out instead of failing the explanation.
+                ok = self.fresh("_wk")
+                out.append(f"{indent}try:")
                 out.extend(inner)
-                out.append(f"{indent}    {v} = {rv}; {atoms} = ({la} + {ra}) if {rv} else {ra}")
+                out.append(f"{indent}    {ok} = True")
+                out.append(f"{indent}except Exception:")
+                out.append(f"{indent}    if {lv}: raise")
+                out.append(f"{indent}    {ok} = False")
+                out.append(f"{indent}if {lv}:")
+                out.append(f"{indent}    {v} = {rv}; {atoms} = {la} + {ra}")
                 out.append(f"{indent}else:")
-                out.append(f"{indent}    {v} = False; {atoms} = {la}")
+                out.append(f"{indent}    {v} = False; {atoms} = ({la} + {ra}) if {ok} else {la}")
             else:
                 out.append(f"{indent}if {lv}:")
                 out.append(f"{indent}    {v} = True; {atoms} = {la}")

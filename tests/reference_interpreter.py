@@ -130,11 +130,16 @@ class _Env:
     def why(self, e: ir.Expr, scope: dict, via: str | None = None) -> tuple[bool, list[Atom]]:
         """A condition's value and the elementary tests that decided it."""
         if isinstance(e, ir.Binary) and e.op == "and":
+            # Both sides shown; the right one computed for the explanation even when the left
+            # fails, its tests left out if it cannot be computed then.
             lv, la = self.why(e.left, scope, via)
-            if not lv:
+            try:
+                rv, ra = self.why(e.right, scope, via)
+            except Exception:
+                if lv:
+                    raise
                 return False, la
-            rv, ra = self.why(e.right, scope, via)
-            return rv, (la + ra) if rv else ra
+            return (rv if lv else False), la + ra
         if isinstance(e, ir.Binary) and e.op == "or":
             lv, la = self.why(e.left, scope, via)
             if lv:

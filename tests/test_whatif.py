@@ -307,3 +307,31 @@ def test_facts_the_rule_text_fixes_are_never_varied():
     found = changes(book, book.validate({"items": 10, "gain": "100"}), DAY)
     assert found.fixed == ("items",) and "items" not in found.varied
     assert [c.facts for c in found.changes] == [(("gain", 100, 5000),)]
+
+
+# ------------------------------------------------------------------ every failed condition shown
+AND_RULES = (
+    'input items: count = 0 en "items"\ninput gain: money = 0 yuan en "gain"\n'
+    'input in_duty: bool = false en "in duty"\ninput divisor: integer = 1\n'
+    "scale s { none serious }\nconclusion level: highest s\n"
+    "rule both { cite article 1 when items >= 50 and gain >= 100 yuan then level = serious }\n"
+    "rule duty { cite article 2 when items >= 25 and in_duty then level = serious }\n"
+    "rule guarded { cite article 3 when divisor != 0 and items / divisor >= 5 "
+    "then level = serious }\n"
+)
+
+
+def test_a_provision_not_met_lists_every_condition_it_misses_and_those_it_meets():
+    from ruleengine.render.text import render
+
+    book = ruleengine.load_text(AND_RULES)
+    trace = book.explain({"items": 30, "gain": "10"}, DAY)
+    text = render(trace)
+    assert "✗ items: 30; the provision needs at least 50" in text
+    assert "✗ gain: 10 CNY; the provision needs at least 100 CNY" in text  # not only the first
+    assert "✗ in duty: no; the provision needs yes" in text
+    assert "✓ items = 30 ≥ 25" in text  # a condition that holds is marked as holding
+    # A side the decision never computes, and that cannot be computed, is left out: no error.
+    trace = book.explain({"items": 30, "divisor": 0}, DAY)
+    [guarded] = [r for r in trace.rules if r.name == "guarded"]
+    assert [a.text for a in guarded.evidence] == ["divisor != 0"]

@@ -99,6 +99,9 @@ WORDS = {
     },
 }
 
+#: Tests listed under one provision not met, before "… and N more".
+MAX_TESTS_SHOWN = 12
+
 _OPS = {">=": "≥", "<=": "≤", "!=": "≠", "=": "=", "<": "<", ">": ">"}
 
 
@@ -215,6 +218,10 @@ def atom_line(rulebook, atom: Atom, lang: str, names: bool = False) -> Line:
             what = local(definition.label, lang)
         colon = "：" if lang == "zh" else ": "
         text = f"{mark} {what}{colon}{show_value(atom.left, None, lang)}"
+        if not atom.result and op is None and isinstance(atom.left, bool):
+            # What would meet it: the other truth value (for a test under "not", too).
+            needed = show_value(not atom.left, None, lang)
+            text += f"{sep}{word('needs_short', lang, what=needed)}"
     elif op in ("in", "not in"):
         items = list(atom.right)
         if isinstance(left_type, EnumType):
@@ -424,8 +431,14 @@ def build(
     not_met = [r for r in not_met if not _untouched(r)]
     lines = []
     for r in not_met[:max_not_met]:
-        failed = [atom_line(rb, a, lang, names) for a in r.evidence if not a.result][:4]
-        lines.append(Line(rule_heading(rb, r.name, lang, names), "not_met", tuple(failed)))
+        # Every condition it misses, then those it meets (marked as holding).
+        failed = [atom_line(rb, a, lang, names) for a in r.evidence if not a.result]
+        held = [atom_line(rb, a, lang, names) for a in r.evidence if a.result]
+        shown = (failed + held)[:MAX_TESTS_SHOWN]
+        if len(failed) + len(held) > MAX_TESTS_SHOWN:
+            more = len(failed) + len(held) - MAX_TESTS_SHOWN
+            shown.append(Line(word("and_more", lang, n=more), "dim"))
+        lines.append(Line(rule_heading(rb, r.name, lang, names), "not_met", tuple(shown)))
     if len(not_met) > max_not_met:
         lines.append(Line(word("and_more", lang, n=len(not_met) - max_not_met), "dim"))
     if untouched:
