@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 
+from .analysis.nearest import checked
 from .trace import RuleTrace, Trace, nearest_misses
 
 
@@ -37,5 +38,7 @@ def explain(rulebook, epoch, raw_facts: dict, day: datetime.date) -> Trace:
         definitions=definitions,
         not_decided=[c for c in rulebook.conclusions if c in epoch.undecided],
     )
-    trace.misses = nearest_misses(rulebook, decision, ordered)
+    misses = nearest_misses(rulebook, decision, ordered)
+    if misses:
+        trace.misses = checked(misses, rulebook, facts, lambda f: epoch.fast(f, day), ordered)
     return trace

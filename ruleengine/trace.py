@@ -120,6 +120,9 @@ class Miss:
     level: str
     rule: str
     atom: Atom
+    #: ``(fact, in the case, changed to)``: what reaches ``level``, checked by deciding the case
+    #: again (``analysis.nearest``); the first is the fact the test reads.
+    changes: tuple[tuple[str, Any, Any], ...] = ()
 
 
 @attrs.define
@@ -232,6 +235,10 @@ class Trace:
                     "level": m.level,
                     "rule": m.rule,
                     "test": m.atom.to_json(),
+                    "changes": [
+                        {"fact": f, "from": to_json_value(a), "to": to_json_value(b)}
+                        for f, a, b in m.changes
+                    ],
                 }
                 for m in self.misses
             ],

@@ -12,6 +12,7 @@ from typing import Any
 from ruleengine import ir, runtime
 from ruleengine.ir import MISSING
 from ruleengine.runtime import Conflict, Decision, EvaluationError, Unset
+from ruleengine.analysis.nearest import checked
 from ruleengine.trace import Atom, RuleTrace, Trace, nearest_misses, negated
 from ruleengine.types import EnumType, ListType, format_number
 
@@ -247,7 +248,11 @@ def explain(rulebook, epoch, facts: dict, day: datetime.date) -> Trace:
         definitions=dict(env.defines),
         not_decided=[c for c in rulebook.conclusions if c in epoch.undecided],
     )
-    trace.misses = nearest_misses(rulebook, decision, ordered)
+    misses = nearest_misses(rulebook, decision, ordered)
+    if misses:
+        trace.misses = checked(
+            misses, rulebook, facts, lambda f: explain(rulebook, epoch, f, day).decision, ordered
+        )
     return trace
 
 

@@ -383,7 +383,8 @@ def build(
                     right=show_value(a.right, left_type, lang),
                     left=show_value(a.left, left_type, lang),
                     gap=show_value(a.shortfall(), left_type, lang),
-                ),
+                )
+                + _reached_with(rb, m, lang),
                 "miss",
                 tuple(_caveats(rb.rules[m.rule], lang)),
             )
@@ -477,6 +478,26 @@ def build(
         sections.append(Section(word("sources", lang), tuple(sources)))
     headline = outcome_lines[0].text if outcome_lines else ""
     return Explanation(headline, subtitle, tuple(sections))
+
+
+def _reached_with(rb, miss, lang: str) -> str:
+    """The checked change, when it is more than the test's own fact moved to its threshold:
+    "; reached with: gain 100 CNY (now 10 CNY) and items 50 (now 30)"."""
+    changes = miss.changes
+    if not changes or (len(changes) == 1 and changes[0][0] == miss.atom.left_input):
+        return ""
+    parts = []
+    for fact, old, new in changes:
+        spec = rb.inputs[fact]
+        label = local(spec.label, lang, fact)
+        now = show_value(old, spec.type, lang)
+        parts.append(
+            f"{label}{show_value(new, spec.type, lang)}（现为{now}）"
+            if lang == "zh"
+            else f"{label} {show_value(new, spec.type, lang)} (now {now})"
+        )
+    joined = "，且".join(parts) if lang == "zh" else " and ".join(parts)
+    return f"；可达到：{joined}" if lang == "zh" else f"; reached with: {joined}"
 
 
 def _definition_of(rulebook, via: str | None):
