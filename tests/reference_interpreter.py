@@ -10,9 +10,9 @@ import datetime
 from typing import Any
 
 from ruleengine import ir, runtime
+from ruleengine.analysis.nearest import checked
 from ruleengine.ir import MISSING
 from ruleengine.runtime import Conflict, Decision, EvaluationError, Unset
-from ruleengine.analysis.nearest import checked
 from ruleengine.trace import Atom, RuleTrace, Trace, nearest_misses, negated
 from ruleengine.types import EnumType, ListType, format_number
 
