@@ -84,6 +84,14 @@ ColorOpt = Annotated[
     bool | None,
     typer.Option("--color/--no-color", help="Colour; by default only on a terminal."),
 ]
+UnknownOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--unknown",
+        help="A fact not known yet (repeatable): is the decision fixed whatever it is, and if "
+        "not, which unknown fact decides it, where?",
+    ),
+]
 FactsArg = Annotated[
     str | None,
     typer.Argument(help="Facts as a JSON or YAML file; '-' or nothing reads standard input."),
@@ -422,6 +430,29 @@ def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool, t
     return results
 
 
+def _unknown_facts(book, unknown: list[str] | None) -> list[str]:
+    """The facts named by ``--unknown``, each one the analysis can leave open."""
+    from .analysis.whatif import RequestError, parse_unknown
+
+    try:
+        return [parse_unknown(book.rulebook, u) for u in unknown or ()]
+    except RequestError as err:
+        raise Stop(EXIT_USAGE, str(err)) from None
+
+
+def _analyse(book, trace, whatif: bool, unknown: list[str]) -> None:
+    """What would change the outcome, and what unknown facts could decide, onto the trace."""
+    from .analysis.whatif import RequestError, changes, unknowns
+
+    if whatif:
+        trace.changes = changes(book, trace.facts, trace.as_of)
+    if unknown:
+        try:
+            trace.unknowns = unknowns(book, trace.facts, trace.as_of, unknown)
+        except (RequestError, ValueError) as err:
+            raise Stop(EXIT_USAGE, f"--unknown: {err}") from None
+
+
 def _color(color: bool | None) -> bool:
     if color is not None:
         return color
@@ -535,19 +566,33 @@ def eval_(
     as_of: AsOfOpt = None,
     set_: SetOpt = None,
     color: ColorOpt = None,
+    unknown: UnknownOpt = None,
 ) -> None:
     """Evaluate one case and print the decision only (the fast path)."""
 
     def body():
+        from .analysis.whatif import unknowns, unknowns_json
+
         pm = _pm()
         book, name = _load(pm, rules, rulebook)
         if format not in ("json", "text", "markdown"):
             raise Stop(EXIT_USAGE, f"eval prints text, json or markdown, not '{format}'")
+        unknown_facts = _unknown_facts(book, unknown)
         results = _evaluate(book, pm, name, facts, as_of, set_, explain=False)
+        open_ = {}
+        if unknown_facts:  # what the unknown facts could still decide, person by person
+            typed = _evaluate(book, pm, name, facts, as_of, set_, explain=False, typed=True)
+            for label, (facts_, day) in typed:
+                try:
+                    open_[label] = unknowns(book, facts_, day, unknown_facts)
+                except ValueError as err:
+                    raise Stop(EXIT_USAGE, f"--unknown: {err}") from None
         if format == "json":
             out = [(label, _decision_json(book, d)) for label, d in results]
-            for (_, shown), (_, d) in zip(out, results):
+            for (label, shown), (_, d) in zip(out, results):
                 shown["not_decided"] = sorted(book.epoch(d.as_of).undecided)
+                if label in open_:
+                    shown["unknown_facts"] = unknowns_json(open_[label])
             typer.echo(json.dumps(_per_person(out), ensure_ascii=False, indent=2))
         else:
             from .render.explanation import local, show_value, word
@@ -570,6 +615,20 @@ def eval_(
                 for conflict in decision.conflicts:
                     rules_ = ", ".join(r for r, _ in conflict.claims)
                     typer.echo(f"conflict on {conflict.conclusion}: rules {rules_} disagree")
+                if label in open_:
+                    from .render.explanation import Explanation
+                    from .render.whatif import unknowns_section
+
+                    section = unknowns_section(book.rulebook, open_[label], lang.value)
+                    shown = Explanation("", "", (section,))
+                    if format == "markdown":
+                        from .render.markdown import render_explanation as as_markdown
+
+                        typer.echo(as_markdown(shown).split("\n", 3)[-1])
+                    else:
+                        from .render.text import render_explanation as as_text
+
+                        typer.echo(as_text(shown, _color(color)).split("\n", 2)[-1], nl=False)
         return EXIT_FAILED if any(d.conflicts for _, d in results) else EXIT_OK
 
     _run(body)
@@ -585,13 +644,29 @@ def explain(
     as_of: AsOfOpt = None,
     set_: SetOpt = None,
     color: ColorOpt = None,
+    whatif: Annotated[
+        bool,
+        typer.Option(
+            "--whatif",
+            help="Also what would change the outcome: the smallest changes of the facts that "
+            "move each conclusion, each checked.",
+        ),
+    ] = False,
+    unknown: UnknownOpt = None,
+    show_text: Annotated[
+        bool, typer.Option("--show-text", help="Quote each provision's own text.")
+    ] = False,
 ) -> None:
     """Evaluate one case and explain the decision: provisions, figures, nearest miss."""
 
     def body():
         pm = _pm()
         book, name = _load(pm, rules, rulebook)
+        unknown_facts = _unknown_facts(book, unknown)
         results = _evaluate(book, pm, name, facts, as_of, set_, explain=True)
+        for _, trace in results:
+            trace.show_text = show_text
+            _analyse(book, trace, whatif, unknown_facts)
         if format == "json" and len(results) > 1:
             out = [(label, trace.to_json()) for label, trace in results]
             sys.stdout.write(json.dumps(_per_person(out), ensure_ascii=False, indent=2) + "\n")

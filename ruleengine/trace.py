@@ -14,12 +14,17 @@ import attrs
 from ruleengine_dsl.diagnostics import Span
 
 from .facts import to_json_value
+from .provenance import parameters_read, used
 from .ir import Const
 from .runtime import Decision, Unset
 from .types import EnumType, LocalText, normalize
 
 TRACE_FORMAT = "ruleengine-trace"
 TRACE_VERSION = 1
+#: Sections added without changing any: 1 adds the parameters each threshold came from, the
+#: checked change of each nearest miss, and, when asked for, what would change the outcome
+#: and what unknown facts could still decide (docs/trace.md).
+TRACE_MINOR_VERSION = 1
 
 
 @attrs.define
@@ -137,6 +142,12 @@ class Trace:
     notes: list[dict] = attrs.Factory(list)  # added by input adapters: how facts were derived
     #: Conclusions rules decide, none of them in force on the date: their value is a default.
     not_decided: list[str] = attrs.Factory(list)
+    #: Asked for: what would change the outcome (``analysis.whatif.Changes``) and what facts
+    #: left unknown could still decide (``analysis.whatif.Unknowns``).
+    changes: Any = None
+    unknowns: Any = None
+    #: A hint to renderers: quote each provision's own text (Markdown always does).
+    show_text: bool = False
 
     def rule(self, name: str) -> RuleTrace:
         for r in self.rules:
@@ -169,6 +180,8 @@ class Trace:
                 }
             )
 
+        read = parameters_read(rb)
+
         def rule_json(r: RuleTrace) -> dict:
             rule = rb.rules[r.name]
             return {
@@ -189,6 +202,7 @@ class Trace:
                 "set_aside_by": r.set_aside_by,
                 "notes": [_label(n) for n in rule.notes],
                 "unverified": [_label(n) for n in rule.unverified],
+                "parameters": list(read.get(r.name, ())),
             }
 
         if streamed:
@@ -206,9 +220,10 @@ class Trace:
             }
             for d in rb.documents.values()
         ]
-        return {
+        out = {
             "format": TRACE_FORMAT,
             "version": TRACE_VERSION,
+            "minor_version": TRACE_MINOR_VERSION,
             "rulebook": rb.name,
             "documents": docs,
             "as_of": self.as_of.isoformat(),
@@ -242,8 +257,32 @@ class Trace:
                 }
                 for m in self.misses
             ],
+            "parameters": [
+                {
+                    "name": p.name,
+                    "label": _label(p.label),
+                    "value": to_json_value(p.value),
+                    "since": p.since.isoformat() if p.since else None,
+                    "reference": p.reference,
+                }
+                for p in self.parameters()
+            ],
             "derivations": self.notes,
         }
+        if self.changes is not None:
+            from .analysis.whatif import changes_json
+
+            out["what_would_change"] = changes_json(self.changes)
+        if self.unknowns is not None:
+            from .analysis.whatif import unknowns_json
+
+            out["unknown_facts"] = unknowns_json(self.unknowns)
+        return out
+
+    def parameters(self) -> list:
+        """The dated parameters the rules in force read, as they stood on the day."""
+        in_force = [r.name for r in self.rules if r.status != "not_in_force"]
+        return used(self.rulebook, in_force, self.as_of)
 
 
 class _Made(list):

@@ -447,7 +447,7 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
             kept.append(option)
         kept = kept[:ALTERNATIVES]
         for _, _, changed, new_facts in kept:
-            applied = _deciders(book, new_facts, as_of).get(name, frozenset())
+            applied = _deciders(book, new_facts, as_of, name, member or after)
             out.append(
                 Change(
                     name,
@@ -490,14 +490,22 @@ def _distance(old: Any, new: Any) -> Fraction:
     return abs(new - old) / max(abs(old), abs(new), Fraction(1))
 
 
-def _deciders(book, facts, as_of) -> dict[str, frozenset[str]]:
+def _deciders(book, facts, as_of, conclusion: str, value: Any) -> frozenset[str]:
+    """The rules that give ``conclusion`` its new ``value`` (for a set, the member; for a
+    scale, the level) once the change is made."""
     trace = book.explain(facts, as_of)
-    out: dict[str, set[str]] = {}
+    out = set()
     for r in trace.rules:
-        if r.status == "applied":
-            for conclusion, _, _ in r.conclusions:
-                out.setdefault(conclusion, set()).add(r.name)
-    return {k: frozenset(v) for k, v in out.items()}
+        if r.status != "applied":
+            continue
+        for name, claimed, upper in r.conclusions:
+            if name != conclusion:
+                continue
+            c = book.rulebook.conclusions[name]
+            if c.kind in ("highest", "set") and claimed != value:
+                continue  # a lower level, another member: not what this change brings
+            out.add(r.name)
+    return frozenset(out)
 
 
 def _targets(rb, name: str, before: Any, after: Any) -> list[tuple]:

@@ -29,6 +29,8 @@ WORDS = {
     "derivations": {"en": "How the facts were counted", "zh": "事实的计算"},
     "sources": {"en": "Sources", "zh": "法律依据"},
     "note": {"en": "note", "zh": "说明"},
+    "thresholds": {"en": "Thresholds used and where they come from", "zh": "所用标准及其出处"},
+    "since": {"en": "from {day}", "zh": "自{day}起"},
     "unverified": {"en": "unverified", "zh": "未核实"},
     "doc_in_force": {"en": "in force {span}", "zh": "施行期间：{span}"},
     "doc_not_in_force": {
@@ -294,13 +296,18 @@ def _describe_side(
 
 
 def build(
-    trace: Trace, lang: str = "en", max_not_met: int = 12, names: bool = False
+    trace: Trace,
+    lang: str = "en",
+    max_not_met: int = 12,
+    names: bool = False,
+    show_text: bool | None = None,
 ) -> Explanation:
     """The explanation of one decision. ``names`` adds the engine's own names (rules, inputs,
     definitions' arguments and expressions), for rule authors; lawyers read it without."""
     rb = trace.rulebook
     lang = "zh" if lang == "zh" else "en"
     day = trace.as_of
+    show_text = trace.show_text if show_text is None else show_text
     not_decided = set(trace.not_decided)
     decided_by: dict[str, list[str]] = {}
     for r in trace.rules:
@@ -345,7 +352,8 @@ def build(
     for r in trace.rules:
         if r.status != "applied":
             continue
-        children = [atom_line(rb, a, lang, names) for a in r.evidence]
+        children = _text_of(rb, r.name, lang) if show_text else []
+        children += [atom_line(rb, a, lang, names) for a in r.evidence]
         for conclusion, value, upper in r.conclusions:
             c = rb.conclusions[conclusion]
             shown = show_value((value, upper) if upper is not None else value, c.type, lang)
@@ -439,6 +447,8 @@ def build(
         if len(failed) + len(held) > MAX_TESTS_SHOWN:
             more = len(failed) + len(held) - MAX_TESTS_SHOWN
             shown.append(Line(word("and_more", lang, n=more), "dim"))
+        if show_text:
+            shown = _text_of(rb, r.name, lang) + shown
         lines.append(Line(rule_heading(rb, r.name, lang, names), "not_met", tuple(shown)))
     if len(not_met) > max_not_met:
         lines.append(Line(word("and_more", lang, n=len(not_met) - max_not_met), "dim"))
@@ -451,6 +461,33 @@ def build(
         lines.append(Line(word("not_in_force_list", lang, cites=shown), "dim"))
     if lines:
         sections.append(Section(word("not_met", lang), tuple(lines)))
+    # What would change it, and what unknown facts could still decide (when asked for).
+    if trace.changes is not None or trace.unknowns is not None:
+        from .whatif import changes_section, unknowns_section
+
+        if trace.unknowns is not None:
+            sections.append(unknowns_section(rb, trace.unknowns, lang))
+        if trace.changes is not None:
+            sections.append(changes_section(rb, trace.changes, lang))
+    # The thresholds: each dated parameter the rules read, its value on the day and source.
+    thresholds = []
+    for p in trace.parameters():
+        param = rb.parameters[p.name]
+        label = local(p.label, lang, p.name) + (f" [{p.name}]" if names else "")
+        since = word("since", lang, day=show_date(p.since, lang)) if p.since else ""
+        ref = f" · {p.reference}" if p.reference else ""
+        value = show_value(p.value, param.type, lang)
+        colon = "：" if lang == "zh" else ": "
+        thresholds.append(
+            Line(
+                f"{label}{colon}{value}（{since}）{ref}"
+                if lang == "zh"
+                else f"{label}{colon}{value} ({since}){ref}",
+                "dim",
+            )
+        )
+    if thresholds:
+        sections.append(Section(word("thresholds", lang), tuple(thresholds)))
     # The sources: what is in force, what is not yet or no longer, what is unverified.
     sources = []
     for d in rb.documents.values():
@@ -478,6 +515,12 @@ def build(
         sections.append(Section(word("sources", lang), tuple(sources)))
     headline = outcome_lines[0].text if outcome_lines else ""
     return Explanation(headline, subtitle, tuple(sections))
+
+
+def _text_of(rb, rule_name: str, lang: str) -> list[Line]:
+    """The provision's own words, as the rule text quotes them."""
+    text = local(rb.rules[rule_name].text, lang)
+    return [Line(f"“{text}”" if lang == "en" else f"“{text}”", "dim")] if text else []
 
 
 def _reached_with(rb, miss, lang: str) -> str:

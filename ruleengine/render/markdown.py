@@ -27,7 +27,7 @@ def _lines(line: Line, depth: int) -> list[str]:
 
 
 def render(trace, lang: str = "en", color: bool = False) -> str:
-    return render_explanation(build(trace, lang))
+    return render_explanation(build(trace, lang, show_text=True))
 
 
 def render_explanation(explanation: Explanation) -> str:

@@ -36,7 +36,7 @@ WORDS = {
     "adds": {"en": "+", "zh": "+"},
     "removes": {"en": "−", "zh": "−"},
     "by": {"en": "decided by {cites}", "zh": "依据{cites}"},
-    "no_rule": {"en": "no provision decides it then", "zh": "此时无条款认定"},
+    "no_rule": {"en": "then no provision reaches a higher one", "zh": "此时无条款作出更重认定"},
     "none_found": {
         "en": "No change of one or two facts moves any conclusion.",
         "zh": "改变一项或者两项事实均不改变任何认定。",
@@ -50,12 +50,18 @@ WORDS = {
         "zh": "搜索已达上限，可能另有其他变动",
     },
     "unknowns": {"en": "With facts unknown", "zh": "事实未知时"},
-    "fixed": {"en": "decided whatever {facts} are", "zh": "无论{facts}如何均已确定"},
+    "fixed": {
+        "en": "decided whatever these facts are: {facts}",
+        "zh": "无论以下事实如何均已确定：{facts}",
+    },
     "open": {"en": "still open: {facts} could change it", "zh": "尚未确定：{facts}可能改变认定"},
     "could_be": {"en": "{label} could be {values}", "zh": "{label}可能为{values}"},
     "or": {"en": " or ", "zh": "或者"},
     "decides": {"en": "{fact} decides {n} conclusion(s)", "zh": "{fact}影响{n}项认定"},
-    "decides_nothing": {"en": "{fact} decides nothing here", "zh": "{fact}不影响认定"},
+    "decides_nothing": {
+        "en": "{fact} decides nothing on its own (the other facts as in the case)",
+        "zh": "{fact}单独变动不影响认定（其他事实不变）",
+    },
     "along": {
         "en": "Along {facts}, the other facts as in the case",
         "zh": "{facts}变动时（其他事实不变）",
