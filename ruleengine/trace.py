@@ -14,8 +14,8 @@ import attrs
 from ruleengine_dsl.diagnostics import Span
 
 from .facts import to_json_value
-from .provenance import parameters_read, used
 from .ir import Const
+from .provenance import parameters_read, used
 from .runtime import Decision, Unset
 from .types import EnumType, LocalText, normalize
 

@@ -498,7 +498,7 @@ def _deciders(book, facts, as_of, conclusion: str, value: Any) -> frozenset[str]
     for r in trace.rules:
         if r.status != "applied":
             continue
-        for name, claimed, upper in r.conclusions:
+        for name, claimed, _ in r.conclusions:
             if name != conclusion:
                 continue
             c = book.rulebook.conclusions[name]
