@@ -335,3 +335,77 @@ def test_a_provision_not_met_lists_every_condition_it_misses_and_those_it_meets(
     trace = book.explain({"items": 30, "divisor": 0}, DAY)
     [guarded] = [r for r in trace.rules if r.name == "guarded"]
     assert [a.text for a in guarded.evidence] == ["divisor != 0"]
+
+
+# ------------------------------------------------------------------ rendered sections (goldens)
+WHATIF = ROOT / "examples" / "whatif"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        (
+            "pi2017_gains",
+            [
+                "whatif",
+                "-r",
+                "pi2017",
+                str(WHATIF / "pi2017_gains.json"),
+                "--vary",
+                "illegal_gain=0..60000",
+            ],
+        ),
+        (
+            "quickstart_plane",
+            [
+                "whatif",
+                "--rules",
+                str(QUICK / "article5.rules"),
+                str(QUICK / "case.json"),
+                "--as-of",
+                "2018-03-01",
+                "--vary",
+                "sensitive_items=0..600",
+                "--vary",
+                "important_items=0..6000",
+            ],
+        ),
+        (
+            "quickstart_changes",
+            [
+                "explain",
+                "--rules",
+                str(QUICK / "article5.rules"),
+                str(QUICK / "case.json"),
+                "--as-of",
+                "2018-03-01",
+                "--whatif",
+                "--unknown",
+                "in_duty",
+                "--unknown",
+                "important_items",
+            ],
+        ),
+        (
+            "pi2017_unknown",
+            [
+                "eval",
+                "-r",
+                "pi2017",
+                str(WHATIF / "pi2017_tracking.json"),
+                "--unknown",
+                "illegal_gain",
+            ],
+        ),
+    ],
+)
+def test_rendered_what_if_sections(name, args, lang):
+    from conftest import check_golden
+    from typer.testing import CliRunner
+
+    from ruleengine.cli import app
+
+    result = CliRunner().invoke(app, [*args, "--lang", lang])
+    assert result.exit_code == 0, result.output
+    check_golden(f"whatif_{name}.{lang}", result.stdout)

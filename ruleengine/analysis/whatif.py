@@ -460,7 +460,22 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
                 )
             )
     order = {n: i for i, n in enumerate(rb.conclusions)}
-    out.sort(key=lambda c: (order[c.conclusion], c.direction != "up", str(c.after), len(c.facts)))
+
+    def nearest_first(c: Change) -> tuple:
+        t = rb.conclusions[c.conclusion].type
+        rank = t.rank if isinstance(t, EnumType) and t.ordered else {}
+        level = c.after[0] if isinstance(c.after, tuple) and c.after else c.after
+        step = rank.get(level, 0) if isinstance(level, str) else 0
+        # Up before down; the next level up (or down) before the further ones.
+        return (
+            order[c.conclusion],
+            c.direction != "up",
+            step if c.direction == "up" else -step,
+            str(c.after),
+            len(c.facts),
+        )
+
+    out.sort(key=nearest_first)
     return Changes(
         tuple(out), tuple(show_path(p) for p, _ in candidates), tuple(fixed), complete, tuple(notes)
     )

@@ -235,7 +235,16 @@ def breakpoints_explanation(book, found: Breakpoints, as_of, lang: str) -> Expla
     rb = book.rulebook
     sep = "、" if lang == "zh" else ", "
     names = [v.name for v in found.variables]
-    headline = word("along", lang, facts=sep.join(fact_label(rb, n, lang) for n in names))
+    if len(names) == 1:
+        facts = fact_label(rb, names[0], lang)
+    else:  # the regions' conditions use the facts' names: say what each is
+        facts = sep.join(
+            f"{n}（{fact_label(rb, n, lang)}）"
+            if lang == "zh"
+            else f"{n} ({fact_label(rb, n, lang)})"
+            for n in names
+        )
+    headline = word("along", lang, facts=facts)
     subtitle = f"{explanation_word('as_of', lang)} {show_date(as_of, lang)}" if as_of else ""
     sections = []
     if len(found.variables) == 1:
@@ -336,23 +345,26 @@ def show_lin(rb, lin: Lin, variables: tuple[Variable, ...], t, lang: str) -> str
 
 
 def _constraint_text(rb, c, variables: tuple[Variable, ...], lang: str) -> str:
-    """``10 × sensitive items + important items ≥ 5000`` in the facts' own units."""
+    """``10 × sensitive_items + important_items ≥ 5000``, in the facts' own units. Regions of
+    two facts name them as the headline introduces them, so that conditions stay short."""
+    from fractions import Fraction
+
     terms = [(variables[index], coef) for index, coef in c.coefs]
     if len(terms) == 1:
         v, coef = terms[0]
-        from fractions import Fraction
-
         bound = Fraction(-c.const, coef)  # in units
         value = v.value(int(bound)) if bound.denominator == 1 else bound / v.scale
         op = "=" if c.equal else ("≥" if coef > 0 else "≤")
-        return f"{fact_label(rb, v.name, lang)} {op} {fact_value(rb, v.name, value, lang)}"
+        return f"{v.name} {op} {fact_value(rb, v.name, value, lang)}"
+    weights = [(v, coef * (1 if v.kind == "date" else v.scale)) for v, coef in terms]
+    bound, op = -c.const, "=" if c.equal else "≥"
+    if all(k < 0 for _, k in weights):  # written the way a reader expects: a + b ≤ n
+        weights, bound, op = [(v, -k) for v, k in weights], -bound, "=" if c.equal else "≤"
     shown = []
-    for v, coef in terms:
-        name = fact_label(rb, v.name, lang)
-        k = coef * (1 if v.kind == "date" else v.scale)  # per unit of the fact's own value
-        shown.append(name if k == 1 else f"{format_number(k)} × {name}")
-    op = "=" if c.equal else "≥"
-    return f"{' + '.join(shown)} {op} {format_number(-c.const)}".replace("+ -", "− ")
+    for v, k in weights:
+        term = v.name if abs(k) == 1 else f"{format_number(abs(k))} × {v.name}"
+        shown.append(("− " if k < 0 else "+ ") + term if shown else ("−" if k < 0 else "") + term)
+    return f"{' '.join(shown)} {op} {format_number(bound)}"
 
 
 __all__ = [
