@@ -38,6 +38,10 @@ from .regions import (
 SEARCH_POINTS = 256
 #: Changes of up to this many facts at once are searched for.
 MAX_FACTS_CHANGED = 2
+#: At most this many pairs of numbers (amounts, dates) are varied together, and this many
+#: pairs of a yes/no fact or member with another fact.
+MAX_NUMBER_PAIRS = 100
+MAX_MIXED_PAIRS = 400
 #: At most this many alternatives are kept for each value a conclusion could move to.
 ALTERNATIVES = 3
 #: Finite facts (booleans, members) whose combinations are enumerated for unknown facts.
@@ -402,7 +406,7 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
     # Two facts at once: a boolean or a member with another fact.
     pairs = 0
     for (pa, sa), (pb, sb) in itertools.combinations(candidates, 2):
-        if pairs >= 400:
+        if pairs >= MAX_MIXED_PAIRS:
             complete = False
             break
         if _is_numeric(sa) and _is_numeric(sb):
@@ -423,7 +427,10 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
                 if near is not None:
                     consider({fin[0]: value, num[0]: var.value(near[0])})
     if MAX_FACTS_CHANGED >= 2:  # two numbers, amounts or dates at once
-        for (pa, sa), (pb, sb) in itertools.combinations(numeric, 2):
+        for n, ((pa, sa), (pb, sb)) in enumerate(itertools.combinations(numeric, 2)):
+            if n >= MAX_NUMBER_PAIRS:
+                complete = False  # said in the answer: other changes may exist
+                break
             va, vb = variable(facts, pa, sa), variable(facts, pb, sb)
             here = explore(book, facts, [va, vb], as_of, max_regions=200)
             complete &= here.complete
