@@ -99,6 +99,10 @@ def output_of(result) -> str:
 
 #: Outcomes seen, per target and exit code, for the long run's report (docs/reliability.md).
 SEEN: dict[str, dict[int | str, int]] = {}
+#: Inputs recorded since the report was last written; a long run writes every ``FLUSH_EVERY``
+#: so that a run stopped midway still leaves its figures.
+UNWRITTEN = [0]
+FLUSH_EVERY = 1_000
 
 
 def record(target: str, outcome: int | str, inputs: int = 1) -> None:
@@ -106,6 +110,9 @@ def record(target: str, outcome: int | str, inputs: int = 1) -> None:
     the lines of a batch: counted, skipped or blank)."""
     counts = SEEN.setdefault(target, {})
     counts[outcome] = counts.get(outcome, 0) + inputs
+    UNWRITTEN[0] += inputs
+    if UNWRITTEN[0] >= FLUSH_EVERY:
+        write_report()
 
 
 def write_report() -> None:
@@ -123,6 +130,7 @@ def write_report() -> None:
             mine[str(code)] = mine.get(str(code), 0) + n
     report.write_text(json.dumps(old, indent=2, sort_keys=True))
     SEEN.clear()
+    UNWRITTEN[0] = 0
 
 
 def assert_documented(result, args: list[str], shown_input: Any, allowed=DOCUMENTED_EXITS):
