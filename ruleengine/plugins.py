@@ -272,8 +272,25 @@ def _drop_invalid(pm: PluginManager) -> None:
             return
         except pluggy.PluginValidationError as err:
             name = pm.get_name(err.plugin) or str(err.plugin)
-            pm.report(PluginError(name, one_line(str(err))))
+            pm.report(PluginError(name, _unknown_hooks(pm, err.plugin) or one_line(str(err))))
             pm.unregister(err.plugin)
+
+
+def _unknown_hooks(pm: PluginManager, plugin: object) -> str:
+    """Name the hooks of ``plugin`` that ruleengine does not define, with the nearest real one
+    (pluggy's own message shows the module's repr, a path the user did not ask for)."""
+    import difflib
+
+    known = [n for n in vars(pm.hook) if getattr(pm.hook, n).has_spec()]
+    problems = []
+    for name, caller in sorted(vars(pm.hook).items()):
+        if caller.has_spec():
+            continue
+        if any(i.plugin is plugin and not i.optionalhook for i in caller.get_hookimpls()):
+            near = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            problems.append(f"{name!r} is not a ruleengine hook{hint}")
+    return "; ".join(problems)
 
 
 # ------------------------------------------------------------------ reading the hooks

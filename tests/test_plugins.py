@@ -459,7 +459,9 @@ def test_a_misspelt_hook_is_reported_and_the_plugin_unregistered(entry_points, t
     entry_points({"typo": "re_test_typo", "good": "re_test_good"})
     pm = ruleengine.get_plugin_manager()
     [message] = errors_of(pm, "typo")
-    assert "ruleengine_functons" in message
+    assert message == (
+        "'ruleengine_functons' is not a ruleengine hook (did you mean 'ruleengine_functions'?)"
+    )
     assert pm.get_plugin("typo") is None
     assert [e.plugin for e in pm.plugin_errors] == ["typo"]
     # The whole plugin is left out, its correctly spelt hooks too; the others keep working.
