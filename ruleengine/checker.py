@@ -326,16 +326,18 @@ class Checker:
             for d in decls:
                 if not isinstance(d, s.TestDecl):
                     continue
-                if d.name in first_test:
-                    # Tests are reported by name: two of one name could not be told apart.
+                # Tests are reported by name: two of one name could not be told apart, nor
+                # two whose names differ only in spacing, which a report does not show.
+                key = " ".join(d.name.split())
+                if key in first_test:
                     self.error(
                         "E205",
                         f"test '{d.name}' is declared twice",
                         d.name_span or d.span,
-                        f"the first is at {first_test[d.name].location()}",
+                        f"the first is at {first_test[key].location()}",
                     )
                     continue
-                first_test[d.name] = d.name_span or d.span
+                first_test[key] = d.name_span or d.span
                 self.check_test(d)
         self.check_cost()
         plan, reads = self.make_plan()

@@ -253,6 +253,18 @@ CASES = [
         "the first is at duplicate_test.rules:9:6",
     ),
     (
+        "duplicate_test_but_spacing",
+        P
+        + rule("  when x > 1\n  then level = b\n")
+        + 'test "two cases" {\n  given x = 2\n  expect level = b\n}\n'
+        + 'test "two  cases" {\n  given x = 0\n  expect level = a\n}\n',
+        "E205",
+        13,
+        6,
+        "test 'two  cases' is declared twice",
+        "the first is at duplicate_test_but_spacing.rules:9:6",
+    ),
+    (
         "negative_money_default",
         "input loss: money(CNY) = -5000 yuan\n",
         "E208",
