@@ -347,6 +347,14 @@ def build(
     if trace.notes:
         lines = [Line(_note_text(n, lang), "dim") for n in trace.notes]
         sections.append(Section(word("derivations", lang), tuple(lines)))
+    # The law in time: which version each lighter block applied, and why.
+    from . import in_time
+
+    cite = lambda name: citation(rb, name, lang) + (f" [{name}]" if names else "")  # noqa: E731
+    time_section = in_time.section(trace, lang, cite)
+    if time_section is not None:
+        sections.append(time_section)
+    other_version = in_time.replaced(trace)
     # Applied rules.
     applied = []
     for r in trace.rules:
@@ -357,7 +365,9 @@ def build(
         for conclusion, value, upper in r.conclusions:
             c = rb.conclusions[conclusion]
             shown = show_value((value, upper) if upper is not None else value, c.type, lang)
-            if c.kind == "highest" and value != trace.decision.conclusions[conclusion]:
+            if conclusion in other_version:
+                shown += f" ({in_time.word('other_version', lang)})"
+            elif c.kind == "highest" and value != trace.decision.conclusions[conclusion]:
                 shown += f" ({word('superseded', lang)})"
             colon = "：" if lang == "zh" else ": "
             children.append(Line(f"→ {local(c.label, lang, conclusion)}{colon}{shown}", "value"))
