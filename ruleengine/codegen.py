@@ -825,7 +825,8 @@ class _Gen:
     def lighter(self, block: ir.Lighter, explain: bool) -> list[str]:
         """A ``lighter`` block's step: its conclusions take the applied version's values
         (``lighter_eval.Chooser``, which evaluates the case on another day when it must)."""
-        chooser = self.const(lighter_eval.Chooser(self.rb, block, self.epoch.at))
+        epoch = self.epoch
+        chooser = self.const(lighter_eval.Chooser(self.rb, block, epoch.at, epoch.undecided))
         values = ", ".join(self.conclusions[c] for c in block.decides) + ","
         inputs = "".join(f"{v}, " for v in self.inputs.values())
         record = ", _L" if explain else ""

@@ -9,10 +9,12 @@ For a ``lighter`` block (checked in ``lighter.py``) and one case judged as of da
   stood on the last day that version was in force (the rules in force then, the parameter
   values then), with the same facts;
 - the conclusions of ``compare`` are compared in order (scale members by rank, numbers,
-  amounts, dates and durations by value): the first that differs decides, and the lower value
-  is the lighter. Equal all through, the *A* version applies (it is not lighter to change).
-  When a compared conclusion is not decided under one of the versions, the two cannot be
-  compared: the *D* version's outcome stands and the reason says so;
+  amounts and dates by value): the first that differs decides, and the lower value is the
+  lighter. Equal all through, the *A* version applies (it is not lighter to change). A
+  conclusion no rule in force decides under a version (its value is a default, not a
+  decision) is not decided under it; when one is not decided under one of the versions, the
+  two cannot be compared and the *D* version's outcome stands, unless the *A* version gives
+  the lowest member of a scale, which nothing undercuts;
 - an act date after *D*, and an act date before every version, are judged under the *D*
   version (the first is a case evaluated as the law stood earlier, by another block).
 
@@ -59,6 +61,10 @@ class Choice:
     at_act_rules: tuple[tuple[str, ...], ...] | None = None
     #: Conflicts on the block's conclusions under the act-date version.
     at_act_conflicts: tuple[Conflict, ...] = ()
+    #: The block's conclusions no rule in force decides under each version: their value there
+    #: is a default, not a decision.
+    undecided_at_act: tuple[str, ...] = ()
+    undecided_at_decision: tuple[str, ...] = ()
 
     def values(self) -> tuple:
         """The conclusions' values as the case takes them: the applied version's."""
@@ -113,13 +119,22 @@ def lighter_side(
     rulebook, lighter: ir.Lighter, at_act: tuple, at_decision: tuple, less: Callable | None = None
 ) -> str | None:
     """``"decision"`` when the as-of version is lighter, ``"act"`` when it is not, None when
-    a compared conclusion is not decided under one of them. ``less(a, b, type)`` compares two
-    values (the what-if analysis passes its own, for values that vary)."""
+    they cannot be compared. ``less(a, b, type)`` compares two values (the what-if analysis
+    passes its own, for values that vary).
+
+    A conclusion not decided under the as-of version is no obstacle where the act-date
+    version gives the lowest member of a scale: nothing is lighter than that (so an act the
+    act-date version does not punish stays unpunished, as Criminal Law Art. 12 has it).
+    """
     for i, name in enumerate(lighter.compare):
         a, d = at_act[i], at_decision[i]
-        if isinstance(a, Unset) or isinstance(d, Unset):
-            return None
         t = rulebook.conclusions[name].type
+        if isinstance(a, Unset):
+            return None
+        if isinstance(d, Unset):
+            if isinstance(t, EnumType) and a == t.members[0]:
+                continue
+            return None
         if less is not None:
             if less(d, a, t):
                 return "decision"
@@ -134,9 +149,18 @@ def lighter_side(
     return "act"
 
 
-#: ``evaluate(day) -> (values, rules, conflicts)``: the block's conclusions evaluated as the
-#: rulebook stood on ``day``, the rules that decided each (or None), and their conflicts.
-Evaluate = Callable[[datetime.date], tuple[tuple, Any, tuple]]
+#: ``evaluate(day) -> (values, rules, conflicts, undecided)``: the block's conclusions
+#: evaluated as the rulebook stood on ``day``, the rules that decided each (or None), their
+#: conflicts, and those of them no rule in force that day decides.
+Evaluate = Callable[[datetime.date], tuple[tuple, Any, tuple, frozenset]]
+
+
+def _decided(lighter: ir.Lighter, values: tuple, undecided) -> tuple:
+    """The values as compared: one no rule in force decides is not decided."""
+    return tuple(
+        Unset(c, "is decided by no rule in force") if c in undecided else v
+        for c, v in zip(lighter.decides, values, strict=True)
+    )
 
 
 def settle(
@@ -147,9 +171,10 @@ def settle(
     current: tuple,
     evaluate: Evaluate,
     less: Callable | None = None,
+    undecided: frozenset = frozenset(),
 ) -> Choice:
     """The block's choice for a case judged as of ``day`` whose conclusions, as evaluated on
-    ``day``, are ``current``."""
+    ``day``, are ``current`` (``undecided``: the conclusions no rule in force decides)."""
     param = rulebook.parameters[lighter.versions]
     at_decision, _ = version_on(param, day)
     if act_date > day:
@@ -163,6 +188,7 @@ def settle(
         at_act=at_act,
         at_decision=at_decision,
         at_decision_values=tuple(current),
+        undecided_at_decision=tuple(c for c in lighter.decides if c in undecided),
     )
     if at_act == at_decision:
         return Choice(
@@ -181,8 +207,14 @@ def settle(
             at_act_values=None,
         )
     when = judged_on(end, day)
-    values, rules, conflicts = evaluate(when)
-    side = lighter_side(rulebook, lighter, values, current, less)
+    values, rules, conflicts, undecided_then = evaluate(when)
+    side = lighter_side(
+        rulebook,
+        lighter,
+        _decided(lighter, values, undecided_then),
+        _decided(lighter, current, undecided),
+        less,
+    )
     reason = {"decision": "later_lighter", "act": "act_version", None: "not_compared"}[side]
     return Choice(
         **common,
@@ -192,6 +224,7 @@ def settle(
         at_act_values=tuple(values),
         at_act_rules=rules,
         at_act_conflicts=tuple(conflicts),
+        undecided_at_act=tuple(c for c in lighter.decides if c in undecided_then),
     )
 
 
@@ -209,19 +242,21 @@ class Chooser:
     with the program of the day the act-date version is evaluated as of (``epoch_at``), and
     returns the conclusions' values and ``(applied, at_act, at_decision)``."""
 
-    def __init__(self, rulebook, lighter: ir.Lighter, epoch_at: Callable):
+    def __init__(self, rulebook, lighter: ir.Lighter, epoch_at: Callable, undecided=frozenset()):
         self.rulebook = rulebook
         self.lighter = lighter
         self.epoch_at = epoch_at
+        self.undecided = undecided  # of the program's own day
 
     def _fast(self, inputs: tuple) -> Evaluate:
         decides = self.lighter.decides
 
         def evaluate(day: datetime.date):
-            decision = self.epoch_at(day).fast.typed(day, *inputs)
+            epoch = self.epoch_at(day)
+            decision = epoch.fast.typed(day, *inputs)
             values = tuple(decision.conclusions[c] for c in decides)
             conflicts = tuple(c for c in decision.conflicts if c.conclusion in decides)
-            return values, None, conflicts
+            return values, None, conflicts, epoch.undecided
 
         return evaluate
 
@@ -231,20 +266,23 @@ class Chooser:
         order = {name: i for i, name in enumerate(self.rulebook.rules)}
 
         def evaluate(day: datetime.date):
-            decision, _, _, claims, _, _ = self.epoch_at(day).explain.typed(day, *inputs)
+            epoch = self.epoch_at(day)
+            decision, _, _, claims, _, _ = epoch.explain.typed(day, *inputs)
             values = tuple(decision.conclusions[c] for c in decides)
             rules = tuple(
                 tuple(sorted({r for r, name, _, _ in claims if name == c}, key=order.get))
                 for c in decides
             )
             conflicts = tuple(c for c in decision.conflicts if c.conclusion in decides)
-            return values, rules, conflicts
+            return values, rules, conflicts, epoch.undecided
 
         return evaluate
 
     def __call__(self, day, act_date, current, inputs, conflicts, record=None):
         evaluate = self._fast(inputs) if record is None else self._explained(inputs)
-        choice = settle(self.rulebook, self.lighter, day, act_date, current, evaluate)
+        choice = settle(
+            self.rulebook, self.lighter, day, act_date, current, evaluate, None, self.undecided
+        )
         take_conflicts(self.lighter, choice, conflicts)
         if record is not None:
             record.append(choice)

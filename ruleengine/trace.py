@@ -299,12 +299,14 @@ def choice_json(rb, choice) -> dict:
             return None
         return {"name": member, "label": _label(block.type.labels.get(member))}
 
-    def outcome(values, rules):
+    def outcome(values, rules, undecided):
         if values is None:
             return None
         out = []
         for i, name in enumerate(block.decides):
             item = {"conclusion": name, "value": _value_json(values[i], rb.conclusions[name].type)}
+            if name in undecided:
+                item["decided"] = False  # no rule in force decides it: the value is a default
             if rules is not None:
                 item["decided_by"] = list(rules[i])
             out.append(item)
@@ -320,8 +322,12 @@ def choice_json(rb, choice) -> dict:
         "at_act": version(choice.at_act),
         "at_decision": version(choice.at_decision),
         "act_judged_on": choice.act_judged_on.isoformat() if choice.act_judged_on else None,
-        "at_act_outcome": outcome(choice.at_act_values, choice.at_act_rules),
-        "at_decision_outcome": outcome(choice.at_decision_values, None),
+        "at_act_outcome": outcome(
+            choice.at_act_values, choice.at_act_rules, choice.undecided_at_act
+        ),
+        "at_decision_outcome": outcome(
+            choice.at_decision_values, None, choice.undecided_at_decision
+        ),
         "applied": version(choice.applied),
         "reason": choice.reason,
         "notes": [_label(n) for n in block.notes],

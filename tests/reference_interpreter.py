@@ -284,11 +284,13 @@ def _lighter(env: _Env, block: ir.Lighter, conflicts: list) -> lighter_eval.Choi
             for c in block.decides
         )
         taken = tuple(x for x in trace.decision.conflicts if x.conclusion in block.decides)
-        return values, rules, taken
+        return values, rules, taken, env.epoch.at(day).undecided
 
     current = tuple(env.conclusions[c] for c in block.decides)
     act = env.ev(block.act_date, {})
-    choice = lighter_eval.settle(env.rb, block, env.day, act, current, evaluate)
+    choice = lighter_eval.settle(
+        env.rb, block, env.day, act, current, evaluate, None, env.epoch.undecided
+    )
     lighter_eval.take_conflicts(block, choice, conflicts)
     for c, value in zip(block.decides, choice.values(), strict=True):
         env.conclusions[c] = value

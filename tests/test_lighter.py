@@ -139,6 +139,37 @@ def test_not_compared_when_an_outcome_is_undecided(book):
     assert d.value("seen") == "e2023"
 
 
+GAP = """\
+enum edition { old  new }
+parameter edition_in_force: edition { 2000-01-01: old  2010-01-01: new }
+scale penalty { none light heavy }
+input acted_on: date
+input amount: count = 0
+conclusion top: highest penalty
+rule old_law { cite article 1  until 2010-01-01  when amount >= 10 then top = heavy }
+rule new_law { cite article 1  from 2012-01-01  when amount >= 20 then top = light }
+lighter in_time { versions: edition_in_force  act_date: acted_on  compare: top }
+"""
+
+
+def test_a_version_with_no_rule_in_force_is_not_decided():
+    """Between 2010 and 2012 no rule of the new version is in force: its outcome is not
+    decided, so the versions are not compared; unless the old version did not punish the act,
+    which nothing undercuts (CL Art. 12's first clause)."""
+    gap = load(GAP, "gap.rules")
+    d, trace = run(gap, "2005-01-01", "2011-01-01", amount=15)
+    assert trace.choices[0].reason == "not_compared"
+    assert trace.choices[0].undecided_at_decision == ("top",)
+    assert d.value("top") == "none"  # the outcome on the as-of date stands
+    d, trace = run(gap, "2005-01-01", "2011-01-01", amount=5)
+    assert (trace.choices[0].reason, d.value("top")) == ("act_version", "none")
+    d, trace = run(gap, "2005-01-01", "2013-01-01", amount=15)
+    assert (trace.choices[0].reason, d.value("top")) == ("later_lighter", "none")
+    assert trace.to_json()["lighter_law"][0]["at_decision_outcome"] == [
+        {"conclusion": "top", "value": "none"}
+    ]
+
+
 def test_no_version_on_the_act_date(book):
     d, trace = run(book, "2015-06-01", "2016-06-01", amount=1)
     assert trace.choices[0].reason == "no_act_version"

@@ -151,10 +151,11 @@ class Evaluator:
             act = datetime.date.fromordinal(int(self.path.value(act)))
 
         def evaluate(day: datetime.date):
-            nested = Evaluator(self.book, self.facts, self.path, day, None).run()
-            values = tuple(nested.value(c) for c in block.decides)
-            taken = tuple(c for c in nested.conflicts if c.conclusion in block.decides)
-            return values, None, taken
+            nested = Evaluator(self.book, self.facts, self.path, day, None)
+            outcome = nested.run()
+            values = tuple(outcome.value(c) for c in block.decides)
+            taken = tuple(c for c in outcome.conflicts if c.conclusion in block.decides)
+            return values, None, taken, nested.epoch.undecided
 
         def less(a, b, t) -> bool:
             if isinstance(t, EnumType):
@@ -162,7 +163,9 @@ class Evaluator:
             return self.compare(a, "<", b, t, block.span)
 
         current = tuple(self.conclusions[c] for c in block.decides)
-        choice = lighter_eval.settle(self.rb, block, self.day, act, current, evaluate, less)
+        choice = lighter_eval.settle(
+            self.rb, block, self.day, act, current, evaluate, less, self.epoch.undecided
+        )
         lighter_eval.take_conflicts(block, choice, conflicts)
         for c, value in zip(block.decides, choice.values(), strict=True):
             self.conclusions[c] = value

@@ -21,6 +21,10 @@ WORDS = {
     },
     "applied": {"en": "applied: {version}", "zh": "适用：{version}"},
     "none": {"en": "none encoded", "zh": "本规则集未编码"},
+    "undecided": {
+        "en": "not decided (no provision in force decides it)",
+        "zh": "未认定（无施行中的条款对此作出规定）",
+    },
     "by": {"en": "decided by {rules}", "zh": "依据：{rules}"},
     "same_version": {
         "en": "the same version was in force on both dates",
@@ -36,8 +40,8 @@ WORDS = {
         "zh": "适用处理时的版本：其处理较轻（依次比较：{compare}）",
     },
     "not_compared": {
-        "en": "not compared: {compare} is not decided under both versions; the version in force "
-        "on the as-of date stands",
+        "en": "not compared: {compare} is not decided under both versions; the outcome under the "
+        "version in force on the as-of date stands",
         "zh": "未作比较：{compare}并非两个版本下均有认定，按处理时施行的版本",
     },
     "no_act_version": {
@@ -83,11 +87,16 @@ def _choice_line(rb, choice, lang: str, citation) -> Line:
             return word("none", lang)
         return local(block.type.labels.get(member), lang, member)
 
-    def outcome(values, rules):
+    def outcome(values, rules, undecided):
         parts = []
         for i, name in enumerate(block.decides):
             c = rb.conclusions[name]
-            part = f"{local(c.label, lang, name)}{colon}{show_value(values[i], c.type, lang)}"
+            shown = (
+                word("undecided", lang)
+                if name in undecided
+                else show_value(values[i], c.type, lang)
+            )
+            part = f"{local(c.label, lang, name)}{colon}{shown}"
             if rules is not None and rules[i]:
                 cites = ("、" if lang == "zh" else ", ").join(citation(r) for r in rules[i])
                 by = word("by", lang, rules=cites)
@@ -101,12 +110,22 @@ def _choice_line(rb, choice, lang: str, citation) -> Line:
     if choice.at_act_values is not None:
         judged = word("judged_on", lang, day=show_date(choice.act_judged_on, lang))
         shown = f"{at_act}{judged}" if lang == "zh" else f"{at_act} {judged}"
-        children.append(Line(shown, "", outcome(choice.at_act_values, choice.at_act_rules)))
+        children.append(
+            Line(
+                shown,
+                "",
+                outcome(choice.at_act_values, choice.at_act_rules, choice.undecided_at_act),
+            )
+        )
     else:
         children.append(Line(at_act, ""))
     day = show_date(choice.as_of, lang)
     at_decision = word("at_decision", lang, day=day, version=version(choice.at_decision))
-    values = outcome(choice.at_decision_values, None) if choice.at_act_values else ()
+    values = (
+        outcome(choice.at_decision_values, None, choice.undecided_at_decision)
+        if choice.at_act_values
+        else ()
+    )
     children.append(Line(at_decision, "", values))
     sep = "、" if lang == "zh" else ", "
     compare = sep.join(local(rb.conclusions[c].label, lang, c) for c in block.compare)
