@@ -14,14 +14,10 @@ from .trace import RuleTrace, Trace, nearest_misses
 
 
 def not_decided(rulebook, epoch, choices) -> list[str]:
-    """Conclusions no rule in force decides: their value is a default, not a decision. One a
-    lighter block took from an earlier version's rules is decided."""
-    taken = {
-        c
-        for choice in choices
-        if choice.reason == "act_version"
-        for c in rulebook.lighters[choice.lighter].decides
-    }
+    """Conclusions no rule in force decides: their value is a default, not a decision. Those
+    of a lighter block are left to the block's own account (the trace's ``lighter_law`` says
+    which version decides them, or that none does)."""
+    taken = {c for block in rulebook.lighters.values() for c in block.decides}
     return [c for c in rulebook.conclusions if c in epoch.undecided and c not in taken]
 
 

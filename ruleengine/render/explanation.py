@@ -313,7 +313,11 @@ def build(
     for r in trace.rules:
         for conclusion, _, _ in r.conclusions:
             decided_by.setdefault(conclusion, []).append(r.name)
-    # Outcome: the first conclusion is the headline; the others follow when a rule decided them.
+    # Outcome: the first conclusion is the headline; the others follow when a rule decided them
+    # (or the version of a provision that applied, the law in time, did).
+    from . import in_time
+
+    other_version = in_time.replaced(trace)
     outcome_lines = []
     for name, c in rb.conclusions.items():
         value = trace.decision.conclusions[name]
@@ -321,7 +325,7 @@ def build(
         if name in not_decided:
             # Nothing that decides it was in force: its default is no decision.
             shown = word("undecided_not_in_force", lang, day=day.isoformat())
-        elif outcome_lines and name not in decided_by:
+        elif outcome_lines and name not in decided_by and name not in other_version:
             continue
         else:
             shown = show_value(value, c.type, lang)
@@ -348,13 +352,10 @@ def build(
         lines = [Line(_note_text(n, lang), "dim") for n in trace.notes]
         sections.append(Section(word("derivations", lang), tuple(lines)))
     # The law in time: which version each lighter block applied, and why.
-    from . import in_time
-
     cite = lambda name: citation(rb, name, lang) + (f" [{name}]" if names else "")  # noqa: E731
     time_section = in_time.section(trace, lang, cite)
     if time_section is not None:
         sections.append(time_section)
-    other_version = in_time.replaced(trace)
     # Applied rules.
     applied = []
     for r in trace.rules:
