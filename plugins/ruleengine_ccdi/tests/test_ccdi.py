@@ -40,6 +40,14 @@ def test_rulebook_loads_without_warnings(book):
     assert [w.render() for w in book.rulebook.warnings] == []
 
 
+def test_every_rule_cites_and_quotes_its_provision(book):
+    """A lawyer reads each provision's own words in the explanation (issue 11, item 5)."""
+    for rule in book.rulebook.rules.values():
+        assert rule.citation.parts, rule.name
+        assert rule.text is not None and rule.title is not None, rule.name
+        assert rule.text.to_json().get("zh") and rule.text.to_json().get("en"), rule.name
+
+
 def test_rule_tests_all_pass(book, pm):
     results = run_tests(book, adapter_chain(pm, "ccdi"))
     assert len(results) >= 100
