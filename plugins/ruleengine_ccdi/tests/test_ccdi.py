@@ -106,6 +106,12 @@ def test_example_outcomes(book, path):
             assert shown == want, f"{r.name}: {name} = {shown}, expected {want}"
 
 
+def test_every_example_is_told_in_the_readme():
+    """The worked examples (issue 11, item 7) are told in examples/ccdi/README.md."""
+    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    assert [p.name for p in CASE_FILES if f"`{p.name}`" not in readme] == []
+
+
 @pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
 def test_fast_path_agrees_with_explain(book, path):
     record = loads_json(path.read_text(encoding="utf-8"))
