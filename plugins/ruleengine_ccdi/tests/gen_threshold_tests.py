@@ -6,8 +6,9 @@ misappropriation (Arts. 5-6), each amount of each use, plain, with relief funds 
 every tier of Art. 383 as enacted in 1997, with and without each circumstance it names; the
 choice between the two texts (CL Art. 12) on both sides of 2015-11-01; every standard of the 2012
 interpretation on dereliction of duty (Art. 1), each casualty combination one below and at it;
-and the forms of bribe-taking (Interp. Arts. 13 and 15). Run it after changing a threshold;
-test_ccdi.py checks the committed file is what this script writes.
+the day before and the day each version (the Party texts, the 2012 and 2016 interpretations)
+takes effect; and the forms of bribe-taking (Interp. Arts. 13 and 15). Run it after changing a
+threshold; test_ccdi.py checks the committed file is what this script writes.
 """
 
 from __future__ import annotations
@@ -399,6 +400,120 @@ def _bribe_test(name: str, acts: list, band: str, grounds: str) -> str:
     return out + "}\n"
 
 
+# ---- The day before and the day each version takes effect. (name, decided, act, expectations)
+_RENOVATION = (
+    "kind: renovation_allowance, state_functionary: true, amount: 4000 yuan, "
+    "gravity: relatively_serious, poverty_relief: true, for_self: false"
+)
+_LAND = "kind: land_compensation, state_functionary: true, amount: 50000 yuan, gravity: minor"
+_LOSS = (
+    "kind: abuse_of_power, state_functionary: true, organ_functionary: true, gravity: minor, "
+    "loss_at_filing: 300000 yuan"
+)
+BOUNDARIES = [
+    # The Disciplinary Regulations: 2015 text from 2016-01-01 (Art. 133), 2018 from 2018-10-01,
+    # 2023 from 2024-01-01; the act-date version unless the later is lighter.
+    (
+        "Party: acted 2015-12-31, decided 2016-01-01: the earlier text is not encoded",
+        "2016-01-01",
+        ("2015-12-31", _RENOVATION),
+        ["version_why = earlier_not_encoded", "circumstances = [earlier_text_not_encoded]"],
+    ),
+    (
+        "Party: acted and decided 2016-01-01: the 2015 text",
+        "2016-01-01",
+        ("2016-01-01", _RENOVATION),
+        ["version_applied = v2015", "version_why = in_force_throughout"],
+    ),
+    (
+        "Party: acted and decided 2018-09-30: the 2015 text",
+        "2018-09-30",
+        ("2018-09-30", _RENOVATION),
+        [
+            "version_applied = v2015",
+            "version_why = in_force_throughout",
+            "sanction = removal_from_post .. probation",
+        ],
+    ),
+    (
+        "Party: acted 2018-09-30, decided 2018-10-01: the 2015 text, 2018 being heavier",
+        "2018-10-01",
+        ("2018-09-30", _RENOVATION),
+        [
+            "version_applied = v2015",
+            "version_why = act_time_version",
+            "sanction = removal_from_post .. probation",
+        ],
+    ),
+    (
+        "Party: acted and decided 2018-10-01: the 2018 text, heavier in the poverty field",
+        "2018-10-01",
+        ("2018-10-01", _RENOVATION),
+        [
+            "version_applied = v2018",
+            "version_why = in_force_throughout",
+            "sanction = probation .. expulsion",
+        ],
+    ),
+    (
+        "Party: acted and decided 2023-12-31: the 2018 text",
+        "2023-12-31",
+        ("2023-12-31", _RENOVATION),
+        ["version_applied = v2018", "sanction = probation .. expulsion"],
+    ),
+    (
+        "Party: acted 2023-12-31, decided 2024-01-01: the 2023 text, being lighter",
+        "2024-01-01",
+        ("2023-12-31", _RENOVATION),
+        [
+            "version_applied = v2023",
+            "version_why = later_is_lighter",
+            "sanction = removal_from_post .. probation",
+        ],
+    ),
+    (
+        "Party: acted and decided 2024-01-01: the 2023 text",
+        "2024-01-01",
+        ("2024-01-01", _RENOVATION),
+        ["version_applied = v2023", "version_why = in_force_throughout"],
+    ),
+    # The 2016 interpretation: its thresholds decide cases from 2016-04-18 (Art. 20).
+    (
+        "Interp. 2016: decided 2016-04-17, acts under the amended Art. 383: not decided",
+        "2016-04-17",
+        ("2016-01-15", _LAND),
+        ["embezzlement_band = not_decided", "characterised_as = []"],
+    ),
+    (
+        "Interp. 2016: decided 2016-04-18: 50000 yuan is relatively large",
+        "2016-04-18",
+        ("2016-01-15", _LAND),
+        ["embezzlement_band = relatively_large", "characterised_as = [embezzlement]"],
+    ),
+    # The 2012 interpretation: its standards decide cases from 2013-01-09.
+    (
+        "Interp. 2012: decided 2013-01-08: the standard is not encoded",
+        "2013-01-08",
+        ("2012-10-01", _LOSS),
+        ["dereliction_band = not_decided", "characterised_as = []"],
+    ),
+    (
+        "Interp. 2012: decided 2013-01-09: 300000 yuan lost is a major loss",
+        "2013-01-09",
+        ("2012-10-01", _LOSS),
+        ["dereliction_band = major_loss", "dereliction_sentence = up_to_three_years"],
+    ),
+]
+
+
+def _boundary_test(name: str, decided: str, act: tuple[str, str], expects: list[str]) -> str:
+    acted, fields = act
+    out = f'test "in time: {name}" {{\n  as of {decided}\n'
+    out += f'  given decided_on = {decided}, acts = [{{id: "T1", acted_on: {acted}, {fields}}}]\n'
+    out += "".join(f"  expect {e}\n" for e in expects)
+    return out + "}\n"
+
+
 def render() -> str:
     parts = [
         "# GENERATED by plugins/ruleengine_ccdi/tests/gen_threshold_tests.py: do not edit.\n"
@@ -438,6 +553,9 @@ def render() -> str:
         parts.append(_dereliction_test(name, fields, tier, basis, False))
     for name, fields, tier, basis in DERELICTION[:3] + DERELICTION[24:26]:
         parts.append(_dereliction_test(name, fields, tier, basis, True))
+    parts.append("# The day before and the day each version of the texts takes effect.\n")
+    for name, decided, act, expects in BOUNDARIES:
+        parts.append(_boundary_test(name, decided, act, expects))
     parts.append("# Bribe-taking: the forms of seeking a benefit, and adding up over time.\n")
     for name, acts, band, grounds in BRIBES:
         parts.append(_bribe_test(name, acts, band, grounds))
