@@ -170,6 +170,21 @@ def test_a_version_with_no_rule_in_force_is_not_decided():
     ]
 
 
+def test_lighter_conclusions_are_accounted_for_by_the_block_not_not_decided():
+    """A conclusion of a lighter block that no rule in force decides is not listed in
+    ``not_decided`` (trace and ``eval -f json``): ``lighter_law`` says which version decided it,
+    or that none did."""
+    gap = load(GAP, "gap.rules")
+    _, trace = run(gap, "2005-01-01", "2011-01-01", amount=15)
+    shown = trace.to_json()
+    assert shown["not_decided"] == []
+    (block,) = shown["lighter_law"]
+    assert block["at_decision_outcome"] == [
+        {"conclusion": "top", "value": "none", "decided": False}
+    ]
+    assert block["reason"] == "not_compared"
+
+
 def test_no_version_on_the_act_date(book):
     d, trace = run(book, "2015-06-01", "2016-06-01", amount=1)
     assert trace.choices[0].reason == "no_act_version"
