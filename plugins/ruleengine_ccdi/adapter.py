@@ -270,6 +270,13 @@ def _excluded(fields: dict, group: str | None, sf: bool, totals: dict) -> tuple 
                 "no benefit sought for the giver found: not counted (Interp. Art. 13)",
                 "未认定为他人谋取利益：不计入受贿数额（解释第十三条）",
             )
+    no_benefit = fields["benefit"] in (None, "none")
+    if not sf and no_benefit and fields["kind"] in ("subsidy_extortion", "bribe_soliciting"):
+        return (
+            "not a state functionary: money demanded counts only with a benefit sought for the "
+            "giver (CL Art. 163(1))",
+            "非国家工作人员：索取他人财物，须为他人谋取利益方计入（刑法第一百六十三条第一款）",
+        )
     if sf and fields["before_request"] is True:
         giver = _text(fields["giver"] or "", "zh")
         if totals["before"].get(giver, 0) < BEFORE_REQUEST_VALUE:

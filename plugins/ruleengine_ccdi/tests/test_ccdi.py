@@ -146,6 +146,28 @@ def test_explanation_names_the_acts_counted(book):
     assert [n["counted_in"] for n in accountant.notes if "act" in n] == [None]
 
 
+def test_non_state_functionary_demanding_without_a_benefit_is_not_counted(book):
+    """CL 163(1) requires a benefit sought for money demanded too; the act's note says so."""
+    record = {
+        "name": "X",
+        "decided_on": "2020-06-01",
+        "acts": [
+            {
+                "id": "S1",
+                "kind": "bribe_soliciting",
+                "amount": "60000",
+                "gravity": "minor",
+                "acted_on": "2020-01-01",
+                "state_functionary": False,
+            }
+        ],
+    }
+    (result,) = cases.evaluate_case(book, record)
+    assert result.decision.value("nsf_bribery_band") == "none"
+    (note,) = [n for n in result.notes if n.get("act") == "S1"]
+    assert "CL Art. 163(1)" in note["en"] and note["counted_in"] is None
+
+
 def _applied(book, acted_on: str, decided_on: str):
     facts = {
         "decided_on": decided_on,
