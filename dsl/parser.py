@@ -527,6 +527,18 @@ class _Builder:
     def value_kind(self, meta, c):
         return ("value", c[0])
 
+    # -- the law in time
+    def lighter_decl(self, meta, c):
+        label = c[1] if len(c) > 1 and isinstance(c[1], s.Text) else None
+        entries = [e for e in c[1:] if isinstance(e, tuple)]
+        return s.LighterDecl(self._ident(c[0]), label, entries, self._span(meta))
+
+    def lighter_key(self, meta, c):
+        return c[0]
+
+    def lighter_entry(self, meta, c):
+        return (self._ident(c[0]), list(c[1:]), self._span(meta))
+
     # -- rules
     def rule_decl(self, meta, c):
         rule = s.RuleDecl(

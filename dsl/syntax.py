@@ -301,6 +301,18 @@ class TestDecl:
     name_span: Span | None = None  # the quoted name
 
 
+@node
+class LighterDecl:
+    """``lighter NAME { versions: p  act_date: e  compare: c, ...  decides: c, ... }``: the
+    conclusions named are judged under the version in force on the act date, unless the
+    version in force on the as-of date is lighter by the order of ``compare``."""
+
+    name: Ident
+    label: Text | None
+    entries: list[tuple[Ident, list[Expr], Span]]
+    span: Span
+
+
 Decl = (
     Document
     | EnumDecl
@@ -311,6 +323,7 @@ Decl = (
     | ConclusionDecl
     | RuleDecl
     | TestDecl
+    | LighterDecl
 )
 
 

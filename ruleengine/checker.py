@@ -21,7 +21,7 @@ from ruleengine_dsl import syntax as s
 from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
 from ruleengine_dsl.parser import gc_paused
 
-from . import ir
+from . import ir, lighter
 from .facts import convert_value
 from .ir import MISSING
 from .types import (
@@ -113,6 +113,8 @@ class Rulebook:
     #: Zero-argument definitions and conclusions each plan step reads (through calls too).
     reads: dict[tuple[str, str], set[tuple[str, str]]]
     warnings: list[Diagnostic]
+    #: The ``lighter`` blocks (the law in time), by name; each is a plan step ("lighter", name).
+    lighters: dict[str, ir.Lighter] = attrs.Factory(dict)
 
     @property
     def date_input(self) -> str | None:
@@ -224,6 +226,10 @@ class Checker:
         self.suggestion_work = 0
         self.failed_definitions: set[str] = set()
         self.call_depth: dict[str, int] = {}  # definition -> longest chain of calls it starts
+        self.lighter_decls: dict[str, s.LighterDecl] = {}
+        self.lighters: dict[str, ir.Lighter] = {}
+        self.lighter_deps: dict[str, set] = {}
+        self.decided_by_lighter: dict[str, str] = {}  # conclusion -> the lighter block deciding it
 
     # ------------------------------------------------------------------ reporting
     def error(self, code: str, message: str, span: Span | None, help: str | None = None):
@@ -287,6 +293,8 @@ class Checker:
                         self.define_decls[d.name.name] = d
                 elif isinstance(d, s.ConclusionDecl):
                     self.declare_conclusion(d)
+                elif isinstance(d, s.LighterDecl):
+                    lighter.declare(self, d)
         for doc in self.documents.values():
             if doc.date_input and doc.date_input not in self.inputs:
                 self.error(
@@ -300,6 +308,10 @@ class Checker:
         # Pass 3: bodies.
         for name in self.definition_order():
             self.check_definition(name)
+        for d in self.lighter_decls.values():
+            checked = lighter.check(self, d)
+            if checked is not None:
+                self.lighters[checked.name] = checked
         rule_decls: list[tuple[s.RuleDecl, str | None]] = []
         for module, decls in decls_by_module:
             for d in decls:
@@ -360,6 +372,7 @@ class Checker:
             plan=plan,
             reads=reads,
             warnings=[d for d in self.diags if d.severity is Severity.WARNING],
+            lighters=self.lighters,
         )
 
     # ------------------------------------------------------------------ declarations
@@ -859,6 +872,12 @@ class Checker:
                     )
                     raise _Unresolved()
                 return ir.Const(t, e.span, text, e.name.name)
+            if (
+                isinstance(e.obj, s.Name)
+                and e.obj.name in self.lighter_decls
+                and scope.get(e.obj.name) is None
+            ):
+                return lighter.attribute(self, e, text, deps)
             obj = sub(e.obj)
             if not isinstance(obj.type, RecordType):
                 self.error(
@@ -1530,6 +1549,7 @@ class Checker:
             for target in rule.overrides:
                 if target in self.rules and target != name:  # a self-override is E203
                     before.setdefault(("rule", target), set()).add(step)
+        lighter.order(self, before, reads)
         order: list[tuple[str, str]] = []
         state: dict[tuple[str, str], int] = {}
         index = {step: i for i, step in enumerate(before)}
@@ -1552,15 +1572,12 @@ class Checker:
                         path = [s for s, _ in stack]
                         cycle = path[path.index(dep) :] + [dep]
                         shown = " -> ".join(f"{k} {n}" for k, n in cycle)
-                        span = (
-                            self.rules[dep[1]].span
-                            if dep[0] == "rule"
-                            else (
-                                self.conclusions[dep[1]].span
-                                if dep[0] == "conclusion"
-                                else self.definitions[dep[1]].span
-                            )
-                        )
+                        span = {
+                            "rule": self.rules,
+                            "conclusion": self.conclusions,
+                            "define": self.definitions,
+                            "lighter": self.lighters,
+                        }[dep[0]][dep[1]].span
                         self.error(
                             "E207",
                             f"rules, conclusions and exceptions form a cycle: {shown}",

@@ -590,7 +590,8 @@ def eval_(
         if format == "json":
             out = [(label, _decision_json(book, d)) for label, d in results]
             for (label, shown), (_, d) in zip(out, results):
-                shown["not_decided"] = sorted(book.epoch(d.as_of).undecided)
+                taken = {c for x in book.rulebook.lighters.values() for c in x.decides}
+                shown["not_decided"] = sorted(book.epoch(d.as_of).undecided - taken)
                 if label in open_:
                     shown["unknown_facts"] = unknowns_json(open_[label])
             typer.echo(json.dumps(_per_person(out), ensure_ascii=False, indent=2))

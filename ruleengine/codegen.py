@@ -20,7 +20,7 @@ import attrs
 
 from ruleengine_dsl.parser import gc_paused
 
-from . import ir, runtime
+from . import ir, lighter_eval, runtime
 from .facts import MAX_DIGITS, FactsError, _Invalid, convert, validate_fields
 from .ir import MISSING
 from .runtime import Decision, Unset
@@ -39,7 +39,7 @@ SOURCE_KEPT = 1_000_000
 INLINE_ITEMS = 200
 #: Variables that carry a value from one plan step to the next, besides those of inputs,
 #: definitions, rules and conclusions.
-_ACCUMULATORS = frozenset(("_t", "_cl", "_conflicts", "_R", "_rec", "_O", "_F", "_D"))
+_ACCUMULATORS = frozenset(("_t", "_cl", "_conflicts", "_R", "_rec", "_O", "_F", "_D", "_L"))
 
 ARITHMETIC = {"+": "p_add", "-": "p_sub", "*": "p_mul", "/": "p_div"}
 COMPARE_PAIRS = {">=": "p_ge", ">": "p_gt", "<=": "p_le", "<": "p_lt", "=": "p_eq", "!=": "p_ne"}
@@ -211,6 +211,7 @@ class _Gen:
         self.conclusions = {name: f"_c{i}" for i, name in enumerate(rulebook.conclusions)}
         self.rules = {name: f"_r{i}" for i, name in enumerate(rulebook.rules)}
         self.applies = {name: f"_a{i}" for i, name in enumerate(rulebook.rules)}
+        self.lighters = {name: f"_l{i}" for i, name in enumerate(rulebook.lighters)}
         self.counter = 0
         self.pairs: dict[str, str] = {}  # decimal definition -> prefix of its n/d variables
         self.inline_depth = 0
@@ -274,6 +275,13 @@ class _Gen:
                 return (
                     f"({var} if {var}.__class__ is not _Unset else "
                     f"_rt.unreadable({var}, {self.const(e.span)}))"
+                )
+            if e.kind == "lighter":  # NAME.applied, .at_act, .at_decision (lighter_eval)
+                block, attr = e.name.split(".")
+                var = f"{self.lighters[block]}[{ir.LIGHTER_ATTRIBUTES.index(attr)}]"
+                return (
+                    f"({var} if {var}.__class__ is not _Unset else "
+                    f"_rt.no_version({var}, {self.const(e.span)}))"
                 )
         if isinstance(e, ir.Attr):
             assert _IDENT.match(e.field)
@@ -701,7 +709,7 @@ class _Gen:
         numerator and denominator of decimal ones), rules, conclusions, and the accumulators."""
         names = set(self.inputs.values()) | set(self.defines.values())
         names |= set(self.conclusions.values()) | set(self.rules.values())
-        names |= set(self.applies.values())
+        names |= set(self.applies.values()) | set(self.lighters.values())
         names |= {f"{p}{x}" for p in self.pairs.values() for x in "nd"}
         return names | _ACCUMULATORS
 
@@ -756,7 +764,7 @@ class _Gen:
         rb, epoch = self.rb, self.epoch
         yield ["_conflicts = []"]
         if explain:
-            yield ["_R = {}", "_rec = []"]
+            yield ["_R = {}", "_rec = []", "_L = []"]
         claims: dict[str, list[tuple[str, ir.Assignment]]] = {}
         for kind, name in epoch.plan:
             step: list[str] = []
@@ -791,6 +799,8 @@ class _Gen:
                     step.append(f"{applies} = {fired}")
                 for a in rule.then:
                     claims.setdefault(a.conclusion, []).append((name, a))
+            elif kind == "lighter":
+                step.extend(self.lighter(rb.lighters[name], explain))
             else:
                 yield from self.conclusion(name, claims.pop(name, []), explain)
             if step:
@@ -808,9 +818,22 @@ class _Gen:
                 "_D", [(self.const(n), self.defines[n]) for k, n in epoch.plan if k == "define"]
             )
             yield from built
-            yield [f"return {decision}, {fired}, _R, _rec, {defs}"]
+            yield [f"return {decision}, {fired}, _R, _rec, {defs}, _L"]
         else:
             yield [f"return {decision}"]
+
+    def lighter(self, block: ir.Lighter, explain: bool) -> list[str]:
+        """A ``lighter`` block's step: its conclusions take the applied version's values
+        (``lighter_eval.Chooser``, which evaluates the case on another day when it must)."""
+        epoch = self.epoch
+        chooser = self.const(lighter_eval.Chooser(self.rb, block, epoch.at, epoch.undecided))
+        values = ", ".join(self.conclusions[c] for c in block.decides) + ","
+        inputs = "".join(f"{v}, " for v in self.inputs.values())
+        record = ", _L" if explain else ""
+        return [
+            f"({values}), {self.lighters[block.name]} = {chooser}(_day, "
+            f"{self.expr(block.act_date, {})}, ({values}), ({inputs}), _conflicts{record})"
+        ]
 
     @staticmethod
     def mapping(var: str, items: list[tuple[str, str]]) -> tuple[str, list[list[str]]]:
@@ -1094,7 +1117,8 @@ def generate(rulebook, epoch) -> None:
     only the one, explain only the other, the larger).
 
     ``explain`` returns (the typed facts, (the decision; {rule: (fired, applies)}; {rule:
-    atoms}; the claims [(rule, conclusion, value, upper)]; {definition: value})).
+    atoms}; the claims [(rule, conclusion, value, upper)]; {definition: value}; the
+    ``lighter_eval.Choice`` of each ``lighter`` block)).
     """
     lock = threading.Lock()
     epoch.fast = _Lazy(rulebook, epoch, "fast", False, lock)
@@ -1185,6 +1209,7 @@ def _compiled(rulebook, epoch, explain: bool):
             size += len(piece)
             kept = kept if size <= SOURCE_KEPT else None
     program = ns[entry]
+    program.typed = ns[f"{entry}_typed"]  # typed inputs, for evaluating on another day
     # The source, to read: kept for a program of up to SOURCE_KEPT characters.
     program.source = "".join(kept) if kept is not None else None
     return program

@@ -41,6 +41,9 @@ class Epoch:
     #: The programs (codegen.generate): the decision only, and the decision with its trace.
     fast: Any = None
     explain: Any = None
+    #: The epoch of another day (``CompiledRulebook.epoch``): a ``lighter`` block evaluates
+    #: the case as the rulebook stood when an earlier version was in force (lighter_eval).
+    at: Any = None
 
 
 class CompiledRulebook:
@@ -71,6 +74,10 @@ class CompiledRulebook:
         for name in in_force:
             needed.add(("rule", name))
             needed |= rb.reads.get(("rule", name), set())
+        for step in rb.plan:  # each lighter block, and what its act date reads
+            if step[0] == "lighter":
+                needed.add(step)
+                needed |= rb.reads.get(step, set())
         # Definitions read by needed definitions are needed too.
         for step in reversed(rb.plan):
             if step in needed and step[0] == "define":
@@ -93,6 +100,7 @@ class CompiledRulebook:
             plan=plan,
             overriders=overriders,
             undecided=frozenset(c for c, rules in decided_by.items() if not rules & in_force),
+            at=self.epoch,
         )
         codegen.generate(rb, epoch)
         return epoch

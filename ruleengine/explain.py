@@ -13,9 +13,17 @@ from .analysis.nearest import checked
 from .trace import RuleTrace, Trace, nearest_misses
 
 
+def not_decided(rulebook, epoch, choices) -> list[str]:
+    """Conclusions no rule in force decides: their value is a default, not a decision. Those
+    of a lighter block are left to the block's own account (the trace's ``lighter_law`` says
+    which version decides them, or that none does)."""
+    taken = {c for block in rulebook.lighters.values() for c in block.decides}
+    return [c for c in rulebook.conclusions if c in epoch.undecided and c not in taken]
+
+
 def explain(rulebook, epoch, raw_facts: dict, day: datetime.date) -> Trace:
     facts, result = epoch.explain(raw_facts, day)
-    decision, outcome, atoms, claims, definitions = result
+    decision, outcome, atoms, claims, definitions, choices = result
     traces: dict[str, RuleTrace] = {}
     for name, (fired, applies) in outcome.items():
         if applies:
@@ -36,7 +44,8 @@ def explain(rulebook, epoch, raw_facts: dict, day: datetime.date) -> Trace:
         decision=decision,
         rules=ordered,
         definitions=definitions,
-        not_decided=[c for c in rulebook.conclusions if c in epoch.undecided],
+        not_decided=not_decided(rulebook, epoch, choices),
+        choices=list(choices),
     )
     misses = nearest_misses(rulebook, decision, ordered)
     if misses:

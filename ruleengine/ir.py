@@ -258,6 +258,28 @@ class Rule:
 
 
 @ir
+class Lighter:
+    """A ``lighter`` block: the conclusions it ``decides`` are judged under the version (a
+    member of the ``versions`` parameter's enum) in force on ``act_date``, unless the version
+    in force on the as-of date is lighter by ``compare``, conclusion by conclusion, lower first
+    (ruleengine/lighter.py checks it, lighter_eval.py evaluates it)."""
+
+    name: str
+    label: LocalText | None
+    versions: str  # a parameter whose type is an enum: its value on a day is the version
+    type: EnumType
+    act_date: Expr
+    compare: list[str]
+    decides: list[str]  # every conclusion that takes the applied version's value, compare first
+    notes: list[LocalText]
+    span: Span
+
+
+#: What reading ``L.applied``, ``L.at_act`` and ``L.at_decision`` gives: a version.
+LIGHTER_ATTRIBUTES = ("applied", "at_act", "at_decision")
+
+
+@ir
 class DocumentInfo:
     name: str
     title: LocalText | None

@@ -50,6 +50,11 @@ def unreadable(value: Unset, span: Span):
     raise EvaluationError(f"conclusion '{value.name}' {value.why}", span)
 
 
+def no_version(value: Unset, span: Span):
+    """``NAME.at_act`` (or another version of a lighter block) read where there is none."""
+    raise EvaluationError(f"'{value.name}' {value.why}", span)
+
+
 #: Bound on computed numbers: about 1,200 decimal digits. Far beyond any amount in law; it
 #: stops a rule text that squares a number again and again from exhausting the machine.
 MAX_BITS = 4000

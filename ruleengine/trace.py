@@ -23,8 +23,9 @@ TRACE_FORMAT = "ruleengine-trace"
 TRACE_VERSION = 1
 #: Sections added without changing any: 1 adds the parameters each threshold came from, the
 #: checked change of each nearest miss, and, when asked for, what would change the outcome
-#: and what unknown facts could still decide (docs/trace.md).
-TRACE_MINOR_VERSION = 1
+#: and what unknown facts could still decide; 2 adds the law in time (``lighter_law``: each
+#: lighter block's versions, both outcomes, the version applied and why) (docs/trace.md).
+TRACE_MINOR_VERSION = 2
 
 
 @attrs.define
@@ -148,6 +149,9 @@ class Trace:
     unknowns: Any = None
     #: A hint to renderers: quote each provision's own text (Markdown always does).
     show_text: bool = False
+    #: The law in time: each ``lighter`` block's ``lighter_eval.Choice`` (both versions'
+    #: outcomes, the version applied and why).
+    choices: list = attrs.Factory(list)
 
     def rule(self, name: str) -> RuleTrace:
         for r in self.rules:
@@ -268,6 +272,7 @@ class Trace:
                 for p in self.parameters()
             ],
             "derivations": self.notes,
+            "lighter_law": [choice_json(rb, c) for c in self.choices],
         }
         if self.changes is not None:
             from .analysis.whatif import changes_json
@@ -283,6 +288,50 @@ class Trace:
         """The dated parameters the rules in force read, as they stood on the day."""
         in_force = [r.name for r in self.rules if r.status != "not_in_force"]
         return used(self.rulebook, in_force, self.as_of)
+
+
+def choice_json(rb, choice) -> dict:
+    """One lighter block's choice (``lighter_eval.Choice``) as the trace gives it."""
+    block = rb.lighters[choice.lighter]
+
+    def version(member):
+        if member is None:
+            return None
+        return {"name": member, "label": _label(block.type.labels.get(member))}
+
+    def outcome(values, rules, undecided):
+        if values is None:
+            return None
+        out = []
+        for i, name in enumerate(block.decides):
+            item = {"conclusion": name, "value": _value_json(values[i], rb.conclusions[name].type)}
+            if name in undecided:
+                item["decided"] = False  # no rule in force decides it: the value is a default
+            if rules is not None:
+                item["decided_by"] = list(rules[i])
+            out.append(item)
+        return out
+
+    return {
+        "lighter": block.name,
+        "label": _label(block.label),
+        "versions": block.versions,
+        "compare": list(block.compare),
+        "act_date": choice.act_date.isoformat(),
+        "as_of": choice.as_of.isoformat(),
+        "at_act": version(choice.at_act),
+        "at_decision": version(choice.at_decision),
+        "act_judged_on": choice.act_judged_on.isoformat() if choice.act_judged_on else None,
+        "at_act_outcome": outcome(
+            choice.at_act_values, choice.at_act_rules, choice.undecided_at_act
+        ),
+        "at_decision_outcome": outcome(
+            choice.at_decision_values, None, choice.undecided_at_decision
+        ),
+        "applied": version(choice.applied),
+        "reason": choice.reason,
+        "notes": [_label(n) for n in block.notes],
+    }
 
 
 class _Made(list):

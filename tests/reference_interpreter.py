@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from ruleengine import ir, runtime
+from ruleengine import ir, lighter_eval, runtime
 from ruleengine.analysis.nearest import checked
+from ruleengine.explain import not_decided
 from ruleengine.ir import MISSING
 from ruleengine.runtime import Conflict, Decision, EvaluationError, Unset
 from ruleengine.trace import Atom, RuleTrace, Trace, nearest_misses, negated
@@ -27,6 +28,7 @@ class _Env:
         self.day = day
         self.defines: dict[str, Any] = {}
         self.conclusions: dict[str, Any] = {}
+        self.lighters: dict[str, tuple] = {}  # block -> (applied, at_act, at_decision)
 
     # ------------------------------------------------------------------ values
     def ev(self, e: ir.Expr, scope: dict[str, Any]) -> Any:
@@ -46,7 +48,13 @@ class _Env:
                     first = param.values[0][0] if param.values else None
                     runtime.no_parameter_value(e.name, first, self.day, e.span)
                 return value
-            value = self.conclusions[e.name]
+            if e.kind == "lighter":
+                block, attr = e.name.split(".")
+                value = self.lighters[block][ir.LIGHTER_ATTRIBUTES.index(attr)]
+                if isinstance(value, Unset):
+                    runtime.no_version(value, e.span)
+            else:
+                value = self.conclusions[e.name]
             if isinstance(value, Unset):
                 runtime.unreadable(value, e.span)
             return value
@@ -213,6 +221,7 @@ def explain(rulebook, epoch, facts: dict, day: datetime.date) -> Trace:
     applies: dict[str, bool] = {}
     conflicts: list[Conflict] = []
     claims: dict[str, list[tuple[str, ir.Assignment]]] = {}
+    choices: list = []
     for kind, name in epoch.plan:
         if kind == "define":
             env.defines[name] = env.ev(rulebook.definitions[name].body, {})
@@ -230,6 +239,8 @@ def explain(rulebook, epoch, facts: dict, day: datetime.date) -> Trace:
             traces[name] = trace
             for a in rule.then:
                 claims.setdefault(a.conclusion, []).append((name, a))
+        elif kind == "lighter":
+            choices.append(_lighter(env, rulebook.lighters[name], conflicts))
         else:
             env.conclusions[name] = _conclude(
                 env, name, claims.get(name, []), applies, traces, conflicts
@@ -246,7 +257,8 @@ def explain(rulebook, epoch, facts: dict, day: datetime.date) -> Trace:
         decision=decision,
         rules=ordered,
         definitions=dict(env.defines),
-        not_decided=[c for c in rulebook.conclusions if c in epoch.undecided],
+        not_decided=not_decided(rulebook, epoch, choices),
+        choices=choices,
     )
     misses = nearest_misses(rulebook, decision, ordered)
     if misses:
@@ -254,6 +266,36 @@ def explain(rulebook, epoch, facts: dict, day: datetime.date) -> Trace:
             misses, rulebook, facts, lambda f: explain(rulebook, epoch, f, day).decision, ordered
         )
     return trace
+
+
+def _lighter(env: _Env, block: ir.Lighter, conflicts: list) -> lighter_eval.Choice:
+    """A lighter block's step: the case evaluated again, by this interpreter, on the day the
+    act-date version is judged as of, when the versions differ."""
+
+    def evaluate(day):
+        trace = explain(env.rb, env.epoch.at(day), env.facts, day)
+        values = tuple(trace.decision.conclusions[c] for c in block.decides)
+        rules = tuple(
+            tuple(
+                r.name
+                for r in trace.rules
+                if r.status == "applied" and any(x[0] == c for x in r.conclusions)
+            )
+            for c in block.decides
+        )
+        taken = tuple(x for x in trace.decision.conflicts if x.conclusion in block.decides)
+        return values, rules, taken, env.epoch.at(day).undecided
+
+    current = tuple(env.conclusions[c] for c in block.decides)
+    act = env.ev(block.act_date, {})
+    choice = lighter_eval.settle(
+        env.rb, block, env.day, act, current, evaluate, None, env.epoch.undecided
+    )
+    lighter_eval.take_conflicts(block, choice, conflicts)
+    for c, value in zip(block.decides, choice.values(), strict=True):
+        env.conclusions[c] = value
+    env.lighters[block.name] = choice.attributes()
+    return choice
 
 
 def _conclude(env: _Env, name: str, claims, applies, traces, conflicts) -> Any:

@@ -132,8 +132,42 @@ rule recent {
 }
 """
 
+# The law in time: a lighter block choosing between three versions of a provision, with a
+# compared range of sanctions, a value conclusion that follows the version, and rules that
+# read the version applied.
+VERSIONS = """\
+enum edition { e1: zh "旧" en "old"  e2  e3 }
+parameter edition_in_force: edition { 2016-01-01: e1  2018-10-01: e2  2024-01-01: e3 }
+scale grade { none warning removal probation expulsion }
+record act { amount: money(CNY)  on: date  field: bool = false }
+input acts: list of act
+input decided_on: date = 2024-03-01
+conclusion most: highest grade
+conclusion least: highest grade
+conclusion share: value decimal
+conclusion applied: value edition
+conclusion heavy: value bool = false
+define total: money(CNY) = sum(a.amount for a in acts)
+define last: date = if size(acts) > 0 then max(a.on for a in acts) else decided_on
+define in_field: bool = any(a.field for a in acts)
+rule v1 { cite article 1  until 2018-10-01  when total > 0 yuan
+          then least = warning, most = if total >= 5000 yuan then probation else removal,
+               share = total / 10000 yuan }
+rule v2 { cite article 2  from 2018-10-01  until 2024-01-01  when total > 0 yuan
+          then least = if in_field then removal else warning, most = probation }
+rule v3 { cite article 3  from 2024-01-01  when total > 0 yuan
+          then least = warning, most = if total >= 8000 yuan then expulsion else removal,
+               share = 1/2 }
+lighter law { versions: edition_in_force  act_date: last  compare: most, least
+              decides: share }
+rule which { cite article 9  then applied = law.applied }
+rule heavier { cite article 10  when most >= probation and law.at_decision = e3
+               then heavy = true }
+"""
+
 BOOK_A = load(ARTICLE5, "article5.rules")
 BOOK_B = load(ACTS, "acts.rules")
+BOOK_C = load(VERSIONS, "versions.rules")
 
 DAYS = st.sampled_from(
     [
@@ -318,6 +352,29 @@ def acts_facts(draw, raw: bool):
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
+VERSION_DAYS = st.sampled_from(
+    [
+        datetime.date(y, m, d)
+        for y, m, d in (
+            (2017, 6, 1),
+            (2018, 9, 30),
+            (2018, 10, 1),
+            (2023, 12, 31),
+            (2024, 1, 1),
+            (2025, 6, 1),
+        )
+    ]
+)
+
+
+@st.composite
+def versions_facts(draw, raw: bool):
+    act = st.fixed_dictionaries(
+        {"amount": money_value(raw), "on": VERSION_DAYS},
+        optional={"field": st.booleans()},
+    )
+    return {"acts": draw(st.lists(act, max_size=4))}
+
 
 @SETTINGS
 @given(facts=article5_facts(raw=False), day=DAYS)
@@ -348,6 +405,34 @@ def test_acts_raw(facts, day):
 def test_acts_date_from_the_facts(facts):
     """With no as-of date given, both paths judge the case at the offence date."""
     agree(BOOK_B, facts, None)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts=versions_facts(raw=False), day=VERSION_DAYS)
+def test_versions_canonical(facts, day):
+    agree(BOOK_C, facts, day)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts=versions_facts(raw=True), day=VERSION_DAYS)
+def test_versions_raw(facts, day):
+    agree(BOOK_C, facts, day)
+
+
+def test_versions_reach_every_reason():
+    """Pinned cases, so a weakened strategy cannot hide a reason the block chooses for."""
+    day = datetime.date(2024, 3, 1)
+
+    def reason(acts):
+        facts = {"acts": acts}
+        agree(BOOK_C, facts, day)
+        return BOOK_C.explain(facts, day).choices[0].reason
+
+    assert reason([{"amount": 9000, "on": "2017-06-01"}]) == "act_version"
+    assert reason([{"amount": 6000, "on": "2017-06-01"}]) == "later_lighter"
+    assert reason([{"amount": 100, "on": "2020-06-01", "field": True}]) == "later_lighter"
+    assert reason([{"amount": 100, "on": "2024-02-01"}]) == "same_version"
+    assert reason([{"amount": 100, "on": "2015-02-01"}]) == "no_act_version"
 
 
 # ------------------------------------------------------------------ the generators reach

@@ -20,7 +20,11 @@ EMBEZZLEMENT_KINDS = (
     "land_compensation",
     "renovation_allowance",
 )
-BRIBERY_KINDS = ("kickbacks", "subsidy_extortion")
+BRIBERY_KINDS = ("kickbacks", "subsidy_extortion", "bribe_accepting", "bribe_soliciting")
+DERELICTION_KINDS = ("abuse_of_power", "neglect_of_duty")
+#: Interp. Art. 13(2) and Art. 15(2) (common.rules benefit_sought, bribe_counted).
+SUBORDINATE_VALUE = 30000
+BEFORE_REQUEST_VALUE = 10000
 #: Kinds under the mass-discipline article's withholding/skimming limbs (common.rules mass_kind).
 MASS_KINDS = ("subsidy_skimming", "subsidy_extortion", "land_compensation", "renovation_allowance")
 #: Which amount an act counts towards, by kind group and whether the official is a state
@@ -66,6 +70,12 @@ KIND_LABELS = {
     "abuse_of_power": ("滥用职权", "abuse of power"),
     "kickbacks": ("收受回扣、手续费", "receiving kickbacks or handling fees"),
     "misappropriation": ("挪用公款", "misappropriating public funds"),
+    "bribe_accepting": ("非法收受他人财物", "accepting money or property from another"),
+    "bribe_soliciting": (
+        "索取他人财物（索贿）",
+        "demanding money or property from another (soliciting)",
+    ),
+    "neglect_of_duty": ("玩忽职守", "neglect of duty"),
 }
 GRAVITY_LABELS = {
     "minor": ("情节较轻", "minor"),
@@ -77,6 +87,16 @@ USE_LABELS = {
     "illegal_activities": ("归个人使用，进行非法活动", "for personal use, in illegal activities"),
     "profit_making": ("归个人使用，进行营利活动", "for personal use, in for-profit activities"),
     "other_use": ("归个人使用，用于其他用途", "for personal use, for other purposes"),
+}
+
+BENEFIT_LABELS = {
+    "none": ("未认定为他人谋取利益", "no benefit sought found"),
+    "sought": ("实际或者承诺为他人谋取利益", "actually sought or promised a benefit"),
+    "known_request": ("明知他人有具体请托事项", "knew the giver had a specific request"),
+    "after_duty": (
+        "履职时未被请托，但事后基于该履职事由收受他人财物",
+        "accepted it afterwards on account of a duty performed without a request",
+    ),
 }
 
 #: The fields of an act this adapter reads: (type, the value it takes when absent, minimum), as
@@ -97,6 +117,12 @@ ACT_FIELDS: dict[str, tuple[Any, Any, int | None]] = {
     "suspected_crime": (BOOL, False, None),
     "use": (enum_type("fund_use", USE_LABELS), "not_used", None),
     "kept_over_three_months": (BOOL, False, None),
+    "dealt_with": (BOOL, False, None),
+    "benefit": (enum_type("benefit_form", BENEFIT_LABELS), "none", None),
+    "from_subordinate": (BOOL, False, None),
+    "giver": (TEXT, "", None),
+    "before_request": (BOOL, False, None),
+    "organ_functionary": (BOOL, False, None),
 }
 
 
@@ -156,6 +182,7 @@ def adapt(record: Any) -> tuple[Any, list]:
         )
     acts = []
     counted: dict[str, list[int]] = {c: [] for c in ZH_CRIME}
+    totals = _bribery_totals(read)
     for i, (act, fields) in enumerate(zip(facts["acts"], read, strict=True), start=1):
         if fields is not None:
             act = dict(act)
@@ -171,12 +198,13 @@ def adapt(record: Any) -> tuple[Any, list]:
                 else None
             )
             sf = fields["state_functionary"] is not False
-            crime = CRIME_OF[(group, sf)] if group and taken else None
+            excluded = _excluded(fields, group, sf, totals)
+            crime = CRIME_OF[(group, sf)] if group and taken and not excluded else None
             if sf and _misappropriated(fields, kind, taken):
                 crime = MISAPPROPRIATION_OF[fields["use"]]
             if crime:
                 counted[crime].append(i - 1)
-            notes.append(_act_note(fields, crime))
+            notes.append(_act_note(fields, crime, excluded))
         acts.append(act)
     facts["acts"] = acts
     for crime, indexes in counted.items():
@@ -197,6 +225,69 @@ def adapt(record: Any) -> tuple[Any, list]:
     return facts, notes
 
 
+def _bribe_act(fields: dict) -> bool:
+    """Mirrors common.rules bribe_act: a state functionary's bribery-type act, for himself,
+    not yet dealt with."""
+    return (
+        fields["for_self"] is not False
+        and fields["state_functionary"] is not False
+        and fields["kind"] in BRIBERY_KINDS
+        and fields["dealt_with"] is not True
+    )
+
+
+def _bribery_totals(read: list) -> dict:
+    """What Interp. Arts. 13(2) and 15(2) add up: the value taken from subordinates, and per
+    giver the value taken before the request (common.rules from_subordinates,
+    before_request_from)."""
+    totals: dict = {"subordinates": 0, "before": {}}
+    for fields in read:
+        if fields is None or not _bribe_act(fields):
+            continue
+        amount = fields["amount"] or 0
+        if fields["from_subordinate"] is True:
+            totals["subordinates"] += amount
+        if fields["before_request"] is True:
+            giver = _text(fields["giver"] or "", "zh")
+            totals["before"][giver] = totals["before"].get(giver, 0) + amount
+    return totals
+
+
+def _excluded(fields: dict, group: str | None, sf: bool, totals: dict) -> tuple | None:
+    """Why an act of embezzlement or bribery is not counted (common.rules embezzled,
+    bribe_counted, nsf_bribe_total), as (en, zh), or None."""
+    if group is None or fields["for_self"] is False:
+        return None
+    if fields["dealt_with"] is True:
+        return (
+            "already dealt with: not added up again (CL Art. 383(2), Interp. Art. 15(1))",
+            "已经处理：不再累计计算（刑法第三百八十三条第二款，解释第十五条第一款）",
+        )
+    if fields["kind"] == "bribe_accepting" and fields["benefit"] in (None, "none"):
+        deemed = sf and fields["from_subordinate"] is True
+        if not (deemed and totals["subordinates"] >= SUBORDINATE_VALUE):
+            return (
+                "no benefit sought for the giver found: not counted (Interp. Art. 13)",
+                "未认定为他人谋取利益：不计入受贿数额（解释第十三条）",
+            )
+    no_benefit = fields["benefit"] in (None, "none")
+    if not sf and no_benefit and fields["kind"] in ("subsidy_extortion", "bribe_soliciting"):
+        return (
+            "not a state functionary: money demanded counts only with a benefit sought for the "
+            "giver (CL Art. 163(1))",
+            "非国家工作人员：索取他人财物，须为他人谋取利益方计入（刑法第一百六十三条第一款）",
+        )
+    if sf and fields["before_request"] is True:
+        giver = _text(fields["giver"] or "", "zh")
+        if totals["before"].get(giver, 0) < BEFORE_REQUEST_VALUE:
+            return (
+                "accepted before the request, under 10,000 yuan from that giver: not counted "
+                "(Interp. Art. 15(2))",
+                "受请托之前收受，该请托人的财物不满一万元：不计入受贿数额（解释第十五条第二款）",
+            )
+    return None
+
+
 def _json_text(value: Any) -> Any:
     return value.to_json() if isinstance(value, LocalText) else value
 
@@ -211,7 +302,7 @@ def _misappropriated(act: dict, kind: Any, taken: bool) -> bool:
     return kind == "misappropriation" or (kind in EMBEZZLEMENT_KINDS and not taken)
 
 
-def _act_note(act: dict, crime: str | None) -> dict:
+def _act_note(act: dict, crime: str | None, excluded: tuple | None = None) -> dict:
     """One sentence per act (its fields as read): which amount it counts towards and which
     Party provision it meets."""
     kind, gravity = act.get("kind"), act.get("gravity")
@@ -221,6 +312,8 @@ def _act_note(act: dict, crime: str | None) -> dict:
         else "no amount counted for the criminal layer"
     )
     zh_where = f"计入{ZH_CRIME[crime]}" if crime else "不计入犯罪数额"
+    if excluded:
+        en_where, zh_where = excluded
     en_party, zh_party = [], []
     if kind in MASS_KINDS:
         en_party.append(f"mass-discipline article ({_label(GRAVITY_LABELS, gravity, 1)})")
@@ -234,7 +327,7 @@ def _act_note(act: dict, crime: str | None) -> dict:
     elif act.get("use") == "other_use" and act.get("kept_over_three_months") is not True:
         en_where = "other use returned within three months: not a use CL 384 covers"
         zh_where = "用于其他用途未超过三个月：不符合刑法第三百八十四条用途要件"
-    if crime or kind == "abuse_of_power":
+    if crime or kind in DERELICTION_KINDS:
         en_party.append("conduct the Criminal Law describes (or the crime floor)")
         zh_party.append("有刑法规定的行为（或者涉嫌犯罪）")
     if act.get("suspected_crime") is True:

@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from .. import ir, runtime
+from .. import ir, lighter_eval, runtime
 from ..ir import MISSING
 from ..runtime import Conflict, EvaluationError, Unset
 from ..types import Duration, EnumType, ListType, normalize
@@ -92,6 +92,7 @@ class Evaluator:
         self.path = path
         self.defines: dict[str, Any] = {}
         self.conclusions: dict[str, Any] = {}
+        self.lighters: dict[str, tuple] = {}  # block -> (applied, at_act, at_decision)
         self.day = self._day(as_of, date_input)
         self.epoch = book.epoch(self.day)
 
@@ -125,6 +126,8 @@ class Evaluator:
                 applies[name] = fired and not blocked
                 for a in rule.then:
                     claims.setdefault(a.conclusion, []).append((name, a))
+            elif kind == "lighter":
+                self.lighter(rb.lighters[name], conflicts)
             else:
                 self.conclusions[name] = self.conclude(
                     name, claims.get(name, []), applies, conflicts
@@ -135,6 +138,38 @@ class Evaluator:
             applied=frozenset(n for n, a in applies.items() if a),
             conflicts=tuple(conflicts),
         )
+
+    def lighter(self, block: ir.Lighter, conflicts: list[Conflict]) -> None:
+        """A lighter block's step (lighter_eval): the case evaluated again on the day the
+        act-date version is judged as of, on the same path, so the versions' outcomes and
+        their comparison are decisions of the region too."""
+        act = self.ev(block.act_date, {})
+        if isinstance(act, Lin):  # which version was in force on the act date is a decision
+            for since, _ in self.rb.parameters[block.versions].values:
+                self.path.test(act - since.toordinal(), ">=")
+            self.path.test(act - self.day.toordinal(), ">")
+            act = datetime.date.fromordinal(int(self.path.value(act)))
+
+        def evaluate(day: datetime.date):
+            nested = Evaluator(self.book, self.facts, self.path, day, None)
+            outcome = nested.run()
+            values = tuple(outcome.value(c) for c in block.decides)
+            taken = tuple(c for c in outcome.conflicts if c.conclusion in block.decides)
+            return values, None, taken, nested.epoch.undecided
+
+        def less(a, b, t) -> bool:
+            if isinstance(t, EnumType):
+                return t.rank[a] < t.rank[b]
+            return self.compare(a, "<", b, t, block.span)
+
+        current = tuple(self.conclusions[c] for c in block.decides)
+        choice = lighter_eval.settle(
+            self.rb, block, self.day, act, current, evaluate, less, self.epoch.undecided
+        )
+        lighter_eval.take_conflicts(block, choice, conflicts)
+        for c, value in zip(block.decides, choice.values(), strict=True):
+            self.conclusions[c] = value
+        self.lighters[block.name] = choice.attributes()
 
     def conclude(self, name: str, claims, applies, conflicts: list[Conflict]) -> Any:
         c = self.rb.conclusions[name]
@@ -239,7 +274,13 @@ class Evaluator:
                 first = param.values[0][0] if param.values else None
                 runtime.no_parameter_value(e.name, first, self.day, e.span)
             return value
-        value = self.conclusions[e.name]
+        if e.kind == "lighter":
+            block, attr = e.name.split(".")
+            value = self.lighters[block][ir.LIGHTER_ATTRIBUTES.index(attr)]
+            if isinstance(value, Unset):
+                runtime.no_version(value, e.span)
+        else:
+            value = self.conclusions[e.name]
         if isinstance(value, Unset):
             runtime.unreadable(value, e.span)
         return value

@@ -313,7 +313,11 @@ def build(
     for r in trace.rules:
         for conclusion, _, _ in r.conclusions:
             decided_by.setdefault(conclusion, []).append(r.name)
-    # Outcome: the first conclusion is the headline; the others follow when a rule decided them.
+    # Outcome: the first conclusion is the headline; the others follow when a rule decided them
+    # (or the version of a provision that applied, the law in time, did).
+    from . import in_time
+
+    other_version = in_time.replaced(trace)
     outcome_lines = []
     for name, c in rb.conclusions.items():
         value = trace.decision.conclusions[name]
@@ -321,7 +325,7 @@ def build(
         if name in not_decided:
             # Nothing that decides it was in force: its default is no decision.
             shown = word("undecided_not_in_force", lang, day=day.isoformat())
-        elif outcome_lines and name not in decided_by:
+        elif outcome_lines and name not in decided_by and name not in other_version:
             continue
         else:
             shown = show_value(value, c.type, lang)
@@ -347,6 +351,11 @@ def build(
     if trace.notes:
         lines = [Line(_note_text(n, lang), "dim") for n in trace.notes]
         sections.append(Section(word("derivations", lang), tuple(lines)))
+    # The law in time: which version each lighter block applied, and why.
+    cite = lambda name: citation(rb, name, lang) + (f" [{name}]" if names else "")  # noqa: E731
+    time_section = in_time.section(trace, lang, cite)
+    if time_section is not None:
+        sections.append(time_section)
     # Applied rules.
     applied = []
     for r in trace.rules:
@@ -357,7 +366,9 @@ def build(
         for conclusion, value, upper in r.conclusions:
             c = rb.conclusions[conclusion]
             shown = show_value((value, upper) if upper is not None else value, c.type, lang)
-            if c.kind == "highest" and value != trace.decision.conclusions[conclusion]:
+            if conclusion in other_version:
+                shown += f" ({in_time.word('other_version', lang)})"
+            elif c.kind == "highest" and value != trace.decision.conclusions[conclusion]:
                 shown += f" ({word('superseded', lang)})"
             colon = "：" if lang == "zh" else ": "
             children.append(Line(f"→ {local(c.label, lang, conclusion)}{colon}{shown}", "value"))

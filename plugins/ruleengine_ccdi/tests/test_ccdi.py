@@ -40,6 +40,14 @@ def test_rulebook_loads_without_warnings(book):
     assert [w.render() for w in book.rulebook.warnings] == []
 
 
+def test_every_rule_cites_and_quotes_its_provision(book):
+    """A lawyer reads each provision's own words in the explanation (issue 11, item 5)."""
+    for rule in book.rulebook.rules.values():
+        assert rule.citation.parts, rule.name
+        assert rule.text is not None and rule.title is not None, rule.name
+        assert rule.text.to_json().get("zh") and rule.text.to_json().get("en"), rule.name
+
+
 def test_rule_tests_all_pass(book, pm):
     results = run_tests(book, adapter_chain(pm, "ccdi"))
     assert len(results) >= 100
@@ -98,6 +106,12 @@ def test_example_outcomes(book, path):
             assert shown == want, f"{r.name}: {name} = {shown}, expected {want}"
 
 
+def test_every_example_is_told_in_the_readme():
+    """The worked examples (issue 11, item 7) are told in examples/ccdi/README.md."""
+    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    assert [p.name for p in CASE_FILES if f"`{p.name}`" not in readme] == []
+
+
 @pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
 def test_fast_path_agrees_with_explain(book, path):
     record = loads_json(path.read_text(encoding="utf-8"))
@@ -130,6 +144,28 @@ def test_explanation_names_the_acts_counted(book):
     ]
     assert secretary.trace.to_json()["derivations"] == secretary.notes
     assert [n["counted_in"] for n in accountant.notes if "act" in n] == [None]
+
+
+def test_non_state_functionary_demanding_without_a_benefit_is_not_counted(book):
+    """CL 163(1) requires a benefit sought for money demanded too; the act's note says so."""
+    record = {
+        "name": "X",
+        "decided_on": "2020-06-01",
+        "acts": [
+            {
+                "id": "S1",
+                "kind": "bribe_soliciting",
+                "amount": "60000",
+                "gravity": "minor",
+                "acted_on": "2020-01-01",
+                "state_functionary": False,
+            }
+        ],
+    }
+    (result,) = cases.evaluate_case(book, record)
+    assert result.decision.value("nsf_bribery_band") == "none"
+    (note,) = [n for n in result.notes if n.get("act") == "S1"]
+    assert "CL Art. 163(1)" in note["en"] and note["counted_in"] is None
 
 
 def _applied(book, acted_on: str, decided_on: str):
