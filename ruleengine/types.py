@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 from fractions import Fraction
 
 import attrs
@@ -58,6 +59,13 @@ class EnumType(Type):
     @property
     def rank(self) -> dict[str, int]:
         return {m: i for i, m in enumerate(self.members)}
+
+
+@functools.lru_cache(maxsize=1024)
+def rank_of(scale: EnumType) -> dict[str, int]:
+    """A scale's members by rank, made once for each scale: read it, never change it
+    (``EnumType.rank`` makes a new dict at each use)."""
+    return scale.rank
 
 
 @attrs.frozen
@@ -221,7 +229,9 @@ def format_number(value: int | Fraction) -> str:
     if den != 1:
         return f"{value.numerator}/{value.denominator}"
     places = max(twos, fives)
-    scaled = value * 10**places
+    # The denominator divides 10**places: the digits are the numerator scaled by the
+    # quotient, in integers.
+    scaled = value.numerator * (10**places // value.denominator)
     sign = "-" if scaled < 0 else ""
-    digits = str(abs(scaled.numerator // scaled.denominator)).rjust(places + 1, "0")
+    digits = str(abs(scaled)).rjust(places + 1, "0")
     return f"{sign}{digits[:-places]}.{digits[-places:]}"

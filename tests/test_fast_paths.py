@@ -1,0 +1,92 @@
+"""The faster ways of doing the same work give the same result as the plain ones.
+
+The JSON renderer writes with orjson where it can and with the standard library otherwise:
+the same bytes. A trace's JSON made with the rulebook's fixed parts shared is the JSON made
+afresh. What is kept for a rulebook goes with it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gc
+import json
+import weakref
+from pathlib import Path
+
+import pytest
+
+import ruleengine
+from ruleengine import memo
+from ruleengine.render import json as json_renderer
+
+ROOT = Path(__file__).resolve().parents[1]
+DAY = datetime.date(2018, 3, 1)
+QUICKSTART = ROOT / "examples" / "quickstart" / "article5.rules"
+
+
+def plain(trace) -> str:
+    return json.dumps(trace.to_json(), ensure_ascii=False, indent=2) + "\n"
+
+
+@pytest.fixture(scope="module")
+def book():
+    return ruleengine.load_paths([QUICKSTART])
+
+
+CASES = [
+    {"sensitive_items": 60, "important_items": 120, "illegal_gain": "3200.50"},
+    {"sensitive_items": 36, "important_items": 99, "other_items": 410},
+    {"illegal_gain": "24999.99", "in_duty": True},
+    {},
+    # Beyond 64 bits: orjson cannot write it, the standard library does.
+    {"other_items": 10**30},
+]
+
+
+@pytest.mark.parametrize("facts", CASES)
+def test_json_renderer_writes_what_json_dumps_writes(book, facts):
+    trace = book.explain(facts, DAY)
+    assert json_renderer.render(trace) == plain(trace)
+    assert json_renderer.dumps(trace.to_json()) + "\n" == plain(trace)
+
+
+@pytest.mark.skipif(json_renderer.orjson is None, reason="orjson not installed")
+def test_orjson_is_used_where_it_can_be_and_not_where_it_cannot(book):
+    small = book.explain(CASES[0], DAY).to_json(shared=True)
+    assert json_renderer.fast_dumps(small) == json.dumps(small, ensure_ascii=False, indent=2)
+    huge = book.explain(CASES[-1], DAY).to_json(shared=True)
+    assert json_renderer.fast_dumps(huge) is None
+    odd = {"text": "a \ud800 lone surrogate", 3: "a key that is not a string"}
+    assert json_renderer.fast_dumps(odd) is None
+
+
+def test_every_code_point_is_written_alike():
+    text = "".join(chr(c) for c in range(0, 0x3000) if not 0xD800 <= c <= 0xDFFF)
+    data = {"s": text + "\u2028\u2029\U0001f600", "k\n": [[], {}, 2**63 - 1, -(2**63)]}
+    fast = json_renderer.fast_dumps(data)
+    assert fast is None or fast == json.dumps(data, ensure_ascii=False, indent=2)
+
+
+@pytest.mark.parametrize("facts", CASES)
+def test_shared_parts_give_the_same_json(book, facts):
+    trace = book.explain(facts, DAY)
+    assert trace.to_json(shared=True) == trace.to_json()
+    assert trace.to_json(shared=True) == trace.to_json()  # again, from what was kept
+
+
+def test_what_is_kept_for_a_rulebook_goes_with_it():
+    book = ruleengine.load_paths([QUICKSTART])
+    trace = book.explain(CASES[0], DAY)
+    trace.to_json(shared=True)
+    seen = []
+
+    @memo.per_rulebook
+    def count(rulebook):
+        seen.append(1)
+        return len(rulebook.rules)
+
+    assert count(book.rulebook) == count(book.rulebook) and len(seen) == 1
+    gone = weakref.ref(book.rulebook)
+    del book, trace
+    gc.collect()
+    assert gone() is None
