@@ -24,8 +24,6 @@ import typer
 
 from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Source, Span
 
-from .facts import MAX_FACTS_BYTES
-
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -183,6 +181,8 @@ def _parse_date(text: str | None, what: str, code: int = EXIT_USAGE) -> datetime
 
 def _read_facts(path: str | None) -> tuple[Any, str]:
     """Facts from a JSON or YAML file, or from standard input (JSON, else YAML)."""
+    from .facts import MAX_FACTS_BYTES
+
     if path in (None, "-"):
         if sys.stdin is None or sys.stdin.isatty():
             raise Stop(EXIT_USAGE, "give a facts file, or pipe the facts on standard input")

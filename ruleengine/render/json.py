@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from ruleengine_dsl.parser import gc_paused
+from ruleengine_dsl.collector import gc_paused
 
 from ..hookspecs import hookimpl
 from ..plugins import Renderer

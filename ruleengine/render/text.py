@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
+from ruleengine_dsl.collector import gc_paused
 from ruleengine_dsl.diagnostics import printable
-from ruleengine_dsl.parser import gc_paused
 
 from ..hookspecs import hookimpl
 from ..plugins import Renderer
