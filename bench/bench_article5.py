@@ -374,40 +374,64 @@ def main(argv=None) -> None:
     n = len(cases)
     per_case = {label: spread(ts, 1e6 / n) for label, ts in times.items()}
     floor_us = per_case[table[0][0]][0]
+    # The ratio within each round (the floor and the path timed moments apart), then its
+    # median and range: less moved by the load on the machine than a ratio of medians.
+    floor_times = times[table[0][0]]
+    ratios = {
+        label: spread([t / f for t, f in zip(ts, floor_times, strict=True)])
+        for label, ts in times.items()
+    }
 
     print(f"python {platform.python_version()}, nproc {os.cpu_count()}, {platform.machine()}")
     print(f"{n} cases (seed {args.seed}): {counts}; median of {args.repeats} interleaved runs")
     print(f"all {len(table) + len(batch)} paths agree on every case\n")
     if args.markdown:
-        print("| path | µs/case, median (min..max) | cases/s | × floor |")
-        print("|---|---|---|---|")
+        print("| path | µs/case, median (min..max) | cases/s | × floor | × floor, per round |")
+        print("|---|---|---|---|---|")
     else:
-        head = f"{'path':42} {'us/case median (min..max)':>28} {'cases/s':>11} {'x floor':>8}"
+        head = (
+            f"{'path':42} {'us/case median (min..max)':>28} {'cases/s':>11} {'x floor':>8}"
+            f" {'x floor per round':>24}"
+        )
         print(head)
         print("-" * len(head))
     for label in runs:
         med, low, high = per_case[label]
         ratio = med / floor_us
         if args.markdown:
-            print(f"| {label} | {shown(med, low, high)} | {1e6 / med:,.0f} | {ratio:.2f} |")
+            print(
+                f"| {label} | {shown(med, low, high)} | {1e6 / med:,.0f} | {ratio:.2f} "
+                f"| {shown(*ratios[label])} |"
+            )
         else:
-            print(f"{label:42} {shown(med, low, high):>28} {1e6 / med:11,.0f} {ratio:8.2f}")
+            print(
+                f"{label:42} {shown(med, low, high):>28} {1e6 / med:11,.0f} {ratio:8.2f}"
+                f" {shown(*ratios[label]):>24}"
+            )
 
     targets = [
         ("ruleengine decide", 5),
         ("ruleengine explain -> Trace", 30),
         ("ruleengine explain -> JSON text", 60),
     ]
-    print("\ntargets (ratio of the median to the floor's):")
+    print("\ntargets (ratio of the medians; per round: median (min..max)):")
     for label, limit in targets:
         ratio = per_case[label][0] / floor_us
-        verdict = "met" if ratio <= limit else "NOT met"
-        print(f"  {label:34} {ratio:7.2f}x  (target <= {limit}x): {verdict}")
+        verdict = "met" if max(ratio, ratios[label][0]) <= limit else "NOT met"
+        print(
+            f"  {label:34} {ratio:7.2f}x, per round {shown(*ratios[label])}"
+            f"  (target <= {limit}x): {verdict}"
+        )
     if batch:
         label = batch[0][0]
         speedup = floor_us / per_case[label][0]
-        verdict = "met" if speedup >= 10 else "NOT met"
-        print(f"  {label:34} {speedup:7.2f}x the floor's cases/s (target >= 10x): {verdict}")
+        round_speedups = [f / t for t, f in zip(times[label], floor_times, strict=True)]
+        per_round = spread(round_speedups)
+        verdict = "met" if min(speedup, per_round[0]) >= 10 else "NOT met"
+        print(
+            f"  {label:34} {speedup:7.2f}x the floor's cases/s, per round {shown(*per_round)}"
+            f" (target >= 10x): {verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -49,6 +49,8 @@ LIMIT = 2**62
 CAPS = (10**15, 10**12, 10**9, 10**6)
 #: Money and decimals in hundredths (fen).
 SCALE = 100
+#: Rows computed at once (a slice of a larger batch).
+SLICE = 4096
 
 
 @attrs.frozen
@@ -80,19 +82,53 @@ Env = dict[str, Any]
 
 @attrs.frozen
 class _Num:
-    """A numeric column: ``fn(cols, env)`` gives numerators, ``den(cols, env)`` positive
-    denominators (a number, or a column); ``bound`` and ``dbound`` are the largest magnitudes
-    they can have; ``positive``: the value is known to be above zero."""
+    """A numeric column: numerators ``fn`` over positive denominators ``den``, each a term
+    (an int known when compiling, or ``f(cols, env)`` giving a column); ``bound`` and
+    ``dbound`` are the largest magnitudes they can have; ``positive``: the value is known to
+    be above zero."""
 
-    fn: Callable[[Cols, Env], Any]
-    den: Callable[[Cols, Env], Any]
+    fn: Any
+    den: Any
     bound: int
     dbound: int
     positive: bool = False
 
 
-def _const(v) -> Callable[[Cols, Env], Any]:
-    return lambda c, env: v
+# Terms: an int is folded while compiling (a product by 1 is no operation on a column);
+# anything else is a function of the columns and the values computed so far.
+def _mul(a, b):
+    if type(a) is int and type(b) is int:
+        return a * b
+    if type(a) is int and a == 1:
+        return b
+    if type(b) is int and b == 1:
+        return a
+    if type(a) is int:
+        return lambda c, env: a * b(c, env)
+    if type(b) is int:
+        return lambda c, env: a(c, env) * b
+    return lambda c, env: a(c, env) * b(c, env)
+
+
+def _add(a, b, sign: int = 1):
+    if type(a) is int and type(b) is int:
+        return a + sign * b
+    fa, fb = _run(a), _run(b)
+    if sign == 1:
+        return lambda c, env: fa(c, env) + fb(c, env)
+    return lambda c, env: fa(c, env) - fb(c, env)
+
+
+def _where(cond, a, b):
+    """``if cond then a else b`` of two terms (one term when both are the same int)."""
+    if type(a) is int and type(b) is int and a == b:
+        return a
+    fa, fb = _run(a), _run(b)
+    return lambda c, env: np.where(cond(c, env), fa(c, env), fb(c, env))
+
+
+def _run(term) -> Callable[[Cols, Env], Any]:
+    return (lambda c, env: term) if type(term) is int else term
 
 
 class _Compiler:
@@ -109,10 +145,10 @@ class _Compiler:
         if isinstance(e, ir.Const) and _is_number(e.value):
             v = Fraction(e.value)
             n, d = v.numerator, v.denominator
-            return _Num(_const(n), _const(d), abs(n), d, n > 0)
+            return _Num(n, d, abs(n), d, n > 0)
         if isinstance(e, ir.Ref) and e.kind == "input":
             den = 1 if e.type.kind == "integer" else SCALE
-            return _Num(lambda c, env, name=e.name: c[name], _const(den), self.cap, den)
+            return _Num(lambda c, env, name=e.name: c[name], den, self.cap, den)
         if isinstance(e, ir.Ref) and e.kind == "parameter":
             return self.num(ir.Const(e.type, e.span, e.text, self._parameter(e)))
         if isinstance(e, ir.Ref) and e.kind == "define":
@@ -121,8 +157,8 @@ class _Compiler:
                 raise _Block("a definition with parameters read without a call", e.span)
             inner = self.num(d.body)
             return _Num(
-                lambda c, env, name=e.name: env[name][0],
-                lambda c, env, name=e.name: env[name][1],
+                inner.fn if type(inner.fn) is int else lambda c, env, name=e.name: env[name][0],
+                inner.den if type(inner.den) is int else lambda c, env, name=e.name: env[name][1],
                 inner.bound,
                 inner.dbound,
                 inner.positive,
@@ -131,15 +167,15 @@ class _Compiler:
             return self.num(self._inline(e))
         if isinstance(e, ir.Unary) and e.op == "-":
             x = self.num(e.operand)
-            return _Num(lambda c, env, f=x.fn: -f(c, env), x.den, x.bound, x.dbound)
+            return _Num(_add(0, x.fn, -1), x.den, x.bound, x.dbound)
         if isinstance(e, ir.Binary) and e.op in ("+", "-", "*", "/"):
             return self.arith(e)
         if isinstance(e, ir.If):
             cond = self.boolean(e.cond)
             a, b = self.num(e.then), self.num(e.otherwise)
             return _Num(
-                lambda c, env: np.where(cond(c, env), a.fn(c, env), b.fn(c, env)),
-                lambda c, env: np.where(cond(c, env), a.den(c, env), b.den(c, env)),
+                _where(cond, a.fn, b.fn),
+                _where(cond, a.den, b.den),
                 max(a.bound, b.bound),
                 max(a.dbound, b.dbound),
                 a.positive and b.positive,
@@ -154,16 +190,16 @@ class _Compiler:
             dbound = self.check(a.dbound * b.dbound, span=span)
             sign = 1 if e.op == "+" else -1
             return _Num(
-                lambda c, env: a.fn(c, env) * b.den(c, env) + sign * b.fn(c, env) * a.den(c, env),
-                lambda c, env: a.den(c, env) * b.den(c, env),
+                _add(_mul(a.fn, b.den), _mul(b.fn, a.den), sign),
+                _mul(a.den, b.den),
                 bound,
                 dbound,
                 e.op == "+" and a.positive and b.positive,
             )
         if e.op == "*":
             return _Num(
-                lambda c, env: a.fn(c, env) * b.fn(c, env),
-                lambda c, env: a.den(c, env) * b.den(c, env),
+                _mul(a.fn, b.fn),
+                _mul(a.den, b.den),
                 self.check(a.bound * b.bound, span=span),
                 self.check(a.dbound * b.dbound, span=span),
                 a.positive and b.positive,
@@ -173,8 +209,8 @@ class _Compiler:
         if not b.positive:
             raise _Block("a division by something not known to be above zero", span)
         return _Num(
-            lambda c, env: a.fn(c, env) * b.den(c, env),
-            lambda c, env: a.den(c, env) * b.fn(c, env),
+            _mul(a.fn, b.den),
+            _mul(a.den, b.fn),
             self.check(a.bound * b.dbound, span=span),
             self.check(a.dbound * b.bound, span=span),
             a.positive,
@@ -221,7 +257,8 @@ class _Compiler:
             a, b = self.num(e.left), self.num(e.right)
             self.check(a.bound * b.dbound, b.bound * a.dbound, span=e.span)
             # Denominators are positive: cross-multiplying keeps the order.
-            return lambda c, env: op(a.fn(c, env) * b.den(c, env), b.fn(c, env) * a.den(c, env))
+            left, right = _run(_mul(a.fn, b.den)), _run(_mul(b.fn, a.den))
+            return lambda c, env: op(left(c, env), right(c, env))
         if isinstance(lt, EnumType) and isinstance(e.right.type, EnumType):
             if e.op not in ("=", "!=") and e.scale is None:
                 raise _Block("an order on an enum that is not a scale", e.span)
@@ -307,7 +344,8 @@ class _Compiler:
         t = e.type
         if _numeric(t):
             n = self.num(e)
-            return lambda c, env: (_full_of(c, n.fn(c, env)), _full_of(c, n.den(c, env)))
+            fn, den = _run(n.fn), _run(n.den)
+            return lambda c, env: (_full_of(c, fn(c, env)), _full_of(c, den(c, env)))
         if t.kind == "bool":
             return self.boolean(e)
         if isinstance(t, EnumType):
@@ -391,13 +429,22 @@ class Program:
     def decide_columns(self, columns: Columns | Cols) -> dict[str, Any]:
         """``{conclusion: array of member names}`` for every row of the columns."""
         cols = columns.data if isinstance(columns, Columns) else columns
-        env: Env = {}
-        for kind, name, fn in self.steps:
-            env[(kind, name) if kind in ("rule", "conclusion") else name] = fn(cols, env)
+        rows = _rows(cols)
+        # In slices that the intermediate columns of one slice stay in the processor's
+        # cache: a whole large batch at once is about twice as slow a case.
+        codes: dict[str, list] = {name: [] for name in self.outputs}
+        for start in range(0, rows, SLICE):
+            part = {k: v if k == "__rows__" else v[start : start + SLICE] for k, v in cols.items()}
+            part["__rows__"] = min(SLICE, rows - start)
+            env: Env = {}
+            for kind, name, fn in self.steps:
+                env[(kind, name) if kind in ("rule", "conclusion") else name] = fn(part, env)
+            for name in self.outputs:
+                codes[name].append(env[("conclusion", name)])
         out = {}
         for name in self.outputs:
             members = np.array(self.rulebook.conclusions[name].type.members, dtype=object)
-            out[name] = members[env[("conclusion", name)]]
+            out[name] = members[np.concatenate(codes[name])] if rows else members[:0]
         return out
 
 

@@ -141,3 +141,15 @@ def test_without_numpy_every_case_goes_one_by_one(books, monkeypatch):
     rows = columnar.decide_chunk(book, records, DAY)
     assert [r.conclusions["level"] for r in rows] == ["serious", "especially_serious"]
     book.__dict__.pop("_columnar", None)
+
+
+def test_a_batch_is_computed_in_slices_and_comes_back_in_order(books, monkeypatch):
+    monkeypatch.setattr(columnar, "SLICE", 7)
+    book = books["article5bench"]
+    records = [
+        {"sensitive_items": n * 5, "illegal_gain": f"{n * 37}.5", "in_duty": n % 3 == 0}
+        for n in range(0, 120, 3)
+    ]
+    rows = columnar.decide_chunk(book, records, DAY)
+    assert [r.conclusions for r in rows] == [per_case(book, x, DAY).conclusions for x in records]
+    assert len({r.conclusions["level"] for r in rows}) == 3
