@@ -55,7 +55,9 @@ class Atom:
             return right - left
         if not _is_number(left) or not _is_number(right):
             return None
-        return normalize(Fraction(right) - Fraction(left))
+        # In integers: subtracting Fractions makes two more (about three times as slow).
+        ln, ld, rn, rd = left.numerator, left.denominator, right.numerator, right.denominator
+        return normalize(Fraction(rn * ld - ln * rd, ld * rd))
 
     def to_json(self) -> dict:
         span = self.span

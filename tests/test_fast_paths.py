@@ -11,6 +11,7 @@ import datetime
 import gc
 import json
 import weakref
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ import pytest
 import ruleengine
 from ruleengine import memo
 from ruleengine.render import json as json_renderer
+from ruleengine.trace import Atom
+from ruleengine.types import format_number
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = datetime.date(2018, 3, 1)
@@ -90,3 +93,36 @@ def test_what_is_kept_for_a_rulebook_goes_with_it():
     del book, trace
     gc.collect()
     assert gone() is None
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Fraction(1, 2), "0.5"),
+        (Fraction(-1, 8), "-0.125"),
+        (Fraction(999901, 200), "4999.505"),
+        (Fraction(1, 3), "1/3"),
+        (Fraction(7, 1), "7"),
+        (Fraction(1, 2**70), "0." + str(5**70).rjust(70, "0")),
+        (True, "True"),
+    ],
+)
+def test_numbers_are_written_exactly(value, text):
+    # format_number keeps the decimal places of each denominator; the same text every time.
+    assert format_number(value) == text
+    assert format_number(value) == text
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "gap"),
+    [
+        (60, 500, 440),
+        (Fraction(999901, 200), 5000, Fraction(99, 200)),
+        (Fraction(1, 3), Fraction(1, 2), Fraction(1, 6)),
+        (Fraction(3, 4), Fraction(7, 4), 1),
+    ],
+)
+def test_a_shortfall_is_exact_and_whole_when_it_can_be(left, right, gap):
+    atom = Atom("x >= y", False, None, op=">=", left=left, right=right)
+    got = atom.shortfall()
+    assert got == gap and type(got) is type(gap)
