@@ -15,10 +15,14 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ruleengine
 from ruleengine import memo
 from ruleengine.render import json as json_renderer
+from ruleengine.render import text as text_renderer
+from ruleengine.render.explanation import Explanation, Line, Section, build
 from ruleengine.trace import Atom
 from ruleengine.types import format_number
 
@@ -126,3 +130,58 @@ def test_a_shortfall_is_exact_and_whole_when_it_can_be(left, right, gap):
     atom = Atom("x >= y", False, None, op=">=", left=left, right=right)
     got = atom.shortfall()
     assert got == gap and type(got) is type(gap)
+
+
+def _with_rich(explanation) -> str:
+    saved = text_renderer._plain
+    text_renderer._plain = lambda e: None
+    try:
+        return text_renderer.render_explanation(explanation, color=False)
+    finally:
+        text_renderer._plain = saved
+
+
+# A text ending in a backslash is left out: rich writes that backslash twice (its escape adds
+# one that its markup keeps); the plain tree writes the text as it is (the test below).
+TEXTS = (
+    st.text(max_size=30) | st.sampled_from(["", " ", "[bold]x[/]", "a  ", "情节严重 ", "\\[x]"])
+).filter(lambda t: not t.endswith("\\"))
+LINES = st.recursive(
+    st.builds(Line, TEXTS, st.sampled_from(["", "applied", "dim"])),
+    lambda inner: st.builds(
+        Line, TEXTS, st.sampled_from(["", "miss"]), st.lists(inner, max_size=3).map(tuple)
+    ),
+    max_leaves=12,
+)
+EXPLANATIONS = st.builds(
+    Explanation,
+    TEXTS,
+    TEXTS,
+    st.lists(st.builds(Section, TEXTS, st.lists(LINES, max_size=3).map(tuple)), max_size=3).map(
+        tuple
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(explanation=EXPLANATIONS)
+def test_the_plain_text_tree_is_what_rich_writes(explanation):
+    assert text_renderer.render_explanation(explanation, color=False) == _with_rich(explanation)
+
+
+@pytest.mark.parametrize("facts", CASES)
+def test_the_plain_text_tree_of_traces_is_what_rich_writes(book, facts):
+    for lang in ("en", "zh"):
+        explanation = build(book.explain(facts, DAY), lang, names=True)
+        assert text_renderer._plain(explanation) == _with_rich(explanation)
+
+
+def test_a_line_rich_would_wrap_goes_through_rich():
+    long = Explanation("h", "s", (Section("t", (Line("情" * 6000),)),))
+    assert text_renderer._plain(long) is None
+    assert text_renderer.render_explanation(long) == _with_rich(long)
+
+
+def test_a_text_ending_in_a_backslash_is_written_as_it_is():
+    explanation = Explanation("C:\\", "s", (Section("t", (Line("a\\"),)),))
+    assert text_renderer.render_explanation(explanation) == "C:\\\ns\nt\n└── a\\\n"
