@@ -421,6 +421,14 @@ class Program:
     cap: int
     steps: list  # (kind, name, function) along the plan
     outputs: list[str]  # the conclusions, in the rulebook's order
+    #: (input, its default, its reader) for each input, made once.
+    readers: list = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.readers = [
+            (name, spec.default, _reader(spec, self.cap))
+            for name, spec in self.rulebook.inputs.items()
+        ]
 
     def columns(self, records: list) -> Columns | None:
         """The records that fit, as columns; None if none does."""
@@ -544,23 +552,24 @@ def _columns(program: Program, records: list) -> Columns | None:
     rb = program.rulebook
     specs = list(rb.inputs.items())
     known = frozenset(rb.inputs)
-    cap = program.cap
+    readers = program.readers
     values: dict[str, list] = {name: [] for name, _ in specs}
+    columns = [values[name] for name, _ in specs]
     rows, rest = [], []
     for i, record in enumerate(records):
         if type(record) is not dict or not known.issuperset(record):
             rest.append(i)
             continue
         got = []
-        for name, spec in specs:
-            v = _plain(record.get(name, spec.default), spec, cap)
+        for name, default, read in readers:
+            v = read(record.get(name, default))
             if v is None:
                 break
             got.append(v)
         else:
             rows.append(i)
-            for (name, _), v in zip(specs, got):
-                values[name].append(v)
+            for column, v in zip(columns, got):
+                column.append(v)
             continue
         rest.append(i)
     if not rows:
@@ -572,15 +581,23 @@ def _columns(program: Program, records: list) -> Columns | None:
     return Columns(data, rows, rest)
 
 
+def _reader(spec, cap: int) -> Callable[[Any], Any]:
+    """``read(raw)``: a raw value of this input in the column's form (an integer; fen; a
+    code), or None: the record goes one by one. Chosen once for each input."""
+    t = spec.type
+    if t.kind == "bool":
+        return lambda raw: raw if raw is True or raw is False else None
+    if isinstance(t, EnumType):
+        rank = t.rank
+        return lambda raw: rank.get(raw) if type(raw) is str else None
+    return lambda raw: _plain(raw, spec, cap)
+
+
 def _plain(raw, spec, cap: int):
-    """A raw value in the column's form (an integer; fen; a code), or None: one by one."""
+    """A raw number in the column's form (an integer; fen), or None: one by one."""
     t = spec.type
     if raw is MISSING:
         return None
-    if t.kind == "bool":
-        return raw if raw is True or raw is False else None
-    if isinstance(t, EnumType):
-        return t.rank.get(raw) if type(raw) is str else None
     if t.kind == "integer":
         v = raw if type(raw) is int else None
     elif type(raw) is int:
