@@ -29,24 +29,26 @@ except ImportError:  # optional: the standard library writes the same text
 
 def render(trace, lang: str = "en", color: bool = False) -> str:
     with gc_paused():
-        return encode(trace) + "\n"
+        return encode(trace, "\n")
 
 
-def encode(trace) -> str:
-    """The trace's JSON text, without the final line feed."""
+def encode(trace, end: str = "") -> str:
+    """The trace's JSON text, followed by ``end`` ("" or a line feed)."""
     if orjson is not None and len(trace.rules) <= WHOLE_RULES:
-        text = fast_dumps(trace.to_json(shared=True))
+        text = fast_dumps(trace.to_json(shared=True), end)
         if text is not None:
             return text
-    return dumps(trace.to_json(streamed=True))
+    return dumps(trace.to_json(streamed=True)) + end
 
 
-def fast_dumps(data) -> str | None:
-    """``dumps(data)`` by orjson, or None where it cannot write it exactly as ``dumps``."""
+def fast_dumps(data, end: str = "") -> str | None:
+    """``dumps(data) + end`` by orjson, or None where it cannot write it exactly as ``dumps``.
+    (orjson adds the line feed itself: no copy of the text to add it.)"""
     if orjson is None:
         return None
+    option = orjson.OPT_INDENT_2 | (orjson.OPT_APPEND_NEWLINE if end == "\n" else 0)
     try:
-        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8")
+        return orjson.dumps(data, option=option).decode("utf-8")
     except TypeError:  # an integer beyond 64 bits, a lone surrogate, a key not a string
         return None
 
