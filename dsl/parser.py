@@ -7,11 +7,9 @@ was expected in words, at the line and column where the text went wrong.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import datetime
 import functools
-import gc
 import re
 from decimal import Decimal
 from fractions import Fraction
@@ -22,6 +20,7 @@ from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from . import syntax as s
+from .collector import gc_paused  # noqa: F401 - importable from here, as it was
 from .diagnostics import Diagnostic, DiagnosticError, Source, Span
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
@@ -48,9 +47,7 @@ _TERMINAL_WORDS = {
 }
 
 
-RESERVED = frozenset(
-    ("if", "then", "else", "and", "or", "not", "in", "for", "where", "when", "true", "false")
-)
+RESERVED = s.RESERVED  # kept in the syntax module, to be read without loading Lark
 
 
 class _ReservedWord(Exception):
@@ -67,23 +64,6 @@ def _refuse_reserved(token: Token) -> Token:
     if token.value in RESERVED:
         raise _ReservedWord(token)
     return token
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """Python's cyclic garbage collector paused while a large structure is built.
-
-    Parsing, checking and compiling a large rule text make millions of objects and no cycles
-    among them, and the collector would go through all of them again each time their number
-    grew by a quarter: a quarter of the time. Resumes only a collector it paused itself."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _cache_file(grammar: str) -> str | bool:

@@ -14,6 +14,11 @@ import attrs
 
 from .diagnostics import Source, Span
 
+#: Words of the language that cannot be names.
+RESERVED = frozenset(
+    ("if", "then", "else", "and", "or", "not", "in", "for", "where", "when", "true", "false")
+)
+
 node = attrs.define(eq=False, slots=True)
 
 

@@ -18,8 +18,8 @@ from typing import Any
 import attrs
 
 from ruleengine_dsl import syntax as s
+from ruleengine_dsl.collector import gc_paused
 from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
-from ruleengine_dsl.parser import gc_paused
 
 from . import ir, lighter
 from .facts import convert_value

@@ -24,8 +24,6 @@ import typer
 
 from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Source, Span
 
-from .facts import MAX_FACTS_BYTES
-
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -42,6 +40,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help and usage errors: typer's rich formatting imports rich.markdown and
+    # markdown-it, about three quarters of the time of `ruleengine --help` (issue 10).
+    rich_markup_mode=None,
 )
 
 
@@ -183,6 +184,8 @@ def _parse_date(text: str | None, what: str, code: int = EXIT_USAGE) -> datetime
 
 def _read_facts(path: str | None) -> tuple[Any, str]:
     """Facts from a JSON or YAML file, or from standard input (JSON, else YAML)."""
+    from .facts import MAX_FACTS_BYTES
+
     if path in (None, "-"):
         if sys.stdin is None or sys.stdin.isatty():
             raise Stop(EXIT_USAGE, "give a facts file, or pipe the facts on standard input")
@@ -432,16 +435,20 @@ def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool, t
 
 def _unknown_facts(book, unknown: list[str] | None) -> list[str]:
     """The facts named by ``--unknown``, each one the analysis can leave open."""
+    if not unknown:
+        return []  # the analysis is not even imported
     from .analysis.whatif import RequestError, parse_unknown
 
     try:
-        return [parse_unknown(book.rulebook, u) for u in unknown or ()]
+        return [parse_unknown(book.rulebook, u) for u in unknown]
     except RequestError as err:
         raise Stop(EXIT_USAGE, str(err)) from None
 
 
 def _analyse(book, trace, whatif: bool, unknown: list[str]) -> None:
     """What would change the outcome, and what unknown facts could decide, onto the trace."""
+    if not whatif and not unknown:
+        return
     from .analysis.whatif import RequestError, changes, unknowns
 
     if whatif:

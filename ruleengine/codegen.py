@@ -10,6 +10,8 @@ restricts to ``[A-Za-z_][A-Za-z0-9_]*``, appear as literals, through ``repr``.
 from __future__ import annotations
 
 import datetime
+import functools
+import marshal
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from ruleengine_dsl.parser import gc_paused
+from ruleengine_dsl.collector import gc_paused
 
 from . import ir, lighter_eval, runtime
 from .facts import MAX_DIGITS, FactsError, _Invalid, convert, validate_fields
@@ -206,6 +208,9 @@ class _Gen:
         ):
             self.ns["_" + name] = getattr(runtime, name)
         self.consts: dict[tuple, str] = {}
+        #: The functions called, each by the name of its place in the namespace: made again
+        #: from the rulebook's functions when the program comes from the cache, not kept.
+        self.calls: dict[str, tuple[str, Any, Any]] = {}
         self.inputs = {name: f"_v{i}" for i, name in enumerate(rulebook.inputs)}
         self.defines = {name: f"_d{i}" for i, name in enumerate(rulebook.definitions)}
         self.conclusions = {name: f"_c{i}" for i, name in enumerate(rulebook.conclusions)}
@@ -314,9 +319,9 @@ class _Gen:
             args = ", ".join(self.expr(a, scope) for a in e.args)
             return f"_f_{self.defines[e.name]}({args})"
         if isinstance(e, ir.CallFunc):
-            impl = self.rb.functions[e.name].impl
-            # A plugin's function checks its result against this call's type (plugins.py).
-            fn = self.const(impl.for_call(e.type, e.span) if hasattr(impl, "for_call") else impl)
+            fn = self.fresh("_fn")
+            self.calls[fn] = (e.name, e.type, e.span)
+            self.ns[fn] = _function(self.rb, e.name, e.type, e.span)
             args = ", ".join(self.expr(a, scope) for a in e.args)
             tail = "," if e.args else ""
             return f"_rt_call({fn}, {self.const(e.span)}, {self.const(e.name)}, ({args}{tail}))"
@@ -1111,7 +1116,7 @@ def _call(fn, span, name, args):
         raise runtime.EvaluationError(f"{name}(): {err}", span) from None
 
 
-def generate(rulebook, epoch) -> None:
+def generate(rulebook, epoch, saved: dict[str, Saved] | None = None, keep=None) -> None:
     """Give the epoch its two programs: ``epoch.fast(facts, day) -> Decision`` and
     ``epoch.explain(facts, day)``, each generated and compiled when first used (eval needs
     only the one, explain only the other, the larger).
@@ -1119,26 +1124,35 @@ def generate(rulebook, epoch) -> None:
     ``explain`` returns (the typed facts, (the decision; {rule: (fired, applies)}; {rule:
     atoms}; the claims [(rule, conclusion, value, upper)]; {definition: value}; the
     ``lighter_eval.Choice`` of each ``lighter`` block)).
+
+    ``saved``: programs the cache kept, by place ("fast", "explain"), made from their compiled
+    code instead of being generated. ``keep(place, saved)``: told of each program generated,
+    for the cache.
     """
     lock = threading.Lock()
-    epoch.fast = _Lazy(rulebook, epoch, "fast", False, lock)
-    epoch.explain = _Lazy(rulebook, epoch, "explain", True, lock)
+    saved = saved or {}
+    for place, explain in (("fast", False), ("explain", True)):
+        lazy = _Lazy(rulebook, epoch, place, explain, lock, saved.get(place), keep)
+        setattr(epoch, place, lazy)
 
 
 class _Lazy:
     """A program of an epoch not yet generated: the first use generates and compiles it, and
     puts it in the epoch in its own place, so that later uses go to it directly."""
 
-    def __init__(self, rulebook, epoch, place: str, explain: bool, lock: threading.Lock):
+    def __init__(self, rulebook, epoch, place, explain, lock, saved=None, keep=None):
         self.rulebook, self.epoch, self.place, self.explain = rulebook, epoch, place, explain
-        self.lock = lock
+        self.lock, self.saved, self.keep = lock, saved, keep
 
     def program(self):
         with self.lock:
             program = getattr(self.epoch, self.place)
             if program is self:
+                keep = None
+                if self.keep is not None:
+                    keep = functools.partial(self.keep, self.place)
                 with gc_paused():
-                    program = _compiled(self.rulebook, self.epoch, self.explain)
+                    program = _compiled(self.rulebook, self.epoch, self.explain, self.saved, keep)
                 setattr(self.epoch, self.place, program)
         return program
 
@@ -1149,14 +1163,42 @@ class _Lazy:
         return getattr(self.program(), name)
 
 
-def _compiled(rulebook, epoch, explain: bool):
-    """One program: ``_decide(facts, day)`` or ``_explain(facts, day)``, compiled."""
-    gen = _Gen(rulebook, epoch, explain)
+def _function(rulebook, name: str, type_, span):
+    """A function of the rulebook as one call calls it: a plugin's function checks its
+    result against this call's type (plugins.py)."""
+    impl = rulebook.functions[name].impl
+    return impl.for_call(type_, span) if hasattr(impl, "for_call") else impl
+
+
+@attrs.frozen
+class Saved:
+    """A program as the cache keeps it (``diskcache``): its compiled code, the constants its
+    namespace holds, the functions it calls (made again from the rulebook's own), its
+    source when short."""
+
+    explain: bool
+    code: tuple[bytes, ...]  # marshal of each piece's code object, in order
+    consts: dict[str, Any]
+    calls: dict[str, tuple[str, Any, Any]]
+    source: str | None
+
+
+def _compiled(rulebook, epoch, explain: bool, saved: Saved | None = None, keep=None):
+    """One program: ``_decide(facts, day)`` or ``_explain(facts, day)``, compiled; or made
+    from what the cache kept (``saved``). ``keep(saved)`` is given what to cache."""
     entry = "_explain" if explain else "_decide"
-    pieces = gen.program()
+    if saved is None:
+        gen = _Gen(rulebook, epoch, explain)
+        pieces = gen.program()
+        ns = gen.ns
+    else:
+        gen, pieces = None, None
+        ns = _Gen(rulebook, epoch, explain).ns  # the fixed part of the namespace
+        ns.update(saved.consts)
+        for name, (function, type_, span) in saved.calls.items():
+            ns[name] = _function(rulebook, function, type_, span)
     fields = list(rulebook.inputs.values())
     names = list(rulebook.inputs)
-    ns = gen.ns
     ns["_KNOWN"] = frozenset(names)
     ns["_MISS"] = MISSING
     ns["_BIG"] = 10**MAX_DIGITS
@@ -1199,11 +1241,21 @@ def _compiled(rulebook, epoch, explain: bool):
     ns[f"_slow{entry}"] = slow
     ns["_convert"] = convert_one
     ns["_Redo"] = _Redo
+    if saved is not None:
+        for data in saved.code:
+            exec(marshal.loads(data), ns)  # compiled from generated code; see diskcache
+        program = ns[entry]
+        program.typed = ns[f"{entry}_typed"]
+        program.source = saved.source
+        return program
     kept: list[str] | None = []
+    codes: list[bytes] | None = [] if keep is not None else None
     size = 0
     for piece in pieces:  # one at a time, as generated: see _Gen.program
         code = compile(piece, f"<ruleengine {rulebook.name}>", "exec")
         exec(code, ns)  # generated from the checked tree only; see the module docstring
+        if codes is not None:
+            codes.append(marshal.dumps(code))
         if kept is not None:
             kept.append(piece)
             size += len(piece)
@@ -1212,6 +1264,9 @@ def _compiled(rulebook, epoch, explain: bool):
     program.typed = ns[f"{entry}_typed"]  # typed inputs, for evaluating on another day
     # The source, to read: kept for a program of up to SOURCE_KEPT characters.
     program.source = "".join(kept) if kept is not None else None
+    if keep is not None:
+        consts = {name: gen.ns[name] for name in gen.consts.values()}
+        keep(Saved(explain, tuple(codes), consts, dict(gen.calls), program.source))
     return program
 
 

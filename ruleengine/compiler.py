@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import functools
 from typing import Any
 
 import attrs
 
-from ruleengine_dsl.parser import gc_paused
+from ruleengine_dsl.collector import gc_paused
 
 from . import codegen
 from . import explain as explain_path
@@ -49,8 +50,10 @@ class Epoch:
 class CompiledRulebook:
     """A rulebook ready to evaluate cases. Thread-safe for reading once epochs are built."""
 
-    def __init__(self, rulebook: Rulebook):
+    def __init__(self, rulebook: Rulebook, cache=None):
         self.rulebook = rulebook
+        #: Where the programs of this rulebook are kept on disk (``diskcache.Entry``), if any.
+        self.cache = cache
         self.changes = rulebook.change_dates()
         self._epochs: dict[int, Epoch] = {}
         self._fields = list(rulebook.inputs.values())
@@ -102,7 +105,11 @@ class CompiledRulebook:
             undecided=frozenset(c for c, rules in decided_by.items() if not rules & in_force),
             at=self.epoch,
         )
-        codegen.generate(rb, epoch)
+        if self.cache is None:
+            codegen.generate(rb, epoch)
+        else:
+            keep = functools.partial(self.cache.keep_program, index)
+            codegen.generate(rb, epoch, self.cache.saved(index), keep)
         return epoch
 
     def _rule_in_force(self, rule, day: datetime.date) -> bool:

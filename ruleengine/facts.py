@@ -751,6 +751,10 @@ def _facts_loader():
 
 def to_json_value(value: Any) -> Any:
     """A runtime value as JSON: exact numbers as strings when not whole."""
+    if type(value) is int or type(value) is str:  # the commonest, first
+        return value
+    if type(value) is Fraction:
+        return value.numerator if value.denominator == 1 else format_number(value)
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int):

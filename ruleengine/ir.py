@@ -120,6 +120,9 @@ class _Missing:
     def __repr__(self) -> str:
         return "MISSING"
 
+    def __reduce__(self) -> str:
+        return "MISSING"  # pickled by name: the one MISSING, also in a cached rulebook
+
 
 MISSING = _Missing()
 

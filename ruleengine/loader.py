@@ -14,10 +14,9 @@ import os
 import stat
 from pathlib import Path
 
-from ruleengine_dsl import parse
 from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError
 
-from .checker import Checker, Rulebook
+from .checker import Rulebook
 from .compiler import CompiledRulebook
 
 RULE_SUFFIX = ".rules"
@@ -131,6 +130,9 @@ def read_sources(paths: list[Path]) -> list[tuple[str, str]]:
 
 def check_sources(name: str, sources: list[tuple[str, str]], pm=None) -> Rulebook:
     """Parse and check rule texts as one rulebook; raises ``DiagnosticError`` with all errors."""
+    from ruleengine_dsl.parser import parse
+
+    from .checker import Checker
     from .plugins import get_plugin_manager, registered_functions, registered_types
 
     pm = pm or get_plugin_manager()
@@ -178,4 +180,20 @@ def load_paths(paths: list[str | Path], name: str | None = None, pm=None) -> Com
             [Diagnostic("E004", f"no {RULE_SUFFIX} files in {', '.join(map(str, paths))}", None)]
         )
     label = name or Path(paths[0]).stem
-    return CompiledRulebook(check_sources(label, read_sources(files), pm))
+    return compile_sources(label, read_sources(files), pm)
+
+
+def compile_sources(name: str, sources: list[tuple[str, str]], pm=None) -> CompiledRulebook:
+    """The rulebook of these sources, from the disk cache when it holds it (``diskcache``),
+    else checked, and kept there with its programs as they are generated."""
+    from . import diskcache
+    from .plugins import get_plugin_manager
+
+    pm = pm or get_plugin_manager()
+    entry = diskcache.open_entry(name, sources, pm)
+    if entry is not None and entry.rulebook is not None:
+        return CompiledRulebook(entry.rulebook, entry)
+    rulebook = check_sources(name, sources, pm)
+    if entry is not None:
+        entry.keep_rulebook(rulebook)
+    return CompiledRulebook(rulebook, entry)

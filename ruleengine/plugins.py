@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 import pluggy
 
-from ruleengine_dsl.parser import RESERVED
+from ruleengine_dsl.syntax import RESERVED
 
 from . import hookspecs
 from .checker import CustomType, FunctionSpec

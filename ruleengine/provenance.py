@@ -10,15 +10,12 @@ the closure over the definitions it calls, computed once per rulebook.
 from __future__ import annotations
 
 import datetime
-import weakref
 from typing import Any
 
 import attrs
 
 from . import ir
-
-#: id(rulebook) -> (a weak reference to it, what its rules read); a rulebook is unhashable.
-_CACHE: dict[int, tuple[weakref.ref, dict[str, tuple[str, ...]]]] = {}
+from .memo import per_rulebook
 
 
 @attrs.frozen
@@ -32,15 +29,10 @@ class ParameterValue:
     label: Any = None
 
 
+@per_rulebook
 def parameters_read(rulebook) -> dict[str, tuple[str, ...]]:
     """``{rule: parameters it reads}``, through every definition it calls."""
-    key = id(rulebook)
-    cached = _CACHE.get(key)
-    if cached is not None and cached[0]() is rulebook:
-        return cached[1]
-    found = _compute(rulebook)
-    _CACHE[key] = (weakref.ref(rulebook, lambda _, key=key: _CACHE.pop(key, None)), found)
-    return found
+    return _compute(rulebook)
 
 
 def _compute(rulebook) -> dict[str, tuple[str, ...]]:

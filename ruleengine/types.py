@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 from fractions import Fraction
 
 import attrs
@@ -58,6 +59,13 @@ class EnumType(Type):
     @property
     def rank(self) -> dict[str, int]:
         return {m: i for i, m in enumerate(self.members)}
+
+
+@functools.lru_cache(maxsize=1024)
+def rank_of(scale: EnumType) -> dict[str, int]:
+    """A scale's members by rank, made once for each scale: read it, never change it
+    (``EnumType.rank`` makes a new dict at each use)."""
+    return scale.rank
 
 
 @attrs.frozen
@@ -207,10 +215,26 @@ def normalize(value: int | Fraction) -> int | Fraction:
 
 def format_number(value: int | Fraction) -> str:
     """Exact decimal notation where it terminates, otherwise ``p/q``."""
-    value = normalize(value)
     if isinstance(value, int):
         return str(value)
-    den = value.denominator
+    num, den = value.numerator, value.denominator
+    if den == 1:
+        return str(num)
+    places = _places(den)
+    if places is None:
+        return f"{num}/{den}"
+    # The denominator divides 10**places: the digits are the numerator scaled by the
+    # quotient, in integers.
+    scaled = num * (10**places // den)
+    sign = "-" if scaled < 0 else ""
+    digits = str(abs(scaled)).rjust(places + 1, "0")
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
+
+
+@functools.lru_cache(maxsize=256)
+def _places(den: int) -> int | None:
+    """The decimal places of 1/den when it terminates (den is 2^a 5^b), else None. The few
+    denominators of a rulebook (2, 4, 100, ...) come again and again: kept."""
     twos = fives = 0
     while den % 2 == 0:
         den //= 2
@@ -218,10 +242,4 @@ def format_number(value: int | Fraction) -> str:
     while den % 5 == 0:
         den //= 5
         fives += 1
-    if den != 1:
-        return f"{value.numerator}/{value.denominator}"
-    places = max(twos, fives)
-    scaled = value * 10**places
-    sign = "-" if scaled < 0 else ""
-    digits = str(abs(scaled.numerator // scaled.denominator)).rjust(places + 1, "0")
-    return f"{sign}{digits[:-places]}.{digits[-places:]}"
+    return max(twos, fives) if den == 1 else None

@@ -52,3 +52,18 @@ def check_golden(name: str, actual: str) -> None:
     if not path.exists():
         pytest.fail(f"golden file {path} is missing; run with UPDATE_GOLDEN=1 and review it")
     assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _compiled_rulebooks_cache(tmp_path_factory):
+    """The disk cache of compiled rulebooks (ruleengine/diskcache.py) in a folder of the
+    session's own, never the user's."""
+    folder = tmp_path_factory.mktemp("compiled")
+    folder.chmod(0o700)
+    saved = os.environ.get("RULEENGINE_CACHE_DIR")
+    os.environ["RULEENGINE_CACHE_DIR"] = str(folder)
+    yield folder
+    if saved is None:
+        os.environ.pop("RULEENGINE_CACHE_DIR", None)
+    else:
+        os.environ["RULEENGINE_CACHE_DIR"] = saved

@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from ..trace import Atom, Miss, RuleTrace
-from ..types import MoneyType
+from ..types import MoneyType, rank_of
 
 Decide = Callable[[dict], Any]  # facts -> Decision
 
@@ -139,7 +139,8 @@ def _reaches(miss: Miss, rulebook, facts, decide: Decide, changes) -> bool:
         return False
     c = rulebook.conclusions[miss.conclusion]
     value = decision.conclusions[miss.conclusion]
-    return isinstance(value, str) and c.type.rank[value] >= c.type.rank[miss.level]
+    rank = rank_of(c.type)
+    return isinstance(value, str) and rank[value] >= rank[miss.level]
 
 
 def _needed(atom: Atom, rulebook, facts) -> tuple[str, Any, Any] | None:
@@ -155,11 +156,13 @@ def _needed(atom: Atom, rulebook, facts) -> tuple[str, Any, Any] | None:
     right = atom.right
     if isinstance(now, bool) or not isinstance(right, (int, Fraction)):
         return (name, now, right) if atom.op == "=" and type(right) is type(now) else None
-    unit = Fraction(1, 100) if isinstance(t, MoneyType) or t.kind == "decimal" else 1
-    needed = {">=": right, ">": right + unit, "<=": right, "<": right - unit, "=": right}.get(
-        atom.op
-    )
-    if needed is None:
+    op = atom.op
+    if op in (">=", "<=", "="):
+        needed = right
+    elif op in (">", "<"):
+        unit = Fraction(1, 100) if isinstance(t, MoneyType) or t.kind == "decimal" else 1
+        needed = right + unit if op == ">" else right - unit
+    else:
         return None
     if t.kind == "integer":
         if Fraction(needed).denominator != 1:

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import io
 
-from rich.console import Console
-from rich.markup import escape
-from rich.tree import Tree
-
+from ruleengine_dsl.collector import gc_paused
 from ruleengine_dsl.diagnostics import printable
-from ruleengine_dsl.parser import gc_paused
 
 from ..hookspecs import hookimpl
 from ..plugins import Renderer
@@ -27,7 +23,13 @@ STYLES = {
 }
 
 
-def _add(tree: Tree, line: Line) -> None:
+#: Lines as long as this (in cells) go through rich, which would wrap them.
+PLAIN_WIDTH = 10_000
+
+
+def _add(tree, line: Line) -> None:
+    from rich.markup import escape
+
     style = STYLES.get(line.style, "")
     text = escape(printable(line.text))
     branch = tree.add(f"[{style}]{text}[/]" if style else text)
@@ -43,7 +45,19 @@ def render(
 
 
 def render_explanation(explanation: Explanation, color: bool = False, width: int = 100) -> str:
-    """Any explanation (a decision's, a what-if's) as a tree of lines."""
+    """Any explanation (a decision's, a what-if's) as a tree of lines.
+
+    Without colour, the tree is written here, the same text rich writes (tests hold them to
+    it): rich laid out each line as styled segments, about 2 ms for the Art. 5 trace and a
+    fifth of the start of ``ruleengine explain`` to import."""
+    if not color:
+        text = _plain(explanation)
+        if text is not None:
+            return text
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.tree import Tree
+
     out = io.StringIO()
     console = Console(
         file=out,
@@ -66,6 +80,32 @@ def render_explanation(explanation: Explanation, color: bool = False, width: int
             _add(tree, line)
         console.print(tree)
     return out.getvalue()
+
+
+def _plain(explanation: Explanation) -> str | None:
+    """The tree as plain text, or None for a line rich would wrap."""
+    lines = [printable(explanation.headline), printable(explanation.subtitle)]
+    for section in explanation.sections:
+        if section.lines:
+            lines.append(printable(section.title))
+            _branches(section.lines, "", lines)
+    if any(2 * len(line) >= PLAIN_WIDTH for line in lines):  # a wide character takes 2 cells
+        return None
+    return "\n".join(lines) + "\n"
+
+
+def _branches(children: list[Line], prefix: str, out: list[str]) -> None:
+    """Each line with rich's guides: a stack, not recursion, for a deep tree."""
+    stack = [(prefix, children, 0)]
+    while stack:
+        prefix, children, i = stack.pop()
+        if i == len(children):
+            continue
+        line, last = children[i], i == len(children) - 1
+        out.append(prefix + ("└── " if last else "├── ") + printable(line.text))
+        stack.append((prefix, children, i + 1))
+        if line.children:
+            stack.append((prefix + ("    " if last else "│   "), line.children, 0))
 
 
 def render_annotated(trace, lang: str = "en", color: bool = False) -> str:

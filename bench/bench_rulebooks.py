@@ -1,0 +1,149 @@
+"""Whole rulebooks: decide and explain cases per second on generated pi2017 and ccdi cases,
+and how compiling and deciding grow with synthetic rulebooks of 10 to 5,000 rules.
+
+    python bench/bench_rulebooks.py [--cases N --repeats R]
+
+Cases are generated from each rulebook's declared inputs (seeded): counts log-uniform up to a
+million, amounts in yuan with cents, yes/no facts true one time in five, enum members at
+random, lists of records of the same kind; cases that do not validate are left out.
+
+Times are CPU time of this process (``time.process_time``), not wall time: on the shared,
+loaded machine a long run always includes waits for a processor and a short one often does
+not, so wall time would favour long runs over short ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import random
+import statistics
+import time
+
+from large_rulebooks import rule_text
+from timing import interleaved, shown, spread
+
+import ruleengine
+from ruleengine import columnar
+from ruleengine.plugins import get_plugin_manager, rule_sources
+from ruleengine.types import EnumType, ListType, RecordType
+
+CLOCK = time.process_time
+DAYS = {"pi2017": datetime.date(2019, 1, 10), "ccdi": datetime.date(2024, 9, 2)}
+
+
+def value(spec_type, rng: random.Random, day: datetime.date):
+    t = spec_type
+    if t.kind == "integer":
+        return int(10 ** rng.uniform(0, 6)) if rng.random() < 0.7 else 0
+    if t.kind in ("money", "decimal"):
+        cents = int(10 ** rng.uniform(2, 9))
+        return f"{cents // 100}.{cents % 100:02d}"
+    if t.kind == "bool":
+        return rng.random() < 0.2
+    if t.kind == "date":
+        return (day - datetime.timedelta(days=rng.randint(0, 2000))).isoformat()
+    if isinstance(t, EnumType):
+        return rng.choice(t.members)
+    if isinstance(t, ListType) and isinstance(t.element, RecordType):
+        return [record(t.element.fields, rng, day) for _ in range(rng.randint(0, 4))]
+    if t.kind == "text":
+        return "x"
+    return None
+
+
+def record(fields: dict, rng: random.Random, day: datetime.date) -> dict:
+    out = {}
+    for name, spec in fields.items():
+        v = value(spec.type, rng, day)
+        if v is not None and (rng.random() < 0.6 or spec.default is ruleengine.ir.MISSING):
+            out[name] = v
+    return out
+
+
+def cases(book, n: int, day: datetime.date, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    out = []
+    while len(out) < n:
+        facts = record(book.rulebook.inputs, rng, day)
+        if book.rulebook.date_input:
+            facts[book.rulebook.date_input] = day.isoformat()
+        try:
+            book.decide(facts, day)
+        except Exception:  # noqa: BLE001 - only cases the rulebook takes
+            continue
+        out.append(facts)
+    return out
+
+
+def rulebooks(args) -> None:
+    pm = get_plugin_manager()
+    print("| rulebook | decide, cases/s | explain, cases/s | explain → JSON, cases/s | columnar |")
+    print("|---|---|---|---|---|")
+    from ruleengine.render import json as render_json
+
+    for name, (_, source) in sorted(rule_sources(pm).items()):
+        book = ruleengine.load_paths(list(source.paths), name=name, pm=pm)
+        day = DAYS[name]
+        batch = cases(book, args.cases, day, 20170601)
+        decide, explain = book.decide, book.explain
+        runs = {
+            "decide": lambda d=decide, b=batch, day=day: [d(c, day) for c in b],
+            "explain": lambda e=explain, b=batch, day=day: [e(c, day) for c in b],
+            "json": lambda e=explain, b=batch, day=day: [render_json.render(e(c, day)) for c in b],
+        }
+        times = interleaved(runs, args.repeats, CLOCK)
+        rate = {k: len(batch) / spread(v)[0] for k, v in times.items()}
+        how = columnar.how(book, day)
+        print(
+            f"| {name} | {rate['decide']:,.0f} | {rate['explain']:,.0f} | {rate['json']:,.0f} "
+            f"| {how} |"
+        )
+
+
+def scaling(args) -> None:
+    """Compile time and per-case time of `scale` texts (large_rulebooks.py) of N rules."""
+    print(
+        "\n| rules | load (parse + check), ms | generate + compile decide, ms "
+        "| decide, µs/case (median of single calls) |"
+    )
+    print("|---|---|---|---|")
+    for n in (10, 100, 1000, 5000):
+        text, facts = rule_text("scale", n), {"n": n // 2}
+        loads, builds, per_case = [], [], []
+        for _ in range(args.repeats):
+            start = CLOCK()
+            book = ruleengine.load_text(text)
+            loads.append(CLOCK() - start)
+            start = CLOCK()
+            book.epoch(datetime.date(2020, 1, 1)).fast.program()
+            builds.append(CLOCK() - start)
+            day = datetime.date(2020, 1, 1)
+            # Each call timed alone, the median kept: a loop of a few long calls timed as one
+            # takes in every time the process was made to wait (at 5,000 rules, up to 4x).
+            calls = []
+            for _ in range(max(50, 20000 // n)):
+                start = CLOCK()
+                book.decide(facts, day)
+                calls.append(CLOCK() - start)
+            per_case.append(statistics.median(calls))
+        print(
+            f"| {n:,} | {shown(*spread(loads, 1e3), 1)} | {shown(*spread(builds, 1e3), 1)} "
+            f"| {shown(*spread(per_case, 1e6), 1)} |"
+        )
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--cases", type=int, default=1000)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--only", choices=("rulebooks", "scaling"))
+    args = p.parse_args(argv)
+    if args.only != "scaling":
+        rulebooks(args)
+    if args.only != "rulebooks":
+        scaling(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,678 @@
+"""The columnar path: a batch of cases decided at once, over columns of integers (numpy).
+
+The same checked tree as the per-case programs, compiled for one period into operations on
+whole columns. Arithmetic stays exact and in integers: counts are integers, money and
+decimals are scaled integers (fen: a hundredth), every value is a numerator over a
+denominator known when compiling, and comparisons are cross-multiplied. No binary floating
+point. Overflow is ruled out when compiling: each numeric input is given a bound (``CAPS``),
+the largest value each operation can reach from those bounds is computed exactly, and the
+program is made only if it stays within 64 bits; a case whose facts lie outside the bounds,
+or are not already in plain form (a fraction of a fen, an enum member by its label, an unknown
+field, a missing field without a default), is decided by the per-case path instead.
+
+A rulebook qualifies when its inputs are counts, integers, amounts, yes/no facts and enums,
+and its rules use arithmetic, comparisons, ``and``/``or``/``not``, ``if``, ``in``, named
+definitions (called with constants), exceptions and scale conclusions. Otherwise ``compile``
+says which construct blocks it and where (``Blocked``), and ``decide_chunk`` decides every
+case by the per-case path.
+
+    program = columnar.compile(book, day)          # Program, or Blocked(construct, span)
+    out = program.decide_columns(columns)          # {conclusion: array of values}
+    rows = columnar.decide_chunk(book, records)    # one Decision (or the error) per record
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import re
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from . import ir
+from .ir import MISSING
+from .runtime import Decision
+from .types import EnumType
+
+try:
+    import numpy as np
+except ImportError:  # optional (the ``columnar`` extra): without it, every case goes one by one
+    np = None
+
+#: Largest magnitude a value may reach anywhere in the computation (int64, with room).
+LIMIT = 2**62
+#: Bounds tried for numeric inputs, in their scaled units, largest first: the first for
+#: which no operation can leave 64 bits is used.
+CAPS = (10**15, 10**12, 10**9, 10**6)
+#: Money and decimals in hundredths (fen).
+SCALE = 100
+#: Rows computed at once (a slice of a larger batch).
+SLICE = 4096
+
+
+@attrs.frozen
+class Blocked:
+    """Why a rulebook does not qualify: the construct, and where it is."""
+
+    construct: str
+    span: Any = None
+
+    def __str__(self) -> str:
+        where = f" at {self.span.location()}" if self.span is not None else ""
+        return f"{self.construct}{where}"
+
+
+class _Block(Exception):
+    def __init__(self, construct: str, span=None):
+        super().__init__(construct)
+        self.blocked = Blocked(construct, span)
+
+
+def available() -> bool:
+    return np is not None
+
+
+# ------------------------------------------------------------------ compiling
+Cols = dict[str, Any]
+Env = dict[str, Any]
+
+
+@attrs.frozen
+class _Num:
+    """A numeric column: numerators ``fn`` over positive denominators ``den``, each a term
+    (an int known when compiling, or ``f(cols, env)`` giving a column); ``bound`` and
+    ``dbound`` are the largest magnitudes they can have; ``positive``: the value is known to
+    be above zero."""
+
+    fn: Any
+    den: Any
+    bound: int
+    dbound: int
+    positive: bool = False
+
+
+# Terms: an int is folded while compiling (a product by 1 is no operation on a column);
+# anything else is a function of the columns and the values computed so far.
+def _mul(a, b):
+    if type(a) is int and type(b) is int:
+        return a * b
+    if type(a) is int and a == 1:
+        return b
+    if type(b) is int and b == 1:
+        return a
+    if type(a) is int:
+        return lambda c, env: a * b(c, env)
+    if type(b) is int:
+        return lambda c, env: a(c, env) * b
+    return lambda c, env: a(c, env) * b(c, env)
+
+
+def _add(a, b, sign: int = 1):
+    if type(a) is int and type(b) is int:
+        return a + sign * b
+    fa, fb = _run(a), _run(b)
+    if sign == 1:
+        return lambda c, env: fa(c, env) + fb(c, env)
+    return lambda c, env: fa(c, env) - fb(c, env)
+
+
+def _where(cond, a, b):
+    """``if cond then a else b`` of two terms (one term when both are the same int)."""
+    if type(a) is int and type(b) is int and a == b:
+        return a
+    fa, fb = _run(a), _run(b)
+    return lambda c, env: np.where(cond(c, env), fa(c, env), fb(c, env))
+
+
+def _run(term) -> Callable[[Cols, Env], Any]:
+    return (lambda c, env: term) if type(term) is int else term
+
+
+class _Compiler:
+    def __init__(self, rulebook, epoch, cap: int):
+        self.rb, self.epoch, self.cap = rulebook, epoch, cap
+
+    def check(self, *bounds: int, span=None) -> int:
+        if max(bounds) > LIMIT:
+            raise _Block("arithmetic that may leave 64 bits", span)
+        return max(bounds)
+
+    # -- numbers
+    def num(self, e: ir.Expr) -> _Num:
+        if isinstance(e, ir.Const) and _is_number(e.value):
+            v = Fraction(e.value)
+            n, d = v.numerator, v.denominator
+            return _Num(n, d, abs(n), d, n > 0)
+        if isinstance(e, ir.Ref) and e.kind == "input":
+            den = 1 if e.type.kind == "integer" else SCALE
+            return _Num(lambda c, env, name=e.name: c[name], den, self.cap, den)
+        if isinstance(e, ir.Ref) and e.kind == "parameter":
+            return self.num(ir.Const(e.type, e.span, e.text, self._parameter(e)))
+        if isinstance(e, ir.Ref) and e.kind == "define":
+            d = self.rb.definitions[e.name]
+            if d.params:
+                raise _Block("a definition with parameters read without a call", e.span)
+            inner = self.num(d.body)
+            return _Num(
+                inner.fn if type(inner.fn) is int else lambda c, env, name=e.name: env[name][0],
+                inner.den if type(inner.den) is int else lambda c, env, name=e.name: env[name][1],
+                inner.bound,
+                inner.dbound,
+                inner.positive,
+            )
+        if isinstance(e, ir.CallDef):
+            return self.num(self._inline(e))
+        if isinstance(e, ir.Unary) and e.op == "-":
+            x = self.num(e.operand)
+            return _Num(_add(0, x.fn, -1), x.den, x.bound, x.dbound)
+        if isinstance(e, ir.Binary) and e.op in ("+", "-", "*", "/"):
+            return self.arith(e)
+        if isinstance(e, ir.If):
+            cond = self.boolean(e.cond)
+            a, b = self.num(e.then), self.num(e.otherwise)
+            return _Num(
+                _where(cond, a.fn, b.fn),
+                _where(cond, a.den, b.den),
+                max(a.bound, b.bound),
+                max(a.dbound, b.dbound),
+                a.positive and b.positive,
+            )
+        raise _Block(_construct(e), e.span)
+
+    def arith(self, e: ir.Binary) -> _Num:
+        a, b = self.num(e.left), self.num(e.right)
+        span = e.span
+        if e.op in ("+", "-"):
+            bound = self.check(a.bound * b.dbound + b.bound * a.dbound, span=span)
+            dbound = self.check(a.dbound * b.dbound, span=span)
+            sign = 1 if e.op == "+" else -1
+            return _Num(
+                _add(_mul(a.fn, b.den), _mul(b.fn, a.den), sign),
+                _mul(a.den, b.den),
+                bound,
+                dbound,
+                e.op == "+" and a.positive and b.positive,
+            )
+        if e.op == "*":
+            return _Num(
+                _mul(a.fn, b.fn),
+                _mul(a.den, b.den),
+                self.check(a.bound * b.bound, span=span),
+                self.check(a.dbound * b.dbound, span=span),
+                a.positive and b.positive,
+            )
+        # Division only by what is known to be above zero: nothing to fail on a case, and
+        # the denominator stays positive. x / (n/d) = x * d / n.
+        if not b.positive:
+            raise _Block("a division by something not known to be above zero", span)
+        return _Num(
+            _mul(a.fn, b.den),
+            _mul(a.den, b.fn),
+            self.check(a.bound * b.dbound, span=span),
+            self.check(a.dbound * b.bound, span=span),
+            a.positive,
+        )
+
+    # -- yes/no
+    def boolean(self, e: ir.Expr) -> Callable[[Cols, Env], Any]:
+        if isinstance(e, ir.Const) and isinstance(e.value, bool):
+            v = e.value
+            return lambda c, env: v
+        if isinstance(e, ir.Ref) and e.kind == "input" and e.type.kind == "bool":
+            return lambda c, env, name=e.name: c[name]
+        if isinstance(e, ir.Ref) and e.kind == "define" and e.type.kind == "bool":
+            d = self.rb.definitions[e.name]
+            if d.params:
+                raise _Block("a definition with parameters read without a call", e.span)
+            return lambda c, env, name=e.name: env[name]
+        if isinstance(e, ir.Ref) and e.kind == "parameter" and e.type.kind == "bool":
+            v = self._parameter(e)
+            return lambda c, env: v
+        if isinstance(e, ir.CallDef):
+            return self.boolean(self._inline(e))
+        if isinstance(e, ir.Unary) and e.op == "not":
+            f = self.boolean(e.operand)
+            return lambda c, env: np.logical_not(f(c, env))
+        if isinstance(e, ir.If):
+            cond, a, b = self.boolean(e.cond), self.boolean(e.then), self.boolean(e.otherwise)
+            return lambda c, env: np.where(cond(c, env), a(c, env), b(c, env))
+        if isinstance(e, ir.Binary) and e.op in ("and", "or"):
+            a, b = self.boolean(e.left), self.boolean(e.right)
+            if e.op == "and":
+                return lambda c, env: np.logical_and(a(c, env), b(c, env))
+            return lambda c, env: np.logical_or(a(c, env), b(c, env))
+        if isinstance(e, ir.Binary) and e.op in ("=", "!=", "<", "<=", ">", ">="):
+            return self.compare(e)
+        if isinstance(e, ir.Binary) and e.op == "in":
+            return self.member(e)
+        raise _Block(_construct(e), e.span)
+
+    def compare(self, e: ir.Binary):
+        op = _OPS[e.op]
+        lt = e.left.type
+        if _numeric(lt) and _numeric(e.right.type):
+            a, b = self.num(e.left), self.num(e.right)
+            self.check(a.bound * b.dbound, b.bound * a.dbound, span=e.span)
+            # Denominators are positive: cross-multiplying keeps the order.
+            left, right = _run(_mul(a.fn, b.den)), _run(_mul(b.fn, a.den))
+            return lambda c, env: op(left(c, env), right(c, env))
+        if isinstance(lt, EnumType) and isinstance(e.right.type, EnumType):
+            if e.op not in ("=", "!=") and e.scale is None:
+                raise _Block("an order on an enum that is not a scale", e.span)
+            a, b = self.enum(e.left), self.enum(e.right)
+            return lambda c, env: op(a(c, env), b(c, env))
+        if lt.kind == "bool" and e.right.type.kind == "bool" and e.op in ("=", "!="):
+            a, b = self.boolean(e.left), self.boolean(e.right)
+            return lambda c, env: op(a(c, env), b(c, env))
+        raise _Block(f"a comparison of {lt.describe()} values", e.span)
+
+    def member(self, e: ir.Binary):
+        if not isinstance(e.right, ir.ListE) or not all(
+            isinstance(x, ir.Const) for x in e.right.items
+        ):
+            raise _Block("'in' a list that is not written out", e.span)
+        if isinstance(e.left.type, EnumType):
+            a = self.enum(e.left)
+            rank = e.left.type.rank
+            codes = [rank[x.value] for x in e.right.items if x.value in rank]
+            return lambda c, env: np.isin(a(c, env), codes)
+        if _numeric(e.left.type):
+            tests = [
+                self.compare(ir.Binary(e.type, e.span, e.text, "=", e.left, x, None))
+                for x in e.right.items
+            ]
+
+            def any_of(c, env):
+                out = np.zeros(_rows(c), dtype=bool)
+                for t in tests:
+                    out |= t(c, env)
+                return out
+
+            return any_of
+        raise _Block(f"'in' a list of {e.left.type.describe()}", e.span)
+
+    # -- enums, as codes (a scale's codes are its ranks)
+    def enum(self, e: ir.Expr):
+        t = e.type
+        if isinstance(e, ir.Const):
+            code = t.rank[e.value]
+            return lambda c, env: code
+        if isinstance(e, ir.Ref) and e.kind == "input":
+            return lambda c, env, name=e.name: c[name]
+        if isinstance(e, ir.Ref) and e.kind == "conclusion":
+            concl = self.rb.conclusions[e.name]
+            if concl.kind != "highest":
+                raise _Block(f"a conclusion of kind '{concl.kind}' read by a rule", e.span)
+            return lambda c, env, name=e.name: env[("conclusion", name)]
+        if isinstance(e, ir.Ref) and e.kind == "define":
+            return lambda c, env, name=e.name: env[name]
+        if isinstance(e, ir.Ref) and e.kind == "parameter":
+            code = t.rank[self._parameter(e)]
+            return lambda c, env: code
+        if isinstance(e, ir.CallDef):
+            return self.enum(self._inline(e))
+        if isinstance(e, ir.If):
+            cond, a, b = self.boolean(e.cond), self.enum(e.then), self.enum(e.otherwise)
+            return lambda c, env: np.where(cond(c, env), a(c, env), b(c, env))
+        raise _Block(_construct(e), e.span)
+
+    # -- helpers
+    def _parameter(self, e: ir.Ref):
+        value = self.epoch.parameters[e.name]
+        if value is MISSING:
+            raise _Block(f"parameter '{e.name}' with no value on the date", e.span)
+        return value
+
+    def _inline(self, e: ir.CallDef) -> ir.Expr:
+        from .codegen import substitute
+
+        d = self.rb.definitions[e.name]
+        values = {}
+        for (p, _), a in zip(d.params, e.args):
+            v = _constant(a, self)
+            if v is None:
+                what = f"a call of '{e.name}' with an argument that is not a constant"
+                raise _Block(what, a.span)
+            values[p] = ir.Const(a.type, a.span, a.text, v)
+        return substitute(d.body, values)
+
+    def value(self, e: ir.Expr):
+        """A definition's value: numbers as (numerators, den), yes/no, enum codes."""
+        t = e.type
+        if _numeric(t):
+            n = self.num(e)
+            fn, den = _run(n.fn), _run(n.den)
+            return lambda c, env: (_full_of(c, fn(c, env)), _full_of(c, den(c, env)))
+        if t.kind == "bool":
+            return self.boolean(e)
+        if isinstance(t, EnumType):
+            return self.enum(e)
+        raise _Block(f"a value of type {t.describe()}", getattr(e, "span", None))
+
+
+def _constant(e: ir.Expr, compiler: _Compiler) -> Fraction | None:
+    """The exact value of an expression of constants, or None."""
+    if isinstance(e, ir.Const) and _is_number(e.value):
+        return Fraction(e.value)
+    if isinstance(e, ir.Ref) and e.kind == "parameter":
+        v = compiler.epoch.parameters.get(e.name, MISSING)
+        return Fraction(v) if _is_number(v) else None
+    if isinstance(e, ir.Unary) and e.op == "-":
+        v = _constant(e.operand, compiler)
+        return -v if v is not None else None
+    if isinstance(e, ir.Binary) and e.op in ("+", "-", "*", "/"):
+        a, b = _constant(e.left, compiler), _constant(e.right, compiler)
+        if a is None or b is None or (e.op == "/" and b == 0):
+            return None
+        return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else None}[e.op]
+    return None
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, Fraction)) and not isinstance(v, bool)
+
+
+def _numeric(t) -> bool:
+    return t.kind in ("integer", "decimal", "money")
+
+
+def _rows(cols: Cols) -> int:
+    return cols["__rows__"]
+
+
+def _construct(e: ir.Expr) -> str:
+    if isinstance(e, ir.Aggregate):
+        return f"an aggregate over a list ({e.func})"
+    if isinstance(e, ir.CallFunc):
+        return f"a call of the function {e.name}()"
+    if isinstance(e, ir.Attr):
+        return "a field of a record"
+    if isinstance(e, ir.Ref) and e.kind == "conclusion":
+        return "a conclusion read by a rule"
+    return f"an expression of type {e.type.describe()} ({type(e).__name__})"
+
+
+def _ops():
+    import operator
+
+    return {
+        "=": operator.eq,
+        "!=": operator.ne,
+        "<": operator.lt,
+        "<=": operator.le,
+        ">": operator.gt,
+        ">=": operator.ge,
+    }
+
+
+_OPS = _ops()
+
+
+# ------------------------------------------------------------------ the program
+@attrs.define
+class Program:
+    """A rulebook's period compiled over columns (see the module's docstring)."""
+
+    rulebook: Any
+    epoch: Any
+    cap: int
+    steps: list  # (kind, name, function) along the plan
+    outputs: list[str]  # the conclusions, in the rulebook's order
+    #: (input, its default, its reader) for each input, made once.
+    readers: list = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.readers = [
+            (name, spec.default, _reader(spec, self.cap))
+            for name, spec in self.rulebook.inputs.items()
+        ]
+
+    def columns(self, records: list) -> Columns | None:
+        """The records that fit, as columns; None if none does."""
+        return _columns(self, records)
+
+    def decide_columns(self, columns: Columns | Cols) -> dict[str, Any]:
+        """``{conclusion: array of member names}`` for every row of the columns."""
+        cols = columns.data if isinstance(columns, Columns) else columns
+        rows = _rows(cols)
+        # In slices that the intermediate columns of one slice stay in the processor's
+        # cache: a whole large batch at once is about twice as slow a case.
+        codes: dict[str, list] = {name: [] for name in self.outputs}
+        for start in range(0, rows, SLICE):
+            part = {k: v if k == "__rows__" else v[start : start + SLICE] for k, v in cols.items()}
+            part["__rows__"] = min(SLICE, rows - start)
+            env: Env = {}
+            for kind, name, fn in self.steps:
+                env[(kind, name) if kind in ("rule", "conclusion") else name] = fn(part, env)
+            for name in self.outputs:
+                codes[name].append(env[("conclusion", name)])
+        out = {}
+        for name in self.outputs:
+            members = np.array(self.rulebook.conclusions[name].type.members, dtype=object)
+            out[name] = members[np.concatenate(codes[name])] if rows else members[:0]
+        return out
+
+
+@attrs.define
+class Columns:
+    data: Cols
+    rows: list[int]  # the index of each row's record
+    rest: list[int]  # the records decided one by one
+
+
+def compile(book, day: datetime.date) -> Program | Blocked:  # noqa: A001 - the module's verb
+    """The columnar program of the book's period on ``day``, or why there is none."""
+    if np is None:
+        return Blocked("numpy is not installed (the 'columnar' extra)")
+    rb = book.rulebook
+    epoch = book.epoch(day)
+    for name, spec in rb.inputs.items():
+        t = spec.type
+        if not (_numeric(t) or t.kind == "bool" or isinstance(t, EnumType)):
+            return Blocked(f"input '{name}' of type {t.describe()}", spec.span)
+    for name, c in rb.conclusions.items():
+        if c.kind != "highest":
+            return Blocked(f"conclusion '{name}' of kind '{c.kind}'", c.span)
+    last: Blocked | None = None
+    for cap in CAPS:
+        try:
+            return _program(rb, epoch, cap)
+        except _Block as err:
+            last = err.blocked
+            if err.blocked.construct != "arithmetic that may leave 64 bits":
+                return last
+    return last
+
+
+def _program(rb, epoch, cap: int) -> Program:
+    comp = _Compiler(rb, epoch, cap)
+    steps: list = []
+    claims: dict[str, list[tuple[str, int]]] = {}
+    for kind, name in epoch.plan:
+        if kind == "define":
+            d = rb.definitions[name]
+            if d.params:
+                continue  # inlined where called
+            fn = comp.value(d.body)
+            steps.append(("define", name, fn if _numeric(d.type) else _full(fn)))
+        elif kind == "rule":
+            rule = rb.rules[name]
+            when = comp.boolean(rule.when) if rule.when is not None else (lambda c, env: True)
+            over = [o for o in epoch.overriders.get(name, [])]
+
+            def applies(c, env, when=when, over=over):
+                fired = np.broadcast_to(np.asarray(when(c, env), dtype=bool), (_rows(c),))
+                for o in over:
+                    fired = fired & ~env[("rule", o)]
+                return fired
+
+            steps.append(("rule", name, applies))
+            for a in rule.then:
+                c = rb.conclusions[a.conclusion]
+                if not isinstance(a.value, ir.Const) or a.upper is not None:
+                    raise _Block("a conclusion given a computed value", a.span)
+                claims.setdefault(a.conclusion, []).append((name, c.type.rank[a.value.value]))
+        else:
+            c = rb.conclusions[name]
+            start = c.type.rank[c.default]
+            mine = claims.pop(name, [])
+
+            def highest(cols, env, start=start, mine=mine):
+                t = np.full(_rows(cols), start, dtype=np.int64)
+                for rule, rank in mine:
+                    t = np.where(env[("rule", rule)] & (t < rank), rank, t)
+                return t
+
+            steps.append(("conclusion", name, highest))
+    return Program(rb, epoch, cap, steps, list(rb.conclusions))
+
+
+def _full_of(c: Cols, v):
+    return v if isinstance(v, np.ndarray) else np.full(_rows(c), v, dtype=np.int64)
+
+
+def _full(fn):
+    """A definition's column, as a full column (a constant is broadcast)."""
+
+    def full(c, env):
+        v = fn(c, env)
+        return v if isinstance(v, np.ndarray) else np.full(_rows(c), v)
+
+    return full
+
+
+# ------------------------------------------------------------------ from records to columns
+_PLAIN = re.compile(r"(-?[0-9]+)(?:\.([0-9]{1,2}))?")
+
+
+def _columns(program: Program, records: list) -> Columns | None:
+    rb = program.rulebook
+    specs = list(rb.inputs.items())
+    known = frozenset(rb.inputs)
+    readers = program.readers
+    values: dict[str, list] = {name: [] for name, _ in specs}
+    columns = [values[name] for name, _ in specs]
+    rows, rest = [], []
+    for i, record in enumerate(records):
+        if type(record) is not dict or not known.issuperset(record):
+            rest.append(i)
+            continue
+        got = []
+        for name, default, read in readers:
+            v = read(record.get(name, default))
+            if v is None:
+                break
+            got.append(v)
+        else:
+            rows.append(i)
+            for column, v in zip(columns, got):
+                column.append(v)
+            continue
+        rest.append(i)
+    if not rows:
+        return None
+    data: Cols = {"__rows__": len(rows)}
+    for name, spec in specs:
+        dtype = bool if spec.type.kind == "bool" else np.int64
+        data[name] = np.array(values[name], dtype=dtype)
+    return Columns(data, rows, rest)
+
+
+def _reader(spec, cap: int) -> Callable[[Any], Any]:
+    """``read(raw)``: a raw value of this input in the column's form (an integer; fen; a
+    code), or None: the record goes one by one. Chosen once for each input."""
+    t = spec.type
+    if t.kind == "bool":
+        return lambda raw: raw if raw is True or raw is False else None
+    if isinstance(t, EnumType):
+        rank = t.rank
+        return lambda raw: rank.get(raw) if type(raw) is str else None
+    return lambda raw: _plain(raw, spec, cap)
+
+
+def _plain(raw, spec, cap: int):
+    """A raw number in the column's form (an integer; fen), or None: one by one."""
+    t = spec.type
+    if raw is MISSING:
+        return None
+    if t.kind == "integer":
+        v = raw if type(raw) is int else None
+    elif type(raw) is int:
+        v = raw * SCALE
+    elif type(raw) is str:
+        m = _PLAIN.fullmatch(raw)
+        if m is None or len(raw) > 30:
+            return None
+        whole, places = m.groups()
+        v = int(whole + (places or "").ljust(2, "0"))
+    elif type(raw) is Fraction and SCALE % raw.denominator == 0:
+        v = raw.numerator * (SCALE // raw.denominator)
+    else:
+        return None
+    if v is None or not -cap <= v <= cap:
+        return None
+    minimum = spec.minimum
+    if minimum is not None and v < minimum * (1 if t.kind == "integer" else SCALE):
+        return None
+    return v
+
+
+# ------------------------------------------------------------------ batches
+def decide_chunk(book, records: list, day: datetime.date | None = None) -> list:
+    """One row per record, in order: its ``Decision``, or the exception the per-case path
+    raised for it (``FactsError``, ``EvaluationError``). The records of each period go through
+    the columnar program when the rulebook qualifies; the others, and any record that does not
+    fit in columns, one by one (``book.decide``). ``how(book, day)`` says which."""
+    rows: list = [None] * len(records)
+    groups: dict[datetime.date, list[int]] = {}
+    for i, record in enumerate(records):
+        try:
+            when = book.as_of(record, day)
+        except Exception as err:  # noqa: BLE001 - reported as the row, as decide would
+            rows[i] = err
+            continue
+        groups.setdefault(when, []).append(i)
+    for when, indices in groups.items():
+        program = _program_for(book, when)
+        done: set[int] = set()
+        if isinstance(program, Program):
+            chunk = [records[i] for i in indices]
+            cols = program.columns(chunk)
+            if cols is not None:
+                out = program.decide_columns(cols)
+                in_force = bool(program.epoch.rules)
+                names = program.outputs
+                columns = [out[n] for n in names]
+                for j, at in enumerate(cols.rows):
+                    i = indices[at]
+                    conclusions = {n: col[j] for n, col in zip(names, columns)}
+                    rows[i] = Decision(when, conclusions, (), in_force)
+                    done.add(i)
+        for i in indices:
+            if i not in done:
+                try:
+                    rows[i] = book.decide(records[i], day)
+                except Exception as err:  # noqa: BLE001 - the row says what went wrong
+                    rows[i] = err
+    return rows
+
+
+def how(book, day: datetime.date) -> str:
+    """In words: whether a batch on ``day`` goes through the columnar path, and if not why."""
+    program = _program_for(book, day)
+    if isinstance(program, Program):
+        return "columnar (numpy), cases that do not fit in columns one by one"
+    return f"one by one: {program}"
+
+
+def _program_for(book, day: datetime.date) -> Program | Blocked:
+    """Compiled once for each period of the book."""
+    cache = book.__dict__.setdefault("_columnar", {})
+    index = bisect.bisect_right(book.changes, day)
+    found = cache.get(index)
+    if found is None:
+        found = cache[index] = compile(book, day)
+    return found

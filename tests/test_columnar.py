@@ -1,0 +1,155 @@
+"""The columnar path (ruleengine/columnar.py) agrees with the per-case path on every
+conclusion, is chosen when a rulebook qualifies, names what blocks one that does not, and
+falls back case by case as documented."""
+
+from __future__ import annotations
+
+import datetime
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ruleengine
+from ruleengine import columnar
+
+pytest.importorskip("numpy")
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICKSTART = ROOT / "examples" / "quickstart" / "article5.rules"
+BENCH = ROOT / "bench" / "article5.rules"
+DAY = datetime.date(2018, 3, 1)
+
+
+@pytest.fixture(scope="module")
+def books():
+    return {p.stem + p.parent.name: ruleengine.load_paths([p]) for p in (QUICKSTART, BENCH)}
+
+
+def per_case(book, record, day):
+    try:
+        return book.decide(record, day)
+    except Exception as err:  # noqa: BLE001 - compared as the row
+        return err
+
+
+def same(a, b) -> bool:
+    if isinstance(a, Exception) or isinstance(b, Exception):
+        return type(a) is type(b) and str(a) == str(b)
+    return a == b
+
+
+COUNT = st.one_of(
+    st.integers(0, 60),
+    st.integers(0, 60000),
+    st.sampled_from([0, 25, 36, 49, 50, 99, 410, 500, 4999, 5000, 10**15, 10**30]),
+    st.sampled_from([-1, "12", 1.5, None, True]),
+)
+MONEY = st.one_of(
+    st.integers(0, 10**6),
+    st.integers(0, 10**8).map(lambda c: f"{c // 100}.{c % 100:02d}"),
+    st.integers(0, 10**6).map(str),
+    st.fractions(0, 10**6, max_denominator=400),
+    st.sampled_from(["4999.995", "2500.5", "5000 yuan", "-1", "x", 10**40]),
+)
+RECORD = st.fixed_dictionaries(
+    {},
+    optional={
+        "sensitive_items": COUNT,
+        "important_items": COUNT,
+        "other_items": COUNT,
+        "illegal_gain": MONEY,
+        "in_duty": st.one_of(st.booleans(), st.sampled_from(["yes", 1])),
+        "mistyped": st.just(1),
+    },
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(records=st.lists(RECORD, max_size=30), day=st.sampled_from([DAY, datetime.date(2017, 5, 1)]))
+def test_columnar_agrees_with_the_per_case_path(books, records, day):
+    for book in books.values():
+        rows = columnar.decide_chunk(book, records, day)
+        assert len(rows) == len(records)
+        for row, record in zip(rows, records):
+            expected = per_case(book, record, day)
+            assert same(row, expected), (record, row, expected)
+
+
+def test_chosen_for_a_rulebook_that_qualifies(books):
+    for book in books.values():
+        assert isinstance(columnar.compile(book, DAY), columnar.Program)
+        assert columnar.how(book, DAY).startswith("columnar")
+
+
+def test_a_case_out_of_bounds_or_not_plain_goes_one_by_one(books):
+    book = books["article5quickstart"]
+    program = columnar.compile(book, DAY)
+    records = [
+        {"sensitive_items": 60},
+        {"other_items": 10**30},  # beyond the bound: 64 bits could overflow
+        {"illegal_gain": "4999.995"},  # a fraction of a fen
+        {"illegal_gain": Fraction(1, 3)},
+        {"in_duty": "yes"},  # wrong: the per-case path reports it
+    ]
+    cols = program.columns(records)
+    assert cols.rows == [0] and cols.rest == [1, 2, 3, 4]
+    rows = columnar.decide_chunk(book, records, DAY)
+    assert [same(r, per_case(book, x, DAY)) for r, x in zip(rows, records)] == [True] * 5
+    assert isinstance(rows[4], ruleengine.FactsError)
+
+
+def test_what_blocks_a_rulebook_is_named():
+    from ruleengine.plugins import get_plugin_manager, rule_sources
+
+    pm = get_plugin_manager()
+    sources = rule_sources(pm)
+    blocked = {}
+    for name in ("pi2017", "ccdi"):
+        book = ruleengine.load_paths(list(sources[name][1].paths), name=name, pm=pm)
+        blocked[name] = columnar.compile(book, datetime.date(2019, 1, 1))
+    assert isinstance(blocked["ccdi"], columnar.Blocked)
+    assert "input 'decided_on' of type date" in str(blocked["ccdi"])
+    assert isinstance(blocked["pi2017"], columnar.Blocked)
+    assert "kind 'value'" in str(blocked["pi2017"])
+    assert ".rules:" in str(blocked["pi2017"])  # where it is
+
+
+def test_a_computed_division_blocks_and_the_batch_still_agrees():
+    book = ruleengine.load_text(
+        "scale s { none low }\ninput a: integer = 0\ninput b: integer = 1\n"
+        "conclusion c: highest s\n"
+        "rule r { cite article 1 when a / b >= 2 then c = low }\n"
+    )
+    blocked = columnar.compile(book, DAY)
+    assert isinstance(blocked, columnar.Blocked)
+    assert "division by something not known to be above zero" in str(blocked)
+    records = [{"a": 4, "b": 2}, {"a": 1, "b": 0}, {"a": 9}]
+    rows = columnar.decide_chunk(book, records, DAY)
+    assert all(same(r, per_case(book, x, DAY)) for r, x in zip(rows, records))
+
+
+def test_without_numpy_every_case_goes_one_by_one(books, monkeypatch):
+    monkeypatch.setattr(columnar, "np", None)
+    book = books["article5bench"]
+    book.__dict__.pop("_columnar", None)
+    assert "numpy is not installed" in str(columnar.compile(book, DAY))
+    assert columnar.how(book, DAY).startswith("one by one")
+    records = [{"sensitive_items": 50}, {"illegal_gain": "50000"}]
+    rows = columnar.decide_chunk(book, records, DAY)
+    assert [r.conclusions["level"] for r in rows] == ["serious", "especially_serious"]
+    book.__dict__.pop("_columnar", None)
+
+
+def test_a_batch_is_computed_in_slices_and_comes_back_in_order(books, monkeypatch):
+    monkeypatch.setattr(columnar, "SLICE", 7)
+    book = books["article5bench"]
+    records = [
+        {"sensitive_items": n * 5, "illegal_gain": f"{n * 37}.5", "in_duty": n % 3 == 0}
+        for n in range(0, 120, 3)
+    ]
+    rows = columnar.decide_chunk(book, records, DAY)
+    assert [r.conclusions for r in rows] == [per_case(book, x, DAY).conclusions for x in records]
+    assert len({r.conclusions["level"] for r in rows}) == 3
