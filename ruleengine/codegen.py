@@ -211,6 +211,9 @@ class _Gen:
         #: The functions called, each by the name of its place in the namespace: made again
         #: from the rulebook's functions when the program comes from the cache, not kept.
         self.calls: dict[str, tuple[str, Any, Any]] = {}
+        #: Each lighter block's chooser by its name in the namespace, likewise made again (it
+        #: holds the rulebook, plugins' functions included, which the cache does not keep).
+        self.choosers: dict[str, str] = {}
         self.inputs = {name: f"_v{i}" for i, name in enumerate(rulebook.inputs)}
         self.defines = {name: f"_d{i}" for i, name in enumerate(rulebook.definitions)}
         self.conclusions = {name: f"_c{i}" for i, name in enumerate(rulebook.conclusions)}
@@ -830,8 +833,9 @@ class _Gen:
     def lighter(self, block: ir.Lighter, explain: bool) -> list[str]:
         """A ``lighter`` block's step: its conclusions take the applied version's values
         (``lighter_eval.Chooser``, which evaluates the case on another day when it must)."""
-        epoch = self.epoch
-        chooser = self.const(lighter_eval.Chooser(self.rb, block, epoch.at, epoch.undecided))
+        chooser = self.fresh("_ch")
+        self.choosers[chooser] = block.name
+        self.ns[chooser] = _chooser(self.rb, self.epoch, block.name)
         values = ", ".join(self.conclusions[c] for c in block.decides) + ","
         inputs = "".join(f"{v}, " for v in self.inputs.values())
         record = ", _L" if explain else ""
@@ -1163,6 +1167,11 @@ class _Lazy:
         return getattr(self.program(), name)
 
 
+def _chooser(rulebook, epoch, block: str):
+    """The chooser of one ``lighter`` block for the programs of ``epoch``."""
+    return lighter_eval.Chooser(rulebook, rulebook.lighters[block], epoch.at, epoch.undecided)
+
+
 def _function(rulebook, name: str, type_, span):
     """A function of the rulebook as one call calls it: a plugin's function checks its
     result against this call's type (plugins.py)."""
@@ -1181,6 +1190,7 @@ class Saved:
     consts: dict[str, Any]
     calls: dict[str, tuple[str, Any, Any]]
     source: str | None
+    choosers: dict[str, str] = attrs.field(factory=dict)
 
 
 def _compiled(rulebook, epoch, explain: bool, saved: Saved | None = None, keep=None):
@@ -1197,6 +1207,8 @@ def _compiled(rulebook, epoch, explain: bool, saved: Saved | None = None, keep=N
         ns.update(saved.consts)
         for name, (function, type_, span) in saved.calls.items():
             ns[name] = _function(rulebook, function, type_, span)
+        for name, block in saved.choosers.items():
+            ns[name] = _chooser(rulebook, epoch, block)
     fields = list(rulebook.inputs.values())
     names = list(rulebook.inputs)
     ns["_KNOWN"] = frozenset(names)
@@ -1266,7 +1278,8 @@ def _compiled(rulebook, epoch, explain: bool, saved: Saved | None = None, keep=N
     program.source = "".join(kept) if kept is not None else None
     if keep is not None:
         consts = {name: gen.ns[name] for name in gen.consts.values()}
-        keep(Saved(explain, tuple(codes), consts, dict(gen.calls), program.source))
+        calls, choosers = dict(gen.calls), dict(gen.choosers)
+        keep(Saved(explain, tuple(codes), consts, calls, program.source, choosers))
     return program
 
 

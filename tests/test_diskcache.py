@@ -146,9 +146,34 @@ def test_shipped_rulebooks_agree_from_the_cache(cache):
         fresh.epoch(day).explain.program()
         cached = ruleengine.load_paths(list(source.paths), name=name, pm=pm)
         assert cached.cache.rulebook is cached.rulebook
+        # The programs too (ccdi's hold its lighter blocks' choosers, made again on loading).
+        assert {place for _, place in cached.cache.programs} == {"fast", "explain"}, name
         for facts in ({}, {"acts": []} if name == "ccdi" else {"credit_items": 60}):
             if name == "ccdi":
                 facts = dict(facts, decided_on="2024-09-02")
             assert repr(cached.decide(facts, day)) == repr(fresh.decide(facts, day))
             assert cached.explain(facts, day).to_json() == fresh.explain(facts, day).to_json()
     assert len(checked) == 2
+
+
+def test_the_law_in_time_explains_alike_from_the_cache(tmp_path):
+    """A ``lighter`` block evaluates the case again on another day through the program's
+    typed entry: a program made from the cache must keep it (a ccdi act before a revision)."""
+    import subprocess
+    import sys
+
+    case = ROOT / "examples" / "ccdi" / "act_before_revision.json"
+    script = Path(sys.executable).parent / "ruleengine"  # the installed command
+    command = [str(script), "explain", "-r", "ccdi", str(case), "-f", "json"]
+
+    def run(**env):
+        env = {**os.environ, "RULEENGINE_CACHE_DIR": str(tmp_path / "compiled"), **env}
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    uncached = run(RULEENGINE_CACHE="0")
+    assert '"lighter_law"' in uncached and '"applied"' in uncached
+    assert run() == uncached  # generated, and kept
+    assert list((tmp_path / "compiled").glob("*.rulebook"))
+    assert run() == uncached  # from the cache
