@@ -427,8 +427,10 @@ class Encoder:
 
             return _call(self.rb.functions[e.name].impl, e.span, e.name, tuple(args))
         name = e.name
-        if name not in BUILTINS or not _builtin(self.rb.functions[e.name].impl):
+        if not _builtin(self.rb.functions[e.name].impl):
             raise _Opaque(f"the plugin function {name}()")
+        if name not in BUILTINS:
+            raise _Opaque(f"the function {name}() of a fact (calendar arithmetic)")
         t = e.type
         if name in ("min", "max"):
             items = [self.lift(a, e.args[i].type) for i, a in enumerate(args)]

@@ -53,13 +53,19 @@ class Finding:
     #: The reason given in the rule text (``may overlap ... because``), when declared.
     declared: str | None = None
 
+    #: What each span after the first is (``rule 'b' gives another value here``).
+    notes: list[str] = attrs.Factory(list)
     #: What the finding says is impossible, for findings of absence (P101, P102, P103,
     #: P105): such a finding stands only if it holds in every period.
     subject: tuple | None = None
 
     @property
     def key(self) -> tuple:
-        return (self.code, self.rules, self.conclusion, self.message)
+        if self.subject is not None:
+            return self.subject
+        if self.code == "P104":
+            return (self.code, self.conclusion)
+        return (self.code, self.rules, self.conclusion)
 
 
 @attrs.define
@@ -84,7 +90,11 @@ def prove(book, list_bound: int = 3, budget_ms: int = QUERY_BUDGET_MS) -> Report
     seen: dict[tuple, list[Finding]] = {}
     possible: set[tuple] = set()  # what some period shows can happen
     periods = _periods(book)
+    proven = 0
     for start, end, day in periods:
+        if not book.epoch(day).rules:
+            continue  # nothing in force (before the rulebook takes effect): nothing to prove
+        proven += 1
         enc = Encoder(book, day, list_bound)
         not_proven.update(enc.not_proven)
         bounded.update(enc.bounded_lists)
@@ -96,8 +106,12 @@ def prove(book, list_bound: int = 3, budget_ms: int = QUERY_BUDGET_MS) -> Report
         here = []
         for f in _period_findings(book, enc, budget_ms, possible):
             if f.key in found:
-                found[f.key].periods.append((start, end))
-                here.append(found[f.key])
+                known = found[f.key]
+                known.periods.append((start, end))
+                if len(f.rules) > len(known.rules):  # the fuller account of the same finding
+                    known.message, known.spans, known.rules = f.message, f.spans, f.rules
+                    known.notes = f.notes
+                here.append(known)
             else:
                 f.periods.append((start, end))
                 found[f.key] = f
@@ -106,13 +120,14 @@ def prove(book, list_bound: int = 3, budget_ms: int = QUERY_BUDGET_MS) -> Report
     # A rule that can fire in one period is not dead because it cannot in another (where the
     # rules it builds on are not yet in force): absence is reported only where it always holds.
     kept = [f for f in found.values() if f.subject is None or f.subject not in possible]
+    kept.sort(key=lambda f: (f.spans[0].file, f.spans[0].line, f.spans[0].column, f.code))
     return Report(
         book.rulebook.name,
         kept,
         list(not_proven.values()),
         bounded,
         list_bound,
-        len(periods),
+        proven,
     )
 
 
@@ -195,6 +210,7 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set) -> list[
                     (name, *blockers),
                     witness=_case(book, enc, model),
                     subject=("P103", name),
+                    notes=[f"rule '{o}' sets it aside" for o in blockers],
                 )
             )
     # exceptions that never apply while their target fires
@@ -216,6 +232,7 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set) -> list[
                         (name, target),
                         witness=_case(book, enc, model),
                         subject=("P102", name, target),
+                        notes=[f"the rule it overrides, '{target}'"],
                     )
                 )
             elif result == "unknown":
@@ -246,6 +263,7 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set) -> list[
                         conclusion,
                         witness=_case(book, enc, model),
                         declared=reason[0].get("en") if reason else None,
+                        notes=[f"rule '{r2}' gives another value here"],
                     )
                 )
     # gaps of conclusions declared always decided
@@ -260,8 +278,12 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set) -> list[
                 Finding(
                     "P104",
                     f"'{name}' must always be decided, but no rule decides it for some facts"
-                    + ("" if deciders else " (no rule in force decides it)"),
-                    [c.span] + [rb.rules[r].span for r in deciders[:2]],
+                    + (
+                        f" (rules that decide it: {', '.join(deciders)})"
+                        if deciders
+                        else " (no rule in force decides it)"
+                    ),
+                    [c.span],
                     tuple(deciders),
                     name,
                     witness=_case(book, enc, model),
@@ -286,6 +308,9 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set) -> list[
                 spans = [c.span] + [a.span for r, a, _ in enc.claims.get(name, []) if r in givers][
                     :2
                 ]
+                notes = [
+                    f"rule '{r}' gives it" for r, a, _ in enc.claims.get(name, []) if r in givers
+                ][:2]
                 out.append(
                     Finding(
                         "P105",
@@ -295,6 +320,7 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set) -> list[
                         tuple(givers),
                         name,
                         subject=("P105", name, member),
+                        notes=notes,
                     )
                 )
     return out

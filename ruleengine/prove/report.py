@@ -33,8 +33,8 @@ def render_finding(f: Finding) -> str:
     severity = Severity.WARNING if f.declared is not None else Severity.ERROR
     message = f.message + (f" (declared: {f.declared})" if f.declared is not None else "")
     out = [Diagnostic(f.code, message, f.spans[0], severity).render()]
-    for span in f.spans[1:]:
-        out.append(f"{span.location()}: note: also here\n{span.excerpt()}")
+    for span, note in zip(f.spans[1:], f.notes + ["also here"] * len(f.spans)):
+        out.append(f"{span.location()}: note: {note}\n{span.excerpt()}")
     out.append("     = when: " + "; ".join(_period(a, b) for a, b in f.periods))
     if f.proof:
         out.append(f"     = proof: {f.proof}")
