@@ -151,10 +151,24 @@ class Encoder:
             return out
         if c.kind == "range":
             return None  # cannot be read by a rule (the checker refuses it)
-        value = self.fresh(c.type) if c.default is MISSING else self.lift(c.default, c.type)
-        for r, v in reversed(claims):
-            value = z3.If(self.applies[r], self.lift(v, c.type), value)
+        try:
+            value = self.fresh(c.type) if c.default is MISSING else self.lift(c.default, c.type)
+            for r, v in reversed(claims):
+                value = z3.If(self.applies[r], self.lift(v, c.type), value)
+        except _Opaque as why:
+            self.unproven(f"the conclusion '{name}' holds {why}", c.span)
+            return self.fresh(c.type)
         return value
+
+    def differ(self, a: Any, b: Any, t: Type, span) -> Any:
+        """That two values of a conclusion differ, as a formula (known values: a bool)."""
+        if not (_symbolic(a) or _symbolic(b)):
+            return z3.BoolVal(a != b)
+        try:
+            return self.lift(a, t) != self.lift(b, t)
+        except _Opaque as why:
+            self.unproven(f"two values compared: {why}", span)
+            return None
 
     # ------------------------------------------------------------------ facts
     def input(self, name: str) -> Any:

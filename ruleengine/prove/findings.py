@@ -246,7 +246,9 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set) -> list[
             for r2, a2, v2 in claims[i + 1 :]:
                 if r1 == r2 or not (alive.get(r1) and alive.get(r2)):
                     continue
-                differ = enc.lift(v1, c.type) != enc.lift(v2, c.type)
+                differ = enc.differ(v1, v2, c.type, a1.span)
+                if differ is None:
+                    continue
                 result, model = solver.check(enc.applies[r1], enc.applies[r2], differ)
                 if result == "unknown":
                     unknown(f"whether '{r1}' and '{r2}' conflict", a1.span)
@@ -291,36 +293,31 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set) -> list[
             )
         elif result == "unknown":
             unknown(f"whether '{name}' is always decided", c.span)
-    # scale values a highest conclusion can never reach
+    # scale values that rules give to a highest conclusion but no case reaches (shadowed)
     for name, c in rb.conclusions.items():
         if c.kind != "highest" or not isinstance(c.type, EnumType) or name not in enc.conclusions:
             continue
         term = enc.conclusions[name]
         low = c.type.rank[c.default] if c.default is not MISSING else 0
         for member in c.type.members[low + 1 :]:
-            givers = [
-                r for r, a, v in enc.claims.get(name, []) if not isinstance(v, str) or v == member
-            ]
+            givers = [(r, a) for r, a, _ in enc.claims.get(name, []) if member in _members(a.value)]
+            if not givers:
+                continue  # a member no rule writes here is not used, not shadowed
             result, _ = solver.check(term == c.type.rank[member])
             if result == "sat":
                 possible.add(("P105", name, member))
-            if result == "unsat":
-                spans = [c.span] + [a.span for r, a, _ in enc.claims.get(name, []) if r in givers][
-                    :2
-                ]
-                notes = [
-                    f"rule '{r}' gives it" for r, a, _ in enc.claims.get(name, []) if r in givers
-                ][:2]
+            elif result == "unsat":
                 out.append(
                     Finding(
                         "P105",
-                        f"'{name}' can never be '{member}'"
-                        + ("" if givers else " (no rule gives it)"),
-                        spans,
-                        tuple(givers),
+                        f"'{name}' can never be '{member}': no case reaches it, though "
+                        f"{', '.join(repr(r) for r, _ in givers)} give"
+                        f"{'s' if len(givers) == 1 else ''} it",
+                        [c.span] + [a.span for _, a in givers[:2]],
+                        tuple(r for r, _ in givers),
                         name,
                         subject=("P105", name, member),
-                        notes=notes,
+                        notes=[f"rule '{r}' gives it" for r, _ in givers[:2]],
                     )
                 )
     return out
@@ -356,6 +353,21 @@ def _core(solver: _Solver, rule, enc: Encoder) -> str | None:
     if not quoted:
         return "the facts' types and bounds alone exclude it"
     return "these cannot all hold: " + " and ".join(quoted)
+
+
+def _members(e) -> set:
+    """The constants an expression is written with (the scale members it can give)."""
+    from .. import ir
+
+    found: set = set()
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, ir.Const) and isinstance(x.value, str):
+            found.add(x.value)
+        elif isinstance(x, ir.Expr):
+            stack.extend(v for v in attrs.astuple(x, recurse=False) if isinstance(v, ir.Expr))
+    return found
 
 
 def _bool(v):
