@@ -29,7 +29,9 @@ def _period(start, end) -> str:
     return f"from {start} until {end}"
 
 
-def render_finding(f: Finding) -> str:
+def render_finding(f: Finding, bound: int | None = None) -> str:
+    """``bound``: the list bound, where the rulebook has lists of facts (absence is proven
+    only up to it)."""
     severity = Severity.WARNING if f.declared is not None else Severity.ERROR
     message = f.message + (f" (declared: {f.declared})" if f.declared is not None else "")
     out = [Diagnostic(f.code, message, f.spans[0], severity).render()]
@@ -47,11 +49,17 @@ def render_finding(f: Finding) -> str:
         out.append(f"     = replayed: {replayed}")
     elif f.code in ("P101", "P105"):
         out.append("     = witness: none can exist: no case reaches it (the solver proved it)")
+    if bound is not None and f.code in ("P101", "P102", "P103", "P105"):
+        out.append(
+            f"     = bound: proven for lists of facts of up to {bound} elements; "
+            "a longer list may still reach it (--list-bound)"
+        )
     return "\n".join(out)
 
 
 def render_text(report: Report) -> str:
-    out = [render_finding(f) for f in report.findings]
+    bound = report.list_bound if report.bounded_lists else None
+    out = [render_finding(f, bound) for f in report.findings]
     for n in report.not_proven:
         where = n.span.location() if n.span is not None else report.rulebook
         out.append(f"{where}: not proven: {n.describe()}")
