@@ -751,10 +751,15 @@ def _prove(paths, rulebook, format: str, list_bound: int, witnesses: Path | None
         raise Stop(EXIT_USAGE, "--prove needs the SMT solver: pip install 'ruleengine[prove]'")
     if not 0 <= list_bound <= 20:
         raise Stop(EXIT_USAGE, f"--list-bound takes 0 to 20, not {list_bound}")
+    from .plugins import adapter_chain, input_adapters
     from .prove.report import render_text, report_json, write_witnesses
 
-    book, _ = _load(_pm(), paths, rulebook)  # invalid rules: diagnostics and exit 3
-    report = prover.prove_rulebook(book, list_bound)
+    pm = _pm()
+    book, name = _load(pm, paths, rulebook)  # invalid rules: diagnostics and exit 3
+    name = name or book.rulebook.name
+    adapters = tuple(a.name for a in input_adapters(pm, name))
+    adapt = adapter_chain(pm, name, derivations=False)
+    report = prover.prove_rulebook(book, list_bound, adapt, adapters)
     if witnesses is not None:
         write_witnesses(report, witnesses)
     if format == "json":

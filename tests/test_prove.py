@@ -295,3 +295,11 @@ def test_the_prover_misses_nothing_a_case_shows_and_its_witnesses_replay(rules, 
                 for r2 in names[i + 1 :]:
                     if values[r1] != values[r2]:
                         assert frozenset((r1, r2)) in conflicts, (r1, r2)
+
+
+def test_a_plugin_rulebook_replays_its_witnesses_through_its_adapters():
+    result = run("check", "--prove", "--rulebook", "pi2017", "--format", "json")
+    report = json.loads(result.stdout)
+    assert report["adapters"] == ["pi2017-acts"]
+    assert all(f["replayed"] is True for f in report["findings"] if f["witness"] is not None)
+    assert result.exit_code == (EXIT_BAD_RULES if report["findings"] else EXIT_OK)

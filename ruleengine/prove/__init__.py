@@ -16,12 +16,14 @@ def available() -> bool:
     return True
 
 
-def prove_rulebook(book, list_bound: int = 3):
-    """The report of ``book`` (a ``CompiledRulebook``), every witness replayed."""
+def prove_rulebook(book, list_bound: int = 3, adapt=None, adapters: tuple[str, ...] = ()):
+    """The report of ``book`` (a ``CompiledRulebook``), every witness replayed, through the
+    rulebook's input adapters where given (``plugins.adapter_chain``, named ``adapters``)."""
     from .findings import prove
     from .witness import replay
 
     report = prove(book, list_bound)
+    report.adapters = tuple(adapters)
     for finding in report.findings:
-        finding.replayed = replay(book, finding)
+        finding.replayed = replay(book, finding, adapt)
     return report

@@ -76,6 +76,8 @@ class Report:
     bounded_lists: dict[str, Any]
     list_bound: int
     periods: int
+    #: The rulebook's input adapters, which the witnesses were replayed through.
+    adapters: tuple[str, ...] = ()
 
     @property
     def undeclared(self) -> list[Finding]:

@@ -60,6 +60,12 @@ def render_finding(f: Finding, bound: int | None = None) -> str:
 def render_text(report: Report) -> str:
     bound = report.list_bound if report.bounded_lists else None
     out = [render_finding(f, bound) for f in report.findings]
+    if report.adapters and any(f.witness is not None for f in report.findings):
+        out.append(
+            f"{report.rulebook}: witnesses are the rulebook's own facts, replayed through its "
+            f"input adapter(s) {', '.join(report.adapters)}; they are not written in an "
+            "adapter's other input form (the prover does not invert an adapter)"
+        )
     for n in report.not_proven:
         where = n.span.location() if n.span is not None else report.rulebook
         out.append(f"{where}: not proven: {n.describe()}")
@@ -111,6 +117,7 @@ def report_json(report: Report) -> dict:
             for n in report.not_proven
         ],
         "list_bound": report.list_bound,
+        "adapters": list(report.adapters),
         "bounded_lists": sorted(report.bounded_lists),
     }
 

@@ -105,14 +105,18 @@ def _least(t: Type, minimum: int | None) -> Any:
     return ""
 
 
-def replay(book, finding) -> Any:
-    """True when the engine, run on the witness, shows the finding; else what it showed."""
+def replay(book, finding, adapt=None) -> Any:
+    """True when the engine, run on the witness (through ``adapt``, the rulebook's input
+    adapters, as the command line runs it), shows the finding; else what it showed."""
     case = finding.witness
     if case is None:
         return None
     day = datetime.date.fromisoformat(case["as_of"])
     try:
-        trace = book.explain(case["facts"], day)
+        facts = case["facts"]
+        if adapt is not None:
+            facts, _ = adapt(dict(facts))
+        trace = book.explain(facts, day)
     except Exception as err:  # noqa: BLE001 - any failure is reported, not raised
         return f"the engine could not run the witness: {err}"
     status = {r.name: r.status for r in trace.rules}
