@@ -755,7 +755,14 @@ def _prove(paths, rulebook, format: str, list_bound: int, witnesses: Path | None
     from .prove.report import render_text, report_json, write_witnesses
 
     pm = _pm()
-    book, name = _load(pm, paths, rulebook)  # invalid rules: diagnostics and exit 3
+    try:
+        book, name = _load(pm, paths, rulebook)
+    except DiagnosticError as err:  # invalid rules: their diagnostics, as check gives them
+        if format != "json":
+            raise
+        shown = [d.to_json() for d in err.diagnostics]
+        typer.echo(json.dumps({"ok": False, "diagnostics": shown}, ensure_ascii=False, indent=2))
+        return EXIT_BAD_RULES
     name = name or book.rulebook.name
     adapters = tuple(a.name for a in input_adapters(pm, name))
     adapt = adapter_chain(pm, name, derivations=False)

@@ -303,3 +303,25 @@ def test_a_plugin_rulebook_replays_its_witnesses_through_its_adapters():
     assert report["adapters"] == ["pi2017-acts"]
     assert all(f["replayed"] is True for f in report["findings"] if f["witness"] is not None)
     assert result.exit_code == (EXIT_BAD_RULES if report["findings"] else EXIT_OK)
+
+
+def test_past_the_question_budget_what_is_left_is_not_proven(monkeypatch):
+    """A rulebook too large to ask everything of is not reported clean."""
+    from ruleengine.prove import findings
+
+    monkeypatch.setattr(findings, "MAX_QUERIES", 3)
+    text = "input x: count = 0\nconclusion v: value count\n" + "".join(
+        f"rule r{i} {{ cite article {i + 1} when x >= {i} then v = {i} }}\n" for i in range(6)
+    )
+    report = prove_rulebook(load_text(text))
+    assert report.not_proven
+    assert all("not asked, after 3 questions" in n.construct for n in report.not_proven)
+
+
+def test_invalid_rules_under_prove_are_reported_as_check_reports_them(tmp_path):
+    path = tmp_path / "bad.rules"
+    path.write_text("rule r { cite article 1 when nothing then v = 1 }\n")
+    for fmt in ("text", "json"):
+        result = run("check", "--prove", str(path), "--format", fmt)
+        assert result.exit_code == EXIT_BAD_RULES and "E200" in result.output
+    assert json.loads(result.stdout)["ok"] is False

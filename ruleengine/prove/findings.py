@@ -93,12 +93,12 @@ def prove(book, list_bound: int = 3, budget_ms: int = QUERY_BUDGET_MS) -> Report
     possible: set[tuple] = set()  # what some period shows can happen
     periods = _periods(book)
     proven = 0
+    _Solver.asked = 0
     for start, end, day in periods:
         if not book.epoch(day).rules:
             continue  # nothing in force (before the rulebook takes effect): nothing to prove
         proven += 1
         enc = Encoder(book, day, list_bound)
-        not_proven.update(enc.not_proven)
         bounded.update(enc.bounded_lists)
         same = _signature(enc)
         if same in seen:  # the same rules and values as an earlier period: the same answers
@@ -118,6 +118,7 @@ def prove(book, list_bound: int = 3, budget_ms: int = QUERY_BUDGET_MS) -> Report
                 f.periods.append((start, end))
                 found[f.key] = f
                 here.append(f)
+        not_proven.update(enc.not_proven)  # the encoding's, and questions left open
         seen[same] = here
     # A rule that can fire in one period is not dead because it cannot in another (where the
     # rules it builds on are not yet in force): absence is reported only where it always holds.
@@ -149,7 +150,14 @@ def _signature(enc: Encoder) -> tuple:
     return (tuple(enc.epoch.rules), params)
 
 
+#: Questions asked of the solver for one rulebook, at most: a rulebook of thousands of rules
+#: deciding one conclusion has millions of pairs; past this, what is left is not proven.
+MAX_QUERIES = 20_000
+
+
 class _Solver:
+    asked = 0  # per prove() run, reset there
+
     def __init__(self, enc: Encoder, budget_ms: int):
         self.s = z3.Solver()
         self.s.set("timeout", budget_ms)
@@ -158,6 +166,9 @@ class _Solver:
 
     def check(self, *facts) -> tuple[str, Any]:
         """``sat`` with a model, ``unsat``, or ``unknown`` (the budget ran out)."""
+        if _Solver.asked >= MAX_QUERIES:
+            return "unknown", None
+        _Solver.asked += 1
         result = self.s.check(*facts)
         if result == z3.sat:
             return "sat", self.s.model()
@@ -172,7 +183,10 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set) -> list[
     alive: dict[str, bool] = {}
 
     def unknown(what: str, span) -> None:
-        enc.unproven(f"the solver could not decide {what} in {budget_ms // 1000} s", span)
+        if _Solver.asked >= MAX_QUERIES:
+            enc.unproven(f"{what}: not asked, after {MAX_QUERIES} questions to the solver", span)
+        else:
+            enc.unproven(f"the solver could not decide {what} in {budget_ms // 1000} s", span)
 
     for name in in_force:
         rule = rb.rules[name]
@@ -200,6 +214,8 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set) -> list[
         if not blockers:
             continue
         result, _ = solver.check(enc.applies[name])
+        if result == "unknown":
+            unknown(f"whether '{name}' is ever left standing by its exceptions", rule.span)
         if result == "sat":
             possible.add(("P103", name))
         if result == "unsat":
@@ -249,8 +265,8 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set) -> list[
                 if r1 == r2 or not (alive.get(r1) and alive.get(r2)):
                     continue
                 differ = enc.differ(v1, v2, c.type, a1.span)
-                if differ is None:
-                    continue
+                if differ is None or z3.is_false(differ):
+                    continue  # not encodable (said), or the same value: no conflict
                 result, model = solver.check(enc.applies[r1], enc.applies[r2], differ)
                 if result == "unknown":
                     unknown(f"whether '{r1}' and '{r2}' conflict", a1.span)
@@ -306,6 +322,8 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set) -> list[
             if not givers:
                 continue  # a member no rule writes here is not used, not shadowed
             result, _ = solver.check(term == c.type.rank[member])
+            if result == "unknown":
+                unknown(f"whether '{name}' can be '{member}'", c.span)
             if result == "sat":
                 possible.add(("P105", name, member))
             elif result == "unsat":
