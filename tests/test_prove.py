@@ -314,8 +314,9 @@ def test_past_the_question_budget_what_is_left_is_not_proven(monkeypatch):
         f"rule r{i} {{ cite article {i + 1} when x >= {i} then v = {i} }}\n" for i in range(6)
     )
     report = prove_rulebook(load_text(text))
-    assert report.not_proven
-    assert all("not asked, after 3 questions" in n.construct for n in report.not_proven)
+    [stop] = report.not_proven
+    assert "not asked, after 3 questions" in stop.describe()
+    assert all(f.subject is None for f in report.findings)
 
 
 def test_invalid_rules_under_prove_are_reported_as_check_reports_them(tmp_path):
@@ -325,3 +326,14 @@ def test_invalid_rules_under_prove_are_reported_as_check_reports_them(tmp_path):
         result = run("check", "--prove", str(path), "--format", fmt)
         assert result.exit_code == EXIT_BAD_RULES and "E200" in result.output
     assert json.loads(result.stdout)["ok"] is False
+
+
+def test_past_the_time_budget_nothing_is_claimed_clean(monkeypatch):
+    from ruleengine.prove import findings
+
+    monkeypatch.setattr(findings, "MAX_SECONDS", 0.0)
+    book = load_paths([ROOT / "plugins" / "ruleengine_pi2017" / "rules"])
+    report = prove_rulebook(book)
+    assert (
+        report.findings == [] and "not asked, after 0 questions" in report.not_proven[-1].describe()
+    )

@@ -44,7 +44,7 @@ class NotProven:
     span: Any
 
     def describe(self) -> str:
-        return f"{self.construct}: '{_text(self.span)}'"
+        return f"{self.construct}: '{_text(self.span)}'" if self.span else self.construct
 
 
 def _text(span) -> str:

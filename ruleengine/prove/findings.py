@@ -12,6 +12,7 @@ solver cannot settle within its budget is reported as not proven, never as clean
 from __future__ import annotations
 
 import datetime
+import time
 from typing import Any
 
 import attrs
@@ -94,6 +95,8 @@ def prove(book, list_bound: int = 3, budget_ms: int = QUERY_BUDGET_MS) -> Report
     periods = _periods(book)
     proven = 0
     _Solver.asked = 0
+    _Solver.deadline = time.monotonic() + MAX_SECONDS
+    exhausted = False
     for start, end, day in periods:
         if not book.epoch(day).rules:
             continue  # nothing in force (before the rulebook takes effect): nothing to prove
@@ -105,8 +108,12 @@ def prove(book, list_bound: int = 3, budget_ms: int = QUERY_BUDGET_MS) -> Report
             for f in seen[same]:
                 f.periods.append((start, end))
             continue
-        here = []
-        for f in _period_findings(book, enc, budget_ms, possible):
+        here, period = [], []
+        try:
+            _period_findings(book, enc, budget_ms, possible, period)
+        except _Exhausted:
+            exhausted = True
+        for f in period:
             if f.key in found:
                 known = found[f.key]
                 known.periods.append((start, end))
@@ -120,9 +127,20 @@ def prove(book, list_bound: int = 3, budget_ms: int = QUERY_BUDGET_MS) -> Report
                 here.append(f)
         not_proven.update(enc.not_proven)  # the encoding's, and questions left open
         seen[same] = here
+        if exhausted:
+            break
     # A rule that can fire in one period is not dead because it cannot in another (where the
     # rules it builds on are not yet in force): absence is reported only where it always holds.
     kept = [f for f in found.values() if f.subject is None or f.subject not in possible]
+    if exhausted:  # absence cannot be claimed where not everything was asked
+        kept = [f for f in kept if f.subject is None]
+        stop = NotProven(
+            f"the rest of the rulebook: not asked, after {_Solver.asked} questions to the "
+            f"solver (at most {MAX_QUERIES}, or {MAX_SECONDS:.0f} s); findings of absence "
+            "(P101-P103, P105) are not reported",
+            None,
+        )
+        not_proven[("budget", "")] = stop
     kept.sort(key=lambda f: (f.spans[0].file, f.spans[0].line, f.spans[0].column, f.code))
     return Report(
         book.rulebook.name,
@@ -150,13 +168,20 @@ def _signature(enc: Encoder) -> tuple:
     return (tuple(enc.epoch.rules), params)
 
 
-#: Questions asked of the solver for one rulebook, at most: a rulebook of thousands of rules
-#: deciding one conclusion has millions of pairs; past this, what is left is not proven.
+#: Questions asked of the solver for one rulebook, at most, and seconds spent asking: a
+#: rulebook of thousands of rules deciding one conclusion has millions of pairs; past either
+#: bound, what is left is not proven. (ccdi asks about 550 questions, pi2017 about 110.)
 MAX_QUERIES = 20_000
+MAX_SECONDS = 120.0
+
+
+class _Exhausted(Exception):
+    """The rulebook's budget of questions is spent."""
 
 
 class _Solver:
     asked = 0  # per prove() run, reset there
+    deadline = 0.0
 
     def __init__(self, enc: Encoder, budget_ms: int):
         self.s = z3.Solver()
@@ -166,8 +191,8 @@ class _Solver:
 
     def check(self, *facts) -> tuple[str, Any]:
         """``sat`` with a model, ``unsat``, or ``unknown`` (the budget ran out)."""
-        if _Solver.asked >= MAX_QUERIES:
-            return "unknown", None
+        if _Solver.asked >= MAX_QUERIES or time.monotonic() > _Solver.deadline:
+            raise _Exhausted
         _Solver.asked += 1
         result = self.s.check(*facts)
         if result == z3.sat:
@@ -175,18 +200,16 @@ class _Solver:
         return ("unsat" if result == z3.unsat else "unknown"), None
 
 
-def _period_findings(book, enc: Encoder, budget_ms: int, possible: set) -> list[Finding]:
+def _period_findings(book, enc: Encoder, budget_ms: int, possible: set, out: list) -> None:
+    """Adds the period's findings to ``out`` (so that those found stay found when the
+    budget of questions runs out midway: ``_Exhausted``)."""
     rb = book.rulebook
     solver = _Solver(enc, budget_ms)
-    out: list[Finding] = []
     in_force = [n for n in rb.rules if n in enc.fired]  # file order
     alive: dict[str, bool] = {}
 
     def unknown(what: str, span) -> None:
-        if _Solver.asked >= MAX_QUERIES:
-            enc.unproven(f"{what}: not asked, after {MAX_QUERIES} questions to the solver", span)
-        else:
-            enc.unproven(f"the solver could not decide {what} in {budget_ms // 1000} s", span)
+        enc.unproven(f"the solver could not decide {what} in {budget_ms // 1000} s", span)
 
     for name in in_force:
         rule = rb.rules[name]
@@ -340,7 +363,6 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set) -> list[
                         notes=[f"rule '{r}' gives it" for r, _ in givers[:2]],
                     )
                 )
-    return out
 
 
 def _core(solver: _Solver, rule, enc: Encoder) -> str | None:
