@@ -337,3 +337,19 @@ def test_past_the_time_budget_nothing_is_claimed_clean(monkeypatch):
     assert (
         report.findings == [] and "not asked, after 0 questions" in report.not_proven[-1].describe()
     )
+
+
+def test_a_divisor_set_by_yes_no_facts_is_split_into_cases_and_proven():
+    """``n / (50 * factor)`` with ``factor = if duty then 1/2 else 1``: exact per case."""
+    text = (
+        "input n: count = 0\ninput duty: bool = false\n"
+        "define factor: decimal = if duty then 1/2 else 1\n"
+        "conclusion v: value text\n"
+        'rule a { cite article 1 when n / (50 * factor) >= 1 then v = "a" }\n'
+        'rule b { cite article 2 when n < 30 then v = "b" }\n'
+    )
+    report = prove_rulebook(load_text(text))
+    assert report.not_proven == []
+    [conflict] = report.findings
+    facts = conflict.witness["facts"]
+    assert conflict.replayed is True and facts["duty"] is True and 25 <= facts["n"] < 30

@@ -362,6 +362,12 @@ class Encoder:
             return a - b
         if op == "*":
             if _symbolic(a) and _symbolic(b) and not (_const(a) or _const(b)):
+                cases = _cases(b)
+                if cases is None:
+                    a, b = b, a
+                    cases = _cases(b)
+                if cases is not None:  # one side takes a few known values: linear per case
+                    return _by_cases(cases, lambda k: a * _num(k))
                 self.unproven("non-linear arithmetic (a product of two facts)", e.span)
             return a * b
         if op == "/":
@@ -369,11 +375,10 @@ class Encoder:
                 value = _fraction(b)
                 if value == 0:
                     raise EvaluationError("division by zero", e.span)
-                return (
-                    _real(a) / z3.Q(value.numerator, value.denominator)
-                    if isinstance(value, Fraction)
-                    else _real(a) / value
-                )
+                return _real(a) / _num(value)
+            cases = _cases(b)
+            if cases is not None and all(k != 0 for _, k in cases):
+                return _by_cases(cases, lambda k: _real(a) / _num(k))
             self.unproven("non-linear arithmetic (a division by a fact)", e.span)
             return _real(a) / b
         raise _Opaque(f"the operator {op}")
@@ -543,6 +548,51 @@ def _root(e: ir.Expr) -> str:
     while isinstance(e, ir.Attr):
         e = e.obj
     return e.name if isinstance(e, ir.Ref) else e.text
+
+
+#: A divisor or factor that depends only on this many yes/no facts is split into cases.
+MAX_CASE_FACTS = 4
+
+
+def _cases(term: Any) -> list[tuple[Any, Fraction]] | None:
+    """The values ``term`` takes, each with its condition, where it depends on a few yes/no
+    facts only (``if in_duty then 1/2 else 1``); else None."""
+    if not isinstance(term, z3.ExprRef):
+        return [(z3.BoolVal(True), Fraction(term))]
+    free: dict[str, Any] = {}
+    stack, seen = [term], set()
+    while stack:
+        x = stack.pop()
+        if x.get_id() in seen:
+            continue
+        seen.add(x.get_id())
+        if z3.is_const(x) and x.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            if not z3.is_bool(x) or len(free) >= MAX_CASE_FACTS:
+                return None
+            free[str(x)] = x
+        stack.extend(x.children())
+    out = []
+    names = list(free.values())
+    for bits in range(2 ** len(names)):
+        pairs = [(v, z3.BoolVal(bool(bits >> i & 1))) for i, v in enumerate(names)]
+        value = z3.simplify(z3.substitute(term, *pairs) if pairs else term)
+        if not (z3.is_int_value(value) or z3.is_rational_value(value)):
+            return None
+        cond = z3.And(*[v == b for v, b in pairs]) if pairs else z3.BoolVal(True)
+        out.append((cond, _fraction(value)))
+    return out
+
+
+def _by_cases(cases: list, make) -> Any:
+    result = make(cases[-1][1])
+    for cond, value in reversed(cases[:-1]):
+        result = z3.If(cond, make(value), result)
+    return result
+
+
+def _num(value) -> Any:
+    value = Fraction(value)
+    return z3.Q(value.numerator, value.denominator)
 
 
 def _symbolic(v: Any) -> bool:
