@@ -353,3 +353,11 @@ def test_a_divisor_set_by_yes_no_facts_is_split_into_cases_and_proven():
     [conflict] = report.findings
     facts = conflict.witness["facts"]
     assert conflict.replayed is True and facts["duty"] is True and 25 <= facts["n"] < 30
+
+
+def test_without_the_solver_installed_prove_says_how_to_get_it(monkeypatch):
+    import ruleengine.prove
+
+    monkeypatch.setattr(ruleengine.prove, "available", lambda: False)
+    result = run("check", "--prove", str(ROOT / PLANTED))
+    assert result.exit_code == EXIT_USAGE and "pip install 'ruleengine[prove]'" in result.output
