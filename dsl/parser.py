@@ -127,6 +127,10 @@ _OPERAND_STARTS = {"NAME", "INT", "DECIMAL", "STRING", "DATE", "LANG"}
 _OPERAND_KEYWORDS = {"(", "[", "-", "true", "false", "not", "if"}
 
 
+#: Keywords of declarations for ``check --prove`` (``may overlap``, ``always decided``).
+_PROVER_KEYWORDS = frozenset(("'may'", "'always'"))
+
+
 def _describe_expected(parser: lark.Lark, expected: set[str]) -> str:
     words: list[str] = []
     by_name = {t.name: t for t in parser.terminals}
@@ -151,8 +155,16 @@ def _describe_expected(parser: lark.Lark, expected: set[str]) -> str:
             word = name.lower()
         if word not in words:
             words.append(word)
-    # Keywords first, then categories; a handful at most.
-    words.sort(key=lambda w: (not w.startswith("'"), not w.startswith("a value"), w))
+    # Keywords first (the prover's declarations last among them: a rule is rarely missing
+    # one), then categories; a handful at most.
+    words.sort(
+        key=lambda w: (
+            not w.startswith("'"),
+            w in _PROVER_KEYWORDS,
+            not w.startswith("a value"),
+            w,
+        )
+    )
     if len(words) > 6:
         words = words[:6] + ["..."]
     if not words:
@@ -483,17 +495,22 @@ class _Builder:
     # -- conclusions
     def conclusion_decl(self, meta, c):
         name, (kind, target) = c[0], c[1]
-        default = label = None
+        default = label = always = None
         for item in c[2:]:
             if isinstance(item, s.Text):
                 label = item
+            elif isinstance(item, tuple) and item[0] == "always_decided":
+                always = item[1]
             elif item is not None:
                 default = item
         scale = target if isinstance(target, s.Ident) else None
         type_ref = target if isinstance(target, s.TypeRef) else None
         return s.ConclusionDecl(
-            self._ident(name), kind, scale, type_ref, default, label, self._span(meta)
+            self._ident(name), kind, scale, type_ref, default, label, self._span(meta), always
         )
+
+    def always_decided(self, meta, c):
+        return ("always_decided", self._span(meta))
 
     def highest_kind(self, meta, c):
         return ("highest", self._ident(c[0]))
@@ -527,6 +544,8 @@ class _Builder:
         for kind, value in c[1:]:
             if kind in ("cite", "overrides", "then"):
                 getattr(rule, kind).extend(value)
+            elif kind == "overlaps":
+                rule.overlaps.append(value)
             elif kind in ("notes", "unverified"):
                 getattr(rule, kind).append(value)
             else:
@@ -562,6 +581,9 @@ class _Builder:
 
     def overrides(self, meta, c):
         return ("overrides", [self._ident(t) for t in c])
+
+    def may_overlap(self, meta, c):
+        return ("overlaps", ([self._ident(t) for t in c[:-1]], c[-1]))
 
     def when(self, meta, c):
         return ("when", c[0])

@@ -252,6 +252,8 @@ class ConclusionDecl:
     default: Literal | None
     label: Text | None
     span: Span
+    #: ``always decided``: where it was written, or None.
+    always_decided: Span | None = None
 
 
 @node
@@ -283,6 +285,8 @@ class RuleDecl:
     notes: list[Text]
     unverified: list[Text]
     span: Span
+    #: ``may overlap a, b because "..."``: (the rules named, the reason).
+    overlaps: list[tuple[list[Ident], Text]] = attrs.field(factory=list)
 
 
 @node

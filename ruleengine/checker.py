@@ -717,8 +717,17 @@ class Checker:
                 self.error("E204", "a range conclusion takes no default", d.default.span)
             else:
                 default = self.typed_literal(d.default, t, None, f"default of '{d.name.name}'")
+        if d.always_decided is not None and d.kind in ("highest", "set"):
+            self.error(
+                "E216",
+                f"'{d.name.name}' is a {d.kind} conclusion: it always has a value "
+                f"({'its lowest member or default' if d.kind == 'highest' else 'empty'}), "
+                "so 'always decided' says nothing",
+                d.always_decided,
+                "write 'always decided' on a value or range conclusion",
+            )
         self.conclusions[d.name.name] = ir.Conclusion(
-            d.name.name, d.kind, t, default, _text(d.label), d.span
+            d.name.name, d.kind, t, default, _text(d.label), d.span, d.always_decided is not None
         )
 
     # ------------------------------------------------------------------ definitions
@@ -1319,6 +1328,9 @@ class Checker:
             notes=[_text(n) for n in d.notes],
             unverified=[_text(n) for n in d.unverified],
             span=d.span,
+            overlaps={
+                o.name: (_text(reason), o.span) for names, reason in d.overlaps for o in names
+            },
         )
         self.rule_deps[rule.name] = deps
         return rule
@@ -1400,6 +1412,17 @@ class Checker:
                 )
             elif o.name == d.name.name:
                 self.error("E203", f"rule '{o.name}' cannot override itself", o.span)
+        for names, _ in d.overlaps:
+            for o in names:
+                if o.name not in self.rules:
+                    self.error(
+                        "E203",
+                        f"rule '{d.name.name}' may overlap '{o.name}', but no such rule",
+                        o.span,
+                        self.suggest(o.name, self.rules),
+                    )
+                elif o.name == d.name.name:
+                    self.error("E203", f"rule '{o.name}' cannot overlap itself", o.span)
 
     # ------------------------------------------------------------------ tests
     def check_test(self, d: s.TestDecl):

@@ -700,12 +700,29 @@ def check(
     rulebook: RulebookOpt = None,
     format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     strict: Annotated[bool, typer.Option(help="Treat warnings as errors.")] = False,
+    prove: Annotated[
+        bool,
+        typer.Option(
+            "--prove",
+            help="Also prove, with an SMT solver, that no rules conflict, none is dead, no "
+            "declared decision has a gap (docs/prove.md); needs ruleengine[prove].",
+        ),
+    ] = False,
+    list_bound: Annotated[
+        int, typer.Option("--list-bound", help="--prove: lists of facts up to this length.")
+    ] = 3,
+    witnesses: Annotated[
+        Path | None,
+        typer.Option("--witnesses", help="--prove: write each witness case file here."),
+    ] = None,
 ) -> None:
     """Check rule texts without running a case: syntax, names, types, cycles, warnings."""
 
     def body():
         if format not in ("text", "json"):
             raise Stop(EXIT_USAGE, f"check prints text or json, not '{format}'")
+        if prove or witnesses is not None:
+            return _prove(paths, rulebook, format, list_bound, witnesses)
         pm = _pm()
         try:
             book, _ = _load(pm, paths, rulebook)
@@ -732,6 +749,39 @@ def check(
         return EXIT_BAD_RULES if failed else EXIT_OK
 
     _run(body)
+
+
+def _prove(paths, rulebook, format: str, list_bound: int, witnesses: Path | None) -> int:
+    """``check --prove``: exit 3 on any undeclared finding (docs/prove.md)."""
+    from . import prove as prover
+
+    if not prover.available():
+        raise Stop(EXIT_USAGE, "--prove needs the SMT solver: pip install 'ruleengine[prove]'")
+    if not 0 <= list_bound <= 20:
+        raise Stop(EXIT_USAGE, f"--list-bound takes 0 to 20, not {list_bound}")
+    from .plugins import adapter_chain, input_adapters
+    from .prove.report import render_text, report_json, write_witnesses
+
+    pm = _pm()
+    try:
+        book, name = _load(pm, paths, rulebook)
+    except DiagnosticError as err:  # invalid rules: their diagnostics, as check gives them
+        if format != "json":
+            raise
+        shown = [d.to_json() for d in err.diagnostics]
+        typer.echo(json.dumps({"ok": False, "diagnostics": shown}, ensure_ascii=False, indent=2))
+        return EXIT_BAD_RULES
+    name = name or book.rulebook.name
+    adapters = tuple(a.name for a in input_adapters(pm, name))
+    adapt = adapter_chain(pm, name, derivations=False)
+    report = prover.prove_rulebook(book, list_bound, adapt, adapters)
+    if witnesses is not None:
+        write_witnesses(report, witnesses)
+    if format == "json":
+        typer.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2, default=str))
+    else:
+        typer.echo(render_text(report))
+    return EXIT_BAD_RULES if report.undeclared else EXIT_OK
 
 
 @app.command()

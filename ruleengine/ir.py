@@ -162,6 +162,8 @@ class Conclusion:
     default: Any
     label: LocalText | None
     span: Span
+    #: Declared ``always decided``: check --prove reports where no rule decides it.
+    always_decided: bool = False
 
 
 @ir
@@ -253,6 +255,8 @@ class Rule:
     notes: list[LocalText]
     unverified: list[LocalText]
     span: Span
+    #: ``may overlap``: rule name -> (the reason, where it is written).
+    overlaps: dict[str, tuple[LocalText, Span]] = attrs.field(factory=dict)
 
     def in_force(self, day: datetime.date) -> bool:
         if self.in_force_from and day < self.in_force_from:

@@ -1,0 +1,61 @@
+"""How long ``ruleengine check --prove`` takes per shipped rulebook, as a user runs it.
+
+Each run is the whole command in a fresh process (Python start, plugins, loading and checking
+the rules, every period proven, every witness replayed), so the figure is what a user or CI
+waits. The machine is shared and noisy: the figure is the median of ``--repeats`` runs, with
+min..max, and the load average is printed beside it. Targets (issue 14): ccdi under 30 s,
+pi2017 under 5 s.
+
+Run: ``python bench/prove_time.py [--repeats 3] [--rulebook pi2017 --rulebook ccdi]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+TARGETS = {"pi2017": 5.0, "ccdi": 30.0}
+
+
+def once(book: str) -> tuple[float, int, str]:
+    exe = shutil.which("ruleengine") or sys.executable
+    args = [exe] if exe != sys.executable else [exe, "-m", "ruleengine.cli"]
+    start = time.perf_counter()
+    done = subprocess.run(
+        [*args, "check", "--prove", "--rulebook", book],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - start
+    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr
+    return seconds, done.returncode, summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rulebook", action="append", default=None)
+    options = parser.parse_args()
+    books = options.rulebook or list(TARGETS)
+    print(f"load average before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} CPUs")
+    for book in books:
+        runs = [once(book) for _ in range(options.repeats)]
+        times = [t for t, _, _ in runs]
+        target = TARGETS.get(book)
+        verdict = "" if target is None else f" (target < {target:.0f} s)"
+        print(
+            f"{book}: median {statistics.median(times):.2f} s "
+            f"(min {min(times):.2f} .. max {max(times):.2f}, {len(times)} runs){verdict}; "
+            f"exit {runs[0][1]}: {runs[0][2]}"
+        )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
