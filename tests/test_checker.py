@@ -708,3 +708,27 @@ def test_every_diagnostic_about_a_rule_text_has_a_place():
         for d in diagnostics(text):
             assert d.span is not None and d.span.line >= 1 and d.span.column >= 1, d.render()
             assert d.span.line <= text.count("\n") + 1, d.render()
+
+
+HEAD = 'document d {\n  title: "d"\n  effective: 2020-01-01\n  headline: {names}\n}\n'
+
+
+def test_the_headline_names_conclusions_in_order():
+    book = load(HEAD.replace("{names}", "level, other") + P + "conclusion other: value bool\n")
+    assert book.rulebook.headline == ("level", "other")
+    assert load(HEAD.replace("{names}", "level") + P).rulebook.headline == ("level",)
+
+
+@pytest.mark.parametrize(
+    "names, code, words, help",
+    [
+        ("levl", "E200", "the headline names 'levl', but no such conclusion", "did you mean"),
+        ("level, level", "E205", "the headline names 'level' twice", None),
+        ('"level"', "E201", "header field 'headline' takes names (a, b, ...)", None),
+    ],
+)
+def test_a_headline_names_each_conclusion_once(names, code, words, help):
+    d = first(diagnostics(HEAD.replace("{names}", names) + P, "h.rules"), code)
+    assert words in d.message and d.span.line == 4
+    assert (help is None and d.help is None) or help in d.help
+
