@@ -39,7 +39,7 @@ SOURCE_KEPT = 1_000_000
 INLINE_ITEMS = 200
 #: Variables that carry a value from one plan step to the next, besides those of inputs,
 #: definitions, rules and conclusions.
-_ACCUMULATORS = frozenset(("_t", "_cl", "_conflicts", "_R", "_rec", "_O", "_F", "_D"))
+_ACCUMULATORS = frozenset(("_t", "_cl", "_conflicts", "_R", "_rec", "_O", "_F", "_D", "_AP"))
 
 ARITHMETIC = {"+": "p_add", "-": "p_sub", "*": "p_mul", "/": "p_div"}
 COMPARE_PAIRS = {">=": "p_ge", ">": "p_gt", "<=": "p_le", "<": "p_lt", "=": "p_eq", "!=": "p_ne"}
@@ -175,10 +175,11 @@ def _numeric(e: ir.Expr) -> bool:
 
 
 class _Gen:
-    def __init__(self, rulebook, epoch, explain: bool = False):
+    def __init__(self, rulebook, epoch, explain: bool = False, cited: bool = False):
         self.rb = rulebook
         self.epoch = epoch
         self.explain = explain  # the explain program, else the decision only
+        self.cited = cited  # the decision and which rules applied (batches cite them)
         self.ns: dict[str, Any] = {
             "_Fraction": Fraction,
             "_date": datetime.date,
@@ -809,6 +810,15 @@ class _Gen:
             )
             yield from built
             yield [f"return {decision}, {fired}, _R, _rec, {defs}"]
+        elif self.cited:
+            # Whether each rule in force applied, in the epoch's order: the rules to cite.
+            flags = [self.applies[n] for n in epoch.rules]
+            if len(flags) <= INLINE_ITEMS:
+                yield [f"return {decision}, ({''.join(f + ', ' for f in flags)})"]
+            else:
+                yield ["_AP = []"]
+                yield from ([f"_AP.append({f})"] for f in flags)
+                yield [f"return {decision}, _AP"]
         else:
             yield [f"return {decision}"]
 
@@ -838,9 +848,12 @@ class _Gen:
         for chunk in _chunks(helpers.values()):
             yield "\n".join(chunk) + "\n"
         del helpers
-        entry = "_explain" if self.explain else "_decide"
+        entry = self.entry_name()
         yield from self.function(f"{entry}_typed", map(rewrite, self.body(self.explain)))
         yield from self.entry(entry)
+
+    def entry_name(self) -> str:
+        return "_explain" if self.explain else "_cite" if self.cited else "_decide"
 
     def range_spans(self, claims) -> str:
         """Where each rule gives a range: the place to report a range that runs downward."""
@@ -1089,9 +1102,13 @@ def _call(fn, span, name, args):
 
 
 def generate(rulebook, epoch) -> None:
-    """Give the epoch its two programs: ``epoch.fast(facts, day) -> Decision`` and
-    ``epoch.explain(facts, day)``, each generated and compiled when first used (eval needs
-    only the one, explain only the other, the larger).
+    """Give the epoch its programs: ``epoch.fast(facts, day) -> Decision``,
+    ``epoch.explain(facts, day)`` and ``epoch.cited(facts, day)``, each generated and compiled
+    when first used (eval needs only the first, explain only the second, the larger; batches
+    only the third).
+
+    ``cited`` returns (the decision, whether each rule of ``epoch.rules`` applied): the fast
+    path and the rules to cite for each conclusion, without the explain path's tests.
 
     ``explain`` returns (the typed facts, (the decision; {rule: (fired, applies)}; {rule:
     atoms}; the claims [(rule, conclusion, value, upper)]; {definition: value})).
@@ -1099,22 +1116,25 @@ def generate(rulebook, epoch) -> None:
     lock = threading.Lock()
     epoch.fast = _Lazy(rulebook, epoch, "fast", False, lock)
     epoch.explain = _Lazy(rulebook, epoch, "explain", True, lock)
+    epoch.cited = _Lazy(rulebook, epoch, "cited", False, lock, cited=True)
 
 
 class _Lazy:
     """A program of an epoch not yet generated: the first use generates and compiles it, and
     puts it in the epoch in its own place, so that later uses go to it directly."""
 
-    def __init__(self, rulebook, epoch, place: str, explain: bool, lock: threading.Lock):
+    def __init__(
+        self, rulebook, epoch, place: str, explain: bool, lock: threading.Lock, cited=False
+    ):
         self.rulebook, self.epoch, self.place, self.explain = rulebook, epoch, place, explain
-        self.lock = lock
+        self.lock, self.cited = lock, cited
 
     def program(self):
         with self.lock:
             program = getattr(self.epoch, self.place)
             if program is self:
                 with gc_paused():
-                    program = _compiled(self.rulebook, self.epoch, self.explain)
+                    program = _compiled(self.rulebook, self.epoch, self.explain, self.cited)
                 setattr(self.epoch, self.place, program)
         return program
 
@@ -1125,10 +1145,11 @@ class _Lazy:
         return getattr(self.program(), name)
 
 
-def _compiled(rulebook, epoch, explain: bool):
-    """One program: ``_decide(facts, day)`` or ``_explain(facts, day)``, compiled."""
-    gen = _Gen(rulebook, epoch, explain)
-    entry = "_explain" if explain else "_decide"
+def _compiled(rulebook, epoch, explain: bool, cited: bool = False):
+    """One program: ``_decide(facts, day)``, ``_explain(facts, day)`` or ``_cite(facts,
+    day)``, compiled."""
+    gen = _Gen(rulebook, epoch, explain, cited)
+    entry = gen.entry_name()
     pieces = gen.program()
     fields = list(rulebook.inputs.values())
     names = list(rulebook.inputs)

@@ -732,3 +732,17 @@ def test_a_headline_names_each_conclusion_once(names, code, words, help):
     assert words in d.message and d.span.line == 4
     assert (help is None and d.help is None) or help in d.help
 
+
+def test_decide_cited_gives_the_decision_and_the_rules_that_applied():
+    text = (
+        P + rule("  when x > 1\n  then level = b\n") + rule("  when x > 5\n  then level = c\n", "q")
+    )
+    text += rule("  when x > 9\n  then level = a\n", "z")
+    book = load(text)
+    for x in (0, 3, 7):
+        decision, applied = book.decide_cited({"x": x}, DAY)
+        assert decision == book.decide({"x": x}, DAY)
+        trace = book.explain({"x": x}, DAY).to_json()
+        fired = [r["name"] for r in trace["rules"] if r["status"] == "applied"]
+        assert list(applied) == fired, x
+    assert book.decide_cited({"x": 7}, DAY)[1] == ("r", "q")
