@@ -1085,6 +1085,97 @@ def run_(
 
 
 @app.command()
+def diff(
+    cases: Annotated[str, typer.Argument(help="Cases as JSON Lines, CSV or Parquet.")],
+    rules: RulesOpt = None,
+    rulebook: RulebookOpt = None,
+    as_of: AsOfOpt = None,
+    against_rules: Annotated[
+        list[Path] | None,
+        typer.Option("--against-rules", help="The other version of the rules (files)."),
+    ] = None,
+    against_rulebook: Annotated[
+        str | None, typer.Option("--against-rulebook", help="The other rulebook (installed).")
+    ] = None,
+    against_as_of: Annotated[
+        str | None, typer.Option("--against-as-of", help="The other date (YYYY-MM-DD).")
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Conclusions whose transition tables to show (A,B,...)."),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Changes listed (0: none); --changes writes all.")
+    ] = 20,
+    changes: Annotated[
+        str | None,
+        typer.Option("--changes", help="Write every change to a .csv, .jsonl or .parquet file."),
+    ] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="text, markdown or json.")] = "text",
+    lang: LangOpt = Lang.en,
+    color: ColorOpt = None,
+    jobs: JobsOpt = None,
+    input_format: InputFormatOpt = None,
+) -> None:
+    """The same cases under two dates or two versions of the rules: what changes."""
+
+    def body():
+        from .batch import commands, summaries
+        from .batch import diff as diffs
+
+        if format not in ("text", "json", "markdown"):
+            raise Stop(EXIT_USAGE, f"diff prints text, markdown or json, not '{format}'")
+        if limit < 0:
+            raise Stop(EXIT_USAGE, "--limit: give 0 or more")
+        other_rules = bool(against_rules or against_rulebook)
+        if not other_rules and against_as_of is None:
+            raise Stop(
+                EXIT_USAGE,
+                "diff compares two dates (--as-of A --against-as-of B) or two versions of the "
+                "rules (--rules OLD --against-rules NEW, or --rulebook A --against-rulebook B)",
+            )
+        day = _parse_date(as_of, "--as-of")
+        other_day = _parse_date(against_as_of, "--against-as-of") if against_as_of else day
+        workers = _jobs(jobs)
+        pm = _pm()
+        old = _batch_book(pm, rules, rulebook)
+        new = _batch_book(pm, against_rules, against_rulebook) if other_rules else old
+        if other_rules:
+            labels = (old.book.rulebook.name, new.book.rulebook.name)
+            if labels[0] == labels[1]:
+                labels = ("old", "new")
+        else:
+            labels = (as_of or "today", against_as_of)
+        names = [n.strip() for n in by.split(",")] if by is not None else None
+        result = _batch(
+            lambda: commands.diff(
+                old,
+                new,
+                cases,
+                labels=labels,
+                input_format=input_format,
+                as_of=(day, other_day),
+                jobs=workers,
+                by=names,
+                limit=limit,
+                changes=changes,
+                report=_report(),
+            )
+        )
+        if format == "json":
+            typer.echo(json.dumps(diffs.to_json(result), ensure_ascii=False, indent=2))
+        elif format == "markdown":
+            parts = diffs.sections(result, old.book, lang.value)
+            sys.stdout.write(summaries.render_markdown(diffs.headlines(result), parts))
+        else:
+            parts = diffs.sections(result, old.book, lang.value)
+            sys.stdout.write(summaries.render_tables(diffs.headlines(result), parts, _color(color)))
+        return EXIT_OK
+
+    _run(body)
+
+
+@app.command()
 def summary(
     cases: Annotated[
         str,

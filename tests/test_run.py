@@ -1,5 +1,5 @@
-"""run and summary over results: per-person rows in every format, every line accounted
-for, input order on several cores, cross-tabs and filters, provision counts."""
+"""run, summary over results, diff: per-person rows in every format, every line accounted
+for, input order on several cores, cross-tabs and filters, provision counts, transitions."""
 
 from __future__ import annotations
 
@@ -202,3 +202,44 @@ def test_the_headline_is_what_a_summary_shows_by_default(files, tmp_path):
     rules.write_text(TOY.replace('title: "toy"', 'title: "toy"\n  headline: level'), "utf-8")
     result = runner.invoke(app, ["summary", str(files[1]), "--rules", str(rules), "-f", "json"])
     assert [c["conclusion"] for c in json.loads(result.stdout)["conclusions"]] == ["level"]
+
+
+# ------------------------------------------------------------------ diff
+def test_diff_of_two_dates_lists_changes_and_transitions(files, tmp_path):
+    rules, cases = files
+    args = ["diff", str(cases), "--rules", str(rules), "--as-of", "2021-01-01"]
+    args += ["--against-as-of", "2019-01-01", "--by", "level", "-f", "json"]
+    result = runner.invoke(app, [*args, "--changes", str(tmp_path / "all.csv")])
+    assert result.exit_code == EXIT_OK, result.output
+    data = json.loads(result.stdout)
+    # Before the rules took effect nothing is decided: line 6 (division by zero) is decided
+    # on the later side only.
+    assert data["decided_only_new"] == 1 and data["persons"] == 4
+    (level,) = data["transitions"]
+    cells = {(c["old"], c["new"]): c["persons"] for c in level["cells"]}
+    assert cells == {("low", "low"): 2, ("mid", "low"): 1, ("high", "low"): 1}
+    assert level["persons_changed"] == 2
+    first = data["changes"][0]
+    assert (first["line"], first["conclusion"], first["old"], first["new"]) == (
+        1,
+        "colours",
+        "red",
+        "",
+    )
+    assert first["old_by"] == ["r_red"] and first["new_by"] == []
+    with open(tmp_path / "all.csv", encoding="utf-8", newline="") as f:
+        assert len(list(csv.DictReader(f))) == data["changes_not_listed"] + len(data["changes"])
+
+
+def test_diff_of_two_versions_of_the_rules(files, tmp_path):
+    rules, cases = files
+    newer = tmp_path / "new.rules"
+    newer.write_text(TOY.replace("score >= 20", "score >= 30"), encoding="utf-8")
+    args = ["diff", str(cases), "--rules", str(rules), "--against-rules", str(newer)]
+    data = json.loads(runner.invoke(app, [*args, "--by", "level", "-f", "json"]).stdout)
+    assert data["persons_changed"] == 1
+    (change,) = [c for c in data["changes"] if c["conclusion"] == "level"]
+    assert (change["old"], change["new"]) == ("high", "mid")
+    assert change["old_by"] == ["r_mid", "r_high"] and change["new_by"] == ["r_mid"]
+    alone = runner.invoke(app, ["diff", str(cases), "--rules", str(rules)])
+    assert alone.exit_code == EXIT_USAGE

@@ -1,4 +1,4 @@
-"""What ``run`` and ``summary`` do, for the command line to call (docs/batch.md).
+"""What ``run``, ``summary`` and ``diff`` do, for the command line to call (docs/batch.md).
 
 The command line parses options, loads the rulebook and maps what goes wrong to its exit
 codes; everything else is here: opening the input, deciding it (here, on every core, or on
@@ -306,6 +306,58 @@ def _results(path: str, schema, fmt: str | None, con=None, name: str = "results"
         return Results(path, schema, fmt, con=con, name=name)
     except ResultsError as err:
         raise BadInput(str(err)) from None
+
+
+# ------------------------------------------------------------------ diff
+def diff(
+    old: Book,
+    new: Book,
+    source: str,
+    *,
+    labels: tuple[str, str],
+    input_format: str | None = None,
+    as_of: tuple[datetime.date | None, datetime.date | None] = (None, None),
+    jobs: int = 1,
+    by: list[str] | None = None,
+    limit: int | None = 20,
+    changes: str | None = None,
+    report: Report,
+):
+    """The same cases decided twice (two dates, or two versions of the rules), compared."""
+    from . import diff as diffs
+    from .table import Schema
+
+    if source == "-":
+        raise Usage("diff reads the cases twice: give a file, not standard input")
+    if by is not None and not by:
+        raise Usage("--by: name a conclusion")
+    with tempfile.TemporaryDirectory(prefix="ruleengine-") as tmp:
+        tables = []
+        for side, (book, day, label) in enumerate(zip((old, new), as_of, labels)):
+            path = Path(tmp) / f"side{side}.jsonl"
+            decide_into(
+                book,
+                source,
+                path,
+                input_format=input_format,
+                as_of=day,
+                jobs=jobs,
+                report=report,
+                shown=SHOWN,
+                prefix=f"[{label}] ",
+            )
+            tables.append((path, Schema(book.book.rulebook)))
+        a = _results(str(tables[0][0]), tables[0][1], "jsonl")
+        b = _results(str(tables[1][0]), tables[1][1], "jsonl", con=a.con, name="results_new")
+        try:
+            result = diffs.compare(a, b, labels[0], labels[1], by=by, limit=limit)
+            if changes is not None:
+                diffs.write_changes(a, b, result, changes)
+        except ResultsError as err:
+            raise Usage(str(err)) from None
+        finally:
+            a.con.close()
+    return result
 
 
 def exit_cause(skipped_by_cause: dict[str, int]) -> str | None:
