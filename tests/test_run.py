@@ -112,25 +112,31 @@ def test_worker_processes_keep_input_order_and_give_the_same_rows(files, tmp_pat
     text = (TEXT * 3).encode("utf-8")
 
     def decided(jobs: int):
-        got = []
         import io
 
-        totals = running.run(
-            JsonLines(io.BytesIO(text)),
-            got.append,
-            spec=spec,
-            options=options,
-            jobs=jobs,
-            chunk_lines=2,
-        )
-        rows = [row for d in got for row in d.rows]
-        return rows, [s.line for d in got for s in d.skipped], totals
+        got, read, ahead = [], [0], []
 
-    one, skipped_one, totals_one = decided(1)
-    two, skipped_two, totals_two = decided(2)
+        def lines():
+            for item in JsonLines(io.BytesIO(text)):
+                read[0] += 1
+                yield item
+
+        def sink(d):
+            got.append(d)
+            ahead.append(read[0] - d.last)  # lines read but not yet handed on
+
+        totals = running.run(lines(), sink, spec=spec, options=options, jobs=jobs, chunk_lines=2)
+        rows = [row for d in got for row in d.rows]
+        return rows, [s.line for d in got for s in d.skipped], totals, max(ahead)
+
+    one, skipped_one, totals_one, ahead_one = decided(1)
+    two, skipped_two, totals_two, ahead_two = decided(2)
     assert one == two and skipped_one == skipped_two
     assert totals_one == totals_two and totals_one.cases == 9
     assert [r[0] for r in one] == sorted(r[0] for r in one)
+    # Flat memory: what is read ahead of the writer is bounded by the chunks in flight (at
+    # most two a worker, and the one being read), whatever the input's size.
+    assert ahead_one == 0 and 0 < ahead_two <= (2 * 2 + 1) * 2
 
 
 def test_a_decider_of_whole_chunks_takes_the_place_of_the_per_case_path(files):

@@ -168,13 +168,6 @@ class Totals:
             "persons_not_in_force": self.not_in_force,
         }
 
-    def exit_cause(self) -> str | None:
-        """The gravest cause of a skipped line: a bug in ruleengine, in a plugin, the data."""
-        for cause in ("ruleengine", "plugin", "data"):
-            if self.skipped[cause]:
-                return cause
-        return None
-
 
 # ------------------------------------------------------------------ one chunk
 def decide_each(book, records: list, day: datetime.date | None = None) -> list:

@@ -15,6 +15,7 @@ order.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from fractions import Fraction
 from typing import Any
@@ -97,7 +98,15 @@ class Schema:
                 self._claimants[a.conclusion] = self._claimants.get(a.conclusion, frozenset()) | {
                     rule_name
                 }
-        self._encoders = [(p, _encoder(p)) for p in self.parts]
+        # For each conclusion in column order: its parts' encoders and the rules that claim it.
+        self._plan = [
+            (
+                name,
+                [_encoder(p) for p in self.parts if p.conclusion == name],
+                self._claimants.get(name, frozenset()),
+            )
+            for name in self.conclusions
+        ]
 
     def row(self, line, case, person, decision, applied, trace_json=None) -> list:
         """The row of one person: ``applied`` is the rules that applied, any order."""
@@ -112,13 +121,10 @@ class Schema:
             conflicts,
         ]
         values = decision.conclusions
-        encoders = iter(self._encoders)
-        for name in self.conclusions:
-            for part, encode in encoders:
-                out.append(encode(values[name]))
-                if part.part != "floor":
-                    break
-            claim = self._claimants.get(name, frozenset())
+        for name, encoders, claim in self._plan:
+            value = values[name]
+            for encode in encoders:
+                out.append(encode(value))
             out.append([r for r in applied if r in claim])
         if self.trace:
             out.append(trace_json)
@@ -157,8 +163,14 @@ def cell(value: Any) -> Any:
     if isinstance(value, Duration):
         return str(value)
     if isinstance(value, LocalText):
-        return json.dumps(value.to_json(), ensure_ascii=False, sort_keys=True)
+        return _text_cell(value)
     return str(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_cell(value: LocalText) -> str:
+    """A bilingual text as JSON: the texts come from the rules, a few, each encoded once."""
+    return json.dumps(value.to_json(), ensure_ascii=False, sort_keys=True)
 
 
 def value_of(text: Any, t: Any) -> Any:
