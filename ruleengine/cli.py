@@ -1145,7 +1145,7 @@ def diff(
             if labels[0] == labels[1]:
                 labels = ("old", "new")
         else:
-            labels = (as_of or "today", against_as_of)
+            labels = (as_of or "own dates", against_as_of)  # no --as-of: each case's date
         names = [n.strip() for n in by.split(",")] if by is not None else None
         result = _batch(
             lambda: commands.diff(

@@ -249,3 +249,18 @@ def test_diff_of_two_versions_of_the_rules(files, tmp_path):
     assert change["old_by"] == ["r_mid", "r_high"] and change["new_by"] == ["r_mid"]
     alone = runner.invoke(app, ["diff", str(cases), "--rules", str(rules)])
     assert alone.exit_code == EXIT_USAGE
+
+
+def test_without_the_batch_extra_summary_names_it_and_run_to_json_lines_works(
+    files, tmp_path, monkeypatch
+):
+    """duckdb and pyarrow are an extra: a command that needs one says which (exit 2)."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # import duckdb: ImportError
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    result, _ = summary(files, files[1])
+    assert result.exit_code == EXIT_USAGE
+    assert "pip install 'ruleengine[batch]'" in result.stderr
+    assert run(files, tmp_path / "out.parquet").exit_code == EXIT_USAGE
+    assert run(files, tmp_path / "out.jsonl").exit_code == EXIT_BAD_FACTS

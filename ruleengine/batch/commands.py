@@ -183,6 +183,7 @@ def run_cases(
             input_format=input_format,
             as_of=as_of,
             trace=trace,
+            jobs=jobs,
             report=report,
         )
     fmt = output_format(out)
@@ -197,6 +198,9 @@ def run_cases(
     except OSError as err:
         reader.close()
         raise Usage(f"{out}: cannot write ({err.strerror})") from None
+    except MissingExtra:
+        reader.close()
+        raise
     sink = Sink(cases, report, writer, errors)
     try:
         totals = decide_all(book, reader, sink, options, jobs, Path(out).name, report)

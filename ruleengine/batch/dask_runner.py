@@ -68,7 +68,10 @@ def run_on_dask(
     as_of: datetime.date | None,
     trace: bool,
     report,
+    jobs: int = 1,
 ) -> Totals:
+    """Decide the cases on the cluster at ``address`` (``local``: a LocalCluster of ``jobs``
+    single-threaded workers), into ``out`` and its errors file, as a local run does."""
     from .commands import Sink, Usage, open_cases, output_format
     from .progress import Bar
     from .table import Schema
@@ -98,10 +101,8 @@ def run_on_dask(
     cluster = None
     try:
         if address == LOCAL:
-            from .running import default_jobs
-
             cluster = distributed.LocalCluster(
-                n_workers=default_jobs(), threads_per_worker=1, dashboard_address=None
+                n_workers=jobs, threads_per_worker=1, dashboard_address=None
             )
             client = distributed.Client(cluster)
         else:
