@@ -393,6 +393,9 @@ class _Builder:
                 value = self._ident(value)
         return s.Meta(self._ident(key), value, self._span(meta))
 
+    def names(self, meta, c):
+        return [self._ident(t) for t in c]
+
     def plain_text(self, meta, c):
         return s.Text({"": self._unquote(c[0])}, self._span(meta))
 

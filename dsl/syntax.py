@@ -156,7 +156,7 @@ Literal = Constant | BareName | ListLiteral | RecordLiteral
 @node
 class Meta:
     key: Ident
-    value: object  # Text, datetime.date, Ident, int or Fraction
+    value: object  # Text, datetime.date, Ident, a list of Ident, int or Fraction
     span: Span
 
 

@@ -65,6 +65,7 @@ HEADER_KEYS = {
     "version": "text",
     "note": "text",
     "unverified": "text",
+    "headline": "names",
 }
 
 AGGREGATES = ("sum", "count", "any", "all", "min", "max")
@@ -115,6 +116,14 @@ class Rulebook:
     warnings: list[Diagnostic]
     #: The ``lighter`` blocks (the law in time), by name; each is a plan step ("lighter", name).
     lighters: dict[str, ir.Lighter] = attrs.Factory(dict)
+
+    @property
+    def headline(self) -> tuple[str, ...]:
+        """The conclusions the documents' headers name as the headline, in order."""
+        out: dict[str, None] = {}
+        for doc in self.documents.values():
+            out.update(dict.fromkeys(doc.headline))
+        return tuple(out)
 
     @property
     def date_input(self) -> str | None:
@@ -217,6 +226,7 @@ class Checker:
         self.conclusions: dict[str, ir.Conclusion] = {}
         self.rules: dict[str, ir.Rule] = {}
         self.documents: dict[str, ir.DocumentInfo] = {}
+        self.headline_names: list[list[s.Ident]] = []  # each header's, checked in pass 2
         self.tests: list[ir.RuleTest] = []
         self.values: dict[str, tuple[str, Span]] = {}  # value namespace: name -> (kind, span)
         self.define_stack: list[str] = []
@@ -295,6 +305,7 @@ class Checker:
                     self.declare_conclusion(d)
                 elif isinstance(d, s.LighterDecl):
                     lighter.declare(self, d)
+        self.check_headlines()
         for doc in self.documents.values():
             if doc.date_input and doc.date_input not in self.inputs:
                 self.error(
@@ -402,17 +413,23 @@ class Checker:
                 self.error("E205", f"header field '{key}' given twice", entry.key.span)
             want = HEADER_KEYS[key]
             value = entry.value
+            if want == "names" and isinstance(value, s.Ident):
+                value = [value]
             ok = (
                 (want == "text" and isinstance(value, s.Text))
                 or (want == "date" and isinstance(value, datetime.date))
                 or (want == "name" and isinstance(value, s.Ident))
+                or (want == "names" and isinstance(value, list))
             )
+            if isinstance(value, list) and want != "names":
+                ok = False
             if not ok:
-                self.error(
-                    "E201",
-                    f"header field '{key}' takes {'a ' + want if want != 'text' else 'a text'}",
-                    entry.span,
-                )
+                shown = {"text": "a text", "names": "names (a, b, ...)"}.get(want, "a " + want)
+                self.error("E201", f"header field '{key}' takes {shown}", entry.span)
+                continue
+            if want == "names":
+                meta[key] = value
+                self.headline_names.append(value)  # checked once conclusions are declared
                 continue
             meta[key] = (
                 _text(value)
@@ -433,11 +450,28 @@ class Checker:
             effective=meta.get("effective"),
             until=meta.get("until"),
             date_input=meta.get("date"),
+            headline=tuple(dict.fromkeys(i.name for i in meta.get("headline", ()))),
             meta={
                 k: v for k, v in meta.items() if k in ("source", "version", "note", "unverified")
             },
             span=d.span,
         )
+
+    def check_headlines(self) -> None:
+        """Each name of a ``headline:`` is a conclusion, named once."""
+        for names in self.headline_names:
+            seen: set[str] = set()
+            for ident in names:
+                if ident.name not in self.conclusions:
+                    self.error(
+                        "E200",
+                        f"the headline names '{ident.name}', but no such conclusion",
+                        ident.span,
+                        self.suggest(ident.name, self.conclusions),
+                    )
+                elif ident.name in seen:
+                    self.error("E205", f"the headline names '{ident.name}' twice", ident.span)
+                seen.add(ident.name)
 
     def declare_type_name(self, name: s.Ident, decl) -> bool:
         if (

@@ -121,6 +121,14 @@ def _pm(warn: bool = True):
 def _load(pm, rules: list[Path] | None, rulebook: str | None):
     """The compiled rulebook named by --rules or --rulebook, and its name."""
     from .loader import load_paths
+
+    paths, name = _rule_paths(pm, rules, rulebook)
+    return load_paths(paths, name=name, pm=pm), name
+
+
+def _rule_paths(pm, rules: list[Path] | None, rulebook: str | None):
+    """The rule files named by --rules, or those of the rulebook named by --rulebook, and
+    the rulebook's name (None for --rules)."""
     from .plugins import rule_sources
 
     if rules and rulebook:
@@ -135,7 +143,7 @@ def _load(pm, rules: list[Path] | None, rulebook: str | None):
                 raise Stop(
                     EXIT_BAD_RULES, f"{_shown_path(path)}: cannot read ({err.strerror})"
                 ) from None
-        return load_paths(list(rules), pm=pm), None
+        return list(rules), None
     sources = rule_sources(pm)
     if rulebook is None:
         if len(sources) == 1:
@@ -154,7 +162,7 @@ def _load(pm, rules: list[Path] | None, rulebook: str | None):
         hint = f"; did you mean '{close[0]}'?" if close else ""
         raise Stop(EXIT_BAD_RULES, f"no rulebook named '{rulebook}'{hint}")
     _, source = sources[rulebook]
-    return load_paths(list(source.paths), name=rulebook, pm=pm), rulebook
+    return list(source.paths), rulebook
 
 
 def _one_line(text: str) -> str:
@@ -307,7 +315,7 @@ def _point(text: str, offset: int, name: str) -> Span:
 
 def _case(book, data: Any, name: str, as_of: datetime.date | None):
     """Facts, and an as-of date, from a facts object or a case file {"facts": ..., "as_of": ...}."""
-    from .batch import unwrap
+    from .batch.records import unwrap
     from .facts import FactsError
 
     try:
@@ -388,7 +396,7 @@ def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool, t
     """``[(person, decision or trace)]``: one per official or subject the record lists
     (``officials``/``subjects``), else one with an empty label. With ``typed``, each
     person's validated facts and the date they are judged at, for an analysis."""
-    from .batch import BadLine, Fault, split_record, subject_facts
+    from .batch.records import BadLine, Fault, split_record, subject_facts
     from .facts import FactsError
     from .plugins import adapter_chain
     from .runtime import EvaluationError
@@ -1008,83 +1016,292 @@ def whatif(
     _run(body)
 
 
-# ------------------------------------------------------------------ summary (docs/batch.md)
-@app.command()
-def summary(
-    cases: Annotated[
-        str, typer.Argument(help="Cases as JSON Lines, one case a line; '-' reads standard input.")
+# ------------------------------------------------------------------ batches (docs/batch.md)
+CasesArg = Annotated[
+    str,
+    typer.Argument(
+        help="Cases as JSON Lines, CSV or Parquet (by the suffix); '-' reads JSON Lines "
+        "from standard input."
+    ),
+]
+JobsOpt = Annotated[
+    int | None, typer.Option("--jobs", "-j", help="Worker processes; by default every core.")
+]
+InputFormatOpt = Annotated[
+    str | None,
+    typer.Option("--input-format", help="jsonl, csv or parquet; by default the file's suffix."),
+]
+
+
+def _batch_book(pm, rules, rulebook):
+    """The rulebook, and its rule texts for worker processes to build it from."""
+    from .batch.commands import Book
+    from .batch.running import BookSpec, Context
+    from .compiler import CompiledRulebook
+    from .loader import check_sources, sources_of
+
+    paths, name = _rule_paths(pm, rules, rulebook)
+    label, sources = sources_of(paths, name)
+    book = CompiledRulebook(check_sources(label, sources, pm))
+    adapters = name or book.rulebook.name
+    spec = BookSpec(label, tuple(sources), adapters)
+    return Book(book, spec, lambda options: Context.with_plugins(book, pm, adapters, options))
+
+
+def _report():
+    from .batch.commands import Report
+
+    debug = os.environ.get("RULEENGINE_DEBUG")
+    return Report(lambda text: _err(_one_line(text)), _err if debug else None)
+
+
+def _batch(step):
+    """Run a step of a batch command, its expected failures as exit codes."""
+    from .batch.commands import BadInput, Usage
+    from .batch.inputs import MissingExtra
+
+    try:
+        return step()
+    except (Usage, MissingExtra) as err:
+        raise Stop(EXIT_USAGE, str(err)) from None
+    except BadInput as err:
+        raise Stop(EXIT_BAD_FACTS, str(err)) from None
+
+
+def _jobs(jobs: int | None) -> int:
+    from .batch.running import default_jobs
+
+    if jobs is not None and jobs < 1:
+        raise Stop(EXIT_USAGE, "--jobs: give 1 or more")
+    return jobs or default_jobs()
+
+
+def _skipped_exit(by_cause: dict) -> int:
+    """The gravest cause of a skipped line decides: a bug in ruleengine, then in a plugin,
+    then the data."""
+    from .batch.commands import exit_cause
+
+    cause = exit_cause(by_cause)
+    return {"ruleengine": EXIT_INTERNAL, "plugin": EXIT_PLUGIN, "data": EXIT_BAD_FACTS}.get(
+        cause, EXIT_OK
+    )
+
+
+@app.command("run")
+def run_(
+    cases: CasesArg,
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", help="Results: .jsonl, .csv or .parquet (with --dask, a folder)."
+        ),
     ],
     rules: RulesOpt = None,
     rulebook: RulebookOpt = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    as_of: AsOfOpt = None,
+    trace: Annotated[bool, typer.Option("--trace", help="Each row with its JSON trace.")] = False,
+    jobs: JobsOpt = None,
+    dask: Annotated[
+        str | None,
+        typer.Option("--dask", help="Run on a Dask cluster: its scheduler's address, or 'local'."),
+    ] = None,
+    input_format: InputFormatOpt = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="Totals as text or json.")] = "text",
+) -> None:
+    """Decide every case of a file: a result row per person, and the lines not decided."""
+
+    def body():
+        from .batch import commands
+
+        if format not in ("text", "json"):
+            raise Stop(EXIT_USAGE, f"run prints its totals as text or json, not '{format}'")
+        day = _parse_date(as_of, "--as-of")
+        workers = _jobs(jobs)
+        book = _batch_book(_pm(), rules, rulebook)
+        totals = _batch(
+            lambda: commands.run_cases(
+                book,
+                cases,
+                output,
+                input_format=input_format,
+                as_of=day,
+                trace=trace,
+                jobs=workers,
+                dask=dask,
+                report=_report(),
+            )
+        )
+        name = book.book.rulebook.name
+        if format == "json":
+            data = {"rulebook": name, "output": output, "totals": totals.to_json()}
+            typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            typer.echo(commands.totals_text(name, totals, output))
+        return _skipped_exit(totals.skipped)
+
+    _run(body)
+
+
+@app.command()
+def diff(
+    cases: Annotated[str, typer.Argument(help="Cases as JSON Lines, CSV or Parquet.")],
+    rules: RulesOpt = None,
+    rulebook: RulebookOpt = None,
+    as_of: AsOfOpt = None,
+    against_rules: Annotated[
+        list[Path] | None,
+        typer.Option("--against-rules", help="The other version of the rules (files)."),
+    ] = None,
+    against_rulebook: Annotated[
+        str | None, typer.Option("--against-rulebook", help="The other rulebook (installed).")
+    ] = None,
+    against_as_of: Annotated[
+        str | None, typer.Option("--against-as-of", help="The other date (YYYY-MM-DD).")
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Conclusions whose transition tables to show (A,B,...)."),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Changes listed (0: none); --changes writes all.")
+    ] = 20,
+    changes: Annotated[
+        str | None,
+        typer.Option("--changes", help="Write every change to a .csv, .jsonl or .parquet file."),
+    ] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="text, markdown or json.")] = "text",
+    lang: LangOpt = Lang.en,
+    color: ColorOpt = None,
+    jobs: JobsOpt = None,
+    input_format: InputFormatOpt = None,
+) -> None:
+    """The same cases under two dates or two versions of the rules: what changes."""
+
+    def body():
+        from .batch import commands, summaries
+        from .batch import diff as diffs
+
+        if format not in ("text", "json", "markdown"):
+            raise Stop(EXIT_USAGE, f"diff prints text, markdown or json, not '{format}'")
+        if limit < 0:
+            raise Stop(EXIT_USAGE, "--limit: give 0 or more")
+        other_rules = bool(against_rules or against_rulebook)
+        if not other_rules and against_as_of is None:
+            raise Stop(
+                EXIT_USAGE,
+                "diff compares two dates (--as-of A --against-as-of B) or two versions of the "
+                "rules (--rules OLD --against-rules NEW, or --rulebook A --against-rulebook B)",
+            )
+        day = _parse_date(as_of, "--as-of")
+        other_day = _parse_date(against_as_of, "--against-as-of") if against_as_of else day
+        workers = _jobs(jobs)
+        pm = _pm()
+        old = _batch_book(pm, rules, rulebook)
+        new = _batch_book(pm, against_rules, against_rulebook) if other_rules else old
+        if other_rules:
+            labels = (old.book.rulebook.name, new.book.rulebook.name)
+            if labels[0] == labels[1]:
+                labels = ("old", "new")
+        else:
+            labels = (as_of or "own dates", against_as_of)  # no --as-of: each case's date
+        names = [n.strip() for n in by.split(",")] if by is not None else None
+        result = _batch(
+            lambda: commands.diff(
+                old,
+                new,
+                cases,
+                labels=labels,
+                input_format=input_format,
+                as_of=(day, other_day),
+                jobs=workers,
+                by=names,
+                limit=limit,
+                changes=changes,
+                report=_report(),
+            )
+        )
+        if format == "json":
+            typer.echo(json.dumps(diffs.to_json(result), ensure_ascii=False, indent=2))
+        elif format == "markdown":
+            parts = diffs.sections(result, old.book, lang.value)
+            sys.stdout.write(summaries.render_markdown(diffs.headlines(result), parts))
+        else:
+            parts = diffs.sections(result, old.book, lang.value)
+            sys.stdout.write(summaries.render_tables(diffs.headlines(result), parts, _color(color)))
+        return EXIT_OK
+
+    _run(body)
+
+
+@app.command()
+def summary(
+    cases: Annotated[
+        str,
+        typer.Argument(
+            help="Cases (JSON Lines, CSV, Parquet; '-' reads standard input), or results "
+            "written by 'run'."
+        ),
+    ],
+    rules: RulesOpt = None,
+    rulebook: RulebookOpt = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="A conclusion to count by, or two (A,B) for a cross-tab."),
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option("--where", help="Only persons with CONCLUSION=VALUE (or !=, >=, ...)."),
+    ] = None,
+    provisions: Annotated[
+        bool, typer.Option("--provisions", help="How often each provision decided.")
+    ] = False,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="text, markdown, csv or json.")
+    ] = "text",
     lang: LangOpt = Lang.en,
     as_of: AsOfOpt = None,
     color: ColorOpt = None,
+    jobs: JobsOpt = None,
+    input_format: InputFormatOpt = None,
 ) -> None:
-    """Evaluate a file of cases and count persons and cases under each conclusion's values."""
+    """Count persons and cases by conclusion (or two, crossed), from cases or results."""
 
     def body():
-        from . import batch
-        from .plugins import adapter_chain
+        from .batch import commands, summaries
 
-        if format not in ("text", "json"):
-            raise Stop(EXIT_USAGE, f"summary prints text or json, not '{format}'")
+        if format not in ("text", "json", "markdown", "csv"):
+            raise Stop(EXIT_USAGE, f"summary prints text, markdown, csv or json, not '{format}'")
         day = _parse_date(as_of, "--as-of")
-        pm = _pm()
-        book, name = _load(pm, rules, rulebook)
-        adapt = adapter_chain(pm, name or book.rulebook.name, derivations=False)
-
-        def skipped(skip):
-            _err(f"{cases}:{skip.line}: skipped: {_one_line(skip.reason)}")
-
-        def note(line, text):
-            _err(f"{cases}:{line}: note: {_one_line(text)}")
-
-        def fault(line, err):
-            if os.environ.get("RULEENGINE_DEBUG") and err.error is not None:
-                import traceback
-
-                _err(f"{cases}:{line}: traceback:")
-                _err("".join(traceback.format_exception(err.error)).rstrip())
-
-        if cases == "-":
-            if sys.stdin is None or sys.stdin.isatty():
-                raise Stop(EXIT_USAGE, "give a cases file, or pipe the cases on standard input")
-            stream = sys.stdin.buffer
-        else:
-            from .facts import InputFileError, open_input
-
-            try:
-                # A regular file, or a pipe (read as it comes); never a device or a folder.
-                stream = open_input(cases, streams=True)  # closed below
-            except InputFileError as err:
-                raise Stop(EXIT_BAD_FACTS, f"{cases}: {err}") from None
-        try:
-            result = batch.summarise(
+        workers = _jobs(jobs)
+        book = _batch_book(_pm(), rules, rulebook)
+        names = [n.strip() for n in by.split(",")] if by is not None else None
+        result = _batch(
+            lambda: commands.summary(
                 book,
-                batch.read_lines(stream),
-                adapt,
-                day,
-                on_skip=skipped,
-                on_note=note,
-                on_fault=fault,
+                cases,
+                input_format=input_format,
+                as_of=day,
+                jobs=workers,
+                by=names,
+                where=where or [],
+                provisions=provisions,
+                report=_report(),
             )
-        finally:
-            if cases != "-":
-                stream.close()
+        )
+        out = book.book
         if format == "json":
-            data = batch.to_json(result, book, lang.value)
+            data = summaries.to_json(result, out, lang.value)
             typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        elif format == "csv":
+            sys.stdout.write(summaries.render_csv(result, out, lang.value))
+        elif format == "markdown":
+            parts = summaries.sections(result, out, lang.value)
+            sys.stdout.write(
+                summaries.render_markdown(summaries.headlines(result, lang.value), parts)
+            )
         else:
-            out = batch.render_text(result, book, lang.value, _color(color))
-            sys.stdout.write(out)
-        # The gravest cause of a skipped line decides: a bug in ruleengine, then in a plugin,
-        # then the data.
-        causes = {s.cause for s in result.skipped}
-        for cause, code in (("ruleengine", EXIT_INTERNAL), ("plugin", EXIT_PLUGIN)):
-            if cause in causes:
-                return code
-        return EXIT_BAD_FACTS if causes else EXIT_OK
+            sys.stdout.write(summaries.render_text(result, out, lang.value, _color(color)))
+        return _skipped_exit(result.totals["lines_skipped_by_cause"])
 
     _run(body)
 

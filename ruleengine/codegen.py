@@ -41,7 +41,7 @@ SOURCE_KEPT = 1_000_000
 INLINE_ITEMS = 200
 #: Variables that carry a value from one plan step to the next, besides those of inputs,
 #: definitions, rules and conclusions.
-_ACCUMULATORS = frozenset(("_t", "_cl", "_conflicts", "_R", "_rec", "_O", "_F", "_D", "_L"))
+_ACCUMULATORS = frozenset(("_t", "_cl", "_conflicts", "_R", "_rec", "_O", "_F", "_D", "_L", "_AP"))
 
 ARITHMETIC = {"+": "p_add", "-": "p_sub", "*": "p_mul", "/": "p_div"}
 COMPARE_PAIRS = {">=": "p_ge", ">": "p_gt", "<=": "p_le", "<": "p_lt", "=": "p_eq", "!=": "p_ne"}
@@ -177,10 +177,11 @@ def _numeric(e: ir.Expr) -> bool:
 
 
 class _Gen:
-    def __init__(self, rulebook, epoch, explain: bool = False):
+    def __init__(self, rulebook, epoch, explain: bool = False, cited: bool = False):
         self.rb = rulebook
         self.epoch = epoch
         self.explain = explain  # the explain program, else the decision only
+        self.cited = cited  # the decision and which rules applied (batches cite them)
         self.ns: dict[str, Any] = {
             "_Fraction": Fraction,
             "_date": datetime.date,
@@ -827,6 +828,15 @@ class _Gen:
             )
             yield from built
             yield [f"return {decision}, {fired}, _R, _rec, {defs}, _L"]
+        elif self.cited:
+            # Whether each rule in force applied, in the epoch's order: the rules to cite.
+            flags = [self.applies[n] for n in epoch.rules]
+            if len(flags) <= INLINE_ITEMS:
+                yield [f"return {decision}, ({''.join(f + ', ' for f in flags)})"]
+            else:
+                yield ["_AP = []"]
+                yield from ([f"_AP.append({f})"] for f in flags)
+                yield [f"return {decision}, _AP"]
         else:
             yield [f"return {decision}"]
 
@@ -870,9 +880,12 @@ class _Gen:
         for chunk in _chunks(helpers.values()):
             yield "\n".join(chunk) + "\n"
         del helpers
-        entry = "_explain" if self.explain else "_decide"
+        entry = self.entry_name()
         yield from self.function(f"{entry}_typed", map(rewrite, self.body(self.explain)))
         yield from self.entry(entry)
+
+    def entry_name(self) -> str:
+        return "_explain" if self.explain else "_cite" if self.cited else "_decide"
 
     def range_spans(self, claims) -> str:
         """Where each rule gives a range: the place to report a range that runs downward."""
@@ -1121,9 +1134,13 @@ def _call(fn, span, name, args):
 
 
 def generate(rulebook, epoch, saved: dict[str, Saved] | None = None, keep=None) -> None:
-    """Give the epoch its two programs: ``epoch.fast(facts, day) -> Decision`` and
-    ``epoch.explain(facts, day)``, each generated and compiled when first used (eval needs
-    only the one, explain only the other, the larger).
+    """Give the epoch its programs: ``epoch.fast(facts, day) -> Decision``,
+    ``epoch.explain(facts, day)`` and ``epoch.cited(facts, day)``, each generated and compiled
+    when first used (eval needs only the first, explain only the second, the larger; batches
+    only the third).
+
+    ``cited`` returns (the decision, whether each rule of ``epoch.rules`` applied): the fast
+    path and the rules to cite for each conclusion, without the explain path's tests.
 
     ``explain`` returns (the typed facts, (the decision; {rule: (fired, applies)}; {rule:
     atoms}; the claims [(rule, conclusion, value, upper)]; {definition: value}; the
@@ -1135,8 +1152,12 @@ def generate(rulebook, epoch, saved: dict[str, Saved] | None = None, keep=None) 
     """
     lock = threading.Lock()
     saved = saved or {}
-    for place, explain in (("fast", False), ("explain", True)):
-        lazy = _Lazy(rulebook, epoch, place, explain, lock, saved.get(place), keep)
+    for place, explain, cited in (
+        ("fast", False, False),
+        ("explain", True, False),
+        ("cited", False, True),
+    ):
+        lazy = _Lazy(rulebook, epoch, place, explain, lock, saved.get(place), keep, cited)
         setattr(epoch, place, lazy)
 
 
@@ -1144,9 +1165,9 @@ class _Lazy:
     """A program of an epoch not yet generated: the first use generates and compiles it, and
     puts it in the epoch in its own place, so that later uses go to it directly."""
 
-    def __init__(self, rulebook, epoch, place, explain, lock, saved=None, keep=None):
+    def __init__(self, rulebook, epoch, place, explain, lock, saved=None, keep=None, cited=False):
         self.rulebook, self.epoch, self.place, self.explain = rulebook, epoch, place, explain
-        self.lock, self.saved, self.keep = lock, saved, keep
+        self.lock, self.saved, self.keep, self.cited = lock, saved, keep, cited
 
     def program(self):
         with self.lock:
@@ -1156,7 +1177,9 @@ class _Lazy:
                 if self.keep is not None:
                     keep = functools.partial(self.keep, self.place)
                 with gc_paused():
-                    program = _compiled(self.rulebook, self.epoch, self.explain, self.saved, keep)
+                    program = _compiled(
+                        self.rulebook, self.epoch, self.explain, self.saved, keep, self.cited
+                    )
                 setattr(self.epoch, self.place, program)
         return program
 
@@ -1193,17 +1216,20 @@ class Saved:
     choosers: dict[str, str] = attrs.field(factory=dict)
 
 
-def _compiled(rulebook, epoch, explain: bool, saved: Saved | None = None, keep=None):
-    """One program: ``_decide(facts, day)`` or ``_explain(facts, day)``, compiled; or made
-    from what the cache kept (``saved``). ``keep(saved)`` is given what to cache."""
-    entry = "_explain" if explain else "_decide"
+def _compiled(
+    rulebook, epoch, explain: bool, saved: Saved | None = None, keep=None, cited: bool = False
+):
+    """One program: ``_decide(facts, day)``, ``_explain(facts, day)`` or ``_cite(facts,
+    day)``, compiled; or made from what the cache kept (``saved``). ``keep(saved)`` is given
+    what to cache."""
+    gen = _Gen(rulebook, epoch, explain, cited)
+    entry = gen.entry_name()
     if saved is None:
-        gen = _Gen(rulebook, epoch, explain)
         pieces = gen.program()
         ns = gen.ns
     else:
-        gen, pieces = None, None
-        ns = _Gen(rulebook, epoch, explain).ns  # the fixed part of the namespace
+        pieces = None
+        ns = gen.ns  # the fixed part of the namespace
         ns.update(saved.consts)
         for name, (function, type_, span) in saved.calls.items():
             ns[name] = _function(rulebook, function, type_, span)

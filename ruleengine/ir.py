@@ -297,6 +297,8 @@ class DocumentInfo:
     date_input: str | None
     meta: dict[str, Any]
     span: Span
+    #: The conclusions a summary shows when not asked for others (``headline:``).
+    headline: tuple[str, ...] = ()
 
 
 @ir

@@ -166,6 +166,13 @@ def load_text(text: str, name: str = "<string>", pm=None) -> CompiledRulebook:
 
 
 def load_paths(paths: list[str | Path], name: str | None = None, pm=None) -> CompiledRulebook:
+    label, sources = sources_of(paths, name)
+    return compile_sources(label, sources, pm)
+
+
+def sources_of(paths: list[str | Path], name: str | None = None) -> tuple[str, list]:
+    """The rulebook's name and ``(file name, text)`` of every rule file under ``paths``: what
+    ``load_paths`` checks, and what a batch's workers build the rulebook from."""
     files: list[Path] = []
     problems: list[Diagnostic] = []
     for p in paths:
@@ -179,8 +186,7 @@ def load_paths(paths: list[str | Path], name: str | None = None, pm=None) -> Com
         raise DiagnosticError(
             [Diagnostic("E004", f"no {RULE_SUFFIX} files in {', '.join(map(str, paths))}", None)]
         )
-    label = name or Path(paths[0]).stem
-    return compile_sources(label, read_sources(files), pm)
+    return name or Path(paths[0]).stem, read_sources(files)
 
 
 def compile_sources(name: str, sources: list[tuple[str, str]], pm=None) -> CompiledRulebook:

@@ -720,3 +720,41 @@ def test_every_diagnostic_about_a_rule_text_has_a_place():
         for d in diagnostics(text):
             assert d.span is not None and d.span.line >= 1 and d.span.column >= 1, d.render()
             assert d.span.line <= text.count("\n") + 1, d.render()
+
+
+HEAD = 'document d {\n  title: "d"\n  effective: 2020-01-01\n  headline: {names}\n}\n'
+
+
+def test_the_headline_names_conclusions_in_order():
+    book = load(HEAD.replace("{names}", "level, other") + P + "conclusion other: value bool\n")
+    assert book.rulebook.headline == ("level", "other")
+    assert load(HEAD.replace("{names}", "level") + P).rulebook.headline == ("level",)
+
+
+@pytest.mark.parametrize(
+    "names, code, words, help",
+    [
+        ("levl", "E200", "the headline names 'levl', but no such conclusion", "did you mean"),
+        ("level, level", "E205", "the headline names 'level' twice", None),
+        ('"level"', "E201", "header field 'headline' takes names (a, b, ...)", None),
+    ],
+)
+def test_a_headline_names_each_conclusion_once(names, code, words, help):
+    d = first(diagnostics(HEAD.replace("{names}", names) + P, "h.rules"), code)
+    assert words in d.message and d.span.line == 4
+    assert (help is None and d.help is None) or help in d.help
+
+
+def test_decide_cited_gives_the_decision_and_the_rules_that_applied():
+    text = (
+        P + rule("  when x > 1\n  then level = b\n") + rule("  when x > 5\n  then level = c\n", "q")
+    )
+    text += rule("  when x > 9\n  then level = a\n", "z")
+    book = load(text)
+    for x in (0, 3, 7):
+        decision, applied = book.decide_cited({"x": x}, DAY)
+        assert decision == book.decide({"x": x}, DAY)
+        trace = book.explain({"x": x}, DAY).to_json()
+        fired = [r["name"] for r in trace["rules"] if r["status"] == "applied"]
+        assert list(applied) == fired, x
+    assert book.decide_cited({"x": 7}, DAY)[1] == ("r", "q")

@@ -1,0 +1,199 @@
+"""Benchmark: ``ruleengine run`` on generated pi2017 cases and ccdi records, against deciding
+the same lines in-process, with 1 and 2 jobs and on Dask (``--dask local``).
+
+Run: ``python bench/bench_batch.py [--cases N] [--seed S] [--dask]``. For each rulebook it
+writes N generated lines to a temporary file, then measures:
+
+- in-process ``decide``: one process reading the lines, parsing JSON, running the plugin's
+  input adapters and ``decide_cited`` (what a batch's worker does, without writing a row);
+- ``ruleengine run FILE -o OUT.jsonl --jobs 1`` and ``--jobs 2`` (and ``--dask local``), as a
+  user runs it: wall time from start to exit (loading the rulebook and starting workers
+  included), and the peak resident memory of the whole process tree, sampled every 50 ms.
+
+Figures go in bench/README.md ("Batches"); the machine, its load and the command are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CCDI = ROOT / "examples" / "ccdi" / "cases.jsonl"
+
+
+# ------------------------------------------------------------------ generated cases
+def pi2017_lines(n: int, rng: random.Random):
+    kinds = (
+        "tracking_items",
+        "credit_items",
+        "property_items",
+        "health_physiological_items",
+        "other_personal_items",
+    )
+    for i in range(n):
+        facts = {k: rng.choice((0, 0, rng.randint(1, 60), rng.randint(1, 6000))) for k in kinds}
+        facts["illegal_gain"] = str(rng.choice((0, rng.randint(100, 60000))))
+        facts["obtained_in_duty"] = rng.random() < 0.3
+        yield json.dumps({"id": f"p{i}", "as_of": "2018-09-01", "facts": facts})
+
+
+def ccdi_lines(n: int, rng: random.Random):
+    """The good lines of examples/ccdi/cases.jsonl, amounts and dates varied."""
+    good = []
+    for text in CCDI.read_text(encoding="utf-8").splitlines():
+        try:
+            good.append(json.loads(text))
+        except ValueError:
+            continue
+    good = [g for g in good if "about" not in json.dumps(g)]
+
+    def vary(value):
+        if isinstance(value, dict):
+            return {
+                k: (str(rng.randint(500, 600000)) if k == "amount" else vary(v))
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [vary(v) for v in value]
+        return value
+
+    for _ in range(n):
+        yield json.dumps(vary(rng.choice(good)), ensure_ascii=False)
+
+
+# ------------------------------------------------------------------ measuring
+def in_process(rulebook: str, path: Path) -> float:
+    """Lines per second, deciding here: JSON, adapters, decide_cited."""
+    code = f"""
+import sys, time
+from ruleengine.plugins import get_plugin_manager, adapter_chain, rule_sources
+from ruleengine.loader import load_paths
+from ruleengine.batch.records import split_record, subject_facts, unwrap
+from ruleengine.facts import loads_json
+pm = get_plugin_manager()
+book = load_paths(list(rule_sources(pm)[{rulebook!r}][1].paths), name={rulebook!r}, pm=pm)
+adapt = adapter_chain(pm, {rulebook!r}, derivations=False)
+inputs = book.rulebook.inputs
+lines = open({str(path)!r}, encoding="utf-8").read().splitlines()
+start = time.perf_counter()
+for text in lines:
+    try:
+        record, day = unwrap(loads_json(text), inputs, None)
+        for label, raw in split_record(record, inputs):
+            facts, _ = subject_facts(raw, inputs, adapt)
+            book.decide_cited(facts, day)
+    except Exception:
+        pass  # a line run would skip
+print(len(lines) / (time.perf_counter() - start))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of a process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack += children.get(pid, [])
+    return total
+
+
+def timed_run(args: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak resident bytes of the process tree, and the totals line."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = proc.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    return wall, peak, out.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=2017)
+    parser.add_argument("--dask", action="store_true", help="also --dask local")
+    parser.add_argument("--only", choices=("pi2017", "ccdi"))
+    a = parser.parse_args()
+    print(
+        f"# {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} "
+        f"cores, load average {os.getloadavg()[0]:.1f} at start"
+    )
+    print(
+        f"# python bench/bench_batch.py --cases {a.cases} --seed {a.seed}"
+        + (" --dask" if a.dask else "")
+    )
+    exe = str(Path(sys.executable).with_name("ruleengine"))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, gen in (("pi2017", pi2017_lines), ("ccdi", ccdi_lines)):
+            if a.only and name != a.only:
+                continue
+            path = Path(tmp) / f"{name}.jsonl"
+            with open(path, "w", encoding="utf-8") as f:
+                for line in gen(a.cases, random.Random(a.seed)):
+                    f.write(line + "\n")
+            rate = in_process(name, path)
+            print(f"\n{name}: {a.cases:,} lines ({path.stat().st_size / 1e6:.1f} MB)")
+            print(f"  in-process decide: {rate:,.0f} lines/s")
+            one = Path(tmp) / f"{name}.one.jsonl"
+            one.write_text(path.read_text(encoding="utf-8").split("\n", 1)[0] + "\n", "utf-8")
+            start_up, _, _ = timed_run([exe, "run", str(one), "-r", name, "-o", str(one) + ".out"])
+            print(f"  run of one line (start-up: loading, compiling): {start_up:.1f} s")
+            runs = [("--jobs 1", ["--jobs", "1"]), ("--jobs 2", ["--jobs", "2"])]
+            if a.dask:
+                runs.append(("--dask local", ["--dask", "local"]))
+            for label, extra in runs:
+                out = Path(tmp) / f"{name}.out.jsonl"
+                wall, peak, totals = timed_run(
+                    [exe, "run", str(path), "-r", name, "-o", str(out), *extra]
+                )
+                net = a.cases / max(wall - start_up, 1e-9)
+                per_core = net / (1 if label == "--jobs 1" else 2)
+                print(
+                    f"  run {label}: {wall:.1f} s, {a.cases / wall:,.0f} lines/s; net of "
+                    f"start-up {net:,.0f} lines/s ({per_core / rate:.0%} of in-process per "
+                    f"core); peak memory {peak / 1e6:.0f} MB"
+                )
+                print(f"    {totals}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""``run --dask``: the same batch on a Dask cluster, row for row what a local run writes.
+
+The input is read here, in chunks (partitions), as a local run reads it; each partition goes
+to a worker with the rule texts (a ``BookSpec``, sent once to every worker), never compiled
+code: each worker builds the rulebook itself, once, as Dask advises for state that does not
+pickle well, and decides the partition with the same ``decide_chunk``. Results are either a
+partitioned Parquet dataset the workers write themselves (``OUT/part-000000.parquet``, ...,
+in input order by name; the folder must be reachable from every worker, as shared storage
+is), or gathered here and written to one file in input order. The errors file and the totals
+are kept here, in order, as in a local run. At most a few partitions per worker are in flight,
+so memory stays flat on both sides.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import threading
+from pathlib import Path
+
+from .inputs import MissingExtra, need
+from .running import BookSpec, Context, Decided, Options, Totals, chunks, decide_chunk
+
+#: Lines per partition: larger than a local chunk, since each crosses the network.
+PARTITION_LINES = 5_000
+LOCAL = "local"
+
+_contexts: dict[tuple, Context] = {}
+_lock = threading.Lock()
+
+
+def _context(spec: BookSpec, options: Options) -> Context:
+    """The worker's rulebook, built from the rule texts the first time a partition needs it."""
+    key = (spec, options)
+    with _lock:
+        found = _contexts.get(key)
+        if found is None:
+            found = _contexts[key] = Context.from_spec(spec, options)
+        return found
+
+
+def decide_partition(
+    spec: BookSpec, options: Options, index: int, chunk: list, folder: str | None
+) -> Decided:
+    """On a worker: decide one partition; with ``folder``, write its rows there as
+    ``part-INDEX.parquet`` and send back only the skipped lines and the counts."""
+    decided = decide_chunk(_context(spec, options), chunk)
+    if folder is not None:
+        import pyarrow.parquet as pq
+
+        pq.write_table(decided.rows, str(Path(folder) / f"part-{index:06d}.parquet"))
+        decided.rows = None
+    return decided
+
+
+def is_dataset(out: str) -> bool:
+    """A folder (existing, or named with a trailing '/' or without a suffix): a dataset."""
+    return out.endswith("/") or Path(out).is_dir() or not Path(out).suffix
+
+
+def run_on_dask(
+    book,
+    cases: str,
+    out: str,
+    *,
+    address: str,
+    input_format: str | None,
+    as_of: datetime.date | None,
+    trace: bool,
+    report,
+    jobs: int = 1,
+) -> Totals:
+    """Decide the cases on the cluster at ``address`` (``local``: a LocalCluster of ``jobs``
+    single-threaded workers), into ``out`` and its errors file, as a local run does."""
+    from .commands import Sink, Usage, open_cases, output_format
+    from .progress import Bar
+    from .table import Schema
+    from .writing import ErrorsWriter, ResultsWriter, errors_path
+
+    distributed = need("distributed", "dask", "--dask")
+    need("pyarrow", "dask", "--dask")
+    dataset = is_dataset(out)
+    fmt = "parquet" if dataset else output_format(out)
+    folder = None
+    if dataset:
+        folder = Path(out)
+        if folder.exists() and any(folder.iterdir()) and not list(folder.glob("part-*.parquet")):
+            raise Usage(f"{out}: a folder that holds other files; give an empty or new folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("part-*.parquet"):  # an earlier run's parts
+            old.unlink()
+    reader = open_cases(cases, input_format)
+    options = Options(as_of, trace, fmt)
+    schema = Schema(book.book.rulebook, trace)
+    errors_file = errors_path(out.rstrip("/"))
+    writer = None if dataset else ResultsWriter(out, fmt, schema)
+    errors = ErrorsWriter(errors_file)
+    sink = Sink(cases, report, writer, errors)
+    totals = Totals()
+    sink.totals = totals
+    cluster = None
+    try:
+        if address == LOCAL:
+            cluster = distributed.LocalCluster(
+                n_workers=jobs, threads_per_worker=1, dashboard_address=None
+            )
+            client = distributed.Client(cluster)
+        else:
+            try:
+                client = distributed.Client(address, timeout="30s")
+            except (OSError, TimeoutError, ValueError) as err:
+                raise Usage(f"--dask {address}: cannot reach the scheduler ({err})") from None
+        with client, Bar(reader, Path(out).name, report.progress) as bar:
+            sink.bar = bar
+            workers = max(1, len(client.scheduler_info().get("workers", {})))
+            spec = client.scatter(book.spec, broadcast=True)
+            pending: collections.deque = collections.deque()
+
+            def emit(future) -> None:
+                decided = future.result()
+                totals.add(decided)
+                sink(decided)
+
+            target = None if folder is None else str(folder.resolve())
+            for index, chunk in enumerate(chunks(reader, PARTITION_LINES)):
+                pending.append(
+                    client.submit(decide_partition, spec, options, index, chunk, target, pure=False)
+                )
+                while len(pending) > 2 * workers:
+                    emit(pending.popleft())
+            while pending:
+                emit(pending.popleft())
+    except MissingExtra:
+        raise
+    finally:
+        reader.close()
+        if writer is not None:
+            writer.close()
+        errors.close()
+        if cluster is not None:
+            cluster.close()
+    if sink.more:
+        report.say(f"{cases}: {sink.more} more skipped line(s) and note(s): see {errors.path}")
+    return totals

@@ -1,0 +1,316 @@
+"""What changes between two runs of the same cases: two as-of dates, or two versions of the
+rules (docs/batch.md).
+
+Both sides are results tables (``run``'s rows, one per person); a person is the same person on
+both sides when it comes from the same line and has the same place in it (``line``,
+``person``). For every conclusion both rulebooks have, the persons whose value differs are
+listed with the old and the new value and the provisions that decided each, and a transition
+table counts persons (and cases) by old value x new value. Both are DuckDB queries over the two
+tables joined, so a caseload of any size is compared out of core.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .results import NONE, UNDECIDED, Results, ResultsError, find_part, key_sql, quote
+from .table import Part
+
+
+@attrs.define
+class Transition:
+    """Persons and cases by (old value, new value) of one part of a conclusion."""
+
+    part: Part
+    cells: list[tuple[str, str, int, int]]  # old key, new key, persons, cases
+    changed: int  # persons whose value differs
+
+
+@attrs.define
+class Change:
+    line: int
+    case: str | None
+    person: str | None
+    conclusion: str
+    old: Any
+    new: Any
+    old_by: list[str]
+    new_by: list[str]
+
+
+@attrs.define
+class Diff:
+    old_label: str
+    new_label: str
+    compared: list[str]  # conclusions both sides have
+    only_old: list[str]  # conclusions of one side only, not compared
+    only_new: list[str]
+    persons: int  # persons decided on both sides
+    changed_persons: int
+    changed_cases: int
+    decided_old_only: int  # persons decided on one side only (a line skipped on the other)
+    decided_new_only: int
+    transitions: list[Transition] = attrs.Factory(list)
+    changes: list[Change] = attrs.Factory(list)
+    more: int = 0  # changes not listed (beyond the limit)
+
+
+def _cell(part: Part, side: str) -> str:
+    """A part's value on one side as text, the same text for the same value on both (a set:
+    its members, in declaration order, joined by ", "; the empty set "")."""
+    col = f"{side}.{quote(part.column)}"
+    if part.kind == "set":
+        return f"array_to_string({col}, ', ')"
+    return f"CAST({col} AS VARCHAR)"
+
+
+#: How the two tables meet: the same line, the same person in it.
+JOIN = "FROM {old} a JOIN {new} b ON a.line = b.line AND a.person IS NOT DISTINCT FROM b.person"
+
+
+def compare(
+    old: Results,
+    new: Results,
+    old_label: str,
+    new_label: str,
+    *,
+    by: list[str] | None = None,
+    limit: int | None = 20,
+) -> Diff:
+    """The persons whose conclusions differ, and transition tables of ``by`` (by default the
+    headline conclusions, else every conclusion compared). ``new`` must share ``old``'s
+    connection (``Results(..., con=old.con, name=...)``)."""
+    old_c, new_c = old.schema.conclusions, new.schema.conclusions
+    compared = [c for c in old_c if c in new_c]
+    only_old = [c for c in old_c if c not in new_c]
+    only_new = [c for c in new_c if c not in old_c]
+    parts = _parts(old, compared)
+    join = JOIN.format(old=old.name, new=new.name)
+    differs = " OR ".join(f"({_cell(p, 'a')} IS DISTINCT FROM {_cell(p, 'b')})" for p in parts)
+    differs = differs or "false"
+    ((persons, changed, cases),) = old.query(
+        f"SELECT count(*), count(*) FILTER (WHERE {differs}), "
+        f"count(DISTINCT a.line) FILTER (WHERE {differs}) {join}"
+    )
+    alone = (
+        "SELECT count(*) FROM {x} a WHERE NOT EXISTS (SELECT 1 FROM {y} b "
+        "WHERE a.line = b.line AND a.person IS NOT DISTINCT FROM b.person)"
+    )
+    ((only_a,),) = old.query(alone.format(x=old.name, y=new.name))
+    ((only_b,),) = old.query(alone.format(x=new.name, y=old.name))
+    out = Diff(
+        old_label, new_label, compared, only_old, only_new, persons, changed, cases, only_a, only_b
+    )
+    headline = [c for c in getattr(old.schema.rulebook, "headline", ()) if c in compared]
+    for name in by or headline or compared:
+        if name.partition(".")[0] not in compared and name.partition(".")[0] in new_c:
+            raise ResultsError(f"'{name}' is a conclusion of one side only; it cannot be compared")
+        for part in find_part(old.schema, name, whole_range=True):
+            out.transitions.append(_transition(old, part, join))
+    union = _changes_sql(parts, join)
+    if union:
+        ((total,),) = old.query(f"SELECT count(*) FROM ({union})")
+        cap = f" LIMIT {int(limit)}" if limit is not None else ""
+        rows = old.query(f"{_ordered(union)}{cap}")
+        out.changes = [Change(*row) for row in rows]
+        out.more = total - len(out.changes)
+    return out
+
+
+def _parts(old: Results, compared: list[str]) -> list[Part]:
+    return [p for p in old.schema.parts if p.conclusion in compared]
+
+
+def _transition(old: Results, part: Part, join: str) -> Transition:
+    """Old value x new value; a set compared as the whole set (its members joined)."""
+    col = quote(part.column)
+    if part.kind == "set":
+        ka, kb = (f"coalesce(array_to_string({side}.{col}, ', '), '{UNDECIDED}')" for side in "ab")
+    else:
+        ka = key_sql(part).replace(col, f"a.{col}")
+        kb = key_sql(part).replace(col, f"b.{col}")
+    rows = old.query(
+        f"SELECT {ka} AS ka, {kb} AS kb, count(*), count(DISTINCT a.line) {join} "
+        "GROUP BY ka, kb ORDER BY ka, kb"
+    )
+    changed = sum(p for ka, kb, p, _ in rows if ka != kb)
+    return Transition(part, [(ka, kb, p, c) for ka, kb, p, c in rows], changed)
+
+
+def _changes_sql(parts: list[Part], join: str) -> str:
+    """Each (person, part) whose value differs: line, case, person, the part's column, old and
+    new value as text, the rules that decided each, and the part's rank (``k``)."""
+    selects = []
+    for k, p in enumerate(parts):
+        by = quote(p.conclusion + ".by")
+        name = "'" + p.column.replace("'", "''") + "'"
+        selects.append(
+            f'SELECT a.line AS line, a."case" AS "case", a.person AS person, '
+            f"{name} AS conclusion, {_cell(p, 'a')} AS old, {_cell(p, 'b')} AS new, "
+            f"a.{by} AS old_by, b.{by} AS new_by, {k} AS k {join} "
+            f"WHERE {_cell(p, 'a')} IS DISTINCT FROM {_cell(p, 'b')}"
+        )
+    return " UNION ALL ".join(selects)
+
+
+def _ordered(union: str) -> str:
+    return (
+        f'SELECT line, "case", person, conclusion, old, new, old_by, new_by FROM ({union}) '
+        "ORDER BY line, person NULLS FIRST, k"
+    )
+
+
+def write_changes(old: Results, new: Results, diff: Diff, path: str) -> None:
+    """Every change (not only those listed) to a file: CSV, JSON Lines or Parquet by suffix."""
+    fmt = {".csv": "CSV, HEADER", ".parquet": "PARQUET", ".jsonl": "JSON"}.get(
+        Path(path).suffix.lower()
+    )
+    if fmt is None:
+        raise ResultsError(f"{path}: the changes file is .csv, .jsonl or .parquet")
+    union = _changes_sql(_parts(old, diff.compared), JOIN.format(old=old.name, new=new.name))
+    if not union:  # no conclusion in common: nothing can change
+        Path(path).write_bytes(b"")
+        return
+    target = "'" + path.replace("'", "''") + "'"
+    old.query(f"COPY ({_ordered(union)}) TO {target} (FORMAT {fmt})")
+
+
+# ------------------------------------------------------------------ presenting
+def _shown(part: Part, key: str, lang: str) -> str:
+    from .summaries import value_label
+    from .table import value_of
+
+    if key == UNDECIDED or key is None:
+        return value_label(part, UNDECIDED, lang)
+    if part.kind == "set":
+        return key or value_label(part, NONE, lang)
+    return value_label(part, value_of(key, part.type), lang)
+
+
+def headlines(diff: Diff) -> list[str]:
+    out = [
+        f"{diff.old_label} -> {diff.new_label}: {diff.changed_persons:,} of {diff.persons:,} "
+        f"persons change ({diff.changed_cases:,} cases)"
+    ]
+    if diff.decided_old_only or diff.decided_new_only:
+        out.append(
+            f"decided on one side only (a line skipped on the other): {diff.decided_old_only:,} "
+            f"under {diff.old_label}, {diff.decided_new_only:,} under {diff.new_label}"
+        )
+    for label, names in ((diff.old_label, diff.only_old), (diff.new_label, diff.only_new)):
+        if names:
+            out.append(f"not compared, only under {label}: {', '.join(names)}")
+    return out
+
+
+def sections(diff: Diff, book, lang: str) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The transition tables (old value by new value, persons), then the changes listed."""
+    from .summaries import ordered, part_label
+
+    out = []
+    for t in diff.transitions:
+        olds = [k for k, _ in ordered(t.part, {ka: 1 for ka, *_ in t.cells}) if _seen(t, k, 0)]
+        news = [k for k, _ in ordered(t.part, {kb: 1 for _, kb, *_ in t.cells}) if _seen(t, k, 1)]
+        counts = {(ka, kb): p for ka, kb, p, _ in t.cells}
+        header = [f"{diff.old_label} \\ {diff.new_label}"] + [_shown(t.part, k, lang) for k in news]
+        rows = [
+            [_shown(t.part, ka, lang)] + [str(counts.get((ka, kb), 0)) for kb in news]
+            for ka in olds
+        ]
+        title = f"{part_label(book, t.part, lang)}: {t.changed:,} persons change"
+        out.append((title, header, rows))
+    if diff.changes:
+        header = [
+            "line",
+            "case",
+            "person",
+            "conclusion",
+            diff.old_label,
+            "by",
+            diff.new_label,
+            "by",
+        ]
+        parts = {p.column: p for p in _all_parts(book)}
+        rows = [
+            [
+                str(c.line),
+                c.case or "",
+                c.person or "",
+                c.conclusion,
+                _shown_cell(parts.get(c.conclusion), c.old, lang),
+                ", ".join(c.old_by or ()),
+                _shown_cell(parts.get(c.conclusion), c.new, lang),
+                ", ".join(c.new_by or ()),
+            ]
+            for c in diff.changes
+        ]
+        more = f" (and {diff.more:,} more)" if diff.more else ""
+        out.append((f"Changes{more}", header, rows))
+    return out
+
+
+def _seen(t: Transition, key: str, side: int) -> bool:
+    return any(cell[side] == key for cell in t.cells)
+
+
+def _all_parts(book) -> list[Part]:
+    from .table import parts_of
+
+    return parts_of(book.rulebook)
+
+
+def _shown_cell(part: Part | None, text: str | None, lang: str) -> str:
+    """A cell as text (a set's list as its members)."""
+    if part is None:
+        return "" if text is None else str(text)
+    if text is None:
+        return _shown(part, UNDECIDED, lang)
+    return _shown(part, text, lang)
+
+
+def to_json(diff: Diff) -> dict:
+    return {
+        "old": diff.old_label,
+        "new": diff.new_label,
+        "persons": diff.persons,
+        "persons_changed": diff.changed_persons,
+        "cases_changed": diff.changed_cases,
+        "decided_only_old": diff.decided_old_only,
+        "decided_only_new": diff.decided_new_only,
+        "compared": diff.compared,
+        "only_old": diff.only_old,
+        "only_new": diff.only_new,
+        "transitions": [
+            {
+                "conclusion": t.part.conclusion,
+                "part": t.part.part,
+                "persons_changed": t.changed,
+                "cells": [
+                    {"old": _key_json(ka), "new": _key_json(kb), "persons": p, "cases": c}
+                    for ka, kb, p, c in t.cells
+                ],
+            }
+            for t in diff.transitions
+        ],
+        "changes": [
+            {
+                "line": c.line,
+                "case": c.case,
+                "person": c.person,
+                "conclusion": c.conclusion,
+                "old": c.old,
+                "new": c.new,
+                "old_by": list(c.old_by or ()),
+                "new_by": list(c.new_by or ()),
+            }
+            for c in diff.changes
+        ],
+        "changes_not_listed": diff.more,
+    }
+
+
+def _key_json(key: str) -> str | None:
+    return None if key == UNDECIDED else key

@@ -1,0 +1,259 @@
+"""Reading a batch: JSON Lines, CSV or Parquet, streamed, each record with its line number.
+
+Every reader yields ``(number, payload, problem)``: the line (or row) number a report names,
+then either the record's text (JSON Lines, parsed later, by whoever decides it) or the record
+itself (CSV and Parquet), or a ``problem`` saying why the line cannot be read. Nothing is held
+but the line being read, so a file of any size reads in flat memory. A reader also says how far
+it has got (``done``, against ``total``) for a progress bar.
+
+pyarrow (for Parquet) is an optional extra: ``MissingExtra`` says which to install.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..facts import loads_json
+
+#: A line longer than this is reported and skipped without being held in memory.
+MAX_LINE_BYTES = 10_000_000
+#: What JSON counts as white space: a line of nothing else is blank (U+2028 is not).
+JSON_SPACE = " \t\r"
+FORMATS = ("jsonl", "csv", "parquet")
+SUFFIXES = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+_CHUNK = 1 << 20
+
+Item = tuple[int, Any, str | None]
+
+
+class MissingExtra(Exception):
+    """A feature whose library is an optional extra that is not installed."""
+
+
+def need(module: str, extra: str, what: str):
+    """The module, or ``MissingExtra`` naming the extra that brings it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtra(
+            f"{what} needs the package {module.partition('.')[0]}, which is not installed: "
+            f"pip install 'ruleengine[{extra}]'"
+        ) from None
+
+
+def format_of(path: str, given: str | None = None, default: str | None = "jsonl") -> str | None:
+    """The format named, else the one the file's suffix says (a folder: a Parquet dataset)."""
+    if given:
+        return given
+    if path != "-" and Path(path).is_dir() and any(Path(path).glob("*.parquet")):
+        return "parquet"
+    return SUFFIXES.get(Path(path).suffix.lower(), default)
+
+
+class Reader:
+    """Records with their numbers; ``done`` of ``total`` (bytes or rows) read so far."""
+
+    total: int | None = None
+    done: int = 0
+
+    def __iter__(self) -> Iterator[Item]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class JsonLines(Reader):
+    """One record a physical line; never holds more than one line."""
+
+    def __init__(self, stream: BinaryIO, total: int | None = None, max_bytes=MAX_LINE_BYTES):
+        self.stream, self.total, self.max_bytes = stream, total, max_bytes
+
+    def __iter__(self) -> Iterator[Item]:
+        yield from read_lines(self.stream, self.max_bytes, self)
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def read_lines(
+    stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES, count: Reader | None = None
+) -> Iterator[Item]:
+    """``(line number, text, problem)`` per physical line; never holds more than one line."""
+    number = 0
+    while True:
+        raw = stream.readline(max_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        if count is not None:
+            count.done += len(raw)
+        if len(raw) > max_bytes and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # drain the rest of the long line
+                raw = stream.readline(_CHUNK)
+                if count is not None:
+                    count.done += len(raw)
+            yield number, None, f"line longer than {max_bytes} bytes"
+            continue
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            yield number, None, f"not UTF-8 text (byte {err.start + 1})"
+            continue
+        yield number, text.rstrip("\r\n"), None
+
+
+def is_blank(text: str) -> bool:
+    return not text.strip(JSON_SPACE)
+
+
+class Csv(Reader):
+    """A header of field names, then one record a row (numbered by the line it starts on).
+
+    A cell is read as JSON when it starts with ``[`` or ``{`` (a list of acts, an object);
+    ``true`` and ``false`` are booleans; an empty cell is a field not given; anything else is
+    text, which the rulebook reads as it reads text facts (``"5000"`` is 5000, exactly).
+    """
+
+    def __init__(self, stream: BinaryIO, total: int | None = None, max_bytes=MAX_LINE_BYTES):
+        self.stream, self.total, self.max_bytes = stream, total, max_bytes
+
+    def __iter__(self) -> Iterator[Item]:
+        csv.field_size_limit(self.max_bytes)
+        text = io.TextIOWrapper(self.stream, "utf-8-sig", "surrogateescape", newline="")
+        rows = csv.reader(text, strict=True)
+        header: list[str] | None = None
+        start = 1
+        while True:
+            try:
+                cells = next(rows)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                if header is None:
+                    yield 1, None, f"the header cannot be read as CSV: {err}"
+                    return
+                yield start, None, f"not valid CSV: {err}"
+                start = rows.line_num + 1
+                continue
+            number, start = start, rows.line_num + 1
+            self.done = self.stream.tell() if self.stream.seekable() else self.done
+            if header is None:
+                header = cells
+                bad = _bad_header(cells)
+                if bad:
+                    yield 1, None, bad
+                    return
+                continue
+            if not cells:
+                yield number, "", None  # a blank line
+                continue
+            yield number, *_csv_record(header, cells)
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def _bad_header(cells: list[str]) -> str | None:
+    if not cells or not all(c.strip() for c in cells):
+        return "the header of a CSV file names a field in every column"
+    seen = set()
+    for c in cells:
+        if c in seen:
+            return f"the header names the column '{c}' twice"
+        seen.add(c)
+    return None
+
+
+def _csv_record(header: list[str], cells: list[str]) -> tuple[dict | None, str | None]:
+    if len(cells) != len(header):
+        return None, f"{len(cells)} cells, but the header names {len(header)} columns"
+    record: dict[str, Any] = {}
+    for name, cell in zip(header, cells):
+        try:
+            cell.encode("utf-8")
+        except UnicodeEncodeError:
+            return None, f"{name}: not UTF-8 text"
+        if cell == "":
+            continue
+        if cell[0] in "[{":
+            try:
+                record[name] = loads_json(cell)
+            except (ValueError, RecursionError) as err:
+                return None, f"{name}: not valid JSON: {err}"
+        elif cell in ("true", "false"):
+            record[name] = cell == "true"
+        else:
+            record[name] = cell
+    return record, None
+
+
+class Parquet(Reader):
+    """Rows of a Parquet file (or a folder of them), a batch at a time; a null is a field not
+    given. Decimal columns stay exact; a floating-point column is refused by the facts, as a
+    binary float always is."""
+
+    def __init__(self, path: str, batch_rows: int = 10_000):
+        pq = need("pyarrow.parquet", "batch", "Reading Parquet")
+        ds = need("pyarrow.dataset", "batch", "Reading Parquet")
+        self.dataset = ds.dataset(path, format="parquet") if Path(path).is_dir() else None
+        self.file = None if self.dataset is not None else pq.ParquetFile(path)
+        self.total = (
+            self.file.metadata.num_rows if self.file is not None else self.dataset.count_rows()
+        )
+        self.batch_rows = batch_rows
+        self.pq = pq
+
+    def __iter__(self) -> Iterator[Item]:
+        batches = (
+            self.file.iter_batches(self.batch_rows)
+            if self.file is not None
+            else self.dataset.to_batches(batch_size=self.batch_rows)
+        )
+        number = 0
+        for batch in batches:
+            for row in batch.to_pylist():
+                number += 1
+                self.done = number
+                yield number, _without_nulls(row), None
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def open_reader(path: str, fmt: str, stream: BinaryIO | None = None) -> Reader:
+    """A reader of ``path`` in ``fmt``; ``stream`` is the opened file or standard input
+    (Parquet is read by path: it cannot be streamed)."""
+    if fmt == "parquet":
+        return Parquet(path)
+    assert stream is not None
+    total = None
+    if path != "-":
+        try:
+            total = Path(path).stat().st_size or None
+        except OSError:
+            total = None
+    return (Csv if fmt == "csv" else JsonLines)(stream, total)

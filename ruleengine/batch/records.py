@@ -1,0 +1,267 @@
+"""One line of a batch: a record, the persons in it, and why a line cannot be decided.
+
+A record is the facts of one person, a case file (``{"as_of": ..., "facts": ...}``) or a
+case with several persons (an ``officials`` or ``subjects`` list, with a shared ``case``
+object). This module knows no jurisdiction: it splits a record into persons by that generic
+rule and sends each person's facts through the rulebook's input adapters, exactly as
+``ruleengine eval`` does. What cannot be decided is a ``BadLine`` (its content) or a ``Fault``
+(a bug in a plugin or in ruleengine), each costing that line only (docs/batch.md).
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+import sys
+from typing import Any
+
+import attrs
+
+from ..facts import FactProblem, FactsError, read_field
+from ..plugin_guards import PluginFailed
+from ..types import DATE, TEXT
+
+#: Keys of a record that hold its persons, each merged over the record's shared "case" object.
+PERSON_LISTS = ("officials", "subjects")
+#: A person's identifier, dropped after the adapters unless the rulebook has an input so named.
+NAME_KEY = "name"
+#: Why a line was skipped: its content, or a bug in a plugin or in ruleengine (docs/batch.md).
+CAUSES = ("data", "plugin", "ruleengine")
+
+
+class BadLine(Exception):
+    """A line that cannot be decided; the message says why (the line number is added), and
+    ``field`` the path of the first fact at fault, when one is (``officials[1].acts[0].amount``).
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class Fault(Exception):
+    """Code, not data, failed on a case: a plugin's (``cause`` "plugin") or ruleengine's own
+    (``cause`` "ruleengine"). ``error`` is the exception it came from, if any."""
+
+    def __init__(self, message: str, cause: str, error: BaseException | None = None):
+        super().__init__(message)
+        self.message = message
+        self.cause = cause
+        self.error = error
+
+
+@attrs.frozen
+class Skipped:
+    """A line not decided: its number, why, whose fault (one of ``CAUSES``), and where."""
+
+    line: int
+    reason: str
+    cause: str = "data"
+    case: str | None = None
+    field: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "line": self.line,
+            "case": self.case,
+            "field": self.field,
+            "reason": self.reason,
+            "cause": self.cause,
+        }
+
+
+def problems_text(err: FactsError) -> str:
+    return "; ".join(p.render() for p in err.problems)
+
+
+def first_field(err: FactsError, label: str = "") -> str | None:
+    """The path of the first fact at fault, under the person's place in the record."""
+    path = err.problems[0].path if err.problems else ""
+    prefix = person_path(label)
+    if not prefix:
+        return path or None
+    if not path:
+        return prefix
+    return f"{prefix}{path}" if path.startswith("[") else f"{prefix}.{path}"
+
+
+def person_path(label: str) -> str:
+    """``officials[1]`` of the label ``officials[1] (B)``."""
+    m = re.match(r"\w+\[\d+\]", label)
+    return m.group(0) if m else ""
+
+
+def case_id(record: Any, inputs) -> str | None:
+    """What identifies a case, when the record says: a case file's ``id``, the shared
+    ``case`` object's ``id``, or an ``id`` that is not an input of the rulebook."""
+    if not isinstance(record, dict):
+        return None
+    for holder in (record, record.get("case"), record.get("facts")):
+        if isinstance(holder, dict) and "id" in holder and "id" not in inputs:
+            value = holder["id"]
+            if isinstance(value, str):
+                return value
+            if isinstance(value, int) and not isinstance(value, bool):
+                return str(value)
+    return None
+
+
+#: The keys of a case file: its facts, the date it is judged at, and what describes it.
+CASE_KEYS = ("facts", "as_of", "id", "description", "expect")
+
+
+def is_case_file(record: Any, inputs) -> bool:
+    """A record is a case file when it has ``facts`` or ``as_of`` and the rulebook has no
+    input of that name; so a record with an ``as_of`` is never read as facts without it."""
+    return isinstance(record, dict) and any(
+        k in record and k not in inputs for k in ("facts", "as_of")
+    )
+
+
+def unwrap(record: Any, inputs, as_of: datetime.date | None):
+    """The facts and as-of date of a case file ``{"as_of": ..., "facts": {...}}``, as eval.
+
+    The case file's own keys are checked like facts: an unknown key (``as_off``), an ``as_of``
+    that is not a date (null too) or ``facts`` that are not an object raise ``FactsError``.
+    A date given (``--as-of``) wins over the file's ``as_of``.
+    """
+    if not is_case_file(record, inputs):
+        return record, as_of
+    problems: list[FactProblem] = []
+    for key in record:
+        if key not in CASE_KEYS:
+            close = difflib.get_close_matches(str(key), CASE_KEYS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"a case file has {_keys()}"
+            problems.append(FactProblem(str(key), "unknown field of the case file", hint))
+    facts = record.get("facts")
+    if "facts" not in record:
+        problems.append(
+            FactProblem("facts", "missing", "a case file gives the facts of the case under 'facts'")
+        )
+    elif not isinstance(facts, dict):
+        problems.append(
+            FactProblem("facts", f"expected an object (the facts of the case), got {_what(facts)}")
+        )
+    day = read_field(record, "as_of", DATE, default=None, problems=problems)
+    for key in ("id", "description"):
+        read_field(record, key, TEXT, default=None, problems=problems)
+    if "expect" in record and not isinstance(record["expect"], dict):
+        problems.append(FactProblem("expect", f"expected an object, got {_what(record['expect'])}"))
+    if problems:
+        raise FactsError(problems)
+    return facts, as_of if as_of is not None else day
+
+
+def _keys() -> str:
+    return ", ".join(CASE_KEYS)
+
+
+def split_record(record: Any, inputs) -> list[tuple[str, dict]]:
+    """``[(label, raw facts)]``: one per item of an ``officials``/``subjects`` list, else the
+    record itself with an empty label.
+
+    Mirrors the CCDI plugin's ``split_case``: each item is one person; of the shared
+    ``case`` object, the keys that are inputs of the rulebook (``decided_on``) are copied into
+    every person and the person's own keys win; the other keys (id, title) describe the case.
+    """
+    if not isinstance(record, dict):
+        raise BadLine(f"expected a JSON object, got {_what(record)}")
+    field = next((f for f in PERSON_LISTS if f in record and f not in inputs), None)
+    if field is None:
+        return [("", record)]
+    people = record[field]
+    if not isinstance(people, list) or not people:
+        raise BadLine(f"'{field}' must be a non-empty list of objects", field)
+    case = record.get("case")
+    case = {} if case is None else case
+    if not isinstance(case, dict):
+        raise BadLine(f"'case' must be an object, got {_what(case)}", "case")
+    shared = {k: v for k, v in case.items() if k in inputs}
+    out = []
+    for i, person in enumerate(people, start=1):
+        label = f"{field}[{i - 1}]"
+        if not isinstance(person, dict):
+            raise BadLine(f"{label}: expected an object, got {_what(person)}", label)
+        name = person.get(NAME_KEY)
+        if isinstance(name, str) and name:
+            label += f" ({name})"
+        out.append((label, {**shared, **person}))
+    return out
+
+
+def subject_facts(raw: Any, inputs, adapt) -> tuple[Any, list]:
+    """One person's facts after the rulebook's input adapters, and their derivations; a
+    ``name`` that only labels the person is dropped unless the rulebook declares it.
+
+    An adapter that finds the facts wrong raises ``FactsError``; any other exception is a bug
+    in the adapter (or in ruleengine), raised as a ``Fault`` that says where.
+    """
+    if not isinstance(raw, dict):
+        return raw, []
+    try:
+        facts, notes = adapt(raw)
+    except (FactsError, PluginFailed):  # bad facts; a plugin's failure that names it
+        raise
+    except Exception as err:
+        raise fault(err, "while adapting the record") from err
+    if isinstance(facts, dict) and NAME_KEY in facts and NAME_KEY not in inputs:
+        facts = {k: v for k, v in facts.items() if k != NAME_KEY}
+    return facts, notes
+
+
+#: Libraries ruleengine calls into: a failure inside one is blamed on the code that called it.
+_LIBRARIES = frozenset(
+    ("attr", "attrs", "lark", "pluggy", "yaml", "typer", "click", "rich", "duckdb", "pyarrow")
+)
+
+
+def fault(err: BaseException, during: str) -> Fault:
+    """An unexpected exception as a ``Fault``, blamed on the innermost module of ruleengine or
+    of a plugin it passed through (the standard library and the libraries we call excluded).
+
+    An exception that names the plugin it comes from (a ``plugin`` text, as the plugin
+    manager's own reports of a failing plugin carry) is that plugin's fault, in its words.
+    """
+    if isinstance(getattr(err, "plugin", None), str):
+        text = "\n".join([str(err), *getattr(err, "__notes__", ())])
+        return Fault(f"{text} ({during}); not a mistake in the case", "plugin", err)
+    module, line = "ruleengine", None
+    tb = err.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        name = tb.tb_frame.f_globals.get("__name__")
+        if code.co_filename.startswith("<ruleengine"):  # generated from a rulebook
+            module, line = "ruleengine (generated code)", None
+        elif isinstance(name, str):
+            top = name.partition(".")[0]
+            if top not in sys.stdlib_module_names and top not in _LIBRARIES:
+                module, line = name, tb.tb_lineno
+        tb = tb.tb_next
+    ours = module.partition(".")[0] in ("ruleengine", "ruleengine_dsl") or module.startswith(
+        "ruleengine ("
+    )
+    what = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    if ours:
+        where = f"{module}, line {line}" if line else module
+        text = f"a bug in ruleengine ({where}) {during}: {what}; please report it"
+    else:
+        text = (
+            f"a bug in the plugin module {module} (line {line}) {during}: {what}; not a "
+            "mistake in the case: please report it to the plugin's authors"
+        )
+    return Fault(text, "ruleengine" if ours else "plugin", err)
+
+
+def _what(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "a number"

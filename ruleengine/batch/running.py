@@ -1,0 +1,523 @@
+"""Deciding a batch: chunk by chunk, in this process or on every core, in input order.
+
+``decide_chunk(context, items)`` decides a chunk of lines and is the one place where cases
+meet the rulebook: a columnar evaluator can take its place. ``run`` feeds it chunks read from
+the input, in this process (``jobs=1``) or in a pool of worker processes, and hands what each
+chunk gives to a sink in input order, with a bounded number of chunks in flight, so memory
+stays flat whatever the input's size.
+
+Each worker builds the rulebook itself from its rule texts (a ``BookSpec``: names and texts,
+not compiled code) and finds its plugins as the command does. A line's content, or a bug in a
+plugin or in ruleengine met on it, costs that line only (a ``Skipped`` with its cause); a
+worker that dies (killed, out of memory) costs the line it was deciding: the chunk is decided
+again line by line in a new pool, and the line that kills a worker again is skipped.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import itertools
+import json
+import multiprocessing
+import os
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+import attrs
+
+from ..facts import FactsError, loads_json
+from ..runtime import EvaluationError
+from .inputs import Item, is_blank
+from .records import (
+    CAUSES,
+    NAME_KEY,
+    BadLine,
+    Fault,
+    Skipped,
+    case_id,
+    fault,
+    first_field,
+    problems_text,
+    split_record,
+    subject_facts,
+    unwrap,
+)
+from .table import Schema
+
+#: Lines decided together; fewer when each row carries its trace.
+CHUNK_LINES = 500
+TRACE_CHUNK_LINES = 20
+
+
+@attrs.frozen
+class BookSpec:
+    """What a worker needs to build the rulebook on its own: the rule texts themselves."""
+
+    name: str
+    sources: tuple[tuple[str, str], ...]
+    #: The rulebook whose plugins' input adapters apply (the installed rulebook's name).
+    adapters: str
+    entry_points: bool = True
+
+    def build(self):
+        from ..compiler import CompiledRulebook
+        from ..loader import check_sources
+        from ..plugins import get_plugin_manager
+
+        pm = get_plugin_manager(load_entry_points=self.entry_points)
+        return CompiledRulebook(check_sources(self.name, list(self.sources), pm)), pm
+
+
+@attrs.frozen
+class Options:
+    """How lines are decided and how rows come out (``output``: a format of ``writing``)."""
+
+    as_of: datetime.date | None = None
+    trace: bool = False
+    output: str = "rows"
+
+
+class Context:
+    """A rulebook ready to decide lines: its schema, its plugins' input adapters, and the
+    function that decides a chunk's persons (by default one by one, ``decide_each``)."""
+
+    def __init__(
+        self, book, adapt: Callable | None, options: Options, decide: Callable | None = None
+    ):
+        self.book = book
+        #: ``decide(book, records, day) -> [(Decision, applied) or the exception]``.
+        self.decide = decide or decide_each
+        self.inputs = book.rulebook.inputs
+        self.schema = Schema(book.rulebook, trace=options.trace)
+        self.adapt = adapt or (lambda record: (record, []))
+        self.options = options
+
+    @classmethod
+    def with_plugins(cls, book, pm, adapters: str, options: Options) -> Context:
+        """The rulebook's input adapters those of ``pm``'s plugins for ``adapters``."""
+        from ..plugins import adapter_chain
+
+        return cls(book, adapter_chain(pm, adapters, derivations=options.trace), options)
+
+    @classmethod
+    def from_spec(cls, spec: BookSpec, options: Options) -> Context:
+        book, pm = spec.build()
+        return cls.with_plugins(book, pm, spec.adapters, options)
+
+
+@attrs.define
+class Decided:
+    """What deciding a chunk gives: the rows (encoded for the output), the lines skipped,
+    and the counts of the totals."""
+
+    rows: Any
+    skipped: list[Skipped] = attrs.Factory(list)
+    lines: int = 0  # not blank: cases + skipped
+    blank: int = 0
+    cases: int = 0
+    persons: int = 0
+    conflicts: int = 0
+    not_in_force: int = 0
+    #: (line, text): persons whose rules conflict; (line, traceback): bugs, for debugging.
+    notes: list[tuple[int, str]] = attrs.Factory(list)
+    tracebacks: list[tuple[int, str]] = attrs.Factory(list)
+    first: int | None = None  # the first line of the chunk
+    last: int | None = None
+
+
+@attrs.define
+class Totals:
+    """Where every line went: ``lines = cases + skipped``, blank lines apart."""
+
+    lines: int = 0
+    blank: int = 0
+    cases: int = 0
+    persons: int = 0
+    conflicts: int = 0
+    not_in_force: int = 0
+    skipped: dict[str, int] = attrs.Factory(lambda: dict.fromkeys(CAUSES, 0))
+
+    def add(self, d: Decided) -> None:
+        self.lines += d.lines
+        self.blank += d.blank
+        self.cases += d.cases
+        self.persons += d.persons
+        self.conflicts += d.conflicts
+        self.not_in_force += d.not_in_force
+        for s in d.skipped:
+            self.skipped[s.cause] += 1
+
+    @property
+    def lines_skipped(self) -> int:
+        return sum(self.skipped.values())
+
+    def to_json(self) -> dict:
+        return {
+            "lines": self.lines,
+            "lines_counted": self.cases,
+            "lines_skipped": self.lines_skipped,
+            "lines_skipped_by_cause": dict(self.skipped),
+            "lines_blank": self.blank,
+            "cases": self.cases,
+            "persons": self.persons,
+            "persons_with_conflicts": self.conflicts,
+            "persons_not_in_force": self.not_in_force,
+        }
+
+
+# ------------------------------------------------------------------ one chunk
+def decide_each(book, records: list, day: datetime.date | None = None) -> list:
+    """The per-case path, one record at a time: for each record (a person's facts, after the
+    adapters), in order, ``(Decision, the rules that applied)`` or the exception raised for
+    it. Every chunk of a batch is decided by a function of this shape (``Context.decide``),
+    so that one deciding whole columns at once can take its place."""
+    out: list = []
+    for facts in records:
+        try:
+            out.append(book.decide_cited(facts, day))
+        except Exception as err:  # noqa: BLE001 - the row says what went wrong
+            out.append(err)
+    return out
+
+
+def decide_chunk(context: Context, items: Iterable[Item]) -> Decided:
+    """Decide every line of a chunk: rows for the good ones (encoded for ``options.output``),
+    a ``Skipped`` for each other. No line's content, and no bug met on a line, stops the
+    others. The persons of the chunk are decided together, a call of ``context.decide`` for
+    each date given (``--as-of``, a case file's ``as_of``, or none: each person's own)."""
+    from .writing import encode
+
+    out = Decided([])
+    lines: list[_Line] = []
+    for number, payload, problem in items:
+        out.first = number if out.first is None else out.first
+        out.last = number
+        if problem is None and isinstance(payload, str) and is_blank(payload):
+            out.blank += 1  # blank lines separate nothing and are not cases
+            continue
+        out.lines += 1
+        line = _Line(number)
+        try:
+            if problem is not None:
+                raise BadLine(problem)
+            record = _record(payload)
+            line.case = case_id(record, context.inputs)
+            line.day, line.persons = read_record(context, record)
+        except Exception as err:  # noqa: BLE001 - each line's failure is its own
+            line.failure = err
+        lines.append(line)
+    _decide_persons(context, lines)
+    rows: list[list] = []
+    for line in lines:
+        if line.failure is None:
+            try:
+                line_rows = [_row(context, line, p) for p in line.persons]
+            except Exception as err:  # noqa: BLE001 - the trace of a person failed
+                line.failure = err
+        if line.failure is not None:
+            _skipped(out, line)
+            continue
+        out.cases += 1
+        for person, row in zip(line.persons, line_rows):
+            rows.append(row)
+            out.persons += 1
+            decision = person.result[0]
+            if decision.conflicts:
+                out.conflicts += 1
+                names = ", ".join(c.conclusion for c in decision.conflicts)
+                where = f"{person.label}: " if person.label else ""
+                out.notes.append(
+                    (line.number, f"{where}rules conflict on {names}; counted as not decided")
+                )
+            if not decision.in_force:
+                out.not_in_force += 1
+    out.rows = encode(context.schema, rows, context.options.output)
+    return out
+
+
+@attrs.define
+class _Person:
+    label: str
+    raw: Any
+    facts: Any
+    notes: list
+    result: Any = None  # (Decision, applied), or the exception
+
+
+@attrs.define
+class _Line:
+    number: int
+    case: str | None = None
+    day: datetime.date | None = None
+    persons: list[_Person] = attrs.Factory(list)
+    failure: BaseException | None = None
+
+
+def read_record(context: Context, record) -> tuple[datetime.date | None, list[_Person]]:
+    """The date a record is judged at, if it says (a case file's ``as_of``; ``--as-of``
+    wins), and its persons' facts after the adapters; a line is decided whole or not at all."""
+    inputs = context.inputs
+    try:
+        record, day = unwrap(record, inputs, context.options.as_of)
+    except FactsError as err:
+        raise BadLine(f"not a valid case file: {problems_text(err)}", first_field(err)) from None
+    persons = []
+    for label, raw in split_record(record, inputs):
+        try:
+            facts, notes = subject_facts(raw, inputs, context.adapt)
+        except Exception as err:
+            raise _for_person(err, label) from None
+        persons.append(_Person(label, raw, facts, notes))
+    return day, persons
+
+
+def _decide_persons(context: Context, lines: list[_Line]) -> None:
+    """Every person of the lines still standing, decided a date at a time."""
+    by_day: dict[datetime.date | None, list[_Person]] = {}
+    for line in lines:
+        if line.failure is None:
+            for person in line.persons:
+                by_day.setdefault(line.day, []).append(person)
+    for day, persons in by_day.items():
+        try:
+            results = context.decide(context.book, [p.facts for p in persons], day)
+        except Exception as err:  # noqa: BLE001 - a bug in the chunk's decider: each line's
+            results = [err] * len(persons)
+        for person, result in zip(persons, results):
+            person.result = result
+    for line in lines:
+        if line.failure is None:
+            for person in line.persons:
+                if isinstance(person.result, BaseException):
+                    line.failure = _for_person(person.result, person.label)
+                    break
+
+
+def _row(context: Context, line: _Line, person: _Person) -> list:
+    decision, applied = person.result
+    trace = None
+    if context.options.trace:
+        try:
+            explained = context.book.explain(person.facts, line.day)
+        except Exception as err:
+            raise _for_person(err, person.label) from None
+        explained.notes = person.notes
+        trace = explained.to_json()
+    who = person.label or _name(person.raw)
+    return context.schema.row(line.number, line.case, who, decision, applied, trace)
+
+
+def _for_person(err: BaseException, label: str) -> Exception:
+    """What went wrong for one person, as the ``BadLine`` or ``Fault`` that skips the line,
+    the person named."""
+    where = f"{label}: " if label else ""
+    if isinstance(err, BadLine):
+        return BadLine(f"{where}{err}" if where else str(err), err.field)
+    if isinstance(err, FactsError):
+        return BadLine(
+            f"{where}the facts do not fit the rulebook's inputs: {problems_text(err)}",
+            first_field(err, label),
+        )
+    if isinstance(err, EvaluationError):
+        at = f" ({err.span.location()})" if err.span is not None else ""
+        return BadLine(f"{where}cannot evaluate: {err.message}{at}")
+    if isinstance(err, Fault):
+        return Fault(f"{where}{err.message}", err.cause, err.error)
+    bug = fault(err, "while deciding the case")
+    return Fault(f"{where}{bug.message}", bug.cause, err)
+
+
+def _skipped(out: Decided, line: _Line) -> None:
+    err = line.failure
+    if isinstance(err, BadLine):
+        out.skipped.append(Skipped(line.number, str(err), "data", line.case, err.field))
+    elif isinstance(err, Fault):
+        _skip(out, Skipped(line.number, err.message, err.cause, line.case), err.error)
+    else:  # a bug, not the data: skip the line and say where
+        bug = fault(err, "while deciding the case")
+        _skip(out, Skipped(line.number, bug.message, bug.cause, line.case), err)
+
+
+def _skip(out: Decided, skip: Skipped, error: BaseException | None) -> None:
+    out.skipped.append(skip)
+    if error is not None:  # shown with RULEENGINE_DEBUG=1
+        out.tracebacks.append((skip.line, "".join(traceback.format_exception(error)).rstrip()))
+
+
+def _record(payload: Any) -> Any:
+    if not isinstance(payload, str):
+        return payload
+    try:
+        return loads_json(payload)
+    except json.JSONDecodeError as err:
+        raise BadLine(f"not valid JSON: {err.msg} (column {err.colno})") from None
+    except ValueError as err:  # NaN, Infinity, a key given twice
+        raise BadLine(f"not valid JSON: {err}") from None
+    except RecursionError:
+        raise BadLine("not valid JSON: nested too deeply") from None
+
+
+def _name(raw) -> str | None:
+    """A person's ``name``, when a record of one person gives one."""
+    name = raw.get(NAME_KEY) if isinstance(raw, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
+# ------------------------------------------------------------------ many chunks
+def chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    it = iter(items)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run(
+    items: Iterable[Item],
+    sink: Callable[[Decided], None],
+    *,
+    context: Context | None = None,
+    spec: BookSpec | None = None,
+    options: Options = Options(),
+    jobs: int = 1,
+    chunk_lines: int | None = None,
+) -> Totals:
+    """Decide every line, handing each chunk's ``Decided`` to ``sink`` in input order.
+
+    With ``jobs`` 1 the lines are decided here, by ``context`` (built from ``spec`` if not
+    given); with more, by that many worker processes, each building its own from ``spec``.
+    """
+    totals = Totals()
+    size = chunk_lines or (TRACE_CHUNK_LINES if options.trace else CHUNK_LINES)
+
+    def emit(decided: Decided) -> None:
+        totals.add(decided)
+        sink(decided)
+
+    batches = chunks(items, size)
+    if jobs > 1:
+        # A small input is decided here: starting workers would take longer than it.
+        first = list(itertools.islice(batches, 2))
+        if len(first) < 2:
+            jobs = 1
+        batches = itertools.chain(first, batches)
+    if jobs <= 1:
+        context = context or Context.from_spec(spec, options)
+        for chunk in batches:
+            emit(decide_chunk(context, chunk))
+        return totals
+    assert spec is not None, "worker processes build the rulebook from its rule texts"
+    with _Pool(spec, options, jobs) as pool:
+        pending: collections.deque = collections.deque()
+        for chunk in batches:
+            pending.append((chunk, pool.submit(chunk)))
+            while len(pending) > 2 * jobs:
+                emit(pool.result(*pending.popleft()))
+        while pending:
+            emit(pool.result(*pending.popleft()))
+    return totals
+
+
+def _mp_context():
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload([__name__])
+    return ctx
+
+
+_worker: Context | None = None
+
+
+def _start_worker(spec: BookSpec, options: Options) -> None:
+    global _worker
+    _worker = Context.from_spec(spec, options)
+
+
+def _work(chunk: list[Item]) -> Decided:
+    assert _worker is not None
+    return decide_chunk(_worker, chunk)
+
+
+class _Pool:
+    """Worker processes, each with its own rulebook; a pool a dead worker broke is replaced,
+    and the chunk it was deciding is decided again line by line to find the line at fault."""
+
+    def __init__(self, spec: BookSpec, options: Options, jobs: int):
+        self.spec, self.options, self.jobs = spec, options, jobs
+        self.executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.jobs,
+            mp_context=_mp_context(),
+            initializer=_start_worker,
+            initargs=(self.spec, self.options),
+        )
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, chunk: list[Item]):
+        try:
+            return self.executor.submit(_work, chunk)
+        except BrokenProcessPool:
+            return None  # decided again when its result is asked for
+
+    def result(self, chunk: list[Item], future) -> Decided:
+        try:
+            if future is None:
+                raise BrokenProcessPool
+            return future.result()
+        except BrokenProcessPool:
+            return self._again(chunk)
+
+    def _restart(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._start()
+
+    def _again(self, chunk: list[Item]) -> Decided:
+        """The chunk a dead worker left, decided line by line in a new pool; a line that kills
+        a worker again is skipped as a bug, and the later chunks go to the new pool too."""
+        self._restart()
+        parts: list[Decided] = []
+        for item in chunk:
+            try:
+                parts.append(self.executor.submit(_work, [item]).result())
+            except BrokenProcessPool:
+                self._restart()
+                number = item[0]
+                reason = (
+                    "a bug in ruleengine or a plugin: the worker process deciding this line "
+                    "died (killed, or out of memory); please report it"
+                )
+                parts.append(Decided(None, [Skipped(number, reason, "ruleengine")], lines=1))
+        return merge(parts, self.options.output)
+
+
+def merge(parts: list[Decided], output: str) -> Decided:
+    """Several chunks' results as one, in order."""
+    from .writing import concat
+
+    out = Decided(concat([p.rows for p in parts if p.rows is not None], output))
+    for p in parts:
+        out.skipped += p.skipped
+        out.notes += p.notes
+        out.tracebacks += p.tracebacks
+        for name in ("lines", "blank", "cases", "persons", "conflicts", "not_in_force"):
+            setattr(out, name, getattr(out, name) + getattr(p, name))
+    out.first = parts[0].first if parts else None
+    out.last = parts[-1].last if parts else None
+    return out

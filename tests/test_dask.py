@@ -1,0 +1,57 @@
+"""run --dask: on a LocalCluster of two workers, the same rows as a local run, row for row.
+
+The cluster's workers are threads of this process (``processes=False``), which keeps the test
+fast while still sending every partition through the scheduler to a worker, and each worker
+building its rulebook from the rule texts (``BookSpec``) the first time it meets one.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_batch import TEXT, TOY, runner
+
+from ruleengine.cli import EXIT_BAD_FACTS, app
+
+distributed = pytest.importorskip("distributed")
+pq = pytest.importorskip("pyarrow.parquet")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as c:
+        yield c
+
+
+def test_dask_gives_the_rows_and_errors_of_a_local_run(cluster, tmp_path, monkeypatch):
+    from ruleengine.batch import dask_runner
+
+    monkeypatch.setattr(dask_runner, "PARTITION_LINES", 4)  # several partitions, two workers
+    rules = tmp_path / "toy.rules"
+    rules.write_text(TOY, encoding="utf-8")
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(TEXT * 3, encoding="utf-8")
+    base = ["run", str(cases), "--rules", str(rules), "-f", "json"]
+
+    local = runner.invoke(app, [*base, "-o", str(tmp_path / "local.jsonl"), "-j", "1"])
+    address = cluster.scheduler_address
+    gathered = runner.invoke(app, [*base, "-o", str(tmp_path / "d.jsonl"), "--dask", address])
+    parts = runner.invoke(app, [*base, "-o", str(tmp_path / "parts"), "--dask", address])
+    for result in (local, gathered, parts):
+        assert result.exit_code == EXIT_BAD_FACTS, result.output
+    totals = [json.loads(r.stdout)["totals"] for r in (local, gathered, parts)]
+    assert totals[0] == totals[1] == totals[2] and totals[0]["cases"] == 9
+
+    def lines(name):
+        return (tmp_path / name).read_text(encoding="utf-8").splitlines()
+
+    want = [json.loads(t) for t in lines("local.jsonl")]
+    assert [json.loads(t) for t in lines("d.jsonl")] == want
+    files = sorted((tmp_path / "parts").glob("part-*.parquet"))
+    assert len(files) > 2  # one per partition, named in input order
+    assert [row for f in files for row in pq.read_table(f).to_pylist()] == want
+    errors = lines("local.jsonl.errors.jsonl")
+    assert lines("d.jsonl.errors.jsonl") == errors == lines("parts.errors.jsonl")

@@ -1,0 +1,266 @@
+"""run, summary over results, diff: per-person rows in every format, every line accounted
+for, input order on several cores, cross-tabs and filters, provision counts, transitions."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from test_batch import LINES, TEXT, TOY, runner
+
+from ruleengine.batch import running
+from ruleengine.batch.inputs import JsonLines
+from ruleengine.cli import EXIT_BAD_FACTS, EXIT_OK, EXIT_USAGE, app
+
+
+@pytest.fixture()
+def files(tmp_path):
+    rules = tmp_path / "toy.rules"
+    rules.write_text(TOY, encoding="utf-8")
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(TEXT, encoding="utf-8")
+    return rules, cases
+
+
+def run(files, out, *extra):
+    rules, cases = files
+    return runner.invoke(app, ["run", str(cases), "--rules", str(rules), "-o", str(out), *extra])
+
+
+def jsonl(path) -> list[dict]:
+    return [json.loads(t) for t in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_run_writes_a_row_per_person_and_every_skipped_line(files, tmp_path):
+    out = tmp_path / "out.jsonl"
+    result = run(files, out, "-j", "1")
+    assert result.exit_code == EXIT_BAD_FACTS  # lines were skipped for their content
+    assert "9 lines: 3 cases decided (4 persons)" in result.stdout
+    rows = jsonl(out)
+    assert [(r["line"], r["person"]) for r in rows] == [
+        (1, None),
+        (2, "subjects[0]"),
+        (2, "subjects[1]"),
+        (8, None),
+    ]
+    assert rows[1]["case"] == "c2" and rows[1]["level"] == "high"
+    assert rows[1]["level.by"] == ["r_mid", "r_high"] and rows[1]["colours"] == ["red", "blue"]
+    assert (rows[0]["band.floor"], rows[0]["band.ceiling"]) == ("low", "mid")
+    errors = jsonl(tmp_path / "out.jsonl.errors.jsonl")
+    assert [e["line"] for e in errors] == [3, 4, 5, 6, 9]
+    assert errors[2]["field"] == "score" and errors[4]["field"] == "officials[1].score"
+    assert {e["cause"] for e in errors} == {"data"}
+    # Every line accounted for: decided, skipped or blank.
+    totals = json.loads(run(files, out, "-f", "json").stdout)["totals"]
+    assert totals["lines"] == totals["cases"] + totals["lines_skipped"] == len(LINES) - 1
+
+
+def test_csv_and_parquet_hold_the_same_rows_as_json_lines(files, tmp_path):
+    assert run(files, tmp_path / "a.jsonl").exit_code == EXIT_BAD_FACTS
+    assert run(files, tmp_path / "a.csv").exit_code == EXIT_BAD_FACTS
+    assert run(files, tmp_path / "a.parquet").exit_code == EXIT_BAD_FACTS
+    want = jsonl(tmp_path / "a.jsonl")
+    with open(tmp_path / "a.csv", encoding="utf-8", newline="") as f:
+        got = list(csv.DictReader(f))
+    assert [r["level.by"] for r in got] == [json.dumps(r["level.by"]) for r in want]
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(tmp_path / "a.parquet").to_pylist() == want
+
+
+def test_cases_read_from_csv(files, tmp_path):
+    cases = tmp_path / "cases.csv"
+    cases.write_text(
+        "day,score,likes_red\n2021-01-01,3,true\n2021-01-01,many,false\n2021-01-01,25,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["run", str(cases), "--rules", str(files[0]), "-o", str(out)])
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert [(r["line"], r["level"]) for r in jsonl(out)] == [(2, "low"), (4, "high")]
+    assert [e["line"] for e in jsonl(tmp_path / "out.jsonl.errors.jsonl")] == [3]
+
+
+def test_trace_adds_each_persons_trace(files, tmp_path):
+    out = tmp_path / "out.jsonl"
+    run(files, out, "--trace")
+    rows = jsonl(out)
+    assert {r["name"] for r in rows[0]["trace"]["rules"]} >= {"r_red", "r_low"}
+
+
+def test_run_bad_usage(files, tmp_path):
+    assert run(files, tmp_path / "out.txt").exit_code == EXIT_USAGE
+    assert run(files, tmp_path / "out.jsonl", "--jobs", "0").exit_code == EXIT_USAGE
+    good = tmp_path / "good.jsonl"
+    good.write_text(LINES[0] + "\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["run", str(good), "--rules", str(files[0]), "-o", str(tmp_path / "g.jsonl")]
+    )
+    assert result.exit_code == EXIT_OK
+    assert (tmp_path / "g.jsonl.errors.jsonl").read_text() == ""
+
+
+def test_worker_processes_keep_input_order_and_give_the_same_rows(files, tmp_path):
+    """Chunks of two lines, decided by two worker processes, come out as one process gives
+    them; the workers build the rulebook from the rule texts."""
+    from ruleengine.loader import sources_of
+
+    name, sources = sources_of([files[0]])
+    spec = running.BookSpec(name, tuple(sources), name, entry_points=False)
+    options = running.Options(output="rows")
+    text = (TEXT * 3).encode("utf-8")
+
+    def decided(jobs: int):
+        import io
+
+        got, read, ahead = [], [0], []
+
+        def lines():
+            for item in JsonLines(io.BytesIO(text)):
+                read[0] += 1
+                yield item
+
+        def sink(d):
+            got.append(d)
+            ahead.append(read[0] - d.last)  # lines read but not yet handed on
+
+        totals = running.run(lines(), sink, spec=spec, options=options, jobs=jobs, chunk_lines=2)
+        rows = [row for d in got for row in d.rows]
+        return rows, [s.line for d in got for s in d.skipped], totals, max(ahead)
+
+    one, skipped_one, totals_one, ahead_one = decided(1)
+    two, skipped_two, totals_two, ahead_two = decided(2)
+    assert one == two and skipped_one == skipped_two
+    assert totals_one == totals_two and totals_one.cases == 9
+    assert [r[0] for r in one] == sorted(r[0] for r in one)
+    # Flat memory: what is read ahead of the writer is bounded by the chunks in flight (at
+    # most two a worker, and the one being read), whatever the input's size.
+    assert ahead_one == 0 and 0 < ahead_two <= (2 * 2 + 1) * 2
+
+
+def test_a_decider_of_whole_chunks_takes_the_place_of_the_per_case_path(files):
+    """The runner hands each chunk's persons to one function (book, records, day): a columnar
+    evaluator plugs in there; an error it gives for a record skips only that record's line."""
+    import io
+
+    import ruleengine
+
+    book = ruleengine.load_text(TOY, "toy.rules")
+    calls = []
+
+    def decide(book, records, day):
+        calls.append(len(records))
+        out = running.decide_each(book, records, day)
+        out[0] = ValueError("refused")  # a bug met on the chunk's first person
+        return out
+
+    context = running.Context(book, None, running.Options(output="rows"), decide)
+    got = []
+    running.run(JsonLines(io.BytesIO(TEXT.encode())), got.append, context=context)
+    (d,) = got
+    # One call per date given: the persons judged at their own date, then line 8's as_of.
+    assert calls == [7, 1]
+    bugs = [s.line for s in d.skipped if s.cause == "ruleengine"]
+    assert bugs == [1, 8]  # each call's first person: its line only
+    assert [row[0] for row in d.rows] == [2, 2]
+
+
+# ------------------------------------------------------------------ summary of results
+def summary(files, source, *extra):
+    args = ["summary", str(source), "--rules", str(files[0]), "-f", "json", *extra]
+    result = runner.invoke(app, args)
+    return result, json.loads(result.stdout) if result.stdout.startswith("{") else None
+
+
+def test_summary_of_a_results_file_is_the_summary_of_its_cases(files, tmp_path):
+    out = tmp_path / "out.parquet"
+    run(files, out)
+    for extra in ([], ["--by", "level"], ["--where", "colours=red", "--provisions"]):
+        _, from_cases = summary(files, files[1], *extra)
+        result, from_results = summary(files, out, *extra)
+        assert result.exit_code == EXIT_BAD_FACTS
+        for key in ("conclusions", "crosstab", "where", "provisions"):
+            assert from_results.get(key) == from_cases.get(key), (extra, key)
+
+
+def test_cross_tab_where_and_provisions(files):
+    _, data = summary(files, files[1], "--by", "colours,level")
+    cells = {(c["row"], c["column"]): c["persons"] for c in data["crosstab"]["cells"]}
+    assert cells[("red", "high")] == 1 and cells[("red", "low")] == 1
+    assert cells[(None, "mid")] == 1  # subjects[1]: no colour (none), mid
+    _, data = summary(files, files[1], "--where", "level=low", "--by", "colours")
+    assert data["where"] == {"filters": ["level=low"], "persons": 2, "cases": 2}
+    _, data = summary(files, files[1], "--provisions", "--by", "level")
+    decided = {d["rule"]: (d["persons"], d["cases"]) for d in data["provisions"]["decided"]}
+    assert decided["r_mid"] == (2, 1) and decided["r_red"] == (2, 2)
+    never = [d["rule"] for d in data["provisions"]["in_force_never_decided"]]
+    assert never == ["r_unflag"]
+    result, _ = summary(files, files[1], "--where", "level=middling")
+    assert (
+        result.exit_code == EXIT_USAGE
+        and "no member 'middling'; one of: low, mid, high" in result.stderr
+    )
+
+
+def test_the_headline_is_what_a_summary_shows_by_default(files, tmp_path):
+    rules = tmp_path / "h.rules"
+    rules.write_text(TOY.replace('title: "toy"', 'title: "toy"\n  headline: level'), "utf-8")
+    result = runner.invoke(app, ["summary", str(files[1]), "--rules", str(rules), "-f", "json"])
+    assert [c["conclusion"] for c in json.loads(result.stdout)["conclusions"]] == ["level"]
+
+
+# ------------------------------------------------------------------ diff
+def test_diff_of_two_dates_lists_changes_and_transitions(files, tmp_path):
+    rules, cases = files
+    args = ["diff", str(cases), "--rules", str(rules), "--as-of", "2021-01-01"]
+    args += ["--against-as-of", "2019-01-01", "--by", "level", "-f", "json"]
+    result = runner.invoke(app, [*args, "--changes", str(tmp_path / "all.csv")])
+    assert result.exit_code == EXIT_OK, result.output
+    data = json.loads(result.stdout)
+    # Before the rules took effect nothing is decided: line 6 (division by zero) is decided
+    # on the later side only.
+    assert data["decided_only_new"] == 1 and data["persons"] == 4
+    (level,) = data["transitions"]
+    cells = {(c["old"], c["new"]): c["persons"] for c in level["cells"]}
+    assert cells == {("low", "low"): 2, ("mid", "low"): 1, ("high", "low"): 1}
+    assert level["persons_changed"] == 2
+    first = data["changes"][0]
+    assert (first["line"], first["conclusion"], first["old"], first["new"]) == (
+        1,
+        "colours",
+        "red",
+        "",
+    )
+    assert first["old_by"] == ["r_red"] and first["new_by"] == []
+    with open(tmp_path / "all.csv", encoding="utf-8", newline="") as f:
+        assert len(list(csv.DictReader(f))) == data["changes_not_listed"] + len(data["changes"])
+
+
+def test_diff_of_two_versions_of_the_rules(files, tmp_path):
+    rules, cases = files
+    newer = tmp_path / "new.rules"
+    newer.write_text(TOY.replace("score >= 20", "score >= 30"), encoding="utf-8")
+    args = ["diff", str(cases), "--rules", str(rules), "--against-rules", str(newer)]
+    data = json.loads(runner.invoke(app, [*args, "--by", "level", "-f", "json"]).stdout)
+    assert data["persons_changed"] == 1
+    (change,) = [c for c in data["changes"] if c["conclusion"] == "level"]
+    assert (change["old"], change["new"]) == ("high", "mid")
+    assert change["old_by"] == ["r_mid", "r_high"] and change["new_by"] == ["r_mid"]
+    alone = runner.invoke(app, ["diff", str(cases), "--rules", str(rules)])
+    assert alone.exit_code == EXIT_USAGE
+
+
+def test_without_the_batch_extra_summary_names_it_and_run_to_json_lines_works(
+    files, tmp_path, monkeypatch
+):
+    """duckdb and pyarrow are an extra: a command that needs one says which (exit 2)."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # import duckdb: ImportError
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    result, _ = summary(files, files[1])
+    assert result.exit_code == EXIT_USAGE
+    assert "pip install 'ruleengine[batch]'" in result.stderr
+    assert run(files, tmp_path / "out.parquet").exit_code == EXIT_USAGE
+    assert run(files, tmp_path / "out.jsonl").exit_code == EXIT_BAD_FACTS
