@@ -21,7 +21,11 @@ from ruleengine_dsl.diagnostics import Severity
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "language.md"
-CODE_SOURCES = [ROOT / "dsl" / "parser.py", ROOT / "ruleengine" / "checker.py"]
+CODE_SOURCES = [
+    ROOT / "dsl" / "parser.py",
+    ROOT / "dsl" / "formatter.py",
+    ROOT / "ruleengine" / "checker.py",
+]
 
 # An opening fence with an info string that starts with "rules", its body, the closing fence.
 FENCE = re.compile(r"^```(rules[^\n]*)\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
