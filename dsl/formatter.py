@@ -146,11 +146,11 @@ def _fits(rest: list, room: int) -> bool:
     return room >= 0
 
 
-def _render(doc, indent: int) -> str:
+def _render(doc, indent: int, mode: int = _BREAK) -> str:
     """Lay out ``doc`` starting at column ``indent`` (the indent itself not written)."""
     out: list[str] = []
     column = indent
-    stack: list = [(indent, _BREAK, doc)]
+    stack: list = [(indent, mode, doc)]
     while stack:
         ind, mode, d = stack.pop()
         if isinstance(d, str):
@@ -170,7 +170,7 @@ def _render(doc, indent: int) -> str:
             flat = (ind, _FLAT, d.doc)
             # The rest of the line counts too: a label's closing " {" or a value's ",".
             mode_of = _FLAT if _fits([*stack, flat], WIDTH - column) else _BREAK
-            stack.append((ind, mode_of, d.doc))
+            stack.append((ind, mode_of if mode == _BREAK else _FLAT, d.doc))
         elif isinstance(d, _Nest):
             stack.append((ind + d.by, mode, d.doc))
         elif isinstance(d, _Align):
@@ -204,6 +204,7 @@ _KEYWORD = {
     "parameter_decl": "parameter",
     "rule_decl": "rule",
     "test_decl": "test",
+    "table": "table",
 }
 
 
@@ -216,6 +217,7 @@ class _Printer:
         self.next = 0
         self.lines: list[str] = []
         self.at = 1  # the line of the declaration or clause being laid out
+        self.columns: list[list[int]] = []  # widths of the columns of the table being laid out
 
     # -- comments and blank lines
     def _take_before(self, pos: tuple[int, int]) -> list[Token]:
@@ -282,6 +284,8 @@ class _Printer:
         self._emit(depth, _render([self.head(tree), " {"], len(INDENT) * depth))
         items = [c for c in tree.children if isinstance(c, Tree)]
         items = [c for c in items if _start(c) > _start(open_brace)]
+        if tree.data == "table":
+            self.columns = self._columns(items)
         self.sequence(items, depth + 1, open_brace.line, _start(close_brace))
         self._emit(depth, "}")
 
@@ -295,6 +299,8 @@ class _Printer:
             return [kw, " ", str(parts[0])]
         if t.data == "rule_decl":
             return [kw, " ", str(parts[0])]
+        if t.data == "table":
+            return [kw, " ", self.doc(parts[0]), " -> ", self.doc(parts[1])]
         name = str(parts[0])
         doc: list = [kw, " ", name]
         if t.data == "parameter_decl":
@@ -478,6 +484,42 @@ class _Printer:
 
     def _expect_set_aside(self, t, p):
         return f"expect set aside {p[0]}"
+
+    # tables: each column as wide as its widest cell
+    def _cells(self, row: Tree) -> list[list[str]]:
+        """A row's name, its values given and its values expected, laid flat, with commas."""
+        name, given, expected = _tokens(row)
+        out = [[str(name) + ":"]]
+        for part in (given, expected):
+            cells = [_render(self.doc(c), 0, _FLAT) for c in _tokens(part)]
+            out.append([c + "," for c in cells[:-1]] + cells[-1:])
+        return out
+
+    def _columns(self, rows: list[Tree]) -> list[list[int]]:
+        widths: list[list[int]] = [[], [], []]
+        for row in rows:
+            for part, cells in zip(widths, self._cells(row), strict=True):
+                for i, cell in enumerate(cells):
+                    if i == len(part):
+                        part.append(0)
+                    part[i] = max(part[i], _width(cell))
+        return widths
+
+    def _table_row(self, t, p):
+        parts = [
+            " ".join(cell + " " * (width - _width(cell)) for cell, width in zip(cells, widths))
+            for cells, widths in zip(self._cells(t), self.columns, strict=True)
+        ]
+        return f"{parts[0]} {parts[1]} -> {parts[2]}".rstrip()
+
+    def _table_head(self, t, p):
+        return ", ".join(map(str, p))
+
+    def _table_cell(self, t, p):
+        doc = [self.doc(p[0])]
+        if len(p) > 1 and p[1] is not None:
+            doc += [" .. ", self.doc(p[1])]
+        return doc
 
     # expressions
     def _chain(self, t: Tree) -> list:

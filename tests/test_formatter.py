@@ -276,3 +276,22 @@ def test_a_long_run_of_and_is_laid_out_without_recursion():
     text = "define d: bool = a" + " and a" * 3000
     out = format_text(text)
     assert out == "define d: bool =\n  a\n" + "  and a\n" * 3000
+
+
+def test_a_tables_columns_are_aligned():
+    text = (
+        'test "t" { as of 2020-01-01 table items, in_duty -> level, band {\n'
+        '"below": 499, false -> none, none .. none  # a comment\n'
+        '"at the standard": 500,false->serious, none .. serious } }\n'
+    )
+    out = format_text(text)
+    assert out == (
+        'test "t" {\n'
+        "  as of 2020-01-01\n"
+        "  table items, in_duty -> level, band {\n"
+        '    "below":           499, false -> none,    none .. none  # a comment\n'
+        '    "at the standard": 500, false -> serious, none .. serious\n'
+        "  }\n"
+        "}\n"
+    )
+    assert same_tree(text, out) and format_text(out) == out
