@@ -886,15 +886,12 @@ def fmt(
     """Put rule texts in the one canonical layout (docs/cli.md, "fmt")."""
 
     def body():
-        from ruleengine_dsl.formatter import format_text
-
-        from .fmt import diff, format_paths
+        from .fmt import format_paths, format_stream
 
         if paths == ["-"]:  # a filter, for editors: standard input to standard output
-            old = sys.stdin.read()
-            new = format_text(old, "<stdin>")
-            typer.echo(diff(old, new, "<stdin>") if check else new, nl=False)
-            return EXIT_FAILED if check and new != old else EXIT_OK
+            text, changed = format_stream(sys.stdin.buffer, check)
+            typer.echo(text, nl=False)
+            return EXIT_FAILED if check and changed else EXIT_OK
         outcome = format_paths([Path(p) for p in paths], check)
         for text in outcome.diffs:
             typer.echo(text, nl=False)

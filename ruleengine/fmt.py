@@ -15,7 +15,7 @@ import attrs
 from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError
 from ruleengine_dsl.formatter import format_text
 
-from .loader import read_rule_file, rule_files
+from .loader import MAX_RULE_FILE_BYTES, read_rule_file, rule_files
 
 
 @attrs.define
@@ -34,6 +34,24 @@ def diff(old: str, new: str, name: str) -> str:
         old.splitlines(keepends=True), new.splitlines(keepends=True), name, name + " (formatted)"
     )
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def format_stream(stream, check: bool) -> tuple[str, bool]:
+    """A rule text read from a binary ``stream`` (standard input, for editors), bounded as a
+    rule file is: its formatted text (``check``: the diff) and whether it changed."""
+    data = stream.read(MAX_RULE_FILE_BYTES + 1)
+    if len(data) > MAX_RULE_FILE_BYTES:
+        raise DiagnosticError(
+            [Diagnostic("E004", f"more than {MAX_RULE_FILE_BYTES} bytes", None, file="<stdin>")]
+        )
+    try:
+        old = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DiagnosticError(
+            [Diagnostic("E004", "not UTF-8 text", None, file="<stdin>")]
+        ) from None
+    new = format_text(old, "<stdin>")
+    return (diff(old, new, "<stdin>") if check else new), new != old
 
 
 def format_paths(paths: list[Path], check: bool) -> Outcome:

@@ -282,6 +282,14 @@ def test_fmt_leaves_a_file_that_does_not_parse_and_exits_3(tmp_path):
 def test_fmt_dash_is_a_filter():
     result = _fmt("-", input="input  x : count\n")
     assert (result.exit_code, result.stdout) == (0, "input x: count\n")
+    result = _fmt("--check", "-", input="input  x : count\n")
+    assert result.exit_code == 1 and "+input x: count\n" in result.stdout
+
+
+def test_fmt_refuses_standard_input_that_is_not_utf8_with_exit_3():
+    result = _fmt("-", input=b"input x: count # \xff\n")
+    assert result.exit_code == 3
+    assert "<stdin>: error[E004]: not UTF-8 text" in result.stderr
 
 
 def test_a_text_nested_too_deeply_to_lay_out_is_a_diagnostic_not_a_traceback():
