@@ -555,16 +555,20 @@ class _Printer:
     def _not_op(self, t, p):
         return ["not ", self.doc(p[0])]
 
+    def _operator(self, left, op: str, right):
+        """``left op right``, broken (when it must be) before the operator, as and/or are."""
+        return _Group([self.doc(left), _Nest(2, [LINE, op, " ", self.doc(right)])])
+
     def _binary(self, t, p):
-        return _Group([self.doc(p[0]), " ", str(p[1]), _Nest(2, [LINE, self.doc(p[2])])])
+        return self._operator(p[0], str(p[1]), p[2])
 
     _compare = _binary
 
     def _compare_eq(self, t, p):
-        return _Group([self.doc(p[0]), " =", _Nest(2, [LINE, self.doc(p[1])])])
+        return self._operator(p[0], "=", p[1])
 
     def _member_of(self, t, p):
-        return _Group([self.doc(p[0]), " in", _Nest(2, [LINE, self.doc(p[1])])])
+        return self._operator(p[0], "in", p[1])
 
     def _negate(self, t, p):
         return ["-", self.doc(p[0])]
