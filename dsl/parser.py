@@ -613,6 +613,8 @@ class _Builder:
                 test.as_of = value
             elif kind == "given":
                 test.given.extend(value)
+            elif kind == "table":
+                test.tables.append(value)
             else:
                 test.expects.append(value)
         return test
@@ -637,6 +639,23 @@ class _Builder:
 
     def expect_set_aside(self, meta, c):
         return ("expect", s.Expect("set_aside", self._ident(c[0]), None, None, self._span(meta)))
+
+    def table(self, meta, c):
+        inputs, conclusions, *rows = c
+        return ("table", s.Table(inputs, conclusions, rows, self._span(meta)))
+
+    def table_head(self, meta, c):
+        return [self._ident(t) for t in c]
+
+    def table_row(self, meta, c):
+        name, given, expects = c
+        return s.TableRow(self._unquote(name), given, expects, self._span(meta), self._tspan(name))
+
+    def table_cells(self, meta, c):
+        return list(c)
+
+    def table_cell(self, meta, c):
+        return (c[0], c[1])
 
     # -- expressions
     def if_expr(self, meta, c):

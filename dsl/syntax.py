@@ -301,6 +301,28 @@ class Expect:
 
 
 @node
+class TableRow:
+    """One row of a test's table: its name, a value per input column and per conclusion
+    column, each with the other end of a range (only a conclusion's may have one), or None."""
+
+    name: str
+    given: list[tuple[Literal, Literal | None]]
+    expects: list[tuple[Literal, Literal | None]]
+    span: Span
+    name_span: Span
+
+
+@node
+class Table:
+    """``table in1, in2 -> c1 { "row": v1, v2 -> e1 ... }``: one test per row."""
+
+    inputs: list[Ident]
+    conclusions: list[Ident]
+    rows: list[TableRow]
+    span: Span
+
+
+@node
 class TestDecl:
     name: str
     as_of: datetime.date | None
@@ -308,6 +330,7 @@ class TestDecl:
     expects: list[Expect]
     span: Span
     name_span: Span | None = None  # the quoted name
+    tables: list[Table] = attrs.Factory(list)
 
 
 @node

@@ -1463,58 +1463,14 @@ class Checker:
         given: dict[str, Any] = {}
         spans: dict[str, Span] = {}
         for ident, lit in d.given:
-            if ident.name in given:
-                self.error("E205", f"'{ident.name}' given twice", ident.span)
-            if ident.name not in self.inputs:
-                self.error(
-                    "E200",
-                    f"test '{d.name}' gives '{ident.name}', which is not an input",
-                    ident.span,
-                    self.suggest(ident.name, self.inputs),
-                )
-                continue
-            spec = self.inputs[ident.name]
-            if self.typed_literal(lit, spec.type, spec.minimum, f"given '{ident.name}'") is MISSING:
-                continue  # reported (E208): a test's facts are checked when the file loads
-            given[ident.name] = self.literal_value(lit)
-            spans[ident.name] = lit.span
+            self.check_given(d.name, ident, lit, given, spans)
         expects = []
         for x in d.expects:
             target = x.target.name
             if x.kind == "value":
-                c = self.conclusions.get(target)
-                if c is None:
-                    self.error(
-                        "E200",
-                        f"unknown conclusion '{target}'",
-                        x.target.span,
-                        self.suggest(target, self.conclusions),
-                    )
-                    continue
-                t = c.type
-                if c.kind == "set":
-                    t = ListType(element=c.type)
-                value = self.typed_literal(x.value, t, None, f"expected value of '{target}'")
-                upper = None
-                if c.kind == "range":
-                    if x.upper is None:
-                        self.error(
-                            "E204", f"'{target}' is a range; expect {target} = low .. high", x.span
-                        )
-                        continue
-                    upper = self.typed_literal(
-                        x.upper, t, None, f"expected upper end of '{target}'"
-                    )
-                    if MISSING not in (value, upper) and _runs_down(t, value, upper):
-                        self.error(
-                            "E208",
-                            f"the expected range of '{target}' runs downward",
-                            x.span,
-                            "write the lower end first",
-                        )
-                if c.kind == "set":
-                    value = frozenset(value) if value is not MISSING else value
-                expects.append(ir.Expectation("value", target, value, upper, x.span))
+                expect = self.check_expected(x.target, x.value, x.upper, x.span)
+                if expect is not None:
+                    expects.append(expect)
             else:
                 if target not in self.rules:
                     self.error(
@@ -1525,7 +1481,124 @@ class Checker:
                     )
                     continue
                 expects.append(ir.Expectation(x.kind, target, None, None, x.span))
-        self.tests.append(ir.RuleTest(d.name, d.as_of, given, spans, expects, d.span))
+        if not d.tables:
+            self.tests.append(ir.RuleTest(d.name, d.as_of, given, spans, expects, d.span))
+        for table in d.tables:
+            self.check_table(d, table, given, spans, expects)
+
+    def check_given(self, test: str, ident: s.Ident, lit, given: dict, spans: dict) -> None:
+        """One fact a test gives, checked against its input, added to ``given``."""
+        if ident.name in given:
+            self.error("E205", f"'{ident.name}' given twice", ident.span)
+        if ident.name not in self.inputs:
+            self.error(
+                "E200",
+                f"test '{test}' gives '{ident.name}', which is not an input",
+                ident.span,
+                self.suggest(ident.name, self.inputs),
+            )
+            return
+        spec = self.inputs[ident.name]
+        if self.typed_literal(lit, spec.type, spec.minimum, f"given '{ident.name}'") is MISSING:
+            return  # reported (E208): a test's facts are checked when the file loads
+        given[ident.name] = self.literal_value(lit)
+        spans[ident.name] = lit.span
+
+    def check_expected(self, target_id: s.Ident, lit, upper_lit, span: Span):
+        """``expect c = v`` (or a table's cell for ``c``): an expectation, or None if wrong."""
+        target = target_id.name
+        c = self.conclusions.get(target)
+        if c is None:
+            self.error(
+                "E200",
+                f"unknown conclusion '{target}'",
+                target_id.span,
+                self.suggest(target, self.conclusions),
+            )
+            return None
+        t = c.type
+        if c.kind == "set":
+            t = ListType(element=c.type)
+        value = self.typed_literal(lit, t, None, f"expected value of '{target}'")
+        upper = None
+        if c.kind == "range":
+            if upper_lit is None:
+                self.error("E204", f"'{target}' is a range; expect {target} = low .. high", span)
+                return None
+            upper = self.typed_literal(upper_lit, t, None, f"expected upper end of '{target}'")
+            if MISSING not in (value, upper) and _runs_down(t, value, upper):
+                self.error(
+                    "E208",
+                    f"the expected range of '{target}' runs downward",
+                    span,
+                    "write the lower end first",
+                )
+        if c.kind == "set":
+            value = frozenset(value) if value is not MISSING else value
+        return ir.Expectation("value", target, value, upper, span)
+
+    def check_table(self, d: s.TestDecl, table: s.Table, given, spans, expects) -> None:
+        """A test per row of ``table``: named "test [row]", with the test's own facts and
+        expectations and the row's. Columns are checked once, each cell against its column."""
+        seen: set[str] = set()
+        for ident in table.inputs + table.conclusions:
+            if ident.name in seen or (ident in table.inputs and ident.name in given):
+                self.error("E205", f"'{ident.name}' is a column twice, or also given", ident.span)
+            seen.add(ident.name)
+        for ident in table.inputs:
+            if ident.name not in self.inputs:
+                self.error(
+                    "E200",
+                    f"table column '{ident.name}' is not an input",
+                    ident.span,
+                    self.suggest(ident.name, self.inputs),
+                )
+        for ident in table.conclusions:
+            if ident.name not in self.conclusions:
+                self.error(
+                    "E200",
+                    f"table column '{ident.name}' is not a conclusion",
+                    ident.span,
+                    self.suggest(ident.name, self.conclusions),
+                )
+        rows: set[str] = set()
+        for row in table.rows:
+            if row.name in rows:
+                self.error("E205", f"row '{row.name}' is in the table twice", row.name_span)
+            rows.add(row.name)
+            counts = (len(row.given), len(row.expects))
+            wanted = (len(table.inputs), len(table.conclusions))
+            if counts != wanted:
+                self.error(
+                    "E217",
+                    f"row '{row.name}' has {counts[0]} value(s) before '->' and {counts[1]} "
+                    f"after; the table has {wanted[0]} and {wanted[1]}",
+                    row.span,
+                    "one value per column, in the order of the columns",
+                )
+                continue
+            row_given, row_spans = dict(given), dict(spans)
+            for ident, (lit, upper) in zip(table.inputs, row.given, strict=True):
+                if upper is not None:
+                    self.error(
+                        "E218",
+                        f"a range given for input '{ident.name}'",
+                        upper.span,
+                        "only an expected conclusion is a range (low .. high)",
+                    )
+                elif ident.name in self.inputs:
+                    self.check_given(d.name, ident, lit, row_given, row_spans)
+            row_expects = list(expects)
+            for ident, (lit, upper) in zip(table.conclusions, row.expects, strict=True):
+                if ident.name in self.conclusions:
+                    expect = self.check_expected(ident, lit, upper, lit.span)
+                    if expect is not None:
+                        row_expects.append(expect)
+            self.tests.append(
+                ir.RuleTest(
+                    f"{d.name} [{row.name}]", d.as_of, row_given, row_spans, row_expects, row.span
+                )
+            )
 
     # ------------------------------------------------------------------ cost
     MAX_COST = 1_000_000

@@ -1,4 +1,4 @@
-"""The ``ruleengine`` command line: eval, explain, check, test, plugins, rules.
+"""The ``ruleengine`` command line: eval, explain, check, test, plugins, rules, fmt.
 
 Exit codes (docs/cli.md), which scripts can rely on:
   0 success · 1 a rule test failed, or rules gave conflicting conclusions · 2 usage error ·
@@ -938,6 +938,38 @@ def rules(
             title = local(rule.title, lang.value)
             typer.echo(f"{name}\t{citation(rb, name, lang.value)}\t{title}{span}")
         return EXIT_OK
+
+    _run(body)
+
+
+@app.command()
+def fmt(
+    paths: Annotated[list[str], typer.Argument(help="Rule files or folders; '-': stdin.")],
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; show diffs; exit 1 if any.")
+    ] = False,
+) -> None:
+    """Put rule texts in the one canonical layout (docs/cli.md, "fmt")."""
+
+    def body():
+        from .fmt import format_paths, format_stream
+
+        if paths == ["-"]:  # a filter, for editors: standard input to standard output
+            text, changed = format_stream(sys.stdin.buffer, check)
+            typer.echo(text, nl=False)
+            return EXIT_FAILED if check and changed else EXIT_OK
+        outcome = format_paths([Path(p) for p in paths], check)
+        for text in outcome.diffs:
+            typer.echo(text, nl=False)
+        _print_diagnostics(outcome.diagnostics)
+        verb = "would reformat" if check else "reformatted"
+        _err(
+            "".join(f"{verb} {name}\n" for name in outcome.changed) + f"{verb}: "
+            f"{len(outcome.changed)} file(s)"
+        )
+        if outcome.diagnostics:
+            return EXIT_BAD_RULES
+        return EXIT_FAILED if check and outcome.changed else EXIT_OK
 
     _run(body)
 

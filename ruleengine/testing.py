@@ -24,6 +24,10 @@ class TestResult:
     passed: bool
     failures: tuple[str, ...]
     span: Span
+    #: ``(conclusion or rule, value expected or None)`` of each expectation that failed, and
+    #: the case's trace (when it could be decided): what a report shows to say why.
+    failed: tuple[tuple[str, Any], ...] = ()
+    trace: Any = attrs.field(default=None, eq=False, repr=False)
 
     def render(self) -> str:
         head = f"{self.span.location()}: {'PASS' if self.passed else 'FAIL'} {self.name}"
@@ -44,49 +48,98 @@ def _shown(value: Any) -> str:
 
 def run_tests(book: CompiledRulebook, adapt=None, today: datetime.date | None = None):
     """Run every test of the rulebook; ``adapt(raw) -> (facts, notes)`` applies adapters."""
-    results = []
-    for test in book.rulebook.tests:
-        failures: list[str] = []
-        facts = dict(test.given)
-        try:
-            if adapt is not None:
-                facts, _ = adapt(facts)
-            day = test.as_of or (today if today else book.as_of(facts, None))
-            trace = book.explain(facts, day)
-        except FactsError as err:
-            failures.extend(f"facts: {p.render()}" for p in err.problems)
-            results.append(TestResult(test.name, False, tuple(failures), test.span))
-            continue
-        except EvaluationError as err:
-            results.append(TestResult(test.name, False, (f"evaluation: {err}",), test.span))
-            continue
-        decision = trace.decision
-        for x in test.expects:
-            if x.kind == "value":
-                got = decision.conclusions[x.target]
-                want = (x.value, x.upper) if x.upper is not None else x.value
-                if got != want:
-                    failures.append(
-                        f"line {x.span.line}: expected {x.target} = {_shown(want)}, "
-                        f"got {_shown(got)}"
-                    )
-            else:
-                status = trace.rule(x.target).status
-                ok = {
-                    "fired": status == "applied",
-                    "not_fired": status not in ("applied", "set_aside"),
-                    "set_aside": status == "set_aside",
-                }[x.kind]
-                if not ok:
-                    wanted = x.kind.replace("_", " ")
-                    failures.append(
-                        f"line {x.span.line}: expected rule {x.target} {wanted}, "
-                        f"but it was {status.replace('_', ' ')}"
-                    )
-        for c in decision.conflicts:
-            failures.append(
-                f"conflict on {c.conclusion}: "
-                + ", ".join(f"{r} says {_shown(v)}" for r, v in c.claims)
+    return [run_test(book, test, adapt, today) for test in book.rulebook.tests]
+
+
+def run_test(book: CompiledRulebook, test, adapt=None, today: datetime.date | None = None):
+    """Run one test (``ir.RuleTest``): the result keeps the trace, for a report of why."""
+    failures: list[str] = []
+    facts = dict(test.given)
+    try:
+        if adapt is not None:
+            facts, _ = adapt(facts)
+        day = test.as_of or (today if today else book.as_of(facts, None))
+        trace = book.explain(facts, day)
+    except FactsError as err:
+        failures.extend(f"facts: {p.render()}" for p in err.problems)
+        return TestResult(test.name, False, tuple(failures), test.span)
+    except EvaluationError as err:
+        return TestResult(test.name, False, (f"evaluation: {err}",), test.span)
+    decision = trace.decision
+    targets: list[tuple[str, Any]] = []
+    for x in test.expects:
+        if x.kind == "value":
+            got = decision.conclusions[x.target]
+            want = (x.value, x.upper) if x.upper is not None else x.value
+            if got != want:
+                targets.append((x.target, want))
+                failures.append(
+                    f"line {x.span.line}: expected {x.target} = {_shown(want)}, got {_shown(got)}"
+                )
+        else:
+            status = trace.rule(x.target).status
+            ok = {
+                "fired": status == "applied",
+                "not_fired": status not in ("applied", "set_aside"),
+                "set_aside": status == "set_aside",
+            }[x.kind]
+            if not ok:
+                targets.append((x.target, None))
+                wanted = x.kind.replace("_", " ")
+                failures.append(
+                    f"line {x.span.line}: expected rule {x.target} {wanted}, "
+                    f"but it was {status.replace('_', ' ')}"
+                )
+    for c in decision.conflicts:
+        targets.append((c.conclusion, None))
+        failures.append(
+            f"conflict on {c.conclusion}: "
+            + ", ".join(f"{r} says {_shown(v)}" for r, v in c.claims)
+        )
+    return TestResult(test.name, not failures, tuple(failures), test.span, tuple(targets), trace)
+
+
+def why(result: TestResult) -> list[str]:
+    """The trace behind each failed expectation. For a rule: its status and the tests of its
+    condition with their values. For a conclusion: the rules that decided it, and those that
+    would have given the value expected (a constant in their ``then``) and why they did not."""
+    from .ir import Const
+    from .render.explanation import atom_line, rule_heading
+
+    trace = result.trace
+    if trace is None:
+        return []
+    rb = trace.rulebook
+    lines: list[str] = []
+    for target, want in dict.fromkeys(result.failed):
+        if target in rb.rules:
+            names = [target]
+            lines.append(f"trace of rule {target}, as of {trace.as_of.isoformat()}:")
+        else:
+            names = []
+            for r in trace.rules:
+                assigns = [a for a in rb.rules[r.name].then if a.conclusion == target]
+                if not assigns or r.status == "not_in_force":
+                    continue
+                value = assigns[0].value
+                gives_wanted = isinstance(value, Const) and value.value in (
+                    want if isinstance(want, tuple | frozenset) else (want,)
+                )
+                if r.status != "not_met" or gives_wanted:
+                    names.append(r.name)
+            lines.append(
+                f"trace of {target}, as of {trace.as_of.isoformat()}: the rules that decided "
+                "it, and those that would have given the value expected"
             )
-        results.append(TestResult(test.name, not failures, tuple(failures), test.span))
-    return results
+        for name in names:
+            r = trace.rule(name)
+            status = r.status.replace("_", " ")
+            if r.set_aside_by:
+                status += " by " + ", ".join(r.set_aside_by)
+            lines.append(f"  {rule_heading(rb, name, 'en', names=True)}: {status}")
+            lines.extend(f"    {atom_line(rb, a, 'en', names=True).text}" for a in r.evidence)
+            for conclusion, value, upper in r.conclusions:
+                if conclusion == target or target == name:
+                    shown = _shown((value, upper) if upper is not None else value)
+                    lines.append(f"    gives {conclusion} = {shown}")
+    return lines

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "language.md"
 CODE_SOURCES = [
     ROOT / "dsl" / "parser.py",
+    ROOT / "dsl" / "formatter.py",
     ROOT / "ruleengine" / "checker.py",
     ROOT / "ruleengine" / "lighter.py",
 ]
