@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the service needs the 'serve' extra")
 with warnings.catch_warnings():  # Starlette's note that it prefers httpx2 to httpx
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 

@@ -88,46 +88,46 @@ def inputs_cited(rulebook) -> dict[str, tuple[str, ...]]:
 def _inputs_cited(rulebook) -> dict[str, tuple[str, ...]]:
     by_define: dict[str, set[str]] = {}
 
-    def reads(node, seen: set[int], found: set[str], depth: int = 0) -> None:
+    def reads(node, seen: set[int], direct: set[str], through: set[str], depth=0) -> None:
         if depth > 200 or id(node) in seen:
             return
         seen.add(id(node))
         if isinstance(node, Ref):
             if node.kind == "input":
-                found.add(node.name)
+                direct.add(node.name)
             elif node.kind == "define" and node.name in rulebook.definitions:
                 if node.name not in by_define:
-                    by_define[node.name] = set()
-                    reads(rulebook.definitions[node.name], set(), by_define[node.name])
-                found |= by_define[node.name]
+                    by_define[node.name] = found = set()
+                    reads(rulebook.definitions[node.name], set(), found, found)
+                through |= by_define[node.name]
             return
         if isinstance(node, (list, tuple)):
             for item in node:
-                reads(item, seen, found, depth + 1)
+                reads(item, seen, direct, through, depth + 1)
         elif attrs.has(type(node)):
             for a in attrs.fields(type(node)):
                 if a.name not in ("span", "type", "text", "title", "notes", "citation"):
-                    reads(getattr(node, a.name), seen, found, depth + 1)
-        elif hasattr(node, "__dict__") and not isinstance(node, type):
-            for value in vars(node).values():
-                if isinstance(value, (list, tuple)) or attrs.has(type(value)):
-                    reads(value, seen, found, depth + 1)
+                    reads(getattr(node, a.name), seen, direct, through, depth + 1)
 
-    out: dict[str, list[str]] = {}
+    first: dict[str, list[str]] = {}
+    then: dict[str, list[str]] = {}
     for name, rule in rulebook.rules.items():
-        found: set[str] = set()
-        reads([rule.when, rule.then], set(), found)
-        for input_name in found:
-            out.setdefault(input_name, []).append(name)
-    return {k: tuple(v) for k, v in out.items()}
+        direct: set[str] = set()
+        through: set[str] = set()
+        reads([rule.when, rule.then], set(), direct, through)
+        for input_name in direct:
+            first.setdefault(input_name, []).append(name)
+        for input_name in through - direct:
+            then.setdefault(input_name, []).append(name)
+    return {k: (*first.get(k, ()), *then.get(k, ())) for k in {*first, *then}}
 
 
 def _help(rulebook, spec: FieldSpec, lang: str, cited: tuple[str, ...] = ()) -> str:
     parts = [describe_expected(spec.type, spec.minimum)]
-    if cited:
-        shown = [citation(rulebook, r, lang) for r in cited[:4]]
-        more = f" (+{len(cited) - 4})" if len(cited) > 4 else ""
-        parts.append(("见" if lang == "zh" else "see ") + "; ".join(shown) + more)
+    shown = list(dict.fromkeys(citation(rulebook, r, lang) for r in cited))
+    if shown:
+        more = f" (+{len(shown) - 4})" if len(shown) > 4 else ""
+        parts.append(("见" if lang == "zh" else "see ") + "; ".join(shown[:4]) + more)
     return " · ".join(parts)
 
 
