@@ -52,3 +52,12 @@ def check_golden(name: str, actual: str) -> None:
     if not path.exists():
         pytest.fail(f"golden file {path} is missing; run with UPDATE_GOLDEN=1 and review it")
     assert text == path.read_text(encoding="utf-8")
+
+
+#: Folders where tests left artifacts (the browser tests' screenshots), printed at the end.
+ARTIFACTS: list[Path] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    for folder in ARTIFACTS:
+        terminalreporter.write_line(f"test artifacts (screenshots): {folder}")
