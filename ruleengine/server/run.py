@@ -10,6 +10,8 @@ service's line or size limit ends with one line ``{"error": ...}``. Blank lines 
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import json
 
 from starlette.requests import Request
@@ -22,10 +24,69 @@ from .app import BodyTooLarge
 from .service import ServiceError
 
 MEDIA_TYPE = "application/x-ndjson"
+#: Bytes of the body read ahead of the case being decided, at most (and one message more).
+READ_AHEAD = 256 * 1024
 
 
 class Disconnected(Exception):
     pass
+
+
+class _ReadAhead:
+    """Reads the body in a task of its own, a bounded amount ahead, so a client that leaves
+    is seen while its cases are still being decided (the reader waits in ``receive``, which
+    answers ``http.disconnect`` at once), not only when the batch asks for more."""
+
+    def __init__(self, receive, limit: int):
+        self.receive, self.limit = receive, limit
+        self.chunks: collections.deque[bytes] = collections.deque()
+        self.size = 0
+        self.done = self.gone = False
+        self.error: BaseException | None = None
+        self.changed = asyncio.Event()
+        self.room = asyncio.Event()
+        self.room.set()
+
+    async def pump(self) -> None:
+        try:
+            while True:
+                await self.room.wait()
+                message = await self.receive()
+                if message["type"] == "http.disconnect":
+                    self.gone = True
+                    return
+                body = message.get("body", b"")
+                if body:
+                    self.chunks.append(body)
+                    self.size += len(body)
+                    if self.size >= self.limit:
+                        self.room.clear()
+                    self.changed.set()
+                if not message.get("more_body", False):
+                    return
+        except BodyTooLarge as err:
+            self.error = err
+        finally:
+            self.done = True
+            self.changed.set()
+
+    async def next(self) -> bytes | None:
+        """The next piece of the body; None at its end. Raises ``Disconnected`` when the
+        client left, ``ServiceError`` when the body is past the size limit."""
+        while not self.chunks:
+            if self.gone:
+                raise Disconnected()
+            if self.error is not None:
+                raise self.error
+            if self.done:
+                return None
+            self.changed.clear()
+            await self.changed.wait()
+        chunk = self.chunks.popleft()
+        self.size -= len(chunk)
+        if self.size < self.limit:
+            self.room.set()
+        return chunk
 
 
 def _line(data: dict) -> bytes:
@@ -65,10 +126,13 @@ async def run(scope, receive, send) -> None:
         except OSError:  # the client went away while we wrote
             raise Disconnected() from None
 
+    ahead = _ReadAhead(receive, READ_AHEAD)
+    pump = asyncio.ensure_future(ahead.pump())
+
     async def chunks():
         while True:
             try:
-                message = await receive()
+                chunk = await ahead.next()
             except BodyTooLarge:
                 raise ServiceError(
                     413,
@@ -76,11 +140,9 @@ async def run(scope, receive, send) -> None:
                     f"the batch is larger than the service's limit of {settings.max_body:,} bytes",
                     kind="too_large",
                 ) from None
-            if message["type"] == "http.disconnect":
-                raise Disconnected()
-            yield message.get("body", b"")
-            if not message.get("more_body", False):
+            if chunk is None:
                 return
+            yield chunk
 
     def answer(number, text, problem) -> bytes:
         return _line(service.run_line(e.book, lib.pm, e.name, number, text, problem))
@@ -93,6 +155,8 @@ async def run(scope, receive, send) -> None:
                 f"the batch has more than the service's limit of {settings.max_lines:,} cases",
                 kind="too_many_lines",
             )
+        if ahead.gone:  # the client left: nothing more is decided for it
+            raise Disconnected()
         try:
             text, problem = raw.decode("utf-8-sig" if number == 1 else "utf-8"), None
             text = text.rstrip("\r")
@@ -137,3 +201,5 @@ async def run(scope, receive, send) -> None:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         except Disconnected:
             return
+    finally:
+        pump.cancel()
