@@ -26,7 +26,7 @@ class Settings:
     """The bounds of a service (docs/server.md), each a ``ruleengine serve`` option."""
 
     rules: tuple[Path, ...] = ()
-    token: str | None = None
+    token: str | None = attrs.field(default=None, repr=False)  # never in a log
     allow_rule_texts: bool = False
     max_body: int = 10_000_000  # bytes of one request body
     max_lines: int = 100_000  # lines of one /run batch
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     app.state.settings = settings
     app.state.library = library
     app.state.run = Runner(settings)
+    app.state.recent = {}  # the pages' last results (pages.RECENT)
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, err: ServiceError):

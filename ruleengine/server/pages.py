@@ -163,6 +163,11 @@ async def case_form(request: Request, name: str):
     return _form_page(request, e, facts, as_of, extra, _lang(request))
 
 
+#: The last few cases explained, kept so that switching the language of a result (or going
+#: back to it) does not decide it and search its what-ifs again.
+RECENT = 16
+
+
 @router.get("/book/{name}/result", response_class=HTMLResponse)
 async def result(request: Request, name: str):
     e = entry(request, name)
@@ -173,10 +178,17 @@ async def result(request: Request, name: str):
     facts, as_of, extra = forms.read_form(e.book.rulebook, dict(request.query_params))
     case = {**extra, **facts}
     lib = request.app.state.library
+    key = (name, as_of, json.dumps(case, sort_keys=True, ensure_ascii=False))
+    recent = request.app.state.recent
     try:
-        found = await request.app.state.run(
-            guarded, service.traces, e.book, lib.pm, name, case, as_of, True
-        )
+        found = recent.get(key)
+        if found is None:
+            found = await request.app.state.run(
+                guarded, service.traces, e.book, lib.pm, name, case, as_of, True
+            )
+            recent[key] = found
+            while len(recent) > RECENT:
+                recent.pop(next(iter(recent)))
     except ServiceError as err:
         errors = {p.path: p.message for p in err.problems}
         return _form_page(request, e, facts, as_of, extra, lang, errors, err.message, 422)
