@@ -58,6 +58,7 @@ class Stop(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.problems: list = []  # FactProblems, when the facts are at fault
 
 
 # ------------------------------------------------------------------ shared options
@@ -389,20 +390,28 @@ def _set_value(field: str, raw: str) -> Any:
 def _facts_error(err, name: str, what: str = "the facts do not fit the rulebook's inputs") -> Stop:
     lines = [f"{name}: {what}:"]
     lines += [f"  - {p.render()}" for p in err.problems]
-    return Stop(EXIT_BAD_FACTS, "\n".join(lines))
+    stop = Stop(EXIT_BAD_FACTS, "\n".join(lines))
+    stop.problems = list(err.problems)  # their field paths, for the HTTP service's errors
+    return stop
 
 
 def _evaluate(book, pm, rulebook_name, facts_path, as_of, sets, explain: bool, typed=False):
     """``[(person, decision or trace)]``: one per official or subject the record lists
     (``officials``/``subjects``), else one with an empty label. With ``typed``, each
     person's validated facts and the date they are judged at, for an analysis."""
+    data, name = _read_facts(facts_path)
+    day = _parse_date(as_of, "--as-of")
+    return evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain, typed)
+
+
+def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: bool, typed=False):
+    """``_evaluate`` on a record already read (the HTTP service calls this): raises ``Stop``
+    with the command line's message and exit code."""
     from .batch.records import BadLine, Fault, split_record, subject_facts
     from .facts import FactsError
     from .plugins import adapter_chain
     from .runtime import EvaluationError
 
-    data, name = _read_facts(facts_path)
-    day = _parse_date(as_of, "--as-of")
     facts, day = _case(book, data, name, day)
     inputs = book.rulebook.inputs
     # Derivations are shown by explain only: the fast path neither converts nor keeps them.
@@ -1334,6 +1343,73 @@ def summary(
         else:
             sys.stdout.write(summaries.render_text(result, out, lang.value, _color(color)))
         return _skipped_exit(result.totals["lines_skipped_by_cause"])
+
+    _run(body)
+
+
+# ------------------------------------------------------------------ serve (docs/server.md)
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on; localhost by default.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    rules: RulesOpt = None,
+    token_file: Annotated[
+        Path | None,
+        typer.Option("--token-file", help="A file holding a bearer token every request needs."),
+    ] = None,
+    allow_rule_texts: Annotated[
+        bool, typer.Option("--allow-rule-texts", help="Accept rule texts posted to /rules/*.")
+    ] = False,
+    max_body: Annotated[int, typer.Option(help="Largest request body, in bytes.")] = 10_000_000,
+    max_lines: Annotated[int, typer.Option(help="Most cases in one /run batch.")] = 100_000,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds for one request (for /run, for each case).")
+    ] = 30.0,
+) -> None:
+    """Serve the rulebooks over HTTP: a JSON API and explanation pages for a browser."""
+
+    def body():
+        try:
+            import uvicorn
+
+            from .server import Settings, create_app
+        except ImportError as err:
+            raise Stop(
+                EXIT_USAGE,
+                f"serve needs the 'serve' extra: pip install 'ruleengine[serve]' ({err})",
+            ) from None
+        from .facts import InputFileError, read_input
+
+        if min(max_body, max_lines) < 1 or not timeout > 0:
+            raise Stop(EXIT_USAGE, "--max-body, --max-lines and --timeout must be above 0")
+        token = None
+        if token_file is not None:
+            try:
+                token = read_input(str(token_file), 4096).decode("utf-8").strip()
+            except (InputFileError, UnicodeDecodeError) as err:
+                raise Stop(EXIT_USAGE, f"{token_file}: cannot read the token ({err})") from None
+            if not token:
+                raise Stop(EXIT_USAGE, f"{token_file}: the token file is empty")
+        for path in rules or ():
+            if not path.exists():
+                raise Stop(EXIT_BAD_RULES, f"{path}: no such file or folder")
+        settings = Settings(
+            tuple(rules or ()), token, allow_rule_texts, max_body, max_lines, timeout
+        )
+        application = create_app(settings)  # a rule file's errors: exit 3, listed
+        for name, diagnostics in application.state.library.broken:
+            _err(f"warning: rulebook '{name}' not served: its rules have errors")
+            _print_diagnostics(diagnostics)
+        if host not in ("127.0.0.1", "localhost", "::1") and token is None:
+            _err(
+                f"warning: listening on {host} with no --token-file: anyone who can reach it "
+                "can use it"
+            )
+        _err(f"serving {len(application.state.library.books)} rulebook(s) on http://{host}:{port}/")
+        uvicorn.run(application, host=host, port=port, log_level="warning")
+        return EXIT_OK
 
     _run(body)
 

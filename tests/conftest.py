@@ -67,3 +67,12 @@ def _compiled_rulebooks_cache(tmp_path_factory):
         os.environ.pop("RULEENGINE_CACHE_DIR", None)
     else:
         os.environ["RULEENGINE_CACHE_DIR"] = saved
+
+
+#: Folders where tests left artifacts (the browser tests' screenshots), printed at the end.
+ARTIFACTS: list[Path] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    for folder in ARTIFACTS:
+        terminalreporter.write_line(f"test artifacts (screenshots): {folder}")

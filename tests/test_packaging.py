@@ -43,3 +43,13 @@ def test_the_front_end_imports_under_the_project_name():
 
     assert Path(ruleengine_dsl.__file__).parent.name in ("dsl", "ruleengine_dsl")
     assert (Path(ruleengine_dsl.__file__).parent / "grammar.lark").is_file()
+
+
+def test_the_pages_templates_and_styles_are_installed():
+    """Package data: CI installs the wheel (not the checkout), whose pages need these."""
+    from importlib.resources import files
+
+    server = files("ruleengine.server")
+    for name in ("base.html", "form.html", "result.html", "index.html", "login.html"):
+        assert (server / "templates" / name).is_file(), name
+    assert (server / "static" / "style.css").is_file()

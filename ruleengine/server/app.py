@@ -1,0 +1,241 @@
+"""The application: its settings and bounds, the token guard, the JSON errors, and the
+OpenAPI document that carries each rulebook's facts schema."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import attrs
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from .. import cli
+from .library import Library, load_library
+from .service import ServiceError
+
+#: The cookie a browser holds the token in once /login has checked it.
+TOKEN_COOKIE = "ruleengine_token"
+
+
+@attrs.frozen
+class Settings:
+    """The bounds of a service (docs/server.md), each a ``ruleengine serve`` option."""
+
+    rules: tuple[Path, ...] = ()
+    token: str | None = attrs.field(default=None, repr=False)  # never in a log
+    allow_rule_texts: bool = False
+    max_body: int = 10_000_000  # bytes of one request body
+    max_lines: int = 100_000  # lines of one /run batch
+    timeout: float = 30.0  # seconds for one request (for /run: for each of its cases)
+    workers: int = 4  # threads that evaluate; requests beyond wait for one
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class Runner:
+    """Evaluation off the event loop, on a bounded pool, under the time limit. A request
+    past its limit is answered 504; its thread finishes the case and is then reused."""
+
+    def __init__(self, settings: Settings):
+        self.timeout = settings.timeout
+        self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="ruleengine")
+
+    async def __call__(self, work, *args):
+        loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(
+                loop.run_in_executor(self.pool, work, *args), self.timeout
+            )
+        except TimeoutError:
+            raise ServiceError(
+                504,
+                cli.EXIT_EVALUATION,
+                f"the case took longer than the service's limit of {self.timeout:g} s",
+                kind="timeout",
+            ) from None
+
+
+def create_app(settings: Settings | None = None, library: Library | None = None) -> FastAPI:
+    settings = settings or Settings()
+    library = library or load_library(list(settings.rules))
+    app = FastAPI(
+        title="ruleengine",
+        summary="Legal rules as text: decisions and explanations with citations.",
+        version="1",
+        description="See docs/server.md. Errors carry the command line's exit codes.",
+    )
+    app.state.settings = settings
+    app.state.library = library
+    app.state.run = Runner(settings)
+    app.state.recent = {}  # the pages' last results (pages.RECENT)
+
+    @app.exception_handler(ServiceError)
+    async def service_error(request: Request, err: ServiceError):
+        return JSONResponse(err.to_json(), status_code=err.status)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, err: BodyTooLarge):
+        return JSONResponse(_too_large(settings).to_json(), status_code=413)
+
+    @app.exception_handler(Exception)
+    async def bug(request: Request, err: Exception):  # never a traceback to the client
+        error = ServiceError(
+            500, cli.EXIT_INTERNAL, f"internal error: {type(err).__name__}; please report it"
+        )
+        return JSONResponse(error.to_json(), status_code=500)
+
+    app.add_middleware(_Guard, settings=settings)
+
+    from starlette.routing import Route
+
+    from . import api, pages
+    from .run import RunEndpoint
+
+    app.router.routes.append(Route("/rulebooks/{name}/run", RunEndpoint(), methods=["POST"]))
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    pages.mount_static(app)
+    app.openapi = lambda: _openapi(app)
+    return app
+
+
+def _too_large(settings: Settings) -> ServiceError:
+    return ServiceError(
+        413,
+        cli.EXIT_BAD_FACTS,
+        f"the request body is larger than the service's limit of {settings.max_body:,} bytes",
+        kind="too_large",
+    )
+
+
+class _Guard:
+    """Raw ASGI middleware, before any route: the bearer token, then the body limit (by
+    Content-Length at once, and by counting what arrives, for a body sent in chunks)."""
+
+    def __init__(self, app, settings: Settings):
+        self.app, self.settings = app, settings
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if self.settings.token and not self._authorised(scope, headers):
+            if "text/html" in headers.get("accept", "") and scope["method"] == "GET":
+                response = RedirectResponse("/login", status_code=303)
+            else:
+                error = ServiceError(
+                    401,
+                    cli.EXIT_USAGE,
+                    "give the service's token: Authorization: Bearer TOKEN",
+                    kind="unauthorised",
+                )
+                response = JSONResponse(
+                    error.to_json(), status_code=401, headers={"WWW-Authenticate": "Bearer"}
+                )
+            return await response(scope, receive, send)
+        limit = self.settings.max_body
+        length = headers.get("content-length", "")
+        if length and (not length.isdigit() or int(length) > limit):
+            response = JSONResponse(_too_large(self.settings).to_json(), status_code=413)
+            return await response(scope, receive, send)
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge()
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _authorised(self, scope, headers: dict) -> bool:
+        if scope["path"] == "/login":
+            return True
+        token = self.settings.token.encode("utf-8")
+        given = headers.get("authorization", "")
+        if given[:7].lower() == "bearer ":
+            return hmac.compare_digest(given[7:].strip().encode("utf-8", "replace"), token)
+        for part in headers.get("cookie", "").split(";"):
+            key, _, value = part.strip().partition("=")
+            if key == TOKEN_COOKIE:
+                return hmac.compare_digest(value.encode("utf-8", "replace"), token)
+        return False
+
+
+def _openapi(app: FastAPI) -> dict:
+    """FastAPI's document, with each rulebook's facts schema under components.schemas
+    (``Facts.NAME``, its records as ``Facts.NAME.RECORD``) and the case routes' bodies."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    from ..schema import facts_schema
+
+    doc = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+    )
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    facts_refs = []
+    for name, entry in app.state.library.books.items():
+        schema = facts_schema(entry.book.rulebook)
+        schema.pop("$schema", None)
+        prefix = f"Facts.{name}"
+        text = json.dumps(schema.pop("$defs", {}) | {"": schema})
+        text = text.replace('"#/$defs/', f'"#/components/schemas/{prefix}.')
+        for record, sub in json.loads(text).items():
+            schemas[f"{prefix}.{record}" if record else prefix] = sub
+        facts_refs.append({"$ref": f"#/components/schemas/{prefix}"})
+    schemas["CaseFile"] = {
+        "type": "object",
+        "description": "A case file: the facts, and the date the case is judged at.",
+        "properties": {
+            "facts": {"anyOf": facts_refs} if facts_refs else {"type": "object"},
+            "as_of": {"type": "string", "format": "date"},
+            "id": {"type": "string"},
+            "description": {"type": "string"},
+            "expect": {"type": "object"},
+        },
+        "required": ["facts"],
+        "additionalProperties": False,
+    }
+    body = {"anyOf": [{"$ref": "#/components/schemas/CaseFile"}, *facts_refs]}
+    for path, item in doc.get("paths", {}).items():
+        if path.startswith("/rulebooks/{name}/") and "post" in item:
+            item["post"]["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": body}},
+            }
+    from .run import __doc__ as run_doc
+
+    doc["paths"]["/rulebooks/{name}/run"] = {
+        "post": {
+            "tags": ["cases"],
+            "summary": "Run a batch",
+            "description": run_doc,
+            "parameters": [
+                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-ndjson": {"schema": body},
+                },
+            },
+            "responses": {"200": {"description": "One JSON line per case."}},
+        }
+    }
+    app.openapi_schema = doc
+    return doc

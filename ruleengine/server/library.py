@@ -1,0 +1,65 @@
+"""The rulebooks a service serves: every installed plugin's, and those of the paths given at
+start-up, each checked and compiled once. Rule texts never come from a request here
+(``adhoc_rulebook`` is the one way in, and only when the service allows it)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError
+
+
+@attrs.frozen
+class Entry:
+    name: str
+    book: Any  # CompiledRulebook
+    title: str
+    origin: str  # "plugin NAME" or the path given
+
+
+@attrs.define
+class Library:
+    pm: Any
+    books: dict[str, Entry]
+    #: Rulebooks of installed plugins that did not load: (name, diagnostics), shown at start.
+    broken: list[tuple[str, list[Diagnostic]]] = attrs.Factory(list)
+
+
+def load_library(rule_paths: list[Path] | None = None) -> Library:
+    """Every plugin's rulebook, and one rulebook per path given (named by the file or
+    folder). A broken plugin rulebook is left out and listed; a broken path raises
+    ``DiagnosticError``: the operator named it, so the service does not start without it."""
+    from ..loader import load_paths
+    from ..plugins import get_plugin_manager, rule_sources
+
+    pm = get_plugin_manager()
+    library = Library(pm, {})
+    for name, (plugin, source) in sorted(rule_sources(pm).items()):
+        try:
+            book = load_paths(list(source.paths), name=name, pm=pm)
+        except DiagnosticError as err:
+            library.broken.append((name, err.diagnostics))
+            continue
+        library.books[name] = Entry(name, book, source.title, f"plugin {plugin}")
+    for path in rule_paths or ():
+        book = load_paths([path], pm=pm)
+        name = book.rulebook.name
+        if name in library.books:
+            raise DiagnosticError(
+                [Diagnostic("E004", f"a rulebook named '{name}' is already served", None)]
+            )
+        library.books[name] = Entry(name, book, name, str(path))
+    return library
+
+
+@functools.lru_cache(maxsize=16)
+def adhoc_rulebook(text: str, pm: Any):
+    """A rule text posted to the service, checked and compiled as a file would be; the last
+    few are kept, so a client posting the same text with each case compiles it once."""
+    from ..loader import load_text
+
+    return load_text(text, "<request>", pm=pm)

@@ -1,0 +1,189 @@
+"""What each route computes, without HTTP: a case in, JSON (or a trace) out.
+
+Facts are read and evaluated by the command line's own functions (``cli.evaluate_record``
+and its JSON reader), so a request's mistake is named with the same field path, message and
+exit code as the same mistake in a file; ``ServiceError`` carries them to the HTTP layer.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from ruleengine_dsl.diagnostics import DiagnosticError
+
+from .. import cli
+from ..plugins import PluginFailed
+
+#: The HTTP status of each exit code of the command line (docs/cli.md).
+STATUS = {
+    cli.EXIT_USAGE: 400,
+    cli.EXIT_BAD_RULES: 422,
+    cli.EXIT_BAD_FACTS: 422,
+    cli.EXIT_EVALUATION: 422,
+    cli.EXIT_PLUGIN: 500,
+    cli.EXIT_INTERNAL: 500,
+}
+KINDS = {
+    cli.EXIT_USAGE: "bad_request",
+    cli.EXIT_BAD_RULES: "invalid_rules",
+    cli.EXIT_BAD_FACTS: "invalid_facts",
+    cli.EXIT_EVALUATION: "cannot_evaluate",
+    cli.EXIT_PLUGIN: "plugin_failed",
+    cli.EXIT_INTERNAL: "internal_error",
+}
+
+
+class ServiceError(Exception):
+    """A request that cannot be answered: an HTTP status, the command line's exit code and
+    message, and the field paths (or rule diagnostics) at fault."""
+
+    def __init__(
+        self,
+        status: int,
+        code: int,
+        message: str,
+        problems: list | None = None,
+        diagnostics: list | None = None,
+        kind: str | None = None,
+    ):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.problems = problems or []
+        self.diagnostics = diagnostics or []
+        self.kind = kind or KINDS.get(code, "error")
+
+    def to_json(self) -> dict:
+        error: dict[str, Any] = {"kind": self.kind, "exit_code": self.code}
+        error["message"] = self.message
+        if self.problems:
+            error["problems"] = [p.to_json() for p in self.problems]
+        if self.diagnostics:
+            error["diagnostics"] = [d.to_json() for d in self.diagnostics]
+        return {"error": error}
+
+
+def guarded(work, *args):
+    """``work(*args)``, each expected failure as a ``ServiceError``, as ``cli._run`` maps them
+    to exit codes; anything else is a bug (500, its message never the traceback)."""
+    try:
+        return work(*args)
+    except ServiceError:
+        raise
+    except cli.Stop as stop:
+        raise ServiceError(STATUS[stop.code], stop.code, stop.message, stop.problems) from None
+    except DiagnosticError as err:
+        message = "; ".join(d.message for d in err.diagnostics[:3])
+        raise ServiceError(422, cli.EXIT_BAD_RULES, message, diagnostics=err.diagnostics) from None
+    except PluginFailed as err:
+        raise ServiceError(500, cli.EXIT_PLUGIN, str(err)) from None
+    except RecursionError:
+        raise ServiceError(422, cli.EXIT_BAD_FACTS, "nested too deeply") from None
+    except Exception as err:  # a bug in ruleengine or a plugin
+        raise ServiceError(
+            500, cli.EXIT_INTERNAL, f"internal error: {type(err).__name__}; please report it"
+        ) from err
+
+
+def parse_body(raw: bytes, name: str = "<request>") -> Any:
+    """A JSON request body read as a facts file is (exact numbers, no field twice)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise cli.Stop(cli.EXIT_BAD_FACTS, f"{name}: not UTF-8 text") from None
+    if not text.strip():
+        raise cli.Stop(cli.EXIT_USAGE, f"{name}: no case given (a JSON object)")
+    return cli._parse_json(text, name)
+
+
+def as_of_date(text: str | None) -> datetime.date | None:
+    return cli._parse_date(text, "as_of")
+
+
+def people(book, pm, name, data, day, explain: bool, typed=False, source="<request>") -> list:
+    """``[(person, decision or trace)]`` of one case, as ``ruleengine eval``/``explain``."""
+    return cli.evaluate_record(book, pm, name, data, source, day, None, explain, typed)
+
+
+def decision_json(book, label_and_decisions: list) -> Any:
+    """What ``ruleengine eval --format json`` prints for the same case."""
+    out = []
+    for label, decision in label_and_decisions:
+        shown = cli._decision_json(book, decision)
+        shown["not_decided"] = sorted(book.epoch(decision.as_of).undecided)
+        out.append((label, shown))
+    return cli._per_person(out)
+
+
+def evaluate(book, pm, name: str, data: Any, as_of: str | None, source="<request>") -> Any:
+    found = people(book, pm, name, data, as_of_date(as_of), False, source=source)
+    return decision_json(book, found)
+
+
+def traces(book, pm, name: str, data: Any, as_of: str | None, whatif: bool) -> list:
+    """The traces of ``ruleengine explain [--whatif] --show-text``."""
+    found = people(book, pm, name, data, as_of_date(as_of), explain=True)
+    for _, trace in found:
+        trace.show_text = True
+        cli._analyse(book, trace, whatif, [])
+    return found
+
+
+def explain_json(found: list) -> Any:
+    return cli._per_person([(label, trace.to_json()) for label, trace in found])
+
+
+def explain_markdown(pm, found: list, lang: str) -> str:
+    parts = []
+    for label, trace in found:
+        if len(found) > 1:
+            parts.append(f"\n---\n\n**{cli._person_heading(label, found, lang)}**\n\n")
+        parts.append(cli._render(pm, "markdown", trace, lang, False))
+    return "".join(parts)
+
+
+def whatif(book, pm, name: str, data: Any, as_of: str | None, vary: list[str]) -> Any:
+    """``ruleengine whatif --vary`` (one or two facts) as JSON; with nothing to vary, the
+    smallest changes that move each conclusion (``explain --whatif``'s analysis)."""
+    from ..analysis.whatif import (
+        RequestError,
+        breakpoints,
+        breakpoints_json,
+        changes,
+        changes_json,
+        parse_vary,
+    )
+
+    if len(vary) > 2:
+        raise cli.Stop(cli.EXIT_USAGE, "give at most two facts to vary")
+    try:
+        ranges = [parse_vary(book.rulebook, v) for v in vary]
+    except RequestError as err:
+        raise cli.Stop(cli.EXIT_USAGE, str(err)) from None
+    if len({r[0] for r in ranges}) < len(ranges):
+        raise cli.Stop(cli.EXIT_USAGE, "vary names the same fact twice")
+    out = []
+    for label, (facts, day) in people(book, pm, name, data, as_of_date(as_of), False, True):
+        try:
+            if ranges:
+                result = breakpoints_json(breakpoints(book, facts, day, ranges))
+            else:
+                result = changes_json(changes(book, facts, day))
+        except RequestError as err:
+            raise cli.Stop(cli.EXIT_USAGE, str(err)) from None
+        out.append((label, {"as_of": day.isoformat(), **result}))
+    return cli._per_person(out)
+
+
+def run_line(book, pm, name: str, number: int, text: str | None, problem: str | None) -> dict:
+    """One line of a batch: ``{"line", "result"}`` or ``{"line", "error"}``; a bad line costs
+    only its own answer. (The batch runner's own package will take this over.)"""
+    if problem is not None:
+        err = ServiceError(422, cli.EXIT_BAD_FACTS, f"line {number}: {problem}")
+        return {"line": number, **err.to_json()}
+    try:
+        data = guarded(parse_body, text.encode("utf-8"), f"line {number}")
+        result = guarded(evaluate, book, pm, name, data, None, f"line {number}")
+    except ServiceError as err:
+        return {"line": number, **err.to_json()}
+    return {"line": number, "result": result}

@@ -1,0 +1,183 @@
+"""The explanation pages in a real browser: Debian's Chromium driven by Playwright. Skipped,
+saying how to run them, where no Chromium is found (CI installs it: .ci/run).
+
+Screenshots go to $RULEENGINE_TEST_ARTIFACTS/browser, else to pytest's temporary folder;
+the folder is printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ARTIFACTS
+from serving import live_server
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+HOW = (
+    "install Chromium (apt-get install chromium) and the test extra (pip install '.[test]'), "
+    "or set RULEENGINE_CHROMIUM to a Chromium binary, then run: pytest tests/test_browser.py"
+)
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _chromium() -> str | None:
+    found = os.environ.get("RULEENGINE_CHROMIUM") or shutil.which("chromium")
+    return found if found and os.access(found, os.X_OK) else None
+
+
+sync_api = pytest.importorskip("playwright.sync_api", reason=f"no Playwright: {HOW}")
+pytest.importorskip("fastapi", reason=f"no FastAPI: {HOW}")
+if _chromium() is None:
+    pytest.skip(f"no Chromium found: {HOW}", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    from ruleengine.server import create_app
+
+    with live_server(create_app()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    root = os.environ.get("RULEENGINE_TEST_ARTIFACTS")
+    folder = Path(root) / "browser" if root else tmp_path_factory.mktemp("browser")
+    folder.mkdir(parents=True, exist_ok=True)
+    ARTIFACTS.append(folder)
+    return folder
+
+
+def _page(browser, javascript: bool):
+    context = browser.new_context(java_script_enabled=javascript, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(60_000)  # a loaded machine; a failure still shows where
+    return context, page
+
+
+@pytest.fixture
+def page(browser):
+    context, page = _page(browser, javascript=True)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page_without_script(browser):
+    context, page = _page(browser, javascript=False)
+    yield page
+    context.close()
+
+
+def headline(page) -> str:
+    return page.locator("h1.headline").first.inner_text()
+
+
+def deciding(page) -> str:
+    """The text of the section listing the provisions that decided the case."""
+    sections = page.locator("section.explained").all_inner_texts()
+    return next(s for s in sections if s.startswith(("Provisions that decide", "决定")))
+
+
+def fill_courier(page, base_url):
+    page.goto(f"{base_url}/")
+    page.get_by_role("link", name=re.compile("2017")).click()
+    page.fill("#as_of", "2018-05-20")
+    page.fill('[name="f.other_personal_items"]', "26000")
+    page.select_option('[name="f.obtained_in_duty"]', "true")
+    page.fill('[name="f.illegal_gain"]', "9000")
+    page.click("#explain")
+
+
+def test_a_pi2017_case_in_the_browser(page, base_url, shots):
+    fill_courier(page, base_url)
+    assert (
+        headline(page)
+        == "circumstances (Criminal Law Art. 253-1): especially serious circumstances"
+    )
+    decided = deciding(page)
+    assert "Interpretation [2017] No. 10 Art. 5(2)(3)" in decided
+    assert "Criminal Law Art. 253-1(2)" in decided
+    page.screenshot(path=shots / "pi2017-result.png", full_page=True)
+
+    page.click("#switch-lang")
+    assert headline(page) == "情节：情节特别严重"
+    assert "第五条" in " ".join(page.locator("section.explained").all_inner_texts())
+    page.screenshot(path=shots / "pi2017-result-zh.png")
+
+    page.click("#switch-lang")
+    page.locator('a.whatif[href*="other_personal_items=24999"]').first.click()
+    assert headline(page) == "circumstances (Criminal Law Art. 253-1): serious circumstances"
+    assert "other_personal_items=24999" in page.url
+
+
+def test_the_print_layout_hides_the_form_and_links(page, base_url, shots):
+    fill_courier(page, base_url)
+    page.emulate_media(media="print")
+    assert not page.locator("nav.actions").is_visible()
+    assert not page.locator("a.whatif").first.is_visible()
+    assert page.locator("h1.headline").is_visible()
+    page.pdf(path=shots / "pi2017-print.pdf")
+
+
+def test_a_ccdi_case_typed_in_with_a_row_added(page, base_url, shots):
+    page.goto(f"{base_url}/book/ccdi")
+    page.fill('[name="f.decided_on"]', "2024-09-02")
+    row = {
+        "kind": "kickbacks",
+        "amount": "60000",
+        "gravity": "serious",
+        "acted_on": "2024-07-04",
+        "state_functionary": "true",
+    }
+    for field, value in row.items():
+        target = f'[name="f.acts.0.{field}"]'
+        if field in ("kind", "gravity", "state_functionary"):
+            page.select_option(target, value)
+        else:
+            page.fill(target, value)
+    page.click('button[name="more"]')
+    assert page.locator('[name="f.acts.1.kind"]').count() == 1
+    assert page.input_value('[name="f.acts.0.amount"]') == "60000"
+    page.click("#explain")
+    text = headline(page)
+    assert text.startswith("range of Party sanctions")
+    assert "Art." in deciding(page)
+    page.screenshot(path=shots / "ccdi-result.png", full_page=True)
+
+
+def test_a_ccdi_case_loaded_from_a_file(page, base_url):
+    page.goto(f"{base_url}/book/ccdi")
+    page.set_input_files('input[name="case"]', str(EXAMPLES / "ccdi" / "kickbacks.json"))
+    page.get_by_role("button", name="Load", exact=True).click()
+    assert page.input_value('[name="f.acts.2.amount"]') == "20000"
+    page.click("#explain")
+    assert headline(page) == (
+        "range of Party sanctions: removal from Party posts – expulsion from the Party"
+    )
+
+
+def test_the_form_and_result_work_without_javascript(page_without_script, base_url):
+    fill_courier(page_without_script, base_url)
+    assert headline(page_without_script).endswith("especially serious circumstances")

@@ -1,0 +1,388 @@
+"""The HTTP service's JSON routes (docs/server.md), through FastAPI's TestClient: each route,
+the command line's field paths and exit codes in its errors, and hostile requests."""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the service needs the 'serve' extra")
+with warnings.catch_warnings():  # Starlette's note that it prefers httpx2 to httpx
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from ruleengine.cli import app as cli_app  # noqa: E402
+from ruleengine.server import Settings, create_app  # noqa: E402
+from ruleengine.server.library import load_library  # noqa: E402
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+COURIER = EXAMPLES / "pi2017" / "courier_sells_waybills.json"
+KICKBACKS = EXAMPLES / "ccdi" / "kickbacks.json"
+
+
+@pytest.fixture(scope="module")
+def library():
+    return load_library()
+
+
+@pytest.fixture(scope="module")
+def client(library):
+    return TestClient(create_app(Settings(), library))
+
+
+def make(library, **settings) -> TestClient:
+    return TestClient(create_app(Settings(**settings), library))
+
+
+def cli(*args: str):
+    return CliRunner().invoke(cli_app, list(args))
+
+
+def test_rulebooks_are_listed_with_their_rules_and_facts_schema(client, library):
+    from ruleengine.schema import facts_schema
+
+    names = [b["name"] for b in client.get("/rulebooks").json()]
+    assert names == ["ccdi", "pi2017"]
+    book = client.get("/rulebooks/pi2017").json()
+    assert book["facts_schema"] == facts_schema(library.books["pi2017"].book.rulebook)
+    cited = {r["name"]: r["citation"] for r in book["rules"]}
+    assert cited["cl253_1_1_serious"] == "Criminal Law Art. 253-1(1)"
+    zh = client.get("/rulebooks/pi2017?lang=zh").json()
+    assert zh["rules"][0]["citation"] != book["rules"][0]["citation"]
+
+
+def test_an_unknown_rulebook_is_404_with_the_command_lines_message(client):
+    r = client.post("/rulebooks/pi217/eval", content="{}")
+    assert r.status_code == 404
+    assert r.json()["error"] == {
+        "kind": "unknown_rulebook",
+        "exit_code": 3,
+        "message": "no rulebook named 'pi217'; did you mean 'pi2017'?",
+    }
+
+
+def test_eval_answers_what_the_command_line_prints(client):
+    r = client.post("/rulebooks/pi2017/eval", content=COURIER.read_bytes())
+    assert r.status_code == 200
+    printed = cli("eval", "-r", "pi2017", str(COURIER), "--format", "json")
+    assert r.json() == json.loads(printed.stdout)
+    assert r.json()["outcome"]["level"] == "especially_serious"
+
+
+def test_eval_of_a_record_with_several_officials_gives_one_result_each(client):
+    case = {"officials": [{"decided_on": "2024-09-02"}, {"decided_on": "2024-09-02"}]}
+    r = client.post("/rulebooks/ccdi/eval", json=case)
+    assert r.status_code == 200
+    assert [p["person"] for p in r.json()] == ["officials[0]", "officials[1]"]
+
+
+def test_as_of_in_the_query_wins_over_the_case_file(client):
+    r = client.post("/rulebooks/pi2017/eval?as_of=2019-01-01", content=COURIER.read_bytes())
+    assert r.json()["as_of"] == "2019-01-01"
+    r = client.post("/rulebooks/pi2017/eval?as_of=yesterday", content=COURIER.read_bytes())
+    assert r.status_code == 400
+    assert r.json()["error"]["exit_code"] == 2
+    assert "'yesterday' is not a date" in r.json()["error"]["message"]
+
+
+def test_explain_by_the_accept_header(client):
+    body = COURIER.read_bytes()
+    as_json = client.post("/rulebooks/pi2017/explain", content=body)
+    assert as_json.headers["content-type"].startswith("application/json")
+    assert as_json.json()["format"] == "ruleengine-trace"
+    assert "what_would_change" not in as_json.json() or not as_json.json()["what_would_change"]
+    md = client.post("/rulebooks/pi2017/explain", content=body, headers={"Accept": "text/markdown"})
+    assert md.headers["content-type"].startswith("text/markdown")
+    printed = cli("explain", "-r", "pi2017", str(COURIER), "--format", "markdown")
+    assert md.text == printed.stdout
+    html = client.post("/rulebooks/pi2017/explain", content=body, headers={"Accept": "text/html"})
+    assert html.headers["content-type"].startswith("text/html")
+    assert "Criminal Law Art. 253-1(1)" in html.text
+    assert "<script" not in html.text
+
+
+def test_explain_with_whatif_carries_the_changes(client):
+    r = client.post("/rulebooks/pi2017/explain?whatif=true", content=COURIER.read_bytes())
+    changes = r.json()["what_would_change"]["changes"]
+    assert {"fact": "other_personal_items", "in_the_case": 26000, "changed_to": 24999} in [
+        f for c in changes for f in c["facts"]
+    ]
+
+
+def test_whatif_along_one_fact_and_without_one(client):
+    body = COURIER.read_bytes()
+    r = client.post("/rulebooks/pi2017/whatif?vary=other_personal_items", content=body)
+    assert r.status_code == 200
+    printed = cli(
+        "whatif", "-r", "pi2017", str(COURIER), "--vary", "other_personal_items", "-f", "json"
+    )
+    assert r.json() == json.loads(printed.stdout)
+    assert 25000 in [b["at"] for b in r.json()["breakpoints"]]
+    r = client.post("/rulebooks/pi2017/whatif", content=body)
+    assert r.json()["changes"]
+    r = client.post("/rulebooks/pi2017/whatif?vary=no_such_fact", content=body)
+    assert r.status_code == 400
+    assert r.json()["error"]["exit_code"] == 2
+
+
+def test_bad_facts_get_the_command_lines_field_paths_and_code(client, tmp_path):
+    case = {"facts": {"illegal_gain": "abc", "other_personal_items": -1, "obtaind": True}}
+    r = client.post("/rulebooks/pi2017/eval", json=case)
+    assert r.status_code == 422
+    error = r.json()["error"]
+    assert error["exit_code"] == 4 and error["kind"] == "invalid_facts"
+    fields = [p["field"] for p in error["problems"]]
+    assert fields == ["obtaind", "other_personal_items", "illegal_gain"]
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    printed = cli("eval", "-r", "pi2017", str(path))
+    assert printed.exit_code == 4
+    assert error["message"].split("\n")[1:] == printed.stderr.strip().split("\n")[1:]
+
+
+def test_a_field_path_inside_a_list(client):
+    facts = json.loads(KICKBACKS.read_text())
+    facts["acts"][1]["amount"] = "a lot"
+    r = client.post("/rulebooks/ccdi/eval", json=facts)
+    assert r.status_code == 422
+    assert [p["field"] for p in r.json()["error"]["problems"]] == ["acts[1].amount"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        (b"", 400, "no case given"),
+        (b"   ", 400, "no case given"),
+        (b"{", 422, "not valid JSON"),
+        (b"[1, 2]", 422, ""),
+        (b"42", 422, ""),
+        (b'"text"', 422, ""),
+        (b"\xff\xfe{}", 422, "not UTF-8"),
+        (b'{"a": 1, "a": 2}', 422, "twice"),
+        (b'{"illegal_gain": NaN}', 422, ""),
+        (b"[" * 100_000 + b"]" * 100_000, 422, "nested too deeply"),
+        (b'{"illegal_gain": ' + b"9" * 5000 + b"}", 422, ""),
+    ],
+)
+def test_hostile_bodies_get_a_4xx_json_error(client, body, status, says):
+    r = client.post("/rulebooks/pi2017/eval", content=body)
+    assert r.status_code == status, r.text
+    error = r.json()["error"]
+    assert error["exit_code"] in (2, 4)
+    assert says in error["message"]
+
+
+def test_a_body_over_the_limit_is_refused_413_by_its_length_and_as_it_arrives(library):
+    small = make(library, max_body=1000)
+    r = small.post("/rulebooks/pi2017/eval", content=b" " * 1001 + b"{}")
+    assert r.status_code == 413
+    assert r.json()["error"]["kind"] == "too_large"
+
+    def chunked():  # no Content-Length: counted as it arrives
+        for _ in range(50):
+            yield b" " * 100
+
+    r = small.post("/rulebooks/pi2017/eval", content=chunked())
+    assert r.status_code == 413
+    r = small.post("/rulebooks/pi2017/eval", content=b"{}", headers={"content-length": "x"})
+    assert r.status_code in (400, 413)
+
+
+def test_a_request_past_the_time_limit_is_answered_504(library, monkeypatch):
+    from ruleengine.server import service
+
+    def slow(*args, **kw):
+        time.sleep(1.0)
+
+    monkeypatch.setattr(service, "evaluate", slow)
+    r = make(library, timeout=0.05).post("/rulebooks/pi2017/eval", content=b"{}")
+    assert r.status_code == 504
+    assert r.json()["error"]["kind"] == "timeout"
+
+
+# ------------------------------------------------------------------ /run
+def lines_of(response) -> list[dict]:
+    return [json.loads(line) for line in response.text.splitlines()]
+
+
+def test_run_answers_each_line_and_a_bad_line_costs_only_its_own(client):
+    body = "\n".join(
+        [
+            json.dumps({"illegal_gain": 6000}),
+            "not json",
+            "",
+            json.dumps({"facts": {"other_personal_items": "x"}, "as_of": "2020-01-01"}),
+            json.dumps({"illegal_gain": 60000}),
+        ]
+    )
+    r = client.post("/rulebooks/pi2017/run", content=body)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/x-ndjson"
+    out = lines_of(r)
+    assert [o["line"] for o in out] == [1, 2, 4, 5]
+    assert out[0]["result"]["outcome"]["level"] == "serious"
+    assert out[1]["error"]["message"].startswith("line 2:1:1: not valid JSON")
+    assert out[2]["error"]["problems"][0]["field"] == "other_personal_items"
+    assert out[2]["error"]["exit_code"] == 4
+    assert out[3]["result"]["outcome"]["level"] == "especially_serious"
+
+
+def test_run_lines_that_are_not_utf8_or_end_without_a_newline(client):
+    r = client.post("/rulebooks/pi2017/run", content=b'\xff{}\n{"illegal_gain": 1}')
+    out = lines_of(r)
+    assert out[0]["line"] == 1 and "not UTF-8" in out[0]["error"]["message"]
+    assert out[1]["line"] == 2 and "result" in out[1]
+
+
+def test_run_stops_at_the_batch_limit_with_an_error_line(library):
+    r = make(library, max_lines=2).post("/rulebooks/pi2017/run", content="{}\n{}\n{}\n{}\n")
+    out = lines_of(r)
+    assert [o.get("line") for o in out] == [1, 2, None]
+    assert out[-1]["error"]["kind"] == "too_many_lines"
+
+
+def test_run_past_the_body_limit_ends_with_an_error_line(library):
+    def chunked():
+        for _ in range(100):
+            yield b"{}\n" * 10
+
+    out = lines_of(make(library, max_body=1000).post("/rulebooks/pi2017/run", content=chunked()))
+    assert out[-1]["error"]["kind"] == "too_large"
+    assert all("result" in o for o in out[:-1])  # what arrived before the limit is answered
+
+
+def test_run_of_an_unknown_rulebook_and_by_get(client):
+    assert client.post("/rulebooks/nope/run", content="{}").status_code == 404
+    assert client.get("/rulebooks/pi2017/run").status_code == 405
+
+
+# ------------------------------------------------------------------ the token
+def test_the_token_guards_every_route(library):
+    guarded = make(library, token="s3cret")
+    for method, path in [
+        ("get", "/rulebooks"),
+        ("get", "/rulebooks/pi2017"),
+        ("post", "/rulebooks/pi2017/eval"),
+        ("post", "/rulebooks/pi2017/explain"),
+        ("post", "/rulebooks/pi2017/whatif"),
+        ("post", "/rulebooks/pi2017/run"),
+        ("post", "/rules/check"),
+        ("get", "/openapi.json"),
+        ("get", "/docs"),
+        ("get", "/book/pi2017"),
+        ("get", "/static/style.css"),
+    ]:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret"}):
+            r = getattr(guarded, method)(path, headers=headers)
+            assert r.status_code == 401, (method, path, headers)
+            assert r.headers["www-authenticate"] == "Bearer"
+            assert r.json()["error"]["kind"] == "unauthorised"
+    ok = guarded.get("/rulebooks", headers={"Authorization": "Bearer s3cret"})
+    assert ok.status_code == 200
+
+
+def test_a_browser_signs_in_once_and_keeps_the_token_in_a_cookie(library):
+    guarded = make(library, token="s3cret")
+    r = guarded.get("/", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert guarded.post("/login", data={"token": "nope"}).status_code == 401
+    r = guarded.post("/login", data={"token": "s3cret"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "httponly" in r.headers["set-cookie"].lower()
+    assert guarded.get("/").status_code == 200  # the client keeps the cookie
+
+
+# ------------------------------------------------------------------ posted rule texts
+RULES = (EXAMPLES / "quickstart" / "article5.rules").read_text()
+
+
+def test_rule_texts_are_refused_unless_allowed(client):
+    r = client.post("/rules/check", json={"rules": RULES})
+    assert r.status_code == 403
+    assert "--allow-rule-texts" in r.json()["error"]["message"]
+
+
+def test_allowed_rule_texts_are_checked_and_run_under_the_limits(library):
+    open_ = make(library, allow_rule_texts=True)
+    r = open_.post("/rules/check", json={"rules": RULES})
+    assert r.status_code == 200, r.text
+    assert r.json()["ok"] is True
+    r = open_.post("/rules/eval", json={"rules": RULES, "case": {"other_items": 5000}})
+    assert r.json()["outcome"]["level"] == "serious"
+    r = open_.post("/rules/explain", json={"rules": RULES, "case": {"other_items": 50}})
+    assert r.json()["outcome"]["level"] == "none"
+    r = open_.post("/rules/eval", json={"rules": RULES, "case": {"other_items": "x"}})
+    assert r.json()["error"]["problems"][0]["field"] == "other_items"
+    r = open_.post("/rules/check", json={"rules": "rule {"})
+    assert r.status_code == 422
+    assert r.json()["error"]["exit_code"] == 3 and r.json()["error"]["diagnostics"]
+    assert open_.post("/rules/check", json={"rules": 5}).status_code == 400
+    assert open_.post("/rules/run", json={"rules": RULES}).status_code == 404
+    small = make(library, allow_rule_texts=True, max_body=len(RULES))
+    assert small.post("/rules/check", json={"rules": RULES}).status_code == 413
+
+
+# ------------------------------------------------------------------ OpenAPI
+def test_the_openapi_document_carries_each_rulebooks_facts_schema(client, library):
+    from ruleengine.schema import facts_schema
+
+    doc = client.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    expected = facts_schema(library.books["pi2017"].book.rulebook)
+    expected.pop("$schema")
+    assert schemas["Facts.pi2017"] == expected
+    assert schemas["Facts.ccdi"]["properties"]["acts"]["items"] == {
+        "$ref": "#/components/schemas/Facts.ccdi.act"
+    }
+    assert "Facts.ccdi.act" in schemas
+    body = doc["paths"]["/rulebooks/{name}/eval"]["post"]["requestBody"]
+    refs = json.dumps(body)
+    assert "Facts.pi2017" in refs and "CaseFile" in refs
+    assert "/rulebooks/{name}/run" in doc["paths"]
+    for ref in _refs(doc):
+        name = ref.removeprefix("#/components/schemas/")
+        assert name in schemas, ref
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "$ref":
+                yield v
+            else:
+                yield from _refs(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _refs(v)
+
+
+# ------------------------------------------------------------------ the command
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--max-lines", "0"], "must be above 0"),
+        (["--timeout", "0"], "must be above 0"),
+        (["--token-file", "/no/such/token"], "cannot read the token"),
+    ],
+)
+def test_serve_refuses_bad_settings_with_exit_2(args, says):
+    r = cli("serve", *args)
+    assert r.exit_code == 2
+    assert says in r.stderr
+
+
+def test_serve_refuses_an_empty_token_file_and_bad_rules(tmp_path):
+    token = tmp_path / "token"
+    token.write_text("\n")
+    r = cli("serve", "--token-file", str(token))
+    assert r.exit_code == 2 and "empty" in r.stderr
+    bad = tmp_path / "bad.rules"
+    bad.write_text("rule {")
+    r = cli("serve", "--rules", str(bad))
+    assert r.exit_code == 3
+    assert "bad.rules:1" in r.stderr

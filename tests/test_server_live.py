@@ -1,0 +1,119 @@
+"""The service on a real loopback socket: /run answers each line as it arrives, a malformed
+line in a streamed batch costs only its own answer, and a client that disconnects midway
+ends its batch without costing the service anything else."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import pytest
+
+pytest.importorskip("uvicorn", reason="the service needs the 'serve' extra")
+
+from serving import live_server  # noqa: E402
+
+from ruleengine.server import Settings, create_app  # noqa: E402
+from ruleengine.server import service as service_module  # noqa: E402
+from ruleengine.server.library import load_library  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def served():
+    app = create_app(Settings(), load_library())
+    with live_server(app) as url:
+        yield url
+
+
+@pytest.fixture
+def decided(monkeypatch) -> list[int]:
+    """The line numbers the service decided, in order."""
+    seen: list[int] = []
+    real = service_module.run_line
+
+    def counting(book, pm, name, number, text, problem):
+        seen.append(number)
+        return real(book, pm, name, number, text, problem)
+
+    monkeypatch.setattr(service_module, "run_line", counting)
+    return seen
+
+
+def _open_run(url: str) -> socket.socket:
+    host, port = url.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=60)
+    sock.sendall(
+        b"POST /rulebooks/pi2017/run HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    return sock
+
+
+def _chunk(sock: socket.socket, data: bytes) -> None:
+    sock.sendall(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+
+
+class _Reader:
+    """Reads a chunked HTTP response line by line, as the client would."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock, self.buffer = sock, b""
+
+    def line(self) -> bytes:
+        while b"\n" not in self.buffer:
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError(self.buffer)
+            self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line
+
+    def answer(self) -> dict:
+        """The next JSON line of the body (chunk sizes and headers skipped)."""
+        while True:
+            line = self.line().strip()
+            if line.startswith(b"{"):
+                return json.loads(line)
+
+
+def test_each_line_is_answered_before_the_next_is_sent(served, decided):
+    sock = _open_run(served)
+    reader = _Reader(sock)
+    try:
+        _chunk(sock, b'{"illegal_gain": 6000}\n')
+        assert reader.answer()["result"]["outcome"]["level"] == "serious"
+        _chunk(sock, b'{"illegal_gain": oops}\n')  # malformed, midway
+        bad = reader.answer()
+        assert bad["line"] == 2 and bad["error"]["exit_code"] == 4
+        assert "not valid JSON" in bad["error"]["message"]
+        _chunk(sock, b'{"illegal_gain": 60000}\n')
+        assert reader.answer()["result"]["outcome"]["level"] == "especially_serious"
+        _chunk(sock, b"")  # the end of the body
+        assert reader.line().strip() in (b"0", b"")
+    finally:
+        sock.close()
+    assert decided == [1, 2, 3]
+
+
+def test_a_client_that_disconnects_midway_costs_nothing_else(served, decided):
+    import httpx
+
+    sock = _open_run(served)
+    reader = _Reader(sock)
+    _chunk(sock, b"{}\n" * 2000)  # cases for a few seconds; the body never ends
+    assert "result" in reader.answer()
+    sock.close()  # midway
+    settled = 0
+    for _ in range(500):  # until nothing more is decided (at most 10 s)
+        before = len(decided)
+        time.sleep(0.02)
+        settled = settled + 1 if len(decided) == before else 0
+        if settled == 10:
+            break
+    assert 1 <= len(decided) < 100, len(decided)  # it stopped at once, not after 2,000
+    decided.clear()
+    r = httpx.post(f"{served}/rulebooks/pi2017/run", content=b"{}\n{}\n", timeout=60)
+    assert [json.loads(x)["line"] for x in r.text.splitlines()] == [1, 2]
+    assert decided == [1, 2]
+    assert httpx.get(f"{served}/rulebooks").status_code == 200
