@@ -660,12 +660,22 @@ def _facts_loader():
                         None, None, "a merge key (<<) is not read in facts", key_node.start_mark
                     )
                 key = self.construct_object(key_node, deep=deep)
-                try:
-                    given = key in out
-                except TypeError:
+                if not isinstance(key, str):
+                    # An adapter reads the record before the core's validation does: a name
+                    # that YAML made a value (off: False) is refused here, at its line.
                     raise ConstructorError(
-                        None, None, "a key must be a text", key_node.start_mark
-                    ) from None
+                        None,
+                        None,
+                        "a field's name must be a text, and YAML reads "
+                        + (
+                            f"{key_node.value!r} as a value (~, null, yes, no, on, off and "
+                            "numbers are values): quote the name"
+                            if isinstance(key_node, yaml.ScalarNode)
+                            else "this key as a list or an object"
+                        ),
+                        key_node.start_mark,
+                    )
+                given = key in out
                 if given:
                     raise ConstructorError(
                         None, None, f"field {key!r} is given twice", key_node.start_mark

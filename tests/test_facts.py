@@ -377,6 +377,10 @@ def test_enum_type_reads_members_and_their_labels():
         ("a: &a [1, 2]\nb: [*a, *a]", "an alias (*a) is not read in facts"),
         ("<<: {items: 1}", "a merge key (<<) is not read in facts"),
         ("day: 2018-02-30", "2018-02-30 is not a date in the calendar"),
+        # A name YAML reads as a value: refused before any plugin's adapter sees the record.
+        ("case: {}\noff: [{name: E}]", "YAML reads 'off' as a value"),
+        ("acts:\n- {kind: sell, 5: 1}", "YAML reads '5' as a value"),
+        ("x: 1\n? [a]", "YAML reads this key as a list or an object"),
     ],
 )
 def test_yaml_that_a_reader_could_misread_is_refused_with_its_place(text, words):
