@@ -318,3 +318,11 @@ def test_split_case_names_what_is_wrong_with_the_record(record, path):
     with pytest.raises(ruleengine.FactsError) as err:
         cases.split_case(record)
     assert path in [p.path for p in err.value.problems]
+
+
+def test_2015_article_28_is_quoted_without_the_clause_of_its_article_29(book):
+    """Review 2, finding 4: "或者有其他违法行为…" is 2018 Art. 28; 2015 has it in Art. 29."""
+    for name in ("r15_criminal_act_not_a_crime", "r15_crime_not_decided"):
+        text = book.rulebook.rules[name].text.to_json()
+        assert text["zh"].endswith("应当视具体情节给予警告直至开除党籍处分。"), name
+        assert "其他违法行为" not in text["zh"] and "other unlawful" not in text["en"], name
