@@ -326,3 +326,14 @@ def test_2015_article_28_is_quoted_without_the_clause_of_its_article_29(book):
         text = book.rulebook.rules[name].text.to_json()
         assert text["zh"].endswith("应当视具体情节给予警告直至开除党籍处分。"), name
         assert "其他违法行为" not in text["zh"] and "other unlawful" not in text["en"], name
+
+
+def test_misappropriated_poverty_relief_funds_are_not_called_embezzled(book):
+    """Review 2, finding 5: act M1 is lent out for profit, not taken: its label says so."""
+    path = EXAMPLES / "misappropriation_poverty_relief_funds.json"
+    record = loads_json(path.read_text("utf-8"))
+    (result,) = cases.evaluate_case(book, record)
+    applied = [r for r in result.trace.to_json()["rules"] if r["status"] == "applied"]
+    titles = {r["name"]: r["title"]["en"] for r in applied}
+    assert titles["r18_poverty_misappropriation_mass"].startswith("Misappropriating")
+    assert not [t for t in titles.values() if "Embezzling poverty-relief" in t]
