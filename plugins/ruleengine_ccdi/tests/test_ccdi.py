@@ -337,3 +337,28 @@ def test_misappropriated_poverty_relief_funds_are_not_called_embezzled(book):
     titles = {r["name"]: r["title"]["en"] for r in applied}
     assert titles["r18_poverty_misappropriation_mass"].startswith("Misappropriating")
     assert not [t for t in titles.values() if "Embezzling poverty-relief" in t]
+
+
+def test_between_amendment_and_thresholds_the_1997_text_is_said_to_decide(book):
+    """Review 2, finding 6: decided 2016-01-15, the 1997 text decides (item 3, one to seven
+    years); only the amended text has no threshold yet. The explanation says so."""
+    from ruleengine.render.text import render
+
+    record = {
+        "name": "A",
+        "decided_on": "2016-01-15",
+        "acts": [
+            {
+                "id": "A1",
+                "kind": "land_compensation",
+                "acted_on": "2015-06-01",
+                "state_functionary": True,
+                "amount": "40000",
+                "gravity": "serious",
+            },
+        ],
+    }
+    (result,) = cases.evaluate_case(book, loads_json(json.dumps(record)))
+    text = render(result.trace, "en")
+    assert "not decided under both" not in text
+    assert "is not decided under the version in force on the as-of date (it is under" in text
