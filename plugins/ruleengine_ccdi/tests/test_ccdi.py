@@ -362,3 +362,14 @@ def test_between_amendment_and_thresholds_the_1997_text_is_said_to_decide(book):
     text = render(result.trace, "en")
     assert "not decided under both" not in text
     assert "is not decided under the version in force on the as-of date (it is under" in text
+
+
+def test_unverified_marks_name_the_copies_seen(book):
+    """Review 2, finding 7: each mark says precisely what was seen where, and why it stays."""
+    old = book.rulebook.documents["criminal_law_1997"].meta["unverified"].to_json()["en"]
+    for copy in ("whalehearted.com/special/17336218", "m.64365.com/ask/841520.aspx"):
+        assert copy in old
+    assert "no official copy" in old
+    for name in ("r23_crime_floor", "r23_criminal_act_not_a_crime", "r23_act_time_version"):
+        marks = [u.to_json()["en"] for u in book.rulebook.rules[name].unverified]
+        assert any("m.luckytm.com/dangji/info.aspx?itemid=2198" in m for m in marks), name
