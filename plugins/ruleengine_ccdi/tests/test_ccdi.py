@@ -373,3 +373,20 @@ def test_unverified_marks_name_the_copies_seen(book):
     for name in ("r23_crime_floor", "r23_criminal_act_not_a_crime", "r23_act_time_version"):
         marks = [u.to_json()["en"] for u in book.rulebook.rules[name].unverified]
         assert any("m.luckytm.com/dangji/info.aspx?itemid=2198" in m for m in marks), name
+
+
+def test_act_notes_say_which_crime_a_dereliction_loss_counts_towards(book):
+    """Review 2, finding 1: each act's loss counts towards its own crime only."""
+    acts = [
+        {"id": "D1", "kind": "abuse_of_power", "loss_at_filing": "200000"},
+        {"id": "D2", "kind": "neglect_of_duty", "loss_at_filing": "150000"},
+    ]
+    for act in acts:
+        act.update(
+            acted_on="2019-03-01", state_functionary=True, organ_functionary=True, gravity="minor"
+        )
+    record = {"name": "X", "decided_on": "2019-06-01", "acts": acts}
+    (result,) = cases.evaluate_case(book, loads_json(json.dumps(record)))
+    notes = {n["act"]: n["en"] for n in result.notes if "act" in n}
+    assert "loss count towards abuse of power only" in notes["D1"]
+    assert "loss count towards neglect of duty only" in notes["D2"]
