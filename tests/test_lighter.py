@@ -326,3 +326,14 @@ def test_version_in_force_over_two_periods_is_refused():
         "E215",
     )
     assert "over two periods" in d.message
+
+
+def test_not_compared_says_which_version_does_not_decide():
+    """Review 2, finding 6: 'not decided under both versions' read as 'under neither' when the
+    act-date version did decide; the explanation names the version that does not."""
+    gap = load(GAP, "gap.rules")
+    _, trace = run(gap, "2005-01-01", "2011-01-01", amount=15)
+    en, zh = render(trace, "en"), render(trace, "zh")
+    assert "not decided under both" not in en and "并非两个版本" not in zh
+    assert "not decided under the version in force on the as-of date" in en
+    assert "处理时施行的版本下未认定" in zh

@@ -327,6 +327,15 @@ def _act_note(act: dict, crime: str | None, excluded: tuple | None = None) -> di
     elif act.get("use") == "other_use" and act.get("kept_over_three_months") is not True:
         en_where = "other use returned within three months: not a use CL 384 covers"
         zh_where = "用于其他用途未超过三个月：不符合刑法第三百八十四条用途要件"
+    if kind in DERELICTION_KINDS and act.get("organ_functionary") is True:
+        # Two crimes (common.rules loss_by): an act's casualties and loss count for its own.
+        en_where = (
+            f"its casualties and loss count towards {_label(KIND_LABELS, kind, 1)} only "
+            "(abuse of power and neglect of duty are two crimes, CL 397)"
+        )
+        zh_where = (
+            f"其伤亡、损失只计入{_label(KIND_LABELS, kind, 0)}（滥用职权罪、玩忽职守罪是两个罪名）"
+        )
     if crime or kind in DERELICTION_KINDS:
         en_party.append("conduct the Criminal Law describes (or the crime floor)")
         zh_party.append("有刑法规定的行为（或者涉嫌犯罪）")

@@ -3,6 +3,7 @@ force on the act date and on the as-of date, what each decides, which applied an
 
 from __future__ import annotations
 
+from ..runtime import Unset
 from .explanation import Line, Section, local, show_date, show_value
 
 WORDS = {
@@ -40,9 +41,26 @@ WORDS = {
         "zh": "适用处理时的版本：其处理较轻（依次比较：{compare}）",
     },
     "not_compared": {
-        "en": "not compared: {compare} is not decided under both versions; the outcome under the "
+        "en": "not compared: {compare} is not decided under one of the two versions; the outcome "
+        "under the version in force on the as-of date stands",
+        "zh": "未作比较：{compare}在其中一个版本下未认定，按处理时施行的版本",
+    },
+    "not_compared_at_decision": {
+        "en": "not compared: {compare} is not decided under the version in force on the as-of "
+        "date (it is under the version in force on the act date); the outcome under the version "
+        "in force on the as-of date stands",
+        "zh": "未作比较：{compare}在处理时施行的版本下未认定（行为时的版本有认定），"
+        "按处理时施行的版本",
+    },
+    "not_compared_at_act": {
+        "en": "not compared: {compare} is not decided under the version in force on the act date; "
+        "the outcome under the version in force on the as-of date stands",
+        "zh": "未作比较：{compare}在行为时施行的版本下未认定，按处理时施行的版本",
+    },
+    "not_compared_neither": {
+        "en": "not compared: {compare} is decided under neither version; the outcome under the "
         "version in force on the as-of date stands",
-        "zh": "未作比较：{compare}并非两个版本下均有认定，按处理时施行的版本",
+        "zh": "未作比较：{compare}在两个版本下均未认定，按处理时施行的版本",
     },
     "no_act_version": {
         "en": "no version was in force on the act date; the version in force on the as-of date "
@@ -129,8 +147,31 @@ def _choice_line(rb, choice, lang: str, citation) -> Line:
     children.append(Line(at_decision, "", values))
     sep = "、" if lang == "zh" else ", "
     compare = sep.join(local(rb.conclusions[c].label, lang, c) for c in block.compare)
-    children.append(Line(word(choice.reason, lang, compare=compare), "value"))
+    children.append(Line(word(_reason_key(block, choice), lang, compare=compare), "value"))
     children += [Line(local(n, lang), "dim") for n in block.notes]
     applied = word("applied", lang, version=version(choice.applied))
     head = local(block.label, lang, block.name)
     return Line(f"{head}{colon}{applied}", "applied", tuple(children))
+
+
+def _reason_key(block, choice) -> str:
+    """The wording of the reason; for ``not_compared``, which version leaves a compared
+    conclusion undecided (a value that failed to evaluate keeps the general wording)."""
+    if choice.reason != "not_compared":
+        return choice.reason
+
+    def undecided(names, values) -> bool:
+        return any(
+            c in names or isinstance(v, Unset)
+            for c, v in zip(block.compare, values or (), strict=False)
+        )
+
+    at_act = undecided(choice.undecided_at_act, choice.at_act_values)
+    at_decision = undecided(choice.undecided_at_decision, choice.at_decision_values)
+    if at_act and at_decision:
+        return "not_compared_neither"
+    if at_decision:
+        return "not_compared_at_decision"
+    if at_act:
+        return "not_compared_at_act"
+    return "not_compared"

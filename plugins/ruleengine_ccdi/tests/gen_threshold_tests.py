@@ -146,6 +146,17 @@ OLD_TIERS = [
     (100000, "especially_serious", "item1_especially", "death", "death"),
 ]
 OLD_KIND = {"embezzlement": "land_compensation", "bribery": "kickbacks"}
+#: The statutory sentence of each 1997 tier (Art. 383(1), items 1-4), as the tier's rule sets it.
+OLD_SENTENCE = {
+    "not_a_crime": "none",
+    "item4": "old_up_to_two_years",
+    "item3": "old_one_to_seven_years",
+    "item3_serious": "old_seven_to_ten_years",
+    "item2": "old_five_years_or_more",
+    "item2_especially": "old_life",
+    "item1": "old_ten_years_or_life",
+    "item1_especially": "old_death",
+}
 
 
 def _old_test(crime: str, amount: int, circumstance: str, tier: str, top: str, low: str) -> str:
@@ -159,6 +170,7 @@ def _old_test(crime: str, amount: int, circumstance: str, tier: str, top: str, l
     out += f"{circumstance}\n"
     out += f"  expect {crime}_band = old_law\n  expect {crime}_band_1997 = {tier}\n"
     out += f"  expect {crime}_max = {top}\n  expect {crime}_min = {low}\n"
+    out += f"  expect {crime}_sentence = {OLD_SENTENCE[tier]}\n"
     return out + "}\n"
 
 

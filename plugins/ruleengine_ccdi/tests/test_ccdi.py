@@ -318,3 +318,75 @@ def test_split_case_names_what_is_wrong_with_the_record(record, path):
     with pytest.raises(ruleengine.FactsError) as err:
         cases.split_case(record)
     assert path in [p.path for p in err.value.problems]
+
+
+def test_2015_article_28_is_quoted_without_the_clause_of_its_article_29(book):
+    """Review 2, finding 4: "或者有其他违法行为…" is 2018 Art. 28; 2015 has it in Art. 29."""
+    for name in ("r15_criminal_act_not_a_crime", "r15_crime_not_decided"):
+        text = book.rulebook.rules[name].text.to_json()
+        assert text["zh"].endswith("应当视具体情节给予警告直至开除党籍处分。"), name
+        assert "其他违法行为" not in text["zh"] and "other unlawful" not in text["en"], name
+
+
+def test_misappropriated_poverty_relief_funds_are_not_called_embezzled(book):
+    """Review 2, finding 5: act M1 is lent out for profit, not taken: its label says so."""
+    path = EXAMPLES / "misappropriation_poverty_relief_funds.json"
+    record = loads_json(path.read_text("utf-8"))
+    (result,) = cases.evaluate_case(book, record)
+    applied = [r for r in result.trace.to_json()["rules"] if r["status"] == "applied"]
+    titles = {r["name"]: r["title"]["en"] for r in applied}
+    assert titles["r18_poverty_misappropriation_mass"].startswith("Misappropriating")
+    assert not [t for t in titles.values() if "Embezzling poverty-relief" in t]
+
+
+def test_between_amendment_and_thresholds_the_1997_text_is_said_to_decide(book):
+    """Review 2, finding 6: decided 2016-01-15, the 1997 text decides (item 3, one to seven
+    years); only the amended text has no threshold yet. The explanation says so."""
+    from ruleengine.render.text import render
+
+    record = {
+        "name": "A",
+        "decided_on": "2016-01-15",
+        "acts": [
+            {
+                "id": "A1",
+                "kind": "land_compensation",
+                "acted_on": "2015-06-01",
+                "state_functionary": True,
+                "amount": "40000",
+                "gravity": "serious",
+            },
+        ],
+    }
+    (result,) = cases.evaluate_case(book, loads_json(json.dumps(record)))
+    text = render(result.trace, "en")
+    assert "not decided under both" not in text
+    assert "is not decided under the version in force on the as-of date (it is under" in text
+
+
+def test_unverified_marks_name_the_copies_seen(book):
+    """Review 2, finding 7: each mark says precisely what was seen where, and why it stays."""
+    old = book.rulebook.documents["criminal_law_1997"].meta["unverified"].to_json()["en"]
+    for copy in ("whalehearted.com/special/17336218", "m.64365.com/ask/841520.aspx"):
+        assert copy in old
+    assert "no official copy" in old
+    for name in ("r23_crime_floor", "r23_criminal_act_not_a_crime", "r23_act_time_version"):
+        marks = [u.to_json()["en"] for u in book.rulebook.rules[name].unverified]
+        assert any("m.luckytm.com/dangji/info.aspx?itemid=2198" in m for m in marks), name
+
+
+def test_act_notes_say_which_crime_a_dereliction_loss_counts_towards(book):
+    """Review 2, finding 1: each act's loss counts towards its own crime only."""
+    acts = [
+        {"id": "D1", "kind": "abuse_of_power", "loss_at_filing": "200000"},
+        {"id": "D2", "kind": "neglect_of_duty", "loss_at_filing": "150000"},
+    ]
+    for act in acts:
+        act.update(
+            acted_on="2019-03-01", state_functionary=True, organ_functionary=True, gravity="minor"
+        )
+    record = {"name": "X", "decided_on": "2019-06-01", "acts": acts}
+    (result,) = cases.evaluate_case(book, loads_json(json.dumps(record)))
+    notes = {n["act"]: n["en"] for n in result.notes if "act" in n}
+    assert "loss count towards abuse of power only" in notes["D1"]
+    assert "loss count towards neglect of duty only" in notes["D2"]
