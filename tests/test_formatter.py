@@ -83,8 +83,6 @@ def test_a_shipped_rulebook_formatted_checks_to_the_same_rulebook(rulebook):
     )
 
 
-# Remove the next line once the shipped rule files have been formatted (docs/cli.md, "fmt").
-@pytest.mark.skip(reason="the shipped rule files are formatted in a commit of their own")
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_shipped_rule_file_is_formatted(path):
     text = path.read_text(encoding="utf-8")

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ruleengine_dsl.formatter import format_text
+
 TARGET = Path(__file__).resolve().parent.parent / "rules" / "thresholds.rules"
 DAY = "2019-06-01"  # the 2018 regulations and the 2016 interpretation are in force
 
@@ -571,7 +573,7 @@ def render() -> str:
     parts.append("# Bribe-taking: the forms of seeking a benefit, and adding up over time.\n")
     for name, acts, band, grounds in BRIBES:
         parts.append(_bribe_test(name, acts, band, grounds))
-    return "\n".join(parts)
+    return format_text("\n".join(parts))
 
 
 if __name__ == "__main__":

@@ -282,7 +282,7 @@ def test_adapter_labels_match_the_rules():
     for block, labels in blocks:
         body = text[text.index(block) :].split("}", 1)[0]
         found = dict(
-            (m, (zh, en)) for m, zh, en in re.findall(r'(\w+): zh "([^"]*)" en "([^"]*)"', body)
+            (m, (zh, en)) for m, zh, en in re.findall(r'(\w+): zh "([^"]*)"\s+en "([^"]*)"', body)
         )
         assert found == labels
 
