@@ -122,6 +122,17 @@ def _lark() -> lark.Lark:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def keywords() -> frozenset[str]:
+    """Every word the grammar spells out (``rule``, ``when``, ``may``, ``fixed``, ...): what an
+    editor completes and highlights as a keyword. Read from the grammar, so never out of date."""
+    return frozenset(
+        t.pattern.value
+        for t in _lark().terminals
+        if isinstance(t.pattern, lark.lexer.PatternStr) and t.pattern.value.isalpha()
+    )
+
+
 # Where any operand may start, one phrase says so instead of a dozen tokens.
 _OPERAND_STARTS = {"NAME", "INT", "DECIMAL", "STRING", "DATE", "LANG"}
 _OPERAND_KEYWORDS = {"(", "[", "-", "true", "false", "not", "if"}

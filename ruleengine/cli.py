@@ -1414,6 +1414,23 @@ def serve(
     _run(body)
 
 
+@app.command()
+def lsp() -> None:
+    """The language server for editors, on standard input/output (docs/editors.md)."""
+
+    def body():
+        try:
+            from .lsp.server import main as serve_lsp
+        except ImportError as err:
+            raise Stop(
+                EXIT_USAGE, f"lsp needs the 'lsp' extra: pip install 'ruleengine[lsp]' ({err})"
+            ) from None
+        serve_lsp()
+        return EXIT_OK
+
+    _run(body)
+
+
 def main() -> None:
     try:
         app()

@@ -132,10 +132,6 @@ def check_sources(name: str, sources: list[tuple[str, str]], pm=None) -> Ruleboo
     """Parse and check rule texts as one rulebook; raises ``DiagnosticError`` with all errors."""
     from ruleengine_dsl.parser import parse
 
-    from .checker import Checker
-    from .plugins import get_plugin_manager, registered_functions, registered_types
-
-    pm = pm or get_plugin_manager()
     modules, problems = [], []
     for source_name, text in sources:
         try:
@@ -144,6 +140,16 @@ def check_sources(name: str, sources: list[tuple[str, str]], pm=None) -> Ruleboo
             problems.extend(err.diagnostics)
     if problems:
         raise DiagnosticError(problems)
+    return check_modules(name, modules, pm)
+
+
+def check_modules(name: str, modules: list, pm=None) -> Rulebook:
+    """Check parsed rule files as one rulebook (the language server keeps the parsed files for
+    its index, so it checks them without parsing twice)."""
+    from .checker import Checker
+    from .plugins import get_plugin_manager, registered_functions, registered_types
+
+    pm = pm or get_plugin_manager()
     checker = Checker(registered_types(pm), registered_functions(pm))
     try:
         return checker.check(name, modules)

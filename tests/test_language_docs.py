@@ -26,6 +26,7 @@ CODE_SOURCES = [
     ROOT / "dsl" / "formatter.py",
     ROOT / "ruleengine" / "checker.py",
     ROOT / "ruleengine" / "lighter.py",
+    ROOT / "ruleengine" / "lsp" / "check.py",
 ]
 
 # An opening fence with an info string that starts with "rules", its body, the closing fence.

@@ -1,0 +1,243 @@
+"""``ruleengine lsp`` driven through its own protocol: a pygls client starts the command as an
+editor does and speaks JSON-RPC to it over standard input/output.
+
+One server process serves the whole module (started once, a second or so); each test reads
+what one step of the session answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import textwrap
+
+import pytest
+
+pytest.importorskip("pygls", reason="the language server needs the 'lsp' extra")
+
+from lsprotocol import types as t  # noqa: E402
+from pygls.lsp.client import LanguageClient  # noqa: E402
+from pygls.uris import from_fs_path  # noqa: E402
+
+from ruleengine_dsl.formatter import format_text  # noqa: E402
+
+BOOK = textwrap.dedent(
+    """\
+    scale level_kind zh "等级" en "level" { none serious especially_serious }
+    input amount: integer zh "数额" en "the amount"
+    parameter limit: integer en "the limit" {
+      2000-01-01: 10
+      2020-01-01: 50
+    }
+    conclusion level: highest level_kind
+    rule big {
+      cite article "5" paragraph 1
+      title en "Big"
+      when amount >= limit
+      then level = level_kind.serious
+    }
+    """
+)
+TESTS = 'test "big" {\n  given amount = 60\n  expect level = serious\n}\n'
+TYPO = BOOK.replace("amount >= limit", "amount >= limitt")
+MANGLED = 'rule  other{cite article "5" paragraph 1\nwhen amount>=limit then level=serious}\n'
+BROKEN = "rule {{{ when\n"
+
+
+def _pos(text: str, needle: str, line_of: str | None = None) -> t.Position:
+    """The position of ``needle`` (on the first line holding ``line_of``, if given)."""
+    for number, line in enumerate(text.split("\n")):
+        if needle in line and (line_of is None or line_of in line):
+            return t.Position(line=number, character=line.index(needle))
+    raise AssertionError(needle)
+
+
+async def _session(folder) -> dict:
+    book, tests, other = folder / "a.rules", folder / "b.rules", folder / "c.rules"
+    book.write_text(BOOK, encoding="utf-8")
+    tests.write_text(TESTS, encoding="utf-8")
+    uri, tests_uri, other_uri = (from_fs_path(str(p)) for p in (book, tests, other))
+    client = LanguageClient("test", "1")
+    published: dict[str, list] = {}
+    arrived = asyncio.Condition()
+
+    @client.feature(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    async def on_diagnostics(params: t.PublishDiagnosticsParams) -> None:
+        async with arrived:
+            published.setdefault(params.uri, []).append(params.diagnostics)
+            arrived.notify_all()
+
+    async def diagnostics(uri: str, count: int) -> list:
+        """The ``count``-th diagnostics published for ``uri``."""
+        async with arrived:
+            await asyncio.wait_for(
+                arrived.wait_for(lambda: len(published.get(uri, [])) >= count), 20
+            )
+        return published[uri][count - 1]
+
+    async def some_diagnostics(uri: str) -> list:
+        """The first diagnostics published for ``uri`` that are not none."""
+        async with arrived:
+            await asyncio.wait_for(arrived.wait_for(lambda: any(published.get(uri, []))), 20)
+        return next(found for found in published[uri] if found)
+
+    def opened(uri: str, text: str) -> None:
+        item = t.TextDocumentItem(uri=uri, language_id="ruleengine", version=1, text=text)
+        client.text_document_did_open(t.DidOpenTextDocumentParams(text_document=item))
+
+    cli = "import sys; from ruleengine.cli import main; sys.argv[0] = 'ruleengine'; main()"
+    await client.start_io(sys.executable, "-c", cli, "lsp")
+    out: dict = {}
+    try:
+        init = await client.initialize_async(
+            t.InitializeParams(
+                capabilities=t.ClientCapabilities(), root_uri=from_fs_path(str(folder))
+            )
+        )
+        out["capabilities"] = init.capabilities
+        client.initialized(t.InitializedParams())
+        opened(uri, TYPO)
+        out["typo"] = await diagnostics(uri, 1)
+        client.text_document_did_change(
+            t.DidChangeTextDocumentParams(
+                text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[t.TextDocumentContentChangeWholeDocument(text=BOOK)],
+            )
+        )
+        out["fixed"] = await diagnostics(uri, 2)
+        opened(tests_uri, TESTS)
+        doc = t.TextDocumentIdentifier(uri=uri)
+        tests_doc = t.TextDocumentIdentifier(uri=tests_uri)
+        out["hover_parameter"] = await client.text_document_hover_async(
+            t.HoverParams(text_document=doc, position=_pos(BOOK, "limit", "when"))
+        )
+        out["hover_rule"] = await client.text_document_hover_async(
+            t.HoverParams(text_document=doc, position=_pos(BOOK, "big"))
+        )
+        out["hover_input"] = await client.text_document_hover_async(
+            t.HoverParams(text_document=tests_doc, position=_pos(TESTS, "amount"))
+        )
+        out["definition"] = await client.text_document_definition_async(
+            t.DefinitionParams(text_document=tests_doc, position=_pos(TESTS, "serious"))
+        )
+        out["definition_member"] = await client.text_document_definition_async(
+            t.DefinitionParams(text_document=doc, position=_pos(BOOK, "serious", "then"))
+        )
+        out["references"] = await client.text_document_references_async(
+            t.ReferenceParams(
+                text_document=doc,
+                position=_pos(BOOK, "amount", "input"),
+                context=t.ReferenceContext(include_declaration=True),
+            )
+        )
+        end = _pos(BOOK, "serious", "then")
+        out["complete_member"] = await client.text_document_completion_async(
+            t.CompletionParams(text_document=doc, position=end)
+        )
+        out["complete_name"] = await client.text_document_completion_async(
+            t.CompletionParams(text_document=doc, position=_pos(BOOK, "amount", "when"))
+        )
+        opened(other_uri, MANGLED)
+        out["formatting"] = await client.text_document_formatting_async(
+            t.DocumentFormattingParams(
+                text_document=t.TextDocumentIdentifier(uri=other_uri),
+                options=t.FormattingOptions(tab_size=2, insert_spaces=True),
+            )
+        )
+        client.text_document_did_change(
+            t.DidChangeTextDocumentParams(
+                text_document=t.VersionedTextDocumentIdentifier(uri=other_uri, version=2),
+                content_changes=[t.TextDocumentContentChangeWholeDocument(text=BROKEN)],
+            )
+        )
+        out["broken"] = await some_diagnostics(other_uri)
+        out["hover_after_broken"] = await client.text_document_hover_async(
+            t.HoverParams(text_document=doc, position=_pos(BOOK, "limit", "when"))
+        )
+        await client.shutdown_async(None)
+        client.exit(None)
+        out["exit"] = await asyncio.wait_for(client._server.wait(), 10)
+    finally:
+        await client.stop()
+    return out
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    return asyncio.run(_session(tmp_path_factory.mktemp("book")))
+
+
+def test_diagnostics_as_published_point_at_the_error(session):
+    [found] = session["typo"]
+    assert found.code == "E200"
+    assert found.severity == t.DiagnosticSeverity.Error
+    assert "limitt" in found.message
+    at = _pos(BOOK, "limit", "when")
+    assert found.range == t.Range(at, t.Position(at.line, at.character + len("limitt")))
+
+
+def test_a_fixed_text_clears_its_diagnostics(session):
+    assert list(session["fixed"]) == []
+
+
+def test_hover_shows_type_label_and_todays_value(session):
+    text = session["hover_parameter"].contents.value
+    assert "parameter limit: integer" in text
+    assert "the limit" in text
+    assert "today (" in text and "): 50 (since 2020-01-01)" in text
+    rule = session["hover_rule"].contents.value
+    assert "rule big" in rule and "cite article 5 paragraph 1" in rule and "Big" in rule
+    # An input named in another file of the folder: the rulebook is the folder.
+    assert "input amount: integer" in session["hover_input"].contents.value
+    assert "数额" in session["hover_input"].contents.value
+
+
+def test_definition_crosses_files_and_finds_members(session):
+    [there] = session["definition"]
+    assert there.uri.endswith("/a.rules")
+    assert there.range.start == _pos(BOOK, "serious", "scale")
+    [member] = session["definition_member"]
+    assert member.range.start == _pos(BOOK, "serious", "scale")
+
+
+def test_references_include_the_other_files(session):
+    found = {(r.uri.rsplit("/", 1)[1], r.range.start.line) for r in session["references"]}
+    assert found == {("a.rules", 1), ("a.rules", 10), ("b.rules", 1)}
+
+
+def test_completion_of_members_names_and_keywords(session):
+    members = {item.label for item in session["complete_member"].items}
+    assert members == {"none", "serious", "especially_serious"}
+    names = {item.label for item in session["complete_name"].items}
+    assert {"amount", "limit", "level", "level_kind", "big"} <= names
+    assert {"rule", "when", "then", "parameter", "overrides", "may"} <= names
+
+
+def test_formatting_is_fmt(session):
+    [edit] = session["formatting"]
+    assert edit.new_text == format_text(MANGLED)
+    assert edit.range.start == t.Position(0, 0)
+    assert edit.range.end == t.Position(2, 0)
+
+
+def test_a_broken_text_is_a_diagnostic_not_a_dead_server(session):
+    [found] = session["broken"]
+    assert found.code.startswith("E00")
+    assert found.range.start.line == 0
+    assert "limit" in session["hover_after_broken"].contents.value
+    assert session["exit"] == 0
+
+
+def test_a_malformed_message_is_one_line_of_log_not_a_traceback():
+    import subprocess
+
+    cli = "import sys; from ruleengine.cli import main; sys.argv[0] = 'ruleengine'; main()"
+    done = subprocess.run(
+        [sys.executable, "-c", cli, "lsp"],
+        input=b"Content-Length: 2\r\n\r\n{]",
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert b"Traceback" not in done.stderr
+    assert b"ruleengine lsp: ERROR: Unable to handle message" in done.stderr
