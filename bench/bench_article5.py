@@ -296,7 +296,7 @@ def columnar_paths(book, cases: list[dict]):
         print(f"columnar path not chosen: {program}", file=sys.stderr)
         return []
     columns = program.columns(cases)
-    if columns is None:
+    if not columns.rows:
         print("columnar path: the cases do not fit in columns", file=sys.stderr)
         return []
 

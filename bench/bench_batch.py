@@ -1,14 +1,23 @@
 """Benchmark: ``ruleengine run`` on generated pi2017 cases and ccdi records, against deciding
 the same lines in-process, with 1 and 2 jobs and on Dask (``--dask local``).
 
-Run: ``python bench/bench_batch.py [--cases N] [--seed S] [--dask]``. For each rulebook it
-writes N generated lines to a temporary file, then measures:
+Run: ``python bench/bench_batch.py [--cases N] [--seed S] [--dask] [--columnar]``. For each
+rulebook it writes N generated lines to a temporary file, then measures:
 
 - in-process ``decide``: one process reading the lines, parsing JSON, running the plugin's
   input adapters and ``decide_cited`` (what a batch's worker does, without writing a row);
 - ``ruleengine run FILE -o OUT.jsonl --jobs 1`` and ``--jobs 2`` (and ``--dask local``), as a
   user runs it: wall time from start to exit (loading the rulebook and starting workers
   included), and the peak resident memory of the whole process tree, sampled every 50 ms.
+
+With ``--columnar`` (alone: ``--only columnar``), the columnar path against the per-case
+path, on the Art. 5 benchmark rule (bench/article5.rules) and the quickstart's (the rulebooks
+that qualify; pi2017 and ccdi do not, and the script prints why), on cases generated as
+bench_article5.py makes them: in one process, interleaved repetitions of the batch runner's
+``decide_chunk`` over chunks of 500 JSON lines (reading, deciding, the rows encoded as JSON
+Lines: all ``run --jobs 1`` does but write the file) with ``decide_auto`` and with
+``decide_each``, rows checked equal first; and the deciding alone (``Context.decide`` on the
+facts, read beforehand). Then ``ruleengine run --jobs 1`` on the file, which prints its path.
 
 Figures go in bench/README.md ("Batches"); the machine, its load and the command are printed.
 """
@@ -146,12 +155,81 @@ def timed_run(args: list[str]) -> tuple[float, int, str]:
     return wall, peak, out.strip()
 
 
+# ------------------------------------------------------------------ columnar or one by one
+COLUMNAR_BOOKS = (HERE / "article5.rules", ROOT / "examples" / "quickstart" / "article5.rules")
+
+
+def columnar_vs_per_case(n: int, seed: int, repeats: int, tmp: Path, exe: str) -> None:
+    """Cases per second of a batch on the columnar path and one by one (see the docstring)."""
+    import datetime
+
+    from bench_article5 import make_cases
+    from timing import interleaved, shown, spread
+
+    import ruleengine
+    from ruleengine import columnar
+    from ruleengine.batch import running
+    from ruleengine.plugins import get_plugin_manager, rule_sources
+
+    day = datetime.date(2018, 3, 1)
+    pm = get_plugin_manager()
+    for name, (_, source) in rule_sources(pm).items():
+        book = ruleengine.load_paths(list(source.paths), name=name, pm=pm)
+        print(f"\n{name}: {columnar.how(book, day)}")
+    cases = make_cases(n, seed)
+    texts = [json.dumps(c) for c in cases]
+    path = tmp / "article5.jsonl"
+    path.write_text("".join(t + "\n" for t in texts), encoding="utf-8")
+    items = [(i, t, None) for i, t in enumerate(texts, 1)]
+    chunks = list(running.chunks(items, running.CHUNK_LINES))
+    for rules in COLUMNAR_BOOKS:
+        book = ruleengine.load_paths([rules])
+        options = running.Options(day, output="jsonl")
+        contexts = {
+            "columnar": running.Context(book, None, options, running.decide_auto),
+            "one by one": running.Context(book, None, options, running.decide_each),
+        }
+        got = {k: [running.decide_chunk(c, chunk) for chunk in chunks] for k, c in contexts.items()}
+        assert [d.rows for d in got["columnar"]] == [d.rows for d in got["one by one"]]
+        paths: dict[str, int] = {}
+        for d in got["columnar"]:
+            running._count(paths, d.paths)
+        print(f"\n{rules.relative_to(ROOT)}: {n:,} cases; columnar run's paths: {paths}")
+
+        def batch(context):
+            return lambda: [running.decide_chunk(context, chunk) for chunk in chunks]
+
+        def deciding(context):
+            return lambda: context.decide(context.book, cases, day)
+
+        runs = {f"batch, {k}": batch(c) for k, c in contexts.items()}
+        runs |= {f"deciding only, {k}": deciding(c) for k, c in contexts.items()}
+        times = interleaved(runs, repeats, time.process_time)
+        for label, seconds in times.items():
+            rates = sorted(n / t for t in seconds)
+            median = spread([n / t for t in seconds])[0]
+            text = shown(median / 1e3, rates[0] / 1e3, rates[-1] / 1e3, 0)
+            print(f"  {label}: {text} thousand cases/s (CPU time, {repeats} rounds)")
+        for k in ("batch", "deciding only"):
+            a = spread([1 / t for t in times[f"{k}, columnar"]])[0]
+            b = spread([1 / t for t in times[f"{k}, one by one"]])[0]
+            print(f"  {k}: columnar {a / b:.2f}x one by one (medians)")
+        out = tmp / "article5.out.jsonl"
+        wall, peak, totals = timed_run(
+            [exe, "run", str(path), "--rules", str(rules), "-o", str(out), "--jobs", "1"]
+        )
+        print(f"  run --jobs 1: {wall:.1f} s wall, {n / wall:,.0f} cases/s, start-up included")
+        print(f"    {totals}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=2017)
     parser.add_argument("--dask", action="store_true", help="also --dask local")
-    parser.add_argument("--only", choices=("pi2017", "ccdi"))
+    parser.add_argument("--only", choices=("pi2017", "ccdi", "columnar"))
+    parser.add_argument("--columnar", action="store_true", help="also columnar vs one by one")
+    parser.add_argument("--repeats", type=int, default=5, help="rounds of the columnar runs")
     a = parser.parse_args()
     print(
         f"# {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} "
@@ -160,9 +238,13 @@ def main() -> None:
     print(
         f"# python bench/bench_batch.py --cases {a.cases} --seed {a.seed}"
         + (" --dask" if a.dask else "")
+        + (" --columnar" if a.columnar else "")
+        + (f" --only {a.only}" if a.only else "")
     )
     exe = str(Path(sys.executable).with_name("ruleengine"))
     with tempfile.TemporaryDirectory() as tmp:
+        if a.columnar or a.only == "columnar":
+            columnar_vs_per_case(a.cases, a.seed, a.repeats, Path(tmp), exe)
         for name, gen in (("pi2017", pi2017_lines), ("ccdi", ccdi_lines)):
             if a.only and name != a.only:
                 continue

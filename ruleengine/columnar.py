@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import itertools
 import re
 from collections.abc import Callable
 from fractions import Fraction
@@ -430,30 +431,42 @@ class Program:
             for name, spec in self.rulebook.inputs.items()
         ]
 
-    def columns(self, records: list) -> Columns | None:
-        """The records that fit, as columns; None if none does."""
+    def columns(self, records: list) -> Columns:
+        """The records that fit, as columns; the others' indices, and why each does not."""
         return _columns(self, records)
 
     def decide_columns(self, columns: Columns | Cols) -> dict[str, Any]:
         """``{conclusion: array of member names}`` for every row of the columns."""
+        return self.decide_cited(columns)[0]
+
+    def decide_cited(self, columns: Columns | Cols) -> tuple[dict[str, Any], Any]:
+        """The conclusions (as ``decide_columns``), and whether each rule of
+        ``epoch.rules`` applied (in force, met, not set aside) on each row: a boolean array
+        of one row per case, one column per rule, the rules a batch cites."""
         cols = columns.data if isinstance(columns, Columns) else columns
         rows = _rows(cols)
+        rules = self.epoch.rules
         # In slices that the intermediate columns of one slice stay in the processor's
         # cache: a whole large batch at once is about twice as slow a case.
         codes: dict[str, list] = {name: [] for name in self.outputs}
+        flags: list = []
         for start in range(0, rows, SLICE):
             part = {k: v if k == "__rows__" else v[start : start + SLICE] for k, v in cols.items()}
-            part["__rows__"] = min(SLICE, rows - start)
+            part["__rows__"] = size = min(SLICE, rows - start)
             env: Env = {}
             for kind, name, fn in self.steps:
                 env[(kind, name) if kind in ("rule", "conclusion") else name] = fn(part, env)
             for name in self.outputs:
                 codes[name].append(env[("conclusion", name)])
+            flags.append(np.empty((size, 0), dtype=bool))
+            if rules:
+                flags[-1] = np.stack([env[("rule", r)] for r in rules], axis=1)
         out = {}
         for name in self.outputs:
             members = np.array(self.rulebook.conclusions[name].type.members, dtype=object)
             out[name] = members[np.concatenate(codes[name])] if rows else members[:0]
-        return out
+        applied = np.concatenate(flags) if rows else np.zeros((0, len(rules)), dtype=bool)
+        return out, applied
 
 
 @attrs.define
@@ -461,6 +474,8 @@ class Columns:
     data: Cols
     rows: list[int]  # the index of each row's record
     rest: list[int]  # the records decided one by one
+    #: For each of ``rest``, why (the field that does not fit, or what the record is).
+    why: list[str] = attrs.Factory(list)
 
 
 def compile(book, day: datetime.date) -> Program | Blocked:  # noqa: A001 - the module's verb
@@ -548,22 +563,28 @@ def _full(fn):
 _PLAIN = re.compile(r"(-?[0-9]+)(?:\.([0-9]{1,2}))?")
 
 
-def _columns(program: Program, records: list) -> Columns | None:
+def _columns(program: Program, records: list) -> Columns:
     rb = program.rulebook
     specs = list(rb.inputs.items())
     known = frozenset(rb.inputs)
     readers = program.readers
     values: dict[str, list] = {name: [] for name, _ in specs}
     columns = [values[name] for name, _ in specs]
-    rows, rest = [], []
+    rows, rest, why = [], [], []
     for i, record in enumerate(records):
-        if type(record) is not dict or not known.issuperset(record):
+        if type(record) is not dict:
             rest.append(i)
+            why.append("facts that are not a record")
+            continue
+        if not known.issuperset(record):
+            rest.append(i)
+            why.append("a field the rulebook does not declare")
             continue
         got = []
         for name, default, read in readers:
             v = read(record.get(name, default))
             if v is None:
+                why.append(f"'{name}' missing, out of the columns' bounds or not in plain form")
                 break
             got.append(v)
         else:
@@ -572,13 +593,11 @@ def _columns(program: Program, records: list) -> Columns | None:
                 column.append(v)
             continue
         rest.append(i)
-    if not rows:
-        return None
     data: Cols = {"__rows__": len(rows)}
     for name, spec in specs:
         dtype = bool if spec.type.kind == "bool" else np.int64
         data[name] = np.array(values[name], dtype=dtype)
-    return Columns(data, rows, rest)
+    return Columns(data, rows, rest, why)
 
 
 def _reader(spec, cap: int) -> Callable[[Any], Any]:
@@ -621,11 +640,23 @@ def _plain(raw, spec, cap: int):
 
 
 # ------------------------------------------------------------------ batches
+#: The path of a case decided in columns, as ``how`` and the batch runner say it.
+COLUMNAR = "columnar (numpy)"
+
+
 def decide_chunk(book, records: list, day: datetime.date | None = None) -> list:
     """One row per record, in order: its ``Decision``, or the exception the per-case path
     raised for it (``FactsError``, ``EvaluationError``). The records of each period go through
     the columnar program when the rulebook qualifies; the others, and any record that does not
     fit in columns, one by one (``book.decide``). ``how(book, day)`` says which."""
+    return [r if isinstance(r, BaseException) else r[0] for r in decide_cited(book, records, day)]
+
+
+def decide_cited(book, records: list, day: datetime.date | None = None) -> list:
+    """What a batch needs of each record, in order: ``(Decision, the rules that applied,
+    the path it took)`` (the rules in the epoch's order, as ``book.decide_cited`` gives them;
+    the path ``COLUMNAR``, or ``"one by one: "`` and why), or the exception the per-case path
+    raised for it. Decided as ``decide_chunk`` says."""
     rows: list = [None] * len(records)
     groups: dict[datetime.date, list[int]] = {}
     for i, record in enumerate(records):
@@ -637,34 +668,49 @@ def decide_chunk(book, records: list, day: datetime.date | None = None) -> list:
         groups.setdefault(when, []).append(i)
     for when, indices in groups.items():
         program = _program_for(book, when)
-        done: set[int] = set()
-        if isinstance(program, Program):
-            chunk = [records[i] for i in indices]
-            cols = program.columns(chunk)
-            if cols is not None:
-                out = program.decide_columns(cols)
-                in_force = bool(program.epoch.rules)
-                names = program.outputs
-                columns = [out[n] for n in names]
-                for j, at in enumerate(cols.rows):
-                    i = indices[at]
-                    conclusions = {n: col[j] for n, col in zip(names, columns)}
-                    rows[i] = Decision(when, conclusions, (), in_force)
-                    done.add(i)
-        for i in indices:
-            if i not in done:
-                try:
-                    rows[i] = book.decide(records[i], day)
-                except Exception as err:  # noqa: BLE001 - the row says what went wrong
-                    rows[i] = err
+        if not isinstance(program, Program):
+            _one_by_one(book, records, day, rows, indices, f"one by one: {program}")
+            continue
+        cols = program.columns([records[i] for i in indices])
+        if cols.rows:
+            _in_columns(program, cols, when, [indices[at] for at in cols.rows], rows)
+        for at, why in zip(cols.rest, cols.why):
+            _one_by_one(book, records, day, rows, [indices[at]], f"one by one: {why}")
     return rows
+
+
+def _in_columns(program: Program, cols: Columns, when, targets: list[int], rows: list) -> None:
+    out, applied = program.decide_cited(cols)
+    in_force = bool(program.epoch.rules)
+    names = program.outputs
+    columns = [out[n].tolist() for n in names]
+    rules = program.epoch.rules
+    cited: dict[bytes, tuple[str, ...]] = {}  # the rules of each pattern of flags, made once
+    keys = np.packbits(applied, axis=1) if rules else np.zeros((len(targets), 0), np.uint8)
+    for j, i in enumerate(targets):
+        key = keys[j].tobytes()
+        found = cited.get(key)
+        if found is None:
+            found = cited[key] = tuple(itertools.compress(rules, applied[j]))
+        conclusions = {n: col[j] for n, col in zip(names, columns)}
+        rows[i] = (Decision(when, conclusions, (), in_force), found, COLUMNAR)
+
+
+def _one_by_one(book, records, day, rows: list, indices: list[int], path: str) -> None:
+    for i in indices:
+        try:
+            decision, applied = book.decide_cited(records[i], day)
+        except Exception as err:  # noqa: BLE001 - the row says what went wrong
+            rows[i] = err
+        else:
+            rows[i] = (decision, applied, path)
 
 
 def how(book, day: datetime.date) -> str:
     """In words: whether a batch on ``day`` goes through the columnar path, and if not why."""
     program = _program_for(book, day)
     if isinstance(program, Program):
-        return "columnar (numpy), cases that do not fit in columns one by one"
+        return f"{COLUMNAR}, cases that do not fit in columns one by one"
     return f"one by one: {program}"
 
 

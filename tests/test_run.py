@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 from test_batch import LINES, TEXT, TOY, runner
@@ -264,3 +265,64 @@ def test_without_the_batch_extra_summary_names_it_and_run_to_json_lines_works(
     assert "pip install 'ruleengine[batch]'" in result.stderr
     assert run(files, tmp_path / "out.parquet").exit_code == EXIT_USAGE
     assert run(files, tmp_path / "out.jsonl").exit_code == EXIT_BAD_FACTS
+
+
+# ------------------------------------------------------------------ the path taken
+ARTICLE5 = Path(__file__).resolve().parents[1] / "bench" / "article5.rules"
+
+
+def run_json(rules, cases, out, *extra):
+    args = ["run", str(cases), "--rules", str(rules), "-o", str(out), *extra]
+    return runner.invoke(app, [*args, "-f", "json"]), runner.invoke(app, args)
+
+
+def test_run_takes_the_columnar_path_when_the_rulebook_qualifies_and_says_so(tmp_path):
+    pytest.importorskip("numpy")
+    cases = tmp_path / "cases.jsonl"
+    lines = [
+        {"sensitive_items": 60},
+        {"illegal_gain": "50000", "in_duty": True},
+        {"illegal_gain": "4999.995"},  # a fraction of a fen: one by one
+        {"in_duty": "yes"},  # wrong: skipped, as one by one says
+    ]
+    cases.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    as_json, as_text = run_json(ARTICLE5, cases, out, "--as-of", "2018-01-01", "-j", "1")
+    assert as_json.exit_code == EXIT_BAD_FACTS
+    fallback = "one by one: 'illegal_gain' missing, out of the columns' bounds or not in plain form"
+    assert json.loads(as_json.stdout)["totals"]["persons_by_path"] == {
+        "columnar (numpy)": 2,
+        fallback: 1,
+    }
+    assert f"paths: columnar (numpy) (2 persons); {fallback} (1 person)" in as_text.stdout
+    assert [(r["level"], r["level.by"]) for r in jsonl(out)] == [
+        ("serious", ["serious"]),
+        ("especially_serious", ["serious", "especially"]),
+        ("none", []),
+    ]
+    assert [e["field"] for e in jsonl(tmp_path / "out.jsonl.errors.jsonl")] == ["in_duty"]
+    cases.write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
+    assert "; path: columnar (numpy)\n" in run_json(ARTICLE5, cases, out)[1].stdout
+
+
+def test_a_rulebook_that_does_not_qualify_goes_one_by_one_and_names_what_blocks_it(files, tmp_path):
+    out = tmp_path / "out.jsonl"
+    as_json, as_text = run_json(*files, out)
+    blocked = "one by one: input 'day' of type date at "
+    (path,) = json.loads(as_json.stdout)["totals"]["persons_by_path"]
+    assert path.startswith(blocked) and path.endswith("toy.rules:8:7")
+    assert f"; path: {path}\n" in as_text.stdout
+
+
+def test_without_numpy_run_goes_one_by_one_and_says_so(tmp_path, monkeypatch):
+    from ruleengine import columnar
+
+    monkeypatch.setattr(columnar, "np", None)
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"sensitive_items": 60}\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    as_json, as_text = run_json(ARTICLE5, cases, out, "-j", "1")
+    path = "one by one: numpy is not installed (the 'columnar' extra)"
+    assert json.loads(as_json.stdout)["totals"]["persons_by_path"] == {path: 1}
+    assert f"; path: {path}\n" in as_text.stdout
+    assert jsonl(out)[0]["level.by"] == ["serious"]

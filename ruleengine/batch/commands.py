@@ -222,7 +222,19 @@ def totals_text(name: str, totals: Totals, out: str) -> str:
         text += f"; {totals.lines_skipped:,} skipped ({causes}) -> {errors_path(out)}"
     if totals.blank:
         text += f"; {totals.blank:,} blank"
+    if totals.paths:
+        text += f"; {paths_text(totals.paths)}"
     return text
+
+
+def paths_text(paths: dict[str, int]) -> str:
+    """``path: columnar (numpy)``, or each path and its persons when they took several."""
+    if len(paths) == 1:
+        return f"path: {next(iter(paths))}"
+    ordered = sorted(paths.items(), key=lambda item: -item[1])
+    return "paths: " + "; ".join(
+        f"{path} ({n:,} {'person' if n == 1 else 'persons'})" for path, n in ordered
+    )
 
 
 # ------------------------------------------------------------------ summary
@@ -263,7 +275,7 @@ def summary(
             counted, skipped = decide_into(
                 book, source, path, input_format=input_format, as_of=as_of, jobs=jobs, report=report
             )
-            totals = counted.to_json()
+            totals = counted.to_json(paths=False)
             results = _results(str(path), schema, "jsonl")
         try:
             out = summarise_results(results, totals, skipped, by=by, where=filters, as_of=as_of)

@@ -1,5 +1,6 @@
 """A progress bar for a batch, on standard error when it is a terminal, silent otherwise:
-lines read, cases per second, lines skipped, time left (from bytes or rows read of the
+lines read, cases per second, lines skipped, the path most persons took (columnar or one by
+one; the totals say why), time left (from bytes or rows read of the
 whole, when the input's size is known)."""
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ class Bar:
                 TextColumn("{task.fields[lines]:,} lines"),
                 TextColumn("{task.fields[rate]:,.0f} cases/s"),
                 TextColumn("{task.fields[skipped]:,} skipped"),
+                TextColumn("{task.fields[path]}"),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
                 console=Console(stderr=True),
                 transient=False,
             )
             self._task = self._progress.add_task(
-                label, total=reader.total, lines=0, rate=0.0, skipped=0
+                label, total=reader.total, lines=0, rate=0.0, skipped=0, path=""
             )
 
     def __enter__(self) -> Bar:
@@ -61,4 +63,12 @@ class Bar:
             lines=totals.lines + totals.blank,
             rate=totals.cases / elapsed,
             skipped=totals.lines_skipped,
+            path=_path(totals.paths),
         )
+
+
+def _path(paths: dict[str, int]) -> str:
+    """The path most persons took so far, without the why: ``columnar (numpy)``, ``one by one``."""
+    if not paths:
+        return ""
+    return max(paths, key=paths.__getitem__).split(":")[0]

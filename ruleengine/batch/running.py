@@ -1,7 +1,9 @@
 """Deciding a batch: chunk by chunk, in this process or on every core, in input order.
 
 ``decide_chunk(context, items)`` decides a chunk of lines and is the one place where cases
-meet the rulebook: a columnar evaluator can take its place. ``run`` feeds it chunks read from
+meet the rulebook: its persons go to ``context.decide``, by default ``decide_auto``, the
+columnar path (ruleengine/columnar.py) when the rulebook qualifies on the date, one by one
+otherwise, each row saying which path it took. ``run`` feeds it chunks read from
 the input, in this process (``jobs=1``) or in a pool of worker processes, and hands what each
 chunk gives to a sink in input order, with a bounded number of chunks in flight, so memory
 stays flat whatever the input's size.
@@ -83,14 +85,14 @@ class Options:
 
 class Context:
     """A rulebook ready to decide lines: its schema, its plugins' input adapters, and the
-    function that decides a chunk's persons (by default one by one, ``decide_each``)."""
+    function that decides a chunk's persons (by default ``decide_auto``)."""
 
     def __init__(
         self, book, adapt: Callable | None, options: Options, decide: Callable | None = None
     ):
         self.book = book
-        #: ``decide(book, records, day) -> [(Decision, applied) or the exception]``.
-        self.decide = decide or decide_each
+        #: ``decide(book, records, day) -> [(Decision, applied[, path]) or the exception]``.
+        self.decide = decide or decide_auto
         self.inputs = book.rulebook.inputs
         self.schema = Schema(book.rulebook, trace=options.trace)
         self.adapt = adapt or (lambda record: (record, []))
@@ -125,6 +127,8 @@ class Decided:
     #: (line, text): persons whose rules conflict; (line, traceback): bugs, for debugging.
     notes: list[tuple[int, str]] = attrs.Factory(list)
     tracebacks: list[tuple[int, str]] = attrs.Factory(list)
+    #: Persons decided, by the path each took (``columnar.COLUMNAR``, ``one by one: why``).
+    paths: dict[str, int] = attrs.Factory(dict)
     first: int | None = None  # the first line of the chunk
     last: int | None = None
 
@@ -140,6 +144,8 @@ class Totals:
     conflicts: int = 0
     not_in_force: int = 0
     skipped: dict[str, int] = attrs.Factory(lambda: dict.fromkeys(CAUSES, 0))
+    #: Persons decided, by the path each took.
+    paths: dict[str, int] = attrs.Factory(dict)
 
     def add(self, d: Decided) -> None:
         self.lines += d.lines
@@ -150,13 +156,16 @@ class Totals:
         self.not_in_force += d.not_in_force
         for s in d.skipped:
             self.skipped[s.cause] += 1
+        _count(self.paths, d.paths)
 
     @property
     def lines_skipped(self) -> int:
         return sum(self.skipped.values())
 
-    def to_json(self) -> dict:
-        return {
+    def to_json(self, paths: bool = True) -> dict:
+        """The counts; with ``paths``, also the persons decided by each path (``run`` gives
+        them, a summary, which is about the cases, does not)."""
+        out = {
             "lines": self.lines,
             "lines_counted": self.cases,
             "lines_skipped": self.lines_skipped,
@@ -167,14 +176,36 @@ class Totals:
             "persons_with_conflicts": self.conflicts,
             "persons_not_in_force": self.not_in_force,
         }
+        if paths:
+            out["persons_by_path"] = dict(self.paths)
+        return out
+
+
+def _count(into: dict[str, int], more: dict[str, int]) -> None:
+    for path, n in more.items():
+        into[path] = into.get(path, 0) + n
 
 
 # ------------------------------------------------------------------ one chunk
+#: The path of a person decided by a decider that does not say (``decide_each``).
+ONE_BY_ONE = "one by one"
+
+
+def decide_auto(book, records: list, day: datetime.date | None = None) -> list:
+    """The default: the records of each date go through the columnar path when the rulebook
+    qualifies on it (numpy installed, the constructs it takes: docs/batch.md), each record
+    that does not fit in columns and every record of a date that does not one by one; each
+    result says its path, and why one by one (``columnar.decide_cited``)."""
+    from .. import columnar
+
+    return columnar.decide_cited(book, records, day)
+
+
 def decide_each(book, records: list, day: datetime.date | None = None) -> list:
     """The per-case path, one record at a time: for each record (a person's facts, after the
     adapters), in order, ``(Decision, the rules that applied)`` or the exception raised for
-    it. Every chunk of a batch is decided by a function of this shape (``Context.decide``),
-    so that one deciding whole columns at once can take its place."""
+    it. Every chunk of a batch is decided by a function of this shape (``Context.decide``);
+    one may add a third item to a result, the path it took (``decide_auto`` does)."""
     out: list = []
     for facts in records:
         try:
@@ -225,6 +256,7 @@ def decide_chunk(context: Context, items: Iterable[Item]) -> Decided:
         for person, row in zip(line.persons, line_rows):
             rows.append(row)
             out.persons += 1
+            out.paths[person.path] = out.paths.get(person.path, 0) + 1
             decision = person.result[0]
             if decision.conflicts:
                 out.conflicts += 1
@@ -246,6 +278,7 @@ class _Person:
     facts: Any
     notes: list
     result: Any = None  # (Decision, applied), or the exception
+    path: str = ONE_BY_ONE
 
 
 @attrs.define
@@ -288,7 +321,10 @@ def _decide_persons(context: Context, lines: list[_Line]) -> None:
         except Exception as err:  # noqa: BLE001 - a bug in the chunk's decider: each line's
             results = [err] * len(persons)
         for person, result in zip(persons, results):
-            person.result = result
+            if isinstance(result, tuple) and len(result) == 3:
+                person.result, person.path = result[:2], result[2]
+            else:
+                person.result = result
     for line in lines:
         if line.failure is None:
             for person in line.persons:
@@ -516,6 +552,7 @@ def merge(parts: list[Decided], output: str) -> Decided:
         out.skipped += p.skipped
         out.notes += p.notes
         out.tracebacks += p.tracebacks
+        _count(out.paths, p.paths)
         for name in ("lines", "blank", "cases", "persons", "conflicts", "not_in_force"):
             setattr(out, name, getattr(out, name) + getattr(p, name))
     out.first = parts[0].first if parts else None

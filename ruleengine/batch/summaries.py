@@ -522,7 +522,7 @@ def summarise(
         try:
             filters = [parse_where(context.schema, w) for w in where]
             return summarise_results(
-                results, totals.to_json(), skipped, by=by, where=filters, as_of=as_of
+                results, totals.to_json(paths=False), skipped, by=by, where=filters, as_of=as_of
             )
         finally:
             results.con.close()
