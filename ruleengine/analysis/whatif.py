@@ -360,7 +360,7 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
     rb = book.rulebook
     current = _decided(book, facts, as_of)
     candidates, fixed = candidate_facts(rb, facts)
-    found: dict[tuple, list[tuple[int, Fraction, tuple, dict, frozenset]]] = {}
+    found: dict[tuple, list[tuple[int, tuple, tuple, dict]]] = {}
     complete = True
     notes: list[str] = []
 
@@ -377,11 +377,11 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
             return
         if decision.conflicts:
             return
-        distance = sum((_distance(get(facts, p), v) for p, v in changed.items()), Fraction(0))
+        far = distance(facts, changed.items())
         for name, value in decision.conclusions.items():
             for key in _targets(rb, name, current[name], value):
                 found.setdefault(key, []).append(
-                    (len(changed), distance, tuple(sorted(changed.items(), key=str)), new_facts)
+                    (len(changed), far, tuple(sorted(changed.items(), key=str)), new_facts)
                 )
 
     numeric = [(p, s) for p, s in candidates if _is_numeric(s)]
@@ -441,19 +441,18 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
                 )
                 if near is not None:
                     consider({pa: va.value(near[0]), pb: vb.value(near[1])})
+    # A value that follows a fact (a fine of twice the gains) reached by a change of two
+    # facts may be reached by one alone: solved for along each fact, then decided again.
+    for key in list(found):
+        name, after, direction, member = key
+        if direction == "other" and member is None:
+            for path, found_here in explored.items():
+                for units in _solved(found_here, name, after):
+                    consider({path: found_here.variables[0].value(units)})
     out = []
-    for (name, after, direction, member), options in found.items():
-        options.sort(key=lambda o: (o[0], o[1]))
-        best_size = options[0][0]
-        kept, facts_seen = [], set()
-        for option in options:
-            which = frozenset(p for p, _ in option[2])
-            if option[0] != best_size or which in facts_seen:
-                continue  # the nearest change of each set of facts, the fewest facts first
-            facts_seen.add(which)
-            kept.append(option)
-        kept = kept[:ALTERNATIVES]
-        for _, _, changed, new_facts in kept:
+    for key, options in found.items():
+        name, after, direction, member = key
+        for changed, new_facts in _minimal(book, facts, as_of, current, key, options):
             applied = _deciders(book, new_facts, as_of, name, member or after)
             out.append(
                 Change(
@@ -488,6 +487,35 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
     )
 
 
+def _solved(found: Exploration, name: str, after: Any) -> list[int]:
+    """The whole units of the one varied fact at which ``name``, following it by a formula
+    in some region, takes the value ``after`` (the first end of a range that follows it)."""
+    out = []
+    for region in found.regions:
+        value = dict(region.outcome.conclusions).get(name)
+        pairs = (
+            zip(value, after)
+            if isinstance(value, tuple) and isinstance(after, tuple)
+            else [(value, after)]
+        )
+        for formula, target in pairs:
+            if not isinstance(formula, Lin) or len(formula.coefs) != 1:
+                continue
+            try:
+                units = (Fraction(target) - formula.const) / formula.coefs[0][1]
+            except (TypeError, ValueError):
+                break
+            low, high = region.interval()
+            if (
+                units.denominator == 1
+                and (low is None or low <= units)
+                and (high is None or units <= high)
+            ):
+                out.append(int(units))
+            break
+    return out
+
+
 def _is_numeric(spec: FieldSpec) -> bool:
     return spec.type.kind in ("integer", "decimal", "money", "date")
 
@@ -501,15 +529,72 @@ def _alternatives(spec: FieldSpec, value: Any) -> list[Any]:
     return []
 
 
-def _distance(old: Any, new: Any) -> Fraction:
-    """How big a change is, relative to the value it changes (so 50 -> 500 items and
-    5,000 -> 50,000 yuan weigh alike); a boolean or a member counts as one."""
+def _distance(old: Any, new: Any) -> tuple[int, Fraction]:
+    """How far a change of one fact is (docs/whatif.md, "How far a change is"), as
+    ``(findings changed, size)``: a yes/no fact or a member is a finding changed, ``(1, 0)``;
+    a number weighs its change relative to its value in the case (50 -> 500 items and
+    5,000 -> 50,000 yuan weigh alike, 9) but never relative to less than one whole unit (an
+    item, a yuan), so that from 0 a change weighs its size (0 -> 15 items: 15, less than
+    0 -> 40); a date, the years it moves. So a recount of quantities comes before a changed
+    finding, and for one fact a smaller change always weighs less."""
     if isinstance(old, bool) or isinstance(old, str) or old is None:
-        return Fraction(1)
+        return (1, Fraction(0))
     if isinstance(old, datetime.date):
-        return Fraction(abs((new - old).days), 365)
+        return (0, Fraction(abs((new - old).days), 365))
     old, new = Fraction(old), Fraction(new)
-    return abs(new - old) / max(abs(old), abs(new), Fraction(1))
+    return (0, abs(new - old) / max(abs(old), Fraction(1)))
+
+
+def distance(facts: dict, changed) -> tuple[int, Fraction]:
+    """How far a change of several facts ``[(path, new value)]`` is: the sum of each's."""
+    parts = [_distance(get(facts, p), v) for p, v in changed]
+    return (sum(p[0] for p in parts), sum((p[1] for p in parts), Fraction(0)))
+
+
+def _minimal(book, facts, as_of, current, key, options) -> list[tuple[tuple, dict]]:
+    """The changes kept for one target, each minimal: of the fewest facts, the nearest of
+    each set of facts first, at most ``ALTERNATIVES``; a change of several facts of which a
+    part already reaches the target (decided again) is replaced by that part."""
+    rb = book.rulebook
+    name = key[0]
+
+    def reaches(changed) -> dict | None:
+        moved = facts
+        for p, v in changed:
+            moved = put(moved, p, v)
+        try:
+            decision = book.decide(moved, as_of)
+        except Exception:  # noqa: BLE001 - cannot be evaluated: does not reach it
+            return None
+        if decision.conflicts:
+            return None
+        value = decision.conclusions[name]
+        return moved if key in _targets(rb, name, current[name], value) else None
+
+    def reduced(option):
+        changed = option[2]
+        for k in range(1, len(changed)):
+            parts = []
+            for part in itertools.combinations(changed, k):
+                moved = reaches(part)
+                if moved is not None:
+                    parts.append((k, distance(facts, part), part, moved))
+            if parts:
+                return min(parts, key=lambda o: o[1])
+        return option
+
+    def nearest_per_set(options):
+        options = sorted(options, key=lambda o: (o[0], o[1]))
+        seen, kept = set(), []
+        for option in options:
+            which = frozenset(p for p, _ in option[2])
+            if option[0] == options[0][0] and which not in seen:
+                seen.add(which)
+                kept.append(option)
+        return kept
+
+    kept = nearest_per_set([reduced(o) for o in nearest_per_set(options)])
+    return [(changed, new_facts) for _, _, changed, new_facts in kept[:ALTERNATIVES]]
 
 
 def _deciders(book, facts, as_of, conclusion: str, value: Any) -> frozenset[str]:
