@@ -17,8 +17,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ruleengine
-from ruleengine.analysis.regions import put
-from ruleengine.analysis.whatif import _targets, changes, distance, parse_path
+from ruleengine.analysis.regions import _at, put
+from ruleengine.analysis.whatif import (
+    _follows,
+    _same,
+    _targets,
+    changes,
+    distance,
+    parse_path,
+    unknowns,
+)
 from ruleengine.facts import loads_json
 from ruleengine.plugins import adapter_chain, get_plugin_manager, rule_sources
 
@@ -179,3 +187,47 @@ def test_every_change_printed_is_minimal(small, case):
                 assert not reaches(small, facts, DAY, shown[0], [(p, value)]), (shown[0], p, value)
         if all(len(c.facts) > 1 for c in shown):
             assert not any(reaches(small, facts, DAY, shown[0], [s]) for s in singles)
+
+
+# ------------------------------------------------------------------ finding 3: unknown facts
+def covers(reported, value, units) -> bool:
+    """Whether a reported value (a constant, or a formula of the unknown number) gives
+    ``value`` at ``units`` of it."""
+    if _follows(reported):
+        return _same(_at(reported, (units,)), value)
+    return _same(reported, value)
+
+
+@SETTINGS
+@given(case=small_facts, unknown=st.sampled_from(["gain", "a", "c"]), duty=st.booleans())
+def test_unknown_answers_agree_with_enumerating_them(small, case, unknown, duty):
+    """Every value deciding the case at each value of the unknown number (and both values of
+    the unknown yes/no fact) gives is one reported, a formula evaluated there; every constant
+    reported is one that enumeration gives; nothing reported fixed varies."""
+    facts = small.validate(case)
+    names = [unknown, "duty"] if duty else [unknown]
+    found = unknowns(small, facts, DAY, names)
+    reported = {n: list(vs) for n, vs in found.open}
+    for n in found.fixed:
+        reported[n] = [dict(found.outcomes[0][0])[n]]
+    seen: dict[str, list] = {}
+    for flag, units in itertools.product((False, True) if duty else (case["duty"],), range(0, 121)):
+        point = put(put(facts, ("duty",), flag), (unknown,), units)
+        for name, value in small.decide(point, DAY).conclusions.items():
+            assert any(covers(r, value, units) for r in reported[name]), (name, value, units)
+            seen.setdefault(name, []).append(value)
+    for name, values in reported.items():
+        for r in values:
+            assert _follows(r) or any(_same(r, v) for v in seen[name]), (name, r)
+
+
+def test_unknown_gain_reports_the_fine_as_its_formula(pi2017):
+    """Finding 3: the fine follows the gains; 10,000 yuan gives 10,000 – 50,000, which the
+    sampled values '5000–25000 or 50000–250000' did not include."""
+    pm, book = pi2017
+    facts, day = pi2017_case(pm, book, "whatif/pi2017_tracking.json")
+    found = unknowns(book, facts, day, ["illegal_gain"])
+    fine = dict(found.open)["fine_amount"]
+    decided = book.decide(put(facts, ("illegal_gain",), 10000), day).conclusions["fine_amount"]
+    units = 10000 * 100
+    assert any(covers(v, decided, units) for v in fine)

@@ -26,7 +26,6 @@ from .regions import (
     Exploration,
     Region,
     Variable,
-    concrete,
     explore,
     field_spec,
     get,
@@ -645,6 +644,9 @@ class Unknowns:
     ranked: tuple[tuple[str, int, tuple[Breakpoint, ...]], ...]  # fact, decides, where
     outcomes: tuple[tuple[tuple[tuple[str, Any], ...], int], ...]  # outcome, regions
     complete: bool
+    #: The unknown numbers: a value in ``open`` may be a :class:`Lin` of them (a fine that
+    #: follows the gains), shown as the formula, not as a value sampled from it.
+    variables: tuple[Variable, ...] = ()
 
 
 def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
@@ -663,6 +665,7 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
         raise ValueError(f"more than {MAX_COMBINATIONS} combinations of unknown facts")
     outcomes: dict[tuple, int] = {}
     complete = True
+    shown_variables: tuple[Variable, ...] = ()
     for combo in combos:
         here = facts
         for (p, _), value in zip(finite, combo):
@@ -673,9 +676,10 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
                 attrs.evolve(v, base=v.low if v.low is not None else v.base) for v in variables
             ]
             found = explore(book, here, variables, as_of)
+            shown_variables = found.variables
             complete &= found.complete and found.not_linear is None
             for region in found.regions:
-                key = _outcome_key(region.outcome, region.point)
+                key = _outcome_key(region.outcome)
                 outcomes[key] = outcomes.get(key, 0) + 1
         else:
             try:
@@ -689,8 +693,8 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
         for name, value in key:
             if name in values and not any(_same(value, v) for v in values[name]):
                 values[name].append(value)
-    fixed = tuple(n for n, vs in values.items() if len(vs) == 1)
-    open_ = tuple((n, tuple(vs)) for n, vs in values.items() if len(vs) > 1)
+    fixed = tuple(n for n, vs in values.items() if len(vs) == 1 and not _follows(vs[0]))
+    open_ = tuple((n, tuple(vs)) for n, vs in values.items() if n not in fixed and vs)
     ranked = []
     for path, spec in zip(paths, specs):
         decides, where = _influence(book, facts, as_of, path, spec, paths)
@@ -703,13 +707,15 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
         tuple(ranked),
         tuple(outcomes.items()),
         complete,
+        shown_variables,
     )
 
 
-def _outcome_key(outcome, point) -> tuple:
+def _outcome_key(outcome) -> tuple:
+    """A region's outcome, a value that follows the unknown facts kept as its formula."""
     if outcome.error:
         return (("error", outcome.error),)
-    return tuple(concrete(outcome, point).items())
+    return tuple(outcome.conclusions)
 
 
 def _domain(spec: FieldSpec) -> list[Any]:
@@ -944,7 +950,8 @@ def unknowns_json(found: Unknowns) -> dict:
         "decided": not found.open,
         "fixed": list(found.fixed),
         "open": [
-            {"conclusion": n, "could_be": [value_json(v) for v in vs]} for n, vs in found.open
+            {"conclusion": n, "could_be": [value_json(v, found.variables) for v in vs]}
+            for n, vs in found.open
         ],
         "ranked": [
             {

@@ -186,7 +186,9 @@ def unknowns_section(rulebook, found: Unknowns, lang: str) -> Section:
         children = []
         for name, values in found.open:
             label = local(rulebook.conclusions[name].label, lang, name)
-            shown = word("or", lang).join(_conclusion(rulebook, name, v, lang) for v in values)
+            shown = word("or", lang).join(
+                _value_text(rulebook, name, v, found.variables, lang) for v in values
+            )
             children.append(Line(word("could_be", lang, label=label, values=shown), "miss"))
         lines.append(Line(word("open", lang, facts=facts), "warn", tuple(children)))
         for fact, decides, where in found.ranked:
@@ -314,21 +316,24 @@ def _outcome_lines(rb, conclusions, varying, variables, error, lang) -> tuple[Li
         if name not in varying:
             continue
         label = local(rb.conclusions[name].label, lang, name)
-        t = rb.conclusions[name].type
-        if isinstance(value, Lin):
-            shown = show_lin(rb, value, variables, t, lang)
-        elif isinstance(value, tuple) and any(isinstance(v, Lin) for v in value):
-            low, high = (
-                show_lin(rb, v, variables, t, lang)
-                if isinstance(v, Lin)
-                else show_value(v, t, lang)
-                for v in value
-            )
-            shown = f"{low}至{high}" if lang == "zh" else f"{low} – {high}"
-        else:
-            shown = _shown(rb, name, value, lang)
+        shown = _value_text(rb, name, value, variables, lang)
         out.append(Line(f"{label}{_colon(lang)}{shown}", "value"))
     return tuple(out)
+
+
+def _value_text(rb, name: str, value: Any, variables, lang: str) -> str:
+    """A conclusion's value, or the formula it follows (``illegal gains – 5 × illegal
+    gains``) where it follows the varied or unknown facts."""
+    t = rb.conclusions[name].type
+    if isinstance(value, Lin):
+        return show_lin(rb, value, variables, t, lang)
+    if isinstance(value, tuple) and any(isinstance(v, Lin) for v in value):
+        low, high = (
+            show_lin(rb, v, variables, t, lang) if isinstance(v, Lin) else show_value(v, t, lang)
+            for v in value
+        )
+        return f"{low}至{high}" if lang == "zh" else f"{low} – {high}"
+    return _shown(rb, name, value, lang)
 
 
 def show_lin(rb, lin: Lin, variables: tuple[Variable, ...], t, lang: str) -> str:
