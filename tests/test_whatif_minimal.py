@@ -231,3 +231,36 @@ def test_unknown_gain_reports_the_fine_as_its_formula(pi2017):
     decided = book.decide(put(facts, ("illegal_gain",), 10000), day).conclusions["fine_amount"]
     units = 10000 * 100
     assert any(covers(v, decided, units) for v in fine)
+
+
+# ------------------------------------------------------------------ finding 5: provisions
+def applied_at(book, facts, path, value, day) -> frozenset:
+    trace = book.explain(put(facts, path, value), day)
+    return frozenset(r.name for r in trace.rules if r.status == "applied")
+
+
+@pytest.mark.parametrize(
+    ("case", "field", "sets"),
+    [
+        ("whatif/pi2017_tracking.json", "tracking_items=0..600", {}),
+        ("whatif/pi2017_gains.json", "illegal_gain=0..60000", {"obtained_in_duty": True}),
+        ("whatif/pi2017_gains.json", "illegal_gain=0..60000", {}),
+    ],
+)
+def test_each_segment_names_the_provisions_that_apply_at_both_its_ends(pi2017, case, field, sets):
+    """Finding 5: merging sub-ranges of the same outcome kept only the provisions common to
+    them (Art. 5(1)(6) dropped at 25 items, Art. 5(1)(3) said to apply from 475)."""
+    from ruleengine.analysis.whatif import breakpoints, parse_vary
+
+    pm, book = pi2017
+    facts, day = pi2017_case(pm, book, case)
+    for name, value in sets.items():
+        facts = put(facts, (name,), value)
+    found = breakpoints(book, facts, day, [parse_vary(book.rulebook, field)])
+    path = found.variables[0].path
+    for segment in found.segments:
+        for end in (segment.low, segment.high):
+            assert applied_at(book, facts, path, end, day) == segment.applied, (segment, end)
+    for bp, (left, right) in zip(found.breakpoints, itertools.pairwise(found.segments)):
+        assert set(bp.starts) == right.applied - left.applied
+        assert set(bp.stops) == left.applied - right.applied

@@ -143,7 +143,9 @@ def breakpoints(
 
 
 def _segments(found: Exploration) -> tuple[Segment, ...]:
-    """The regions of one fact in order, neighbours with the same outcome merged."""
+    """The regions of one fact in order, neighbours with the same outcome by the same
+    provisions merged: where the provisions that apply change, a new segment starts, so that
+    each segment's ``applied`` is what applies at every value of it."""
     v = found.variables[0]
     pieces = []
     bottom = v.units(v.low) if v.low is not None else None
@@ -157,12 +159,13 @@ def _segments(found: Exploration) -> tuple[Segment, ...]:
     out: list[Segment] = []
     for low, high, outcome in pieces:
         conclusions = outcome.conclusions
-        if out and out[-1].conclusions == conclusions and out[-1].error == outcome.error:
-            out[-1] = attrs.evolve(
-                out[-1],
-                high=None if high is None else v.value(high),
-                applied=out[-1].applied & outcome.applied,
-            )
+        if (
+            out
+            and out[-1].conclusions == conclusions
+            and out[-1].error == outcome.error
+            and out[-1].applied == outcome.applied
+        ):  # the same outcome by the same provisions: one segment
+            out[-1] = attrs.evolve(out[-1], high=None if high is None else v.value(high))
             continue
         out.append(
             Segment(
