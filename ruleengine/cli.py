@@ -593,7 +593,8 @@ def eval_(
                 try:
                     open_[label] = unknowns(book, facts_, day, unknown_facts)
                 except ValueError as err:
-                    raise Stop(EXIT_USAGE, f"--unknown: {err}") from None
+                    where = f"{label}: " if label else ""
+                    raise Stop(EXIT_USAGE, f"{where}--unknown: {err}") from None
         if format == "json":
             out = [(label, _decision_json(book, d)) for label, d in results]
             for (label, shown), (_, d) in zip(out, results):
@@ -981,7 +982,7 @@ def whatif(
             try:
                 found = breakpoints(book, typed, day, ranges)
             except RequestError as err:
-                raise Stop(EXIT_USAGE, str(err)) from None
+                raise Stop(EXIT_USAGE, f"{label}: {err}" if label else str(err)) from None
             if format == "json":
                 outputs.append((label, {"as_of": day.isoformat(), **breakpoints_json(found)}))
             else:

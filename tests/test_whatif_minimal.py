@@ -264,3 +264,62 @@ def test_each_segment_names_the_provisions_that_apply_at_both_its_ends(pi2017, c
     for bp, (left, right) in zip(found.breakpoints, itertools.pairwise(found.segments)):
         assert set(bp.starts) == right.applied - left.applied
         assert set(bp.stops) == left.applied - right.applied
+
+
+# ------------------------------------------------------------------ findings 6 and 7: requests
+CCDI = str(ROOT / "examples" / "whatif" / "ccdi_embezzlement.json")
+LAND = str(ROOT / "examples" / "ccdi" / "land_requisition_compensation.json")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["whatif", "-r", "ccdi", CCDI, "--vary", "acts[5].amount"], "has 1 item (acts[0])"),
+        (["whatif", "-r", "ccdi", CCDI, "--vary", "acts.amount"], "acts is a list"),
+        (
+            ["whatif", "-r", "ccdi", CCDI, "--vary", "acts[99999999999999999999].amount"],
+            "does not name a fact",
+        ),
+        (["whatif", "-r", "ccdi", CCDI, "--vary", "acts[-1].amount"], "counted from 0"),
+        (["whatif", "-r", "ccdi", CCDI, "--vary", "acts[0]"], "is a record; name one"),
+        (
+            ["whatif", "-r", "ccdi", CCDI, "--vary", "acts[0].amount", "--set", "acts=[]"],
+            "has no items in acts",
+        ),
+        (["eval", "-r", "ccdi", CCDI, "--unknown", "acts[5].amount"], "has 1 item"),
+        (["eval", "-r", "ccdi", CCDI, "--unknown", "acts.amount"], "acts is a list"),
+        (["whatif", "-r", "ccdi", LAND, "--vary", "acts[1].amount"], "has 1 item"),
+        (
+            [
+                "whatif",
+                "-r",
+                "ccdi",
+                str(ROOT / "examples/ccdi/act_before_revision.json"),
+                "--vary",
+                "decided_on=2017-01-01..2025-01-01",
+            ],
+            "declares this fact fixed",
+        ),
+        (
+            [
+                "eval",
+                "-r",
+                "ccdi",
+                str(ROOT / "examples/ccdi/act_before_revision.json"),
+                "--unknown",
+                "decided_on",
+            ],
+            "declares this fact fixed",
+        ),
+    ],
+)
+def test_a_fact_the_case_does_not_have_is_a_usage_error(args, message):
+    """Findings 6 and 7: an index past the list, a list not indexed, a negative or huge
+    index, a fixed fact: exit 2 with a message naming the path, never exit 70."""
+    from typer.testing import CliRunner
+
+    from ruleengine.cli import app
+
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr

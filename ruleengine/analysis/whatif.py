@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import re
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -48,17 +49,49 @@ MAX_COMBINATIONS = 256
 
 
 # ------------------------------------------------------------------ naming facts
+#: A fact's path: names, each list of records followed by an index (``acts[2].amount``).
+_PATH = re.compile(r"[A-Za-z_]\w*(\[\d{1,9}\])*(\.[A-Za-z_]\w*(\[\d{1,9}\])*)*")
+
+
 def parse_path(text: str) -> tuple[str | int, ...]:
-    """``acts[2].amount`` -> ``("acts", 2, "amount")``."""
+    """``acts[2].amount`` -> ``("acts", 2, "amount")``; an index is a whole number from 0."""
+    if not _PATH.fullmatch(text):
+        raise ValueError(f"'{_short(text)}' does not name a fact")
     out: list[str | int] = []
     for part in text.replace("]", "").split("."):
         name, *indices = part.split("[")
-        if name:
-            out.append(name)
+        out.append(name)
         out.extend(int(i) for i in indices)
-    if not out or not isinstance(out[0], str):
-        raise ValueError(f"'{text}' does not name a fact")
     return tuple(out)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """A user's text in a message, cut to ``limit`` characters."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def check_present(rulebook, facts: dict, path: Sequence[str | int]) -> None:
+    """A :class:`RequestError` unless ``path`` names a value the case has: ``acts[5].amount``
+    of a case with one act says so."""
+    value: Any = facts
+    for i, step in enumerate(path):
+        if isinstance(step, int):
+            items = value if isinstance(value, (list, tuple)) else ()
+            if step >= len(items):
+                where = show_path(path[:i])
+                n = len(items)
+                have = {0: "no items", 1: f"1 item ({where}[0])"}.get(
+                    n, f"{n} items ({where}[0] to {where}[{n - 1}])"
+                )
+                raise RequestError(f"{show_path(path)}: the case has {have} in {where}")
+            value = items[step]
+        else:
+            if not isinstance(value, dict) or step not in value:
+                raise RequestError(
+                    f"{show_path(path)}: the case gives no {show_path(path[: i + 1])}"
+                )
+            value = value[step]
 
 
 def show_path(path: Sequence[str | int]) -> str:
@@ -127,6 +160,7 @@ def breakpoints(
     variables = []
     for path_text, low, high in vary:
         path = parse_path(path_text)
+        check_present(rb, facts, path)
         variables.append(variable(facts, path, field_spec(rb, path), low, high))
     found = explore(book, facts, variables, as_of)
     if found.not_linear is not None:
@@ -657,6 +691,8 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
     them can change it, ranked, each with the values at which it does."""
     rb = book.rulebook
     paths = [parse_path(u) for u in unknown]
+    for p in paths:
+        check_present(rb, facts, p)
     specs = [field_spec(rb, p) for p in paths]
     finite = [(p, s) for p, s in zip(paths, specs) if not _is_numeric(s)]
     numeric = [(p, s) for p, s in zip(paths, specs) if _is_numeric(s)]
@@ -777,6 +813,7 @@ def parse_vary(rulebook, text: str) -> tuple[str, Any, Any]:
     field, _, span = text.partition("=")
     path = _known_path(rulebook, field.strip())
     spec = field_spec(rulebook, path)
+    _not_fixed(spec, path, "--vary")
     if not _is_numeric(spec):
         raise RequestError(
             f"--vary {field}: {spec.type.describe()} does not vary along a line; "
@@ -802,30 +839,75 @@ def parse_vary(rulebook, text: str) -> tuple[str, Any, Any]:
 def parse_unknown(rulebook, text: str) -> str:
     path = _known_path(rulebook, text.strip())
     spec = field_spec(rulebook, path)
+    _not_fixed(spec, path, "--unknown")
     t = spec.type
     if not (_is_numeric(spec) or t.kind == "bool" or isinstance(t, EnumType)):
         raise RequestError(f"--unknown {text}: {t.describe()} cannot be left unknown")
     return show_path(path)
 
 
+def _not_fixed(spec: FieldSpec, path, option: str) -> None:
+    """A fact the rule text declares ``fixed`` (the date of the decision) is not varied,
+    and is not left unknown either: the rulebook is chosen and read as of it."""
+    if spec.fixed:
+        raise RequestError(
+            f"{option} {show_path(path)}: the rule text declares this fact fixed (docs/whatif.md, "
+            "'Facts not to be varied'); give another value with --set, or another day with --as-of"
+        )
+
+
 def _known_path(rulebook, text: str) -> tuple[str | int, ...]:
+    """The path ``text`` names, checked against the rulebook's declarations: each list of
+    records indexed, nothing else indexed, ending at a single fact."""
     import difflib
 
     try:
         path = parse_path(text)
     except ValueError:
         raise RequestError(
-            f"'{text}' does not name a fact (write illegal_gain or acts[0].amount)"
+            f"'{_short(text)}' does not name a fact (write illegal_gain or acts[0].amount; "
+            "an index is a whole number counted from 0)"
         ) from None
     if path[0] not in rulebook.inputs:
         close = difflib.get_close_matches(str(path[0]), list(rulebook.inputs), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
+        if not close and len(path) > 1:
+            hint = (
+                f"; a case written as {path[0]} is read into this rulebook's facts by its "
+                "input adapter: vary one of those (ruleengine schema lists them)"
+            )
         raise RequestError(f"'{path[0]}' is not a fact of this rulebook{hint}")
-    try:
-        field_spec(rulebook, path)
-    except (KeyError, AttributeError):
-        raise RequestError(f"'{text}' names no field of {path[0]}") from None
-    return path
+    spec = rulebook.inputs[path[0]]
+    steps = list(path[1:])
+    where = [path[0]]
+    while True:
+        t = spec.type
+        if isinstance(t, ListType) and isinstance(t.element, RecordType):
+            if not steps or not isinstance(steps[0], int):
+                numbers = [n for n, f in t.element.fields.items() if _is_numeric(f) and not f.fixed]
+                first = (numbers or list(t.element.fields) or ["field"])[0]
+                raise RequestError(
+                    f"'{_short(text)}': {show_path(where)} is a list; name one item's field "
+                    f"({show_path(where)}[0].{first})"
+                )
+            where.append(steps.pop(0))
+            t = t.element
+        if isinstance(t, RecordType):
+            if not steps or isinstance(steps[0], int):
+                fields = ", ".join(list(t.fields)[:8])
+                raise RequestError(
+                    f"'{_short(text)}': {show_path(where)} is a record; name one of its "
+                    f"fields ({fields})"
+                )
+            name = steps.pop(0)
+            if name not in t.fields:
+                raise RequestError(f"'{_short(text)}' names no field of {show_path(where)}")
+            where.append(name)
+            spec = t.fields[name]
+            continue
+        if steps:
+            raise RequestError(f"'{_short(text)}': {show_path(where)} has no parts to name")
+        return path
 
 
 # ------------------------------------------------------------------ as JSON
