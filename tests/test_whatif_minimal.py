@@ -323,3 +323,60 @@ def test_a_fact_the_case_does_not_have_is_a_usage_error(args, message):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2, result.output
     assert message in result.stderr
+
+
+# ------------------------------------------------------------------ finding 8: a budget
+def test_the_search_for_changes_keeps_to_its_budget_of_decisions(monkeypatch):
+    """Finding 8: a case with many acts took minutes. The search counts its decisions (a
+    case of n records counting n each), stops at its budget, says so, and still shows only
+    verified changes."""
+    from ruleengine.analysis import regions, whatif
+
+    pm = get_plugin_manager()
+    _, source = rule_sources(pm)["ccdi"]
+    book = ruleengine.load_paths(list(source.paths), name="ccdi", pm=pm)
+    record = loads_json((ROOT / "examples/whatif/ccdi_embezzlement.json").read_text("utf-8"))
+    facts = dict(record["facts"])
+    facts["acts"] = [dict(facts["acts"][0], id=f"a{i}") for i in range(20)]
+    typed, _ = adapter_chain(pm, "ccdi", derivations=False)(facts)
+    typed = book.validate(typed)
+    day = book.as_of(typed, None)
+    calls = [0]
+    evaluate, decide = regions.evaluate, type(book).decide
+
+    def counted_evaluate(*args, **kwargs):
+        calls[0] += 1
+        return evaluate(*args, **kwargs)
+
+    def counted_decide(self, *args, **kwargs):
+        calls[0] += 1
+        return decide(self, *args, **kwargs)
+
+    monkeypatch.setattr(regions, "evaluate", counted_evaluate)
+    monkeypatch.setattr(type(book), "decide", counted_decide)
+    found = whatif.changes(book, typed, day, budget=20 * 40)  # 40 decisions of 20 records
+    assert not found.complete
+    assert any("budget of 800 decisions" in n for n in found.notes)
+    # The budget, plus the verification of what is shown (a few decisions per change).
+    assert calls[0] <= 40 + 1 + 4 * len(found.changes) + 2 * whatif.PLANE_REGIONS
+    for change in found.changes:
+        moved = typed
+        for fact, _, new in change.facts:
+            moved = put(moved, parse_path(fact), new)
+        value = counted_decide(book, moved, day).conclusions[change.conclusion]
+        if change.member is not None:
+            assert (change.member in value) is (change.direction == "adds")
+        else:
+            assert value == change.after
+
+
+# ------------------------------------------------------------------ finding 4: not linear
+def test_an_unknown_fact_used_not_linearly_is_searched_and_said_so():
+    book = ruleengine.load_text(
+        "input a: integer = 0\nscale s { none hi }\nconclusion level: highest s\n"
+        "rule r { cite article 1 when a != 5 and 100 / (a - 5) >= 10 then level = hi }\n"
+    )
+    found = unknowns(book, book.validate({"a": 20}), DAY, ["a"])
+    assert set(dict(found.open)["level"]) == {"none", "hi"}
+    assert not found.complete
+    assert any("bounded search" in n for n in found.notes)

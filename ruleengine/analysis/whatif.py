@@ -38,10 +38,12 @@ from .regions import (
 SEARCH_POINTS = 256
 #: Changes of up to this many facts at once are searched for.
 MAX_FACTS_CHANGED = 2
-#: At most this many pairs of numbers (amounts, dates) are varied together, and this many
-#: pairs of a yes/no fact or member with another fact.
-MAX_NUMBER_PAIRS = 100
-MAX_MIXED_PAIRS = 400
+#: A search for changes (``explain --whatif``) or for what unknown facts decide spends at
+#: most this many decisions (each a region evaluated or a changed case decided; one of a case
+#: with n records in its lists counts n), each fact alone first, then pairs; past it, the
+#: answer says it stopped. A plane of two numbers has at most PLANE_REGIONS regions.
+DECISIONS = 20000
+PLANE_REGIONS = 200
 #: At most this many alternatives are kept for each value a conclusion could move to.
 ALTERNATIVES = 3
 #: Finite facts (booleans, members) whose combinations are enumerated for unknown facts.
@@ -390,23 +392,54 @@ def candidate_facts(rulebook, facts: dict) -> tuple[list[tuple], list[str]]:
     return out, fixed
 
 
-def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
+class Budget:
+    """A count of decisions (a symbolic evaluation of a region, or a decision of a changed
+    case) that a search may spend: deterministic, unlike a time limit, and said in the
+    answer when spent."""
+
+    def __init__(self, decisions: int, facts: dict | None = None):
+        self.total = decisions
+        self.left = decisions
+        #: A decision of a case with n records in its lists (acts) costs n.
+        self.weight = max(1, _records(facts or {}))
+
+    @property
+    def spent(self) -> bool:
+        return self.left <= 0
+
+    @property
+    def regions(self) -> int:
+        """How many more regions may be evaluated."""
+        return max(0, self.left // self.weight)
+
+    def spend(self, n: int = 1) -> None:
+        self.left -= n * self.weight
+
+
+def _records(facts: dict) -> int:
+    return sum(len(v) for v in facts.values() if isinstance(v, (list, tuple)))
+
+
+def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None = None) -> Changes:
     """The smallest verified changes of the facts that move each conclusion to each other
-    value it can reach: first of one fact, then of two where one is not enough."""
+    value it can reach: first of one fact, then of two where one is not enough; within
+    ``budget`` decisions (``DECISIONS``), each fact alone first."""
     rb = book.rulebook
     current = _decided(book, facts, as_of)
     candidates, fixed = candidate_facts(rb, facts)
     found: dict[tuple, list[tuple[int, tuple, tuple, dict]]] = {}
     complete = True
     notes: list[str] = []
+    left = Budget(DECISIONS if budget is None else budget, facts)
 
     def consider(assignment: dict[tuple, Any]):
         changed = {p: v for p, v in assignment.items() if not _same(get(facts, p), v)}
-        if not changed:
+        if not changed or left.spent:
             return
         new_facts = facts
         for p, v in changed.items():
             new_facts = put(new_facts, p, v)
+        left.spend()
         try:
             decision = book.decide(new_facts, as_of)
         except Exception:  # noqa: BLE001 - a change the rules cannot evaluate: not offered
@@ -420,11 +453,20 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
                     (len(changed), far, tuple(sorted(changed.items(), key=str)), new_facts)
                 )
 
+    def regions_of(here, variables, most=MAX_REGIONS) -> Exploration | None:
+        if left.spent:
+            return None
+        found_here = explore(book, here, variables, as_of, max_regions=min(most, left.regions))
+        left.spend(len(found_here.regions))
+        return found_here
+
     numeric = [(p, s) for p, s in candidates if _is_numeric(s)]
     finite = [(p, s) for p, s in candidates if not _is_numeric(s)]
     explored: dict[tuple, Exploration] = {}
     for path, spec in numeric:
-        found_here = explore(book, facts, [variable(facts, path, spec)], as_of)
+        found_here = regions_of(facts, [variable(facts, path, spec)])
+        if found_here is None:
+            break
         explored[path] = found_here
         complete &= found_here.complete
         if found_here.not_linear is not None:
@@ -440,14 +482,11 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
         for value in _alternatives(spec, get(facts, path)):
             consider({path: value})
     # Two facts at once: a boolean or a member with another fact.
-    pairs = 0
     for (pa, sa), (pb, sb) in itertools.combinations(candidates, 2):
-        if pairs >= MAX_MIXED_PAIRS:
-            complete = False
+        if left.spent:
             break
         if _is_numeric(sa) and _is_numeric(sb):
             continue  # two amounts at once: see below, only where needed
-        pairs += 1
         fin, num = ((pa, sa), (pb, sb)) if not _is_numeric(sa) else ((pb, sb), (pa, sa))
         for value in _alternatives(fin[1], get(facts, fin[0])):
             if not _is_numeric(num[1]):
@@ -456,19 +495,20 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
                 continue
             moved = put(facts, fin[0], value)
             var = variable(moved, num[0], num[1])
-            here = explore(book, moved, [var], as_of)
+            here = regions_of(moved, [var])
+            if here is None:
+                break
             complete &= here.complete
             for region in here.regions:
                 near = witness(list(region.constraints) + var.bounds(0), (var.units(var.base),))
                 if near is not None:
                     consider({fin[0]: value, num[0]: var.value(near[0])})
     if MAX_FACTS_CHANGED >= 2:  # two numbers, amounts or dates at once
-        for n, ((pa, sa), (pb, sb)) in enumerate(itertools.combinations(numeric, 2)):
-            if n >= MAX_NUMBER_PAIRS:
-                complete = False  # said in the answer: other changes may exist
-                break
+        for (pa, sa), (pb, sb) in itertools.combinations(numeric, 2):
             va, vb = variable(facts, pa, sa), variable(facts, pb, sb)
-            here = explore(book, facts, [va, vb], as_of, max_regions=200)
+            here = regions_of(facts, [va, vb], most=PLANE_REGIONS)
+            if here is None:
+                break
             complete &= here.complete
             for region in here.regions:
                 near = witness(
@@ -485,6 +525,12 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
             for path, found_here in explored.items():
                 for units in _solved(found_here, name, after):
                     consider({path: found_here.variables[0].value(units)})
+    if left.spent:
+        complete = False
+        notes.append(
+            f"the search stopped after its budget of {left.total} decisions; "
+            "other changes may exist"
+        )
     out = []
     for key, options in found.items():
         name, after, direction, member = key
@@ -684,6 +730,7 @@ class Unknowns:
     #: The unknown numbers: a value in ``open`` may be a :class:`Lin` of them (a fine that
     #: follows the gains), shown as the formula, not as a value sampled from it.
     variables: tuple[Variable, ...] = ()
+    notes: tuple[str, ...] = ()  # how the answer was found where not exactly, where it stopped
 
 
 def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
@@ -704,29 +751,56 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
         raise ValueError(f"more than {MAX_COMBINATIONS} combinations of unknown facts")
     outcomes: dict[tuple, int] = {}
     complete = True
+    notes: list[str] = []
     shown_variables: tuple[Variable, ...] = ()
+    left = Budget(DECISIONS, facts)
     for combo in combos:
+        if left.spent:
+            complete = False
+            break
         here = facts
         for (p, _), value in zip(finite, combo):
             here = put(here, p, value)
-        if numeric:
-            variables = [variable(here, p, s) for p, s in numeric]
-            variables = [
-                attrs.evolve(v, base=v.low if v.low is not None else v.base) for v in variables
-            ]
-            found = explore(book, here, variables, as_of)
-            shown_variables = found.variables
-            complete &= found.complete and found.not_linear is None
-            for region in found.regions:
-                key = _outcome_key(region.outcome)
-                outcomes[key] = outcomes.get(key, 0) + 1
-        else:
+        if not numeric:
+            left.spend()
             try:
                 decided = book.decide(here, as_of)
                 key = tuple(decided.conclusions.items())
             except Exception as err:  # noqa: BLE001
                 key = (("error", str(err)),)
             outcomes[key] = outcomes.get(key, 0) + 1
+            continue
+        variables = [variable(here, p, s) for p, s in numeric]
+        low_first = [
+            attrs.evolve(v, base=v.low if v.low is not None else v.base) for v in variables
+        ]
+        found = explore(book, here, low_first, as_of, max_regions=min(MAX_REGIONS, left.regions))
+        left.spend(max(1, len(found.regions)))
+        shown_variables = found.variables
+        if found.not_linear is not None:
+            # Not linear: the documented bounded search along the one number, as whatif does.
+            complete = False
+            why = found.not_linear.what
+            if len(variables) != 1:
+                notes.append(f"not linear ({why}): two unknown numbers are not searched")
+                continue
+            searched = _searched(book, here, as_of, variables[0], why)
+            left.spend(SEARCH_POINTS + 32 * len(searched.segments))
+            note = f"found by a bounded search, not computed: {why}"
+            if note not in notes:
+                notes.append(note)
+            for segment in searched.segments:
+                key = (("error", segment.error),) if segment.error else segment.conclusions
+                outcomes[key] = outcomes.get(key, 0) + 1
+            continue
+        complete &= found.complete
+        for region in found.regions:
+            key = _outcome_key(region.outcome)
+            outcomes[key] = outcomes.get(key, 0) + 1
+    if left.spent:
+        notes.append(
+            f"the search stopped after its budget of {left.total} decisions; other values may exist"
+        )
     values: dict[str, list] = {n: [] for n in rb.conclusions}
     for key in outcomes:
         for name, value in key:
@@ -747,6 +821,7 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
         tuple(outcomes.items()),
         complete,
         shown_variables,
+        tuple(notes),
     )
 
 
@@ -1032,7 +1107,7 @@ def changes_json(found: Changes) -> dict:
 def unknowns_json(found: Unknowns) -> dict:
     return {
         "unknown": list(found.unknown),
-        "decided": not found.open,
+        "decided": not found.open and found.complete,
         "fixed": list(found.fixed),
         "open": [
             {"conclusion": n, "could_be": [value_json(v, found.variables) for v in vs]}
@@ -1056,4 +1131,5 @@ def unknowns_json(found: Unknowns) -> dict:
             for fact, n, where in found.ranked
         ],
         "complete": found.complete,
+        "notes": list(found.notes),
     }

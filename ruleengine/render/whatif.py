@@ -50,6 +50,15 @@ WORDS = {
         "zh": "搜索已达上限，可能另有其他变动",
     },
     "unknowns": {"en": "With facts unknown", "zh": "事实未知时"},
+    "not_shown_fixed": {
+        "en": "no value of {facts} found that changes the decision, but the search was not "
+        "exhaustive (below): not shown to be decided whatever they are",
+        "zh": "未发现{facts}的取值改变认定，但搜索并不穷尽（见下）：不能认定无论其如何均已确定",
+    },
+    "budget": {
+        "en": "the search stopped after its budget of {n} decisions; other values may exist",
+        "zh": "搜索已达{n}次判定的上限，可能另有其他取值",
+    },
     "fixed": {
         "en": "decided whatever these facts are: {facts}",
         "zh": "无论以下事实如何均已确定：{facts}",
@@ -161,7 +170,8 @@ def changes_section(rulebook, found: Changes, lang: str) -> Section:
     if found.fixed:
         facts = "、".join(found.fixed) if lang == "zh" else ", ".join(found.fixed)
         lines.append(Line(word("fixed_facts", lang, facts=facts), "dim"))
-    if not found.complete:
+    lines.extend(Line(_note(n, lang), "warn") for n in found.notes)
+    if not found.complete and not found.notes:
         lines.append(Line(word("incomplete", lang), "warn"))
     return Section(word("changes", lang), tuple(lines))
 
@@ -171,7 +181,9 @@ def unknowns_section(rulebook, found: Unknowns, lang: str) -> Section:
     sep = "、" if lang == "zh" else ", "
     facts = sep.join(fact_label(rulebook, u, lang) for u in found.unknown)
     lines = []
-    if not found.open:
+    if not found.open and not found.complete:
+        lines.append(Line(word("not_shown_fixed", lang, facts=facts), "warn"))
+    elif not found.open:
         fixed = [
             f"{local(rulebook.conclusions[n].label, lang, n)}{_colon(lang)}"
             f"{_conclusion(rulebook, n, _only(found, n), lang)}"
@@ -198,9 +210,23 @@ def unknowns_section(rulebook, found: Unknowns, lang: str) -> Section:
                 continue
             points = tuple(_breakpoint_line(rulebook, fact, bp, lang) for bp in where)
             lines.append(Line(word("decides", lang, fact=name, n=decides), "", points))
-    if not found.complete:
+    lines.extend(Line(_note(n, lang), "warn") for n in found.notes)
+    if not found.complete and not found.notes:
         lines.append(Line(word("incomplete", lang), "warn"))
     return Section(word("unknowns", lang), tuple(lines))
+
+
+def _note(note: str, lang: str) -> str:
+    """A note of the analysis (a bounded search, a budget spent) in the reader's language."""
+    import re
+
+    budget = re.match(r"the search stopped after its budget of (\d+) decisions", note)
+    if budget:
+        return word("budget", lang, n=budget.group(1))
+    searched = re.match(r"found by a bounded search, not computed: (.*)", note)
+    if searched:
+        return word("searched", lang, why=searched.group(1))
+    return note
 
 
 def _only(found: Unknowns, name: str) -> Any:
