@@ -977,19 +977,24 @@ def whatif(
         if len({r[0] for r in ranges}) < len(ranges):
             raise Stop(EXIT_USAGE, "--vary names the same fact twice")
         people = _evaluate(book, pm, name, facts, as_of, set_, explain=False, typed=True)
-        outputs = []
+        outputs, code = [], EXIT_OK
         for label, (typed, day) in people:
             try:
                 found = breakpoints(book, typed, day, ranges)
             except RequestError as err:
                 raise Stop(EXIT_USAGE, f"{label}: {err}" if label else str(err)) from None
+            # As explain and eval: 5 when nothing in the range can be evaluated, 1 on a conflict.
+            if found.fails:
+                code = EXIT_EVALUATION
+            elif found.conflicts and code == EXIT_OK:
+                code = EXIT_FAILED
             if format == "json":
                 outputs.append((label, {"as_of": day.isoformat(), **breakpoints_json(found)}))
             else:
                 outputs.append((label, breakpoints_explanation(book, found, day, lang.value)))
         if format == "json":
             typer.echo(json.dumps(_per_person(outputs), ensure_ascii=False, indent=2))
-            return EXIT_OK
+            return code
         for label, explanation in outputs:
             if len(outputs) > 1:
                 heading = _person_heading(label, outputs, lang.value)
@@ -1004,7 +1009,7 @@ def whatif(
                 from .render.text import render_explanation as as_text
 
                 sys.stdout.write(as_text(explanation, _color(color)))
-        return EXIT_OK
+        return code
 
     _run(body)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -380,3 +381,62 @@ def test_an_unknown_fact_used_not_linearly_is_searched_and_said_so():
     assert set(dict(found.open)["level"]) == {"none", "hi"}
     assert not found.complete
     assert any("bounded search" in n for n in found.notes)
+
+
+# ------------------------------------------------------------------ finding 9: messages
+def run(args):
+    from typer.testing import CliRunner
+
+    from ruleengine.cli import app
+
+    return CliRunner().invoke(app, args)
+
+
+def rules_case(tmp_path, rules: str, facts: str) -> list[str]:
+    (tmp_path / "r.rules").write_text(rules)
+    (tmp_path / "c.json").write_text(facts)
+    return ["--rules", str(tmp_path / "r.rules"), str(tmp_path / "c.json"), "--as-of", "2020-01-01"]
+
+
+def test_a_plane_not_linear_says_so_and_names_the_method(tmp_path):
+    case = rules_case(
+        tmp_path,
+        "input a: integer = 0\ninput b: integer = 0\nscale s { none hi }\n"
+        "conclusion level: highest s\n"
+        "rule r { cite article 1 when a * b >= 1000 then level = hi }\n",
+        '{"a": 20, "b": 3}',
+    )
+    vary = ["--vary", "a=0..100", "--vary", "b=0..100"]
+    text = run(["whatif", *case, *vary]).stdout
+    assert "not linear" in text and "stopped" not in text
+    assert json.loads(run(["whatif", *case, *vary, "-f", "json"]).stdout)["method"] == "not_linear"
+
+
+def test_whatif_exit_codes_follow_explain_and_eval(tmp_path):
+    """A range that cannot be evaluated anywhere: 5; a conflict in the range: shown, 1."""
+    case = rules_case(
+        tmp_path,
+        "input a: integer = 0\ninput z: integer = 0\nscale s { none hi }\n"
+        "conclusion level: highest s\n"
+        "rule r { cite article 1 when a / z >= 10 then level = hi }\n",
+        '{"a": 20, "z": 0}',
+    )
+    assert run(["whatif", *case, "--vary", "a=0..100"]).exit_code == 5
+    case = rules_case(
+        tmp_path,
+        "input a: integer = 0\nconclusion tag: value text\n"
+        'rule r1 { cite article 1 when a >= 10 then tag = "x" }\n'
+        'rule r2 { cite article 2 when a >= 20 then tag = "y" }\n',
+        '{"a": 5}',
+    )
+    result = run(["whatif", *case, "--vary", "a=0..30"])
+    assert result.exit_code == 1 and "in conflict: Art. 1, Art. 2 disagree" in result.stdout
+    assert "not decided → not decided" not in result.stdout
+
+
+def test_an_unknown_yes_no_fact_gives_the_value_that_decides():
+    book = ruleengine.load_text(SMALL)
+    found = unknowns(book, book.validate({"a": 12}), DAY, ["duty"])
+    [(fact, decides, where)] = found.ranked
+    assert decides == 1 and [bp.value for bp in where] == [True]
+    assert where[0].changes == (("level", "none", "serious"),)

@@ -144,9 +144,30 @@ class Breakpoints:
     segments: tuple[Segment, ...]  # one varied fact: in order
     breakpoints: tuple[Breakpoint, ...]
     regions: tuple[Region, ...]  # two varied facts: the regions of the plane
-    method: str  # "exact" (computed) or "search" (a bounded search; see not_linear)
+    method: str  # "exact" (computed), "search" (a bounded search) or "not_linear" (a plane)
     complete: bool
     not_linear: str | None = None
+
+    @property
+    def outcomes(self) -> list[tuple[tuple, str | None]]:
+        """``(conclusions, error)`` of every segment or region."""
+        out = [(s.conclusions, s.error) for s in self.segments]
+        return out + [(r.outcome.conclusions, r.outcome.error) for r in self.regions]
+
+    @property
+    def fails(self) -> bool:
+        """Whether the case cannot be evaluated anywhere in the range (explain's exit 5)."""
+        outcomes = self.outcomes
+        return bool(outcomes) and all(error for _, error in outcomes)
+
+    @property
+    def conflicts(self) -> bool:
+        """Whether rules conflict somewhere in the range (eval's exit 1)."""
+        return any(
+            isinstance(v, Unset) and v.why.startswith("is in conflict")
+            for conclusions, _ in self.outcomes
+            for _, v in conclusions
+        )
 
 
 def breakpoints(
@@ -166,8 +187,10 @@ def breakpoints(
         variables.append(variable(facts, path, field_spec(rb, path), low, high))
     found = explore(book, facts, variables, as_of)
     if found.not_linear is not None:
-        if len(variables) != 1:
-            return Breakpoints(tuple(variables), (), (), (), "exact", False, found.not_linear.what)
+        if len(variables) != 1:  # a plane is not searched: said, not shown as regions
+            return Breakpoints(
+                tuple(variables), (), (), (), "not_linear", False, found.not_linear.what
+            )
         return _searched(book, facts, as_of, variables[0], found.not_linear.what)
     if len(variables) == 2:
         regions = tuple(_simplified(r, found) for r in found.regions)
@@ -290,6 +313,12 @@ def _simplified(region: Region, found: Exploration) -> Region:
     return attrs.evolve(region, constraints=tuple(kept))
 
 
+def _plain_unset(value: Any) -> Any:
+    if isinstance(value, Unset) and not value.why.startswith("is in conflict"):
+        return Unset(value.name, "was decided by no rule")
+    return value
+
+
 def _searched(book, facts, as_of, v: Variable, why: str) -> Breakpoints:
     """A bounded search, for a fact the rules do not use linearly: the outcome at evenly
     spaced values, and each change narrowed down to the exact unit by bisection."""
@@ -311,7 +340,8 @@ def _searched(book, facts, as_of, v: Variable, why: str) -> Breakpoints:
     def outcome(units: int):
         try:
             d = book.decide(put(facts, v.path, v.value(units)), as_of)
-            return tuple(d.conclusions.items()), None
+            # Not decided is one outcome, whatever the reason given (a conflict apart).
+            return tuple((n, _plain_unset(x)) for n, x in d.conclusions.items()), None
         except Exception as err:  # noqa: BLE001 - an error is an outcome of its own here
             return (), str(err)
 
@@ -845,15 +875,23 @@ def _influence(book, facts, as_of, path, spec, all_paths) -> tuple[int, tuple[Br
     """How many conclusions this unknown fact alone can change (the others as in the case),
     and, for a number, where along it they do."""
     current = _decided(book, facts, as_of)
-    if not _is_numeric(spec):
-        moved = set()
+    if not _is_numeric(spec):  # each other value, with what it changes
+        moved, where = set(), []
+        now = get(facts, path)
         for value in _domain(spec):
+            if value == now:
+                continue
             try:
                 other = _decided(book, put(facts, path, value), as_of)
             except Exception:  # noqa: BLE001
                 continue
-            moved |= {n for n in other if not _same(other[n], current[n])}
-        return len(moved), ()
+            changed = tuple(
+                (n, current[n], other[n]) for n in other if not _same(other[n], current[n])
+            )
+            moved |= {n for n, _, _ in changed}
+            if changed:
+                where.append(Breakpoint(value, now, changed, (), ()))
+        return len(moved), tuple(where)
     found = breakpoints(book, facts, as_of, [(show_path(path), None, None)])
     moved = {name for bp in found.breakpoints for name, _, _ in bp.changes}
     return len(moved), found.breakpoints

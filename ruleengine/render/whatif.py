@@ -36,7 +36,10 @@ WORDS = {
     "adds": {"en": "+", "zh": "+"},
     "removes": {"en": "−", "zh": "−"},
     "by": {"en": "decided by {cites}", "zh": "依据{cites}"},
-    "no_rule": {"en": "then no provision reaches a higher one", "zh": "此时无条款作出更重认定"},
+    "no_rule": {
+        "en": "no provision decides it then (the value is the default)",
+        "zh": "此时无条款作出该认定（为默认值）",
+    },
     "none_found": {
         "en": "No change of one or two facts moves any conclusion.",
         "zh": "改变一项或者两项事实均不改变任何认定。",
@@ -64,7 +67,7 @@ WORDS = {
         "zh": "无论以下事实如何均已确定：{facts}",
     },
     "open": {"en": "still open: {facts} could change it", "zh": "尚未确定：{facts}可能改变认定"},
-    "could_be": {"en": "{label} could be {values}", "zh": "{label}可能为{values}"},
+    "could_be": {"en": "{label} could be one of", "zh": "{label}可能为以下之一"},
     "or": {"en": " or ", "zh": "或者"},
     "decides": {"en": "{fact} decides {n} conclusion(s)", "zh": "{fact}影响{n}项认定"},
     "decides_nothing": {
@@ -78,6 +81,7 @@ WORDS = {
     "breakpoints": {"en": "Where the outcome changes", "zh": "认定发生变化之处"},
     "no_breakpoints": {"en": "Nowhere in this range.", "zh": "在此范围内认定不变。"},
     "from": {"en": "from {value}", "zh": "自{value}起"},
+    "if_value": {"en": "if {value}", "zh": "如为{value}"},
     "below": {"en": "{value} and below", "zh": "{value}及以下"},
     "segments": {"en": "The outcome, range by range", "zh": "各区间的认定"},
     "regions": {"en": "The outcome, region by region", "zh": "各区域的认定"},
@@ -85,9 +89,14 @@ WORDS = {
         "en": "found by a bounded search, not computed: {why}",
         "zh": "以有限搜索得出，并非精确计算：{why}",
     },
+    "plane_not_linear": {
+        "en": "not linear, so not computed ({why}); a plane is not searched: vary one fact",
+        "zh": "非线性，未作精确计算（{why}）；两项事实不作搜索，请只变动一项",
+    },
     "starts": {"en": "provisions that apply from here", "zh": "自此适用的条款"},
     "stops": {"en": "provisions that no longer apply", "zh": "不再适用的条款"},
     "error": {"en": "cannot be evaluated: {why}", "zh": "无法计算：{why}"},
+    "conflict": {"en": "in conflict: {cites} disagree", "zh": "冲突：{cites}认定不一"},
     "times": {"en": "{k} × {fact}", "zh": "{fact}×{k}"},
 }
 
@@ -168,7 +177,8 @@ def changes_section(rulebook, found: Changes, lang: str) -> Section:
     if not lines:
         lines.append(Line(word("none_found", lang), "dim"))
     if found.fixed:
-        facts = "、".join(found.fixed) if lang == "zh" else ", ".join(found.fixed)
+        labels = [fact_label(rulebook, f, lang) for f in found.fixed]
+        facts = "、".join(labels) if lang == "zh" else ", ".join(labels)
         lines.append(Line(word("fixed_facts", lang, facts=facts), "dim"))
     lines.extend(Line(_note(n, lang), "warn") for n in found.notes)
     if not found.complete and not found.notes:
@@ -198,10 +208,11 @@ def unknowns_section(rulebook, found: Unknowns, lang: str) -> Section:
         children = []
         for name, values in found.open:
             label = local(rulebook.conclusions[name].label, lang, name)
-            shown = word("or", lang).join(
-                _value_text(rulebook, name, v, found.variables, lang) for v in values
+            shown = list(
+                dict.fromkeys(_value_text(rulebook, name, v, found.variables, lang) for v in values)
             )
-            children.append(Line(word("could_be", lang, label=label, values=shown), "miss"))
+            each = tuple(Line(v, "value") for v in shown)  # one a line: values hold commas, "or"
+            children.append(Line(word("could_be", lang, label=label), "miss", each))
         lines.append(Line(word("open", lang, facts=facts), "warn", tuple(children)))
         for fact, decides, where in found.ranked:
             name = fact_label(rulebook, fact, lang)
@@ -250,10 +261,23 @@ def _breakpoint_line(rulebook, fact: str, bp, lang: str) -> Line:
             provisions = tuple(Line(rule_heading(rulebook, r, lang), style) for r in rules)
             children.append(Line(word(key, lang), style, provisions))
     value = fact_value(rulebook, fact, bp.value, lang)
-    return Line(word("from", lang, value=value), "", tuple(children))
+    try:
+        along = field_spec(rulebook, parse_path(fact)).type.kind in (
+            "integer",
+            "decimal",
+            "money",
+            "date",
+        )
+    except (KeyError, AttributeError):
+        along = True
+    key = "from" if along else "if_value"  # a yes/no fact or a member: the value it takes
+    return Line(word(key, lang, value=value), "", tuple(children))
 
 
 def _shown(rulebook, name: str, value: Any, lang: str) -> str:
+    if isinstance(value, Unset) and value.why.startswith("is in conflict"):
+        rules = value.why.removeprefix("is in conflict between rules ").split(", ")
+        return word("conflict", lang, cites=_cites(rulebook, rules, lang))
     if value is None or isinstance(value, Unset):
         return show_value(Unset(name, ""), None, lang)
     return _conclusion(rulebook, name, value, lang)
@@ -284,6 +308,8 @@ def breakpoints_explanation(book, found: Breakpoints, as_of, lang: str) -> Expla
             points.append(Line(word("searched", lang, why=found.not_linear), "warn"))
         sections.append(Section(word("breakpoints", lang), tuple(points)))
         varying = _varying([s.conclusions for s in found.segments])
+        if len(found.segments) == 1:  # one range: its whole outcome is the answer
+            varying = {n for n, _ in found.segments[0].conclusions}
         rows = []
         for s in found.segments:
             low = fact_value(rb, fact, s.low, lang) if s.low is not None else "−∞"
@@ -316,6 +342,8 @@ def breakpoints_explanation(book, found: Breakpoints, as_of, lang: str) -> Expla
                     ),
                 )
             )
+        if found.method == "not_linear":
+            rows = [Line(word("plane_not_linear", lang, why=found.not_linear), "warn")]
         sections.append(Section(word("regions", lang), tuple(rows)))
     if not found.complete and found.method == "exact":
         sections[-1] = Section(
