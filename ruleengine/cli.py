@@ -971,7 +971,10 @@ def whatif(
         pm = _pm()
         book, name = _load(pm, rules, rulebook)
         try:
-            ranges = [parse_vary(book.rulebook, v) for v in vary]
+            ranges = [
+                parse_vary(book.rulebook, v, lambda raw, v=v: _set_value(v.partition("=")[0], raw))
+                for v in vary
+            ]
         except RequestError as err:
             raise Stop(EXIT_USAGE, str(err)) from None
         if len({r[0] for r in ranges}) < len(ranges):

@@ -440,3 +440,17 @@ def test_an_unknown_yes_no_fact_gives_the_value_that_decides():
     [(fact, decides, where)] = found.ranked
     assert decides == 1 and [bp.value for bp in where] == [True]
     assert where[0].changes == (("level", "none", "serious"),)
+
+
+# ------------------------------------------------------------------ finding 10: the ends
+GAINS = str(ROOT / "examples" / "whatif" / "pi2017_gains.json")
+
+
+def test_vary_ends_are_read_as_set_reads_them_and_never_clamped():
+    json_args = ["whatif", "-r", "pi2017", GAINS, "-f", "json", "--vary"]
+    data = json.loads(run([*json_args, "illegal_gain=1_000..60000"]).stdout)
+    assert data["varied"][0]["low"] == 1000 and data["varied"][0]["step"] == "0.01"
+    refused = run(["whatif", "-r", "pi2017", GAINS, "--vary", "illegal_gain=-5..10"])
+    assert refused.exit_code == 2 and "cannot be below 0" in refused.stderr
+    fine = run(["whatif", "-r", "pi2017", GAINS, "--vary", "illegal_gain=0.001..0.009"]).stdout
+    assert "0.001 CNY – 0.009 CNY" in fine and "in steps of 0.001" in fine

@@ -918,9 +918,11 @@ class RequestError(ValueError):
     """A ``--vary`` or ``--unknown`` that names no fact the analysis can vary."""
 
 
-def parse_vary(rulebook, text: str) -> tuple[str, Any, Any]:
+def parse_vary(rulebook, text: str, read_end=None) -> tuple[str, Any, Any]:
     """``FIELD`` or ``FIELD=LO..HI`` (either end may be left out: ``gain=..60000``), the ends
-    read as facts of the field's type are (``60000``, ``"5000 CNY"``, ``2018-03-01``)."""
+    read as facts of the field are (``60000``, ``1_000``, ``"5000 CNY"``, ``2018-03-01``):
+    ``read_end`` reads the text as ``--set`` does (YAML), then as the field's type with its
+    minimum, so an end below it (``-5`` of an amount) is refused, as ``--set`` refuses it."""
     from ..facts import FactsError, read_value
 
     field, _, span = text.partition("=")
@@ -929,23 +931,26 @@ def parse_vary(rulebook, text: str) -> tuple[str, Any, Any]:
     _not_fixed(spec, path, "--vary")
     if not _is_numeric(spec):
         raise RequestError(
-            f"--vary {field}: {spec.type.describe()} does not vary along a line; "
+            f"--vary {_short(field)}: {spec.type.describe()} does not vary along a line; "
             "a boolean or a member is tried value by value in explain --whatif"
         )
     low = high = None
     if span.strip():
         lo_text, sep, hi_text = span.partition("..")
         if not sep:
-            raise RequestError(f"--vary {text}: write FIELD=LOW..HIGH (either end may be empty)")
+            raise RequestError(
+                f"--vary {_short(text)}: write FIELD=LOW..HIGH (either end may be empty)"
+            )
+        read = read_end or (lambda raw: raw)
         try:
             if lo_text.strip():
-                low = read_value(lo_text.strip(), spec.type, show_path(path))
+                low = read_value(read(lo_text.strip()), spec.type, show_path(path), spec.minimum)
             if hi_text.strip():
-                high = read_value(hi_text.strip(), spec.type, show_path(path))
+                high = read_value(read(hi_text.strip()), spec.type, show_path(path), spec.minimum)
         except FactsError as err:
-            raise RequestError(f"--vary {text}: {err.problems[0].render()}") from None
+            raise RequestError(f"--vary {_short(text)}: {err.problems[0].render()}") from None
         if low is not None and high is not None and high < low:
-            raise RequestError(f"--vary {text}: the range runs downward")
+            raise RequestError(f"--vary {_short(text)}: the range runs downward")
     return show_path(path), low, high
 
 
@@ -955,7 +960,7 @@ def parse_unknown(rulebook, text: str) -> str:
     _not_fixed(spec, path, "--unknown")
     t = spec.type
     if not (_is_numeric(spec) or t.kind == "bool" or isinstance(t, EnumType)):
-        raise RequestError(f"--unknown {text}: {t.describe()} cannot be left unknown")
+        raise RequestError(f"--unknown {_short(text)}: {t.describe()} cannot be left unknown")
     return show_path(path)
 
 
@@ -1065,6 +1070,8 @@ def breakpoints_json(found: Breakpoints) -> dict:
                 "low": value_json(v.low),
                 "high": value_json(v.high),
                 "in_the_case": value_json(v.base),
+                # The unit the fact moves by: a breakpoint is exact to it (a date: one day).
+                "step": value_json(Fraction(1, v.scale)) if v.kind != "date" else "1 day",
             }
             for v in vs
         ],

@@ -7,6 +7,7 @@ and Markdown renderers lay it out the same way, in Chinese or in English.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from ..analysis.linear import Lin
@@ -78,6 +79,7 @@ WORDS = {
         "en": "Along {facts}, the other facts as in the case",
         "zh": "{facts}变动时（其他事实不变）",
     },
+    "step": {"en": "{fact} in steps of {step}", "zh": "{fact}以{step}为单位变动"},
     "breakpoints": {"en": "Where the outcome changes", "zh": "认定发生变化之处"},
     "no_breakpoints": {"en": "Nowhere in this range.", "zh": "在此范围内认定不变。"},
     "from": {"en": "from {value}", "zh": "自{value}起"},
@@ -297,6 +299,18 @@ def breakpoints_explanation(book, found: Breakpoints, as_of, lang: str) -> Expla
             for n in names
         )
     headline = word("along", lang, facts=facts)
+    steps = [
+        word(
+            "step",
+            lang,
+            fact=fact_label(rb, v.name, lang),
+            step=format_number(Fraction(1, v.scale)),
+        )
+        for v in found.variables
+        if v.kind in ("decimal", "money")
+    ]
+    if steps:  # say how finely the fact moves, where it is not whole units
+        headline += ("；" if lang == "zh" else "; ") + sep.join(steps)
     subtitle = f"{explanation_word('as_of', lang)} {show_date(as_of, lang)}" if as_of else ""
     sections = []
     if len(found.variables) == 1:
