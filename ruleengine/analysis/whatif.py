@@ -109,7 +109,11 @@ def _decided(book, facts: dict, as_of) -> dict[str, Any]:
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, Unset) or isinstance(b, Unset):
-        return isinstance(a, Unset) and isinstance(b, Unset)
+        return (
+            isinstance(a, Unset)
+            and isinstance(b, Unset)
+            and (a.why.startswith("is in conflict") == b.why.startswith("is in conflict"))
+        )
     return a == b
 
 
@@ -220,7 +224,7 @@ def _segments(found: Exploration) -> tuple[Segment, ...]:
         conclusions = outcome.conclusions
         if (
             out
-            and out[-1].conclusions == conclusions
+            and _same_outcome(out[-1].conclusions, conclusions)
             and out[-1].error == outcome.error
             and out[-1].applied == outcome.applied
         ):  # the same outcome by the same provisions: one segment
@@ -236,6 +240,14 @@ def _segments(found: Exploration) -> tuple[Segment, ...]:
             )
         )
     return tuple(out)
+
+
+def _same_outcome(a, b) -> bool:
+    """Two outcomes alike, a conclusion not decided counting as one whatever the reason
+    given (no rule, no rule in force), a conflict apart."""
+    return len(a) == len(b) and all(
+        na == nb and _same(_plain_unset(va), _plain_unset(vb)) for (na, va), (nb, vb) in zip(a, b)
+    )
 
 
 def _verified(book, facts, as_of, v: Variable, segments) -> tuple[Breakpoint, ...]:

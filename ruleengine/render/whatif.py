@@ -124,6 +124,15 @@ def fact_label(rulebook, path_text: str, lang: str) -> str:
     return f"{label} ({path_text})"
 
 
+def _label_only(rulebook, path_text: str, lang: str) -> str:
+    """A fact's label without its path (the path follows it where needed)."""
+    try:
+        spec = field_spec(rulebook, parse_path(path_text))
+    except (KeyError, AttributeError):
+        return path_text
+    return str(local(spec.label, lang) or path_text)
+
+
 def fact_value(rulebook, path_text: str, value: Any, lang: str) -> str:
     try:
         t = field_spec(rulebook, parse_path(path_text)).type
@@ -293,9 +302,9 @@ def breakpoints_explanation(book, found: Breakpoints, as_of, lang: str) -> Expla
         facts = fact_label(rb, names[0], lang)
     else:  # the regions' conditions use the facts' names: say what each is
         facts = sep.join(
-            f"{n}（{fact_label(rb, n, lang)}）"
+            f"{_label_only(rb, n, lang)}（{n}）"
             if lang == "zh"
-            else f"{n} ({fact_label(rb, n, lang)})"
+            else f"{_label_only(rb, n, lang)} ({n})"
             for n in names
         )
     headline = word("along", lang, facts=facts)
