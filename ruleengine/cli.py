@@ -610,7 +610,8 @@ def eval_(
                 try:
                     open_[label] = unknowns(book, facts_, day, unknown_facts)
                 except ValueError as err:
-                    raise Stop(EXIT_USAGE, f"--unknown: {err}") from None
+                    where = f"{label}: " if label else ""
+                    raise Stop(EXIT_USAGE, f"{where}--unknown: {err}") from None
         if format == "json":
             out = [(label, _decision_json(book, d)) for label, d in results]
             for (label, shown), (_, d) in zip(out, results):
@@ -1019,25 +1020,33 @@ def whatif(
         pm = _pm()
         book, name = _load(pm, rules, rulebook)
         try:
-            ranges = [parse_vary(book.rulebook, v) for v in vary]
+            ranges = [
+                parse_vary(book.rulebook, v, lambda raw, v=v: _set_value(v.partition("=")[0], raw))
+                for v in vary
+            ]
         except RequestError as err:
             raise Stop(EXIT_USAGE, str(err)) from None
         if len({r[0] for r in ranges}) < len(ranges):
             raise Stop(EXIT_USAGE, "--vary names the same fact twice")
         people = _evaluate(book, pm, name, facts, as_of, set_, explain=False, typed=True)
-        outputs = []
+        outputs, code = [], EXIT_OK
         for label, (typed, day) in people:
             try:
                 found = breakpoints(book, typed, day, ranges)
             except RequestError as err:
-                raise Stop(EXIT_USAGE, str(err)) from None
+                raise Stop(EXIT_USAGE, f"{label}: {err}" if label else str(err)) from None
+            # As explain and eval: 5 when nothing in the range can be evaluated, 1 on a conflict.
+            if found.fails:
+                code = EXIT_EVALUATION
+            elif found.conflicts and code == EXIT_OK:
+                code = EXIT_FAILED
             if format == "json":
                 outputs.append((label, {"as_of": day.isoformat(), **breakpoints_json(found)}))
             else:
                 outputs.append((label, breakpoints_explanation(book, found, day, lang.value)))
         if format == "json":
             typer.echo(json.dumps(_per_person(outputs), ensure_ascii=False, indent=2))
-            return EXIT_OK
+            return code
         for label, explanation in outputs:
             if len(outputs) > 1:
                 heading = _person_heading(label, outputs, lang.value)
@@ -1052,7 +1061,7 @@ def whatif(
                 from .render.text import render_explanation as as_text
 
                 sys.stdout.write(as_text(explanation, _color(color)))
-        return EXIT_OK
+        return code
 
     _run(body)
 

@@ -83,7 +83,11 @@ def assert_breakpoints_match_brute_force(book, facts, day, field, low, high, sca
     segments = found.segments
     assert [s.low for s in segments[1:]] == [bp.value for bp in found.breakpoints]
     for before, after in zip(segments, segments[1:]):
-        assert (before.conclusions, before.error) != (after.conclusions, after.error)
+        assert (before.conclusions, before.error, before.applied) != (
+            after.conclusions,
+            after.error,
+            after.applied,
+        )
     bounds = [(Fraction(s.low) * scale, Fraction(s.high) * scale, s) for s in segments]
     for u in range(int(Fraction(low) * scale), int(Fraction(high) * scale) + 1):
         value = u if scale == 1 else Fraction(u, scale)
@@ -293,7 +297,7 @@ def test_whatif_command_text_and_json(tmp_path):
     assert result.exit_code == 0, result.output
     assert "from 50000 CNY" in result.stdout
     data = json.loads(CliRunner().invoke(app, [*args, "-f", "json"]).stdout)
-    assert [bp["at"] for bp in data["breakpoints"]] == [50000]
+    assert [bp["at"] for bp in data["breakpoints"]] == [5000, 50000]  # 5000: item 7 applies
     bad = CliRunner().invoke(app, [*args[:-1], "ilegal_gain"])
     assert bad.exit_code == 2 and "did you mean 'illegal_gain'" in bad.stderr
 

@@ -7,8 +7,9 @@ with 20 items and not in duty needs both. So each miss of a single fact is tried
 the case again with that fact at the value the test needs; if the level is not reached, the
 other failed tests of the same provision that read a single fact are met too, and tried
 again. A miss that no such change reaches is left out (the what-if analysis, ``explain
---whatif``, searches further). A miss on a composite quantity (a definition, a sum) is kept
-when the miss of a fact that follows it, toward the same level, is checked.
+--whatif``, searches further). A miss on a composite quantity that no change of one fact
+is tried for (a definition with parameters) has no checked change of its own, and is left
+out too (docs/whatif.md: a miss is shown only with a checked change).
 
 This is cheap (a decision or two for each miss), so every explanation has it.
 """
@@ -33,21 +34,13 @@ def checked(
     """``misses`` with the change that reaches each one's level; unchecked ones left out."""
     by_rule = {r.name: r for r in rules}
     out: dict[int, Miss] = {}
-    reached: set[tuple[str, str]] = set()
-    for i, miss in enumerate(misses):  # facts first, so that a composite miss can lean on them
+    for i, miss in enumerate(misses):
         if not _changeable(miss.atom, rulebook):
             continue
         change = _change(miss, rulebook, facts, decide, by_rule[miss.rule])
         if change is not None:
             out[i] = attrs.evolve(miss, changes=tuple(change))
-            reached.add((miss.conclusion, miss.level))
-    kept = []
-    for i, miss in enumerate(misses):
-        if i in out:
-            kept.append(out[i])
-        elif not _changeable(miss.atom, rulebook) and (miss.conclusion, miss.level) in reached:
-            kept.append(miss)
-    return kept
+    return [out[i] for i in range(len(misses)) if i in out]
 
 
 def _changeable(atom: Atom, rulebook) -> bool:

@@ -93,8 +93,11 @@ def variable(
     else:
         raise ValueError(f"{spec.name} is {t.describe()}: only numbers, money and dates vary")
     if kind in ("money", "decimal") and not isinstance(value, bool):
-        # A value finer than the unit (0.001 yuan) keeps its own precision.
-        scale = math.lcm(scale, Fraction(value).denominator)
+        # A value finer than the unit (0.001 yuan), in the case or at an end, keeps its own
+        # precision: the fact then moves in steps of that finer unit.
+        for v in (value, low, high):
+            if v is not None:
+                scale = math.lcm(scale, Fraction(v).denominator)
     if spec.minimum is not None and (low is None or low < spec.minimum):
         low = spec.minimum
     return Variable(tuple(path), kind, scale, value, low, high, t, spec.label)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import re
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -26,7 +27,6 @@ from .regions import (
     Exploration,
     Region,
     Variable,
-    concrete,
     explore,
     field_spec,
     get,
@@ -38,10 +38,12 @@ from .regions import (
 SEARCH_POINTS = 256
 #: Changes of up to this many facts at once are searched for.
 MAX_FACTS_CHANGED = 2
-#: At most this many pairs of numbers (amounts, dates) are varied together, and this many
-#: pairs of a yes/no fact or member with another fact.
-MAX_NUMBER_PAIRS = 100
-MAX_MIXED_PAIRS = 400
+#: A search for changes (``explain --whatif``) or for what unknown facts decide spends at
+#: most this many decisions (each a region evaluated or a changed case decided; one of a case
+#: with n records in its lists counts n), each fact alone first, then pairs; past it, the
+#: answer says it stopped. A plane of two numbers has at most PLANE_REGIONS regions.
+DECISIONS = 20000
+PLANE_REGIONS = 200
 #: At most this many alternatives are kept for each value a conclusion could move to.
 ALTERNATIVES = 3
 #: Finite facts (booleans, members) whose combinations are enumerated for unknown facts.
@@ -49,17 +51,49 @@ MAX_COMBINATIONS = 256
 
 
 # ------------------------------------------------------------------ naming facts
+#: A fact's path: names, each list of records followed by an index (``acts[2].amount``).
+_PATH = re.compile(r"[A-Za-z_]\w*(\[\d{1,9}\])*(\.[A-Za-z_]\w*(\[\d{1,9}\])*)*")
+
+
 def parse_path(text: str) -> tuple[str | int, ...]:
-    """``acts[2].amount`` -> ``("acts", 2, "amount")``."""
+    """``acts[2].amount`` -> ``("acts", 2, "amount")``; an index is a whole number from 0."""
+    if not _PATH.fullmatch(text):
+        raise ValueError(f"'{_short(text)}' does not name a fact")
     out: list[str | int] = []
     for part in text.replace("]", "").split("."):
         name, *indices = part.split("[")
-        if name:
-            out.append(name)
+        out.append(name)
         out.extend(int(i) for i in indices)
-    if not out or not isinstance(out[0], str):
-        raise ValueError(f"'{text}' does not name a fact")
     return tuple(out)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """A user's text in a message, cut to ``limit`` characters."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def check_present(rulebook, facts: dict, path: Sequence[str | int]) -> None:
+    """A :class:`RequestError` unless ``path`` names a value the case has: ``acts[5].amount``
+    of a case with one act says so."""
+    value: Any = facts
+    for i, step in enumerate(path):
+        if isinstance(step, int):
+            items = value if isinstance(value, (list, tuple)) else ()
+            if step >= len(items):
+                where = show_path(path[:i])
+                n = len(items)
+                have = {0: "no items", 1: f"1 item ({where}[0])"}.get(
+                    n, f"{n} items ({where}[0] to {where}[{n - 1}])"
+                )
+                raise RequestError(f"{show_path(path)}: the case has {have} in {where}")
+            value = items[step]
+        else:
+            if not isinstance(value, dict) or step not in value:
+                raise RequestError(
+                    f"{show_path(path)}: the case gives no {show_path(path[: i + 1])}"
+                )
+            value = value[step]
 
 
 def show_path(path: Sequence[str | int]) -> str:
@@ -75,7 +109,11 @@ def _decided(book, facts: dict, as_of) -> dict[str, Any]:
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, Unset) or isinstance(b, Unset):
-        return isinstance(a, Unset) and isinstance(b, Unset)
+        return (
+            isinstance(a, Unset)
+            and isinstance(b, Unset)
+            and (a.why.startswith("is in conflict") == b.why.startswith("is in conflict"))
+        )
     return a == b
 
 
@@ -110,9 +148,30 @@ class Breakpoints:
     segments: tuple[Segment, ...]  # one varied fact: in order
     breakpoints: tuple[Breakpoint, ...]
     regions: tuple[Region, ...]  # two varied facts: the regions of the plane
-    method: str  # "exact" (computed) or "search" (a bounded search; see not_linear)
+    method: str  # "exact" (computed), "search" (a bounded search) or "not_linear" (a plane)
     complete: bool
     not_linear: str | None = None
+
+    @property
+    def outcomes(self) -> list[tuple[tuple, str | None]]:
+        """``(conclusions, error)`` of every segment or region."""
+        out = [(s.conclusions, s.error) for s in self.segments]
+        return out + [(r.outcome.conclusions, r.outcome.error) for r in self.regions]
+
+    @property
+    def fails(self) -> bool:
+        """Whether the case cannot be evaluated anywhere in the range (explain's exit 5)."""
+        outcomes = self.outcomes
+        return bool(outcomes) and all(error for _, error in outcomes)
+
+    @property
+    def conflicts(self) -> bool:
+        """Whether rules conflict somewhere in the range (eval's exit 1)."""
+        return any(
+            isinstance(v, Unset) and v.why.startswith("is in conflict")
+            for conclusions, _ in self.outcomes
+            for _, v in conclusions
+        )
 
 
 def breakpoints(
@@ -128,11 +187,14 @@ def breakpoints(
     variables = []
     for path_text, low, high in vary:
         path = parse_path(path_text)
+        check_present(rb, facts, path)
         variables.append(variable(facts, path, field_spec(rb, path), low, high))
     found = explore(book, facts, variables, as_of)
     if found.not_linear is not None:
-        if len(variables) != 1:
-            return Breakpoints(tuple(variables), (), (), (), "exact", False, found.not_linear.what)
+        if len(variables) != 1:  # a plane is not searched: said, not shown as regions
+            return Breakpoints(
+                tuple(variables), (), (), (), "not_linear", False, found.not_linear.what
+            )
         return _searched(book, facts, as_of, variables[0], found.not_linear.what)
     if len(variables) == 2:
         regions = tuple(_simplified(r, found) for r in found.regions)
@@ -144,7 +206,9 @@ def breakpoints(
 
 
 def _segments(found: Exploration) -> tuple[Segment, ...]:
-    """The regions of one fact in order, neighbours with the same outcome merged."""
+    """The regions of one fact in order, neighbours with the same outcome by the same
+    provisions merged: where the provisions that apply change, a new segment starts, so that
+    each segment's ``applied`` is what applies at every value of it."""
     v = found.variables[0]
     pieces = []
     bottom = v.units(v.low) if v.low is not None else None
@@ -158,12 +222,13 @@ def _segments(found: Exploration) -> tuple[Segment, ...]:
     out: list[Segment] = []
     for low, high, outcome in pieces:
         conclusions = outcome.conclusions
-        if out and out[-1].conclusions == conclusions and out[-1].error == outcome.error:
-            out[-1] = attrs.evolve(
-                out[-1],
-                high=None if high is None else v.value(high),
-                applied=out[-1].applied & outcome.applied,
-            )
+        if (
+            out
+            and _same_outcome(out[-1].conclusions, conclusions)
+            and out[-1].error == outcome.error
+            and out[-1].applied == outcome.applied
+        ):  # the same outcome by the same provisions: one segment
+            out[-1] = attrs.evolve(out[-1], high=None if high is None else v.value(high))
             continue
         out.append(
             Segment(
@@ -175,6 +240,14 @@ def _segments(found: Exploration) -> tuple[Segment, ...]:
             )
         )
     return tuple(out)
+
+
+def _same_outcome(a, b) -> bool:
+    """Two outcomes alike, a conclusion not decided counting as one whatever the reason
+    given (no rule, no rule in force), a conflict apart."""
+    return len(a) == len(b) and all(
+        na == nb and _same(_plain_unset(va), _plain_unset(vb)) for (na, va), (nb, vb) in zip(a, b)
+    )
 
 
 def _verified(book, facts, as_of, v: Variable, segments) -> tuple[Breakpoint, ...]:
@@ -252,6 +325,12 @@ def _simplified(region: Region, found: Exploration) -> Region:
     return attrs.evolve(region, constraints=tuple(kept))
 
 
+def _plain_unset(value: Any) -> Any:
+    if isinstance(value, Unset) and not value.why.startswith("is in conflict"):
+        return Unset(value.name, "was decided by no rule")
+    return value
+
+
 def _searched(book, facts, as_of, v: Variable, why: str) -> Breakpoints:
     """A bounded search, for a fact the rules do not use linearly: the outcome at evenly
     spaced values, and each change narrowed down to the exact unit by bisection."""
@@ -273,7 +352,8 @@ def _searched(book, facts, as_of, v: Variable, why: str) -> Breakpoints:
     def outcome(units: int):
         try:
             d = book.decide(put(facts, v.path, v.value(units)), as_of)
-            return tuple(d.conclusions.items()), None
+            # Not decided is one outcome, whatever the reason given (a conflict apart).
+            return tuple((n, _plain_unset(x)) for n, x in d.conclusions.items()), None
         except Exception as err:  # noqa: BLE001 - an error is an outcome of its own here
             return (), str(err)
 
@@ -354,41 +434,81 @@ def candidate_facts(rulebook, facts: dict) -> tuple[list[tuple], list[str]]:
     return out, fixed
 
 
-def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
+class Budget:
+    """A count of decisions (a symbolic evaluation of a region, or a decision of a changed
+    case) that a search may spend: deterministic, unlike a time limit, and said in the
+    answer when spent."""
+
+    def __init__(self, decisions: int, facts: dict | None = None):
+        self.total = decisions
+        self.left = decisions
+        #: A decision of a case with n records in its lists (acts) costs n.
+        self.weight = max(1, _records(facts or {}))
+
+    @property
+    def spent(self) -> bool:
+        return self.left <= 0
+
+    @property
+    def regions(self) -> int:
+        """How many more regions may be evaluated."""
+        return max(0, self.left // self.weight)
+
+    def spend(self, n: int = 1) -> None:
+        self.left -= n * self.weight
+
+
+def _records(facts: dict) -> int:
+    return sum(len(v) for v in facts.values() if isinstance(v, (list, tuple)))
+
+
+def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None = None) -> Changes:
     """The smallest verified changes of the facts that move each conclusion to each other
-    value it can reach: first of one fact, then of two where one is not enough."""
+    value it can reach: first of one fact, then of two where one is not enough; within
+    ``budget`` decisions (``DECISIONS``), each fact alone first."""
     rb = book.rulebook
     current = _decided(book, facts, as_of)
     candidates, fixed = candidate_facts(rb, facts)
-    found: dict[tuple, list[tuple[int, Fraction, tuple, dict, frozenset]]] = {}
+    found: dict[tuple, list[tuple[int, tuple, tuple, dict]]] = {}
     complete = True
     notes: list[str] = []
+    left = Budget(DECISIONS if budget is None else budget, facts)
 
     def consider(assignment: dict[tuple, Any]):
         changed = {p: v for p, v in assignment.items() if not _same(get(facts, p), v)}
-        if not changed:
+        if not changed or left.spent:
             return
         new_facts = facts
         for p, v in changed.items():
             new_facts = put(new_facts, p, v)
+        left.spend()
         try:
             decision = book.decide(new_facts, as_of)
         except Exception:  # noqa: BLE001 - a change the rules cannot evaluate: not offered
             return
         if decision.conflicts:
             return
-        distance = sum((_distance(get(facts, p), v) for p, v in changed.items()), Fraction(0))
+        far = distance(facts, changed.items())
         for name, value in decision.conclusions.items():
             for key in _targets(rb, name, current[name], value):
                 found.setdefault(key, []).append(
-                    (len(changed), distance, tuple(sorted(changed.items(), key=str)), new_facts)
+                    (len(changed), far, tuple(sorted(changed.items(), key=str)), new_facts)
                 )
+
+    def regions_of(here, variables, most=MAX_REGIONS) -> Exploration | None:
+        if left.spent:
+            return None
+        found_here = explore(book, here, variables, as_of, max_regions=min(most, left.regions))
+        left.spend(len(found_here.regions))
+        return found_here
 
     numeric = [(p, s) for p, s in candidates if _is_numeric(s)]
     finite = [(p, s) for p, s in candidates if not _is_numeric(s)]
     explored: dict[tuple, Exploration] = {}
     for path, spec in numeric:
-        found_here = explore(book, facts, [variable(facts, path, spec)], as_of)
+        found_here = regions_of(facts, [variable(facts, path, spec)])
+        if found_here is None:
+            break
         explored[path] = found_here
         complete &= found_here.complete
         if found_here.not_linear is not None:
@@ -404,14 +524,11 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
         for value in _alternatives(spec, get(facts, path)):
             consider({path: value})
     # Two facts at once: a boolean or a member with another fact.
-    pairs = 0
     for (pa, sa), (pb, sb) in itertools.combinations(candidates, 2):
-        if pairs >= MAX_MIXED_PAIRS:
-            complete = False
+        if left.spent:
             break
         if _is_numeric(sa) and _is_numeric(sb):
             continue  # two amounts at once: see below, only where needed
-        pairs += 1
         fin, num = ((pa, sa), (pb, sb)) if not _is_numeric(sa) else ((pb, sb), (pa, sa))
         for value in _alternatives(fin[1], get(facts, fin[0])):
             if not _is_numeric(num[1]):
@@ -420,19 +537,20 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
                 continue
             moved = put(facts, fin[0], value)
             var = variable(moved, num[0], num[1])
-            here = explore(book, moved, [var], as_of)
+            here = regions_of(moved, [var])
+            if here is None:
+                break
             complete &= here.complete
             for region in here.regions:
                 near = witness(list(region.constraints) + var.bounds(0), (var.units(var.base),))
                 if near is not None:
                     consider({fin[0]: value, num[0]: var.value(near[0])})
     if MAX_FACTS_CHANGED >= 2:  # two numbers, amounts or dates at once
-        for n, ((pa, sa), (pb, sb)) in enumerate(itertools.combinations(numeric, 2)):
-            if n >= MAX_NUMBER_PAIRS:
-                complete = False  # said in the answer: other changes may exist
-                break
+        for (pa, sa), (pb, sb) in itertools.combinations(numeric, 2):
             va, vb = variable(facts, pa, sa), variable(facts, pb, sb)
-            here = explore(book, facts, [va, vb], as_of, max_regions=200)
+            here = regions_of(facts, [va, vb], most=PLANE_REGIONS)
+            if here is None:
+                break
             complete &= here.complete
             for region in here.regions:
                 near = witness(
@@ -441,19 +559,24 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
                 )
                 if near is not None:
                     consider({pa: va.value(near[0]), pb: vb.value(near[1])})
+    # A value that follows a fact (a fine of twice the gains) reached by a change of two
+    # facts may be reached by one alone: solved for along each fact, then decided again.
+    for key in list(found):
+        name, after, direction, member = key
+        if direction == "other" and member is None:
+            for path, found_here in explored.items():
+                for units in _solved(found_here, name, after):
+                    consider({path: found_here.variables[0].value(units)})
+    if left.spent:
+        complete = False
+        notes.append(
+            f"the search stopped after its budget of {left.total} decisions; "
+            "other changes may exist"
+        )
     out = []
-    for (name, after, direction, member), options in found.items():
-        options.sort(key=lambda o: (o[0], o[1]))
-        best_size = options[0][0]
-        kept, facts_seen = [], set()
-        for option in options:
-            which = frozenset(p for p, _ in option[2])
-            if option[0] != best_size or which in facts_seen:
-                continue  # the nearest change of each set of facts, the fewest facts first
-            facts_seen.add(which)
-            kept.append(option)
-        kept = kept[:ALTERNATIVES]
-        for _, _, changed, new_facts in kept:
+    for key, options in found.items():
+        name, after, direction, member = key
+        for changed, new_facts in _minimal(book, facts, as_of, current, key, options):
             applied = _deciders(book, new_facts, as_of, name, member or after)
             out.append(
                 Change(
@@ -488,6 +611,35 @@ def changes(book, facts: dict, as_of: datetime.date | None) -> Changes:
     )
 
 
+def _solved(found: Exploration, name: str, after: Any) -> list[int]:
+    """The whole units of the one varied fact at which ``name``, following it by a formula
+    in some region, takes the value ``after`` (the first end of a range that follows it)."""
+    out = []
+    for region in found.regions:
+        value = dict(region.outcome.conclusions).get(name)
+        pairs = (
+            zip(value, after)
+            if isinstance(value, tuple) and isinstance(after, tuple)
+            else [(value, after)]
+        )
+        for formula, target in pairs:
+            if not isinstance(formula, Lin) or len(formula.coefs) != 1:
+                continue
+            try:
+                units = (Fraction(target) - formula.const) / formula.coefs[0][1]
+            except (TypeError, ValueError):
+                break
+            low, high = region.interval()
+            if (
+                units.denominator == 1
+                and (low is None or low <= units)
+                and (high is None or units <= high)
+            ):
+                out.append(int(units))
+            break
+    return out
+
+
 def _is_numeric(spec: FieldSpec) -> bool:
     return spec.type.kind in ("integer", "decimal", "money", "date")
 
@@ -501,15 +653,72 @@ def _alternatives(spec: FieldSpec, value: Any) -> list[Any]:
     return []
 
 
-def _distance(old: Any, new: Any) -> Fraction:
-    """How big a change is, relative to the value it changes (so 50 -> 500 items and
-    5,000 -> 50,000 yuan weigh alike); a boolean or a member counts as one."""
+def _distance(old: Any, new: Any) -> tuple[int, Fraction]:
+    """How far a change of one fact is (docs/whatif.md, "How far a change is"), as
+    ``(findings changed, size)``: a yes/no fact or a member is a finding changed, ``(1, 0)``;
+    a number weighs its change relative to its value in the case (50 -> 500 items and
+    5,000 -> 50,000 yuan weigh alike, 9) but never relative to less than one whole unit (an
+    item, a yuan), so that from 0 a change weighs its size (0 -> 15 items: 15, less than
+    0 -> 40); a date, the years it moves. So a recount of quantities comes before a changed
+    finding, and for one fact a smaller change always weighs less."""
     if isinstance(old, bool) or isinstance(old, str) or old is None:
-        return Fraction(1)
+        return (1, Fraction(0))
     if isinstance(old, datetime.date):
-        return Fraction(abs((new - old).days), 365)
+        return (0, Fraction(abs((new - old).days), 365))
     old, new = Fraction(old), Fraction(new)
-    return abs(new - old) / max(abs(old), abs(new), Fraction(1))
+    return (0, abs(new - old) / max(abs(old), Fraction(1)))
+
+
+def distance(facts: dict, changed) -> tuple[int, Fraction]:
+    """How far a change of several facts ``[(path, new value)]`` is: the sum of each's."""
+    parts = [_distance(get(facts, p), v) for p, v in changed]
+    return (sum(p[0] for p in parts), sum((p[1] for p in parts), Fraction(0)))
+
+
+def _minimal(book, facts, as_of, current, key, options) -> list[tuple[tuple, dict]]:
+    """The changes kept for one target, each minimal: of the fewest facts, the nearest of
+    each set of facts first, at most ``ALTERNATIVES``; a change of several facts of which a
+    part already reaches the target (decided again) is replaced by that part."""
+    rb = book.rulebook
+    name = key[0]
+
+    def reaches(changed) -> dict | None:
+        moved = facts
+        for p, v in changed:
+            moved = put(moved, p, v)
+        try:
+            decision = book.decide(moved, as_of)
+        except Exception:  # noqa: BLE001 - cannot be evaluated: does not reach it
+            return None
+        if decision.conflicts:
+            return None
+        value = decision.conclusions[name]
+        return moved if key in _targets(rb, name, current[name], value) else None
+
+    def reduced(option):
+        changed = option[2]
+        for k in range(1, len(changed)):
+            parts = []
+            for part in itertools.combinations(changed, k):
+                moved = reaches(part)
+                if moved is not None:
+                    parts.append((k, distance(facts, part), part, moved))
+            if parts:
+                return min(parts, key=lambda o: o[1])
+        return option
+
+    def nearest_per_set(options):
+        options = sorted(options, key=lambda o: (o[0], o[1]))
+        seen, kept = set(), []
+        for option in options:
+            which = frozenset(p for p, _ in option[2])
+            if option[0] == options[0][0] and which not in seen:
+                seen.add(which)
+                kept.append(option)
+        return kept
+
+    kept = nearest_per_set([reduced(o) for o in nearest_per_set(options)])
+    return [(changed, new_facts) for _, _, changed, new_facts in kept[:ALTERNATIVES]]
 
 
 def _deciders(book, facts, as_of, conclusion: str, value: Any) -> frozenset[str]:
@@ -560,6 +769,10 @@ class Unknowns:
     ranked: tuple[tuple[str, int, tuple[Breakpoint, ...]], ...]  # fact, decides, where
     outcomes: tuple[tuple[tuple[tuple[str, Any], ...], int], ...]  # outcome, regions
     complete: bool
+    #: The unknown numbers: a value in ``open`` may be a :class:`Lin` of them (a fine that
+    #: follows the gains), shown as the formula, not as a value sampled from it.
+    variables: tuple[Variable, ...] = ()
+    notes: tuple[str, ...] = ()  # how the answer was found where not exactly, where it stopped
 
 
 def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
@@ -567,6 +780,8 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
     them can change it, ranked, each with the values at which it does."""
     rb = book.rulebook
     paths = [parse_path(u) for u in unknown]
+    for p in paths:
+        check_present(rb, facts, p)
     specs = [field_spec(rb, p) for p in paths]
     finite = [(p, s) for p, s in zip(paths, specs) if not _is_numeric(s)]
     numeric = [(p, s) for p, s in zip(paths, specs) if _is_numeric(s)]
@@ -578,34 +793,63 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
         raise ValueError(f"more than {MAX_COMBINATIONS} combinations of unknown facts")
     outcomes: dict[tuple, int] = {}
     complete = True
+    notes: list[str] = []
+    shown_variables: tuple[Variable, ...] = ()
+    left = Budget(DECISIONS, facts)
     for combo in combos:
+        if left.spent:
+            complete = False
+            break
         here = facts
         for (p, _), value in zip(finite, combo):
             here = put(here, p, value)
-        if numeric:
-            variables = [variable(here, p, s) for p, s in numeric]
-            variables = [
-                attrs.evolve(v, base=v.low if v.low is not None else v.base) for v in variables
-            ]
-            found = explore(book, here, variables, as_of)
-            complete &= found.complete and found.not_linear is None
-            for region in found.regions:
-                key = _outcome_key(region.outcome, region.point)
-                outcomes[key] = outcomes.get(key, 0) + 1
-        else:
+        if not numeric:
+            left.spend()
             try:
                 decided = book.decide(here, as_of)
                 key = tuple(decided.conclusions.items())
             except Exception as err:  # noqa: BLE001
                 key = (("error", str(err)),)
             outcomes[key] = outcomes.get(key, 0) + 1
+            continue
+        variables = [variable(here, p, s) for p, s in numeric]
+        low_first = [
+            attrs.evolve(v, base=v.low if v.low is not None else v.base) for v in variables
+        ]
+        found = explore(book, here, low_first, as_of, max_regions=min(MAX_REGIONS, left.regions))
+        left.spend(max(1, len(found.regions)))
+        shown_variables = found.variables
+        if found.not_linear is not None:
+            # Not linear: the documented bounded search along the one number, as whatif does.
+            complete = False
+            why = found.not_linear.what
+            if len(variables) != 1:
+                notes.append(f"not linear ({why}): two unknown numbers are not searched")
+                continue
+            searched = _searched(book, here, as_of, variables[0], why)
+            left.spend(SEARCH_POINTS + 32 * len(searched.segments))
+            note = f"found by a bounded search, not computed: {why}"
+            if note not in notes:
+                notes.append(note)
+            for segment in searched.segments:
+                key = (("error", segment.error),) if segment.error else segment.conclusions
+                outcomes[key] = outcomes.get(key, 0) + 1
+            continue
+        complete &= found.complete
+        for region in found.regions:
+            key = _outcome_key(region.outcome)
+            outcomes[key] = outcomes.get(key, 0) + 1
+    if left.spent:
+        notes.append(
+            f"the search stopped after its budget of {left.total} decisions; other values may exist"
+        )
     values: dict[str, list] = {n: [] for n in rb.conclusions}
     for key in outcomes:
         for name, value in key:
             if name in values and not any(_same(value, v) for v in values[name]):
                 values[name].append(value)
-    fixed = tuple(n for n, vs in values.items() if len(vs) == 1)
-    open_ = tuple((n, tuple(vs)) for n, vs in values.items() if len(vs) > 1)
+    fixed = tuple(n for n, vs in values.items() if len(vs) == 1 and not _follows(vs[0]))
+    open_ = tuple((n, tuple(vs)) for n, vs in values.items() if n not in fixed and vs)
     ranked = []
     for path, spec in zip(paths, specs):
         decides, where = _influence(book, facts, as_of, path, spec, paths)
@@ -618,13 +862,16 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
         tuple(ranked),
         tuple(outcomes.items()),
         complete,
+        shown_variables,
+        tuple(notes),
     )
 
 
-def _outcome_key(outcome, point) -> tuple:
+def _outcome_key(outcome) -> tuple:
+    """A region's outcome, a value that follows the unknown facts kept as its formula."""
     if outcome.error:
         return (("error", outcome.error),)
-    return tuple(concrete(outcome, point).items())
+    return tuple(outcome.conclusions)
 
 
 def _domain(spec: FieldSpec) -> list[Any]:
@@ -640,15 +887,23 @@ def _influence(book, facts, as_of, path, spec, all_paths) -> tuple[int, tuple[Br
     """How many conclusions this unknown fact alone can change (the others as in the case),
     and, for a number, where along it they do."""
     current = _decided(book, facts, as_of)
-    if not _is_numeric(spec):
-        moved = set()
+    if not _is_numeric(spec):  # each other value, with what it changes
+        moved, where = set(), []
+        now = get(facts, path)
         for value in _domain(spec):
+            if value == now:
+                continue
             try:
                 other = _decided(book, put(facts, path, value), as_of)
             except Exception:  # noqa: BLE001
                 continue
-            moved |= {n for n in other if not _same(other[n], current[n])}
-        return len(moved), ()
+            changed = tuple(
+                (n, current[n], other[n]) for n in other if not _same(other[n], current[n])
+            )
+            moved |= {n for n, _, _ in changed}
+            if changed:
+                where.append(Breakpoint(value, now, changed, (), ()))
+        return len(moved), tuple(where)
     found = breakpoints(book, facts, as_of, [(show_path(path), None, None)])
     moved = {name for bp in found.breakpoints for name, _, _ in bp.changes}
     return len(moved), found.breakpoints
@@ -675,63 +930,114 @@ class RequestError(ValueError):
     """A ``--vary`` or ``--unknown`` that names no fact the analysis can vary."""
 
 
-def parse_vary(rulebook, text: str) -> tuple[str, Any, Any]:
+def parse_vary(rulebook, text: str, read_end=None) -> tuple[str, Any, Any]:
     """``FIELD`` or ``FIELD=LO..HI`` (either end may be left out: ``gain=..60000``), the ends
-    read as facts of the field's type are (``60000``, ``"5000 CNY"``, ``2018-03-01``)."""
+    read as facts of the field are (``60000``, ``1_000``, ``"5000 CNY"``, ``2018-03-01``):
+    ``read_end`` reads the text as ``--set`` does (YAML), then as the field's type with its
+    minimum, so an end below it (``-5`` of an amount) is refused, as ``--set`` refuses it."""
     from ..facts import FactsError, read_value
 
     field, _, span = text.partition("=")
     path = _known_path(rulebook, field.strip())
     spec = field_spec(rulebook, path)
+    _not_fixed(spec, path, "--vary")
     if not _is_numeric(spec):
         raise RequestError(
-            f"--vary {field}: {spec.type.describe()} does not vary along a line; "
+            f"--vary {_short(field)}: {spec.type.describe()} does not vary along a line; "
             "a boolean or a member is tried value by value in explain --whatif"
         )
     low = high = None
     if span.strip():
         lo_text, sep, hi_text = span.partition("..")
         if not sep:
-            raise RequestError(f"--vary {text}: write FIELD=LOW..HIGH (either end may be empty)")
+            raise RequestError(
+                f"--vary {_short(text)}: write FIELD=LOW..HIGH (either end may be empty)"
+            )
+        read = read_end or (lambda raw: raw)
         try:
             if lo_text.strip():
-                low = read_value(lo_text.strip(), spec.type, show_path(path))
+                low = read_value(read(lo_text.strip()), spec.type, show_path(path), spec.minimum)
             if hi_text.strip():
-                high = read_value(hi_text.strip(), spec.type, show_path(path))
+                high = read_value(read(hi_text.strip()), spec.type, show_path(path), spec.minimum)
         except FactsError as err:
-            raise RequestError(f"--vary {text}: {err.problems[0].render()}") from None
+            raise RequestError(f"--vary {_short(text)}: {err.problems[0].render()}") from None
         if low is not None and high is not None and high < low:
-            raise RequestError(f"--vary {text}: the range runs downward")
+            raise RequestError(f"--vary {_short(text)}: the range runs downward")
     return show_path(path), low, high
 
 
 def parse_unknown(rulebook, text: str) -> str:
     path = _known_path(rulebook, text.strip())
     spec = field_spec(rulebook, path)
+    _not_fixed(spec, path, "--unknown")
     t = spec.type
     if not (_is_numeric(spec) or t.kind == "bool" or isinstance(t, EnumType)):
-        raise RequestError(f"--unknown {text}: {t.describe()} cannot be left unknown")
+        raise RequestError(f"--unknown {_short(text)}: {t.describe()} cannot be left unknown")
     return show_path(path)
 
 
+def _not_fixed(spec: FieldSpec, path, option: str) -> None:
+    """A fact the rule text declares ``fixed`` (the date of the decision) is not varied,
+    and is not left unknown either: the rulebook is chosen and read as of it."""
+    if spec.fixed:
+        raise RequestError(
+            f"{option} {show_path(path)}: the rule text declares this fact fixed (docs/whatif.md, "
+            "'Facts not to be varied'); give another value with --set, or another day with --as-of"
+        )
+
+
 def _known_path(rulebook, text: str) -> tuple[str | int, ...]:
+    """The path ``text`` names, checked against the rulebook's declarations: each list of
+    records indexed, nothing else indexed, ending at a single fact."""
     import difflib
 
     try:
         path = parse_path(text)
     except ValueError:
         raise RequestError(
-            f"'{text}' does not name a fact (write illegal_gain or acts[0].amount)"
+            f"'{_short(text)}' does not name a fact (write illegal_gain or acts[0].amount; "
+            "an index is a whole number counted from 0)"
         ) from None
     if path[0] not in rulebook.inputs:
         close = difflib.get_close_matches(str(path[0]), list(rulebook.inputs), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
+        if not close and len(path) > 1:
+            hint = (
+                f"; a case written as {path[0]} is read into this rulebook's facts by its "
+                "input adapter: vary one of those (ruleengine schema lists them)"
+            )
         raise RequestError(f"'{path[0]}' is not a fact of this rulebook{hint}")
-    try:
-        field_spec(rulebook, path)
-    except (KeyError, AttributeError):
-        raise RequestError(f"'{text}' names no field of {path[0]}") from None
-    return path
+    spec = rulebook.inputs[path[0]]
+    steps = list(path[1:])
+    where = [path[0]]
+    while True:
+        t = spec.type
+        if isinstance(t, ListType) and isinstance(t.element, RecordType):
+            if not steps or not isinstance(steps[0], int):
+                numbers = [n for n, f in t.element.fields.items() if _is_numeric(f) and not f.fixed]
+                first = (numbers or list(t.element.fields) or ["field"])[0]
+                raise RequestError(
+                    f"'{_short(text)}': {show_path(where)} is a list; name one item's field "
+                    f"({show_path(where)}[0].{first})"
+                )
+            where.append(steps.pop(0))
+            t = t.element
+        if isinstance(t, RecordType):
+            if not steps or isinstance(steps[0], int):
+                fields = ", ".join(list(t.fields)[:8])
+                raise RequestError(
+                    f"'{_short(text)}': {show_path(where)} is a record; name one of its "
+                    f"fields ({fields})"
+                )
+            name = steps.pop(0)
+            if name not in t.fields:
+                raise RequestError(f"'{_short(text)}' names no field of {show_path(where)}")
+            where.append(name)
+            spec = t.fields[name]
+            continue
+        if steps:
+            raise RequestError(f"'{_short(text)}': {show_path(where)} has no parts to name")
+        return path
 
 
 # ------------------------------------------------------------------ as JSON
@@ -776,6 +1082,8 @@ def breakpoints_json(found: Breakpoints) -> dict:
                 "low": value_json(v.low),
                 "high": value_json(v.high),
                 "in_the_case": value_json(v.base),
+                # The unit the fact moves by: a breakpoint is exact to it (a date: one day).
+                "step": value_json(Fraction(1, v.scale)) if v.kind != "date" else "1 day",
             }
             for v in vs
         ],
@@ -856,10 +1164,11 @@ def changes_json(found: Changes) -> dict:
 def unknowns_json(found: Unknowns) -> dict:
     return {
         "unknown": list(found.unknown),
-        "decided": not found.open,
+        "decided": not found.open and found.complete,
         "fixed": list(found.fixed),
         "open": [
-            {"conclusion": n, "could_be": [value_json(v) for v in vs]} for n, vs in found.open
+            {"conclusion": n, "could_be": [value_json(v, found.variables) for v in vs]}
+            for n, vs in found.open
         ],
         "ranked": [
             {
@@ -879,4 +1188,5 @@ def unknowns_json(found: Unknowns) -> dict:
             for fact, n, where in found.ranked
         ],
         "complete": found.complete,
+        "notes": list(found.notes),
     }

@@ -7,6 +7,7 @@ and Markdown renderers lay it out the same way, in Chinese or in English.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from ..analysis.linear import Lin
@@ -36,7 +37,10 @@ WORDS = {
     "adds": {"en": "+", "zh": "+"},
     "removes": {"en": "−", "zh": "−"},
     "by": {"en": "decided by {cites}", "zh": "依据{cites}"},
-    "no_rule": {"en": "then no provision reaches a higher one", "zh": "此时无条款作出更重认定"},
+    "no_rule": {
+        "en": "no provision decides it then (the value is the default)",
+        "zh": "此时无条款作出该认定（为默认值）",
+    },
     "none_found": {
         "en": "No change of one or two facts moves any conclusion.",
         "zh": "改变一项或者两项事实均不改变任何认定。",
@@ -50,12 +54,21 @@ WORDS = {
         "zh": "搜索已达上限，可能另有其他变动",
     },
     "unknowns": {"en": "With facts unknown", "zh": "事实未知时"},
+    "not_shown_fixed": {
+        "en": "no value of {facts} found that changes the decision, but the search was not "
+        "exhaustive (below): not shown to be decided whatever they are",
+        "zh": "未发现{facts}的取值改变认定，但搜索并不穷尽（见下）：不能认定无论其如何均已确定",
+    },
+    "budget": {
+        "en": "the search stopped after its budget of {n} decisions; other values may exist",
+        "zh": "搜索已达{n}次判定的上限，可能另有其他取值",
+    },
     "fixed": {
         "en": "decided whatever these facts are: {facts}",
         "zh": "无论以下事实如何均已确定：{facts}",
     },
     "open": {"en": "still open: {facts} could change it", "zh": "尚未确定：{facts}可能改变认定"},
-    "could_be": {"en": "{label} could be {values}", "zh": "{label}可能为{values}"},
+    "could_be": {"en": "{label} could be one of", "zh": "{label}可能为以下之一"},
     "or": {"en": " or ", "zh": "或者"},
     "decides": {"en": "{fact} decides {n} conclusion(s)", "zh": "{fact}影响{n}项认定"},
     "decides_nothing": {
@@ -66,9 +79,11 @@ WORDS = {
         "en": "Along {facts}, the other facts as in the case",
         "zh": "{facts}变动时（其他事实不变）",
     },
+    "step": {"en": "{fact} in steps of {step}", "zh": "{fact}以{step}为单位变动"},
     "breakpoints": {"en": "Where the outcome changes", "zh": "认定发生变化之处"},
     "no_breakpoints": {"en": "Nowhere in this range.", "zh": "在此范围内认定不变。"},
     "from": {"en": "from {value}", "zh": "自{value}起"},
+    "if_value": {"en": "if {value}", "zh": "如为{value}"},
     "below": {"en": "{value} and below", "zh": "{value}及以下"},
     "segments": {"en": "The outcome, range by range", "zh": "各区间的认定"},
     "regions": {"en": "The outcome, region by region", "zh": "各区域的认定"},
@@ -76,9 +91,14 @@ WORDS = {
         "en": "found by a bounded search, not computed: {why}",
         "zh": "以有限搜索得出，并非精确计算：{why}",
     },
+    "plane_not_linear": {
+        "en": "not linear, so not computed ({why}); a plane is not searched: vary one fact",
+        "zh": "非线性，未作精确计算（{why}）；两项事实不作搜索，请只变动一项",
+    },
     "starts": {"en": "provisions that apply from here", "zh": "自此适用的条款"},
     "stops": {"en": "provisions that no longer apply", "zh": "不再适用的条款"},
     "error": {"en": "cannot be evaluated: {why}", "zh": "无法计算：{why}"},
+    "conflict": {"en": "in conflict: {cites} disagree", "zh": "冲突：{cites}认定不一"},
     "times": {"en": "{k} × {fact}", "zh": "{fact}×{k}"},
 }
 
@@ -102,6 +122,15 @@ def fact_label(rulebook, path_text: str, lang: str) -> str:
     if len(path) == 1:
         return str(label)
     return f"{label} ({path_text})"
+
+
+def _label_only(rulebook, path_text: str, lang: str) -> str:
+    """A fact's label without its path (the path follows it where needed)."""
+    try:
+        spec = field_spec(rulebook, parse_path(path_text))
+    except (KeyError, AttributeError):
+        return path_text
+    return str(local(spec.label, lang) or path_text)
 
 
 def fact_value(rulebook, path_text: str, value: Any, lang: str) -> str:
@@ -159,9 +188,11 @@ def changes_section(rulebook, found: Changes, lang: str) -> Section:
     if not lines:
         lines.append(Line(word("none_found", lang), "dim"))
     if found.fixed:
-        facts = "、".join(found.fixed) if lang == "zh" else ", ".join(found.fixed)
+        labels = [fact_label(rulebook, f, lang) for f in found.fixed]
+        facts = "、".join(labels) if lang == "zh" else ", ".join(labels)
         lines.append(Line(word("fixed_facts", lang, facts=facts), "dim"))
-    if not found.complete:
+    lines.extend(Line(_note(n, lang), "warn") for n in found.notes)
+    if not found.complete and not found.notes:
         lines.append(Line(word("incomplete", lang), "warn"))
     return Section(word("changes", lang), tuple(lines))
 
@@ -171,7 +202,9 @@ def unknowns_section(rulebook, found: Unknowns, lang: str) -> Section:
     sep = "、" if lang == "zh" else ", "
     facts = sep.join(fact_label(rulebook, u, lang) for u in found.unknown)
     lines = []
-    if not found.open:
+    if not found.open and not found.complete:
+        lines.append(Line(word("not_shown_fixed", lang, facts=facts), "warn"))
+    elif not found.open:
         fixed = [
             f"{local(rulebook.conclusions[n].label, lang, n)}{_colon(lang)}"
             f"{_conclusion(rulebook, n, _only(found, n), lang)}"
@@ -186,8 +219,11 @@ def unknowns_section(rulebook, found: Unknowns, lang: str) -> Section:
         children = []
         for name, values in found.open:
             label = local(rulebook.conclusions[name].label, lang, name)
-            shown = word("or", lang).join(_conclusion(rulebook, name, v, lang) for v in values)
-            children.append(Line(word("could_be", lang, label=label, values=shown), "miss"))
+            shown = list(
+                dict.fromkeys(_value_text(rulebook, name, v, found.variables, lang) for v in values)
+            )
+            each = tuple(Line(v, "value") for v in shown)  # one a line: values hold commas, "or"
+            children.append(Line(word("could_be", lang, label=label), "miss", each))
         lines.append(Line(word("open", lang, facts=facts), "warn", tuple(children)))
         for fact, decides, where in found.ranked:
             name = fact_label(rulebook, fact, lang)
@@ -196,9 +232,23 @@ def unknowns_section(rulebook, found: Unknowns, lang: str) -> Section:
                 continue
             points = tuple(_breakpoint_line(rulebook, fact, bp, lang) for bp in where)
             lines.append(Line(word("decides", lang, fact=name, n=decides), "", points))
-    if not found.complete:
+    lines.extend(Line(_note(n, lang), "warn") for n in found.notes)
+    if not found.complete and not found.notes:
         lines.append(Line(word("incomplete", lang), "warn"))
     return Section(word("unknowns", lang), tuple(lines))
+
+
+def _note(note: str, lang: str) -> str:
+    """A note of the analysis (a bounded search, a budget spent) in the reader's language."""
+    import re
+
+    budget = re.match(r"the search stopped after its budget of (\d+) decisions", note)
+    if budget:
+        return word("budget", lang, n=budget.group(1))
+    searched = re.match(r"found by a bounded search, not computed: (.*)", note)
+    if searched:
+        return word("searched", lang, why=searched.group(1))
+    return note
 
 
 def _only(found: Unknowns, name: str) -> Any:
@@ -222,10 +272,23 @@ def _breakpoint_line(rulebook, fact: str, bp, lang: str) -> Line:
             provisions = tuple(Line(rule_heading(rulebook, r, lang), style) for r in rules)
             children.append(Line(word(key, lang), style, provisions))
     value = fact_value(rulebook, fact, bp.value, lang)
-    return Line(word("from", lang, value=value), "", tuple(children))
+    try:
+        along = field_spec(rulebook, parse_path(fact)).type.kind in (
+            "integer",
+            "decimal",
+            "money",
+            "date",
+        )
+    except (KeyError, AttributeError):
+        along = True
+    key = "from" if along else "if_value"  # a yes/no fact or a member: the value it takes
+    return Line(word(key, lang, value=value), "", tuple(children))
 
 
 def _shown(rulebook, name: str, value: Any, lang: str) -> str:
+    if isinstance(value, Unset) and value.why.startswith("is in conflict"):
+        rules = value.why.removeprefix("is in conflict between rules ").split(", ")
+        return word("conflict", lang, cites=_cites(rulebook, rules, lang))
     if value is None or isinstance(value, Unset):
         return show_value(Unset(name, ""), None, lang)
     return _conclusion(rulebook, name, value, lang)
@@ -239,12 +302,24 @@ def breakpoints_explanation(book, found: Breakpoints, as_of, lang: str) -> Expla
         facts = fact_label(rb, names[0], lang)
     else:  # the regions' conditions use the facts' names: say what each is
         facts = sep.join(
-            f"{n}（{fact_label(rb, n, lang)}）"
+            f"{_label_only(rb, n, lang)}（{n}）"
             if lang == "zh"
-            else f"{n} ({fact_label(rb, n, lang)})"
+            else f"{_label_only(rb, n, lang)} ({n})"
             for n in names
         )
     headline = word("along", lang, facts=facts)
+    steps = [
+        word(
+            "step",
+            lang,
+            fact=fact_label(rb, v.name, lang),
+            step=format_number(Fraction(1, v.scale)),
+        )
+        for v in found.variables
+        if v.kind in ("decimal", "money")
+    ]
+    if steps:  # say how finely the fact moves, where it is not whole units
+        headline += ("；" if lang == "zh" else "; ") + sep.join(steps)
     subtitle = f"{explanation_word('as_of', lang)} {show_date(as_of, lang)}" if as_of else ""
     sections = []
     if len(found.variables) == 1:
@@ -256,6 +331,8 @@ def breakpoints_explanation(book, found: Breakpoints, as_of, lang: str) -> Expla
             points.append(Line(word("searched", lang, why=found.not_linear), "warn"))
         sections.append(Section(word("breakpoints", lang), tuple(points)))
         varying = _varying([s.conclusions for s in found.segments])
+        if len(found.segments) == 1:  # one range: its whole outcome is the answer
+            varying = {n for n, _ in found.segments[0].conclusions}
         rows = []
         for s in found.segments:
             low = fact_value(rb, fact, s.low, lang) if s.low is not None else "−∞"
@@ -288,6 +365,8 @@ def breakpoints_explanation(book, found: Breakpoints, as_of, lang: str) -> Expla
                     ),
                 )
             )
+        if found.method == "not_linear":
+            rows = [Line(word("plane_not_linear", lang, why=found.not_linear), "warn")]
         sections.append(Section(word("regions", lang), tuple(rows)))
     if not found.complete and found.method == "exact":
         sections[-1] = Section(
@@ -314,21 +393,24 @@ def _outcome_lines(rb, conclusions, varying, variables, error, lang) -> tuple[Li
         if name not in varying:
             continue
         label = local(rb.conclusions[name].label, lang, name)
-        t = rb.conclusions[name].type
-        if isinstance(value, Lin):
-            shown = show_lin(rb, value, variables, t, lang)
-        elif isinstance(value, tuple) and any(isinstance(v, Lin) for v in value):
-            low, high = (
-                show_lin(rb, v, variables, t, lang)
-                if isinstance(v, Lin)
-                else show_value(v, t, lang)
-                for v in value
-            )
-            shown = f"{low}至{high}" if lang == "zh" else f"{low} – {high}"
-        else:
-            shown = _shown(rb, name, value, lang)
+        shown = _value_text(rb, name, value, variables, lang)
         out.append(Line(f"{label}{_colon(lang)}{shown}", "value"))
     return tuple(out)
+
+
+def _value_text(rb, name: str, value: Any, variables, lang: str) -> str:
+    """A conclusion's value, or the formula it follows (``illegal gains – 5 × illegal
+    gains``) where it follows the varied or unknown facts."""
+    t = rb.conclusions[name].type
+    if isinstance(value, Lin):
+        return show_lin(rb, value, variables, t, lang)
+    if isinstance(value, tuple) and any(isinstance(v, Lin) for v in value):
+        low, high = (
+            show_lin(rb, v, variables, t, lang) if isinstance(v, Lin) else show_value(v, t, lang)
+            for v in value
+        )
+        return f"{low}至{high}" if lang == "zh" else f"{low} – {high}"
+    return _shown(rb, name, value, lang)
 
 
 def show_lin(rb, lin: Lin, variables: tuple[Variable, ...], t, lang: str) -> str:
