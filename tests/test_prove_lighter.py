@@ -115,17 +115,3 @@ def test_a_gap_the_act_date_version_leaves_is_found_and_replayed(tmp_path):
     judged_new = {"as_of": "2021-06-01", "facts": {"acted_on": "2021-01-01", "items": 5}}
     assert replay(book, attrs.evolve(gap, witness=judged_old)) is True
     assert replay(book, attrs.evolve(gap, witness=judged_new)) == "'kind' was decided by kind_new"
-
-
-def test_ccdi_and_its_lighter_blocks_are_proven_not_an_internal_error():
-    """ccdi decides its crimes and its Party sanctions through lighter blocks (CL Art. 12,
-    the regulations' transitional articles); check --prove used to stop on them (exit 70)."""
-    from typer.testing import CliRunner
-
-    from ruleengine.cli import EXIT_BAD_RULES, EXIT_OK, app
-
-    result = CliRunner().invoke(app, ["check", "--prove", "--rulebook", "ccdi"])
-    assert "internal error" not in result.output and "Traceback" not in result.output
-    assert result.exit_code in (EXIT_OK, EXIT_BAD_RULES), result.output
-    assert "not proven: a value of type" not in result.output
-    assert (result.exit_code == EXIT_BAD_RULES) == ("error[P" in result.output)
