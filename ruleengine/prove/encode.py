@@ -12,6 +12,10 @@ dates ``Int`` day numbers, texts ``Int`` codes of the texts the rules name. List
 bounded to a stated length; what cannot be encoded exactly (a plugin's function, a product of
 two facts, ...) becomes an unconstrained value and is recorded as *not proven*, naming the
 construct.
+
+A ``lighter`` block is encoded exactly (``Encoder.lighter``): the rulebook as it stood on the
+last day of each earlier version is encoded too, over the same facts, and the block's
+conclusions take its values where the act date falls in that version and it is not heavier.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 import attrs
 import z3
 
-from .. import ir, runtime
+from .. import ir, lighter_eval, runtime
 from ..ir import MISSING
 from ..runtime import EvaluationError
 from ..types import Duration, EnumType, ListType, LocalText, MoneyType, RecordType, Type
@@ -71,27 +75,51 @@ class SymList:
         return self.length > i
 
 
-class Encoder:
-    """Formulas for one period (``epoch``) of a compiled rulebook, judged on ``day``."""
+@attrs.define
+class Shared:
+    """What the encoders of one ``prove`` run share: the codes of texts (compared across
+    the rulebook's days), fresh names, and the rulebook as it stood on each day a ``lighter``
+    block judges an earlier version on (the same formulas for every period that asks)."""
 
-    def __init__(self, book, day: datetime.date, list_bound: int = 3):
+    texts: dict[Any, int] = attrs.Factory(dict)
+    fresh: int = 0
+    earlier: dict[datetime.date, Encoder] = attrs.Factory(dict)
+
+
+class Encoder:
+    """Formulas for one period (``epoch``) of a compiled rulebook, judged on ``day``.
+
+    ``shared``: what it shares with the other encoders of the run (``Shared``). The facts are
+    variables named by their path, so the encoders of two days hold the same variables.
+    """
+
+    def __init__(self, book, day: datetime.date, list_bound: int = 3, shared: Shared | None = None):
         self.book = book
         self.rb = book.rulebook
         self.day = day
         self.epoch = book.epoch(day)
         self.list_bound = list_bound
+        self.shared = shared or Shared()
+        self.texts = self.shared.texts
         self.vars: dict[str, Any] = {}  # input name -> its symbolic value
+        #: Input name -> the variables and bounds it brought (handed on by ``at``).
+        self.inputs: dict[str, tuple[list[Var], list[Any]]] = {}
         self.leaves: list[Var] = []
         self.bounds: list[Any] = []
         self.not_proven: dict[tuple, NotProven] = {}
         self.bounded_lists: dict[str, Any] = {}  # input name -> span of an aggregate over it
-        self.texts: dict[Any, int] = {}
         self.defines: dict[str, Any] = {}
         self.conclusions: dict[str, Any] = {}
         self.fired: dict[str, Any] = {}
         self.applies: dict[str, Any] = {}
         self.claims: dict[str, list[tuple[str, ir.Assignment, Any]]] = {}
-        self._fresh = 0
+        #: Block -> its (applied, at_act, at_decision) versions as ranks (None: no version).
+        self.lighters: dict[str, tuple] = {}
+        #: Conclusion -> when the claims of this period's rules stand: a conclusion decided by
+        #: a lighter block takes an earlier version's value where that version applies.
+        self.standing: dict[str, Any] = {}
+        #: Conclusion -> when no rule decides it (that version's rules, for a block's).
+        self.undecided: dict[str, Any] = {}
         self._run()
 
     # ------------------------------------------------------------------ the period
@@ -114,8 +142,122 @@ class Encoder:
                     self.claims.setdefault(a.conclusion, []).append(
                         (name, a, self.guarded(a.value, a))
                     )
+            elif kind == "lighter":
+                self.lighter(rb.lighters[name])
             else:
                 self.conclusions[name] = self.conclude(name)
+                deciders = [self.applies[r] for r, _, _ in self.claims.get(name, [])]
+                self.undecided[name] = z3.Not(z3.Or(*deciders)) if deciders else z3.BoolVal(True)
+
+    # ------------------------------------------------------------------ the law in time
+    def at(self, day: datetime.date) -> Encoder:
+        """The rulebook as it stood on ``day``, over the same facts (encoded once per run);
+        the facts it reads, their bounds and what it could not prove become this one's."""
+        then = self.shared.earlier.get(day)
+        if then is None:
+            then = self.shared.earlier[day] = Encoder(self.book, day, self.list_bound, self.shared)
+        for name, value in then.vars.items():
+            if name not in self.vars:
+                self.vars[name] = value
+                leaves, bounds = then.inputs[name]
+                self.inputs[name] = (leaves, bounds)
+                self.leaves += leaves
+                self.bounds += bounds
+        self.not_proven.update(then.not_proven)
+        self.bounded_lists.update(then.bounded_lists)
+        return then
+
+    def lighter(self, block: ir.Lighter) -> None:
+        """A ``lighter`` block's step, exactly as ``lighter_eval.settle`` takes it.
+
+        On this period's day the version ``k`` is in force. An act date in version ``k`` or
+        later (after the as-of date) keeps this period's outcome; one before every version
+        keeps it too (no act-date version). An act date in an earlier version ``i`` is judged
+        by the rulebook as it stood on that version's last day (``at``), and its outcome
+        applies unless this period's is lighter by ``compare`` (``_act_side``). Which day in
+        the period is the as-of date does not matter: every earlier version ended before it.
+        """
+        param = self.rb.parameters[block.versions]
+        rank = block.type.rank
+        at_decision, _ = lighter_eval.version_on(param, self.day)
+        if at_decision is None:  # no version in force: the outcome stands, none can be read
+            self.lighters[block.name] = (None, None, None)
+            return
+        act = self.lift(self.guarded(block.act_date, block), block.act_date.type)
+        k = next(i for i, (_, m) in enumerate(param.values) if m == at_decision)
+        values = {c: self.conclusions[c] for c in block.decides}
+        unset = {c: self.undecided[c] for c in block.decides}
+        applied: Any = z3.IntVal(rank[at_decision])
+        at_act: Any = z3.IntVal(rank[at_decision])
+        taken = []
+        for i in reversed(range(k)):
+            since, member = param.values[i]
+            until = param.values[i + 1][0]
+            inside = z3.And(act >= since.toordinal(), act < until.toordinal())
+            then = self.at(until - datetime.timedelta(days=1))
+            takes = z3.And(inside, self._act_side(block, then))
+            taken.append(takes)
+            for c in block.decides:
+                values[c] = self._choose(takes, then.conclusions[c], values[c], c)
+                unset[c] = z3.If(takes, then.undecided[c], unset[c])
+            applied = z3.If(takes, rank[member], applied)
+            at_act = z3.If(inside, rank[member], at_act)
+        first = param.values[0][0].toordinal()
+        at_act = z3.If(act < first, self.fresh(block.type), at_act)  # none: cannot be read
+        stands = z3.Not(z3.Or(*taken)) if taken else z3.BoolVal(True)
+        for c in block.decides:
+            self.conclusions[c] = values[c]
+            self.undecided[c] = unset[c]
+            self.standing[c] = stands
+        self.lighters[block.name] = (applied, at_act, z3.IntVal(rank[at_decision]))
+
+    def _choose(self, cond: Any, a: Any, b: Any, name: str) -> Any:
+        """A conclusion's value: ``a`` where ``cond`` holds, else ``b`` (a set of members
+        member by member; a range, which no rule reads, not at all)."""
+        if a is None or b is None:
+            return None
+        if isinstance(a, dict) and isinstance(b, dict):
+            return {m: z3.If(cond, a[m], b[m]) for m in a}
+        t = self.rb.conclusions[name].type
+        return z3.If(cond, self._term(a, t), self._term(b, t))
+
+    def _term(self, value: Any, t: Type) -> Any:
+        try:
+            return self.lift(value, t)
+        except _Opaque as why:
+            self.unproven(str(why), None)
+            return self.fresh(t)
+
+    def _not_decided(self, c: str) -> Any:
+        """That ``c`` is not decided, as ``lighter_eval`` compares: no rule in force decides
+        it, or it has no default and no rule gave it a value."""
+        if c in self.epoch.undecided:
+            return z3.BoolVal(True)
+        conclusion = self.rb.conclusions[c]
+        if conclusion.kind == "value" and conclusion.default is MISSING:
+            return self.undecided[c]
+        return z3.BoolVal(False)
+
+    def _act_side(self, block: ir.Lighter, then: Encoder) -> Any:
+        """That the act-date version (``then``) applies: ``lighter_eval.lighter_side`` says
+        "act". In order, the first ``compare`` conclusion that differs decides, the lower
+        value the lighter; equal all through, the act-date version; not decided under it, or
+        under this version unless it gives the lowest member of a scale, not compared."""
+        act, decision, none = 0, 1, 2
+        side: Any = z3.IntVal(act)
+        for c in reversed(block.compare):
+            t = self.rb.conclusions[c].type
+            a, d = self._term(then.conclusions[c], t), self._term(self.conclusions[c], t)
+            rest = side
+            compared = z3.If(d < a, decision, z3.If(a < d, act, rest))
+            # nothing is lighter than a scale's lowest member: the next conclusion decides
+            open_here = z3.If(a == 0, rest, none) if isinstance(t, EnumType) else none
+            side = z3.If(
+                then._not_decided(c),
+                none,
+                z3.If(self._not_decided(c), open_here, compared),
+            )
+        return side == act
 
     def guarded(self, e: ir.Expr, owner) -> Any:
         """``e``'s term; where the engine itself could not evaluate it, a fresh value."""
@@ -174,7 +316,9 @@ class Encoder:
     def input(self, name: str) -> Any:
         if name not in self.vars:
             spec = self.rb.inputs[name]
+            leaves, bounds = len(self.leaves), len(self.bounds)
             self.vars[name] = self.variable((name,), spec.type, spec.minimum)
+            self.inputs[name] = (self.leaves[leaves:], self.bounds[bounds:])
         return self.vars[name]
 
     def variable(self, path: tuple, t: Type, minimum: int | None) -> Any:
@@ -224,8 +368,8 @@ class Encoder:
         return term
 
     def fresh(self, t: Type) -> Any:
-        self._fresh += 1
-        name = f"#unknown{self._fresh}"
+        self.shared.fresh += 1
+        name = f"#unknown{self.shared.fresh}"
         if t.kind == "bool":
             return z3.Bool(name)
         if t.kind in ("integer", "date", "text") or isinstance(t, EnumType):
@@ -320,6 +464,10 @@ class Encoder:
                 first = param.values[0][0] if param.values else None
                 runtime.no_parameter_value(e.name, first, self.day, e.span)
             return value
+        if e.kind == "lighter":  # NAME.applied, .at_act, .at_decision: a version's rank
+            block, attr = e.name.split(".")
+            value = self.lighters[block][ir.LIGHTER_ATTRIBUTES.index(attr)]
+            return self.fresh(e.type) if value is None else value  # none: the engine fails
         value = self.conclusions.get(e.name)
         if value is None:
             raise _Opaque("a conclusion read before it is decided")

@@ -20,7 +20,7 @@ import z3
 
 from ..ir import MISSING
 from ..types import EnumType
-from .encode import Encoder, NotProven
+from .encode import Encoder, NotProven, Shared
 from .witness import witness_case
 
 #: Stable codes (docs/prove.md).
@@ -97,11 +97,12 @@ def prove(book, list_bound: int = 3, budget_ms: int = QUERY_BUDGET_MS) -> Report
     _Solver.asked = 0
     _Solver.deadline = time.monotonic() + MAX_SECONDS
     exhausted = False
+    shared = Shared()
     for start, end, day in periods:
         if not book.epoch(day).rules:
             continue  # nothing in force (before the rulebook takes effect): nothing to prove
         proven += 1
-        enc = Encoder(book, day, list_bound)
+        enc = Encoder(book, day, list_bound, shared)
         bounded.update(enc.bounded_lists)
         same = _signature(enc)
         if same in seen:  # the same rules and values as an earlier period: the same answers
@@ -170,7 +171,7 @@ def _signature(enc: Encoder) -> tuple:
 
 #: Questions asked of the solver for one rulebook, at most, and seconds spent asking: a
 #: rulebook of thousands of rules deciding one conclusion has millions of pairs; past either
-#: bound, what is left is not proven. (ccdi asks about 550 questions, pi2017 about 110.)
+#: bound, what is left is not proven. (ccdi asks about 1,200 questions, pi2017 about 110.)
 MAX_QUERIES = 20_000
 MAX_SECONDS = 120.0
 
@@ -290,7 +291,8 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set, out: lis
                 differ = enc.differ(v1, v2, c.type, a1.span)
                 if differ is None or z3.is_false(differ):
                     continue  # not encodable (said), or the same value: no conflict
-                result, model = solver.check(enc.applies[r1], enc.applies[r2], differ)
+                stands = enc.standing.get(conclusion, z3.BoolVal(True))  # a lighter block's
+                result, model = solver.check(enc.applies[r1], enc.applies[r2], differ, stands)
                 if result == "unknown":
                     unknown(f"whether '{r1}' and '{r2}' conflict", a1.span)
                 if result != "sat":
@@ -314,8 +316,7 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set, out: lis
         if not c.always_decided:
             continue
         deciders = [r for r, _, _ in enc.claims.get(name, [])]
-        none = z3.Not(z3.Or(*[enc.applies[r] for r in deciders])) if deciders else True
-        result, model = solver.check(none)
+        result, model = solver.check(enc.undecided[name])
         if result == "sat":
             out.append(
                 Finding(

@@ -136,10 +136,19 @@ def replay(book, finding, adapt=None) -> Any:
         ok = status.get(target) in ("applied", "set_aside") and status.get(exception) != "applied"
         return True if ok else f"'{target}' was {status.get(target)}"
     if code == "P104":
-        applied = [r for r in finding.rules if status.get(r) == "applied"]
-        if not applied and finding.conclusion not in {
-            c for r in trace.rules if r.status == "applied" for c, _, _ in r.conclusions
-        }:
+        for choice in trace.choices:  # decided by the act-date version of a lighter block
+            block = book.rulebook.lighters[choice.lighter]
+            if choice.reason == "act_version" and finding.conclusion in block.decides:
+                deciders = choice.at_act_rules[block.decides.index(finding.conclusion)]
+                if not deciders:
+                    return True
+                return f"'{finding.conclusion}' was decided by {', '.join(deciders)}"
+        applied = [
+            r.name
+            for r in trace.rules
+            if r.status == "applied" and any(c == finding.conclusion for c, _, _ in r.conclusions)
+        ]
+        if not applied:
             return True
         return f"'{finding.conclusion}' was decided by {', '.join(applied)}"
     return None

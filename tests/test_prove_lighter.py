@@ -1,0 +1,117 @@
+"""check --prove on the law in time: a ``lighter`` block is encoded exactly (the act-date
+version's outcome unless the as-of version's is lighter), so what is alive, dead or in
+conflict only through the block is proven as the engine evaluates it."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import attrs
+import pytest
+
+from ruleengine.loader import load_paths
+from ruleengine.prove import prove_rulebook
+from ruleengine.prove.witness import replay
+from ruleengine.runtime import Unset
+
+z3 = pytest.importorskip("z3")
+
+from ruleengine.prove.encode import Encoder  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def book():
+    return load_paths([ROOT / "tests" / "prove_lighter" / "lighter.rules"])
+
+
+def test_what_only_the_block_decides_is_proven(book):
+    report = prove_rulebook(book)
+    assert report.not_proven == []
+    # Dead only because the act-date version applies where both give prison; alive only
+    # because it applies where it gives a fine; not in conflict only because the act-date
+    # version applies wherever both label rules fire.
+    assert [(f.code, f.rules) for f in report.findings] == [("P101", ("old_but_not_prison",))]
+    assert "'most != penalty.prison'" in report.findings[0].proof
+
+
+def _encoded(book, facts: dict, day: datetime.date) -> dict:
+    """The encoding's values of the conclusions for these facts, read from the solver."""
+    enc = Encoder(book, day)
+    solver = z3.Solver()
+    solver.add(*enc.bounds)
+    solver.add(enc.vars["items"] == facts["items"])
+    solver.add(enc.vars["acted_on"] == facts["acted_on"].toordinal())
+    assert solver.check() == z3.sat
+    model = solver.model()
+    codes = {code: text for text, code in enc.texts.items()}
+    rank = book.rulebook.conclusions["most"].type.members
+    out = {"most": rank[model.eval(enc.conclusions["most"]).as_long()]}
+    for name in ("label", "note"):
+        decided = not z3.is_true(model.eval(enc.undecided[name], model_completion=True))
+        value = model.eval(enc.conclusions[name], model_completion=True).as_long()
+        out[name] = codes[value] if decided else None
+    applied = model.eval(enc.lighters["in_time"][0], model_completion=True).as_long()
+    out["applied"] = ("old", "new")[applied]
+    return out
+
+
+ACTED = ["2009-06-01", "2015-01-01", "2019-12-31", "2020-01-01", "2030-01-01"]
+ITEMS = [0, 9, 10, 49, 50, 79, 80, 99, 100, 150]
+
+
+@pytest.mark.parametrize("as_of", ["2015-06-01", "2021-06-01"])
+def test_the_encoding_gives_what_the_engine_gives(book, as_of):
+    """Case by case, the encoded block takes the version the engine takes, with its values."""
+    day = datetime.date.fromisoformat(as_of)
+    for acted in ACTED:
+        for items in ITEMS:
+            facts = {"acted_on": datetime.date.fromisoformat(acted), "items": items}
+            trace = book.explain(facts, day)
+            got = trace.decision.conclusions
+            [choice] = trace.choices
+            engine = {
+                "most": got["most"],
+                "label": None if isinstance(got["label"], Unset) else got["label"],
+                "note": None if isinstance(got["note"], Unset) else got["note"],
+                "applied": choice.applied,
+            }
+            assert _encoded(book, facts, day) == engine, (acted, items)
+
+
+def test_a_block_whose_versions_begin_later_is_not_read_before(tmp_path):
+    """Before any version is in force the outcome stands and the versions cannot be read:
+    the prover neither crashes nor claims anything of the rule that reads them."""
+    path = tmp_path / "early.rules"
+    text = (ROOT / "tests" / "prove_lighter" / "lighter.rules").read_text()
+    path.write_text(text.replace("  effective: 2010-01-01\n", ""))
+    report = prove_rulebook(load_paths([path]))
+    assert report.findings == [] and report.not_proven == []
+
+
+def test_a_gap_the_act_date_version_leaves_is_found_and_replayed(tmp_path):
+    """Under the new version a rule always decides 'kind'; under the old one only from 100
+    items. Judged under the new version, the gap is where the old version applies with fewer
+    items; a witness of it, run through explain, shows the old version applied and no rule
+    of it deciding 'kind'."""
+    text = (ROOT / "tests" / "prove_lighter" / "lighter.rules").read_text()
+    text = text.replace("  decides: label\n", "  decides: label, kind\n")
+    text += (
+        "conclusion kind: value text always decided\n"
+        "rule kind_old { cite article 9  from 2010-01-01  until 2020-01-01  when items >= 100\n"
+        '  then kind = "old" }\n'
+        'rule kind_new { cite article 10  from 2020-01-01  then kind = "new" }\n'
+    )
+    path = tmp_path / "gap.rules"
+    path.write_text(text)
+    book = load_paths([path])
+    [gap] = [f for f in prove_rulebook(book).findings if f.code == "P104"]
+    assert gap.conclusion == "kind" and gap.replayed is True
+    new = (datetime.date(2020, 1, 1), None)
+    assert new in gap.periods  # found under the new version, through the block only
+    judged_old = {"as_of": "2021-06-01", "facts": {"acted_on": "2015-01-01", "items": 5}}
+    judged_new = {"as_of": "2021-06-01", "facts": {"acted_on": "2021-01-01", "items": 5}}
+    assert replay(book, attrs.evolve(gap, witness=judged_old)) is True
+    assert replay(book, attrs.evolve(gap, witness=judged_new)) == "'kind' was decided by kind_new"
