@@ -47,8 +47,11 @@ if _chromium() is None:
 @pytest.fixture(scope="module")
 def base_url():
     from ruleengine.server import create_app
+    from ruleengine.server.app import Settings
 
-    with live_server(create_app()) as url:
+    # A ccdi result page works out its what-if links (seconds of CPU): on a loaded machine the
+    # service's default 30 s limit per request would fail the page, not the code under test.
+    with live_server(create_app(Settings(timeout=600.0))) as url:
         yield url
 
 
@@ -72,7 +75,7 @@ def shots(tmp_path_factory) -> Path:
 def _page(browser, javascript: bool):
     context = browser.new_context(java_script_enabled=javascript, locale="en-US")
     page = context.new_page()
-    page.set_default_timeout(60_000)  # a loaded machine; a failure still shows where
+    page.set_default_timeout(600_000)  # a loaded machine; a failure still shows where
     return context, page
 
 

@@ -31,7 +31,7 @@ COURIER = {
 
 @pytest.fixture(scope="module")
 def client():
-    return TestClient(create_app(Settings(), load_library()))
+    return TestClient(create_app(Settings(timeout=600.0), load_library()))  # loaded machines
 
 
 def headline(text: str) -> str:
