@@ -13,6 +13,7 @@ disabled for a broken hook is named in a warning on standard error; the others k
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import os
 import sys
@@ -807,6 +808,18 @@ def test(
     rules: RulesOpt = None,
     rulebook: RulebookOpt = None,
     all_: Annotated[bool, typer.Option("--all", help="Test every installed rulebook.")] = False,
+    coverage: Annotated[
+        bool, typer.Option("--coverage", help="Report coverage by provision (docs/testing.md).")
+    ] = False,
+    fail_under: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-under", help="Exit 1 when under N% of outcomes seen (implies --coverage)."
+        ),
+    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="The coverage report: text, markdown or json.")
+    ] = "text",
 ) -> None:
     """Run the tests written beside the rules."""
 
@@ -814,6 +827,19 @@ def test(
         from .plugins import adapter_chain, rule_sources
         from .testing import run_tests
 
+        if format not in ("text", "markdown", "json"):
+            raise Stop(EXIT_USAGE, f"--format takes text, markdown or json, not {format!r}")
+        if fail_under is not None:
+            from .coverage import threshold
+
+            least = threshold(fail_under)
+            if least is None:
+                raise Stop(
+                    EXIT_USAGE, f"--fail-under takes a percentage, 0 to 100, not {fail_under!r}"
+                )
+        measured = [] if coverage or fail_under is not None else None
+        # With a JSON report, stdout holds the report alone; the test results go to stderr.
+        echo = functools.partial(typer.echo, err=measured is not None and format == "json")
         pm = _pm()
         if all_ or (not rules and not rulebook and len(rule_sources(pm)) != 1):
             names = sorted(rule_sources(pm))
@@ -829,23 +855,35 @@ def test(
                     raise
                 # One broken rulebook is reported by name; the others are still tested.
                 _print_diagnostics(err.diagnostics)
-                typer.echo(f"{name}: not tested: its rules have errors (listed above)")
+                echo(f"{name}: not tested: its rules have errors (listed above)")
                 broken.append(name)
                 continue
             results = run_tests(book, adapter_chain(pm, name or book.rulebook.name))
+            if measured is not None:
+                from .coverage import measure
+
+                measured.append(measure(book, results))
             for r in results:
                 if not r.passed:
-                    typer.echo(r.render())
+                    echo(r.render())
             p = sum(r.passed for r in results)
             passed, failed = passed + p, failed + len(results) - p
-            typer.echo(f"{book.rulebook.name}: {p} passed, {len(results) - p} failed")
+            echo(f"{book.rulebook.name}: {p} passed, {len(results) - p} failed")
         summary = f"{passed} passed, {failed} failed"
         if broken:
             summary += f"; not tested, rules with errors: {', '.join(broken)}"
-        typer.echo(summary)
+        echo(summary)
+        short = []
+        if measured is not None:
+            from .coverage import report, under
+
+            typer.echo(report(measured, format))
+            short = under(measured, least) if fail_under is not None else []
+            for message in short:
+                typer.echo(message, err=True)
         # Rules that do not load outrank failed tests: they are the graver fault, and the
         # one that hides tests.
-        return EXIT_BAD_RULES if broken else EXIT_FAILED if failed else EXIT_OK
+        return EXIT_BAD_RULES if broken else EXIT_FAILED if failed or short else EXIT_OK
 
     _run(body)
 
