@@ -1316,7 +1316,7 @@ def diff(
         else:
             parts = diffs.sections(result, old.book, lang.value)
             sys.stdout.write(summaries.render_tables(diffs.headlines(result), parts, _color(color)))
-        return EXIT_OK
+        return _skipped_exit(result.skipped_by_cause)
 
     _run(body)
 

@@ -349,9 +349,10 @@ def diff(
         raise Usage("--by: name a conclusion")
     with tempfile.TemporaryDirectory(prefix="ruleengine-") as tmp:
         tables = []
+        skipped_by_cause: dict[str, int] = {}
         for side, (book, day, label) in enumerate(zip((old, new), as_of, labels)):
             path = Path(tmp) / f"side{side}.jsonl"
-            decide_into(
+            totals, _ = decide_into(
                 book,
                 source,
                 path,
@@ -363,6 +364,8 @@ def diff(
                 prefix=f"[{label}] ",
             )
             tables.append((path, Schema(book.book.rulebook)))
+            for cause, n in totals.skipped.items():
+                skipped_by_cause[cause] = skipped_by_cause.get(cause, 0) + n
         a = _results(str(tables[0][0]), tables[0][1], "jsonl")
         b = _results(str(tables[1][0]), tables[1][1], "jsonl", con=a.con, name="results_new")
         try:
@@ -373,6 +376,7 @@ def diff(
             raise Usage(str(err)) from None
         finally:
             a.con.close()
+    result.skipped_by_cause = skipped_by_cause  # the exit code says whether any was skipped
     return result
 
 

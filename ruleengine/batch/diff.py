@@ -56,6 +56,8 @@ class Diff:
     transitions: list[Transition] = attrs.Factory(list)
     changes: list[Change] = attrs.Factory(list)
     more: int = 0  # changes not listed (beyond the limit)
+    #: Lines skipped on either side, by cause (``records.CAUSES``): the command's exit code.
+    skipped_by_cause: dict[str, int] = attrs.Factory(dict)
 
 
 def _cell(part: Part, side: str) -> str:
