@@ -153,3 +153,17 @@ def test_texts_from_a_case_are_escaped(client):
     r = client.get("/book/ccdi", params={"f.acts.0.id": "<script>alert(1)</script>"})
     assert "<script>alert(1)" not in r.text
     assert "&lt;script&gt;" in r.text
+
+
+def test_a_change_that_moves_several_conclusions_is_one_link(client):
+    """What would change the outcome lists each change of the facts once, with every outcome
+    it moves (the ccdi kickbacks case listed one change per conclusion: 133 links)."""
+    with open(EXAMPLES / "ccdi" / "kickbacks.json", "rb") as f:
+        r = client.post(
+            "/book/ccdi/load", files={"case": ("kickbacks.json", f)}, follow_redirects=False
+        )
+    page = client.get(r.headers["location"].replace("/book/ccdi?", "/book/ccdi/result?")).text
+    links = re.findall(r'<a href="([^"]*)" class="whatif"', page)
+    assert links and len(links) == len(set(links))
+    changes = page[page.index('id="changes"') :]
+    assert changes.count("<strong>") > len(links)  # some change moves several conclusions

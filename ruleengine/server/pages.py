@@ -265,14 +265,16 @@ def _is_changes(section, lang: str) -> bool:
 
 
 def _changes(e, trace, facts: dict, as_of, extra: dict, lang: str) -> list[dict]:
-    """Each verified change that moves the outcome, with a link re-running the case with it
-    when the facts it changes are facts the form gave (or can give)."""
+    """Each verified change of the facts, once, with every outcome it moves (a change that
+    moves several conclusions is one link, not one per conclusion), and a link re-running
+    the case with it when the facts it changes are facts the form gave (or can give)."""
     from ..analysis.whatif import parse_path, value_json
     from ..render.explanation import citation, local, show_value
     from ..render.whatif import fact_label, fact_value
 
     rb = e.book.rulebook
-    out = []
+    out: list[dict] = []
+    by_how: dict[tuple, dict] = {}
     if trace.changes is None:
         return out
     colon = "：" if lang == "zh" else ": "
@@ -288,6 +290,11 @@ def _changes(e, trace, facts: dict, as_of, extra: dict, lang: str) -> list[dict]
             f"{fact_value(rb, f, new, lang)}"
             for f, old, new in change.facts
         ]
+        outcome = {"what": what, "by": [citation(rb, r, lang) for r in change.decided_by]}
+        if tuple(how) in by_how:
+            if outcome not in by_how[tuple(how)]["outcomes"]:
+                by_how[tuple(how)]["outcomes"].append(outcome)
+            continue
         changed = copy.deepcopy(facts)
         linkable = True
         for fact, _, new in change.facts:
@@ -296,14 +303,8 @@ def _changes(e, trace, facts: dict, as_of, extra: dict, lang: str) -> list[dict]
         if linkable:
             query = urlencode(forms.to_query(changed, as_of, extra, lang))
             link = f"/book/{e.name}/result?{query}"
-        out.append(
-            {
-                "what": what,
-                "how": how,
-                "by": [citation(rb, r, lang) for r in change.decided_by],
-                "link": link,
-            }
-        )
+        by_how[tuple(how)] = {"how": how, "outcomes": [outcome], "link": link}
+        out.append(by_how[tuple(how)])
     return out
 
 
