@@ -154,7 +154,8 @@ class Trace:
     decision: Decision
     rules: list[RuleTrace]
     definitions: dict[str, Any]
-    misses: list[Miss] = attrs.Factory(list)
+    #: The checked nearest misses, or the function that works them out (``misses``).
+    _misses: Any = attrs.Factory(list)
     notes: list[dict] = attrs.Factory(list)  # added by input adapters: how facts were derived
     #: Conclusions rules decide, none of them in force on the date: their value is a default.
     not_decided: list[str] = attrs.Factory(list)
@@ -167,6 +168,19 @@ class Trace:
     #: The law in time: each ``lighter`` block's ``lighter_eval.Choice`` (both versions'
     #: outcomes, the version applied and why).
     choices: list = attrs.Factory(list)
+
+    @property
+    def misses(self) -> list[Miss]:
+        """The nearest misses, each with its checked change, worked out on first use:
+        checking them decides changed cases again, which an explanation that does not show
+        them (a batch's results, ``Book.explain`` alone) does not pay for."""
+        if callable(self._misses):
+            self._misses = self._misses()
+        return self._misses
+
+    @misses.setter
+    def misses(self, value) -> None:
+        self._misses = value
 
     def rule(self, name: str) -> RuleTrace:
         for r in self.rules:
