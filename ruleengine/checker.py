@@ -693,7 +693,7 @@ class Checker:
                     "a parameter holds 'reference: \"...\"' and 'YYYY-MM-DD: value' lines",
                 )
             elif isinstance(m.value, s.Text):
-                reference = m.value.get("en")
+                reference = _text(m.value)
         self.parameters[d.name.name] = ir.Parameter(
             d.name.name, t, _text(d.label), sorted(values, key=lambda v: v[0]), reference, d.span
         )

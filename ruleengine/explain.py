@@ -49,5 +49,8 @@ def explain(rulebook, epoch, raw_facts: dict, day: datetime.date) -> Trace:
     )
     misses = nearest_misses(rulebook, decision, ordered)
     if misses:
-        trace.misses = checked(misses, rulebook, facts, lambda f: epoch.fast(f, day), ordered)
+        # Checked when first shown (``Trace.misses``): each check decides a changed case.
+        trace.misses = lambda: checked(
+            misses, rulebook, facts, lambda f: epoch.fast(f, day), ordered
+        )
     return trace

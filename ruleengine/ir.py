@@ -143,7 +143,7 @@ class Parameter:
     type: Type
     label: LocalText | None
     values: list[tuple[datetime.date, Any]]  # sorted by date
-    reference: str | None
+    reference: LocalText | None  # its source, in one language or both
     span: Span
 
     def value_on(self, day: datetime.date) -> Any:

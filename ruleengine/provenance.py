@@ -25,7 +25,7 @@ class ParameterValue:
     name: str
     value: Any
     since: datetime.date | None
-    reference: str | None
+    reference: Any  # LocalText | None: its source, in one language or both
     label: Any = None
 
 

@@ -26,8 +26,9 @@ TRACE_VERSION = 1
 #: Sections added without changing any: 1 adds the parameters each threshold came from, the
 #: checked change of each nearest miss, and, when asked for, what would change the outcome
 #: and what unknown facts could still decide; 2 adds the law in time (``lighter_law``: each
-#: lighter block's versions, both outcomes, the version applied and why) (docs/trace.md).
-TRACE_MINOR_VERSION = 2
+#: lighter block's versions, both outcomes, the version applied and why); 3 adds each
+#: parameter's ``reference_text`` in both languages (docs/trace.md).
+TRACE_MINOR_VERSION = 3
 
 
 @attrs.define
@@ -153,7 +154,8 @@ class Trace:
     decision: Decision
     rules: list[RuleTrace]
     definitions: dict[str, Any]
-    misses: list[Miss] = attrs.Factory(list)
+    #: The checked nearest misses, or the function that works them out (``misses``).
+    _misses: Any = attrs.Factory(list)
     notes: list[dict] = attrs.Factory(list)  # added by input adapters: how facts were derived
     #: Conclusions rules decide, none of them in force on the date: their value is a default.
     not_decided: list[str] = attrs.Factory(list)
@@ -166,6 +168,19 @@ class Trace:
     #: The law in time: each ``lighter`` block's ``lighter_eval.Choice`` (both versions'
     #: outcomes, the version applied and why).
     choices: list = attrs.Factory(list)
+
+    @property
+    def misses(self) -> list[Miss]:
+        """The nearest misses, each with its checked change, worked out on first use:
+        checking them decides changed cases again, which an explanation that does not show
+        them (a batch's results, ``Book.explain`` alone) does not pay for."""
+        if callable(self._misses):
+            self._misses = self._misses()
+        return self._misses
+
+    @misses.setter
+    def misses(self, value) -> None:
+        self._misses = value
 
     def rule(self, name: str) -> RuleTrace:
         for r in self.rules:
@@ -276,7 +291,8 @@ class Trace:
                     "label": _label(p.label),
                     "value": to_json_value(p.value),
                     "since": p.since.isoformat() if p.since else None,
-                    "reference": p.reference,
+                    "reference": p.reference.get("en") if p.reference else None,
+                    "reference_text": _label(p.reference),
                 }
                 for p in self.parameters()
             ],
@@ -448,10 +464,13 @@ def _value_json(value: Any, t: Any) -> Any:
 def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list[Miss]:
     """For each scale conclusion, the failed test closest to reaching the next level up.
 
-    Only tests the case partly meets count (a threshold of which nothing is reached is no
-    nearer than any other). Preference: the next level before higher ones; a test of a single
-    fact or a named definition ("needs 500 items; the case has 60") before a composite one;
-    then the largest share of the threshold reached (compared exactly, by cross-multiplying).
+    Preference: the next level before higher ones; a test of a single fact or a named
+    definition ("needs 500 items; the case has 60") before a composite one; then the nearest,
+    by the distance the what-if analysis uses (docs/whatif.md, "How far a change is"): the
+    shortfall relative to the case's value, never relative to less than one whole unit, so
+    that a test of which the case has nothing counts too ("needs 50 items; the case has 0",
+    50 away) and 60 of 500 items (7.3 away) is nearer than 0 of 50. Compared exactly, by
+    cross-multiplying.
     When the nearest is a definition, the nearest test of a fact as given follows it, since a
     reader thinks in the facts ("the case has 60 items").
     """
@@ -500,12 +519,12 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
                     rn, rd = right.numerator, right.denominator
                 else:
                     continue
-                if rn <= 0 or ln <= 0:
-                    continue  # nothing of it reached: no nearer than any other test
+                if rn <= 0 or ln < 0:
+                    continue  # a threshold of nothing, or a value below zero
                 composite = atom.left_input is None and atom.left_define is None
-                # The share of the threshold reached, left / right, cross-multiplied.
-                share = (ln * rd, ld * rn)
-                candidate = (level, composite, share, r.name, a.value.value, atom)
+                # The distance (right - left) / max(left, 1), as (numerator, denominator).
+                far = (rn * ld - ln * rd, rd * (ln if ln >= ld else ld))
+                candidate = (level, composite, far, r.name, a.value.value, atom)
                 nearest = _nearer(nearest, candidate)
                 if atom.left_input is not None:
                     nearest_fact = _nearer(nearest_fact, candidate)
@@ -524,11 +543,11 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
 
 
 def _nearer(best: tuple | None, candidate: tuple) -> tuple:
-    """The nearer of two misses: lower level, then single before composite, then the larger
-    share reached (by cross-multiplying); the first found wins a tie."""
+    """The nearer of two misses: lower level, then single before composite, then the smaller
+    distance (by cross-multiplying); the first found wins a tie."""
     if best is None:
         return candidate
     if candidate[:2] != best[:2]:
         return candidate if candidate[:2] < best[:2] else best
     (cn, cd), (bn, bd) = candidate[2], best[2]
-    return candidate if cn * bd > bn * cd else best
+    return candidate if cn * bd < bn * cd else best

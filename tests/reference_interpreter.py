@@ -213,8 +213,9 @@ def _show(v: Any) -> str:
     return str(v)
 
 
-def explain(rulebook, epoch, facts: dict, day: datetime.date) -> Trace:
-    """Evaluate one case along the epoch's plan, keeping the trace."""
+def explain(rulebook, epoch, facts: dict, day: datetime.date, misses: bool = True) -> Trace:
+    """Evaluate one case along the epoch's plan, keeping the trace; with ``misses``, the
+    nearest misses, each checked by deciding changed cases again (without theirs)."""
     env = _Env(rulebook, epoch, facts, day)
     traces: dict[str, RuleTrace] = {}
     fired: dict[str, bool] = {}
@@ -260,10 +261,14 @@ def explain(rulebook, epoch, facts: dict, day: datetime.date) -> Trace:
         not_decided=not_decided(rulebook, epoch, choices),
         choices=choices,
     )
-    misses = nearest_misses(rulebook, decision, ordered)
-    if misses:
+    found = nearest_misses(rulebook, decision, ordered) if misses else []
+    if found:
         trace.misses = checked(
-            misses, rulebook, facts, lambda f: explain(rulebook, epoch, f, day).decision, ordered
+            found,
+            rulebook,
+            facts,
+            lambda f: explain(rulebook, epoch, f, day, misses=False).decision,
+            ordered,
         )
     return trace
 

@@ -57,9 +57,9 @@ def test_explain_json_is_the_versioned_trace():
     assert trace["outcome"] == {"level": "serious"}
     applied = [r for r in trace["rules"] if r["status"] == "applied"]
     assert [r["citation"]["en"] for r in applied] == ["Art. 5(1)(3)"]
-    # The nearest checked test of a fact; the proportional sum (0.144 of 1) has no checked
-    # change of its own and is left out (docs/whatif.md, the nearest miss).
-    assert [m["test"]["short_by"] for m in trace["nearest_miss"]] == [440]
+    # The nearest test (the proportional sum, 0.144 of 1), then the nearest test of a fact;
+    # each with its checked change (the sum: 488 items of the first kind, as --whatif says).
+    assert [m["test"]["short_by"] for m in trace["nearest_miss"]] == ["0.856", 440]
 
 
 def test_explain_markdown_has_headings_and_citations():

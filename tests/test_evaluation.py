@@ -652,3 +652,31 @@ def test_definitions_inlined_into_one_another_stay_within_pythons_nesting():
     day = datetime.date(2020, 1, 1)
     assert book.decide({"n": 1}, day).conclusions["x"] == 6
     assert book.explain({"n": 1}, day).decision.conclusions["x"] == 6
+
+
+def test_a_parameter_reference_is_shown_in_the_language_of_the_explanation():
+    """A reference written in both languages (docs/language.md) is shown in the
+    explanation's language: a Chinese explanation cited the 2017 interpretation's thresholds
+    as "Art. 6(1)(1)". The trace keeps ``reference`` (English) and adds both (minor 3)."""
+    from ruleengine.render import text
+
+    book = load(
+        TIME.replace(
+            '{ reference: "test" ',
+            '{ reference: zh "第一条：五十条以上" en "Art. 1: 50 items or more" ',
+        ),
+        "time.rules",
+    )
+    trace = book.explain({"items": 60, "offence_date": "2018-01-01"}, datetime.date(2018, 1, 1))
+    zh, en = text.render(trace, lang="zh"), text.render(trace, lang="en")
+    assert "· 第一条：五十条以上" in zh and "Art. 1" not in zh
+    assert "· Art. 1: 50 items or more" in en
+    [param] = trace.to_json()["parameters"]
+    assert param["reference"] == "Art. 1: 50 items or more"
+    assert param["reference_text"] == {"zh": "第一条：五十条以上", "en": "Art. 1: 50 items or more"}
+    # Written once, it is that text in both, and in the trace.
+    once = load(TIME, "time.rules").explain(
+        {"items": 60, "offence_date": "2018-01-01"}, datetime.date(2018, 1, 1)
+    )
+    [param] = once.to_json()["parameters"]
+    assert (param["reference"], param["reference_text"]) == ("test", {"text": "test"})

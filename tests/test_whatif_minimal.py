@@ -454,3 +454,45 @@ def test_vary_ends_are_read_as_set_reads_them_and_never_clamped():
     assert refused.exit_code == 2 and "cannot be below 0" in refused.stderr
     fine = run(["whatif", "-r", "pi2017", GAINS, "--vary", "illegal_gain=0.001..0.009"]).stdout
     assert "0.001 CNY – 0.009 CNY" in fine and "in steps of 0.001" in fine
+
+
+# ------------------------------------------------------------------ finding 9: nearest miss
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("whatif/pi2017_tracking.json", ("health_physiological_items", 250, 400)),
+        ("pi2017/first_offender_minor.json", ("property_items", 60, 500)),
+        ("pi2017/intruder_obtains_whereabouts_data.json", ("tracking_items", 60, 500)),
+    ],
+)
+def test_the_nearest_miss_is_the_nearest_verified_change_of_the_case(pi2017, case, expected):
+    """Finding 9: a reachable miss was left out (a composite test), or reached with a fact
+    the case does not have (obtained in duties: yes, for a plain threshold of 500). It is now
+    the nearest change of one fact, the others as in the case, as explain --whatif finds it."""
+    pm, book = pi2017
+    facts, day = pi2017_case(pm, book, case)
+    [miss] = book.explain(facts, day).misses
+    assert miss.changes == (expected,)
+    fact, _, value = expected
+    level = book.rulebook.conclusions[miss.conclusion]
+    rank = {m: i for i, m in enumerate(level.type.members)}
+    for moved, reached in ((value, True), (value - 1, False)):
+        got = book.decide(put(facts, (fact,), moved), day).conclusions[miss.conclusion]
+        assert (rank[got] >= rank[miss.level]) is reached
+
+
+def test_a_case_with_nothing_of_a_fact_still_has_its_nearest_miss():
+    """A test of which the case has nothing (0 items) was never a nearest miss, so a case of
+    nothing at all had none. It counts now, by the what-if distance (0 -> 50 items is 50
+    away), each with its checked change."""
+    book = ruleengine.load_paths([ROOT / "examples/quickstart/article5.rules"])
+    trace = book.explain({}, DAY)
+    assert trace.misses, "no nearest miss for a case of nothing"
+    for miss in trace.misses:
+        assert miss.atom.left == 0
+        moved = {fact: value for fact, _, value in miss.changes}
+        assert book.decide(moved, DAY).conclusions[miss.conclusion] == miss.level
+    assert ("sensitive_items", 0, 50) in [c for m in trace.misses for c in m.changes]
+    # Nearer than nothing: 60 of 500 items (7.3 away) before 0 of 50,000 yuan of gains.
+    misses = book.explain({"sensitive_items": 60}, DAY).misses
+    assert [m.atom.left_input for m in misses if m.atom.left_input] == ["sensitive_items"]

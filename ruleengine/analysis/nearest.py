@@ -11,7 +11,10 @@ again. A miss that no such change reaches is left out (the what-if analysis, ``e
 is tried for (a definition with parameters) has no checked change of its own, and is left
 out too (docs/whatif.md: a miss is shown only with a checked change).
 
-This is cheap (a decision or two for each miss), so every explanation has it.
+When that is not enough, or the test is of a composite quantity, the nearest change of one
+number the provision reads is searched for (``_one_fact``), as ``explain --whatif`` would
+find it, so that the two agree. This is cheap (a decision or two for each miss, at most about
+a hundred per number the provision reads when searching), so every explanation has it.
 """
 
 from __future__ import annotations
@@ -34,13 +37,116 @@ def checked(
     """``misses`` with the change that reaches each one's level; unchecked ones left out."""
     by_rule = {r.name: r for r in rules}
     out: dict[int, Miss] = {}
+    budget = [SEARCH_DECISIONS]
     for i, miss in enumerate(misses):
-        if not _changeable(miss.atom, rulebook):
-            continue
-        change = _change(miss, rulebook, facts, decide, by_rule[miss.rule])
+        trace = by_rule[miss.rule]
+        change = None
+        if _changeable(miss.atom, rulebook):
+            change = _change(miss, rulebook, facts, decide, trace)
+        if change is None or len(change) > 1:
+            # One fact alone, the others as in the case, as explain --whatif finds it: the
+            # nearest change wins over one that needs a fact the case does not have.
+            alone = _one_fact(miss, rulebook, facts, decide, budget)
+            change = [alone] if alone is not None else change
         if change is not None:
             out[i] = attrs.evolve(miss, changes=tuple(change))
     return [out[i] for i in range(len(misses)) if i in out]
+
+
+#: The decisions the one-fact searches of one explanation may spend, all misses together:
+#: a bound on what the nearest miss adds to an explanation (docs/whatif.md). A search that
+#: runs out keeps the nearest change it has verified, or leaves the miss out.
+SEARCH_DECISIONS = 160
+
+#: A search along one fact doubles the change at most this many times.
+DOUBLINGS = 40
+
+
+def _one_fact(
+    miss: Miss, rulebook, facts, decide: Decide, budget: list[int]
+) -> tuple[str, Any, Any] | None:
+    """The nearest change of one number that the missed test reads (through its
+    definitions) that, decided again, reaches the miss's level, the others as in the
+    case: for each, the least value above the case's that reaches it (doubling, then halving
+    the step, to the fact's unit), the nearest by the what-if distance (docs/whatif.md, "How
+    far a change is"); within ``budget`` decisions."""
+    from .whatif import distance
+
+    def reaches(name, now, value) -> bool:
+        budget[0] -= 1
+        return _reaches(miss, rulebook, facts, decide, [(name, now, _plain(value))])
+
+    best = None
+    for name in _tested_inputs(rulebook, miss):
+        now = facts.get(name)
+        if not _is_number(now) or budget[0] <= 0:
+            continue
+        t = rulebook.inputs[name].type
+        unit = 1 if t.kind == "integer" else Fraction(1, 100)
+        step, low, high = unit, now, None
+        for _ in range(DOUBLINGS):
+            if budget[0] <= 0:
+                break
+            if best is not None and distance({name: now}, [((name,), now + step)]) > best[0]:
+                high = None  # already farther than a change found along another fact
+                break
+            if reaches(name, now, now + step):
+                high = now + step
+                break
+            low, step = now + step, step * 2
+        if high is None:
+            continue
+        while high - low > unit and budget[0] > 0:  # the least value that reaches it
+            mid = low + (Fraction(high - low) / unit // 2) * unit
+            if reaches(name, now, mid):
+                high = mid
+            else:
+                low = mid
+        candidate = (name, now, _plain(high))
+        far = distance({name: now}, [((name,), candidate[2])])
+        if best is None or far < best[0]:
+            best = (far, candidate)
+    return best[1] if best else None
+
+
+def _tested_inputs(rulebook, miss: Miss) -> list[str]:
+    """The numbers the miss's test reads (through the definitions it reads); a test inside a
+    definition with arguments counts as reading what the whole provision reads."""
+    atom = miss.atom
+    if atom.left_input is not None:
+        return [atom.left_input]
+    if atom.left_define is not None:
+        return _inputs_through(rulebook, rulebook.definitions[atom.left_define].body)
+    return _inputs_through(rulebook, getattr(rulebook.rules[miss.rule], "when", None))
+
+
+def _inputs_through(rulebook, expr) -> list[str]:
+    """The inputs an expression reads, through the definitions it uses."""
+    from .. import ir
+
+    seen_defs: set[str] = set()
+    out: list[str] = []
+    stack = [expr] if expr is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.Ref) and node.kind == "input" and node.name not in out:
+            out.append(node.name)
+        defined = (
+            node.name
+            if isinstance(node, ir.CallDef) or (isinstance(node, ir.Ref) and node.kind == "define")
+            else None
+        )
+        if defined in rulebook.definitions and defined not in seen_defs:
+            seen_defs.add(defined)
+            stack.append(rulebook.definitions[defined].body)
+        if isinstance(node, ir.Expr):
+            for f in attrs.fields(type(node)):
+                v = getattr(node, f.name)
+                if isinstance(v, ir.Expr):
+                    stack.append(v)
+                elif isinstance(v, list):
+                    stack.extend(x for x in v if isinstance(x, ir.Expr))
+    return out
 
 
 def _changeable(atom: Atom, rulebook) -> bool:

@@ -486,7 +486,7 @@ def build(
         param = rb.parameters[p.name]
         label = local(p.label, lang, p.name) + (f" [{p.name}]" if names else "")
         since = word("since", lang, day=show_date(p.since, lang)) if p.since else ""
-        ref = f" · {p.reference}" if p.reference else ""
+        ref = f" · {local(p.reference, lang)}" if p.reference else ""
         value = show_value(p.value, param.type, lang)
         colon = "：" if lang == "zh" else ": "
         thresholds.append(
