@@ -203,7 +203,7 @@ def test_the_generated_documentation_in_the_browser(page, tmp_path, shots):
     assert "Art. 11" in page.locator("#not-encoded + ul").inner_text()
     page.screenshot(path=shots / "doc-pi2017.png")
     page.locator("#rule-art5_1_7 h4 a").click()
-    assert re.search(r"src-interpretation\.rules\.html#L-\d+$", page.url)
+    assert re.search(r"src-interpretation_rules\.html#L-\d+$", page.url)
     line = page.url.rsplit("#L-", 1)[1]
     assert page.locator(f'[id="L-{line}"]').count() == 1
     page.screenshot(path=shots / "doc-source.png")

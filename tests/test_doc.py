@@ -143,10 +143,10 @@ def test_a_rule_links_to_its_source_line(sites, pi2017_site):
     book, _ = pi2017_site
     rule = book.rulebook.rules["art5_1_7"]
     page = (sites["pi2017"] / "doc-pi2017.html").read_text(encoding="utf-8")
-    href = f"src-interpretation.rules.html#L-{rule.span.line}"
+    href = f"src-interpretation_rules.html#L-{rule.span.line}"
     block = page.split('id="rule-art5_1_7"', 1)[1].split('class="rule"', 1)[0]
     assert href in block
-    source = (sites["pi2017"] / "src-interpretation.rules.html").read_text(encoding="utf-8")
+    source = (sites["pi2017"] / "src-interpretation_rules.html").read_text(encoding="utf-8")
     after = source.split(f'id="L-{rule.span.line}"', 1)[1]
     assert "art5_1_7" in after[:400]
 
@@ -182,3 +182,32 @@ def test_invalid_rules_exit_3(tmp_path):
     result = _doc("--rules", str(bad), "-o", str(tmp_path / "site"))
     assert result.exit_code == 3
     assert "E219" in result.output
+
+
+def test_files_and_articles_with_any_names_link_safely(tmp_path):
+    """A rule file named in Chinese with a space, in two folders; articles numbered in quotes
+    that differ only in punctuation: each gets its own page or id, and every link resolves."""
+    text = (
+        'document d {\n  articles "5-1", "5.1", "5 1"\n}\n'
+        "conclusion c: value bool = false\n"
+        'rule a { cite article "5-1"  then c = true }\n'
+        'rule b { cite article "5.1"  then c = true }\n'
+        'rule e { cite article "5 1"  then c = true }\n'
+    )
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "one" / "规则 一.rules").write_text(text, encoding="utf-8")
+    (tmp_path / "two" / "规则 一.rules").write_text(
+        'test "t" { as of 2020-01-01  expect c = true }\n', encoding="utf-8"
+    )
+    out = tmp_path / "site"
+    result = _doc(
+        "--rules", str(tmp_path / "one"), "--rules", str(tmp_path / "two"), "-o", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    pages = _pages(out)
+    assert len([p for p in pages if p.name.startswith("src-")]) == 2
+    assert links.broken_links(pages) == []
+    page = (out / "doc-d.html").read_text(encoding="utf-8")
+    ids = re.findall(r'<section class="article" id="([^"]+)"', page)
+    assert len(set(ids)) == 3

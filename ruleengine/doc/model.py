@@ -10,6 +10,7 @@ gives.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import PurePath
 
@@ -172,8 +173,13 @@ class Site:
 
 
 def anchor(prefix: str, name: str) -> str:
-    """An HTML id from a name: letters, digits, ``-`` and ``_`` only."""
-    return f"{prefix}-" + re.sub(r"[^A-Za-z0-9_-]", "_", name)
+    """An HTML id (and a file name) from a name: letters, digits, ``-`` and ``_`` only; a name
+    with other characters (an article numbered in quotes, a file named in Chinese) also gets
+    a digest of itself, so that two such names never share an id."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", name)
+    if safe != name:
+        safe += "-" + hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{prefix}-{safe}"
 
 
 def _article_key(number: str) -> tuple:
@@ -203,10 +209,10 @@ class _Sources:
         if view is None:
             stem = PurePath(source.name).name
             taken = {v.page for v in self.pages.values()}
-            page, n = f"src-{stem}", 1
-            while page in taken:
+            page, n = anchor("src", stem.replace(".", "_")), 1
+            while page in taken:  # two files of one name in different folders
                 n += 1
-                page = f"src-{stem}-{n}"
+                page = anchor("src", stem.replace(".", "_")) + f"-{n}"
             view = self.pages[source.name] = SourceView(stem, page, source.text)
         return Link(f"{view.name}:{span.line}", f"{view.page}.html#L-{span.line}")
 
