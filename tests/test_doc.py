@@ -211,3 +211,27 @@ def test_files_and_articles_with_any_names_link_safely(tmp_path):
     page = (out / "doc-d.html").read_text(encoding="utf-8")
     ids = re.findall(r'<section class="article" id="([^"]+)"', page)
     assert len(set(ids)) == 3
+
+
+def test_a_condition_over_a_list_in_words():
+    import ruleengine
+    from ruleengine.doc import words
+
+    book = ruleengine.load_text(
+        'record act { amount: money(CNY) = 0 yuan en "amount" zh "金额"\n'
+        '  sold: bool = false en "sold on" zh "已出售" }\n'
+        'input acts: list of act = [] en "the acts" zh "各行为"\n'
+        "conclusion c: value bool = false\n"
+        "rule r { cite article 1\n"
+        "  when sum(a.amount for a in acts where a.sold and a.amount > 0 yuan) >= 5000 yuan\n"
+        "  then c = true }\n",
+        "list.rules",
+    )
+    rb = book.rulebook
+    en = words.condition(rb, rb.rules["r"].when, "en").text
+    assert en == (
+        "the total of amount over the acts, counting only those where sold on and amount "
+        "more than 0 CNY: at least 5000 CNY"
+    )
+    zh = words.condition(rb, rb.rules["r"].when, "zh").text
+    assert zh == "各行为的金额合计（限于已出售且金额超过0元）：达到5000元以上"

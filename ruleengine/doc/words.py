@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .. import ir
 from ..render.explanation import WORDS, Line, local, show_value
+from ..types import RecordType
 
 _WORDS = {
     "all_of": {"en": "all of the following", "zh": "同时符合下列条件"},
@@ -53,13 +54,64 @@ def side(rb, e: ir.Expr, lang: str, t=None) -> str:
         if label is None:
             return e.text
         params = rb.definitions[e.name].params or []
-        args = ", ".join(
-            f"{p} = {side(rb, a, lang)}" for (p, _), a in zip(params, e.args, strict=False)
-        )
+        given = [(p, side(rb, a, lang)) for (p, _), a in zip(params, e.args, strict=False)]
+        args = ", ".join(f"{p} = {v}" for p, v in given if v != p)  # not "a = a" in a loop
+        if not args:
+            return label
         return f"{label}（{args}）" if lang == "zh" else f"{label} ({args})"
+    if isinstance(e, ir.Attr):
+        record = e.obj.type
+        spec = record.fields.get(e.field) if isinstance(record, RecordType) else None
+        if spec is not None and spec.label is not None:
+            return local(spec.label, lang)
+        return e.text
+    if isinstance(e, ir.Aggregate):
+        return _aggregate(rb, e, lang)
+    if isinstance(e, ir.ListE):
+        sep = "、" if lang == "zh" else ", "
+        return sep.join(side(rb, x, lang, t) for x in e.items)
     if isinstance(e, ir.Binary) and e.op in _ARITHMETIC:
         return f"{_operand(rb, e.left, lang)} {_ARITHMETIC[e.op]} {_operand(rb, e.right, lang)}"
     return e.text
+
+
+#: An aggregate over a list, in words: the list, the value or test for each element.
+_AGGREGATES = {
+    "sum": {"en": "the total of {body} over {items}", "zh": "{items}的{body}合计"},
+    "count": {"en": "the number of {items}", "zh": "{items}的数量"},
+    "any": {"en": "whether any of {items} has {body}", "zh": "{items}中是否有{body}"},
+    "all": {"en": "whether all of {items} have {body}", "zh": "{items}是否均{body}"},
+    "min": {"en": "the least {body} among {items}", "zh": "{items}中最小的{body}"},
+    "max": {"en": "the greatest {body} among {items}", "zh": "{items}中最大的{body}"},
+}
+
+
+def _aggregate(rb, e: ir.Aggregate, lang: str) -> str:
+    form = _AGGREGATES.get(e.func, {}).get(lang)
+    if form is None:
+        return e.text
+    body = inline(rb, e.body, lang) if e.body is not None else ""
+    text = form.format(body=body, items=side(rb, e.iterable, lang))
+    if e.where is not None:
+        where = inline(rb, e.where, lang)
+        text += f"（限于{where}）" if lang == "zh" else f", counting only those where {where}"
+    return text
+
+
+def inline(rb, e: ir.Expr, lang: str) -> str:
+    """A condition on one line: its parts joined by "and" / "or"."""
+    if isinstance(e, ir.Binary) and e.op in ("and", "or"):
+        joint = {"and": {"en": " and ", "zh": "且"}, "or": {"en": " or ", "zh": "或"}}[e.op][lang]
+        return joint.join(inline(rb, x, lang) for x in _operands(e, e.op))
+    if isinstance(e, ir.Unary) and e.op == "not":
+        inner = inline(rb, e.operand, lang)
+        return f"非（{inner}）" if lang == "zh" else f"not ({inner})"
+    if isinstance(e, ir.If):
+        return e.text
+    parts = _test(rb, e, lang)
+    if parts is None:
+        return side(rb, e, lang)  # a definition, a yes-or-no field: by its label
+    return "".join(parts) if lang == "zh" else " ".join(parts)
 
 
 #: Arithmetic as a reader writes it.
@@ -99,26 +151,29 @@ def condition(rb, e: ir.Expr | None, lang: str) -> Line:
                 Line(word("else", lang), children=(condition(rb, e.otherwise, lang),)),
             ),
         )
+    parts = _test(rb, e, lang)
+    if parts is not None:
+        return Line(f"{parts[0]}{_colon(lang)}{parts[1]}")
+    return Line(side(rb, e, lang))
+
+
+def _test(rb, e: ir.Expr, lang: str) -> tuple[str, str] | None:
+    """An elementary test as (what, what it needs): ("illegal gains", "at least 5000 CNY")."""
     if isinstance(e, ir.Binary) and e.op in WORDS["needs_op"][lang]:
-        left_type = e.left.type
         what = side(rb, e.left, lang)
-        right = side(rb, e.right, lang, left_type)
         if e.op == "=" and isinstance(e.right, ir.Const) and isinstance(e.right.value, bool):
-            value = show_value(e.right.value, None, lang)
-            return Line(f"{what}{_colon(lang)}{value}")
-        needed = WORDS["needs_op"][lang][e.op].format(right=right)
-        return Line(f"{what}{_colon(lang)}{needed}")
+            return what, show_value(e.right.value, None, lang)
+        right = side(rb, e.right, lang, e.left.type)
+        return what, WORDS["needs_op"][lang][e.op].format(right=right)
     if isinstance(e, ir.Binary) and e.op == "in":
-        what = side(rb, e.left, lang)
         if isinstance(e.right, ir.ListE):
-            sep = "、" if lang == "zh" else ", "
-            items = sep.join(side(rb, x, lang, e.left.type) for x in e.right.items)
+            items = side(rb, e.right, lang, e.left.type)
         else:
             items = side(rb, e.right, lang)
-        return Line(f"{what}{_colon(lang)}{word('one_of', lang, items=items)}")
+        return side(rb, e.left, lang), word("one_of", lang, items=items)
     if isinstance(e, ir.Ref) and e.kind == "input":
-        return Line(f"{side(rb, e, lang)}{_colon(lang)}{word('yes', lang)}")
-    return Line(side(rb, e, lang))
+        return side(rb, e, lang), word("yes", lang)
+    return None
 
 
 def conclusion(rb, a: ir.Assignment, lang: str) -> str:
