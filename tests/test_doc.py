@@ -235,3 +235,18 @@ def test_a_condition_over_a_list_in_words():
     )
     zh = words.condition(rb, rb.rules["r"].when, "zh").text
     assert zh == "各行为的金额合计（限于已出售且金额超过0元）：达到5000元以上"
+
+
+def test_a_provision_quoted_without_a_language_is_placed_by_its_script():
+    import ruleengine
+
+    book = ruleengine.load_text(
+        "conclusion c: value bool = false\n"
+        'rule a { cite article 1  text "Plain English."  then c = true }\n'
+        'rule b { cite article 2  text "中文条文。"  then c = true }\n',
+        "plain.rules",
+    )
+    results = run_tests(book)
+    built = model.build(book, results, measure(book, results), "en")
+    texts = [a.texts[0] for d in built.documents for a in d.articles]
+    assert [(t.zh, t.en) for t in texts] == [("", "Plain English."), ("中文条文。", "")]

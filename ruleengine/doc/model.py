@@ -313,7 +313,9 @@ class _Builder:
             if r.text is None:
                 continue
             values = dict(r.text.values)
-            zh, en = values.get("zh", values.get("", "")), values.get("en", "")
+            plain = values.get("", "")  # a text with no language: put where its script says
+            zh = values.get("zh", "" if plain.isascii() else plain)
+            en = values.get("en", plain if plain.isascii() else "")
             cite = r.citation.chinese() if self.lang == "zh" else r.citation.short()
             texts.setdefault((zh, en), ProvisionText(cite, zh, en))
         fired = sum(self.coverage[n].fired for n in names)
