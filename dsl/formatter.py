@@ -338,6 +338,18 @@ class _Printer:
     def _names(self, t, p):  # headline: level, sentence
         return _Align(_join([",", LINE], map(str, p)))
 
+    def _articles(self, t, p):  # articles 1 .. 13, "253-1"
+        return _Group(["articles ", _Align(_join([",", LINE], map(self.doc, p)))])
+
+    def _article_range(self, t, p):
+        return f"{p[0]} .. {p[1]}"
+
+    def _article_one(self, t, p):
+        return str(p[0])
+
+    def _not_encoded(self, t, p):
+        return _Group([f"{p[0]} {p[1]} not encoded because ", self.doc(p[2])])
+
     def _plain_text(self, t, p):
         return str(p[0])
 

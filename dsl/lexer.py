@@ -35,10 +35,10 @@ DECLARATIONS = (
 )
 #: The grammar's other words.
 KEYWORDS = (
-    "always", "and", "as", "aside", "because", "cite", "decided", "else", "expect", "fired",
-    "fixed", "for", "from", "given", "highest", "if", "in", "list", "may", "not", "note", "of",
-    "or", "overlap", "overrides", "range", "set", "signed", "table", "test", "text", "then",
-    "title", "until", "unverified", "value", "when", "where",
+    "always", "and", "articles", "as", "aside", "because", "cite", "decided", "else", "encoded",
+    "expect", "fired", "fixed", "for", "from", "given", "highest", "if", "in", "list", "may",
+    "not", "note", "of", "or", "overlap", "overrides", "range", "set", "signed", "table", "test",
+    "text", "then", "title", "until", "unverified", "value", "when", "where",
 )  # fmt: skip
 CONSTANTS = ("true", "false")
 #: Words the grammar reads as units (``CITE_UNIT``, ``CURRENCY``, ``DURATION_UNIT``).

@@ -390,7 +390,28 @@ class _Builder:
         return list(children)
 
     def document(self, meta, c):
-        return s.Document(self._ident(c[0]), list(c[1:]), self._span(meta))
+        entries = c[1:]
+        return s.Document(
+            self._ident(c[0]),
+            [e for e in entries if isinstance(e, s.Meta)],
+            self._span(meta),
+            [a for e in entries if isinstance(e, list) for a in e],
+            [e for e in entries if isinstance(e, s.NotEncoded)],
+        )
+
+    def articles(self, meta, c):
+        return list(c)
+
+    def article_range(self, meta, c):
+        return s.ArticleSpan(str(c[0]), str(c[1]), self._span(meta))
+
+    def article_one(self, meta, c):
+        number = self._unquote(c[0]) if c[0].type == "STRING" else str(c[0])
+        return s.ArticleSpan(number, None, self._span(meta))
+
+    def not_encoded(self, meta, c):
+        number = self._unquote(c[1]) if c[1].type == "STRING" else str(c[1])
+        return s.NotEncoded(str(c[0]), number, c[2], self._span(meta))
 
     def meta_key(self, meta, c):
         return c[0]

@@ -161,10 +161,31 @@ class Meta:
 
 
 @node
+class ArticleSpan:
+    """``articles 1 .. 13`` (``last`` set) or ``articles "253-1"`` (one article)."""
+
+    first: str
+    last: str | None
+    span: Span
+
+
+@node
+class NotEncoded:
+    """``article 11 not encoded because "..."``: a declared article no rule encodes, and why."""
+
+    unit: str  # as written: the checker accepts only "article"
+    number: str
+    reason: Text
+    span: Span
+
+
+@node
 class Document:
     name: Ident
     meta: list[Meta]
     span: Span
+    articles: list[ArticleSpan] = attrs.Factory(list)
+    not_encoded: list[NotEncoded] = attrs.Factory(list)
 
 
 @node

@@ -22,6 +22,8 @@ from ruleengine_dsl.collector import gc_paused
 from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
 
 from . import ir, lighter
+from .articles import check as check_articles
+from .articles import declare as declare_articles
 from .facts import convert_value
 from .ir import MISSING
 from .types import (
@@ -226,6 +228,7 @@ class Checker:
         self.conclusions: dict[str, ir.Conclusion] = {}
         self.rules: dict[str, ir.Rule] = {}
         self.documents: dict[str, ir.DocumentInfo] = {}
+        self.article_spans: dict[str, dict[str, Span]] = {}  # document -> article -> where
         self.headline_names: list[list[s.Ident]] = []  # each header's, checked in pass 2
         self.tests: list[ir.RuleTest] = []
         self.values: dict[str, tuple[str, Span]] = {}  # value namespace: name -> (kind, span)
@@ -344,6 +347,7 @@ class Checker:
                 self.rules[rule.name] = rule
         for d, _ in rule_decls:
             self.check_overrides(d)
+        check_articles(self, rule_decls)
         first_test: dict[str, Span] = {}
         for _, decls in decls_by_module:
             for d in decls:
@@ -438,6 +442,7 @@ class Checker:
             )
         if d.name.name in self.documents:
             self.error("E205", f"document '{d.name.name}' is declared twice", d.name.span)
+        articles, not_encoded, self.article_spans[d.name.name] = declare_articles(self, d)
         if meta.get("effective") and meta.get("until") and meta["until"] <= meta["effective"]:
             self.error(
                 "E211", "the document's 'until' date is not after its 'effective' date", d.span
@@ -451,6 +456,8 @@ class Checker:
             until=meta.get("until"),
             date_input=meta.get("date"),
             headline=tuple(dict.fromkeys(i.name for i in meta.get("headline", ()))),
+            articles=articles,
+            not_encoded=not_encoded,
             meta={
                 k: v for k, v in meta.items() if k in ("source", "version", "note", "unverified")
             },

@@ -1462,6 +1462,41 @@ def serve(
 
 
 @app.command()
+def doc(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The folder to write the site into.")
+    ],
+    rules: RulesOpt = None,
+    rulebook: RulebookOpt = None,
+    lang: LangOpt = Lang.en,
+) -> None:
+    """The law woven with its rules: HTML and Markdown, article by article (docs/doc.md)."""
+
+    def body():
+        try:
+            import jinja2  # noqa: F401
+        except ImportError as err:
+            raise Stop(
+                EXIT_USAGE, f"doc needs the 'doc' extra: pip install 'ruleengine[doc]' ({err})"
+            ) from None
+        from .doc.command import generate
+        from .plugins import adapter_chain
+
+        if output.exists() and not output.is_dir():
+            raise Stop(EXIT_USAGE, f"{output}: not a folder (--output names the folder to write)")
+        pm = _pm()
+        book, name = _load(pm, rules, rulebook)
+        try:
+            written = generate(book, adapter_chain(pm, name or book.rulebook.name), output, lang)
+        except OSError as err:
+            raise Stop(EXIT_USAGE, f"{output}: cannot write ({err.strerror or err})") from None
+        _err(f"wrote {len(written)} files to {output}; open {output / 'index.html'}")
+        return EXIT_OK
+
+    _run(body)
+
+
+@app.command()
 def lsp() -> None:
     """The language server for editors, on standard input/output (docs/editors.md)."""
 

@@ -299,6 +299,10 @@ class DocumentInfo:
     span: Span
     #: The conclusions a summary shows when not asked for others (``headline:``).
     headline: tuple[str, ...] = ()
+    #: The articles it declares (``articles 1 .. 13``), in order; none if it declares none.
+    articles: tuple[str, ...] = ()
+    #: Article -> why no rule encodes it (``article 11 not encoded because ...``).
+    not_encoded: dict[str, LocalText] = attrs.field(factory=dict)
 
 
 @ir

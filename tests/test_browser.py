@@ -184,3 +184,26 @@ def test_a_ccdi_case_loaded_from_a_file(page, base_url):
 def test_the_form_and_result_work_without_javascript(page_without_script, base_url):
     fill_courier(page_without_script, base_url)
     assert headline(page_without_script).endswith("especially serious circumstances")
+
+
+def test_the_generated_documentation_in_the_browser(page, tmp_path, shots):
+    """``ruleengine doc`` (docs/doc.md): the index opens from disk, a document's link leads to
+    its page, and an article's rule links to the line of its rule file."""
+    from typer.testing import CliRunner
+
+    from ruleengine.cli import app
+
+    result = CliRunner().invoke(app, ["doc", "-r", "pi2017", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    page.goto((tmp_path / "index.html").as_uri())
+    assert page.locator("h1").inner_text() == "Rulebook pi2017"
+    page.get_by_role("link", name=re.compile("^Interpretation of the Supreme")).click()
+    assert page.url.endswith("doc-pi2017.html")
+    assert page.locator("#art-5 h2").inner_text() == "Art. 5"
+    assert "Art. 11" in page.locator("#not-encoded + ul").inner_text()
+    page.screenshot(path=shots / "doc-pi2017.png")
+    page.locator("#rule-art5_1_7 h4 a").click()
+    assert re.search(r"src-interpretation_rules\.html#L-\d+$", page.url)
+    line = page.url.rsplit("#L-", 1)[1]
+    assert page.locator(f'[id="L-{line}"]').count() == 1
+    page.screenshot(path=shots / "doc-source.png")

@@ -336,6 +336,75 @@ CASES = [
         "rule 'r' cites no provision",
         "add 'cite article N paragraph N item N'",
     ),
+    # A document's declared articles (docs/language.md, "The document's articles").
+    (
+        "article_cited_not_declared",
+        "document d { articles 1 .. 3 }\n" + P + rule("  then level = b\n", cite="cite article 4"),
+        "E219",
+        6,
+        8,
+        "rule 'r' cites article 4, which document 'd' does not declare",
+        "add it to the document's 'articles' line",
+    ),
+    (
+        "article_not_encoded_undeclared",
+        'document d {\n  articles 1 .. 3\n  article 31 not encoded because "x"\n}\n'
+        + P
+        + rule("  then level = b\n"),
+        "E219",
+        3,
+        3,
+        "article 31 is said to be not encoded, but the document does not declare it",
+        "did you mean '3'?",
+    ),
+    (
+        "article_declared_twice",
+        "document d { articles 1 .. 3, 2 }\n" + P + rule("  then level = b\n"),
+        "E220",
+        1,
+        31,
+        "article 2 is declared twice",
+        "the first is at article_declared_twice.rules:1:23",
+    ),
+    (
+        "article_two_reasons",
+        'document d {\n  articles 1, 2\n  article 2 not encoded because "x"\n'
+        '  article 2 not encoded because "y"\n}\n' + P + rule("  then level = b\n"),
+        "E220",
+        4,
+        3,
+        "article 2 is given two reasons for not being encoded",
+        "the first is at article_two_reasons.rules:3:3",
+    ),
+    (
+        "article_range_downward",
+        "document d { articles 13 .. 1 }\n" + P + rule("  then level = b\n"),
+        "E221",
+        1,
+        23,
+        "the range of articles 13 .. 1 runs downward",
+        "write 1 .. 13",
+    ),
+    (
+        "article_not_encoded_but_cited",
+        'document d {\n  articles 1\n  article 1 not encoded because "x"\n}\n'
+        + P
+        + rule("  then level = b\n"),
+        "E221",
+        9,
+        8,
+        "rule 'r' encodes article 1, which document 'd' says is not encoded",
+        "remove its 'not encoded' line at article_not_encoded_but_cited.rules:3:3",
+    ),
+    (
+        "article_without_reason",
+        'document d { articles 1, "253-1" }\n' + P + rule("  then level = b\n"),
+        "W307",
+        1,
+        26,
+        "article 253-1 of document 'd' is declared, but no rule encodes it",
+        'add \'article "253-1" not encoded because "..."\' to the header',
+    ),
 ]
 
 

@@ -339,3 +339,18 @@ def test_the_provers_declarations_and_a_headline_are_laid_out():
     assert "conclusion level: value count = 0 always decided\n" in formatted
     assert '  may overlap b, c because "the law orders them"\n' in formatted
     assert same_tree(text, formatted) and format_text(formatted) == formatted
+
+
+def test_a_documents_articles_and_reasons_are_laid_out():
+    text = (
+        'document d {\n   articles 1..3 ,"253-1",  7  # the articles\n'
+        '  article   2 not   encoded   because zh "定义" en "a definition"\n'
+        '  article "253-1" not encoded because "' + "a long reason " * 8 + '"\n}\n'
+        "conclusion c: value bool = false\n"
+        "rule r {\n  cite article 1\n  then c = true\n}\n"
+    )
+    formatted = format_text(text)
+    assert '  articles 1 .. 3, "253-1", 7  # the articles\n' in formatted
+    assert '  article 2 not encoded because zh "定义" en "a definition"\n' in formatted
+    assert '  article "253-1" not encoded because "a long reason' in formatted
+    assert same_tree(text, formatted) and format_text(formatted) == formatted

@@ -26,6 +26,7 @@ CODE_SOURCES = [
     ROOT / "dsl" / "formatter.py",
     ROOT / "ruleengine" / "checker.py",
     ROOT / "ruleengine" / "lighter.py",
+    ROOT / "ruleengine" / "articles.py",
     ROOT / "ruleengine" / "lsp" / "check.py",
 ]
 

@@ -53,3 +53,14 @@ def test_the_pages_templates_and_styles_are_installed():
     for name in ("base.html", "form.html", "result.html", "index.html", "login.html"):
         assert (server / "templates" / name).is_file(), name
     assert (server / "static" / "style.css").is_file()
+
+
+def test_the_doc_templates_are_installed():
+    """``ruleengine doc`` renders from these (package data, as the server's pages)."""
+    from importlib.resources import files
+
+    templates = files("ruleengine.doc") / "templates"
+    for name in ("base.html", "_macros.html", "index.html", "document.html", "source.html"):
+        assert (templates / name).is_file(), name
+    for name in ("_macros.md", "index.md", "document.md", "article.md"):
+        assert (templates / name).is_file(), name

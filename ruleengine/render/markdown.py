@@ -16,6 +16,10 @@ def _escape(text: str) -> str:
     return text
 
 
+#: Markdown with every character that could start markup escaped (for ``ruleengine doc`` too).
+escape = _escape
+
+
 def _lines(line: Line, depth: int) -> list[str]:
     text = _escape(line.text)
     if line.style in ("applied", "conflict", "value"):

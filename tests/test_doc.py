@@ -1,0 +1,252 @@
+"""``ruleengine doc`` (docs/doc.md): the site of both shipped rulebooks and the quickstart,
+every internal link and anchor resolving, the articles not encoded with their reasons, one
+article's Markdown against a golden file, and the command's failures.
+
+This is the CI's check for broken links: the sites are generated here, by the README's test
+command. (The browser test that opens one is in test_browser.py.)
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import check_golden
+from typer.testing import CliRunner
+
+from ruleengine.cli import app
+from ruleengine.coverage import measure
+from ruleengine.doc import links, model, site
+from ruleengine.loader import load_paths
+from ruleengine.plugins import adapter_chain, get_plugin_manager, rule_sources
+from ruleengine.testing import run_tests
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICK = ROOT / "examples" / "quickstart"
+runner = CliRunner()
+
+
+def _doc(*args: str):
+    result = runner.invoke(app, ["doc", *args])
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory) -> dict[str, Path]:
+    """The three sites, written once by the command: pi2017 in English, ccdi in Chinese, the
+    quickstart's rule file in English."""
+    out = {}
+    for key, args in (
+        ("pi2017", ["-r", "pi2017"]),
+        ("ccdi", ["-r", "ccdi", "--lang", "zh"]),
+        ("quickstart", ["--rules", str(QUICK / "article5.rules")]),
+    ):
+        folder = tmp_path_factory.mktemp(key)
+        result = _doc(*args, "-o", str(folder))
+        assert result.exit_code == 0, result.output
+        out[key] = folder
+    return out
+
+
+def _pages(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix in (".html", ".md"))
+
+
+@pytest.mark.parametrize("key", ["pi2017", "ccdi", "quickstart"])
+def test_every_link_and_anchor_resolves(sites, key):
+    pages = _pages(sites[key])
+    assert {"index.html", "index.md"} <= {p.name for p in pages}
+    assert links.broken_links(pages) == []
+    # Each page is reachable from the index, directly or through a document's page.
+    index = (sites[key] / "index.html").read_text(encoding="utf-8")
+    for page in pages:
+        if page.suffix == ".html" and page.name != "index.html":
+            assert f'href="{page.name}"' in index, page.name
+
+
+def test_the_link_checker_finds_a_missing_page_and_a_missing_anchor(tmp_path):
+    (tmp_path / "a.html").write_text(
+        '<a id="top"></a><a href="b.html#nowhere">b</a> <a href="c.html">c</a>'
+        '<a href="#top">up</a><a href="https://example.org/x">out</a>',
+        encoding="utf-8",
+    )
+    (tmp_path / "b.html").write_text('<p id="here">b</p>', encoding="utf-8")
+    (tmp_path / "a.md").write_text("[b](b.html#here) [a](a.md#gone)", encoding="utf-8")
+    found = links.broken_links(_pages(tmp_path))
+    assert sorted(found) == [
+        "a.html: b.html#nowhere (no such anchor)",
+        "a.html: c.html (no such page)",
+        "a.md: a.md#gone (no such anchor)",
+    ]
+
+
+def _book(name: str):
+    pm = get_plugin_manager()
+    _, source = rule_sources(pm)[name]
+    book = load_paths(list(source.paths), name=name, pm=pm)
+    return book, adapter_chain(pm, name)
+
+
+@pytest.fixture(scope="module")
+def pi2017_site():
+    book, adapt = _book("pi2017")
+    results = run_tests(book, adapt)
+    return book, model.build(book, results, measure(book, results), "en")
+
+
+def _document(built, name):
+    return next(d for d in built.documents if d.name == name)
+
+
+def test_the_2017_interpretation_lists_its_articles_and_those_not_encoded(pi2017_site):
+    book, built = pi2017_site
+    doc = _document(built, "pi2017")
+    assert doc.declared
+    assert [a.number for a in doc.articles] == ["5", "6", "7", "8", "9", "10", "12"]
+    assert [a.number for a in doc.not_encoded] == ["1", "2", "3", "4", "11", "13"]
+    reasons = {a.number: a.reason for a in doc.not_encoded}
+    assert "counting.py" in reasons["11"] and "'effective'" in reasons["13"]
+    assert all(reasons.values())
+    # Every rule of the rulebook is shown once, under the article it cites.
+    shown = [r.name for d in built.documents for a in d.articles for r in a.rules]
+    shown += [r.name for d in built.documents for r in d.without_article]
+    assert sorted(shown) == sorted(book.rulebook.rules)
+
+
+def test_not_encoded_in_the_pages_of_both_plugins(sites):
+    pi = (sites["pi2017"] / "doc-pi2017.md").read_text(encoding="utf-8")
+    section = pi.split("## Not encoded", 1)[1]
+    assert re.findall(r"\*\*Art\. (\d+)\*\*", section) == ["1", "2", "3", "4", "11", "13"]
+    eb = (sites["ccdi"] / "doc-eb2016.md").read_text(encoding="utf-8")
+    section = eb.split("## 未编码", 1)[1]
+    numbers = re.findall(r"\*\*(第[^*]+条)\*\*", section)
+    assert numbers == [
+        "第四条", "第七条", "第八条", "第九条", "第十条", "第十二条", "第十三条",
+        "第十四条", "第十五条", "第十六条", "第十七条", "第十八条", "第二十条",
+    ]  # fmt: skip
+    assert r"dd\_art3" in section  # Art. 17's reason names the rule that encodes the same
+    # A document that declares no articles says so rather than listing none as not encoded.
+    quick = (sites["quickstart"] / "doc-quickstart.md").read_text(encoding="utf-8")
+    assert "does not declare its articles" in quick
+
+
+def test_one_articles_markdown(pi2017_site):
+    _, built = pi2017_site
+    (article,) = [a for a in _document(built, "pi2017").articles if a.number == "12"]
+    check_golden("doc_pi2017_art12_en", site.render_article_markdown(article, "en"))
+
+
+def test_a_rule_links_to_its_source_line(sites, pi2017_site):
+    book, _ = pi2017_site
+    rule = book.rulebook.rules["art5_1_7"]
+    page = (sites["pi2017"] / "doc-pi2017.html").read_text(encoding="utf-8")
+    href = f"src-interpretation_rules.html#L-{rule.span.line}"
+    block = page.split('id="rule-art5_1_7"', 1)[1].split('class="rule"', 1)[0]
+    assert href in block
+    source = (sites["pi2017"] / "src-interpretation_rules.html").read_text(encoding="utf-8")
+    after = source.split(f'id="L-{rule.span.line}"', 1)[1]
+    assert "art5_1_7" in after[:400]
+
+
+def test_conditions_are_in_words_not_source(sites):
+    page = (sites["pi2017"] / "doc-pi2017.md").read_text(encoding="utf-8")
+    assert "illegal gains: more than 0 CNY" in page
+    assert ">=" not in page and "\\>" not in page
+    page = (sites["quickstart"] / "doc-quickstart.md").read_text(encoding="utf-8")
+    assert "the quantity standards (items 3 to 6) (k = 1)" in page  # a definition by its label
+
+
+def test_without_jinja2_the_command_names_the_extra(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "jinja2", None)  # import jinja2 now fails
+    result = _doc("--rules", str(QUICK / "article5.rules"), "-o", str(tmp_path / "site"))
+    assert result.exit_code == 2
+    assert "pip install 'ruleengine[doc]'" in result.output
+    assert not (tmp_path / "site").exists()
+
+
+def test_an_output_that_is_a_file_is_a_usage_error(tmp_path):
+    target = tmp_path / "file"
+    target.write_text("x", encoding="utf-8")
+    result = _doc("--rules", str(QUICK / "article5.rules"), "-o", str(target))
+    assert result.exit_code == 2
+    assert "not a folder" in result.output
+
+
+def test_invalid_rules_exit_3(tmp_path):
+    bad = tmp_path / "bad.rules"
+    bad.write_text("document d { articles 1 .. 2 }\nconclusion c: value bool = false\n"
+                   "rule r { cite article 3  then c = true }\n", encoding="utf-8")  # fmt: skip
+    result = _doc("--rules", str(bad), "-o", str(tmp_path / "site"))
+    assert result.exit_code == 3
+    assert "E219" in result.output
+
+
+def test_files_and_articles_with_any_names_link_safely(tmp_path):
+    """A rule file named in Chinese with a space, in two folders; articles numbered in quotes
+    that differ only in punctuation: each gets its own page or id, and every link resolves."""
+    text = (
+        'document d {\n  articles "5-1", "5.1", "5 1"\n}\n'
+        "conclusion c: value bool = false\n"
+        'rule a { cite article "5-1"  then c = true }\n'
+        'rule b { cite article "5.1"  then c = true }\n'
+        'rule e { cite article "5 1"  then c = true }\n'
+    )
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "one" / "规则 一.rules").write_text(text, encoding="utf-8")
+    (tmp_path / "two" / "规则 一.rules").write_text(
+        'test "t" { as of 2020-01-01  expect c = true }\n', encoding="utf-8"
+    )
+    out = tmp_path / "site"
+    result = _doc(
+        "--rules", str(tmp_path / "one"), "--rules", str(tmp_path / "two"), "-o", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    pages = _pages(out)
+    assert len([p for p in pages if p.name.startswith("src-")]) == 2
+    assert links.broken_links(pages) == []
+    page = (out / "doc-d.html").read_text(encoding="utf-8")
+    ids = re.findall(r'<section class="article" id="([^"]+)"', page)
+    assert len(set(ids)) == 3
+
+
+def test_a_condition_over_a_list_in_words():
+    import ruleengine
+    from ruleengine.doc import words
+
+    book = ruleengine.load_text(
+        'record act { amount: money(CNY) = 0 yuan en "amount" zh "金额"\n'
+        '  sold: bool = false en "sold on" zh "已出售" }\n'
+        'input acts: list of act = [] en "the acts" zh "各行为"\n'
+        "conclusion c: value bool = false\n"
+        "rule r { cite article 1\n"
+        "  when sum(a.amount for a in acts where a.sold and a.amount > 0 yuan) >= 5000 yuan\n"
+        "  then c = true }\n",
+        "list.rules",
+    )
+    rb = book.rulebook
+    en = words.condition(rb, rb.rules["r"].when, "en").text
+    assert en == (
+        "the total of amount over the acts, counting only those where sold on and amount "
+        "more than 0 CNY: at least 5000 CNY"
+    )
+    zh = words.condition(rb, rb.rules["r"].when, "zh").text
+    assert zh == "各行为的金额合计（限于已出售且金额超过0元）：达到5000元以上"
+
+
+def test_a_provision_quoted_without_a_language_is_placed_by_its_script():
+    import ruleengine
+
+    book = ruleengine.load_text(
+        "conclusion c: value bool = false\n"
+        'rule a { cite article 1  text "Plain English."  then c = true }\n'
+        'rule b { cite article 2  text "中文条文。"  then c = true }\n',
+        "plain.rules",
+    )
+    results = run_tests(book)
+    built = model.build(book, results, measure(book, results), "en")
+    texts = [a.texts[0] for d in built.documents for a in d.articles]
+    assert [(t.zh, t.en) for t in texts] == [("", "Plain English."), ("中文条文。", "")]
