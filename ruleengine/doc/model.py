@@ -263,7 +263,7 @@ class _Builder:
             name,
             local(p.label, self.lang) or name,
             values,
-            p.reference or "",
+            local(p.reference, self.lang),
             self.sources.link(p.span, self.lang),
         )
 
