@@ -467,8 +467,9 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
     Preference: the next level before higher ones; a test of a single fact or a named
     definition ("needs 500 items; the case has 60") before a composite one; then the nearest,
     by the distance the what-if analysis uses (docs/whatif.md, "How far a change is"): the
-    shortfall relative to the case's value, never relative to less than one whole unit, so
-    that a test of which the case has nothing counts too ("needs 50 items; the case has 0",
+    shortfall relative to the case's value, never relative to less than one whole unit of a
+    count or an amount (a share is relative to itself), so that a test of which the case
+    has nothing counts too ("needs 50 items; the case has 0",
     50 away) and 60 of 500 items (7.3 away) is nearer than 0 of 50. Compared exactly, by
     cross-multiplying.
     When the nearest is a definition, the nearest test of a fact as given follows it, since a
@@ -522,8 +523,10 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
                 if rn <= 0 or ln < 0:
                     continue  # a threshold of nothing, or a value below zero
                 composite = atom.left_input is None and atom.left_define is None
-                # The distance (right - left) / max(left, 1), as (numerator, denominator).
-                far = (rn * ld - ln * rd, rd * (ln if ln >= ld else ld))
+                # The distance (right - left) / max(left, 1), as (numerator, denominator); a
+                # ratio (a share of the standards) has no unit: relative to itself.
+                whole = ln >= ld or (ln > 0 and not _in_units(rulebook, atom))
+                far = (rn * ld - ln * rd, rd * (ln if whole else ld))
                 candidate = (level, composite, far, r.name, a.value.value, atom)
                 nearest = _nearer(nearest, candidate)
                 if atom.left_input is not None:
@@ -540,6 +543,18 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
             if fact is not None and fact is not found and fact[0] == found[0]:
                 out.append(Miss(name, fact[4], fact[3], fact[5]))
     return out
+
+
+def _in_units(rulebook, atom: Atom) -> bool:
+    """Whether a test weighs a quantity counted in units (items, yuan), whose distance is
+    never relative to less than one unit, rather than a ratio (a share of the standards)."""
+    if atom.left_input is not None:
+        t = rulebook.inputs[atom.left_input].type
+    elif atom.left_define is not None:
+        t = rulebook.definitions[atom.left_define].type
+    else:
+        return False
+    return t.kind in ("integer", "money")
 
 
 def _nearer(best: tuple | None, candidate: tuple) -> tuple:
