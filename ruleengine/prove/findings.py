@@ -187,7 +187,7 @@ class _Solver:
     def __init__(self, enc: Encoder, budget_ms: int):
         self.s = z3.Solver()
         self.s.set("timeout", budget_ms)
-        self.s.add(*enc.bounds)
+        self.s.add(*enc.bounds, enc.evaluable)
         self.enc = enc
 
     def check(self, *facts) -> tuple[str, Any]:
@@ -384,18 +384,29 @@ def _core(solver: _Solver, rule, enc: Encoder) -> str | None:
     s = z3.Solver()
     s.set("timeout", QUERY_BUDGET_MS)
     s.add(*enc.bounds)
-    marks = []
+    evaluable = z3.Bool("#evaluable")
+    s.add(z3.Implies(evaluable, enc.evaluable))
+    marks = [evaluable]
     for i, part in enumerate(parts):
         mark = z3.Bool(f"#part{i}")
-        s.add(z3.Implies(mark, _bool(enc.ev(part, {}))))
+        s.add(z3.Implies(mark, _bool(enc.quiet(part))))
         marks.append(mark)
     if s.check(*marks) != z3.unsat:
         return None
     core = {str(m) for m in s.unsat_core()}
     quoted = [f"'{p.text}'" for i, p in enumerate(parts) if f"#part{i}" in core]
+    reads = " or ".join(f"'{text}'" for text in enc.stops)
+    if "#evaluable" not in core:
+        if not quoted:
+            return "the facts' types and bounds alone exclude it"
+        return "these cannot all hold: " + " and ".join(quoted)
+    # the engine stops, instead of deciding, on the cases that would fire it
     if not quoted:
-        return "the facts' types and bounds alone exclude it"
-    return "these cannot all hold: " + " and ".join(quoted)
+        return f"the engine stops on every case that meets it: {reads} cannot be read there"
+    return (
+        f"these cannot all hold where the engine decides the case (it stops where {reads} "
+        "cannot be read): " + " and ".join(quoted)
+    )
 
 
 def _members(e) -> set:
