@@ -115,6 +115,8 @@ class Encoder:
         self.claims: dict[str, list[tuple[str, ir.Assignment, Any]]] = {}
         #: Block -> its (applied, at_act, at_decision) versions as ranks (None: no version).
         self.lighters: dict[str, tuple] = {}
+        #: Block -> each earlier version it may judge by: (first day, end, that rulebook).
+        self.versions: dict[str, list[tuple[datetime.date, datetime.date, Encoder]]] = {}
         #: Conclusion -> when the claims of this period's rules stand: a conclusion decided by
         #: a lighter block takes an earlier version's value where that version applies.
         self.standing: dict[str, Any] = {}
@@ -226,6 +228,7 @@ class Encoder:
             until = param.values[i + 1][0]
             inside = z3.And(act >= since.toordinal(), act < until.toordinal())
             then = self.at(until - datetime.timedelta(days=1))
+            self.versions.setdefault(block.name, []).append((since, until, then))
             if then.failures:  # the engine evaluates that day's rulebook only then
                 self.failures.append(z3.And(inside, z3.Or(*then.failures)))
                 for text, span in then.stops.items():
@@ -299,11 +302,12 @@ class Encoder:
     def quiet(self, e: ir.Expr) -> Any:
         """``e``'s term for a question about it (a proof's parts, a gap's region), leaving
         what the engine evaluates, and where it stops, as it is."""
-        failures = len(self.failures)
+        failures, stops = len(self.failures), dict(self.stops)
         try:
             return self.ev(e, {})
         finally:
             del self.failures[failures:]
+            self.stops = stops
 
     def guarded(self, e: ir.Expr, owner) -> Any:
         """``e``'s term; where the engine itself could not evaluate it, a fresh value."""
