@@ -162,3 +162,12 @@ def test_a_gap_its_rules_tests_cannot_describe_is_said_with_its_witness(monkeypa
     from ruleengine.prove.report import render_finding
 
     assert "1. not described: the rest of the gap" in render_finding(f)
+
+
+def test_a_yes_no_fact_compared_with_a_truth_value_reads_yes_or_no():
+    f = gap(
+        'input flag: bool = false en "reported in time"\n'
+        "conclusion v: value text always decided\n"
+        'rule a { cite article 1  when flag = false  then v = "a" }\n'
+    )
+    assert [r.text for r in f.regions] == ["reported in time: yes"]

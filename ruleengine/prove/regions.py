@@ -243,7 +243,7 @@ def describe(rb, literals: list[tuple[Test, bool]]) -> str:
     parts = []
     for group in groups.values():
         t = group[0][0]
-        if t.op is None:
+        if t.op is None or isinstance(t.right, bool):
             parts.extend(_plain(rb, t, v, lang) for t, v in group)
         elif isinstance(t.type, EnumType) and all(x.op in ("=", "!=", "in") for x, _ in group):
             parts.append(_members(rb, group, lang))
@@ -267,6 +267,8 @@ def _name(rb, e: ir.Expr, lang: str) -> str:
 
 
 def _plain(rb, t: Test, value: bool, lang: str) -> str:
+    if isinstance(t.right, bool) and t.op in ("=", "!="):  # "fact = false" reads "fact: no"
+        value = t.right if (t.op == "=") == value else not t.right
     if t.left is not None and t.left.type.kind == "bool":
         return f"{_name(rb, t.left, lang)}: {show_value(value, None, lang)}"
     return t.text if value else f"not ({t.text})"
@@ -279,7 +281,7 @@ def _members(rb, group: list[tuple[Test, bool]], lang: str) -> str:
         named = set(x.right) if x.op == "in" else {x.right}
         inside = v if x.op in ("=", "in") else not v
         allowed = [m for m in allowed if (m in named) == inside]
-    shown = ", ".join(show_value(m, t.type, lang) for m in allowed)
+    shown = "; ".join(show_value(m, t.type, lang) for m in allowed)  # labels may hold commas
     what = _name(rb, t.left, lang)
     if len(allowed) == 1:
         return f"{what} is {shown}"
@@ -287,7 +289,7 @@ def _members(rb, group: list[tuple[Test, bool]], lang: str) -> str:
     if len(excluded) == 1:
         return f"{what} is not {show_value(excluded[0], t.type, lang)}"
     if len(excluded) < len(allowed):
-        return f"{what} is none of: " + ", ".join(show_value(m, t.type, lang) for m in excluded)
+        return f"{what} is none of: " + "; ".join(show_value(m, t.type, lang) for m in excluded)
     return f"{what} is one of: {shown}"
 
 
