@@ -146,3 +146,22 @@ def test_facts_on_which_the_engine_stops_are_no_case(tmp_path):
     dead = {f.rules[0] for f in report.findings if f.code == "P101"}
     assert "only_unreadable" in dead and "early" not in dead and "guarded" not in dead
     assert all(f.replayed in (True, None) for f in report.findings)
+
+
+def test_a_conclusion_no_rule_decided_stops_the_engine_where_it_is_read():
+    """A value conclusion without a default that no rule decided has no value: a rule that
+    reads it stops the engine. A rule that could fire only there is dead (it was reported
+    alive: the value was left open)."""
+    from ruleengine.loader import load_text
+
+    book = load_text(
+        "input items: count = 0\n"
+        "conclusion label: value text\n"
+        "conclusion flag: value text\n"
+        'rule labelled { cite article 1  when items >= 10  then label = "a" }\n'
+        'rule reads { cite article 2  when items < 10 and label != "a"  then flag = "b" }\n'
+        'rule fine { cite article 3  when items >= 10 and label = "a"  then flag = "c" }\n'
+    )
+    report = prove_rulebook(book)
+    assert [(f.code, f.rules) for f in report.findings] == [("P101", ("reads",))]
+    assert "'label' cannot be read" in report.findings[0].proof

@@ -524,6 +524,10 @@ class Encoder:
         value = self.conclusions.get(e.name)
         if value is None:
             raise _Opaque("a conclusion read before it is decided")
+        c = self.rb.conclusions.get(e.name)
+        if c is not None and c.kind == "value" and c.default is MISSING:
+            # decided by no rule, it has no value: the engine stops where a rule reads it
+            self.fails(self.undecided.get(e.name, z3.BoolVal(False)), e)
         return value
 
     def binary(self, e: ir.Binary, scope) -> Any:
