@@ -123,7 +123,7 @@ def test_the_cap_is_said_with_the_regions_found(monkeypatch):
     assert len(f.regions) == 1 and f.more_regions
     from ruleengine.prove.report import render_finding
 
-    assert "the first 1 found (the cap, 1: there are more)" in render_finding(f)
+    assert "the first 1 found (the cap, 1 per period: there are more)" in render_finding(f)
 
 
 def test_each_region_witness_is_written_and_explain_shows_it_undecided(tmp_path):

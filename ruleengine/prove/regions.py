@@ -88,11 +88,15 @@ def gap_regions(book, enc: Encoder, conclusion: str, model, ask, budget_ms: int)
         values = [z3.is_true(model.eval(t.term, model_completion=True)) for t in tests]
         held = [marks[i, v] for i, v in enumerate(values)]
         ask()
-        if implies.check(*held) != z3.unsat:
+        result = implies.check(*held)
+        if result != z3.unsat:
             out.undescribed = (
                 "the rest of the gap depends on more than the tests its rules are written "
                 "with (a conclusion another rule reads, a value computed); its witness is a "
                 "case of it"
+                if result == z3.sat
+                else f"the solver could not settle the rest of the gap in {budget_ms // 1000} s;"
+                " its witness is a case of it"
             )
             out.regions.append(Region([], "", witness_case(book, enc, model)))
             return out

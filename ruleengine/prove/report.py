@@ -65,7 +65,10 @@ def _regions(f: Finding) -> list[str]:
     witness and what replaying it showed."""
     described = [r for r in f.regions if r.text]
     if f.more_regions:
-        head = f"the first {len(described)} found (the cap, {regions.MAX_REGIONS}: there are more)"
+        head = (
+            f"the first {len(described)} found (the cap, {regions.MAX_REGIONS} per period: "
+            "there are more)"
+        )
     else:
         head = f"{len(described)} found" + (", all of them" if not f.regions_note else "")
     out = [f"     = regions where no rule decides it: {head}"]
