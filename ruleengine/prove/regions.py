@@ -129,16 +129,14 @@ def _strongest_first(tests: list[Test], values: list[bool]) -> list[int]:
     (``items >= 80`` before ``items >= 50``), so that the weaker one stays where it is enough
     and the region is the widest the tests can say."""
 
-    def strength(i: int) -> tuple:
+    def strength(i: int) -> Any:
         t = tests[i]
-        if t.op not in _NEGATED or t.left is None or not isinstance(t.right, (int, Fraction)):
-            return (0, 0)
+        right = t.right.toordinal() if isinstance(t.right, datetime.date) else t.right
+        numeric = isinstance(right, (int, Fraction)) and not isinstance(right, bool)
+        if t.op not in _NEGATED or not numeric:
+            return 0
         op = t.op if values[i] else _NEGATED[t.op]
-        if op in _LOWER:
-            return (0, -t.right)
-        if op in _UPPER:
-            return (0, t.right)
-        return (0, 0)
+        return -right if op in _LOWER else right if op in _UPPER else 0
 
     return sorted(range(len(tests)), key=strength)
 
