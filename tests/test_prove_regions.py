@@ -171,3 +171,15 @@ def test_a_yes_no_fact_compared_with_a_truth_value_reads_yes_or_no():
         'rule a { cite article 1  when flag = false  then v = "a" }\n'
     )
     assert [r.text for r in f.regions] == ["reported in time: yes"]
+
+
+def test_a_list_of_numbers_and_a_date_bound():
+    f = gap(
+        "input x: count = 0\n"
+        'input d: date = 2020-01-01 en "date of the act"\n'
+        "conclusion v: value text always decided\n"
+        'rule a { cite article 1  when x in [1, 2, 3]  then v = "a" }\n'
+        'rule b { cite article 2  when d >= 2021-03-01  then v = "b" }\n'
+    )
+    assert [r.text for r in f.regions] == ["x is none of: 1; 2; 3 and date of the act < 2021-03-01"]
+    assert f.regions[0].replayed is True

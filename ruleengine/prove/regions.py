@@ -215,7 +215,7 @@ def _test(enc: Encoder, e: ir.Expr, term) -> Test:
         if _known(known):  # 5 < x reads x > 5
             flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
             return Test(e.text, term, right, flipped, known, right.type)
-    if isinstance(e, ir.Binary) and e.op == "in" and isinstance(e.left.type, EnumType):
+    if isinstance(e, ir.Binary) and e.op == "in":
         known = enc.quiet(e.right)
         if isinstance(known, (tuple, list, frozenset)) and all(_known(k) for k in known):
             return Test(e.text, term, e.left, "in", tuple(known), e.left.type)
@@ -238,20 +238,30 @@ def describe(rb, literals: list[tuple[Test, bool]]) -> str:
     lang = "en"
     if not literals:
         return "any facts"
-    groups: dict[str, list[tuple[Test, bool]]] = {}
+    groups: dict[tuple, list[tuple[Test, bool]]] = {}  # the tests said together
     for t, v in literals:
-        key = t.left.text if t.left is not None and t.op is not None else f"#{id(t)}"
-        groups.setdefault(key, []).append((t, v))
+        groups.setdefault(_kind(t), []).append((t, v))
     parts = []
-    for group in groups.values():
-        t = group[0][0]
-        if t.op is None or isinstance(t.right, bool):
+    for (kind, _), group in groups.items():
+        if kind == "plain":
             parts.extend(_plain(rb, t, v, lang) for t, v in group)
-        elif isinstance(t.type, EnumType) and all(x.op in ("=", "!=", "in") for x, _ in group):
+        elif kind == "members":
             parts.append(_members(rb, group, lang))
         else:
             parts.append(_bounds(rb, group, lang))
     return " and ".join(parts)
+
+
+def _kind(t: Test) -> tuple:
+    """How a test is said, and with which others: member tests on one fact as the members
+    it may be, bounds on one fact as a range, the others one by one."""
+    if t.left is None or t.op is None or isinstance(t.right, bool):
+        return ("plain", id(t))
+    if isinstance(t.type, EnumType) and t.op in ("=", "!=", "in"):
+        return ("members", t.left.text)
+    if t.op == "in":
+        return ("plain", id(t))
+    return ("bounds", t.left.text)
 
 
 def _name(rb, e: ir.Expr, lang: str) -> str:
@@ -271,6 +281,9 @@ def _name(rb, e: ir.Expr, lang: str) -> str:
 def _plain(rb, t: Test, value: bool, lang: str) -> str:
     if isinstance(t.right, bool) and t.op in ("=", "!="):  # "fact = false" reads "fact: no"
         value = t.right if (t.op == "=") == value else not t.right
+    if t.op == "in":  # a list of numbers, texts or dates
+        listed = "; ".join(show_value(x, t.type, lang) for x in t.right)
+        return f"{_name(rb, t.left, lang)} is {'one' if value else 'none'} of: {listed}"
     if t.left is not None and t.left.type.kind == "bool":
         return f"{_name(rb, t.left, lang)}: {show_value(value, None, lang)}"
     return t.text if value else f"not ({t.text})"
