@@ -83,12 +83,14 @@ def test_the_encoding_gives_what_the_engine_gives(book, as_of):
 
 def test_a_block_whose_versions_begin_later_is_not_read_before(tmp_path):
     """Before any version is in force the outcome stands and the versions cannot be read:
-    the prover neither crashes nor claims anything of the rule that reads them."""
+    the engine stops on every case there (the rules read ``in_time.applied``), so the
+    prover neither crashes nor claims more than it does after 2010: the same dead rule."""
     path = tmp_path / "early.rules"
     text = (ROOT / "tests" / "prove_lighter" / "lighter.rules").read_text()
     path.write_text(text.replace("  effective: 2010-01-01\n", ""))
     report = prove_rulebook(load_paths([path]))
-    assert report.findings == [] and report.not_proven == []
+    assert [(f.code, f.rules) for f in report.findings] == [("P101", ("old_but_not_prison",))]
+    assert report.not_proven == []
 
 
 def test_a_gap_the_act_date_version_leaves_is_found_and_replayed(tmp_path):
@@ -115,3 +117,51 @@ def test_a_gap_the_act_date_version_leaves_is_found_and_replayed(tmp_path):
     judged_new = {"as_of": "2021-06-01", "facts": {"acted_on": "2021-01-01", "items": 5}}
     assert replay(book, attrs.evolve(gap, witness=judged_old)) is True
     assert replay(book, attrs.evolve(gap, witness=judged_new)) == "'kind' was decided by kind_new"
+
+
+def test_facts_on_which_the_engine_stops_are_no_case(tmp_path):
+    """Reading ``NAME.at_act`` where no version was in force on the act date stops the engine
+    (exit 5), so such facts are no case: a rule that could fire only on them is dead. (It was
+    reported alive: the version that cannot be read was left open, any version.) Where the
+    engine does not read it (the right side of an ``and`` that failed), the facts are a case,
+    and a rule that fires only on them is alive: here the engine stops on the early acts of
+    7 items only."""
+    text = (ROOT / "tests" / "prove_lighter" / "lighter.rules").read_text()
+    text += (
+        "conclusion flag: value text\n"
+        "rule only_unreadable { cite article 11\n"
+        "  when items = 7 and in_time.at_act = version.new and acted_on < 2010-01-01\n"
+        '  then flag = "never" }\n'
+        "rule guarded { cite article 12\n"
+        "  when acted_on >= 2010-01-01 and in_time.at_act = version.old\n"
+        '  then flag = "old act" }\n'
+        "rule early { cite article 13\n"
+        "  when acted_on < 2010-01-01 and items > 5\n"
+        '  then flag = "early" }\n'
+    )
+    path = tmp_path / "stops.rules"
+    path.write_text(text)
+    book = load_paths([path])
+    report = prove_rulebook(book)
+    dead = {f.rules[0] for f in report.findings if f.code == "P101"}
+    assert "only_unreadable" in dead and "early" not in dead and "guarded" not in dead
+    assert all(f.replayed in (True, None) for f in report.findings)
+
+
+def test_a_conclusion_no_rule_decided_stops_the_engine_where_it_is_read():
+    """A value conclusion without a default that no rule decided has no value: a rule that
+    reads it stops the engine. A rule that could fire only there is dead (it was reported
+    alive: the value was left open)."""
+    from ruleengine.loader import load_text
+
+    book = load_text(
+        "input items: count = 0\n"
+        "conclusion label: value text\n"
+        "conclusion flag: value text\n"
+        'rule labelled { cite article 1  when items >= 10  then label = "a" }\n'
+        'rule reads { cite article 2  when items < 10 and label != "a"  then flag = "b" }\n'
+        'rule fine { cite article 3  when items >= 10 and label = "a"  then flag = "c" }\n'
+    )
+    report = prove_rulebook(book)
+    assert [(f.code, f.rules) for f in report.findings] == [("P101", ("reads",))]
+    assert "'label' cannot be read" in report.findings[0].proof

@@ -19,6 +19,8 @@ def available() -> bool:
 def prove_rulebook(book, list_bound: int = 3, adapt=None, adapters: tuple[str, ...] = ()):
     """The report of ``book`` (a ``CompiledRulebook``), every witness replayed, through the
     rulebook's input adapters where given (``plugins.adapter_chain``, named ``adapters``)."""
+    import attrs
+
     from .findings import prove
     from .witness import replay
 
@@ -26,4 +28,6 @@ def prove_rulebook(book, list_bound: int = 3, adapt=None, adapters: tuple[str, .
     report.adapters = tuple(adapters)
     for finding in report.findings:
         finding.replayed = replay(book, finding, adapt)
+        for region in finding.regions:  # a gap's: each region's own witness
+            region.replayed = replay(book, attrs.evolve(finding, witness=region.witness), adapt)
     return report

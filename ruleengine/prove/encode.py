@@ -115,12 +115,45 @@ class Encoder:
         self.claims: dict[str, list[tuple[str, ir.Assignment, Any]]] = {}
         #: Block -> its (applied, at_act, at_decision) versions as ranks (None: no version).
         self.lighters: dict[str, tuple] = {}
+        #: Block -> each earlier version it may judge by: (first day, end, that rulebook).
+        self.versions: dict[str, list[tuple[datetime.date, datetime.date, Encoder]]] = {}
         #: Conclusion -> when the claims of this period's rules stand: a conclusion decided by
         #: a lighter block takes an earlier version's value where that version applies.
         self.standing: dict[str, Any] = {}
         #: Conclusion -> when no rule decides it (that version's rules, for a block's).
         self.undecided: dict[str, Any] = {}
+        #: Block -> when its (applied, at_act, at_decision) cannot be read: the engine stops
+        #: with an error where a rule reads one then (``runtime.no_version``).
+        self.unreadable: dict[str, tuple] = {}
+        #: When the engine stops on the facts instead of deciding (``evaluable``), and the
+        #: condition under which the expression being encoded is evaluated at all (the
+        #: engine does not evaluate the right side of a settled ``and``, the branch not
+        #: taken, a rule's values where it does not apply).
+        self.failures: list[Any] = []
+        self.path: list[Any] = []
+        #: The reads on which the engine may stop (``NAME.at_act`` and the like), to name.
+        self.stops: dict[str, Any] = {}
         self._run()
+
+    @property
+    def evaluable(self) -> Any:
+        """That the engine decides a case on the facts rather than stopping: a version is
+        read only where one can be. The questions are asked of such cases only."""
+        return z3.Not(z3.Or(*self.failures)) if self.failures else z3.BoolVal(True)
+
+    def under(self, cond: Any, make, *args):
+        """``make(*args)`` encoded where it is evaluated only when ``cond`` holds."""
+        self.path.append(z3_bool(cond))
+        try:
+            return make(*args)
+        finally:
+            self.path.pop()
+
+    def fails(self, cond: Any, e: ir.Expr) -> None:
+        """The engine stops where ``cond`` holds and ``e`` is evaluated."""
+        if not z3.is_false(cond) and not any(z3.is_false(p) for p in self.path):
+            self.failures.append(z3.And(*self.path, cond) if self.path else cond)
+            self.stops.setdefault(e.text, e.span)
 
     # ------------------------------------------------------------------ the period
     def _run(self):
@@ -138,10 +171,9 @@ class Encoder:
                 self.applies[name] = (
                     z3.And(z3_bool(fired), z3.Not(z3.Or(*blockers))) if blockers else z3_bool(fired)
                 )
-                for a in rule.then:
-                    self.claims.setdefault(a.conclusion, []).append(
-                        (name, a, self.guarded(a.value, a))
-                    )
+                for a in rule.then:  # the engine reads a rule's values where it applies
+                    value = self.under(self.applies[name], self.guarded, a.value, a)
+                    self.claims.setdefault(a.conclusion, []).append((name, a, value))
             elif kind == "lighter":
                 self.lighter(rb.lighters[name])
             else:
@@ -182,6 +214,7 @@ class Encoder:
         at_decision, _ = lighter_eval.version_on(param, self.day)
         if at_decision is None:  # no version in force: the outcome stands, none can be read
             self.lighters[block.name] = (None, None, None)
+            self.unreadable[block.name] = (z3.BoolVal(True),) * 3
             return
         act = self.lift(self.guarded(block.act_date, block), block.act_date.type)
         k = next(i for i, (_, m) in enumerate(param.values) if m == at_decision)
@@ -195,6 +228,11 @@ class Encoder:
             until = param.values[i + 1][0]
             inside = z3.And(act >= since.toordinal(), act < until.toordinal())
             then = self.at(until - datetime.timedelta(days=1))
+            self.versions.setdefault(block.name, []).append((since, until, then))
+            if then.failures:  # the engine evaluates that day's rulebook only then
+                self.failures.append(z3.And(inside, z3.Or(*then.failures)))
+                for text, span in then.stops.items():
+                    self.stops.setdefault(text, span)
             takes = z3.And(inside, self._act_side(block, then))
             taken.append(takes)
             for c in block.decides:
@@ -204,6 +242,8 @@ class Encoder:
             at_act = z3.If(inside, rank[member], at_act)
         first = param.values[0][0].toordinal()
         at_act = z3.If(act < first, self.fresh(block.type), at_act)  # none: cannot be read
+        no = z3.BoolVal(False)
+        self.unreadable[block.name] = (no, act < first, no)
         stands = z3.Not(z3.Or(*taken)) if taken else z3.BoolVal(True)
         for c in block.decides:
             self.conclusions[c] = values[c]
@@ -258,6 +298,16 @@ class Encoder:
                 z3.If(self._not_decided(c), open_here, compared),
             )
         return side == act
+
+    def quiet(self, e: ir.Expr) -> Any:
+        """``e``'s term for a question about it (a proof's parts, a gap's region), leaving
+        what the engine evaluates, and where it stops, as it is."""
+        failures, stops = len(self.failures), dict(self.stops)
+        try:
+            return self.ev(e, {})
+        finally:
+            del self.failures[failures:]
+            self.stops = stops
 
     def guarded(self, e: ir.Expr, owner) -> Any:
         """``e``'s term; where the engine itself could not evaluate it, a fresh value."""
@@ -432,7 +482,8 @@ class Encoder:
             cond = self.ev(e.cond, scope)
             if not isinstance(cond, z3.ExprRef):
                 return self.ev(e.then if cond else e.otherwise, scope)
-            a, b = self.ev(e.then, scope), self.ev(e.otherwise, scope)
+            a = self.under(cond, self.ev, e.then, scope)
+            b = self.under(z3.Not(cond), self.ev, e.otherwise, scope)
             if isinstance(a, (dict, SymList, tuple)) or isinstance(b, (dict, SymList, tuple)):
                 raise _Opaque("a choice between two lists or records")
             return z3.If(cond, self.lift(a, e.type), self.lift(b, e.type))
@@ -466,11 +517,17 @@ class Encoder:
             return value
         if e.kind == "lighter":  # NAME.applied, .at_act, .at_decision: a version's rank
             block, attr = e.name.split(".")
-            value = self.lighters[block][ir.LIGHTER_ATTRIBUTES.index(attr)]
+            index = ir.LIGHTER_ATTRIBUTES.index(attr)
+            self.fails(self.unreadable[block][index], e)
+            value = self.lighters[block][index]
             return self.fresh(e.type) if value is None else value  # none: the engine fails
         value = self.conclusions.get(e.name)
         if value is None:
             raise _Opaque("a conclusion read before it is decided")
+        c = self.rb.conclusions.get(e.name)
+        if c is not None and c.kind == "value" and c.default is MISSING:
+            # decided by no rule, it has no value: the engine stops where a rule reads it
+            self.fails(self.undecided.get(e.name, z3.BoolVal(False)), e)
         return value
 
     def binary(self, e: ir.Binary, scope) -> Any:
@@ -480,7 +537,8 @@ class Encoder:
                 if (e.op == "and") != bool(a):
                     return a
                 return self.ev(e.right, scope)
-            b = z3_bool(self.ev(e.right, scope))
+            run = a if e.op == "and" else z3.Not(a)  # when the engine evaluates the right side
+            b = z3_bool(self.under(run, self.ev, e.right, scope))
             return z3.And(a, b) if e.op == "and" else z3.Or(a, b)
         a, b = self.ev(e.left, scope), self.ev(e.right, scope)
         symbolic = _symbolic(a) or _symbolic(b)
@@ -644,16 +702,21 @@ class Encoder:
         else:
             raise _Opaque("an aggregate over a value the prover does not hold")
         chosen, values = [], []
+        # Where the engine stops inside an element is said for the elements it evaluates:
+        # all of them, but for ``any`` and ``all``, which may stop early (none is claimed).
+        lazy = e.func in ("any", "all")
         for here, item in zip(present, elements):
             inner = dict(scope, **{e.var: item})
             keep = here
             if e.where is not None:
-                keep = z3.And(here, z3_bool(self.ev(e.where, inner)))
+                where = self.under(False if lazy else here, self.ev, e.where, inner)
+                keep = z3.And(here, z3_bool(where))
             chosen.append(keep)
             if e.func == "count":
                 values.append(z3.IntVal(1))
             else:
-                values.append(self.lift(self.ev(e.body, inner), e.body.type))
+                body = self.under(False if lazy else keep, self.ev, e.body, inner)
+                values.append(self.lift(body, e.body.type))
         if e.func in ("sum", "count"):
             if not values:
                 return 0

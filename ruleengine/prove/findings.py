@@ -21,6 +21,7 @@ import z3
 from ..ir import MISSING
 from ..types import EnumType
 from .encode import Encoder, NotProven, Shared
+from .regions import Region, gap_regions
 from .witness import witness_case
 
 #: Stable codes (docs/prove.md).
@@ -59,6 +60,11 @@ class Finding:
     #: What the finding says is impossible, for findings of absence (P101, P102, P103,
     #: P105): such a finding stands only if it holds in every period.
     subject: tuple | None = None
+    #: A gap's regions (P104), each with its periods and witness; ``more_regions``: the cap
+    #: was reached with more left; ``regions_note``: what of the gap they do not describe.
+    regions: list[Region] = attrs.Factory(list)
+    more_regions: bool = False
+    regions_note: str | None = None
 
     @property
     def key(self) -> tuple:
@@ -91,6 +97,7 @@ def prove(book, list_bound: int = 3, budget_ms: int = QUERY_BUDGET_MS) -> Report
     not_proven: dict[tuple, NotProven] = {}
     bounded: dict[str, Any] = {}
     seen: dict[tuple, list[Finding]] = {}
+    seen_regions: dict[tuple, list[Region]] = {}
     possible: set[tuple] = set()  # what some period shows can happen
     periods = _periods(book)
     proven = 0
@@ -108,16 +115,23 @@ def prove(book, list_bound: int = 3, budget_ms: int = QUERY_BUDGET_MS) -> Report
         if same in seen:  # the same rules and values as an earlier period: the same answers
             for f in seen[same]:
                 f.periods.append((start, end))
+            for r in seen_regions[same]:
+                r.periods.append((start, end))
             continue
         here, period = [], []
         try:
             _period_findings(book, enc, budget_ms, possible, period)
         except _Exhausted:
             exhausted = True
+        seen_regions[same] = []
         for f in period:
+            for r in f.regions:
+                r.periods.append((start, end))
+                seen_regions[same].append(r)
             if f.key in found:
                 known = found[f.key]
                 known.periods.append((start, end))
+                _merge_regions(known, f)
                 if len(f.rules) > len(known.rules):  # the fuller account of the same finding
                     known.message, known.spans, known.rules = f.message, f.spans, f.rules
                     known.notes = f.notes
@@ -151,6 +165,19 @@ def prove(book, list_bound: int = 3, budget_ms: int = QUERY_BUDGET_MS) -> Report
         list_bound,
         proven,
     )
+
+
+def _merge_regions(known: Finding, new: Finding) -> None:
+    """A gap found again in another period: the regions said alike are one, with both
+    periods; the others are added."""
+    by_text = {r.text: r for r in known.regions if r.text}
+    for r in new.regions:
+        if r.text and r.text in by_text:
+            by_text[r.text].periods += r.periods
+        else:
+            known.regions.append(r)
+    known.more_regions = known.more_regions or new.more_regions
+    known.regions_note = known.regions_note or new.regions_note
 
 
 def _periods(book) -> list[tuple[datetime.date | None, datetime.date | None, datetime.date]]:
@@ -187,14 +214,19 @@ class _Solver:
     def __init__(self, enc: Encoder, budget_ms: int):
         self.s = z3.Solver()
         self.s.set("timeout", budget_ms)
-        self.s.add(*enc.bounds)
+        self.s.add(*enc.bounds, enc.evaluable)
         self.enc = enc
 
-    def check(self, *facts) -> tuple[str, Any]:
-        """``sat`` with a model, ``unsat``, or ``unknown`` (the budget ran out)."""
+    @staticmethod
+    def ask() -> None:
+        """One more question against the run's budget (``_Exhausted`` past it)."""
         if _Solver.asked >= MAX_QUERIES or time.monotonic() > _Solver.deadline:
             raise _Exhausted
         _Solver.asked += 1
+
+    def check(self, *facts) -> tuple[str, Any]:
+        """``sat`` with a model, ``unsat``, or ``unknown`` (the budget ran out)."""
+        self.ask()
         result = self.s.check(*facts)
         if result == z3.sat:
             return "sat", self.s.model()
@@ -318,6 +350,7 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set, out: lis
         deciders = [r for r, _, _ in enc.claims.get(name, [])]
         result, model = solver.check(enc.undecided[name])
         if result == "sat":
+            gap = gap_regions(book, enc, name, model, _Solver.ask, budget_ms)
             out.append(
                 Finding(
                     "P104",
@@ -330,7 +363,10 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set, out: lis
                     [c.span],
                     tuple(deciders),
                     name,
-                    witness=_case(book, enc, model),
+                    witness=gap.regions[0].witness,
+                    regions=gap.regions,
+                    more_regions=gap.more,
+                    regions_note=gap.undescribed,
                 )
             )
         elif result == "unknown":
@@ -384,18 +420,29 @@ def _core(solver: _Solver, rule, enc: Encoder) -> str | None:
     s = z3.Solver()
     s.set("timeout", QUERY_BUDGET_MS)
     s.add(*enc.bounds)
-    marks = []
+    evaluable = z3.Bool("#evaluable")
+    s.add(z3.Implies(evaluable, enc.evaluable))
+    marks = [evaluable]
     for i, part in enumerate(parts):
         mark = z3.Bool(f"#part{i}")
-        s.add(z3.Implies(mark, _bool(enc.ev(part, {}))))
+        s.add(z3.Implies(mark, _bool(enc.quiet(part))))
         marks.append(mark)
     if s.check(*marks) != z3.unsat:
         return None
     core = {str(m) for m in s.unsat_core()}
     quoted = [f"'{p.text}'" for i, p in enumerate(parts) if f"#part{i}" in core]
+    reads = " or ".join(f"'{text}'" for text in enc.stops)
+    if "#evaluable" not in core:
+        if not quoted:
+            return "the facts' types and bounds alone exclude it"
+        return "these cannot all hold: " + " and ".join(quoted)
+    # the engine stops, instead of deciding, on the cases that would fire it
     if not quoted:
-        return "the facts' types and bounds alone exclude it"
-    return "these cannot all hold: " + " and ".join(quoted)
+        return f"the engine stops on every case that meets it: {reads} cannot be read there"
+    return (
+        f"these cannot all hold where the engine decides the case (it stops where {reads} "
+        "cannot be read): " + " and ".join(quoted)
+    )
 
 
 def _members(e) -> set:

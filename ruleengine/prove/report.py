@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ruleengine_dsl.diagnostics import Diagnostic, Severity
 
+from . import regions
 from .findings import CODES, Finding, Report
 
 #: What replaying a witness through ``explain`` shows, per code.
@@ -40,13 +41,11 @@ def render_finding(f: Finding, bound: int | None = None) -> str:
     out.append("     = when: " + "; ".join(_period(a, b) for a, b in f.periods))
     if f.proof:
         out.append(f"     = proof: {f.proof}")
-    if f.witness is not None:
-        shown = json.dumps(f.witness, ensure_ascii=False)
-        replayed = (
-            SHOWS.get(f.code, "replayed") if f.replayed is True else f"NOT shown: {f.replayed}"
-        )
-        out.append(f"     = witness: {shown}")
-        out.append(f"     = replayed: {replayed}")
+    if f.regions:
+        out += _regions(f)
+    elif f.witness is not None:
+        out.append(f"     = witness: {json.dumps(f.witness, ensure_ascii=False)}")
+        out.append(f"     = replayed: {_replayed(f.code, f.replayed)}")
     elif f.code in ("P101", "P105"):
         out.append("     = witness: none can exist: no case reaches it (the solver proved it)")
     if bound is not None and f.code in ("P101", "P102", "P103", "P105"):
@@ -55,6 +54,35 @@ def render_finding(f: Finding, bound: int | None = None) -> str:
             "a longer list may still reach it (--list-bound)"
         )
     return "\n".join(out)
+
+
+def _replayed(code: str, replayed) -> str:
+    return SHOWS.get(code, "replayed") if replayed is True else f"NOT shown: {replayed}"
+
+
+def _regions(f: Finding) -> list[str]:
+    """A gap's regions, numbered, each with its periods (where not all the finding's), its
+    witness and what replaying it showed."""
+    described = [r for r in f.regions if r.text]
+    if f.more_regions:
+        head = (
+            f"the first {len(described)} found (the cap, {regions.MAX_REGIONS} per period: "
+            "there are more)"
+        )
+    else:
+        head = f"{len(described)} found" + (", all of them" if not f.regions_note else "")
+    out = [f"     = regions where no rule decides it: {head}"]
+    for i, r in enumerate(f.regions, 1):
+        text = r.text or f"not described: {f.regions_note}"
+        if r.periods and sorted(r.periods, key=str) != sorted(f.periods, key=str):
+            text += " (" + "; ".join(_period(a, b) for a, b in r.periods) + ")"
+        out.append(f"       {i}. {text}")
+        if r.witness is not None:
+            out.append(f"          witness: {json.dumps(r.witness, ensure_ascii=False)}")
+            out.append(f"          replayed: {_replayed(f.code, r.replayed)}")
+    if f.regions_note and all(r.text for r in f.regions):
+        out.append(f"     = not described: {f.regions_note}")
+    return out
 
 
 def render_text(report: Report) -> str:
@@ -92,15 +120,32 @@ def finding_json(f: Finding) -> dict:
         "rules": list(f.rules),
         "conclusion": f.conclusion,
         "spans": [s.to_json() for s in f.spans],
-        "periods": [
-            {"from": a.isoformat() if a else None, "until": b.isoformat() if b else None}
-            for a, b in f.periods
-        ],
+        "periods": _periods_json(f.periods),
         "witness": f.witness,
         "replayed": f.replayed,
         "proof": f.proof,
         "declared": f.declared,
+        "regions": [
+            {
+                "text": r.text or None,
+                "tests": [{"test": t.text, "holds": v} for t, v in r.literals],
+                "periods": _periods_json(r.periods),
+                "witness": r.witness,
+                "replayed": r.replayed,
+            }
+            for r in f.regions
+        ],
+        "regions_cap": regions.MAX_REGIONS if f.code == "P104" else None,
+        "more_regions": f.more_regions,
+        "regions_not_described": f.regions_note,
     }
+
+
+def _periods_json(periods) -> list[dict]:
+    return [
+        {"from": a.isoformat() if a else None, "until": b.isoformat() if b else None}
+        for a, b in periods
+    ]
 
 
 def report_json(report: Report) -> dict:
@@ -123,7 +168,8 @@ def report_json(report: Report) -> dict:
 
 
 def write_witnesses(report: Report, folder: Path) -> list[Path]:
-    """Each witness as a case file ``P100-1.json`` (numbered per code) in ``folder``."""
+    """Each witness as a case file ``P100-1.json`` (numbered per code) in ``folder``; a
+    gap's regions after the first as ``P104-1-2.json``, ``P104-1-3.json``, ..."""
     folder.mkdir(parents=True, exist_ok=True)
     written, counts = [], {}
     for f in report.findings:
@@ -133,4 +179,9 @@ def write_witnesses(report: Report, folder: Path) -> list[Path]:
         path = folder / f"{f.code}-{counts[f.code]}.json"
         path.write_text(json.dumps(f.witness, ensure_ascii=False, indent=2) + "\n")
         written.append(path)
+        for i, r in enumerate(f.regions[1:], 2):  # a gap's other regions: P104-1-2.json, ...
+            if r.witness is not None:
+                path = folder / f"{f.code}-{counts[f.code]}-{i}.json"
+                path.write_text(json.dumps(r.witness, ensure_ascii=False, indent=2) + "\n")
+                written.append(path)
     return written
