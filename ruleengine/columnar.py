@@ -35,8 +35,8 @@ import attrs
 
 from . import ir
 from .ir import MISSING
-from .runtime import Decision
-from .types import EnumType
+from .runtime import Decision, Unset
+from .types import EnumType, normalize
 
 try:
     import numpy as np
@@ -78,7 +78,9 @@ def available() -> bool:
 
 # ------------------------------------------------------------------ compiling
 Cols = dict[str, Any]
-Env = dict[str, Any]
+Env = dict[Any, Any]
+#: Where the steps mark the rows to decide one by one.
+_REDO = ("redo",)
 
 
 @attrs.frozen
@@ -232,6 +234,9 @@ class _Compiler:
         if isinstance(e, ir.Ref) and e.kind == "parameter" and e.type.kind == "bool":
             v = self._parameter(e)
             return lambda c, env: v
+        if isinstance(e, ir.Ref) and e.kind == "conclusion" and e.type.kind == "bool":
+            self.readable(e)
+            return lambda c, env, name=e.name: env[("conclusion", name)] == 1
         if isinstance(e, ir.CallDef):
             return self.boolean(self._inline(e))
         if isinstance(e, ir.Unary) and e.op == "not":
@@ -304,9 +309,7 @@ class _Compiler:
         if isinstance(e, ir.Ref) and e.kind == "input":
             return lambda c, env, name=e.name: c[name]
         if isinstance(e, ir.Ref) and e.kind == "conclusion":
-            concl = self.rb.conclusions[e.name]
-            if concl.kind != "highest":
-                raise _Block(f"a conclusion of kind '{concl.kind}' read by a rule", e.span)
+            self.readable(e)
             return lambda c, env, name=e.name: env[("conclusion", name)]
         if isinstance(e, ir.Ref) and e.kind == "define":
             return lambda c, env, name=e.name: env[name]
@@ -319,6 +322,50 @@ class _Compiler:
             cond, a, b = self.boolean(e.cond), self.enum(e.then), self.enum(e.otherwise)
             return lambda c, env: np.where(cond(c, env), a(c, env), b(c, env))
         raise _Block(_construct(e), e.span)
+
+    def readable(self, e: ir.Ref) -> None:
+        """A conclusion a rule reads: a scale's highest, or a value (an enum, yes/no) that has
+        a default, so that it is never undecided (a row in conflict goes one by one)."""
+        c = self.rb.conclusions[e.name]
+        if c.kind == "value" and c.default is MISSING:
+            raise _Block("a conclusion of kind 'value' with no default read by a rule", e.span)
+        if c.kind not in ("highest", "value"):
+            raise _Block(f"a conclusion of kind '{c.kind}' read by a rule", e.span)
+
+    def constant(self, e: ir.Expr) -> tuple[bool, Any]:
+        """(True, the value) of a constant: a literal, a definition of a literal, a
+        parameter's value on the date; else (False, None)."""
+        if isinstance(e, ir.Const):
+            return True, e.value
+        if isinstance(e, ir.Ref) and e.kind == "define":
+            d = self.rb.definitions[e.name]
+            return self.constant(d.body) if d.params is None else (False, None)
+        if isinstance(e, ir.Ref) and e.kind == "parameter":
+            v = self.epoch.parameters.get(e.name, MISSING)
+            return (v is not MISSING), v
+        return False, None
+
+    def coded(self, e: ir.Expr, t, table: list):
+        """A conclusion's value as codes (``_table``): an int known when compiling, or a
+        function of the columns. An enum's or yes/no's from any expression of them; any
+        other type's from constants, definitions of them and ``if``."""
+        if isinstance(t, EnumType):
+            return self.enum(e)
+        if t.kind == "bool":
+            f = self.boolean(e)
+            return lambda c, env: np.asarray(f(c, env), dtype=np.int64)
+        known, value = self.constant(e)
+        if known:
+            return _code(table, value)
+        if isinstance(e, ir.If):
+            cond = self.boolean(e.cond)
+            a, b = _run(self.coded(e.then, t, table)), _run(self.coded(e.otherwise, t, table))
+            return lambda c, env: np.where(cond(c, env), a(c, env), b(c, env))
+        if isinstance(e, ir.Ref) and e.kind == "define" and not self.rb.definitions[e.name].params:
+            return self.coded(self.rb.definitions[e.name].body, t, table)
+        if isinstance(e, ir.CallDef):
+            return self.coded(self._inline(e), t, table)
+        raise _Block("a conclusion given a computed value", e.span)
 
     # -- helpers
     def _parameter(self, e: ir.Ref):
@@ -422,6 +469,8 @@ class Program:
     cap: int
     steps: list  # (kind, name, function) along the plan
     outputs: list[str]  # the conclusions, in the rulebook's order
+    #: Each conclusion's column as the per-case path's values (``_output``).
+    shown: dict[str, Callable[[Any], Any]]
     #: (input, its default, its reader) for each input, made once.
     readers: list = attrs.field(init=False)
 
@@ -436,13 +485,15 @@ class Program:
         return _columns(self, records)
 
     def decide_columns(self, columns: Columns | Cols) -> dict[str, Any]:
-        """``{conclusion: array of member names}`` for every row of the columns."""
-        return self.decide_cited(columns)[0]
+        """``{conclusion: array of its values}`` for every row of the columns (a row that
+        ``decide_rows`` says to decide one by one holds no meaningful value)."""
+        return self.decide_rows(columns)[0]
 
-    def decide_cited(self, columns: Columns | Cols) -> tuple[dict[str, Any], Any]:
-        """The conclusions (as ``decide_columns``), and whether each rule of
-        ``epoch.rules`` applied (in force, met, not set aside) on each row: a boolean array
-        of one row per case, one column per rule, the rules a batch cites."""
+    def decide_rows(self, columns: Columns | Cols) -> tuple[dict[str, Any], Any, Any]:
+        """The conclusions (as ``decide_columns``); whether each rule of ``epoch.rules``
+        applied (in force, met, not set aside) on each row: a boolean array of one row per
+        case, one column per rule, the rules a batch cites; and the rows to decide one by
+        one (a conflict, a range running downward: what the per-case path reports)."""
         cols = columns.data if isinstance(columns, Columns) else columns
         rows = _rows(cols)
         rules = self.epoch.rules
@@ -450,23 +501,33 @@ class Program:
         # cache: a whole large batch at once is about twice as slow a case.
         codes: dict[str, list] = {name: [] for name in self.outputs}
         flags: list = []
+        redo: list = []
         for start in range(0, rows, SLICE):
             part = {k: v if k == "__rows__" else v[start : start + SLICE] for k, v in cols.items()}
             part["__rows__"] = size = min(SLICE, rows - start)
-            env: Env = {}
+            env: Env = {_REDO: np.zeros(size, dtype=bool)}
             for kind, name, fn in self.steps:
                 env[(kind, name) if kind in ("rule", "conclusion") else name] = fn(part, env)
             for name in self.outputs:
                 codes[name].append(env[("conclusion", name)])
+            redo.append(env[_REDO])
             flags.append(np.empty((size, 0), dtype=bool))
             if rules:
                 flags[-1] = np.stack([env[("rule", r)] for r in rules], axis=1)
         out = {}
         for name in self.outputs:
-            members = np.array(self.rulebook.conclusions[name].type.members, dtype=object)
-            out[name] = members[np.concatenate(codes[name])] if rows else members[:0]
+            parts = codes[name]
+            if parts and isinstance(parts[0], tuple):  # a range: its columns, each joined
+                column = tuple(np.concatenate(x) for x in zip(*parts))
+            else:
+                column = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            out[name] = self.shown[name](column)
         applied = np.concatenate(flags) if rows else np.zeros((0, len(rules)), dtype=bool)
-        return out, applied
+        return out, applied, np.concatenate(redo) if rows else np.zeros(0, dtype=bool)
+
+    def decide_cited(self, columns: Columns | Cols) -> tuple[dict[str, Any], Any]:
+        """The conclusions and the rules that applied, as ``decide_rows``."""
+        return self.decide_rows(columns)[:2]
 
 
 @attrs.define
@@ -489,7 +550,7 @@ def compile(book, day: datetime.date) -> Program | Blocked:  # noqa: A001 - the 
         if not (_numeric(t) or t.kind == "bool" or isinstance(t, EnumType)):
             return Blocked(f"input '{name}' of type {t.describe()}", spec.span)
     for name, c in rb.conclusions.items():
-        if c.kind != "highest":
+        if c.kind == "set" or (c.kind == "range" and not _numeric(c.type)):
             return Blocked(f"conclusion '{name}' of kind '{c.kind}'", c.span)
     last: Blocked | None = None
     for cap in CAPS:
@@ -505,12 +566,15 @@ def compile(book, day: datetime.date) -> Program | Blocked:  # noqa: A001 - the 
 def _program(rb, epoch, cap: int) -> Program:
     comp = _Compiler(rb, epoch, cap)
     steps: list = []
-    claims: dict[str, list[tuple[str, int]]] = {}
+    claims: dict[str, list] = {}
+    tables: dict[str, list] = {}
     for kind, name in epoch.plan:
         if kind == "define":
             d = rb.definitions[name]
             if d.params:
                 continue  # inlined where called
+            if not (_numeric(d.type) or d.type.kind == "bool" or isinstance(d.type, EnumType)):
+                continue  # a text: read only as a claim's value, where it is inlined (coded)
             fn = comp.value(d.body)
             steps.append(("define", name, fn if _numeric(d.type) else _full(fn)))
         elif kind == "rule":
@@ -527,22 +591,132 @@ def _program(rb, epoch, cap: int) -> Program:
             steps.append(("rule", name, applies))
             for a in rule.then:
                 c = rb.conclusions[a.conclusion]
-                if not isinstance(a.value, ir.Const) or a.upper is not None:
-                    raise _Block("a conclusion given a computed value", a.span)
-                claims.setdefault(a.conclusion, []).append((name, c.type.rank[a.value.value]))
+                table = tables.setdefault(a.conclusion, _table(c))
+                claims.setdefault(a.conclusion, []).append((name, _claim(comp, c, a, table)))
         else:
             c = rb.conclusions[name]
-            start = c.type.rank[c.default]
-            mine = claims.pop(name, [])
+            table = tables.setdefault(name, _table(c))
+            steps.append(("conclusion", name, _conclude(comp, c, claims.pop(name, []), table)))
+    outputs = {name: _output(rb.conclusions[name], tables.get(name)) for name in rb.conclusions}
+    return Program(rb, epoch, cap, steps, list(rb.conclusions), outputs)
 
-            def highest(cols, env, start=start, mine=mine):
-                t = np.full(_rows(cols), start, dtype=np.int64)
-                for rule, rank in mine:
-                    t = np.where(env[("rule", rule)] & (t < rank), rank, t)
-                return t
 
-            steps.append(("conclusion", name, highest))
-    return Program(rb, epoch, cap, steps, list(rb.conclusions))
+def _table(c: ir.Conclusion) -> list | None:
+    """The values a conclusion's column holds, by code: a scale's or an enum's members (the
+    code is the rank), yes/no (0, 1), or for any other value the constants the rules give
+    it, the default first. None for a range: its column holds the numbers themselves."""
+    if c.kind == "range":
+        return None
+    if isinstance(c.type, EnumType):
+        return list(c.type.members)
+    if c.type.kind == "bool":
+        return [False, True]
+    return [] if c.default is MISSING else [c.default]
+
+
+def _code(table: list, value) -> int:
+    """A value's code in the table, added when new (equal values share one, as the per-case
+    path compares them)."""
+    for i, known in enumerate(table):
+        if type(known) is type(value) and known == value:
+            return i
+    table.append(value)
+    return len(table) - 1
+
+
+def _claim(comp: _Compiler, c: ir.Conclusion, a: ir.Assignment, table: list | None):
+    """A rule's claim: a code (scales, values), or the two ends of a range as numbers."""
+    if c.kind == "range":
+        if not _numeric(c.type):
+            raise _Block(f"a range of {c.type.describe()}", a.span)
+        return comp.num(a.value), comp.num(a.upper)
+    if c.kind == "set":
+        raise _Block("a conclusion of kind 'set'", c.span)
+    return comp.coded(a.value, c.type, table)
+
+
+def _conclude(comp: _Compiler, c: ir.Conclusion, mine: list, table: list | None):
+    """A conclusion's step: its column from the claims of the rules that apply."""
+    if c.kind == "highest":
+        start = c.type.rank[c.default]
+
+        def highest(cols, env):
+            t = np.full(_rows(cols), start, dtype=np.int64)
+            for rule, claim in mine:
+                rank = _run(claim)(cols, env)
+                t = np.where(env[("rule", rule)] & (t < rank), rank, t)
+            return t
+
+        return highest
+    if c.kind == "value":
+        default = -1 if c.default is MISSING else _code(table, c.default)
+
+        def value(cols, env):
+            # The first claim's code, and whether a later one differs: a conflict, which
+            # the per-case path reports (the row goes one by one).
+            codes = np.full(_rows(cols), -1, dtype=np.int64)
+            for rule, claim in mine:
+                applies = env[("rule", rule)]
+                code = _run(claim)(cols, env)
+                env[_REDO] |= applies & (codes >= 0) & (codes != code)
+                codes = np.where(applies & (codes < 0), code, codes)
+            return np.where(codes < 0, default, codes) if default >= 0 else codes
+
+        return value
+    return _range(comp, c, mine)
+
+
+def _range(comp: _Compiler, c: ir.Conclusion, mine: list):
+    """A range of numbers: the highest floor and the highest ceiling of the claims of the
+    rules that apply (each end a numerator over a positive denominator, compared by
+    cross-multiplying). A claim running downward is an error of the per-case path: that row
+    goes one by one."""
+    ends = [end for _, claim in mine for end in claim]
+    if ends:
+        bound = max(e.bound for e in ends)
+        dbound = max(e.dbound for e in ends)
+        comp.check(bound * dbound, span=c.span)
+    parts = [
+        (rule, _run(lo.fn), _run(lo.den), _run(hi.fn), _run(hi.den)) for rule, (lo, hi) in mine
+    ]
+
+    def span(cols, env):
+        rows = _rows(cols)
+        has = np.zeros(rows, dtype=bool)
+        ln, hn = np.zeros(rows, dtype=np.int64), np.zeros(rows, dtype=np.int64)
+        ld, hd = np.ones(rows, dtype=np.int64), np.ones(rows, dtype=np.int64)
+        for rule, lfn, lden, hfn, hden in parts:
+            applies = env[("rule", rule)]
+            a_n, a_d = _full_of(cols, lfn(cols, env)), _full_of(cols, lden(cols, env))
+            b_n, b_d = _full_of(cols, hfn(cols, env)), _full_of(cols, hden(cols, env))
+            env[_REDO] |= applies & (a_n * b_d > b_n * a_d)
+            low = applies & (~has | (a_n * ld > ln * a_d))
+            high = applies & (~has | (b_n * hd > hn * b_d))
+            ln, ld = np.where(low, a_n, ln), np.where(low, a_d, ld)
+            hn, hd = np.where(high, b_n, hn), np.where(high, b_d, hd)
+            has = has | applies
+        return has, ln, ld, hn, hd
+
+    return span
+
+
+def _output(c: ir.Conclusion, table: list | None):
+    """``out(column) -> object array``: a conclusion's column as the per-case path's values."""
+    unset = Unset(c.name, "was decided by no rule")
+    if c.kind == "range":
+
+        def ends(column):
+            has, ln, ld, hn, hd = column
+            out = np.empty(len(has), dtype=object)
+            for i, (h, a, b, x, y) in enumerate(zip(*(v.tolist() for v in column))):
+                out[i] = (normalize(Fraction(a, b)), normalize(Fraction(x, y))) if h else unset
+            return out
+
+        return ends
+    values = np.empty(len(table) + 1, dtype=object)
+    values[: len(table)] = table
+    values[-1] = unset  # code -1: no rule decided it, and no default
+    return lambda column: values[column]
 
 
 def _full_of(c: Cols, v):
@@ -642,6 +816,8 @@ def _plain(raw, spec, cap: int):
 # ------------------------------------------------------------------ batches
 #: The path of a case decided in columns, as ``how`` and the batch runner say it.
 COLUMNAR = "columnar (numpy)"
+#: Why a case the columns decided is decided again one by one.
+AGAIN = "a conflict between rules, or a range running downward (the per-case path reports it)"
 
 
 def decide_chunk(book, records: list, day: datetime.date | None = None) -> list:
@@ -673,20 +849,23 @@ def decide_cited(book, records: list, day: datetime.date | None = None) -> list:
             continue
         cols = program.columns([records[i] for i in indices])
         if cols.rows:
-            _in_columns(program, cols, when, [indices[at] for at in cols.rows], rows)
+            again = _in_columns(program, cols, when, [indices[at] for at in cols.rows], rows)
+            _one_by_one(book, records, day, rows, again, f"one by one: {AGAIN}")
         for at, why in zip(cols.rest, cols.why):
             _one_by_one(book, records, day, rows, [indices[at]], f"one by one: {why}")
     return rows
 
 
-def _in_columns(program: Program, cols: Columns, when, targets: list[int], rows: list) -> None:
-    out, applied = program.decide_cited(cols)
+def _in_columns(program: Program, cols: Columns, when, targets: list[int], rows: list) -> list:
+    """The rows decided in columns; returns those to decide one by one (``decide_rows``)."""
+    out, applied, redo = program.decide_rows(cols)
     in_force = bool(program.epoch.rules)
     names = program.outputs
     columns = [out[n].tolist() for n in names]
     rules = program.epoch.rules
     cited: dict[bytes, tuple[str, ...]] = {}  # the rules of each pattern of flags, made once
     keys = np.packbits(applied, axis=1) if rules else np.zeros((len(targets), 0), np.uint8)
+    again = [targets[j] for j in np.flatnonzero(redo).tolist()]
     for j, i in enumerate(targets):
         key = keys[j].tobytes()
         found = cited.get(key)
@@ -694,6 +873,7 @@ def _in_columns(program: Program, cols: Columns, when, targets: list[int], rows:
             found = cited[key] = tuple(itertools.compress(rules, applied[j]))
         conclusions = {n: col[j] for n, col in zip(names, columns)}
         rows[i] = (Decision(when, conclusions, (), in_force), found, COLUMNAR)
+    return again
 
 
 def _one_by_one(book, records, day, rows: list, indices: list[int], path: str) -> None:

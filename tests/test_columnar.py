@@ -101,20 +101,135 @@ def test_a_case_out_of_bounds_or_not_plain_goes_one_by_one(books):
     assert isinstance(rows[4], ruleengine.FactsError)
 
 
-def test_what_blocks_a_rulebook_is_named():
+def shipped(name: str):
     from ruleengine.plugins import get_plugin_manager, rule_sources
 
     pm = get_plugin_manager()
-    sources = rule_sources(pm)
-    blocked = {}
-    for name in ("pi2017", "ccdi"):
-        book = ruleengine.load_paths(list(sources[name][1].paths), name=name, pm=pm)
-        blocked[name] = columnar.compile(book, datetime.date(2019, 1, 1))
-    assert isinstance(blocked["ccdi"], columnar.Blocked)
-    assert "input 'decided_on' of type date" in str(blocked["ccdi"])
-    assert isinstance(blocked["pi2017"], columnar.Blocked)
-    assert "kind 'value'" in str(blocked["pi2017"])
-    assert ".rules:" in str(blocked["pi2017"])  # where it is
+    return ruleengine.load_paths(list(rule_sources(pm)[name][1].paths), name=name, pm=pm)
+
+
+def test_what_blocks_a_rulebook_is_named():
+    blocked = columnar.compile(shipped("ccdi"), datetime.date(2019, 1, 1))
+    assert isinstance(blocked, columnar.Blocked)
+    assert "input 'decided_on' of type date" in str(blocked)
+    assert ".rules:" in str(blocked)  # where it is
+    book = ruleengine.load_text(
+        "enum k { a b }\ninput n: integer = 0\nconclusion v: value k\n"
+        "conclusion w: value bool = false\n"
+        "rule r { cite article 1 when n > 1 then v = a }\n"
+        "rule s { cite article 2 when v = k.a then w = true }\n"
+    )
+    blocked = columnar.compile(book, DAY)
+    assert "a conclusion of kind 'value' with no default read by a rule" in str(blocked)
+    assert ":6:" in str(blocked)  # at the rule that reads it
+
+
+def test_pi2017_as_a_whole_is_decided_in_columns():
+    """Its value conclusions (enums, yes/no, texts chosen by 'if'), its range computed from
+    the gain, and rules reading its conclusions: all in columns."""
+    assert isinstance(
+        columnar.compile(shipped("pi2017"), datetime.date(2019, 1, 10)), columnar.Program
+    )
+
+
+def records_of(book):
+    """Records of a rulebook's declared inputs: mostly in plain form, sometimes not."""
+    fields = {}
+    for name, spec in book.rulebook.inputs.items():
+        t = spec.type
+        if t.kind == "integer":
+            fields[name] = COUNT
+        elif t.kind in ("money", "decimal"):
+            fields[name] = MONEY
+        elif t.kind == "bool":
+            fields[name] = st.booleans() | st.booleans() | st.just("yes")
+        elif hasattr(t, "members"):
+            fields[name] = st.sampled_from([*t.members, "nothing"])
+    return st.fixed_dictionaries({}, optional=fields)
+
+
+@pytest.fixture(scope="module")
+def pi2017():
+    return shipped("pi2017")
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), day=st.sampled_from([datetime.date(2019, 1, 10), datetime.date(2017, 5, 1)]))
+def test_pi2017_columnar_agrees_with_the_per_case_path(pi2017, data, day):
+    records = data.draw(st.lists(records_of(pi2017), max_size=20))
+    rows = columnar.decide_cited(pi2017, records, day)
+    for row, record in zip(rows, records):
+        try:
+            expected = pi2017.decide_cited(record, day)
+        except Exception as err:  # noqa: BLE001 - compared as the row
+            assert same(row, err), (record, row, err)
+            continue
+        assert not isinstance(row, Exception), (record, row, expected)
+        assert row[:2] == expected, record  # every conclusion, and the rules cited
+
+
+# Value conclusions: a conflict, one with no default left undecided, yes/no read by a rule, a
+# text chosen by 'if', a range from computed ends (one that may run downward).
+VALUES = """\
+enum kind { plain odd even }
+input n: integer = 0
+input m: integer = 0
+input gain: money(CNY) = 0 yuan
+input flag: bool = false
+conclusion k: value kind = plain
+conclusion big: value bool = false
+conclusion note: value text
+conclusion how: value text = "none"
+conclusion fine: range of money(CNY)
+define label: text = if flag then "flagged" else "clear"
+rule r_odd { cite article 1 when n > 3 then k = odd, note = label }
+rule r_even { cite article 2 when m > 3 then k = even }
+rule r_big { cite article 3 when n + m > 10 or k = kind.even then big = true }
+rule r_how { cite article 4 when big then how = "big", fine = gain * 1 .. gain * 2 }
+rule r_down { cite article 5 when flag and m > 5 then fine = gain * 3 .. 10 yuan }
+"""
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    records=st.lists(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "n": st.integers(0, 12),
+                "m": st.integers(0, 12),
+                "gain": MONEY,
+                "flag": st.booleans(),
+            },
+        ),
+        max_size=25,
+    )
+)
+def test_value_conclusions_agree_with_the_per_case_path(records):
+    book = ruleengine.load_text(VALUES)
+    assert isinstance(columnar.compile(book, DAY), columnar.Program)
+    rows = columnar.decide_cited(book, records, DAY)
+    for row, record in zip(rows, records):
+        try:
+            expected = book.decide_cited(record, DAY)
+        except Exception as err:  # noqa: BLE001 - compared as the row
+            assert same(row, err), (record, row, err)
+            continue
+        assert row[:2] == expected, (record, row, expected)
+        # A conflict, a range running downward: the per-case path decided the row.
+        assert not (expected[0].conflicts and row[2] == columnar.COLUMNAR), record
+
+
+def test_a_row_in_conflict_or_with_a_range_running_downward_goes_one_by_one():
+    book = ruleengine.load_text(VALUES)
+    records = [{"n": 4, "m": 7}, {"m": 6, "flag": True, "gain": 4}, {"n": 4, "flag": True}]
+    rows = columnar.decide_cited(book, records, DAY)
+    assert [r[2] if isinstance(r, tuple) else type(r).__name__ for r in rows] == [
+        f"one by one: {columnar.AGAIN}",
+        "EvaluationError",  # 12 yuan down to 10
+        columnar.COLUMNAR,
+    ]
+    assert rows[0][0].conflicts and rows[2][0].conclusions["note"] == "flagged"
 
 
 def test_a_computed_division_blocks_and_the_batch_still_agrees():
