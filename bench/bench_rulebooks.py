@@ -15,6 +15,7 @@ not, so wall time would favour long runs over short ones.
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime
 import random
 import statistics
@@ -101,6 +102,47 @@ def rulebooks(args) -> None:
         )
 
 
+def columns(args) -> None:
+    """Each shipped rulebook that qualifies: the columnar path against the per-case one, in
+    this process, on the same generated cases, agreement checked first."""
+    pm = get_plugin_manager()
+    print(
+        "\n| rulebook | per-case decide, cases/s | columnar from records "
+        "(decide_chunk), cases/s | columnar program on columns, cases/s | path |"
+    )
+    print("|---|---|---|---|---|")
+    for name, (_, source) in sorted(rule_sources(pm).items()):
+        book = ruleengine.load_paths(list(source.paths), name=name, pm=pm)
+        day = DAYS[name]
+        program = columnar.compile(book, day)
+        if not isinstance(program, columnar.Program):
+            print(f"| {name} | | | | one by one: {program} |")
+            continue
+        batch = cases(book, args.cases, day, 20170601)
+        rows = columnar.decide_cited(book, batch, day)
+        for row, facts in zip(rows, batch):
+            assert row[:2] == book.decide_cited(facts, day), facts
+        paths = collections.Counter(row[2] for row in rows)
+        cols = program.columns(batch)
+        runs = {
+            "decide": lambda bk=book, b=batch, day=day: [bk.decide(c, day) for c in b],
+            "chunk": lambda bk=book, b=batch, day=day: columnar.decide_chunk(bk, b, day),
+            "program": lambda p=program, c=cols: p.decide_rows(c),
+        }
+        times = interleaved(runs, args.repeats, CLOCK)
+        shown_rate = {}
+        for k, v in times.items():
+            median, shortest, longest = spread(v)
+            rates = (len(batch) / median, len(batch) / longest, len(batch) / shortest)
+            shown_rate[k] = "{:,.0f} ({:,.0f}..{:,.0f})".format(*rates)
+        print(
+            f"| {name} | {shown_rate['decide']} | {shown_rate['chunk']} | "
+            f"{shown_rate['program']} | "
+            + "; ".join(f"{path}: {count}" for path, count in sorted(paths.items()))
+            + " |"
+        )
+
+
 def scaling(args) -> None:
     """Compile time and per-case time of `scale` texts (large_rulebooks.py) of N rules, for
     the decision (`decide`) and the explanation (`explain`, a Trace)."""
@@ -143,11 +185,13 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cases", type=int, default=1000)
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--only", choices=("rulebooks", "scaling"))
+    p.add_argument("--only", choices=("rulebooks", "columnar", "scaling"))
     args = p.parse_args(argv)
-    if args.only != "scaling":
+    if args.only in (None, "rulebooks"):
         rulebooks(args)
-    if args.only != "rulebooks":
+    if args.only in (None, "columnar"):
+        columns(args)
+    if args.only in (None, "scaling"):
         scaling(args)
 
 

@@ -12,9 +12,10 @@ field, a missing field without a default), is decided by the per-case path inste
 
 A rulebook qualifies when its inputs are counts, integers, amounts, yes/no facts and enums,
 and its rules use arithmetic, comparisons, ``and``/``or``/``not``, ``if``, ``in``, named
-definitions (called with constants), exceptions and scale conclusions. Otherwise ``compile``
-says which construct blocks it and where (``Blocked``), and ``decide_chunk`` decides every
-case by the per-case path.
+definitions (called with constants), exceptions, scale and value conclusions and ranges of
+numbers (a row in conflict, or with a range running downward, is decided again one by one:
+the per-case path reports it). Otherwise ``compile`` says which construct blocks it and where
+(``Blocked``), and ``decide_chunk`` decides every case by the per-case path.
 
     program = columnar.compile(book, day)          # Program, or Blocked(construct, span)
     out = program.decide_columns(columns)          # {conclusion: array of values}
@@ -36,7 +37,7 @@ import attrs
 from . import ir
 from .ir import MISSING
 from .runtime import Decision, Unset
-from .types import EnumType, normalize
+from .types import EnumType
 
 try:
     import numpy as np
@@ -707,9 +708,11 @@ def _output(c: ir.Conclusion, table: list | None):
 
         def ends(column):
             has, ln, ld, hn, hd = column
-            out = np.empty(len(has), dtype=object)
-            for i, (h, a, b, x, y) in enumerate(zip(*(v.tolist() for v in column))):
-                out[i] = (normalize(Fraction(a, b)), normalize(Fraction(x, y))) if h else unset
+            out = np.full(len(has), unset, dtype=object)
+            at = np.flatnonzero(has)
+            pairs = zip(_numbers(ln[at], ld[at]), _numbers(hn[at], hd[at]))
+            for i, pair in zip(at.tolist(), pairs):
+                out[i] = pair
             return out
 
         return ends
@@ -717,6 +720,16 @@ def _output(c: ir.Conclusion, table: list | None):
     values[: len(table)] = table
     values[-1] = unset  # code -1: no rule decided it, and no default
     return lambda column: values[column]
+
+
+def _numbers(num, den) -> list:
+    """Exact values of numerators over positive denominators: an int where the division is
+    exact (as ``normalize`` gives it), else a Fraction."""
+    whole, rest = np.divmod(num, den)
+    return [
+        q if r == 0 else Fraction(n, d)
+        for q, r, n, d in zip(whole.tolist(), rest.tolist(), num.tolist(), den.tolist())
+    ]
 
 
 def _full_of(c: Cols, v):
