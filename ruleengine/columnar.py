@@ -10,12 +10,13 @@ program is made only if it stays within 64 bits; a case whose facts lie outside 
 or are not already in plain form (a fraction of a fen, an enum member by its label, an unknown
 field, a missing field without a default), is decided by the per-case path instead.
 
-A rulebook qualifies when its inputs are counts, integers, amounts, yes/no facts and enums,
-and its rules use arithmetic, comparisons, ``and``/``or``/``not``, ``if``, ``in``, named
-definitions (called with constants), exceptions, scale and value conclusions and ranges of
-numbers (a row in conflict, or with a range running downward, is decided again one by one:
-the per-case path reports it). Otherwise ``compile`` says which construct blocks it and where
-(``Blocked``), and ``decide_chunk`` decides every case by the per-case path.
+A rulebook qualifies when its inputs are counts, integers, amounts, yes/no facts, dates (day
+numbers) and enums, and its rules use arithmetic, comparisons, ``and``/``or``/``not``,
+``if``, ``in``, named definitions (called with constants), exceptions, scale and value
+conclusions and ranges of numbers (a row in conflict, or with a range running downward, is
+decided again one by one: the per-case path reports it). Otherwise ``compile`` says which
+construct blocks it and where (``Blocked``), and ``decide_chunk`` decides every case by the
+per-case path.
 
     program = columnar.compile(book, day)          # Program, or Blocked(construct, span)
     out = program.decide_columns(columns)          # {conclusion: array of values}
@@ -35,6 +36,7 @@ from typing import Any
 import attrs
 
 from . import ir
+from .facts import parse_date
 from .ir import MISSING
 from .runtime import Decision, Unset
 from .types import EnumType
@@ -274,7 +276,30 @@ class _Compiler:
         if lt.kind == "bool" and e.right.type.kind == "bool" and e.op in ("=", "!="):
             a, b = self.boolean(e.left), self.boolean(e.right)
             return lambda c, env: op(a(c, env), b(c, env))
+        if lt.kind == "date" and e.right.type.kind == "date":
+            a, b = _run(self.day(e.left)), _run(self.day(e.right))
+            return lambda c, env: op(a(c, env), b(c, env))
         raise _Block(f"a comparison of {lt.describe()} values", e.span)
+
+    # -- dates, as day numbers (``date.toordinal``): exact, and in the order of the dates
+    def day(self, e: ir.Expr):
+        """An int known when compiling, or a function of the columns."""
+        known, value = self.constant(e)
+        if known and isinstance(value, datetime.date):
+            return value.toordinal()
+        if isinstance(e, ir.Ref) and e.kind == "input":
+            return lambda c, env, name=e.name: c[name]
+        if isinstance(e, ir.Ref) and e.kind == "define":
+            if self.rb.definitions[e.name].params:
+                raise _Block("a definition with parameters read without a call", e.span)
+            return lambda c, env, name=e.name: env[name]
+        if isinstance(e, ir.CallDef):
+            return self.day(self._inline(e))
+        if isinstance(e, ir.If):
+            cond = self.boolean(e.cond)
+            a, b = _run(self.day(e.then)), _run(self.day(e.otherwise))
+            return lambda c, env: np.where(cond(c, env), a(c, env), b(c, env))
+        raise _Block(_construct(e), e.span)
 
     def member(self, e: ir.Binary):
         if not isinstance(e.right, ir.ListE) or not all(
@@ -399,6 +424,8 @@ class _Compiler:
             return self.boolean(e)
         if isinstance(t, EnumType):
             return self.enum(e)
+        if t.kind == "date":
+            return _run(self.day(e))
         raise _Block(f"a value of type {t.describe()}", getattr(e, "span", None))
 
 
@@ -418,6 +445,10 @@ def _constant(e: ir.Expr, compiler: _Compiler) -> Fraction | None:
             return None
         return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else None}[e.op]
     return None
+
+
+def _enum(t) -> bool:
+    return isinstance(t, EnumType)
 
 
 def _is_number(v) -> bool:
@@ -548,7 +579,7 @@ def compile(book, day: datetime.date) -> Program | Blocked:  # noqa: A001 - the 
     epoch = book.epoch(day)
     for name, spec in rb.inputs.items():
         t = spec.type
-        if not (_numeric(t) or t.kind == "bool" or isinstance(t, EnumType)):
+        if not (_numeric(t) or t.kind in ("bool", "date") or isinstance(t, EnumType)):
             return Blocked(f"input '{name}' of type {t.describe()}", spec.span)
     for name, c in rb.conclusions.items():
         if c.kind == "set" or (c.kind == "range" and not _numeric(c.type)):
@@ -574,7 +605,7 @@ def _program(rb, epoch, cap: int) -> Program:
             d = rb.definitions[name]
             if d.params:
                 continue  # inlined where called
-            if not (_numeric(d.type) or d.type.kind == "bool" or isinstance(d.type, EnumType)):
+            if not (_numeric(d.type) or d.type.kind in ("bool", "date") or _enum(d.type)):
                 continue  # a text: read only as a claim's value, where it is inlined (coded)
             fn = comp.value(d.body)
             steps.append(("define", name, fn if _numeric(d.type) else _full(fn)))
@@ -796,7 +827,17 @@ def _reader(spec, cap: int) -> Callable[[Any], Any]:
     if isinstance(t, EnumType):
         rank = t.rank
         return lambda raw: rank.get(raw) if type(raw) is str else None
+    if t.kind == "date":
+        return _day
     return lambda raw: _plain(raw, spec, cap)
+
+
+def _day(raw) -> int | None:
+    """A date, or one written YYYY-MM-DD, as its day number; None: one by one."""
+    if type(raw) is datetime.date:
+        return raw.toordinal()
+    day = parse_date(raw) if type(raw) is str else None
+    return day.toordinal() if day is not None else None
 
 
 def _plain(raw, spec, cap: int):
