@@ -11,12 +11,14 @@ or are not already in plain form (a fraction of a fen, an enum member by its lab
 field, a missing field without a default), is decided by the per-case path instead.
 
 A rulebook qualifies when its inputs are counts, integers, amounts, yes/no facts, dates (day
-numbers) and enums, and its rules use arithmetic, comparisons, ``and``/``or``/``not``,
-``if``, ``in``, named definitions (called with constants), exceptions, scale and value
-conclusions and ranges of numbers (a row in conflict, or with a range running downward, is
-decided again one by one: the per-case path reports it). Otherwise ``compile`` says which
-construct blocks it and where (``Blocked``), and ``decide_chunk`` decides every case by the
-per-case path.
+numbers), enums, texts no rule reads and lists of records of those (``_List``: a column of
+all the items for each field, and where each case's items start), and its rules use
+arithmetic, comparisons, ``and``/``or``/``not``, ``if``, ``in``, ``sum``/``count``/``any``/
+``all`` over a list, named definitions (called with constants, or with an aggregate's item),
+exceptions, scale, value and set conclusions and ranges (a row in conflict, or with a range
+running downward, is decided again one by one: the per-case path reports it). Otherwise
+``compile`` says which construct blocks it and where (``Blocked``), and ``decide_chunk``
+decides every case by the per-case path.
 
     program = columnar.compile(book, day)          # Program, or Blocked(construct, span)
     out = program.decide_columns(columns)          # {conclusion: array of values}
@@ -39,7 +41,7 @@ from . import ir
 from .facts import parse_date
 from .ir import MISSING
 from .runtime import Decision, Unset
-from .types import EnumType
+from .types import EnumType, ListType, RecordType
 
 try:
     import numpy as np
@@ -55,6 +57,9 @@ CAPS = (10**15, 10**12, 10**9, 10**6)
 SCALE = 100
 #: Rows computed at once (a slice of a larger batch).
 SLICE = 4096
+#: The most items of a list a case may have in columns (a longer one goes one by one): the
+#: bound of a sum over it is this times the bound of an item.
+MAX_ITEMS = 1000
 
 
 @attrs.frozen
@@ -84,6 +89,50 @@ Cols = dict[str, Any]
 Env = dict[Any, Any]
 #: Where the steps mark the rows to decide one by one.
 _REDO = ("redo",)
+#: The key of an aggregate item's field in the items' columns: (_ITEM, field).
+_ITEM = "item"
+
+
+@attrs.frozen
+class _List:
+    """A list input of records as columns: each field's values of all the items, one after
+    the other, and where each case's items start (``offsets``, one more than the cases)."""
+
+    fields: dict[str, Any]
+    offsets: Any
+
+    def rows(self, start: int, end: int) -> _List:
+        low, high = int(self.offsets[start]), int(self.offsets[end])
+        fields = {k: v[low:high] for k, v in self.fields.items()}
+        return _List(fields, self.offsets[start : end + 1] - low)
+
+
+class _Items:
+    """The columns (or values) of the cases as seen by each item of a list: an item's field,
+    or a case's value repeated for each of its items."""
+
+    def __init__(self, base, items: _List):
+        self.base, self.items = base, items
+        self.counts = np.diff(items.offsets)
+        self.seen: dict = {}
+
+    def __getitem__(self, key):
+        if key == "__rows__":
+            return int(self.items.offsets[-1])
+        if type(key) is tuple and len(key) == 2 and key[0] == _ITEM:
+            return self.items.fields[key[1]]
+        found = self.seen.get(key)
+        if found is None:
+            found = self.seen[key] = _spread(self.base[key], self.counts)
+        return found
+
+
+def _spread(value, counts):
+    if isinstance(value, tuple):
+        return tuple(_spread(v, counts) for v in value)
+    if isinstance(value, np.ndarray) and value.ndim:
+        return np.repeat(value, counts)
+    return value
 
 
 @attrs.frozen
@@ -140,6 +189,9 @@ def _run(term) -> Callable[[Cols, Env], Any]:
 class _Compiler:
     def __init__(self, rulebook, epoch, cap: int):
         self.rb, self.epoch, self.cap = rulebook, epoch, cap
+        #: Inside an aggregate: its variable, and the list input it runs over. Its body is
+        #: compiled as any expression, over the items' columns (``_Items``).
+        self.item: tuple[str, str] | None = None
 
     def check(self, *bounds: int, span=None) -> int:
         if max(bounds) > LIMIT:
@@ -155,13 +207,22 @@ class _Compiler:
         if isinstance(e, ir.Ref) and e.kind == "input":
             den = 1 if e.type.kind == "integer" else SCALE
             return _Num(lambda c, env, name=e.name: c[name], den, self.cap, den)
+        if isinstance(e, ir.Attr):
+            den = 1 if e.type.kind == "integer" else SCALE
+            return _Num(self.field(e), den, self.cap, den)
+        if isinstance(e, ir.Aggregate) and e.func in ("sum", "count"):
+            return self.total(e)
         if isinstance(e, ir.Ref) and e.kind == "parameter":
             return self.num(ir.Const(e.type, e.span, e.text, self._parameter(e)))
         if isinstance(e, ir.Ref) and e.kind == "define":
             d = self.rb.definitions[e.name]
             if d.params:
                 raise _Block("a definition with parameters read without a call", e.span)
-            inner = self.num(d.body)
+            item, self.item = self.item, None  # a case's value, whatever is around it
+            try:
+                inner = self.num(d.body)
+            finally:
+                self.item = item
             return _Num(
                 inner.fn if type(inner.fn) is int else lambda c, env, name=e.name: env[name][0],
                 inner.den if type(inner.den) is int else lambda c, env, name=e.name: env[name][1],
@@ -229,6 +290,13 @@ class _Compiler:
             return lambda c, env: v
         if isinstance(e, ir.Ref) and e.kind == "input" and e.type.kind == "bool":
             return lambda c, env, name=e.name: c[name]
+        if isinstance(e, ir.Attr) and e.type.kind == "bool":
+            return self.field(e)
+        if isinstance(e, ir.Aggregate) and e.func in ("any", "all"):
+            count = _run(self.total(e).fn)  # of the items that hold (any), that fail (all)
+            if e.func == "any":
+                return lambda c, env: count(c, env) > 0
+            return lambda c, env: count(c, env) == 0
         if isinstance(e, ir.Ref) and e.kind == "define" and e.type.kind == "bool":
             d = self.rb.definitions[e.name]
             if d.params:
@@ -289,6 +357,8 @@ class _Compiler:
             return value.toordinal()
         if isinstance(e, ir.Ref) and e.kind == "input":
             return lambda c, env, name=e.name: c[name]
+        if isinstance(e, ir.Attr):
+            return self.field(e)
         if isinstance(e, ir.Ref) and e.kind == "define":
             if self.rb.definitions[e.name].params:
                 raise _Block("a definition with parameters read without a call", e.span)
@@ -334,6 +404,8 @@ class _Compiler:
             return lambda c, env: code
         if isinstance(e, ir.Ref) and e.kind == "input":
             return lambda c, env, name=e.name: c[name]
+        if isinstance(e, ir.Attr):
+            return self.field(e)
         if isinstance(e, ir.Ref) and e.kind == "conclusion":
             self.readable(e)
             return lambda c, env, name=e.name: env[("conclusion", name)]
@@ -348,6 +420,68 @@ class _Compiler:
             cond, a, b = self.boolean(e.cond), self.enum(e.then), self.enum(e.otherwise)
             return lambda c, env: np.where(cond(c, env), a(c, env), b(c, env))
         raise _Block(_construct(e), e.span)
+
+    # -- lists of records: a field of the aggregate's item, and sums and counts over them
+    def field(self, e: ir.Attr):
+        """A field of the item an aggregate runs over: its column of all the items."""
+        if not (
+            self.item is not None
+            and isinstance(e.obj, ir.Ref)
+            and e.obj.kind == "local"
+            and e.obj.name == self.item[0]
+        ):
+            raise _Block(_construct(e), e.span)
+        return lambda c, env, key=(_ITEM, e.field): c[key]
+
+    def total(self, e: ir.Aggregate) -> _Num:
+        """``sum(... for a in acts where ...)`` or ``count(...)`` over the items' columns,
+        added up for each case (differences of a running sum: exact integers); for ``any``
+        and ``all``, the count of the items that hold, or that fail."""
+        t = e.iterable.type
+        if self.item is not None:
+            what = f"an aggregate ({e.func}) for each item of another"
+            raise _Block(what, e.span)
+        if not (
+            isinstance(e.iterable, ir.Ref)
+            and e.iterable.kind == "input"
+            and isinstance(t, ListType)
+            and isinstance(t.element, RecordType)
+        ):
+            raise _Block(_construct(e), e.span)
+        self.item = (e.var, e.iterable.name)
+        try:
+            body = self.num(e.body) if e.func == "sum" else _Num(1, 1, 1, 1)
+            tests = [self.boolean(e.where)] if e.where is not None else []
+            if e.func in ("any", "all"):
+                holds = self.boolean(e.body)
+                if e.func == "any":
+                    tests.append(holds)
+                else:
+                    tests.append(lambda c, env: np.logical_not(holds(c, env)))
+        finally:
+            self.item = None
+        test = None
+        if tests:
+            test = (
+                tests[0]
+                if len(tests) == 1
+                else (lambda c, env: np.logical_and(tests[0](c, env), tests[1](c, env)))
+            )
+        if type(body.den) is not int:
+            raise _Block("a sum of values with different denominators", e.span)
+        bound = self.check(body.bound * MAX_ITEMS, span=e.span)
+        fn, name = _run(body.fn), e.iterable.name
+
+        def added(c, env):
+            items = c[name]
+            ic, ienv = _Items(c, items), _Items(env, items)
+            values = _full_of(ic, fn(ic, ienv))
+            if test is not None:
+                values = np.where(test(ic, ienv), values, 0)
+            running = np.concatenate(([0], np.cumsum(values, dtype=np.int64)))
+            return running[items.offsets[1:]] - running[items.offsets[:-1]]
+
+        return _Num(added, body.den, bound, body.den)
 
     def readable(self, e: ir.Ref) -> None:
         """A conclusion a rule reads: a scale's highest, or a value (an enum, yes/no) that has
@@ -406,6 +540,9 @@ class _Compiler:
         d = self.rb.definitions[e.name]
         values = {}
         for (p, _), a in zip(d.params, e.args):
+            if self.item is not None and not isinstance(a, ir.Aggregate):
+                values[p] = a  # over an aggregate's items: the item, one of its fields...
+                continue
             v = _constant(a, self)
             if v is None:
                 what = f"a call of '{e.name}' with an argument that is not a constant"
@@ -445,6 +582,12 @@ def _constant(e: ir.Expr, compiler: _Compiler) -> Fraction | None:
             return None
         return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else None}[e.op]
     return None
+
+
+def _scalar(t) -> bool:
+    """A type whose values fit in a column of integers (a text's column only says it is one:
+    no rule may read it there, see ``_text``)."""
+    return _numeric(t) or t.kind in ("bool", "date", "text") or isinstance(t, EnumType)
 
 
 def _enum(t) -> bool:
@@ -535,8 +678,13 @@ class Program:
         flags: list = []
         redo: list = []
         for start in range(0, rows, SLICE):
-            part = {k: v if k == "__rows__" else v[start : start + SLICE] for k, v in cols.items()}
-            part["__rows__"] = size = min(SLICE, rows - start)
+            size = min(SLICE, rows - start)
+            part = {
+                k: v.rows(start, start + size) if isinstance(v, _List) else v[start : start + size]
+                for k, v in cols.items()
+                if k != "__rows__"
+            }
+            part["__rows__"] = size
             env: Env = {_REDO: np.zeros(size, dtype=bool)}
             for kind, name, fn in self.steps:
                 env[(kind, name) if kind in ("rule", "conclusion") else name] = fn(part, env)
@@ -579,10 +727,17 @@ def compile(book, day: datetime.date) -> Program | Blocked:  # noqa: A001 - the 
     epoch = book.epoch(day)
     for name, spec in rb.inputs.items():
         t = spec.type
-        if not (_numeric(t) or t.kind in ("bool", "date") or isinstance(t, EnumType)):
+        if isinstance(t, ListType) and isinstance(t.element, RecordType):
+            inner = [f for f in t.element.fields.values() if not _scalar(f.type)]
+            if inner:
+                where = f"field '{inner[0].name}' of type {inner[0].type.describe()}"
+                return Blocked(f"{where} in the items of input '{name}'", inner[0].span)
+        elif not _scalar(t):
             return Blocked(f"input '{name}' of type {t.describe()}", spec.span)
     for name, c in rb.conclusions.items():
-        if c.kind == "set" or (c.kind == "range" and not _numeric(c.type)):
+        if c.kind == "set" and not (_enum(c.type) and len(c.type.members) <= 62):
+            return Blocked(f"conclusion '{name}', a set not of an enum of at most 62", c.span)
+        if c.kind == "range" and not (_numeric(c.type) or _enum(c.type)):
             return Blocked(f"conclusion '{name}' of kind '{c.kind}'", c.span)
     last: Blocked | None = None
     for cap in CAPS:
@@ -636,8 +791,9 @@ def _program(rb, epoch, cap: int) -> Program:
 def _table(c: ir.Conclusion) -> list | None:
     """The values a conclusion's column holds, by code: a scale's or an enum's members (the
     code is the rank), yes/no (0, 1), or for any other value the constants the rules give
-    it, the default first. None for a range: its column holds the numbers themselves."""
-    if c.kind == "range":
+    it, the default first. None for a range or a set: its column holds the numbers
+    themselves, or the members as bits."""
+    if c.kind in ("range", "set"):
         return None
     if isinstance(c.type, EnumType):
         return list(c.type.members)
@@ -658,12 +814,19 @@ def _code(table: list, value) -> int:
 
 def _claim(comp: _Compiler, c: ir.Conclusion, a: ir.Assignment, table: list | None):
     """A rule's claim: a code (scales, values), or the two ends of a range as numbers."""
+    if c.kind == "range" and _enum(c.type):  # a range of a scale: its members' ranks
+        size = len(c.type.members)
+        return _Num(comp.enum(a.value), 1, size, 1), _Num(comp.enum(a.upper), 1, size, 1)
     if c.kind == "range":
         if not _numeric(c.type):
             raise _Block(f"a range of {c.type.describe()}", a.span)
         return comp.num(a.value), comp.num(a.upper)
-    if c.kind == "set":
-        raise _Block("a conclusion of kind 'set'", c.span)
+    if c.kind == "set":  # the members given, as bits
+        known, value = comp.constant(a.value)
+        if not known:
+            raise _Block("a conclusion given a computed value", a.span)
+        rank = c.type.rank
+        return sum(1 << rank[m] for m in (value if isinstance(value, tuple) else (value,)))
     return comp.coded(a.value, c.type, table)
 
 
@@ -680,6 +843,15 @@ def _conclude(comp: _Compiler, c: ir.Conclusion, mine: list, table: list | None)
             return t
 
         return highest
+    if c.kind == "set":
+
+        def members(cols, env):
+            bits = np.zeros(_rows(cols), dtype=np.int64)
+            for rule, claim in mine:
+                bits = np.where(env[("rule", rule)], bits | claim, bits)
+            return bits
+
+        return members
     if c.kind == "value":
         default = -1 if c.default is MISSING else _code(table, c.default)
 
@@ -736,17 +908,37 @@ def _output(c: ir.Conclusion, table: list | None):
     """``out(column) -> object array``: a conclusion's column as the per-case path's values."""
     unset = Unset(c.name, "was decided by no rule")
     if c.kind == "range":
+        members = c.type.members if _enum(c.type) else None
 
         def ends(column):
             has, ln, ld, hn, hd = column
             out = np.full(len(has), unset, dtype=object)
             at = np.flatnonzero(has)
-            pairs = zip(_numbers(ln[at], ld[at]), _numbers(hn[at], hd[at]))
+            if members is not None:  # ranks, over 1
+                pairs = zip(
+                    (members[i] for i in ln[at].tolist()), (members[i] for i in hn[at].tolist())
+                )
+            else:
+                pairs = zip(_numbers(ln[at], ld[at]), _numbers(hn[at], hd[at]))
             for i, pair in zip(at.tolist(), pairs):
                 out[i] = pair
             return out
 
         return ends
+    if c.kind == "set":
+        names = c.type.members
+
+        def members(column):
+            found: dict[int, frozenset] = {}
+            out = np.empty(len(column), dtype=object)
+            for i, bits in enumerate(column.tolist()):
+                value = found.get(bits)
+                if value is None:
+                    value = found[bits] = frozenset(m for k, m in enumerate(names) if bits >> k & 1)
+                out[i] = value
+            return out
+
+        return members
     values = np.empty(len(table) + 1, dtype=object)
     values[: len(table)] = table
     values[-1] = unset  # code -1: no rule decided it, and no default
@@ -813,9 +1005,24 @@ def _columns(program: Program, records: list) -> Columns:
         rest.append(i)
     data: Cols = {"__rows__": len(rows)}
     for name, spec in specs:
+        if isinstance(spec.type, ListType):
+            data[name] = _list_columns(spec.type.element, values[name])
+            continue
         dtype = bool if spec.type.kind == "bool" else np.int64
         data[name] = np.array(values[name], dtype=dtype)
     return Columns(data, rows, rest, why)
+
+
+def _list_columns(record: RecordType, lists: list) -> _List:
+    """Each case's items (tuples of their fields' values) as the columns of a ``_List``."""
+    offsets = np.zeros(len(lists) + 1, dtype=np.int64)
+    np.cumsum([len(items) for items in lists], out=offsets[1:])
+    flat = [item for items in lists for item in items]
+    fields = {}
+    for i, (name, spec) in enumerate(record.fields.items()):
+        dtype = bool if spec.type.kind == "bool" else np.int64
+        fields[name] = np.array([item[i] for item in flat], dtype=dtype)
+    return _List(fields, offsets)
 
 
 def _reader(spec, cap: int) -> Callable[[Any], Any]:
@@ -829,7 +1036,50 @@ def _reader(spec, cap: int) -> Callable[[Any], Any]:
         return lambda raw: rank.get(raw) if type(raw) is str else None
     if t.kind == "date":
         return _day
+    if t.kind == "text":
+        return _text
+    if isinstance(t, ListType):
+        return _items_reader(t.element, cap)
     return lambda raw: _plain(raw, spec, cap)
+
+
+def _items_reader(record: RecordType, cap: int) -> Callable[[Any], Any]:
+    """``read(raw)``: a list of records as a list of tuples of their fields in column form,
+    or None: the case goes one by one (not a list, too long, an item not a record, a field
+    not declared, missing without a default or not in plain form)."""
+    fields = [(name, spec.default, _reader(spec, cap)) for name, spec in record.fields.items()]
+    known = frozenset(record.fields)
+
+    def read(raw):
+        if type(raw) is not list or len(raw) > MAX_ITEMS:
+            return None
+        out = []
+        for item in raw:
+            if type(item) is not dict or not known.issuperset(item):
+                return None
+            got = []
+            for name, default, one in fields:
+                v = one(item.get(name, default))
+                if v is None:
+                    return None
+                got.append(v)
+            out.append(tuple(got))
+        return out
+
+    return read
+
+
+def _text(raw) -> int | None:
+    """A text, which only rules that compare nothing read (an act's id): 0, that it is one
+    (validation's test); None: one by one. Any use of a text by a rule blocks the program
+    when compiling (a comparison of text values, a value computed from it)."""
+    if type(raw) is not str:
+        return None
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return 0
 
 
 def _day(raw) -> int | None:
