@@ -478,6 +478,9 @@ class _Compiler:
             values = _full_of(ic, fn(ic, ienv))
             if test is not None:
                 values = np.where(test(ic, ienv), values, 0)
+            # The running sum of all the slice's items may wrap around 64 bits; a difference
+            # of two of them is still exact (modulo 2^64), as each case's sum fits (checked
+            # above from the bound of an item and MAX_ITEMS).
             running = np.concatenate(([0], np.cumsum(values, dtype=np.int64)))
             return running[items.offsets[1:]] - running[items.offsets[:-1]]
 

@@ -545,3 +545,23 @@ def test_a_list_of_records_is_read_into_columns_with_where_each_case_starts():
     assert [r.conclusions["level"] for r in rows[:3]] == ["none", "none", "high"]
     assert rows[2].conclusions["kinds"] == frozenset({"loan"})
     assert rows[1].conclusions["band"] == ("none", "low")  # all of no acts were returned
+
+
+def test_a_running_sum_that_wraps_around_64_bits_still_gives_each_case_its_sum():
+    """Each case's total is the difference of a running sum over all the items of a slice:
+    past 2^63 it wraps around, and the differences stay exact."""
+    book = ruleengine.load_text(
+        "record act { amount: money(CNY) }\ninput acts: list of act\n"
+        "conclusion ok: value bool = false\n"
+        "rule r { cite article 1 when sum(a.amount for a in acts) >= 10000000000000000 yuan"
+        " then ok = true }\n"
+    )
+    program = columnar.compile(book, DAY)
+    assert program.cap == 10**15  # fen: 10^13 yuan an item, 10^18 fen for 1,000 of them
+    full = [{"amount": 10**13}] * columnar.MAX_ITEMS
+    short = full[:-1] + [{"amount": "9999999999999.99"}]
+    records = [{"acts": full}] * 10 + [{"acts": short}] + [{"acts": full}]
+    rows = columnar.decide_cited(book, records, DAY)
+    assert {row[2] for row in rows} == {columnar.COLUMNAR}
+    assert [row[0].conclusions["ok"] for row in rows] == [True] * 10 + [False, True]
+    assert [row[0] for row in rows[-2:]] == [book.decide(r, DAY) for r in records[-2:]]
