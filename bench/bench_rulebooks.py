@@ -15,6 +15,7 @@ not, so wall time would favour long runs over short ones.
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime
 import random
 import statistics
@@ -101,35 +102,82 @@ def rulebooks(args) -> None:
         )
 
 
+def columns(args) -> None:
+    """Each shipped rulebook that qualifies: the columnar path against the per-case one, in
+    this process, on the same generated cases, agreement checked first."""
+    pm = get_plugin_manager()
+    print(
+        "\n| rulebook | per-case decide, cases/s | columnar from records "
+        "(decide_chunk), cases/s | columnar program on columns, cases/s | path |"
+    )
+    print("|---|---|---|---|---|")
+    for name, (_, source) in sorted(rule_sources(pm).items()):
+        book = ruleengine.load_paths(list(source.paths), name=name, pm=pm)
+        day = DAYS[name]
+        program = columnar.compile(book, day)
+        if not isinstance(program, columnar.Program):
+            print(f"| {name} | | | | one by one: {program} |")
+            continue
+        batch = cases(book, args.cases, day, 20170601)
+        rows = columnar.decide_cited(book, batch, day)
+        for row, facts in zip(rows, batch):
+            assert row[:2] == book.decide_cited(facts, day), facts
+        paths = collections.Counter(row[2] for row in rows)
+        cols = program.columns(batch)
+        runs = {
+            "decide": lambda bk=book, b=batch, day=day: [bk.decide(c, day) for c in b],
+            "chunk": lambda bk=book, b=batch, day=day: columnar.decide_chunk(bk, b, day),
+            "program": lambda p=program, c=cols: p.decide_rows(c),
+        }
+        times = interleaved(runs, args.repeats, CLOCK)
+        shown_rate = {}
+        for k, v in times.items():
+            median, shortest, longest = spread(v)
+            rates = (len(batch) / median, len(batch) / longest, len(batch) / shortest)
+            shown_rate[k] = "{:,.0f} ({:,.0f}..{:,.0f})".format(*rates)
+        print(
+            f"| {name} | {shown_rate['decide']} | {shown_rate['chunk']} | "
+            f"{shown_rate['program']} | "
+            + "; ".join(f"{path}: {count}" for path, count in sorted(paths.items()))
+            + " |"
+        )
+
+
 def scaling(args) -> None:
-    """Compile time and per-case time of `scale` texts (large_rulebooks.py) of N rules."""
+    """Compile time and per-case time of `scale` texts (large_rulebooks.py) of N rules, for
+    the decision (`decide`) and the explanation (`explain`, a Trace)."""
     print(
         "\n| rules | load (parse + check), ms | generate + compile decide, ms "
-        "| decide, µs/case (median of single calls) |"
+        "| decide, µs/case | generate + compile explain, ms | explain, µs/case |"
     )
-    print("|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
+    day = datetime.date(2020, 1, 1)
     for n in (10, 100, 1000, 5000):
         text, facts = rule_text("scale", n), {"n": n // 2}
-        loads, builds, per_case = [], [], []
+        times: dict[str, list[float]] = {k: [] for k in ("load", "fast", "decide", "ex", "explain")}
         for _ in range(args.repeats):
             start = CLOCK()
             book = ruleengine.load_text(text)
-            loads.append(CLOCK() - start)
-            start = CLOCK()
-            book.epoch(datetime.date(2020, 1, 1)).fast.program()
-            builds.append(CLOCK() - start)
-            day = datetime.date(2020, 1, 1)
+            times["load"].append(CLOCK() - start)
+            epoch = book.epoch(day)
+            for place, key in ((epoch.fast, "fast"), (epoch.explain, "ex")):
+                start = CLOCK()
+                place.program()
+                times[key].append(CLOCK() - start)
             # Each call timed alone, the median kept: a loop of a few long calls timed as one
             # takes in every time the process was made to wait (at 5,000 rules, up to 4x).
-            calls = []
-            for _ in range(max(50, 20000 // n)):
-                start = CLOCK()
-                book.decide(facts, day)
-                calls.append(CLOCK() - start)
-            per_case.append(statistics.median(calls))
+            for key, call in (("decide", book.decide), ("explain", book.explain)):
+                calls = []
+                for _ in range(max(20, 20000 // n if key == "decide" else 2000 // n)):
+                    start = CLOCK()
+                    call(facts, day)
+                    calls.append(CLOCK() - start)
+                times[key].append(statistics.median(calls))
+        ms = {k: shown(*spread(v, 1e3), 1) for k, v in times.items()}
+        us = {k: shown(*spread(v, 1e6), 1) for k, v in times.items()}
         print(
-            f"| {n:,} | {shown(*spread(loads, 1e3), 1)} | {shown(*spread(builds, 1e3), 1)} "
-            f"| {shown(*spread(per_case, 1e6), 1)} |"
+            f"| {n:,} | {ms['load']} | {ms['fast']} | {us['decide']} | {ms['ex']} "
+            f"| {us['explain']} |"
         )
 
 
@@ -137,11 +185,13 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cases", type=int, default=1000)
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--only", choices=("rulebooks", "scaling"))
+    p.add_argument("--only", choices=("rulebooks", "columnar", "scaling"))
     args = p.parse_args(argv)
-    if args.only != "scaling":
+    if args.only in (None, "rulebooks"):
         rulebooks(args)
-    if args.only != "rulebooks":
+    if args.only in (None, "columnar"):
+        columns(args)
+    if args.only in (None, "scaling"):
         scaling(args)
 
 

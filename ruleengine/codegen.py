@@ -720,6 +720,7 @@ class _Gen:
         names |= set(self.conclusions.values()) | set(self.rules.values())
         names |= set(self.applies.values()) | set(self.lighters.values())
         names |= {f"{p}{x}" for p in self.pairs.values() for x in "nd"}
+        names |= {f"{acc}{var[2:]}" for var in self.conclusions.values() for acc in ("_t", "_cl")}
         return names | _ACCUMULATORS
 
     def pass_values(self, helpers: dict[str, list[str]]) -> Callable[[list[str]], list[str]]:
@@ -771,14 +772,30 @@ class _Gen:
         """The evaluation along the epoch's plan, as groups of statements that stay together
         (one plan step, or one rule's claim on a conclusion); ``explain`` also records why."""
         rb, epoch = self.rb, self.epoch
-        yield ["_conflicts = []"]
+        yield _Group(["_conflicts = []"], ["_conflicts"])
         if explain:
-            yield ["_R = {}", "_rec = []", "_L = []"]
+            yield _Group(["_R = {}", "_rec = []", "_L = []"], ["_R", "_rec", "_L"])
         claims: dict[str, list[tuple[str, ir.Assignment]]] = {}
+        early = {name: self.accumulator(name, early=True) for name in self.early()}
+        for name, acc in early.items():
+            yield self.claim_start(name, acc)
+        # Long lists of what each rule and definition gave are filled in at their steps, not
+        # read back at the end (in a long program, from every piece before the last).
+        many_rules = len(epoch.rules) > INLINE_ITEMS
+        many_defines = sum(1 for kind, _ in epoch.plan if kind == "define") > INLINE_ITEMS
+        if explain and many_rules:
+            yield _Group(["_F = {}"], ["_F"])
+        if explain and many_defines:
+            yield _Group(["_D = {}"], ["_D"])
+        if self.cited and many_rules:
+            yield _Group(["_AP = []"], ["_AP"])
         for kind, name in epoch.plan:
             step: list[str] = []
+            sets: list[str] = []
+            after: list[_Group] = []  # the rule's claims on conclusions gathered early
             if kind == "define":
                 d = rb.definitions[name]
+                sets.append(self.defines[name])
                 step.append(f"{self.defines[name]} = {self.expr(d.body, {})}")
                 if _numeric_type(d.type):
                     step.append(
@@ -787,56 +804,81 @@ class _Gen:
                     )
                 if name in self.pairs:
                     var = self.defines[name]
+                    sets += [f"{var}pn", f"{var}pd"]
                     step.append(f"{var}pn, {var}pd = {var}.numerator, {var}.denominator")
+                if explain and many_defines:
+                    step.append(f"_D[{self.const(name)}] = {self.defines[name]}")
             elif kind == "rule":
                 rule = rb.rules[name]
                 fired, applies = self.rules[name], self.applies[name]
+                over = epoch.overriders.get(name)
                 if explain and rule.when is not None:
                     vv, aa = self.why(rule.when, {}, "None", step, "")
                     step.append(f"{fired} = {vv}")
                     step.append(f"_R[{self.const(name)}] = {aa}")
+                    sets.append(fired)
                 else:
                     cond = self.expr(rule.when, {}) if rule.when is not None else "True"
-                    step.append(f"{fired} = {cond}")
+                    if over or explain:
+                        step.append(f"{fired} = {cond}")
+                        sets.append(fired)
+                    else:  # whether it fired is read by nothing else: only the explanation
+                        fired = cond
                     if explain:
                         step.append(f"_R[{self.const(name)}] = []")
-                over = epoch.overriders.get(name)
                 if over:
                     blockers = " or ".join(self.applies[o] for o in over)
                     step.append(f"{applies} = {fired} and not ({blockers})")
                 else:
                     step.append(f"{applies} = {fired}")
+                sets.append(applies)
+                if explain and many_rules:
+                    step.append(f"_F[{self.const(name)}] = ({fired}, {applies})")
+                elif self.cited and many_rules:
+                    step.append(f"_AP.append({applies})")
                 for a in rule.then:
                     claims.setdefault(a.conclusion, []).append((name, a))
+                    acc = early.get(a.conclusion)
+                    if acc is not None:
+                        after.append(self.claim(a.conclusion, name, a, acc, explain))
             elif kind == "lighter":
-                step.extend(self.lighter(rb.lighters[name], explain))
+                block = rb.lighters[name]
+                step.extend(self.lighter(block, explain))
+                sets += [self.conclusions[c] for c in block.decides]
+                sets.append(self.lighters[name])
+            elif name in early:
+                step = self.claim_finish(name, claims.pop(name, []), early[name])
+                sets = list(step.sets)
             else:
                 yield from self.conclusion(name, claims.pop(name, []), explain)
             if step:
-                yield step
+                yield _Group(step, sets)
+            yield from after
         outs, built = self.mapping("_O", [(repr(n), self.conclusions[n]) for n in rb.conclusions])
         yield from built
+        if explain and early:
+            # The claims in the order of the conclusions' steps, as if gathered there.
+            order = {name: i for i, (kind, name) in enumerate(epoch.plan) if kind == "conclusion"}
+            yield _Group([f"_rec.sort(key={self.const(_ByConclusion(order))})"], [])
         decision = f"_Decision(_day, {outs}, tuple(_conflicts), {bool(epoch.rules)!r})"
         if explain:
-            fired, built = self.mapping(
-                "_F",
-                [(self.const(n), f"({self.rules[n]}, {self.applies[n]})") for n in epoch.rules],
-            )
-            yield from built
-            defs, built = self.mapping(
-                "_D", [(self.const(n), self.defines[n]) for k, n in epoch.plan if k == "define"]
-            )
-            yield from built
+            fired = "_F"
+            if not many_rules:
+                rules = epoch.rules
+                shown = (f"{self.const(n)}: ({self.rules[n]}, {self.applies[n]})" for n in rules)
+                fired = "{" + ", ".join(shown) + "}"
+            defs = "_D"
+            if not many_defines:
+                named = [n for k, n in epoch.plan if k == "define"]
+                defs = "{" + ", ".join(f"{self.const(n)}: {self.defines[n]}" for n in named) + "}"
             yield [f"return {decision}, {fired}, _R, _rec, {defs}, _L"]
         elif self.cited:
             # Whether each rule in force applied, in the epoch's order: the rules to cite.
-            flags = [self.applies[n] for n in epoch.rules]
-            if len(flags) <= INLINE_ITEMS:
-                yield [f"return {decision}, ({''.join(f + ', ' for f in flags)})"]
-            else:
-                yield ["_AP = []"]
-                yield from ([f"_AP.append({f})"] for f in flags)
+            if many_rules:
                 yield [f"return {decision}, _AP"]
+            else:
+                flags = "".join(f"{self.applies[n]}, " for n in epoch.rules)
+                yield [f"return {decision}, ({flags})"]
         else:
             yield [f"return {decision}"]
 
@@ -860,7 +902,9 @@ class _Gen:
         entry a statement (so that it can be split like the rest)."""
         if len(items) <= INLINE_ITEMS:
             return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}", []
-        return var, [[f"{var} = {{}}"]] + [[f"{var}[{k}] = {v}"] for k, v in items]
+        return var, [_Group([f"{var} = {{}}"], [var])] + [
+            _Group([f"{var}[{k}] = {v}"], []) for k, v in items
+        ]
 
     def program(self) -> Iterator[str]:
         """The program's source, in pieces each to be compiled on its own, as generated.
@@ -895,32 +939,42 @@ class _Gen:
         """``name(_day, *inputs)``: one function, or when longer than ``CHUNK_SIZE`` a run of
         functions ``name0``, ``name1``, ... that a short ``name`` calls in turn. Each takes
         from the list ``_S`` the values it reads that an earlier one computed, and leaves
-        there every value it mentions, for the ones after it."""
+        there the values it assigns that a later one reads.
+
+        What a group of lines assigns, the generator says (``_Group.sets``); what it reads is
+        taken to be every value it mentions (reading one more is harmless). The text of all
+        the pieces is made first, to know what each later one reads; each is still compiled
+        on its own."""
         inputs = list(self.inputs.values())
-        chunks = _chunks(groups)
-        chunk, following = next(chunks, []), next(chunks, None)
-        if following is None:
+        packed = list(_packed(groups))
+        if len(packed) <= 1:
+            chunk = [line for group in packed[0] for line in group] if packed else []
             args = "".join(f", {var}" for var in inputs)
             yield "\n".join([f"def {name}(_day{args}):", *_indent(chunk)]) + "\n"
             return
         values = self.values()
+        mentions, sets = [], []
+        for chunk in packed:
+            mentioned = set(_NAME.findall("\n".join(line for group in chunk for line in group)))
+            mentions.append(mentioned & values)
+            sets.append(
+                set().union(*(g.sets if isinstance(g, _Group) else mentioned for g in chunk))
+                & values
+            )
+        later: list[set[str]] = [set() for _ in packed]  # what the pieces after each read
+        for i in range(len(packed) - 2, -1, -1):
+            later[i] = later[i + 1] | mentions[i + 1]
         slots = {var: i for i, var in enumerate(inputs)}
-        seen = set(inputs)  # values an earlier function has left in _S
-        count = 0
-        while chunk is not None:
-            mentioned = sorted(set(_NAME.findall("\n".join(chunk))) & values)
-            lines = [f"def {name}{count}(_day, _S):"]
-            for var in mentioned:
-                if var in seen:
-                    lines.append(f"    {var} = _S[{slots[var]}]")
-            lines += _indent(chunk)
-            if following is not None:  # the last function returns
-                for var in mentioned:
-                    lines.append(f"    _S[{slots.setdefault(var, len(slots))}] = {var}")
-                seen.update(mentioned)
+        for i, chunk in enumerate(packed):
+            lines = [f"def {name}{i}(_day, _S):"]
+            read = sorted(mentions[i] & slots.keys())  # what an earlier piece left in _S
+            lines += [f"    {var} = _S[{slots[var]}]" for var in read]
+            lines += _indent([line for group in chunk for line in group])
+            for var in sorted(sets[i] & later[i]):
+                lines.append(f"    _S[{slots.setdefault(var, len(slots))}] = {var}")
+            packed[i] = []  # each piece's text, once made, is not kept
             yield "\n".join(lines) + "\n"
-            chunk, following = following, next(chunks, None)
-            count += 1
+        count = len(packed)
         blank = self.const((None,) * (len(slots) - len(inputs)))
         lines = [f"def {name}(_day, *_V):", f"    _S = [*_V, *{blank}]"]
         lines += [f"    {name}{i}(_day, _S)" for i in range(count - 1)]
@@ -979,117 +1033,148 @@ class _Gen:
             lines.append(f"    {var} = _convert({index}, {var})")
         return lines
 
-    def conclusion(self, name: str, claims, explain: bool = False) -> list[list[str]]:
-        """A conclusion from the claims of the rules that apply: a group of statements to
-        start, one for each claim, one to finish."""
+    def accumulator(self, name: str, early: bool) -> str:
+        """Where a conclusion's claims are gathered: ``_t`` (the highest rank so far), ``_cl``
+        (the claims) or, for a set, the conclusion's own variable. A conclusion whose claims
+        are gathered as its rules are decided (``early``) has one of its own (``_t3``)."""
+        c = self.rb.conclusions[name]
+        if c.kind == "set":
+            return self.conclusions[name]
+        acc = "_t" if c.kind == "highest" else "_cl"
+        return f"{acc}{self.conclusions[name][2:]}" if early else acc
+
+    def claim_start(self, name: str, acc: str) -> _Group:
+        c = self.rb.conclusions[name]
+        if c.kind == "highest":
+            return _Group([f"{acc} = {self.rank(c.type)[c.default]}"], [acc])
+        return _Group([f"{acc} = {'frozenset()' if c.kind == 'set' else '[]'}"], [acc])
+
+    def claim(self, name: str, rule: str, a: ir.Assignment, acc: str, explain: bool) -> _Group:
+        """One rule's claim on a conclusion, gathered into ``acc`` if the rule applies."""
+        c = self.rb.conclusions[name]
+        applies = self.applies[rule]
+        sets = [acc] if c.kind in ("highest", "set") else []
+        if not explain:
+            value = self.expr(a.value, {})
+            if c.kind == "highest" and isinstance(a.value, ir.Const):
+                r = self.rank(c.type)[a.value.value]
+                return _Group([f"if {applies} and {acc} < {r}: {acc} = {r}"], sets)
+            if c.kind == "highest":
+                return _Group(
+                    [
+                        f"if {applies}:",
+                        f"    _x = {self.const(self.rank(c.type))}[{value}]",
+                        f"    if _x > {acc}: {acc} = _x",
+                    ],
+                    sets,
+                )
+            if c.kind == "set":
+                add = value if isinstance(a.value.type, ListType) else f"({value},)"
+                return _Group([f"if {applies}: {acc} = {acc}.union({add})"], sets)
+            upper = f", {self.expr(a.upper, {})}" if c.kind == "range" else ""
+            return _Group(
+                [f"if {applies}: {acc}.append(({self.const(rule)}, {value}{upper}))"], sets
+            )
+        # Explaining: each applicable rule's claim is computed once, recorded, then combined.
+        # The value (and upper end) computed once, into a variable unless it is one or a
+        # literal already.
+        lines = [f"if {applies}:"]
+        x = self.expr(a.value, {})
+        u = self.expr(a.upper, {}) if a.upper is not None else "None"
+        if not _cheap(x):
+            lines.append(f"    _x = {x}")
+            x = "_x"
+        if not _cheap(u):
+            lines.append(f"    _u = {u}")
+            u = "_u"
+        lines.append(f"    _rec.append(({self.const(rule)}, {self.const(name)}, {x}, {u}))")
+        if c.kind == "highest" and isinstance(a.value, ir.Const):
+            r = self.rank(c.type)[a.value.value]
+            lines.append(f"    if {acc} < {r}: {acc} = {r}")
+        elif c.kind == "highest":
+            lines.append(f"    {acc} = max({acc}, {self.const(self.rank(c.type))}[{x}])")
+        elif c.kind == "set":
+            many = isinstance(a.value.type, ListType)
+            lines.append(f"    {acc} = {acc}.union({x if many else f'({x},)'})")
+        elif c.kind == "range":
+            lines.append(f"    {acc}.append(({self.const(rule)}, {x}, {u}))")
+        else:
+            lines.append(f"    {acc}.append(({self.const(rule)}, {x}))")
+        return _Group(lines, sets)
+
+    def claim_finish(self, name: str, claims, acc: str) -> _Group:
+        """The conclusion from the claims gathered in ``acc``."""
         c = self.rb.conclusions[name]
         var = self.conclusions[name]
-        if explain:
-            # Each applicable rule's claim is computed once, recorded, then combined.
-            if c.kind == "highest":
-                out = [[f"_t = {self.rank(c.type)[c.default]}"]]
-            elif c.kind == "set":
-                out = [[f"{var} = frozenset()"]]
-            else:
-                out = [["_cl = []"]]
-            for rule, a in claims:
-                claim = [f"if {self.applies[rule]}:"]
-                # The value (and upper end) computed once, into a variable unless it is one
-                # or a literal already.
-                x = self.expr(a.value, {})
-                u = self.expr(a.upper, {}) if a.upper is not None else "None"
-                if not _cheap(x):
-                    claim.append(f"    _x = {x}")
-                    x = "_x"
-                if not _cheap(u):
-                    claim.append(f"    _u = {u}")
-                    u = "_u"
-                claim.append(f"    _rec.append(({self.const(rule)}, {self.const(name)}, {x}, {u}))")
-                if c.kind == "highest" and isinstance(a.value, ir.Const):
-                    r = self.rank(c.type)[a.value.value]
-                    claim.append(f"    if _t < {r}: _t = {r}")
-                elif c.kind == "highest":
-                    claim.append(f"    _t = max(_t, {self.const(self.rank(c.type))}[{x}])")
-                elif c.kind == "set":
-                    many = isinstance(a.value.type, ListType)
-                    claim.append(f"    {var} = {var}.union({x if many else f'({x},)'})")
-                elif c.kind == "range":
-                    claim.append(f"    _cl.append(({self.const(rule)}, {x}, {u}))")
-                else:
-                    claim.append(f"    _cl.append(({self.const(rule)}, {x}))")
-                out.append(claim)
-            if c.kind == "highest":
-                out.append([f"{var} = {self.const(c.type.members)}[_t]"])
-            elif c.kind == "range":
-                scale = self.const(c.type) if isinstance(c.type, EnumType) else "None"
-                out.append(
-                    [
-                        f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, "
-                        f"{self.const(c.span)}, {self.range_spans(claims)})"
-                    ]
-                )
-            elif c.kind == "value":
-                out.append(
-                    [
-                        f"{var} = _rt.combine_value({self.const(name)}, _cl, "
-                        f"{self.const(c.default)}, _conflicts)"
-                    ]
-                )
-            return out
         if c.kind == "highest":
-            rank = self.rank(c.type)
-            out = [[f"_t = {rank[c.default]}"]]
-            for rule, a in claims:
-                if isinstance(a.value, ir.Const):
-                    r = rank[a.value.value]
-                    out.append([f"if {self.applies[rule]} and _t < {r}: _t = {r}"])
-                else:
-                    out.append(
-                        [
-                            f"if {self.applies[rule]}:",
-                            f"    _x = {self.const(rank)}[{self.expr(a.value, {})}]",
-                            "    if _x > _t: _t = _x",
-                        ]
-                    )
-            out.append([f"{var} = {self.const(c.type.members)}[_t]"])
+            line = f"{var} = {self.const(c.type.members)}[{acc}]"
         elif c.kind == "set":
-            out = [[f"{var} = frozenset()"]]
-            for rule, a in claims:
-                value = self.expr(a.value, {})
-                add = value if isinstance(a.value.type, ListType) else f"({value},)"
-                out.append([f"if {self.applies[rule]}: {var} = {var}.union({add})"])
+            return _Group([], [])  # gathered in the conclusion itself
         elif c.kind == "range":
-            out = [["_cl = []"]]
-            for rule, a in claims:
-                out.append(
-                    [
-                        f"if {self.applies[rule]}: _cl.append(({self.const(rule)}, "
-                        f"{self.expr(a.value, {})}, {self.expr(a.upper, {})}))"
-                    ]
-                )
             scale = self.const(c.type) if isinstance(c.type, EnumType) else "None"
-            out.append(
-                [
-                    f"{var} = _rt.combine_range({self.const(name)}, _cl, {scale}, "
-                    f"{self.const(c.span)}, {self.range_spans(claims)})"
-                ]
+            line = (
+                f"{var} = _rt.combine_range({self.const(name)}, {acc}, {scale}, "
+                f"{self.const(c.span)}, {self.range_spans(claims)})"
             )
         else:
-            out = [["_cl = []"]]
-            for rule, a in claims:
-                out.append(
-                    [
-                        f"if {self.applies[rule]}: _cl.append(({self.const(rule)}, "
-                        f"{self.expr(a.value, {})}))"
-                    ]
-                )
-            out.append(
-                [
-                    f"{var} = _rt.combine_value({self.const(name)}, _cl, "
-                    f"{self.const(c.default)}, _conflicts)"
-                ]
+            line = (
+                f"{var} = _rt.combine_value({self.const(name)}, {acc}, "
+                f"{self.const(c.default)}, _conflicts)"
             )
-        return out
+        return _Group([line], [var])
+
+    def conclusion(self, name: str, claims, explain: bool = False) -> list[_Group]:
+        """A conclusion from the claims of the rules that apply, at its own plan step: a group
+        of statements to start, one for each claim, one to finish."""
+        acc = self.accumulator(name, early=False)
+        out = [self.claim_start(name, acc)]
+        out.extend(self.claim(name, rule, a, acc, explain) for rule, a in claims)
+        out.append(self.claim_finish(name, claims, acc))
+        return [group for group in out if group]
+
+    def early(self) -> set[str]:
+        """The conclusions whose claims are gathered as each rule is decided, not at the
+        conclusion's own step: those whose claims are all constants, which nothing can make
+        fail, so that no error is raised in another order than the plan's. Then a rule's
+        applying need not be kept until the conclusion's step (in a long program, passed
+        from the function that decides the rule to the one that combines the claims)."""
+        claimed: dict[str, list[ir.Assignment]] = {}
+        for kind, name in self.epoch.plan:
+            if kind == "rule":
+                for a in self.rb.rules[name].then:
+                    claimed.setdefault(a.conclusion, []).append(a)
+        return {
+            name
+            for name, assignments in claimed.items()
+            if all(
+                isinstance(a.value, ir.Const) and (a.upper is None or isinstance(a.upper, ir.Const))
+                for a in assignments
+            )
+        }
+
+
+@attrs.frozen
+class _ByConclusion:
+    """The sort key of a recorded claim: its conclusion's place in the plan (a constant of
+    the explain program, which the disk cache pickles: not a lambda)."""
+
+    order: dict[str, int]
+
+    def __call__(self, claim: tuple) -> int:
+        return self.order[claim[1]]
+
+
+class _Group(list):
+    """Lines that stay together in one function (a plan step, a rule's claim), and the
+    program's values they assign (``sets``): a piece of a long program passes on only
+    those (see ``_Gen.function``). A plain list of lines is taken to assign every value it
+    mentions."""
+
+    __slots__ = ("sets",)
+
+    def __init__(self, lines: Iterable[str], sets: Iterable[str]):
+        super().__init__(lines)
+        self.sets = frozenset(sets)
 
 
 def _indent(lines: list[str], levels: int = 1) -> list[str]:
@@ -1098,23 +1183,30 @@ def _indent(lines: list[str], levels: int = 1) -> list[str]:
 
 
 def _size(groups: Iterable[list[str]]) -> int:
-    return sum(len(line) + 5 for group in groups for line in group)  # indented, with newline
+    # Each line indented, with its newline.
+    return sum(sum(map(len, group)) + 5 * len(group) for group in groups)
 
 
-def _chunks(groups: Iterable[list[str]]) -> Iterator[list[str]]:
+def _packed(groups: Iterable[list[str]]) -> Iterator[list[list[str]]]:
     """Groups of lines packed in order, as they come, into chunks of about ``CHUNK_SIZE``
     characters at most (a larger group is a chunk of its own)."""
-    current: list[str] = []
+    current: list[list[str]] = []
     size = 0
     for group in groups:
         grown = _size([group])
         if current and size + grown > CHUNK_SIZE:
             yield current
             current, size = [], 0
-        current.extend(group)
+        current.append(group)
         size += grown
     if current:
         yield current
+
+
+def _chunks(groups: Iterable[list[str]]) -> Iterator[list[str]]:
+    """The lines of each chunk of ``_packed``."""
+    for chunk in _packed(groups):
+        yield [line for group in chunk for line in group]
 
 
 _PLAIN_DECIMAL = re.compile(r"(-?[0-9]+)(?:\.([0-9]+))?")

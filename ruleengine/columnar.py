@@ -10,11 +10,15 @@ program is made only if it stays within 64 bits; a case whose facts lie outside 
 or are not already in plain form (a fraction of a fen, an enum member by its label, an unknown
 field, a missing field without a default), is decided by the per-case path instead.
 
-A rulebook qualifies when its inputs are counts, integers, amounts, yes/no facts and enums,
-and its rules use arithmetic, comparisons, ``and``/``or``/``not``, ``if``, ``in``, named
-definitions (called with constants), exceptions and scale conclusions. Otherwise ``compile``
-says which construct blocks it and where (``Blocked``), and ``decide_chunk`` decides every
-case by the per-case path.
+A rulebook qualifies when its inputs are counts, integers, amounts, yes/no facts, dates (day
+numbers), enums, texts no rule reads and lists of records of those (``_List``: a column of
+all the items for each field, and where each case's items start), and its rules use
+arithmetic, comparisons, ``and``/``or``/``not``, ``if``, ``in``, ``sum``/``count``/``any``/
+``all`` over a list, named definitions (called with constants, or with an aggregate's item),
+exceptions, scale, value and set conclusions and ranges (a row in conflict, or with a range
+running downward, is decided again one by one: the per-case path reports it). Otherwise
+``compile`` says which construct blocks it and where (``Blocked``), and ``decide_chunk``
+decides every case by the per-case path.
 
     program = columnar.compile(book, day)          # Program, or Blocked(construct, span)
     out = program.decide_columns(columns)          # {conclusion: array of values}
@@ -34,9 +38,10 @@ from typing import Any
 import attrs
 
 from . import ir
+from .facts import parse_date
 from .ir import MISSING
-from .runtime import Decision
-from .types import EnumType
+from .runtime import Decision, Unset
+from .types import EnumType, ListType, RecordType
 
 try:
     import numpy as np
@@ -52,6 +57,9 @@ CAPS = (10**15, 10**12, 10**9, 10**6)
 SCALE = 100
 #: Rows computed at once (a slice of a larger batch).
 SLICE = 4096
+#: The most items of a list a case may have in columns (a longer one goes one by one): the
+#: bound of a sum over it is this times the bound of an item.
+MAX_ITEMS = 1000
 
 
 @attrs.frozen
@@ -78,7 +86,53 @@ def available() -> bool:
 
 # ------------------------------------------------------------------ compiling
 Cols = dict[str, Any]
-Env = dict[str, Any]
+Env = dict[Any, Any]
+#: Where the steps mark the rows to decide one by one.
+_REDO = ("redo",)
+#: The key of an aggregate item's field in the items' columns: (_ITEM, field).
+_ITEM = "item"
+
+
+@attrs.frozen
+class _List:
+    """A list input of records as columns: each field's values of all the items, one after
+    the other, and where each case's items start (``offsets``, one more than the cases)."""
+
+    fields: dict[str, Any]
+    offsets: Any
+
+    def rows(self, start: int, end: int) -> _List:
+        low, high = int(self.offsets[start]), int(self.offsets[end])
+        fields = {k: v[low:high] for k, v in self.fields.items()}
+        return _List(fields, self.offsets[start : end + 1] - low)
+
+
+class _Items:
+    """The columns (or values) of the cases as seen by each item of a list: an item's field,
+    or a case's value repeated for each of its items."""
+
+    def __init__(self, base, items: _List):
+        self.base, self.items = base, items
+        self.counts = np.diff(items.offsets)
+        self.seen: dict = {}
+
+    def __getitem__(self, key):
+        if key == "__rows__":
+            return int(self.items.offsets[-1])
+        if type(key) is tuple and len(key) == 2 and key[0] == _ITEM:
+            return self.items.fields[key[1]]
+        found = self.seen.get(key)
+        if found is None:
+            found = self.seen[key] = _spread(self.base[key], self.counts)
+        return found
+
+
+def _spread(value, counts):
+    if isinstance(value, tuple):
+        return tuple(_spread(v, counts) for v in value)
+    if isinstance(value, np.ndarray) and value.ndim:
+        return np.repeat(value, counts)
+    return value
 
 
 @attrs.frozen
@@ -135,6 +189,9 @@ def _run(term) -> Callable[[Cols, Env], Any]:
 class _Compiler:
     def __init__(self, rulebook, epoch, cap: int):
         self.rb, self.epoch, self.cap = rulebook, epoch, cap
+        #: Inside an aggregate: its variable, and the list input it runs over. Its body is
+        #: compiled as any expression, over the items' columns (``_Items``).
+        self.item: tuple[str, str] | None = None
 
     def check(self, *bounds: int, span=None) -> int:
         if max(bounds) > LIMIT:
@@ -150,13 +207,22 @@ class _Compiler:
         if isinstance(e, ir.Ref) and e.kind == "input":
             den = 1 if e.type.kind == "integer" else SCALE
             return _Num(lambda c, env, name=e.name: c[name], den, self.cap, den)
+        if isinstance(e, ir.Attr):
+            den = 1 if e.type.kind == "integer" else SCALE
+            return _Num(self.field(e), den, self.cap, den)
+        if isinstance(e, ir.Aggregate) and e.func in ("sum", "count"):
+            return self.total(e)
         if isinstance(e, ir.Ref) and e.kind == "parameter":
             return self.num(ir.Const(e.type, e.span, e.text, self._parameter(e)))
         if isinstance(e, ir.Ref) and e.kind == "define":
             d = self.rb.definitions[e.name]
             if d.params:
                 raise _Block("a definition with parameters read without a call", e.span)
-            inner = self.num(d.body)
+            item, self.item = self.item, None  # a case's value, whatever is around it
+            try:
+                inner = self.num(d.body)
+            finally:
+                self.item = item
             return _Num(
                 inner.fn if type(inner.fn) is int else lambda c, env, name=e.name: env[name][0],
                 inner.den if type(inner.den) is int else lambda c, env, name=e.name: env[name][1],
@@ -224,6 +290,13 @@ class _Compiler:
             return lambda c, env: v
         if isinstance(e, ir.Ref) and e.kind == "input" and e.type.kind == "bool":
             return lambda c, env, name=e.name: c[name]
+        if isinstance(e, ir.Attr) and e.type.kind == "bool":
+            return self.field(e)
+        if isinstance(e, ir.Aggregate) and e.func in ("any", "all"):
+            count = _run(self.total(e).fn)  # of the items that hold (any), that fail (all)
+            if e.func == "any":
+                return lambda c, env: count(c, env) > 0
+            return lambda c, env: count(c, env) == 0
         if isinstance(e, ir.Ref) and e.kind == "define" and e.type.kind == "bool":
             d = self.rb.definitions[e.name]
             if d.params:
@@ -232,6 +305,9 @@ class _Compiler:
         if isinstance(e, ir.Ref) and e.kind == "parameter" and e.type.kind == "bool":
             v = self._parameter(e)
             return lambda c, env: v
+        if isinstance(e, ir.Ref) and e.kind == "conclusion" and e.type.kind == "bool":
+            self.readable(e)
+            return lambda c, env, name=e.name: env[("conclusion", name)] == 1
         if isinstance(e, ir.CallDef):
             return self.boolean(self._inline(e))
         if isinstance(e, ir.Unary) and e.op == "not":
@@ -268,7 +344,32 @@ class _Compiler:
         if lt.kind == "bool" and e.right.type.kind == "bool" and e.op in ("=", "!="):
             a, b = self.boolean(e.left), self.boolean(e.right)
             return lambda c, env: op(a(c, env), b(c, env))
+        if lt.kind == "date" and e.right.type.kind == "date":
+            a, b = _run(self.day(e.left)), _run(self.day(e.right))
+            return lambda c, env: op(a(c, env), b(c, env))
         raise _Block(f"a comparison of {lt.describe()} values", e.span)
+
+    # -- dates, as day numbers (``date.toordinal``): exact, and in the order of the dates
+    def day(self, e: ir.Expr):
+        """An int known when compiling, or a function of the columns."""
+        known, value = self.constant(e)
+        if known and isinstance(value, datetime.date):
+            return value.toordinal()
+        if isinstance(e, ir.Ref) and e.kind == "input":
+            return lambda c, env, name=e.name: c[name]
+        if isinstance(e, ir.Attr):
+            return self.field(e)
+        if isinstance(e, ir.Ref) and e.kind == "define":
+            if self.rb.definitions[e.name].params:
+                raise _Block("a definition with parameters read without a call", e.span)
+            return lambda c, env, name=e.name: env[name]
+        if isinstance(e, ir.CallDef):
+            return self.day(self._inline(e))
+        if isinstance(e, ir.If):
+            cond = self.boolean(e.cond)
+            a, b = _run(self.day(e.then)), _run(self.day(e.otherwise))
+            return lambda c, env: np.where(cond(c, env), a(c, env), b(c, env))
+        raise _Block(_construct(e), e.span)
 
     def member(self, e: ir.Binary):
         if not isinstance(e.right, ir.ListE) or not all(
@@ -303,10 +404,10 @@ class _Compiler:
             return lambda c, env: code
         if isinstance(e, ir.Ref) and e.kind == "input":
             return lambda c, env, name=e.name: c[name]
+        if isinstance(e, ir.Attr):
+            return self.field(e)
         if isinstance(e, ir.Ref) and e.kind == "conclusion":
-            concl = self.rb.conclusions[e.name]
-            if concl.kind != "highest":
-                raise _Block(f"a conclusion of kind '{concl.kind}' read by a rule", e.span)
+            self.readable(e)
             return lambda c, env, name=e.name: env[("conclusion", name)]
         if isinstance(e, ir.Ref) and e.kind == "define":
             return lambda c, env, name=e.name: env[name]
@@ -319,6 +420,115 @@ class _Compiler:
             cond, a, b = self.boolean(e.cond), self.enum(e.then), self.enum(e.otherwise)
             return lambda c, env: np.where(cond(c, env), a(c, env), b(c, env))
         raise _Block(_construct(e), e.span)
+
+    # -- lists of records: a field of the aggregate's item, and sums and counts over them
+    def field(self, e: ir.Attr):
+        """A field of the item an aggregate runs over: its column of all the items."""
+        if not (
+            self.item is not None
+            and isinstance(e.obj, ir.Ref)
+            and e.obj.kind == "local"
+            and e.obj.name == self.item[0]
+        ):
+            raise _Block(_construct(e), e.span)
+        return lambda c, env, key=(_ITEM, e.field): c[key]
+
+    def total(self, e: ir.Aggregate) -> _Num:
+        """``sum(... for a in acts where ...)`` or ``count(...)`` over the items' columns,
+        added up for each case (differences of a running sum: exact integers); for ``any``
+        and ``all``, the count of the items that hold, or that fail."""
+        t = e.iterable.type
+        if self.item is not None:
+            what = f"an aggregate ({e.func}) for each item of another"
+            raise _Block(what, e.span)
+        if not (
+            isinstance(e.iterable, ir.Ref)
+            and e.iterable.kind == "input"
+            and isinstance(t, ListType)
+            and isinstance(t.element, RecordType)
+        ):
+            raise _Block(_construct(e), e.span)
+        self.item = (e.var, e.iterable.name)
+        try:
+            body = self.num(e.body) if e.func == "sum" else _Num(1, 1, 1, 1)
+            tests = [self.boolean(e.where)] if e.where is not None else []
+            if e.func in ("any", "all"):
+                holds = self.boolean(e.body)
+                if e.func == "any":
+                    tests.append(holds)
+                else:
+                    tests.append(lambda c, env: np.logical_not(holds(c, env)))
+        finally:
+            self.item = None
+        test = None
+        if tests:
+            test = (
+                tests[0]
+                if len(tests) == 1
+                else (lambda c, env: np.logical_and(tests[0](c, env), tests[1](c, env)))
+            )
+        if type(body.den) is not int:
+            raise _Block("a sum of values with different denominators", e.span)
+        bound = self.check(body.bound * MAX_ITEMS, span=e.span)
+        fn, name = _run(body.fn), e.iterable.name
+
+        def added(c, env):
+            items = c[name]
+            ic, ienv = _Items(c, items), _Items(env, items)
+            values = _full_of(ic, fn(ic, ienv))
+            if test is not None:
+                values = np.where(test(ic, ienv), values, 0)
+            # The running sum of all the slice's items may wrap around 64 bits; a difference
+            # of two of them is still exact (modulo 2^64), as each case's sum fits (checked
+            # above from the bound of an item and MAX_ITEMS).
+            running = np.concatenate(([0], np.cumsum(values, dtype=np.int64)))
+            return running[items.offsets[1:]] - running[items.offsets[:-1]]
+
+        return _Num(added, body.den, bound, body.den)
+
+    def readable(self, e: ir.Ref) -> None:
+        """A conclusion a rule reads: a scale's highest, or a value (an enum, yes/no) that has
+        a default, so that it is never undecided (a row in conflict goes one by one)."""
+        c = self.rb.conclusions[e.name]
+        if c.kind == "value" and c.default is MISSING:
+            raise _Block("a conclusion of kind 'value' with no default read by a rule", e.span)
+        if c.kind not in ("highest", "value"):
+            raise _Block(f"a conclusion of kind '{c.kind}' read by a rule", e.span)
+
+    def constant(self, e: ir.Expr) -> tuple[bool, Any]:
+        """(True, the value) of a constant: a literal, a definition of a literal, a
+        parameter's value on the date; else (False, None)."""
+        if isinstance(e, ir.Const):
+            return True, e.value
+        if isinstance(e, ir.Ref) and e.kind == "define":
+            d = self.rb.definitions[e.name]
+            return self.constant(d.body) if d.params is None else (False, None)
+        if isinstance(e, ir.Ref) and e.kind == "parameter":
+            v = self.epoch.parameters.get(e.name, MISSING)
+            return (v is not MISSING), v
+        return False, None
+
+    def coded(self, e: ir.Expr, t, table: list):
+        """A conclusion's value as codes (``_table``): an int known when compiling, or a
+        function of the columns. An enum's or yes/no's from any expression of them; any
+        other type's from constants, definitions of them and ``if``."""
+        if isinstance(t, EnumType):
+            return self.enum(e)
+        if t.kind == "bool":
+            f = self.boolean(e)
+            return lambda c, env: np.asarray(f(c, env), dtype=np.int64)
+        known, value = self.constant(e)
+        if known:
+            return _code(table, value)
+        if isinstance(e, ir.If):
+            cond = self.boolean(e.cond)
+            a, b = _run(self.coded(e.then, t, table)), _run(self.coded(e.otherwise, t, table))
+            return lambda c, env: np.where(cond(c, env), a(c, env), b(c, env))
+        if isinstance(e, ir.Ref) and e.kind == "define" and not self.rb.definitions[e.name].params:
+            return self.coded(self.rb.definitions[e.name].body, t, table)
+        if isinstance(e, ir.CallDef):
+            return self.coded(self._inline(e), t, table)
+        raise _Block("a conclusion given a computed value", e.span)
 
     # -- helpers
     def _parameter(self, e: ir.Ref):
@@ -333,6 +543,9 @@ class _Compiler:
         d = self.rb.definitions[e.name]
         values = {}
         for (p, _), a in zip(d.params, e.args):
+            if self.item is not None and not isinstance(a, ir.Aggregate):
+                values[p] = a  # over an aggregate's items: the item, one of its fields...
+                continue
             v = _constant(a, self)
             if v is None:
                 what = f"a call of '{e.name}' with an argument that is not a constant"
@@ -351,6 +564,8 @@ class _Compiler:
             return self.boolean(e)
         if isinstance(t, EnumType):
             return self.enum(e)
+        if t.kind == "date":
+            return _run(self.day(e))
         raise _Block(f"a value of type {t.describe()}", getattr(e, "span", None))
 
 
@@ -370,6 +585,16 @@ def _constant(e: ir.Expr, compiler: _Compiler) -> Fraction | None:
             return None
         return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else None}[e.op]
     return None
+
+
+def _scalar(t) -> bool:
+    """A type whose values fit in a column of integers (a text's column only says it is one:
+    no rule may read it there, see ``_text``)."""
+    return _numeric(t) or t.kind in ("bool", "date", "text") or isinstance(t, EnumType)
+
+
+def _enum(t) -> bool:
+    return isinstance(t, EnumType)
 
 
 def _is_number(v) -> bool:
@@ -422,6 +647,8 @@ class Program:
     cap: int
     steps: list  # (kind, name, function) along the plan
     outputs: list[str]  # the conclusions, in the rulebook's order
+    #: Each conclusion's column as the per-case path's values (``_output``).
+    shown: dict[str, Callable[[Any], Any]]
     #: (input, its default, its reader) for each input, made once.
     readers: list = attrs.field(init=False)
 
@@ -436,13 +663,15 @@ class Program:
         return _columns(self, records)
 
     def decide_columns(self, columns: Columns | Cols) -> dict[str, Any]:
-        """``{conclusion: array of member names}`` for every row of the columns."""
-        return self.decide_cited(columns)[0]
+        """``{conclusion: array of its values}`` for every row of the columns (a row that
+        ``decide_rows`` says to decide one by one holds no meaningful value)."""
+        return self.decide_rows(columns)[0]
 
-    def decide_cited(self, columns: Columns | Cols) -> tuple[dict[str, Any], Any]:
-        """The conclusions (as ``decide_columns``), and whether each rule of
-        ``epoch.rules`` applied (in force, met, not set aside) on each row: a boolean array
-        of one row per case, one column per rule, the rules a batch cites."""
+    def decide_rows(self, columns: Columns | Cols) -> tuple[dict[str, Any], Any, Any]:
+        """The conclusions (as ``decide_columns``); whether each rule of ``epoch.rules``
+        applied (in force, met, not set aside) on each row: a boolean array of one row per
+        case, one column per rule, the rules a batch cites; and the rows to decide one by
+        one (a conflict, a range running downward: what the per-case path reports)."""
         cols = columns.data if isinstance(columns, Columns) else columns
         rows = _rows(cols)
         rules = self.epoch.rules
@@ -450,23 +679,38 @@ class Program:
         # cache: a whole large batch at once is about twice as slow a case.
         codes: dict[str, list] = {name: [] for name in self.outputs}
         flags: list = []
+        redo: list = []
         for start in range(0, rows, SLICE):
-            part = {k: v if k == "__rows__" else v[start : start + SLICE] for k, v in cols.items()}
-            part["__rows__"] = size = min(SLICE, rows - start)
-            env: Env = {}
+            size = min(SLICE, rows - start)
+            part = {
+                k: v.rows(start, start + size) if isinstance(v, _List) else v[start : start + size]
+                for k, v in cols.items()
+                if k != "__rows__"
+            }
+            part["__rows__"] = size
+            env: Env = {_REDO: np.zeros(size, dtype=bool)}
             for kind, name, fn in self.steps:
                 env[(kind, name) if kind in ("rule", "conclusion") else name] = fn(part, env)
             for name in self.outputs:
                 codes[name].append(env[("conclusion", name)])
+            redo.append(env[_REDO])
             flags.append(np.empty((size, 0), dtype=bool))
             if rules:
                 flags[-1] = np.stack([env[("rule", r)] for r in rules], axis=1)
         out = {}
         for name in self.outputs:
-            members = np.array(self.rulebook.conclusions[name].type.members, dtype=object)
-            out[name] = members[np.concatenate(codes[name])] if rows else members[:0]
+            parts = codes[name]
+            if parts and isinstance(parts[0], tuple):  # a range: its columns, each joined
+                column = tuple(np.concatenate(x) for x in zip(*parts))
+            else:
+                column = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            out[name] = self.shown[name](column)
         applied = np.concatenate(flags) if rows else np.zeros((0, len(rules)), dtype=bool)
-        return out, applied
+        return out, applied, np.concatenate(redo) if rows else np.zeros(0, dtype=bool)
+
+    def decide_cited(self, columns: Columns | Cols) -> tuple[dict[str, Any], Any]:
+        """The conclusions and the rules that applied, as ``decide_rows``."""
+        return self.decide_rows(columns)[:2]
 
 
 @attrs.define
@@ -486,10 +730,17 @@ def compile(book, day: datetime.date) -> Program | Blocked:  # noqa: A001 - the 
     epoch = book.epoch(day)
     for name, spec in rb.inputs.items():
         t = spec.type
-        if not (_numeric(t) or t.kind == "bool" or isinstance(t, EnumType)):
+        if isinstance(t, ListType) and isinstance(t.element, RecordType):
+            inner = [f for f in t.element.fields.values() if not _scalar(f.type)]
+            if inner:
+                where = f"field '{inner[0].name}' of type {inner[0].type.describe()}"
+                return Blocked(f"{where} in the items of input '{name}'", inner[0].span)
+        elif not _scalar(t):
             return Blocked(f"input '{name}' of type {t.describe()}", spec.span)
     for name, c in rb.conclusions.items():
-        if c.kind != "highest":
+        if c.kind == "set" and not (_enum(c.type) and len(c.type.members) <= 62):
+            return Blocked(f"conclusion '{name}', a set not of an enum of at most 62", c.span)
+        if c.kind == "range" and not (_numeric(c.type) or _enum(c.type)):
             return Blocked(f"conclusion '{name}' of kind '{c.kind}'", c.span)
     last: Blocked | None = None
     for cap in CAPS:
@@ -505,12 +756,15 @@ def compile(book, day: datetime.date) -> Program | Blocked:  # noqa: A001 - the 
 def _program(rb, epoch, cap: int) -> Program:
     comp = _Compiler(rb, epoch, cap)
     steps: list = []
-    claims: dict[str, list[tuple[str, int]]] = {}
+    claims: dict[str, list] = {}
+    tables: dict[str, list] = {}
     for kind, name in epoch.plan:
         if kind == "define":
             d = rb.definitions[name]
             if d.params:
                 continue  # inlined where called
+            if not (_numeric(d.type) or d.type.kind in ("bool", "date") or _enum(d.type)):
+                continue  # a text: read only as a claim's value, where it is inlined (coded)
             fn = comp.value(d.body)
             steps.append(("define", name, fn if _numeric(d.type) else _full(fn)))
         elif kind == "rule":
@@ -527,22 +781,181 @@ def _program(rb, epoch, cap: int) -> Program:
             steps.append(("rule", name, applies))
             for a in rule.then:
                 c = rb.conclusions[a.conclusion]
-                if not isinstance(a.value, ir.Const) or a.upper is not None:
-                    raise _Block("a conclusion given a computed value", a.span)
-                claims.setdefault(a.conclusion, []).append((name, c.type.rank[a.value.value]))
+                table = tables.setdefault(a.conclusion, _table(c))
+                claims.setdefault(a.conclusion, []).append((name, _claim(comp, c, a, table)))
         else:
             c = rb.conclusions[name]
-            start = c.type.rank[c.default]
-            mine = claims.pop(name, [])
+            table = tables.setdefault(name, _table(c))
+            steps.append(("conclusion", name, _conclude(comp, c, claims.pop(name, []), table)))
+    outputs = {name: _output(rb.conclusions[name], tables.get(name)) for name in rb.conclusions}
+    return Program(rb, epoch, cap, steps, list(rb.conclusions), outputs)
 
-            def highest(cols, env, start=start, mine=mine):
-                t = np.full(_rows(cols), start, dtype=np.int64)
-                for rule, rank in mine:
-                    t = np.where(env[("rule", rule)] & (t < rank), rank, t)
-                return t
 
-            steps.append(("conclusion", name, highest))
-    return Program(rb, epoch, cap, steps, list(rb.conclusions))
+def _table(c: ir.Conclusion) -> list | None:
+    """The values a conclusion's column holds, by code: a scale's or an enum's members (the
+    code is the rank), yes/no (0, 1), or for any other value the constants the rules give
+    it, the default first. None for a range or a set: its column holds the numbers
+    themselves, or the members as bits."""
+    if c.kind in ("range", "set"):
+        return None
+    if isinstance(c.type, EnumType):
+        return list(c.type.members)
+    if c.type.kind == "bool":
+        return [False, True]
+    return [] if c.default is MISSING else [c.default]
+
+
+def _code(table: list, value) -> int:
+    """A value's code in the table, added when new (equal values share one, as the per-case
+    path compares them)."""
+    for i, known in enumerate(table):
+        if type(known) is type(value) and known == value:
+            return i
+    table.append(value)
+    return len(table) - 1
+
+
+def _claim(comp: _Compiler, c: ir.Conclusion, a: ir.Assignment, table: list | None):
+    """A rule's claim: a code (scales, values), or the two ends of a range as numbers."""
+    if c.kind == "range" and _enum(c.type):  # a range of a scale: its members' ranks
+        size = len(c.type.members)
+        return _Num(comp.enum(a.value), 1, size, 1), _Num(comp.enum(a.upper), 1, size, 1)
+    if c.kind == "range":
+        if not _numeric(c.type):
+            raise _Block(f"a range of {c.type.describe()}", a.span)
+        return comp.num(a.value), comp.num(a.upper)
+    if c.kind == "set":  # the members given, as bits
+        known, value = comp.constant(a.value)
+        if not known:
+            raise _Block("a conclusion given a computed value", a.span)
+        rank = c.type.rank
+        return sum(1 << rank[m] for m in (value if isinstance(value, tuple) else (value,)))
+    return comp.coded(a.value, c.type, table)
+
+
+def _conclude(comp: _Compiler, c: ir.Conclusion, mine: list, table: list | None):
+    """A conclusion's step: its column from the claims of the rules that apply."""
+    if c.kind == "highest":
+        start = c.type.rank[c.default]
+
+        def highest(cols, env):
+            t = np.full(_rows(cols), start, dtype=np.int64)
+            for rule, claim in mine:
+                rank = _run(claim)(cols, env)
+                t = np.where(env[("rule", rule)] & (t < rank), rank, t)
+            return t
+
+        return highest
+    if c.kind == "set":
+
+        def members(cols, env):
+            bits = np.zeros(_rows(cols), dtype=np.int64)
+            for rule, claim in mine:
+                bits = np.where(env[("rule", rule)], bits | claim, bits)
+            return bits
+
+        return members
+    if c.kind == "value":
+        default = -1 if c.default is MISSING else _code(table, c.default)
+
+        def value(cols, env):
+            # The first claim's code, and whether a later one differs: a conflict, which
+            # the per-case path reports (the row goes one by one).
+            codes = np.full(_rows(cols), -1, dtype=np.int64)
+            for rule, claim in mine:
+                applies = env[("rule", rule)]
+                code = _run(claim)(cols, env)
+                env[_REDO] |= applies & (codes >= 0) & (codes != code)
+                codes = np.where(applies & (codes < 0), code, codes)
+            return np.where(codes < 0, default, codes) if default >= 0 else codes
+
+        return value
+    return _range(comp, c, mine)
+
+
+def _range(comp: _Compiler, c: ir.Conclusion, mine: list):
+    """A range of numbers: the highest floor and the highest ceiling of the claims of the
+    rules that apply (each end a numerator over a positive denominator, compared by
+    cross-multiplying). A claim running downward is an error of the per-case path: that row
+    goes one by one."""
+    ends = [end for _, claim in mine for end in claim]
+    if ends:
+        bound = max(e.bound for e in ends)
+        dbound = max(e.dbound for e in ends)
+        comp.check(bound * dbound, span=c.span)
+    parts = [
+        (rule, _run(lo.fn), _run(lo.den), _run(hi.fn), _run(hi.den)) for rule, (lo, hi) in mine
+    ]
+
+    def span(cols, env):
+        rows = _rows(cols)
+        has = np.zeros(rows, dtype=bool)
+        ln, hn = np.zeros(rows, dtype=np.int64), np.zeros(rows, dtype=np.int64)
+        ld, hd = np.ones(rows, dtype=np.int64), np.ones(rows, dtype=np.int64)
+        for rule, lfn, lden, hfn, hden in parts:
+            applies = env[("rule", rule)]
+            a_n, a_d = _full_of(cols, lfn(cols, env)), _full_of(cols, lden(cols, env))
+            b_n, b_d = _full_of(cols, hfn(cols, env)), _full_of(cols, hden(cols, env))
+            env[_REDO] |= applies & (a_n * b_d > b_n * a_d)
+            low = applies & (~has | (a_n * ld > ln * a_d))
+            high = applies & (~has | (b_n * hd > hn * b_d))
+            ln, ld = np.where(low, a_n, ln), np.where(low, a_d, ld)
+            hn, hd = np.where(high, b_n, hn), np.where(high, b_d, hd)
+            has = has | applies
+        return has, ln, ld, hn, hd
+
+    return span
+
+
+def _output(c: ir.Conclusion, table: list | None):
+    """``out(column) -> object array``: a conclusion's column as the per-case path's values."""
+    unset = Unset(c.name, "was decided by no rule")
+    if c.kind == "range":
+        members = c.type.members if _enum(c.type) else None
+
+        def ends(column):
+            has, ln, ld, hn, hd = column
+            out = np.full(len(has), unset, dtype=object)
+            at = np.flatnonzero(has)
+            if members is not None:  # ranks, over 1
+                pairs = zip(
+                    (members[i] for i in ln[at].tolist()), (members[i] for i in hn[at].tolist())
+                )
+            else:
+                pairs = zip(_numbers(ln[at], ld[at]), _numbers(hn[at], hd[at]))
+            for i, pair in zip(at.tolist(), pairs):
+                out[i] = pair
+            return out
+
+        return ends
+    if c.kind == "set":
+        names = c.type.members
+
+        def members(column):
+            found: dict[int, frozenset] = {}
+            out = np.empty(len(column), dtype=object)
+            for i, bits in enumerate(column.tolist()):
+                value = found.get(bits)
+                if value is None:
+                    value = found[bits] = frozenset(m for k, m in enumerate(names) if bits >> k & 1)
+                out[i] = value
+            return out
+
+        return members
+    values = np.empty(len(table) + 1, dtype=object)
+    values[: len(table)] = table
+    values[-1] = unset  # code -1: no rule decided it, and no default
+    return lambda column: values[column]
+
+
+def _numbers(num, den) -> list:
+    """Exact values of numerators over positive denominators: an int where the division is
+    exact (as ``normalize`` gives it), else a Fraction."""
+    whole, rest = np.divmod(num, den)
+    return [
+        q if r == 0 else Fraction(n, d)
+        for q, r, n, d in zip(whole.tolist(), rest.tolist(), num.tolist(), den.tolist())
+    ]
 
 
 def _full_of(c: Cols, v):
@@ -595,9 +1008,24 @@ def _columns(program: Program, records: list) -> Columns:
         rest.append(i)
     data: Cols = {"__rows__": len(rows)}
     for name, spec in specs:
+        if isinstance(spec.type, ListType):
+            data[name] = _list_columns(spec.type.element, values[name])
+            continue
         dtype = bool if spec.type.kind == "bool" else np.int64
         data[name] = np.array(values[name], dtype=dtype)
     return Columns(data, rows, rest, why)
+
+
+def _list_columns(record: RecordType, lists: list) -> _List:
+    """Each case's items (tuples of their fields' values) as the columns of a ``_List``."""
+    offsets = np.zeros(len(lists) + 1, dtype=np.int64)
+    np.cumsum([len(items) for items in lists], out=offsets[1:])
+    flat = [item for items in lists for item in items]
+    fields = {}
+    for i, (name, spec) in enumerate(record.fields.items()):
+        dtype = bool if spec.type.kind == "bool" else np.int64
+        fields[name] = np.array([item[i] for item in flat], dtype=dtype)
+    return _List(fields, offsets)
 
 
 def _reader(spec, cap: int) -> Callable[[Any], Any]:
@@ -609,7 +1037,60 @@ def _reader(spec, cap: int) -> Callable[[Any], Any]:
     if isinstance(t, EnumType):
         rank = t.rank
         return lambda raw: rank.get(raw) if type(raw) is str else None
+    if t.kind == "date":
+        return _day
+    if t.kind == "text":
+        return _text
+    if isinstance(t, ListType):
+        return _items_reader(t.element, cap)
     return lambda raw: _plain(raw, spec, cap)
+
+
+def _items_reader(record: RecordType, cap: int) -> Callable[[Any], Any]:
+    """``read(raw)``: a list of records as a list of tuples of their fields in column form,
+    or None: the case goes one by one (not a list, too long, an item not a record, a field
+    not declared, missing without a default or not in plain form)."""
+    fields = [(name, spec.default, _reader(spec, cap)) for name, spec in record.fields.items()]
+    known = frozenset(record.fields)
+
+    def read(raw):
+        if type(raw) is not list or len(raw) > MAX_ITEMS:
+            return None
+        out = []
+        for item in raw:
+            if type(item) is not dict or not known.issuperset(item):
+                return None
+            got = []
+            for name, default, one in fields:
+                v = one(item.get(name, default))
+                if v is None:
+                    return None
+                got.append(v)
+            out.append(tuple(got))
+        return out
+
+    return read
+
+
+def _text(raw) -> int | None:
+    """A text, which only rules that compare nothing read (an act's id): 0, that it is one
+    (validation's test); None: one by one. Any use of a text by a rule blocks the program
+    when compiling (a comparison of text values, a value computed from it)."""
+    if type(raw) is not str:
+        return None
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return 0
+
+
+def _day(raw) -> int | None:
+    """A date, or one written YYYY-MM-DD, as its day number; None: one by one."""
+    if type(raw) is datetime.date:
+        return raw.toordinal()
+    day = parse_date(raw) if type(raw) is str else None
+    return day.toordinal() if day is not None else None
 
 
 def _plain(raw, spec, cap: int):
@@ -642,6 +1123,8 @@ def _plain(raw, spec, cap: int):
 # ------------------------------------------------------------------ batches
 #: The path of a case decided in columns, as ``how`` and the batch runner say it.
 COLUMNAR = "columnar (numpy)"
+#: Why a case the columns decided is decided again one by one.
+AGAIN = "a conflict between rules, or a range running downward (the per-case path reports it)"
 
 
 def decide_chunk(book, records: list, day: datetime.date | None = None) -> list:
@@ -673,20 +1156,23 @@ def decide_cited(book, records: list, day: datetime.date | None = None) -> list:
             continue
         cols = program.columns([records[i] for i in indices])
         if cols.rows:
-            _in_columns(program, cols, when, [indices[at] for at in cols.rows], rows)
+            again = _in_columns(program, cols, when, [indices[at] for at in cols.rows], rows)
+            _one_by_one(book, records, day, rows, again, f"one by one: {AGAIN}")
         for at, why in zip(cols.rest, cols.why):
             _one_by_one(book, records, day, rows, [indices[at]], f"one by one: {why}")
     return rows
 
 
-def _in_columns(program: Program, cols: Columns, when, targets: list[int], rows: list) -> None:
-    out, applied = program.decide_cited(cols)
+def _in_columns(program: Program, cols: Columns, when, targets: list[int], rows: list) -> list:
+    """The rows decided in columns; returns those to decide one by one (``decide_rows``)."""
+    out, applied, redo = program.decide_rows(cols)
     in_force = bool(program.epoch.rules)
     names = program.outputs
     columns = [out[n].tolist() for n in names]
     rules = program.epoch.rules
     cited: dict[bytes, tuple[str, ...]] = {}  # the rules of each pattern of flags, made once
     keys = np.packbits(applied, axis=1) if rules else np.zeros((len(targets), 0), np.uint8)
+    again = [targets[j] for j in np.flatnonzero(redo).tolist()]
     for j, i in enumerate(targets):
         key = keys[j].tobytes()
         found = cited.get(key)
@@ -694,6 +1180,7 @@ def _in_columns(program: Program, cols: Columns, when, targets: list[int], rows:
             found = cited[key] = tuple(itertools.compress(rules, applied[j]))
         conclusions = {n: col[j] for n, col in zip(names, columns)}
         rows[i] = (Decision(when, conclusions, (), in_force), found, COLUMNAR)
+    return again
 
 
 def _one_by_one(book, records, day, rows: list, indices: list[int], path: str) -> None:
