@@ -225,18 +225,51 @@ def test_run_answers_each_line_and_a_bad_line_costs_only_its_own(client):
     assert r.headers["content-type"] == "application/x-ndjson"
     out = lines_of(r)
     assert [o["line"] for o in out] == [1, 2, 4, 5]
-    assert out[0]["result"]["outcome"]["level"] == "serious"
-    assert out[1]["error"]["message"].startswith("line 2:1:1: not valid JSON")
+    assert out[0]["rows"][0]["level"] == "serious"
+    assert out[1]["error"]["message"].startswith("not valid JSON")
     assert out[2]["error"]["problems"][0]["field"] == "other_personal_items"
-    assert out[2]["error"]["exit_code"] == 4
-    assert out[3]["result"]["outcome"]["level"] == "especially_serious"
+    assert out[2]["error"]["exit_code"] == 4 and out[2]["error"]["cause"] == "data"
+    assert out[3]["rows"][0]["level"] == "especially_serious"
+
+
+def test_run_rows_are_the_rows_ruleengine_run_writes(client, tmp_path):
+    """The same lines through ``ruleengine run`` and through the service: each line's rows
+    equal, person by person, and each skipped line has the same reason, field and cause."""
+    lines = (EXAMPLES / "ccdi" / "cases.jsonl").read_bytes()
+    lines += b"\n" + KICKBACKS.read_text().replace("\n", " ").encode() + b"\n"
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(lines)
+    out = tmp_path / "out.jsonl"
+    result = cli("run", str(cases), "-r", "ccdi", "-o", str(out), "--jobs", "1")
+    assert result.exit_code == 4, result.output  # the example's two bad lines
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    skipped = [
+        json.loads(x) for x in (tmp_path / "out.jsonl.errors.jsonl").read_text().splitlines()
+    ]
+    answers = lines_of(client.post("/rulebooks/ccdi/run", content=lines))
+    served = [row for a in answers for row in a.get("rows", ())]
+    assert served == rows
+    assert len({r["line"] for r in rows}) < len(rows)  # a line with several officials
+    errors = [
+        {
+            "line": a["line"],
+            "case": a["error"]["case"],
+            "field": a["error"].get("problems", [{}])[0].get("field"),
+            "reason": a["error"]["message"],
+            "cause": a["error"]["cause"],
+        }
+        for a in answers
+        if "error" in a
+    ]
+    assert errors == skipped
+    assert len(errors) == 2
 
 
 def test_run_lines_that_are_not_utf8_or_end_without_a_newline(client):
     r = client.post("/rulebooks/pi2017/run", content=b'\xff{}\n{"illegal_gain": 1}')
     out = lines_of(r)
     assert out[0]["line"] == 1 and "not UTF-8" in out[0]["error"]["message"]
-    assert out[1]["line"] == 2 and "result" in out[1]
+    assert out[1]["line"] == 2 and "rows" in out[1]
 
 
 def test_run_stops_at_the_batch_limit_with_an_error_line(library):
@@ -253,7 +286,7 @@ def test_run_past_the_body_limit_ends_with_an_error_line(library):
 
     out = lines_of(make(library, max_body=1000).post("/rulebooks/pi2017/run", content=chunked()))
     assert out[-1]["error"]["kind"] == "too_large"
-    assert all("result" in o for o in out[:-1])  # what arrived before the limit is answered
+    assert all("rows" in o for o in out[:-1])  # what arrived before the limit is answered
 
 
 def test_run_of_an_unknown_rulebook_and_by_get(client):

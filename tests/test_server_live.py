@@ -32,9 +32,9 @@ def decided(monkeypatch) -> list[int]:
     seen: list[int] = []
     real = service_module.run_line
 
-    def counting(book, pm, name, number, text, problem):
+    def counting(context, number, text, problem):
         seen.append(number)
-        return real(book, pm, name, number, text, problem)
+        return real(context, number, text, problem)
 
     monkeypatch.setattr(service_module, "run_line", counting)
     return seen
@@ -82,13 +82,13 @@ def test_each_line_is_answered_before_the_next_is_sent(served, decided):
     reader = _Reader(sock)
     try:
         _chunk(sock, b'{"illegal_gain": 6000}\n')
-        assert reader.answer()["result"]["outcome"]["level"] == "serious"
+        assert reader.answer()["rows"][0]["level"] == "serious"
         _chunk(sock, b'{"illegal_gain": oops}\n')  # malformed, midway
         bad = reader.answer()
         assert bad["line"] == 2 and bad["error"]["exit_code"] == 4
         assert "not valid JSON" in bad["error"]["message"]
         _chunk(sock, b'{"illegal_gain": 60000}\n')
-        assert reader.answer()["result"]["outcome"]["level"] == "especially_serious"
+        assert reader.answer()["rows"][0]["level"] == "especially_serious"
         _chunk(sock, b"")  # the end of the body
         assert reader.line().strip() in (b"0", b"")
     finally:
@@ -102,7 +102,7 @@ def test_a_client_that_disconnects_midway_costs_nothing_else(served, decided):
     sock = _open_run(served)
     reader = _Reader(sock)
     _chunk(sock, b"{}\n" * 2000)  # cases for a few seconds; the body never ends
-    assert "result" in reader.answer()
+    assert "rows" in reader.answer()
     sock.close()  # midway
     settled = 0
     for _ in range(500):  # until nothing more is decided (at most 10 s)

@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     app.state.library = library
     app.state.run = Runner(settings)
     app.state.recent = {}  # the pages' last results (pages.RECENT)
+    app.state.batch_contexts = {}  # /run's deciding context per rulebook (run.batch_context)
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, err: ServiceError):
