@@ -32,7 +32,8 @@ COURIER = {
 
 @pytest.fixture(scope="module")
 def client():
-    return TestClient(create_app(Settings(timeout=600.0), load_library()))  # loaded machines
+    # The ccdi what-if page searches for 6 s of CPU: room for it on a loaded machine.
+    return TestClient(create_app(Settings(timeout=600.0), load_library()))
 
 
 def headline(text: str) -> str:

@@ -4,6 +4,7 @@ the command line's field paths and exit codes in its errors, and hostile request
 from __future__ import annotations
 
 import json
+import re
 import time
 import warnings
 from pathlib import Path
@@ -307,6 +308,7 @@ def test_the_token_guards_every_route(library):
         ("post", "/rules/check"),
         ("get", "/openapi.json"),
         ("get", "/docs"),
+        ("get", "/static-offline-docs/swagger-ui-bundle.js"),
         ("get", "/book/pi2017"),
         ("get", "/static/style.css"),
     ]:
@@ -361,6 +363,18 @@ def test_allowed_rule_texts_are_checked_and_run_under_the_limits(library):
 
 
 # ------------------------------------------------------------------ OpenAPI
+def test_the_api_docs_page_needs_no_network(client):
+    """/docs loads Swagger UI from the service itself (fastapi-offline's files), not a CDN."""
+    pytest.importorskip("fastapi_offline", reason="the 'serve' extra brings fastapi-offline")
+    page = client.get("/docs").text
+    scripts = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page)
+    assert scripts and all(s.startswith("/static-offline-docs/") for s in scripts), scripts
+    for asset in scripts:
+        assert client.get(asset).status_code == 200
+    assert "cdn" not in page.lower()
+    assert "/static-offline-docs/redoc.standalone.js" in client.get("/redoc").text
+
+
 def test_the_openapi_document_carries_each_rulebooks_facts_schema(client, library):
     from ruleengine.schema import facts_schema
 
