@@ -279,3 +279,23 @@ def test_a_mistake_of_one_official_is_shown_beside_their_field(client):
     )
     assert cell and "expected an amount of money" in html.unescape(cell.group(1))
     assert not re.search(r'name="p.0.acts.0.amount"[^>]*>\s*<span class="error"', r.text)
+
+
+def test_each_persons_whatif_links_change_that_persons_facts(client):
+    two = {
+        "persons": "subjects",
+        "as_of": "2018-05-20",
+        "p.0.name": "A",
+        "p.0.credit_items": "60",
+        "p.1.name": "B",
+        "p.1.credit_items": "40",
+    }
+    page = whatif(client, "pi2017", two)
+    people = page.split('<article class="person">')[1:]
+    assert len(people) == 2
+    second = [html.unescape(x) for x in re.findall(r'<a href="([^"]*)" class="whatif"', people[1])]
+    up = next(link for link in second if "p.1.credit_items=50" in link)
+    assert "p.0.credit_items=60" in up  # the first person's facts as they were
+    again = client.get(up).text
+    heads = [html.unescape(h) for h in re.findall(r'<h1 class="headline"[^>]*>(.*?)</h1>', again)]
+    assert heads == ["circumstances (Criminal Law Art. 253-1): serious circumstances"] * 2
