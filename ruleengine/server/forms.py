@@ -62,6 +62,23 @@ class Person:
     extra: str  # their other keys, as JSON, kept as they were
 
 
+class FormBook:
+    """A rulebook as its case form sees it: its inputs, and before them the fields of a raw
+    record its input adapters read (``InputAdapter.fields``: pi2017's acts); the rest is the
+    rulebook's."""
+
+    def __init__(self, rulebook, adapters=()):
+        self.rulebook = rulebook
+        fields = [f for a in adapters for f in getattr(a, "fields", ())]
+        own = {f.name: f for f in fields if f.name not in rulebook.inputs}
+        self.inputs = {**own, **rulebook.inputs}
+        #: The fields an adapter turns into the rulebook's facts.
+        self.adapted = frozenset(own)
+
+    def __getattr__(self, name: str):
+        return getattr(self.rulebook, name)
+
+
 #: The keys of a record that list its persons (as ``ruleengine.batch.records``), and the
 #: key of the object of what they share.
 PERSON_LISTS = ("officials", "subjects")

@@ -151,7 +151,7 @@ async def login(request: Request):
 
 
 def _form_page(request, e, case, lang, errors=None, message="", status=200, more=""):
-    rb = e.book.rulebook
+    rb = form_book(request, e)
     query = forms.to_query(rb, case, lang)
     return _page(
         "form.html",
@@ -194,10 +194,24 @@ def _persons_key(e) -> str:
     return _examples_key(e.examples) or "subjects"
 
 
+_FORM_BOOKS: dict[int, tuple[Any, forms.FormBook]] = {}
+
+
+def form_book(request: Request, e) -> forms.FormBook:
+    """The served rulebook with the fields its input adapters read, kept as long as the
+    service (the form's help is worked out once per rulebook)."""
+    if id(e) not in _FORM_BOOKS:
+        from ..plugins import input_adapters
+
+        adapters = input_adapters(request.app.state.library.pm, e.name)
+        _FORM_BOOKS[id(e)] = (e, forms.FormBook(e.book.rulebook, adapters))
+    return _FORM_BOOKS[id(e)][1]
+
+
 def _edited(request: Request, e, form: dict) -> tuple[Any, str]:
     """The case of a form and what its button asked: ``more`` (a row: ``f.acts``,
     ``p.1.acts``; a person: ``persons``) or ``drop`` (``f.acts.2``, ``p.1``)."""
-    case = forms.read_form(e.book.rulebook, form)
+    case = forms.read_form(form_book(request, e), form)
     more = form.get("more", "")
     if more == "persons":
         forms.add_person(e.book.rulebook, case, case.persons_key or _persons_key(e))
@@ -254,14 +268,14 @@ async def _result(request: Request, name: str, form: dict, whatif: bool):
     if form.get("more") or form.get("drop"):  # a button of the form: add or remove
         case, more = _edited(request, e, form)
         return _form_page(request, e, case, lang, more=more)
-    rb = e.book.rulebook
+    rb = form_book(request, e)
     case = forms.read_form(rb, form)
     try:
         found = await _explained(request, e, case, whatif)
     except ServiceError as err:
         return _form_page(request, e, case, lang, _errors(case, err), err.message, 422)
     people = [
-        _person(e, label, trace, found, case, k, lang, whatif)
+        _person(e, label, trace, found, case, k, lang, rb if whatif else None)
         for k, (label, trace) in enumerate(found)
     ]
     query = forms.to_query(rb, case, lang)
@@ -310,8 +324,8 @@ async def load_case(request: Request, name: str):
         data = guarded(service.parse_body, raw, getattr(upload, "filename", None) or "<file>")
     except ServiceError as err:
         return _form_page(request, e, forms.Case(), lang, message=err.message, status=422)
-    case = forms.split_case(e.book.rulebook, data)
-    query = forms.to_query(e.book.rulebook, case, lang)
+    case = forms.split_case(form_book(request, e), data)
+    query = forms.to_query(form_book(request, e), case, lang)
     return RedirectResponse(f"/book/{name}?{urlencode(query)}", status_code=303)
 
 
@@ -320,14 +334,15 @@ async def save_case(request: Request, name: str):
     """The case on the form as a case file, to keep and load again (or give to ``ruleengine
     explain``)."""
     e = entry(request, name)
-    case = forms.read_form(e.book.rulebook, dict(request.query_params))
+    case = forms.read_form(form_book(request, e), dict(request.query_params))
     return JSONResponse(
         case.file(), headers={"Content-Disposition": f'attachment; filename="{name}-case.json"'}
     )
 
 
 # ------------------------------------------------------------------ the explained result
-def _person(e, label: str, trace, found, case, k: int, lang: str, whatif: bool) -> dict:
+def _person(e, label: str, trace, found, case, k: int, lang: str, whatif=None) -> dict:
+    """One person's explanation; with ``whatif`` (the form's book), what would change it."""
     from ..render.explanation import build, local, show_value
 
     rb = e.book.rulebook
@@ -344,7 +359,7 @@ def _person(e, label: str, trace, found, case, k: int, lang: str, whatif: bool) 
         "subtitle": explanation.subtitle,
         "sections": [s for s in explanation.sections if not _is_changes(s, lang)],
         "facts": used,
-        "changes": _changes(e, trace, case, k, lang) if whatif else [],
+        "changes": _changes(e, whatif, trace, case, k, lang) if whatif else [],
     }
 
 
@@ -354,11 +369,12 @@ def _is_changes(section, lang: str) -> bool:
     return section.title == word("changes", lang)
 
 
-def _changes(e, trace, case, k: int, lang: str) -> list[dict]:
+def _changes(e, fb, trace, case, k: int, lang: str) -> list[dict]:
     """Each verified change of the facts, once, with every outcome it moves (a change that
     moves several conclusions is one link, not one per conclusion), and a link re-running
     the case with it when the facts it changes are facts the form gave (or can give): the
-    person's own (``k``, when the case lists persons)."""
+    person's own (``k``, when the case lists persons); when the case gives facts an adapter
+    turns into others (pi2017's acts), only the facts it gives as they are."""
     from ..analysis.whatif import parse_path, value_json
     from ..render.explanation import citation, local, show_value
     from ..render.whatif import fact_label, fact_value
@@ -388,12 +404,16 @@ def _changes(e, trace, case, k: int, lang: str) -> list[dict]:
             continue
         changed = copy.deepcopy(case)
         facts = changed.persons[k] if changed.persons_key else changed.facts
+        derived = bool(fb.adapted & {*facts, *changed.facts})
         linkable = True
         for fact, _, new in change.facts:
-            linkable = linkable and _set_path(rb, facts, parse_path(fact), value_json(new))
+            path = parse_path(fact)
+            if derived and path[0] not in facts:
+                linkable = False
+            linkable = linkable and _set_path(rb, facts, path, value_json(new))
         link = None
         if linkable:
-            query = urlencode(forms.to_query(rb, changed, lang))
+            query = urlencode(forms.to_query(fb, changed, lang))
             link = f"/book/{e.name}/result?{query}"
         by_how[tuple(how)] = {"how": how, "outcomes": [outcome], "link": link}
         out.append(by_how[tuple(how)])
@@ -422,9 +442,7 @@ def _set_path(rulebook, facts: dict, path: tuple, value: Any) -> bool:
 
 def explanation_html(request: Request, e, found: list, lang: str) -> str:
     """``POST .../explain`` with ``Accept: text/html``: the explanation alone, printable."""
-    people = [
-        _person(e, label, trace, found, forms.Case(), 0, lang, False) for label, trace in found
-    ]
+    people = [_person(e, label, trace, found, forms.Case(), 0, lang) for label, trace in found]
     return templates.get_template("result.html").render(
         lang=lang,
         w=WORDS[lang],
