@@ -86,6 +86,10 @@ class InputAdapter:
     rulebook: str | None
     adapt: Callable[[dict], tuple[dict, list]]
     description: str = ""
+    #: The fields of a raw record it reads that the rulebook does not declare (pi2017's
+    #: ``acts``), as ``FieldSpec``s with types and labels, for tools that build a record
+    #: (the service's case form); optional.
+    fields: tuple = ()
 
 
 @attrs.frozen
@@ -453,6 +457,12 @@ def _check_adapter(adapter: InputAdapter) -> InputAdapter:
         raise _Bad(f"rulebook is {shown(adapter.rulebook)}, expected a rulebook's name or None")
     _callable(adapter.adapt, "adapt")
     _text_field(adapter.description, "description")
+    from .ir import FieldSpec
+
+    if not isinstance(adapter.fields, tuple) or not all(
+        isinstance(f, FieldSpec) for f in adapter.fields
+    ):
+        raise _Bad(f"fields is {shown(adapter.fields)}, expected a tuple of FieldSpec")
     return adapter
 
 

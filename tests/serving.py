@@ -16,13 +16,18 @@ def live_server(app):
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    # Listening before the server's thread starts: a client that connects while the thread
+    # is still starting (a loaded machine) waits in the backlog instead of being refused.
+    sock.listen(128)
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    for _ in range(500):  # up to 10 s for the thread to start listening
-        if server.started:
-            break
+    deadline = time.monotonic() + 120
+    while not server.started:  # a server that cannot start fails here, saying so
+        if not thread.is_alive() or time.monotonic() > deadline:
+            sock.close()
+            raise RuntimeError("the test's service did not start")
         time.sleep(0.02)
     try:
         yield f"http://127.0.0.1:{port}"

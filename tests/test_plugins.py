@@ -695,6 +695,11 @@ SEVEN = ruleengine.FunctionSpec("seven", lambda args: INTEGER, lambda: 7)
             "ruleengine_input_adapters: InputAdapter 'a': adapt is 'not callable', not a function",
         ),
         (
+            {"input_adapters": [ruleengine.InputAdapter("a", None, print, fields=("acts",))]},
+            "ruleengine_input_adapters: InputAdapter 'a': fields is ('acts',), expected a tuple "
+            "of FieldSpec",
+        ),
+        (
             {"renderers": {"plain": print}},
             "ruleengine_renderers returned {'plain': <built-in function print>}, "
             "expected a list of Renderer",

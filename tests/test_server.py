@@ -4,6 +4,7 @@ the command line's field paths and exit codes in its errors, and hostile request
 from __future__ import annotations
 
 import json
+import re
 import time
 import warnings
 from pathlib import Path
@@ -225,18 +226,51 @@ def test_run_answers_each_line_and_a_bad_line_costs_only_its_own(client):
     assert r.headers["content-type"] == "application/x-ndjson"
     out = lines_of(r)
     assert [o["line"] for o in out] == [1, 2, 4, 5]
-    assert out[0]["result"]["outcome"]["level"] == "serious"
-    assert out[1]["error"]["message"].startswith("line 2:1:1: not valid JSON")
+    assert out[0]["rows"][0]["level"] == "serious"
+    assert out[1]["error"]["message"].startswith("not valid JSON")
     assert out[2]["error"]["problems"][0]["field"] == "other_personal_items"
-    assert out[2]["error"]["exit_code"] == 4
-    assert out[3]["result"]["outcome"]["level"] == "especially_serious"
+    assert out[2]["error"]["exit_code"] == 4 and out[2]["error"]["cause"] == "data"
+    assert out[3]["rows"][0]["level"] == "especially_serious"
+
+
+def test_run_rows_are_the_rows_ruleengine_run_writes(client, tmp_path):
+    """The same lines through ``ruleengine run`` and through the service: each line's rows
+    equal, person by person, and each skipped line has the same reason, field and cause."""
+    lines = (EXAMPLES / "ccdi" / "cases.jsonl").read_bytes()
+    lines += b"\n" + KICKBACKS.read_text().replace("\n", " ").encode() + b"\n"
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(lines)
+    out = tmp_path / "out.jsonl"
+    result = cli("run", str(cases), "-r", "ccdi", "-o", str(out), "--jobs", "1")
+    assert result.exit_code == 4, result.output  # the example's two bad lines
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    skipped = [
+        json.loads(x) for x in (tmp_path / "out.jsonl.errors.jsonl").read_text().splitlines()
+    ]
+    answers = lines_of(client.post("/rulebooks/ccdi/run", content=lines))
+    served = [row for a in answers for row in a.get("rows", ())]
+    assert served == rows
+    assert len({r["line"] for r in rows}) < len(rows)  # a line with several officials
+    errors = [
+        {
+            "line": a["line"],
+            "case": a["error"]["case"],
+            "field": a["error"].get("problems", [{}])[0].get("field"),
+            "reason": a["error"]["message"],
+            "cause": a["error"]["cause"],
+        }
+        for a in answers
+        if "error" in a
+    ]
+    assert errors == skipped
+    assert len(errors) == 2
 
 
 def test_run_lines_that_are_not_utf8_or_end_without_a_newline(client):
     r = client.post("/rulebooks/pi2017/run", content=b'\xff{}\n{"illegal_gain": 1}')
     out = lines_of(r)
     assert out[0]["line"] == 1 and "not UTF-8" in out[0]["error"]["message"]
-    assert out[1]["line"] == 2 and "result" in out[1]
+    assert out[1]["line"] == 2 and "rows" in out[1]
 
 
 def test_run_stops_at_the_batch_limit_with_an_error_line(library):
@@ -253,7 +287,7 @@ def test_run_past_the_body_limit_ends_with_an_error_line(library):
 
     out = lines_of(make(library, max_body=1000).post("/rulebooks/pi2017/run", content=chunked()))
     assert out[-1]["error"]["kind"] == "too_large"
-    assert all("result" in o for o in out[:-1])  # what arrived before the limit is answered
+    assert all("rows" in o for o in out[:-1])  # what arrived before the limit is answered
 
 
 def test_run_of_an_unknown_rulebook_and_by_get(client):
@@ -274,6 +308,7 @@ def test_the_token_guards_every_route(library):
         ("post", "/rules/check"),
         ("get", "/openapi.json"),
         ("get", "/docs"),
+        ("get", "/static-offline-docs/swagger-ui-bundle.js"),
         ("get", "/book/pi2017"),
         ("get", "/static/style.css"),
     ]:
@@ -328,6 +363,18 @@ def test_allowed_rule_texts_are_checked_and_run_under_the_limits(library):
 
 
 # ------------------------------------------------------------------ OpenAPI
+def test_the_api_docs_page_needs_no_network(client):
+    """/docs loads Swagger UI from the service itself (fastapi-offline's files), not a CDN."""
+    pytest.importorskip("fastapi_offline", reason="the 'serve' extra brings fastapi-offline")
+    page = client.get("/docs").text
+    scripts = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page)
+    assert scripts and all(s.startswith("/static-offline-docs/") for s in scripts), scripts
+    for asset in scripts:
+        assert client.get(asset).status_code == 200
+    assert "cdn" not in page.lower()
+    assert "/static-offline-docs/redoc.standalone.js" in client.get("/redoc").text
+
+
 def test_the_openapi_document_carries_each_rulebooks_facts_schema(client, library):
     from ruleengine.schema import facts_schema
 

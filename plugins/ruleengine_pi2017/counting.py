@@ -664,3 +664,53 @@ def _conduct(acts: list[dict], facts: dict) -> list[tuple[str, Any, str, str]]:
             )
         )
     return out
+
+
+def _spec(name: str, type_, zh: str, en: str, default: Any = None, minimum: int | None = None):
+    from ruleengine.ir import FieldSpec
+    from ruleengine.types import LocalText
+
+    return FieldSpec(name, type_, minimum, default, LocalText((("en", en), ("zh", zh))))
+
+
+def record_fields() -> tuple:
+    """What a record may give besides the rulebook's inputs: the list of acts, each field
+    typed and labelled (for tools that build a record, such as the service's case form;
+    reading the acts stays with ``_read_acts``)."""
+    from ruleengine.ir import MISSING
+    from ruleengine.types import ListType, RecordType
+
+    act = [
+        _spec("kind", KIND, "行为", "act", MISSING),
+        _spec(
+            "category",
+            enum_type("category", {c: (zh, en) for c, (_, zh, en) in CATEGORIES.items()}),
+            "信息类别",
+            "category of information",
+            MISSING,
+        ),
+        _spec("items", INTEGER, "条数", "items", MISSING, 0),
+        _spec(
+            "how",
+            enum_type("obtaining_method", {h: (zh, en) for h, (_, _, zh, en) in HOW.items()}),
+            "获取方式（获取行为）",
+            "how it was obtained (obtain only)",
+        ),
+        _spec("recipient", TEXT, "接收者（出售、提供）", "recipient (sell, provide)"),
+        _spec("info", TEXT, "哪些信息（出售、提供）", "which information (sell, provide)"),
+        _spec("batch", TEXT, "批次", "batch"),
+        _spec("gain", YUAN, "违法所得（元）", "illegal gains (yuan)", 0, 0),
+        _spec("proven_false", INTEGER, "证明不真实的条数（查获）", "proven untrue (seize)", 0, 0),
+        _spec("proven_duplicate", INTEGER, "证明重复的条数（查获）", "proven duplicated", 0, 0),
+        _spec("note", TEXT, "备注", "note"),
+    ]
+    acts = RecordType(name="act", fields={f.name: f for f in act})
+    return (
+        _spec(
+            "acts",
+            ListType(element=acts, minimum=None),
+            "各次行为（第十一条计数）",
+            "the acts (counted by Art. 11)",
+            MISSING,
+        ),
+    )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import ruleengine
 
-from .counting import adapt
+from .counting import adapt, record_fields
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
@@ -42,5 +42,6 @@ def ruleengine_input_adapters():
             "illegal obtaining (Art. 4) sets the conduct to obtaining (CL 253-1 para. 3), or to "
             "both where the acts also sell or provide; lawful collection in duties with nothing "
             "passed on is no offence; a seized batch with nothing passed on is obtaining.",
+            fields=record_fields(),
         )
     ]

@@ -64,7 +64,7 @@ class Runner:
 def create_app(settings: Settings | None = None, library: Library | None = None) -> FastAPI:
     settings = settings or Settings()
     library = library or load_library(list(settings.rules))
-    app = FastAPI(
+    app = _fastapi(
         title="ruleengine",
         summary="Legal rules as text: decisions and explanations with citations.",
         version="1",
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     app.state.library = library
     app.state.run = Runner(settings)
     app.state.recent = {}  # the pages' last results (pages.RECENT)
+    app.state.batch_contexts = {}  # /run's deciding context per rulebook (run.batch_context)
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, err: ServiceError):
@@ -103,6 +104,18 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     pages.mount_static(app)
     app.openapi = lambda: _openapi(app)
     return app
+
+
+def _fastapi(**kwargs) -> FastAPI:
+    """The application, its interactive documentation (``/docs``, ``/redoc``) served from
+    Swagger UI's and ReDoc's own files packaged by fastapi-offline (in the ``serve`` extra),
+    so it works without the network; without that package, FastAPI's pages, which load
+    them from a CDN."""
+    try:
+        from fastapi_offline import FastAPIOffline
+    except ImportError:
+        return FastAPI(**kwargs)
+    return FastAPIOffline(**kwargs)
 
 
 def _too_large(settings: Settings) -> ServiceError:

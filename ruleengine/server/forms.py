@@ -1,7 +1,12 @@
 """A rulebook's case form, generated from its declared inputs (the facts schema), and the
-way back: form fields to a case file. Fields are named by path (``acts.2.amount``), so a
+way back: form fields to a case file. Fields are named by path (``f.acts.2.amount``), so a
 problem at ``acts[2].amount`` is shown beside its field, and a case travels in a plain URL
 (a what-if link, the language switch) with no script.
+
+A case with several persons (an ``officials`` or ``subjects`` list, with a shared ``case``
+object, as ``ruleengine eval`` and ``run`` read it) is a section per person, its fields named
+``p.K.FIELD`` (``p.1.acts.0.amount``), after the shared facts (``f.FIELD``); buttons add or
+remove a person or a row, re-rendering the form with what was entered.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ MAX_ROWS = 200
 
 @attrs.frozen
 class Field:
-    path: str  # the form field's name: acts.0.amount
+    path: str  # the form field's name: f.acts.0.amount, p.1.acts.0.amount
     label: str
     kind: str  # bool | enum | date | number | text
     value: str
@@ -37,13 +42,77 @@ class Field:
 
 @attrs.frozen
 class Group:
-    """A list of records: a table, one row per record."""
+    """A list of records: a table, one row per record (the first ``filled`` given)."""
 
-    path: str
+    path: str  # f.acts, p.1.acts: the value of its "another row" button
     label: str
     help: str
     columns: tuple[str, ...]
     rows: tuple[tuple[Field, ...], ...]
+    filled: int = 0
+
+
+@attrs.frozen
+class Person:
+    """One person of a case listing several: their name and their own facts."""
+
+    index: int
+    name: Field
+    fields: list
+    extra: str  # their other keys, as JSON, kept as they were
+
+
+class FormBook:
+    """A rulebook as its case form sees it: its inputs, and before them the fields of a raw
+    record its input adapters read (``InputAdapter.fields``: pi2017's acts); the rest is the
+    rulebook's."""
+
+    def __init__(self, rulebook, adapters=()):
+        self.rulebook = rulebook
+        fields = [f for a in adapters for f in getattr(a, "fields", ())]
+        own = {f.name: f for f in fields if f.name not in rulebook.inputs}
+        self.inputs = {**own, **rulebook.inputs}
+        #: The fields an adapter turns into the rulebook's facts.
+        self.adapted = frozenset(own)
+
+    def __getattr__(self, name: str):
+        return getattr(self.rulebook, name)
+
+
+#: The keys of a record that list its persons (as ``ruleengine.batch.records``), and the
+#: key of the object of what they share.
+PERSON_LISTS = ("officials", "subjects")
+SHARED = "case"
+MAX_PERSONS = 100
+
+
+@attrs.define
+class Case:
+    """A case as the form holds it: one person's facts, or the facts the persons share (the
+    ``case`` object's inputs) and each person's record; what the form has no field for is
+    kept aside (``extra``, ``case_extra``) and given back unchanged."""
+
+    facts: dict = attrs.Factory(dict)
+    as_of: str | None = None
+    extra: dict = attrs.Factory(dict)
+    persons_key: str | None = None  # "officials" | "subjects" when the case lists persons
+    persons: list[dict] = attrs.Factory(list)
+    case_extra: dict = attrs.Factory(dict)
+
+    def record(self) -> dict:
+        """The record as a case file's ``facts`` (``ruleengine eval`` reads it so)."""
+        if self.persons_key is None:
+            return {**self.extra, **self.facts}
+        shared = {**self.case_extra, **self.facts}
+        return {
+            **self.extra,
+            **({SHARED: shared} if shared else {}),
+            self.persons_key: self.persons,
+        }
+
+    def file(self) -> dict:
+        """The case file to save: ``{"as_of": ..., "facts": ...}``."""
+        return {**({"as_of": self.as_of} if self.as_of else {}), "facts": self.record()}
 
 
 def _kind(spec: FieldSpec) -> str:
@@ -148,8 +217,9 @@ def _field(rulebook, spec: FieldSpec, path: str, value: Any, lang: str, cited=()
     )
 
 
-def build_form(rulebook, facts: dict, lang: str, errors: dict[str, str]) -> list:
-    """The form's fields and tables, filled with ``facts`` (the case as given)."""
+def _fields(rulebook, facts: dict, prefix: str, lang: str, errors: dict, more: str) -> list:
+    """The fields and tables of one set of facts, named ``PREFIX.FIELD``; ``more`` the
+    table (``PREFIX.LIST``) to give one more blank row."""
     cited = inputs_cited(rulebook)
     out: list = []
     for name, spec in rulebook.inputs.items():
@@ -158,55 +228,79 @@ def build_form(rulebook, facts: dict, lang: str, errors: dict[str, str]) -> list
         if isinstance(t, ListType) and isinstance(t.element, RecordType):
             items = value if isinstance(value, list) else []
             specs = list(t.element.fields.values())
+            path = f"{prefix}{name}"
+            count = min(len(items) + BLANK_ROWS + (more == path), MAX_ROWS)
             rows = []
-            count = min(len(items) + BLANK_ROWS + int(facts.get(f"__more__{name}", 0)), MAX_ROWS)
             for i in range(count):
                 item = items[i] if i < len(items) and isinstance(items[i], dict) else {}
                 rows.append(
                     tuple(
                         attrs.evolve(
-                            _field(rulebook, f, f"{name}.{i}.{f.name}", item.get(f.name), lang),
-                            error=errors.get(f"{name}[{i}].{f.name}", ""),
+                            _field(rulebook, f, f"{path}.{i}.{f.name}", item.get(f.name), lang),
+                            error=errors.get(f"{prefix}{name}[{i}].{f.name}", ""),
                         )
                         for f in specs
                     )
                 )
             out.append(
                 Group(
-                    name,
+                    path,
                     local(spec.label, lang, name),
                     _help(rulebook, spec, lang, cited.get(name, ())),
                     tuple(local(f.label, lang, f.name) for f in specs),
                     tuple(rows),
+                    len(items),
                 )
             )
             continue
+        field = _field(rulebook, spec, f"{prefix}{name}", value, lang, cited.get(name, ()))
         if isinstance(t, (ListType, RecordType)):
-            field = _field(rulebook, spec, name, value, lang, cited.get(name, ()))
             text = "" if value is None else json.dumps(value, ensure_ascii=False)
-            out.append(attrs.evolve(field, kind="json", value=text, error=errors.get(name, "")))
-            continue
-        field = _field(rulebook, spec, name, value, lang, cited.get(name, ()))
-        out.append(attrs.evolve(field, error=errors.get(name, "")))
+            field = attrs.evolve(field, kind="json", value=text)
+        out.append(attrs.evolve(field, error=errors.get(f"{prefix}{name}", "")))
     return out
 
 
+def build_form(rulebook, case: Case, lang: str, errors: dict[str, str], more: str = "") -> dict:
+    """The form's fields and tables filled with ``case``: ``{"fields": [...], "persons":
+    [Person, ...]}``, the fields those of the one person or, when the case lists persons,
+    those the persons share. ``errors`` are keyed by form prefix and field path
+    (``f.acts[0].amount``, ``p.1.acts[0].amount``)."""
+    fields = _fields(rulebook, case.facts, "f.", lang, errors, more)
+    persons = []
+    name_label = {"en": "name", "zh": "姓名"}[lang]
+    for k, record in enumerate(case.persons if case.persons_key else ()):
+        own = {key: v for key, v in record.items() if key in rulebook.inputs}
+        other = {key: v for key, v in record.items() if key not in own and key != NAME_KEY}
+        prefix = f"p.{k}."
+        name = Field(f"{prefix}name", name_label, "text", _shown(record.get(NAME_KEY)), "")
+        persons.append(
+            Person(
+                k,
+                name,
+                _fields(rulebook, own, prefix, lang, errors, more),
+                json.dumps(other, ensure_ascii=False) if other else "",
+            )
+        )
+    return {"fields": fields, "persons": persons}
+
+
+#: A person's name: a text of the record that labels them (batch.records.NAME_KEY).
+NAME_KEY = "name"
 _ROW = re.compile(r"^(\w+)\.(\d{1,4})\.(\w+)$")
+_PERSON = re.compile(r"^p\.(\d{1,3})\.")
 
 
-def read_form(rulebook, form: dict[str, str]) -> tuple[dict, str | None, dict]:
-    """``(facts, as_of, extra)`` from form fields: an empty field is left out (its default
-    applies); numbers stay text, read exactly by the facts' own rules; a list's empty rows
-    are dropped. ``extra`` keeps what the form has no field for (a case's ``name``)."""
-    inputs = rulebook.inputs
+def _read_fields(inputs, form: dict[str, str], prefix: str) -> dict:
+    """The facts of the fields named ``PREFIX.FIELD``: an empty field is left out (its
+    default applies); numbers stay text, read exactly by the facts' own rules; a list's
+    empty rows are dropped."""
     facts: dict[str, Any] = {}
     rows: dict[str, dict[int, dict]] = {}
     for key, raw in form.items():
-        value = raw.strip()
-        if key.startswith("f."):
-            key = key[2:]
-        else:
+        if not key.startswith(prefix):
             continue
+        key, value = key[len(prefix) :], raw.strip()
         m = _ROW.match(key)
         if m and m.group(1) in inputs:
             if value:
@@ -218,14 +312,73 @@ def read_form(rulebook, form: dict[str, str]) -> tuple[dict, str | None, dict]:
             facts[key] = _typed(inputs[key], value)
     for name, found in rows.items():
         facts[name] = [found[i] for i in sorted(found)]
-    extra = {}
-    if form.get("extra"):
-        try:
-            loaded = json.loads(form["extra"])
-            extra = loaded if isinstance(loaded, dict) else {}
-        except ValueError:
-            extra = {}
-    return facts, (form.get("as_of") or "").strip() or None, extra
+    return facts
+
+
+def _json_object(text: str | None) -> dict:
+    try:
+        loaded = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def read_form(rulebook, form: dict[str, str]) -> Case:
+    """The case of a form's fields (a query, a posted form). A person none of whose fields
+    is filled is left out, as an empty row is."""
+    inputs = rulebook.inputs
+    case = Case(
+        _read_fields(inputs, form, "f."),
+        (form.get("as_of") or "").strip() or None,
+        _json_object(form.get("extra")),
+    )
+    key = form.get("persons")
+    if key not in PERSON_LISTS:
+        return case
+    case.persons_key = key
+    case.case_extra = _json_object(form.get("case_extra"))
+    numbers = sorted({int(m.group(1)) for k in form if (m := _PERSON.match(k))})
+    for k in numbers[:MAX_PERSONS]:
+        prefix = f"p.{k}."
+        name = (form.get(f"{prefix}name") or "").strip()
+        own = _read_fields(inputs, form, prefix)
+        other = _json_object(form.get(f"{prefix}extra"))
+        if name or own or other:
+            case.persons.append({**({NAME_KEY: name} if name else {}), **own, **other})
+    return case
+
+
+def add_person(rulebook, case: Case, key: str) -> None:
+    """One more (blank) person; a case of one person becomes the first of a list, its facts
+    and its name theirs, but for the date the case is decided on (the rulebook's date
+    input, ``decided_on``), which stays shared."""
+    if case.persons_key is None:
+        name = case.extra.pop(NAME_KEY, None)
+        day = rulebook.date_input
+        first = {k: v for k, v in case.facts.items() if k != day}
+        first = {**({NAME_KEY: name} if isinstance(name, str) else {}), **first}
+        case.facts = {k: v for k, v in case.facts.items() if k == day}
+        case.persons_key, case.persons = key, [first]
+    case.persons.append({})
+    del case.persons[MAX_PERSONS:]
+
+
+def drop(case: Case, path: str) -> None:
+    """Removes a person (``p.1``) or a row (``f.acts.2``, ``p.1.acts.0``)."""
+    m = re.fullmatch(r"(?:p\.(\d{1,3})|f)(?:\.(\w+)\.(\d{1,4}))?", path)
+    if not m or (m.group(1) is None and m.group(2) is None):
+        return
+    if m.group(1) is not None and int(m.group(1)) >= len(case.persons):
+        return
+    facts = case.facts if m.group(1) is None else case.persons[int(m.group(1))]
+    if m.group(2) is None:
+        del case.persons[int(m.group(1))]
+        return
+    items = facts.get(m.group(2))
+    if isinstance(items, list) and int(m.group(3)) < len(items):
+        del items[int(m.group(3))]
+        if not items:
+            del facts[m.group(2)]
 
 
 def _element_spec(spec: FieldSpec, field: str) -> FieldSpec | None:
@@ -251,34 +404,71 @@ def _typed(spec: FieldSpec | None, value: str) -> Any:
     return value
 
 
-def to_query(facts: dict, as_of: str | None, extra: dict, lang: str) -> list[tuple[str, str]]:
-    """A case as form fields (the query of a link that re-runs it)."""
-    out: list[tuple[str, str]] = [("lang", lang)]
-    if as_of:
-        out.append(("as_of", as_of))
+def _query_fields(facts: dict, prefix: str) -> list[tuple[str, str]]:
+    out = []
     for name, value in facts.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             for i, item in enumerate(value):
                 for field, v in item.items():
-                    out.append((f"f.{name}.{i}.{field}", _shown(v)))
+                    out.append((f"{prefix}{name}.{i}.{field}", _shown(v)))
         elif isinstance(value, (list, dict)) and "amount" not in (value or {}):
-            out.append((f"f.{name}", json.dumps(value, ensure_ascii=False)))
+            out.append((f"{prefix}{name}", json.dumps(value, ensure_ascii=False)))
         else:
-            out.append((f"f.{name}", _shown(value)))
-    if extra:
-        out.append(("extra", json.dumps(extra, ensure_ascii=False)))
+            out.append((f"{prefix}{name}", _shown(value)))
     return out
 
 
-def split_case(rulebook, data: Any) -> tuple[dict, str | None, dict]:
-    """A case file (or bare facts) as ``(facts, as_of, extra)``: the facts the rulebook
-    declares, and the rest (``name``, ``description``) kept aside."""
+def to_query(rulebook, case: Case, lang: str) -> list[tuple[str, str]]:
+    """A case as form fields (the query of a link that re-runs it)."""
+    out: list[tuple[str, str]] = [("lang", lang)]
+    if case.as_of:
+        out.append(("as_of", case.as_of))
+    out += _query_fields(case.facts, "f.")
+    if case.extra:
+        out.append(("extra", json.dumps(case.extra, ensure_ascii=False)))
+    if case.persons_key is None:
+        return out
+    out.append(("persons", case.persons_key))
+    if case.case_extra:
+        out.append(("case_extra", json.dumps(case.case_extra, ensure_ascii=False)))
+    for k, record in enumerate(case.persons):
+        own = {key: v for key, v in record.items() if key in rulebook.inputs}
+        other = {key: v for key, v in record.items() if key not in own and key != NAME_KEY}
+        if isinstance(record.get(NAME_KEY), str):
+            out.append((f"p.{k}.name", record[NAME_KEY]))
+        if other:
+            out.append((f"p.{k}.extra", json.dumps(other, ensure_ascii=False)))
+        out += _query_fields(own, f"p.{k}.")
+    return out
+
+
+def split_case(rulebook, data: Any) -> Case:
+    """A case file (or bare facts) as the form holds it: the facts the rulebook declares,
+    a list of persons (with what they share), and the rest (``name``, ``description``,
+    a case's ``id`` and ``title``) kept aside."""
     if not isinstance(data, dict):
-        return {}, None, {}
+        return Case()
+    inputs = rulebook.inputs
     as_of = None
-    if "facts" in data and "facts" not in rulebook.inputs and isinstance(data["facts"], dict):
+    if "facts" in data and "facts" not in inputs and isinstance(data["facts"], dict):
         as_of = data.get("as_of") if isinstance(data.get("as_of"), str) else None
         data = data["facts"]
-    facts = {k: v for k, v in data.items() if k in rulebook.inputs}
-    extra = {k: v for k, v in data.items() if k not in rulebook.inputs}
-    return facts, as_of, extra
+    key = next((k for k in PERSON_LISTS if k in data and k not in inputs), None)
+    people = data.get(key) if key else None
+    shared = data.get(SHARED, {})
+    if (
+        not isinstance(people, list)
+        or not all(isinstance(p, dict) for p in people)
+        or not isinstance(shared, dict)
+    ):
+        facts = {k: v for k, v in data.items() if k in inputs}
+        extra = {k: v for k, v in data.items() if k not in inputs}
+        return Case(facts, as_of, extra)
+    return Case(
+        {k: v for k, v in shared.items() if k in inputs},
+        as_of,
+        {k: v for k, v in data.items() if k not in (key, SHARED)},
+        key,
+        [dict(p) for p in people],
+        {k: v for k, v in shared.items() if k not in inputs},
+    )

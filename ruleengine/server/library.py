@@ -19,6 +19,7 @@ class Entry:
     book: Any  # CompiledRulebook
     title: str
     origin: str  # "plugin NAME" or the path given
+    examples: Path | None = None  # the plugin's example cases, if it gives them
 
 
 @attrs.define
@@ -44,7 +45,7 @@ def load_library(rule_paths: list[Path] | None = None) -> Library:
         except DiagnosticError as err:
             library.broken.append((name, err.diagnostics))
             continue
-        library.books[name] = Entry(name, book, source.title, f"plugin {plugin}")
+        library.books[name] = Entry(name, book, source.title, f"plugin {plugin}", source.examples)
     for path in rule_paths or ():
         book = load_paths([path], pm=pm)
         name = book.rulebook.name

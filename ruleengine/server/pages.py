@@ -1,10 +1,12 @@
-"""The explanation pages: the rulebooks, a rulebook's case form, the explained result with
-its what-if links, a case loaded from and saved to a JSON file. Server-rendered (Jinja2);
-every page works without script: a case travels in the URL as its form fields."""
+"""The explanation pages: the rulebooks, a rulebook's case form, the explained result, what
+would change it (on request: its search costs seconds of CPU on a ccdi case, the result
+none of it), a case loaded from and saved to a JSON file. Server-rendered (Jinja2); every
+page works without script: a case travels in the URL (or a posted form) as its fields."""
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from .. import cli
 from . import forms, service
 from .api import entry
 from .app import TOKEN_COOKIE
@@ -42,6 +45,14 @@ WORDS = {
         "decided_by": "Provisions that decide it",
         "facts_used": "Facts used",
         "what_changes": "What would change the outcome",
+        "ask_changes": "What would change the outcome?",
+        "shared": "Shared by every person (a person's own value wins)",
+        "add_officials": "Add an official",
+        "add_subjects": "Add a person",
+        "officials": "Official",
+        "subjects": "Person",
+        "remove": "Remove",
+        "remove_row": "Remove this row",
         "none_changes": "No change of one or two facts moves the outcome.",
         "yes": "yes",
         "no": "no",
@@ -67,6 +78,14 @@ WORDS = {
         "decided_by": "决定结果的条款",
         "facts_used": "所用事实",
         "what_changes": "什么会改变结果",
+        "ask_changes": "什么会改变结果？",
+        "shared": "各人员共同的事实（人员自己的值优先）",
+        "add_officials": "添加一名人员",
+        "add_subjects": "添加一名对象",
+        "officials": "人员",
+        "subjects": "对象",
+        "remove": "删除",
+        "remove_row": "删除此行",
         "none_changes": "改变一两项事实都不会改变结果。",
         "yes": "是",
         "no": "否",
@@ -92,6 +111,7 @@ def _lang(request: Request) -> str:
 
 def _page(name: str, lang: str, status: int = 200, **context) -> HTMLResponse:
     context.setdefault("switch", None)
+    context.setdefault("switch_post", None)
     html = templates.get_template(name).render(lang=lang, w=WORDS[lang], **context)
     return HTMLResponse(html, status_code=status)
 
@@ -130,37 +150,81 @@ async def login(request: Request):
     return _page("login.html", _lang(request), status=401, failed=True)
 
 
-def _form_page(request, e, facts, as_of, extra, lang, errors=None, message="", status=200):
-    fields = forms.build_form(e.book.rulebook, facts, lang, errors or {})
-    query = forms.to_query(facts, as_of, extra, lang)
+def _form_page(request, e, case, lang, errors=None, message="", status=200, more=""):
+    rb = form_book(request, e)
+    query = forms.to_query(rb, case, lang)
     return _page(
         "form.html",
         lang,
         status=status,
         entry=e,
-        fields=fields,
-        as_of=as_of or "",
-        extra=json.dumps(extra, ensure_ascii=False) if extra else "",
+        form=forms.build_form(rb, case, lang, errors or {}, more),
+        case=case,
+        persons_key=case.persons_key or _persons_key(e),
+        extra=json.dumps(case.extra, ensure_ascii=False) if case.extra else "",
+        case_extra=json.dumps(case.case_extra, ensure_ascii=False) if case.case_extra else "",
         message=message,
         save=f"/book/{e.name}/case.json?{urlencode(query)}",
         switch=_switch(request, lang),
     )
 
 
-def _from_query(request: Request, e) -> tuple[dict, str | None, dict]:
-    form = dict(request.query_params)
-    facts, as_of, extra = forms.read_form(e.book.rulebook, form)
-    more = request.query_params.get("more")
-    if more in e.book.rulebook.inputs:
-        facts = {**facts, f"__more__{more}": 1}
-    return facts, as_of, extra
+@functools.lru_cache(maxsize=64)
+def _examples_key(folder: Path | None) -> str | None:
+    """The key the rulebook's own examples list persons under, if one does."""
+    if folder is None:
+        return None
+    for path in sorted(folder.glob("*.json"))[:200]:
+        try:
+            if path.stat().st_size > 1_000_000:
+                continue
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        data = data.get("facts", data) if isinstance(data, dict) else None
+        for key in forms.PERSON_LISTS:
+            if isinstance(data, dict) and isinstance(data.get(key), list):
+                return key
+    return None
+
+
+def _persons_key(e) -> str:
+    """What a case's persons are called: as the rulebook's examples call them (the CCDI
+    plugin's ``officials``), else ``subjects``."""
+    return _examples_key(e.examples) or "subjects"
+
+
+_FORM_BOOKS: dict[int, tuple[Any, forms.FormBook]] = {}
+
+
+def form_book(request: Request, e) -> forms.FormBook:
+    """The served rulebook with the fields its input adapters read, kept as long as the
+    service (the form's help is worked out once per rulebook)."""
+    if id(e) not in _FORM_BOOKS:
+        from ..plugins import input_adapters
+
+        adapters = input_adapters(request.app.state.library.pm, e.name)
+        _FORM_BOOKS[id(e)] = (e, forms.FormBook(e.book.rulebook, adapters))
+    return _FORM_BOOKS[id(e)][1]
+
+
+def _edited(request: Request, e, form: dict) -> tuple[Any, str]:
+    """The case of a form and what its button asked: ``more`` (a row: ``f.acts``,
+    ``p.1.acts``; a person: ``persons``) or ``drop`` (``f.acts.2``, ``p.1``)."""
+    case = forms.read_form(form_book(request, e), form)
+    more = form.get("more", "")
+    if more == "persons":
+        forms.add_person(e.book.rulebook, case, case.persons_key or _persons_key(e))
+    if form.get("drop"):
+        forms.drop(case, form["drop"])
+    return case, more
 
 
 @router.get("/book/{name}", response_class=HTMLResponse)
 async def case_form(request: Request, name: str):
     e = entry(request, name)
-    facts, as_of, extra = _from_query(request, e)
-    return _form_page(request, e, facts, as_of, extra, _lang(request))
+    case, more = _edited(request, e, dict(request.query_params))
+    return _form_page(request, e, case, _lang(request), more=more)
 
 
 #: The last few cases explained, kept so that switching the language of a result (or going
@@ -168,32 +232,54 @@ async def case_form(request: Request, name: str):
 RECENT = 16
 
 
+async def _explained(request: Request, e, case, whatif: bool) -> list:
+    """``[(person, trace)]`` of a case, with what would change it when asked."""
+    key = (e.name, case.as_of, json.dumps(case.record(), sort_keys=True), whatif)
+    recent = request.app.state.recent
+    found = recent.get(key)
+    if found is None:
+        lib = request.app.state.library
+        found = await request.app.state.run(
+            guarded, service.traces, e.book, lib.pm, e.name, case.record(), case.as_of, whatif
+        )
+        recent[key] = found
+        while len(recent) > RECENT:
+            recent.pop(next(iter(recent)))
+    return found
+
+
 @router.get("/book/{name}/result", response_class=HTMLResponse)
 async def result(request: Request, name: str):
+    """The explained result at once; what would change it is a button away."""
+    return await _result(request, name, dict(request.query_params), whatif=False)
+
+
+@router.post("/book/{name}/whatif", response_class=HTMLResponse)
+async def whatif(request: Request, name: str):
+    """The result with what would change it: each change the analysis found (and checked
+    by deciding the case again), as a link re-running the case with it."""
+    form = await request.form()
+    return await _result(request, name, {k: str(v) for k, v in form.items()}, whatif=True)
+
+
+async def _result(request: Request, name: str, form: dict, whatif: bool):
     e = entry(request, name)
-    lang = _lang(request)
-    if request.query_params.get("more"):  # the "another row" button of the form
-        facts, as_of, extra = _from_query(request, e)
-        return _form_page(request, e, facts, as_of, extra, lang)
-    facts, as_of, extra = forms.read_form(e.book.rulebook, dict(request.query_params))
-    case = {**extra, **facts}
-    lib = request.app.state.library
-    key = (name, as_of, json.dumps(case, sort_keys=True, ensure_ascii=False))
-    recent = request.app.state.recent
+    lang = "zh" if form.get("lang") == "zh" else "en"
+    if form.get("more") or form.get("drop"):  # a button of the form: add or remove
+        case, more = _edited(request, e, form)
+        return _form_page(request, e, case, lang, more=more)
+    rb = form_book(request, e)
+    case = forms.read_form(rb, form)
     try:
-        found = recent.get(key)
-        if found is None:
-            found = await request.app.state.run(
-                guarded, service.traces, e.book, lib.pm, name, case, as_of, True
-            )
-            recent[key] = found
-            while len(recent) > RECENT:
-                recent.pop(next(iter(recent)))
+        found = await _explained(request, e, case, whatif)
     except ServiceError as err:
-        errors = {p.path: p.message for p in err.problems}
-        return _form_page(request, e, facts, as_of, extra, lang, errors, err.message, 422)
-    people = [_person(e, label, trace, facts, as_of, extra, lang) for label, trace in found]
-    query = forms.to_query(facts, as_of, extra, lang)
+        return _form_page(request, e, case, lang, _errors(case, err), err.message, 422)
+    people = [
+        _person(e, label, trace, found, case, k, lang, rb if whatif else None)
+        for k, (label, trace) in enumerate(found)
+    ]
+    query = forms.to_query(rb, case, lang)
+    other = [(k, v) for k, v in query if k != "lang"]
     return _page(
         "result.html",
         lang,
@@ -201,8 +287,29 @@ async def result(request: Request, name: str):
         people=people,
         edit=f"/book/{name}?{urlencode(query)}",
         save=f"/book/{name}/case.json?{urlencode(query)}",
-        switch=_switch(request, lang),
+        ask=None if whatif else f"/book/{name}/whatif",
+        hidden=query,
+        whatif=whatif,
+        switch=None if whatif else _switch_of(request, form, lang),
+        switch_post=[("lang", "en" if lang == "zh" else "zh"), *other] if whatif else None,
     )
+
+
+def _switch_of(request: Request, form: dict, lang: str) -> str:
+    query = [(k, v) for k, v in form.items() if k != "lang"]
+    return f"{request.url.path}?{urlencode([('lang', 'en' if lang == 'zh' else 'zh'), *query])}"
+
+
+def _errors(case, err: ServiceError) -> dict[str, str]:
+    """The problems of an error keyed as the form's fields are: ``f.PATH``, or ``p.K.PATH``
+    for the person the message names (``officials[1] (B): ...``)."""
+    import re
+
+    prefix = "f."
+    m = re.search(r"\b(?:officials|subjects)\[(\d+)\]", err.message)
+    if case.persons_key and m:
+        prefix = f"p.{m.group(1)}."
+    return {prefix + p.path: p.message for p in err.problems}
 
 
 @router.post("/book/{name}/load")
@@ -216,9 +323,9 @@ async def load_case(request: Request, name: str):
     try:
         data = guarded(service.parse_body, raw, getattr(upload, "filename", None) or "<file>")
     except ServiceError as err:
-        return _form_page(request, e, {}, None, {}, lang, message=err.message, status=422)
-    facts, as_of, extra = forms.split_case(e.book.rulebook, data)
-    query = forms.to_query(facts, as_of, extra, lang)
+        return _form_page(request, e, forms.Case(), lang, message=err.message, status=422)
+    case = forms.split_case(form_book(request, e), data)
+    query = forms.to_query(form_book(request, e), case, lang)
     return RedirectResponse(f"/book/{name}?{urlencode(query)}", status_code=303)
 
 
@@ -227,34 +334,32 @@ async def save_case(request: Request, name: str):
     """The case on the form as a case file, to keep and load again (or give to ``ruleengine
     explain``)."""
     e = entry(request, name)
-    facts, as_of, extra = forms.read_form(e.book.rulebook, dict(request.query_params))
-    case: dict[str, Any] = {"facts": {**extra, **facts}}
-    if as_of:
-        case = {"as_of": as_of, **case}
+    case = forms.read_form(form_book(request, e), dict(request.query_params))
     return JSONResponse(
-        case, headers={"Content-Disposition": f'attachment; filename="{name}-case.json"'}
+        case.file(), headers={"Content-Disposition": f'attachment; filename="{name}-case.json"'}
     )
 
 
 # ------------------------------------------------------------------ the explained result
-def _person(e, label: str, trace, facts: dict, as_of, extra: dict, lang: str) -> dict:
+def _person(e, label: str, trace, found, case, k: int, lang: str, whatif=None) -> dict:
+    """One person's explanation; with ``whatif`` (the form's book), what would change it."""
     from ..render.explanation import build, local, show_value
 
     rb = e.book.rulebook
     explanation = build(trace, lang, show_text=True)
+    given = case.facts if not case.persons_key else {**case.facts, **case.persons[k]}
     used = []
     for name, spec in rb.inputs.items():
         if name in trace.facts and not isinstance(trace.facts[name], (list, tuple)):
             shown = show_value(trace.facts[name], spec.type, lang)
-            given = name in facts
-            used.append((local(spec.label, lang, name), shown, given))
+            used.append((local(spec.label, lang, name), shown, name in given))
     return {
-        "label": label,
+        "label": cli._person_heading(label, found, lang) if label else "",
         "headline": explanation.headline,
         "subtitle": explanation.subtitle,
         "sections": [s for s in explanation.sections if not _is_changes(s, lang)],
         "facts": used,
-        "changes": _changes(e, trace, facts, as_of, extra, lang) if not label else [],
+        "changes": _changes(e, whatif, trace, case, k, lang) if whatif else [],
     }
 
 
@@ -264,10 +369,12 @@ def _is_changes(section, lang: str) -> bool:
     return section.title == word("changes", lang)
 
 
-def _changes(e, trace, facts: dict, as_of, extra: dict, lang: str) -> list[dict]:
+def _changes(e, fb, trace, case, k: int, lang: str) -> list[dict]:
     """Each verified change of the facts, once, with every outcome it moves (a change that
     moves several conclusions is one link, not one per conclusion), and a link re-running
-    the case with it when the facts it changes are facts the form gave (or can give)."""
+    the case with it when the facts it changes are facts the form gave (or can give): the
+    person's own (``k``, when the case lists persons); when the case gives facts an adapter
+    turns into others (pi2017's acts), only the facts it gives as they are."""
     from ..analysis.whatif import parse_path, value_json
     from ..render.explanation import citation, local, show_value
     from ..render.whatif import fact_label, fact_value
@@ -295,13 +402,18 @@ def _changes(e, trace, facts: dict, as_of, extra: dict, lang: str) -> list[dict]
             if outcome not in by_how[tuple(how)]["outcomes"]:
                 by_how[tuple(how)]["outcomes"].append(outcome)
             continue
-        changed = copy.deepcopy(facts)
+        changed = copy.deepcopy(case)
+        facts = changed.persons[k] if changed.persons_key else changed.facts
+        derived = bool(fb.adapted & {*facts, *changed.facts})
         linkable = True
         for fact, _, new in change.facts:
-            linkable = linkable and _set_path(rb, changed, parse_path(fact), value_json(new))
+            path = parse_path(fact)
+            if derived and path[0] not in facts:
+                linkable = False
+            linkable = linkable and _set_path(rb, facts, path, value_json(new))
         link = None
         if linkable:
-            query = urlencode(forms.to_query(changed, as_of, extra, lang))
+            query = urlencode(forms.to_query(fb, changed, lang))
             link = f"/book/{e.name}/result?{query}"
         by_how[tuple(how)] = {"how": how, "outcomes": [outcome], "link": link}
         out.append(by_how[tuple(how)])
@@ -330,12 +442,17 @@ def _set_path(rulebook, facts: dict, path: tuple, value: Any) -> bool:
 
 def explanation_html(request: Request, e, found: list, lang: str) -> str:
     """``POST .../explain`` with ``Accept: text/html``: the explanation alone, printable."""
-    people = []
-    for label, trace in found:
-        person = _person(e, label, trace, {}, None, {}, lang)
-        person["changes"] = []
-        people.append(person)
-    html = templates.get_template("result.html").render(
-        lang=lang, w=WORDS[lang], entry=e, people=people, edit=None, save=None, switch=None
+    people = [_person(e, label, trace, found, forms.Case(), 0, lang) for label, trace in found]
+    return templates.get_template("result.html").render(
+        lang=lang,
+        w=WORDS[lang],
+        entry=e,
+        people=people,
+        edit=None,
+        save=None,
+        ask=None,
+        hidden=[],
+        whatif=False,
+        switch=None,
+        switch_post=None,
     )
-    return html

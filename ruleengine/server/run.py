@@ -3,8 +3,10 @@ as its case is decided, the body read as it arrives (never held whole).
 
 A raw ASGI endpoint: the service reads the request and writes the response in one loop,
 so a client that goes away is seen at its next read or write and ends the batch there:
-nothing more is decided for it. One line out for each case in: ``{"line": N, "result": ...}``
-or ``{"line": N, "error": ...}``; a bad line costs only its own answer. A batch past the
+nothing more is decided for it. One line out for each case in: ``{"line": N, "rows": [...]}``
+(the rows ``ruleengine run`` writes for that line, one per person: each line is decided by
+the batch package's own ``decide_chunk``) or ``{"line": N, "error": ...}`` (the reason
+``run`` gives in its errors file); a bad line costs only its own answer. A batch past the
 service's line or size limit ends with one line ``{"error": ...}``. Blank lines are skipped.
 """
 
@@ -89,6 +91,15 @@ class _ReadAhead:
         return chunk
 
 
+def batch_context(app, e):
+    """The batch package's context for a served rulebook, built once (its results'
+    columns, its input adapters) and kept as long as the service."""
+    contexts = app.state.batch_contexts
+    if e.name not in contexts:
+        contexts[e.name] = service.batch_context(e.book, app.state.library.pm, e.name)
+    return contexts[e.name]
+
+
 def _line(data: dict) -> bytes:
     return (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -111,7 +122,7 @@ async def run(scope, receive, send) -> None:
         e = entry(request, request.path_params["name"])
     except ServiceError as err:
         return await JSONResponse(err.to_json(), status_code=err.status)(scope, receive, send)
-    settings, lib, runner = app.state.settings, app.state.library, app.state.run
+    settings, runner = app.state.settings, app.state.run
     max_line = min(settings.max_body, MAX_FACTS_BYTES)
     started = False
 
@@ -144,8 +155,10 @@ async def run(scope, receive, send) -> None:
                 return
             yield chunk
 
+    context = batch_context(app, e)
+
     def answer(number, text, problem) -> bytes:
-        return _line(service.run_line(e.book, lib.pm, e.name, number, text, problem))
+        return _line(service.run_line(context, number, text, problem))
 
     async def one(number: int, raw: bytes, count: int) -> None:
         if count > settings.max_lines:

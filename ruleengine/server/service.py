@@ -175,15 +175,36 @@ def whatif(book, pm, name: str, data: Any, as_of: str | None, vary: list[str]) -
     return cli._per_person(out)
 
 
-def run_line(book, pm, name: str, number: int, text: str | None, problem: str | None) -> dict:
-    """One line of a batch: ``{"line", "result"}`` or ``{"line", "error"}``; a bad line costs
-    only its own answer. (The batch runner's own package will take this over.)"""
-    if problem is not None:
-        err = ServiceError(422, cli.EXIT_BAD_FACTS, f"line {number}: {problem}")
-        return {"line": number, **err.to_json()}
-    try:
-        data = guarded(parse_body, text.encode("utf-8"), f"line {number}")
-        result = guarded(evaluate, book, pm, name, data, None, f"line {number}")
-    except ServiceError as err:
-        return {"line": number, **err.to_json()}
-    return {"line": number, "result": result}
+#: A skipped line's cause (docs/batch.md) as the command line's exit code and the error's kind.
+SKIP_CAUSES = {
+    "data": (cli.EXIT_BAD_FACTS, "invalid_case"),
+    "plugin": (cli.EXIT_PLUGIN, "plugin_failed"),
+    "ruleengine": (cli.EXIT_INTERNAL, "internal_error"),
+}
+
+
+def batch_context(book, pm, name: str):
+    """What deciding a line needs, as ``ruleengine run -r NAME`` builds it: the batch
+    package's ``Context`` with the rulebook's input adapters."""
+    from ..batch import Context, Options
+
+    return Context.with_plugins(book, pm, name, Options())
+
+
+def run_line(context, number: int, text: str | None, problem: str | None) -> dict:
+    """One line of a batch, decided by the batch package's ``decide_chunk`` (the function
+    ``ruleengine run`` decides its chunks with), so each row is the row ``run`` writes for
+    the same line: ``{"line", "rows": [...]}``, one row per person, or ``{"line", "error"}``
+    with the reason ``run`` gives in its errors file. A bad line costs only its own answer."""
+    from ..batch import decide_chunk
+
+    decided = decide_chunk(context, [(number, text, problem)])
+    for skipped in decided.skipped:
+        code, kind = SKIP_CAUSES.get(skipped.cause, SKIP_CAUSES["ruleengine"])
+        error: dict[str, Any] = {"kind": kind, "exit_code": code, "message": skipped.reason}
+        if skipped.field:
+            error["problems"] = [{"field": skipped.field, "message": skipped.reason}]
+        error.update(cause=skipped.cause, case=skipped.case)
+        return {"line": number, "error": error}
+    names = context.schema.names
+    return {"line": number, "rows": [dict(zip(names, row)) for row in decided.rows]}
