@@ -253,3 +253,20 @@ def test_rule_texts_get_diagnostics_or_a_rulebook(path, cli, workdir):
                 assert_documented(result, args, text, allowed={0, 1, 3, 4, 5})
 
     one()
+
+
+def test_a_hang_is_judged_by_cpu_used_or_a_long_wait_not_by_a_slow_processor():
+    """The long run found a 2-line batch "hung": at a low priority beside other work it
+    waited 60 s for a processor. A loop is judged by the CPU it uses, a deadlock by a long
+    wait; a short wait is neither."""
+    import time
+
+    from fuzzing import time_limit
+
+    with pytest.raises(TimeoutError, match="of CPU"), time_limit(0.2, wall=30):
+        while True:
+            pass
+    with time_limit(0.2, wall=30):
+        time.sleep(0.4)  # waiting, not computing: not a hang
+    with pytest.raises(TimeoutError, match="no result after"), time_limit(30, wall=0.2):
+        time.sleep(5)
