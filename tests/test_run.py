@@ -328,3 +328,40 @@ def test_without_numpy_run_goes_one_by_one_and_says_so(tmp_path, monkeypatch):
     assert json.loads(as_json.stdout)["totals"]["persons_by_path"] == {path: 1}
     assert f"; path: {path}\n" in as_text.stdout
     assert jsonl(out)[0]["level.by"] == ["serious"]
+
+
+def test_rows_encoded_once_per_value_are_the_rows_json_and_csv_write():
+    """The encoder keeps each column's encoded values and each pattern of rules; its lines
+    are what json.dumps and csv.writer make of the row's cells, whatever the case id holds."""
+    import io
+
+    import ruleengine
+    from ruleengine.batch.records import split_record, subject_facts, unwrap
+    from ruleengine.batch.writing import Encoder, _csv_cell
+    from ruleengine.facts import loads_json
+    from ruleengine.plugins import adapter_chain, get_plugin_manager, rule_sources
+
+    pm = get_plugin_manager()
+    book = ruleengine.load_paths(list(rule_sources(pm)["ccdi"][1].paths), name="ccdi", pm=pm)
+    adapt, inputs = adapter_chain(pm, "ccdi", derivations=False), book.rulebook.inputs
+    decided = []
+    for text in (Path(__file__).parents[1] / "examples/ccdi/cases.jsonl").read_text().split("\n"):
+        try:
+            record, day = unwrap(loads_json(text), inputs, None)
+            for _, raw in split_record(record, inputs):
+                decided.append(book.decide_cited(subject_facts(raw, inputs, adapt)[0], day))
+        except Exception:  # noqa: BLE001, S112 - the bad lines of the example
+            continue
+    schema = running.Context(book, None, running.Options()).schema
+    encoders = {f: Encoder(schema, f) for f in ("jsonl", "csv", "rows")}
+    ids = ["c1", "a,b", 'say "x"', "two\nlines", "ü\u2028", "", None, "cr\r", "50%"]
+    for n, (decision, applied) in enumerate(decided * 2):  # twice: the kept cells again
+        case, person = ids[n % len(ids)], ("p" if n % 2 else None)
+        cells = schema.row(n, case, person, decision, applied)
+        got = {f: e.row(n, case, person, decision, list(applied)) for f, e in encoders.items()}
+        assert got["rows"] == cells
+        assert got["jsonl"] == json.dumps(dict(zip(schema.names, cells)), ensure_ascii=False) + "\n"
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow([_csv_cell(c) for c in cells])
+        assert got["csv"] == out.getvalue()
+    assert len(decided) > 10

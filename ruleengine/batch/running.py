@@ -49,6 +49,7 @@ from .records import (
     unwrap,
 )
 from .table import Schema
+from .writing import Encoder
 
 #: Lines decided together; fewer when each row carries its trace.
 CHUNK_LINES = 500
@@ -95,6 +96,7 @@ class Context:
         self.decide = decide or decide_auto
         self.inputs = book.rulebook.inputs
         self.schema = Schema(book.rulebook, trace=options.trace)
+        self.encoder = Encoder(self.schema, options.output)
         self.adapt = adapt or (lambda record: (record, []))
         self.options = options
 
@@ -220,8 +222,6 @@ def decide_chunk(context: Context, items: Iterable[Item]) -> Decided:
     a ``Skipped`` for each other. No line's content, and no bug met on a line, stops the
     others. The persons of the chunk are decided together, a call of ``context.decide`` for
     each date given (``--as-of``, a case file's ``as_of``, or none: each person's own)."""
-    from .writing import encode
-
     out = Decided([])
     lines: list[_Line] = []
     for number, payload, problem in items:
@@ -267,7 +267,7 @@ def decide_chunk(context: Context, items: Iterable[Item]) -> Decided:
                 )
             if not decision.in_force:
                 out.not_in_force += 1
-    out.rows = encode(context.schema, rows, context.options.output)
+    out.rows = context.encoder.join(rows)
     return out
 
 
@@ -344,7 +344,7 @@ def _row(context: Context, line: _Line, person: _Person) -> list:
         explained.notes = person.notes
         trace = explained.to_json()
     who = person.label or _name(person.raw)
-    return context.schema.row(line.number, line.case, who, decision, applied, trace)
+    return context.encoder.row(line.number, line.case, who, decision, applied, trace)
 
 
 def _for_person(err: BaseException, label: str) -> Exception:
