@@ -365,3 +365,40 @@ def test_rows_encoded_once_per_value_are_the_rows_json_and_csv_write():
         csv.writer(out, lineterminator="\n").writerow([_csv_cell(c) for c in cells])
         assert got["csv"] == out.getvalue()
     assert len(decided) > 10
+
+
+class _Pipe:
+    """A pipe that gives a few bytes at a time (``read1``)."""
+
+    def __init__(self, data: bytes, sizes):
+        self.rest, self.sizes = data, sizes
+
+    def read1(self, n: int) -> bytes:
+        out = self.rest[: min(n, next(self.sizes))]
+        self.rest = self.rest[len(out) :]
+        return out
+
+
+def test_chunks_of_lines_split_where_decided_give_what_reading_line_by_line_gives():
+    """The reader hands on chunks of bytes cut at line ends (the lines split, decoded and
+    numbered in the worker): the same items as line by line, whatever the reads return, a
+    long line skipped without being held."""
+    import io
+    import itertools
+    import pickle
+    import random
+
+    from ruleengine.batch.inputs import read_lines
+
+    rng = random.Random(9)
+    pieces = [b"\xef\xbb\xbf{}", b"", b"   ", b'{"a": 1}\r', b"\xff\xfe", b"x" * 150, b"y" * 60]
+    for trial in range(40):
+        lines = [rng.choice(pieces) for _ in range(rng.randint(0, 30))]
+        data = b"\n".join(lines) + rng.choice((b"", b"\n"))
+        expected = list(read_lines(io.BytesIO(data), max_bytes=100))
+        sizes = itertools.cycle([rng.randint(1, 90) for _ in range(7)])
+        reader = JsonLines(_Pipe(data, sizes), max_bytes=100)
+        chunks = list(reader.chunks(rng.randint(1, 6)))
+        got = [item for chunk in chunks for item in pickle.loads(pickle.dumps(chunk))]
+        assert got == expected, (trial, data)
+        assert reader.done == len(data)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import gc
 import itertools
 import json
 import multiprocessing
@@ -33,7 +34,7 @@ import attrs
 
 from ..facts import FactsError, loads_json
 from ..runtime import EvaluationError
-from .inputs import Item, is_blank
+from .inputs import Item, Reader, is_blank
 from .records import (
     CAUSES,
     NAME_KEY,
@@ -426,11 +427,14 @@ def run(
     options: Options = Options(),
     jobs: int = 1,
     chunk_lines: int | None = None,
+    settled: bool = False,
 ) -> Totals:
     """Decide every line, handing each chunk's ``Decided`` to ``sink`` in input order.
 
     With ``jobs`` 1 the lines are decided here, by ``context`` (built from ``spec`` if not
     given); with more, by that many worker processes, each building its own from ``spec``.
+    ``settled``: this process is there for the batch only (the command line), so it may
+    ``settle`` as a worker does.
     """
     totals = Totals()
     size = chunk_lines or (TRACE_CHUNK_LINES if options.trace else CHUNK_LINES)
@@ -439,7 +443,7 @@ def run(
         totals.add(decided)
         sink(decided)
 
-    batches = chunks(items, size)
+    batches = items.chunks(size) if isinstance(items, Reader) else chunks(items, size)
     if jobs > 1:
         # A small input is decided here: starting workers would take longer than it.
         first = list(itertools.islice(batches, 2))
@@ -448,6 +452,8 @@ def run(
         batches = itertools.chain(first, batches)
     if jobs <= 1:
         context = context or Context.from_spec(spec, options)
+        if settled:
+            settle()
         for chunk in batches:
             emit(decide_chunk(context, chunk))
         return totals
@@ -477,6 +483,15 @@ _worker: Context | None = None
 def _start_worker(spec: BookSpec, options: Options) -> None:
     global _worker
     _worker = Context.from_spec(spec, options)
+    settle()
+
+
+def settle() -> None:
+    """Once the rulebook is built, in a process that decides a batch: what exists now (the
+    modules, the rulebook) lives to the end, so the garbage collector is told not to go
+    over it again and again while cases come and go (``gc.freeze``: about 15% of a ccdi
+    line's time)."""
+    gc.freeze()
 
 
 def _work(chunk: list[Item]) -> Decided:

@@ -146,6 +146,8 @@ def _same(cell: Any) -> Any:
 def _json_field(cell: Any) -> str:
     if isinstance(cell, str):
         return _json_string(cell)
+    if cell is None:
+        return "null"
     return json.dumps(cell, ensure_ascii=False)
 
 
