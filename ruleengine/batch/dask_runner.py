@@ -124,8 +124,11 @@ def run_on_dask(
 
             target = None if folder is None else str(folder.resolve())
             for index, chunk in enumerate(reader.chunks(PARTITION_LINES)):
+                # Scattered, not put in the task: the scheduler keeps what it logs of a
+                # task's arguments, which grew the command by each partition's lines.
+                data = client.scatter(chunk, direct=True)
                 pending.append(
-                    client.submit(decide_partition, spec, options, index, chunk, target, pure=False)
+                    client.submit(decide_partition, spec, options, index, data, target, pure=False)
                 )
                 while len(pending) > 2 * workers:
                     emit(pending.popleft())
