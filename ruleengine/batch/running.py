@@ -34,7 +34,7 @@ import attrs
 
 from ..facts import FactsError, loads_json
 from ..runtime import EvaluationError
-from .inputs import Item, Reader, is_blank
+from .inputs import JSON_SPACE, Item, Reader, is_blank
 from .records import (
     CAUSES,
     NAME_KEY,
@@ -225,39 +225,56 @@ def decide_chunk(context: Context, items: Iterable[Item]) -> Decided:
     each date given (``--as-of``, a case file's ``as_of``, or none: each person's own)."""
     out = Decided([])
     lines: list[_Line] = []
+    inputs = context.inputs
+    first = last = None
+    blank = 0
     for number, payload, problem in items:
-        out.first = number if out.first is None else out.first
-        out.last = number
-        if problem is None and isinstance(payload, str) and is_blank(payload):
-            out.blank += 1  # blank lines separate nothing and are not cases
+        if first is None:
+            first = number
+        last = number
+        if (
+            problem is None
+            and isinstance(payload, str)
+            and (not payload or payload[0] in JSON_SPACE)
+            and is_blank(payload)
+        ):
+            blank += 1  # blank lines separate nothing and are not cases
             continue
-        out.lines += 1
         line = _Line(number)
         try:
             if problem is not None:
                 raise BadLine(problem)
             record = _record(payload)
-            line.case = case_id(record, context.inputs)
+            line.case = case_id(record, inputs)
             line.day, line.persons = read_record(context, record)
         except Exception as err:  # noqa: BLE001 - each line's failure is its own
             line.failure = err
         lines.append(line)
+    out.first, out.last, out.blank, out.lines = first, last, blank, len(lines)
     _decide_persons(context, lines)
-    rows: list[list] = []
+    rows: list = []
+    row = context.encoder.row
+    trace = context.options.trace
+    paths: dict[str, int] = {}
     for line in lines:
         if line.failure is None:
             try:
-                line_rows = [_row(context, line, p) for p in line.persons]
+                if trace:
+                    line_rows = [_row(context, line, p) for p in line.persons]
+                else:
+                    line_rows = [
+                        row(line.number, line.case, p.label or _name(p.raw), *p.result)
+                        for p in line.persons
+                    ]
             except Exception as err:  # noqa: BLE001 - the trace of a person failed
                 line.failure = err
         if line.failure is not None:
             _skipped(out, line)
             continue
         out.cases += 1
-        for person, row in zip(line.persons, line_rows):
-            rows.append(row)
-            out.persons += 1
-            out.paths[person.path] = out.paths.get(person.path, 0) + 1
+        rows += line_rows
+        for person in line.persons:
+            paths[person.path] = paths.get(person.path, 0) + 1
             decision = person.result[0]
             if decision.conflicts:
                 out.conflicts += 1
@@ -268,27 +285,34 @@ def decide_chunk(context: Context, items: Iterable[Item]) -> Decided:
                 )
             if not decision.in_force:
                 out.not_in_force += 1
+    out.persons = len(rows)
+    out.paths = paths
     out.rows = context.encoder.join(rows)
     return out
 
 
-@attrs.define
 class _Person:
-    label: str
-    raw: Any
-    facts: Any
-    notes: list
-    result: Any = None  # (Decision, applied), or the exception
-    path: str = ONE_BY_ONE
+    """One person of a line: the facts decided, then the result and the path it took."""
+
+    __slots__ = ("label", "raw", "facts", "notes", "result", "path")
+
+    def __init__(self, label: str, raw: Any, facts: Any, notes: list):
+        self.label, self.raw, self.facts, self.notes = label, raw, facts, notes
+        self.result: Any = None  # (Decision, applied), or the exception
+        self.path = ONE_BY_ONE
 
 
-@attrs.define
 class _Line:
-    number: int
-    case: str | None = None
-    day: datetime.date | None = None
-    persons: list[_Person] = attrs.Factory(list)
-    failure: BaseException | None = None
+    """One line of a chunk: its persons, or why it is skipped."""
+
+    __slots__ = ("number", "case", "day", "persons", "failure")
+
+    def __init__(self, number: int):
+        self.number = number
+        self.case: str | None = None
+        self.day: datetime.date | None = None
+        self.persons: list[_Person] = []
+        self.failure: BaseException | None = None
 
 
 def read_record(context: Context, record) -> tuple[datetime.date | None, list[_Person]]:
