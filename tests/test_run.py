@@ -359,6 +359,7 @@ def test_rows_encoded_once_per_value_are_the_rows_json_and_csv_write():
         case, person = ids[n % len(ids)], ("p" if n % 2 else None)
         cells = schema.row(n, case, person, decision, applied)
         got = {f: e.row(n, case, person, decision, list(applied)) for f, e in encoders.items()}
+        got["jsonl"], got["csv"] = got["jsonl"].decode(), got["csv"].decode()
         assert got["rows"] == cells
         assert got["jsonl"] == json.dumps(dict(zip(schema.names, cells)), ensure_ascii=False) + "\n"
         out = io.StringIO()
