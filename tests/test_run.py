@@ -140,6 +140,50 @@ def test_worker_processes_keep_input_order_and_give_the_same_rows(files, tmp_pat
     assert ahead_one == 0 and 0 < ahead_two <= (2 * 2 + 1) * 2
 
 
+def test_worker_processes_leave_their_rows_in_files_the_writer_copies_in_order(
+    files, tmp_path, monkeypatch
+):
+    """With JSON Lines or CSV out, a worker leaves its chunk's encoded rows in a file and the
+    writer copies it into the output: the same bytes as one process writes, no file left."""
+    import io
+    import tempfile
+
+    from ruleengine.batch.writing import ResultsWriter
+    from ruleengine.loader import sources_of
+
+    name, sources = sources_of([files[0]])
+    spec = running.BookSpec(name, tuple(sources), name, entry_points=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "spool"))
+    (tmp_path / "spool").mkdir()
+    for output in ("jsonl", "csv"):
+        options = running.Options(output=output)
+        written, kinds = [], set()
+        for jobs in (1, 2):
+            out = tmp_path / f"out{jobs}.{output}"
+            context = running.Context.from_spec(spec, options)
+            writer = ResultsWriter(out, output, context.schema)
+            reader = JsonLines(io.BytesIO((TEXT * 3).encode("utf-8")))
+
+            def sink(d, writer=writer, kinds=kinds):
+                kinds.add(type(d.rows).__name__)
+                writer.write(d.rows, d.persons)
+
+            running.run(
+                reader,
+                sink,
+                spec=spec,
+                options=options,
+                jobs=jobs,
+                chunk_lines=2,
+            )
+            writer.close()
+            written.append(out.read_bytes())
+        assert written[0] == written[1] and written[0].count(b"\n") > 9
+        assert kinds == {"bytes", "Spooled"}
+    left = [p.name for p in (tmp_path / "spool").iterdir() if not p.name.startswith("pymp-")]
+    assert left == []  # (pymp-: multiprocessing's own)
+
+
 def test_a_decider_of_whole_chunks_takes_the_place_of_the_per_case_path(files):
     """The runner hands each chunk's persons to one function (book, records, day): a columnar
     evaluator plugs in there; an error it gives for a record skips only that record's line."""

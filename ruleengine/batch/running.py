@@ -18,12 +18,15 @@ again line by line in a new pool, and the line that kills a worker again is skip
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime
 import gc
 import itertools
 import json
 import multiprocessing
 import os
+import shutil
+import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -482,7 +485,10 @@ def run(
             emit(decide_chunk(context, chunk))
         return totals
     assert spec is not None, "worker processes build the rulebook from its rule texts"
-    with _Pool(spec, options, jobs) as pool:
+    spool = None
+    if options.output in ("jsonl", "csv"):  # rows as bytes: left in files for the sink
+        spool = tempfile.TemporaryDirectory(prefix="ruleengine-rows-")
+    with spool or _nothing(), _Pool(spec, options, jobs, spool and spool.name) as pool:
         pending: collections.deque = collections.deque()
         for chunk in batches:
             pending.append((chunk, pool.submit(chunk)))
@@ -502,11 +508,13 @@ def _mp_context():
 
 
 _worker: Context | None = None
+_spool: str | None = None
 
 
-def _start_worker(spec: BookSpec, options: Options) -> None:
-    global _worker
+def _start_worker(spec: BookSpec, options: Options, spool: str | None = None) -> None:
+    global _worker, _spool
     _worker = Context.from_spec(spec, options)
+    _spool = spool
     settle()
 
 
@@ -520,15 +528,68 @@ def settle() -> None:
 
 def _work(chunk: list[Item]) -> Decided:
     assert _worker is not None
-    return decide_chunk(_worker, chunk)
+    decided = decide_chunk(_worker, chunk)
+    if _spool is not None and isinstance(decided.rows, bytes) and decided.rows:
+        decided.rows = Spooled.write(_spool, decided.rows)
+    return decided
+
+
+class Spooled:
+    """A chunk's encoded rows left by a worker in a file of the spool folder, for the process
+    writing the output to copy in the kernel (``copy_into``), never through a pipe and this
+    process's memory: what the command does for a line is then next to nothing. A sink gets
+    it in ``Decided.rows`` and uses it before it returns (the file goes then)."""
+
+    __slots__ = ("path", "size")
+
+    def __init__(self, path: str, size: int):
+        self.path, self.size = path, size
+
+    def __reduce__(self):
+        return Spooled, (self.path, self.size)
+
+    @classmethod
+    def write(cls, folder: str, data: bytes) -> Spooled:
+        fd, path = tempfile.mkstemp(dir=folder)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        return cls(path, len(data))
+
+    def copy_into(self, out) -> None:
+        """Append the rows to ``out`` (an open binary file), and remove the file."""
+        out.flush()
+        with open(self.path, "rb") as f:
+            try:
+                done = 0
+                while done < self.size:
+                    sent = os.sendfile(out.fileno(), f.fileno(), done, self.size - done)
+                    if not sent:
+                        break
+                    done += sent
+            except OSError:  # no sendfile between these files: copied here
+                f.seek(0)
+                out.seek(0, os.SEEK_END)
+                shutil.copyfileobj(f, out)
+        os.unlink(self.path)
+
+    def read(self) -> bytes:
+        with open(self.path, "rb") as f:
+            data = f.read()
+        os.unlink(self.path)
+        return data
+
+
+@contextlib.contextmanager
+def _nothing():
+    yield
 
 
 class _Pool:
     """Worker processes, each with its own rulebook; a pool a dead worker broke is replaced,
     and the chunk it was deciding is decided again line by line to find the line at fault."""
 
-    def __init__(self, spec: BookSpec, options: Options, jobs: int):
-        self.spec, self.options, self.jobs = spec, options, jobs
+    def __init__(self, spec: BookSpec, options: Options, jobs: int, spool: str | None = None):
+        self.spec, self.options, self.jobs, self.spool = spec, options, jobs, spool
         self.executor = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
@@ -536,7 +597,7 @@ class _Pool:
             self.jobs,
             mp_context=_mp_context(),
             initializer=_start_worker,
-            initargs=(self.spec, self.options),
+            initargs=(self.spec, self.options, self.spool),
         )
 
     def __enter__(self) -> _Pool:

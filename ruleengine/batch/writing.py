@@ -210,8 +210,8 @@ def arrow_table(schema: Schema, rows: list[list]):
 
 def concat(parts: list, output: str) -> Any:
     """Several chunks' encoded rows as one."""
-    if output in ("jsonl", "csv"):
-        return b"".join(parts)
+    if output in ("jsonl", "csv"):  # bytes, or rows a worker left in a file (``Spooled``)
+        return b"".join(p if isinstance(p, bytes) else p.read() for p in parts)
     if output == "parquet":
         pa = need("pyarrow", "batch", "Writing Parquet")
         return pa.concat_tables(parts) if parts else None
@@ -242,7 +242,10 @@ class ResultsWriter:
     def write(self, encoded: Any, count: int) -> None:
         self.rows += count
         if self._file is not None:
-            self._file.write(encoded)
+            if isinstance(encoded, bytes):
+                self._file.write(encoded)
+            elif encoded is not None:  # rows a worker left in a file (``Spooled``)
+                encoded.copy_into(self._file)
             return
         if encoded is None or encoded.num_rows == 0:
             return
