@@ -1,14 +1,20 @@
 """Benchmark: ``ruleengine run`` on generated pi2017 cases and ccdi records, against deciding
 the same lines in-process, with 1 and 2 jobs and on Dask (``--dask local``).
 
-Run: ``python bench/bench_batch.py [--cases N] [--seed S] [--dask] [--columnar]``. For each
-rulebook it writes N generated lines to a temporary file, then measures:
+Run: ``python bench/bench_batch.py [--cases N] [--seed S] [--dask] [--columnar] [--tmp DIR]``
+(``--cases 1000000`` for the issue's figures). For each rulebook it writes N generated lines
+to a temporary file as they are generated (never all in memory), then measures:
 
-- in-process ``decide``: one process reading the lines, parsing JSON, running the plugin's
-  input adapters and ``decide_cited`` (what a batch's worker does, without writing a row);
-- ``ruleengine run FILE -o OUT.jsonl --jobs 1`` and ``--jobs 2`` (and ``--dask local``), as a
-  user runs it: wall time from start to exit (loading the rulebook and starting workers
-  included), and the peak resident memory of the whole process tree, sampled every 50 ms.
+- in-process ``decide``: one process reading the file line by line, parsing JSON, running the
+  plugin's input adapters and ``decide_cited``, the collector settled after loading as a
+  worker settles it (what a batch's worker does, without making or writing a row): wall time
+  and CPU time a line;
+- ``ruleengine run FILE -o OUT.jsonl --jobs 1`` and ``--jobs 2`` (and ``--dask local --jobs
+  2``), as a user runs it: wall time from start to exit (loading the rulebook and starting
+  workers included), the peak resident memory of the whole process tree, sampled every 50 ms,
+  and CPU time a line: of the command's own process (exact, net of a run of one line) and of
+  the other processes of its tree (sampled, start-up included), which a loaded machine moves
+  far less than wall time.
 
 With ``--columnar`` (alone: ``--only columnar``), the columnar path against the per-case
 path, on the Art. 5 benchmark rule (bench/article5.rules) and the quickstart's (the rulebooks

@@ -144,12 +144,19 @@ def test_worker_processes_leave_their_rows_in_files_the_writer_copies_in_order(
     files, tmp_path, monkeypatch
 ):
     """With JSON Lines or CSV out, a worker leaves its chunk's encoded rows in a file and the
-    writer copies it into the output: the same bytes as one process writes, no file left."""
+    writer copies it into the output: the same bytes as one process writes, no file left. The
+    command itself neither splits a line nor encodes a row when workers decide."""
     import io
     import tempfile
 
-    from ruleengine.batch.writing import ResultsWriter
+    from ruleengine.batch import inputs
+    from ruleengine.batch.writing import Encoder, ResultsWriter
     from ruleengine.loader import sources_of
+
+    here = []  # lines split and rows encoded in this process
+    line, row = inputs._line, Encoder.row
+    monkeypatch.setattr(inputs, "_line", lambda *a: here.append("line") or line(*a))
+    monkeypatch.setattr(Encoder, "row", lambda *a: here.append("row") or row(*a))
 
     name, sources = sources_of([files[0]])
     spec = running.BookSpec(name, tuple(sources), name, entry_points=False)
@@ -159,6 +166,7 @@ def test_worker_processes_leave_their_rows_in_files_the_writer_copies_in_order(
         options = running.Options(output=output)
         written, kinds = [], set()
         for jobs in (1, 2):
+            here.clear()
             out = tmp_path / f"out{jobs}.{output}"
             context = running.Context.from_spec(spec, options)
             writer = ResultsWriter(out, output, context.schema)
@@ -178,6 +186,7 @@ def test_worker_processes_leave_their_rows_in_files_the_writer_copies_in_order(
             )
             writer.close()
             written.append(out.read_bytes())
+            assert ("line" in here and "row" in here) if jobs == 1 else here == []
         assert written[0] == written[1] and written[0].count(b"\n") > 9
         assert kinds == {"bytes", "Spooled"}
     left = [p.name for p in (tmp_path / "spool").iterdir() if not p.name.startswith("pymp-")]

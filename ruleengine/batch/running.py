@@ -119,8 +119,9 @@ class Context:
 
 @attrs.define
 class Decided:
-    """What deciding a chunk gives: the rows (encoded for the output), the lines skipped,
-    and the counts of the totals."""
+    """What deciding a chunk gives: the rows (encoded for the output; from a worker, JSON
+    Lines or CSV rows may be ``Spooled``, in a file), the lines skipped, and the counts of
+    the totals."""
 
     rows: Any
     skipped: list[Skipped] = attrs.Factory(list)
@@ -487,7 +488,10 @@ def run(
     assert spec is not None, "worker processes build the rulebook from its rule texts"
     spool = None
     if options.output in ("jsonl", "csv"):  # rows as bytes: left in files for the sink
-        spool = tempfile.TemporaryDirectory(prefix="ruleengine-rows-")
+        try:
+            spool = tempfile.TemporaryDirectory(prefix="ruleengine-rows-")
+        except OSError:  # no temporary folder to write: the rows come through the pipe
+            spool = None
     with spool or _nothing(), _Pool(spec, options, jobs, spool and spool.name) as pool:
         pending: collections.deque = collections.deque()
         for chunk in batches:
