@@ -267,7 +267,13 @@ def decide_chunk(context: Context, items: Iterable[Item]) -> Decided:
                     line_rows = [_row(context, line, p) for p in line.persons]
                 else:
                     line_rows = [
-                        row(line.number, line.case, p.label or _name(p.raw), *p.result)
+                        row(
+                            line.number,
+                            line.case,
+                            p.label or _name(p.raw),
+                            p.result[0],
+                            p.result[1],
+                        )
                         for p in line.persons
                     ]
             except Exception as err:  # noqa: BLE001 - the trace of a person failed
@@ -302,7 +308,7 @@ class _Person:
 
     def __init__(self, label: str, raw: Any, facts: Any, notes: list):
         self.label, self.raw, self.facts, self.notes = label, raw, facts, notes
-        self.result: Any = None  # (Decision, applied), or the exception
+        self.result: Any = None  # (Decision, applied[, path]), or the exception
         self.path = ONE_BY_ONE
 
 
@@ -342,18 +348,19 @@ def _decide_persons(context: Context, lines: list[_Line]) -> None:
     by_day: dict[datetime.date | None, list[_Person]] = {}
     for line in lines:
         if line.failure is None:
-            for person in line.persons:
-                by_day.setdefault(line.day, []).append(person)
+            found = by_day.get(line.day)
+            if found is None:
+                found = by_day[line.day] = []
+            found += line.persons
     for day, persons in by_day.items():
         try:
             results = context.decide(context.book, [p.facts for p in persons], day)
         except Exception as err:  # noqa: BLE001 - a bug in the chunk's decider: each line's
             results = [err] * len(persons)
         for person, result in zip(persons, results):
+            person.result = result
             if isinstance(result, tuple) and len(result) == 3:
-                person.result, person.path = result[:2], result[2]
-            else:
-                person.result = result
+                person.path = result[2]
     for line in lines:
         if line.failure is None:
             for person in line.persons:
@@ -363,7 +370,7 @@ def _decide_persons(context: Context, lines: list[_Line]) -> None:
 
 
 def _row(context: Context, line: _Line, person: _Person) -> list:
-    decision, applied = person.result
+    decision, applied = person.result[0], person.result[1]
     trace = None
     if context.options.trace:
         try:

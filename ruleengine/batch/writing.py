@@ -58,6 +58,7 @@ class Encoder:
         get = operator.itemgetter(*names) if names else (lambda values: ())
         self._get = get if len(names) != 1 else (lambda values: (get(values),))
         self._memo: dict[Any, Any] = {}  # as_of, in_force, conflicts
+        self._null = self.field(None)
         self._cited: dict[tuple, tuple] = {}
         # Where each column's cell is among what ``row`` gathers: the six fixed columns,
         # the values, the NAME.by cells, the trace.
@@ -96,7 +97,13 @@ class Encoder:
             )
             if not decision.conflicts and len(memo) < MEMO:
                 memo[key] = head
-        cells = [b"%d" % line if self.text else line, field(case), field(person or None), *head]
+        null = self._null
+        cells = [
+            b"%d" % line if self.text else line,
+            null if case is None else field(case),
+            field(person) if person else null,
+            *head,
+        ]
         values = self._get(decision.conclusions)
         try:
             found = [seen.get(v) for seen, v in zip(self._seen, values)]
