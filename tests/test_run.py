@@ -433,7 +433,7 @@ class _Pipe:
         return out
 
 
-def test_chunks_of_lines_split_where_decided_give_what_reading_line_by_line_gives():
+def test_chunks_of_lines_split_where_decided_give_what_reading_line_by_line_gives(monkeypatch):
     """The reader hands on chunks of bytes cut at line ends (the lines split, decoded and
     numbered in the worker): the same items as line by line, whatever the reads return, a
     long line skipped without being held."""
@@ -442,6 +442,7 @@ def test_chunks_of_lines_split_where_decided_give_what_reading_line_by_line_give
     import pickle
     import random
 
+    from ruleengine.batch import inputs
     from ruleengine.batch.inputs import read_lines
 
     rng = random.Random(9)
@@ -452,7 +453,10 @@ def test_chunks_of_lines_split_where_decided_give_what_reading_line_by_line_give
         expected = list(read_lines(io.BytesIO(data), max_bytes=100))
         sizes = itertools.cycle([rng.randint(1, 90) for _ in range(7)])
         reader = JsonLines(_Pipe(data, sizes), max_bytes=100)
+        cap = rng.choice((120, 1 << 20))  # a chunk's bytes, at most (and one line)
+        monkeypatch.setattr(inputs, "CHUNK_BYTES", cap)
         chunks = list(reader.chunks(rng.randint(1, 6)))
         got = [item for chunk in chunks for item in pickle.loads(pickle.dumps(chunk))]
         assert got == expected, (trial, data)
         assert reader.done == len(data)
+        assert all(len(c.data) <= cap + 151 for c in chunks if isinstance(c, inputs.Lines))

@@ -35,6 +35,9 @@ SUFFIXES = {
     ".pq": "parquet",
 }
 _CHUNK = 1 << 20
+#: A chunk of JSON lines is cut after the line that takes it past this many bytes, so that
+#: a chunk of long lines does not hold 500 of them.
+CHUNK_BYTES = 4 << 20
 
 Item = tuple[int, Any, str | None]
 
@@ -117,9 +120,10 @@ class JsonLines(Reader):
         yield from read_lines(self.stream, self.max_bytes, self)
 
     def chunks(self, lines: int) -> Iterator[Iterable[Item]]:
-        """``Lines`` of ``lines`` lines each (the last fewer), cut from what is read as it
-        comes (a pipe is not waited for beyond what it has given); a line longer than
-        ``max_bytes`` is skipped to its end, never held, and given as a problem."""
+        """``Lines`` of ``lines`` lines each (the last fewer; fewer too once a chunk holds
+        ``CHUNK_BYTES``: long lines), cut from what is read as it comes (a pipe is not
+        waited for beyond what it has given); a line longer than ``max_bytes`` is skipped to
+        its end, never held, and given as a problem."""
         read = getattr(self.stream, "read1", None) or self.stream.read
         number, buf, eof = 1, b"", False
         while not eof:
@@ -130,9 +134,9 @@ class JsonLines(Reader):
             start = 0
             while True:
                 end, n = start, 0
-                while n < lines and (at := buf.find(b"\n", end)) >= 0:
+                while n < lines and end - start < CHUNK_BYTES and (at := buf.find(b"\n", end)) >= 0:
                     end, n = at + 1, n + 1
-                if n < lines:
+                if n < lines and end - start < CHUNK_BYTES:
                     break
                 yield Lines(number, buf[start:end], self.max_bytes)
                 number, start = number + n, end
