@@ -1,14 +1,20 @@
 """Benchmark: ``ruleengine run`` on generated pi2017 cases and ccdi records, against deciding
 the same lines in-process, with 1 and 2 jobs and on Dask (``--dask local``).
 
-Run: ``python bench/bench_batch.py [--cases N] [--seed S] [--dask] [--columnar]``. For each
-rulebook it writes N generated lines to a temporary file, then measures:
+Run: ``python bench/bench_batch.py [--cases N] [--seed S] [--dask] [--columnar] [--tmp DIR]``
+(``--cases 1000000`` for the issue's figures). For each rulebook it writes N generated lines
+to a temporary file as they are generated (never all in memory), then measures:
 
-- in-process ``decide``: one process reading the lines, parsing JSON, running the plugin's
-  input adapters and ``decide_cited`` (what a batch's worker does, without writing a row);
-- ``ruleengine run FILE -o OUT.jsonl --jobs 1`` and ``--jobs 2`` (and ``--dask local``), as a
-  user runs it: wall time from start to exit (loading the rulebook and starting workers
-  included), and the peak resident memory of the whole process tree, sampled every 50 ms.
+- in-process ``decide``: one process reading the file line by line, parsing JSON, running the
+  plugin's input adapters and ``decide_cited``, the collector settled after loading as a
+  worker settles it (what a batch's worker does, without making or writing a row): wall time
+  and CPU time a line;
+- ``ruleengine run FILE -o OUT.jsonl --jobs 1`` and ``--jobs 2`` (and ``--dask local --jobs
+  2``), as a user runs it: wall time from start to exit (loading the rulebook and starting
+  workers included), the peak resident memory of the whole process tree, sampled every 50 ms,
+  and CPU time a line: of the command's own process (exact, net of a run of one line) and of
+  the other processes of its tree (sampled, start-up included), which a loaded machine moves
+  far less than wall time.
 
 With ``--columnar`` (alone: ``--only columnar``), the columnar path against the per-case
 path, on the Art. 5 benchmark rule (bench/article5.rules) and the quickstart's (the rulebooks
@@ -25,6 +31,7 @@ Figures go in bench/README.md ("Batches"); the machine, its load and the command
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -82,38 +89,61 @@ def ccdi_lines(n: int, rng: random.Random):
 
 
 # ------------------------------------------------------------------ measuring
-def in_process(rulebook: str, path: Path) -> float:
-    """Lines per second, deciding here: JSON, adapters, decide_cited."""
+def in_process(rulebook: str, path: Path) -> tuple[float, float]:
+    """Lines per second (wall, and CPU time of the process), deciding here what a worker
+    decides, read from the file as it goes: JSON, the plugin's input adapters,
+    ``decide_cited``, the collector settled after loading as a worker settles it; no row."""
     code = f"""
 import sys, time
 from ruleengine.plugins import get_plugin_manager, adapter_chain, rule_sources
 from ruleengine.loader import load_paths
 from ruleengine.batch.records import split_record, subject_facts, unwrap
+from ruleengine.batch.running import settle
 from ruleengine.facts import loads_json
 pm = get_plugin_manager()
 book = load_paths(list(rule_sources(pm)[{rulebook!r}][1].paths), name={rulebook!r}, pm=pm)
 adapt = adapter_chain(pm, {rulebook!r}, derivations=False)
 inputs = book.rulebook.inputs
-lines = open({str(path)!r}, encoding="utf-8").read().splitlines()
-start = time.perf_counter()
-for text in lines:
-    try:
-        record, day = unwrap(loads_json(text), inputs, None)
-        for label, raw in split_record(record, inputs):
-            facts, _ = subject_facts(raw, inputs, adapt)
-            book.decide_cited(facts, day)
-    except Exception:
-        pass  # a line run would skip
-print(len(lines) / (time.perf_counter() - start))
+settle()
+n = 0
+start, cpu = time.perf_counter(), time.process_time()
+with open({str(path)!r}, encoding="utf-8") as f:
+    for text in f:
+        n += 1
+        try:
+            record, day = unwrap(loads_json(text), inputs, None)
+            for label, raw in split_record(record, inputs):
+                facts, _ = subject_facts(raw, inputs, adapt)
+                book.decide_cited(facts, day)
+        except Exception:
+            pass  # a line run would skip
+print(n / (time.perf_counter() - start), n / (time.process_time() - cpu))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip())
+    wall, cpu = out.stdout.split()
+    return float(wall), float(cpu)
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of a process and all its descendants."""
+#: Runs the command line and, as it exits, writes the CPU seconds it used itself (its own
+#: process, not its workers) to the file named first.
+LAUNCH = """
+import atexit, resource, sys
+def cpu(path=sys.argv[1]):
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    with open(path, "w") as f:
+        f.write(str(r.ru_utime + r.ru_stime))
+atexit.register(cpu)
+from ruleengine.cli import main
+sys.argv = ["ruleengine", *sys.argv[2:]]
+sys.exit(main())
+"""
+
+
+def _tree(root: int) -> dict[int, tuple[float, int]]:
+    """CPU seconds and resident bytes of a process and each of its descendants."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
+    seen: dict[int, tuple[float, int]] = {}
+    tick, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -124,26 +154,47 @@ def _tree_rss(root: int) -> int:
             continue
         pid, ppid = int(entry), int(fields[1])
         children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, stack = 0, [root]
+        seen[pid] = ((int(fields[11]) + int(fields[12])) / tick, int(fields[21]) * page)
+    out, stack = {}, [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        if pid in seen:
+            out[pid] = seen[pid]
         stack += children.get(pid, [])
-    return total
+    return out
 
 
-def timed_run(args: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak resident bytes of the process tree, and the totals line."""
+@dataclasses.dataclass
+class Timed:
+    wall: float  # seconds from start to exit
+    peak: int  # resident bytes of the whole process tree, at most
+    command_cpu: float  # CPU seconds of the command's own process (exact)
+    others_cpu: float  # of its descendants (workers; Dask's nannies and workers), sampled
+    totals: str
+
+
+def timed_run(args: list[str], tmp: Path) -> Timed:
+    """Run ``ruleengine ARGS``: wall time, peak memory of the process tree (sampled every
+    50 ms), the CPU time of the command's process and of all its descendants (each as last
+    sampled before it ended, so a few hundredths of a second may be missed)."""
+    cpu_file = tmp / "cpu.txt"
     start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LAUNCH, str(cpu_file), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     peak = 0
+    last: dict[int, float] = {}
     done = threading.Event()
 
     def sample():
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            tree = _tree(proc.pid)
+            peak = max(peak, sum(rss for _, rss in tree.values()))
+            last.update({pid: cpu for pid, (cpu, _) in tree.items() if pid != proc.pid})
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -152,14 +203,15 @@ def timed_run(args: list[str]) -> tuple[float, int, str]:
     wall = time.perf_counter() - start
     done.set()
     sampler.join()
-    return wall, peak, out.strip()
+    own = float(cpu_file.read_text())
+    return Timed(wall, peak, own, sum(last.values()), out.strip())
 
 
 # ------------------------------------------------------------------ columnar or one by one
 COLUMNAR_BOOKS = (HERE / "article5.rules", ROOT / "examples" / "quickstart" / "article5.rules")
 
 
-def columnar_vs_per_case(n: int, seed: int, repeats: int, tmp: Path, exe: str) -> None:
+def columnar_vs_per_case(n: int, seed: int, repeats: int, tmp: Path) -> None:
     """Cases per second of a batch on the columnar path and one by one (see the docstring)."""
     import datetime
 
@@ -215,21 +267,25 @@ def columnar_vs_per_case(n: int, seed: int, repeats: int, tmp: Path, exe: str) -
             b = spread([1 / t for t in times[f"{k}, one by one"]])[0]
             print(f"  {k}: columnar {a / b:.2f}x one by one (medians)")
         out = tmp / "article5.out.jsonl"
-        wall, peak, totals = timed_run(
-            [exe, "run", str(path), "--rules", str(rules), "-o", str(out), "--jobs", "1"]
-        )
-        print(f"  run --jobs 1: {wall:.1f} s wall, {n / wall:,.0f} cases/s, start-up included")
-        print(f"    {totals}")
+        t = timed_run(["run", str(path), "--rules", str(rules), "-o", str(out), "--jobs", "1"], tmp)
+        print(f"  run --jobs 1: {t.wall:.1f} s wall, {n / t.wall:,.0f} cases/s, start-up included")
+        print(f"    {t.totals}")
+
+
+def first_line(path: Path) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.readline()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cases", type=int, default=20_000)
+    parser.add_argument("--cases", type=int, default=20_000, help="lines per rulebook")
     parser.add_argument("--seed", type=int, default=2017)
     parser.add_argument("--dask", action="store_true", help="also --dask local")
     parser.add_argument("--only", choices=("pi2017", "ccdi", "columnar"))
     parser.add_argument("--columnar", action="store_true", help="also columnar vs one by one")
     parser.add_argument("--repeats", type=int, default=5, help="rounds of the columnar runs")
+    parser.add_argument("--tmp", help="where the generated files go (default: a temporary folder)")
     a = parser.parse_args()
     print(
         f"# {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} "
@@ -241,40 +297,63 @@ def main() -> None:
         + (" --columnar" if a.columnar else "")
         + (f" --only {a.only}" if a.only else "")
     )
-    exe = str(Path(sys.executable).with_name("ruleengine"))
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=a.tmp) as tmp:
+        tmp = Path(tmp)
         if a.columnar or a.only == "columnar":
-            columnar_vs_per_case(a.cases, a.seed, a.repeats, Path(tmp), exe)
+            columnar_vs_per_case(a.cases, a.seed, a.repeats, tmp)
         for name, gen in (("pi2017", pi2017_lines), ("ccdi", ccdi_lines)):
             if a.only and name != a.only:
                 continue
-            path = Path(tmp) / f"{name}.jsonl"
-            with open(path, "w", encoding="utf-8") as f:
-                for line in gen(a.cases, random.Random(a.seed)):
-                    f.write(line + "\n")
-            rate = in_process(name, path)
-            print(f"\n{name}: {a.cases:,} lines ({path.stat().st_size / 1e6:.1f} MB)")
-            print(f"  in-process decide: {rate:,.0f} lines/s")
-            one = Path(tmp) / f"{name}.one.jsonl"
-            one.write_text(path.read_text(encoding="utf-8").split("\n", 1)[0] + "\n", "utf-8")
-            start_up, _, _ = timed_run([exe, "run", str(one), "-r", name, "-o", str(one) + ".out"])
-            print(f"  run of one line (start-up: loading, compiling): {start_up:.1f} s")
-            runs = [("--jobs 1", ["--jobs", "1"]), ("--jobs 2", ["--jobs", "2"])]
-            if a.dask:
-                runs.append(("--dask local", ["--dask", "local"]))
-            for label, extra in runs:
-                out = Path(tmp) / f"{name}.out.jsonl"
-                wall, peak, totals = timed_run(
-                    [exe, "run", str(path), "-r", name, "-o", str(out), *extra]
-                )
-                net = a.cases / max(wall - start_up, 1e-9)
-                per_core = net / (1 if label == "--jobs 1" else 2)
-                print(
-                    f"  run {label}: {wall:.1f} s, {a.cases / wall:,.0f} lines/s; net of "
-                    f"start-up {net:,.0f} lines/s ({per_core / rate:.0%} of in-process per "
-                    f"core); peak memory {peak / 1e6:.0f} MB"
-                )
-                print(f"    {totals}")
+            measure(name, gen, a, tmp)
+
+
+def measure(name: str, gen, a, tmp: Path) -> None:
+    """One rulebook: in-process, then ``run`` with 1 and 2 jobs (and on Dask)."""
+    path = tmp / f"{name}.jsonl"
+    with open(path, "w", encoding="utf-8") as f:  # written as generated, never held
+        for line in gen(a.cases, random.Random(a.seed)):
+            f.write(line + "\n")
+    rate, cpu_rate = in_process(name, path)
+    print(f"\n{name}: {a.cases:,} lines ({path.stat().st_size / 1e6:.1f} MB)")
+    print(f"  in-process decide: {rate:,.0f} lines/s; {1e6 / cpu_rate:.1f} us CPU a line")
+    one = tmp / f"{name}.one.jsonl"
+    one.write_text(first_line(path), "utf-8")
+    start = timed_run(["run", str(one), "-r", name, "-o", str(one) + ".out"], tmp)
+    print(
+        f"  run of one line (start-up: loading, compiling): {start.wall:.1f} s, "
+        f"{start.command_cpu:.2f} s CPU"
+    )
+    runs = [("--jobs 1", ["--jobs", "1"]), ("--jobs 2", ["--jobs", "2"])]
+    if a.dask:
+        runs.append(("--dask local", ["--dask", "local", "--jobs", "2"]))
+    walls = {}
+    for label, extra in runs:
+        out = tmp / f"{name}.out.jsonl"
+        t = timed_run(["run", str(path), "-r", name, "-o", str(out), *extra], tmp)
+        out.unlink(missing_ok=True)
+        net = a.cases / max(t.wall - start.wall, 1e-9)
+        walls[label] = t.wall - start.wall
+        per_core = net / (1 if label == "--jobs 1" else 2)
+        print(
+            f"  run {label}: {t.wall:.1f} s, {a.cases / t.wall:,.0f} lines/s; net of "
+            f"start-up {net:,.0f} lines/s ({per_core / rate:.0%} of in-process per "
+            f"core); peak memory {t.peak / 1e6:.0f} MB"
+        )
+        # CPU time does not depend on what else the machine runs: the command's own process
+        # net of its start-up (reading, handing on, writing), the workers with theirs.
+        parent = (t.command_cpu - start.command_cpu) / a.cases * 1e6
+        workers = t.others_cpu / a.cases * 1e6
+        print(
+            f"    CPU a line: command {parent:.1f} us (net of start-up), other processes "
+            f"{workers:.1f} us (start-up included); in-process / all: "
+            f"{1e6 / cpu_rate / (parent + workers):.0%}"
+        )
+        print(f"    {t.totals}")
+    one, two = walls["--jobs 1"], walls["--jobs 2"]
+    print(f"  --jobs 1 to --jobs 2 (wall, net of start-up): {one / two:.2f}x")
+    if "--dask local" in walls:
+        dask = walls["--dask local"]
+        print(f"  --dask local against --jobs 2 (wall, net of start-up): {dask / two:.2f}x")
 
 
 if __name__ == "__main__":

@@ -140,6 +140,59 @@ def test_worker_processes_keep_input_order_and_give_the_same_rows(files, tmp_pat
     assert ahead_one == 0 and 0 < ahead_two <= (2 * 2 + 1) * 2
 
 
+def test_worker_processes_leave_their_rows_in_files_the_writer_copies_in_order(
+    files, tmp_path, monkeypatch
+):
+    """With JSON Lines or CSV out, a worker leaves its chunk's encoded rows in a file and the
+    writer copies it into the output: the same bytes as one process writes, no file left. The
+    command itself neither splits a line nor encodes a row when workers decide."""
+    import io
+    import tempfile
+
+    from ruleengine.batch import inputs
+    from ruleengine.batch.writing import Encoder, ResultsWriter
+    from ruleengine.loader import sources_of
+
+    here = []  # lines split and rows encoded in this process
+    line, row = inputs._line, Encoder.row
+    monkeypatch.setattr(inputs, "_line", lambda *a: here.append("line") or line(*a))
+    monkeypatch.setattr(Encoder, "row", lambda *a: here.append("row") or row(*a))
+
+    name, sources = sources_of([files[0]])
+    spec = running.BookSpec(name, tuple(sources), name, entry_points=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "spool"))
+    (tmp_path / "spool").mkdir()
+    for output in ("jsonl", "csv"):
+        options = running.Options(output=output)
+        written, kinds = [], set()
+        for jobs in (1, 2):
+            here.clear()
+            out = tmp_path / f"out{jobs}.{output}"
+            context = running.Context.from_spec(spec, options)
+            writer = ResultsWriter(out, output, context.schema)
+            reader = JsonLines(io.BytesIO((TEXT * 3).encode("utf-8")))
+
+            def sink(d, writer=writer, kinds=kinds):
+                kinds.add(type(d.rows).__name__)
+                writer.write(d.rows, d.persons)
+
+            running.run(
+                reader,
+                sink,
+                spec=spec,
+                options=options,
+                jobs=jobs,
+                chunk_lines=2,
+            )
+            writer.close()
+            written.append(out.read_bytes())
+            assert ("line" in here and "row" in here) if jobs == 1 else here == []
+        assert written[0] == written[1] and written[0].count(b"\n") > 9
+        assert kinds == {"bytes", "Spooled"}
+    left = [p.name for p in (tmp_path / "spool").iterdir() if not p.name.startswith("pymp-")]
+    assert left == []  # (pymp-: multiprocessing's own)
+
+
 def test_a_decider_of_whole_chunks_takes_the_place_of_the_per_case_path(files):
     """The runner hands each chunk's persons to one function (book, records, day): a columnar
     evaluator plugs in there; an error it gives for a record skips only that record's line."""
@@ -329,3 +382,82 @@ def test_without_numpy_run_goes_one_by_one_and_says_so(tmp_path, monkeypatch):
     assert json.loads(as_json.stdout)["totals"]["persons_by_path"] == {path: 1}
     assert f"; path: {path}\n" in as_text.stdout
     assert jsonl(out)[0]["level.by"] == ["serious"]
+
+
+def test_rows_encoded_once_per_value_are_the_rows_json_and_csv_write():
+    """The encoder keeps each column's encoded values and each pattern of rules; its lines
+    are what json.dumps and csv.writer make of the row's cells, whatever the case id holds."""
+    import io
+
+    import ruleengine
+    from ruleengine.batch.records import split_record, subject_facts, unwrap
+    from ruleengine.batch.writing import Encoder, _csv_cell
+    from ruleengine.facts import loads_json
+    from ruleengine.plugins import adapter_chain, get_plugin_manager, rule_sources
+
+    pm = get_plugin_manager()
+    book = ruleengine.load_paths(list(rule_sources(pm)["ccdi"][1].paths), name="ccdi", pm=pm)
+    adapt, inputs = adapter_chain(pm, "ccdi", derivations=False), book.rulebook.inputs
+    decided = []
+    for text in (Path(__file__).parents[1] / "examples/ccdi/cases.jsonl").read_text().split("\n"):
+        try:
+            record, day = unwrap(loads_json(text), inputs, None)
+            for _, raw in split_record(record, inputs):
+                decided.append(book.decide_cited(subject_facts(raw, inputs, adapt)[0], day))
+        except Exception:  # noqa: BLE001, S112 - the bad lines of the example
+            continue
+    schema = running.Context(book, None, running.Options()).schema
+    encoders = {f: Encoder(schema, f) for f in ("jsonl", "csv", "rows")}
+    ids = ["c1", "a,b", 'say "x"', "two\nlines", "ü\u2028", "", None, "cr\r", "50%"]
+    for n, (decision, applied) in enumerate(decided * 2):  # twice: the kept cells again
+        case, person = ids[n % len(ids)], ("p" if n % 2 else None)
+        cells = schema.row(n, case, person, decision, applied)
+        got = {f: e.row(n, case, person, decision, list(applied)) for f, e in encoders.items()}
+        got["jsonl"], got["csv"] = got["jsonl"].decode(), got["csv"].decode()
+        assert got["rows"] == cells
+        assert got["jsonl"] == json.dumps(dict(zip(schema.names, cells)), ensure_ascii=False) + "\n"
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow([_csv_cell(c) for c in cells])
+        assert got["csv"] == out.getvalue()
+    assert len(decided) > 10
+
+
+class _Pipe:
+    """A pipe that gives a few bytes at a time (``read1``)."""
+
+    def __init__(self, data: bytes, sizes):
+        self.rest, self.sizes = data, sizes
+
+    def read1(self, n: int) -> bytes:
+        out = self.rest[: min(n, next(self.sizes))]
+        self.rest = self.rest[len(out) :]
+        return out
+
+
+def test_chunks_of_lines_split_where_decided_give_what_reading_line_by_line_gives(monkeypatch):
+    """The reader hands on chunks of bytes cut at line ends (the lines split, decoded and
+    numbered in the worker): the same items as line by line, whatever the reads return, a
+    long line skipped without being held."""
+    import io
+    import itertools
+    import pickle
+    import random
+
+    from ruleengine.batch import inputs
+    from ruleengine.batch.inputs import read_lines
+
+    rng = random.Random(9)
+    pieces = [b"\xef\xbb\xbf{}", b"", b"   ", b'{"a": 1}\r', b"\xff\xfe", b"x" * 150, b"y" * 60]
+    for trial in range(40):
+        lines = [rng.choice(pieces) for _ in range(rng.randint(0, 30))]
+        data = b"\n".join(lines) + rng.choice((b"", b"\n"))
+        expected = list(read_lines(io.BytesIO(data), max_bytes=100))
+        sizes = itertools.cycle([rng.randint(1, 90) for _ in range(7)])
+        reader = JsonLines(_Pipe(data, sizes), max_bytes=100)
+        cap = rng.choice((120, 1 << 20))  # a chunk's bytes, at most (and one line)
+        monkeypatch.setattr(inputs, "CHUNK_BYTES", cap)
+        chunks = list(reader.chunks(rng.randint(1, 6)))
+        got = [item for chunk in chunks for item in pickle.loads(pickle.dumps(chunk))]
+        assert got == expected, (trial, data)
+        assert reader.done == len(data)
+        assert all(len(c.data) <= cap + 151 for c in chunks if isinstance(c, inputs.Lines))

@@ -152,6 +152,7 @@ def decide_all(
                 spec=book.spec,
                 options=options,
                 jobs=jobs,
+                settled=True,
             )
         finally:
             reader.close()

@@ -19,10 +19,10 @@ import threading
 from pathlib import Path
 
 from .inputs import MissingExtra, need
-from .running import BookSpec, Context, Decided, Options, Totals, chunks, decide_chunk
+from .running import BookSpec, Context, Decided, Options, Totals, decide_chunk, settle
 
 #: Lines per partition: larger than a local chunk, since each crosses the network.
-PARTITION_LINES = 5_000
+PARTITION_LINES = 1_000
 LOCAL = "local"
 
 _contexts: dict[tuple, Context] = {}
@@ -36,6 +36,7 @@ def _context(spec: BookSpec, options: Options) -> Context:
         found = _contexts.get(key)
         if found is None:
             found = _contexts[key] = Context.from_spec(spec, options)
+            settle()
         return found
 
 
@@ -122,9 +123,12 @@ def run_on_dask(
                 sink(decided)
 
             target = None if folder is None else str(folder.resolve())
-            for index, chunk in enumerate(chunks(reader, PARTITION_LINES)):
+            for index, chunk in enumerate(reader.chunks(PARTITION_LINES)):
+                # Scattered, not put in the task: the scheduler keeps what it logs of a
+                # task's arguments, which grew the command by each partition's lines.
+                data = client.scatter(chunk, direct=True)
                 pending.append(
-                    client.submit(decide_partition, spec, options, index, chunk, target, pure=False)
+                    client.submit(decide_partition, spec, options, index, data, target, pure=False)
                 )
                 while len(pending) > 2 * workers:
                     emit(pending.popleft())

@@ -14,7 +14,8 @@ from __future__ import annotations
 import csv
 import importlib
 import io
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -34,6 +35,9 @@ SUFFIXES = {
     ".pq": "parquet",
 }
 _CHUNK = 1 << 20
+#: A chunk of JSON lines is cut after the line that takes it past this many bytes, so that
+#: a chunk of long lines does not hold 500 of them.
+CHUNK_BYTES = 4 << 20
 
 Item = tuple[int, Any, str | None]
 
@@ -63,7 +67,12 @@ def format_of(path: str, given: str | None = None, default: str | None = "jsonl"
 
 
 class Reader:
-    """Records with their numbers; ``done`` of ``total`` (bytes or rows) read so far."""
+    """Records with their numbers; ``done`` of ``total`` (bytes or rows) read so far.
+
+    ``chunks(lines)`` hands the records on in chunks of ``lines``, each an iterable of items:
+    by default a list, but a reader may give the records as they were read (bytes, an Arrow
+    batch), to be split where they are decided, so that the process reading the input does
+    almost nothing per record."""
 
     total: int | None = None
     done: int = 0
@@ -71,18 +80,88 @@ class Reader:
     def __iter__(self) -> Iterator[Item]:
         raise NotImplementedError
 
+    def chunks(self, lines: int) -> Iterator[Iterable[Item]]:
+        it = iter(self)
+        while chunk := list(itertools.islice(it, lines)):
+            yield chunk
+
     def close(self) -> None:
         pass
 
 
+class Lines:
+    """JSON lines as read, the first numbered ``first``: the items they give are split and
+    decoded by whoever iterates them (a worker), as ``read_lines`` would give them."""
+
+    __slots__ = ("first", "data", "max_bytes")
+
+    def __init__(self, first: int, data: bytes, max_bytes: int = MAX_LINE_BYTES):
+        self.first, self.data, self.max_bytes = first, data, max_bytes
+
+    def __reduce__(self):
+        return Lines, (self.first, self.data, self.max_bytes)
+
+    def __iter__(self) -> Iterator[Item]:
+        parts = self.data.split(b"\n")
+        if parts[-1] == b"":
+            parts.pop()  # the end of the last line, not a line
+        for number, raw in enumerate(parts, self.first):
+            yield _line(number, raw, self.max_bytes)
+
+
 class JsonLines(Reader):
-    """One record a physical line; never holds more than one line."""
+    """One record a physical line; never holds more than one line, or, in ``chunks``, more
+    than a chunk's lines and the start of the next."""
 
     def __init__(self, stream: BinaryIO, total: int | None = None, max_bytes=MAX_LINE_BYTES):
         self.stream, self.total, self.max_bytes = stream, total, max_bytes
 
     def __iter__(self) -> Iterator[Item]:
         yield from read_lines(self.stream, self.max_bytes, self)
+
+    def chunks(self, lines: int) -> Iterator[Iterable[Item]]:
+        """``Lines`` of ``lines`` lines each (the last fewer; fewer too once a chunk holds
+        ``CHUNK_BYTES``: long lines), cut from what is read as it comes (a pipe is not
+        waited for beyond what it has given); a line longer than ``max_bytes`` is skipped to
+        its end, never held, and given as a problem."""
+        read = getattr(self.stream, "read1", None) or self.stream.read
+        number, buf, eof = 1, b"", False
+        while not eof:
+            data = read(_CHUNK)
+            eof = not data
+            self.done += len(data)
+            buf = buf + data if buf else data
+            start = 0
+            while True:
+                end, n = start, 0
+                while n < lines and end - start < CHUNK_BYTES and (at := buf.find(b"\n", end)) >= 0:
+                    end, n = at + 1, n + 1
+                if n < lines and end - start < CHUNK_BYTES:
+                    break
+                yield Lines(number, buf[start:end], self.max_bytes)
+                number, start = number + n, end
+            buf = buf[start:]
+            if eof:
+                if buf:
+                    yield Lines(number, buf, self.max_bytes)
+                return
+            tail = len(buf) - (buf.rfind(b"\n") + 1)  # the line not ended yet
+            if tail > self.max_bytes:
+                if len(buf) > tail:
+                    yield Lines(number, buf[:-tail], self.max_bytes)
+                    number += buf.count(b"\n")
+                yield [(number, None, f"line longer than {self.max_bytes} bytes")]
+                number += 1
+                buf, eof = self._skip_line(read)
+
+    def _skip_line(self, read) -> tuple[bytes, bool]:
+        """Read to the end of the line: what follows it, and whether the input ended."""
+        while data := read(_CHUNK):
+            self.done += len(data)
+            at = data.find(b"\n")
+            if at >= 0:
+                return data[at + 1 :], False
+        return b"", True
 
     def close(self) -> None:
         self.stream.close()
@@ -107,14 +186,20 @@ def read_lines(
                     count.done += len(raw)
             yield number, None, f"line longer than {max_bytes} bytes"
             continue
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as err:
-            yield number, None, f"not UTF-8 text (byte {err.start + 1})"
-            continue
-        yield number, text.rstrip("\r\n"), None
+        yield _line(number, raw.removesuffix(b"\n"), max_bytes)
+
+
+def _line(number: int, raw: bytes, max_bytes: int) -> Item:
+    """A line's item, from its bytes without the line feed."""
+    if len(raw) > max_bytes:
+        return number, None, f"line longer than {max_bytes} bytes"
+    if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return number, None, f"not UTF-8 text (byte {err.start + 1})"
+    return number, text.rstrip("\r\n"), None
 
 
 def is_blank(text: str) -> bool:
@@ -230,6 +315,34 @@ class Parquet(Reader):
                 number += 1
                 self.done = number
                 yield number, _without_nulls(row), None
+
+    def chunks(self, lines: int) -> Iterator[Iterable[Item]]:
+        """``Rows``: Arrow batches of ``lines`` rows, read into records where decided."""
+        batches = (
+            self.file.iter_batches(lines)
+            if self.file is not None
+            else self.dataset.to_batches(batch_size=lines)
+        )
+        for batch in batches:
+            if batch.num_rows:
+                yield Rows(self.done + 1, batch)
+                self.done += batch.num_rows
+
+
+class Rows:
+    """Rows of a Parquet file as read (an Arrow batch), the first numbered ``first``."""
+
+    __slots__ = ("first", "batch")
+
+    def __init__(self, first: int, batch):
+        self.first, self.batch = first, batch
+
+    def __reduce__(self):
+        return Rows, (self.first, self.batch)
+
+    def __iter__(self) -> Iterator[Item]:
+        for number, row in enumerate(self.batch.to_pylist(), self.first):
+            yield number, _without_nulls(row), None
 
     def close(self) -> None:
         if self.file is not None:

@@ -37,8 +37,9 @@ FIXED = (
 )
 #: A column that says a file is a results table, not cases (with ``FIXED``'s others).
 MARKERS = frozenset(name for name, _ in FIXED)
-#: Rows per part of a partitioned output, and per Parquet row group.
 TRACE = "trace"
+#: Distinct values (or patterns of rules) whose cells are kept, per column.
+MEMO = 4096
 
 
 @attrs.frozen
@@ -99,33 +100,44 @@ class Schema:
                     rule_name
                 }
         # For each conclusion in column order: its parts' encoders and the rules that claim it.
-        self._plan = [
+        self.plan = [
             (
                 name,
-                [_encoder(p) for p in self.parts if p.conclusion == name],
+                [(p.column, _encoder(p)) for p in self.parts if p.conclusion == name],
                 self._claimants.get(name, frozenset()),
             )
             for name in self.conclusions
         ]
+        self._cited: dict[tuple, tuple[list[str], ...]] = {}
+
+    def cited(self, applied: tuple[str, ...]) -> tuple[list[str], ...]:
+        """For each conclusion, the rules of ``applied`` (any order) that decided it, in the
+        rule text's order: its ``NAME.by`` cell. A batch meets a few patterns of rules again
+        and again, so each is worked out once (the lists are shared: not to be changed)."""
+        found = self._cited.get(applied)
+        if found is None:
+            ordered = sorted(applied, key=self._order)
+            found = tuple([r for r in ordered if r in claim] for _, _, claim in self.plan)
+            if len(self._cited) < MEMO:
+                self._cited[applied] = found
+        return found
 
     def row(self, line, case, person, decision, applied, trace_json=None) -> list:
-        """The row of one person: ``applied`` is the rules that applied, any order."""
-        applied = sorted(applied, key=self._order)
-        conflicts = [c.conclusion for c in decision.conflicts]
+        """The row of one person, as cells: ``applied`` is the rules that applied, any order.
+        (A batch encodes its rows with ``writing.Encoder``, which gives the same cells.)"""
         out: list[Any] = [
             line,
             case,
             person or None,
             decision.as_of.isoformat(),
             decision.in_force,
-            conflicts,
+            [c.conclusion for c in decision.conflicts],
         ]
         values = decision.conclusions
-        for name, encoders, claim in self._plan:
+        for (name, encoders, _), by in zip(self.plan, self.cited(tuple(applied))):
             value = values[name]
-            for encode in encoders:
-                out.append(encode(value))
-            out.append([r for r in applied if r in claim])
+            out += [encode(value) for _, encode in encoders]
+            out.append(by)
         if self.trace:
             out.append(trace_json)
         return out

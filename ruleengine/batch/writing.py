@@ -16,12 +16,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from .inputs import need
 from .records import Skipped
-from .table import Schema
+from .table import MEMO, Schema
 
 #: Rows per Parquet row group: big enough to read well, small enough to hold.
 ROW_GROUP = 50_000
@@ -34,22 +35,134 @@ def errors_path(out: str | Path) -> Path:
 
 
 # ------------------------------------------------------------------ encoding (in the workers)
-def encode(schema: Schema, rows: list[list], output: str) -> Any:
-    """A chunk's rows as the output takes them: bytes (JSON Lines, CSV), an Arrow table
-    (Parquet), or the rows themselves."""
-    if output == "jsonl":
-        names = schema.names
-        return "".join(
-            json.dumps(dict(zip(names, row)), ensure_ascii=False) + "\n" for row in rows
-        ).encode("utf-8")
-    if output == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerows([_csv_cell(c) for c in row] for row in rows)
-        return out.getvalue().encode("utf-8")
-    if output == "parquet":
-        return arrow_table(schema, rows)
-    return rows
+class Encoder:
+    """A chunk's rows as the output takes them: ``row`` gives a person's row (a line of UTF-8
+    bytes for JSON Lines and CSV, else its cells), ``join`` the chunk's rows (bytes, an Arrow
+    table for Parquet, or the rows themselves).
+
+    The cells are ``Schema.row``'s, but each distinct value of a column is encoded once
+    (a batch's conclusions take a few values again and again), as are the ``NAME.by`` cells
+    of each pattern of rules that applied, already as UTF-8 bytes, and a row is put together in
+    one formatting of bytes: a row's cost is then a dictionary lookup per column, not an
+    encoding (not even to UTF-8: a chunk's text, much of it Chinese, took 3 us a row)."""
+
+    def __init__(self, schema: Schema, output: str):
+        self.schema, self.output = schema, output
+        self.text = output in ("jsonl", "csv")
+        text = {"jsonl": _json_field, "csv": _csv_field}.get(output)
+        self.field = _same if text is None else (lambda cell: text(cell).encode("utf-8"))
+        #: Per column of a conclusion's value: its encoder, and its cells encoded so far.
+        names = [name for name, encoders, _ in schema.plan for _ in encoders]
+        self._encoders = [encode for _, encoders, _ in schema.plan for _, encode in encoders]
+        self._seen: list[dict] = [{} for _ in names]
+        get = operator.itemgetter(*names) if names else (lambda values: ())
+        self._get = get if len(names) != 1 else (lambda values: (get(values),))
+        self._memo: dict[Any, Any] = {}  # as_of, in_force, conflicts
+        self._null = self.field(None)
+        self._cited: dict[tuple, tuple] = {}
+        # Where each column's cell is among what ``row`` gathers: the six fixed columns,
+        # the values, the NAME.by cells, the trace.
+        fixed, values = 6, len(names)
+        at, seen, by = list(range(fixed)), 0, fixed + values
+        for _, encoders, _ in schema.plan:
+            at += range(fixed + seen, fixed + seen + len(encoders))
+            seen += len(encoders)
+            at.append(by)
+            by += 1
+        if schema.trace:
+            at.append(by)
+        assert len(at) == len(schema.names)
+        self._at = at
+        self._order = operator.itemgetter(*at)
+        if output == "jsonl":
+            self._template = (
+                "{"
+                + ", ".join(
+                    json.dumps(n, ensure_ascii=False).replace("%", "%%") + ": %s"
+                    for n in schema.names
+                )
+                + "}\n"
+            ).encode("utf-8")
+
+    def row(self, line: int, case, person, decision, applied, trace=None) -> Any:
+        field = self.field
+        memo = self._memo
+        key = (decision.as_of, decision.in_force)
+        head = None if decision.conflicts else memo.get(key)
+        if head is None:
+            head = (
+                field(decision.as_of.isoformat()),
+                field(decision.in_force),
+                field([c.conclusion for c in decision.conflicts]),
+            )
+            if not decision.conflicts and len(memo) < MEMO:
+                memo[key] = head
+        null = self._null
+        cells = [
+            b"%d" % line if self.text else line,
+            null if case is None else field(case),
+            field(person) if person else null,
+            *head,
+        ]
+        values = self._get(decision.conclusions)
+        try:
+            found = [seen.get(v) for seen, v in zip(self._seen, values)]
+        except TypeError:  # a value that is not hashable: encoded, not kept
+            found = [None] * len(values)
+        if None in found:
+            for i, cell in enumerate(found):
+                if cell is None:
+                    found[i] = self._encode(i, values[i])
+        cells += found
+        if type(applied) is not tuple:
+            applied = tuple(applied)
+        cited = self._cited.get(applied)
+        if cited is None:
+            cited = tuple(field(by) for by in self.schema.cited(applied))
+            if len(self._cited) < MEMO:
+                self._cited[applied] = cited
+        cells += cited
+        if self.schema.trace:
+            cells.append(field(trace))
+        if self.output == "jsonl":
+            return self._template % self._order(cells)
+        if self.output == "csv":
+            return b",".join(self._order(cells)) + b"\n"
+        return list(self._order(cells))
+
+    def _encode(self, i: int, value: Any) -> Any:
+        cell = self.field(self._encoders[i](value))
+        seen = self._seen[i]
+        if len(seen) < MEMO:
+            try:
+                seen[value] = cell
+            except TypeError:  # not hashable
+                pass
+        return cell
+
+    def join(self, rows: list) -> Any:
+        if self.text:
+            return b"".join(rows)
+        if self.output == "parquet":
+            return arrow_table(self.schema, rows)
+        return rows
+
+
+def _same(cell: Any) -> Any:
+    return cell
+
+
+def _json_field(cell: Any) -> str:
+    if isinstance(cell, str):
+        return _json_string(cell)
+    if cell is None:
+        return "null"
+    return json.dumps(cell, ensure_ascii=False)
+
+
+_json_string = json.encoder.encode_basestring  # as json.dumps(ensure_ascii=False) writes it
+#: What makes the csv module quote a cell (QUOTE_MINIMAL, lines ended by "\n").
+_CSV_SPECIAL = frozenset(',"\r\n')
 
 
 def _csv_cell(value: Any) -> Any:
@@ -62,6 +175,18 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     return value
+
+
+def _csv_field(cell: Any) -> str:
+    """A cell as ``csv.writer`` writes it among others in a row."""
+    cell = _csv_cell(cell)
+    if not isinstance(cell, str):
+        return str(cell)
+    if not cell or _CSV_SPECIAL.isdisjoint(cell):
+        return cell
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([cell])
+    return out.getvalue()[:-1]
 
 
 def arrow_schema(schema: Schema):
@@ -92,8 +217,8 @@ def arrow_table(schema: Schema, rows: list[list]):
 
 def concat(parts: list, output: str) -> Any:
     """Several chunks' encoded rows as one."""
-    if output in ("jsonl", "csv"):
-        return b"".join(parts)
+    if output in ("jsonl", "csv"):  # bytes, or rows a worker left in a file (``Spooled``)
+        return b"".join(p if isinstance(p, bytes) else p.read() for p in parts)
     if output == "parquet":
         pa = need("pyarrow", "batch", "Writing Parquet")
         return pa.concat_tables(parts) if parts else None
@@ -124,7 +249,10 @@ class ResultsWriter:
     def write(self, encoded: Any, count: int) -> None:
         self.rows += count
         if self._file is not None:
-            self._file.write(encoded)
+            if isinstance(encoded, bytes):
+                self._file.write(encoded)
+            elif encoded is not None:  # rows a worker left in a file (``Spooled``)
+                encoded.copy_into(self._file)
             return
         if encoded is None or encoded.num_rows == 0:
             return
