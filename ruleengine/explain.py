@@ -51,6 +51,11 @@ def explain(rulebook, epoch, raw_facts: dict, day: datetime.date) -> Trace:
     if misses:
         # Checked when first shown (``Trace.misses``): each check decides a changed case.
         trace.misses = lambda: checked(
-            misses, rulebook, facts, lambda f: epoch.fast(f, day), ordered
+            misses,
+            rulebook,
+            facts,
+            lambda f: epoch.fast(f, day),
+            ordered,
+            lambda f: explain(rulebook, epoch, f, day),
         )
     return trace

@@ -269,6 +269,7 @@ def explain(rulebook, epoch, facts: dict, day: datetime.date, misses: bool = Tru
             facts,
             lambda f: explain(rulebook, epoch, f, day, misses=False).decision,
             ordered,
+            lambda f: explain(rulebook, epoch, f, day, misses=False),
         )
     return trace
 

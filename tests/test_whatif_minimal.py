@@ -496,3 +496,36 @@ def test_a_case_with_nothing_of_a_fact_still_has_its_nearest_miss():
     # Nearer than nothing: 60 of 500 items (7.3 away) before 0 of 50,000 yuan of gains.
     misses = book.explain({"sensitive_items": 60}, DAY).misses
     assert [m.atom.left_input for m in misses if m.atom.left_input] == ["sensitive_items"]
+
+
+@pytest.mark.parametrize(
+    ("case", "rule", "needs", "change"),
+    [
+        # Not the in-duty standard (250) for an offender who did not obtain it in duties.
+        ("pi2017/first_offender_minor.json", "art5_2_3", 500, ("property_items", 60, 500)),
+        # The test the change meets is the proportional sum's (10), not 500 items of item 3.
+        ("pi2017/proportional_combination.json", "art5_2_3", 10, ("tracking_items", 36, 486)),
+        # The nearest of the facts a sum reads: 30 -> 242 credit items, not 8 -> 220 property.
+        ("pi2017/bank_employee_sells_credit_reports.json", None, 250, ("credit_items", 30, 242)),
+    ],
+)
+def test_a_miss_names_the_test_its_change_meets(pi2017, case, rule, needs, change):
+    """QA of the nearest miss: it named the in-duty test ("needs 250") for an offender who did
+    not obtain the data in duties, reached only at 500; and the items of item 3 ("needs 500")
+    where its change met the proportional sum. A miss now names the provision and test that
+    decide after its change, and of the facts a sum reads, the nearest change."""
+    pm, book = pi2017
+    facts, day = pi2017_case(pm, book, case)
+    [miss] = book.explain(facts, day).misses
+    assert miss.changes == (change,)
+    assert miss.atom.right == needs and (rule is None or miss.rule == rule)
+    moved = put(facts, (change[0],), change[2])
+    assert book.decide(moved, day).conclusions[miss.conclusion] == miss.level
+
+
+def test_a_miss_that_needs_more_than_two_facts_is_left_to_the_what_if(pi2017):
+    """A lawful collector "reached" Art. 6(1)(1) only by becoming a buyer with 50,000 yuan of
+    profit and one item bought: three facts, no near miss."""
+    pm, book = pi2017
+    facts, day = pi2017_case(pm, book, "pi2017/employee_collects_credit_data_lawfully_at_work.json")
+    assert all(len(m.changes) <= 2 for m in book.explain(facts, day).misses)

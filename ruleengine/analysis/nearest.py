@@ -32,9 +32,17 @@ Decide = Callable[[dict], Any]  # facts -> Decision
 
 
 def checked(
-    misses: list[Miss], rulebook, facts: dict, decide: Decide, rules: list[RuleTrace]
+    misses: list[Miss],
+    rulebook,
+    facts: dict,
+    decide: Decide,
+    rules: list[RuleTrace],
+    explain: Callable[[dict], Any] | None = None,
 ) -> list[Miss]:
-    """``misses`` with the change that reaches each one's level; unchecked ones left out."""
+    """``misses`` with the change that reaches each one's level; unchecked ones left out.
+    With ``explain`` (facts -> Trace), a miss is named by the provision that the change
+    makes decide: the nearest change of a test of "250 items, for information obtained in
+    duties" may be 500 items under the provision for everyone else."""
     by_rule = {r.name: r for r in rules}
     out: dict[int, Miss] = {}
     budget = [SEARCH_DECISIONS]
@@ -48,9 +56,68 @@ def checked(
             # nearest change wins over one that needs a fact the case does not have.
             alone = _one_fact(miss, rulebook, facts, decide, budget)
             change = [alone] if alone is not None else change
-        if change is not None:
-            out[i] = attrs.evolve(miss, changes=tuple(change))
+        if change is None or len(change) > MOST_FACTS:
+            continue  # not near: the what-if analysis (--whatif) says what would change it
+        miss = attrs.evolve(miss, changes=tuple(change))
+        if explain is not None:
+            miss = _named_by_decider(miss, rulebook, facts, explain, by_rule)
+        out[i] = miss
     return [out[i] for i in range(len(misses)) if i in out]
+
+
+#: A miss is shown with a change of at most this many facts; one that needs more is no near
+#: miss (the offender would have to be someone else), and is left to ``--whatif``.
+MOST_FACTS = 2
+
+
+def _named_by_decider(miss: Miss, rulebook, facts, explain, by_rule) -> Miss:
+    """The miss as the provision and test that decide the level after its change, when
+    those are others (another provision, or the same provision's proportional sum): the
+    test of the changed fact that fails in the case and holds after the change."""
+    moved = dict(facts)
+    for fact, _, value in miss.changes:
+        moved[fact] = value
+    try:
+        after = explain(moved)
+    except Exception:  # noqa: BLE001 - already checked by deciding; keep it as it is
+        return miss
+    rank = rank_of(rulebook.conclusions[miss.conclusion].type)
+    deciders = [
+        r.name
+        for r in after.rules
+        if r.status == "applied"
+        and any(
+            c == miss.conclusion and isinstance(v, str) and rank.get(v, -1) >= rank[miss.level]
+            for c, v, _ in r.conclusions
+        )
+    ]
+    met = {r.name: r for r in after.rules}
+    if not deciders or (
+        miss.rule in deciders
+        and any(
+            a.result and (a.span, a.via, a.text) == (miss.atom.span, miss.atom.via, miss.atom.text)
+            for a in met[miss.rule].evidence
+        )
+    ):
+        return miss  # its own test, met by the change, decides
+    changed = {fact for fact, _, _ in miss.changes}
+    deciders.sort(key=lambda name: name != miss.rule)
+    for name in deciders:
+        before = by_rule.get(name)
+        if before is None or before.status != "not_met":
+            continue
+        # The test that failed before and holds after, of the changed fact.
+        holds = {(a.span, a.via, a.text) for a in met[name].evidence if a.result}
+        for atom in before.evidence:
+            if (
+                atom.result
+                or atom.op not in (">=", ">")
+                or (atom.span, atom.via, atom.text) not in holds
+            ):
+                continue
+            if changed & set(_tested_inputs(rulebook, attrs.evolve(miss, rule=name, atom=atom))):
+                return attrs.evolve(miss, rule=name, atom=atom)
+    return miss
 
 
 #: The decisions the one-fact searches of one explanation may spend, all misses together:
@@ -188,7 +255,9 @@ def _candidates(atom: Atom, rulebook, facts) -> list[tuple[str, Any, Any]]:
         gap += 1 if isinstance(atom.left, int) else Fraction(1, 100)
     body = rulebook.definitions[atom.left_define].body
     names = [n for n in _inputs(body) if n in facts and _is_number(facts[n])]
-    names.sort(key=lambda n: facts[n] == 0)
+    # The nearest first, by the what-if distance: the same shortfall weighs least on the
+    # fact the case has most of (30 -> 242 credit items before 8 -> 220 property items).
+    names.sort(key=lambda n: -max(Fraction(facts[n]), 1))
     out = []
     for name in names:
         value = facts[name] + gap

@@ -71,7 +71,7 @@ WORDS = {
             "!=": "不为{right}",
         },
     },
-    "needs_short": {"en": "the provision needs {what}", "zh": "条件为{what}"},
+    "needs_short": {"en": "the provision needs {what}", "zh": "须{what}"},
     "superseded": {"en": "outweighed by a higher finding", "zh": "被更重的认定吸收"},
     "untouched": {
         "en": "{n} provision(s) the case has nothing of (amounts or items of 0)",
