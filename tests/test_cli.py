@@ -639,3 +639,13 @@ def test_text_from_a_case_cannot_forge_lines_or_colours(tmp_path):
         shown = run("explain", "-r", "ccdi", str(case), "--format", fmt).stdout
         assert "fake.jsonl:1: ok" in shown  # the name is shown...
         assert "\x1b" not in shown and "\u202e" not in shown and "\r" not in shown  # ...inert
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_test_written_as_an_expression_is_explained_in_words(lang):
+    """QA: ccdi explanations printed tests as code ("any(bribe_counted(a) and a.kind =
+    misconduct.bribe_accepting for a in acts)"); they read as the documentation words them."""
+    result = run("explain", "-r", "ccdi", "examples/ccdi/abuse_of_power_loss.json", "--lang", lang)
+    assert result.exit_code == 0, result.output
+    assert "any(" not in result.stdout and " for a in acts" not in result.stdout
+    assert ("有该罪致使重大损失" if lang == "zh" else "whether any of") in result.stdout

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from ..memo import per_rulebook
 from ..runtime import Unset
 from ..trace import Atom, Trace
 from ..types import EnumType, LocalText, MoneyType, format_number
@@ -214,6 +215,8 @@ def atom_line(rulebook, atom: Atom, lang: str, names: bool = False) -> Line:
         # A condition on a yes/no fact reads "fact: yes", not "fact = yes = yes".
         if op is None:
             what = _describe_side(rulebook, atom.left_input, atom.text, lang, None, None, names)
+            if atom.left_input is None and not names:
+                what = _in_words(rulebook, atom, lang) or what
         definition = _definition_of(rulebook, atom.via)
         if definition is not None and definition.label and definition.body.text == atom.text:
             # The whole definition is this one test: its label says it better than its code.
@@ -254,6 +257,46 @@ def atom_line(rulebook, atom: Atom, lang: str, names: bool = False) -> Line:
             via = word("negated", lang, via=via)
         text += "  · " + word("within", lang, via=via)
     return Line(text, "dim" if not atom.result else "")
+
+
+def _in_words(rulebook, atom: Atom, lang: str) -> str | None:
+    """A test written as an expression ("any(bribe_counted(a) and ... for a in acts)") in
+    words, as the rulebook's documentation words it (``doc.words``): a lawyer reads labels."""
+    node = _expressions(rulebook).get(_where(atom.span))
+    if node is None:
+        return None
+    from ..doc.words import inline
+
+    try:
+        return inline(rulebook, node, lang)
+    except Exception:  # noqa: BLE001 - a construct without words keeps its text
+        return None
+
+
+def _where(span) -> tuple:
+    return (span.file, span.line, span.column, span.end_line, span.end_column)
+
+
+@per_rulebook
+def _expressions(rulebook) -> dict[tuple, Any]:
+    """Every expression of the rules and definitions, by where it is written."""
+    from .. import ir
+
+    out: dict[tuple, Any] = {}
+    stack = [r.when for r in rulebook.rules.values() if getattr(r, "when", None) is not None]
+    stack += [d.body for d in rulebook.definitions.values()]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, ir.Expr):
+            continue
+        out.setdefault(_where(node.span), node)
+        for f in attrs.fields(type(node)):
+            v = getattr(node, f.name)
+            if isinstance(v, ir.Expr):
+                stack.append(v)
+            elif isinstance(v, (list, tuple)):
+                stack.extend(x for x in v if isinstance(x, ir.Expr))
+    return out
 
 
 def _is_literal(text: str) -> bool:
