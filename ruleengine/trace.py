@@ -536,9 +536,12 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
             if nearest_fact is not None:
                 best_fact[name] = nearest_fact
     out: list[Miss] = []
+    # A conclusion the case has nothing toward (every test missed at 0: no bribe for a
+    # bribery band) is no near miss where another conclusion has one partly reached.
+    partly = any(found[5].left != 0 for found in best.values())
     for name in current:
         found, fact = best.get(name), best_fact.get(name)
-        if found is not None:
+        if found is not None and (found[5].left != 0 or not partly):
             out.append(Miss(name, found[4], found[3], found[5]))
             if fact is not None and fact is not found and fact[0] == found[0]:
                 out.append(Miss(name, fact[4], fact[3], fact[5]))

@@ -529,3 +529,14 @@ def test_a_miss_that_needs_more_than_two_facts_is_left_to_the_what_if(pi2017):
     pm, book = pi2017
     facts, day = pi2017_case(pm, book, "pi2017/employee_collects_credit_data_lawfully_at_work.json")
     assert all(len(m.changes) <= 2 for m in book.explain(facts, day).misses)
+
+
+def test_a_test_of_a_sum_over_acts_has_its_nearest_miss():
+    """QA: no ccdi case showed a nearest miss (a test of a sum over acts reads no fact of its
+    own). The one-fact search varies each act's numbers as the what-if does: 20,000 yuan
+    embezzled, 30,000 is the standard: "reached with acts[0].amount 30000"."""
+    result = run(["explain", "-r", "ccdi", str(ROOT / "examples/whatif/ccdi_embezzlement.json")])
+    assert result.exit_code == 0, result.output
+    miss = result.stdout.split("Nearest miss")[1].split("Provisions not met")[0]
+    assert "reached with: amount involved (acts[0].amount) 30000 CNY (now 20000 CNY)" in miss
+    assert "bribe" not in miss  # nothing of a bribe: no near miss where another is partly met

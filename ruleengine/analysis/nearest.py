@@ -74,9 +74,7 @@ def _named_by_decider(miss: Miss, rulebook, facts, explain, by_rule) -> Miss:
     """The miss as the provision and test that decide the level after its change, when
     those are others (another provision, or the same provision's proportional sum): the
     test of the changed fact that fails in the case and holds after the change."""
-    moved = dict(facts)
-    for fact, _, value in miss.changes:
-        moved[fact] = value
+    moved = _moved(facts, miss.changes)
     try:
         after = explain(moved)
     except Exception:  # noqa: BLE001 - already checked by deciding; keep it as it is
@@ -100,7 +98,7 @@ def _named_by_decider(miss: Miss, rulebook, facts, explain, by_rule) -> Miss:
         )
     ):
         return miss  # its own test, met by the change, decides
-    changed = {fact for fact, _, _ in miss.changes}
+    changed = {fact.split("[")[0].split(".")[0] for fact, _, _ in miss.changes}
     deciders.sort(key=lambda name: name != miss.rule)
     for name in deciders:
         before = by_rule.get(name)
@@ -137,24 +135,25 @@ def _one_fact(
     case: for each, the least value above the case's that reaches it (doubling, then halving
     the step, to the fact's unit), the nearest by the what-if distance (docs/whatif.md, "How
     far a change is"); within ``budget`` decisions."""
-    from .whatif import distance
+    from .regions import field_spec, get
+    from .whatif import distance, show_path
 
     def reaches(name, now, value) -> bool:
         budget[0] -= 1
         return _reaches(miss, rulebook, facts, decide, [(name, now, _plain(value))])
 
     best = None
-    for name in _tested_inputs(rulebook, miss):
-        now = facts.get(name)
-        if not _is_number(now) or budget[0] <= 0:
-            continue
-        t = rulebook.inputs[name].type
+    for path in _number_paths(rulebook, facts, _tested_inputs(rulebook, miss)):
+        if budget[0] <= 0:
+            break
+        name, now = show_path(path), get(facts, path)
+        t = field_spec(rulebook, path).type
         unit = 1 if t.kind == "integer" else Fraction(1, 100)
         step, low, high = unit, now, None
         for _ in range(DOUBLINGS):
             if budget[0] <= 0:
                 break
-            if best is not None and distance({name: now}, [((name,), now + step)]) > best[0]:
+            if best is not None and distance(facts, [(path, now + step)]) > best[0]:
                 high = None  # already farther than a change found along another fact
                 break
             if reaches(name, now, now + step):
@@ -170,7 +169,7 @@ def _one_fact(
             else:
                 low = mid
         candidate = (name, now, _plain(high))
-        far = distance({name: now}, [((name,), candidate[2])])
+        far = distance(facts, [(path, candidate[2])])
         if best is None or far < best[0]:
             best = (far, candidate)
     return best[1] if best else None
@@ -295,10 +294,41 @@ def _plain(v):
     return v.numerator if isinstance(v, Fraction) and v.denominator == 1 else v
 
 
-def _reaches(miss: Miss, rulebook, facts, decide: Decide, changes) -> bool:
+def _number_paths(rulebook, facts: dict, names: list[str]) -> list[tuple]:
+    """The numbers at ``names``: a fact itself, or each number in each record of a list of
+    records (``acts[0].amount``), as the what-if analysis varies them."""
+    from ..types import ListType, RecordType
+
+    out: list[tuple] = []
+    for name in names:
+        value, t = facts.get(name), rulebook.inputs[name].type
+        if _is_number(value):
+            out.append((name,))
+        elif isinstance(t, ListType) and isinstance(t.element, RecordType):
+            for i, item in enumerate(value or ()):
+                for field, spec in t.element.fields.items():
+                    kind = spec.type.kind
+                    if kind in ("integer", "money", "decimal") and _is_number(item.get(field)):
+                        out.append((name, i, field))
+    return out
+
+
+def _moved(facts: dict, changes) -> dict:
+    """The case with each change made: a fact, or a field of a record in a list."""
+    from .regions import put
+    from .whatif import parse_path
+
     moved = dict(facts)
     for fact, _, value in changes:
-        moved[fact] = value
+        if fact in moved or ("[" not in fact and "." not in fact):
+            moved[fact] = value
+        else:
+            moved = put(moved, parse_path(fact), value)
+    return moved
+
+
+def _reaches(miss: Miss, rulebook, facts, decide: Decide, changes) -> bool:
+    moved = _moved(facts, changes)
     try:
         decision = decide(moved)
     except Exception:  # noqa: BLE001 - a change the rules cannot evaluate reaches nothing

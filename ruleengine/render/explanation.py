@@ -585,14 +585,16 @@ def _reached_with(rb, miss, lang: str) -> str:
         return ""
     parts = []
     for fact, old, new in changes:
-        spec = rb.inputs[fact]
-        label = local(spec.label, lang, fact)
-        now = show_value(old, spec.type, lang)
-        parts.append(
-            f"{label}{show_value(new, spec.type, lang)}（现为{now}）"
-            if lang == "zh"
-            else f"{label} {show_value(new, spec.type, lang)} (now {now})"
-        )
+        if fact in rb.inputs:
+            spec = rb.inputs[fact]
+            label = local(spec.label, lang, fact)
+            now, new = show_value(old, spec.type, lang), show_value(new, spec.type, lang)
+        else:  # a field of a record in a list: "amount involved (acts[0].amount)"
+            from .whatif import fact_label, fact_value
+
+            label = fact_label(rb, fact, lang)
+            now, new = fact_value(rb, fact, old, lang), fact_value(rb, fact, new, lang)
+        parts.append(f"{label}{new}（现为{now}）" if lang == "zh" else f"{label} {new} (now {now})")
     joined = "，且".join(parts) if lang == "zh" else " and ".join(parts)
     return f"；可达到：{joined}" if lang == "zh" else f"; reached with: {joined}"
 
