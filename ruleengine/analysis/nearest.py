@@ -48,18 +48,19 @@ def checked(
     budget = [SEARCH_DECISIONS]
     for i, miss in enumerate(misses):
         trace = by_rule[miss.rule]
-        change = None
+        change, searched = None, False
         if _changeable(miss.atom, rulebook):
             change = _change(miss, rulebook, facts, decide, trace)
         if change is None or len(change) > 1:
             # One fact alone, the others as in the case, as explain --whatif finds it: the
             # nearest change wins over one that needs a fact the case does not have.
             alone = _one_fact(miss, rulebook, facts, decide, budget)
-            change = [alone] if alone is not None else change
+            change, searched = ([alone], True) if alone is not None else (change, False)
         if change is None or len(change) > MOST_FACTS:
             continue  # not near: the what-if analysis (--whatif) says what would change it
         miss = attrs.evolve(miss, changes=tuple(change))
-        if explain is not None:
+        if explain is not None and searched:
+            # Found by a search, the change may meet another test than the missed one.
             miss = _named_by_decider(miss, rulebook, facts, explain, by_rule)
         out[i] = miss
     return [out[i] for i in range(len(misses)) if i in out]
