@@ -329,3 +329,13 @@ def test_a_way_too_long_for_a_link_is_a_button_posting_the_case():
     assert Go("/p", [*fits[:1], ("f.x", fits[1][1] + "a")]).link is None
     assert Go("/p", [("f.x", "案" * (LINK_MAX // 9))]).link is None  # 9 bytes a character
     assert Go("/p", [("f.x", "a")], post=True).link is None
+
+
+def test_a_form_of_too_many_fields_is_refused_as_the_service_refuses(client, monkeypatch):
+    from ruleengine.server import pages
+
+    monkeypatch.setattr(pages, "MAX_FIELDS", 3)
+    r = client.post("/book/ccdi/result", data={f"f.acts.{k}.amount": "1" for k in range(4)})
+    assert r.status_code == 413 and r.json()["error"]["kind"] == "too_large"
+    assert "Maximum number of fields is 3" in r.json()["error"]["message"]
+    assert client.post("/book/ccdi/result", data={"f.decided_on": "2024-09-02"}).status_code == 200

@@ -125,16 +125,23 @@ class Go:
         return None if self.post or len(url.encode("utf-8")) > LINK_MAX else url
 
 
-#: The most fields a posted case may have (Starlette's own default, 1,000, is a ccdi case of
-#: some 60 acts); the body limit (``--max-body``) bounds the request's size.
+#: The most fields a posted case may have: the form gives every column of every row, some 31
+#: fields a ccdi act, so Starlette's own default (1,000) is a ccdi case of some 30 acts. The
+#: body limit (``--max-body``) bounds the request's size.
 MAX_FIELDS = 200_000
 
 
 async def _fields(request: Request) -> dict[str, str]:
     """The fields a page was given: its query, and for a POST its form (which wins)."""
+    from starlette.exceptions import HTTPException
+
     fields = dict(request.query_params)
     if request.method == "POST":
-        form = await request.form(max_fields=MAX_FIELDS)
+        try:
+            form = await request.form(max_fields=MAX_FIELDS)
+        except HTTPException as err:  # past MAX_FIELDS, or a field past 1 MB
+            message = f"the posted form is larger than the pages take: {err.detail}"
+            raise ServiceError(413, cli.EXIT_BAD_FACTS, message, kind="too_large") from None
         fields.update((k, v) for k, v in form.items() if isinstance(v, str))
     return fields
 
