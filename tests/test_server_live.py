@@ -17,7 +17,7 @@ import pytest
 
 pytest.importorskip("uvicorn", reason="the service needs the 'serve' extra")
 
-from serving import live_server  # noqa: E402
+from serving import big_ccdi_case, live_server  # noqa: E402
 
 from ruleengine.server import Settings, create_app  # noqa: E402
 from ruleengine.server import service as service_module  # noqa: E402
@@ -149,27 +149,6 @@ def pages():
         yield url
 
 
-def _big_case(acts: int) -> dict:
-    """A ccdi official's case with many kickbacks, each described (in Chinese, 9 bytes a
-    character in a URL)."""
-    return {
-        "name": "县卫健局采购科长己",
-        "decided_on": "2024-09-02",
-        "improper_benefit_losses": True,
-        "acts": [
-            {
-                "id": f"K{i} 收受医疗器械供应商回扣（第{i}笔）",
-                "kind": "kickbacks",
-                "amount": "3000",
-                "gravity": "serious",
-                "acted_on": "2024-07-04",
-                "state_functionary": True,
-            }
-            for i in range(acts)
-        ],
-    }
-
-
 class _Form(html.parser.HTMLParser):
     """What a browser submits of a page's forms: each named input's value and each select's
     chosen option, by the form's ``id`` (or its ``class``)."""
@@ -225,7 +204,7 @@ def test_a_case_too_big_for_a_url_is_posted_and_explained(pages):
     each way on from its result posts it too."""
     import httpx
 
-    case = json.dumps(_big_case(40), ensure_ascii=False).encode("utf-8")
+    case = json.dumps(big_ccdi_case(40), ensure_ascii=False).encode("utf-8")
     with httpx.Client(base_url=pages, timeout=600) as client:
         loaded = client.post("/book/ccdi/load", files={"case": ("big.json", case)})
         assert loaded.status_code == 200  # the form at once: no redirect to a URL too long
