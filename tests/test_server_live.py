@@ -199,7 +199,7 @@ def _headline(page: str) -> str:
 
 
 def test_a_case_too_big_for_a_url_is_posted_and_explained(pages):
-    """The case form posts: a ccdi case of 40 described acts (20 KB of fields, past the
+    """The case form posts: a ccdi case of 40 described acts (38 KB of fields, past the
     16 KiB of a request's head that h11 holds while it waits for the rest) is explained, and
     each way on from its result posts it too."""
     import httpx
