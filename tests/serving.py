@@ -1,5 +1,5 @@
 """A real service on a loopback port for a test (a browser, a client that disconnects),
-started in a thread and stopped when the test is done."""
+started in a thread and stopped when the test is done; a case too big for a URL."""
 
 from __future__ import annotations
 
@@ -35,3 +35,24 @@ def live_server(app):
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+def big_ccdi_case(acts: int) -> dict:
+    """A ccdi official's case with many kickbacks, each described (in Chinese, 9 bytes a
+    character in a URL): 40 acts are more than a URL can carry."""
+    return {
+        "name": "县卫健局采购科长己",
+        "decided_on": "2024-09-02",
+        "improper_benefit_losses": True,
+        "acts": [
+            {
+                "id": f"K{i} 收受医疗器械供应商回扣（第{i}笔）",
+                "kind": "kickbacks",
+                "amount": "3000",
+                "gravity": "serious",
+                "acted_on": "2024-07-04",
+                "state_functionary": True,
+            }
+            for i in range(acts)
+        ],
+    }

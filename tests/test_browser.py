@@ -7,6 +7,7 @@ the folder is printed at the end of the run.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ARTIFACTS
-from serving import live_server
+from serving import big_ccdi_case, live_server
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 HOW = (
@@ -184,6 +185,28 @@ def test_a_ccdi_case_loaded_from_a_file(page, base_url):
     assert headline(page) == (
         "range of Party sanctions: removal from Party posts – expulsion from the Party"
     )
+
+
+def test_a_ccdi_case_too_big_for_a_url(page, base_url, tmp_path, shots):
+    """40 described acts, more than a URL carries: the form posts them, the language switch
+    posts them again, and the print layout hides its buttons."""
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(big_ccdi_case(40), ensure_ascii=False), encoding="utf-8")
+    page.goto(f"{base_url}/book/ccdi")
+    page.set_input_files('input[name="case"]', str(path))
+    page.get_by_role("button", name="Load", exact=True).click()
+    assert page.input_value('[name="f.acts.39.amount"]') == "3000"
+    page.click("#explain")
+    assert headline(page) == (
+        "range of Party sanctions: removal from Party posts – expulsion from the Party"
+    )
+    assert page.url.endswith("/book/ccdi/result")  # posted: the case is not in the URL
+    page.click("#switch-lang")
+    assert headline(page) == "党纪处分幅度：撤销党内职务至开除党籍"
+    page.emulate_media(media="print")
+    assert not page.locator("#switch-lang").is_visible()
+    assert not page.locator("#edit").is_visible()
+    page.screenshot(path=shots / "ccdi-big-print.png")
 
 
 def test_the_form_and_result_work_without_javascript(page_without_script, base_url):

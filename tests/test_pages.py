@@ -55,7 +55,7 @@ def test_the_form_has_a_field_per_input_with_labels_and_help(client):
     assert help_.startswith(
         "true or false · see Criminal Law Art. 253-1(2); Interpretation [2017] No. 10 Art. 5(1)(8)"
     )
-    assert '<form method="get" action="/book/pi2017/result"' in page  # works without script
+    assert '<form method="post" action="/book/pi2017/result"' in page  # works without script
     assert "<script" not in page
     zh = client.get("/book/pi2017?lang=zh").text
     assert "第三项、第四项规定以外的公民个人信息（条）" in zh
@@ -101,7 +101,7 @@ def test_the_result_asks_for_its_whatif_which_posts_the_case(client):
     text = whatif(client, "pi2017", posted)
     assert headline(text).endswith("especially serious circumstances")
     assert 'id="changes"' in text and "What would change the outcome" in text
-    switch = text[text.index('<form method="post" class="lang">') :]
+    switch = text[text.index('<form method="post" action="/book/pi2017/whatif" class="go lang">') :]
     assert 'name="lang" value="zh"' in switch[: switch.index("</form>")]
 
 
@@ -240,7 +240,8 @@ def test_each_official_is_explained_as_the_command_line_explains_them(client):
 
 def test_officials_and_rows_are_added_and_removed_without_script(client):
     typed = {"f.decided_on": "2024-09-02", "f.acts.0.kind": "kickbacks", "f.acts.0.amount": "9"}
-    more = client.get("/book/ccdi", params={**typed, "more": "persons"}).text
+    # the form's buttons post it (formaction="/book/ccdi")
+    more = client.post("/book/ccdi", data={**typed, "more": "persons"}).text
     assert 'name="persons" value="officials"' in more
     # the one person so far is the first official, with what was typed (the date of the
     # decision shared by all); a blank second
@@ -255,10 +256,10 @@ def test_officials_and_rows_are_added_and_removed_without_script(client):
         "p.1.name": "B",
         "p.1.acts.0.amount": "3",
     }
-    row_more = client.get("/book/ccdi", params={**two, "more": "p.1.acts"}).text
+    row_more = client.post("/book/ccdi", data={**two, "more": "p.1.acts"}).text
     # one row given, a blank one, and the one asked for
     assert 'name="p.1.acts.2.kind"' in row_more and 'name="p.1.acts.3.kind"' not in row_more
-    dropped = client.get("/book/ccdi", params={**two, "drop": "p.0.acts.0"}).text
+    dropped = client.get("/book/ccdi", params={**two, "drop": "p.0.acts.0"}).text  # links too
     assert 'name="p.0.acts.0.amount" id="p.0.acts.0.amount" value="2"' in dropped
     gone = client.get("/book/ccdi/result", params={**two, "drop": "p.0"}).text
     assert 'id="person-1"' not in gone and 'value="B"' in gone
@@ -316,3 +317,25 @@ def test_a_pi2017_case_of_acts_fills_a_table_and_is_decided_by_the_adapter(clien
     page = client.get(f"/book/pi2017/result?{query}").text
     assert headline(page) == "circumstances (Criminal Law Art. 253-1): serious circumstances"
     assert "credit-reporting information" in html.unescape(page)  # the adapter's counting
+
+
+def test_a_way_too_long_for_a_link_is_a_button_posting_the_case():
+    """Past LINK_MAX, a way to a page with a case (the language, the form, a what-if) is a
+    button posting its fields; within it, a link. A page answering only POST is a button."""
+    from ruleengine.server.pages import LINK_MAX, Go
+
+    fits = [("lang", "en"), ("f.x", "a" * (LINK_MAX - len("/p?lang=en&f.x=")))]
+    assert Go("/p", fits).link == f"/p?lang=en&f.x={fits[1][1]}"
+    assert Go("/p", [*fits[:1], ("f.x", fits[1][1] + "a")]).link is None
+    assert Go("/p", [("f.x", "案" * (LINK_MAX // 9))]).link is None  # 9 bytes a character
+    assert Go("/p", [("f.x", "a")], post=True).link is None
+
+
+def test_a_form_of_too_many_fields_is_refused_as_the_service_refuses(client, monkeypatch):
+    from ruleengine.server import pages
+
+    monkeypatch.setattr(pages, "MAX_FIELDS", 3)
+    r = client.post("/book/ccdi/result", data={f"f.acts.{k}.amount": "1" for k in range(4)})
+    assert r.status_code == 413 and r.json()["error"]["kind"] == "too_large"
+    assert "Maximum number of fields is 3" in r.json()["error"]["message"]
+    assert client.post("/book/ccdi/result", data={"f.decided_on": "2024-09-02"}).status_code == 200

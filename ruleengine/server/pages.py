@@ -1,13 +1,15 @@
 """The explanation pages: the rulebooks, a rulebook's case form, the explained result, what
 would change it (on request: its search costs seconds of CPU on a ccdi case, the result
 none of it), a case loaded from and saved to a JSON file. Server-rendered (Jinja2); every
-page works without script: a case travels in the URL (or a posted form) as its fields."""
+page works without script: a case travels as its fields, posted by the form, and in the URL
+of a link while that stays short (``LINK_MAX``)."""
 
 from __future__ import annotations
 
 import copy
 import functools
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -101,6 +103,49 @@ WORDS = {
 }
 
 
+#: The longest link a page gives (bytes of its path and query). A way to a case past it (many
+#: acts, several officials) is a button posting the case's fields instead: uvicorn's h11
+#: refuses a request whose head passes 16 KiB, and browsers and proxies have limits of their
+#: own; a short case keeps its links, which can be shared and bookmarked.
+LINK_MAX = 8 * 1024
+
+
+@dataclass(frozen=True)
+class Go:
+    """A way to a page with a case's fields: a link while it is short (and the page answers
+    GET), else a button posting the fields (templates/_go.html)."""
+
+    path: str
+    fields: list[tuple[str, str]]
+    post: bool = False  # the page answers POST only (the what-if)
+
+    @property
+    def link(self) -> str | None:
+        url = f"{self.path}?{urlencode(self.fields)}" if self.fields else self.path
+        return None if self.post or len(url.encode("utf-8")) > LINK_MAX else url
+
+
+#: The most fields a posted case may have: the form gives every column of every row, some 31
+#: fields a ccdi act, so Starlette's own default (1,000) is a ccdi case of some 30 acts. The
+#: body limit (``--max-body``) bounds the request's size.
+MAX_FIELDS = 200_000
+
+
+async def _fields(request: Request) -> dict[str, str]:
+    """The fields a page was given: its query, and for a POST its form (which wins)."""
+    from starlette.exceptions import HTTPException
+
+    fields = dict(request.query_params)
+    if request.method == "POST":
+        try:
+            form = await request.form(max_fields=MAX_FIELDS)
+        except HTTPException as err:  # past MAX_FIELDS, or a field past 1 MB
+            message = f"the posted form is larger than the pages take: {err.detail}"
+            raise ServiceError(413, cli.EXIT_BAD_FACTS, message, kind="too_large") from None
+        fields.update((k, v) for k, v in form.items() if isinstance(v, str))
+    return fields
+
+
 def mount_static(app) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
@@ -111,15 +156,18 @@ def _lang(request: Request) -> str:
 
 def _page(name: str, lang: str, status: int = 200, **context) -> HTMLResponse:
     context.setdefault("switch", None)
-    context.setdefault("switch_post", None)
     html = templates.get_template(name).render(lang=lang, w=WORDS[lang], **context)
     return HTMLResponse(html, status_code=status)
 
 
-def _switch(request: Request, lang: str) -> str:
-    """This page's URL in the other language."""
-    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    return f"{request.url.path}?{urlencode([('lang', 'en' if lang == 'zh' else 'zh'), *query])}"
+def _switch(request: Request, lang: str, fields=None, post: bool = False, path=None) -> Go:
+    """This page (or ``path``) in the other language, with its case's ``fields`` (else its
+    query)."""
+    if fields is None:
+        fields = request.query_params.multi_items()
+    other = [(k, v) for k, v in fields if k != "lang"]
+    lang_field = ("lang", "en" if lang == "zh" else "zh")
+    return Go(path or request.url.path, [lang_field, *other], post)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -150,7 +198,7 @@ async def login(request: Request):
     return _page("login.html", _lang(request), status=401, failed=True)
 
 
-def _form_page(request, e, case, lang, errors=None, message="", status=200, more=""):
+def _form_page(request, e, case, lang, errors=None, message="", status=200, more="", path=None):
     rb = form_book(request, e)
     query = forms.to_query(rb, case, lang)
     return _page(
@@ -164,8 +212,8 @@ def _form_page(request, e, case, lang, errors=None, message="", status=200, more
         extra=json.dumps(case.extra, ensure_ascii=False) if case.extra else "",
         case_extra=json.dumps(case.case_extra, ensure_ascii=False) if case.case_extra else "",
         message=message,
-        save=f"/book/{e.name}/case.json?{urlencode(query)}",
-        switch=_switch(request, lang),
+        save=Go(f"/book/{e.name}/case.json", query),
+        switch=_switch(request, lang, query, path=path),
     )
 
 
@@ -220,11 +268,13 @@ def _edited(request: Request, e, form: dict) -> tuple[Any, str]:
     return case, more
 
 
-@router.get("/book/{name}", response_class=HTMLResponse)
+@router.api_route("/book/{name}", methods=["GET", "POST"], response_class=HTMLResponse)
 async def case_form(request: Request, name: str):
+    """The form, empty or with a case (a link's, or posted by its add and remove buttons)."""
     e = entry(request, name)
-    case, more = _edited(request, e, dict(request.query_params))
-    return _form_page(request, e, case, _lang(request), more=more)
+    fields = await _fields(request)
+    case, more = _edited(request, e, fields)
+    return _form_page(request, e, case, "zh" if fields.get("lang") == "zh" else "en", more=more)
 
 
 #: The last few cases explained, kept so that switching the language of a result (or going
@@ -248,18 +298,18 @@ async def _explained(request: Request, e, case, whatif: bool) -> list:
     return found
 
 
-@router.get("/book/{name}/result", response_class=HTMLResponse)
+@router.api_route("/book/{name}/result", methods=["GET", "POST"], response_class=HTMLResponse)
 async def result(request: Request, name: str):
-    """The explained result at once; what would change it is a button away."""
-    return await _result(request, name, dict(request.query_params), whatif=False)
+    """The explained result at once; what would change it is a button away. The form posts
+    its case (any size within the body limit); GET serves links and bookmarks."""
+    return await _result(request, name, await _fields(request), whatif=False)
 
 
 @router.post("/book/{name}/whatif", response_class=HTMLResponse)
 async def whatif(request: Request, name: str):
     """The result with what would change it: each change the analysis found (and checked
     by deciding the case again), as a link re-running the case with it."""
-    form = await request.form()
-    return await _result(request, name, {k: str(v) for k, v in form.items()}, whatif=True)
+    return await _result(request, name, await _fields(request), whatif=True)
 
 
 async def _result(request: Request, name: str, form: dict, whatif: bool):
@@ -279,25 +329,17 @@ async def _result(request: Request, name: str, form: dict, whatif: bool):
         for k, (label, trace) in enumerate(found)
     ]
     query = forms.to_query(rb, case, lang)
-    other = [(k, v) for k, v in query if k != "lang"]
     return _page(
         "result.html",
         lang,
         entry=e,
         people=people,
-        edit=f"/book/{name}?{urlencode(query)}",
-        save=f"/book/{name}/case.json?{urlencode(query)}",
-        ask=None if whatif else f"/book/{name}/whatif",
-        hidden=query,
+        edit=Go(f"/book/{name}", query),
+        save=Go(f"/book/{name}/case.json", query),
+        ask=None if whatif else Go(f"/book/{name}/whatif", query, post=True),
         whatif=whatif,
-        switch=None if whatif else _switch_of(request, form, lang),
-        switch_post=[("lang", "en" if lang == "zh" else "zh"), *other] if whatif else None,
+        switch=_switch(request, lang, query, post=whatif),
     )
-
-
-def _switch_of(request: Request, form: dict, lang: str) -> str:
-    query = [(k, v) for k, v in form.items() if k != "lang"]
-    return f"{request.url.path}?{urlencode([('lang', 'en' if lang == 'zh' else 'zh'), *query])}"
 
 
 def _errors(case, err: ServiceError) -> dict[str, str]:
@@ -323,18 +365,23 @@ async def load_case(request: Request, name: str):
     try:
         data = guarded(service.parse_body, raw, getattr(upload, "filename", None) or "<file>")
     except ServiceError as err:
-        return _form_page(request, e, forms.Case(), lang, message=err.message, status=422)
+        form_path = f"/book/{name}"
+        return _form_page(
+            request, e, forms.Case(), lang, message=err.message, status=422, path=form_path
+        )
     case = forms.split_case(form_book(request, e), data)
-    query = forms.to_query(form_book(request, e), case, lang)
-    return RedirectResponse(f"/book/{name}?{urlencode(query)}", status_code=303)
+    link = Go(f"/book/{name}", forms.to_query(form_book(request, e), case, lang)).link
+    if link is None:  # a case too long for a URL: its form at once (reloading posts again)
+        return _form_page(request, e, case, lang, path=f"/book/{name}")
+    return RedirectResponse(link, status_code=303)
 
 
-@router.get("/book/{name}/case.json")
+@router.api_route("/book/{name}/case.json", methods=["GET", "POST"])
 async def save_case(request: Request, name: str):
     """The case on the form as a case file, to keep and load again (or give to ``ruleengine
     explain``)."""
     e = entry(request, name)
-    case = forms.read_form(form_book(request, e), dict(request.query_params))
+    case = forms.read_form(form_book(request, e), await _fields(request))
     return JSONResponse(
         case.file(), headers={"Content-Disposition": f'attachment; filename="{name}-case.json"'}
     )
@@ -413,8 +460,7 @@ def _changes(e, fb, trace, case, k: int, lang: str) -> list[dict]:
             linkable = linkable and _set_path(rb, facts, path, value_json(new))
         link = None
         if linkable:
-            query = urlencode(forms.to_query(fb, changed, lang))
-            link = f"/book/{e.name}/result?{query}"
+            link = Go(f"/book/{e.name}/result", forms.to_query(fb, changed, lang))
         by_how[tuple(how)] = {"how": how, "outcomes": [outcome], "link": link}
         out.append(by_how[tuple(how)])
     return out
@@ -451,8 +497,6 @@ def explanation_html(request: Request, e, found: list, lang: str) -> str:
         edit=None,
         save=None,
         ask=None,
-        hidden=[],
         whatif=False,
         switch=None,
-        switch_post=None,
     )
