@@ -233,8 +233,9 @@ def test_a_case_too_big_for_a_url_is_posted_and_explained(pages):
         _, to, changed = buttons[0]
         assert to == "/book/ccdi/result"
         assert [x for x in changed if x not in ask]  # the case with its change
-        assert "especially huge amount" not in page
-        assert "especially huge amount" in _post(client, to, changed)
+        # The change reaches the level the page names only as its nearest miss.
+        after = _post(client, to, changed)
+        assert after.count("especially huge amount") > page.count("especially huge amount")
 
 
 def test_a_posted_case_past_the_body_limit_is_refused_with_413(pages):
