@@ -71,12 +71,7 @@ def _height(e: ir.Expr) -> int:
     while stack:
         node, depth = stack.pop()
         best = max(best, depth)
-        for f in attrs.fields(type(node)):
-            v = getattr(node, f.name)
-            if isinstance(v, ir.Expr):
-                stack.append((v, depth + 1))
-            elif isinstance(v, list):
-                stack.extend((x, depth + 1) for x in v if isinstance(x, ir.Expr))
+        stack.extend((x, depth + 1) for x in ir.children(node))
     return best
 
 

@@ -101,6 +101,19 @@ class If(Expr):
     otherwise: Expr
 
 
+def children(node: Expr) -> list[Expr]:
+    """The expressions directly under ``node``: for walks of the tree that keep their own
+    stack (a rule text may nest deeper than Python's recursion allows)."""
+    out: list[Expr] = []
+    for f in attrs.fields(type(node)):
+        v = getattr(node, f.name)
+        if isinstance(v, Expr):
+            out.append(v)
+        elif isinstance(v, (list, tuple)):
+            out.extend(x for x in v if isinstance(x, Expr))
+    return out
+
+
 # ------------------------------------------------------------------ declarations
 @attrs.frozen
 class FieldSpec:

@@ -84,12 +84,7 @@ def _reads(e: ir.Expr) -> tuple[set[str], set[str]]:
             defines.add(node.name)
         elif isinstance(node, ir.CallDef):
             defines.add(node.name)
-        for f in attrs.fields(type(node)):
-            v = getattr(node, f.name)
-            if isinstance(v, ir.Expr):
-                stack.append(v)
-            elif isinstance(v, list):
-                stack.extend(x for x in v if isinstance(x, ir.Expr))
+        stack.extend(ir.children(node))
     return params, defines
 
 

@@ -207,12 +207,7 @@ def _inputs_through(rulebook, expr) -> list[str]:
             seen_defs.add(defined)
             stack.append(rulebook.definitions[defined].body)
         if isinstance(node, ir.Expr):
-            for f in attrs.fields(type(node)):
-                v = getattr(node, f.name)
-                if isinstance(v, ir.Expr):
-                    stack.append(v)
-                elif isinstance(v, list):
-                    stack.extend(x for x in v if isinstance(x, ir.Expr))
+            stack.extend(ir.children(node))
     return out
 
 
@@ -278,12 +273,7 @@ def _inputs(e) -> list[str]:
         node = stack.pop()
         if isinstance(node, ir.Ref) and node.kind == "input" and node.name not in out:
             out.append(node.name)
-        for f in attrs.fields(type(node)):
-            v = getattr(node, f.name)
-            if isinstance(v, ir.Expr):
-                stack.append(v)
-            elif isinstance(v, list):
-                stack.extend(x for x in v if isinstance(x, ir.Expr))
+        stack.extend(ir.children(node))
     return out
 
 

@@ -290,12 +290,7 @@ def _expressions(rulebook) -> dict[tuple, Any]:
         if not isinstance(node, ir.Expr):
             continue
         out.setdefault(_where(node.span), node)
-        for f in attrs.fields(type(node)):
-            v = getattr(node, f.name)
-            if isinstance(v, ir.Expr):
-                stack.append(v)
-            elif isinstance(v, (list, tuple)):
-                stack.extend(x for x in v if isinstance(x, ir.Expr))
+        stack.extend(ir.children(node))
     return out
 
 
