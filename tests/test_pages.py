@@ -339,3 +339,17 @@ def test_a_form_of_too_many_fields_is_refused_as_the_service_refuses(client, mon
     assert r.status_code == 413 and r.json()["error"]["kind"] == "too_large"
     assert "Maximum number of fields is 3" in r.json()["error"]["message"]
     assert client.post("/book/ccdi/result", data={"f.decided_on": "2024-09-02"}).status_code == 200
+
+
+def test_a_member_added_or_removed_reads_plus_or_minus_not_a_to_a(client):
+    """QA: the what-if page showed a set's member removed as "mass discipline → mass
+    discipline"; as on the command line, it is "− mass discipline" (or "+ ...")."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    url = load(client, EXAMPLES / "whatif" / "ccdi_embezzlement.json")
+    fields = dict(parse_qsl(urlsplit(url).query))
+    page = html.unescape(whatif(client, "ccdi", fields))
+    changes = page[page.index('id="changes"') :]
+    arrows = re.findall(r"：?([^<>：:]+?) → ([^<>]+?)<", changes)
+    assert all(a.strip() != b.strip() for a, b in arrows), [x for x in arrows if x[0] == x[1]]
+    assert re.search(r"[+−] \w", changes)

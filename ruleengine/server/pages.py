@@ -434,11 +434,13 @@ def _changes(e, fb, trace, case, k: int, lang: str) -> list[dict]:
     colon = "：" if lang == "zh" else ": "
     for change in trace.changes.changes:
         c = rb.conclusions[change.conclusion]
-        target = change.member if change.member is not None else change.after
-        what = (
-            f"{local(c.label, lang, change.conclusion)}{colon}"
-            f"{show_value(change.before, c.type, lang)} → {show_value(target, c.type, lang)}"
-        )
+        label = f"{local(c.label, lang, change.conclusion)}{colon}"
+        if change.member is not None:  # a member added to or removed from a set: "+ A", "− A"
+            sign = "+" if change.direction == "adds" else "−"
+            what = f"{label}{sign} {show_value(change.member, c.type, lang)}"
+        else:
+            before, after = (show_value(v, c.type, lang) for v in (change.before, change.after))
+            what = f"{label}{before} → {after}"
         how = [
             f"{fact_label(rb, f, lang)} {fact_value(rb, f, old, lang)} → "
             f"{fact_value(rb, f, new, lang)}"
