@@ -76,6 +76,9 @@ class RuleSource:
     paths: tuple[Path, ...]
     title: str = ""
     examples: Path | None = None
+    #: What a case's persons are called when a record lists several: "officials" or
+    #: "subjects" (the explanation page's form names its rows after it).
+    persons: str | None = None
 
 
 @attrs.frozen
@@ -414,6 +417,8 @@ def _check_rule_source(source: RuleSource) -> RuleSource:
     examples = source.examples
     if examples is not None and not isinstance(examples, (str, os.PathLike)):
         raise _Bad(f"examples is {shown(examples)}, not a path")
+    if source.persons not in (None, "officials", "subjects"):
+        raise _Bad(f"persons is {shown(source.persons)}, not 'officials' or 'subjects'")
     return attrs.evolve(
         source, paths=tuple(paths), examples=None if examples is None else Path(examples)
     )

@@ -353,3 +353,16 @@ def test_a_member_added_or_removed_reads_plus_or_minus_not_a_to_a(client):
     arrows = re.findall(r"：?([^<>：:]+?) → ([^<>]+?)<", changes)
     assert all(a.strip() != b.strip() for a, b in arrows), [x for x in arrows if x[0] == x[1]]
     assert re.search(r"[+−] \w", changes)
+
+
+def test_ccdi_persons_are_officials_without_an_examples_folder(client):
+    """A fresh install (a wheel has no examples folder) called ccdi's persons "subjects" /
+    "Person": the plugin says what they are called (``RuleSource.persons``)."""
+    import attrs
+
+    from ruleengine.server import pages
+
+    entry = load_library().books["ccdi"]
+    assert entry.persons == "officials"
+    assert pages._persons_key(attrs.evolve(entry, examples=None)) == "officials"
+    assert pages._persons_key(attrs.evolve(entry, examples=None, persons=None)) == "subjects"

@@ -19,6 +19,7 @@ def ruleengine_rule_sources():
             (HERE / "rules",),
             title="Party discipline (CCDI) with the criminal layer for graft (法释〔2016〕9号)",
             examples=HERE.parent.parent / "examples" / "ccdi",
+            persons="officials",
         )
     ]
 

@@ -20,6 +20,7 @@ class Entry:
     title: str
     origin: str  # "plugin NAME" or the path given
     examples: Path | None = None  # the plugin's example cases, if it gives them
+    persons: str | None = None  # what its cases' persons are called, if the plugin says
 
 
 @attrs.define
@@ -45,7 +46,9 @@ def load_library(rule_paths: list[Path] | None = None) -> Library:
         except DiagnosticError as err:
             library.broken.append((name, err.diagnostics))
             continue
-        library.books[name] = Entry(name, book, source.title, f"plugin {plugin}", source.examples)
+        library.books[name] = Entry(
+            name, book, source.title, f"plugin {plugin}", source.examples, source.persons
+        )
     for path in rule_paths or ():
         book = load_paths([path], pm=pm)
         name = book.rulebook.name

@@ -237,9 +237,10 @@ def _examples_key(folder: Path | None) -> str | None:
 
 
 def _persons_key(e) -> str:
-    """What a case's persons are called: as the rulebook's examples call them (the CCDI
-    plugin's ``officials``), else ``subjects``."""
-    return _examples_key(e.examples) or "subjects"
+    """What a case's persons are called: as the plugin says (``RuleSource.persons``: the
+    CCDI plugin's ``officials``), else as its examples call them (a checkout's examples
+    folder; an installed plugin may have none), else ``subjects``."""
+    return e.persons or _examples_key(e.examples) or "subjects"
 
 
 _FORM_BOOKS: dict[int, tuple[Any, forms.FormBook]] = {}
