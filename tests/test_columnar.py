@@ -41,6 +41,18 @@ def same(a, b) -> bool:
     return a == b
 
 
+def assert_rows_agree(book, records, day) -> None:
+    """Each columnar row is the per-case path's decision and citations, or its error."""
+    rows = columnar.decide_cited(book, records, day)
+    for row, record in zip(rows, records):
+        try:
+            expected = book.decide_cited(record, day)
+        except Exception as err:  # noqa: BLE001 - compared as the row
+            assert same(row, err), (record, row, err)
+            continue
+        assert row[:2] == expected, (record, row, expected)
+
+
 COUNT = st.one_of(
     st.integers(0, 60),
     st.integers(0, 60000),
@@ -423,14 +435,7 @@ DAY_VALUES = st.one_of(
 def test_dates_agree_with_the_per_case_path(records, day):
     book = ruleengine.load_text(DATES)
     assert isinstance(columnar.compile(book, day), columnar.Program)
-    rows = columnar.decide_cited(book, records, day)
-    for row, record in zip(rows, records):
-        try:
-            expected = book.decide_cited(record, day)
-        except Exception as err:  # noqa: BLE001 - compared as the row
-            assert same(row, err), (record, row, err)
-            continue
-        assert row[:2] == expected, (record, row, expected)
+    assert_rows_agree(book, records, day)
 
 
 def test_a_date_in_plain_form_is_read_into_the_columns():
@@ -524,14 +529,7 @@ ACTS_OF_A_CASE = (
 def test_aggregates_over_lists_agree_with_the_per_case_path(records):
     book = ruleengine.load_text(ACTS)
     assert isinstance(columnar.compile(book, DAY), columnar.Program)
-    rows = columnar.decide_cited(book, records, DAY)
-    for row, record in zip(rows, records):
-        try:
-            expected = book.decide_cited(record, DAY)
-        except Exception as err:  # noqa: BLE001 - compared as the row
-            assert same(row, err), (record, row, err)
-            continue
-        assert row[:2] == expected, (record, row, expected)
+    assert_rows_agree(book, records, DAY)
 
 
 def test_a_list_of_records_is_read_into_columns_with_where_each_case_starts():
