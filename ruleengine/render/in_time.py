@@ -91,8 +91,18 @@ def replaced(trace) -> set[str]:
 
 
 def section(trace, lang: str, citation) -> Section | None:
-    """``citation(rule_name)`` shows a rule as the explanation cites it."""
-    lines = [_choice_line(trace.rulebook, c, lang, citation) for c in trace.choices]
+    """``citation(rule_name)`` shows a rule as the explanation cites it.
+
+    A block whose act date is the as-of date is left out: one day, one version, nothing to
+    choose. That is also how a rule text dates conduct the case does not have (ccdi's
+    ``embezzled_last`` is the decision date when no act of embezzlement is counted), whose
+    old-or-lighter comparison would otherwise be shown for a crime with no act to date it.
+    """
+    lines = [
+        _choice_line(trace.rulebook, c, lang, citation)
+        for c in trace.choices
+        if c.act_date != c.as_of
+    ]
     return Section(word("title", lang), tuple(lines)) if lines else None
 
 
