@@ -44,6 +44,32 @@ def test_no_old_or_lighter_comparison_for_a_crime_without_acts():
     assert "bribery:" in shown and "embezzlement:" not in shown
 
 
+def test_a_suggested_change_pasted_into_set_gives_the_outcome_it_promised():
+    """explain names changes as ``acts[0].amount``; ``--set`` refused that path (QA)."""
+    case = str(EXAMPLES / "kickbacks.json")
+    trace = json.loads(run("explain", "-r", "ccdi", case, "-f", "json").stdout)
+    [miss] = trace["nearest_miss"]
+    [change] = miss["changes"]
+    assert change["fact"] == "acts[0].amount"
+    pasted = f"{change['fact']}={change['to']}"
+    result = run("eval", "-r", "ccdi", case, "--set", pasted, "-f", "json")
+    assert result.exit_code == EXIT_OK, result.output
+    assert json.loads(result.stdout)["outcome"][miss["conclusion"]] == miss["level"]
+    # The text says it as a reader does: "(acts[0].amount) 1430000 CNY (now 60000 CNY)".
+    text = run("explain", "-r", "ccdi", case).stdout
+    line = next(x for x in text.splitlines() if "reached with:" in x)
+    path, rest = line.split("reached with: ", 1)[1].split("(", 1)[1].split(") ", 1)
+    pasted = f"{path}={rest.split(' (now')[0]}"
+    assert pasted == "acts[0].amount=1430000 CNY"
+    result = run("eval", "-r", "ccdi", case, "--set", pasted, "-f", "json")
+    assert json.loads(result.stdout)["outcome"][miss["conclusion"]] == miss["level"]
+    # And a what-if change of a member, by the label the text shows.
+    result = run(
+        "eval", "-r", "ccdi", case, "--set", "acts[0].kind=embezzling poverty-relief funds"
+    )
+    assert result.exit_code == EXIT_OK and "embezzlement band: relatively large" in result.stdout
+
+
 def test_acts_before_the_first_encoded_regulations_name_the_period_not_encoded():
     """Acts all before 2003-12-31 exit 5 (no Party regulations encoded then: SOURCES.md §4
     has none), and the engine decides a case's conclusions together (see the report of issue
