@@ -86,3 +86,12 @@ def test_acts_before_the_first_encoded_regulations_name_the_period_not_encoded()
         "(regulations_in_force; from 2003-12-31: 2003 regulations (not encoded in this "
         "rulebook)); the texts in force before 2003-12-31 are not encoded in this rulebook"
     ) in " ".join(result.stderr.split())
+
+
+def test_no_comparison_for_a_crime_without_acts_when_judged_on_another_day():
+    """With --as-of later than the decision date, the act date of a crime with no act (the
+    decision date) is not the as-of date: the block still decides nothing, and is left out."""
+    case = str(EXAMPLES / "kickbacks.json")
+    shown = _law_in_time(run("explain", "-r", "ccdi", case, "--as-of", "2025-01-01").stdout)
+    assert "embezzlement:" not in shown
+    assert "bribery: the old law, or the lighter new one" in shown
