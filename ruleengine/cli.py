@@ -328,12 +328,20 @@ def _case(book, data: Any, name: str, as_of: datetime.date | None):
 
 def _read_sets(sets: list[str] | None) -> list[tuple[str, Any]]:
     """``[(field, value)]`` of every ``--set field=value``, each value read (docs/cli.md)."""
+    from . import setpaths
+
     out = []
     for item in sets or ():
         field, sep, raw = item.partition("=")
         if not sep or not field.strip():
             raise Stop(EXIT_USAGE, f"--set {item!r}: write field=value")
-        out.append((field.strip(), _set_value(field.strip(), raw)))
+        field = field.strip()
+        if setpaths.is_path(field):  # acts[1].amount: a path into a list (setpaths.py)
+            try:
+                setpaths.parse(field)
+            except setpaths.SetPathError as err:
+                raise Stop(EXIT_USAGE if err.usage else EXIT_BAD_FACTS, str(err)) from None
+        out.append((field, _set_value(field, raw)))
     return out
 
 
@@ -341,9 +349,15 @@ def _apply_sets(facts: Any, sets: list[tuple[str, Any]], inputs: dict, adapted: 
     """The facts with the ``--set`` values applied: before the input adapters, those of fields
     of the record the adapters read (``acts``, ``name``); after them, those of the rulebook's
     own inputs, each read as that input is, so a mistake names the ``--set``."""
+    from . import setpaths
     from .facts import FactsError, read_value
 
-    mine = [(f, v) for f, v in sets if (f in inputs) is adapted]
+    if not adapted:  # a path into a list of the record, set before the adapters read it
+        try:
+            facts = setpaths.apply(facts, [(f, v) for f, v in sets if setpaths.is_path(f)], inputs)
+        except setpaths.SetPathError as err:
+            raise Stop(EXIT_BAD_FACTS, str(err)) from None
+    mine = [(f, v) for f, v in sets if (f in inputs) is adapted and not setpaths.is_path(f)]
     if not mine:
         return facts
     if not isinstance(facts, dict):

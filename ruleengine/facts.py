@@ -2,7 +2,8 @@
 
 Every value is checked against its declared type before any rule runs. A missing, misspelt
 or ill-typed field is reported by its path (``acts[2].items``) with what was expected and
-what was found; all such mistakes in one case are reported together.
+what was found; all such mistakes in one case are reported together (the first
+``MAX_PROBLEMS``, then "and N more"), with those an input adapter hands on (``hand_on``).
 
 JSON numbers are read as ``Decimal`` (so ``0.1`` stays one tenth); YAML is read by the same
 rules (plain decimals only, no key given twice). Binary floating-point numbers handed in
@@ -48,8 +49,10 @@ MAX_FACTS_BYTES = 50_000_000
 #: big, with at most this many values (about 30,000 acts of 5 fields; larger cases as JSON).
 MAX_YAML_BYTES = 5_000_000
 MAX_YAML_NODES = 200_000
-#: At most this many problems are listed for one case; the rest are counted.
-MAX_PROBLEMS = 100
+#: At most this many problems are listed for one case; the rest are counted ("and N more").
+MAX_PROBLEMS = 20
+#: Unknown fields are counted, not kept, past this many (a million of them cost a line).
+MAX_UNKNOWN_KEPT = 100
 
 _CURRENCY_WORDS = {"CNY": "CNY", "yuan": "CNY", "元": "CNY", "RMB": "CNY", "¥": "CNY"}
 
@@ -78,6 +81,35 @@ class FactsError(Exception):
         self.source = source
         head = f"{source}: " if source else ""
         super().__init__(head + "; ".join(p.render() for p in problems))
+
+
+@attrs.frozen
+class Refused:
+    """The problems an input adapter found in the fields of a record it reads, handed on to
+    validation (``hand_on``) instead of raised: validation reports them with its own, so a
+    record's mistakes are all reported at once, wherever each was found."""
+
+    problems: tuple[FactProblem, ...]
+
+
+#: The key under which ``hand_on`` puts an adapter's problems: no rulebook can declare it, and
+#: no facts file can give a ``Refused`` value.
+HANDED_ON = "\x00input adapter"
+
+
+def hand_on(facts: dict, problems: Iterable[FactProblem]) -> dict:
+    """``facts`` carrying an adapter's ``problems`` to validation, which reports them (each
+    once, by its path) with the mistakes it finds in the rest of the record."""
+    return {**facts, HANDED_ON: Refused(tuple(problems))}
+
+
+def bounded(problems: list[FactProblem], hidden: int = 0) -> list[FactProblem]:
+    """The first ``MAX_PROBLEMS`` problems, then "and N more" for the rest (and ``hidden``,
+    problems counted but not kept)."""
+    more = max(0, len(problems) - MAX_PROBLEMS) + hidden
+    if not more:
+        return problems
+    return [*problems[:MAX_PROBLEMS], FactProblem("", f"and {more} more")]
 
 
 class _Invalid(Exception):
@@ -321,8 +353,12 @@ def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
         raise FactsError([FactProblem("", f"the facts must be an object, got {_shown(raw)}")])
     by_name = {f.name: f for f in fields}
     problems: list[FactProblem] = []
+    handed: tuple[FactProblem, ...] = ()
     hidden = 0
     for key in raw:
+        if key == HANDED_ON and isinstance(raw[key], Refused):
+            handed = raw[key].problems
+            continue
         if not isinstance(key, str):
             problems.append(
                 FactProblem(
@@ -334,7 +370,7 @@ def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
             )
             continue
         if key not in by_name:
-            if len(problems) >= MAX_PROBLEMS:
+            if len(problems) >= MAX_UNKNOWN_KEPT:
                 hidden += 1  # counted, not listed: a million unknown fields say so in a line
                 continue
             close = difflib.get_close_matches(key, list(by_name), n=1)
@@ -368,10 +404,15 @@ def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
             problems.append(FactProblem(spec.name, f"expected {expected}, {err.message}", err.help))
         except FactsError as err:
             problems.extend(_within(spec.name, p) for p in err.problems)
-    if hidden:
-        problems.append(FactProblem("", f"and {hidden} more unknown fields"))
+    if handed:  # an adapter's problems first, in the record's order; each reported once
+        seen = set(handed)
+        problems = [*handed, *(p for p in problems if p not in seen)]
+    if depth:  # a record within the facts: its problems are bounded with the whole case's
+        if hidden:
+            problems.append(FactProblem("", f"and {hidden} more unknown fields"))
+        hidden = 0
     if problems:
-        raise FactsError(problems)
+        raise FactsError(bounded(problems, hidden) if not depth else problems)
     return out
 
 

@@ -65,6 +65,10 @@ class Choice:
     #: is a default, not a decision.
     undecided_at_act: tuple[str, ...] = ()
     undecided_at_decision: tuple[str, ...] = ()
+    #: Why no version can be read on the act date, and on the as-of date, where there is none:
+    #: the period the rule text encodes no version for (``no_version``).
+    why_none_at_act: str = ""
+    why_none_at_decision: str = ""
 
     def values(self) -> tuple:
         """The conclusions' values as the case takes them: the applied version's."""
@@ -74,18 +78,40 @@ class Choice:
 
     def attributes(self) -> tuple:
         """``(applied, at_act, at_decision)``: what ``NAME.applied`` etc. read."""
-        none = "cannot be read: no version was in force on {} {}".format
+        at_decision = "cannot be read: " + (
+            self.why_none_at_decision or f"no version was in force on the as-of date {self.as_of}"
+        )
+        at_act = "cannot be read: " + (
+            self.why_none_at_act or f"no version was in force on the act date {self.act_date}"
+        )
         return (
             self.applied
             if self.applied is not None
-            else Unset(f"{self.lighter}.applied", none("the as-of date", self.as_of)),
-            self.at_act
-            if self.at_act is not None
-            else Unset(f"{self.lighter}.at_act", none("the act date", self.act_date)),
+            else Unset(f"{self.lighter}.applied", at_decision),
+            self.at_act if self.at_act is not None else Unset(f"{self.lighter}.at_act", at_act),
             self.at_decision
             if self.at_decision is not None
-            else Unset(f"{self.lighter}.at_decision", none("the as-of date", self.as_of)),
+            else Unset(f"{self.lighter}.at_decision", at_decision),
         )
+
+
+def no_version(param: ir.Parameter, versions: EnumType, which: str, day: datetime.date) -> str:
+    """Why ``param`` gives no version on ``day`` (``which``: "the act date"): the day is
+    before the first it gives one for. Names the period and the texts the rulebook does not
+    encode, as a user needs to know what it cannot judge."""
+    named = f"{param.label.get('en')} ({param.name}" if param.label else f"{param.name} ("
+    if not param.values:
+        return f"{which} {day}: the rule text gives no version of {named})"
+    since, member = param.values[0]
+    label = versions.labels.get(member)
+    first = label.get("en") if label is not None else member
+    return (
+        f"{which} {day} is before {since}, the first day for which the rule text gives a "
+        f"version of {named}{'; ' if param.label else ''}from {since}: {first}); the texts "
+        f"in force before "
+        f"{since} are not encoded in this rulebook, and its conclusions are decided together, "
+        "so none is given for this case"
+    )
 
 
 def version_on(param: ir.Parameter, day: datetime.date) -> tuple[str | None, datetime.date | None]:
@@ -182,6 +208,12 @@ def settle(
     else:
         at_act, end = version_on(param, act_date)
     common = dict(
+        why_none_at_act=""
+        if at_act is not None
+        else no_version(param, lighter.type, "the act date", act_date),
+        why_none_at_decision=""
+        if at_decision is not None
+        else no_version(param, lighter.type, "the as-of date", day),
         lighter=lighter.name,
         act_date=act_date,
         as_of=day,

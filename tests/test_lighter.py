@@ -191,8 +191,11 @@ def test_no_version_on_the_act_date(book):
     assert d.value("seen") == "e2015"
     with pytest.raises(EvaluationError) as err:
         book.decide({"acted_on": "2015-06-01", "amount": 101}, datetime.date(2016, 6, 1))
-    assert err.value.message == (
-        "'in_time.at_act' cannot be read: no version was in force on the act date 2015-06-01"
+    assert err.value.message == (  # the period and the first version encoded, named
+        "'in_time.at_act' cannot be read: the act date 2015-06-01 is before 2016-01-01, the "
+        "first day for which the rule text gives a version of edition_in_force (from "
+        "2016-01-01: 2015 text); the texts in force before 2016-01-01 are not encoded in this "
+        "rulebook, and its conclusions are decided together, so none is given for this case"
     )
     assert (err.value.span.line, err.value.span.column) == (40, 71)
 

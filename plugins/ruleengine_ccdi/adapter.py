@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ruleengine import FactsError, enum_type, read_field
+from ruleengine import enum_type, read_field
+from ruleengine.facts import hand_on
 from ruleengine.types import BOOL, DATE, TEXT, LocalText, MoneyType, format_number
 
 #: Keys a record may carry that are about the official, not facts of the rulebook.
@@ -161,16 +162,18 @@ def _read(record: dict, problems: list) -> tuple[Any, list[dict | None]]:
 def adapt(record: Any) -> tuple[Any, list]:
     """``(facts, derivations)``; a record that is not an official's facts is left unchanged.
 
-    Raises ``ruleengine.FactsError`` naming every field it reads that the rulebook would
-    refuse (``acts[1].amount``, ``name``).
+    A field it reads that the rulebook would refuse (``acts[1].amount``, ``name``) is handed
+    on to validation with the record (``ruleengine.facts.hand_on``), without derivations:
+    validation reports it with every other mistake of the record, and the case is not
+    decided.
     """
     if not isinstance(record, dict) or not isinstance(record.get("acts"), list):
         return record, []
     problems: list = []
     who, read = _read(record, problems)
-    if problems:
-        raise FactsError(problems)
     facts = {k: v for k, v in record.items() if k not in META_KEYS}
+    if problems:
+        return hand_on(facts, problems), []
     notes: list = []
     if who:
         notes.append(

@@ -57,6 +57,7 @@ from fractions import Fraction
 from typing import Any
 
 from ruleengine import FactProblem, FactsError, enum_type, read_field
+from ruleengine.facts import hand_on
 from ruleengine.types import INTEGER, TEXT, MoneyType, format_number
 
 #: Category name in an act -> (rule input, Chinese name, English name) as the text writes them.
@@ -555,12 +556,18 @@ def _count_parsed(parsed: list[dict]) -> tuple[dict[str, int], int | Fraction, b
 
 
 def adapt(record: Any) -> tuple[Any, list]:
-    """Turn ``acts`` into item counts; any other record passes through unchanged."""
+    """Turn ``acts`` into item counts; any other record passes through unchanged.
+
+    The acts' mistakes (``acts[2].items``) are handed on to validation with the rest of the
+    record (``ruleengine.facts.hand_on``), so they are reported with its own.
+    """
     if not isinstance(record, dict) or "acts" not in record:
         return record, []
-    parsed = _parsed(record["acts"])
-    totals, gain, has_gain, derivations = _count_parsed(parsed)
     facts = {k: v for k, v in record.items() if k != "acts"}
+    parsed, problems = _read_acts(record["acts"])
+    if problems:
+        return hand_on(facts, problems), []
+    totals, gain, has_gain, derivations = _count_parsed(parsed)
     problems = [
         FactProblem(
             field,
@@ -579,7 +586,7 @@ def adapt(record: Any) -> tuple[Any, list]:
             )
         )
     if problems:
-        raise FactsError(problems)
+        return hand_on(facts, problems), []
     facts.update(totals)
     if has_gain:
         facts["illegal_gain"] = f"{format_number(gain)} CNY"

@@ -91,9 +91,37 @@ def replaced(trace) -> set[str]:
 
 
 def section(trace, lang: str, citation) -> Section | None:
-    """``citation(rule_name)`` shows a rule as the explanation cites it."""
-    lines = [_choice_line(trace.rulebook, c, lang, citation) for c in trace.choices]
+    """``citation(rule_name)`` shows a rule as the explanation cites it.
+
+    A block with nothing to choose is left out: its act date is the as-of date (one day, one
+    version), or no rule decided any of its conclusions under either version (each holds its
+    default). The second is how a rule text dates conduct the case does not have (ccdi's
+    ``embezzled_last`` is the decision date when no act of embezzlement is counted), whose
+    old-or-lighter comparison would otherwise be shown for a crime with no act to date it.
+    """
+    rb = trace.rulebook
+    lines = [
+        _choice_line(rb, c, lang, citation)
+        for c in trace.choices
+        if c.act_date != c.as_of and not _decides_nothing(rb, c)
+    ]
     return Section(word("title", lang), tuple(lines)) if lines else None
+
+
+def _decides_nothing(rb, choice) -> bool:
+    """Whether every conclusion of the block holds its default under each version evaluated
+    (or is not decided there): no rule of the block applied to this case."""
+    names = rb.lighters[choice.lighter].decides
+    for values, undecided in (
+        (choice.at_decision_values, choice.undecided_at_decision),
+        (choice.at_act_values, choice.undecided_at_act),
+    ):
+        for name, value in zip(names, values or (), strict=False):
+            if name in undecided or isinstance(value, Unset):
+                continue
+            if value != rb.conclusions[name].default:
+                return False
+    return True
 
 
 def _choice_line(rb, choice, lang: str, citation) -> Line:
