@@ -220,6 +220,22 @@ def test_the_form_and_result_work_without_javascript(page_without_script, base_u
     assert page_without_script.locator(".print-how").is_visible()
 
 
+def test_a_form_past_the_body_limit_shows_a_page_saying_so(page):
+    """The browser gets the 413 page (not a JSON error, nor a reset connection), in the
+    page's language, with the limit and a way back."""
+    from ruleengine.server import create_app
+    from ruleengine.server.app import Settings
+
+    with live_server(create_app(Settings(max_body=20_000))) as url:
+        page.goto(f"{url}/book/pi2017?lang=zh")
+        page.fill('[name="f.other_personal_items"]', "1" * 30_000)
+        page.click("#explain")
+        assert page.locator("h1#error").inner_text() == "案件超出本服务的大小限制"
+        assert "20,000 字节" in page.locator("main").inner_text()
+        page.click("#back")
+        assert page.url.endswith("/book/pi2017?lang=zh")
+
+
 def test_the_print_view_has_a_print_button_where_script_runs(page, base_url, shots):
     fill_courier(page, base_url)
     page.click("#print-view")
