@@ -130,6 +130,31 @@ def batch(url: str, lines: int) -> dict:
     }
 
 
+def line_cpu(lines: int = 2000, rounds: int = 3) -> dict:
+    """CPU time of deciding one ``/run`` line in this process (no HTTP), as the service does
+    (``service.run_line``: ``decide_chunk`` of one line, by the per-case path) and by the
+    columnar path ``ruleengine run`` takes for a chunk, interleaved; ms per line, each
+    round's, so the load of a shared machine touches both alike."""
+    from ruleengine.batch.running import decide_auto
+    from ruleengine.server import service
+    from ruleengine.server.library import load_library
+
+    library = load_library()
+    book = library.books["pi2017"].book
+    served = service.batch_context(book, library.pm, "pi2017")
+    columnar = service.batch_context(book, library.pm, "pi2017")
+    columnar.decide = decide_auto
+    cases = [b.decode() for b in bodies()]
+    out: dict[str, list[float]] = {"per-case path (served)": [], "columnar path": []}
+    for _ in range(rounds):
+        for name, context in (("per-case path (served)", served), ("columnar path", columnar)):
+            t0 = time.process_time()
+            for n in range(lines):
+                service.run_line(context, n + 1, cases[n % len(cases)], None)
+            out[name].append(1000 * (time.process_time() - t0) / lines)
+    return out
+
+
 async def soak(url: str, pid: int, seconds: float, clients: int) -> list[tuple[float, int]]:
     """Explain at ``clients`` concurrent clients for ``seconds``; the server's RSS sampled
     every second."""
@@ -152,6 +177,9 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=10_000, help="lines of the run")
     parser.add_argument("--soak", type=float, default=30, help="seconds of sustained load")
     args = parser.parse_args()
+    print("CPU of one /run line in process, ms (rounds):")
+    for name, ms in line_cpu().items():
+        print(f"  {name}: " + ", ".join(f"{x:.3f}" for x in ms))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = start(port)

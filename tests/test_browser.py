@@ -200,7 +200,7 @@ def test_a_ccdi_case_too_big_for_a_url(page, base_url, tmp_path, shots):
     assert headline(page) == (
         "range of Party sanctions: removal from Party posts – expulsion from the Party"
     )
-    assert page.url.endswith("/book/ccdi/result")  # posted: the case is not in the URL
+    assert page.url.endswith("/book/ccdi/result?lang=en")  # posted: the case is not in the URL
     page.click("#switch-lang")
     assert headline(page) == "党纪处分幅度：撤销党内职务至开除党籍"
     page.emulate_media(media="print")
@@ -212,6 +212,38 @@ def test_a_ccdi_case_too_big_for_a_url(page, base_url, tmp_path, shots):
 def test_the_form_and_result_work_without_javascript(page_without_script, base_url):
     fill_courier(page_without_script, base_url)
     assert headline(page_without_script).endswith("especially serious circumstances")
+    # The print view is a plain link, laid out for paper with no script.
+    page_without_script.click("#print-view")
+    assert "/book/pi2017/print?" in page_without_script.url
+    assert headline(page_without_script).endswith("especially serious circumstances")
+    assert not page_without_script.locator("#print").is_visible()  # its button needs script
+    assert page_without_script.locator(".print-how").is_visible()
+
+
+def test_a_form_past_the_body_limit_shows_a_page_saying_so(page):
+    """The browser gets the 413 page (not a JSON error, nor a reset connection), in the
+    page's language, with the limit and a way back."""
+    from ruleengine.server import create_app
+    from ruleengine.server.app import Settings
+
+    with live_server(create_app(Settings(max_body=20_000))) as url:
+        page.goto(f"{url}/book/pi2017?lang=zh")
+        page.fill('[name="f.other_personal_items"]', "1" * 30_000)
+        page.click("#explain")
+        assert page.locator("h1#error").inner_text() == "案件超出本服务的大小限制"
+        assert "20,000 字节" in page.locator("main").inner_text()
+        page.click("#back")
+        assert page.url.endswith("/book/pi2017?lang=zh")
+
+
+def test_the_print_view_has_a_print_button_where_script_runs(page, base_url, shots):
+    fill_courier(page, base_url)
+    page.click("#print-view")
+    page.wait_for_selector("#print", state="visible")  # shown by its deferred script
+    page.emulate_media(media="print")
+    assert not page.locator("#print").is_visible() and not page.locator("#back-result").is_visible()
+    assert page.locator("h1.headline").is_visible()
+    page.screenshot(path=shots / "pi2017-print-view.png")
 
 
 def test_the_generated_documentation_in_the_browser(page, tmp_path, shots):

@@ -8,6 +8,7 @@ import html
 import json
 import re
 import warnings
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -55,7 +56,9 @@ def test_the_form_has_a_field_per_input_with_labels_and_help(client):
     assert help_.startswith(
         "true or false · see Criminal Law Art. 253-1(2); Interpretation [2017] No. 10 Art. 5(1)(8)"
     )
-    assert '<form method="post" action="/book/pi2017/result"' in page  # works without script
+    assert (
+        '<form method="post" action="/book/pi2017/result?lang=en"' in page
+    )  # works without script
     assert "<script" not in page
     zh = client.get("/book/pi2017?lang=zh").text
     assert "第三项、第四项规定以外的公民个人信息（条）" in zh
@@ -81,9 +84,11 @@ def test_the_result_shows_headline_provisions_facts_and_changes(client):
     assert "Interpretation [2017] No. 10 Art. 5(2)(3)" in text
     assert "Facts used" in text and "26000" in text
     assert 'id="changes"' not in text  # what would change it is asked for apart
-    assert '<form method="post" action="/book/pi2017/whatif"' in text
+    assert '<form method="post" action="/book/pi2017/whatif?lang=en"' in text
     assert "What would change the outcome?" in text
-    assert "@media print" in client.get("/static/style.css").text
+    # Printed, the page takes the print layout (the print view shows it on screen).
+    assert '<link rel="stylesheet" href="/static/print.css" media="print">' in text
+    assert "@media print" in client.get("/static/print.css").text
 
 
 def whatif(client, name: str, fields) -> str:
@@ -95,13 +100,15 @@ def whatif(client, name: str, fields) -> str:
 
 def test_the_result_asks_for_its_whatif_which_posts_the_case(client):
     page = client.get("/book/pi2017/result", params=COURIER).text
-    ask = page[page.index('action="/book/pi2017/whatif"') :]
+    ask = page[page.index('action="/book/pi2017/whatif?lang=en"') :]
     posted = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', ask[: ask.index("</form>")]))
     assert {k: html.unescape(v) for k, v in posted.items()} == {"lang": "en", **COURIER}
     text = whatif(client, "pi2017", posted)
     assert headline(text).endswith("especially serious circumstances")
     assert 'id="changes"' in text and "What would change the outcome" in text
-    switch = text[text.index('<form method="post" action="/book/pi2017/whatif" class="go lang">') :]
+    switch = text[
+        text.index('<form method="post" action="/book/pi2017/whatif?lang=zh" class="go lang">') :
+    ]
     assert 'name="lang" value="zh"' in switch[: switch.index("</form>")]
 
 
@@ -366,3 +373,118 @@ def test_ccdi_persons_are_officials_without_an_examples_folder(client):
     assert entry.persons == "officials"
     assert pages._persons_key(attrs.evolve(entry, examples=None)) == "officials"
     assert pages._persons_key(attrs.evolve(entry, examples=None, persons=None)) == "subjects"
+
+
+class _Shown(HTMLParser):
+    """The words a page shows: its title, its texts and the texts of its attributes that a
+    reader sees (titles, placeholders, labels for screen readers), not scripts or styles,
+    nor what a collapsed ``<details>`` holds (the engine's message, in English)."""
+
+    def __init__(self):
+        super().__init__()
+        self.texts: list[str] = []
+        self.hidden = 0
+        self.skip: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "details":
+            self.hidden += 1
+        if tag in ("script", "style"):
+            self.skip.append(tag)
+        if not self.hidden:
+            self.texts += [a[k] for k in ("title", "placeholder", "aria-label") if a.get(k)]
+
+    def handle_endtag(self, tag):
+        if tag == "details":
+            self.hidden -= 1
+        if self.skip and self.skip[-1] == tag:
+            self.skip.pop()
+
+    def handle_data(self, data):
+        if not self.hidden and not self.skip:
+            self.texts.append(data)
+
+
+#: What a zh page may show in Latin letters: the switch to English, a file format, the
+#: rulebooks' names (as in their addresses), the keys of the print command.
+LATIN_OK = {"English", "JSON", "pi2017", "ccdi", "Ctrl", "P"}
+
+
+def latin_words(page: str, typed=()) -> set[str]:
+    shown = _Shown()
+    shown.feed(page)
+    words = set(re.findall(r"[A-Za-z][A-Za-z0-9_'-]*", " ".join(shown.texts)))
+    return words - LATIN_OK - set(typed)
+
+
+def test_every_word_a_zh_page_shows_is_chinese(client):
+    """Titles, headings, labels, help, buttons, messages: in Chinese on a zh page (the
+    rulebook's title from its rule text), for each page a user meets."""
+    zh = {**COURIER, "lang": "zh"}
+    pages = {
+        "index": client.get("/?lang=zh"),
+        "login": client.get("/login?lang=zh"),
+        "form pi2017": client.get("/book/pi2017?lang=zh"),
+        "form ccdi": client.get("/book/ccdi?lang=zh"),
+        "result": client.post("/book/pi2017/result?lang=zh", data=zh),
+        "what-if": client.post("/book/pi2017/whatif?lang=zh", data=zh),
+        "print view": client.get("/book/pi2017/print", params=zh),
+        "ccdi result": client.get(
+            "/book/ccdi/result",
+            params={"lang": "zh", "f.decided_on": "2024-09-02", "f.acts.0.kind": "kickbacks"},
+        ),
+        "a mistake": client.post(
+            "/book/pi2017/result?lang=zh", data={**zh, "f.other_personal_items": "lots"}
+        ),
+        "an error page": client.get("/book/nope?lang=zh", headers={"Accept": "text/html"}),
+    }
+    for name, r in pages.items():
+        assert r.status_code in (200, 404, 422), (name, r.status_code)
+        assert latin_words(r.text, typed={"lots", "nope"}) == set(), name
+    title = re.search(r"<title>(.*?)</title>", pages["form pi2017"].text).group(1)
+    assert title == (
+        "最高人民法院、最高人民检察院关于办理侵犯公民个人信息刑事案件适用法律若干问题的解释"
+        "（法释〔2017〕10号） · 规则引擎"
+    )
+    # The mistake is beside its field in Chinese; the engine's message, in English, folded.
+    assert "应为不小于 0 的整数" in pages["a mistake"].text
+    assert "<details open><summary>" not in pages["a mistake"].text
+
+
+def test_an_english_page_is_titled_from_the_rule_text_in_english(client):
+    page = client.get("/book/pi2017").text
+    assert re.search(r"<title>Interpretation of the Supreme .*?\(Interpretation \[2017\]", page)
+    assert latin_words(client.get("/book/pi2017").text)  # the check above can see English
+
+
+def test_no_template_or_script_has_a_javascript_url():
+    from ruleengine.server.pages import HERE
+
+    files = [*(HERE / "templates").iterdir(), *(HERE / "static").iterdir()]
+    assert len(files) > 5
+    for path in files:
+        assert "javascript:" not in path.read_text(encoding="utf-8").lower(), path.name
+
+
+def test_the_print_view_is_a_plain_link_rendered_in_the_print_layout(client):
+    page = client.get("/book/pi2017/result", params=COURIER).text
+    link = html.unescape(re.search(r'<a href="([^"]*)" class="print" id="print-view"', page)[1])
+    assert link.startswith("/book/pi2017/print?") and "other_personal_items=26000" in link
+    printed = client.get(link).text
+    assert headline(printed).endswith("especially serious circumstances")
+    assert '<link rel="stylesheet" href="/static/print.css" media="all">' in printed
+    assert "Ctrl+P" in printed and 'id="back-result"' in printed
+    assert 'id="ask-changes"' not in printed
+    # The one enhancement: a Print button, hidden unless its script shows it.
+    assert '<button type="button" class="print" id="print" hidden>' in printed
+
+
+def test_the_print_view_of_a_whatif_posts_the_case_and_shows_the_changes(client):
+    page = whatif(client, "pi2017", {**COURIER, "lang": "en"})
+    form = page[page.index('action="/book/pi2017/print?lang=en"') :]
+    posted = re.findall(r'name="([^"]+)" value="([^"]*)"', form[: form.index("</form>")])
+    assert ("whatif", "1") in posted
+    printed = client.post("/book/pi2017/print?lang=en", data=dict(posted))
+    assert printed.status_code == 200
+    assert 'id="changes"' in printed.text and 'class="go whatif"' not in printed.text

@@ -266,6 +266,28 @@ def test_run_rows_are_the_rows_ruleengine_run_writes(client, tmp_path):
     assert len(errors) == 2
 
 
+def test_run_decides_each_line_by_the_per_case_path_with_runs_rows(client, tmp_path, monkeypatch):
+    """/run decides one line at a time: by the per-case path, not the columnar one, whose
+    setup costs ten times a case for a chunk of one line (bench/README.md); its rows are
+    those ``ruleengine run`` writes by the columnar path for the same lines."""
+    from ruleengine import columnar
+
+    cases = [json.loads(p.read_text()) for p in sorted((EXAMPLES / "pi2017").glob("*.json"))]
+    body = "".join(json.dumps({"facts": c["facts"], "as_of": c["as_of"]}) + "\n" for c in cases)
+    (tmp_path / "in.jsonl").write_text(body)
+    out = tmp_path / "out.jsonl"
+    result = cli("run", str(tmp_path / "in.jsonl"), "-r", "pi2017", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    calls = []
+    real = columnar.decide_cited
+    monkeypatch.setattr(columnar, "decide_cited", lambda *a: calls.append(1) or real(*a))
+    answers = lines_of(client.post("/rulebooks/pi2017/run", content=body.encode()))
+    assert [r for a in answers for r in a["rows"]] == [
+        json.loads(x) for x in out.read_text().splitlines()
+    ]
+    assert calls == []
+
+
 def test_run_lines_that_are_not_utf8_or_end_without_a_newline(client):
     r = client.post("/rulebooks/pi2017/run", content=b'\xff{}\n{"illegal_gain": 1}')
     out = lines_of(r)

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import attrs
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import cli
 from .library import Library, load_library
@@ -36,6 +38,30 @@ class Settings:
 
 class BodyTooLarge(Exception):
     pass
+
+
+#: The routes that answer JSON (and their errors in JSON, whatever the client accepts);
+#: every other address is a page, whose errors a browser gets as a page.
+API_PREFIXES = ("/rulebooks", "/rules/", "/openapi.json", "/docs", "/redoc", "/static/")
+
+
+def wants_page(scope) -> bool:
+    """Whether an error should be answered as a page: a browser (it accepts HTML) on a
+    page's address (the JSON routes keep their JSON errors)."""
+    path = scope.get("path", "")
+    if path.startswith(API_PREFIXES):
+        return False
+    accept = dict(scope.get("headers", ())).get(b"accept", b"")
+    return b"text/html" in accept
+
+
+def error_response(request: Request, error: ServiceError):
+    """An error as the client reads it: a page for a browser on a page, else JSON."""
+    if wants_page(request.scope):
+        from .pages import error_page
+
+        return error_page(request, error)
+    return JSONResponse(error.to_json(), status_code=error.status)
 
 
 class Runner:
@@ -78,18 +104,30 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, err: ServiceError):
-        return JSONResponse(err.to_json(), status_code=err.status)
+        return error_response(request, err)
 
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, err: BodyTooLarge):
-        return JSONResponse(_too_large(settings).to_json(), status_code=413)
+        return error_response(request, _too_large(settings))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, err: StarletteHTTPException):
+        """Starlette's own errors (no such address, a method the route does not take): a
+        page for a browser on a page, else FastAPI's JSON as before."""
+        if wants_page(request.scope):
+            from .pages import error_page
+
+            kind = f"http_{err.status_code}"  # the page says it by its status
+            error = ServiceError(err.status_code, cli.EXIT_USAGE, str(err.detail), kind=kind)
+            return error_page(request, error)
+        return await http_exception_handler(request, err)
 
     @app.exception_handler(Exception)
     async def bug(request: Request, err: Exception):  # never a traceback to the client
         error = ServiceError(
             500, cli.EXIT_INTERNAL, f"internal error: {type(err).__name__}; please report it"
         )
-        return JSONResponse(error.to_json(), status_code=500)
+        return error_response(request, error)
 
     app.add_middleware(_Guard, settings=settings)
 
@@ -148,14 +186,13 @@ class _Guard:
                     "give the service's token: Authorization: Bearer TOKEN",
                     kind="unauthorised",
                 )
-                response = JSONResponse(
-                    error.to_json(), status_code=401, headers={"WWW-Authenticate": "Bearer"}
-                )
+                response = error_response(Request(scope), error)
+                response.headers["WWW-Authenticate"] = "Bearer"
             return await response(scope, receive, send)
         limit = self.settings.max_body
         length = headers.get("content-length", "")
         if length and (not length.isdigit() or int(length) > limit):
-            response = JSONResponse(_too_large(self.settings).to_json(), status_code=413)
+            response = error_response(Request(scope), _too_large(self.settings))
             return await response(scope, receive, send)
         seen = 0
 

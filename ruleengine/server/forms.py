@@ -21,7 +21,7 @@ import attrs
 from ..facts import describe_expected, to_json_value
 from ..ir import MISSING, FieldSpec, Ref
 from ..render.explanation import citation, local
-from ..types import EnumType, ListType, RecordType
+from ..types import EnumType, ListType, MoneyType, RecordType
 
 #: Blank rows offered after a list's rows (more with the form's "another row" button).
 BLANK_ROWS = 1
@@ -191,8 +191,48 @@ def _inputs_cited(rulebook) -> dict[str, tuple[str, ...]]:
     return {k: (*first.get(k, ()), *then.get(k, ())) for k in {*first, *then}}
 
 
+def expected(t, minimum: int | None, lang: str) -> str:
+    """What a field takes, as its help says it: the facts' own words in English
+    (``facts.describe_expected``, as the command line's messages say it), the same in
+    Chinese with an enum's members by their labels."""
+    if lang != "zh":
+        return describe_expected(t, minimum)
+    if t.kind == "integer":
+        return "不小于 0 的整数" if minimum == 0 else "整数"
+    if isinstance(t, MoneyType):
+        unit = "元" if t.currency == "CNY" else t.currency
+        return f"金额（{unit}），填数字"
+    if isinstance(t, EnumType):
+        labels = [local(t.labels.get(m), "zh", m) for m in t.members]
+        return "以下之一：" + "、".join(labels[:8]) + ("等" if len(labels) > 8 else "")
+    if isinstance(t, ListType):
+        if isinstance(t.element, RecordType):
+            return "记录的列表（一行一条）"
+        return "列表，每项为" + expected(t.element, t.minimum, lang)
+    if isinstance(t, RecordType):
+        return "一条记录（JSON 对象）"
+    words = {
+        "decimal": "精确数值（如 12.5 或 1/3）",
+        "bool": "是或否",
+        "date": "日期（年-月-日，如 2018-05-20）",
+        "duration": "期限（如 2 years、30 days）",
+        "text": "文本",
+    }
+    return words.get(t.kind, t.describe())
+
+
+def _error(spec: FieldSpec, message: str, lang: str) -> str:
+    """A field's problem as the form shows it beside the field: the facts' message in
+    English; in Chinese, what the field takes (the message, in English, is above the form)."""
+    if not message or lang != "zh":
+        return message
+    if message == "missing":
+        return "必须填写：" + expected(spec.type, spec.minimum, lang)
+    return "应为" + expected(spec.type, spec.minimum, lang)
+
+
 def _help(rulebook, spec: FieldSpec, lang: str, cited: tuple[str, ...] = ()) -> str:
-    parts = [describe_expected(spec.type, spec.minimum)]
+    parts = [expected(spec.type, spec.minimum, lang)]
     shown = list(dict.fromkeys(citation(rulebook, r, lang) for r in cited))
     if shown:
         more = f" (+{len(shown) - 4})" if len(shown) > 4 else ""
@@ -237,7 +277,7 @@ def _fields(rulebook, facts: dict, prefix: str, lang: str, errors: dict, more: s
                     tuple(
                         attrs.evolve(
                             _field(rulebook, f, f"{path}.{i}.{f.name}", item.get(f.name), lang),
-                            error=errors.get(f"{prefix}{name}[{i}].{f.name}", ""),
+                            error=_error(f, errors.get(f"{prefix}{name}[{i}].{f.name}", ""), lang),
                         )
                         for f in specs
                     )
@@ -257,7 +297,8 @@ def _fields(rulebook, facts: dict, prefix: str, lang: str, errors: dict, more: s
         if isinstance(t, (ListType, RecordType)):
             text = "" if value is None else json.dumps(value, ensure_ascii=False)
             field = attrs.evolve(field, kind="json", value=text)
-        out.append(attrs.evolve(field, error=errors.get(f"{prefix}{name}", "")))
+        error = _error(spec, errors.get(f"{prefix}{name}", ""), lang)
+        out.append(attrs.evolve(field, error=error))
     return out
 
 

@@ -21,6 +21,21 @@ class Entry:
     origin: str  # "plugin NAME" or the path given
     examples: Path | None = None  # the plugin's example cases, if it gives them
     persons: str | None = None  # what its cases' persons are called, if the plugin says
+    plugin: str | None = None  # the plugin that gives it; None for a path given at start-up
+
+    def title_in(self, lang: str) -> str:
+        """The title a page shows in ``lang``: the rule text's own, when its document (named
+        as the rulebook, or its only one) has a title in that language, with its citation;
+        else the plugin's (``RuleSource.title``, one language or both) or the name."""
+        docs = self.book.rulebook.documents
+        doc = docs.get(self.name) or (next(iter(docs.values())) if len(docs) == 1 else None)
+        own = dict(doc.title.values).get(lang) if doc is not None and doc.title else None
+        if not own:
+            return self.title
+        cited = dict(doc.citation.values).get(lang) if doc.citation else None
+        if cited:  # as it is cited: 《...》（法释〔2017〕10号）, ... (Interpretation [2017] No. 10)
+            return f"{own}（{cited}）" if lang == "zh" else f"{own} ({cited})"
+        return own
 
 
 @attrs.define
@@ -47,7 +62,13 @@ def load_library(rule_paths: list[Path] | None = None) -> Library:
             library.broken.append((name, err.diagnostics))
             continue
         library.books[name] = Entry(
-            name, book, source.title, f"plugin {plugin}", source.examples, source.persons
+            name,
+            book,
+            source.title or name,
+            f"plugin {plugin}",
+            source.examples,
+            source.persons,
+            plugin,
         )
     for path in rule_paths or ():
         book = load_paths([path], pm=pm)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from . import forms, service
 from .api import entry
 from .app import TOKEN_COOKIE
 from .service import ServiceError, guarded
+from .words import BY_STATUS, ERRORS, WORDS
 
 HERE = Path(__file__).parent
 router = APIRouter(include_in_schema=False)
@@ -33,74 +35,49 @@ templates = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 
-WORDS = {
-    "en": {
-        "rulebooks": "Rulebooks",
-        "case": "The case",
-        "as_of": "Judge the case as of (YYYY-MM-DD)",
-        "explain": "Explain the decision",
-        "load": "Load a case (JSON file)",
-        "load_button": "Load",
-        "save": "Save this case (JSON)",
-        "more_row": "Another row",
-        "edit": "Change the facts",
-        "decided_by": "Provisions that decide it",
-        "facts_used": "Facts used",
-        "what_changes": "What would change the outcome",
-        "ask_changes": "What would change the outcome?",
-        "shared": "Shared by every person (a person's own value wins)",
-        "add_officials": "Add an official",
-        "add_subjects": "Add a person",
-        "officials": "Official",
-        "subjects": "Person",
-        "remove": "Remove",
-        "remove_row": "Remove this row",
-        "none_changes": "No change of one or two facts moves the outcome.",
-        "yes": "yes",
-        "no": "no",
-        "default": "default",
-        "errors": "The case cannot be decided as given:",
-        "print": "Print",
-        "person": "Person",
-        "rerun": "re-run with this change",
-        "other_lang": "中文",
-        "token": "Token",
-        "login": "Sign in",
-    },
-    "zh": {
-        "rulebooks": "规则集",
-        "case": "案件",
-        "as_of": "判断日期（YYYY-MM-DD）",
-        "explain": "解释决定",
-        "load": "载入案件（JSON 文件）",
-        "load_button": "载入",
-        "save": "保存案件（JSON）",
-        "more_row": "再加一行",
-        "edit": "修改事实",
-        "decided_by": "决定结果的条款",
-        "facts_used": "所用事实",
-        "what_changes": "什么会改变结果",
-        "ask_changes": "什么会改变结果？",
-        "shared": "各人员共同的事实（人员自己的值优先）",
-        "add_officials": "添加一名人员",
-        "add_subjects": "添加一名对象",
-        "officials": "人员",
-        "subjects": "对象",
-        "remove": "删除",
-        "remove_row": "删除此行",
-        "none_changes": "改变一两项事实都不会改变结果。",
-        "yes": "是",
-        "no": "否",
-        "default": "默认",
-        "errors": "按所给事实无法作出决定：",
-        "print": "打印",
-        "person": "人员",
-        "rerun": "按此改变重新计算",
-        "other_lang": "English",
-        "token": "令牌",
-        "login": "登录",
-    },
-}
+
+def _error_words(request: Request, error: ServiceError, lang: str, name: str = ""):
+    """``(kind, heading, [what happened, what to do])`` of an error, in ``lang``."""
+    kind = error.kind if error.kind in ERRORS[lang] else BY_STATUS.get(error.status, "error")
+    settings = request.app.state.settings
+    values = {
+        "limit": f"{settings.max_body:,}",
+        "fields": f"{MAX_FIELDS:,}",
+        "timeout": f"{settings.timeout:g}",
+        "name": name,
+    }
+    head, *says = (text.format(**values) for text in ERRORS[lang][kind])
+    return kind, head, says
+
+
+def error_page(request: Request, error: ServiceError) -> HTMLResponse:
+    """The page a browser gets for an error, in the page's language (``?lang=``; the pages'
+    forms post to addresses that carry it, so it is known before the body is read): what
+    happened and what to do, with the same status the JSON routes give."""
+
+    lang = _lang(request)
+    app = request.app
+    m = re.match(r"^/book/([^/]+)", request.url.path)
+    name = m.group(1) if m else ""
+    kind, head, says = _error_words(request, error, lang, name)
+    if kind == "unauthorised":
+        back = (f"/login?lang={lang}", WORDS[lang]["login"])
+    elif name in app.state.library.books and kind != "unknown_rulebook":
+        back = (f"/book/{name}?lang={lang}", WORDS[lang]["back_form"])
+    else:
+        back = (f"/?lang={lang}", WORDS[lang]["back_home"])
+    # The service's own message where the page's words are general (an unforeseen kind).
+    detail = error.message if kind in ("error", "bad_request") else ""
+    return _page(
+        "error.html",
+        lang,
+        status=error.status,
+        head=head,
+        says=says,
+        detail=detail,
+        back=back[0],
+        back_label=back[1],
+    )
 
 
 #: The longest link a page gives (bytes of its path and query). A way to a case past it (many
@@ -120,6 +97,13 @@ class Go:
     post: bool = False  # the page answers POST only (the what-if)
 
     @property
+    def action(self) -> str:
+        """Where its button posts: the path, with the page's language in the query (so an
+        error is answered in it before the body is read)."""
+        lang = dict(self.fields).get("lang")
+        return f"{self.path}?{urlencode({'lang': lang})}" if lang else self.path
+
+    @property
     def link(self) -> str | None:
         url = f"{self.path}?{urlencode(self.fields)}" if self.fields else self.path
         return None if self.post or len(url.encode("utf-8")) > LINK_MAX else url
@@ -131,6 +115,11 @@ class Go:
 MAX_FIELDS = 200_000
 
 
+#: Starlette's words for a form past its bounds (``starlette.formparsers``), as opposed to
+#: one it cannot read.
+_TOO_BIG = re.compile(r"^Too many|exceeded maximum size")
+
+
 async def _fields(request: Request) -> dict[str, str]:
     """The fields a page was given: its query, and for a POST its form (which wins)."""
     from starlette.exceptions import HTTPException
@@ -139,7 +128,10 @@ async def _fields(request: Request) -> dict[str, str]:
     if request.method == "POST":
         try:
             form = await request.form(max_fields=MAX_FIELDS)
-        except HTTPException as err:  # past MAX_FIELDS, or a field past 1 MB
+        except HTTPException as err:  # past MAX_FIELDS, a field past 1 MB, or not a form
+            if not _TOO_BIG.search(str(err.detail)):
+                message = f"the posted form cannot be read: {err.detail}"
+                raise ServiceError(400, cli.EXIT_USAGE, message) from None
             message = f"the posted form is larger than the pages take: {err.detail}"
             raise ServiceError(413, cli.EXIT_BAD_FACTS, message, kind="too_large") from None
         fields.update((k, v) for k, v in form.items() if isinstance(v, str))
@@ -156,6 +148,7 @@ def _lang(request: Request) -> str:
 
 def _page(name: str, lang: str, status: int = 200, **context) -> HTMLResponse:
     context.setdefault("switch", None)
+    context.setdefault("printing", False)
     html = templates.get_template(name).render(lang=lang, w=WORDS[lang], **context)
     return HTMLResponse(html, status_code=status)
 
@@ -198,7 +191,9 @@ async def login(request: Request):
     return _page("login.html", _lang(request), status=401, failed=True)
 
 
-def _form_page(request, e, case, lang, errors=None, message="", status=200, more="", path=None):
+def _form_page(
+    request, e, case, lang, errors=None, message="", status=200, more="", path=None, said=None
+):
     rb = form_book(request, e)
     query = forms.to_query(rb, case, lang)
     return _page(
@@ -212,6 +207,8 @@ def _form_page(request, e, case, lang, errors=None, message="", status=200, more
         extra=json.dumps(case.extra, ensure_ascii=False) if case.extra else "",
         case_extra=json.dumps(case.case_extra, ensure_ascii=False) if case.case_extra else "",
         message=message,
+        marked=bool(errors),
+        said=said,  # (heading, [lines]) in the page's language, for the message
         save=Go(f"/book/{e.name}/case.json", query),
         switch=_switch(request, lang, query, path=path),
     )
@@ -313,7 +310,16 @@ async def whatif(request: Request, name: str):
     return await _result(request, name, await _fields(request), whatif=True)
 
 
-async def _result(request: Request, name: str, form: dict, whatif: bool):
+@router.api_route("/book/{name}/print", methods=["GET", "POST"], response_class=HTMLResponse)
+async def print_view(request: Request, name: str):
+    """The result laid out for paper, with no script needed: the page in the print
+    stylesheet (the result page uses it when printed too), the case's fields in its link or
+    its button's post (``whatif=1``: with what would change it, from the recent cache)."""
+    fields = await _fields(request)
+    return await _result(request, name, fields, fields.get("whatif") == "1", printing=True)
+
+
+async def _result(request: Request, name: str, form: dict, whatif: bool, printing=False):
     e = entry(request, name)
     lang = "zh" if form.get("lang") == "zh" else "en"
     if form.get("more") or form.get("drop"):  # a button of the form: add or remove
@@ -324,29 +330,36 @@ async def _result(request: Request, name: str, form: dict, whatif: bool):
     try:
         found = await _explained(request, e, case, whatif)
     except ServiceError as err:
-        return _form_page(request, e, case, lang, _errors(case, err), err.message, 422)
+        said = _error_words(request, err, lang)[1:] if err.kind == "timeout" else None
+        errors = _errors(case, err)
+        return _form_page(request, e, case, lang, errors, err.message, err.status, said=said)
     people = [
         _person(e, label, trace, found, case, k, lang, rb if whatif else None)
         for k, (label, trace) in enumerate(found)
     ]
     query = forms.to_query(rb, case, lang)
+    shown = [*query, ("whatif", "1")] if whatif else query
+    back = Go(f"/book/{name}/whatif", query, post=True) if whatif else None
     return _page(
         "result.html",
         lang,
         entry=e,
+        as_of=case.as_of,
         people=people,
         edit=Go(f"/book/{name}", query),
         save=Go(f"/book/{name}/case.json", query),
-        ask=None if whatif else Go(f"/book/{name}/whatif", query, post=True),
+        print=Go(f"/book/{name}/print", shown, post=whatif),
+        back=back or Go(f"/book/{name}/result", query),
+        ask=None if whatif or printing else Go(f"/book/{name}/whatif", query, post=True),
         whatif=whatif,
-        switch=_switch(request, lang, query, post=whatif),
+        printing=printing,
+        switch=_switch(request, lang, shown if printing else query, post=whatif),
     )
 
 
 def _errors(case, err: ServiceError) -> dict[str, str]:
     """The problems of an error keyed as the form's fields are: ``f.PATH``, or ``p.K.PATH``
     for the person the message names (``officials[1] (B): ...``)."""
-    import re
 
     prefix = "f."
     m = re.search(r"\b(?:officials|subjects)\[(\d+)\]", err.message)
@@ -496,10 +509,14 @@ def explanation_html(request: Request, e, found: list, lang: str) -> str:
         lang=lang,
         w=WORDS[lang],
         entry=e,
+        as_of=None,
         people=people,
         edit=None,
         save=None,
+        print=None,
+        back=None,
         ask=None,
         whatif=False,
+        printing=False,
         switch=None,
     )
