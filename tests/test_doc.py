@@ -156,7 +156,7 @@ def test_conditions_are_in_words_not_source(sites):
     assert "illegal gains: more than 0 CNY" in page
     assert ">=" not in page and "\\>" not in page
     page = (sites["quickstart"] / "doc-quickstart.md").read_text(encoding="utf-8")
-    assert "the quantity standards (items 3 to 6) (k = 1)" in page  # a definition by its label
+    assert "the quantity standards (items 3 to 6) (with 1)" in page  # a definition by its label
 
 
 def test_without_jinja2_the_command_names_the_extra(monkeypatch, tmp_path):
@@ -250,3 +250,104 @@ def test_a_provision_quoted_without_a_language_is_placed_by_its_script():
     built = model.build(book, results, measure(book, results), "en")
     texts = [a.texts[0] for d in built.documents for a in d.articles]
     assert [(t.zh, t.en) for t in texts] == [("", "Plain English."), ("中文条文。", "")]
+
+
+# A rulebook written for the four QA findings on the site (issue 12): a parameter of two dated
+# values read through a definition with a parameter of its own, members whose labels hold a
+# comma and a 、, and a branch no test takes.
+WORKBENCH = """\
+document wb { title: en "A small act" zh "小法"  articles 1 .. 2
+  article 2 not encoded because en "it defines" zh "定义" }
+
+enum act_kind { sell: en "selling, or providing" zh "出售、提供"
+                buy: en "buying" zh "购买"
+                keep: en "keeping" zh "保存" }
+input kind: act_kind = keep en "the act" zh "行为"
+input items: count = 0 en "items" zh "条数"
+input repeat: bool = false en "a repeat offence" zh "再犯"
+parameter standard: count en "the quantity standard" zh "数量标准" {
+  2017-06-01: 50
+  2020-01-01: 60
+}
+define reached(k: decimal): bool en "the standard reached at a multiple" zh "按倍数达到标准" =
+  items >= standard * k
+conclusion serious: value bool = false en "serious" zh "严重"
+
+rule r1 { cite article 1  title en "Quantity" zh "数量"
+  when kind in [act_kind.sell, act_kind.buy] and (reached(1) or repeat)
+  then serious = true }
+
+test "sold 60" { as of 2021-01-01  given kind = sell, items = 60  expect serious = true }
+test "kept 60" { as of 2021-01-01  given items = 60  expect serious = false }
+test "sold 10" { as of 2021-01-01  given kind = sell, items = 10  expect serious = false }
+"""
+
+
+@pytest.fixture(scope="module")
+def workbench(tmp_path_factory) -> dict[str, Path]:
+    """The small rulebook's site, in English and in Chinese."""
+    folder = tmp_path_factory.mktemp("workbench")
+    (folder / "wb.rules").write_text(WORKBENCH, encoding="utf-8")
+    out = {}
+    for lang in ("en", "zh"):
+        out[lang] = folder / f"site-{lang}"
+        result = _doc("--rules", str(folder / "wb.rules"), "-o", str(out[lang]), "--lang", lang)
+        assert result.exit_code == 0, result.output
+    return out
+
+
+def _read(folder: Path, name: str) -> str:
+    return (folder / name).read_text(encoding="utf-8")
+
+
+def test_untested_outcomes_are_worded_in_the_sites_language(workbench):
+    """Each outcome no test saw, in the site's words: the condition by its labels, as the site
+    words conditions (not the rule's source, nor English in the Chinese site)."""
+    zh = _read(workbench["zh"], "doc-wb.md")
+    untested = zh.split("测试未覆盖", 1)[1]
+    assert "“再犯”：未见成立" in untested
+    assert "never" not in zh and "repeat" not in untested
+    en = _read(workbench["en"], "doc-wb.md")
+    assert "“a repeat offence”: never seen to hold" in en.split("Not seen in the tests", 1)[1]
+    html = _read(workbench["zh"], "doc-wb.html")
+    assert "“再犯”：未见成立</a>" in html
+
+
+def test_a_parameter_is_shown_by_its_label_with_its_dated_values_everywhere(workbench):
+    """In the condition, in what the definition says, and in the parameter section alike; a
+    definition's own parameter (``k``) reads as the argument the rule gives it."""
+    en = _read(workbench["en"], "doc-wb.md")
+    dated = "the quantity standard (from 2017-06-01: 50; from 2020-01-01: 60)"
+    assert f"items: at least {dated} × 1" in en
+    assert "- the quantity standard `standard` (" in en
+    assert "): from 2017-06-01: 50; from 2020-01-01: 60" in en
+    assert "the standard reached at a multiple (with 1)" in en
+    assert not re.search(r"\bk\b", en.split("**When**", 1)[1].split("**Then**", 1)[0])
+    zh = _read(workbench["zh"], "doc-wb.md")
+    assert "条数：达到数量标准（自2017年6月1日起：50；自2020年1月1日起：60） × 1以上" in zh
+
+
+def test_a_parameter_given_to_a_definition_shows_its_value_not_only_its_label(sites):
+    page = (sites["pi2017"] / "doc-pi2017.md").read_text(encoding="utf-8")
+    assert "(with Art. 5(1)(8): half of the standards (from 2017-06-01: 0.5))" in page
+    assert "(k = " not in page and "× k" not in page and "(k)" not in page
+
+
+def test_members_are_listed_unambiguously(workbench):
+    """A member's label may hold a comma or a 、: one member a line in the condition (an
+    HTML list, a Markdown list), each quoted where members share a line."""
+    en = _read(workbench["en"], "doc-wb.md")
+    assert "  - the act: one of the following\n    - selling, or providing\n    - buying\n" in en
+    html = _read(workbench["zh"], "doc-wb.html")
+    assert "<li>行为：为下列之一<ul><li>出售、提供</li><li>购买</li></ul></li>" in html
+
+
+def test_members_on_one_line_are_quoted():
+    import ruleengine
+    from ruleengine.doc import words
+
+    book = ruleengine.load_text(WORKBENCH, "wb.rules")
+    rb = book.rulebook
+    condition = rb.rules["r1"].when.left
+    assert words.inline(rb, condition, "en") == "the act one of “selling, or providing”, “buying”"
+    assert words.inline(rb, condition, "zh") == "行为为“出售、提供”、“购买”之一"

@@ -18,7 +18,7 @@ import attrs
 
 from .. import ir
 from ..coverage import Coverage, RuleCoverage, percent
-from ..render.explanation import Line, citation, local, show_date, show_value
+from ..render.explanation import Line, local, show_date
 from ..render.explanation import word as explanation_word
 from . import words
 
@@ -83,6 +83,7 @@ PAGE_WORDS = {
     },
     "yes": {"en": "yes", "zh": "是"},
     "no": {"en": "no", "zh": "否"},
+    "value_sep": words.VALUE_SEP,
     "lang_name": {"en": "en", "zh": "zh-Hans"},
 }
 
@@ -101,7 +102,7 @@ class Link:
 class ParameterView:
     name: str
     label: str
-    values: tuple[tuple[str, str], ...]  # (from the day, the value)
+    values: tuple[str, ...]  # "from 2017-06-01: 50", as words.parameter shows them inline
     reference: str
     source: Link
 
@@ -256,13 +257,10 @@ class _Builder:
 
     def parameter(self, name: str) -> ParameterView:
         p = self.rb.parameters[name]
-        values = tuple(
-            (show_date(day, self.lang), show_value(v, p.type, self.lang)) for day, v in p.values
-        )
         return ParameterView(
             name,
             local(p.label, self.lang) or name,
-            values,
+            words.parameter_values(self.rb, name, self.lang),
             local(p.reference, self.lang),
             self.sources.link(p.span, self.lang),
         )
@@ -276,7 +274,7 @@ class _Builder:
         return RuleView(
             name=name,
             anchor=anchor("rule", name),
-            heading=f"{citation(self.rb, name, lang)} {local(rule.title, lang)}".strip(),
+            heading=words.rule_heading(self.rb, name, lang),
             source=self.sources.link(rule.span, lang),
             condition=words.condition(self.rb, rule.when, lang),
             conclusions=tuple(words.conclusion(self.rb, a, lang) for a in rule.then),
@@ -301,7 +299,8 @@ class _Builder:
             ),
             more_tests=max(0, len(fired) - MAX_TESTS_NAMED),
             untested=tuple(
-                Link(what, self.sources.link(span, lang).href) for span, what in cov.untested()
+                Link(words.gap(self.rb, g, lang), self.sources.link(g.span, lang).href)
+                for g in cov.untested()
             ),
         )
 
