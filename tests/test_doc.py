@@ -8,6 +8,8 @@ command. (The browser test that opens one is in test_browser.py.)
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sys
 from pathlib import Path
@@ -351,3 +353,56 @@ def test_members_on_one_line_are_quoted():
     condition = rb.rules["r1"].when.left
     assert words.inline(rb, condition, "en") == "the act one of “selling, or providing”, “buying”"
     assert words.inline(rb, condition, "zh") == "行为为“出售、提供”、“购买”之一"
+
+
+def test_writing_again_removes_the_earlier_sites_own_stale_pages(tmp_path):
+    rules = tmp_path / "wb.rules"
+    rules.write_text(WORKBENCH, encoding="utf-8")
+    out = tmp_path / "site"
+    assert _doc("--rules", str(rules), "-o", str(out)).exit_code == 0
+    assert (out / "doc-wb.html").exists() and (out / site.MANIFEST).exists()
+    # The document renamed: its old pages go, the new ones come, nothing else is left.
+    rules.write_text(WORKBENCH.replace("document wb", "document wb2"), encoding="utf-8")
+    result = _doc("--rules", str(rules), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert "doc-wb.html" not in names and "doc-wb.md" not in names
+    assert {"doc-wb2.html", "doc-wb2.md", "index.html", site.MANIFEST} <= names
+    listed = json.loads((out / site.MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert set(listed) == names - {site.MANIFEST}
+
+
+@pytest.mark.parametrize("stranger", ["notes.txt", "index.html", "sub"])
+def test_a_folder_holding_files_doc_did_not_write_is_refused_and_left_alone(tmp_path, stranger):
+    """A file of someone else's, or one of the site's pages changed since: exit 2, naming it,
+    and nothing in the folder written or removed."""
+    rules = tmp_path / "wb.rules"
+    rules.write_text(WORKBENCH, encoding="utf-8")
+    out = tmp_path / "site"
+    if stranger == "index.html":  # a page of an earlier site, edited by hand
+        assert _doc("--rules", str(rules), "-o", str(out)).exit_code == 0
+        (out / "index.html").write_text("mine", encoding="utf-8")
+    elif stranger == "sub":
+        (out / "sub").mkdir(parents=True)
+    else:
+        out.mkdir()
+        (out / stranger).write_text("mine", encoding="utf-8")
+    before = {p.name: p.is_file() and p.read_bytes() for p in out.iterdir()}
+    result = _doc("--rules", str(rules), "-o", str(out))
+    assert result.exit_code == 2
+    assert f"holds files ruleengine doc did not write ({stranger}" in result.output
+    assert {p.name: p.is_file() and p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_manifest_naming_files_outside_the_folder_deletes_nothing_there(tmp_path):
+    rules = tmp_path / "wb.rules"
+    rules.write_text(WORKBENCH, encoding="utf-8")
+    out = tmp_path / "site"
+    assert _doc("--rules", str(rules), "-o", str(out)).exit_code == 0
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep", encoding="utf-8")
+    manifest = json.loads((out / site.MANIFEST).read_text(encoding="utf-8"))
+    manifest["files"]["../precious.txt"] = hashlib.sha256(b"keep").hexdigest()
+    (out / site.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    assert _doc("--rules", str(rules), "-o", str(out)).exit_code == 0
+    assert precious.read_text(encoding="utf-8") == "keep"
