@@ -313,6 +313,9 @@ def test_untested_outcomes_are_worded_in_the_sites_language(workbench):
     assert "“a repeat offence”: never seen to hold" in en.split("Not seen in the tests", 1)[1]
     html = _read(workbench["zh"], "doc-wb.html")
     assert "“再犯”：未见成立</a>" in html
+    # Chinese punctuation around the site's own words too, not "测试及覆盖: ".
+    assert "**测试及覆盖**：适用：是" in zh and "测试未覆盖：\n" in zh
+    assert "<strong>测试及覆盖</strong>：" in html and "测试未覆盖：</p>" in html
 
 
 def test_a_parameter_is_shown_by_its_label_with_its_dated_values_everywhere(workbench):

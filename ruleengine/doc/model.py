@@ -84,6 +84,7 @@ PAGE_WORDS = {
     "yes": {"en": "yes", "zh": "是"},
     "no": {"en": "no", "zh": "否"},
     "value_sep": words.VALUE_SEP,
+    "colon": {"en": ": ", "zh": "："},
     "lang_name": {"en": "en", "zh": "zh-Hans"},
 }
 
