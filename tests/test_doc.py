@@ -409,3 +409,13 @@ def test_a_manifest_naming_files_outside_the_folder_deletes_nothing_there(tmp_pa
     (out / site.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     assert _doc("--rules", str(rules), "-o", str(out)).exit_code == 0
     assert precious.read_text(encoding="utf-8") == "keep"
+
+
+def test_a_manifest_doc_did_not_write_is_refused(tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / site.MANIFEST).write_text('{"files": 5}', encoding="utf-8")
+    result = _doc("--rules", str(QUICK / "article5.rules"), "-o", str(out))
+    assert result.exit_code == 2
+    assert "not a manifest ruleengine doc wrote" in result.output
+    assert [p.name for p in out.iterdir()] == [site.MANIFEST]

@@ -109,7 +109,10 @@ def earlier(out: Path) -> dict[str, str]:
             files = data["files"] if data["format"] == MANIFEST_FORMAT else None
             listed = {str(k): str(v) for k, v in files.items() if _plain(k)}
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise NotOurs(f"{manifest}: not a manifest ruleengine doc wrote") from None
+            raise NotOurs(
+                f"{manifest}: not a manifest ruleengine doc wrote, so doc cannot tell its own "
+                "files in this folder from others: choose another folder, or empty this one"
+            ) from None
     strangers = []
     for path in sorted(out.iterdir()):
         if path.name == MANIFEST and path.is_file():

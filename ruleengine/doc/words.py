@@ -1,6 +1,7 @@
-"""A rule's condition and conclusions in words, for a lawyer: inputs, definitions and
-parameters by their labels, thresholds with their units, ``and``/``or`` as "all of" and
-"any of". The pieces (labels, values, the wording of comparisons) are the explanation's own
+"""A rule's condition and conclusions in words, for a lawyer: inputs and definitions by their
+labels, parameters by their labels and dated values, thresholds with their units, ``and``/``or``
+as "all of" and "any of", and the outcomes the tests never saw (``coverage.Gap``). The pieces
+(labels, values, the wording of comparisons) are the explanation's own
 (``render/explanation.py``), so the documentation and an explanation say the same thing."""
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ _WORDS = {
 
 #: Between a parameter's dated values on one line, here and in the site's parameter section.
 VALUE_SEP = {"en": "; ", "zh": "；"}
+#: Between the quoted members of a list on one line.
+LIST_SEP = {"en": ", ", "zh": "、"}
 
 
 def word(key: str, lang: str, **kw) -> str:
@@ -72,16 +75,14 @@ def value(v, t, lang: str) -> str:
     """A value as a reader writes it; a set of members with each member quoted, since a
     member's label may hold a comma or a 、 itself."""
     if isinstance(v, frozenset) and isinstance(t, EnumType):
-        sep = "、" if lang == "zh" else ", "
         shown = [quoted(show_value(m, t, lang), lang) for m in t.members if m in v]
-        return sep.join(shown) or "—"
+        return LIST_SEP[lang].join(shown) or "—"
     return show_value(v, t, lang)
 
 
 def members(rb, items: list[ir.Expr], lang: str, t=None) -> str:
     """The members of a list on one line, each quoted: unambiguous whatever their labels."""
-    sep = "、" if lang == "zh" else ", "
-    return sep.join(quoted(side(rb, x, lang, t), lang) for x in items)
+    return LIST_SEP[lang].join(quoted(side(rb, x, lang, t), lang) for x in items)
 
 
 def parameter_values(rb, name: str, lang: str) -> tuple[str, ...]:
