@@ -419,3 +419,27 @@ def test_a_manifest_doc_did_not_write_is_refused(tmp_path):
     assert result.exit_code == 2
     assert "not a manifest ruleengine doc wrote" in result.output
     assert [p.name for p in out.iterdir()] == [site.MANIFEST]
+
+
+def test_versions_and_choices_are_in_words_not_source(sites):
+    """A lighter block's versions (``party_law.at_act``) and an ``if`` in what a definition
+    says read in words, as the rest of the condition does."""
+    pages = "".join(
+        p.read_text(encoding="utf-8") for p in _pages(sites["ccdi"]) if p.suffix == ".md"
+    )
+    assert "party\\_law." not in pages and "if especially" not in pages
+    # ccdi has two lighter blocks: each version is named with its block's label.
+    block = "（纪律处分条例：从旧兼从轻）"
+    assert f"行为时施行的版本{block}：不为处理时施行的版本{block}" in pages
+    assert "贪污罪所适用幅度的法定最高刑：使国家和人民利益遭受特别重大损失" in pages
+    assert "时为死刑，否则为无期徒刑" in pages
+
+
+def test_the_rules_set_aside_are_listed_by_citation_and_title(sites):
+    page = (sites["pi2017"] / "doc-pi2017.md").read_text(encoding="utf-8")
+    block = page.split('<a id="rule-art6_1"></a>', 1)[1].split("<a id=", 1)[0]
+    assert (
+        "**Sets aside**\n\n- [Interpretation \\[2017\\] No. 10 Art. 5(1)(5) 5,000 or more items"
+        in block
+    )
+    assert "(doc-pi2017.md#rule-art5_1_5)" in block

@@ -279,7 +279,8 @@ class _Builder:
             source=self.sources.link(rule.span, lang),
             condition=words.condition(self.rb, rule.when, lang),
             conclusions=tuple(words.conclusion(self.rb, a, lang) for a in rule.then),
-            overrides=tuple(Link(t, "") for t in rule.overrides),  # linked once pages are known
+            # By citation and title; the href holds the rule's name until pages are known.
+            overrides=tuple(Link(words.rule_heading(self.rb, t, lang), t) for t in rule.overrides),
             in_force=_in_force(rule, lang),
             readings=tuple(n.get(lang) for n in rule.notes),
             unverified=tuple(u.get(lang) for u in rule.unverified),
@@ -445,7 +446,7 @@ def _link_overrides(doc: DocumentView, page_of: dict[str, str]) -> DocumentView:
 
     def fix(r: RuleView) -> RuleView:
         links = tuple(
-            Link(o.text, f"{page_of[o.text]}.html#{anchor('rule', o.text)}") for o in r.overrides
+            Link(o.text, f"{page_of[o.href]}.html#{anchor('rule', o.href)}") for o in r.overrides
         )
         return attrs.evolve(r, overrides=links)
 

@@ -37,6 +37,17 @@ _WORDS = {
         "en": "{cond}: never seen to hold nor not to hold",
         "zh": "{cond}：未见成立，也未见不成立",
     },
+    "lighter_at_act": {"en": "the version in force on the act date", "zh": "行为时施行的版本"},
+    "lighter_at_decision": {
+        "en": "the version in force on the decision date",
+        "zh": "处理时施行的版本",
+    },
+    "lighter_applied": {"en": "the version applied", "zh": "所适用的版本"},
+    "of_block": {"en": "{what} ({block})", "zh": "{what}（{block}）"},
+    "choice": {
+        "en": "{then} if {cond}, otherwise {otherwise}",
+        "zh": "{cond}时为{then}，否则为{otherwise}",
+    },
     "always": {"en": "always (no condition)", "zh": "无条件适用"},
     "yes": {"en": "yes", "zh": "是"},
 }
@@ -111,6 +122,22 @@ def side(rb, e: ir.Expr, lang: str, t=None) -> str:
         return value(e.value, t if t is not None else e.type, lang)
     if isinstance(e, ir.Ref) and e.kind == "parameter" and e.name in rb.parameters:
         return parameter(rb, e.name, lang)
+    if isinstance(e, ir.Ref) and e.kind == "lighter":  # party_law.at_act: a version, in words
+        name, _, which = e.name.partition(".")
+        what = word(f"lighter_{which}", lang)
+        if len(rb.lighters) < 2:
+            return what
+        block = rb.lighters.get(name)
+        label = (local(block.label, lang) if block is not None else "") or name
+        return word("of_block", lang, what=what, block=label)  # which block's version
+    if isinstance(e, ir.If):  # "life imprisonment if ..., otherwise ten years"
+        test = getattr(e.type, "kind", None) == "bool"
+        shown = [
+            inline(rb, x, lang) if test else side(rb, x, lang, t) for x in (e.then, e.otherwise)
+        ]
+        return word(
+            "choice", lang, then=shown[0], cond=inline(rb, e.cond, lang), otherwise=shown[1]
+        )
     if isinstance(e, ir.Ref):
         return _label(rb, e.kind, e.name, lang) or e.name
     if isinstance(e, ir.CallDef):
@@ -170,7 +197,7 @@ def inline(rb, e: ir.Expr, lang: str) -> str:
         inner = inline(rb, e.operand, lang)
         return f"非（{inner}）" if lang == "zh" else f"not ({inner})"
     if isinstance(e, ir.If):
-        return e.text
+        return side(rb, e, lang)
     if isinstance(e, ir.Ref):
         return side(rb, e, lang)  # a yes-or-no input by its label, as a field is
     parts = _test(rb, e, lang)
