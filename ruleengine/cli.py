@@ -1494,6 +1494,7 @@ def doc(
                 EXIT_USAGE, f"doc needs the 'doc' extra: pip install 'ruleengine[doc]' ({err})"
             ) from None
         from .doc.command import generate
+        from .doc.site import NotOurs
         from .plugins import adapter_chain
 
         if output.exists() and not output.is_dir():
@@ -1502,6 +1503,8 @@ def doc(
         book, name = _load(pm, rules, rulebook)
         try:
             written = generate(book, adapter_chain(pm, name or book.rulebook.name), output, lang)
+        except NotOurs as err:
+            raise Stop(EXIT_USAGE, str(err)) from None
         except OSError as err:
             raise Stop(EXIT_USAGE, f"{output}: cannot write ({err.strerror or err})") from None
         _err(f"wrote {len(written)} files to {output}; open {output / 'index.html'}")

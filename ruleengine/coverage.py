@@ -35,15 +35,33 @@ class Condition:
     kind: str  # comparison | operand | condition (any other elementary test)
     span: object
     seen: set[bool] = attrs.Factory(set)
+    #: The condition itself, for a renderer that words it (the documentation).
+    expr: ir.Expr | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def covered(self) -> int:
         return len(self.seen)
 
-    def missing(self) -> list[str]:
-        return [
-            name for value, name in ((True, "true"), (False, "false")) if value not in self.seen
-        ]
+    def missing(self) -> tuple[bool, ...]:
+        """The outcomes never seen: True, False, or both (in that order)."""
+        return tuple(value for value in (True, False) if value not in self.seen)
+
+
+@attrs.frozen
+class Gap:
+    """One outcome, or two, that the tests never saw: a record, worded by each renderer in
+    its own language (``render/coverage.py`` for the report, ``doc/`` for the site).
+
+    ``kind`` is ``never_fired`` (the rule never fired), ``never_failed`` (it was never seen
+    not to fire), ``never_set_aside`` (an exception never set ``target`` aside) or
+    ``condition`` (``condition`` was never seen as each value in ``missing``)."""
+
+    kind: str
+    rule: str
+    span: object
+    target: str | None = None
+    condition: Condition | None = None
+    missing: tuple[bool, ...] = ()
 
 
 @attrs.define
@@ -72,20 +90,20 @@ class RuleCoverage:
         possible += 2 * len(self.conditions)
         return seen, possible
 
-    def untested(self) -> list[tuple[object, str]]:
-        """(span, what was not seen) of each outcome the tests never saw."""
+    def untested(self) -> list[Gap]:
+        """Each outcome the tests never saw, in the order of the rule's text."""
         out = []
         if not self.fired:
-            out.append((self.span, f"rule {self.name} never fired"))
+            out.append(Gap("never_fired", self.name, self.span))
         if self.has_condition and not self.failed:
-            out.append((self.span, f"rule {self.name} never seen not to fire"))
+            out.append(Gap("never_failed", self.name, self.span))
         for target in self.overrides:
             if target not in self.set_aside:
-                out.append((self.span, f"exception {self.name} never set {target} aside"))
+                out.append(Gap("never_set_aside", self.name, self.span, target=target))
         for c in self.conditions:
             missing = c.missing()
             if missing:
-                out.append((c.span, f"{c.kind} {c.text} never seen {' nor '.join(missing)}"))
+                out.append(Gap("condition", self.name, c.span, condition=c, missing=missing))
         return out
 
 
@@ -124,7 +142,7 @@ def _conditions(e: ir.Expr, out: list[Condition], operand: bool = False, op=None
     operands: the inner ``a and b`` of its tree is not one of its own."""
     if isinstance(e, ir.Binary) and e.op in ("and", "or"):
         if operand and e.op != op:
-            out.append(Condition(e.text, "operand", e.span))
+            out.append(Condition(e.text, "operand", e.span, expr=e))
         _conditions(e.left, out, True, e.op)
         _conditions(e.right, out, True, e.op)
     elif isinstance(e, ir.Unary) and e.op == "not":
@@ -135,7 +153,7 @@ def _conditions(e: ir.Expr, out: list[Condition], operand: bool = False, op=None
         _conditions(e.otherwise, out, True)
     else:
         kind = "comparison" if isinstance(e, ir.Binary) and e.op in _COMPARE else "condition"
-        out.append(Condition(e.text, kind, e.span))
+        out.append(Condition(e.text, kind, e.span, expr=e))
 
 
 def _key(span) -> tuple:

@@ -164,3 +164,41 @@ def test_shipped_rulebooks_meet_their_declared_threshold(rulebook):
     (report,) = json.loads(result.stdout)
     never = {r["rule"] for r in report["rules"] if not r["fired"]}
     assert never == set(DECLARED.get("never-fired", {}).get(rulebook, {}))
+
+
+def test_untested_outcomes_are_records_for_each_renderer_to_word(small):
+    """The gaps are data (kind, rule, condition, what was missing), not English sentences: the
+    report words them here, the documentation in its own language (tests/test_doc.py)."""
+    import ruleengine
+    from ruleengine.coverage import measure
+    from ruleengine.testing import run_tests
+
+    book = ruleengine.load_text(SMALL, "small.rules")
+    gaps = {r.name: r.untested() for r in measure(book, run_tests(book)).rules}
+    (minor,) = gaps["a1"]
+    assert (minor.kind, minor.rule, minor.missing) == ("condition", "a1", (True,))
+    assert (minor.condition.text, minor.condition.kind) == ("minor", "condition")
+    assert minor.condition.expr.name == "minor"  # the condition itself, to be put in words
+    (aside,) = gaps["a3"]
+    assert (aside.kind, aside.target) == ("never_set_aside", "a1")
+    assert [g.kind for g in gaps["a4"]] == ["never_fired"]
+
+
+def test_json_lists_the_untested_outcomes(small):
+    result = run("test", "--rules", small, "--coverage", "--format", "json")
+    (report,) = json.loads(result.stdout)
+    rules = {r["rule"]: r for r in report["rules"]}
+    (minor,) = rules["a1"]["untested"]
+    assert Path(minor.pop("file")).resolve() == Path(small).resolve()
+    assert minor == {
+        "kind": "condition",
+        "rule": "a1",
+        "line": 11,
+        "column": 53,
+        "message": "condition minor never seen true",
+        "condition": "minor",
+        "missing": [True],
+    }
+    (aside,) = rules["a3"]["untested"]
+    assert (aside["kind"], aside["target"]) == ("never_set_aside", "a1")
+    assert rules["a2"]["untested"][0]["missing"] == [True]

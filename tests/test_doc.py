@@ -8,6 +8,8 @@ command. (The browser test that opens one is in test_browser.py.)
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sys
 from pathlib import Path
@@ -156,7 +158,7 @@ def test_conditions_are_in_words_not_source(sites):
     assert "illegal gains: more than 0 CNY" in page
     assert ">=" not in page and "\\>" not in page
     page = (sites["quickstart"] / "doc-quickstart.md").read_text(encoding="utf-8")
-    assert "the quantity standards (items 3 to 6) (k = 1)" in page  # a definition by its label
+    assert "the quantity standards (items 3 to 6) (with 1)" in page  # a definition by its label
 
 
 def test_without_jinja2_the_command_names_the_extra(monkeypatch, tmp_path):
@@ -250,3 +252,194 @@ def test_a_provision_quoted_without_a_language_is_placed_by_its_script():
     built = model.build(book, results, measure(book, results), "en")
     texts = [a.texts[0] for d in built.documents for a in d.articles]
     assert [(t.zh, t.en) for t in texts] == [("", "Plain English."), ("中文条文。", "")]
+
+
+# A rulebook written for the four QA findings on the site (issue 12): a parameter of two dated
+# values read through a definition with a parameter of its own, members whose labels hold a
+# comma and a 、, and a branch no test takes.
+WORKBENCH = """\
+document wb { title: en "A small act" zh "小法"  articles 1 .. 2
+  article 2 not encoded because en "it defines" zh "定义" }
+
+enum act_kind { sell: en "selling, or providing" zh "出售、提供"
+                buy: en "buying" zh "购买"
+                keep: en "keeping" zh "保存" }
+input kind: act_kind = keep en "the act" zh "行为"
+input items: count = 0 en "items" zh "条数"
+input repeat: bool = false en "a repeat offence" zh "再犯"
+parameter standard: count en "the quantity standard" zh "数量标准" {
+  2017-06-01: 50
+  2020-01-01: 60
+}
+define reached(k: decimal): bool en "the standard reached at a multiple" zh "按倍数达到标准" =
+  items >= standard * k
+conclusion serious: value bool = false en "serious" zh "严重"
+
+rule r1 { cite article 1  title en "Quantity" zh "数量"
+  when kind in [act_kind.sell, act_kind.buy] and (reached(1) or repeat)
+  then serious = true }
+
+test "sold 60" { as of 2021-01-01  given kind = sell, items = 60  expect serious = true }
+test "kept 60" { as of 2021-01-01  given items = 60  expect serious = false }
+test "sold 10" { as of 2021-01-01  given kind = sell, items = 10  expect serious = false }
+"""
+
+
+@pytest.fixture(scope="module")
+def workbench(tmp_path_factory) -> dict[str, Path]:
+    """The small rulebook's site, in English and in Chinese."""
+    folder = tmp_path_factory.mktemp("workbench")
+    (folder / "wb.rules").write_text(WORKBENCH, encoding="utf-8")
+    out = {}
+    for lang in ("en", "zh"):
+        out[lang] = folder / f"site-{lang}"
+        result = _doc("--rules", str(folder / "wb.rules"), "-o", str(out[lang]), "--lang", lang)
+        assert result.exit_code == 0, result.output
+    return out
+
+
+def _read(folder: Path, name: str) -> str:
+    return (folder / name).read_text(encoding="utf-8")
+
+
+def test_untested_outcomes_are_worded_in_the_sites_language(workbench):
+    """Each outcome no test saw, in the site's words: the condition by its labels, as the site
+    words conditions (not the rule's source, nor English in the Chinese site)."""
+    zh = _read(workbench["zh"], "doc-wb.md")
+    untested = zh.split("测试未覆盖", 1)[1]
+    assert "“再犯”：未见成立" in untested
+    assert "never" not in zh and "repeat" not in untested
+    en = _read(workbench["en"], "doc-wb.md")
+    assert "“a repeat offence”: never seen to hold" in en.split("Not seen in the tests", 1)[1]
+    html = _read(workbench["zh"], "doc-wb.html")
+    assert "“再犯”：未见成立</a>" in html
+    # Chinese punctuation around the site's own words too, not "测试及覆盖: ".
+    assert "**测试及覆盖**：适用：是" in zh and "测试未覆盖：\n" in zh
+    assert "<strong>测试及覆盖</strong>：" in html and "测试未覆盖：</p>" in html
+
+
+def test_a_parameter_is_shown_by_its_label_with_its_dated_values_everywhere(workbench):
+    """In the condition, in what the definition says, and in the parameter section alike; a
+    definition's own parameter (``k``) reads as the argument the rule gives it."""
+    en = _read(workbench["en"], "doc-wb.md")
+    dated = "the quantity standard (from 2017-06-01: 50; from 2020-01-01: 60)"
+    assert f"items: at least {dated} × 1" in en
+    assert "- the quantity standard `standard` (" in en
+    assert "): from 2017-06-01: 50; from 2020-01-01: 60" in en
+    assert "the standard reached at a multiple (with 1)" in en
+    assert not re.search(r"\bk\b", en.split("**When**", 1)[1].split("**Then**", 1)[0])
+    zh = _read(workbench["zh"], "doc-wb.md")
+    assert "条数：达到数量标准（自2017年6月1日起：50；自2020年1月1日起：60） × 1以上" in zh
+
+
+def test_a_parameter_given_to_a_definition_shows_its_value_not_only_its_label(sites):
+    page = (sites["pi2017"] / "doc-pi2017.md").read_text(encoding="utf-8")
+    assert "(with Art. 5(1)(8): half of the standards (from 2017-06-01: 0.5))" in page
+    assert "(k = " not in page and "× k" not in page and "(k)" not in page
+
+
+def test_members_are_listed_unambiguously(workbench):
+    """A member's label may hold a comma or a 、: one member a line in the condition (an
+    HTML list, a Markdown list), each quoted where members share a line."""
+    en = _read(workbench["en"], "doc-wb.md")
+    assert "  - the act: one of the following\n    - selling, or providing\n    - buying\n" in en
+    html = _read(workbench["zh"], "doc-wb.html")
+    assert "<li>行为：为下列之一<ul><li>出售、提供</li><li>购买</li></ul></li>" in html
+
+
+def test_members_on_one_line_are_quoted():
+    import ruleengine
+    from ruleengine.doc import words
+
+    book = ruleengine.load_text(WORKBENCH, "wb.rules")
+    rb = book.rulebook
+    condition = rb.rules["r1"].when.left
+    assert words.inline(rb, condition, "en") == "the act one of “selling, or providing”, “buying”"
+    assert words.inline(rb, condition, "zh") == "行为为“出售、提供”、“购买”之一"
+
+
+def test_writing_again_removes_the_earlier_sites_own_stale_pages(tmp_path):
+    rules = tmp_path / "wb.rules"
+    rules.write_text(WORKBENCH, encoding="utf-8")
+    out = tmp_path / "site"
+    assert _doc("--rules", str(rules), "-o", str(out)).exit_code == 0
+    assert (out / "doc-wb.html").exists() and (out / site.MANIFEST).exists()
+    # The document renamed: its old pages go, the new ones come, nothing else is left.
+    rules.write_text(WORKBENCH.replace("document wb", "document wb2"), encoding="utf-8")
+    result = _doc("--rules", str(rules), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert "doc-wb.html" not in names and "doc-wb.md" not in names
+    assert {"doc-wb2.html", "doc-wb2.md", "index.html", site.MANIFEST} <= names
+    listed = json.loads((out / site.MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert set(listed) == names - {site.MANIFEST}
+
+
+@pytest.mark.parametrize("stranger", ["notes.txt", "index.html", "sub"])
+def test_a_folder_holding_files_doc_did_not_write_is_refused_and_left_alone(tmp_path, stranger):
+    """A file of someone else's, or one of the site's pages changed since: exit 2, naming it,
+    and nothing in the folder written or removed."""
+    rules = tmp_path / "wb.rules"
+    rules.write_text(WORKBENCH, encoding="utf-8")
+    out = tmp_path / "site"
+    if stranger == "index.html":  # a page of an earlier site, edited by hand
+        assert _doc("--rules", str(rules), "-o", str(out)).exit_code == 0
+        (out / "index.html").write_text("mine", encoding="utf-8")
+    elif stranger == "sub":
+        (out / "sub").mkdir(parents=True)
+    else:
+        out.mkdir()
+        (out / stranger).write_text("mine", encoding="utf-8")
+    before = {p.name: p.is_file() and p.read_bytes() for p in out.iterdir()}
+    result = _doc("--rules", str(rules), "-o", str(out))
+    assert result.exit_code == 2
+    assert f"holds files ruleengine doc did not write ({stranger}" in result.output
+    assert {p.name: p.is_file() and p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_manifest_naming_files_outside_the_folder_deletes_nothing_there(tmp_path):
+    rules = tmp_path / "wb.rules"
+    rules.write_text(WORKBENCH, encoding="utf-8")
+    out = tmp_path / "site"
+    assert _doc("--rules", str(rules), "-o", str(out)).exit_code == 0
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep", encoding="utf-8")
+    manifest = json.loads((out / site.MANIFEST).read_text(encoding="utf-8"))
+    manifest["files"]["../precious.txt"] = hashlib.sha256(b"keep").hexdigest()
+    (out / site.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    assert _doc("--rules", str(rules), "-o", str(out)).exit_code == 0
+    assert precious.read_text(encoding="utf-8") == "keep"
+
+
+def test_a_manifest_doc_did_not_write_is_refused(tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / site.MANIFEST).write_text('{"files": 5}', encoding="utf-8")
+    result = _doc("--rules", str(QUICK / "article5.rules"), "-o", str(out))
+    assert result.exit_code == 2
+    assert "not a manifest ruleengine doc wrote" in result.output
+    assert [p.name for p in out.iterdir()] == [site.MANIFEST]
+
+
+def test_versions_and_choices_are_in_words_not_source(sites):
+    """A lighter block's versions (``party_law.at_act``) and an ``if`` in what a definition
+    says read in words, as the rest of the condition does."""
+    pages = "".join(
+        p.read_text(encoding="utf-8") for p in _pages(sites["ccdi"]) if p.suffix == ".md"
+    )
+    assert "party\\_law." not in pages and "if especially" not in pages
+    # ccdi has two lighter blocks: each version is named with its block's label.
+    block = "（纪律处分条例：从旧兼从轻）"
+    assert f"行为时施行的版本{block}：不为处理时施行的版本{block}" in pages
+    assert "贪污罪所适用幅度的法定最高刑：使国家和人民利益遭受特别重大损失" in pages
+    assert "时为死刑，否则为无期徒刑" in pages
+
+
+def test_the_rules_set_aside_are_listed_by_citation_and_title(sites):
+    page = (sites["pi2017"] / "doc-pi2017.md").read_text(encoding="utf-8")
+    block = page.split('<a id="rule-art6_1"></a>', 1)[1].split("<a id=", 1)[0]
+    assert (
+        "**Sets aside**\n\n- [Interpretation \\[2017\\] No. 10 Art. 5(1)(5) 5,000 or more items"
+        in block
+    )
+    assert "(doc-pi2017.md#rule-art5_1_5)" in block

@@ -18,7 +18,7 @@ import attrs
 
 from .. import ir
 from ..coverage import Coverage, RuleCoverage, percent
-from ..render.explanation import Line, citation, local, show_date, show_value
+from ..render.explanation import Line, local, show_date
 from ..render.explanation import word as explanation_word
 from . import words
 
@@ -83,6 +83,8 @@ PAGE_WORDS = {
     },
     "yes": {"en": "yes", "zh": "是"},
     "no": {"en": "no", "zh": "否"},
+    "value_sep": words.VALUE_SEP,
+    "colon": {"en": ": ", "zh": "："},
     "lang_name": {"en": "en", "zh": "zh-Hans"},
 }
 
@@ -101,7 +103,7 @@ class Link:
 class ParameterView:
     name: str
     label: str
-    values: tuple[tuple[str, str], ...]  # (from the day, the value)
+    values: tuple[str, ...]  # "from 2017-06-01: 50", as words.parameter shows them inline
     reference: str
     source: Link
 
@@ -256,13 +258,10 @@ class _Builder:
 
     def parameter(self, name: str) -> ParameterView:
         p = self.rb.parameters[name]
-        values = tuple(
-            (show_date(day, self.lang), show_value(v, p.type, self.lang)) for day, v in p.values
-        )
         return ParameterView(
             name,
             local(p.label, self.lang) or name,
-            values,
+            words.parameter_values(self.rb, name, self.lang),
             local(p.reference, self.lang),
             self.sources.link(p.span, self.lang),
         )
@@ -276,11 +275,12 @@ class _Builder:
         return RuleView(
             name=name,
             anchor=anchor("rule", name),
-            heading=f"{citation(self.rb, name, lang)} {local(rule.title, lang)}".strip(),
+            heading=words.rule_heading(self.rb, name, lang),
             source=self.sources.link(rule.span, lang),
             condition=words.condition(self.rb, rule.when, lang),
             conclusions=tuple(words.conclusion(self.rb, a, lang) for a in rule.then),
-            overrides=tuple(Link(t, "") for t in rule.overrides),  # linked once pages are known
+            # By citation and title; the href holds the rule's name until pages are known.
+            overrides=tuple(Link(words.rule_heading(self.rb, t, lang), t) for t in rule.overrides),
             in_force=_in_force(rule, lang),
             readings=tuple(n.get(lang) for n in rule.notes),
             unverified=tuple(u.get(lang) for u in rule.unverified),
@@ -301,7 +301,8 @@ class _Builder:
             ),
             more_tests=max(0, len(fired) - MAX_TESTS_NAMED),
             untested=tuple(
-                Link(what, self.sources.link(span, lang).href) for span, what in cov.untested()
+                Link(words.gap(self.rb, g, lang), self.sources.link(g.span, lang).href)
+                for g in cov.untested()
             ),
         )
 
@@ -445,7 +446,7 @@ def _link_overrides(doc: DocumentView, page_of: dict[str, str]) -> DocumentView:
 
     def fix(r: RuleView) -> RuleView:
         links = tuple(
-            Link(o.text, f"{page_of[o.text]}.html#{anchor('rule', o.text)}") for o in r.overrides
+            Link(o.text, f"{page_of[o.href]}.html#{anchor('rule', o.href)}") for o in r.overrides
         )
         return attrs.evolve(r, overrides=links)
 

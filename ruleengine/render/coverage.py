@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ruleengine_dsl.diagnostics import printable
 
-from ..coverage import Coverage, RuleCoverage, percent
+from ..coverage import Coverage, Gap, RuleCoverage, percent
 
 COVERAGE_FORMAT = "ruleengine-coverage"
 COVERAGE_VERSION = 1
@@ -59,8 +59,39 @@ def _where(span) -> str:
     return f"{path}:{span.line}:{span.column}"
 
 
+def describe(gap: Gap) -> str:
+    """A gap as the report words it, by the rule's name and the condition as written (the
+    report is for whoever writes the rules; the documentation words gaps for lawyers)."""
+    if gap.kind == "never_fired":
+        return f"rule {gap.rule} never fired"
+    if gap.kind == "never_failed":
+        return f"rule {gap.rule} never seen not to fire"
+    if gap.kind == "never_set_aside":
+        return f"exception {gap.rule} never set {gap.target} aside"
+    c = gap.condition
+    missing = " nor ".join("true" if value else "false" for value in gap.missing)
+    return f"{c.kind} {c.text} never seen {missing}"
+
+
 def _untested(cov: Coverage) -> list[str]:
-    return [f"{_where(span)}: {printable(what)}" for r in cov.rules for span, what in r.untested()]
+    return [f"{_where(g.span)}: {printable(describe(g))}" for r in cov.rules for g in r.untested()]
+
+
+def _gap_json(gap: Gap) -> dict:
+    shown = {
+        "kind": gap.kind,
+        "rule": gap.rule,
+        "file": gap.span.file,
+        "line": gap.span.line,
+        "column": gap.span.column,
+        "message": describe(gap),
+    }
+    if gap.target is not None:
+        shown["target"] = gap.target
+    if gap.condition is not None:
+        shown["condition"] = gap.condition.text
+        shown["missing"] = list(gap.missing)
+    return shown
 
 
 def render_text(cov: Coverage) -> str:
@@ -129,6 +160,7 @@ def _rule_json(r: RuleCoverage) -> dict:
             for c in r.conditions
         ],
         "outcomes": {"seen": seen, "possible": possible},
+        "untested": [_gap_json(g) for g in r.untested()],
     }
 
 
