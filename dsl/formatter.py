@@ -283,6 +283,12 @@ class _Printer:
     def block(self, tree: Tree, depth: int) -> None:
         open_brace, close_brace = self._brace(tree, "{"), self._brace(tree, "}")
         self._emit(depth, _render([self.head(tree), " {"], len(INDENT) * depth))
+        # A comment after the opening brace stays on its line (`rule r {  # why`).
+        if self.next < len(self.comments):
+            comment = self.comments[self.next]
+            if comment.line == open_brace.line and _start(comment) < _start(close_brace):
+                self.next += 1
+                self.lines[-1] += "  " + str(comment).rstrip()
         items = [c for c in tree.children if isinstance(c, Tree)]
         items = [c for c in items if _start(c) > _start(open_brace)]
         if tree.data == "table":

@@ -103,8 +103,7 @@ def test_comments_blank_lines_and_bilingual_labels():
     )
     assert format_text(text) == (
         "# the header\n\n"
-        'enum kind zh "种类" en "kind" {\n'
-        "  # beside the head\n"
+        'enum kind zh "种类" en "kind" {  # beside the head\n'
         "  # before a member\n"
         '  a: zh "甲" en "a"\n\n'
         "  b  # beside b\n"
@@ -133,6 +132,13 @@ def test_a_long_condition_breaks_before_each_operator_and_keeps_parentheses():
         "}\n"
     )
     assert same_tree(text, out)
+
+
+def test_a_comment_after_an_opening_brace_stays_beside_it():
+    text = "rule r { # why\n  cite article 1\n  when a then c = 1\n}\n"
+    out = format_text(text)
+    assert out == "rule r {  # why\n  cite article 1\n  when a\n  then c = 1\n}\n"
+    assert format_text(out) == out
 
 
 def test_a_comment_inside_an_expression_moves_above_its_clause():
