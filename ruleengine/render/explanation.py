@@ -233,7 +233,10 @@ def atom_line(rulebook, atom: Atom, lang: str, names: bool = False) -> Line:
             items = [m for m in left_type.members if m in atom.right]
         elif isinstance(atom.right, (set, frozenset)):
             items = sorted(atom.right, key=str)  # a set has no order of its own
-        members = ", ".join(show_value(x, left_type, lang) for x in items)
+        # Each member quoted: a label may hold a comma or a 、 itself ("selling, or providing").
+        members = ("、" if lang == "zh" else ", ").join(
+            f"“{show_value(x, left_type, lang)}”" for x in items
+        )
         key = "test_one_of" if op == "in" else "test_none_of"
         colon = "：" if lang == "zh" else ": "
         text = f"{mark} {what}{colon}{show_value(atom.left, left_type, lang)}{sep}"
