@@ -57,6 +57,17 @@ def test_rulebooks_are_listed_with_their_rules_and_facts_schema(client, library)
     assert zh["rules"][0]["citation"] != book["rules"][0]["citation"]
 
 
+def test_a_rulebooks_title_is_in_the_language_asked(client):
+    import re
+
+    for path in ("/rulebooks", "/rulebooks/pi2017"):
+        zh, en = client.get(f"{path}?lang=zh").json(), client.get(path).json()
+        zh, en = (x[-1] if isinstance(x, list) else x for x in (zh, en))
+        assert zh["name"] == en["name"] == "pi2017"
+        assert zh["title"].startswith("最高人民法院") and not re.search("[A-Za-z]{2}", zh["title"])
+        assert en["title"].startswith("Interpretation") and not re.search("[一-鿿]", en["title"])
+
+
 def test_an_unknown_rulebook_is_404_with_the_command_lines_message(client):
     r = client.post("/rulebooks/pi217/eval", content="{}")
     assert r.status_code == 404

@@ -38,10 +38,10 @@ async def case_of(request: Request) -> Any:
 
 
 @router.get("/rulebooks", tags=["rulebooks"])
-async def list_rulebooks(request: Request) -> list[dict]:
-    """The rulebooks this service serves."""
+async def list_rulebooks(request: Request, lang: Lang = "en") -> list[dict]:
+    """The rulebooks this service serves, each titled in ``lang`` as its pages are."""
     return [
-        {"name": e.name, "title": e.title, "origin": e.origin}
+        {"name": e.name, "title": e.title_in(lang), "origin": e.origin}
         for e in request.app.state.library.books.values()
     ]
 
@@ -56,7 +56,7 @@ async def rulebook(request: Request, name: str, lang: Lang = "en") -> dict:
     rb = e.book.rulebook
     return {
         "name": e.name,
-        "title": e.title,
+        "title": e.title_in(lang),
         "rules": [
             {
                 "name": rule_name,
