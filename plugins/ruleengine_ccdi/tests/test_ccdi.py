@@ -265,6 +265,20 @@ def test_other_use_within_three_months_says_the_party_sanction_is_not_decided():
     assert "Party sanction not decided (no provision encoded)" in notes[0]["en"]
 
 
+def test_act_note_says_one_act_under_two_provisions_takes_the_heavier_alone():
+    """Legal review, finding 5: a taken subsidy meets the mass-discipline article and the one on
+    conduct the Criminal Law describes; the note says the heavier alone applies (2023 Art. 25).
+    Withheld (not taken), it meets the mass-discipline article only."""
+    from ruleengine_ccdi.adapter import adapt
+
+    act = {"id": "S", "kind": "subsidy_skimming", "gravity": "minor", "amount": "8000"}
+    _, notes = adapt({"acts": [act, dict(act, id="W", for_self=False)]})
+    taken, withheld = (next(n for n in notes if n.get("act") == i) for i in ("S", "W"))
+    assert "the heavier provision alone gives the range" in taken["en"]
+    assert "依处分较重的条款处理" in taken["zh"]
+    assert "heavier provision" not in withheld["en"]
+
+
 def test_adapter_labels_match_the_rules():
     """The adapter's act-kind and gravity labels are copies of common.rules' enum labels."""
     import re
