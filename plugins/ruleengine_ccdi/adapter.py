@@ -342,6 +342,11 @@ def _act_note(act: dict, crime: str | None, excluded: tuple | None = None) -> di
     if crime or kind in DERELICTION_KINDS:
         en_party.append("conduct the Criminal Law describes (or the crime floor)")
         zh_party.append("有刑法规定的行为（或者涉嫌犯罪）")
+    if kind in MASS_KINDS and (crime or act.get("suspected_crime") is True):
+        # One act under two provisions: the heavier alone (2023 Art. 25; common.rules
+        # mass_governs, law_governs).
+        en_party.append("one act under both: the heavier provision alone gives the range")
+        zh_party.append("一个行为同时触犯两个条款：依处分较重的条款处理")
     if act.get("suspected_crime") is True:
         en_party.append("suspected of another crime: floor and referral")
         zh_party.append("涉嫌其他犯罪：处分下限及移送")

@@ -265,6 +265,38 @@ def test_other_use_within_three_months_says_the_party_sanction_is_not_decided():
     assert "Party sanction not decided (no provision encoded)" in notes[0]["en"]
 
 
+def test_act_note_says_one_act_under_two_provisions_takes_the_heavier_alone():
+    """Legal review, finding 5: a taken subsidy meets the mass-discipline article and the one on
+    conduct the Criminal Law describes; the note says the heavier alone applies (2023 Art. 25).
+    Withheld (not taken), it meets the mass-discipline article only."""
+    from ruleengine_ccdi.adapter import adapt
+
+    act = {"id": "S", "kind": "subsidy_skimming", "gravity": "minor", "amount": "8000"}
+    _, notes = adapt({"acts": [act, dict(act, id="W", for_self=False)]})
+    taken, withheld = (next(n for n in notes if n.get("act") == i) for i in ("S", "W"))
+    assert "the heavier provision alone gives the range" in taken["en"]
+    assert "依处分较重的条款处理" in taken["zh"]
+    assert "heavier provision" not in withheld["en"]
+
+
+def test_readings_the_review_asked_for_are_stated_in_the_rules(book):
+    """Legal review, findings 5, 6, 10 and 11: where the text is silent the rule says the choice
+    is a reading, so the explanation shows it."""
+    rb = book.rulebook
+
+    def notes(rule):
+        return " ".join(n.get("en") for n in rb.rules[rule].notes)
+
+    for rule in ("ps2022_art10", "ps2022_art76"):  # finding 10
+        assert "our reading" in notes(rule) and "60,000" in notes(rule)
+    for rule in ("art11_encroachment_huge", "art11_nsf_bribery_huge"):  # finding 11
+        assert "no threshold for 'especially huge'" in notes(rule)
+    lighter = " ".join(n.get("en") for n in rb.lighters["party_law"].notes)  # finding 6
+    assert "dated by the latest" in lighter and "our reading" in lighter
+    for rule in ("r23_criminal_act_not_a_crime", "r18_crime_floor", "r15_crime_floor"):  # 5
+        assert "our reading is the higher most severe sanction" in notes(rule)
+
+
 def test_adapter_labels_match_the_rules():
     """The adapter's act-kind and gravity labels are copies of common.rules' enum labels."""
     import re
