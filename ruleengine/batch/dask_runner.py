@@ -42,8 +42,8 @@ LOCAL = "local"
 #: Dask's settings for the local cluster (``--dask local``), which is there for this run
 #: only: no statistical profiler in the workers (a thread sampling every 10 ms, and the
 #: samples kept), and short logs of what was done (by default the last 10,000 and 1,000
-#: entries of each log, kept in the scheduler, here, and the workers: what grew them with
-#: the input's size). A cluster given by its address is left as its owner set it up.
+#: entries of each log, kept in the scheduler, here, and the workers, which grow with the
+#: number of tasks until full). A cluster given by its address is left as its owner set up.
 LOCAL_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.log-length": 100,
