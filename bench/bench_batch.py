@@ -1,9 +1,11 @@
 """Benchmark: ``ruleengine run`` on generated pi2017 cases and ccdi records, against deciding
 the same lines in-process, with 1 and 2 jobs and on Dask (``--dask local``).
 
-Run: ``python bench/bench_batch.py [--cases N] [--seed S] [--dask] [--columnar] [--tmp DIR]``
-(``--cases 1000000`` for the issue's figures). For each rulebook it writes N generated lines
-to a temporary file as they are generated (never all in memory), then measures:
+Run: ``python bench/bench_batch.py [--cases N] [--seed S] [--dask] [--columnar] [--tmp DIR]
+[--runs R]`` (``--cases 1000000`` for the issue's figures; ``--runs 3`` interleaves three
+rounds of the runs and gives each figure as a median with its min..max). For each rulebook
+it writes N generated lines to a temporary file as they are generated (never all in memory),
+then measures:
 
 - in-process ``decide``: one process reading the file line by line, parsing JSON, running the
   plugin's input adapters and ``decide_cited``, the collector settled after loading as a
@@ -285,6 +287,7 @@ def main() -> None:
     parser.add_argument("--only", choices=("pi2017", "ccdi", "columnar"))
     parser.add_argument("--columnar", action="store_true", help="also columnar vs one by one")
     parser.add_argument("--repeats", type=int, default=5, help="rounds of the columnar runs")
+    parser.add_argument("--runs", type=int, default=1, help="rounds of the run commands")
     parser.add_argument("--tmp", help="where the generated files go (default: a temporary folder)")
     a = parser.parse_args()
     print(
@@ -296,6 +299,7 @@ def main() -> None:
         + (" --dask" if a.dask else "")
         + (" --columnar" if a.columnar else "")
         + (f" --only {a.only}" if a.only else "")
+        + (f" --runs {a.runs}" if a.runs != 1 else "")
     )
     with tempfile.TemporaryDirectory(dir=a.tmp) as tmp:
         tmp = Path(tmp)
@@ -308,7 +312,10 @@ def main() -> None:
 
 
 def measure(name: str, gen, a, tmp: Path) -> None:
-    """One rulebook: in-process, then ``run`` with 1 and 2 jobs (and on Dask)."""
+    """One rulebook: in-process, then ``run`` with 1 and 2 jobs (and on Dask), the runs
+    interleaved ``--runs`` times; each figure a median with its min..max."""
+    from timing import shown
+
     path = tmp / f"{name}.jsonl"
     with open(path, "w", encoding="utf-8") as f:  # written as generated, never held
         for line in gen(a.cases, random.Random(a.seed)):
@@ -326,31 +333,51 @@ def measure(name: str, gen, a, tmp: Path) -> None:
     runs = [("--jobs 1", ["--jobs", "1"]), ("--jobs 2", ["--jobs", "2"])]
     if a.dask:
         runs.append(("--dask local", ["--dask", "local", "--jobs", "2"]))
+    got: dict[str, list[Timed]] = {label: [] for label, _ in runs}
+    for _ in range(a.runs):  # interleaved: drift on the machine hits all alike
+        for label, extra in runs:
+            out = tmp / f"{name}.out.jsonl"
+            t = timed_run(["run", str(path), "-r", name, "-o", str(out), *extra], tmp)
+            out.unlink(missing_ok=True)
+            got[label].append(t)
+            print(f"    ({label}: {t.wall:.1f} s, load {os.getloadavg()[0]:.1f} after)")
+
+    def figure(values, digits=0):
+        v = sorted(values)
+        median = v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+        return shown(median, v[0], v[-1], digits)
+
     walls = {}
-    for label, extra in runs:
-        out = tmp / f"{name}.out.jsonl"
-        t = timed_run(["run", str(path), "-r", name, "-o", str(out), *extra], tmp)
-        out.unlink(missing_ok=True)
-        net = a.cases / max(t.wall - start.wall, 1e-9)
-        walls[label] = t.wall - start.wall
-        per_core = net / (1 if label == "--jobs 1" else 2)
+    for label, _ in runs:
+        ts = got[label]
+        nets = [max(t.wall - start.wall, 1e-9) for t in ts]
+        walls[label] = sorted(nets)[len(nets) // 2]
+        cores = 1 if label == "--jobs 1" else 2
         print(
-            f"  run {label}: {t.wall:.1f} s, {a.cases / t.wall:,.0f} lines/s; net of "
-            f"start-up {net:,.0f} lines/s ({per_core / rate:.0%} of in-process per "
-            f"core); peak memory {t.peak / 1e6:.0f} MB"
+            f"  run {label}: wall {figure([t.wall for t in ts], 1)} s; net of start-up "
+            f"{figure([a.cases / n for n in nets])} lines/s, per core "
+            f"{figure([a.cases / n / cores / rate * 100 for n in nets])}% of in-process; "
+            f"peak memory {figure([t.peak / 1e6 for t in ts])} MB"
         )
         # CPU time does not depend on what else the machine runs: the command's own process
         # net of its start-up (reading, handing on, writing), the workers with theirs.
-        parent = (t.command_cpu - start.command_cpu) / a.cases * 1e6
-        workers = t.others_cpu / a.cases * 1e6
+        parent = [(t.command_cpu - start.command_cpu) / a.cases * 1e6 for t in ts]
+        workers = [t.others_cpu / a.cases * 1e6 for t in ts]
+        share = [1e6 / cpu_rate / (p + w) * 100 for p, w in zip(parent, workers)]
         print(
-            f"    CPU a line: command {parent:.1f} us (net of start-up), other processes "
-            f"{workers:.1f} us (start-up included); in-process / all: "
-            f"{1e6 / cpu_rate / (parent + workers):.0%}"
+            f"    CPU a line: command {figure(parent, 1)} us (net of start-up), other "
+            f"processes {figure(workers, 1)} us (start-up included); in-process / all: "
+            f"{figure(share)}%"
         )
-        print(f"    {t.totals}")
+        print(f"    {ts[-1].totals}")
     one, two = walls["--jobs 1"], walls["--jobs 2"]
-    print(f"  --jobs 1 to --jobs 2 (wall, net of start-up): {one / two:.2f}x")
+    print(f"  --jobs 1 to --jobs 2 (wall, net of start-up, medians): {one / two:.2f}x")
+    if a.runs > 1:  # run by run, the runs of a round being next to each other
+        ratios = [
+            (t1.wall - start.wall) / max(t2.wall - start.wall, 1e-9)
+            for t1, t2 in zip(got["--jobs 1"], got["--jobs 2"])
+        ]
+        print(f"    round by round: {figure(ratios, 2)}x")
     if "--dask local" in walls:
         dask = walls["--dask local"]
         print(f"  --dask local against --jobs 2 (wall, net of start-up): {dask / two:.2f}x")

@@ -55,3 +55,42 @@ def test_dask_gives_the_rows_and_errors_of_a_local_run(cluster, tmp_path, monkey
     assert [row for f in files for row in pq.read_table(f).to_pylist()] == want
     errors = lines("local.jsonl.errors.jsonl")
     assert lines("d.jsonl.errors.jsonl") == errors == lines("parts.errors.jsonl")
+
+
+# distributed's own: a socket, and port 8787 taken by the module's cluster
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore:Port 8787")
+def test_dask_local_sets_up_its_cluster_for_this_run_only(tmp_path, monkeypatch):
+    """``--dask local`` starts a cluster of ``--jobs`` workers with Dask's profiler off and its
+    logs short (what grew the processes with the input's size), leaving Dask's settings as
+    they were; the rows are a local run's."""
+    import dask
+
+    made = []
+    real = distributed.LocalCluster
+
+    def local_cluster(**kwargs):
+        made.append(
+            (
+                kwargs["n_workers"],
+                dask.config.get("distributed.worker.profile.enabled"),
+                dask.config.get("distributed.admin.log-length"),
+                dask.config.get("distributed.admin.low-level-log-length"),
+            )
+        )
+        return real(**kwargs, processes=False)  # threads here: the test stays fast
+
+    monkeypatch.setattr(distributed, "LocalCluster", local_cluster)
+    rules = tmp_path / "toy.rules"
+    rules.write_text(TOY, encoding="utf-8")
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(TEXT, encoding="utf-8")
+    base = ["run", str(cases), "--rules", str(rules)]
+    local = runner.invoke(app, [*base, "-o", str(tmp_path / "local.jsonl"), "-j", "1"])
+    dasked = runner.invoke(
+        app, [*base, "-o", str(tmp_path / "d.jsonl"), "--dask", "local", "-j", "2"]
+    )
+    assert local.exit_code == dasked.exit_code == EXIT_BAD_FACTS, dasked.output
+    assert made == [(2, False, 100, 100)]
+    assert dask.config.get("distributed.worker.profile.enabled") is True
+    read = [(tmp_path / n).read_text(encoding="utf-8") for n in ("local.jsonl", "d.jsonl")]
+    assert read[0] == read[1] and read[0]

@@ -193,6 +193,57 @@ def test_worker_processes_leave_their_rows_in_files_the_writer_copies_in_order(
     assert left == []  # (pymp-: multiprocessing's own)
 
 
+@pytest.mark.skipif(not running._forks(), reason="workers are forked on Linux only")
+def test_forked_workers_decide_with_the_commands_rulebook_and_a_dead_one_costs_its_line():
+    """On Linux the workers are forked from the command with its rulebook (no rule texts
+    given here, and a decider of its own they could not have built); one that dies on a line
+    costs that line only, every other line decided, in order."""
+    import io
+    import os
+
+    import ruleengine
+
+    book = ruleengine.load_text(TOY, "toy.rules")
+
+    def deadly(book, records, day):
+        if any(r.get("score") == 3 for r in records):
+            os._exit(9)  # as a worker killed, out of memory, dies
+        return running.decide_each(book, records, day)
+
+    context = running.Context(book, None, running.Options(output="rows"), deadly)
+    got = []
+    totals = running.run(
+        JsonLines(io.BytesIO(TEXT.encode())), got.append, context=context, jobs=2, chunk_lines=2
+    )
+    assert [s.line for d in got for s in d.skipped if s.cause == "ruleengine"] == [1]
+    assert [row[0] for d in got for row in d.rows] == [2, 2, 8]
+    assert totals.lines == totals.cases + totals.lines_skipped == len(LINES) - 1
+
+
+def test_workers_take_larger_chunks_when_the_rulebook_decides_in_columns(monkeypatch):
+    """A line costs little in columns, a chunk's handing-on does not: workers get chunks of
+    ``COLUMNAR_CHUNK_LINES`` (or ``COLUMNAR_CHUNK_BYTES``) then, of ``CHUNK_LINES`` else."""
+    import datetime
+    import io
+
+    import ruleengine
+
+    pytest.importorskip("numpy")
+    book = ruleengine.load_paths([Path(__file__).parents[1] / "bench" / "article5.rules"])
+    text = "".join(json.dumps({"other_items": i, "illegal_gain": str(i)}) + "\n" for i in range(9))
+    sizes = {}
+    monkeypatch.setattr(running, "COLUMNAR_CHUNK_LINES", 4)
+    monkeypatch.setattr(running, "CHUNK_LINES", 3)
+    for decide in (running.decide_auto, running.decide_each):
+        options = running.Options(datetime.date(2018, 3, 1), output="rows")
+        context = running.Context(book, None, options, decide)
+        got = []
+        running.run(JsonLines(io.BytesIO(text.encode())), got.append, context=context, jobs=2)
+        assert sum(d.cases for d in got) == 9
+        sizes[decide.__name__] = [d.last - d.first + 1 for d in got]
+    assert sizes == {"decide_auto": [4, 4, 1], "decide_each": [3, 3, 3]}
+
+
 def test_a_decider_of_whole_chunks_takes_the_place_of_the_per_case_path(files):
     """The runner hands each chunk's persons to one function (book, records, day): a columnar
     evaluator plugs in there; an error it gives for a record skips only that record's line."""

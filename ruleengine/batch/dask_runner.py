@@ -18,12 +18,38 @@ import datetime
 import threading
 from pathlib import Path
 
-from .inputs import MissingExtra, need
-from .running import BookSpec, Context, Decided, Options, Totals, decide_chunk, settle
+from .inputs import MissingExtra, have, need
+from .running import (
+    BookSpec,
+    Context,
+    Decided,
+    Options,
+    Totals,
+    decide_chunk,
+    in_columns,
+    settle,
+)
 
-#: Lines per partition: larger than a local chunk, since each crosses the network.
+#: Lines per partition: larger than a local chunk, since each crosses the network; and at
+#: most this much of the input. A partition's records, decisions and rows are what a worker
+#: holds beyond Dask and the rulebook (ccdi: 1,000 lines grew each worker by 10 MB over
+#: 500), so a rulebook decided one by one, whose lines cost 5 to 10 times more, takes
+#: shorter partitions (``PER_CASE_BYTES``) than one deciding in columns.
 PARTITION_LINES = 1_000
+PARTITION_BYTES = 256 << 10
+PER_CASE_BYTES = 128 << 10
 LOCAL = "local"
+#: Dask's settings for the local cluster (``--dask local``), which is there for this run
+#: only: no statistical profiler in the workers (a thread sampling every 10 ms, and the
+#: samples kept), and short logs of what was done (by default the last 10,000 and 1,000
+#: entries of each log, kept in the scheduler, here, and the workers, which grow with the
+#: number of tasks until full). A cluster given by its address is left as its owner set up.
+LOCAL_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.log-length": 100,
+    "distributed.admin.low-level-log-length": 100,
+    "distributed.admin.system-monitor.log-length": 100,
+}
 
 _contexts: dict[tuple, Context] = {}
 _lock = threading.Lock()
@@ -79,9 +105,10 @@ def run_on_dask(
     from .writing import ErrorsWriter, ResultsWriter, errors_path
 
     distributed = need("distributed", "dask", "--dask")
-    need("pyarrow", "dask", "--dask")
     dataset = is_dataset(out)
     fmt = "parquet" if dataset else output_format(out)
+    if fmt == "parquet":  # found, not imported: the workers write the parts (26 MB here)
+        have("pyarrow", "dask", "--dask")
     folder = None
     if dataset:
         folder = Path(out)
@@ -102,10 +129,13 @@ def run_on_dask(
     cluster = None
     try:
         if address == LOCAL:
-            cluster = distributed.LocalCluster(
-                n_workers=jobs, threads_per_worker=1, dashboard_address=None
-            )
-            client = distributed.Client(cluster)
+            import dask
+
+            with dask.config.set(LOCAL_CONFIG):  # the workers are given it too
+                cluster = distributed.LocalCluster(
+                    n_workers=jobs, threads_per_worker=1, dashboard_address=None
+                )
+                client = distributed.Client(cluster)
         else:
             try:
                 client = distributed.Client(address, timeout="30s")
@@ -123,7 +153,8 @@ def run_on_dask(
                 sink(decided)
 
             target = None if folder is None else str(folder.resolve())
-            for index, chunk in enumerate(reader.chunks(PARTITION_LINES)):
+            size = PARTITION_BYTES if in_columns(book.context(options)) else PER_CASE_BYTES
+            for index, chunk in enumerate(reader.chunks(PARTITION_LINES, size)):
                 # Scattered, not put in the task: the scheduler keeps what it logs of a
                 # task's arguments, which grew the command by each partition's lines.
                 data = client.scatter(chunk, direct=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import importlib
+import importlib.util
 import io
 import itertools
 from collections.abc import Iterable, Iterator
@@ -57,6 +58,17 @@ def need(module: str, extra: str, what: str):
         ) from None
 
 
+def have(module: str, extra: str, what: str) -> None:
+    """``MissingExtra`` if the module cannot be found, without importing it (another
+    process will)."""
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except ImportError:
+        found = False
+    if not found:
+        need(module, extra, what)
+
+
 def format_of(path: str, given: str | None = None, default: str | None = "jsonl") -> str | None:
     """The format named, else the one the file's suffix says (a folder: a Parquet dataset)."""
     if given:
@@ -80,7 +92,9 @@ class Reader:
     def __iter__(self) -> Iterator[Item]:
         raise NotImplementedError
 
-    def chunks(self, lines: int) -> Iterator[Iterable[Item]]:
+    def chunks(self, lines: int, chunk_bytes: int = 0) -> Iterator[Iterable[Item]]:
+        """``chunk_bytes``: a bound on a chunk's size, where the reader knows it (JSON
+        Lines)."""
         it = iter(self)
         while chunk := list(itertools.islice(it, lines)):
             yield chunk
@@ -119,12 +133,13 @@ class JsonLines(Reader):
     def __iter__(self) -> Iterator[Item]:
         yield from read_lines(self.stream, self.max_bytes, self)
 
-    def chunks(self, lines: int) -> Iterator[Iterable[Item]]:
+    def chunks(self, lines: int, chunk_bytes: int = 0) -> Iterator[Iterable[Item]]:
         """``Lines`` of ``lines`` lines each (the last fewer; fewer too once a chunk holds
-        ``CHUNK_BYTES``: long lines), cut from what is read as it comes (a pipe is not
-        waited for beyond what it has given); a line longer than ``max_bytes`` is skipped to
-        its end, never held, and given as a problem."""
+        ``chunk_bytes``, by default ``CHUNK_BYTES``: long lines), cut from what is read as it
+        comes (a pipe is not waited for beyond what it has given); a line longer than
+        ``max_bytes`` is skipped to its end, never held, and given as a problem."""
         read = getattr(self.stream, "read1", None) or self.stream.read
+        most = chunk_bytes or CHUNK_BYTES
         number, buf, eof = 1, b"", False
         while not eof:
             data = read(_CHUNK)
@@ -134,9 +149,9 @@ class JsonLines(Reader):
             start = 0
             while True:
                 end, n = start, 0
-                while n < lines and end - start < CHUNK_BYTES and (at := buf.find(b"\n", end)) >= 0:
+                while n < lines and end - start < most and (at := buf.find(b"\n", end)) >= 0:
                     end, n = at + 1, n + 1
-                if n < lines and end - start < CHUNK_BYTES:
+                if n < lines and end - start < most:
                     break
                 yield Lines(number, buf[start:end], self.max_bytes)
                 number, start = number + n, end
@@ -316,7 +331,7 @@ class Parquet(Reader):
                 self.done = number
                 yield number, _without_nulls(row), None
 
-    def chunks(self, lines: int) -> Iterator[Iterable[Item]]:
+    def chunks(self, lines: int, chunk_bytes: int = 0) -> Iterator[Iterable[Item]]:
         """``Rows``: Arrow batches of ``lines`` rows, read into records where decided."""
         batches = (
             self.file.iter_batches(lines)

@@ -8,11 +8,14 @@ the input, in this process (``jobs=1``) or in a pool of worker processes, and ha
 chunk gives to a sink in input order, with a bounded number of chunks in flight, so memory
 stays flat whatever the input's size.
 
-Each worker builds the rulebook itself from its rule texts (a ``BookSpec``: names and texts,
-not compiled code) and finds its plugins as the command does. A line's content, or a bug in a
-plugin or in ruleengine met on it, costs that line only (a ``Skipped`` with its cause); a
-worker that dies (killed, out of memory) costs the line it was deciding: the chunk is decided
-again line by line in a new pool, and the line that kills a worker again is skipped.
+On Linux the workers are forked from the command once it has built the rulebook, and decide
+with it at once; elsewhere each builds the rulebook itself from its rule texts (a
+``BookSpec``: names and texts, not compiled code) and finds its plugins as the command does.
+When the rulebook decides in columns, a worker's chunks are larger. A line's content, or a
+bug in a plugin or in ruleengine met on it, costs that line only (a ``Skipped`` with its
+cause); a worker that dies (killed, out of memory) costs the line it was deciding: the chunk
+is decided again line by line in a new pool, and the line that kills a worker again is
+skipped.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -58,6 +62,11 @@ from .writing import Encoder
 #: Lines decided together; fewer when each row carries its trace.
 CHUNK_LINES = 500
 TRACE_CHUNK_LINES = 20
+#: Lines a worker decides together when the rulebook decides in columns, where a line costs
+#: little and what a chunk costs whatever its size (handing it to a worker and back, the
+#: file of its rows) weighs more: at most this many lines and this much of the input.
+COLUMNAR_CHUNK_LINES = 2_000
+COLUMNAR_CHUNK_BYTES = 512 << 10
 
 
 @attrs.frozen
@@ -473,12 +482,15 @@ def run(
     """
     totals = Totals()
     size = chunk_lines or (TRACE_CHUNK_LINES if options.trace else CHUNK_LINES)
+    most = 0  # the reader's own bound on a chunk's bytes
+    if jobs > 1 and chunk_lines is None and context is not None and in_columns(context):
+        size, most = COLUMNAR_CHUNK_LINES, COLUMNAR_CHUNK_BYTES
 
     def emit(decided: Decided) -> None:
         totals.add(decided)
         sink(decided)
 
-    batches = items.chunks(size) if isinstance(items, Reader) else chunks(items, size)
+    batches = items.chunks(size, most) if isinstance(items, Reader) else chunks(items, size)
     if jobs > 1:
         # A small input is decided here: starting workers would take longer than it.
         first = list(itertools.islice(batches, 2))
@@ -492,14 +504,17 @@ def run(
         for chunk in batches:
             emit(decide_chunk(context, chunk))
         return totals
-    assert spec is not None, "worker processes build the rulebook from its rule texts"
+    assert spec is not None or (context is not None and _forks()), "workers need a rulebook"
+    if settled:
+        settle()  # before the workers are forked: what they share, no collector touches
     spool = None
     if options.output in ("jsonl", "csv"):  # rows as bytes: left in files for the sink
         try:
             spool = tempfile.TemporaryDirectory(prefix="ruleengine-rows-")
         except OSError:  # no temporary folder to write: the rows come through the pipe
             spool = None
-    with spool or _nothing(), _Pool(spec, options, jobs, spool and spool.name) as pool:
+    pool = _Pool(spec, options, jobs, spool and spool.name, context)
+    with spool or _nothing(), pool:
         pending: collections.deque = collections.deque()
         for chunk in batches:
             pending.append((chunk, pool.submit(chunk)))
@@ -510,7 +525,28 @@ def run(
     return totals
 
 
+def in_columns(context: Context) -> bool:
+    """Whether the rulebook decides in columns (``decide_auto``, numpy installed, the
+    rulebook qualifies) at ``--as-of``, or today: then a line costs little. The program is
+    compiled here, so that workers forked after this have it."""
+    if context.decide is not decide_auto:
+        return False
+    from .. import columnar
+
+    day = context.options.as_of or datetime.date.today()
+    return columnar.how(context.book, day).startswith(columnar.COLUMNAR)
+
+
+def _forks() -> bool:
+    """Workers are forked from this process (Linux): they start at once with its rulebook,
+    built and settled, instead of each importing ruleengine and building it again (0.4 s of
+    CPU each, and the first chunks waiting for it)."""
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
 def _mp_context():
+    if _forks():
+        return multiprocessing.get_context("fork")
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
@@ -522,11 +558,33 @@ _worker: Context | None = None
 _spool: str | None = None
 
 
-def _start_worker(spec: BookSpec, options: Options, spool: str | None = None) -> None:
+def _start_worker(
+    spec: BookSpec | None,
+    options: Options,
+    spool: str | None = None,
+    context: Context | None = None,
+) -> None:
+    """In a new worker: the rulebook forked with it (``context``), or built from ``spec``."""
     global _worker, _spool
-    _worker = Context.from_spec(spec, options)
+    if context is None:
+        context = Context.from_spec(spec, options)
+    else:
+        _own_std_streams()
+    _worker = context
     _spool = spool
     settle()
+
+
+def _own_std_streams() -> None:
+    """A forked worker's standard output and error, its own objects on the same files: the
+    command's may have been in use by another of its threads (a progress bar's) as it forked,
+    their locks held for ever in the worker."""
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        try:
+            stream = open(fd, "w", errors="backslashreplace", closefd=False)  # noqa: SIM115
+        except OSError:
+            stream = None
+        setattr(sys, name, stream)
 
 
 def settle() -> None:
@@ -599,8 +657,16 @@ class _Pool:
     """Worker processes, each with its own rulebook; a pool a dead worker broke is replaced,
     and the chunk it was deciding is decided again line by line to find the line at fault."""
 
-    def __init__(self, spec: BookSpec, options: Options, jobs: int, spool: str | None = None):
+    def __init__(
+        self,
+        spec: BookSpec | None,
+        options: Options,
+        jobs: int,
+        spool: str | None = None,
+        context: Context | None = None,
+    ):
         self.spec, self.options, self.jobs, self.spool = spec, options, jobs, spool
+        self.context = context if _forks() else None  # forked, never pickled
         self.executor = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
@@ -608,7 +674,7 @@ class _Pool:
             self.jobs,
             mp_context=_mp_context(),
             initializer=_start_worker,
-            initargs=(self.spec, self.options, self.spool),
+            initargs=(self.spec, self.options, self.spool, self.context),
         )
 
     def __enter__(self) -> _Pool:
