@@ -249,29 +249,29 @@ class Trace:
                 }
             )
 
-        # Shared, a test's entry is made once: a nearest miss is one of its rule's tests.
-        made: dict[int, dict] | None = {} if shared else None
+        # Shared, a test's entry is made once: a nearest miss is one of its rule's tests
+        # (only those rules' entries are kept, not every test's).
+        made: dict[int, dict] = {}
+        kept = {m.rule for m in self.misses} if shared else ()
 
-        def atom_json(a: Atom) -> dict:
-            if made is None:
-                return a.to_json()
-            found = made.get(id(a))
-            if found is None:
-                found = made[id(a)] = a.to_json()
-            return found
-
+        # (A comprehension is a call of its own here: one that would be empty is not made.)
         def rule_json(r: RuleTrace) -> dict:
             head, tail = fixed.rule(r.name)
+            if r.name in kept:
+                evidence = []
+                for a in r.evidence:
+                    entry = made[id(a)] = a.to_json()
+                    evidence.append(entry)
+            else:
+                evidence = [a.to_json() for a in r.evidence] if r.evidence else []
             return {
                 "name": r.name,
                 "status": r.status,
                 **head,
-                "evidence": [atom_json(a) for a in r.evidence],
-                "conclusions": [
-                    {"conclusion": n, "value": to_json_value(v)}
-                    | ({"upper": to_json_value(u)} if u is not None else {})
-                    for n, v, u in r.conclusions
-                ],
+                "evidence": evidence,
+                "conclusions": [_claim_json(n, v, u) for n, v, u in r.conclusions]
+                if r.conclusions
+                else [],
                 "set_aside_by": r.set_aside_by,
                 **tail,
             }
@@ -301,7 +301,9 @@ class Trace:
                     "claims": [{"rule": r, "value": to_json_value(v)} for r, v in c.claims],
                 }
                 for c in self.decision.conflicts
-            ],
+            ]
+            if self.decision.conflicts
+            else [],
             "rules": rules,
             "definitions": _json_values(self.definitions),
             "nearest_miss": [
@@ -309,7 +311,7 @@ class Trace:
                     "conclusion": m.conclusion,
                     "level": m.level,
                     "rule": m.rule,
-                    "test": atom_json(m.atom),
+                    "test": made.get(id(m.atom)) or m.atom.to_json(),
                     "changes": [
                         {"fact": f, "from": to_json_value(a), "to": to_json_value(b)}
                         for f, a, b in m.changes
@@ -329,7 +331,7 @@ class Trace:
                 for p in self.parameters()
             ],
             "derivations": self.notes,
-            "lighter_law": [choice_json(rb, c) for c in self.choices],
+            "lighter_law": [choice_json(rb, c) for c in self.choices] if self.choices else [],
         }
         if self.changes is not None:
             from .analysis.whatif import changes_json
@@ -483,6 +485,13 @@ class _Made(list):
 
 def _label(text: LocalText | None) -> dict | None:
     return text.to_json() if text is not None else None
+
+
+def _claim_json(conclusion: str, value: Any, upper: Any) -> dict:
+    """A rule's claim on a conclusion: its value, and the upper end of a range."""
+    if upper is None:
+        return {"conclusion": conclusion, "value": to_json_value(value)}
+    return {"conclusion": conclusion, "value": to_json_value(value), "upper": to_json_value(upper)}
 
 
 def _json_values(values: dict) -> dict:
