@@ -181,12 +181,41 @@ def scaling(args) -> None:
         )
 
 
+def explain_calls(n: int, count: int, collector: bool) -> None:
+    """``count`` explanations of a `scale` text of ``n`` rules and nothing else timed, for
+    counting their instructions: the calls are driven by ``itertools.starmap``, so that
+    ``valgrind --tool=callgrind --toggle-collect=starmap_next`` counts only them (loading
+    and compiling left out), the collector running or disabled (bench/README.md)."""
+    import collections as c
+    import gc
+    import itertools
+
+    day = datetime.date(2020, 1, 1)
+    book = ruleengine.load_text(rule_text("scale", n))
+    facts = {"n": n // 2}
+    book.explain(facts, day)  # compiled and warm
+    if not collector:
+        gc.disable()
+    c.deque(itertools.starmap(book.explain, itertools.repeat((facts, day), count)), maxlen=0)
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cases", type=int, default=1000)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--only", choices=("rulebooks", "columnar", "scaling"))
+    p.add_argument(
+        "--explain-calls",
+        nargs=2,
+        type=int,
+        metavar=("RULES", "CALLS"),
+        help="only run CALLS explanations of a scale text of RULES rules (to count them)",
+    )
+    p.add_argument("--no-collector", action="store_true", help="with --explain-calls")
     args = p.parse_args(argv)
+    if args.explain_calls:
+        explain_calls(*args.explain_calls, collector=not args.no_collector)
+        return
     if args.only in (None, "rulebooks"):
         rulebooks(args)
     if args.only in (None, "columnar"):

@@ -6,6 +6,7 @@ Renderers (text, Markdown, JSON, and any a plugin adds) work from this data alon
 from __future__ import annotations
 
 import datetime
+import math
 import weakref
 from fractions import Fraction
 from typing import Any
@@ -19,7 +20,7 @@ from .ir import Const
 from .memo import per_rulebook
 from .provenance import parameters_read, used
 from .runtime import Decision, Unset
-from .types import EnumType, LocalText, normalize, rank_of
+from .types import EnumType, LocalText, format_ratio, rank_of
 
 TRACE_FORMAT = "ruleengine-trace"
 TRACE_VERSION = 1
@@ -50,52 +51,78 @@ class Atom:
 
     def shortfall(self) -> Any:
         """How far a failed ``>=`` / ``>`` test fell short, when both sides are numbers."""
-        if self.result or self.op not in (">=", ">"):
+        gap = self._gap()
+        if gap is None:
+            return None
+        num, den = gap
+        return num if den == 1 else Fraction(num, den)
+
+    def _gap(self) -> tuple[int, int] | None:
+        """The shortfall as (numerator, denominator) in lowest terms, in integers:
+        subtracting Fractions makes two more (about three times as slow)."""
+        if self.result or (self.op != ">=" and self.op != ">"):
             return None
         left, right = self.left, self.right
         if type(left) is int and type(right) is int:
-            return right - left
+            return right - left, 1
         if not _is_number(left) or not _is_number(right):
             return None
-        # In integers: subtracting Fractions makes two more (about three times as slow).
-        ln, ld, rn, rd = left.numerator, left.denominator, right.numerator, right.denominator
-        return normalize(Fraction(rn * ld - ln * rd, ld * rd))
+        ln, ld = left.as_integer_ratio()
+        rn, rd = right.as_integer_ratio()
+        num, den = rn * ld - ln * rd, ld * rd
+        common = math.gcd(num, den)
+        return num // common, den // common
 
     def to_json(self) -> dict:
+        # Run for every test of every explanation rendered: the commonest values (ints and
+        # texts) and the shortfall of two ints are written inline, not through calls.
         span = self.span
-        if self.op is not None:
-            left = {"expr": self.left_text, "value": to_json_value(self.left)}
-            if self.left_input:
-                left["input"] = self.left_input
-            if self.left_define:
-                left["definition"] = self.left_define
-            if self.left_conclusion:
-                left["conclusion"] = self.left_conclusion
+        left, op, result = self.left, self.op, self.result
+        if type(left) is not int and type(left) is not str:
+            left = to_json_value(left)
+        if op is None:
             out = {
                 "test": self.text,
-                "result": self.result,
+                "result": result,
                 "line": span.line,
                 "file": span.source.name,
-                "op": self.op,
-                "left": left,
-                "right": {"expr": self.right_text, "value": to_json_value(self.right)},
-            }
-        else:
-            out = {
-                "test": self.text,
-                "result": self.result,
-                "line": span.line,
-                "file": span.source.name,
-                "value": to_json_value(self.left),
+                "value": left,
             }
             if self.left_input:
                 out["input"] = self.left_input
+        else:
+            right = self.right
+            if type(right) is not int and type(right) is not str:
+                right = to_json_value(right)
+            if self.left_input and not self.left_define and not self.left_conclusion:
+                sides = {"expr": self.left_text, "value": left, "input": self.left_input}
+            else:
+                sides = {"expr": self.left_text, "value": left}
+                if self.left_input:
+                    sides["input"] = self.left_input
+                if self.left_define:
+                    sides["definition"] = self.left_define
+                if self.left_conclusion:
+                    sides["conclusion"] = self.left_conclusion
+            out = {
+                "test": self.text,
+                "result": result,
+                "line": span.line,
+                "file": span.source.name,
+                "op": op,
+                "left": sides,
+                "right": {"expr": self.right_text, "value": right},
+            }
         if self.via:
             out["within"] = self.via
-        if not self.result:
-            gap = self.shortfall()
-            if gap is not None:
-                out["short_by"] = to_json_value(gap)
+        if not result and (op == ">=" or op == ">"):
+            if type(self.left) is int and type(self.right) is int:
+                out["short_by"] = self.right - self.left
+            else:
+                gap = self._gap()
+                if gap is not None:
+                    num, den = gap
+                    out["short_by"] = num if den == 1 else format_ratio(num, den)
         return out
 
 
@@ -144,6 +171,11 @@ class Miss:
     #: ``(fact, in the case, changed to)``: what reaches ``level``, checked by deciding the case
     #: again (``analysis.nearest``); the first is the fact the test reads.
     changes: tuple[tuple[str, Any, Any], ...] = ()
+
+    def with_changes(self, changes: tuple) -> Miss:
+        """The miss with its checked change (``attrs.evolve``, which is generic, takes seven
+        times as long: every explanation with a miss makes one)."""
+        return Miss(self.conclusion, self.level, self.rule, self.atom, changes)
 
 
 @attrs.define
@@ -217,29 +249,29 @@ class Trace:
                 }
             )
 
-        # Shared, a test's entry is made once: a nearest miss is one of its rule's tests.
-        made: dict[int, dict] | None = {} if shared else None
+        # Shared, a test's entry is made once: a nearest miss is one of its rule's tests
+        # (only those rules' entries are kept, not every test's).
+        made: dict[int, dict] = {}
+        kept = {m.rule for m in self.misses} if shared else ()
 
-        def atom_json(a: Atom) -> dict:
-            if made is None:
-                return a.to_json()
-            found = made.get(id(a))
-            if found is None:
-                found = made[id(a)] = a.to_json()
-            return found
-
+        # (A comprehension is a call of its own here: one that would be empty is not made.)
         def rule_json(r: RuleTrace) -> dict:
             head, tail = fixed.rule(r.name)
+            if r.name in kept:
+                evidence = []
+                for a in r.evidence:
+                    entry = made[id(a)] = a.to_json()
+                    evidence.append(entry)
+            else:
+                evidence = [a.to_json() for a in r.evidence] if r.evidence else []
             return {
                 "name": r.name,
                 "status": r.status,
                 **head,
-                "evidence": [atom_json(a) for a in r.evidence],
-                "conclusions": [
-                    {"conclusion": n, "value": to_json_value(v)}
-                    | ({"upper": to_json_value(u)} if u is not None else {})
-                    for n, v, u in r.conclusions
-                ],
+                "evidence": evidence,
+                "conclusions": [_claim_json(n, v, u) for n, v, u in r.conclusions]
+                if r.conclusions
+                else [],
                 "set_aside_by": r.set_aside_by,
                 **tail,
             }
@@ -256,7 +288,7 @@ class Trace:
             "documents": fixed.documents(),
             "as_of": self.as_of.isoformat(),
             "in_force": self.decision.in_force,
-            "facts": to_json_value(self.facts),
+            "facts": _json_values(self.facts),
             "outcome": {
                 name: _value_json(self.decision.conclusions[name], c.type)
                 for name, c in rb.conclusions.items()
@@ -269,15 +301,17 @@ class Trace:
                     "claims": [{"rule": r, "value": to_json_value(v)} for r, v in c.claims],
                 }
                 for c in self.decision.conflicts
-            ],
+            ]
+            if self.decision.conflicts
+            else [],
             "rules": rules,
-            "definitions": {k: to_json_value(v) for k, v in self.definitions.items()},
+            "definitions": _json_values(self.definitions),
             "nearest_miss": [
                 {
                     "conclusion": m.conclusion,
                     "level": m.level,
                     "rule": m.rule,
-                    "test": atom_json(m.atom),
+                    "test": made.get(id(m.atom)) or m.atom.to_json(),
                     "changes": [
                         {"fact": f, "from": to_json_value(a), "to": to_json_value(b)}
                         for f, a, b in m.changes
@@ -297,7 +331,7 @@ class Trace:
                 for p in self.parameters()
             ],
             "derivations": self.notes,
-            "lighter_law": [choice_json(rb, c) for c in self.choices],
+            "lighter_law": [choice_json(rb, c) for c in self.choices] if self.choices else [],
         }
         if self.changes is not None:
             from .analysis.whatif import changes_json
@@ -453,6 +487,21 @@ def _label(text: LocalText | None) -> dict | None:
     return text.to_json() if text is not None else None
 
 
+def _claim_json(conclusion: str, value: Any, upper: Any) -> dict:
+    """A rule's claim on a conclusion: its value, and the upper end of a range."""
+    if upper is None:
+        return {"conclusion": conclusion, "value": to_json_value(value)}
+    return {"conclusion": conclusion, "value": to_json_value(value), "upper": to_json_value(upper)}
+
+
+def _json_values(values: dict) -> dict:
+    """``to_json_value(values)``, each int, text or truth value taken as it is, inline."""
+    return {
+        k: v if type(v) is int or type(v) is str or v is True or v is False else to_json_value(v)
+        for k, v in values.items()
+    }
+
+
 def _value_json(value: Any, t: Any) -> Any:
     if isinstance(value, Unset):
         return None
@@ -475,35 +524,26 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
     When the nearest is a definition, the nearest test of a fact as given follows it, since a
     reader thinks in the facts ("the case has 60 items").
     """
+    raises, overrides, ranks = _miss_plan(rulebook)
     # A rule an applied exception sets aside could not raise the outcome even if it were met.
-    excluded = {
-        target
-        for r in rules
-        if r.status == "applied"
-        for target in rulebook.rules[r.name].overrides
-    }
+    excluded = {target for r in rules if r.status == "applied" for target in overrides[r.name]}
     # The level each scale conclusion has reached; one pass over the rules for all of them.
-    ranks: dict[str, dict[str, int]] = {}
-    current: dict[str, int] = {}
-    for name, c in rulebook.conclusions.items():
-        if c.kind == "highest":
-            rank = ranks[name] = rank_of(c.type)
-            current[name] = rank[decision.conclusions[name]]
+    current = {name: rank[decision.conclusions[name]] for name, rank in ranks.items()}
     best: dict[str, tuple] = {}  # (level, composite, reached, threshold, miss)
     best_fact: dict[str, tuple] = {}
     for r in rules:
         if r.status != "not_met" or r.name in excluded:
             continue
-        for a in rulebook.rules[r.name].then:
-            name = a.conclusion
-            if name not in current or not isinstance(a.value, Const):
-                continue
-            level = ranks[name].get(a.value.value, -1)
+        for name, value, level in raises[r.name]:
             if level <= current[name]:
                 continue
             nearest, nearest_fact = best.get(name), best_fact.get(name)
+            if nearest is not None and level > nearest[0]:
+                # A higher level than one already missed: nothing here comes first, for the
+                # nearest or (which must be of the nearest's level) the nearest of a fact.
+                continue
             for atom in r.evidence:
-                if atom.result or atom.op not in (">=", ">"):
+                if atom.result or (atom.op != ">=" and atom.op != ">"):
                     continue
                 # Both sides as (numerator, positive denominator), inline: this runs for
                 # every failed test of every explanation.
@@ -511,13 +551,13 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
                 if type(left) is int:
                     ln, ld = left, 1
                 elif type(left) is Fraction:
-                    ln, ld = left.numerator, left.denominator
+                    ln, ld = left.as_integer_ratio()
                 else:
                     continue
                 if type(right) is int:
                     rn, rd = right, 1
                 elif type(right) is Fraction:
-                    rn, rd = right.numerator, right.denominator
+                    rn, rd = right.as_integer_ratio()
                 else:
                     continue
                 if rn <= 0 or ln < 0:
@@ -527,10 +567,11 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
                 # ratio (a share of the standards) has no unit: relative to itself.
                 whole = ln >= ld or (ln > 0 and not _in_units(rulebook, atom))
                 far = (rn * ld - ln * rd, rd * (ln if whole else ld))
-                candidate = (level, composite, far, r.name, a.value.value, atom)
-                nearest = _nearer(nearest, candidate)
-                if atom.left_input is not None:
-                    nearest_fact = _nearer(nearest_fact, candidate)
+                candidate = (level, composite, far, r.name, value, atom)
+                if _nearer(nearest, candidate):
+                    nearest = candidate
+                if atom.left_input is not None and _nearer(nearest_fact, candidate):
+                    nearest_fact = candidate
             if nearest is not None:
                 best[name] = nearest
             if nearest_fact is not None:
@@ -548,6 +589,26 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
     return out
 
 
+@per_rulebook
+def _miss_plan(rulebook) -> tuple[dict, dict, dict]:
+    """What the nearest miss reads of the rulebook, made once: for each rule, the scale
+    conclusions it sets to a member, ``(conclusion, member, its rank)``; the rules each rule
+    sets aside; each scale conclusion's ranks."""
+    ranks = {
+        name: rank_of(c.type) for name, c in rulebook.conclusions.items() if c.kind == "highest"
+    }
+    raises = {
+        name: tuple(
+            (a.conclusion, a.value.value, ranks[a.conclusion].get(a.value.value, -1))
+            for a in rule.then
+            if a.conclusion in ranks and isinstance(a.value, Const)
+        )
+        for name, rule in rulebook.rules.items()
+    }
+    overrides = {name: tuple(rule.overrides) for name, rule in rulebook.rules.items()}
+    return raises, overrides, ranks
+
+
 def _in_units(rulebook, atom: Atom) -> bool:
     """Whether a test weighs a quantity counted in units (items, yuan), whose distance is
     never relative to less than one unit, rather than a ratio (a share of the standards)."""
@@ -560,12 +621,14 @@ def _in_units(rulebook, atom: Atom) -> bool:
     return t.kind in ("integer", "money")
 
 
-def _nearer(best: tuple | None, candidate: tuple) -> tuple:
-    """The nearer of two misses: lower level, then single before composite, then the smaller
-    distance (by cross-multiplying); the first found wins a tie."""
+def _nearer(best: tuple | None, candidate: tuple) -> bool:
+    """Whether a miss is nearer than the nearest so far: lower level, then single before
+    composite, then the smaller distance (by cross-multiplying); the first found wins a tie."""
     if best is None:
-        return candidate
-    if candidate[:2] != best[:2]:
-        return candidate if candidate[:2] < best[:2] else best
+        return True
+    if candidate[0] != best[0]:
+        return candidate[0] < best[0]
+    if candidate[1] != best[1]:
+        return candidate[1] < best[1]
     (cn, cd), (bn, bd) = candidate[2], best[2]
-    return candidate if cn * bd < bn * cd else best
+    return cn * bd < bn * cd

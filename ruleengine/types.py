@@ -217,29 +217,46 @@ def format_number(value: int | Fraction) -> str:
     """Exact decimal notation where it terminates, otherwise ``p/q``."""
     if isinstance(value, int):
         return str(value)
-    num, den = value.numerator, value.denominator
+    return format_ratio(*value.as_integer_ratio())
+
+
+def format_ratio(num: int, den: int) -> str:
+    """``format_number(Fraction(num, den))`` for a fraction in lowest terms (den > 0), without
+    making the Fraction: a trace writes many numbers, and each ``Fraction`` made or read
+    through its properties costs more than the formatting itself."""
     if den == 1:
         return str(num)
-    places = _places(den)
-    if places is None:
+    scale = _scales.get(den)
+    if scale is None:
+        scale = _scale(den)
+        if len(_scales) < KEPT_SCALES:  # bounded: any number of denominators may come
+            _scales[den] = scale
+    if scale is _REPEATING:
         return f"{num}/{den}"
     # The denominator divides 10**places: the digits are the numerator scaled by the
     # quotient, in integers.
-    scaled = num * (10**places // den)
-    sign = "-" if scaled < 0 else ""
-    digits = str(abs(scaled)).rjust(places + 1, "0")
-    return f"{sign}{digits[:-places]}.{digits[-places:]}"
+    places, times, unit = scale
+    whole, part = divmod(abs(num) * times, unit)
+    return f"{'-' if num < 0 else ''}{whole}.{str(part).zfill(places)}"
 
 
-@functools.lru_cache(maxsize=256)
-def _places(den: int) -> int | None:
-    """The decimal places of 1/den when it terminates (den is 2^a 5^b), else None. The few
-    denominators of a rulebook (2, 4, 100, ...) come again and again: kept."""
+_REPEATING = ()
+KEPT_SCALES = 256
+#: The denominators written (a rulebook has few: 2, 4, 100, ...), each with how to write it:
+#: (places, 10**places // den, 10**places), or _REPEATING when its decimals never end.
+_scales: dict[int, tuple] = {}
+
+
+def _scale(den: int) -> tuple:
     twos = fives = 0
-    while den % 2 == 0:
-        den //= 2
+    rest = den
+    while rest % 2 == 0:
+        rest //= 2
         twos += 1
-    while den % 5 == 0:
-        den //= 5
+    while rest % 5 == 0:
+        rest //= 5
         fives += 1
-    return max(twos, fives) if den == 1 else None
+    if rest != 1:
+        return _REPEATING
+    places = max(twos, fives)
+    return places, 10**places // den, 10**places

@@ -14,6 +14,7 @@ import weakref
 from fractions import Fraction
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,8 +24,8 @@ from ruleengine import memo
 from ruleengine.render import json as json_renderer
 from ruleengine.render import text as text_renderer
 from ruleengine.render.explanation import Explanation, Line, Section, build
-from ruleengine.trace import Atom
-from ruleengine.types import format_number
+from ruleengine.trace import Atom, Miss, nearest_misses
+from ruleengine.types import format_number, format_ratio
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = datetime.date(2018, 3, 1)
@@ -130,6 +131,58 @@ def test_a_shortfall_is_exact_and_whole_when_it_can_be(left, right, gap):
     atom = Atom("x >= y", False, None, op=">=", left=left, right=right)
     got = atom.shortfall()
     assert got == gap and type(got) is type(gap)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    num=st.integers(-(10**30), 10**30),
+    den=st.sampled_from([1, 2, 3, 4, 8, 12, 100, 625, 1000, 2**70, 7 * 10**6]),
+)
+def test_a_ratio_is_written_as_its_fraction(num, den):
+    value = Fraction(num, den)
+    # format_ratio takes the fraction in lowest terms, as Fraction keeps it.
+    assert format_ratio(value.numerator, value.denominator) == format_number(value)
+    assert format_ratio(value.numerator, value.denominator) == format_number(value)  # kept
+
+
+def test_a_miss_with_its_change_keeps_every_other_field():
+    # Made directly, not by attrs.evolve (seven times as fast): a field added to Miss
+    # must be passed along too.
+    values = {f.name: object() for f in attrs.fields(Miss)}
+    miss = Miss(**values)
+    assert miss.with_changes((("n", 1, 2),)) == attrs.evolve(miss, changes=(("n", 1, 2),))
+
+
+NEAREST = """\
+scale seriousness { none low mid high }
+input n: integer = 0
+input m: integer = 0
+conclusion level: highest seriousness
+define items: integer = n + m
+rule top { cite article 1 when n >= 900 or m >= 800 then level = high }
+rule middle { cite article 1 when items >= 300 or n * 2 >= 500 or m >= 400 then level = mid }
+rule low { cite article 1 when n >= 100 or m >= 50 then level = low }
+rule again { cite article 1 when m >= 60 then level = low }
+"""
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        # The next level up, though higher levels come first in the text; a definition's
+        # test, then the nearest test of a fact as given of the same level.
+        ({"n": 10, "m": 40}, [("low", "low", "m >= 50")]),
+        ({"n": 90, "m": 0}, [("low", "low", "n >= 100")]),
+        ({"n": 140, "m": 70}, [("mid", "middle", "items >= 300"), ("mid", "middle", "m >= 400")]),
+        ({"n": 240, "m": 0}, [("mid", "middle", "items >= 300"), ("mid", "middle", "m >= 400")]),
+        ({"n": 0, "m": 500}, [("high", "top", "m >= 800")]),
+    ],
+)
+def test_the_nearest_miss_is_of_the_next_level_up(facts, expected):
+    # nearest_misses passes over a rule of a higher level than a miss already found.
+    trace = ruleengine.load_text(NEAREST).explain(facts, DAY)
+    found = nearest_misses(trace.rulebook, trace.decision, trace.rules)
+    assert [(m.level, m.rule, m.atom.text) for m in found] == expected
 
 
 def _with_rich(explanation) -> str:

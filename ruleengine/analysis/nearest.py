@@ -58,7 +58,7 @@ def checked(
             change, searched = ([alone], True) if alone is not None else (change, False)
         if change is None or len(change) > MOST_FACTS:
             continue  # not near: the what-if analysis (--whatif) says what would change it
-        miss = attrs.evolve(miss, changes=tuple(change))
+        miss = miss.with_changes(tuple(change))
         if explain is not None and searched:
             # Found by a search, the change may meet another test than the missed one.
             miss = _named_by_decider(miss, rulebook, facts, explain, by_rule)
@@ -306,14 +306,15 @@ def _number_paths(rulebook, facts: dict, names: list[str]) -> list[tuple]:
 
 def _moved(facts: dict, changes) -> dict:
     """The case with each change made: a fact, or a field of a record in a list."""
-    from .regions import put
-    from .whatif import parse_path
-
     moved = dict(facts)
     for fact, _, value in changes:
         if fact in moved or ("[" not in fact and "." not in fact):
             moved[fact] = value
         else:
+            # Imported here, not for every change made (a plain fact is the commonest).
+            from .regions import put
+            from .whatif import parse_path
+
             moved = put(moved, parse_path(fact), value)
     return moved
 
