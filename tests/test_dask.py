@@ -8,6 +8,7 @@ building its rulebook from the rule texts (``BookSpec``) the first time it meets
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from test_batch import TEXT, TOY, runner
@@ -61,8 +62,9 @@ def test_dask_gives_the_rows_and_errors_of_a_local_run(cluster, tmp_path, monkey
 @pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore:Port 8787")
 def test_dask_local_sets_up_its_cluster_for_this_run_only(tmp_path, monkeypatch):
     """``--dask local`` starts a cluster of ``--jobs`` workers with Dask's profiler off and its
-    logs short (what grew the processes with the input's size), leaving Dask's settings as
-    they were; the rows are a local run's."""
+    logs short (what grew the processes with the input's size), its workers' log lines
+    quiet (Dask's heartbeat tracebacks as the cluster shuts down reached users), leaving
+    Dask's settings as they were; the rows are a local run's."""
     import dask
 
     made = []
@@ -75,6 +77,7 @@ def test_dask_local_sets_up_its_cluster_for_this_run_only(tmp_path, monkeypatch)
                 dask.config.get("distributed.worker.profile.enabled"),
                 dask.config.get("distributed.admin.log-length"),
                 dask.config.get("distributed.admin.low-level-log-length"),
+                kwargs.get("silence_logs"),  # no worker's shutdown noise on stderr
             )
         )
         return real(**kwargs, processes=False)  # threads here: the test stays fast
@@ -90,7 +93,7 @@ def test_dask_local_sets_up_its_cluster_for_this_run_only(tmp_path, monkeypatch)
         app, [*base, "-o", str(tmp_path / "d.jsonl"), "--dask", "local", "-j", "2"]
     )
     assert local.exit_code == dasked.exit_code == EXIT_BAD_FACTS, dasked.output
-    assert made == [(2, False, 100, 100)]
+    assert made == [(2, False, 100, 100, logging.CRITICAL)]
     assert dask.config.get("distributed.worker.profile.enabled") is True
     read = [(tmp_path / n).read_text(encoding="utf-8") for n in ("local.jsonl", "d.jsonl")]
     assert read[0] == read[1] and read[0]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import logging
 import threading
 from pathlib import Path
 
@@ -132,8 +133,15 @@ def run_on_dask(
             import dask
 
             with dask.config.set(LOCAL_CONFIG):  # the workers are given it too
+                # Workers' own log lines stay quiet (silence_logs): a task's failure reaches
+                # the command as its exception, while what a worker logs as the cluster shuts
+                # down ("Failed to communicate with scheduler during heartbeat", with a
+                # traceback) is Dask's noise, not the user's concern (dask/distributed#7105).
                 cluster = distributed.LocalCluster(
-                    n_workers=jobs, threads_per_worker=1, dashboard_address=None
+                    n_workers=jobs,
+                    threads_per_worker=1,
+                    dashboard_address=None,
+                    silence_logs=logging.CRITICAL,
                 )
                 client = distributed.Client(cluster)
         else:
