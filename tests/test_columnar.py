@@ -136,6 +136,34 @@ def test_what_blocks_a_rulebook_is_named():
     assert ":6:" in str(blocked)  # at the rule that reads it
 
 
+LIGHTER = """
+enum edition { e2018 e2023 }
+parameter edition_in_force: edition { 2018-10-01: e2018  2024-01-01: e2023 }
+scale grade { none low high }
+input acted_on: date = 2024-02-01
+input poverty: bool = false
+conclusion most: highest grade
+rule old { cite article 1  until 2024-01-01  when poverty = true then most = high }
+rule new { cite article 2  from 2024-01-01  then most = low }
+lighter l { versions: edition_in_force  act_date: acted_on  compare: most }
+"""
+
+
+def test_a_lighter_block_is_named_as_what_blocks_not_an_internal_error():
+    """A case may be evaluated again on another day (the law in time), which the columns do
+    not do: the rulebook goes one by one and says why (before, a KeyError: an internal error),
+    and the batch decides as the per-case path does."""
+    book = ruleengine.load_text(LIGHTER)
+    blocked = columnar.compile(book, datetime.date(2024, 3, 1))
+    assert isinstance(blocked, columnar.Blocked)
+    assert "the law in time (lighter block 'l')" in str(blocked)
+    records = [{"acted_on": "2023-06-01", "poverty": True}, {}]
+    day = datetime.date(2024, 3, 1)
+    rows = columnar.decide_cited(book, records, day)
+    assert [r[0].conclusions["most"] for r in rows] == ["low", "low"]
+    assert all(r[2].startswith("one by one: the law in time") for r in rows)
+
+
 def test_pi2017_as_a_whole_is_decided_in_columns():
     """Its value conclusions (enums, yes/no, texts chosen by 'if'), its range computed from
     the gain, and rules reading its conclusions: all in columns."""
