@@ -783,6 +783,9 @@ def _program(rb, epoch, cap: int) -> Program:
                 c = rb.conclusions[a.conclusion]
                 table = tables.setdefault(a.conclusion, _table(c))
                 claims.setdefault(a.conclusion, []).append((name, _claim(comp, c, a, table)))
+        elif kind == "lighter":  # the law in time: a case evaluated again on another day
+            block = rb.lighters[name]
+            raise _Block(f"the law in time (lighter block '{name}')", block.span)
         else:
             c = rb.conclusions[name]
             table = tables.setdefault(name, _table(c))

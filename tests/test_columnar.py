@@ -142,12 +142,41 @@ def test_what_blocks_a_rulebook_is_named():
     assert ":6:" in str(blocked)  # at the rule that reads it
 
 
-def test_pi2017_as_a_whole_is_decided_in_columns():
-    """Its value conclusions (enums, yes/no, texts chosen by 'if'), its range computed from
-    the gain, and rules reading its conclusions: all in columns."""
-    assert isinstance(
-        columnar.compile(shipped("pi2017"), datetime.date(2019, 1, 10)), columnar.Program
-    )
+LIGHTER = """
+enum edition { e2018 e2023 }
+parameter edition_in_force: edition { 2018-10-01: e2018  2024-01-01: e2023 }
+scale grade { none low high }
+input acted_on: date = 2024-02-01
+input poverty: bool = false
+conclusion most: highest grade
+rule old { cite article 1  until 2024-01-01  when poverty = true then most = high }
+rule new { cite article 2  from 2024-01-01  then most = low }
+lighter l { versions: edition_in_force  act_date: acted_on  compare: most }
+"""
+
+
+def test_a_lighter_block_is_named_as_what_blocks_not_an_internal_error():
+    """A case may be evaluated again on another day (the law in time), which the columns do
+    not do: the rulebook goes one by one and says why (before, a KeyError: an internal error),
+    and the batch decides as the per-case path does."""
+    book = ruleengine.load_text(LIGHTER)
+    blocked = columnar.compile(book, datetime.date(2024, 3, 1))
+    assert isinstance(blocked, columnar.Blocked)
+    assert "the law in time (lighter block 'l')" in str(blocked)
+    records = [{"acted_on": "2023-06-01", "poverty": True}, {}]
+    day = datetime.date(2024, 3, 1)
+    rows = columnar.decide_cited(book, records, day)
+    assert [r[0].conclusions["most"] for r in rows] == ["low", "low"]
+    assert all(r[2].startswith("one by one: the law in time") for r in rows)
+
+
+def test_a_lighter_block_sends_the_rulebook_one_by_one():
+    """pi2017 judges Criminal Law Art. 253-1 by the act date (its lighter block
+    cl253_1_in_time), which the columns do not do (nor min(), which its in-duty counts use):
+    the rulebook goes one by one and says why (before, a KeyError: an internal error)."""
+    blocked = columnar.compile(shipped("pi2017"), datetime.date(2019, 1, 10))
+    assert isinstance(blocked, columnar.Blocked)
+    assert "ruleengine_pi2017/rules/" in str(blocked)  # the first construct, where it is
 
 
 def mostly(good, bad):
@@ -580,7 +609,7 @@ def test_a_running_sum_that_wraps_around_64_bits_still_gives_each_case_its_sum()
 @settings(max_examples=15, deadline=None)
 @given(data=st.data())
 def test_batch_rows_agree_on_pi2017(pi2017, data):
-    """A batch of pi2017 now goes through the columns: its rows (value conclusions, the
-    fine's range, the rules cited) are the per-case path's."""
+    """A batch of pi2017 (one by one since its lighter block; before, through the columns):
+    its rows (value conclusions, the fine's range, the rules cited) are the per-case path's."""
     lines = data.draw(_lines(records_of(pi2017), DAYS))
     same_rows(pi2017, lines, datetime.date(2019, 1, 10))

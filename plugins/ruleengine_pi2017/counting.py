@@ -15,6 +15,7 @@ A record is recognised by its ``acts`` list. Each act::
      "info": "first half",               # for sell / provide: which information (optional)
      "proven_false": 0, "proven_duplicate": 0,   # for seize only (optional)
      "gain": "3000",                     # illegal gains from this act, yuan (optional)
+     "acted_on": "2014-06-01",           # the day of the act (optional: all acts or none)
      "how": "bought"}                    # for obtain only, required: see HOW (Art. 4)
 
 An act of obtaining says how it came about, because only illegal obtaining is CL 253-1
@@ -48,6 +49,23 @@ How the acts are put together is ours, and marked "our reading" in each derivati
   favours the accused). ``info`` marks say which acts carry the same information and raise the
   count where the same information went to several recipients: held 100, the same 40 to X and
   to Y, counts 100 + 40 = 140; unmarked, max(100, 80) = 100.
+
+Information obtained in duties or services (Art. 5(1)(8), CL 253-1 para. 2) is counted apart:
+a body of information is obtained in duties when one of its acts of obtaining says so (``how``
+collected_in_duty_lawfully or collected_in_duty_unlawfully), and one body may not mix that with
+other ways of obtaining (give each its own batch). The facts receive, beside the totals,
+``item3_items_in_duty``, ``item4_items_in_duty`` and ``item5_items_in_duty`` (the kinds of
+the items of Art. 5(1) whose standards item 8 halves; the derivation shows each category): the
+in-duty information that was sold or provided,
+counted as Art. 11(2) counts what is passed on (our reading: item 8's quantity is that of the
+information "出售或者提供给他人"; what was only held counts under items 3 to 7), and
+``illegal_gain_in_duty``, the gains of the acts that sold or provided it.
+
+The acts' ``acted_on`` give the rulebook's ``acted_last``, the latest of them (CL Art. 12: the
+text of Art. 253-1 in force then applies unless the later one is lighter; several acts dated by
+the latest is our reading). Every act gives its date or none does: an undated act may be the
+latest. Without dates the rulebook takes 2015-11-01 (the Amendment IX text), and the
+derivations say so.
 """
 
 from __future__ import annotations
@@ -58,8 +76,22 @@ from typing import Any
 
 from ruleengine import FactProblem, FactsError, enum_type, read_field
 from ruleengine.facts import hand_on
-from ruleengine.types import INTEGER, TEXT, MoneyType, format_number
+from ruleengine.types import DATE, INTEGER, TEXT, MoneyType, format_number
 
+#: The item of Art. 5(1) whose standard a category counts toward (3, 4 or 5): item 8 halves
+#: them, and the rulebook takes the in-duty items by these (``item3_items_in_duty`` ...).
+ITEM_OF = {
+    "tracking": 3,
+    "communication_content": 3,
+    "credit": 3,
+    "property": 3,
+    "accommodation": 4,
+    "communication_record": 4,
+    "health_physiological": 4,
+    "transaction": 4,
+    "other_safety": 4,
+    "other_personal": 5,
+}
 #: Category name in an act -> (rule input, Chinese name, English name) as the text writes them.
 CATEGORIES: dict[str, tuple[str, str, str]] = {
     "tracking": ("tracking_items", "行踪轨迹信息", "whereabouts (tracking) information"),
@@ -107,6 +139,7 @@ ACT_FIELDS = (
     "proven_duplicate",
     "gain",
     "how",
+    "acted_on",
     "note",
 )
 #: How an act of obtaining came about (Art. 4): value -> (illegal?, in duties?, zh, en).
@@ -217,6 +250,7 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
         elif "how" in act and kind is not None:
             problems.append(FactProblem(f"{at}.how", "only an act of obtaining takes this"))
         gain = read_field(act, "gain", YUAN, at, 0, default=0, problems=problems)
+        acted_on = read_field(act, "acted_on", DATE, at, default=None, problems=problems)
         batch, recipient, info = (
             _text(act, key, at, problems) for key in ("batch", "recipient", "info")
         )
@@ -247,10 +281,12 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
                 "recipient": recipient,
                 "info": info,
                 "how": how,
+                "acted_on": acted_on,
             }
         )
     if not problems:
         problems.extend(_mixed_batches(out))
+        problems.extend(_mixed_origin(out))
     return out, problems
 
 
@@ -271,6 +307,38 @@ def _mixed_batches(acts: list[dict]) -> list[FactProblem]:
                         f"({', '.join(named)}), this one does not",
                         "name the batch of every act of a category, or of none (acts without "
                         "a batch are taken as one body of information)",
+                    )
+                )
+    return problems
+
+
+def _in_duty(acts: list[dict]) -> bool:
+    """A body of information obtained in duties or services (Art. 5(1)(8), CL 253-1 para. 2):
+    one of its acts of obtaining collected it there, lawfully or not."""
+    return any(a["kind"] == "obtain" and HOW[a["how"]][1] for a in acts)
+
+
+def _mixed_origin(acts: list[dict]) -> list[FactProblem]:
+    """A body of information is obtained in duties or services, or it is not: item 8 counts
+    the in-duty information apart, which one body mixing both origins cannot show."""
+    bodies: dict[tuple[str, str | None], list[dict]] = {}
+    for a in acts:
+        bodies.setdefault((a["category"], a["batch"]), []).append(a)
+    problems = []
+    for (category, batch), of in bodies.items():
+        if not _in_duty(of):
+            continue
+        duty = next(a for a in of if a["kind"] == "obtain" and HOW[a["how"]][1])
+        for a in of:
+            if a["kind"] == "obtain" and not HOW[a["how"]][1]:
+                where = f"batch {batch!r}" if batch is not None else "no batch named"
+                problems.append(
+                    FactProblem(
+                        f"acts[{a['index']}].how",
+                        f"{a['how']}, but acts[{duty['index']}] of the same body of "
+                        f"information ({category}, {where}) was collected in duties or services",
+                        "give the information obtained in duties or services its own batch: "
+                        "Art. 5(1)(8) counts it apart from information obtained otherwise",
                     )
                 )
     return problems
@@ -492,6 +560,8 @@ def _count_parsed(parsed: list[dict]) -> tuple[dict[str, int], int | Fraction, b
         batches.setdefault((act["category"], act["batch"]), []).append(act)
     totals: dict[str, int] = {}
     per_category: dict[str, list[dict]] = {}
+    in_duty: dict[str, list[tuple[str | None, int]]] = {}
+    duty_gains: list = []
     for (category, batch), acts_ in batches.items():
         c = _count_batch(acts_)
         steps = _sentences(c, any(a["kind"] == "obtain" for a in acts_))
@@ -515,6 +585,9 @@ def _count_parsed(parsed: list[dict]) -> tuple[dict[str, int], int | Fraction, b
         field = CATEGORIES[category][0]
         totals[field] = totals.get(field, 0) + c["counted"]
         per_category.setdefault(category, []).append(entry)
+        if _in_duty(acts_) and c["passed_on"]:
+            in_duty.setdefault(category, []).append((batch, c["passed_on"]))
+            duty_gains.extend(a["gain"] for a in acts_ if a["kind"] in PASSING_ON and a["has_gain"])
     derivations = []
     for category, entries in per_category.items():
         field, zh_name, en_name = CATEGORIES[category]
@@ -537,6 +610,7 @@ def _count_parsed(parsed: list[dict]) -> tuple[dict[str, int], int | Fraction, b
                 "batches": entries,
             }
         )
+    derivations.extend(_in_duty_derivations(in_duty, duty_gains, totals))
     gain = sum(a["gain"] for a in parsed)
     has_gain = any(a["has_gain"] for a in parsed)
     if has_gain:
@@ -553,6 +627,55 @@ def _count_parsed(parsed: list[dict]) -> tuple[dict[str, int], int | Fraction, b
             }
         )
     return totals, gain, has_gain, derivations
+
+
+def _in_duty_derivations(
+    in_duty: dict[str, list[tuple[str | None, int]]], gains: list, totals: dict
+) -> list[dict]:
+    """Of the totals, the information obtained in duties or services and sold or provided
+    (Art. 5(1)(8) counts it apart; our reading: what was passed on, Art. 11(2)), and its gains.
+    Sets the ``*_in_duty`` facts in ``totals``."""
+    out = []
+    item8 = ("第五条第一款第八项", "Art. 5(1)(8)")
+    by_item: dict[int, list[tuple[str, int]]] = {}
+    for category, parts in in_duty.items():
+        by_item.setdefault(ITEM_OF[category], []).append((category, sum(n for _, n in parts)))
+    for item, cats in sorted(by_item.items()):
+        value = sum(n for _, n in cats)
+        totals[f"item{item}_items_in_duty"] = value
+        shown_zh = "、".join(f"{CATEGORIES[c][1]} {n}条" for c, n in cats)
+        shown_en = ", ".join(f"{CATEGORIES[c][2]} {n}" for c, n in cats)
+        batches = [b for c, _ in cats for b, _ in in_duty[c] if b is not None]
+        from_zh = f"（批次{'、'.join(f'“{b}”' for b in batches)}）" if batches else ""
+        from_en = f" (batch {', '.join(f'“{b}”' for b in batches)})" if batches else ""
+        item_zh = {3: "第三项", 4: "第四项", 5: "第五项"}[item]
+        out.append(
+            {
+                "zh": f"其中在履行职责、提供服务过程中获得并出售或者提供的{item_zh}所列信息 "
+                f"{value}条{from_zh}：{shown_zh}，按出售、提供的条数计"
+                f"（{item8[0]}；{ART11[2][0]}；{OURS[0]}）",
+                "en": f"of which obtained in duties or services and sold or provided, of the "
+                f"kinds in item {item}: {value} items{from_en} ({shown_en}), counted as passed "
+                f"on ({item8[1]}; {ART11[2][1]}; {OURS[1]})",
+                "fact": f"item{item}_items_in_duty",
+                "value": value,
+                "by_category": {CATEGORIES[c][0]: n for c, n in cats},
+                "provision": "法释〔2017〕10号 第五条第一款第八项 (Art. 5(1)(8))",
+            }
+        )
+    if gains:
+        total = format_number(sum(gains))
+        totals["illegal_gain_in_duty"] = f"{total} CNY"
+        out.append(
+            {
+                "zh": f"其中出售或者提供履职、服务中获得的信息的违法所得 {total}元（{item8[0]}）",
+                "en": f"of which illegal gains from selling or providing information obtained in "
+                f"duties or services: {total} yuan ({item8[1]})",
+                "fact": "illegal_gain_in_duty",
+                "value": f"{total} CNY",
+            }
+        )
+    return out
 
 
 def adapt(record: Any) -> tuple[Any, list]:
@@ -585,15 +708,83 @@ def adapt(record: Any) -> tuple[Any, list]:
                 "give illegal_gain or the acts' gain, not both",
             )
         )
+    dated, date_problems = _act_date(parsed, facts)
+    problems.extend(date_problems)
     if problems:
         return hand_on(facts, problems), []
     facts.update(totals)
     if has_gain:
         facts["illegal_gain"] = f"{format_number(gain)} CNY"
+    if dated is not None:
+        facts["acted_last"] = dated["value"]
+    derivations.extend(_dated(dated, facts))
     for fact, value, zh, en in _conduct(parsed, facts):
         facts[fact] = value
         derivations.append({"zh": zh, "en": en, "fact": fact, "value": value})
     return facts, derivations
+
+
+#: What the rulebook takes when no act date is given (input acted_last's default).
+UNDATED = "2015-11-01"
+
+
+def _act_date(parsed: list[dict], facts: dict) -> tuple[dict | None, list[FactProblem]]:
+    """The date of the last act (CL Art. 12), from the acts' ``acted_on``: every act gives
+    its date or none does, since an undated act may be the latest."""
+    dates = [a["acted_on"] for a in parsed if a["acted_on"] is not None]
+    if not dates:
+        return None, []
+    problems = [
+        FactProblem(
+            f"acts[{a['index']}].acted_on",
+            "other acts give their date, this one does not",
+            "give the date of every act, or of none: the text of Criminal Law Art. 253-1 that "
+            "applies turns on the date of the last act",
+        )
+        for a in parsed
+        if a["acted_on"] is None
+    ]
+    if "acted_last" in facts:
+        problems.append(
+            FactProblem(
+                "acted_last",
+                "given both as a date and by the acts' acted_on",
+                "give acted_last or the acts' acted_on, not both",
+            )
+        )
+    last = max(dates)
+    return {"value": last.isoformat(), "count": len(set(dates))}, problems
+
+
+def _dated(dated: dict | None, facts: dict) -> list[dict]:
+    """The derivation of the act date, or of the date assumed where the acts give none."""
+    if dated is not None:
+        value = dated["value"]
+        if dated["count"] == 1:
+            zh, en = f"行为日期 {value}", f"date of the acts: {value}"
+        else:
+            zh = (
+                f"最后一个行为的日期 {value}：数个行为以最后一个行为的日期为准"
+                f"（刑法第十二条；{OURS[0]}）"
+            )
+            en = (
+                f"date of the last act: {value}; several acts are dated by the latest "
+                f"(Criminal Law Art. 12; {OURS[1]})"
+            )
+        return [{"zh": zh, "en": en, "fact": "acted_last", "value": value}]
+    if "acted_last" in facts:
+        return []
+    return [
+        {
+            "zh": f"行为日期未给出：按{UNDATED}计，即视为行为发生在刑法修正案（九）施行之后，"
+            "适用修正后的刑法第二百五十三条之一（本规则的假定）",
+            "en": f"no act date given: taken as {UNDATED}, that is, the acts are assumed to "
+            "follow Amendment IX, whose text of Criminal Law Art. 253-1 applies (an assumption "
+            "of this rulebook)",
+            "fact": "acted_last",
+            "value": UNDATED,
+        }
+    ]
 
 
 def _conduct(acts: list[dict], facts: dict) -> list[tuple[str, Any, str, str]]:
@@ -611,16 +802,6 @@ def _conduct(acts: list[dict], facts: dict) -> list[tuple[str, Any, str, str]]:
     illegal = [w for w in ways if w[0]]
     lawful = [w for w in ways if not w[0]]
     passes_on = bool(kinds & set(PASSING_ON))
-    if any(w[1] for w in ways) and "obtained_in_duty" not in facts:
-        out.append(
-            (
-                "obtained_in_duty",
-                True,
-                "在履行职责、提供服务过程中获得：有在履行职责、提供服务过程中收集的获取行为",
-                "obtained in duties or services: an act of obtaining collected the information "
-                "in duties or services",
-            )
-        )
     if "conduct" in facts:
         return out
     zh_how = "、".join(dict.fromkeys(w[2] for w in illegal))
@@ -709,6 +890,7 @@ def record_fields() -> tuple:
         _spec("gain", YUAN, "违法所得（元）", "illegal gains (yuan)", 0, 0),
         _spec("proven_false", INTEGER, "证明不真实的条数（查获）", "proven untrue (seize)", 0, 0),
         _spec("proven_duplicate", INTEGER, "证明重复的条数（查获）", "proven duplicated", 0, 0),
+        _spec("acted_on", DATE, "行为日期", "date of the act"),
         _spec("note", TEXT, "备注", "note"),
     ]
     acts = RecordType(name="act", fields={f.name: f for f in act})

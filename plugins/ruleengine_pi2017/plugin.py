@@ -41,7 +41,13 @@ def ruleengine_input_adapters():
             "other_illegal, collected_in_duty_unlawfully, collected_in_duty_lawfully): only "
             "illegal obtaining (Art. 4) sets the conduct to obtaining (CL 253-1 para. 3), or to "
             "both where the acts also sell or provide; lawful collection in duties with nothing "
-            "passed on is no offence; a seized batch with nothing passed on is obtaining.",
+            "passed on is no offence; a seized batch with nothing passed on is obtaining. "
+            "Information obtained in duties or services is counted apart (Art. 5(1)(8)): the "
+            "in-duty items sold or provided, by the items of Art. 5(1) (item3_items_in_duty, "
+            "item4_items_in_duty, item5_items_in_duty), and their gains (illegal_gain_in_duty). "
+            "The acts' dates (acted_on: all or none) give the "
+            "date of the last act (acted_last, CL Art. 12); without dates the rulebook takes "
+            "2015-11-01, the Amendment IX text, and says so.",
             fields=record_fields(),
         )
     ]

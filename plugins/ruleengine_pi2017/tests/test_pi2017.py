@@ -654,7 +654,7 @@ def test_lawful_collection_then_sold_is_selling_not_obtaining(adapt):
         {"kind": "sell", "category": "credit", "items": 30, "recipient": "X"},
     ]
     facts, _ = _count(adapt, acts)
-    assert "conduct" not in facts and facts["obtained_in_duty"] is True
+    assert "conduct" not in facts and facts["item3_items_in_duty"] == 30
     stolen = [dict(acts[0], how="stolen"), acts[1]]
     assert _count(adapt, stolen)[0]["conduct"] == "obtain_and_sell_or_provide"
 
@@ -702,3 +702,137 @@ def test_derivations_name_no_field_or_act_index(adapt):
             assert "(info)" not in note[lang] and "（info）" not in note[lang]
             assert "acts[" not in note[lang], note[lang]
     assert "the recipient of act 3" in notes[0]["en"] and "第3项行为的对象" in notes[0]["zh"]
+
+
+# ------------------------------------------------------------------ Art. 5(1)(8): in duty apart
+def _reviewer_case(work=20, bought=20):
+    """The legal review's finding 3: whereabouts items from work and bought ones, all sold."""
+    return [
+        {"kind": "obtain", "how": "collected_in_duty_unlawfully", "category": "tracking",
+         "items": work, "batch": "work"},
+        {"kind": "sell", "category": "tracking", "items": work, "batch": "work",
+         "recipient": "X", "gain": "1000"},
+        {"kind": "obtain", "how": "bought", "category": "tracking", "items": bought,
+         "batch": "bought"},
+        {"kind": "sell", "category": "tracking", "items": bought, "batch": "bought",
+         "recipient": "X", "gain": "3000"},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "work,bought,level,item8",
+    [(20, 20, "none", False), (25, 15, "serious", True), (10, 40, "serious", False)],
+)
+def test_item_8_counts_only_the_information_obtained_in_duty(
+    adapt, book, work, bought, level, item8
+):
+    """Legal review, finding 3: 20 items from work + 20 bought is not serious (item 8 counts
+    20 < 25, item 3 counts 40 < 50); before, the whole case was measured against 25."""
+    facts, notes = _count(adapt, _reviewer_case(work, bought))
+    assert facts["tracking_items"] == work + bought
+    assert facts["item3_items_in_duty"] == work
+    assert _exact(facts["illegal_gain_in_duty"]) == 1000
+    assert "obtained_in_duty" not in facts
+    trace = book.explain(facts, datetime.date(2018, 1, 1))
+    assert trace.decision.conclusions["level"] == level
+    assert (trace.rule("art5_1_8").status == "applied") is item8
+    assert trace.decision.conclusions["heavier_punishment"] is (level != "none")
+    duty = [n for n in notes if n.get("fact") == "item3_items_in_duty"]
+    assert duty and "Art. 5(1)(8)" in duty[0]["en"] and "第五条第一款第八项" in duty[0]["zh"]
+
+
+def test_in_duty_information_not_passed_on_is_not_item_8(adapt):
+    """Held but not sold: nothing of item 8 or of CL 253-1 para. 2 (our reading)."""
+    acts = _reviewer_case()
+    facts, _ = _count(adapt, [acts[0], acts[2], acts[3]])
+    assert "item3_items_in_duty" not in facts and "illegal_gain_in_duty" not in facts
+
+
+def test_one_body_mixing_in_duty_and_other_obtaining_is_refused(adapt):
+    """Item 8 counts the in-duty information apart: one body cannot show which part it was."""
+    acts = [
+        {"kind": "obtain", "how": "collected_in_duty_lawfully", "category": "tracking",
+         "items": 20},
+        {"kind": "obtain", "how": "bought", "category": "tracking", "items": 20},
+        {"kind": "sell", "category": "tracking", "items": 40, "recipient": "X"},
+    ]  # fmt: skip
+    with pytest.raises(ruleengine.FactsError) as err:
+        _count(adapt, acts)
+    assert [p.path for p in err.value.problems] == ["acts[1].how"]
+    assert "own batch" in err.value.problems[0].help
+
+
+# ------------------------------------------------------------------ the act date (CL Art. 12)
+def test_the_acts_dates_give_the_date_of_the_last_act(adapt, book):
+    """Legal review, finding 2: an act before 2015-11-01 is judged under the Amendment VII text
+    unless the new one is lighter; the acts' dates give the last one."""
+    acts = [
+        {"kind": "sell", "category": "tracking", "items": 300, "recipient": "X",
+         "acted_on": "2013-05-01"},
+        {"kind": "sell", "category": "tracking", "items": 300, "recipient": "Y",
+         "acted_on": "2014-06-30"},
+    ]  # fmt: skip
+    facts, notes = _count(adapt, acts)
+    assert facts["acted_last"] == "2014-06-30"
+    assert any(n.get("fact") == "acted_last" and "Art. 12" in n["en"] for n in notes)
+    day = datetime.date(2018, 1, 1)
+    # Not on a listed unit's staff: the old text did not reach the seller.
+    trace = book.explain(facts, day)
+    assert trace.decision.conclusions["level"] == "especially_serious"
+    assert trace.decision.conclusions["text_applied"] == "amendment7"
+    assert trace.decision.conclusions["statutory_maximum"] == "none"
+    staff = book.explain(dict(facts, staff_sold_own_unit_information=True), day)
+    assert staff.decision.conclusions["statutory_maximum"] == "three_years"
+    # The same acts a day after Amendment IX took effect: three to seven years.
+    later = [dict(acts[0]), dict(acts[1], acted_on="2015-11-01")]
+    trace = book.explain(_count(adapt, later)[0], day)
+    assert trace.decision.conclusions["statutory_maximum"] == "seven_years"
+    assert trace.decision.conclusions["text_applied"] == "amendment9"
+
+
+def test_no_act_date_is_taken_as_2015_11_01_and_the_derivation_says_so(adapt, book):
+    facts, notes = _count(adapt, [{"kind": "sell", "category": "credit", "items": 600}])
+    assert "acted_last" not in facts
+    (note,) = [n for n in notes if n.get("fact") == "acted_last"]
+    assert "2015-11-01" in note["en"] and "assumption" in note["en"] and "假定" in note["zh"]
+    trace = book.explain(facts, datetime.date(2018, 1, 1))
+    assert trace.decision.conclusions["text_applied"] == "amendment9"
+    assert trace.decision.conclusions["statutory_maximum"] == "seven_years"
+
+
+@pytest.mark.parametrize(
+    "acts,extra,path",
+    [
+        (
+            [{"kind": "sell", "category": "credit", "items": 1, "acted_on": "2014-01-01"},
+             {"kind": "sell", "category": "credit", "items": 1}],
+            {},
+            "acts[1].acted_on",
+        ),
+        (
+            [{"kind": "sell", "category": "credit", "items": 1, "acted_on": "2014-02-30"}],
+            {},
+            "acts[0].acted_on",
+        ),
+        (
+            [{"kind": "sell", "category": "credit", "items": 1, "acted_on": "2014-01-01"}],
+            {"acted_last": "2014-01-01"},
+            "acted_last",
+        ),
+    ],
+)  # fmt: skip
+def test_act_dates_that_cannot_be_read_are_refused(adapt, acts, extra, path):
+    """An undated act beside dated ones may be the latest: refused, as a wrong date is."""
+    with pytest.raises(ruleengine.FactsError) as err:
+        _count(adapt, acts, **extra)
+    assert [p.path for p in err.value.problems] == [path]
+
+
+def test_an_in_duty_figure_above_its_total_counts_as_the_total(book):
+    """The in-duty items are part of the category's total: the rules read the smaller (the
+    prover's witnesses give such figures freely, so they are not refused)."""
+    day = datetime.date(2018, 1, 1)
+    facts = {"tracking_items": 24, "item3_items_in_duty": 30, "conduct": "sell_or_provide"}
+    assert book.explain(facts, day).decision.conclusions["level"] == "none"
+    facts["tracking_items"] = 25
+    assert book.explain(facts, day).decision.conclusions["level"] == "serious"
