@@ -366,3 +366,26 @@ def test_without_the_solver_installed_prove_says_how_to_get_it(monkeypatch):
     monkeypatch.setattr(ruleengine.prove, "available", lambda: False)
     result = run("check", "--prove", str(ROOT / PLANTED))
     assert result.exit_code == EXIT_USAGE and "pip install 'ruleengine[prove]'" in result.output
+
+
+def test_a_rule_with_no_condition_that_never_applies_is_a_finding_not_a_crash():
+    """Found by the pi2017 law work: ``_core`` read the condition of a rule that has none
+    (exit 70). The rule reads a value conclusion no rule decides: the engine stops on it."""
+    text = (
+        "input x: count = 0\nconclusion v: value count\nconclusion c: value count = 0\n"
+        "rule r { cite article 1 then c = v }\n"
+    )
+    [dead] = prove_rulebook(load_text(text)).findings
+    assert dead.code == "P101" and "no facts of the declared types" in dead.message
+    assert "'v' cannot be read" in dead.proof
+
+
+def test_a_parameter_valued_from_the_first_day_leaves_no_period_before_it():
+    """A value from 0001-01-01: there is no day before it to judge on (was OverflowError)."""
+    text = (
+        "input x: count = 0\nparameter k: count { 0001-01-01: 5  2020-01-01: 6 }\n"
+        "conclusion c: value count = 0\nrule r { cite article 1 when x > k then c = 1 }\n"
+    )
+    report = prove_rulebook(load_text(text))
+    assert report.findings == [] and report.not_proven == []
+    assert report.periods == 2

@@ -185,7 +185,9 @@ def _periods(book) -> list[tuple[datetime.date | None, datetime.date | None, dat
     changes = book.changes
     if not changes:
         return [(None, None, datetime.date.today())]
-    out = [(None, changes[0], changes[0] - datetime.timedelta(days=1))]
+    out = []
+    if changes[0] > datetime.date.min:  # a value from 0001-01-01 leaves no day before it
+        out.append((None, changes[0], changes[0] - datetime.timedelta(days=1)))
     for i, start in enumerate(changes):
         out.append((start, changes[i + 1] if i + 1 < len(changes) else None, start))
     return out
@@ -254,8 +256,12 @@ def _period_findings(book, enc: Encoder, budget_ms: int, possible: set, out: lis
             out.append(
                 Finding(
                     "P101",
-                    f"rule '{name}' can never fire: its condition cannot hold for any facts "
-                    "of the declared types and bounds",
+                    f"rule '{name}' can never fire: "
+                    + (
+                        "its condition cannot hold for any facts of the declared types and bounds"
+                        if rule.when is not None
+                        else "no facts of the declared types and bounds let the engine apply it"
+                    ),
                     [rule.when.span if rule.when is not None else rule.span],
                     (name,),
                     proof=_core(solver, rule, enc),
@@ -416,7 +422,8 @@ def _core(solver: _Solver, rule, enc: Encoder) -> str | None:
         else:
             parts.append(e)
 
-    split(rule.when)
+    if rule.when is not None:  # a rule with no condition: only the engine's stops are left
+        split(rule.when)
     s = z3.Solver()
     s.set("timeout", QUERY_BUDGET_MS)
     s.add(*enc.bounds)
