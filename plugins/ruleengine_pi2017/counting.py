@@ -33,7 +33,9 @@ How the acts are put together is ours, and marked "our reading" in each derivati
   "obtained 40, sold those 40": 40, not 80); give distinct batches for distinct bodies.
   Naming a batch on some acts of a category and not on others is refused as ambiguous.
 - Held (para. 3): the larger of what was obtained and what was seized, less the items proven
-  untrue or duplicated (the proof concerns the batch, whichever act brought it in).
+  untrue or duplicated (the proof concerns the batch, whichever act brought it in). What was
+  collected or accessed lawfully in duties or services is not illegal obtaining (Art. 4) and
+  is not held: such a body counts only as far as it was sold or provided, seized or not.
 - Passed on (para. 2): each recipient counts what it received. Different information to the
   same recipient adds up (30 + 30 = 60); acts naming the same ``info`` carry the same
   information, counted once per recipient at its largest. An act without ``info`` carries
@@ -171,6 +173,7 @@ HOW: dict[str, tuple[bool, bool, str, str]] = {
     ),
 }
 MAX_ACTS = 100_000
+ART4 = ("第四条；刑法第二百五十三条之一第三款", "Art. 4; Criminal Law Art. 253-1(3)")
 ART11 = {
     1: ("第十一条第一款", "Art. 11(1)"),
     2: ("第十一条第二款", "Art. 11(2)"),
@@ -359,6 +362,10 @@ def _who(recipient: str, lang: str) -> str:
 def _count_batch(acts: list[dict]) -> dict:
     """One body of information: what was held, what each recipient received, what counts."""
     obtained = sum(a["items"] for a in acts if a["kind"] == "obtain")
+    # Collected lawfully in duties or services is not illegal obtaining (Art. 4): such a body
+    # of information counts only as far as it was sold or provided, however much was held.
+    lawful = sum(a["items"] for a in acts if a["kind"] == "obtain" and not HOW[a["how"]][0])
+    only_lawful = lawful > 0 and lawful == obtained
     seized = [a for a in acts if a["kind"] == "seize"]
     found = sum(a["items"] for a in seized)
     proven_false = sum(a["false"] for a in seized)
@@ -381,7 +388,7 @@ def _count_batch(acts: list[dict]) -> dict:
     raw = {r: sum(infos.values()) for r, infos in by_recipient.items()}
     # Para. 3: proven untrue or duplicated items are left out of every count of the batch.
     # What any one recipient received lies within the batch, so the batch is at least that.
-    held = max(obtained, found) - excluded
+    held = 0 if only_lawful else max(obtained - lawful, found) - excluded
     size_net = max(obtained, found, *raw.values()) - excluded
     received = {r: min(n, size_net) for r, n in raw.items()}
     passed_on = sum(received.values())
@@ -392,6 +399,8 @@ def _count_batch(acts: list[dict]) -> dict:
     counted = max(held, distinct) + again
     return {
         "obtained": obtained,
+        "lawful": lawful,
+        "only_lawful": only_lawful,
         "seized": {
             "found": found,
             "proven_false": proven_false,
@@ -436,6 +445,8 @@ def _sentences(c: dict, obtained_any: bool) -> list[dict]:
             less_en.append(f"{seized['proven_duplicate']} proven duplicated")
         zh = f"查获{seized['found']}条，根据查获的数量认定"
         en = f"seized {seized['found']}, counted as seized"
+        if c["only_lawful"]:  # what was collected lawfully: see the step below
+            zh, en, less_zh = f"查获{seized['found']}条", f"seized {seized['found']}", []
         if less_zh:
             zh += f"，除去{'、'.join(less_zh)}，计{seized['counted']}条"
             en += f" less {' and '.join(less_en)} = {seized['counted']}"
@@ -450,7 +461,23 @@ def _sentences(c: dict, obtained_any: bool) -> list[dict]:
         steps.append(
             {"provision": None, "zh": f"获取{c['obtained']}条", "en": f"obtained {c['obtained']}"}
         )
-    if seized and c["obtained"]:
+    if c["lawful"]:
+        what_zh = "不计为持有的信息，只按出售、提供的条数计" if c["only_lawful"] else "不计入持有"
+        what_en = (
+            "not counted as held, only as far as sold or provided"
+            if c["only_lawful"]
+            else "not counted in what was held"
+        )
+        steps.append(
+            {
+                "provision": ART4[1],
+                "zh": f"其中在履行职责、提供服务过程中依法收集或者接触{c['lawful']}条，"
+                f"不是非法获取，{what_zh}（{ART4[0]}）",
+                "en": f"of which {c['lawful']} collected or accessed lawfully in duties or "
+                f"services: not illegal obtaining, {what_en} ({ART4[1]})",
+            }
+        )
+    if seized and c["obtained"] and not c["only_lawful"]:
         excluded = seized["proven_false"] + seized["proven_duplicate"]
         zh = (
             f"既获取又查获的，取较大者，除去不真实或者重复的{excluded}条，"

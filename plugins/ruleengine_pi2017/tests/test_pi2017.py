@@ -836,3 +836,26 @@ def test_an_in_duty_figure_above_its_total_counts_as_the_total(book):
     assert book.explain(facts, day).decision.conclusions["level"] == "none"
     facts["tracking_items"] = 25
     assert book.explain(facts, day).decision.conclusions["level"] == "serious"
+
+
+def test_lawfully_collected_information_counts_only_as_far_as_it_was_passed_on(adapt, book):
+    """Found by the pi2017 law work: 10,000 credit records accessed lawfully at work and 30
+    sold counted 10,000 (especially serious). Collecting lawfully is not illegal obtaining
+    (Art. 4), so only what was sold counts: 30, serious under item 8 (in duty, half of 50)."""
+    acts = [
+        {"kind": "obtain", "how": "collected_in_duty_lawfully", "category": "credit",
+         "items": 10000, "batch": "b"},
+        {"kind": "sell", "category": "credit", "items": 30, "batch": "b", "recipient": "X"},
+    ]  # fmt: skip
+    facts, notes = _count(adapt, acts)
+    assert _counts_only(facts) == {"credit_items": 30, "item3_items_in_duty": 30}
+    steps = [h["en"] for h in notes[0]["batches"][0]["how"]]
+    assert any("10000 collected or accessed lawfully" in s and "not illegal" in s for s in steps)
+    assert book.decide(facts, datetime.date(2018, 1, 1)).conclusions["level"] == "serious"
+    # Seized as well: what was collected lawfully is still not counted as held.
+    seized = [*acts, {"kind": "seize", "category": "credit", "items": 10000, "batch": "b"}]
+    assert _counts_only(_count(adapt, seized)[0]) == {"credit_items": 30, "item3_items_in_duty": 30}
+    # Beside information bought illegally in the same body, the bought items are held.
+    mixed = [*acts, {"kind": "obtain", "how": "collected_in_duty_unlawfully",
+                     "category": "credit", "items": 70, "batch": "b"}]  # fmt: skip
+    assert _counts_only(_count(adapt, mixed)[0])["credit_items"] == 70
