@@ -9,7 +9,15 @@ from __future__ import annotations
 import attrs
 
 from .. import ir
-from ..render.explanation import WORDS, Line, citation, local, show_date, show_value
+from ..render.explanation import (
+    LIST_SEP,
+    WORDS,
+    Line,
+    citation,
+    local,
+    show_date,
+    show_value,
+)
 from ..render.explanation import word as explanation_word
 from ..types import EnumType, RecordType
 
@@ -55,8 +63,6 @@ _WORDS = {
 
 #: Between a parameter's dated values on one line, here and in the site's parameter section.
 VALUE_SEP = {"en": "; ", "zh": "；"}
-#: Between the quoted members of a list on one line.
-LIST_SEP = {"en": ", ", "zh": "、"}
 
 
 def word(key: str, lang: str, **kw) -> str:

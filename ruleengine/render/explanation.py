@@ -19,6 +19,9 @@ from ..runtime import Unset
 from ..trace import Atom, Trace
 from ..types import EnumType, LocalText, MoneyType, format_number
 
+#: Between the quoted members of a list on one line (a label may hold a comma itself).
+LIST_SEP = {"en": ", ", "zh": "、"}
+
 WORDS = {
     "outcome": {"en": "Outcome", "zh": "结论"},
     "as_of": {"en": "as of", "zh": "适用日期"},
@@ -234,9 +237,7 @@ def atom_line(rulebook, atom: Atom, lang: str, names: bool = False) -> Line:
         elif isinstance(atom.right, (set, frozenset)):
             items = sorted(atom.right, key=str)  # a set has no order of its own
         # Each member quoted: a label may hold a comma or a 、 itself ("selling, or providing").
-        members = ("、" if lang == "zh" else ", ").join(
-            f"“{show_value(x, left_type, lang)}”" for x in items
-        )
+        members = LIST_SEP[lang].join(f"“{show_value(x, left_type, lang)}”" for x in items)
         key = "test_one_of" if op == "in" else "test_none_of"
         colon = "：" if lang == "zh" else ": "
         text = f"{mark} {what}{colon}{show_value(atom.left, left_type, lang)}{sep}"
