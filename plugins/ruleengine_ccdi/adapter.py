@@ -364,6 +364,10 @@ def _act_note(act: dict, crime: str | None, excluded: tuple | None = None) -> di
     en_gravity, zh_gravity = _label(GRAVITY_LABELS, gravity, 1), _label(GRAVITY_LABELS, gravity, 0)
     en_found = "; ".join(en_party) or "Party sanction not decided (no provision encoded)"
     zh_found = "；".join(zh_party) or "党纪处分未认定（未编码相应条款）"
+    if act.get("dealt_with") is True:
+        # common.rules leaves such an act out of the whole Party layer.
+        en_found = "already dealt with: not sanctioned again, not counted for a merger"
+        zh_found = "已经处理：不再给予党纪处分，不计入合并处理"
     amount, acted_on = format_number(act["amount"]), act["acted_on"]
     return {
         "en": f"act {_text(act['id'], 'en')} ({en_kind}, {amount} yuan, {en_gravity}, "

@@ -279,6 +279,18 @@ def test_act_note_says_one_act_under_two_provisions_takes_the_heavier_alone():
     assert "heavier provision" not in withheld["en"]
 
 
+def test_act_note_says_an_act_already_dealt_with_is_not_sanctioned_again():
+    """An act dealt with is left out of the Party layer (common.rules): its note says so instead
+    of naming the provisions it would meet."""
+    from ruleengine_ccdi.adapter import adapt
+
+    act = {"id": "S", "kind": "subsidy_skimming", "gravity": "minor", "amount": "8000"}
+    _, notes = adapt({"acts": [dict(act, dealt_with=True)]})
+    assert "Party findings: already dealt with: not sanctioned again" in notes[0]["en"]
+    assert "党纪认定：已经处理：不再给予党纪处分" in notes[0]["zh"]
+    assert "mass-discipline article" not in notes[0]["en"]
+
+
 def test_readings_the_review_asked_for_are_stated_in_the_rules(book):
     """Legal review, findings 5, 6, 10 and 11: where the text is silent the rule says the choice
     is a reading, so the explanation shows it."""
