@@ -309,6 +309,22 @@ def test_readings_the_review_asked_for_are_stated_in_the_rules(book):
         assert "our reading is the higher most severe sanction" in notes(rule)
 
 
+def test_amendment_xi_tiers_are_quoted_as_the_amendment_has_them(book):
+    """Review 2, finding 10: CL 163(1)'s top tier also turns on other especially serious
+    circumstances; CL 271(1)'s on the amount alone (刑法修正案11.md)."""
+    rb = book.rulebook
+
+    def zh(rule):
+        return " ".join(n.to_json()["zh"] for n in rb.rules[rule].notes)
+
+    nsf = "数额特别巨大或者有其他特别严重情节的，处十年以上有期徒刑或者无期徒刑，并处罚金"
+    enc = "数额巨大的，处三年以上十年以下有期徒刑，并处罚金；数额特别巨大的，处十年以上有期徒刑"
+    for rule in ("art11_nsf_bribery_huge", "ps2022_art10"):
+        assert nsf in zh(rule), rule
+    for rule in ("art11_encroachment_huge", "ps2022_art76"):
+        assert enc in zh(rule) and "其他特别严重情节" not in zh(rule), rule
+
+
 def test_adapter_labels_match_the_rules():
     """The adapter's act-kind and gravity labels are copies of common.rules' enum labels."""
     import re
