@@ -435,6 +435,25 @@ def test_unverified_marks_name_the_copies_seen(book):
         assert any("m.luckytm.com/dangji/info.aspx?itemid=2198" in m for m in marks), name
 
 
+def test_unconfirmed_citations_are_marked_unverified(book):
+    """Review 2, finding 11: the 2015 gifts article, its 'clearly exceed normal reciprocity', and
+    the filing standard's 30,000 yuan cited beside Interp. Art. 11 carry unverified marks."""
+    rules = book.rulebook.rules
+
+    def marks(name):
+        return " ".join(u.to_json()["zh"] for u in rules[name].unverified)
+
+    gifts = marks("cl385_party_provision_not_encoded")
+    assert "2015年条例第八十三条" in gifts and "明显超出正常礼尚往来" in gifts
+    for name in (
+        "art11_encroachment_large",
+        "art11_encroachment_huge",
+        "art11_nsf_bribery_large",
+        "art11_nsf_bribery_huge",
+    ):
+        assert "公通字〔2022〕12号的三万元" in marks(name), name
+
+
 def test_act_notes_say_which_crime_a_dereliction_loss_counts_towards(book):
     """Review 2, finding 1: each act's loss counts towards its own crime only."""
     acts = [
