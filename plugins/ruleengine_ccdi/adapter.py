@@ -352,18 +352,24 @@ def _act_note(act: dict, crime: str | None, excluded: tuple | None = None) -> di
         zh_party.append("涉嫌其他犯罪：处分下限及移送")
     if act.get("poverty_relief") is True and kind in MASS_KINDS:
         en_party.append(
-            "poverty-relief field (heavier under the 2018 text, where that version applies)"
+            "poverty-relief field (heavier under the 2018 text, where that version applies and the "
+            "mass-discipline article governs the act)"
         )
-        zh_party.append("扶贫领域（适用2018年条例时从重或者加重）")
+        zh_party.append("扶贫领域（适用2018年条例且依侵害群众利益条款处理时从重或者加重）")
     if act.get("rural_revitalisation") is True and kind in MASS_KINDS:
         en_party.append(
-            "rural-revitalisation field (heavier under the 2023 text, where that version applies)"
+            "rural-revitalisation field (heavier under the 2023 text, where that version applies "
+            "and the mass-discipline article governs the act)"
         )
-        zh_party.append("乡村振兴领域（适用2023年条例时从重或者加重）")
+        zh_party.append("乡村振兴领域（适用2023年条例且依侵害群众利益条款处理时从重或者加重）")
     en_kind, zh_kind = _label(KIND_LABELS, kind, 1), _label(KIND_LABELS, kind, 0)
     en_gravity, zh_gravity = _label(GRAVITY_LABELS, gravity, 1), _label(GRAVITY_LABELS, gravity, 0)
     en_found = "; ".join(en_party) or "Party sanction not decided (no provision encoded)"
     zh_found = "；".join(zh_party) or "党纪处分未认定（未编码相应条款）"
+    if act.get("dealt_with") is True:
+        # common.rules leaves such an act out of the whole Party layer.
+        en_found = "already dealt with: not sanctioned again, not counted for a merger"
+        zh_found = "已经处理：不再给予党纪处分，不计入合并处理"
     amount, acted_on = format_number(act["amount"]), act["acted_on"]
     return {
         "en": f"act {_text(act['id'], 'en')} ({en_kind}, {amount} yuan, {en_gravity}, "

@@ -279,6 +279,18 @@ def test_act_note_says_one_act_under_two_provisions_takes_the_heavier_alone():
     assert "heavier provision" not in withheld["en"]
 
 
+def test_act_note_says_an_act_already_dealt_with_is_not_sanctioned_again():
+    """An act dealt with is left out of the Party layer (common.rules): its note says so instead
+    of naming the provisions it would meet."""
+    from ruleengine_ccdi.adapter import adapt
+
+    act = {"id": "S", "kind": "subsidy_skimming", "gravity": "minor", "amount": "8000"}
+    _, notes = adapt({"acts": [dict(act, dealt_with=True)]})
+    assert "Party findings: already dealt with: not sanctioned again" in notes[0]["en"]
+    assert "党纪认定：已经处理：不再给予党纪处分" in notes[0]["zh"]
+    assert "mass-discipline article" not in notes[0]["en"]
+
+
 def test_readings_the_review_asked_for_are_stated_in_the_rules(book):
     """Legal review, findings 5, 6, 10 and 11: where the text is silent the rule says the choice
     is a reading, so the explanation shows it."""
@@ -295,6 +307,22 @@ def test_readings_the_review_asked_for_are_stated_in_the_rules(book):
     assert "dated by the latest" in lighter and "our reading" in lighter
     for rule in ("r23_criminal_act_not_a_crime", "r18_crime_floor", "r15_crime_floor"):  # 5
         assert "our reading is the higher most severe sanction" in notes(rule)
+
+
+def test_amendment_xi_tiers_are_quoted_as_the_amendment_has_them(book):
+    """Review 2, finding 10: CL 163(1)'s top tier also turns on other especially serious
+    circumstances; CL 271(1)'s on the amount alone (刑法修正案11.md)."""
+    rb = book.rulebook
+
+    def zh(rule):
+        return " ".join(n.to_json()["zh"] for n in rb.rules[rule].notes)
+
+    nsf = "数额特别巨大或者有其他特别严重情节的，处十年以上有期徒刑或者无期徒刑，并处罚金"
+    enc = "数额巨大的，处三年以上十年以下有期徒刑，并处罚金；数额特别巨大的，处十年以上有期徒刑"
+    for rule in ("art11_nsf_bribery_huge", "ps2022_art10"):
+        assert nsf in zh(rule), rule
+    for rule in ("art11_encroachment_huge", "ps2022_art76"):
+        assert enc in zh(rule) and "其他特别严重情节" not in zh(rule), rule
 
 
 def test_adapter_labels_match_the_rules():
@@ -405,6 +433,25 @@ def test_unverified_marks_name_the_copies_seen(book):
     for name in ("r23_crime_floor", "r23_criminal_act_not_a_crime", "r23_act_time_version"):
         marks = [u.to_json()["en"] for u in book.rulebook.rules[name].unverified]
         assert any("m.luckytm.com/dangji/info.aspx?itemid=2198" in m for m in marks), name
+
+
+def test_unconfirmed_citations_are_marked_unverified(book):
+    """Review 2, finding 11: the 2015 gifts article, its 'clearly exceed normal reciprocity', and
+    the filing standard's 30,000 yuan cited beside Interp. Art. 11 carry unverified marks."""
+    rules = book.rulebook.rules
+
+    def marks(name):
+        return " ".join(u.to_json()["zh"] for u in rules[name].unverified)
+
+    gifts = marks("cl385_party_provision_not_encoded")
+    assert "2015年条例第八十三条" in gifts and "明显超出正常礼尚往来" in gifts
+    for name in (
+        "art11_encroachment_large",
+        "art11_encroachment_huge",
+        "art11_nsf_bribery_large",
+        "art11_nsf_bribery_huge",
+    ):
+        assert "公通字〔2022〕12号的三万元" in marks(name), name
 
 
 def test_act_notes_say_which_crime_a_dereliction_loss_counts_towards(book):
