@@ -13,10 +13,12 @@ field, a missing field without a default), is decided by the per-case path inste
 A rulebook qualifies when its inputs are counts, integers, amounts, yes/no facts, dates (day
 numbers), enums, texts no rule reads and lists of records of those (``_List``: a column of
 all the items for each field, and where each case's items start), and its rules use
-arithmetic, comparisons, ``and``/``or``/``not``, ``if``, ``in``, ``sum``/``count``/``any``/
-``all`` over a list, named definitions (called with constants, or with an aggregate's item),
-exceptions, scale, value and set conclusions and ranges (a row in conflict, or with a range
-running downward, is decided again one by one: the per-case path reports it). Otherwise
+arithmetic, comparisons, ``and``/``or``/``not``, ``if``, ``in``, ``min``/``max``,
+``sum``/``count``/``any``/``all`` over a list, named definitions (called with constants, or
+with an aggregate's item), exceptions, scale, value and set conclusions and ranges, and
+``lighter`` blocks (``_lighter``: the rows of an earlier version's period evaluated again by
+that period's program). A row in conflict, with a range running downward, or reading a value
+no rule decided, is decided again one by one: the per-case path reports it. Otherwise
 ``compile`` says which construct blocks it and where (``Blocked``), and ``decide_chunk``
 decides every case by the per-case path.
 
@@ -89,6 +91,10 @@ Cols = dict[str, Any]
 Env = dict[Any, Any]
 #: Where the steps mark the rows to decide one by one.
 _REDO = ("redo",)
+#: Where the steps find the as-of date, as a day number (a ``lighter`` block compares it).
+_DAY = ("day",)
+#: Why a program cannot be made with a bound: a smaller one is tried.
+_OVERFLOW = "arithmetic that may leave 64 bits"
 #: The key of an aggregate item's field in the items' columns: (_ITEM, field).
 _ITEM = "item"
 
@@ -100,6 +106,15 @@ class _List:
 
     fields: dict[str, Any]
     offsets: Any
+
+    def take(self, at) -> _List:
+        """The items of the cases ``at`` (indices), in that order."""
+        low, high = self.offsets[at], self.offsets[at + 1]
+        counts = high - low
+        offsets = np.zeros(len(at) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        index = np.repeat(low - offsets[:-1], counts) + np.arange(offsets[-1])
+        return _List({k: v[index] for k, v in self.fields.items()}, offsets)
 
     def rows(self, start: int, end: int) -> _List:
         low, high = int(self.offsets[start]), int(self.offsets[end])
@@ -195,7 +210,7 @@ class _Compiler:
 
     def check(self, *bounds: int, span=None) -> int:
         if max(bounds) > LIMIT:
-            raise _Block("arithmetic that may leave 64 bits", span)
+            raise _Block(_OVERFLOW, span)
         return max(bounds)
 
     # -- numbers
@@ -237,6 +252,12 @@ class _Compiler:
             return _Num(_add(0, x.fn, -1), x.den, x.bound, x.dbound)
         if isinstance(e, ir.Binary) and e.op in ("+", "-", "*", "/"):
             return self.arith(e)
+        if isinstance(e, ir.CallFunc) and e.name in ("min", "max") and self.builtin(e):
+            values = [self.num(a) for a in e.args]
+            out = values[0]
+            for x in values[1:]:
+                out = self.extreme(e.name, out, x, e.span)
+            return out
         if isinstance(e, ir.If):
             cond = self.boolean(e.cond)
             a, b = self.num(e.then), self.num(e.otherwise)
@@ -283,6 +304,33 @@ class _Compiler:
             a.positive,
         )
 
+    def extreme(self, func: str, a: _Num, b: _Num, span) -> _Num:
+        """``min(a, b)`` or ``max(a, b)``: the one chosen by cross-multiplying, numerator and
+        denominator alike (equal values are the same number, whichever is taken)."""
+        self.check(a.bound * b.dbound, b.bound * a.dbound, span=span)
+        left, right = _run(_mul(a.fn, b.den)), _run(_mul(b.fn, a.den))
+        if func == "min":
+            first = lambda c, env: left(c, env) <= right(c, env)  # noqa: E731
+        else:
+            first = lambda c, env: left(c, env) >= right(c, env)  # noqa: E731
+        both = func == "min" and a.positive and b.positive
+        return _Num(
+            _where(first, a.fn, b.fn),
+            _where(first, a.den, b.den),
+            max(a.bound, b.bound),
+            max(a.dbound, b.dbound),
+            both or (func == "max" and (a.positive or b.positive)),
+        )
+
+    def builtin(self, e: ir.CallFunc) -> bool:
+        """A call of the built-in function of that name (default_functions), not a plugin's."""
+        from . import default_functions
+
+        impl = getattr(self.rb.functions.get(e.name), "impl", None)
+        while hasattr(impl, "impl"):  # plugin_guards.PluginFunction: the function it guards
+            impl = impl.impl
+        return getattr(impl, "__module__", None) == default_functions.__name__
+
     # -- yes/no
     def boolean(self, e: ir.Expr) -> Callable[[Cols, Env], Any]:
         if isinstance(e, ir.Const) and isinstance(e.value, bool):
@@ -306,8 +354,8 @@ class _Compiler:
             v = self._parameter(e)
             return lambda c, env: v
         if isinstance(e, ir.Ref) and e.kind == "conclusion" and e.type.kind == "bool":
-            self.readable(e)
-            return lambda c, env, name=e.name: env[("conclusion", name)] == 1
+            read = self.conclusion(e)
+            return lambda c, env: read(c, env) == 1
         if isinstance(e, ir.CallDef):
             return self.boolean(self._inline(e))
         if isinstance(e, ir.Unary) and e.op == "not":
@@ -365,6 +413,17 @@ class _Compiler:
             return lambda c, env, name=e.name: env[name]
         if isinstance(e, ir.CallDef):
             return self.day(self._inline(e))
+        if isinstance(e, ir.CallFunc) and e.name in ("min", "max") and self.builtin(e):
+            days = [_run(self.day(a)) for a in e.args]
+            pick = np.minimum if e.name == "min" else np.maximum
+
+            def extreme(c, env):
+                out = days[0](c, env)
+                for d in days[1:]:
+                    out = pick(out, d(c, env))
+                return out
+
+            return extreme
         if isinstance(e, ir.If):
             cond = self.boolean(e.cond)
             a, b = _run(self.day(e.then)), _run(self.day(e.otherwise))
@@ -407,13 +466,14 @@ class _Compiler:
         if isinstance(e, ir.Attr):
             return self.field(e)
         if isinstance(e, ir.Ref) and e.kind == "conclusion":
-            self.readable(e)
-            return lambda c, env, name=e.name: env[("conclusion", name)]
+            return self.conclusion(e)
         if isinstance(e, ir.Ref) and e.kind == "define":
             return lambda c, env, name=e.name: env[name]
         if isinstance(e, ir.Ref) and e.kind == "parameter":
             code = t.rank[self._parameter(e)]
             return lambda c, env: code
+        if isinstance(e, ir.Ref) and e.kind == "lighter":  # NAME.applied, .at_act, .at_decision
+            return self.version(e)
         if isinstance(e, ir.CallDef):
             return self.enum(self._inline(e))
         if isinstance(e, ir.If):
@@ -486,14 +546,43 @@ class _Compiler:
 
         return _Num(added, body.den, bound, body.den)
 
-    def readable(self, e: ir.Ref) -> None:
-        """A conclusion a rule reads: a scale's highest, or a value (an enum, yes/no) that has
-        a default, so that it is never undecided (a row in conflict goes one by one)."""
+    def version(self, e: ir.Ref):
+        """``NAME.applied``, ``.at_act`` or ``.at_decision`` of a lighter block: the rank of
+        the version (``_lighter``). Where there is none (a day before every version), the
+        per-case path reports it where it is read: the row goes one by one."""
+        if self.item is not None:
+            raise _Block("a version of the law read for each item of a list", e.span)
+        block, attr = e.name.split(".")
+        key, i = ("lighter", block), ir.LIGHTER_ATTRIBUTES.index(attr)
+
+        def read(cols, env):
+            ranks = env[key][i]
+            env[_REDO] |= ranks < 0
+            return ranks
+
+        return read
+
+    def conclusion(self, e: ir.Ref):
+        """A conclusion a rule reads, as codes: a scale's highest, or a value (an enum,
+        yes/no). A value with no default may be undecided, which the per-case path reports
+        where it is read: such a row goes one by one (not inside an aggregate, where a row
+        cannot be marked). A row in conflict goes one by one anyway."""
         c = self.rb.conclusions[e.name]
-        if c.kind == "value" and c.default is MISSING:
-            raise _Block("a conclusion of kind 'value' with no default read by a rule", e.span)
         if c.kind not in ("highest", "value"):
             raise _Block(f"a conclusion of kind '{c.kind}' read by a rule", e.span)
+        key = ("conclusion", e.name)
+        if c.kind == "highest" or c.default is not MISSING:
+            return lambda cols, env: env[key]
+        if self.item is not None:
+            what = "a conclusion of kind 'value' with no default read for each item of a list"
+            raise _Block(what, e.span)
+
+        def read(cols, env):
+            codes = env[key]
+            env[_REDO] |= codes < 0  # undecided: the per-case path says so where it is read
+            return codes
+
+        return read
 
     def constant(self, e: ir.Expr) -> tuple[bool, Any]:
         """(True, the value) of a constant: a literal, a definition of a literal, a
@@ -649,6 +738,10 @@ class Program:
     outputs: list[str]  # the conclusions, in the rulebook's order
     #: Each conclusion's column as the per-case path's values (``_output``).
     shown: dict[str, Callable[[Any], Any]]
+    #: The values of each value conclusion by code (``_table``).
+    tables: dict[str, list] = attrs.Factory(dict)
+    #: The as-of date the program was compiled for: the default of ``decide_rows``.
+    day: datetime.date | None = None
     #: (input, its default, its reader) for each input, made once.
     readers: list = attrs.field(init=False)
 
@@ -667,12 +760,16 @@ class Program:
         ``decide_rows`` says to decide one by one holds no meaningful value)."""
         return self.decide_rows(columns)[0]
 
-    def decide_rows(self, columns: Columns | Cols) -> tuple[dict[str, Any], Any, Any]:
-        """The conclusions (as ``decide_columns``); whether each rule of ``epoch.rules``
+    def decide_rows(
+        self, columns: Columns | Cols, day: datetime.date | None = None
+    ) -> tuple[dict[str, Any], Any, Any]:
+        """The conclusions (as ``decide_columns``) as of ``day`` (a day of the program's
+        period; by default the one it was compiled for); whether each rule of ``epoch.rules``
         applied (in force, met, not set aside) on each row: a boolean array of one row per
         case, one column per rule, the rules a batch cites; and the rows to decide one by
         one (a conflict, a range running downward: what the per-case path reports)."""
         cols = columns.data if isinstance(columns, Columns) else columns
+        today = (day or self.day or datetime.date.today()).toordinal()
         rows = _rows(cols)
         rules = self.epoch.rules
         # In slices that the intermediate columns of one slice stay in the processor's
@@ -688,9 +785,7 @@ class Program:
                 if k != "__rows__"
             }
             part["__rows__"] = size
-            env: Env = {_REDO: np.zeros(size, dtype=bool)}
-            for kind, name, fn in self.steps:
-                env[(kind, name) if kind in ("rule", "conclusion") else name] = fn(part, env)
+            env = self.run(part, today)
             for name in self.outputs:
                 codes[name].append(env[("conclusion", name)])
             redo.append(env[_REDO])
@@ -712,6 +807,14 @@ class Program:
         """The conclusions and the rules that applied, as ``decide_rows``."""
         return self.decide_rows(columns)[:2]
 
+    def run(self, part: Cols, today: int) -> Env:
+        """Every step over the columns of one slice as of the day numbered ``today``: the
+        values by step (a conclusion's as codes), and the rows to decide one by one."""
+        env: Env = {_REDO: np.zeros(_rows(part), dtype=bool), _DAY: today}
+        for kind, name, fn in self.steps:
+            env[(kind, name) if kind in ("rule", "conclusion", "lighter") else name] = fn(part, env)
+        return env
+
 
 @attrs.define
 class Columns:
@@ -727,7 +830,6 @@ def compile(book, day: datetime.date) -> Program | Blocked:  # noqa: A001 - the 
     if np is None:
         return Blocked("numpy is not installed (the 'columnar' extra)")
     rb = book.rulebook
-    epoch = book.epoch(day)
     for name, spec in rb.inputs.items():
         t = spec.type
         if isinstance(t, ListType) and isinstance(t.element, RecordType):
@@ -744,16 +846,31 @@ def compile(book, day: datetime.date) -> Program | Blocked:  # noqa: A001 - the 
             return Blocked(f"conclusion '{name}' of kind '{c.kind}'", c.span)
     last: Blocked | None = None
     for cap in CAPS:
-        try:
-            return _program(rb, epoch, cap)
-        except _Block as err:
-            last = err.blocked
-            if err.blocked.construct != "arithmetic that may leave 64 bits":
-                return last
+        found = _attempt(book, day, cap)
+        if isinstance(found, Program) or found.construct != _OVERFLOW:
+            return found
+        last = found
     return last
 
 
-def _program(rb, epoch, cap: int) -> Program:
+def _attempt(book, day: datetime.date, cap: int) -> Program | Blocked:
+    """The program of the book's period on ``day`` with inputs bounded by ``cap``, or why
+    there is none; made once for each period and bound (a ``lighter`` block's program runs
+    the programs of earlier periods with its own bound)."""
+    cache = book.__dict__.setdefault("_columnar_caps", {})
+    key = (bisect.bisect_right(book.changes, day), cap)
+    found = cache.get(key)
+    if found is None:
+        try:
+            found = _program(book, book.epoch(day), cap, day)
+        except _Block as err:
+            found = err.blocked
+        cache[key] = found
+    return found
+
+
+def _program(book, epoch, cap: int, day: datetime.date) -> Program:
+    rb = book.rulebook
     comp = _Compiler(rb, epoch, cap)
     steps: list = []
     claims: dict[str, list] = {}
@@ -783,15 +900,14 @@ def _program(rb, epoch, cap: int) -> Program:
                 c = rb.conclusions[a.conclusion]
                 table = tables.setdefault(a.conclusion, _table(c))
                 claims.setdefault(a.conclusion, []).append((name, _claim(comp, c, a, table)))
-        elif kind == "lighter":  # the law in time: a case evaluated again on another day
-            block = rb.lighters[name]
-            raise _Block(f"the law in time (lighter block '{name}')", block.span)
+        elif kind == "lighter":  # the law in time: cases evaluated again on other days
+            steps.append(("lighter", name, _lighter(book, comp, rb.lighters[name], cap, tables)))
         else:
             c = rb.conclusions[name]
             table = tables.setdefault(name, _table(c))
             steps.append(("conclusion", name, _conclude(comp, c, claims.pop(name, []), table)))
     outputs = {name: _output(rb.conclusions[name], tables.get(name)) for name in rb.conclusions}
-    return Program(rb, epoch, cap, steps, list(rb.conclusions), outputs)
+    return Program(rb, epoch, cap, steps, list(rb.conclusions), outputs, tables, day)
 
 
 def _table(c: ir.Conclusion) -> list | None:
@@ -908,6 +1024,141 @@ def _range(comp: _Compiler, c: ir.Conclusion, mine: list):
         return has, ln, ld, hn, hd
 
     return span
+
+
+# ------------------------------------------------------------------ the law in time
+#: How a ``lighter`` block's versions compare on a row (``lighter_eval.lighter_side``).
+_PENDING, _DECISION, _ACT, _NOT_COMPARED = 0, 1, 2, 3
+
+
+def _lighter(book, comp: _Compiler, block: ir.Lighter, cap: int, tables: dict):
+    """A ``lighter`` block's step, as ``lighter_eval.settle`` decides it for each row.
+
+    The version in force on the as-of date is the same all through the program's period.
+    A row whose act date falls in an earlier version's period is evaluated again by the
+    program of that version's last day (compiled here, with the same bound on the inputs),
+    the rows of each such period together; the block's conclusions are compared there and
+    here as ``lighter_side`` does, and the act-date version's values taken where it applies.
+    Its codes are made the codes of this program's tables. A conflict in the other
+    evaluation sends the row one by one. Returns the columns of ``(applied, at_act,
+    at_decision)``: ranks, -1 where there is no version (``_Compiler.version``)."""
+    rb = book.rulebook
+    param = rb.parameters[block.versions]
+    rank = block.type.rank
+    starts = np.array([since.toordinal() for since, _ in param.values], dtype=np.int64)
+    members = np.array([rank[m] for _, m in param.values], dtype=np.int64)
+    now = comp.epoch.parameters.get(block.versions, MISSING)
+    at_decision = -1 if now is MISSING else rank[now]
+    act_day = _run(comp.day(block.act_date))
+    earlier = []  # (period, its version's rank, the day judged on, its program, the code maps)
+    for p, (_, member) in enumerate(param.values if now is not MISSING else ()):
+        if member == now:  # the periods before the as-of version's (each version has one)
+            break
+        when = param.values[p + 1][0] - datetime.timedelta(days=1)  # its last day in force
+        sub = _attempt(book, when, cap)
+        if isinstance(sub, Blocked):
+            raise _Block(sub.construct, sub.span)
+        maps = {c: _recode(tables.get(c), sub.tables.get(c)) for c in block.decides}
+        earlier.append((p, members[p], when.toordinal(), sub, maps))
+    compare = [(c, _Key(rb.conclusions[c], tables.get(c))) for c in block.compare]
+    undecided = comp.epoch.undecided
+    decides = block.decides
+
+    def step(cols, env):
+        rows = _rows(cols)
+        act = _full_of(cols, act_day(cols, env))
+        later = act > env[_DAY]  # judged under the as-of version (another block's case)
+        period = np.searchsorted(starts, act, side="right") - 1
+        at_act = np.where(later, at_decision, np.where(period >= 0, members[period], -1))
+        applied = np.full(rows, at_decision, dtype=np.int64)
+        for p, version, when, sub, maps in earlier:
+            at = np.flatnonzero((period == p) & ~later)
+            if not at.size:
+                continue
+            then = sub.run(_take(cols, at), when)
+            env[_REDO][at] |= then[_REDO]
+            side = np.full(at.size, _PENDING, dtype=np.int8)
+            for c, key in compare:
+                a = maps[c](then[("conclusion", c)])
+                d = env[("conclusion", c)][at]
+                _weigh(side, key(a), key(d), c in sub.epoch.undecided, c in undecided, key)
+            side[side == _PENDING] = _ACT  # equal all through: the act-date version
+            take = side == _ACT
+            chosen = at[take]
+            for c in decides:
+                value = maps[c](then[("conclusion", c)])
+                env[("conclusion", c)] = _put(env[("conclusion", c)], chosen, value, take)
+            applied[chosen] = version
+        return applied, at_act, np.full(rows, at_decision, dtype=np.int64)
+
+    return step
+
+
+def _weigh(side, ka, kd, a_undecided: bool, d_undecided: bool, key) -> None:
+    """One conclusion of ``compare`` on the rows still pending (``lighter_side``): keys ``ka``
+    (the act-date version's) and ``kd`` (the as-of version's), -1 where not decided."""
+    pending = side == _PENDING
+    a_unset = (ka < 0) | a_undecided
+    d_unset = (kd < 0) | d_undecided
+    side[pending & a_unset] = _NOT_COMPARED
+    pending &= ~a_unset
+    # Not decided as of the decision: only the act-date version's lowest member (of a scale)
+    # compares, as nothing is lighter than it.
+    lowest = (ka == 0) if key.scale else np.zeros_like(pending)
+    side[pending & d_unset & ~lowest] = _NOT_COMPARED
+    pending &= ~d_unset
+    side[pending & (kd < ka)] = _DECISION
+    side[pending & (ka < kd)] = _ACT
+
+
+class _Key:
+    """``key(codes)``: a compared conclusion's codes as keys in the order of its values
+    (ranks for a scale; for numbers, amounts and dates, their order in the table), -1 where
+    no rule decided it."""
+
+    def __init__(self, c: ir.Conclusion, table: list | None):
+        self.scale = _enum(c.type)
+        self.table = None if self.scale or c.kind == "highest" else table
+        self.size = -1
+        self.order = None
+
+    def __call__(self, codes):
+        if self.table is None:
+            return codes
+        if self.size != len(self.table):  # the table is complete once the program is made
+            distinct = sorted(set(self.table))
+            where = {v: i for i, v in enumerate(distinct)}
+            self.order = np.array([where[v] for v in self.table] + [-1], dtype=np.int64)
+            self.size = len(self.table)
+        return self.order[codes]
+
+
+def _recode(mine: list | None, theirs: list | None) -> Callable[[Any], Any]:
+    """Another program's column of a conclusion in this program's codes (a value's table
+    codes; other kinds' columns are the same in both)."""
+    if mine is None or theirs is None:
+        return lambda column: column
+    codes = np.array([_code(mine, v) for v in theirs] + [-1], dtype=np.int64)
+    return lambda column: codes[column]
+
+
+def _take(cols: Cols, at) -> Cols:
+    """The rows ``at`` of the columns (a list's items with them)."""
+    out: Cols = {"__rows__": int(at.size)}
+    for k, v in cols.items():
+        if k == "__rows__":
+            continue
+        out[k] = v.take(at) if isinstance(v, _List) else v[at]
+    return out
+
+
+def _put(column, at, values, take):
+    """``column`` with the rows ``at`` set to ``values[take]`` (a range's columns each)."""
+    if isinstance(column, tuple):
+        return tuple(_put(c, at, v, take) for c, v in zip(column, values))
+    column = np.array(column, copy=True)
+    column[at] = values[take]
+    return column
 
 
 def _output(c: ir.Conclusion, table: list | None):
@@ -1127,7 +1378,10 @@ def _plain(raw, spec, cap: int):
 #: The path of a case decided in columns, as ``how`` and the batch runner say it.
 COLUMNAR = "columnar (numpy)"
 #: Why a case the columns decided is decided again one by one.
-AGAIN = "a conflict between rules, or a range running downward (the per-case path reports it)"
+AGAIN = (
+    "a conflict between rules, a range running downward, or a value read where it is not "
+    "decided (the per-case path reports it)"
+)
 
 
 def decide_chunk(book, records: list, day: datetime.date | None = None) -> list:
@@ -1168,7 +1422,7 @@ def decide_cited(book, records: list, day: datetime.date | None = None) -> list:
 
 def _in_columns(program: Program, cols: Columns, when, targets: list[int], rows: list) -> list:
     """The rows decided in columns; returns those to decide one by one (``decide_rows``)."""
-    out, applied, redo = program.decide_rows(cols)
+    out, applied, redo = program.decide_rows(cols, when)
     in_force = bool(program.epoch.rules)
     names = program.outputs
     columns = [out[n].tolist() for n in names]
