@@ -19,13 +19,15 @@ then measures:
   far less than wall time.
 
 With ``--columnar`` (alone: ``--only columnar``), the columnar path against the per-case
-path, on the Art. 5 benchmark rule (bench/article5.rules) and the quickstart's (the rulebooks
-that qualify; pi2017 and ccdi do not, and the script prints why), on cases generated as
-bench_article5.py makes them: in one process, interleaved repetitions of the batch runner's
-``decide_chunk`` over chunks of 500 JSON lines (reading, deciding, the rows encoded as JSON
-Lines: all ``run --jobs 1`` does but write the file) with ``decide_auto`` and with
-``decide_each``, rows checked equal first; and the deciding alone (``Context.decide`` on the
-facts, read beforehand). Then ``ruleengine run --jobs 1`` on the file, which prints its path.
+path, on the Art. 5 benchmark rule (bench/article5.rules) and the quickstart's, on cases
+generated as bench_article5.py makes them (the path each shipped rulebook takes is printed:
+ccdi does not qualify, and why); with ``--only pi2017 --columnar``, on pi2017's lines, undated
+and dated across the periods of Art. 253-1 (``columnar_pi2017``). Either way: in one
+process, interleaved repetitions of the batch runner's ``decide_chunk`` over chunks of 500
+JSON lines (reading, deciding, the rows encoded as JSON Lines: all ``run --jobs 1`` does but
+write the file) with ``decide_auto`` and with ``decide_each``, rows checked equal first; and
+the deciding alone (``Context.decide`` on the facts, read beforehand). Then ``ruleengine run
+--jobs 1`` on the file, which prints its path.
 
 Figures go in bench/README.md ("Batches"); the machine, its load and the command are printed.
 """

@@ -274,7 +274,7 @@ def test_without_numpy_every_case_goes_one_by_one(books, monkeypatch):
 
 
 def test_a_batch_is_computed_in_slices_and_comes_back_in_order(books, monkeypatch):
-    monkeypatch.setattr(columnar, "SLICE", 7)
+    monkeypatch.setattr(columnar.program, "SLICE", 7)
     book = books["article5bench"]
     records = [
         {"sensitive_items": n * 5, "illegal_gain": f"{n * 37}.5", "in_duty": n % 3 == 0}
