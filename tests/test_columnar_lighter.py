@@ -222,3 +222,20 @@ def test_run_says_pi2017_goes_in_columns(tmp_path):
     result = CliRunner().invoke(app, [*args, "-f", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["totals"]["persons_by_path"] == {"columnar (numpy)": 2}
+
+
+def test_a_lighter_block_whose_earlier_text_does_not_qualify_names_what_blocks_it():
+    """The rows of an earlier version's period are evaluated by that period's program: if it
+    does not qualify (here a rule in force only then calls round()), neither does the
+    rulebook, and the path names the construct of the earlier text, where it is."""
+    text = LIGHTER.replace("when counted > 3", "when round(counted / 3, 0) > 1")
+    book = ruleengine.load_text(text)
+    day = datetime.date(2024, 3, 1)
+    blocked = columnar.compile(book, day)
+    assert isinstance(blocked, columnar.Blocked)
+    line = 1 + text.splitlines().index(next(t for t in text.splitlines() if "round(" in t))
+    assert str(blocked).startswith("a call of the function round() at ")
+    assert f":{line}:" in str(blocked)
+    records = [{"acts": [], "acted_on": "2023-06-01", "items": 12, "duty_items": 6}]
+    rows = agree(book, records, day)
+    assert rows[0][2] == f"one by one: {blocked}"
