@@ -113,6 +113,19 @@ def test_a_case_out_of_bounds_or_not_plain_goes_one_by_one(books):
     assert isinstance(rows[4], ruleengine.FactsError)
 
 
+def test_a_record_that_does_not_fit_names_its_first_input_that_does_not(books):
+    """Only a record's own fields are read (the others take their default, read once for the
+    program); one that does not fit is named by the first input, in the rulebook's order,
+    that does not, whatever the order of the record's fields."""
+    program = columnar.compile(books["article5bench"], DAY)
+    records = [{"in_duty": "yes", "illegal_gain": "1.005"}, {}, {"other_items": 3}]
+    cols = program.columns(records)
+    assert cols.rows == [1, 2] and cols.rest == [0]
+    assert cols.why == ["'illegal_gain' missing, out of the columns' bounds or not in plain form"]
+    assert cols.data["other_items"].tolist() == [0, 3]
+    assert cols.data["in_duty"].tolist() == [False, False]
+
+
 def shipped(name: str):
     from ruleengine.plugins import get_plugin_manager, rule_sources
 

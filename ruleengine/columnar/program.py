@@ -57,12 +57,18 @@ class Program:
     day: datetime.date | None = None
     #: (input, its default, its reader) for each input, made once.
     readers: list = attrs.field(init=False)
+    #: Each input's reader by name, and its default as read (None: a record without the
+    #: input goes one by one).
+    read_of: dict = attrs.field(init=False)
+    absent: dict = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self.readers = [
             (name, spec.default, _reader(spec, self.cap))
             for name, spec in self.rulebook.inputs.items()
         ]
+        self.read_of = {name: read for name, _, read in self.readers}
+        self.absent = {name: read(default) for name, default, read in self.readers}
 
     def columns(self, records: list) -> Columns:
         """The records that fit, as columns; the others' indices, and why each does not."""

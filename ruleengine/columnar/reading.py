@@ -33,12 +33,14 @@ _PLAIN = re.compile(r"(-?[0-9]+)(?:\.([0-9]{1,2}))?")
 
 
 def _columns(program: Program, records: list) -> Columns:
+    """The records as columns. Each record's own fields are read (most records give few of
+    the inputs); the others take their default, read once (``Program.absent``)."""
     rb = program.rulebook
     specs = list(rb.inputs.items())
     known = frozenset(rb.inputs)
-    readers = program.readers
-    values: dict[str, list] = {name: [] for name, _ in specs}
-    columns = [values[name] for name, _ in specs]
+    read_of, absent = program.read_of, program.absent
+    required = [name for name, v in absent.items() if v is None]
+    got_rows: list[dict] = []
     rows, rest, why = [], [], []
     for i, record in enumerate(records):
         if type(record) is not dict:
@@ -49,19 +51,22 @@ def _columns(program: Program, records: list) -> Columns:
             rest.append(i)
             why.append("a field the rulebook does not declare")
             continue
-        got = []
-        for name, default, read in readers:
-            v = read(record.get(name, default))
+        got = absent.copy()
+        for name, raw in record.items():
+            v = read_of[name](raw)
             if v is None:
-                why.append(f"'{name}' missing, out of the columns' bounds or not in plain form")
                 break
-            got.append(v)
+            got[name] = v
         else:
-            rows.append(i)
-            for column, v in zip(columns, got):
-                column.append(v)
-            continue
+            if not required or all(name in record for name in required):
+                rows.append(i)
+                got_rows.append(got)
+                continue
         rest.append(i)
+        # The first input that does not fit, in the rulebook's order.
+        name = next(n for n, d, read in program.readers if read(record.get(n, d)) is None)
+        why.append(f"'{name}' missing, out of the columns' bounds or not in plain form")
+    values = {name: [got[name] for got in got_rows] for name, _ in specs}
     data: Cols = {"__rows__": len(rows)}
     for name, spec in specs:
         if isinstance(spec.type, ListType):
