@@ -22,12 +22,11 @@ def _lighter(comp: _Compiler, block: ir.Lighter, earlier_program: Callable, tabl
 
     The version in force on the as-of date is the same all through the program's period.
     A row whose act date falls in an earlier version's period is evaluated again by the
-    program of that version's last day (``earlier_program(day)``: with the same bound on the
-    inputs),
-    the rows of each such period together; the block's conclusions are compared there and
-    here as ``lighter_side`` does, and the act-date version's values taken where it applies.
-    Its codes are made the codes of this program's tables. A conflict in the other
-    evaluation sends the row one by one. Returns the columns of ``(applied, at_act,
+    program of that version's last day (``earlier_program(day)``, with the same bound on the
+    inputs), the rows of each such period together; the block's conclusions are compared
+    there and here as ``lighter_side`` does, and the act-date version's values taken where it
+    applies, their codes made this program's. A conflict in the other evaluation sends the
+    row one by one. Returns the columns of ``(applied, at_act,
     at_decision)``: ranks, -1 where there is no version (``_Compiler.version``)."""
     rb = comp.rb
     param = rb.parameters[block.versions]
