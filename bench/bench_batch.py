@@ -19,13 +19,15 @@ then measures:
   far less than wall time.
 
 With ``--columnar`` (alone: ``--only columnar``), the columnar path against the per-case
-path, on the Art. 5 benchmark rule (bench/article5.rules) and the quickstart's (the rulebooks
-that qualify; pi2017 and ccdi do not, and the script prints why), on cases generated as
-bench_article5.py makes them: in one process, interleaved repetitions of the batch runner's
-``decide_chunk`` over chunks of 500 JSON lines (reading, deciding, the rows encoded as JSON
-Lines: all ``run --jobs 1`` does but write the file) with ``decide_auto`` and with
-``decide_each``, rows checked equal first; and the deciding alone (``Context.decide`` on the
-facts, read beforehand). Then ``ruleengine run --jobs 1`` on the file, which prints its path.
+path, on the Art. 5 benchmark rule (bench/article5.rules) and the quickstart's, on cases
+generated as bench_article5.py makes them (the path each shipped rulebook takes is printed:
+ccdi does not qualify, and why); with ``--only pi2017 --columnar``, on pi2017's lines, undated
+and dated across the periods of Art. 253-1 (``columnar_pi2017``). Either way: in one
+process, interleaved repetitions of the batch runner's ``decide_chunk`` over chunks of 500
+JSON lines (reading, deciding, the rows encoded as JSON Lines: all ``run --jobs 1`` does but
+write the file) with ``decide_auto`` and with ``decide_each``, rows checked equal first; and
+the deciding alone (``Context.decide`` on the facts, read beforehand). Then ``ruleengine run
+--jobs 1`` on the file, which prints its path.
 
 Figures go in bench/README.md ("Batches"); the machine, its load and the command are printed.
 """
@@ -218,7 +220,6 @@ def columnar_vs_per_case(n: int, seed: int, repeats: int, tmp: Path) -> None:
     import datetime
 
     from bench_article5 import make_cases
-    from timing import interleaved, shown, spread
 
     import ruleengine
     from ruleengine import columnar
@@ -232,10 +233,6 @@ def columnar_vs_per_case(n: int, seed: int, repeats: int, tmp: Path) -> None:
         print(f"\n{name}: {columnar.how(book, day)}")
     cases = make_cases(n, seed)
     texts = [json.dumps(c) for c in cases]
-    path = tmp / "article5.jsonl"
-    path.write_text("".join(t + "\n" for t in texts), encoding="utf-8")
-    items = [(i, t, None) for i, t in enumerate(texts, 1)]
-    chunks = list(running.chunks(items, running.CHUNK_LINES))
     for rules in COLUMNAR_BOOKS:
         book = ruleengine.load_paths([rules])
         options = running.Options(day, output="jsonl")
@@ -243,35 +240,99 @@ def columnar_vs_per_case(n: int, seed: int, repeats: int, tmp: Path) -> None:
             "columnar": running.Context(book, None, options, running.decide_auto),
             "one by one": running.Context(book, None, options, running.decide_each),
         }
-        got = {k: [running.decide_chunk(c, chunk) for chunk in chunks] for k, c in contexts.items()}
-        assert [d.rows for d in got["columnar"]] == [d.rows for d in got["one by one"]]
-        paths: dict[str, int] = {}
-        for d in got["columnar"]:
-            running._count(paths, d.paths)
-        print(f"\n{rules.relative_to(ROOT)}: {n:,} cases; columnar run's paths: {paths}")
+        label = str(rules.relative_to(ROOT))
+        compare_paths(label, contexts, texts, cases, day, repeats, tmp, ["--rules", str(rules)])
 
-        def batch(context):
-            return lambda: [running.decide_chunk(context, chunk) for chunk in chunks]
 
-        def deciding(context):
-            return lambda: context.decide(context.book, cases, day)
+def columnar_pi2017(n: int, seed: int, repeats: int, tmp: Path) -> None:
+    """pi2017 on both paths (``--only pi2017 --columnar``): the lines ``pi2017_lines`` makes
+    (undated: judged under the Amendment IX text, as the run figures), and the same lines
+    with the act date (``acted_last``) drawn across the four periods of Art. 253-1, a quarter
+    each: before 1997-10-01, before 2009-02-28, before 2015-11-01, after; an earlier period's
+    rows are evaluated again by that period's program (the lighter block)."""
+    import datetime
 
-        runs = {f"batch, {k}": batch(c) for k, c in contexts.items()}
-        runs |= {f"deciding only, {k}": deciding(c) for k, c in contexts.items()}
-        times = interleaved(runs, repeats, time.process_time)
-        for label, seconds in times.items():
-            rates = sorted(n / t for t in seconds)
-            median = spread([n / t for t in seconds])[0]
-            text = shown(median / 1e3, rates[0] / 1e3, rates[-1] / 1e3, 0)
-            print(f"  {label}: {text} thousand cases/s (CPU time, {repeats} rounds)")
-        for k in ("batch", "deciding only"):
-            a = spread([1 / t for t in times[f"{k}, columnar"]])[0]
-            b = spread([1 / t for t in times[f"{k}, one by one"]])[0]
-            print(f"  {k}: columnar {a / b:.2f}x one by one (medians)")
-        out = tmp / "article5.out.jsonl"
-        t = timed_run(["run", str(path), "--rules", str(rules), "-o", str(out), "--jobs", "1"], tmp)
-        print(f"  run --jobs 1: {t.wall:.1f} s wall, {n / t.wall:,.0f} cases/s, start-up included")
-        print(f"    {t.totals}")
+    import ruleengine
+    from ruleengine import columnar
+    from ruleengine.batch import running
+    from ruleengine.plugins import get_plugin_manager, rule_sources
+
+    pm = get_plugin_manager()
+    book = ruleengine.load_paths(list(rule_sources(pm)["pi2017"][1].paths), name="pi2017", pm=pm)
+    day = datetime.date(2018, 9, 1)  # the lines' as_of
+    print(f"\npi2017: {columnar.how(book, day)}")
+    undated = list(pi2017_lines(n, random.Random(seed)))
+    rng = random.Random(seed + 1)
+    periods = [(1990, 1997), (1997, 2009), (2009, 2015), (2015, 2018)]
+    dated = []
+    for text in undated:
+        line = json.loads(text)
+        start, end = rng.choice(periods)
+        when = datetime.date(start, 11, 1) + datetime.timedelta(
+            days=rng.randint(0, 365 * (end - start) - 60)
+        )
+        line["facts"]["acted_last"] = when.isoformat()
+        dated.append(json.dumps(line))
+    options = running.Options(None, output="jsonl")
+    contexts = {
+        "columnar": running.Context.with_plugins(book, pm, "pi2017", options),
+        "one by one": running.Context.with_plugins(book, pm, "pi2017", options),
+    }
+    contexts["one by one"].decide = running.decide_each
+    for label, texts in (("undated", undated), ("dated across the four periods", dated)):
+        cases = [json.loads(t)["facts"] for t in texts]
+        compare_paths(
+            f"pi2017, {label}", contexts, texts, cases, day, repeats, tmp, ["-r", "pi2017"]
+        )
+
+
+def compare_paths(label, contexts, texts, cases, day, repeats, tmp, rules_args) -> None:
+    """The batch runner's chunks decided on each path (rows checked equal first), and the
+    deciding alone, interleaved, CPU time; then ``ruleengine run --jobs 1`` on the lines."""
+    from timing import interleaved, shown, spread
+
+    from ruleengine.batch import running
+
+    n = len(texts)
+    path = tmp / "columnar.jsonl"
+    path.write_text("".join(t + "\n" for t in texts), encoding="utf-8")
+    items = [(i, t, None) for i, t in enumerate(texts, 1)]
+    chunks = list(running.chunks(items, running.CHUNK_LINES))
+    got = {k: [running.decide_chunk(c, chunk) for chunk in chunks] for k, c in contexts.items()}
+    assert [d.rows for d in got["columnar"]] == [d.rows for d in got["one by one"]]
+    paths: dict[str, int] = {}
+    for d in got["columnar"]:
+        running._count(paths, d.paths)
+    print(f"\n{label}: {n:,} cases; columnar run's paths: {paths}")
+
+    def batch(context):
+        return lambda: [running.decide_chunk(context, chunk) for chunk in chunks]
+
+    def deciding(context):
+        return lambda: context.decide(context.book, cases, day)
+
+    runs = {f"batch, {k}": batch(c) for k, c in contexts.items()}
+    runs |= {f"deciding only, {k}": deciding(c) for k, c in contexts.items()}
+    times = interleaved(runs, repeats, time.process_time)
+    for name, seconds in times.items():
+        rates = sorted(n / t for t in seconds)
+        median = spread([n / t for t in seconds])[0]
+        text = shown(median / 1e3, rates[0] / 1e3, rates[-1] / 1e3, 0)
+        print(f"  {name}: {text} thousand cases/s (CPU time, {repeats} rounds)")
+    for k in ("batch", "deciding only"):
+        ratios = sorted(
+            b / a for a, b in zip(times[f"{k}, columnar"], times[f"{k}, one by one"])
+        )  # round by round: the two runs of a round next to each other
+        a = spread([1 / t for t in times[f"{k}, columnar"]])[0]
+        b = spread([1 / t for t in times[f"{k}, one by one"]])[0]
+        print(
+            f"  {k}: columnar {a / b:.2f}x one by one (medians); round by round "
+            f"{shown(spread(ratios)[0], ratios[0], ratios[-1], 2)}x"
+        )
+    out = tmp / "columnar.out.jsonl"
+    t = timed_run(["run", str(path), *rules_args, "-o", str(out), "--jobs", "1"], tmp)
+    print(f"  run --jobs 1: {t.wall:.1f} s wall, {n / t.wall:,.0f} cases/s, start-up included")
+    print(f"    {t.totals}")
 
 
 def first_line(path: Path) -> str:
@@ -303,8 +364,11 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(dir=a.tmp) as tmp:
         tmp = Path(tmp)
-        if a.columnar or a.only == "columnar":
+        if a.only == "columnar" or (a.columnar and a.only is None):
             columnar_vs_per_case(a.cases, a.seed, a.repeats, tmp)
+        if a.columnar and a.only == "pi2017":
+            columnar_pi2017(a.cases, a.seed, a.repeats, tmp)
+            return
         for name, gen in (("pi2017", pi2017_lines), ("ccdi", ccdi_lines)):
             if a.only and name != a.only:
                 continue

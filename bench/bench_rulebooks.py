@@ -127,7 +127,7 @@ def columns(args) -> None:
         runs = {
             "decide": lambda bk=book, b=batch, day=day: [bk.decide(c, day) for c in b],
             "chunk": lambda bk=book, b=batch, day=day: columnar.decide_chunk(bk, b, day),
-            "program": lambda p=program, c=cols: p.decide_rows(c),
+            "program": lambda p=program, c=cols, day=day: p.decide_rows(c, day),
         }
         times = interleaved(runs, args.repeats, CLOCK)
         shown_rate = {}

@@ -113,6 +113,19 @@ def test_a_case_out_of_bounds_or_not_plain_goes_one_by_one(books):
     assert isinstance(rows[4], ruleengine.FactsError)
 
 
+def test_a_record_that_does_not_fit_names_its_first_input_that_does_not(books):
+    """Only a record's own fields are read (the others take their default, read once for the
+    program); one that does not fit is named by the first input, in the rulebook's order,
+    that does not, whatever the order of the record's fields."""
+    program = columnar.compile(books["article5bench"], DAY)
+    records = [{"in_duty": "yes", "illegal_gain": "1.005"}, {}, {"other_items": 3}]
+    cols = program.columns(records)
+    assert cols.rows == [1, 2] and cols.rest == [0]
+    assert cols.why == ["'illegal_gain' missing, out of the columns' bounds or not in plain form"]
+    assert cols.data["other_items"].tolist() == [0, 3]
+    assert cols.data["in_duty"].tolist() == [False, False]
+
+
 def shipped(name: str):
     from ruleengine.plugins import get_plugin_manager, rule_sources
 
@@ -132,51 +145,33 @@ def test_what_blocks_a_rulebook_is_named():
     line = 1 + next(i for i, t in enumerate(lines) if "sum(b.amount for b in acts" in t)
     assert f"common.rules:{line}:3" in str(blocked)
     book = ruleengine.load_text(
+        "input n: integer = 0\nconclusion w: value bool = false\n"
+        "rule s { cite article 2 when round(n / 3, 0) > 2 then w = true }\n"
+    )
+    blocked = columnar.compile(book, DAY)
+    assert str(blocked).startswith("a call of the function round() at ")
+    assert str(blocked).endswith(":3:30")  # at the call
+    rows = columnar.decide_cited(book, [{"n": 9}, {"n": 1}], DAY)
+    assert [r[0].conclusions["w"] for r in rows] == [True, False]
+    assert {r[2] for r in rows} == {f"one by one: {blocked}"}
+
+
+def test_a_value_with_no_default_read_by_a_rule_goes_one_by_one_where_undecided():
+    """A value conclusion no rule decided cannot be read (the per-case path's error): the
+    rows where it is undecided go one by one and get that error; the others stay in columns
+    (before, such a conclusion read by a rule blocked the whole rulebook)."""
+    book = ruleengine.load_text(
         "enum k { a b }\ninput n: integer = 0\nconclusion v: value k\n"
         "conclusion w: value bool = false\n"
         "rule r { cite article 1 when n > 1 then v = a }\n"
         "rule s { cite article 2 when v = k.a then w = true }\n"
     )
-    blocked = columnar.compile(book, DAY)
-    assert "a conclusion of kind 'value' with no default read by a rule" in str(blocked)
-    assert ":6:" in str(blocked)  # at the rule that reads it
-
-
-LIGHTER = """
-enum edition { e2018 e2023 }
-parameter edition_in_force: edition { 2018-10-01: e2018  2024-01-01: e2023 }
-scale grade { none low high }
-input acted_on: date = 2024-02-01
-input poverty: bool = false
-conclusion most: highest grade
-rule old { cite article 1  until 2024-01-01  when poverty = true then most = high }
-rule new { cite article 2  from 2024-01-01  then most = low }
-lighter l { versions: edition_in_force  act_date: acted_on  compare: most }
-"""
-
-
-def test_a_lighter_block_is_named_as_what_blocks_not_an_internal_error():
-    """A case may be evaluated again on another day (the law in time), which the columns do
-    not do: the rulebook goes one by one and says why (before, a KeyError: an internal error),
-    and the batch decides as the per-case path does."""
-    book = ruleengine.load_text(LIGHTER)
-    blocked = columnar.compile(book, datetime.date(2024, 3, 1))
-    assert isinstance(blocked, columnar.Blocked)
-    assert "the law in time (lighter block 'l')" in str(blocked)
-    records = [{"acted_on": "2023-06-01", "poverty": True}, {}]
-    day = datetime.date(2024, 3, 1)
-    rows = columnar.decide_cited(book, records, day)
-    assert [r[0].conclusions["most"] for r in rows] == ["low", "low"]
-    assert all(r[2].startswith("one by one: the law in time") for r in rows)
-
-
-def test_a_lighter_block_sends_the_rulebook_one_by_one():
-    """pi2017 judges Criminal Law Art. 253-1 by the act date (its lighter block
-    cl253_1_in_time), which the columns do not do (nor min(), which its in-duty counts use):
-    the rulebook goes one by one and says why (before, a KeyError: an internal error)."""
-    blocked = columnar.compile(shipped("pi2017"), datetime.date(2019, 1, 10))
-    assert isinstance(blocked, columnar.Blocked)
-    assert "ruleengine_pi2017/rules/" in str(blocked)  # the first construct, where it is
+    assert isinstance(columnar.compile(book, DAY), columnar.Program)
+    records = [{"n": 2}, {"n": 0}]
+    rows = columnar.decide_cited(book, records, DAY)
+    assert rows[0][0].conclusions["w"] is True and rows[0][2] == columnar.COLUMNAR
+    assert isinstance(rows[1], ruleengine.EvaluationError)
+    assert_rows_agree(book, records, DAY)
 
 
 def mostly(good, bad):
@@ -292,7 +287,7 @@ def test_without_numpy_every_case_goes_one_by_one(books, monkeypatch):
 
 
 def test_a_batch_is_computed_in_slices_and_comes_back_in_order(books, monkeypatch):
-    monkeypatch.setattr(columnar, "SLICE", 7)
+    monkeypatch.setattr(columnar.program, "SLICE", 7)
     book = books["article5bench"]
     records = [
         {"sensitive_items": n * 5, "illegal_gain": f"{n * 37}.5", "in_duty": n % 3 == 0}
@@ -590,8 +585,8 @@ def test_a_running_sum_that_wraps_around_64_bits_still_gives_each_case_its_sum()
 @given(data=st.data(), day=st.sampled_from([datetime.date(2019, 1, 10), datetime.date(2017, 5, 1)]))
 def test_columnar_agrees_on_records_of_every_declared_input(books, data, day):
     """Records drawn from each rulebook's declared inputs (mostly plain, sometimes not): the
-    columns give the per-case path's every conclusion and rules cited. (pi2017 was held to this
-    too until its lighter block and min() sent it one by one.)"""
+    columns give the per-case path's every conclusion and rules cited (pi2017, with its
+    lighter block and dates, in test_columnar_lighter.py)."""
     for book in books.values():
         assert not isinstance(columnar.compile(book, day), columnar.Blocked)
         records = data.draw(st.lists(records_of(book), max_size=20))

@@ -2,7 +2,7 @@
 
 ``decide_chunk(context, items)`` decides a chunk of lines and is the one place where cases
 meet the rulebook: its persons go to ``context.decide``, by default ``decide_auto``, the
-columnar path (ruleengine/columnar.py) when the rulebook qualifies on the date, one by one
+columnar path (ruleengine/columnar/) when the rulebook qualifies on the date, one by one
 otherwise, each row saying which path it took. ``run`` feeds it chunks read from
 the input, in this process (``jobs=1``) or in a pool of worker processes, and hands what each
 chunk gives to a sink in input order, with a bounded number of chunks in flight, so memory
