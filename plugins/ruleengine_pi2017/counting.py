@@ -63,11 +63,13 @@ counted as Art. 11(2) counts what is passed on (our reading: item 8's quantity i
 information "出售或者提供给他人"; what was only held counts under items 3 to 7), and
 ``illegal_gain_in_duty``, the gains of the acts that sold or provided it.
 
-The acts' ``acted_on`` give the rulebook's ``acted_last``, the latest of them (CL Art. 12: the
-text of Art. 253-1 in force then applies unless the later one is lighter; several acts dated by
-the latest is our reading). Every act gives its date or none does: an undated act may be the
-latest. Without dates the rulebook takes 2015-11-01 (the Amendment IX text), and the
-derivations say so.
+The acts' ``acted_on`` decide which acts count at all (CL Art. 12: an act the text of
+Art. 253-1 in force on its day did not make an offence is left out; in_time.py), and the latest
+act counted gives the rulebook's ``acted_last`` (the text in force then applies unless the
+later one is lighter; acts that were offences under both texts joined and dated by the latest
+is our reading, by analogy with 高检发释字〔1998〕6号). Every act gives its date or none does: an
+undated act may be the latest. Without dates the rulebook takes 2015-11-01 (the Amendment IX
+text), and the derivations say so.
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ from typing import Any
 from ruleengine import FactProblem, FactsError, enum_type, read_field
 from ruleengine.facts import hand_on
 from ruleengine.types import DATE, INTEGER, TEXT, MoneyType, format_number
+
+from . import in_time
 
 #: The item of Art. 5(1) whose standard a category counts toward (3, 4 or 5): item 8 halves
 #: them, and the rulebook takes the in-duty items by these (``item3_items_in_duty`` ...).
@@ -581,7 +585,11 @@ def count_acts(acts: Any) -> tuple[dict[str, int], int | Fraction, bool, list[di
     return _count_parsed(_parsed(acts))
 
 
-def _count_parsed(parsed: list[dict]) -> tuple[dict[str, int], int | Fraction, bool, list[dict]]:
+def _count_parsed(
+    parsed: list[dict], duty: set[tuple[str, str | None]] | None = None
+) -> tuple[dict[str, int], int | Fraction, bool, list[dict]]:
+    """``duty``: the bodies obtained in duties or services, where some of their acts (the
+    obtaining itself, say) are left out of ``parsed`` (in_time.py); by default, from ``parsed``."""
     batches: dict[tuple[str, str | None], list[dict]] = {}
     for act in parsed:
         batches.setdefault((act["category"], act["batch"]), []).append(act)
@@ -612,7 +620,8 @@ def _count_parsed(parsed: list[dict]) -> tuple[dict[str, int], int | Fraction, b
         field = CATEGORIES[category][0]
         totals[field] = totals.get(field, 0) + c["counted"]
         per_category.setdefault(category, []).append(entry)
-        if _in_duty(acts_) and c["passed_on"]:
+        in_duty_body = _in_duty(acts_) if duty is None else (category, batch) in duty
+        if in_duty_body and c["passed_on"]:
             in_duty.setdefault(category, []).append((batch, c["passed_on"]))
             duty_gains.extend(a["gain"] for a in acts_ if a["kind"] in PASSING_ON and a["has_gain"])
     derivations = []
@@ -717,7 +726,8 @@ def adapt(record: Any) -> tuple[Any, list]:
     parsed, problems = _read_acts(record["acts"])
     if problems:
         return hand_on(facts, problems), []
-    totals, gain, has_gain, derivations = _count_parsed(parsed)
+    counted, in_time_facts, in_time_notes, duty = _in_time(parsed, facts)
+    totals, gain, has_gain, derivations = _count_parsed(counted, duty)
     problems = [
         FactProblem(
             field,
@@ -735,7 +745,7 @@ def adapt(record: Any) -> tuple[Any, list]:
                 "give illegal_gain or the acts' gain, not both",
             )
         )
-    dated, date_problems = _act_date(parsed, facts)
+    dated, date_problems = _act_date(parsed, facts, counted)
     problems.extend(date_problems)
     if problems:
         return hand_on(facts, problems), []
@@ -745,19 +755,199 @@ def adapt(record: Any) -> tuple[Any, list]:
     if dated is not None:
         facts["acted_last"] = dated["value"]
     derivations.extend(_dated(dated, facts))
-    for fact, value, zh, en in _conduct(parsed, facts):
+    derivations.extend(in_time_notes)
+    facts.update(in_time_facts)
+    for fact, value, zh, en in _conduct(counted, facts):
         facts[fact] = value
         derivations.append({"zh": zh, "en": en, "fact": fact, "value": value})
     return facts, derivations
+
+
+def _acts_named(acts: list[dict]) -> tuple[str, str]:
+    """ "第1项、第3项行为（2008-06-01、2008-06-10）" and "acts 1 and 3 (2008-06-01, ...)"."""
+    numbers = [str(a["index"] + 1) for a in acts]
+    days = sorted({a["acted_on"].isoformat() for a in acts})
+    zh = "、".join(f"第{n}项" for n in numbers) + f"行为（{'、'.join(days)}）"
+    en = ("act " if len(numbers) == 1 else "acts ") + (
+        numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
+    )
+    return zh, f"{en} ({', '.join(days)})"
+
+
+AMENDMENT7_TEXT = (
+    "行为发生在2015年11月1日以前，当时施行的是刑法修正案（七）增加的第二百五十三条之一",
+    "done before 1 November 2015, under Art. 253-1 as Amendment VII added it",
+)
+ART12_LEFT_OUT = (
+    "当时的法律不认为是犯罪的，适用当时的法律（刑法第十二条第一款），不计入",
+    "where the law of the time did not treat an act as a crime, that law applies (Criminal Law "
+    "Art. 12 para. 1): not counted",
+)
+#: Why the Amendment VII text did not reach an act (in_time.statuses' reasons).
+OUTSIDE_WHY = {
+    "not_own_unit": (
+        "出售、提供的是以购买、窃取等方式获得的信息，不是行为人所在单位在履行职责或者提供服务"
+        "过程中获得的信息，不属于该条第一款规定的行为",
+        "what was sold or provided was bought, stolen or otherwise obtained, not information the "
+        "actor's unit obtained in its duties or services: outside its para. 1",
+    ),
+    in_time.STAFF: (
+        "依所给事实，行为人不是国家机关或者金融、电信、交通、教育、医疗等单位的工作人员出售或者"
+        "非法提供本单位获得的信息，不属于该条第一款规定的行为",
+        "on the facts given, the actor was not staff of a state organ or of a financial, "
+        "telecommunications, transport, education, medical or similar unit selling or illegally "
+        "providing that unit's information: outside its para. 1",
+    ),
+    in_time.UNIT_INFO: (
+        "依所给事实，所获取的不是国家机关或者金融、电信、交通、教育、医疗等单位在履行职责或者"
+        "提供服务过程中获得的信息（“上述信息”），不属于该条第二款规定的行为",
+        "on the facts given, what was obtained was not information such a unit obtained in its "
+        "duties or services ('the above information'): outside its para. 2",
+    ),
+}
+
+
+def _in_time(
+    parsed: list[dict], facts: dict
+) -> tuple[list[dict], dict, list[dict], set[tuple[str, str | None]]]:
+    """The acts counted under the text of Art. 253-1 in force when each was done (CL Art. 12;
+    in_time.py), the facts that say what the rest do to the case (``acts_in_time``,
+    ``joined_across_amendment9``), the derivations that say which acts were left out and why,
+    and the bodies obtained in duties or services (decided on all the acts)."""
+    bodies: dict[tuple[str, str | None], list[dict]] = {}
+    for a in parsed:
+        bodies.setdefault((a["category"], a["batch"]), []).append(a)
+    origin = {
+        key: "duty"
+        if _in_duty(of)
+        else "other"
+        if any(a["kind"] == "obtain" and HOW[a["how"]][0] for a in of)
+        else "none"
+        for key, of in bodies.items()
+    }
+    duty = {key for key, o in origin.items() if o == "duty"}
+    status = in_time.statuses(parsed, facts, origin, lambda a: HOW[a["how"]][0])
+    of = {}
+    for a in parsed:
+        of.setdefault(status[a["index"]][0], []).append(a)
+    counted = of.get(in_time.COUNTED, [])
+    out: dict = {}
+    notes = []
+
+    def note(acts: list[dict], zh: str, en: str, **more) -> None:
+        who_zh, who_en = _acts_named(acts)
+        notes.append({"zh": who_zh + zh, "en": who_en[0].upper() + who_en[1:] + en, **more})
+
+    if of.get(in_time.NO_ARTICLE):
+        note(
+            of[in_time.NO_ARTICLE],
+            "：行为时刑法尚无第二百五十三条之一（刑法修正案（七）自2009年2月28日起增加该条）；"
+            + ART12_LEFT_OUT[0],
+            ": Criminal Law Art. 253-1 did not exist when they were done (Amendment VII added it "
+            "from 28 February 2009); " + ART12_LEFT_OUT[1],
+            fact="acts_in_time",
+            value="left_out",
+        )
+    outside: dict[str, list[dict]] = {}
+    for a in of.get(in_time.OUTSIDE, []):
+        outside.setdefault(status[a["index"]][1], []).append(a)
+    for why, acts_ in outside.items():
+        note(
+            acts_,
+            f"：{AMENDMENT7_TEXT[0]}；{OUTSIDE_WHY[why][0]}；{ART12_LEFT_OUT[0]}",
+            f": {AMENDMENT7_TEXT[1]}; {OUTSIDE_WHY[why][1]}; {ART12_LEFT_OUT[1]}",
+            fact="acts_in_time",
+            value="left_out",
+        )
+    kind = "decided"
+    if of.get(in_time.BEFORE_1997):
+        kind = "before_1997"
+        note(
+            of[in_time.BEFORE_1997],
+            "：发生在1997年刑法施行（1997年10月1日）以前，当时的法律本规则集未编码，"
+            "无从依当时的法律判断是否为犯罪（刑法第十二条第一款）：全案不作认定",
+            ": done before the 1997 Criminal Law took effect (1 October 1997); the law of the "
+            "time is not encoded, so whether they were crimes then cannot be told (Criminal Law "
+            "Art. 12 para. 1): the case is not decided",
+            fact="acts_in_time",
+            value=kind,
+        )
+    unknown = of.get(in_time.UNKNOWN, [])
+    if unknown:
+        turns_on = sorted({status[a["index"]][1] for a in unknown})
+        low = _count_parsed(counted, duty)
+        high = _count_parsed(sorted(counted + unknown, key=lambda a: a["index"]), duty)
+        words_zh = "；".join(in_time.FACT_WORDS[f][0] for f in turns_on)
+        words_en = "; and ".join(in_time.FACT_WORDS[f][1] for f in turns_on)
+        if low[:2] != high[:2]:
+            if kind == "decided":  # before 1997 says it first
+                kind = {
+                    (in_time.STAFF,): "staff_status_not_given",
+                    (in_time.UNIT_INFO,): "unit_information_not_given",
+                }.get(tuple(turns_on), "both_not_given")
+            items_low, items_high = (
+                sum(t.get(CATEGORIES[c][0], 0) for c in CATEGORIES) for t in (low[0], high[0])
+            )
+            gains_zh = gains_en = ""
+            if high[1] != low[1]:
+                gains_zh = f"（违法所得{format_number(high[1])}元与{format_number(low[1])}元）"
+                gains_en = (
+                    f" (illegal gains {format_number(high[1])} and {format_number(low[1])} yuan)"
+                )
+            note(
+                unknown,
+                f"：{AMENDMENT7_TEXT[0]}；是否为该条规定的行为，取决于{words_zh}，所给事实未载明。"
+                f"计入的，共计{items_high}条；不计入的，共计{items_low}条{gains_zh}："
+                "不作认定，须给出该事实（刑法第十二条第一款）",
+                f": {AMENDMENT7_TEXT[1]}; whether that text reached them turns on {words_en}, "
+                f"which the facts do not say. Counted, the items come to {items_high}; not "
+                f"counted, to {items_low}{gains_en}: not decided until that fact is given "
+                "(Criminal Law Art. 12 para. 1)",
+                fact="acts_in_time",
+                value=kind,
+            )
+        else:
+            note(
+                unknown,
+                f"：{AMENDMENT7_TEXT[0]}；是否为该条规定的行为，取决于{words_zh}，所给事实未载明；"
+                "计入与否，计算结果相同，不影响认定",
+                f": {AMENDMENT7_TEXT[1]}; whether that text reached them turns on {words_en}, "
+                "which the facts do not say; counted or not, the counts are the same, so it "
+                "decides nothing",
+            )
+    if kind != "decided":
+        out["acts_in_time"] = kind
+    earlier = [
+        a for a in counted if status[a["index"]][1] is not None and a["acted_on"] is not None
+    ]
+    later = [
+        a for a in counted if a["acted_on"] is not None and a["acted_on"] >= in_time.AMENDMENT9
+    ]
+    if earlier and later and kind == "decided":
+        out["joined_across_amendment9"] = True
+        note(
+            earlier,
+            "：依当时施行的第二百五十三条之一（刑法修正案（七）增加的条文）也是犯罪，与2015年11月1日"
+            "以后的行为一并依修正后的条文计算（本规则的理解，参照高检发释字〔1998〕6号第二项）",
+            ": offences under Art. 253-1 as Amendment VII gave it as well, joined with the acts "
+            "from 1 November 2015 under the amended text (our reading, by analogy with the SPP "
+            "reply 高检发释字〔1998〕6号, item 2)",
+            fact="joined_across_amendment9",
+            value=True,
+        )
+    return counted, out, notes, duty
 
 
 #: What the rulebook takes when no act date is given (input acted_last's default).
 UNDATED = "2015-11-01"
 
 
-def _act_date(parsed: list[dict], facts: dict) -> tuple[dict | None, list[FactProblem]]:
-    """The date of the last act (CL Art. 12), from the acts' ``acted_on``: every act gives
-    its date or none does, since an undated act may be the latest."""
+def _act_date(
+    parsed: list[dict], facts: dict, counted: list[dict]
+) -> tuple[dict | None, list[FactProblem]]:
+    """The date of the last act counted (CL Art. 12; of the last act, where none is), from
+    the acts' ``acted_on``: every act gives its date or none does, since an undated act may
+    be the latest."""
     dates = [a["acted_on"] for a in parsed if a["acted_on"] is not None]
     if not dates:
         return None, []
@@ -779,8 +969,13 @@ def _act_date(parsed: list[dict], facts: dict) -> tuple[dict | None, list[FactPr
                 "give acted_last or the acts' acted_on, not both",
             )
         )
-    last = max(dates)
-    return {"value": last.isoformat(), "count": len(set(dates))}, problems
+    of_counted = [a["acted_on"] for a in counted if a["acted_on"] is not None]
+    last = max(of_counted or dates)
+    return {
+        "value": last.isoformat(),
+        "count": len(set(of_counted or dates)),
+        "left_out": len(of_counted) < len(dates),
+    }, problems
 
 
 def _dated(dated: dict | None, facts: dict) -> list[dict]:
@@ -798,6 +993,9 @@ def _dated(dated: dict | None, facts: dict) -> list[dict]:
                 f"date of the last act: {value}; several acts are dated by the latest "
                 f"(Criminal Law Art. 12; {OURS[1]})"
             )
+        if dated["left_out"]:
+            zh += "；不计入的行为不参与确定日期"
+            en += "; acts not counted do not date the case"
         return [{"zh": zh, "en": en, "fact": "acted_last", "value": value}]
     if "acted_last" in facts:
         return []

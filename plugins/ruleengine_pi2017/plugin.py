@@ -45,9 +45,13 @@ def ruleengine_input_adapters():
             "Information obtained in duties or services is counted apart (Art. 5(1)(8)): the "
             "in-duty items sold or provided, by the items of Art. 5(1) (item3_items_in_duty, "
             "item4_items_in_duty, item5_items_in_duty), and their gains (illegal_gain_in_duty). "
-            "The acts' dates (acted_on: all or none) give the "
-            "date of the last act (acted_last, CL Art. 12); without dates the rulebook takes "
-            "2015-11-01, the Amendment IX text, and says so.",
+            "The acts' dates (acted_on: all or none) decide which acts count (CL Art. 12, "
+            "in_time.py): an act that the text of Art. 253-1 in force on its day did not make "
+            "an offence is left out, with the reason; where that turns on a fact not given and "
+            "changes the counts, the case is not decided (acts_in_time); acts that were "
+            "offences under both texts are joined (joined_across_amendment9). The last act "
+            "counted gives acted_last; without dates the rulebook takes 2015-11-01, the "
+            "Amendment IX text, and says so.",
             fields=record_fields(),
         )
     ]

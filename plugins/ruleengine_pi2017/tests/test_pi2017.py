@@ -765,29 +765,50 @@ def test_one_body_mixing_in_duty_and_other_obtaining_is_refused(adapt):
 # ------------------------------------------------------------------ the act date (CL Art. 12)
 def test_the_acts_dates_give_the_date_of_the_last_act(adapt, book):
     """Legal review, finding 2: an act before 2015-11-01 is judged under the Amendment VII text
-    unless the new one is lighter; the acts' dates give the last one."""
+    unless the new one is lighter; the acts' dates give the last one. Second legal review,
+    finding 1: each act counts only if the text of its time reached it."""
     acts = [
         {"kind": "sell", "category": "tracking", "items": 300, "recipient": "X",
          "acted_on": "2013-05-01"},
         {"kind": "sell", "category": "tracking", "items": 300, "recipient": "Y",
          "acted_on": "2014-06-30"},
     ]  # fmt: skip
+    day = datetime.date(2018, 1, 1)
+    # Whether the seller was a listed unit's staff selling its information is not given: the
+    # old text may or may not reach the sales, and that changes the count: not decided.
     facts, notes = _count(adapt, acts)
     assert facts["acted_last"] == "2014-06-30"
+    assert facts["acts_in_time"] == "staff_status_not_given"
     assert any(n.get("fact") == "acted_last" and "Art. 12" in n["en"] for n in notes)
-    day = datetime.date(2018, 1, 1)
-    # Not on a listed unit's staff: the old text did not reach the seller.
     trace = book.explain(facts, day)
-    assert trace.decision.conclusions["level"] == "especially_serious"
+    assert trace.decision.conclusions["statutory_maximum"] == "not_decided"
+    assert trace.decision.conclusions["sentence"].to_json()["en"].startswith("not decided")
+    # Not on a listed unit's staff: the old text did not reach the seller, nothing counts.
+    facts, notes = _count(adapt, acts, staff_sold_own_unit_information=False)
+    assert "tracking_items" not in facts and "acts_in_time" not in facts
+    assert any("not counted" in n["en"] and "Art. 12 para. 1" in n["en"] for n in notes)
+    trace = book.explain(facts, day)
     assert trace.decision.conclusions["text_applied"] == "amendment7"
     assert trace.decision.conclusions["statutory_maximum"] == "none"
-    staff = book.explain(dict(facts, staff_sold_own_unit_information=True), day)
-    assert staff.decision.conclusions["statutory_maximum"] == "three_years"
-    # The same acts a day after Amendment IX took effect: three to seven years.
+    staff, _ = _count(adapt, acts, staff_sold_own_unit_information=True)
+    assert staff["tracking_items"] == 600
+    assert book.explain(staff, day).decision.conclusions["statutory_maximum"] == "three_years"
+    # The same acts, the second a day after Amendment IX took effect: by a seller outside the
+    # old text, only the second counts (300: serious, up to three years); by staff, both are
+    # joined under the new text (600: three to seven years, with the reply's leniency note).
     later = [dict(acts[0]), dict(acts[1], acted_on="2015-11-01")]
-    trace = book.explain(_count(adapt, later)[0], day)
+    outside, _ = _count(adapt, later, staff_sold_own_unit_information=False)
+    trace = book.explain(outside, day)
+    assert outside["tracking_items"] == 300
+    assert trace.decision.conclusions["statutory_maximum"] == "three_years"
+    assert trace.decision.conclusions["acts_joined"] == "none"
+    joined, notes = _count(adapt, later, staff_sold_own_unit_information=True)
+    trace = book.explain(joined, day)
+    assert joined["tracking_items"] == 600 and joined["joined_across_amendment9"] is True
     assert trace.decision.conclusions["statutory_maximum"] == "seven_years"
     assert trace.decision.conclusions["text_applied"] == "amendment9"
+    assert trace.decision.conclusions["acts_joined"] == "joined_lenient_opinion"
+    assert any("高检发释字〔1998〕6号" in n["zh"] for n in notes)
 
 
 def test_no_act_date_is_taken_as_2015_11_01_and_the_derivation_says_so(adapt, book):
@@ -859,3 +880,137 @@ def test_lawfully_collected_information_counts_only_as_far_as_it_was_passed_on(a
     mixed = [*acts, {"kind": "obtain", "how": "collected_in_duty_unlawfully",
                      "category": "credit", "items": 70, "batch": "b"}]  # fmt: skip
     assert _counts_only(_count(adapt, mixed)[0])["credit_items"] == 70
+
+
+# ------------------------------------------------------------------ acts on both sides of a change
+def _reviewer_c1():
+    """Second legal review, c1: a broker buys and sells 3,000 'other' items in June 2015 and
+    3,000 in January 2016."""
+    return [
+        {"kind": "obtain", "how": "bought", "category": "other_personal", "items": 3000,
+         "batch": "a", "acted_on": "2015-06-01"},
+        {"kind": "sell", "category": "other_personal", "items": 3000, "batch": "a",
+         "recipient": "X", "acted_on": "2015-06-10"},
+        {"kind": "obtain", "how": "bought", "category": "other_personal", "items": 3000,
+         "batch": "b", "acted_on": "2016-01-01"},
+        {"kind": "sell", "category": "other_personal", "items": 3000, "batch": "b",
+         "recipient": "Y", "acted_on": "2016-01-10"},
+    ]  # fmt: skip
+
+
+def test_c1_acts_no_crime_under_the_text_of_their_time_are_not_counted(adapt, book):
+    """Second legal review, finding 1 (c1): the 2015 acts were counted under the 2016 text
+    (6,000 items, serious under Art. 5(1)(5)). The Amendment VII text reached neither a
+    non-staff seller nor information other than such units': left out, 3,000 < 5,000."""
+    day = datetime.date(2019, 1, 1)
+    facts, notes = _count(
+        adapt, _reviewer_c1(), staff_sold_own_unit_information=False,
+        obtained_unit_information=False,
+    )  # fmt: skip
+    assert facts["other_personal_items"] == 3000 and facts["acted_last"] == "2016-01-10"
+    trace = book.explain(facts, day)
+    assert trace.decision.conclusions["level"] == "none"
+    assert trace.decision.conclusions["statutory_maximum"] == "none"
+    left_out = [n for n in notes if n.get("value") == "left_out"]
+    assert [n["en"].split(" (")[0] for n in left_out] == ["Act 1", "Act 2"]
+    assert all("Art. 12 para. 1" in n["en"] and "刑法第十二条第一款" in n["zh"] for n in left_out)
+
+
+def test_c1_as_filed_turns_on_a_fact_not_given_and_is_not_decided(adapt, book):
+    """c1 as the reviewer filed it does not say whether the bought information was such units'
+    information (Amendment VII para. 2): counted or not, 6,000 or 3,000 items: not decided,
+    naming the fact; never a conviction."""
+    facts, notes = _count(adapt, _reviewer_c1())
+    assert facts["acts_in_time"] == "unit_information_not_given"
+    (why,) = [n for n in notes if n.get("value") == "unit_information_not_given"]
+    assert "6000" in why["en"] and "3000" in why["en"] and "not decided" in why["en"]
+    assert "非法获取的是否为" in why["zh"] and "元与" not in why["zh"]
+    trace = book.explain(facts, datetime.date(2019, 1, 1))
+    assert trace.decision.conclusions["statutory_maximum"] == "not_decided"
+    assert trace.decision.conclusions["fine"].to_json()["en"] == "not decided"
+
+
+def test_c4_acts_before_amendment_vii_are_not_counted(adapt, book):
+    """Second legal review, finding 1 (c4): a bank clerk sold 20 credit records in 2008 and 20
+    in 2010; the engine counted 40 (serious under item 8, 40 >= 25). There was no Art. 253-1
+    in 2008: 20 in-duty items, below 25, no offence."""
+    acts = [
+        {"kind": "obtain", "how": "collected_in_duty_unlawfully", "category": "credit",
+         "items": 20, "batch": "a", "acted_on": "2008-06-01"},
+        {"kind": "sell", "category": "credit", "items": 20, "batch": "a", "recipient": "X",
+         "acted_on": "2008-06-10"},
+        {"kind": "obtain", "how": "collected_in_duty_unlawfully", "category": "credit",
+         "items": 20, "batch": "b", "acted_on": "2010-06-01"},
+        {"kind": "sell", "category": "credit", "items": 20, "batch": "b", "recipient": "Y",
+         "acted_on": "2010-06-10"},
+    ]  # fmt: skip
+    facts, notes = _count(adapt, acts, staff_sold_own_unit_information=True)
+    assert (facts["credit_items"], facts["item3_items_in_duty"]) == (20, 20)
+    assert "acts_in_time" not in facts  # the obtaining of 2010 adds nothing to its sale
+    trace = book.explain(facts, datetime.date(2019, 1, 1))
+    assert trace.decision.conclusions["level"] == "none"
+    assert trace.decision.conclusions["statutory_maximum"] == "none"
+    assert any("Amendment VII added it" in n["en"] for n in notes)
+
+
+def test_staff_acts_on_both_sides_of_amendment_ix_are_joined_with_the_leniency_note(adapt, book):
+    """Second legal review, finding 2: a staff seller's acts of 2014 and 2016 were offences
+    under both texts: joined under the later (by analogy with 高检发释字〔1998〕6号), and where
+    that text is heavier for the case (especially serious, or heavier for in-duty information)
+    the reply's proposal of lenient handling shows."""
+    acts = [
+        {"kind": "obtain", "how": "collected_in_duty_unlawfully", "category": "credit",
+         "items": 200, "batch": "a", "acted_on": "2014-06-01"},
+        {"kind": "sell", "category": "credit", "items": 200, "batch": "a", "recipient": "X",
+         "acted_on": "2014-06-10"},
+        {"kind": "obtain", "how": "collected_in_duty_unlawfully", "category": "credit",
+         "items": 100, "batch": "b", "acted_on": "2016-03-01"},
+        {"kind": "sell", "category": "credit", "items": 100, "batch": "b", "recipient": "Y",
+         "acted_on": "2016-03-10"},
+    ]  # fmt: skip
+    facts, notes = _count(adapt, acts, staff_sold_own_unit_information=True)
+    assert (facts["credit_items"], facts["item3_items_in_duty"]) == (300, 300)
+    assert facts["joined_across_amendment9"] is True and facts["acted_last"] == "2016-03-10"
+    trace = book.explain(facts, datetime.date(2019, 1, 1))
+    c = trace.decision.conclusions
+    assert (c["level"], c["text_applied"], c["statutory_maximum"]) == (
+        "especially_serious", "amendment9", "seven_years",
+    )  # fmt: skip
+    assert c["acts_joined"] == "joined_lenient_opinion" and c["heavier_punishment"] is True
+    assert "spp_1998_6_lenient" in {r.name for r in trace.rules if r.status == "applied"}
+
+
+def test_acts_before_1997_beside_later_ones_are_not_decided(adapt, book):
+    """The law before 1 October 1997 is not encoded: an act then beside later ones leaves the
+    case not decided (before, the later date took the whole case to the Amendment IX text)."""
+    acts = [
+        {"kind": "sell", "category": "credit", "items": 3000, "recipient": "X",
+         "acted_on": "1996-06-10"},
+        {"kind": "sell", "category": "credit", "items": 30, "recipient": "Y",
+         "acted_on": "2016-06-10"},
+    ]  # fmt: skip
+    facts, _ = _count(adapt, acts)
+    assert facts["acts_in_time"] == "before_1997" and facts["credit_items"] == 30
+    c = book.explain(facts, datetime.date(2019, 1, 1)).decision.conclusions
+    assert c["statutory_maximum"] == "not_decided"
+
+
+def test_a_seizure_counts_with_the_obtaining_it_measures(adapt):
+    """Bought in 2015 by a seller outside the Amendment VII text, seized and partly sold in
+    2016: the seizure measures an obtaining that was no offence when done, so only the 2016
+    sale counts (3,000, not the 10,000 seized)."""
+    acts = [
+        {"kind": "obtain", "how": "bought", "category": "other_personal", "items": 10000,
+         "batch": "a", "acted_on": "2015-06-01"},
+        {"kind": "sell", "category": "other_personal", "items": 3000, "batch": "a",
+         "recipient": "Y", "acted_on": "2016-01-10"},
+        {"kind": "seize", "category": "other_personal", "items": 10000, "batch": "a",
+         "acted_on": "2016-02-01"},
+    ]  # fmt: skip
+    facts, _ = _count(
+        adapt, acts, staff_sold_own_unit_information=False, obtained_unit_information=False
+    )
+    assert facts["other_personal_items"] == 3000 and facts["acted_last"] == "2016-01-10"
+    # Obtained in 2016 instead: the seized batch is held, 10,000.
+    later = [dict(acts[0], acted_on="2016-01-01"), *acts[1:]]
+    assert _count(adapt, later)[0]["other_personal_items"] == 10000

@@ -1,0 +1,126 @@
+"""CL Art. 12 act by act: which acts count under the text of Art. 253-1 in force when each was done.
+
+Criminal Law Art. 12: "如果当时的法律不认为是犯罪的，适用当时的法律". An act is counted toward the
+case's totals only if the text of Art. 253-1 in force on its day made it an offence:
+
+- before 1997-10-01: the law of the time is not encoded; beside later acts the case is not
+  decided (alone, the rulebook's own rule for such a date says so);
+- 1997-10-01 to 2009-02-27: there was no Art. 253-1 (Amendment VII added it): left out;
+- 2009-02-28 to 2015-10-31 (the Amendment VII text): only what that text reaches. Para. 1:
+  staff of the listed units selling or illegally providing information their own unit obtained
+  in its duties or services (the rulebook's ``staff_sold_own_unit_information``); an act of
+  selling or providing information bought, stolen or otherwise obtained elsewhere is not that.
+  Para. 2: stealing or otherwise illegally obtaining such units' information
+  (``obtained_unit_information``). A fact given true counts the act, given false leaves it
+  out; not given, the act is *unknown*;
+- from 2015-11-01 (the Amendment IX text): counted.
+
+Collecting lawfully in duties is no offence under any text (Art. 4 of the 2017
+interpretation): such an act only says where a body of information came from, and stays. A
+seizure is no act of the offender: it counts with its batch's acts of illegal obtaining (it
+measures what they brought in), or, where the batch has none, as an act of obtaining on its
+own day (a seized batch with nothing else is taken as illegally obtained: counting.py).
+
+Unknown acts decide nothing unless they change the counts: the adapter counts with and without
+them, and where the two differ the case is not decided, naming the fact not given. Acts that
+were offences under both texts are joined under the later one (our reading, by analogy with the
+SPP reply on acts spanning the 1997 revision, 高检发释字〔1998〕6号; see spp_1998_6.rules).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from ruleengine.facts import read_field
+from ruleengine.types import BOOL
+
+#: The first day of each text (time_criminal_law_12.rules, parameter ``cl253_1_in_force``).
+CL1997 = datetime.date(1997, 10, 1)
+AMENDMENT7 = datetime.date(2009, 2, 28)
+AMENDMENT9 = datetime.date(2015, 11, 1)
+
+STAFF = "staff_sold_own_unit_information"
+UNIT_INFO = "obtained_unit_information"
+#: What each fact says, as a reader names it (never the field's name: a zh page is all Chinese).
+FACT_WORDS = {
+    STAFF: (
+        "行为人是否为国家机关或者金融、电信、交通、教育、医疗等单位的工作人员，出售或者非法提供"
+        "本单位在履行职责或者提供服务过程中获得的信息",
+        "whether the actor, on the staff of a state organ or of a financial, "
+        "telecommunications, transport, education, medical or similar unit, sold or illegally "
+        "provided information that unit obtained in its duties or services",
+    ),
+    UNIT_INFO: (
+        "所窃取或者以其他方法非法获取的是否为此类单位在履行职责或者提供服务过程中获得的信息",
+        "whether the information stolen or otherwise illegally obtained was information such a "
+        "unit obtained in its duties or services",
+    ),
+}
+
+COUNTED = "counted"
+NO_ARTICLE = "no_article"  # 1997-10-01 .. 2009-02-27
+OUTSIDE = "outside_2009_text"  # the Amendment VII text did not reach it
+UNKNOWN = "unknown"  # it turns on a fact not given
+BEFORE_1997 = "before_1997"
+
+
+def given(facts: dict, name: str) -> bool | None:
+    """A yes/no fact of the record: True, False, or None where it is not given (a value that
+    cannot be read is validation's to refuse, and decides nothing here)."""
+    scratch: list = []
+    value = read_field(facts, name, BOOL, default=None, problems=scratch)
+    return None if scratch or not isinstance(value, bool) else value
+
+
+def statuses(
+    acts: list[dict], facts: dict, origin: dict[tuple[str, str | None], str], illegal: Any
+) -> dict[int, tuple[str, str | None]]:
+    """Act index -> (status, the fact it turns on or the reason it is left out).
+
+    ``origin`` gives each body of information (category, batch) as "duty" (collected in
+    duties or services), "other" (illegally obtained otherwise) or "none" (no act of
+    obtaining); ``illegal(act)`` says whether an act of obtaining was illegal (Art. 4)."""
+    out: dict[int, tuple[str, str | None]] = {}
+
+    def by_date(a: dict, as_obtaining: bool) -> tuple[str, str | None]:
+        day = a["acted_on"]
+        if day >= AMENDMENT9:
+            return COUNTED, None
+        if day < CL1997:
+            return BEFORE_1997, None
+        if day < AMENDMENT7:
+            return NO_ARTICLE, None
+        if as_obtaining:
+            fact = UNIT_INFO
+        elif origin[(a["category"], a["batch"])] == "other":
+            return OUTSIDE, "not_own_unit"
+        else:
+            fact = STAFF
+        value = given(facts, fact)
+        if value is None:
+            return UNKNOWN, fact
+        return (COUNTED, fact) if value else (OUTSIDE, fact)
+
+    seizures = []
+    for a in acts:
+        if a["acted_on"] is None or (a["kind"] == "obtain" and not illegal(a)):
+            out[a["index"]] = (COUNTED, None)
+        elif a["kind"] == "seize":
+            seizures.append(a)
+        else:
+            out[a["index"]] = by_date(a, a["kind"] == "obtain")
+    rank = [COUNTED, UNKNOWN, BEFORE_1997, OUTSIDE, NO_ARTICLE]
+    for a in seizures:
+        body = [
+            out[b["index"]]
+            for b in acts
+            if b["kind"] == "obtain"
+            and illegal(b)
+            and (b["category"], b["batch"]) == (a["category"], a["batch"])
+        ]
+        out[a["index"]] = min(body, key=lambda s: rank.index(s[0])) if body else by_date(a, True)
+    # Every dated act before 1997: the rulebook's own rule for that date decides (not decided).
+    if all(a["acted_on"] < CL1997 for a in acts if a["acted_on"] is not None):
+        return {i: (COUNTED, None) for i in out}
+    return out
