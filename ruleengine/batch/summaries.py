@@ -384,8 +384,8 @@ def render_tables(head: list[str], parts, color: bool = False) -> str:
         emoji=False,
         markup=False,
     )
-    for line in head:
-        console.print(line)
+    for line in head:  # whole, as a file's name in it must stay copyable
+        console.print(line, soft_wrap=True)
     for title, header, rows in parts:
         console.print()
         console.print(title, style="bold" if color else None)
