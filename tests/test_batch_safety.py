@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from test_batch import TEXT, TOY, runner
@@ -186,3 +187,83 @@ def test_diff_refuses_a_bad_option_before_deciding_a_case(
     assert result.exit_code == EXIT_USAGE, result.output
     assert message in result.output
     assert cases.read_text(encoding="utf-8") == TEXT
+
+
+# ------------------------------------------------------------------ files refused whole
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        ("score,score", "the header names the column 'score' twice"),
+        ("score,,day", "column 2 of the header has no name"),
+        ('score,"day', "the header cannot be read as CSV"),
+    ],
+)
+def test_a_csv_file_whose_header_cannot_be_used_is_refused_saying_how_many_rows(
+    toy, tmp_path, header, reason
+):
+    rules, _ = toy
+    cases = tmp_path / "bad.csv"
+    cases.write_text(f"{header}\n1,2\n\n3,4\n5,6\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run(rules, cases, out)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert f"{cases}:1: {reason}" in result.stderr
+    if "cannot be read" not in reason:  # the rest is one quoted cell: no row to count
+        assert "the file is refused (3 rows not read)" in result.stderr
+    assert not out.exists()  # nothing was decided, nothing written
+    # Through standard input too, before anything is decided.
+    result = runner.invoke(
+        app,
+        ["run", "-", "--input-format", "csv", "--rules", str(rules), "-o", str(out)],
+        input=cases.read_bytes(),
+    )
+    assert result.exit_code == EXIT_BAD_FACTS and f"-:1: {reason}" in result.stderr
+
+
+def test_a_folder_with_other_files_than_parquet_parts_is_refused_with_our_message(toy, tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rules, _ = toy
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    rows = [{"day": "2021-01-01", "score": n} for n in (3, 12, 25)]
+    pq.write_table(pa.Table.from_pylist(rows), folder / "part-0.parquet")
+    (folder / "batch1.log").write_text("a log\n", encoding="utf-8")
+    (folder / "_SUCCESS").write_text("", encoding="utf-8")  # skipped by Arrow, and by us
+    result = run(rules, folder, tmp_path / "out.jsonl")
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert "a folder is read as a Parquet dataset when it holds only *.parquet parts" in (
+        result.stderr
+    )
+    assert str(folder / "batch1.log") in result.stderr and "pyarrow" not in result.stderr
+    assert "Error creating dataset" not in result.stderr
+    (folder / "batch1.log").unlink()
+    result = run(rules, folder, tmp_path / "out.jsonl")
+    assert result.exit_code == EXIT_OK, result.output  # the parts alone: read
+    assert "3 lines: 3 cases decided" in result.stdout
+
+
+# ------------------------------------------------------------------ summary of results
+def test_summary_of_results_names_the_errors_file_and_the_cases_line(toy, tmp_path, many_bad):
+    rules, _ = toy
+    out = tmp_path / "out.jsonl"
+    run(rules, many_bad, out)
+    args = ["summary", str(out), "--rules", str(rules)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    said = result.stderr.splitlines()
+    errors = f"{out}.errors.jsonl"
+    assert said[0] == f"{errors}: cases line 2: skipped: {json.loads(errors_line(out))}"
+    assert len([t for t in said if ": cases line " in t]) == 10
+    assert f"{errors}: 2 more skipped line(s) of the cases" in said
+    assert not any(t.startswith(f"{out}:") for t in said)
+    # A misspelt --by is refused before any skipped line is printed.
+    result = runner.invoke(app, [*args, "--by", "levle"])
+    assert result.exit_code == EXIT_USAGE
+    assert "did you mean 'level'" in result.output and "skipped" not in result.output
+
+
+def errors_line(out: Path) -> str:
+    """The reason of the first line in OUT's errors file, as JSON text."""
+    first = (out.parent / f"{out.name}.errors.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    return json.dumps(json.loads(first)["reason"])

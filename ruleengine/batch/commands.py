@@ -16,10 +16,10 @@ from pathlib import Path
 
 import attrs
 
-from .inputs import FORMATS, MissingExtra, Reader, format_of, open_reader
+from .inputs import FORMATS, BadFile, MissingExtra, Reader, format_of, open_reader
 from .results import Results, ResultsError, is_results, parse_where
 from .running import BookSpec, Context, Decided, Options, Totals, run
-from .summaries import Summary, summarise_results, totals_of
+from .summaries import Summary, asked, summarise_results, totals_of
 from .writing import OUTPUTS, ErrorsWriter, ResultsWriter, errors_path
 
 #: Skipped lines (and notes) printed on standard error by ``run``; the rest are in the file.
@@ -66,10 +66,12 @@ def open_cases(path: str, fmt: str | None) -> Reader:
             raise Usage("Parquet cannot be read from standard input: give the file")
         if sys.stdin is None or sys.stdin.isatty():
             raise Usage("give a cases file, or pipe the cases on standard input")
-        return open_reader(path, fmt, sys.stdin.buffer)
+        return checked(path, open_reader(path, fmt, sys.stdin.buffer))
     if fmt == "parquet":
         if not Path(path).exists():
             raise BadInput(f"{path}: no such file")
+        if Path(path).is_dir():
+            refuse_mixed_folder(path)
         try:
             return open_reader(path, fmt)
         except MissingExtra:
@@ -81,7 +83,33 @@ def open_cases(path: str, fmt: str | None) -> Reader:
         stream = open_input(path, streams=True)
     except InputFileError as err:
         raise BadInput(f"{path}: {err}") from None
-    return open_reader(path, fmt, stream)
+    return checked(path, open_reader(path, fmt, stream))
+
+
+def refuse_mixed_folder(path: str) -> None:
+    """``BadInput`` for a folder that is not only a Parquet dataset: one file in it that is no
+    ``*.parquet`` part (hidden, or named ``_...``, as Arrow skips them, apart) and Arrow would
+    fail on it after the command started."""
+    for root, folders, files in os.walk(path):
+        folders[:] = sorted(f for f in folders if not f.startswith((".", "_")))
+        for name in sorted(files):
+            if not name.startswith((".", "_")) and not name.lower().endswith(".parquet"):
+                other = Path(root, name)
+                raise BadInput(
+                    f"{path}: a folder is read as a Parquet dataset when it holds only "
+                    f"*.parquet parts, and this one also holds {other}; give a file, or a "
+                    "folder of parts"
+                )
+
+
+def checked(path: str, reader: Reader) -> Reader:
+    """The reader, once what it reads first (a CSV header) says the file can be read."""
+    try:
+        reader.check()
+    except BadFile as err:
+        reader.close()
+        raise BadInput(f"{path}:{err}") from None
+    return reader
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:
@@ -296,8 +324,9 @@ def summary(
     schema = Schema(book.book.rulebook)
     if by is not None and len(by) > 2:
         raise Usage("--by takes one conclusion, or two for a cross-tab")
-    try:
+    try:  # every option checked before any work
         filters = [parse_where(schema, w) for w in where]
+        asked(schema, by)
     except ResultsError as err:
         raise Usage(str(err)) from None
     with tempfile.TemporaryDirectory(prefix="ruleengine-") as tmp:
@@ -306,8 +335,7 @@ def summary(
                 raise Usage("--as-of: a results file was decided already; run the cases again")
             results = _results(source, schema, input_format)
             skipped = results.skipped() or []
-            for s in skipped:
-                report.say(f"{source}:{s.line}: skipped: {s.reason}")
+            recorded(source, skipped, report)
             totals = totals_of(results, skipped, filters)
         else:
             path = Path(tmp) / "results.jsonl"
@@ -325,6 +353,16 @@ def summary(
         finally:
             results.con.close()
     return out
+
+
+def recorded(source: str, skipped: list, report: Report) -> None:
+    """The lines ``run`` skipped, as its errors file recorded them (the line numbers are the
+    cases file's, not the results file's): the first ``SHOWN``, then how many more."""
+    where = errors_path(source)
+    for s in skipped[:SHOWN]:
+        report.say(f"{where}: cases line {s.line}: skipped: {s.reason}")
+    if len(skipped) > SHOWN:
+        report.say(f"{where}: {len(skipped) - SHOWN:,} more skipped line(s) of the cases")
 
 
 def decide_into(
