@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,22 @@ def errors_line(out: Path) -> str:
     """The reason of the first line in OUT's errors file, as JSON text."""
     first = (out.parent / f"{out.name}.errors.jsonl").read_text(encoding="utf-8").splitlines()[0]
     return json.dumps(json.loads(first)["reason"])
+
+
+def test_an_output_that_is_a_folder_is_refused_before_the_run_and_a_pipe_is_written_to(
+    toy, tmp_path
+):
+    rules, cases = toy
+    folder = tmp_path / "out.jsonl"
+    folder.mkdir()
+    result = run(rules, cases, folder)
+    assert result.exit_code == EXIT_USAGE and "cannot write (Is a directory)" in result.output
+    pipe = tmp_path / "pipe.jsonl"
+    os.mkfifo(pipe)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()))
+    reader.start()
+    result = run(rules, cases, pipe, "-j", "1")
+    reader.join(timeout=60)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert len(got[0].splitlines()) == 4 and pipe.is_fifo()  # written through, not replaced

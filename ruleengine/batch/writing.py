@@ -18,6 +18,7 @@ older good one; ``close(keep=False)`` removes the temporary file instead.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import operator
@@ -234,19 +235,29 @@ def concat(parts: list, output: str) -> Any:
 # ------------------------------------------------------------------ writing (in order)
 class Staged:
     """A file written under a temporary name in the target's folder, renamed onto the target
-    (through a symbolic link: onto the file it names) by ``finish``; ``abandon`` removes it."""
+    (through a symbolic link: onto the file it names) by ``finish``; ``abandon`` removes it.
+    A target that is a pipe or a device is written as it is (``temp`` is the target)."""
 
     def __init__(self, target: str | Path):
         self.target = Path(os.path.realpath(target))
+        if self.target.is_dir():  # refused now, not by the rename at the end of the run
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
+        self.direct = self.target.exists() and not self.target.is_file()
         # Created by ``open`` (the umask's permissions, as the target would have had), with a
         # name no other run takes; a leading dot keeps it out of a Parquet dataset's parts.
-        self.temp = self.target.with_name(f".{self.target.name}.{secrets.token_hex(4)}.tmp")
+        self.temp = (
+            self.target
+            if self.direct
+            else self.target.with_name(f".{self.target.name}.{secrets.token_hex(4)}.tmp")
+        )
 
     def finish(self) -> None:
-        os.replace(self.temp, self.target)
+        if not self.direct:
+            os.replace(self.temp, self.target)
 
     def abandon(self) -> None:
-        self.temp.unlink(missing_ok=True)
+        if not self.direct:
+            self.temp.unlink(missing_ok=True)
 
 
 class ResultsWriter:
@@ -264,7 +275,8 @@ class ResultsWriter:
             self._file: BinaryIO | None = None
         else:
             self._writer = None
-            self._file = open(self._staged.temp, "xb")  # noqa: SIM115 (closed in close)
+            mode = "wb" if self._staged.direct else "xb"
+            self._file = open(self._staged.temp, mode)  # noqa: SIM115 (closed in close)
             if output == "csv":
                 header = io.StringIO()
                 csv.writer(header, lineterminator="\n").writerow(schema.names)
@@ -315,7 +327,8 @@ class ErrorsWriter:
         self.path = Path(path)
         self.fields: dict[str, Any] = {}
         self._staged = Staged(self.path)
-        self._file = open(self._staged.temp, "x", encoding="utf-8")  # noqa: SIM115 (in close)
+        mode = "w" if self._staged.direct else "x"
+        self._file = open(self._staged.temp, mode, encoding="utf-8")  # noqa: SIM115 (in close)
 
     def write(self, skipped: list[Skipped]) -> None:
         for s in skipped:
