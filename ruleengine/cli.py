@@ -1271,6 +1271,14 @@ def diff(
         str | None,
         typer.Option("--changes", help="Write every change to a .csv, .jsonl or .parquet file."),
     ] = None,
+    errors: Annotated[
+        str | None,
+        typer.Option(
+            "--errors",
+            help="Write every line skipped on either side here (JSON Lines); by default "
+            "CHANGES.errors.jsonl with --changes.",
+        ),
+    ] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="text, markdown or json.")] = "text",
     lang: LangOpt = Lang.en,
     color: ColorOpt = None,
@@ -1319,6 +1327,7 @@ def diff(
                 by=names,
                 limit=limit,
                 changes=changes,
+                errors=errors,
                 report=_report(),
             )
         )

@@ -8,6 +8,7 @@ Dask), writing the results and the errors file, reporting skipped lines, and the
 from __future__ import annotations
 
 import datetime
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -15,10 +16,10 @@ from pathlib import Path
 
 import attrs
 
-from .inputs import FORMATS, MissingExtra, Reader, format_of, open_reader
+from .inputs import FORMATS, BadFile, MissingExtra, Reader, format_of, open_reader
 from .results import Results, ResultsError, is_results, parse_where
 from .running import BookSpec, Context, Decided, Options, Totals, run
-from .summaries import Summary, summarise_results, totals_of
+from .summaries import Summary, asked, summarise_results, totals_of
 from .writing import OUTPUTS, ErrorsWriter, ResultsWriter, errors_path
 
 #: Skipped lines (and notes) printed on standard error by ``run``; the rest are in the file.
@@ -65,10 +66,12 @@ def open_cases(path: str, fmt: str | None) -> Reader:
             raise Usage("Parquet cannot be read from standard input: give the file")
         if sys.stdin is None or sys.stdin.isatty():
             raise Usage("give a cases file, or pipe the cases on standard input")
-        return open_reader(path, fmt, sys.stdin.buffer)
+        return checked(path, open_reader(path, fmt, sys.stdin.buffer))
     if fmt == "parquet":
         if not Path(path).exists():
             raise BadInput(f"{path}: no such file")
+        if Path(path).is_dir():
+            refuse_mixed_folder(path)
         try:
             return open_reader(path, fmt)
         except MissingExtra:
@@ -80,7 +83,63 @@ def open_cases(path: str, fmt: str | None) -> Reader:
         stream = open_input(path, streams=True)
     except InputFileError as err:
         raise BadInput(f"{path}: {err}") from None
-    return open_reader(path, fmt, stream)
+    return checked(path, open_reader(path, fmt, stream))
+
+
+def refuse_mixed_folder(path: str) -> None:
+    """``BadInput`` for a folder that is not only a Parquet dataset: one file in it that is no
+    ``*.parquet`` part (hidden, or named ``_...``, as Arrow skips them, apart) and Arrow would
+    fail on it after the command started."""
+    for root, folders, files in os.walk(path):
+        folders[:] = sorted(f for f in folders if not f.startswith((".", "_")))
+        for name in sorted(files):
+            if not name.startswith((".", "_")) and not name.lower().endswith(".parquet"):
+                other = Path(root, name)
+                raise BadInput(
+                    f"{path}: a folder is read as a Parquet dataset when it holds only "
+                    f"*.parquet parts, and this one also holds {other}; give a file, or a "
+                    "folder of parts"
+                )
+
+
+def checked(path: str, reader: Reader) -> Reader:
+    """The reader, once what it reads first (a CSV header) says the file can be read."""
+    try:
+        reader.check()
+    except BadFile as err:
+        reader.close()
+        raise BadInput(f"{path}:{err}") from None
+    return reader
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two names are one file: the same file when both exist (a symbolic or hard
+    link included), else the same path once links are resolved."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _inside(path: str | Path, folder: str | Path) -> bool:
+    return Path(os.path.realpath(folder)) in Path(os.path.realpath(path)).parents
+
+
+def refuse_overwriting(cases: str, outputs: list[tuple[str, str | Path]]) -> None:
+    """``Usage`` if a file the command would write is the cases file, or lies in the cases'
+    Parquet folder, or is a folder (a dataset ``run --dask`` writes) that holds the cases:
+    refused before anything is opened for writing, since writing would destroy the cases.
+    ``outputs``: (what names it, the path)."""
+    if cases == "-":
+        return
+    for option, out in outputs:
+        clash = same_file(cases, out) or _inside(cases, out)
+        if Path(cases).is_dir():
+            clash = clash or _inside(out, cases)
+        if clash:
+            raise Usage(
+                f"{option} {out} would be written over the cases {cases}; give another output"
+            )
 
 
 def output_format(out: str) -> str:
@@ -173,6 +232,9 @@ def run_cases(
     report: Report,
 ) -> Totals:
     """Decide every case into ``out`` (a row per person) and ``OUT.errors.jsonl``."""
+    if dask is None:
+        output_format(out)  # a folder is a dataset only on Dask
+    refuse_overwriting(cases, [("-o", out), (f"-o {out}: its errors file", errors_path(out))])
     if dask is not None:
         from .dask_runner import run_on_dask
 
@@ -193,21 +255,25 @@ def run_cases(
     schema_book = book.book.rulebook
     from .table import Schema
 
+    writer = None
     try:
         writer = ResultsWriter(out, fmt, Schema(schema_book, trace))
         errors = ErrorsWriter(errors_path(out))
-    except OSError as err:
+    except (OSError, MissingExtra) as err:
         reader.close()
+        if writer is not None:
+            writer.close(keep=False)
+        if isinstance(err, MissingExtra):
+            raise
         raise Usage(f"{out}: cannot write ({err.strerror})") from None
-    except MissingExtra:
-        reader.close()
-        raise
     sink = Sink(cases, report, writer, errors)
+    done = False
     try:
         totals = decide_all(book, reader, sink, options, jobs, Path(out).name, report)
-    finally:
-        writer.close()
-        errors.close()
+        done = True
+    finally:  # a run that fails leaves any older OUT as it was
+        writer.close(keep=done)
+        errors.close(keep=done)
     if sink.more:
         report.say(f"{cases}: {sink.more} more skipped line(s) and note(s): see {errors.path}")
     return totals
@@ -258,8 +324,9 @@ def summary(
     schema = Schema(book.book.rulebook)
     if by is not None and len(by) > 2:
         raise Usage("--by takes one conclusion, or two for a cross-tab")
-    try:
+    try:  # every option checked before any work
         filters = [parse_where(schema, w) for w in where]
+        asked(schema, by)
     except ResultsError as err:
         raise Usage(str(err)) from None
     with tempfile.TemporaryDirectory(prefix="ruleengine-") as tmp:
@@ -268,15 +335,14 @@ def summary(
                 raise Usage("--as-of: a results file was decided already; run the cases again")
             results = _results(source, schema, input_format)
             skipped = results.skipped() or []
-            for s in skipped:
-                report.say(f"{source}:{s.line}: skipped: {s.reason}")
+            recorded(source, skipped, report)
             totals = totals_of(results, skipped, filters)
         else:
             path = Path(tmp) / "results.jsonl"
-            counted, skipped = decide_into(
+            sink = decide_into(
                 book, source, path, input_format=input_format, as_of=as_of, jobs=jobs, report=report
             )
-            totals = counted.to_json(paths=False)
+            totals, skipped = sink.totals.to_json(paths=False), sink.skipped
             results = _results(str(path), schema, "jsonl")
         try:
             out = summarise_results(results, totals, skipped, by=by, where=filters, as_of=as_of)
@@ -287,6 +353,16 @@ def summary(
         finally:
             results.con.close()
     return out
+
+
+def recorded(source: str, skipped: list, report: Report) -> None:
+    """The lines ``run`` skipped, as its errors file recorded them (the line numbers are the
+    cases file's, not the results file's): the first ``SHOWN``, then how many more."""
+    where = errors_path(source)
+    for s in skipped[:SHOWN]:
+        report.say(f"{where}: cases line {s.line}: skipped: {s.reason}")
+    if len(skipped) > SHOWN:
+        report.say(f"{where}: {len(skipped) - SHOWN:,} more skipped line(s) of the cases")
 
 
 def decide_into(
@@ -300,22 +376,24 @@ def decide_into(
     report: Report,
     shown: int | None = None,
     prefix: str = "",
-) -> tuple[Totals, list]:
-    """Decide the cases into a results file (JSON Lines) for a query to read: the totals and
-    the lines skipped (each reported, ``prefix`` before it)."""
+    errors: ErrorsWriter | None = None,
+) -> Sink:
+    """Decide the cases into a results file (JSON Lines) for a query to read. The sink says
+    the totals, and how many skipped lines were not reported (``more``); each reported has
+    ``prefix`` before it, and is written to ``errors``, else kept (``skipped``)."""
     from .table import Schema
 
     reader = open_cases(source, input_format)
     writer = ResultsWriter(path, "jsonl", Schema(book.book.rulebook))
     said = Report(lambda text: report.say(prefix + text), report.traceback, report.progress)
-    sink = Sink(source, said, writer, shown=shown)
+    sink = Sink(source, said, writer, errors, shown=shown)
     try:
-        counted = decide_all(
+        decide_all(
             book, reader, sink, Options(as_of, False, "jsonl"), jobs, Path(source).name, report
         )
     finally:
         writer.close()
-    return counted, sink.skipped
+    return sink
 
 
 def _results(path: str, schema, fmt: str | None, con=None, name: str = "results") -> Results:
@@ -338,9 +416,12 @@ def diff(
     by: list[str] | None = None,
     limit: int | None = 20,
     changes: str | None = None,
+    errors: str | None = None,
     report: Report,
 ):
-    """The same cases decided twice (two dates, or two versions of the rules), compared."""
+    """The same cases decided twice (two dates, or two versions of the rules), compared.
+    Every option is checked before a case is decided; the lines skipped on either side go to
+    ``errors`` (by default beside ``changes``, if given), each with its side's label."""
     from . import diff as diffs
     from .table import Schema
 
@@ -348,36 +429,73 @@ def diff(
         raise Usage("diff reads the cases twice: give a file, not standard input")
     if by is not None and not by:
         raise Usage("--by: name a conclusion")
-    with tempfile.TemporaryDirectory(prefix="ruleengine-") as tmp:
-        tables = []
-        skipped_by_cause: dict[str, int] = {}
-        for side, (book, day, label) in enumerate(zip((old, new), as_of, labels)):
-            path = Path(tmp) / f"side{side}.jsonl"
-            totals, _ = decide_into(
-                book,
-                source,
-                path,
-                input_format=input_format,
-                as_of=day,
-                jobs=jobs,
-                report=report,
-                shown=SHOWN,
-                prefix=f"[{label}] ",
-            )
-            tables.append((path, Schema(book.book.rulebook)))
-            for cause, n in totals.skipped.items():
-                skipped_by_cause[cause] = skipped_by_cause.get(cause, 0) + n
-        a = _results(str(tables[0][0]), tables[0][1], "jsonl")
-        b = _results(str(tables[1][0]), tables[1][1], "jsonl", con=a.con, name="results_new")
-        try:
-            result = diffs.compare(a, b, labels[0], labels[1], by=by, limit=limit)
-            if changes is not None:
-                diffs.write_changes(a, b, result, changes)
-        except ResultsError as err:
-            raise Usage(str(err)) from None
-        finally:
-            a.con.close()
-    result.skipped_by_cause = skipped_by_cause  # the exit code says whether any was skipped
+    schemas = (Schema(old.book.rulebook), Schema(new.book.rulebook))
+    try:
+        if changes is not None:
+            diffs.changes_format(changes)
+        diffs.tabled(*schemas, by)
+    except ResultsError as err:
+        raise Usage(str(err)) from None
+    if errors is None and changes is not None:
+        errors = str(errors_path(changes))
+    outputs = [(o, path) for o, path in (("--changes", changes), ("--errors", errors)) if path]
+    refuse_overwriting(source, outputs)
+    for option, path in outputs:
+        if not Path(path).parent.is_dir():
+            raise Usage(f"{option} {path}: no such folder")
+    if changes is not None and same_file(changes, errors):
+        raise Usage(f"--errors {errors} is the changes file; give another")
+    try:
+        written = ErrorsWriter(errors) if errors is not None else None
+    except OSError as err:
+        raise Usage(f"--errors {errors}: cannot write ({err.strerror})") from None
+    done = False
+    try:
+        with tempfile.TemporaryDirectory(prefix="ruleengine-") as tmp:
+            paths, sides = [], []
+            for side, (book, day, label) in enumerate(zip((old, new), as_of, labels)):
+                paths.append(Path(tmp) / f"side{side}.jsonl")
+                if written is not None:
+                    written.fields = {"side": label}
+                sink = decide_into(
+                    book,
+                    source,
+                    paths[-1],
+                    input_format=input_format,
+                    as_of=day,
+                    jobs=jobs,
+                    report=report,
+                    shown=SHOWN,
+                    prefix=f"[{label}] ",
+                    errors=written,
+                )
+                if sink.more:
+                    where = (
+                        f"see {errors}" if errors is not None else "give --errors FILE to keep them"
+                    )
+                    report.say(
+                        f"[{label}] {source}: {sink.more:,} more skipped line(s) and note(s): "
+                        + where
+                    )
+                sides.append(sink.totals)
+            a = _results(str(paths[0]), schemas[0], "jsonl")
+            b = _results(str(paths[1]), schemas[1], "jsonl", con=a.con, name="results_new")
+            try:
+                result = diffs.compare(a, b, labels[0], labels[1], by=by, limit=limit)
+                if changes is not None:
+                    diffs.write_changes(a, b, result, changes)
+            except ResultsError as err:
+                raise Usage(str(err)) from None
+            finally:
+                a.con.close()
+        done = True
+    finally:
+        if written is not None:
+            written.close(keep=done)
+    # The exit code says whether a line was skipped on either side.
+    result.skipped_by_cause = {c: sum(t.skipped[c] for t in sides) for c in sides[0].skipped}
+    result.totals = [t.to_json(paths=False) for t in sides]
+    result.errors = errors
     return result
 
 

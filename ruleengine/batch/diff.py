@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from .results import NONE, UNDECIDED, Results, ResultsError, find_part, key_sql, quote
-from .table import Part
+from .table import Part, Schema
 
 
 @attrs.define
@@ -58,6 +58,10 @@ class Diff:
     more: int = 0  # changes not listed (beyond the limit)
     #: Lines skipped on either side, by cause (``records.CAUSES``): the command's exit code.
     skipped_by_cause: dict[str, int] = attrs.Factory(dict)
+    #: Where every line went on each side (``Totals.to_json``: lines, blank, decided,
+    #: skipped), old then new; and the file the skipped lines were written to, if any.
+    totals: list[dict] = attrs.Factory(list)
+    errors: str | None = None
 
 
 def _cell(part: Part, side: str) -> str:
@@ -85,10 +89,7 @@ def compare(
     """The persons whose conclusions differ, and transition tables of ``by`` (by default the
     headline conclusions, else every conclusion compared). ``new`` must share ``old``'s
     connection (``Results(..., con=old.con, name=...)``)."""
-    old_c, new_c = old.schema.conclusions, new.schema.conclusions
-    compared = [c for c in old_c if c in new_c]
-    only_old = [c for c in old_c if c not in new_c]
-    only_new = [c for c in new_c if c not in old_c]
+    compared, only_old, only_new = _sides(old.schema, new.schema)
     parts = _parts(old, compared)
     join = JOIN.format(old=old.name, new=new.name)
     differs = " OR ".join(f"({_cell(p, 'a')} IS DISTINCT FROM {_cell(p, 'b')})" for p in parts)
@@ -106,12 +107,8 @@ def compare(
     out = Diff(
         old_label, new_label, compared, only_old, only_new, persons, changed, cases, only_a, only_b
     )
-    headline = [c for c in getattr(old.schema.rulebook, "headline", ()) if c in compared]
-    for name in by or headline or compared:
-        if name.partition(".")[0] not in compared and name.partition(".")[0] in new_c:
-            raise ResultsError(f"'{name}' is a conclusion of one side only; it cannot be compared")
-        for part in find_part(old.schema, name, whole_range=True):
-            out.transitions.append(_transition(old, part, join))
+    for part in tabled(old.schema, new.schema, by):
+        out.transitions.append(_transition(old, part, join))
     union = _changes_sql(parts, join)
     if union:
         ((total,),) = old.query(f"SELECT count(*) FROM ({union})")
@@ -120,6 +117,43 @@ def compare(
         out.changes = [Change(*row) for row in rows]
         out.more = total - len(out.changes)
     return out
+
+
+def _sides(old: Schema, new: Schema) -> tuple[list[str], list[str], list[str]]:
+    """The conclusions both sides have, those of the old side only, of the new side only."""
+    old_c, new_c = old.conclusions, new.conclusions
+    return (
+        [c for c in old_c if c in new_c],
+        [c for c in old_c if c not in new_c],
+        [c for c in new_c if c not in old_c],
+    )
+
+
+def tabled(old: Schema, new: Schema, by: list[str] | None) -> list[Part]:
+    """The parts whose transition tables are shown: ``by``'s (``ResultsError`` for a name
+    that is no conclusion both sides have: checked before any case is decided), by default the
+    headline conclusions, else every conclusion compared."""
+    compared, _, _ = _sides(old, new)
+    headline = [c for c in getattr(old.rulebook, "headline", ()) if c in compared]
+    out = []
+    for name in by or headline or compared:
+        if name.partition(".")[0] not in compared and name.partition(".")[0] in new.conclusions:
+            raise ResultsError(f"'{name}' is a conclusion of one side only; it cannot be compared")
+        out += find_part(old, name, whole_range=True)
+    return out
+
+
+#: The formats of the changes file, by its suffix.
+CHANGES_FORMATS = {".csv": "CSV, HEADER", ".parquet": "PARQUET", ".jsonl": "JSON"}
+
+
+def changes_format(path: str) -> str:
+    """The format ``COPY`` writes the changes in (``ResultsError`` for another suffix: checked
+    before any case is decided)."""
+    fmt = CHANGES_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise ResultsError(f"--changes {path}: the changes file is .csv, .jsonl or .parquet")
+    return fmt
 
 
 def _parts(old: Results, compared: list[str]) -> list[Part]:
@@ -167,11 +201,7 @@ def _ordered(union: str) -> str:
 
 def write_changes(old: Results, new: Results, diff: Diff, path: str) -> None:
     """Every change (not only those listed) to a file: CSV, JSON Lines or Parquet by suffix."""
-    fmt = {".csv": "CSV, HEADER", ".parquet": "PARQUET", ".jsonl": "JSON"}.get(
-        Path(path).suffix.lower()
-    )
-    if fmt is None:
-        raise ResultsError(f"{path}: the changes file is .csv, .jsonl or .parquet")
+    fmt = changes_format(path)
     union = _changes_sql(_parts(old, diff.compared), JOIN.format(old=old.name, new=new.name))
     if not union:  # no conclusion in common: nothing can change
         Path(path).write_bytes(b"")
@@ -197,6 +227,8 @@ def headlines(diff: Diff) -> list[str]:
         f"{diff.old_label} -> {diff.new_label}: {diff.changed_persons:,} of {diff.persons:,} "
         f"persons change ({diff.changed_cases:,} cases)"
     ]
+    for label, totals in zip((diff.old_label, diff.new_label), diff.totals):
+        out.append(f"{label}: {side_text(totals, diff.errors)}")
     if diff.decided_old_only or diff.decided_new_only:
         out.append(
             f"decided on one side only (a line skipped on the other): {diff.decided_old_only:,} "
@@ -206,6 +238,20 @@ def headlines(diff: Diff) -> list[str]:
         if names:
             out.append(f"not compared, only under {label}: {', '.join(names)}")
     return out
+
+
+def side_text(totals: dict, errors: str | None) -> str:
+    """Where one side's lines went: decided, skipped (by cause, and where they are listed),
+    blank."""
+    text = f"{totals['lines'] + totals['lines_blank']:,} lines: {totals['cases']:,} cases decided"
+    if totals["lines_skipped"]:
+        causes = ", ".join(f"{c} {n}" for c, n in totals["lines_skipped_by_cause"].items() if n)
+        text += f"; {totals['lines_skipped']:,} skipped ({causes})"
+        if errors is not None:
+            text += f" -> {errors}"
+    if totals["lines_blank"]:
+        text += f"; {totals['lines_blank']:,} blank"
+    return text
 
 
 def sections(diff: Diff, book, lang: str) -> list[tuple[str, list[str], list[list[str]]]]:
@@ -282,6 +328,8 @@ def to_json(diff: Diff) -> dict:
         "cases_changed": diff.changed_cases,
         "decided_only_old": diff.decided_old_only,
         "decided_only_new": diff.decided_new_only,
+        "totals": dict(zip(("old", "new"), diff.totals)),
+        "errors": diff.errors,
         "compared": diff.compared,
         "only_old": diff.only_old,
         "only_new": diff.only_new,

@@ -99,6 +99,9 @@ class Reader:
         while chunk := list(itertools.islice(it, lines)):
             yield chunk
 
+    def check(self) -> None:
+        """``BadFile`` if the file cannot be read at all (before anything is decided)."""
+
     def close(self) -> None:
         pass
 
@@ -221,44 +224,76 @@ def is_blank(text: str) -> bool:
     return not text.strip(JSON_SPACE)
 
 
+class BadFile(Exception):
+    """A cases file refused as a whole (a CSV file whose header cannot be used): the message
+    says where, and how many rows were not read."""
+
+
 class Csv(Reader):
     """A header of field names, then one record a row (numbered by the line it starts on).
 
     A cell is read as JSON when it starts with ``[`` or ``{`` (a list of acts, an object);
     ``true`` and ``false`` are booleans; an empty cell is a field not given; anything else is
     text, which the rulebook reads as it reads text facts (``"5000"`` is 5000, exactly).
+
+    The header is read first (``check``): without a usable one no row can be read, so the
+    file is refused as a whole (``BadFile``), its rows counted, before anything is decided.
     """
 
     def __init__(self, stream: BinaryIO, total: int | None = None, max_bytes=MAX_LINE_BYTES):
         self.stream, self.total, self.max_bytes = stream, total, max_bytes
+        self._rows = None
+        self._header: list[str] | None = None
 
-    def __iter__(self) -> Iterator[Item]:
+    def check(self) -> None:
+        """Read the header; ``BadFile`` if it cannot name the fields of the rows."""
+        if self._rows is not None:
+            return
         csv.field_size_limit(self.max_bytes)
         text = io.TextIOWrapper(self.stream, "utf-8-sig", "surrogateescape", newline="")
-        rows = csv.reader(text, strict=True)
-        header: list[str] | None = None
-        start = 1
+        self._rows = csv.reader(text, strict=True)
+        try:
+            self._header = next(self._rows, None)
+        except csv.Error as err:
+            bad = f"the header cannot be read as CSV: {err}"
+        else:
+            bad = None if self._header is None else _bad_header(self._header)
+        if bad is not None:
+            rows = self._count_rows()
+            raise BadFile(
+                f"1: {bad}; the file is refused ({rows:,} {'row' if rows == 1 else 'rows'} "
+                "not read)"
+            )
+
+    def _count_rows(self) -> int:
+        """The rows after the header (a row that is not valid CSV counts; a blank line not)."""
+        n = 0
+        while True:
+            try:
+                cells = next(self._rows)
+            except StopIteration:
+                return n
+            except csv.Error:
+                cells = [""]
+            n += bool(cells)
+
+    def __iter__(self) -> Iterator[Item]:
+        self.check()
+        rows, header = self._rows, self._header
+        if header is None:  # an empty file
+            return
+        start = rows.line_num + 1
         while True:
             try:
                 cells = next(rows)
             except StopIteration:
                 return
             except csv.Error as err:
-                if header is None:
-                    yield 1, None, f"the header cannot be read as CSV: {err}"
-                    return
                 yield start, None, f"not valid CSV: {err}"
                 start = rows.line_num + 1
                 continue
             number, start = start, rows.line_num + 1
             self.done = self.stream.tell() if self.stream.seekable() else self.done
-            if header is None:
-                header = cells
-                bad = _bad_header(cells)
-                if bad:
-                    yield 1, None, bad
-                    return
-                continue
             if not cells:
                 yield number, "", None  # a blank line
                 continue
@@ -269,8 +304,11 @@ class Csv(Reader):
 
 
 def _bad_header(cells: list[str]) -> str | None:
-    if not cells or not all(c.strip() for c in cells):
-        return "the header of a CSV file names a field in every column"
+    if not cells:
+        return "the first line is blank; a CSV file starts with a header naming its fields"
+    for i, c in enumerate(cells, 1):
+        if not c.strip():
+            return f"column {i} of the header has no name; it names a field in every column"
     seen = set()
     for c in cells:
         if c in seen:

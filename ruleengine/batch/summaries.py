@@ -24,7 +24,7 @@ from ..facts import to_json_value
 from ..types import EnumType
 from .records import CAUSES, Skipped
 from .results import NONE, UNDECIDED, Filter, Results, find_part, key_sql, quote, where_sql
-from .table import Part, value_of
+from .table import Part, Schema, value_of
 
 WORDS = {
     "persons": {"en": "persons", "zh": "人数"},
@@ -200,16 +200,25 @@ def summarise_results(
             f"SELECT count(*), count(DISTINCT line) FROM {results.name}{clause}", params
         )
         summary.matching = (persons, cases)
+    parts, cross = asked(schema, by)
+    if cross is not None:
+        summary.cross = crosstab(results, *cross, filters)
+    for part in parts:
+        summary.tables.append(count(results, part, filters))
+    return summary
+
+
+def asked(schema: Schema, by: list[str] | None) -> tuple[list[Part], tuple[Part, Part] | None]:
+    """The parts to count: a table per part (``by``'s one name; by default the rulebook's
+    headline conclusions, else every conclusion), or the two of a cross-tab. ``ResultsError``
+    for a name that is none, so that ``summary`` can check ``--by`` before any work."""
     if by and len(by) == 2:
         (a,) = find_part(schema, by[0])
         (b,) = find_part(schema, by[1])
-        summary.cross = crosstab(results, a, b, filters)
-        return summary
+        return [], (a, b)
+    rb = schema.rulebook
     names = by or list(getattr(rb, "headline", ()) or ()) or list(rb.conclusions)
-    for name in names:
-        for part in find_part(schema, name, whole_range=True):
-            summary.tables.append(count(results, part, filters))
-    return summary
+    return [p for name in names for p in find_part(schema, name, whole_range=True)], None
 
 
 # ------------------------------------------------------------------ presenting
@@ -384,8 +393,8 @@ def render_tables(head: list[str], parts, color: bool = False) -> str:
         emoji=False,
         markup=False,
     )
-    for line in head:
-        console.print(line)
+    for line in head:  # whole, as a file's name in it must stay copyable
+        console.print(line, soft_wrap=True)
     for title, header, rows in parts:
         console.print()
         console.print(title, style="bold" if color else None)

@@ -9,14 +9,21 @@ floating-point column, so no threshold is ever rounded.
 
 The errors file (``OUT.errors.jsonl``) gets one JSON line per line that could not be decided:
 its number, the case id when it could be read, the field at fault, the reason and the cause.
+
+Both are written to a temporary file beside the target and renamed over it only when the run
+ends (``close``), so a run that fails, or is stopped, never leaves a half-written file over an
+older good one; ``close(keep=False)`` removes the temporary file instead.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import operator
+import os
+import secrets
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -226,6 +233,33 @@ def concat(parts: list, output: str) -> Any:
 
 
 # ------------------------------------------------------------------ writing (in order)
+class Staged:
+    """A file written under a temporary name in the target's folder, renamed onto the target
+    (through a symbolic link: onto the file it names) by ``finish``; ``abandon`` removes it.
+    A target that is a pipe or a device is written as it is (``temp`` is the target)."""
+
+    def __init__(self, target: str | Path):
+        self.target = Path(os.path.realpath(target))
+        if self.target.is_dir():  # refused now, not by the rename at the end of the run
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
+        self.direct = self.target.exists() and not self.target.is_file()
+        # Created by ``open`` (the umask's permissions, as the target would have had), with a
+        # name no other run takes; a leading dot keeps it out of a Parquet dataset's parts.
+        self.temp = (
+            self.target
+            if self.direct
+            else self.target.with_name(f".{self.target.name}.{secrets.token_hex(4)}.tmp")
+        )
+
+    def finish(self) -> None:
+        if not self.direct:
+            os.replace(self.temp, self.target)
+
+    def abandon(self) -> None:
+        if not self.direct:
+            self.temp.unlink(missing_ok=True)
+
+
 class ResultsWriter:
     """Encoded chunks written in the order given; Parquet in row groups of ``ROW_GROUP``."""
 
@@ -234,13 +268,15 @@ class ResultsWriter:
         self.rows = 0
         self._pending: list = []
         self._pending_rows = 0
+        self._staged = Staged(self.path)
         if output == "parquet":
             pq = need("pyarrow.parquet", "batch", "Writing Parquet")
-            self._writer = pq.ParquetWriter(self.path, arrow_schema(schema))
+            self._writer = pq.ParquetWriter(self._staged.temp, arrow_schema(schema))
             self._file: BinaryIO | None = None
         else:
             self._writer = None
-            self._file = open(self.path, "wb")  # noqa: SIM115 (closed in close)
+            mode = "wb" if self._staged.direct else "xb"
+            self._file = open(self._staged.temp, mode)  # noqa: SIM115 (closed in close)
             if output == "csv":
                 header = io.StringIO()
                 csv.writer(header, lineterminator="\n").writerow(schema.names)
@@ -267,25 +303,39 @@ class ResultsWriter:
             self._writer.write_table(pa.concat_tables(self._pending), row_group_size=ROW_GROUP)
             self._pending, self._pending_rows = [], 0
 
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-        else:
-            self._flush()
-            self._writer.close()
+    def close(self, keep: bool = True) -> None:
+        """Finish the file and rename it into place; ``keep=False``: remove it (a failed run)."""
+        try:
+            if self._file is not None:
+                self._file.close()
+            else:
+                if keep:
+                    self._flush()
+                self._writer.close()
+        except BaseException:
+            self._staged.abandon()
+            raise
+        (self._staged.finish if keep else self._staged.abandon)()
 
 
 class ErrorsWriter:
     """One JSON line per line skipped; the file is written even when empty, so that one left
-    by an earlier run never passes for this one's."""
+    by an earlier run never passes for this one's. ``fields`` are added to each line (``diff``
+    says which side skipped it)."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self._file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 (closed in close)
+        self.fields: dict[str, Any] = {}
+        self._staged = Staged(self.path)
+        mode = "w" if self._staged.direct else "x"
+        self._file = open(self._staged.temp, mode, encoding="utf-8")  # noqa: SIM115 (in close)
 
     def write(self, skipped: list[Skipped]) -> None:
         for s in skipped:
-            self._file.write(json.dumps(s.to_json(), ensure_ascii=False) + "\n")
+            line = {**s.to_json(), **self.fields}
+            self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
 
-    def close(self) -> None:
+    def close(self, keep: bool = True) -> None:
+        """Rename the file into place; ``keep=False``: remove it (a failed run)."""
         self._file.close()
+        (self._staged.finish if keep else self._staged.abandon)()
