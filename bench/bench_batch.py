@@ -175,6 +175,20 @@ class Timed:
     command_cpu: float  # CPU seconds of the command's own process (exact)
     others_cpu: float  # of its descendants (workers; Dask's nannies and workers), sampled
     totals: str
+    #: Resident bytes of each process when the tree was at its peak, by what it is.
+    at_peak: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+def _role(pid: int, root: int) -> str:
+    """What a process of the tree is: the command, a worker, multiprocessing's tracker."""
+    if pid == root:
+        return "command"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            line = f.read()
+    except OSError:
+        return f"process {pid}"
+    return "tracker" if b"resource_tracker" in line else f"worker {pid}"
 
 
 def timed_run(args: list[str], tmp: Path) -> Timed:
@@ -190,14 +204,18 @@ def timed_run(args: list[str], tmp: Path) -> Timed:
         text=True,
     )
     peak = 0
+    at_peak: dict[str, int] = {}
     last: dict[int, float] = {}
     done = threading.Event()
 
     def sample():
-        nonlocal peak
+        nonlocal peak, at_peak
         while not done.is_set():
             tree = _tree(proc.pid)
-            peak = max(peak, sum(rss for _, rss in tree.values()))
+            total = sum(rss for _, rss in tree.values())
+            if total > peak:
+                peak = total
+                at_peak = {_role(pid, proc.pid): rss for pid, (_, rss) in tree.items()}
             last.update({pid: cpu for pid, (cpu, _) in tree.items() if pid != proc.pid})
             time.sleep(0.05)
 
@@ -208,7 +226,7 @@ def timed_run(args: list[str], tmp: Path) -> Timed:
     done.set()
     sampler.join()
     own = float(cpu_file.read_text())
-    return Timed(wall, peak, own, sum(last.values()), out.strip())
+    return Timed(wall, peak, own, sum(last.values()), out.strip(), at_peak)
 
 
 # ------------------------------------------------------------------ columnar or one by one
@@ -433,6 +451,10 @@ def measure(name: str, gen, a, tmp: Path) -> None:
             f"processes {figure(workers, 1)} us (start-up included); in-process / all: "
             f"{figure(share)}%"
         )
+        if len(ts[-1].at_peak) > 1:  # per process, at the tree's peak (the last round)
+            parts = sorted(ts[-1].at_peak.items(), key=lambda kv: (kv[0] != "command", kv[0]))
+            shown_at = ", ".join(f"{role} {rss / 1e6:.0f}" for role, rss in parts)
+            print(f"    at the peak (MB): {shown_at}")
         print(f"    {ts[-1].totals}")
     one, two = walls["--jobs 1"], walls["--jobs 2"]
     print(f"  --jobs 1 to --jobs 2 (wall, net of start-up, medians): {one / two:.2f}x")

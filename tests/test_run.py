@@ -57,6 +57,28 @@ def test_run_writes_a_row_per_person_and_every_skipped_line(files, tmp_path):
     assert totals["lines"] == totals["cases"] + totals["lines_skipped"] == len(LINES) - 1
 
 
+def test_the_errors_file_lists_every_problem_of_a_line(tmp_path):
+    rules = tmp_path / "toy.rules"
+    rules.write_text(TOY, encoding="utf-8")
+    cases = tmp_path / "cases.jsonl"
+    person = {"name": "B", "day": "2021-13-01", "score": "x", "likes_red": "yes"}
+    cases.write_text(
+        json.dumps({"officials": [{"name": "A", "day": "2021-01-01"}, person]}) + "\n[1]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    cmd = ["run", str(cases), "--rules", str(rules), "-o", str(out), "-j", "1"]
+    assert runner.invoke(app, cmd).exit_code == EXIT_BAD_FACTS
+    first, second = jsonl(tmp_path / "out.jsonl.errors.jsonl")
+    fields = [p["field"] for p in first["problems"]]
+    assert fields == ["officials[1].day", "officials[1].score", "officials[1].likes_red"]
+    # ``field`` stays the first problem's, ``reason`` the whole message, as before.
+    assert first["field"] == fields[0]
+    assert all(p["reason"] and p["reason"] in first["reason"] for p in first["problems"])
+    # A line with one problem lists it alone, with the line's reason.
+    assert second["problems"] == [{"field": None, "reason": second["reason"]}]
+
+
 def test_csv_and_parquet_hold_the_same_rows_as_json_lines(files, tmp_path):
     assert run(files, tmp_path / "a.jsonl").exit_code == EXIT_BAD_FACTS
     assert run(files, tmp_path / "a.csv").exit_code == EXIT_BAD_FACTS

@@ -14,7 +14,10 @@ so memory stays flat on both sides.
 from __future__ import annotations
 
 import collections
+import ctypes
+import ctypes.util
 import datetime
+import functools
 import logging
 import threading
 from pathlib import Path
@@ -56,6 +59,28 @@ _contexts: dict[tuple, Context] = {}
 _lock = threading.Lock()
 
 
+@functools.cache
+def _libc():
+    """glibc, whose ``malloc_trim`` gives the free pages of the C heap back; None elsewhere."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim  # noqa: B018 (musl, macOS: none)
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+def trim() -> None:
+    """Give the system back the C heap's free pages (``malloc_trim``: well under a
+    millisecond). What Python frees in large blocks stays in the heap, in holes the next
+    partition does not fill as it was (a program compiled for a new period, a partition's
+    rows): a worker's resident memory crept up by 5 MB, the command's too; Dask advises it
+    for the same reason ("Memory not released back to the OS")."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
 def _context(spec: BookSpec, options: Options) -> Context:
     """The worker's rulebook, built from the rule texts the first time a partition needs it."""
     key = (spec, options)
@@ -78,6 +103,7 @@ def decide_partition(
 
         pq.write_table(decided.rows, str(Path(folder) / f"part-{index:06d}.parquet"))
         decided.rows = None
+    trim()
     return decided
 
 
@@ -159,6 +185,8 @@ def run_on_dask(
                 decided = future.result()
                 totals.add(decided)
                 sink(decided)
+                del decided
+                trim()
 
             target = None if folder is None else str(folder.resolve())
             size = PARTITION_BYTES if in_columns(book.context(options)) else PER_CASE_BYTES

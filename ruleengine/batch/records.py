@@ -31,13 +31,20 @@ CAUSES = ("data", "plugin", "ruleengine")
 
 
 class BadLine(Exception):
-    """A line that cannot be decided; the message says why (the line number is added), and
-    ``field`` the path of the first fact at fault, when one is (``officials[1].acts[0].amount``).
-    """
+    """A line that cannot be decided; the message says why (the line number is added),
+    ``field`` the path of the first fact at fault, when one is (``officials[1].acts[0].amount``),
+    and ``problems`` every mistake found, each a (field path or None, reason) pair: facts
+    validation reports all of a record's at once (by default one, the message)."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        problems: tuple[tuple[str | None, str], ...] | None = None,
+    ):
         super().__init__(message)
         self.field = field
+        self.problems = problems if problems else ((field, message),)
 
 
 class Fault(Exception):
@@ -60,14 +67,19 @@ class Skipped:
     cause: str = "data"
     case: str | None = None
     field: str | None = None
+    #: Every mistake found on the line, (field path or None, reason), the first at ``field``;
+    #: empty: the one of ``field`` and ``reason``.
+    problems: tuple[tuple[str | None, str], ...] = ()
 
     def to_json(self) -> dict:
+        problems = self.problems or ((self.field, self.reason),)
         return {
             "line": self.line,
             "case": self.case,
             "field": self.field,
             "reason": self.reason,
             "cause": self.cause,
+            "problems": [{"field": field, "reason": reason} for field, reason in problems],
         }
 
 
@@ -77,13 +89,26 @@ def problems_text(err: FactsError) -> str:
 
 def first_field(err: FactsError, label: str = "") -> str | None:
     """The path of the first fact at fault, under the person's place in the record."""
-    path = err.problems[0].path if err.problems else ""
+    return field_path(err.problems[0].path if err.problems else "", label)
+
+
+def field_path(path: str, label: str = "") -> str | None:
+    """A fact's path under the person's place in the record (``officials[1].acts[0]``)."""
     prefix = person_path(label)
     if not prefix:
         return path or None
     if not path:
         return prefix
     return f"{prefix}{path}" if path.startswith("[") else f"{prefix}.{path}"
+
+
+def fact_problems(err: FactsError, label: str = "") -> tuple[tuple[str | None, str], ...]:
+    """Each problem of ``err`` as (its path under the person's place, what is wrong)."""
+    out = []
+    for p in err.problems:
+        reason = f"{p.message} ({p.help})" if p.help else p.message
+        out.append((field_path(p.path, label), reason))
+    return tuple(out)
 
 
 def person_path(label: str) -> str:

@@ -164,8 +164,16 @@ class Results:
             for text in f:
                 if text.strip():
                     d = json.loads(text)
+                    problems = tuple((p["field"], p["reason"]) for p in d.get("problems", ()))
                     out.append(
-                        Skipped(d["line"], d["reason"], d["cause"], d.get("case"), d.get("field"))
+                        Skipped(
+                            d["line"],
+                            d["reason"],
+                            d["cause"],
+                            d.get("case"),
+                            d.get("field"),
+                            problems,
+                        )
                     )
         return out
 

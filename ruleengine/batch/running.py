@@ -49,6 +49,7 @@ from .records import (
     Fault,
     Skipped,
     case_id,
+    fact_problems,
     fault,
     first_field,
     problems_text,
@@ -341,7 +342,9 @@ def read_record(context: Context, record) -> tuple[datetime.date | None, list[_P
     try:
         record, day = unwrap(record, inputs, context.options.as_of)
     except FactsError as err:
-        raise BadLine(f"not a valid case file: {problems_text(err)}", first_field(err)) from None
+        raise BadLine(
+            f"not a valid case file: {problems_text(err)}", first_field(err), fact_problems(err)
+        ) from None
     persons = []
     for label, raw in split_record(record, inputs):
         try:
@@ -397,11 +400,15 @@ def _for_person(err: BaseException, label: str) -> Exception:
     the person named."""
     where = f"{label}: " if label else ""
     if isinstance(err, BadLine):
-        return BadLine(f"{where}{err}" if where else str(err), err.field)
+        own = err.problems != ((err.field, str(err)),)  # more than the message alone
+        return BadLine(
+            f"{where}{err}" if where else str(err), err.field, err.problems if own else None
+        )
     if isinstance(err, FactsError):
         return BadLine(
             f"{where}the facts do not fit the rulebook's inputs: {problems_text(err)}",
             first_field(err, label),
+            fact_problems(err, label),
         )
     if isinstance(err, EvaluationError):
         at = f" ({err.span.location()})" if err.span is not None else ""
@@ -415,7 +422,9 @@ def _for_person(err: BaseException, label: str) -> Exception:
 def _skipped(out: Decided, line: _Line) -> None:
     err = line.failure
     if isinstance(err, BadLine):
-        out.skipped.append(Skipped(line.number, str(err), "data", line.case, err.field))
+        out.skipped.append(
+            Skipped(line.number, str(err), "data", line.case, err.field, err.problems)
+        )
     elif isinstance(err, Fault):
         _skip(out, Skipped(line.number, err.message, err.cause, line.case), err.error)
     else:  # a bug, not the data: skip the line and say where

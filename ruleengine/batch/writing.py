@@ -31,6 +31,10 @@ from .inputs import need
 from .records import Skipped
 from .table import MEMO, Schema
 
+#: Distinct values of a conclusion's column whose cells are kept. A column takes a few values
+#: again and again (a grade, a kind), or a new one on nearly every row (a sum of money): past
+#: this many, a cell kept is seldom met again, and a ccdi worker held 4 MB of them at 4,096.
+SEEN = 256
 #: Rows per Parquet row group: big enough to read well, small enough to hold.
 ROW_GROUP = 50_000
 OUTPUTS = ("jsonl", "csv", "parquet")
@@ -140,7 +144,7 @@ class Encoder:
     def _encode(self, i: int, value: Any) -> Any:
         cell = self.field(self._encoders[i](value))
         seen = self._seen[i]
-        if len(seen) < MEMO:
+        if len(seen) < SEEN:
             try:
                 seen[value] = cell
             except TypeError:  # not hashable
