@@ -624,6 +624,38 @@ def test_set_reaches_the_record_the_adapters_read_and_names_itself_when_wrong():
     assert result.stderr.startswith("--set sensitive_items: expected a whole number ≥ 0")
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--rules", RULES, CASE, "--set", "nope=5"),
+            "--set nope=5: unknown field (known fields: sensitive_items, important_items,",
+        ),
+        (
+            ("--rules", RULES, CASE, "--set", "sensitve_items=5"),
+            "--set sensitve_items=5: unknown field (did you mean 'sensitive_items'?)\n",
+        ),
+        # a field only the input adapter reads is among those suggested
+        (
+            (
+                "-r",
+                "pi2017",
+                str(ROOT / "examples/pi2017/courier_sells_waybills.json"),
+                "--set",
+                "act=[]",
+            ),
+            "--set act=[]: unknown field (did you mean 'acts'?)\n",
+        ),
+    ],
+)
+def test_set_of_an_unknown_field_names_the_set_not_the_file(args, message):
+    """QA: the facts file was blamed ("case.json: ... nope: unknown field")."""
+    result = run("eval", *args)
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert result.stderr == message or result.stderr.startswith(message), result.stderr
+    assert ".json" not in result.stderr
+
+
 def test_text_from_a_case_cannot_forge_lines_or_colours(tmp_path):
     cases = tmp_path / "cases.jsonl"
     name = "A\r\nfake.jsonl:1: ok \u001b[31mred\u202e"
