@@ -234,7 +234,7 @@ def _read_facts(path: str | None) -> tuple[Any, str]:
 
 
 def _parse_json(text: str, name: str) -> Any:
-    from .facts import loads_json
+    from .facts import FactsJSONError, loads_json
 
     try:
         data = loads_json(text)
@@ -243,12 +243,13 @@ def _parse_json(text: str, name: str) -> Any:
         return data
     except UnicodeEncodeError:
         raise Stop(EXIT_BAD_FACTS, f"{name}: contains text that is not valid Unicode") from None
-    except json.JSONDecodeError as err:
-        span = _point(text, err.pos, name)
+    except json.JSONDecodeError as err:  # FactsJSONError: NaN, a field given twice, too deep
+        span = _point(text.removeprefix("\ufeff"), err.pos, name)
+        what = "not valid facts" if isinstance(err, FactsJSONError) else "not valid JSON"
         raise Stop(
-            EXIT_BAD_FACTS, f"{span.location()}: not valid JSON: {err.msg}\n{span.excerpt()}"
+            EXIT_BAD_FACTS, f"{span.location()}: {what}: {err.msg}\n{span.excerpt()}"
         ) from None
-    except ValueError as err:  # NaN, Infinity, a field given twice
+    except ValueError as err:  # not placed (not expected)
         raise Stop(EXIT_BAD_FACTS, f"{name}: not valid facts: {err}") from None
     except RecursionError:
         raise Stop(EXIT_BAD_FACTS, f"{name}: nested too deeply") from None

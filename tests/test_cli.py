@@ -276,6 +276,27 @@ def test_facts_that_json_cannot_hold_exactly_are_refused(facts, words):
     assert words in result.output
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("json_key_given_twice", '{"in_duty": true,\n "acts": [{"a": 1, "a": 2}]}\n'),
+        ("json_nan", '{"sensitive_items": 3,\n "illegal_gain": NaN}\n'),
+        ("json_nested_too_deeply", '{"x":\n  ' + "[" * 100_000 + "\n"),
+        ("json_number_of_thousands_of_digits", '{"illegal_gain":\n  ' + "9" * 5000 + "}\n"),
+    ],
+)
+def test_json_facts_that_parse_but_cannot_be_facts_are_pinpointed(tmp_path, name, text):
+    """QA: a field given twice, NaN and 100,000-deep nesting named the file only; they are
+    placed as malformed JSON is (file:line:col, the line, a caret), as YAML's are."""
+    from conftest import check_golden
+
+    case = tmp_path / "case.json"
+    case.write_text(text, encoding="utf-8")
+    result = run("eval", "--rules", RULES, str(case))
+    assert result.exit_code == EXIT_BAD_FACTS
+    check_golden(f"facts_{name}", result.stderr.replace(str(case), "case.json"))
+
+
 def test_dates_only_in_iso_form_and_no_date_with_a_time(tmp_path):
     assert run("eval", "--rules", RULES, "--as-of", "20180301", input="{}").exit_code == EXIT_USAGE
     case = tmp_path / "case.json"
