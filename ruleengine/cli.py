@@ -234,7 +234,7 @@ def _read_facts(path: str | None) -> tuple[Any, str]:
 
 
 def _parse_json(text: str, name: str) -> Any:
-    from .facts import loads_json
+    from .facts import FactsJSONError, loads_json
 
     try:
         data = loads_json(text)
@@ -243,12 +243,13 @@ def _parse_json(text: str, name: str) -> Any:
         return data
     except UnicodeEncodeError:
         raise Stop(EXIT_BAD_FACTS, f"{name}: contains text that is not valid Unicode") from None
-    except json.JSONDecodeError as err:
-        span = _point(text, err.pos, name)
+    except json.JSONDecodeError as err:  # FactsJSONError: NaN, a field given twice, too deep
+        span = _point(text.removeprefix("\ufeff"), err.pos, name)
+        what = "not valid facts" if isinstance(err, FactsJSONError) else "not valid JSON"
         raise Stop(
-            EXIT_BAD_FACTS, f"{span.location()}: not valid JSON: {err.msg}\n{span.excerpt()}"
+            EXIT_BAD_FACTS, f"{span.location()}: {what}: {err.msg}\n{span.excerpt()}"
         ) from None
-    except ValueError as err:  # NaN, Infinity, a field given twice
+    except ValueError as err:  # not placed (not expected)
         raise Stop(EXIT_BAD_FACTS, f"{name}: not valid facts: {err}") from None
     except RecursionError:
         raise Stop(EXIT_BAD_FACTS, f"{name}: nested too deeply") from None
@@ -326,8 +327,9 @@ def _case(book, data: Any, name: str, as_of: datetime.date | None):
         raise _facts_error(err, name, "not a valid case file") from None
 
 
-def _read_sets(sets: list[str] | None) -> list[tuple[str, Any]]:
-    """``[(field, value)]`` of every ``--set field=value``, each value read (docs/cli.md)."""
+def _read_sets(sets: list[str] | None) -> list[tuple[str, Any, str]]:
+    """``[(field, value, option)]`` of every ``--set field=value``, each value read
+    (docs/cli.md), with the option as given, to name it."""
     from . import setpaths
 
     out = []
@@ -341,23 +343,32 @@ def _read_sets(sets: list[str] | None) -> list[tuple[str, Any]]:
                 setpaths.parse(field)
             except setpaths.SetPathError as err:
                 raise Stop(EXIT_USAGE if err.usage else EXIT_BAD_FACTS, str(err)) from None
-        out.append((field, _set_value(field, raw)))
+        out.append((field, _set_value(field, raw), f"--set {item}"))
     return out
 
 
-def _apply_sets(facts: Any, sets: list[tuple[str, Any]], inputs: dict, adapted: bool) -> Any:
+def _apply_sets(
+    facts: Any, sets: list[tuple[str, Any, str]], inputs: dict, adapted: bool, read=()
+) -> Any:
     """The facts with the ``--set`` values applied: before the input adapters, those of fields
     of the record the adapters read (``acts``, ``name``); after them, those of the rulebook's
-    own inputs, each read as that input is, so a mistake names the ``--set``."""
+    own inputs, each read as that input is, so a mistake names the ``--set``. A field set
+    before that no adapter took and the rulebook does not declare is named by its ``--set``,
+    with the nearest field the rulebook or its adapters (``read``) know."""
     from . import setpaths
     from .facts import FactsError, read_value
 
     if not adapted:  # a path into a list of the record, set before the adapters read it
+        paths = [(f, v) for f, v, _ in sets if setpaths.is_path(f)]
         try:
-            facts = setpaths.apply(facts, [(f, v) for f, v in sets if setpaths.is_path(f)], inputs)
+            facts = setpaths.apply(facts, paths, inputs)
         except setpaths.SetPathError as err:
             raise Stop(EXIT_BAD_FACTS, str(err)) from None
-    mine = [(f, v) for f, v in sets if (f in inputs) is adapted and not setpaths.is_path(f)]
+    elif isinstance(facts, dict):
+        for field, _, option in sets:
+            if field in facts and field not in inputs and not setpaths.is_path(field):
+                raise Stop(EXIT_BAD_FACTS, setpaths.unknown_field(option, field, [*inputs, *read]))
+    mine = [(f, v) for f, v, _ in sets if (f in inputs) is adapted and not setpaths.is_path(f)]
     if not mine:
         return facts
     if not isinstance(facts, dict):
@@ -424,7 +435,7 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
     with the command line's message and exit code."""
     from .batch.records import BadLine, Fault, split_record, subject_facts
     from .facts import FactsError
-    from .plugins import adapter_chain
+    from .plugins import adapter_chain, input_adapters
     from .runtime import EvaluationError
 
     facts, day = _case(book, data, name, day)
@@ -437,11 +448,14 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
         raise Stop(EXIT_BAD_FACTS, f"{name}: {err}") from None
     results = []
     sets = _read_sets(sets)
+    read = [
+        f.name for a in input_adapters(pm, rulebook_name or book.rulebook.name) for f in a.fields
+    ]
     for label, raw in people:
         try:
             raw = _apply_sets(raw, sets, inputs, adapted=False)
             facts, notes = subject_facts(raw, inputs, adapt)
-            facts = _apply_sets(facts, sets, inputs, adapted=True)
+            facts = _apply_sets(facts, sets, inputs, adapted=True, read=read)
             if typed:
                 results.append((label, (book.validate(facts), book.as_of(facts, day))))
             elif explain:

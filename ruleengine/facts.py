@@ -581,16 +581,87 @@ def read_input(path: str, limit: int = MAX_FACTS_BYTES) -> bytes:
     return data
 
 
+class FactsJSONError(json.JSONDecodeError):
+    """JSON that parses but cannot be facts (a field given twice, NaN, a number of thousands
+    of digits, nesting past ``MAX_DEPTH``), placed as a syntax error is: ``pos``, ``lineno``,
+    ``colno``, so that the message shows the line and a caret."""
+
+
 def loads_json(text: str) -> Any:
     """JSON with exact numbers: decimals become ``Decimal``, never float; a field given twice
-    in one object, or NaN/Infinity, is an error (``ValueError``) rather than a silent choice."""
-    return json.loads(
-        text.removeprefix("\ufeff"),
-        parse_float=_decimal,
-        parse_int=_whole,
-        parse_constant=_reject_constant,
-        object_pairs_hook=_no_duplicates,
-    )
+    in one object, NaN/Infinity, a number of thousands of digits or nesting too deep for the
+    parser is a ``FactsJSONError`` at its place rather than a silent choice."""
+    text = text.removeprefix("\ufeff")
+    try:
+        return json.loads(
+            text,
+            parse_float=_decimal,
+            parse_int=_whole,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_no_duplicates,
+        )
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        found = _locate(text, deep=False)
+        if found is None:  # not found again: said without a place, never lost
+            raise
+        raise FactsJSONError(found[1], text, found[0]) from None
+    except RecursionError:
+        found = _locate(text, deep=True)
+        if found is None:
+            raise
+        raise FactsJSONError(found[1], text, found[0]) from None
+
+
+# The tokens of JSON text already known to parse up to its mistake: a string, a bracket or
+# punctuation, or a bare word (a number, true, false, null, NaN, Infinity).
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+
+
+def _locate(text: str, deep: bool) -> tuple[int, str] | None:
+    """Where, and why, JSON the parser refused as facts goes wrong: the bracket opening a
+    level past ``MAX_DEPTH`` (``deep``), else the first field given twice in an object, NaN or
+    Infinity, or number too long. Run only once parsing has failed, so its cost is the error's."""
+    stack: list[set | None] = []  # per open bracket: an object's keys so far, or None (a list)
+    expect_key = False
+    for m in _JSON_TOKEN.finditer(text):
+        token = m.group()
+        if token in ("{", "["):
+            stack.append(set() if token == "{" else None)
+            expect_key = token == "{"
+            if deep and len(stack) > MAX_DEPTH:
+                return m.start(), f"nested too deeply (facts hold at most {MAX_DEPTH} levels)"
+        elif token in ("}", "]"):
+            if stack:
+                stack.pop()
+            expect_key = False
+        elif token == ",":
+            expect_key = bool(stack) and stack[-1] is not None
+        elif token == ":":
+            expect_key = False
+        elif deep:
+            continue
+        elif expect_key and token.startswith('"'):
+            keys = stack[-1]
+            try:
+                key = json.loads(token)
+            except ValueError:  # past the mistake the parser met: not found
+                return None
+            if key in keys:
+                return m.start(), f"field {key!r} is given twice"
+            keys.add(key)
+        elif not token.startswith('"') and token not in ("true", "false", "null"):
+            try:
+                if token in ("NaN", "Infinity", "-Infinity"):
+                    _reject_constant(token)
+                elif any(c in token for c in ".eE"):
+                    _decimal(token)
+                else:
+                    _whole(token)
+            except ValueError as err:
+                return m.start(), str(err)
+    return None
 
 
 def _whole(digits: str) -> int:

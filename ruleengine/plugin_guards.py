@@ -16,7 +16,7 @@ import attrs
 from ruleengine_dsl.diagnostics import Span
 
 from .checker import FunctionSpec
-from .facts import MAX_DEPTH, FactsError, to_json_value
+from .facts import HANDED_ON, MAX_DEPTH, FactsError, to_json_value
 from .runtime import MAX_BITS, EvaluationError, too_big
 from .types import Duration, EnumType, ListType, LocalText, RecordType, Type, normalize
 
@@ -56,10 +56,13 @@ def describe_exception(err: BaseException) -> str:
 
 def guard_adapter(plugin: str, adapter: InputAdapter) -> InputAdapter:
     """The adapter, run so that a crash or a malformed result names it. ``FactsError`` (the
-    adapter's own report of facts it cannot use) passes through."""
+    adapter's own report of facts it cannot use) passes through. A value it made that no fact
+    can be (a float) is its bug, named by the field; one it handed on as given is the user's,
+    left to validation, which names it by the user's path."""
     what = f"input adapter '{adapter.name}'"
 
     def adapt(record: dict, derivations: bool = True) -> tuple[dict, list]:
+        given = dict(record)  # what the user (or the adapter before) wrote, kept against changes
         try:
             result = adapter.adapt(record)
         except FactsError:
@@ -73,8 +76,17 @@ def guard_adapter(plugin: str, adapter: InputAdapter) -> InputAdapter:
         facts, notes = result
         if not isinstance(facts, dict) or not all(type(k) is str for k in facts):
             raise PluginFailed(
-                plugin, what, f"returned facts {shown(facts)}, not an object with named fields"
+                plugin,
+                what,
+                f"returned {shown(result)}: its facts, {shown(facts)}, are not an object with "
+                "named fields (expected a pair (facts, derivations))",
             )
+        for key, value in facts.items():
+            if key == HANDED_ON or (key in given and _same(given[key], value)):
+                continue  # passed through as written: validation names it by the user's path
+            problem = _no_fact(value, key)
+            if problem is not None:
+                raise PluginFailed(plugin, what, f"returned {problem}")
         if not isinstance(notes, (list, tuple)):
             raise PluginFailed(
                 plugin, what, f"returned derivations {shown(notes)}, expected a list"
@@ -89,6 +101,56 @@ def guard_adapter(plugin: str, adapter: InputAdapter) -> InputAdapter:
             ) from None
 
     return attrs.evolve(adapter, adapt=adapt)
+
+
+def _same(given: Any, value: Any) -> bool:
+    """Whether the adapter handed ``given`` on unchanged (the same value of the same type)."""
+    if value is given:
+        return True
+    try:
+        return type(value) is type(given) and bool(value == given)
+    except Exception:  # an object of the adapter's own whose == fails: not the user's value
+        return False
+
+
+def _no_fact(value: Any, path: str, depth: int = 0) -> str | None:
+    """Why a value an adapter produced can be no fact of any type (a float, an object of its
+    own, a number past the engine's bounds), as ``path = value, why``; ``None`` if it can be
+    one. Whether it fits the declared input is validation's to say, as for a file's facts."""
+    kind = type(value)
+    big = f"{path} = a number of more than {MAX_BITS * 3 // 10} digits"
+    if kind in (bool, int, Fraction):
+        return big if too_big(value) else None
+    if kind in (datetime.date, Duration, LocalText):
+        return None
+    if kind is str:
+        return None if _valid_text(value) else f"{path} = text that is not valid Unicode"
+    if kind is Decimal:
+        if not value.is_finite():
+            return f"{path} = {value}, which is not a number"
+        return big if _digits(value) > MAX_BITS * 3 // 10 else None
+    if kind is float:
+        return (
+            f"{path} = {value!r}, a binary floating-point number (give exact numbers: an int, "
+            'a Fraction, a Decimal or a text such as "1.5")'
+        )
+    if depth >= MAX_DEPTH:
+        return f"{path} = a value nested more than {MAX_DEPTH} levels deep"
+    if kind in (list, tuple):
+        for i, item in enumerate(value):
+            problem = _no_fact(item, f"{path}[{i}]", depth + 1)
+            if problem is not None:
+                return problem
+        return None
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                return f"{path} = an object with the key {shown(key)}, which is not a text"
+            problem = _no_fact(item, f"{path}.{key}", depth + 1)
+            if problem is not None:
+                return problem
+        return None
+    return f"{path} = {shown(value)}, a value of type {kind.__name__}, which no fact can be"
 
 
 def _digits(value: Decimal | Fraction) -> int:

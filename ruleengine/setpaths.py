@@ -92,6 +92,17 @@ def _put(node: Any, where: str, steps: list[int | str], value: Any, field: str) 
     return out
 
 
+def unknown_field(option: str, field: str, known: list[str]) -> str:
+    """What ``--set field=value`` of a field the rulebook does not declare (and no input
+    adapter read) gets: the option as given, and the nearest ``known`` field."""
+    return f"{option}: unknown field ({_hint(field, known, 'known fields')})"
+
+
+def _hint(name: str, known: list[str], what: str = "known") -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"did you mean {close[0]!r}?" if close else f"{what}: {', '.join(known)}"
+
+
 def _checked(field: str, root: str, steps: list[int | str], value: Any, t: Any) -> Any:
     """``value`` read as the declared type at ``steps`` reads it (it stays as given: the
     adapters and validation read it again); an unknown field is named with a suggestion."""
@@ -103,8 +114,7 @@ def _checked(field: str, root: str, steps: list[int | str], value: Any, t: Any) 
             t, minimum = t.element, t.minimum
         elif isinstance(step, str) and isinstance(t, RecordType):
             if step not in t.fields:
-                close = difflib.get_close_matches(step, list(t.fields), n=1)
-                hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(t.fields)}"
+                hint = _hint(step, list(t.fields))
                 raise SetPathError(f"--set {field}: {where} has no field {step} ({hint})")
             spec = t.fields[step]
             t, minimum = spec.type, spec.minimum

@@ -276,6 +276,27 @@ def test_facts_that_json_cannot_hold_exactly_are_refused(facts, words):
     assert words in result.output
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("json_key_given_twice", '{"in_duty": true,\n "acts": [{"a": 1, "a": 2}]}\n'),
+        ("json_nan", '{"sensitive_items": 3,\n "illegal_gain": NaN}\n'),
+        ("json_nested_too_deeply", '{"x":\n  ' + "[" * 100_000 + "\n"),
+        ("json_number_of_thousands_of_digits", '{"illegal_gain":\n  ' + "9" * 5000 + "}\n"),
+    ],
+)
+def test_json_facts_that_parse_but_cannot_be_facts_are_pinpointed(tmp_path, name, text):
+    """QA: a field given twice, NaN and 100,000-deep nesting named the file only; they are
+    placed as malformed JSON is (file:line:col, the line, a caret), as YAML's are."""
+    from conftest import check_golden
+
+    case = tmp_path / "case.json"
+    case.write_text(text, encoding="utf-8")
+    result = run("eval", "--rules", RULES, str(case))
+    assert result.exit_code == EXIT_BAD_FACTS
+    check_golden(f"facts_{name}", result.stderr.replace(str(case), "case.json"))
+
+
 def test_dates_only_in_iso_form_and_no_date_with_a_time(tmp_path):
     assert run("eval", "--rules", RULES, "--as-of", "20180301", input="{}").exit_code == EXIT_USAGE
     case = tmp_path / "case.json"
@@ -622,6 +643,38 @@ def test_set_reaches_the_record_the_adapters_read_and_names_itself_when_wrong():
     result = run("eval", "--rules", RULES, CASE, "--set", "sensitive_items=-1")
     assert result.exit_code == EXIT_BAD_FACTS
     assert result.stderr.startswith("--set sensitive_items: expected a whole number ≥ 0")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--rules", RULES, CASE, "--set", "nope=5"),
+            "--set nope=5: unknown field (known fields: sensitive_items, important_items,",
+        ),
+        (
+            ("--rules", RULES, CASE, "--set", "sensitve_items=5"),
+            "--set sensitve_items=5: unknown field (did you mean 'sensitive_items'?)\n",
+        ),
+        # a field only the input adapter reads is among those suggested
+        (
+            (
+                "-r",
+                "pi2017",
+                str(ROOT / "examples/pi2017/courier_sells_waybills.json"),
+                "--set",
+                "act=[]",
+            ),
+            "--set act=[]: unknown field (did you mean 'acts'?)\n",
+        ),
+    ],
+)
+def test_set_of_an_unknown_field_names_the_set_not_the_file(args, message):
+    """QA: the facts file was blamed ("case.json: ... nope: unknown field")."""
+    result = run("eval", *args)
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert result.stderr == message or result.stderr.startswith(message), result.stderr
+    assert ".json" not in result.stderr
 
 
 def test_text_from_a_case_cannot_forge_lines_or_colours(tmp_path):

@@ -899,6 +899,22 @@ PLUGIN_FAILS = """
     def huge_fact(record):
         return {"credit_items": 10**10000}, []
 
+    def float_fact(record):
+        return {**record, "credit_items": 1.5}, []
+
+    def float_in_list(record):
+        return {**record, "acts": [{"amount": 2}, {"amount": 2.5}]}, []
+
+    def pair_of_numbers(record):
+        return [1, 2]
+
+    def passes_on(record):
+        return dict(record), []
+
+    def changes_in_place(record):
+        record["credit_items"] = 0.5
+        return record, []
+
     class Unshowable:
         def __repr__(self):
             raise RuntimeError("repr boom")
@@ -954,13 +970,45 @@ PLUGIN_FAILS = """
         (
             "numbered",
             EXIT_PLUGIN,
-            "plugin 'failing' failed: input adapter 'numbered' returned facts {1: 'one'}, "
-            "not an object with named fields\n",
+            "plugin 'failing' failed: input adapter 'numbered' returned ({1: 'one'}, []): its "
+            "facts, {1: 'one'}, are not an object with named fields (expected a pair (facts, "
+            "derivations))\n",
+        ),
+        (
+            "pair_of_numbers",
+            EXIT_PLUGIN,
+            "plugin 'failing' failed: input adapter 'pair_of_numbers' returned [1, 2]: its "
+            "facts, 1, are not an object with named fields",
         ),
         ("bad_facts", EXIT_BAD_FACTS, "acts[0].kind: not a kind this adapter knows"),
-        # What an adapter returns is validated like any facts, and shown without running it.
-        ("huge_fact", EXIT_BAD_FACTS, "credit_items: expected a whole number ≥ 0, number has"),
-        ("unshowable_fact", EXIT_BAD_FACTS, "got a value of type Unshowable"),
+        # A value the adapter made, which no fact can be, is its bug: named with the field,
+        # the facts file not blamed; shown without running the adapter's own code.
+        (
+            "huge_fact",
+            EXIT_PLUGIN,
+            "plugin 'failing' failed: input adapter 'huge_fact' returned credit_items = a "
+            "number of more than 1200 digits\n",
+        ),
+        (
+            "unshowable_fact",
+            EXIT_PLUGIN,
+            "input adapter 'unshowable_fact' returned credit_items = <Unshowable>, a value of "
+            "type Unshowable, which no fact can be\n",
+        ),
+        (
+            "float_fact",
+            EXIT_PLUGIN,
+            "plugin 'failing' failed: input adapter 'float_fact' returned credit_items = 1.5, "
+            "a binary floating-point number (give exact numbers",
+        ),
+        (
+            "changes_in_place",
+            EXIT_PLUGIN,
+            "input adapter 'changes_in_place' returned credit_items = 0.5, a binary",
+        ),
+        ("float_in_list", EXIT_PLUGIN, "returned acts[1].amount = 2.5, a binary floating-point"),
+        # What the user wrote, handed on unchanged, stays the user's: named by its field.
+        ("passes_on", EXIT_OK, ""),
         (
             "huge_note",
             EXIT_PLUGIN,
@@ -985,6 +1033,28 @@ def test_a_failing_adapter_is_named_and_other_rulebooks_work(
         # The plugin is healthy as far as its hooks go; the rulebooks it does not serve work.
         assert cli("plugins").exit_code == EXIT_OK
         assert cli("eval", "-r", "ccdi", CCDI_CASE).exit_code == EXIT_OK
+
+
+@pytest.mark.parametrize("adapter", ["passes_on", "float_fact"])
+def test_a_users_mistake_an_adapter_hands_on_is_the_users(entry_points, tmp_path, adapter):
+    """The user's ill-typed value, handed on unchanged, is named by its field in the facts
+    file (exit 4), before anything the adapter made of the rest."""
+    write_module(
+        tmp_path, "re_test_failing", PLUGIN_FAILS + f"\n    ADAPTERS = [('{adapter}', {adapter})]\n"
+    )
+    entry_points({"failing": "re_test_failing"}, installed=True)
+    case = json.loads(Path(PI_CASE).read_text("utf-8"))
+    case["facts"]["property_items"] = "many"
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case), "utf-8")
+    result = cli("eval", "-r", "pi2017", str(path))
+    if adapter == "passes_on":
+        assert result.exit_code == EXIT_BAD_FACTS, result.output
+        assert f"{path}: the facts do not fit" in result.stderr
+        assert 'property_items: expected a whole number ≥ 0, got "many"' in result.stderr
+    else:  # the float it made is its own, whatever else the record holds
+        assert result.exit_code == EXIT_PLUGIN, result.output
+        assert "returned credit_items = 1.5" in result.stderr
 
 
 def test_a_failing_adapter_in_a_summary_names_the_line(entry_points, tmp_path):
