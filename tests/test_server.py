@@ -33,7 +33,9 @@ def library():
 
 @pytest.fixture(scope="module")
 def client(library):
-    return TestClient(create_app(Settings(), library))
+    # The service's 30 s limit a request is a deployment setting, tested on its own below
+    # (``timeout=0.05``); on a machine loaded by other work a what-if search could pass it.
+    return TestClient(create_app(Settings(timeout=600.0), library))
 
 
 def make(library, **settings) -> TestClient:
