@@ -97,11 +97,15 @@ def decide_partition(
 ) -> Decided:
     """On a worker: decide one partition; with ``folder``, write its rows there as
     ``part-INDEX.parquet`` and send back only the skipped lines and the counts."""
-    decided = decide_chunk(_context(spec, options), chunk)
+    context = _context(spec, options)
+    decided = decide_chunk(context, chunk)
     if folder is not None:
         import pyarrow.parquet as pq
 
-        pq.write_table(decided.rows, str(Path(folder) / f"part-{index:06d}.parquet"))
+        from .writing import arrow_table
+
+        table = arrow_table(context.schema, decided.rows or [])
+        pq.write_table(table, str(Path(folder) / f"part-{index:06d}.parquet"))
         decided.rows = None
     trim()
     return decided

@@ -36,7 +36,7 @@ from .table import MEMO, Schema
 #: this many, a cell kept is seldom met again, and a ccdi worker held 4 MB of them at 4,096.
 SEEN = 256
 #: Rows per Parquet row group: big enough to read well, small enough to hold.
-ROW_GROUP = 50_000
+ROW_GROUP = 10_000
 OUTPUTS = ("jsonl", "csv", "parquet")
 
 
@@ -152,10 +152,11 @@ class Encoder:
         return cell
 
     def join(self, rows: list) -> Any:
+        """A chunk's rows: bytes for text; for Parquet the rows themselves, made into an Arrow
+        table by the process that writes them, so that a worker never loads pyarrow (about
+        10 MB a worker, and the tables it would hold)."""
         if self.text:
             return b"".join(rows)
-        if self.output == "parquet":
-            return arrow_table(self.schema, rows)
         return rows
 
 
@@ -230,9 +231,6 @@ def concat(parts: list, output: str) -> Any:
     """Several chunks' encoded rows as one."""
     if output in ("jsonl", "csv"):  # bytes, or rows a worker left in a file (``Spooled``)
         return b"".join(p if isinstance(p, bytes) else p.read() for p in parts)
-    if output == "parquet":
-        pa = need("pyarrow", "batch", "Writing Parquet")
-        return pa.concat_tables(parts) if parts else None
     return [row for part in parts for row in part]
 
 
@@ -294,10 +292,10 @@ class ResultsWriter:
             elif encoded is not None:  # rows a worker left in a file (``Spooled``)
                 encoded.copy_into(self._file)
             return
-        if encoded is None or encoded.num_rows == 0:
+        if not encoded:
             return
-        self._pending.append(encoded)
-        self._pending_rows += encoded.num_rows
+        self._pending.append(arrow_table(self.schema, encoded))
+        self._pending_rows += len(encoded)
         if self._pending_rows >= ROW_GROUP:
             self._flush()
 
