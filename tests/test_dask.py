@@ -13,7 +13,7 @@ import logging
 import pytest
 from test_batch import TEXT, TOY, runner
 
-from ruleengine.cli import EXIT_BAD_FACTS, app
+from ruleengine.cli import EXIT_BAD_FACTS, EXIT_INTERNAL, app
 
 distributed = pytest.importorskip("distributed")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -56,6 +56,33 @@ def test_dask_gives_the_rows_and_errors_of_a_local_run(cluster, tmp_path, monkey
     assert [row for f in files for row in pq.read_table(f).to_pylist()] == want
     errors = lines("local.jsonl.errors.jsonl")
     assert lines("d.jsonl.errors.jsonl") == errors == lines("parts.errors.jsonl")
+
+
+def test_a_dask_run_that_fails_leaves_the_older_results_as_they_were(
+    cluster, tmp_path, monkeypatch
+):
+    """As a local run does: the rows are written under a temporary name and renamed into
+    place only when the run ends; a run that fails removes it."""
+    from ruleengine.batch import dask_runner
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug half way")
+
+    monkeypatch.setattr(dask_runner, "decide_partition", broken)
+    rules = tmp_path / "toy.rules"
+    rules.write_text(TOY, encoding="utf-8")
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(TEXT, encoding="utf-8")
+    out = tmp_path / "d.jsonl"
+    out.write_text("older results\n", encoding="utf-8")
+    (tmp_path / "d.jsonl.errors.jsonl").write_text("", encoding="utf-8")
+    args = ["run", str(cases), "--rules", str(rules), "-o", str(out)]
+    result = runner.invoke(app, [*args, "--dask", cluster.scheduler_address])
+    assert result.exit_code == EXIT_INTERNAL, result.output
+    assert out.read_text(encoding="utf-8") == "older results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["toy.rules", "cases.jsonl", "d.jsonl", "d.jsonl.errors.jsonl"]
+    )  # no temporary file left either
 
 
 # distributed's own: a socket, and port 8787 taken by the module's cluster

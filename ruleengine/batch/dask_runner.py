@@ -158,6 +158,7 @@ def run_on_dask(
     totals = Totals()
     sink.totals = totals
     cluster = None
+    done = False
     try:
         if address == LOCAL:
             import dask
@@ -205,13 +206,14 @@ def run_on_dask(
                     emit(pending.popleft())
             while pending:
                 emit(pending.popleft())
+        done = True
     except MissingExtra:
         raise
-    finally:
+    finally:  # as for a local run: a run that fails leaves any older OUT as it was
         reader.close()
         if writer is not None:
-            writer.close()
-        errors.close()
+            writer.close(keep=done)
+        errors.close(keep=done)
         if cluster is not None:
             cluster.close()
     if sink.more:
