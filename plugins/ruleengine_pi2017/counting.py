@@ -65,7 +65,8 @@ information "出售或者提供给他人"; what was only held counts under items
 
 The acts' ``acted_on`` decide which acts count at all (CL Art. 12: an act the text of
 Art. 253-1 in force on its day did not make an offence is left out; in_time.py), and the latest
-act counted gives the rulebook's ``acted_last`` (the text in force then applies unless the
+act counted gives the rulebook's ``acted_last`` (a seizure is dated by the obtaining it
+measures, never by the seizure day; the text in force then applies unless the
 later one is lighter; acts that were offences under both texts joined and dated by the latest
 is our reading, by analogy with 高检发释字〔1998〕6号). Every act gives its date or none does: an
 undated act may be the latest. Without dates the rulebook takes 2015-11-01 (the Amendment IX
@@ -826,10 +827,19 @@ def _in_time(
         for key, of in bodies.items()
     }
     duty = {key for key, o in origin.items() if o == "duty"}
-    status = in_time.statuses(parsed, facts, origin, lambda a: HOW[a["how"]][0])
+    illegal = lambda a: HOW[a["how"]][0]  # noqa: E731
+    status = in_time.statuses(parsed, facts, origin, illegal)
+    # A seizure that measures other acts is named apart: its own day says nothing of the law.
+    measured = {
+        a["index"]: in_time.measures(a, parsed, status, illegal)
+        for a in parsed
+        if a["kind"] == "seize" and a["acted_on"] is not None
+    }
+    measured = {i: m for i, m in measured.items() if m[0]}
     of = {}
     for a in parsed:
-        of.setdefault(status[a["index"]][0], []).append(a)
+        if a["index"] not in measured:
+            of.setdefault(status[a["index"]][0], []).append(a)
     counted = of.get(in_time.COUNTED, [])
     out: dict = {}
     notes = []
@@ -872,11 +882,31 @@ def _in_time(
             fact="acts_in_time",
             value=kind,
         )
+    for a in parsed:
+        if a["index"] in measured:
+            seizure_note = _seizure_note(a, *measured[a["index"]], status[a["index"]][0])
+            if seizure_note:
+                left_out = status[a["index"]][0] != in_time.UNKNOWN
+                note(
+                    [a],
+                    *seizure_note,
+                    **({"fact": "acts_in_time", "value": "left_out"} if left_out else {}),
+                )
+        elif a["kind"] == "seize" and a["acted_on"] is not None:
+            note(
+                [a],
+                "：查获的信息未载明由哪一获取行为所得，视为于查获之日非法获取（本规则的理解）",
+                ": a seizure no act of obtaining accounts for: taken as obtained illegally on "
+                "the day of the seizure (our reading)",
+            )
     unknown = of.get(in_time.UNKNOWN, [])
+    unknown_all = unknown + [
+        a for a in parsed if a["index"] in measured and status[a["index"]][0] == in_time.UNKNOWN
+    ]
     if unknown:
         turns_on = sorted({status[a["index"]][1] for a in unknown})
         low = _count_parsed(counted, duty)
-        high = _count_parsed(sorted(counted + unknown, key=lambda a: a["index"]), duty)
+        high = _count_parsed(sorted(counted + unknown_all, key=lambda a: a["index"]), duty)
         words_zh = "；".join(in_time.FACT_WORDS[f][0] for f in turns_on)
         words_en = "; and ".join(in_time.FACT_WORDS[f][1] for f in turns_on)
         if low[:2] != high[:2]:
@@ -938,6 +968,32 @@ def _in_time(
     return counted, out, notes, duty
 
 
+def _seizure_note(
+    seizure: dict, body: list[dict], own: bool, status: str
+) -> tuple[str, str] | None:
+    """Why a seizure counts only as far as the acts it measures (in_time.measures), or None
+    where it counts with them."""
+    if status == in_time.COUNTED:
+        return None
+    them_zh, them_en = _acts_named(body)
+    if own:
+        zh = f"：查获的是{them_zh}所获取的信息，以该行为为准（含其日期），"
+        en = (
+            f": the seizure measures what {them_en} brought in, and counts only as far as that "
+            "does, dated by it: "
+        )
+    else:
+        zh = f"：查获的信息未载明由哪一获取行为所得，可能是{them_zh}所得，"
+        en = (
+            f": the seizure does not say what brought its items in; they may be what {them_en} "
+            "brought in, and count only as far as that does (the reading that favours the "
+            "accused): "
+        )
+    if status == in_time.UNKNOWN:
+        return zh + "是否计入随该行为而定", en + "whether they count turns on the same fact"
+    return zh + "不计入", en + "not counted"
+
+
 #: What the rulebook takes when no act date is given (input acted_last's default).
 UNDATED = "2015-11-01"
 
@@ -969,7 +1025,21 @@ def _act_date(
                 "give acted_last or the acts' acted_on, not both",
             )
         )
-    of_counted = [a["acted_on"] for a in counted if a["acted_on"] is not None]
+    # A seizure of a batch obtained illegally is dated by that obtaining, not its own day.
+    of_counted = [
+        a["acted_on"]
+        for a in counted
+        if a["acted_on"] is not None
+        and not (
+            a["kind"] == "seize"
+            and any(
+                b["kind"] == "obtain"
+                and HOW[b["how"]][0]
+                and (b["category"], b["batch"]) == (a["category"], a["batch"])
+                for b in counted
+            )
+        )
+    ]
     last = max(of_counted or dates)
     return {
         "value": last.isoformat(),

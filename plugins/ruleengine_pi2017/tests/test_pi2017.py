@@ -1014,3 +1014,46 @@ def test_a_seizure_counts_with_the_obtaining_it_measures(adapt):
     # Obtained in 2016 instead: the seized batch is held, 10,000.
     later = [dict(acts[0], acted_on="2016-01-01"), *acts[1:]]
     assert _count(adapt, later)[0]["other_personal_items"] == 10000
+
+
+# ------------------------------------------------------------------ third legal review
+REVIEW3 = Path(__file__).parent / "review3"
+
+
+def _review3(adapt, name: str, **more):
+    """A case of the third legal review (tests/review3, copied from its cases folder): the
+    adapted facts, the notes and the date it is judged on."""
+    record = loads_json((REVIEW3 / name).read_text(encoding="utf-8"))
+    facts, notes = adapt({**record["facts"], **more})
+    return facts, notes, datetime.date.fromisoformat(record["as_of"])
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "e5a_broker_seized_2016.json",
+        "e5c_broker_seized_same_batch.json",
+        "e5d_broker_bought_2014_seized_2016.json",
+    ],
+)
+def test_a_seizure_is_dated_by_the_obtaining_it_measures_not_the_seizure_day(adapt, book, name):
+    """Third legal review, finding 2: non-unit items bought in 2014 (no offence then) and seized
+    in 2016 were counted under Amendment IX (e5d: 6,000, serious; e5a: 9,000). A seizure counts
+    only as far as the act of obtaining it measures, dated by it; in its own batch it may be
+    what the 2014 purchase brought in, and is not counted either. No date of a seizure is said
+    to be "before 1 November 2015" (e5c)."""
+    facts, notes, day = _review3(adapt, name)
+    assert facts.get("other_personal_items", 0) <= 3000
+    assert book.decide(facts, day).conclusions["level"] == "none"
+    (seizure,) = [n for n in notes if "seizure" in n["en"] and "2016-06-01" in n["en"]]
+    assert "not counted" in seizure["en"] and "不计入" in seizure["zh"]
+    assert "before 1 November 2015" not in seizure["en"]
+    assert not any("2016" in n["en"] and "before 1 November 2015" in n["en"] for n in notes)
+
+
+def test_a_seizure_alone_is_obtaining_on_its_day_and_the_derivation_says_so(adapt, book):
+    """Third legal review, e5e: a seizure with nothing else was silently taken as obtaining on
+    the seizure day; it still is, and the derivation now says so."""
+    facts, notes, day = _review3(adapt, "e5e_seized_only_2016.json")
+    assert facts["other_personal_items"] == 6000 and facts["acted_last"] == "2016-06-01"
+    assert any("taken as obtained illegally on the day of the seizure" in n["en"] for n in notes)
