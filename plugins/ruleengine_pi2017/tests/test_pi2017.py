@@ -1057,3 +1057,21 @@ def test_a_seizure_alone_is_obtaining_on_its_day_and_the_derivation_says_so(adap
     facts, notes, day = _review3(adapt, "e5e_seized_only_2016.json")
     assert facts["other_personal_items"] == 6000 and facts["acted_last"] == "2016-06-01"
     assert any("taken as obtained illegally on the day of the seizure" in n["en"] for n in notes)
+
+
+@pytest.mark.parametrize(
+    "name", ["a1_example_asof_before_acts.json", "a2_broker_20151101_asof_20151031.json"]
+)
+def test_a_case_judged_before_its_last_act_is_not_decided(adapt, book, name):
+    """Third legal review, finding 3: the shipped example judged as of 2015-06-01 (acts up to
+    2016-05-20) gave a sentence under the Amendment VII text; a2 (acts on 2015-11-01, as of
+    2015-10-31) gave "no offence". A case cannot be judged before its acts: not decided, saying
+    why, in both languages."""
+    facts, _, day = _review3(adapt, name)
+    trace = book.explain(facts, day)
+    c = trace.decision.conclusions
+    assert c["statutory_maximum"] == "not_decided"
+    sentence = c["sentence"].to_json()
+    assert "after the date the case is judged" in sentence["en"]
+    assert "处理案件之日" in sentence["zh"] and "以后" in sentence["zh"]
+    assert "cl12_judged_before_the_acts" in {r.name for r in trace.rules if r.status == "applied"}
