@@ -67,10 +67,10 @@ The acts' ``acted_on`` decide which acts count at all (CL Art. 12: an act the te
 Art. 253-1 in force on its day did not make an offence is left out; in_time.py), and the latest
 act counted gives the rulebook's ``acted_last`` (a seizure is dated by the obtaining it
 measures, never by the seizure day; the text in force then applies unless the
-later one is lighter; acts that were offences under both texts joined and dated by the latest
-is our reading, by analogy with 高检发释字〔1998〕6号). Every act gives its date or none does: an
-undated act may be the latest. Without dates the rulebook takes 2015-11-01 (the Amendment IX
-text), and the derivations say so.
+later one is lighter; acts before 2015-11-01 that were an offence on their own, joined with
+later ones and dated by the latest, is our reading, by analogy with 高检发释字〔1998〕6号).
+Every act gives its date or none does: an undated act may be the latest. Without dates the
+rulebook takes 2015-11-01 (the Amendment IX text), and the derivations say so.
 """
 
 from __future__ import annotations
@@ -945,26 +945,78 @@ def _in_time(
                 "which the facts do not say; counted or not, the counts are the same, so it "
                 "decides nothing",
             )
-    if kind != "decided":
-        out["acts_in_time"] = kind
     earlier = [
         a for a in counted if status[a["index"]][1] is not None and a["acted_on"] is not None
     ]
     later = [
-        a for a in counted if a["acted_on"] is not None and a["acted_on"] >= in_time.AMENDMENT9
+        a
+        for a in counted
+        if a["acted_on"] is not None
+        and a["acted_on"] >= in_time.AMENDMENT9
+        and a["index"] not in measured
     ]
     if earlier and later and kind == "decided":
-        out["joined_across_amendment9"] = True
-        note(
-            earlier,
-            "：依当时施行的第二百五十三条之一（刑法修正案（七）增加的条文）也是犯罪，与2015年11月1日"
-            "以后的行为一并依修正后的条文计算（本规则的理解，参照高检发释字〔1998〕6号第二项）",
-            ": offences under Art. 253-1 as Amendment VII gave it as well, joined with the acts "
-            "from 1 November 2015 under the amended text (our reading, by analogy with the SPP "
-            "reply 高检发释字〔1998〕6号, item 2)",
-            fact="joined_across_amendment9",
-            value=True,
-        )
+        own = in_time.given(facts, in_time.EARLIER_OWN)
+        rest = [a for a in counted if a not in earlier]
+        words_zh, words_en = in_time.FACT_WORDS[in_time.EARLIER_OWN]
+        if own:
+            out["joined_across_amendment9"] = True
+            note(
+                earlier,
+                "：依当时施行的第二百五十三条之一（刑法修正案（七）增加的条文），依所给事实单独构成犯罪，"
+                "与2015年11月1日以后的行为一并依修正后的条文计算（本规则的理解，参照高检发释字〔1998〕6号"
+                "第二项）",
+                ": by the facts given, an offence on their own under Art. 253-1 as Amendment VII "
+                "gave it, joined with the acts from 1 November 2015 under the amended text (our "
+                "reading, by analogy with the SPP reply 高检发释字〔1998〕6号, item 2)",
+                fact="joined_across_amendment9",
+                value=True,
+            )
+        elif own is False or _count_parsed(rest, duty)[:2] == _count_parsed(counted, duty)[:2]:
+            why_zh, why_en = (
+                (
+                    "依所给事实，这些行为单独不构成当时的犯罪",
+                    "by the facts given, they were no offence on their own then",
+                )
+                if own is False
+                else (
+                    "是否单独构成当时的犯罪，所给事实未载明，计入与否计算结果相同",
+                    "whether they were an offence on their own then the facts do not say, and "
+                    "counted or not the counts are the same",
+                )
+            )
+            counted = rest
+            note(
+                earlier,
+                f"：{AMENDMENT7_TEXT[0]}，属于该条规定的行为；{why_zh}（{words_zh}）；"
+                f"{ART12_LEFT_OUT[0]}，也不与2015年11月1日以后的行为一并计算",
+                f": {AMENDMENT7_TEXT[1]}, conduct of the kind it describes; {why_en} ({words_en}); "
+                f"{ART12_LEFT_OUT[1]}, nor joined with the acts from 1 November 2015",
+                fact="acts_in_time",
+                value="left_out",
+            )
+        else:
+            kind = "earlier_offence_not_given"
+            low, high = _count_parsed(rest, duty), _count_parsed(counted, duty)
+            counted = rest  # the totals hold the acts known to count (cl12_acts_not_decided)
+            items_low, items_high = (
+                sum(t.get(CATEGORIES[c][0], 0) for c in CATEGORIES) for t in (low[0], high[0])
+            )
+            note(
+                earlier,
+                f"：{AMENDMENT7_TEXT[0]}，属于该条规定的行为；{words_zh}，所给事实未载明。"
+                f"计入的，共计{items_high}条；不计入的，共计{items_low}条：不作认定，"
+                "须给出该事实（刑法第十二条第一款：当时的法律不认为是犯罪的，适用当时的法律）",
+                f": {AMENDMENT7_TEXT[1]}, conduct of the kind it describes; {words_en}: the "
+                f"facts do not say. Counted, the items come to {items_high}; not counted, to "
+                f"{items_low}: not decided until that fact is given (Criminal Law Art. 12 "
+                "para. 1: where the law of the time did not treat an act as a crime, that law "
+                "applies)",
+                fact="acts_in_time",
+                value=kind,
+            )
+    if kind != "decided":
+        out["acts_in_time"] = kind
     return counted, out, notes, duty
 
 

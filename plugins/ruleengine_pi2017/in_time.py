@@ -25,9 +25,12 @@ a seizure with neither is an act of obtaining on its own day (a seized batch wit
 is taken as illegally obtained: counting.py, which says so).
 
 Unknown acts decide nothing unless they change the counts: the adapter counts with and without
-them, and where the two differ the case is not decided, naming the fact not given. Acts that
-were offences under both texts are joined under the later one (our reading, by analogy with the
-SPP reply on acts spanning the 1997 revision, 高检发释字〔1998〕6号; see spp_1998_6.rules).
+them, and where the two differ the case is not decided, naming the fact not given. Acts before
+2015-11-01 that the Amendment VII text reached are joined with later ones under the later text
+only where they were an offence on their own (``EARLIER_OWN`` given true; CL Art. 12 para. 1,
+and the SPP reply on acts spanning the 1997 revision, 高检发释字〔1998〕6号, joins offences, our
+reading by analogy; see spp_1998_6.rules); given false, they are left out; not given, the case
+is not decided where counting them changes the totals.
 """
 
 from __future__ import annotations
@@ -60,6 +63,18 @@ FACT_WORDS = {
         "unit obtained in its duties or services",
     ),
 }
+
+#: Whether the acts before 2015-11-01 were an offence on their own under the Amendment VII
+#: text (情节严重 reached by them alone): the engine cannot judge them alone inside one
+#: evaluation, so the record says it (judge those acts alone, as of the same date).
+EARLIER_OWN = "earlier_acts_offence_on_their_own"
+FACT_WORDS[EARLIER_OWN] = (
+    "2015年11月1日以前的行为单独是否构成当时施行的第二百五十三条之一规定之罪（单独达到“情节严重”；"
+    "可将这些行为单独按同一处理日期认定）",
+    "whether the acts before 1 November 2015 were an offence on their own under Art. 253-1 as "
+    "Amendment VII gave it (serious circumstances reached by them alone; judge those acts "
+    "alone, as of the same date)",
+)
 
 COUNTED = "counted"
 NO_ARTICLE = "no_article"  # 1997-10-01 .. 2009-02-27

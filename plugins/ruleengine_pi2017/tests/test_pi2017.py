@@ -802,7 +802,10 @@ def test_the_acts_dates_give_the_date_of_the_last_act(adapt, book):
     assert outside["tracking_items"] == 300
     assert trace.decision.conclusions["statutory_maximum"] == "three_years"
     assert trace.decision.conclusions["acts_joined"] == "none"
-    joined, notes = _count(adapt, later, staff_sold_own_unit_information=True)
+    # The 2013 sale alone (300 tracking items, serious) was an offence then on its own.
+    joined, notes = _count(
+        adapt, later, staff_sold_own_unit_information=True, earlier_acts_offence_on_their_own=True
+    )
     trace = book.explain(joined, day)
     assert joined["tracking_items"] == 600 and joined["joined_across_amendment9"] is True
     assert trace.decision.conclusions["statutory_maximum"] == "seven_years"
@@ -968,7 +971,9 @@ def test_staff_acts_on_both_sides_of_amendment_ix_are_joined_with_the_leniency_n
         {"kind": "sell", "category": "credit", "items": 100, "batch": "b", "recipient": "Y",
          "acted_on": "2016-03-10"},
     ]  # fmt: skip
-    facts, notes = _count(adapt, acts, staff_sold_own_unit_information=True)
+    facts, notes = _count(
+        adapt, acts, staff_sold_own_unit_information=True, earlier_acts_offence_on_their_own=True
+    )
     assert (facts["credit_items"], facts["item3_items_in_duty"]) == (300, 300)
     assert facts["joined_across_amendment9"] is True and facts["acted_last"] == "2016-03-10"
     trace = book.explain(facts, datetime.date(2019, 1, 1))
@@ -1075,3 +1080,40 @@ def test_a_case_judged_before_its_last_act_is_not_decided(adapt, book, name):
     assert "after the date the case is judged" in sentence["en"]
     assert "处理案件之日" in sentence["zh"] and "以后" in sentence["zh"]
     assert "cl12_judged_before_the_acts" in {r.name for r in trace.rules if r.status == "applied"}
+
+
+@pytest.mark.parametrize(
+    "name, alone",
+    [
+        ("e3a_staff_20_2014_20_2016.json", "none"),
+        ("e7_hacker_bank_data_2014_2016.json", "none"),
+        ("e11_hacker_600_2014_10_2016.json", "especially_serious"),
+        ("e6_staff_100_2014_1_2016.json", "serious"),
+    ],
+)
+def test_earlier_acts_join_only_where_they_were_an_offence_on_their_own(adapt, book, name, alone):
+    """Third legal review, finding 1: acts before 2015-11-01 were joined with later ones as
+    soon as the Amendment VII text described the conduct, so 20 + 20 (e3a) and 30 + 30 (e7)
+    convicted though neither side was an offence, and one later item moved an earlier offence
+    into the heavier text (e6, e11). CL Art. 12 para. 1: they join only if they were an offence
+    on their own. Not given: not decided, naming the fact; false: left out, the later acts
+    judged alone; true: joined as before."""
+    facts, notes, day = _review3(adapt, name)
+    c = book.explain(facts, day).decision.conclusions
+    assert facts["acts_in_time"] == "earlier_offence_not_given"
+    assert c["statutory_maximum"] == "not_decided" and c["acts_joined"] == "none"
+    assert "earlier_acts_offence_on_their_own" in c["sentence"].to_json()["en"]
+    (why,) = [n for n in notes if n.get("value") == "earlier_offence_not_given"]
+    assert "offence on their own" in why["en"] and "单独" in why["zh"]
+    assert not any("offences under Art. 253-1 as Amendment VII gave it" in n["en"] for n in notes)
+    # False: the earlier acts are left out, the later ones judged alone (none is an offence).
+    facts, notes, day = _review3(adapt, name, earlier_acts_offence_on_their_own=False)
+    c = book.explain(facts, day).decision.conclusions
+    assert "joined_across_amendment9" not in facts and c["acts_joined"] == "none"
+    assert c["level"] == "none" and c["statutory_maximum"] == "none"
+    assert any("no offence on their own" in n["en"] for n in notes)
+    # True (where the law allows it): joined under the later text, as before.
+    if alone != "none":
+        facts, _, day = _review3(adapt, name, earlier_acts_offence_on_their_own=True)
+        assert facts["joined_across_amendment9"] is True
+        assert book.decide(facts, day).conclusions["acts_joined"] != "none"
