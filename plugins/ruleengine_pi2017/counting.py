@@ -65,11 +65,12 @@ information "出售或者提供给他人"; what was only held counts under items
 
 The acts' ``acted_on`` decide which acts count at all (CL Art. 12: an act the text of
 Art. 253-1 in force on its day did not make an offence is left out; in_time.py), and the latest
-act counted gives the rulebook's ``acted_last`` (the text in force then applies unless the
-later one is lighter; acts that were offences under both texts joined and dated by the latest
-is our reading, by analogy with 高检发释字〔1998〕6号). Every act gives its date or none does: an
-undated act may be the latest. Without dates the rulebook takes 2015-11-01 (the Amendment IX
-text), and the derivations say so.
+act counted gives the rulebook's ``acted_last`` (a seizure is dated by the obtaining it
+measures, never by the seizure day; the text in force then applies unless the
+later one is lighter; acts before 2015-11-01 that were an offence on their own, joined with
+later ones and dated by the latest, is our reading, by analogy with 高检发释字〔1998〕6号).
+Every act gives its date or none does: an undated act may be the latest. Without dates the
+rulebook takes 2015-11-01 (the Amendment IX text), and the derivations say so.
 """
 
 from __future__ import annotations
@@ -826,10 +827,19 @@ def _in_time(
         for key, of in bodies.items()
     }
     duty = {key for key, o in origin.items() if o == "duty"}
-    status = in_time.statuses(parsed, facts, origin, lambda a: HOW[a["how"]][0])
+    illegal = lambda a: HOW[a["how"]][0]  # noqa: E731
+    status = in_time.statuses(parsed, facts, origin, illegal)
+    # A seizure that measures other acts is named apart: its own day says nothing of the law.
+    measured = {
+        a["index"]: in_time.measures(a, parsed, status, illegal)
+        for a in parsed
+        if a["kind"] == "seize" and a["acted_on"] is not None
+    }
+    measured = {i: m for i, m in measured.items() if m[0]}
     of = {}
     for a in parsed:
-        of.setdefault(status[a["index"]][0], []).append(a)
+        if a["index"] not in measured:
+            of.setdefault(status[a["index"]][0], []).append(a)
     counted = of.get(in_time.COUNTED, [])
     out: dict = {}
     notes = []
@@ -872,11 +882,31 @@ def _in_time(
             fact="acts_in_time",
             value=kind,
         )
+    for a in parsed:
+        if a["index"] in measured:
+            seizure_note = _seizure_note(a, *measured[a["index"]], status[a["index"]][0])
+            if seizure_note:
+                left_out = status[a["index"]][0] != in_time.UNKNOWN
+                note(
+                    [a],
+                    *seizure_note,
+                    **({"fact": "acts_in_time", "value": "left_out"} if left_out else {}),
+                )
+        elif a["kind"] == "seize" and a["acted_on"] is not None:
+            note(
+                [a],
+                "：查获的信息未载明由哪一获取行为所得，视为于查获之日非法获取（本规则的理解）",
+                ": a seizure no act of obtaining accounts for: taken as obtained illegally on "
+                "the day of the seizure (our reading)",
+            )
     unknown = of.get(in_time.UNKNOWN, [])
+    unknown_all = unknown + [
+        a for a in parsed if a["index"] in measured and status[a["index"]][0] == in_time.UNKNOWN
+    ]
     if unknown:
         turns_on = sorted({status[a["index"]][1] for a in unknown})
         low = _count_parsed(counted, duty)
-        high = _count_parsed(sorted(counted + unknown, key=lambda a: a["index"]), duty)
+        high = _count_parsed(sorted(counted + unknown_all, key=lambda a: a["index"]), duty)
         words_zh = "；".join(in_time.FACT_WORDS[f][0] for f in turns_on)
         words_en = "; and ".join(in_time.FACT_WORDS[f][1] for f in turns_on)
         if low[:2] != high[:2]:
@@ -915,27 +945,105 @@ def _in_time(
                 "which the facts do not say; counted or not, the counts are the same, so it "
                 "decides nothing",
             )
-    if kind != "decided":
-        out["acts_in_time"] = kind
     earlier = [
         a for a in counted if status[a["index"]][1] is not None and a["acted_on"] is not None
     ]
     later = [
-        a for a in counted if a["acted_on"] is not None and a["acted_on"] >= in_time.AMENDMENT9
+        a
+        for a in counted
+        if a["acted_on"] is not None
+        and a["acted_on"] >= in_time.AMENDMENT9
+        and a["index"] not in measured
     ]
     if earlier and later and kind == "decided":
-        out["joined_across_amendment9"] = True
-        note(
-            earlier,
-            "：依当时施行的第二百五十三条之一（刑法修正案（七）增加的条文）也是犯罪，与2015年11月1日"
-            "以后的行为一并依修正后的条文计算（本规则的理解，参照高检发释字〔1998〕6号第二项）",
-            ": offences under Art. 253-1 as Amendment VII gave it as well, joined with the acts "
-            "from 1 November 2015 under the amended text (our reading, by analogy with the SPP "
-            "reply 高检发释字〔1998〕6号, item 2)",
-            fact="joined_across_amendment9",
-            value=True,
-        )
+        own = in_time.given(facts, in_time.EARLIER_OWN)
+        rest = [a for a in counted if a not in earlier]
+        words_zh, words_en = in_time.FACT_WORDS[in_time.EARLIER_OWN]
+        if own:
+            out["joined_across_amendment9"] = True
+            note(
+                earlier,
+                "：依当时施行的第二百五十三条之一（刑法修正案（七）增加的条文），依所给事实单独构成犯罪，"
+                "与2015年11月1日以后的行为一并依修正后的条文计算（本规则的理解，参照高检发释字〔1998〕6号"
+                "第二项）",
+                ": by the facts given, an offence on their own under Art. 253-1 as Amendment VII "
+                "gave it, joined with the acts from 1 November 2015 under the amended text (our "
+                "reading, by analogy with the SPP reply 高检发释字〔1998〕6号, item 2)",
+                fact="joined_across_amendment9",
+                value=True,
+            )
+        elif own is False or _count_parsed(rest, duty)[:2] == _count_parsed(counted, duty)[:2]:
+            why_zh, why_en = (
+                (
+                    "依所给事实，这些行为单独不构成当时的犯罪",
+                    "by the facts given, they were no offence on their own then",
+                )
+                if own is False
+                else (
+                    "是否单独构成当时的犯罪，所给事实未载明，计入与否计算结果相同",
+                    "whether they were an offence on their own then the facts do not say, and "
+                    "counted or not the counts are the same",
+                )
+            )
+            counted = rest
+            note(
+                earlier,
+                f"：{AMENDMENT7_TEXT[0]}，属于该条规定的行为；{why_zh}（{words_zh}）；"
+                f"{ART12_LEFT_OUT[0]}，也不与2015年11月1日以后的行为一并计算",
+                f": {AMENDMENT7_TEXT[1]}, conduct of the kind it describes; {why_en} ({words_en}); "
+                f"{ART12_LEFT_OUT[1]}, nor joined with the acts from 1 November 2015",
+                fact="acts_in_time",
+                value="left_out",
+            )
+        else:
+            kind = "earlier_offence_not_given"
+            low, high = _count_parsed(rest, duty), _count_parsed(counted, duty)
+            counted = rest  # the totals hold the acts known to count (cl12_acts_not_decided)
+            items_low, items_high = (
+                sum(t.get(CATEGORIES[c][0], 0) for c in CATEGORIES) for t in (low[0], high[0])
+            )
+            note(
+                earlier,
+                f"：{AMENDMENT7_TEXT[0]}，属于该条规定的行为；{words_zh}，所给事实未载明。"
+                f"计入的，共计{items_high}条；不计入的，共计{items_low}条：不作认定，"
+                "须给出该事实（刑法第十二条第一款：当时的法律不认为是犯罪的，适用当时的法律）",
+                f": {AMENDMENT7_TEXT[1]}, conduct of the kind it describes; {words_en}: the "
+                f"facts do not say. Counted, the items come to {items_high}; not counted, to "
+                f"{items_low}: not decided until that fact is given (Criminal Law Art. 12 "
+                "para. 1: where the law of the time did not treat an act as a crime, that law "
+                "applies)",
+                fact="acts_in_time",
+                value=kind,
+            )
+    if kind != "decided":
+        out["acts_in_time"] = kind
     return counted, out, notes, duty
+
+
+def _seizure_note(
+    seizure: dict, body: list[dict], own: bool, status: str
+) -> tuple[str, str] | None:
+    """Why a seizure counts only as far as the acts it measures (in_time.measures), or None
+    where it counts with them."""
+    if status == in_time.COUNTED:
+        return None
+    them_zh, them_en = _acts_named(body)
+    if own:
+        zh = f"：查获的是{them_zh}所获取的信息，以该行为为准（含其日期），"
+        en = (
+            f": the seizure measures what {them_en} brought in, and counts only as far as that "
+            "does, dated by it: "
+        )
+    else:
+        zh = f"：查获的信息未载明由哪一获取行为所得，可能是{them_zh}所得，"
+        en = (
+            f": the seizure does not say what brought its items in; they may be what {them_en} "
+            "brought in, and count only as far as that does (the reading that favours the "
+            "accused): "
+        )
+    if status == in_time.UNKNOWN:
+        return zh + "是否计入随该行为而定", en + "whether they count turns on the same fact"
+    return zh + "不计入", en + "not counted"
 
 
 #: What the rulebook takes when no act date is given (input acted_last's default).
@@ -969,7 +1077,21 @@ def _act_date(
                 "give acted_last or the acts' acted_on, not both",
             )
         )
-    of_counted = [a["acted_on"] for a in counted if a["acted_on"] is not None]
+    # A seizure of a batch obtained illegally is dated by that obtaining, not its own day.
+    of_counted = [
+        a["acted_on"]
+        for a in counted
+        if a["acted_on"] is not None
+        and not (
+            a["kind"] == "seize"
+            and any(
+                b["kind"] == "obtain"
+                and HOW[b["how"]][0]
+                and (b["category"], b["batch"]) == (a["category"], a["batch"])
+                for b in counted
+            )
+        )
+    ]
     last = max(of_counted or dates)
     return {
         "value": last.isoformat(),

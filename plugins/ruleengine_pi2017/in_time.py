@@ -17,14 +17,20 @@ case's totals only if the text of Art. 253-1 in force on its day made it an offe
 
 Collecting lawfully in duties is no offence under any text (Art. 4 of the 2017
 interpretation): such an act only says where a body of information came from, and stays. A
-seizure is no act of the offender: it counts with its batch's acts of illegal obtaining (it
-measures what they brought in), or, where the batch has none, as an act of obtaining on its
-own day (a seized batch with nothing else is taken as illegally obtained: counting.py).
+seizure is no act of the offender and is never dated by the seizure day where it measures an
+act: it counts only as far as its batch's acts of illegal obtaining count (it measures what
+they brought in), dated by them; where its batch has none, it may be what an earlier act of its
+category that is not counted brought in, and is then not counted either (``measures``); only
+a seizure with neither is an act of obtaining on its own day (a seized batch with nothing else
+is taken as illegally obtained: counting.py, which says so).
 
 Unknown acts decide nothing unless they change the counts: the adapter counts with and without
-them, and where the two differ the case is not decided, naming the fact not given. Acts that
-were offences under both texts are joined under the later one (our reading, by analogy with the
-SPP reply on acts spanning the 1997 revision, 高检发释字〔1998〕6号; see spp_1998_6.rules).
+them, and where the two differ the case is not decided, naming the fact not given. Acts before
+2015-11-01 that the Amendment VII text reached are joined with later ones under the later text
+only where they were an offence on their own (``EARLIER_OWN`` given true; CL Art. 12 para. 1,
+and the SPP reply on acts spanning the 1997 revision, 高检发释字〔1998〕6号, joins offences, our
+reading by analogy; see spp_1998_6.rules); given false, they are left out; not given, the case
+is not decided where counting them changes the totals.
 """
 
 from __future__ import annotations
@@ -58,11 +64,59 @@ FACT_WORDS = {
     ),
 }
 
+#: Whether the acts before 2015-11-01 were an offence on their own under the Amendment VII
+#: text (情节严重 reached by them alone): the engine cannot judge them alone inside one
+#: evaluation, so the record says it (judge those acts alone, as of the same date).
+EARLIER_OWN = "earlier_acts_offence_on_their_own"
+FACT_WORDS[EARLIER_OWN] = (
+    "2015年11月1日以前的行为单独是否构成当时施行的第二百五十三条之一规定之罪（单独达到“情节严重”；"
+    "可将这些行为单独按同一处理日期认定）",
+    "whether the acts before 1 November 2015 were an offence on their own under Art. 253-1 as "
+    "Amendment VII gave it (serious circumstances reached by them alone; judge those acts "
+    "alone, as of the same date)",
+)
+
 COUNTED = "counted"
 NO_ARTICLE = "no_article"  # 1997-10-01 .. 2009-02-27
 OUTSIDE = "outside_2009_text"  # the Amendment VII text did not reach it
 UNKNOWN = "unknown"  # it turns on a fact not given
 BEFORE_1997 = "before_1997"
+
+
+#: From counted to left out: a seizure takes the last of the statuses of the acts it measures.
+RANK = [COUNTED, UNKNOWN, BEFORE_1997, OUTSIDE, NO_ARTICLE]
+
+
+def measures(
+    seizure: dict, acts: list[dict], status: dict[int, tuple[str, str | None]], illegal: Any
+) -> tuple[list[dict], bool]:
+    """The acts whose items a seizure measures, and whether they are its own batch's acts of
+    illegal obtaining (the seizure is dated by them). Where its batch has none, the seizure
+    does not say what brought its items in: the acts of its category up to its day that are
+    not counted may have (a seizure in 2016 of what was bought in 2014), so it is not counted
+    beyond them (the reading that favours the accused). Neither: it stands alone, an act of
+    obtaining on its own day."""
+    own = [
+        b
+        for b in acts
+        if b["kind"] == "obtain"
+        and illegal(b)
+        and (b["category"], b["batch"]) == (seizure["category"], seizure["batch"])
+    ]
+    if own:
+        return own, True
+    day = seizure["acted_on"]
+    maybe = [
+        b
+        for b in acts
+        if b["kind"] != "seize"
+        and b["category"] == seizure["category"]
+        and b["acted_on"] is not None
+        and day is not None
+        and b["acted_on"] <= day
+        and status.get(b["index"], (COUNTED,))[0] != COUNTED
+    ]
+    return maybe, False
 
 
 def given(facts: dict, name: str) -> bool | None:
@@ -110,16 +164,14 @@ def statuses(
             seizures.append(a)
         else:
             out[a["index"]] = by_date(a, a["kind"] == "obtain")
-    rank = [COUNTED, UNKNOWN, BEFORE_1997, OUTSIDE, NO_ARTICLE]
     for a in seizures:
-        body = [
-            out[b["index"]]
-            for b in acts
-            if b["kind"] == "obtain"
-            and illegal(b)
-            and (b["category"], b["batch"]) == (a["category"], a["batch"])
-        ]
-        out[a["index"]] = min(body, key=lambda s: rank.index(s[0])) if body else by_date(a, True)
+        body, _ = measures(a, acts, out, illegal)
+        # It counts only as far as the least counted of the acts it measures.
+        out[a["index"]] = (
+            max((out[b["index"]] for b in body), key=lambda s: RANK.index(s[0]))
+            if body
+            else by_date(a, True)
+        )
     # Every dated act before 1997: the rulebook's own rule for that date decides (not decided).
     if all(a["acted_on"] < CL1997 for a in acts if a["acted_on"] is not None):
         return {i: (COUNTED, None) for i in out}

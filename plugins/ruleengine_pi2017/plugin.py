@@ -48,8 +48,11 @@ def ruleengine_input_adapters():
             "The acts' dates (acted_on: all or none) decide which acts count (CL Art. 12, "
             "in_time.py): an act that the text of Art. 253-1 in force on its day did not make "
             "an offence is left out, with the reason; where that turns on a fact not given and "
-            "changes the counts, the case is not decided (acts_in_time); acts that were "
-            "offences under both texts are joined (joined_across_amendment9). The last act "
+            "changes the counts, the case is not decided (acts_in_time); acts before "
+            "2015-11-01 are joined with later ones (joined_across_amendment9) only where they "
+            "were an offence on their own (earlier_acts_offence_on_their_own: true joined, false "
+            "left out, not given not decided where it changes the counts); a seizure counts "
+            "only as far as the obtaining it measures, dated by it. The last act "
             "counted gives acted_last; without dates the rulebook takes 2015-11-01, the "
             "Amendment IX text, and says so.",
             fields=record_fields(),

@@ -802,7 +802,10 @@ def test_the_acts_dates_give_the_date_of_the_last_act(adapt, book):
     assert outside["tracking_items"] == 300
     assert trace.decision.conclusions["statutory_maximum"] == "three_years"
     assert trace.decision.conclusions["acts_joined"] == "none"
-    joined, notes = _count(adapt, later, staff_sold_own_unit_information=True)
+    # The 2013 sale alone (300 tracking items, serious) was an offence then on its own.
+    joined, notes = _count(
+        adapt, later, staff_sold_own_unit_information=True, earlier_acts_offence_on_their_own=True
+    )
     trace = book.explain(joined, day)
     assert joined["tracking_items"] == 600 and joined["joined_across_amendment9"] is True
     assert trace.decision.conclusions["statutory_maximum"] == "seven_years"
@@ -968,7 +971,9 @@ def test_staff_acts_on_both_sides_of_amendment_ix_are_joined_with_the_leniency_n
         {"kind": "sell", "category": "credit", "items": 100, "batch": "b", "recipient": "Y",
          "acted_on": "2016-03-10"},
     ]  # fmt: skip
-    facts, notes = _count(adapt, acts, staff_sold_own_unit_information=True)
+    facts, notes = _count(
+        adapt, acts, staff_sold_own_unit_information=True, earlier_acts_offence_on_their_own=True
+    )
     assert (facts["credit_items"], facts["item3_items_in_duty"]) == (300, 300)
     assert facts["joined_across_amendment9"] is True and facts["acted_last"] == "2016-03-10"
     trace = book.explain(facts, datetime.date(2019, 1, 1))
@@ -1014,3 +1019,101 @@ def test_a_seizure_counts_with_the_obtaining_it_measures(adapt):
     # Obtained in 2016 instead: the seized batch is held, 10,000.
     later = [dict(acts[0], acted_on="2016-01-01"), *acts[1:]]
     assert _count(adapt, later)[0]["other_personal_items"] == 10000
+
+
+# ------------------------------------------------------------------ third legal review
+REVIEW3 = Path(__file__).parent / "review3"
+
+
+def _review3(adapt, name: str, **more):
+    """A case of the third legal review (tests/review3, copied from its cases folder): the
+    adapted facts, the notes and the date it is judged on."""
+    record = loads_json((REVIEW3 / name).read_text(encoding="utf-8"))
+    facts, notes = adapt({**record["facts"], **more})
+    return facts, notes, datetime.date.fromisoformat(record["as_of"])
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "e5a_broker_seized_2016.json",
+        "e5c_broker_seized_same_batch.json",
+        "e5d_broker_bought_2014_seized_2016.json",
+    ],
+)
+def test_a_seizure_is_dated_by_the_obtaining_it_measures_not_the_seizure_day(adapt, book, name):
+    """Third legal review, finding 2: non-unit items bought in 2014 (no offence then) and seized
+    in 2016 were counted under Amendment IX (e5d: 6,000, serious; e5a: 9,000). A seizure counts
+    only as far as the act of obtaining it measures, dated by it; in its own batch it may be
+    what the 2014 purchase brought in, and is not counted either. No date of a seizure is said
+    to be "before 1 November 2015" (e5c)."""
+    facts, notes, day = _review3(adapt, name)
+    assert facts.get("other_personal_items", 0) <= 3000
+    assert book.decide(facts, day).conclusions["level"] == "none"
+    (seizure,) = [n for n in notes if "seizure" in n["en"] and "2016-06-01" in n["en"]]
+    assert "not counted" in seizure["en"] and "不计入" in seizure["zh"]
+    assert "before 1 November 2015" not in seizure["en"]
+    assert not any("2016" in n["en"] and "before 1 November 2015" in n["en"] for n in notes)
+
+
+def test_a_seizure_alone_is_obtaining_on_its_day_and_the_derivation_says_so(adapt, book):
+    """Third legal review, e5e: a seizure with nothing else was silently taken as obtaining on
+    the seizure day; it still is, and the derivation now says so."""
+    facts, notes, day = _review3(adapt, "e5e_seized_only_2016.json")
+    assert facts["other_personal_items"] == 6000 and facts["acted_last"] == "2016-06-01"
+    assert any("taken as obtained illegally on the day of the seizure" in n["en"] for n in notes)
+
+
+@pytest.mark.parametrize(
+    "name", ["a1_example_asof_before_acts.json", "a2_broker_20151101_asof_20151031.json"]
+)
+def test_a_case_judged_before_its_last_act_is_not_decided(adapt, book, name):
+    """Third legal review, finding 3: the shipped example judged as of 2015-06-01 (acts up to
+    2016-05-20) gave a sentence under the Amendment VII text; a2 (acts on 2015-11-01, as of
+    2015-10-31) gave "no offence". A case cannot be judged before its acts: not decided, saying
+    why, in both languages."""
+    facts, _, day = _review3(adapt, name)
+    trace = book.explain(facts, day)
+    c = trace.decision.conclusions
+    assert c["statutory_maximum"] == "not_decided"
+    sentence = c["sentence"].to_json()
+    assert "after the date the case is judged" in sentence["en"]
+    assert "处理案件之日" in sentence["zh"] and "以后" in sentence["zh"]
+    assert "cl12_judged_before_the_acts" in {r.name for r in trace.rules if r.status == "applied"}
+
+
+@pytest.mark.parametrize(
+    "name, alone",
+    [
+        ("e3a_staff_20_2014_20_2016.json", "none"),
+        ("e7_hacker_bank_data_2014_2016.json", "none"),
+        ("e11_hacker_600_2014_10_2016.json", "especially_serious"),
+        ("e6_staff_100_2014_1_2016.json", "serious"),
+    ],
+)
+def test_earlier_acts_join_only_where_they_were_an_offence_on_their_own(adapt, book, name, alone):
+    """Third legal review, finding 1: acts before 2015-11-01 were joined with later ones as
+    soon as the Amendment VII text described the conduct, so 20 + 20 (e3a) and 30 + 30 (e7)
+    convicted though neither side was an offence, and one later item moved an earlier offence
+    into the heavier text (e6, e11). CL Art. 12 para. 1: they join only if they were an offence
+    on their own. Not given: not decided, naming the fact; false: left out, the later acts
+    judged alone; true: joined as before."""
+    facts, notes, day = _review3(adapt, name)
+    c = book.explain(facts, day).decision.conclusions
+    assert facts["acts_in_time"] == "earlier_offence_not_given"
+    assert c["statutory_maximum"] == "not_decided" and c["acts_joined"] == "none"
+    assert "earlier_acts_offence_on_their_own" in c["sentence"].to_json()["en"]
+    (why,) = [n for n in notes if n.get("value") == "earlier_offence_not_given"]
+    assert "offence on their own" in why["en"] and "单独" in why["zh"]
+    assert not any("offences under Art. 253-1 as Amendment VII gave it" in n["en"] for n in notes)
+    # False: the earlier acts are left out, the later ones judged alone (none is an offence).
+    facts, notes, day = _review3(adapt, name, earlier_acts_offence_on_their_own=False)
+    c = book.explain(facts, day).decision.conclusions
+    assert "joined_across_amendment9" not in facts and c["acts_joined"] == "none"
+    assert c["level"] == "none" and c["statutory_maximum"] == "none"
+    assert any("no offence on their own" in n["en"] for n in notes)
+    # True (where the law allows it): joined under the later text, as before.
+    if alone != "none":
+        facts, _, day = _review3(adapt, name, earlier_acts_offence_on_their_own=True)
+        assert facts["joined_across_amendment9"] is True
+        assert book.decide(facts, day).conclusions["acts_joined"] != "none"
