@@ -11,8 +11,9 @@ case's totals only if the text of Art. 253-1 in force on its day made it an offe
   in its duties or services (the rulebook's ``staff_sold_own_unit_information``); an act of
   selling or providing information bought, stolen or otherwise obtained elsewhere is not that.
   Para. 2: stealing or otherwise illegally obtaining such units' information
-  (``obtained_unit_information``). A fact given true counts the act, given false leaves it
-  out; not given, the act is *unknown*;
+  (``obtained_unit_information``; collecting it illegally in one's own duties at such a unit
+  is that too, so there the staff fact reaches it as well). A fact given true counts the act,
+  given false leaves it out; not given, the act is *unknown*;
 - from 2015-11-01 (the Amendment IX text): counted.
 
 Collecting lawfully in duties is no offence under any text (Art. 4 of the 2017
@@ -127,6 +128,22 @@ def given(facts: dict, name: str) -> bool | None:
     return None if scratch or not isinstance(value, bool) else value
 
 
+def _collected_at_work(facts: dict) -> tuple[str, str | None]:
+    """Collecting illegally in duties or services, 2009-02-28 to 2015-10-31: what staff of a
+    listed unit collect there is "上述信息", the information their unit obtains in its duties
+    (Amendment VII para. 2, "窃取或者以其他方法非法获取上述信息"; third legal review, finding 4).
+    So the staff fact reaches it as well as the unit-information fact: either given true
+    counts it; both false leave it out; otherwise it turns on the staff fact."""
+    staff, unit = given(facts, STAFF), given(facts, UNIT_INFO)
+    if staff or unit:
+        return COUNTED, STAFF if staff else UNIT_INFO
+    if staff is None:
+        return UNKNOWN, STAFF
+    if unit is None:
+        return UNKNOWN, UNIT_INFO
+    return OUTSIDE, STAFF
+
+
 def statuses(
     acts: list[dict], facts: dict, origin: dict[tuple[str, str | None], str], illegal: Any
 ) -> dict[int, tuple[str, str | None]]:
@@ -145,6 +162,8 @@ def statuses(
             return BEFORE_1997, None
         if day < AMENDMENT7:
             return NO_ARTICLE, None
+        if as_obtaining and origin[(a["category"], a["batch"])] == "duty":
+            return _collected_at_work(facts)
         if as_obtaining:
             fact = UNIT_INFO
         elif origin[(a["category"], a["batch"])] == "other":

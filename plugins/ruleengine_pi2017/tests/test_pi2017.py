@@ -1117,3 +1117,20 @@ def test_earlier_acts_join_only_where_they_were_an_offence_on_their_own(adapt, b
         facts, _, day = _review3(adapt, name, earlier_acts_offence_on_their_own=True)
         assert facts["joined_across_amendment9"] is True
         assert book.decide(facts, day).conclusions["acts_joined"] != "none"
+
+
+def test_staff_collecting_their_units_information_at_work_is_reached_by_amendment_vii(adapt, book):
+    """Third legal review, finding 4: a bank clerk's unlawful collection of 100 credit records
+    at work in 2014 (20 sold) was "not decided" on the unit-information fact, though the staff
+    fact given true already says the collection was of their unit's information ("上述信息",
+    Amendment VII para. 2): 100 items, serious under item 3, the Amendment VII range."""
+    facts, notes, day = _review3(adapt, "e10_staff_holds_100_sells_20_2014.json")
+    decision = book.decide(facts, day)
+    assert facts["credit_items"] == 100
+    assert decision.conclusions["level"] == "serious"
+    assert not any("Act 1" in n["en"] and "not decided" in n["en"] for n in notes)
+    # The unit-information fact given false (meant for bought data) no longer leaves out the
+    # clerk's own collection at work (e4): only the bought and the sold-on acts are left out.
+    facts, notes, _ = _review3(adapt, "e4_staff_mixed_2014.json")
+    left_out = [n["en"] for n in notes if "not counted" in n["en"] and n["en"].startswith("Act ")]
+    assert left_out and not any(n.startswith("Act 1 ") for n in left_out)
