@@ -108,49 +108,62 @@ def atom_json(
     left_conclusion,
 ) -> dict:
     """A test as the trace's JSON gives it (``Atom.to_json``), from its parts."""
-    fixed = (text, span, op, left_text, right_text, left_input, left_define, left_conclusion)
-    return filled(json_parts(*fixed), result, left, right, via, op)
+    fixed = json_parts(
+        text, span, op, left_text, right_text, left_input, left_define, left_conclusion
+    )
+    return filled(fixed, result, left, right, via)
 
 
 def json_parts(text, span, op, left_text, right_text, left_input, left_define, left_conclusion):
-    """What a test's JSON takes from its fixed parts, keys in their order (``filled``): the
-    explain program's record keeps these once for each test of the program (``Tests``)."""
+    """What a test's JSON takes from its fixed parts (``filled``): the explain program's
+    record keeps these once for each test of the program (``Tests``). The last is what the
+    left side names besides its text: None, the input (a text: the commonest), or a dict."""
+    extra: Any = None
     if op is None:
-        head = {"test": text, "result": None, "line": span.line, "file": span.source.name}
-        head["value"] = None
+        extra = left_input or None
+    elif left_define or left_conclusion:
+        extra = {}
         if left_input:
-            head["input"] = left_input
-        return head, None, None
-    head = {"test": text, "result": None, "line": span.line, "file": span.source.name}
-    head.update(op=op, left=None, right=None)
-    sides = {"expr": left_text, "value": None}
-    if left_input:
-        sides["input"] = left_input
-    if left_define:
-        sides["definition"] = left_define
-    if left_conclusion:
-        sides["conclusion"] = left_conclusion
-    return head, sides, right_text
+            extra["input"] = left_input
+        if left_define:
+            extra["definition"] = left_define
+        if left_conclusion:
+            extra["conclusion"] = left_conclusion
+    elif left_input:
+        extra = left_input
+    return text, span.line, span.source.name, op, left_text, right_text, extra
 
 
-def filled(parts: tuple, result, left, right, via, op) -> dict:
+def filled(parts: tuple, result, left, right, via) -> dict:
     """A test's JSON: its fixed parts (``json_parts``) with the values of the case."""
-    # Run for every test of every explanation rendered: the commonest values (ints and
-    # texts) and the shortfall of two ints are written inline, not through calls.
-    head, sides, right_text = parts
+    # Run for every test of every explanation rendered: each entry a dict written out (not
+    # merged from others), the commonest values (ints and texts) and the shortfall of two
+    # ints inline, not through calls.
+    text, line, file, op, left_text, right_text, extra = parts
     shown = left
     if type(left) is not int and type(left) is not str:
         shown = to_json_value(left)
-    if sides is None:
-        out = {**head, "result": result, "value": shown}
+    if op is None:
+        out = {"test": text, "result": result, "line": line, "file": file, "value": shown}
+        if extra:
+            out["input"] = extra
     else:
         shown_right = right
         if type(right) is not int and type(right) is not str:
             shown_right = to_json_value(right)
+        if extra is None:
+            sides = {"expr": left_text, "value": shown}
+        elif type(extra) is str:
+            sides = {"expr": left_text, "value": shown, "input": extra}
+        else:
+            sides = {"expr": left_text, "value": shown, **extra}
         out = {
-            **head,
+            "test": text,
             "result": result,
-            "left": {**sides, "value": shown},
+            "line": line,
+            "file": file,
+            "op": op,
+            "left": sides,
             "right": {"expr": right_text, "value": shown_right},
         }
     if via:
@@ -200,23 +213,28 @@ class RuleTrace:
     _evidence: Any = attrs.Factory(list)
     conclusions: list[tuple[str, Any, Any]] = attrs.Factory(list)  # (conclusion, value, upper)
     set_aside_by: list[str] = attrs.Factory(list)
+    #: The record the evidence was made from, kept for its JSON (written from the record).
+    _record: Any = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def evidence(self) -> list[Atom]:
-        if type(self._evidence) is Recorded:
-            return self._evidence.atoms()
-        return self._evidence
+        evidence = self._evidence
+        if type(evidence) is Recorded:
+            self._record = evidence
+            evidence = self._evidence = evidence.atoms()
+        return evidence
 
     @evidence.setter
     def evidence(self, value: list[Atom]) -> None:
-        self._evidence = value
+        self._evidence, self._record = value, None
 
     def evidence_json(self) -> list[dict]:
-        """The tests as the trace's JSON gives them: from the record when no ``Atom`` was
-        made (a renderer that only writes JSON makes none)."""
-        if type(self._evidence) is Recorded:
-            return self._evidence.json()
-        return [a.to_json() for a in self._evidence] if self._evidence else []
+        """The tests as the trace's JSON gives them: from the record when there is one (a
+        renderer that only writes JSON makes no ``Atom``)."""
+        record = self._record if self._record is not None else self._evidence
+        if type(record) is Recorded:
+            return record.json()
+        return [a.to_json() for a in record] if record else []
 
 
 #: A test as the explain program records it, in a flat list of tests: ``site, result, left,
@@ -249,7 +267,7 @@ class Tests:
         #: Each conclusion's step in the plan: claims are in the order of their steps.
         self.steps: dict[str, int] = {}
         self._index: dict[tuple, int] = {}
-        #: Each test's ``json_parts`` and operator, made when first written.
+        #: Each test's ``json_parts``, made when first written.
         self._parts: dict[int, tuple] = {}
 
     def site(self, *fixed) -> int:
@@ -283,12 +301,12 @@ class Tests:
             out.append((name, fired, applied, end))
         return out
 
-    def claims(self, decoded: list, recorded: list) -> list[tuple]:
-        """Every claim of the rules that applied, ``(rule, conclusion, value, upper)``, in
-        the order of the conclusions' steps, and of the plan within one."""
+    def claims(self, applied: set, recorded: list) -> list[tuple]:
+        """Every claim of the rules that applied (``applied``, their names), ``(rule,
+        conclusion, value, upper)``, in the order of
+        the conclusions' steps, and of the plan within one."""
         known = []
         if self.claimed:
-            applied = {name for name, _, applies, _ in decoded if applies}
             known = [c for c in self.claimed if c[0] in applied]
         if not recorded:
             return known
@@ -298,6 +316,27 @@ class Tests:
     def atoms(self, tests: list, start: int, end: int) -> list[Atom]:
         """The tests recorded in ``tests[start:end]``, as ``Atom`` objects."""
         sites = self.sites
+        if end - start == STRIDE and type(tests[start]) is int:  # one test: the commonest
+            site, result, left, right, via = tests[start:end]
+            text, span, op, left_text, right_text, left_input, left_define, left_conclusion = sites[
+                site
+            ]
+            return [
+                Atom(
+                    text,
+                    result,
+                    span,
+                    op,
+                    left,
+                    right,
+                    left_text,
+                    right_text,
+                    left_input,
+                    via,
+                    left_define,
+                    left_conclusion,
+                )
+            ]
         out = []
         values = iter(tests[start:end])
         for site, result, left, right, via in zip(values, values, values, values, values):
@@ -344,34 +383,34 @@ class Tests:
                 continue
             found = parts.get(site)
             if found is None:
-                fixed = sites[site]
-                found = parts[site] = (json_parts(*fixed), fixed[2])
-            out.append(filled(found[0], result, left, right, via, found[1]))
+                found = parts[site] = json_parts(*sites[site])
+            out.append(filled(found, result, left, right, via))
         return out
 
 
-class Recorded:
-    """Where the explain program recorded one rule's tests (``Tests``): as a list of
-    ``Atom`` objects, made when first read and kept; as JSON, written from the record."""
+class Recorded(tuple):
+    """Where the explain program recorded one rule's tests (``Tests``), ``(table, tests,
+    start, end)``: as a list of ``Atom`` objects (``RuleTrace.evidence`` keeps them), or
+    as JSON, written from the record. A tuple: made without a call of Python's, one for
+    each rule with tests."""
 
-    __slots__ = ("table", "tests", "start", "end", "made")
-
-    def __init__(self, table: Tests, tests: list, start: int, end: int):
-        self.table, self.tests, self.start, self.end = table, tests, start, end
-        self.made: list[Atom] | None = None
+    __slots__ = ()
 
     def atoms(self) -> list[Atom]:
-        if self.made is None:
-            self.made = self.table.atoms(self.tests, self.start, self.end)
-        return self.made
+        table, tests, start, end = tuple.__iter__(self)
+        return table.atoms(tests, start, end)
 
     def json(self) -> list[dict]:
-        return self.table.json(self.tests, self.start, self.end)
+        table, tests, start, end = tuple.__iter__(self)
+        return table.json(tests, start, end)
 
     def __eq__(self, other) -> bool:  # as the list of its tests
         if isinstance(other, Recorded):
             other = other.atoms()
         return self.atoms() == other
+
+    def __ne__(self, other) -> bool:
+        return not self == other
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -389,7 +428,8 @@ class Claims(tuple):
 
     def __iter__(self):
         table, flags, recorded = tuple.__iter__(self)
-        return iter(table.claims(table.decode(flags), recorded))
+        applied = {name for name, _, applies, _ in table.decode(flags) if applies}
+        return iter(table.claims(applied, recorded))
 
 
 def negated_tests(tests: list) -> list:
@@ -419,27 +459,42 @@ class Outcomes:
         return self._made
 
     def _make(self) -> list[RuleTrace]:
+        # ``Tests.decode`` inline, each ``RuleTrace`` made as its rule is read: run for each
+        # explanation whose rules are read, once for each rule.
         table, flags, recorded = tuple.__iter__(self._claims)
         tests = self._tests
-        decoded = table.decode(flags)
         traces: dict[str, RuleTrace] = {}
-        applies = None
-        start = 0
-        for name, fired, applied, end in decoded:
-            blockers = []
-            if applied:
-                status = "applied"
-            elif fired:
-                status = "set_aside"
-                if applies is None:
-                    applies = {name: applied for name, _, applied, _ in decoded}
-                blockers = [o for o in self._overriders.get(name, []) if applies[o]]
+        applied_names = set()
+        set_aside = []
+        at = start = end = 0
+        for name, overridden, count in table.rules:
+            fired = flags[at]
+            if overridden:
+                applied = flags[at + 1]
+                at += 2
             else:
-                status = "not_met"
-            evidence = Recorded(table, tests, start, end) if end > start else []
-            traces[name] = RuleTrace(name, status, evidence, [], blockers)
+                applied = fired
+                at += 1
+            if count is None:
+                end = flags[at]
+                at += 1
+            else:
+                end += count * STRIDE
+            evidence = Recorded((table, tests, start, end)) if end > start else []
+            if applied:
+                applied_names.add(name)
+                traces[name] = RuleTrace(name, "applied", evidence, [], [])
+            elif fired:
+                traces[name] = trace = RuleTrace(name, "set_aside", evidence, [], [])
+                set_aside.append(trace)
+            else:
+                traces[name] = RuleTrace(name, "not_met", evidence, [], [])
             start = end
-        for rule, conclusion, value, upper in table.claims(decoded, recorded):
+        for trace in set_aside:  # by the rules that applied, once all are known
+            trace.set_aside_by = [
+                o for o in self._overriders.get(trace.name, []) if o in applied_names
+            ]
+        for rule, conclusion, value, upper in table.claims(applied_names, recorded):
             traces[rule].conclusions.append((conclusion, value, upper))
         return [
             traces.get(name) or RuleTrace(name, "not_in_force") for name in self._rulebook.rules

@@ -393,7 +393,11 @@ def test_an_explanation_keeps_no_object_for_each_rule():
 
     small, small_objects, small_bytes = kept(1000)
     large, large_objects, large_bytes = kept(5000)
-    assert large_objects == small_objects < 40  # the trace and its few lists, at any size
+    # The trace and its few lists, at any size (give or take a few objects that another
+    # thread, pytest-xdist's, makes meanwhile: 14 to 18 were seen); one for each rule
+    # would be thousands more.
+    assert small_objects < 40 and large_objects < 40
+    assert abs(large_objects - small_objects) < 10
     assert 0.8 < large_bytes / small_bytes < 1.25  # about 50 bytes a rule at both sizes
     rules = large.rules  # made now, as they were
     assert len(rules) == 5000 and {r.status for r in rules[:2501]} == {"applied"}
