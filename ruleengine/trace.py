@@ -141,7 +141,9 @@ def filled(parts: tuple, result, left, right, via) -> dict:
     # ints inline, not through calls.
     text, line, file, op, left_text, right_text, extra = parts
     shown = left
-    if type(left) is not int and type(left) is not str:
+    if type(left) is Fraction:  # a sum of shares: ``to_json_value``'s, without its calls
+        shown = left.numerator if left.denominator == 1 else format_ratio(*left.as_integer_ratio())
+    elif type(left) is not int and type(left) is not str:
         shown = to_json_value(left)
     if op is None:
         out = {"test": text, "result": result, "line": line, "file": file, "value": shown}
@@ -149,7 +151,10 @@ def filled(parts: tuple, result, left, right, via) -> dict:
             out["input"] = extra
     else:
         shown_right = right
-        if type(right) is not int and type(right) is not str:
+        if type(right) is Fraction:
+            num, den = right.as_integer_ratio()
+            shown_right = num if den == 1 else format_ratio(num, den)
+        elif type(right) is not int and type(right) is not str:
             shown_right = to_json_value(right)
         if extra is None:
             sides = {"expr": left_text, "value": shown}
@@ -374,17 +379,19 @@ class Tests:
 
     def json(self, tests: list, start: int, end: int) -> list[dict]:
         """The tests recorded in ``tests[start:end]`` as the trace's JSON gives them."""
-        sites, parts = self.sites, self._parts
+        # By index, not sliced and zipped: most rules have one test or a few, and making
+        # the slice and the iterators cost a third of writing one.
+        parts = self._parts
         out = []
-        values = iter(tests[start:end])
-        for site, result, left, right, via in zip(values, values, values, values, values):
-            if type(site) is not int:  # under a ``not``: as the Atom reads
-                out.append(self._one(site, result, left, right, via).to_json())
-                continue
+        for i in range(start, end, STRIDE):
+            site = tests[i]
             found = parts.get(site)
             if found is None:
-                found = parts[site] = json_parts(*sites[site])
-            out.append(filled(found, result, left, right, via))
+                if type(site) is not int:  # under a ``not``: as the Atom reads
+                    out.append(self._one(site, *tests[i + 1 : i + STRIDE]).to_json())
+                    continue
+                found = parts[site] = json_parts(*self.sites[site])
+            out.append(filled(found, tests[i + 1], tests[i + 2], tests[i + 3], tests[i + 4]))
         return out
 
 
@@ -397,11 +404,11 @@ class Recorded(tuple):
     __slots__ = ()
 
     def atoms(self) -> list[Atom]:
-        table, tests, start, end = tuple.__iter__(self)
+        table, tests, start, end = self
         return table.atoms(tests, start, end)
 
     def json(self) -> list[dict]:
-        table, tests, start, end = tuple.__iter__(self)
+        table, tests, start, end = self
         return table.json(tests, start, end)
 
     def __eq__(self, other) -> bool:  # as the list of its tests
