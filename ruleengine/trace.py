@@ -225,8 +225,15 @@ class RuleTrace:
     def evidence(self) -> list[Atom]:
         evidence = self._evidence
         if type(evidence) is Recorded:
+            # Made for every rule at once, in one pass over the record, on the first read
+            # of any (a renderer that reads one rule's tests reads them all): no call for
+            # each rule. Its record is kept for the JSON.
+            table, tests, start, end, made = evidence
+            every = made[0]
+            if every is None:
+                every = made[0] = table.atoms(tests, 0, len(tests))
             self._record = evidence
-            evidence = self._evidence = evidence.atoms()
+            evidence = self._evidence = every[start // STRIDE : end // STRIDE]
         return evidence
 
     @evidence.setter
@@ -397,18 +404,19 @@ class Tests:
 
 class Recorded(tuple):
     """Where the explain program recorded one rule's tests (``Tests``), ``(table, tests,
-    start, end)``: as a list of ``Atom`` objects (``RuleTrace.evidence`` keeps them), or
-    as JSON, written from the record. A tuple: made without a call of Python's, one for
-    each rule with tests."""
+    start, end, made)``: as a list of ``Atom`` objects (``RuleTrace.evidence`` keeps them;
+    ``made``, shared by the rules of one trace, holds every rule's once made), or as JSON,
+    written from the record. A tuple: made without a call of Python's, one for each rule
+    with tests."""
 
     __slots__ = ()
 
     def atoms(self) -> list[Atom]:
-        table, tests, start, end = self
+        table, tests, start, end, _ = self
         return table.atoms(tests, start, end)
 
     def json(self) -> list[dict]:
-        table, tests, start, end = self
+        table, tests, start, end, _ = self
         return table.json(tests, start, end)
 
     def __eq__(self, other) -> bool:  # as the list of its tests
@@ -470,6 +478,7 @@ class Outcomes:
         # explanation whose rules are read, once for each rule.
         table, flags, recorded = tuple.__iter__(self._claims)
         tests = self._tests
+        made: list = [None]  # every rule's Atom objects, once made (``RuleTrace.evidence``)
         traces: dict[str, RuleTrace] = {}
         applied_names = set()
         set_aside = []
@@ -487,7 +496,7 @@ class Outcomes:
                 at += 1
             else:
                 end += count * STRIDE
-            evidence = Recorded((table, tests, start, end)) if end > start else []
+            evidence = Recorded((table, tests, start, end, made)) if end > start else []
             if applied:
                 applied_names.add(name)
                 traces[name] = RuleTrace(name, "applied", evidence, [], [])
