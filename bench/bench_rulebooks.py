@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime
+import gc
 import random
 import statistics
 import time
@@ -145,39 +146,61 @@ def columns(args) -> None:
 
 def scaling(args) -> None:
     """Compile time and per-case time of `scale` texts (large_rulebooks.py) of N rules, for
-    the decision (`decide`) and the explanation (`explain`, a Trace)."""
+    the decision (`decide`) and the explanation (`explain`, a Trace). The sizes take turns,
+    round by round, so that drift on the shared machine hits all alike; the last column is
+    the ratio of explaining at each size to explaining at the size before, per round."""
     print(
         "\n| rules | load (parse + check), ms | generate + compile decide, ms "
-        "| decide, µs/case | generate + compile explain, ms | explain, µs/case |"
+        "| decide, µs/case | generate + compile explain, ms | explain, µs/case "
+        "| explain, x the size before | explain, every rule read, µs/case |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     day = datetime.date(2020, 1, 1)
-    for n in (10, 100, 1000, 5000):
-        text, facts = rule_text("scale", n), {"n": n // 2}
-        times: dict[str, list[float]] = {k: [] for k in ("load", "fast", "decide", "ex", "explain")}
-        for _ in range(args.repeats):
+    sizes = (10, 100, 1000, 5000)
+    texts = {n: rule_text("scale", n) for n in sizes}
+    keys = ("load", "fast", "decide", "ex", "explain", "read")
+    times = {n: {k: [] for k in keys} for n in sizes}
+    for _ in range(args.repeats):
+        for n in sizes:
+            facts, t = {"n": n // 2}, times[n]
+            book = None  # the size before's rulebook, collected before this one is timed
+            gc.collect()
             start = CLOCK()
-            book = ruleengine.load_text(text)
-            times["load"].append(CLOCK() - start)
+            book = ruleengine.load_text(texts[n])
+            t["load"].append(CLOCK() - start)
             epoch = book.epoch(day)
+
+            def read(facts, day, explain=book.explain):
+                """An explanation with all a renderer reads: every rule's evidence (made
+                when first read), and the nearest misses, checked."""
+                trace = explain(facts, day)
+                for rule in trace.rules:
+                    rule.evidence  # noqa: B018
+                return trace.misses
+
             for place, key in ((epoch.fast, "fast"), (epoch.explain, "ex")):
                 start = CLOCK()
                 place.program()
-                times[key].append(CLOCK() - start)
+                t[key].append(CLOCK() - start)
             # Each call timed alone, the median kept: a loop of a few long calls timed as one
             # takes in every time the process was made to wait (at 5,000 rules, up to 4x).
-            for key, call in (("decide", book.decide), ("explain", book.explain)):
+            for key, call in (("decide", book.decide), ("explain", book.explain), ("read", read)):
                 calls = []
                 for _ in range(max(20, 20000 // n if key == "decide" else 2000 // n)):
                     start = CLOCK()
                     call(facts, day)
                     calls.append(CLOCK() - start)
-                times[key].append(statistics.median(calls))
-        ms = {k: shown(*spread(v, 1e3), 1) for k, v in times.items()}
-        us = {k: shown(*spread(v, 1e6), 1) for k, v in times.items()}
+                t[key].append(statistics.median(calls))
+    for i, n in enumerate(sizes):
+        ms = {k: shown(*spread(v, 1e3), 1) for k, v in times[n].items()}
+        us = {k: shown(*spread(v, 1e6), 1) for k, v in times[n].items()}
+        ratio = ""
+        if i:
+            before = times[sizes[i - 1]]["explain"]
+            ratio = shown(*spread([a / b for a, b in zip(times[n]["explain"], before)]), 1)
         print(
             f"| {n:,} | {ms['load']} | {ms['fast']} | {us['decide']} | {ms['ex']} "
-            f"| {us['explain']} |"
+            f"| {us['explain']} | {ratio} | {us['read']} |"
         )
 
 

@@ -26,7 +26,7 @@ from . import ir, lighter_eval, runtime
 from .facts import MAX_DIGITS, FactsError, _Invalid, convert, validate_fields
 from .ir import MISSING
 from .runtime import Decision, Unset
-from .trace import Atom, negated
+from .trace import Claims, Tests, negated_tests
 from .types import EnumType, ListType, MoneyType, RecordType, normalize
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -41,7 +41,7 @@ SOURCE_KEPT = 1_000_000
 INLINE_ITEMS = 200
 #: Variables that carry a value from one plan step to the next, besides those of inputs,
 #: definitions, rules and conclusions.
-_ACCUMULATORS = frozenset(("_t", "_cl", "_conflicts", "_R", "_rec", "_O", "_F", "_D", "_L", "_AP"))
+_ACCUMULATORS = frozenset(("_t", "_cl", "_conflicts", "_E", "_X", "_rec", "_O", "_D", "_L", "_AP"))
 
 ARITHMETIC = {"+": "p_add", "-": "p_sub", "*": "p_mul", "/": "p_div"}
 COMPARE_PAIRS = {">=": "p_ge", ">": "p_gt", "<=": "p_le", "<": "p_lt", "=": "p_eq", "!=": "p_ne"}
@@ -182,8 +182,8 @@ class _Gen:
             "_date": datetime.date,
             "_Unset": Unset,
             "_Decision": Decision,
-            "_Atom": Atom,
-            "_negated": negated,
+            "_negated": negated_tests,
+            "_Claims": Claims,
             "_rt": runtime,
         }
         # The exact-pair helpers, bound directly: no attribute lookup per operation.
@@ -223,6 +223,12 @@ class _Gen:
         self.depths: dict[str, int] = {}
         self.folded: dict[int, tuple[ir.Expr, ir.Const | None]] = {}
         self.ranks: dict[EnumType, dict[str, int]] = {}
+        self.early_names: set[str] = set()
+        #: The explain program's tests and rules (``trace.Tests``), a constant of its own.
+        self.tests = Tests()
+        if explain:
+            self.ns["_TESTS"] = self.tests
+            self.consts[("tests",)] = "_TESTS"
 
     def const(self, value: Any) -> str:
         if type(value) is bool:
@@ -329,18 +335,22 @@ class _Gen:
         raise AssertionError(e)
 
     # ------------------------------------------------------------------ justifications
-    def why(self, e: ir.Expr, scope, via: str, out: list[str], indent: str) -> tuple[str, str]:
+    def why(
+        self, e: ir.Expr, scope, via: str, out: list[str], indent: str
+    ) -> tuple[str, str, int | None]:
         """Statements computing a condition's value and the elementary tests that decided it.
 
-        Appends lines to ``out``; returns the names of the value and the atoms variables. An
+        Appends lines to ``out``; returns the names of the value and the tests variables (the
+        tests recorded as ``trace.Tests`` says), and how many tests it always records, or
+        None when that depends on the case. An
         ``and`` is shown by both sides, held or failed (so every condition a provision misses
         is listed); an ``or`` that holds by its first holding side, one that fails by both.
         """
         v, atoms = self.fresh("_wv"), self.fresh("_wa")
         if isinstance(e, ir.Binary) and e.op in ("and", "or"):
-            lv, la = self.why(e.left, scope, via, out, indent)
+            lv, la, _ = self.why(e.left, scope, via, out, indent)
             inner: list[str] = []
-            rv, ra = self.why(e.right, scope, via, inner, indent + "    ")
+            rv, ra, _ = self.why(e.right, scope, via, inner, indent + "    ")
             if e.op == "and":
                 # Every test of an "and" is shown, those that hold and those that fail: the
                 # right side is computed even when the left one fails, for the explanation
@@ -363,24 +373,24 @@ class _Gen:
                 out.append(f"{indent}else:")
                 out.extend(inner)
                 out.append(f"{indent}    {v} = {rv}; {atoms} = {ra} if {rv} else ({la} + {ra})")
-            return v, atoms
+            return v, atoms, None
         if isinstance(e, ir.Unary) and e.op == "not":
-            ov, oa = self.why(e.operand, scope, via, out, indent)
-            out.append(f"{indent}{v} = not {ov}; {atoms} = [_negated(a) for a in {oa}]")
-            return v, atoms
+            ov, oa, count = self.why(e.operand, scope, via, out, indent)
+            out.append(f"{indent}{v} = not {ov}; {atoms} = _negated({oa})")
+            return v, atoms, count
         if isinstance(e, ir.If):
-            cv, ca = self.why(e.cond, scope, via, out, indent)
+            cv, ca, _ = self.why(e.cond, scope, via, out, indent)
             then: list[str] = []
-            tv, ta = self.why(e.then, scope, via, then, indent + "    ")
+            tv, ta, _ = self.why(e.then, scope, via, then, indent + "    ")
             other: list[str] = []
-            ov, oa = self.why(e.otherwise, scope, via, other, indent + "    ")
+            ov, oa, _ = self.why(e.otherwise, scope, via, other, indent + "    ")
             out.append(f"{indent}if {cv}:")
             out.extend(then)
             out.append(f"{indent}    {v} = {tv}; {atoms} = {ca} + {ta}")
             out.append(f"{indent}else:")
             out.extend(other)
             out.append(f"{indent}    {v} = {ov}; {atoms} = {ca} + {oa}")
-            return v, atoms
+            return v, atoms, None
         if isinstance(e, ir.CallDef) and e.type.kind == "bool" and self.inlinable(e):
             d = self.rb.definitions[e.name]
             shown = runtime.show_call(
@@ -399,12 +409,12 @@ class _Gen:
         if isinstance(e, ir.CallDef) and e.type.kind == "bool":
             args = ", ".join(self.expr(a, scope) for a in e.args)
             out.append(f"{indent}{v}, {atoms} = _w_{self.defines[e.name]}({args})")
-            return v, atoms
+            return v, atoms, None
         if isinstance(e, ir.Ref) and e.kind == "define" and e.type.kind == "bool":
             out.append(
                 f"{indent}{v} = {self.defines[e.name]}; _, {atoms} = _wz_{self.defines[e.name]}()"
             )
-            return v, atoms
+            return v, atoms, None
         if isinstance(e, ir.Binary) and (e.op in COMPARE_PAIRS or e.op == "in"):
             # Each side computed once, into a variable unless it is one or a literal already.
             sides = []
@@ -426,20 +436,24 @@ class _Gen:
             if isinstance(e.left, ir.CallDef):
                 left_define = e.left.name
             left_conclusion = e.left.name if is_ref and e.left.kind == "conclusion" else None
-            out.append(
-                f"{indent}{atoms} = [_Atom({self.const(e.text)}, {v}, {self.const(e.span)}, "
-                f"{self.const(e.op)}, {left}, {right}, {self.const(e.left.text)}, "
-                f"{self.const(e.right.text)}, {self.const(left_input)}, {via}, "
-                f"{self.const(left_define)}, {self.const(left_conclusion)})]"
+            site = self.tests.site(
+                e.text,
+                e.span,
+                e.op,
+                e.left.text,
+                e.right.text,
+                left_input,
+                left_define,
+                left_conclusion,
             )
-            return v, atoms
+            # The test as values in a flat list (``trace.Tests``): no object of its own.
+            out.append(f"{indent}{atoms} = [{site}, {v}, {left}, {right}, {via}]")
+            return v, atoms, 1
         left_input = e.name if isinstance(e, ir.Ref) and e.kind == "input" else None
+        site = self.tests.site(e.text, e.span, None, e.text, None, left_input, None, None)
         out.append(f"{indent}{v} = {self.expr(e, scope)}")
-        out.append(
-            f"{indent}{atoms} = [_Atom({self.const(e.text)}, bool({v}), {self.const(e.span)}, "
-            f"None, {v}, None, {self.const(e.text)}, None, {self.const(left_input)}, {via}, None)]"
-        )
-        return v, atoms
+        out.append(f"{indent}{atoms} = [{site}, bool({v}), {v}, None, {via}]")
+        return v, atoms, 1
 
     # ------------------------------------------------------------------ exact arithmetic
     def num(self, e: ir.Expr, scope) -> Num:
@@ -677,7 +691,7 @@ class _Gen:
             if d.params is None:
                 if self.explain and d.type.kind == "bool" and name in planned:
                     lines = [f"def _wz_{var}():"]
-                    vv, aa = self.why(d.body, {}, self.const(name), lines, "    ")
+                    vv, aa, _ = self.why(d.body, {}, self.const(name), lines, "    ")
                     lines.append(f"    return {vv}, {aa}")
                     out[f"_wz_{var}"] = lines
                 continue
@@ -703,7 +717,7 @@ class _Gen:
                     f"    _via = _rt.show_call({self.const(name)}, "
                     f"{self.const(tuple(p for p, _ in d.params))}, ({shown},))"
                 )
-                vv, aa = self.why(d.body, scope, "_via", lines, "    ")
+                vv, aa, _ = self.why(d.body, scope, "_via", lines, "    ")
                 lines.append(f"    return {vv}, {aa}")
                 out[f"_w_{var}"] = lines
         return out
@@ -769,17 +783,16 @@ class _Gen:
         rb, epoch = self.rb, self.epoch
         yield _Group(["_conflicts = []"], ["_conflicts"])
         if explain:
-            yield _Group(["_R = {}", "_rec = []", "_L = []"], ["_R", "_rec", "_L"])
+            yield _Group(["_E = []", "_X = []", "_rec = []", "_L = []"], ["_E", "_X", "_rec", "_L"])
         claims: dict[str, list[tuple[str, ir.Assignment]]] = {}
         early = {name: self.accumulator(name, early=True) for name in self.early()}
+        self.early_names = set(early)
         for name, acc in early.items():
             yield self.claim_start(name, acc)
         # Long lists of what each rule and definition gave are filled in at their steps, not
         # read back at the end (in a long program, from every piece before the last).
         many_rules = len(epoch.rules) > INLINE_ITEMS
         many_defines = sum(1 for kind, _ in epoch.plan if kind == "define") > INLINE_ITEMS
-        if explain and many_rules:
-            yield _Group(["_F = {}"], ["_F"])
         if explain and many_defines:
             yield _Group(["_D = {}"], ["_D"])
         if self.cited and many_rules:
@@ -807,11 +820,12 @@ class _Gen:
                 rule = rb.rules[name]
                 fired, applies = self.rules[name], self.applies[name]
                 over = epoch.overriders.get(name)
+                count: int | None = 0  # the tests it records, when always as many
                 if explain and rule.when is not None:
-                    vv, aa = self.why(rule.when, {}, "None", step, "")
+                    vv, aa, count = self.why(rule.when, {}, "None", step, "")
                     step.append(f"{fired} = {vv}")
-                    step.append(f"_R[{self.const(name)}] = {aa}")
-                    sets.append(fired)
+                    step.append(f"_E += {aa}")
+                    sets += [fired, "_E"]
                 else:
                     cond = self.expr(rule.when, {}) if rule.when is not None else "True"
                     if over or explain:
@@ -819,16 +833,22 @@ class _Gen:
                         sets.append(fired)
                     else:  # whether it fired is read by nothing else: only the explanation
                         fired = cond
-                    if explain:
-                        step.append(f"_R[{self.const(name)}] = []")
                 if over:
                     blockers = " or ".join(self.applies[o] for o in over)
                     step.append(f"{applies} = {fired} and not ({blockers})")
                 else:
                     step.append(f"{applies} = {fired}")
                 sets.append(applies)
-                if explain and many_rules:
-                    step.append(f"_F[{self.const(name)}] = ({fired}, {applies})")
+                if explain:
+                    # Whether it fired, whether it applied (when something could set it
+                    # aside), and where its tests end (when not always as many): the
+                    # program's own shortest record (``trace.Tests``).
+                    self.tests.rules.append((name, bool(over), count))
+                    flags = [fired, applies] if over else [fired]
+                    if count is None:
+                        flags.append("len(_E)")
+                    step.append(f"_X += ({', '.join(flags)},)")
+                    sets.append("_X")
                 elif self.cited and many_rules:
                     step.append(f"_AP.append({applies})")
                 for a in rule.then:
@@ -851,22 +871,17 @@ class _Gen:
             yield from after
         outs, built = self.mapping("_O", [(repr(n), self.conclusions[n]) for n in rb.conclusions])
         yield from built
-        if explain and early:
-            # The claims in the order of the conclusions' steps, as if gathered there.
-            order = {name: i for i, (kind, name) in enumerate(epoch.plan) if kind == "conclusion"}
-            yield _Group([f"_rec.sort(key={self.const(_ByConclusion(order))})"], [])
+        if explain:
+            # Where the claims of each conclusion are gathered: the order of the claims.
+            plan = enumerate(epoch.plan)
+            self.tests.steps.update((name, i) for i, (kind, name) in plan if kind == "conclusion")
         decision = f"_Decision(_day, {outs}, tuple(_conflicts), {bool(epoch.rules)!r})"
         if explain:
-            fired = "_F"
-            if not many_rules:
-                rules = epoch.rules
-                shown = (f"{self.const(n)}: ({self.rules[n]}, {self.applies[n]})" for n in rules)
-                fired = "{" + ", ".join(shown) + "}"
             defs = "_D"
             if not many_defines:
                 named = [n for k, n in epoch.plan if k == "define"]
                 defs = "{" + ", ".join(f"{self.const(n)}: {self.defines[n]}" for n in named) + "}"
-            yield [f"return {decision}, {fired}, _R, _rec, {defs}, _L"]
+            yield [f"return {decision}, _X, _E, _Claims((_TESTS, _X, _rec)), {defs}, _L"]
         elif self.cited:
             # Whether each rule in force applied, in the epoch's order: the rules to cite.
             if many_rules:
@@ -1082,7 +1097,18 @@ class _Gen:
         if not _cheap(u):
             lines.append(f"    _u = {u}")
             u = "_u"
-        lines.append(f"    _rec.append(({self.const(rule)}, {self.const(name)}, {x}, {u}))")
+        if name in self.early_names:
+            # Constants all (``early``): known from whether the rule applied, not recorded
+            # (``trace.Tests.claims``): a constant a rule would read (a global of the
+            # program's) takes a place in the processor's caches, at 5,000 rules more than
+            # they hold.
+            upper = a.upper.value if a.upper is not None else None
+            self.tests.claimed.append((rule, name, a.value.value, upper))
+            if c.kind == "highest":
+                r = self.rank(c.type)[a.value.value]
+                return _Group([f"if {applies} and {acc} < {r}: {acc} = {r}"], sets)
+        else:
+            lines.append(f"    _rec.append(({self.const(rule)}, {self.const(name)}, {x}, {u}))")
         if c.kind == "highest" and isinstance(a.value, ir.Const):
             r = self.rank(c.type)[a.value.value]
             lines.append(f"    if {acc} < {r}: {acc} = {r}")
@@ -1146,17 +1172,6 @@ class _Gen:
                 for a in assignments
             )
         }
-
-
-@attrs.frozen
-class _ByConclusion:
-    """The sort key of a recorded claim: its conclusion's place in the plan (a constant of
-    the explain program, which the disk cache pickles: not a lambda)."""
-
-    order: dict[str, int]
-
-    def __call__(self, claim: tuple) -> int:
-        return self.order[claim[1]]
 
 
 class _Group(list):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 
 from .analysis.nearest import checked
-from .trace import RuleTrace, Trace, nearest_misses
+from .trace import Outcomes, Trace, nearest_misses
 
 
 def not_decided(rulebook, epoch, choices) -> list[str]:
@@ -23,39 +23,36 @@ def not_decided(rulebook, epoch, choices) -> list[str]:
 
 def explain(rulebook, epoch, raw_facts: dict, day: datetime.date) -> Trace:
     facts, result = epoch.explain(raw_facts, day)
-    decision, outcome, atoms, claims, definitions, choices = result
-    traces: dict[str, RuleTrace] = {}
-    for name, (fired, applies) in outcome.items():
-        if applies:
-            status, blockers = "applied", []
-        elif fired:
-            status = "set_aside"
-            blockers = [o for o in epoch.overriders.get(name, []) if outcome[o][1]]
-        else:
-            status, blockers = "not_met", []
-        traces[name] = RuleTrace(name, status, atoms[name], set_aside_by=blockers)
-    for rule, conclusion, value, upper in claims:
-        traces[rule].conclusions.append((conclusion, value, upper))
-    ordered = [traces.get(name) or RuleTrace(name, "not_in_force") for name in rulebook.rules]
+    decision, _, tests, claims, definitions, choices = result
+    # The rules' traces are made when first read (``Outcomes``): an explanation whose rules
+    # no one reads does not keep an object for each of them.
+    outcomes = Outcomes(rulebook, claims, tests, epoch.overriders)
     trace = Trace(
         rulebook=rulebook,
         as_of=day,
         facts=facts,
         decision=decision,
-        rules=ordered,
+        rules=outcomes,
         definitions=definitions,
         not_decided=not_decided(rulebook, epoch, choices),
         choices=list(choices),
     )
-    misses = nearest_misses(rulebook, decision, ordered)
-    if misses:
-        # Checked when first shown (``Trace.misses``): each check decides a changed case.
-        trace.misses = lambda: checked(
-            misses,
+
+    def misses() -> list:
+        # Found and checked when first shown (``Trace.misses``): each check decides a
+        # changed case. (Not through ``trace``, which holds this function.)
+        rules = outcomes.rules()
+        found = nearest_misses(rulebook, decision, rules)
+        if not found:
+            return found
+        return checked(
+            found,
             rulebook,
             facts,
             lambda f: epoch.fast(f, day),
-            ordered,
+            rules,
             lambda f: explain(rulebook, epoch, f, day),
         )
+
+    trace.misses = misses
     return trace

@@ -58,72 +58,130 @@ class Atom:
         return num if den == 1 else Fraction(num, den)
 
     def _gap(self) -> tuple[int, int] | None:
-        """The shortfall as (numerator, denominator) in lowest terms, in integers:
-        subtracting Fractions makes two more (about three times as slow)."""
-        if self.result or (self.op != ">=" and self.op != ">"):
-            return None
-        left, right = self.left, self.right
-        if type(left) is int and type(right) is int:
-            return right - left, 1
-        if not _is_number(left) or not _is_number(right):
-            return None
-        ln, ld = left.as_integer_ratio()
-        rn, rd = right.as_integer_ratio()
-        num, den = rn * ld - ln * rd, ld * rd
-        common = math.gcd(num, den)
-        return num // common, den // common
+        return _gap(self.result, self.op, self.left, self.right)
 
     def to_json(self) -> dict:
-        # Run for every test of every explanation rendered: the commonest values (ints and
-        # texts) and the shortfall of two ints are written inline, not through calls.
-        span = self.span
-        left, op, result = self.left, self.op, self.result
-        if type(left) is not int and type(left) is not str:
-            left = to_json_value(left)
-        if op is None:
-            out = {
-                "test": self.text,
-                "result": result,
-                "line": span.line,
-                "file": span.source.name,
-                "value": left,
-            }
-            if self.left_input:
-                out["input"] = self.left_input
+        return atom_json(
+            self.text,
+            self.result,
+            self.span,
+            self.op,
+            self.left,
+            self.right,
+            self.left_text,
+            self.right_text,
+            self.left_input,
+            self.via,
+            self.left_define,
+            self.left_conclusion,
+        )
+
+
+def _gap(result, op, left, right) -> tuple[int, int] | None:
+    """The shortfall of a failed ``>=`` / ``>`` test as (numerator, denominator) in lowest
+    terms, in integers: subtracting Fractions makes two more (about three times as slow)."""
+    if result or (op != ">=" and op != ">"):
+        return None
+    if type(left) is int and type(right) is int:
+        return right - left, 1
+    if not _is_number(left) or not _is_number(right):
+        return None
+    ln, ld = left.as_integer_ratio()
+    rn, rd = right.as_integer_ratio()
+    num, den = rn * ld - ln * rd, ld * rd
+    common = math.gcd(num, den)
+    return num // common, den // common
+
+
+def atom_json(
+    text,
+    result,
+    span,
+    op,
+    left,
+    right,
+    left_text,
+    right_text,
+    left_input,
+    via,
+    left_define,
+    left_conclusion,
+) -> dict:
+    """A test as the trace's JSON gives it (``Atom.to_json``), from its parts."""
+    fixed = json_parts(
+        text, span, op, left_text, right_text, left_input, left_define, left_conclusion
+    )
+    return filled(fixed, result, left, right, via)
+
+
+def json_parts(text, span, op, left_text, right_text, left_input, left_define, left_conclusion):
+    """What a test's JSON takes from its fixed parts (``filled``): the explain program's
+    record keeps these once for each test of the program (``Tests``). The last is what the
+    left side names besides its text: None, the input (a text: the commonest), or a dict."""
+    extra: Any = None
+    if op is None:
+        extra = left_input or None
+    elif left_define or left_conclusion:
+        extra = {}
+        if left_input:
+            extra["input"] = left_input
+        if left_define:
+            extra["definition"] = left_define
+        if left_conclusion:
+            extra["conclusion"] = left_conclusion
+    elif left_input:
+        extra = left_input
+    return text, span.line, span.source.name, op, left_text, right_text, extra
+
+
+def filled(parts: tuple, result, left, right, via) -> dict:
+    """A test's JSON: its fixed parts (``json_parts``) with the values of the case."""
+    # Run for every test of every explanation rendered: each entry a dict written out (not
+    # merged from others), the commonest values (ints and texts) and the shortfall of two
+    # ints inline, not through calls.
+    text, line, file, op, left_text, right_text, extra = parts
+    shown = left
+    if type(left) is Fraction:  # a sum of shares: ``to_json_value``'s, without its calls
+        shown = left.numerator if left.denominator == 1 else format_ratio(*left.as_integer_ratio())
+    elif type(left) is not int and type(left) is not str:
+        shown = to_json_value(left)
+    if op is None:
+        out = {"test": text, "result": result, "line": line, "file": file, "value": shown}
+        if extra:
+            out["input"] = extra
+    else:
+        shown_right = right
+        if type(right) is Fraction:
+            num, den = right.as_integer_ratio()
+            shown_right = num if den == 1 else format_ratio(num, den)
+        elif type(right) is not int and type(right) is not str:
+            shown_right = to_json_value(right)
+        if extra is None:
+            sides = {"expr": left_text, "value": shown}
+        elif type(extra) is str:
+            sides = {"expr": left_text, "value": shown, "input": extra}
         else:
-            right = self.right
-            if type(right) is not int and type(right) is not str:
-                right = to_json_value(right)
-            if self.left_input and not self.left_define and not self.left_conclusion:
-                sides = {"expr": self.left_text, "value": left, "input": self.left_input}
-            else:
-                sides = {"expr": self.left_text, "value": left}
-                if self.left_input:
-                    sides["input"] = self.left_input
-                if self.left_define:
-                    sides["definition"] = self.left_define
-                if self.left_conclusion:
-                    sides["conclusion"] = self.left_conclusion
-            out = {
-                "test": self.text,
-                "result": result,
-                "line": span.line,
-                "file": span.source.name,
-                "op": op,
-                "left": sides,
-                "right": {"expr": self.right_text, "value": right},
-            }
-        if self.via:
-            out["within"] = self.via
-        if not result and (op == ">=" or op == ">"):
-            if type(self.left) is int and type(self.right) is int:
-                out["short_by"] = self.right - self.left
-            else:
-                gap = self._gap()
-                if gap is not None:
-                    num, den = gap
-                    out["short_by"] = num if den == 1 else format_ratio(num, den)
-        return out
+            sides = {"expr": left_text, "value": shown, **extra}
+        out = {
+            "test": text,
+            "result": result,
+            "line": line,
+            "file": file,
+            "op": op,
+            "left": sides,
+            "right": {"expr": right_text, "value": shown_right},
+        }
+    if via:
+        out["within"] = via
+    if not result and (op == ">=" or op == ">"):
+        if type(left) is int and type(right) is int:
+            out["short_by"] = right - left
+        else:
+            gap = _gap(result, op, left, right)
+            if gap is not None:
+                num, den = gap
+                out["short_by"] = num if den == 1 else format_ratio(num, den)
+    return out
 
 
 _INVERSE = {
@@ -155,9 +213,308 @@ class RuleTrace:
 
     name: str
     status: str  # applied | set_aside | not_met | not_in_force
-    evidence: list[Atom] = attrs.Factory(list)
+    #: The tests that decided it (``Atom``), or where the explain program recorded them
+    #: (``Recorded``), made into ``Atom`` objects when first read.
+    _evidence: Any = attrs.Factory(list)
     conclusions: list[tuple[str, Any, Any]] = attrs.Factory(list)  # (conclusion, value, upper)
     set_aside_by: list[str] = attrs.Factory(list)
+    #: The record the evidence was made from, kept for its JSON (written from the record).
+    _record: Any = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def evidence(self) -> list[Atom]:
+        evidence = self._evidence
+        if type(evidence) is Recorded:
+            # Made for every rule at once, in one pass over the record, on the first read
+            # of any (a renderer that reads one rule's tests reads them all): no call for
+            # each rule. Its record is kept for the JSON.
+            table, tests, start, end, made = evidence
+            every = made[0]
+            if every is None:
+                every = made[0] = table.atoms(tests, 0, len(tests))
+            self._record = evidence
+            evidence = self._evidence = every[start // STRIDE : end // STRIDE]
+        return evidence
+
+    @evidence.setter
+    def evidence(self, value: list[Atom]) -> None:
+        self._evidence, self._record = value, None
+
+    def evidence_json(self) -> list[dict]:
+        """The tests as the trace's JSON gives them: from the record when there is one (a
+        renderer that only writes JSON makes no ``Atom``)."""
+        record = self._record if self._record is not None else self._evidence
+        if type(record) is Recorded:
+            return record.json()
+        return [a.to_json() for a in record] if record else []
+
+
+#: A test as the explain program records it, in a flat list of tests: ``site, result, left,
+#: right, via`` (``Tests``); ``site`` is the test's index in ``Tests.sites``, or ``(index,
+#: n)`` for a test under ``n`` negations, with its result as evaluated.
+STRIDE = 5
+
+
+class Tests:
+    """What the explain program knows of its elementary tests, rules and claims before
+    running: each test's fixed parts (text, span, operator, the sides' texts, the input,
+    definition or conclusion its left side reads) by index; the rules in the order it
+    decides them; the claims it knows from whether a rule applied alone (constants all).
+
+    The program records a case's tests as values in one flat list, whether each rule fired
+    and applied in another, and only the claims it computes, instead of an ``Atom`` (and a
+    list of them), a claim and a ``RuleTrace`` for each rule: at 5,000 rules those were some
+    30,000 objects that outlived each explanation, that every collection went through, and
+    that a trace whose rules no one reads (a batch's, a what-if search's) never needed.
+    ``Outcomes`` makes the ``RuleTrace`` objects when first asked for. Kept with the program
+    by the disk cache."""
+
+    def __init__(self) -> None:
+        self.sites: list[tuple] = []
+        #: ``(rule, whether anything can set it aside, how many tests it always records
+        #: or None)``: what the program records of it in its flags (``decode``).
+        self.rules: list[tuple[str, bool, int | None]] = []
+        #: ``(rule, conclusion, value, upper)`` of the claims not recorded, in plan order.
+        self.claimed: list[tuple] = []
+        #: Each conclusion's step in the plan: claims are in the order of their steps.
+        self.steps: dict[str, int] = {}
+        self._index: dict[tuple, int] = {}
+        #: Each test's ``json_parts``, made when first written.
+        self._parts: dict[int, tuple] = {}
+
+    def site(self, *fixed) -> int:
+        """The index of a test's fixed parts (a span by identity: two may print alike)."""
+        key = tuple(id(x) if isinstance(x, Span) else x for x in fixed)
+        found = self._index.get(key)
+        if found is None:
+            found = self._index[key] = len(self.sites)
+            self.sites.append(fixed)
+        return found
+
+    def __getstate__(self) -> dict:
+        return {k: getattr(self, k) for k in ("sites", "rules", "claimed", "steps")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _index={}, _parts={})
+
+    def decode(self, flags: list) -> list[tuple[str, Any, Any, int]]:
+        """``(rule, fired, applied, where its tests end)`` for each rule decided, in turn."""
+        out = []
+        at = end = 0
+        for name, overridden, count in self.rules:
+            fired = flags[at]
+            applied = flags[at + 1] if overridden else fired
+            at += 2 if overridden else 1
+            if count is None:
+                end = flags[at]
+                at += 1
+            else:
+                end += count * STRIDE
+            out.append((name, fired, applied, end))
+        return out
+
+    def claims(self, applied: set, recorded: list) -> list[tuple]:
+        """Every claim of the rules that applied (``applied``, their names), ``(rule,
+        conclusion, value, upper)``, in the order of
+        the conclusions' steps, and of the plan within one."""
+        known = []
+        if self.claimed:
+            known = [c for c in self.claimed if c[0] in applied]
+        if not recorded:
+            return known
+        steps = self.steps
+        return sorted([*known, *recorded], key=lambda c: steps[c[1]])
+
+    def atoms(self, tests: list, start: int, end: int) -> list[Atom]:
+        """The tests recorded in ``tests[start:end]``, as ``Atom`` objects."""
+        sites = self.sites
+        if end - start == STRIDE and type(tests[start]) is int:  # one test: the commonest
+            site, result, left, right, via = tests[start:end]
+            text, span, op, left_text, right_text, left_input, left_define, left_conclusion = sites[
+                site
+            ]
+            return [
+                Atom(
+                    text,
+                    result,
+                    span,
+                    op,
+                    left,
+                    right,
+                    left_text,
+                    right_text,
+                    left_input,
+                    via,
+                    left_define,
+                    left_conclusion,
+                )
+            ]
+        out = []
+        values = iter(tests[start:end])
+        for site, result, left, right, via in zip(values, values, values, values, values):
+            if type(site) is not int:  # under a ``not``
+                out.append(self._one(site, result, left, right, via))
+                continue
+            text, span, op, left_text, right_text, left_input, left_define, left_conclusion = sites[
+                site
+            ]
+            out.append(
+                Atom(
+                    text,
+                    result,
+                    span,
+                    op,
+                    left,
+                    right,
+                    left_text,
+                    right_text,
+                    left_input,
+                    via,
+                    left_define,
+                    left_conclusion,
+                )
+            )
+        return out
+
+    def _one(self, site: tuple, result, left, right, via) -> Atom:
+        """A test recorded under ``not``s: ``site`` is ``(index, how many)``."""
+        site, negations = site
+        atom = self.atoms([site, result, left, right, via], 0, STRIDE)[0]
+        for _ in range(negations):
+            atom = negated(atom)
+        return atom
+
+    def json(self, tests: list, start: int, end: int) -> list[dict]:
+        """The tests recorded in ``tests[start:end]`` as the trace's JSON gives them."""
+        # By index, not sliced and zipped: most rules have one test or a few, and making
+        # the slice and the iterators cost a third of writing one.
+        parts = self._parts
+        out = []
+        for i in range(start, end, STRIDE):
+            site = tests[i]
+            found = parts.get(site)
+            if found is None:
+                if type(site) is not int:  # under a ``not``: as the Atom reads
+                    out.append(self._one(site, *tests[i + 1 : i + STRIDE]).to_json())
+                    continue
+                found = parts[site] = json_parts(*self.sites[site])
+            out.append(filled(found, tests[i + 1], tests[i + 2], tests[i + 3], tests[i + 4]))
+        return out
+
+
+class Recorded(tuple):
+    """Where the explain program recorded one rule's tests (``Tests``), ``(table, tests,
+    start, end, made)``: as a list of ``Atom`` objects (``RuleTrace.evidence`` keeps them;
+    ``made``, shared by the rules of one trace, holds every rule's once made), or as JSON,
+    written from the record. A tuple: made without a call of Python's, one for each rule
+    with tests."""
+
+    __slots__ = ()
+
+    def atoms(self) -> list[Atom]:
+        table, tests, start, end, _ = self
+        return table.atoms(tests, start, end)
+
+    def json(self) -> list[dict]:
+        table, tests, start, end, _ = self
+        return table.json(tests, start, end)
+
+    def __eq__(self, other) -> bool:  # as the list of its tests
+        if isinstance(other, Recorded):
+            other = other.atoms()
+        return self.atoms() == other
+
+    def __ne__(self, other) -> bool:
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self.atoms())
+
+
+class Claims(tuple):
+    """The claims of the rules that applied in one case, ``(rule, conclusion, value,
+    upper)``, as the explain program returns them: made from its record, ``(table, flags,
+    recorded)``, when gone through (``Tests.claims``; a tuple, made without a call of
+    Python's)."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        table, flags, recorded = tuple.__iter__(self)
+        applied = {name for name, _, applies, _ in table.decode(flags) if applies}
+        return iter(table.claims(applied, recorded))
+
+
+def negated_tests(tests: list) -> list:
+    """Recorded tests as they stand under a ``not`` (``negated``, applied when read)."""
+    out = tests.copy()
+    for i in range(0, len(out), STRIDE):
+        site = out[i]
+        out[i] = (site, 1) if type(site) is int else (site[0], site[1] + 1)
+    return out
+
+
+class Outcomes:
+    """What the explain program recorded of the rules in one case (see ``Tests``): the
+    trace's ``RuleTrace`` objects, made when first asked for."""
+
+    __slots__ = ("_rulebook", "_claims", "_tests", "_overriders", "_made")
+
+    def __init__(self, rulebook, claims: Claims, tests: list, overriders: dict):
+        self._rulebook, self._claims, self._tests = rulebook, claims, tests
+        self._overriders = overriders
+        self._made: list[RuleTrace] | None = None
+
+    def rules(self) -> list[RuleTrace]:
+        """Every rule of the rulebook, in its order, with its status, evidence and claims."""
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    def _make(self) -> list[RuleTrace]:
+        # ``Tests.decode`` inline, each ``RuleTrace`` made as its rule is read: run for each
+        # explanation whose rules are read, once for each rule.
+        table, flags, recorded = tuple.__iter__(self._claims)
+        tests = self._tests
+        made: list = [None]  # every rule's Atom objects, once made (``RuleTrace.evidence``)
+        traces: dict[str, RuleTrace] = {}
+        applied_names = set()
+        set_aside = []
+        at = start = end = 0
+        for name, overridden, count in table.rules:
+            fired = flags[at]
+            if overridden:
+                applied = flags[at + 1]
+                at += 2
+            else:
+                applied = fired
+                at += 1
+            if count is None:
+                end = flags[at]
+                at += 1
+            else:
+                end += count * STRIDE
+            evidence = Recorded((table, tests, start, end, made)) if end > start else []
+            if applied:
+                applied_names.add(name)
+                traces[name] = RuleTrace(name, "applied", evidence, [], [])
+            elif fired:
+                traces[name] = trace = RuleTrace(name, "set_aside", evidence, [], [])
+                set_aside.append(trace)
+            else:
+                traces[name] = RuleTrace(name, "not_met", evidence, [], [])
+            start = end
+        for trace in set_aside:  # by the rules that applied, once all are known
+            trace.set_aside_by = [
+                o for o in self._overriders.get(trace.name, []) if o in applied_names
+            ]
+        for rule, conclusion, value, upper in table.claims(applied_names, recorded):
+            traces[rule].conclusions.append((conclusion, value, upper))
+        return [
+            traces.get(name) or RuleTrace(name, "not_in_force") for name in self._rulebook.rules
+        ]
 
 
 @attrs.define
@@ -184,7 +541,8 @@ class Trace:
     as_of: datetime.date
     facts: dict[str, Any]
     decision: Decision
-    rules: list[RuleTrace]
+    #: Every rule's ``RuleTrace``, or the ``Outcomes`` they are made from when first read.
+    _rules: Any
     definitions: dict[str, Any]
     #: The checked nearest misses, or the function that works them out (``misses``).
     _misses: Any = attrs.Factory(list)
@@ -200,6 +558,17 @@ class Trace:
     #: The law in time: each ``lighter`` block's ``lighter_eval.Choice`` (both versions'
     #: outcomes, the version applied and why).
     choices: list = attrs.Factory(list)
+
+    @property
+    def rules(self) -> list[RuleTrace]:
+        """What happened to each rule of the rulebook, in its order."""
+        if isinstance(self._rules, Outcomes):
+            self._rules = self._rules.rules()
+        return self._rules
+
+    @rules.setter
+    def rules(self, value: list[RuleTrace]) -> None:
+        self._rules = value
 
     @property
     def misses(self) -> list[Miss]:
@@ -231,8 +600,9 @@ class Trace:
         """
         rb = self.rulebook
         fixed = _fixed_parts(rb) if shared else _FixedParts(rb)
+        every = self.rules
         decided_by: dict[str, list[str]] = {}
-        for r in self.rules:
+        for r in every:
             if r.status == "applied":
                 for name in dict.fromkeys(x[0] for x in r.conclusions):
                     decided_by.setdefault(name, []).append(r.name)
@@ -258,12 +628,11 @@ class Trace:
         def rule_json(r: RuleTrace) -> dict:
             head, tail = fixed.rule(r.name)
             if r.name in kept:
-                evidence = []
-                for a in r.evidence:
-                    entry = made[id(a)] = a.to_json()
-                    evidence.append(entry)
+                evidence = r.evidence_json()
+                for a, entry in zip(r.evidence, evidence):
+                    made[id(a)] = entry
             else:
-                evidence = [a.to_json() for a in r.evidence] if r.evidence else []
+                evidence = r.evidence_json()
             return {
                 "name": r.name,
                 "status": r.status,
@@ -277,9 +646,9 @@ class Trace:
             }
 
         if streamed:
-            rules: list = _Made(len(self.rules), lambda: map(rule_json, self.rules))
+            rules: list = _Made(len(every), lambda: map(rule_json, every))
         else:
-            rules = [rule_json(r) for r in self.rules]
+            rules = [rule_json(r) for r in every]
         out = {
             "format": TRACE_FORMAT,
             "version": TRACE_VERSION,

@@ -468,3 +468,29 @@ def test_examples_of_each_outcome():
         == "evaluation"
     )
     assert agree(BOOK_A, {}, datetime.date(2017, 1, 1))[3] is False
+
+
+NEGATIONS = """\
+scale seriousness { none low high }
+input n: integer = 0
+input flag: bool = false
+conclusion level: highest seriousness
+define over(k: integer): bool = n >= k and flag
+define big: bool = n >= 100
+rule once { cite article 1  when not (n >= 5)  then level = low }
+rule twice { cite article 2  when not not (n >= 5)  then level = low }
+rule called { cite article 3  when not over(10) or not big  then level = high }
+rule either { cite article 4  overrides called  when not (flag or n >= 50)  then level = low }
+rule always { cite article 5  then level = low }
+"""
+
+BOOK_N = load(NEGATIONS, "negations.rules")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(0, 120), flag=st.booleans())
+def test_negated_tests_and_exceptions(n, flag):
+    """The explain program records each test as values, and a test under one or more
+    ``not``s, in a rule or in a definition it calls, by how many (``trace.Tests``); the
+    trace made from that record is the reference's."""
+    agree(BOOK_N, {"n": n, "flag": flag}, datetime.date(2020, 1, 1))
