@@ -378,9 +378,10 @@ def build(
     subtitle = f"{word('as_of', lang)} {show_date(day, lang)}"
     shown_docs = [d for d in in_force if d.name in with_rules]
     if shown_docs:
-        subtitle += " · " + " / ".join(
-            local(d.citation, lang) or local(d.title, lang, d.name) for d in shown_docs
-        )
+        # Two documents cited alike (the Criminal Law for Art. 12 and for Art. 253-1) are
+        # named once: the line says which texts decide, not how the rulebook files them.
+        cited = (local(d.citation, lang) or local(d.title, lang, d.name) for d in shown_docs)
+        subtitle += " · " + " / ".join(dict.fromkeys(cited))
     sections = [Section(word("outcome", lang), tuple(outcome_lines[1:]))]
     if not trace.decision.in_force:
         sections.append(

@@ -1134,3 +1134,21 @@ def test_staff_collecting_their_units_information_at_work_is_reached_by_amendmen
     facts, notes, _ = _review3(adapt, "e4_staff_mixed_2014.json")
     left_out = [n["en"] for n in notes if "not counted" in n["en"] and n["en"].startswith("Act ")]
     assert left_out and not any(n.startswith("Act 1 ") for n in left_out)
+
+
+def test_the_texts_that_decide_are_named_once_each(adapt, book):
+    """Third legal review, finding 9: the subtitle of a case judged under CL Art. 12 and
+    Art. 253-1 read "Criminal Law / Interpretation [2017] No. 10 / ... / Criminal Law" (two
+    documents of the rulebook cited alike)."""
+    from ruleengine.render.explanation import build
+
+    record = loads_json(
+        (
+            ROOT / "examples" / "pi2017" / "bank_clerk_sells_before_and_after_amendment_ix.json"
+        ).read_text("utf-8")
+    )
+    facts, notes = adapt(record["facts"])
+    trace = book.explain(facts, datetime.date.fromisoformat(record["as_of"]))
+    for lang, law in (("en", "Criminal Law"), ("zh", "刑法")):
+        names = build(trace, lang).subtitle.split(" · ")[1].split(" / ")
+        assert names.count(law) == 1 and len(names) == len(set(names))
