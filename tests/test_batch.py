@@ -6,6 +6,7 @@ import datetime
 import io
 import json
 import os
+import re
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -224,9 +225,30 @@ def test_person_lists_and_shared_case_keys(book):
         ({"subjects": [3]}, "subjects[0]: expected an object, got a number"),
         ({"case": [], "officials": [{}]}, "'case' must be an object, got a list"),
         ("text", "expected a JSON object, got a string"),
+        # a key no one reads is refused, not dropped (QA, issue 7 item 5)
+        (
+            {"csae": {}, "officials": [{}]},
+            "csae: unknown field beside 'officials' (did you mean 'case'?)",
+        ),
+        (
+            {"score": 1, "officials": [{}]},
+            "score: a fact beside 'officials' is given to no one: put it in 'case'",
+        ),
+        (
+            {"case": {"dy": "2021-01-01"}, "officials": [{}]},
+            "case.dy: unknown field of 'case' (did you mean 'day'?)",
+        ),
     ):
-        with pytest.raises(batch.BadLine, match=message.replace("[", r"\[").replace("]", r"\]")):
+        with pytest.raises(batch.BadLine, match=re.escape(message)):
             batch.split_record(bad, inputs)
+    with pytest.raises(batch.BadLine) as caught:
+        batch.split_record(
+            {"x": 1, "case": {"y": 2, "id": "c1"}, "id": 7, "officials": [{}]}, inputs
+        )
+    assert caught.value.problems == (
+        ("x", "unknown field beside 'officials'"),
+        ("case.y", "unknown field of 'case'"),
+    )
 
 
 # ------------------------------------------------------------------ bugs cost one line only

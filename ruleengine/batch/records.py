@@ -24,6 +24,9 @@ from ..types import DATE, TEXT
 
 #: Keys of a record that hold its persons, each merged over the record's shared "case" object.
 PERSON_LISTS = ("officials", "subjects")
+#: Keys that describe a case with several persons (beside the list or in its ``case``): read
+#: for the case's id, never facts.
+DESCRIBING = ("id", "title", "description")
 #: A person's identifier, dropped after the adapters unless the rulebook has an input so named.
 NAME_KEY = "name"
 #: Why a line was skipped: its content, or a bug in a plugin or in ruleengine (docs/batch.md).
@@ -188,7 +191,8 @@ def split_record(record: Any, inputs) -> list[tuple[str, dict]]:
 
     Mirrors the CCDI plugin's ``split_case``: each item is one person; of the shared
     ``case`` object, the keys that are inputs of the rulebook (``decided_on``) are copied into
-    every person and the person's own keys win; the other keys (id, title) describe the case.
+    every person and the person's own keys win; ``DESCRIBING`` keys describe the case. Any
+    other key, in ``case`` or beside the list, is refused: no one would read it.
     """
     if not isinstance(record, dict):
         raise BadLine(f"expected a JSON object, got {_what(record)}")
@@ -202,6 +206,9 @@ def split_record(record: Any, inputs) -> list[tuple[str, dict]]:
     case = {} if case is None else case
     if not isinstance(case, dict):
         raise BadLine(f"'case' must be an object, got {_what(case)}", "case")
+    stray = _stray_keys(record, field, case, inputs)
+    if stray:
+        raise BadLine("; ".join(f"{k}: {why}" for k, why in stray), stray[0][0], tuple(stray))
     shared = {k: v for k, v in case.items() if k in inputs}
     out = []
     for i, person in enumerate(people, start=1):
@@ -213,6 +220,35 @@ def split_record(record: Any, inputs) -> list[tuple[str, dict]]:
             label += f" ({name})"
         out.append((label, {**shared, **person}))
     return out
+
+
+def _stray_keys(record: dict, field: str, case: dict, inputs) -> list[tuple[str, str]]:
+    """(path, reason) for each key of a record with several persons that would be read by no
+    one: beside the list, only the list, ``case`` and what describes the case; in ``case``,
+    the rulebook's inputs (given to every person) and what describes the case. A typo there
+    (``decided_onn``), or a fact put beside the list, would otherwise be dropped unseen."""
+    out = []
+    for key in record:
+        if key in (field, "case") or key in DESCRIBING:
+            continue
+        if key in inputs:
+            reason = (
+                f"a fact beside '{field}' is given to no one: put it in 'case' to give it to"
+                f" every person, or in a person's record"
+            )
+        else:
+            reason = f"unknown field beside '{field}'" + _hint(key, (field, "case", *DESCRIBING))
+        out.append((str(key), reason))
+    for key in case:
+        if key not in inputs and key not in DESCRIBING:
+            known = (*DESCRIBING, *inputs)
+            out.append((f"case.{key}", "unknown field of 'case'" + _hint(key, known)))
+    return out
+
+
+def _hint(key: Any, known) -> str:
+    close = difflib.get_close_matches(str(key), list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def subject_facts(raw: Any, inputs, adapt) -> tuple[Any, list]:
