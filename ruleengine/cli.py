@@ -55,11 +55,20 @@ class Lang(StrEnum):
 class Stop(Exception):
     """Ends a command with a message and a documented exit code."""
 
-    def __init__(self, code: int, message: str = ""):
+    def __init__(self, code: int, message: str = "", zh: str | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.zh = zh  # the message in Chinese, shown under --lang zh (the facts' mistakes)
         self.problems: list = []  # FactProblems, when the facts are at fault
+
+    @classmethod
+    def said(cls, code: int, said) -> Stop:
+        """A stop whose message is a ``facts.Said`` (English and Chinese)."""
+        return cls(code, said.en, said.zh)
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" and self.zh else self.message
 
 
 # ------------------------------------------------------------------ shared options
@@ -74,7 +83,9 @@ RulebookOpt = Annotated[
 FormatOpt = Annotated[
     str, typer.Option("--format", "-f", help="text, json, markdown, or a plugin's format.")
 ]
-LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of labels and titles.")]
+LangOpt = Annotated[
+    Lang, typer.Option("--lang", help="Language of labels, titles and mistakes in the facts.")
+]
 AsOfOpt = Annotated[
     str | None,
     typer.Option("--as-of", help="Judge the case as of this date (YYYY-MM-DD)."),
@@ -188,7 +199,11 @@ def _parse_date(text: str | None, what: str, code: int = EXIT_USAGE) -> datetime
         return None
     day = parse_date(str(text))
     if day is None:
-        raise Stop(code, f"{what}: '{text}' is not a date (YYYY-MM-DD)")
+        raise Stop(
+            code,
+            f"{what}: '{text}' is not a date (YYYY-MM-DD)",
+            f"{what}：'{text}' 不是日期（YYYY-MM-DD）",
+        )
     return day
 
 
@@ -198,17 +213,23 @@ def _read_facts(path: str | None) -> tuple[Any, str]:
 
     if path in (None, "-"):
         if sys.stdin is None or sys.stdin.isatty():
-            raise Stop(EXIT_USAGE, "give a facts file, or pipe the facts on standard input")
+            raise Stop(
+                EXIT_USAGE,
+                "give a facts file, or pipe the facts on standard input",
+                "请给出事实文件，或经标准输入传入事实",
+            )
         name = "<stdin>"
         try:
             # Bytes, decoded as files are: the locale's encoding does not matter.
             text = sys.stdin.buffer.read(MAX_FACTS_BYTES + 1).decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise Stop(EXIT_BAD_FACTS, "<stdin>: not UTF-8 text") from None
+            raise Stop(
+                EXIT_BAD_FACTS, "<stdin>: not UTF-8 text", "<stdin>：不是 UTF-8 文本"
+            ) from None
         except AttributeError:  # a text-only stream (tests, embedding)
             text = sys.stdin.read(MAX_FACTS_BYTES + 1)
         if not text.strip():
-            raise Stop(EXIT_USAGE, "no facts on standard input")
+            raise Stop(EXIT_USAGE, "no facts on standard input", "标准输入中没有事实")
     else:
         from .facts import InputFileError, read_input
 
@@ -218,11 +239,17 @@ def _read_facts(path: str | None) -> tuple[Any, str]:
             # would block or never end).
             text = read_input(path, MAX_FACTS_BYTES).decode("utf-8-sig")
         except InputFileError as err:
-            raise Stop(EXIT_BAD_FACTS, f"{path}: {err}") from None
+            raise Stop(EXIT_BAD_FACTS, f"{path}: {err}", f"{path}：{err.zh}") from None
         except UnicodeDecodeError:
-            raise Stop(EXIT_BAD_FACTS, f"{path}: not UTF-8 text") from None
+            raise Stop(
+                EXIT_BAD_FACTS, f"{path}: not UTF-8 text", f"{path}：不是 UTF-8 文本"
+            ) from None
     if len(text) > MAX_FACTS_BYTES:
-        raise Stop(EXIT_BAD_FACTS, f"{name}: larger than {MAX_FACTS_BYTES} bytes")
+        raise Stop(
+            EXIT_BAD_FACTS,
+            f"{name}: larger than {MAX_FACTS_BYTES} bytes",
+            f"{name}：大于 {MAX_FACTS_BYTES} 字节",
+        )
     if name.endswith((".yaml", ".yml")):
         return _parse_yaml(text, name), name
     try:
@@ -234,7 +261,7 @@ def _read_facts(path: str | None) -> tuple[Any, str]:
 
 
 def _parse_json(text: str, name: str) -> Any:
-    from .facts import FactsJSONError, loads_json
+    from .facts import FactsJSONError, json_problem_zh, loads_json
 
     try:
         data = loads_json(text)
@@ -242,17 +269,34 @@ def _parse_json(text: str, name: str) -> Any:
         json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
         return data
     except UnicodeEncodeError:
-        raise Stop(EXIT_BAD_FACTS, f"{name}: contains text that is not valid Unicode") from None
+        raise Stop(
+            EXIT_BAD_FACTS,
+            f"{name}: contains text that is not valid Unicode",
+            f"{name}：含有无效的 Unicode 文本",
+        ) from None
     except json.JSONDecodeError as err:  # FactsJSONError: NaN, a field given twice, too deep
         span = _point(text.removeprefix("\ufeff"), err.pos, name)
-        what = "not valid facts" if isinstance(err, FactsJSONError) else "not valid JSON"
+        if isinstance(err, FactsJSONError):
+            what, what_zh = f"not valid facts: {err.msg}", f"不是有效的事实：{err.zh}"
+        else:
+            what, what_zh = (
+                f"not valid JSON: {err.msg}",
+                f"不是有效的 JSON：{json_problem_zh(err.msg)}",
+            )
+        where, excerpt = span.location(), span.excerpt()
         raise Stop(
-            EXIT_BAD_FACTS, f"{span.location()}: {what}: {err.msg}\n{span.excerpt()}"
+            EXIT_BAD_FACTS, f"{where}: {what}\n{excerpt}", f"{where}：{what_zh}\n{excerpt}"
         ) from None
     except ValueError as err:  # not placed (not expected)
-        raise Stop(EXIT_BAD_FACTS, f"{name}: not valid facts: {err}") from None
+        raise Stop(
+            EXIT_BAD_FACTS, f"{name}: not valid facts: {err}", f"{name}：不是有效的事实：{err}"
+        ) from None
     except RecursionError:
-        raise Stop(EXIT_BAD_FACTS, f"{name}: nested too deeply") from None
+        raise _too_deep(name) from None
+
+
+def _too_deep(name: str) -> Stop:
+    return Stop(EXIT_BAD_FACTS, f"{name}: nested too deeply", f"{name}：嵌套过深")
 
 
 def _parse_yaml(text: str, name: str) -> Any:
@@ -265,45 +309,61 @@ def _parse_yaml(text: str, name: str) -> Any:
             EXIT_BAD_FACTS,
             f"{name}: a YAML file larger than {MAX_YAML_BYTES:,} bytes; give a case this large "
             "as JSON (up to 50,000,000 bytes)",
+            f"{name}：YAML 文件大于 {MAX_YAML_BYTES:,} 字节；这么大的案件请以 JSON 给出"
+            "（最多 50,000,000 字节）",
         )
 
     try:
         return loads_yaml(text, name)
     except yaml.MarkedYAMLError as err:  # with the line and column
-        raise Stop(EXIT_BAD_FACTS, _yaml_error(err, text, name)) from None
+        raise Stop.said(EXIT_BAD_FACTS, _yaml_error(err, text, name)) from None
     except yaml.reader.ReaderError as err:  # a character YAML does not allow, by position
         span = _point(text.removeprefix("\ufeff"), err.position, name)
         char = err.character if isinstance(err.character, str) else chr(err.character)
         what = f"not valid YAML: the character U+{ord(char):04X} is not allowed here"
-        raise Stop(EXIT_BAD_FACTS, f"{span.location()}: {what}\n{span.excerpt()}") from None
+        what_zh = f"不是有效的 YAML：此处不允许字符 U+{ord(char):04X}"
+        where, excerpt = span.location(), span.excerpt()
+        raise Stop(
+            EXIT_BAD_FACTS, f"{where}: {what}\n{excerpt}", f"{where}：{what_zh}\n{excerpt}"
+        ) from None
     except yaml.YAMLError as err:
-        raise Stop(EXIT_BAD_FACTS, f"{name}: not valid YAML: {err}") from None
+        raise Stop(
+            EXIT_BAD_FACTS, f"{name}: not valid YAML: {err}", f"{name}：不是有效的 YAML：{err}"
+        ) from None
     except ValueError as err:  # e.g. an integer too long to convert
-        raise Stop(EXIT_BAD_FACTS, f"{name}: not valid facts: {err}") from None
+        raise Stop(
+            EXIT_BAD_FACTS, f"{name}: not valid facts: {err}", f"{name}：不是有效的事实：{err}"
+        ) from None
     except RecursionError:
-        raise Stop(EXIT_BAD_FACTS, f"{name}: nested too deeply") from None
+        raise _too_deep(name) from None
 
 
-def _yaml_problem(err) -> str:
-    """What a YAML error says. What YAML reads but facts refuse (050, a field given twice, an
-    alias) is not called invalid YAML."""
+def _yaml_problem(err):
+    """What a YAML error says (a ``facts.Said``). What YAML reads but facts refuse (050, a
+    field given twice, an alias) is not called invalid YAML; what the YAML parser itself says
+    is kept in its English under a Chinese heading."""
     import yaml
+
+    from .facts import Said
 
     parts = (getattr(err, "context", None), getattr(err, "problem", None))
     what = "; ".join(str(x) for x in parts if x) or str(err)
     if isinstance(err, (yaml.constructor.ConstructorError, yaml.composer.ComposerError)):
-        return what
-    return f"not valid YAML: {what}"
+        return Said(what, getattr(err, "problem_zh", None) or what)
+    return Said(f"not valid YAML: {what}", f"不是有效的 YAML：{what}")
 
 
-def _yaml_error(err, text: str, name: str) -> str:
+def _yaml_error(err, text: str, name: str):
     """A YAML error shown as JSON's are: file:line:col, the line, a caret under the place."""
+    from .facts import Said
+
     mark = err.problem_mark or err.context_mark
     what = _yaml_problem(err)
     if mark is None:
-        return f"{name}: {what}"
+        return Said(f"{name}: {what.en}", f"{name}：{what.zh}")
     span = _point(text.removeprefix("\ufeff"), mark.index, name)
-    return f"{span.location()}: {what}\n{span.excerpt()}"
+    where, excerpt = span.location(), span.excerpt()
+    return Said(f"{where}: {what.en}\n{excerpt}", f"{where}：{what.zh}\n{excerpt}")
 
 
 def _point(text: str, offset: int, name: str) -> Span:
@@ -324,7 +384,7 @@ def _case(book, data: Any, name: str, as_of: datetime.date | None):
     try:
         return unwrap(data, book.rulebook.inputs, as_of)
     except FactsError as err:
-        raise _facts_error(err, name, "not a valid case file") from None
+        raise _facts_error(err, name, CASE_FILE) from None
 
 
 def _read_sets(sets: list[str] | None) -> list[tuple[str, Any, str]]:
@@ -336,13 +396,17 @@ def _read_sets(sets: list[str] | None) -> list[tuple[str, Any, str]]:
     for item in sets or ():
         field, sep, raw = item.partition("=")
         if not sep or not field.strip():
-            raise Stop(EXIT_USAGE, f"--set {item!r}: write field=value")
+            raise Stop(
+                EXIT_USAGE,
+                f"--set {item!r}: write field=value",
+                f"--set {item!r}：请写作 field=value",
+            )
         field = field.strip()
         if setpaths.is_path(field):  # acts[1].amount: a path into a list (setpaths.py)
             try:
                 setpaths.parse(field)
             except setpaths.SetPathError as err:
-                raise Stop(EXIT_USAGE if err.usage else EXIT_BAD_FACTS, str(err)) from None
+                raise Stop(EXIT_USAGE if err.usage else EXIT_BAD_FACTS, str(err), err.zh) from None
         out.append((field, _set_value(field, raw), f"--set {item}"))
     return out
 
@@ -363,16 +427,17 @@ def _apply_sets(
         try:
             facts = setpaths.apply(facts, paths, inputs)
         except setpaths.SetPathError as err:
-            raise Stop(EXIT_BAD_FACTS, str(err)) from None
+            raise Stop(EXIT_BAD_FACTS, str(err), err.zh) from None
     elif isinstance(facts, dict):
         for field, _, option in sets:
             if field in facts and field not in inputs and not setpaths.is_path(field):
-                raise Stop(EXIT_BAD_FACTS, setpaths.unknown_field(option, field, [*inputs, *read]))
+                known = [*inputs, *read]
+                raise Stop.said(EXIT_BAD_FACTS, setpaths.unknown_field(option, field, known))
     mine = [(f, v) for f, v, _ in sets if (f in inputs) is adapted and not setpaths.is_path(f)]
     if not mine:
         return facts
     if not isinstance(facts, dict):
-        raise Stop(EXIT_BAD_FACTS, "--set needs the facts to be an object")
+        raise Stop(EXIT_BAD_FACTS, "--set needs the facts to be an object", "--set 要求事实是对象")
     facts = dict(facts)
     for field, value in mine:
         if adapted:
@@ -381,8 +446,11 @@ def _apply_sets(
                 value = read_value(value, spec.type, field, spec.minimum)
             except FactsError as err:
                 problem = err.problems[0]
-                shown = f"{problem.message} ({problem.help})" if problem.help else problem.message
-                raise Stop(EXIT_BAD_FACTS, f"--set {field}: {shown}") from None
+                raise Stop(
+                    EXIT_BAD_FACTS,
+                    f"--set {field}: {problem.reason()}",
+                    f"--set {field}：{problem.reason('zh')}",
+                ) from None
         facts[field] = value
     return facts
 
@@ -401,22 +469,42 @@ def _set_value(field: str, raw: str) -> Any:
     try:
         value = loads_yaml(raw, f"--set {field}")
     except yaml.YAMLError as err:
-        raise Stop(EXIT_BAD_FACTS, f"{where}: {_yaml_problem(err)}") from None
+        what = _yaml_problem(err)
+        raise Stop(EXIT_BAD_FACTS, f"{where}: {what.en}", f"{where}：{what.zh}") from None
     except (ValueError, RecursionError) as err:
-        raise Stop(EXIT_BAD_FACTS, f"{where}: not a value ({err})") from None
+        raise Stop(
+            EXIT_BAD_FACTS, f"{where}: not a value ({err})", f"{where}：不是值（{err}）"
+        ) from None
     quoted = f"--set '{field}=\"{raw}\"'"
     if value is None:
-        raise Stop(EXIT_BAD_FACTS, f"{where}: null is no value for a fact; {quoted} gives a text")
+        raise Stop(
+            EXIT_BAD_FACTS,
+            f"{where}: null is no value for a fact; {quoted} gives a text",
+            f"{where}：null 不能作为事实的值；{quoted} 表示文本",
+        )
     if isinstance(value, (dict, list)) and raw.lstrip()[:1] not in ("[", "{"):
-        shape = "an object" if isinstance(value, dict) else "a list"
-        raise Stop(EXIT_BAD_FACTS, f"{where}: YAML reads this as {shape}; {quoted} gives a text")
+        shape, shape_zh = ("an object", "对象") if isinstance(value, dict) else ("a list", "列表")
+        raise Stop(
+            EXIT_BAD_FACTS,
+            f"{where}: YAML reads this as {shape}; {quoted} gives a text",
+            f"{where}：YAML 把它读作{shape_zh}；{quoted} 表示文本",
+        )
     return value
 
 
-def _facts_error(err, name: str, what: str = "the facts do not fit the rulebook's inputs") -> Stop:
-    lines = [f"{name}: {what}:"]
-    lines += [f"  - {p.render()}" for p in err.problems]
-    stop = Stop(EXIT_BAD_FACTS, "\n".join(lines))
+#: The headings of a list of the facts' mistakes, (English, Chinese).
+NOT_FITTING = ("the facts do not fit the rulebook's inputs", "事实与规则集的输入不符")
+CASE_FILE = ("not a valid case file", "不是有效的案件文件")
+
+
+def _facts_error(err, name: str, what: tuple[str, str] = NOT_FITTING) -> Stop:
+    """Every mistake of ``err`` under a heading, in English and in Chinese."""
+
+    def said(lang: str, heading: str, colon: str) -> str:
+        lines = [f"{name}{colon}{heading}{colon.strip()}"]
+        return "\n".join([*lines, *(f"  - {p.render(lang)}" for p in err.problems)])
+
+    stop = Stop(EXIT_BAD_FACTS, said("en", what[0], ": "), said("zh", what[1], "："))
     stop.problems = list(err.problems)  # their field paths, for the HTTP service's errors
     return stop
 
@@ -445,7 +533,7 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
     try:
         people = split_record(facts, inputs) if isinstance(facts, dict) else [("", facts)]
     except BadLine as err:
-        raise Stop(EXIT_BAD_FACTS, f"{name}: {err}") from None
+        raise Stop(EXIT_BAD_FACTS, f"{name}: {err}", f"{name}：{err.zh}") from None
     results = []
     sets = _read_sets(sets)
     read = [
@@ -567,15 +655,16 @@ def _per_person(items: list[tuple[str, dict]]) -> dict | list:
     return [{"person": label, **result} for label, result in items]
 
 
-def _run(body) -> None:
-    """Run a command body; map every expected failure to its exit code, never a traceback."""
+def _run(body, lang: str = "en") -> None:
+    """Run a command body; map every expected failure to its exit code, never a traceback.
+    A mistake in the facts is said in ``lang`` (``Stop.zh``)."""
     from .plugins import PluginFailed
 
     try:
         code = body() or EXIT_OK
     except Stop as stop:
         if stop.message:
-            _err(stop.message)
+            _err(stop.text(lang))
         code = stop.code
     except DiagnosticError as err:
         _print_diagnostics(err.diagnostics)
@@ -686,7 +775,7 @@ def eval_(
                         typer.echo(as_text(shown, _color(color)).split("\n", 2)[-1], nl=False)
         return EXIT_FAILED if any(d.conflicts for _, d in results) else EXIT_OK
 
-    _run(body)
+    _run(body, lang.value)
 
 
 @app.command()
@@ -738,7 +827,7 @@ def explain(
                 sys.stdout.write(out if out.endswith("\n") else out + "\n")
         return EXIT_FAILED if any(t.decision.conflicts for _, t in results) else EXIT_OK
 
-    _run(body)
+    _run(body, lang.value)
 
 
 @app.command()
@@ -985,7 +1074,7 @@ def schema(
         )
         return EXIT_OK
 
-    _run(body)
+    _run(body, lang.value)
 
 
 @app.command()
@@ -1015,7 +1104,7 @@ def rules(
             typer.echo(f"{name}\t{citation(rb, name, lang.value)}\t{title}{span}")
         return EXIT_OK
 
-    _run(body)
+    _run(body, lang.value)
 
 
 @app.command()
@@ -1129,7 +1218,7 @@ def whatif(
                 sys.stdout.write(as_text(explanation, _color(color)))
         return code
 
-    _run(body)
+    _run(body, lang.value)
 
 
 # ------------------------------------------------------------------ batches (docs/batch.md)
@@ -1355,7 +1444,7 @@ def diff(
             sys.stdout.write(summaries.render_tables(diffs.headlines(result), parts, _color(color)))
         return _skipped_exit(result.skipped_by_cause)
 
-    _run(body)
+    _run(body, lang.value)
 
 
 @app.command()
@@ -1428,7 +1517,7 @@ def summary(
             sys.stdout.write(summaries.render_text(result, out, lang.value, _color(color)))
         return _skipped_exit(result.totals["lines_skipped_by_cause"])
 
-    _run(body)
+    _run(body, lang.value)
 
 
 # ------------------------------------------------------------------ serve (docs/server.md)
@@ -1533,7 +1622,7 @@ def doc(
         _err(f"wrote {len(written)} files to {output}; open {output / 'index.html'}")
         return EXIT_OK
 
-    _run(body)
+    _run(body, lang.value)
 
 
 @app.command()

@@ -58,19 +58,62 @@ _CURRENCY_WORDS = {"CNY": "CNY", "yuan": "CNY", "元": "CNY", "RMB": "CNY", "¥"
 
 
 @attrs.frozen
+class Said:
+    """A message in English and in Chinese: a mistake in the facts is reported in the language
+    of ``--lang``, while the English stays what machines read (docs/cli.md)."""
+
+    en: str
+    zh: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@attrs.frozen
 class FactProblem:
-    """One mistake in the facts: where (a field path) and what."""
+    """One mistake in the facts: where (a field path) and what, in English (``message``,
+    ``help``: stable, for machines) and in Chinese (``zh``, ``help_zh``). Every problem the
+    engine and its plugins report gives both; one a third party gives in English only is
+    shown in English whatever the language."""
 
     path: str
     message: str
     help: str | None = None
+    # Not part of a problem's identity: the same mistake, said in Chinese.
+    zh: str | None = attrs.field(default=None, kw_only=True, eq=False)
+    help_zh: str | None = attrs.field(default=None, kw_only=True, eq=False)
 
-    def render(self) -> str:
-        text = f"{self.path}: {self.message}" if self.path else self.message
-        return f"{text} ({self.help})" if self.help else text
+    @classmethod
+    def said(cls, path: str, message: Said, help: Said | None = None) -> FactProblem:
+        """A problem from bilingual texts."""
+        return cls(
+            path,
+            message.en,
+            help.en if help else None,
+            zh=message.zh,
+            help_zh=help.zh if help else None,
+        )
 
-    def to_json(self) -> dict:
-        return {"field": self.path, "message": self.message, "help": self.help}
+    def reason(self, lang: str = "en") -> str:
+        """What is wrong, with its help, without the path: "missing (expected a date)"."""
+        if lang == "zh" and self.zh:
+            help = self.help_zh or self.help
+            return f"{self.zh}（{help}）" if help else self.zh
+        return f"{self.message} ({self.help})" if self.help else self.message
+
+    def render(self, lang: str = "en") -> str:
+        """``path: reason`` (``path：reason`` in Chinese)."""
+        if not self.path:
+            return self.reason(lang)
+        colon = "：" if lang == "zh" and self.zh else ": "
+        return f"{self.path}{colon}{self.reason(lang)}"
+
+    def to_json(self, lang: str = "en") -> dict:
+        """The field, message and help in English; with ``lang`` "zh", the Chinese beside."""
+        out = {"field": self.path, "message": self.message, "help": self.help}
+        if lang == "zh":
+            out["zh"] = {"message": self.zh or self.message, "help": self.help_zh or self.help}
+        return out
 
 
 class FactsError(Exception):
@@ -109,17 +152,46 @@ def bounded(problems: list[FactProblem], hidden: int = 0) -> list[FactProblem]:
     more = max(0, len(problems) - MAX_PROBLEMS) + hidden
     if not more:
         return problems
-    return [*problems[:MAX_PROBLEMS], FactProblem("", f"and {more} more")]
+    return [
+        *problems[:MAX_PROBLEMS],
+        FactProblem.said("", Said(f"and {more} more", f"另有 {more} 项")),
+    ]
 
 
 class _Invalid(Exception):
-    def __init__(self, message: str, help: str | None = None):
-        super().__init__(message)
-        self.message = message
+    """Why one value is refused, in both languages (``Said``)."""
+
+    def __init__(self, said: Said, help: Said | None = None):
+        if not isinstance(said, Said) or not isinstance(help, (Said, type(None))):
+            raise TypeError("a refusal is said in English and Chinese (facts.Said)")
+        super().__init__(said.en)
+        self.said = said
         self.help = help
 
+    @property
+    def message(self) -> str:
+        return self.said.en
 
-def describe_expected(t: Type, minimum: int | None = None) -> str:
+
+def _problem(path: str, expected: Said, err: _Invalid) -> FactProblem:
+    """ "expected a whole number ≥ 0, got -1" at ``path``."""
+    said = Said(f"expected {expected.en}, {err.said.en}", f"应为{expected.zh}，{err.said.zh}")
+    return FactProblem.said(path, said, err.help)
+
+
+def _got(raw: Any, en: str = "", zh: str = "") -> _Invalid:
+    """ "got "abc"": the value refused, shown (with ``en``/``zh`` after it)."""
+    return _Invalid(Said(f"got {_shown(raw)}{en}", f"实际为 {_shown(raw, 'zh')}{zh}"))
+
+
+def _too_many_digits() -> _Invalid:
+    return _Invalid(Said(f"number has more than {MAX_DIGITS} digits", f"数字超过 {MAX_DIGITS} 位"))
+
+
+def describe_expected(t: Type, minimum: int | None = None, lang: str = "en") -> str:
+    """What a value of ``t`` is, as a message says it ("a whole number ≥ 0", "非负整数")."""
+    if lang == "zh":
+        return _expected_zh(t, minimum)
     if t.kind == "integer":
         return "a whole number ≥ 0" if minimum == 0 else "a whole number"
     if isinstance(t, MoneyType):
@@ -146,7 +218,61 @@ def describe_expected(t: Type, minimum: int | None = None) -> str:
     return t.describe()
 
 
-def _shown(raw: Any) -> str:
+def _expected_zh(t: Type, minimum: int | None) -> str:
+    if t.kind == "integer":
+        return "非负整数（≥ 0）" if minimum == 0 else "整数"
+    if isinstance(t, MoneyType):
+        return f'以 {t.currency} 计的金额（数字，或 "5000 {t.currency}"）'
+    if t.kind == "decimal":
+        return '精确数值（例如 12.5 或 "1/3"）'
+    if t.kind == "bool":
+        return "true 或 false"
+    if t.kind == "date":
+        return "日期（YYYY-MM-DD）"
+    if t.kind == "duration":
+        return '期间（例如 "2 years" 或 "30 days"）'
+    if t.kind == "text":
+        return "文本"
+    if isinstance(t, EnumType):
+        shown = "、".join(member_zh(t, m) for m in t.members[:8])
+        return f"以下之一：{shown}" + (" 等" if len(t.members) > 8 else "")
+    if isinstance(t, RecordType):
+        return f"{t.name} 记录（含字段 {'、'.join(t.fields)} 的对象）"
+    if isinstance(t, ListType):
+        if isinstance(t.element, RecordType):
+            return f"{t.element.name} 记录的列表"
+        return f"列表，每项为{_expected_zh(t.element, t.minimum)}"
+    return t.describe()
+
+
+def member_zh(t: EnumType, member: str) -> str:
+    """A member as a Chinese reader knows it: its zh label, with the name to write
+    ("出售（sell）"), or the name alone where the rulebook gives no zh label."""
+    zh = _zh_label(t, member)
+    return f"{zh}（{member}）" if zh else member
+
+
+def _zh_label(t: EnumType, member: str) -> str | None:
+    label = t.labels.get(member)
+    zh = dict(label.values).get("zh") if label is not None else None
+    return zh if zh and zh != member else None
+
+
+def did_you_mean(name: str, label: str | None = None) -> Said:
+    """ "did you mean 'amount'?" ("您是否指 'amount'？"), with the zh label of what is meant."""
+    shown = f"{name!r}（{label}）" if label else repr(name)
+    return Said(f"did you mean {name!r}?", f"您是否指 {shown}？")
+
+
+def known(what: Said, names: Iterable[str]) -> Said:
+    """ "known fields: a, b" ("已知字段：a、b")."""
+    names = list(names)
+    return Said(f"{what.en}: {', '.join(names)}", f"{what.zh}：{'、'.join(names)}")
+
+
+def _shown(raw: Any, lang: str = "en") -> str:
+    """A value refused, as a message shows it: short, and never by its own code."""
+    zh = lang == "zh"
     if isinstance(raw, str):
         text = raw if len(raw) <= 40 else raw[:37] + "..."
         return json.dumps(text, ensure_ascii=False)
@@ -155,13 +281,16 @@ def _shown(raw: Any) -> str:
     if isinstance(raw, bool):
         return "true" if raw else "false"
     if isinstance(raw, (dict, list, tuple)):
+        if zh:
+            return "对象" if isinstance(raw, dict) else "列表"
         return "an object" if isinstance(raw, dict) else "a list"
     if isinstance(raw, int) and raw.bit_length() > 4 * MAX_DIGITS:
-        return f"a number of more than {MAX_DIGITS} digits"
+        return f"超过 {MAX_DIGITS} 位的数字" if zh else f"a number of more than {MAX_DIGITS} digits"
     if isinstance(raw, (int, Decimal, Fraction, datetime.date)):
         text = str(raw)
     else:  # what an adapter or a YAML tag made: named by its kind, never by its own code
-        return f"a value of type {type(raw).__name__}"
+        kind = type(raw).__name__
+        return f"{kind} 类型的值" if zh else f"a value of type {kind}"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -176,36 +305,39 @@ def _exact(raw: Any) -> int | Fraction:
             # "4999.50" is exactly 499950/100, read straight from its digits.
             whole, places = m.group(1), m.group(2) or ""
             if len(whole) + len(places) > MAX_DIGITS + 1:
-                raise _Invalid(f"number has more than {MAX_DIGITS} digits")
+                raise _too_many_digits()
             value = int(whole + places)
             return normalize(Fraction(value, 10 ** len(places))) if places else value
         m = _FRACTION_TEXT.fullmatch(text)
         if m:
             if int(m.group(2)) == 0:
-                raise _Invalid(f"got {_shown(raw)}, a fraction with denominator 0")
+                raise _got(raw, ", a fraction with denominator 0", "，分母为 0 的分数")
             return _exact(Fraction(int(m.group(1)), int(m.group(2))))
-        raise _Invalid(f"got {_shown(raw)}")
+        raise _got(raw)
     if isinstance(raw, bool):
-        raise _Invalid(f"got {_shown(raw)}")
+        raise _got(raw)
     if isinstance(raw, int):
         # By bits first: str() of a huge int is itself refused (and slow) past 4,300 digits.
         if raw.bit_length() > 4 * MAX_DIGITS or len(str(abs(raw))) > MAX_DIGITS:
-            raise _Invalid(f"number has more than {MAX_DIGITS} digits")
+            raise _too_many_digits()
         return raw
     if isinstance(raw, Fraction):
         return normalize(raw)
     if isinstance(raw, float):
         raise _Invalid(
-            f"got the binary floating-point number {raw!r}",
-            'give it as a string such as "0.1" or as a Decimal, so that it stays exact',
+            Said(f"got the binary floating-point number {raw!r}", f"实际为二进制浮点数 {raw!r}"),
+            Said(
+                'give it as a string such as "0.1" or as a Decimal, so that it stays exact',
+                '请以字符串（如 "0.1"）或 Decimal 给出，以保持精确',
+            ),
         )
     if isinstance(raw, Decimal):
         if not raw.is_finite():
-            raise _Invalid(f"got {raw}")
+            raise _Invalid(Said(f"got {raw}", f"实际为 {raw}"))
         if len(raw.as_tuple().digits) > MAX_DIGITS or abs(raw.as_tuple().exponent) > MAX_DIGITS:
-            raise _Invalid(f"number has more than {MAX_DIGITS} digits")
+            raise _too_many_digits()
         return normalize(Fraction(raw))
-    raise _Invalid(f"got {_shown(raw)}")
+    raise _got(raw)
 
 
 # ASCII digits only: "６０" and other scripts' digits are not read as numbers.
@@ -215,36 +347,53 @@ _GROUPED = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
+def _below(value: Any, minimum: int) -> _Invalid:
+    shown = format_number(value)
+    zh = "不得为负数" if minimum == 0 else f"不得小于 {minimum}"
+    return _Invalid(Said(f"got {shown}, but it cannot be below {minimum}", f"实际为 {shown}，{zh}"))
+
+
 def convert(raw: Any, t: Type, minimum: int | None = None, depth: int = 0) -> Any:
     """Turn one raw value into the runtime value of type ``t``, or raise ``_Invalid``."""
     if depth > MAX_DEPTH:
-        raise _Invalid(f"nested more than {MAX_DEPTH} levels deep")
+        raise _Invalid(
+            Said(f"nested more than {MAX_DEPTH} levels deep", f"嵌套超过 {MAX_DEPTH} 层")
+        )
     kind = t.kind
     if kind == "integer":
         value = _exact(raw)
         if not isinstance(value, int):
-            raise _Invalid(f"got {format_number(value)}, which is not a whole number")
+            shown = format_number(value)
+            raise _Invalid(
+                Said(f"got {shown}, which is not a whole number", f"实际为 {shown}，不是整数")
+            )
         if minimum is not None and value < minimum:
-            raise _Invalid(f"got {value}, but it cannot be below {minimum}")
+            raise _below(value, minimum)
         return value
     if isinstance(t, MoneyType) or kind == "decimal":
         value = _money(raw, t) if isinstance(t, MoneyType) else _exact(raw)
         if minimum is not None and value < minimum:
-            raise _Invalid(f"got {format_number(value)}, but it cannot be below {minimum}")
+            raise _below(value, minimum)
         return value
     if kind == "bool":
         if isinstance(raw, bool):
             return raw
-        raise _Invalid(f"got {_shown(raw)}")
+        raise _got(raw)
     if kind == "date":
         if isinstance(raw, datetime.datetime):
-            raise _Invalid(f"got a date and time {raw.isoformat()}; give the date only")
+            when = raw.isoformat()
+            raise _Invalid(
+                Said(
+                    f"got a date and time {when}; give the date only",
+                    f"实际为日期和时间 {when}；请只给出日期",
+                )
+            )
         if isinstance(raw, datetime.date):
             return raw
         day = parse_date(raw) if isinstance(raw, str) else None
         if day is not None:
             return day
-        raise _Invalid(f"got {_shown(raw)}")
+        raise _got(raw)
     if kind == "duration":
         if isinstance(raw, Duration):
             return raw
@@ -252,43 +401,57 @@ def convert(raw: Any, t: Type, minimum: int | None = None, depth: int = 0) -> An
             m = re.fullmatch(r"\s*(\d{1,6})\s*(years?|months?|weeks?|days?)\s*", raw)
             if m:
                 return Duration.of(int(m.group(1)), m.group(2))
-        raise _Invalid(f"got {_shown(raw)}")
+        raise _got(raw)
     if kind == "text":
         if isinstance(raw, str):
             try:
                 raw.encode("utf-8")
             except UnicodeEncodeError:
-                raise _Invalid("got text that is not valid Unicode (a lone surrogate)") from None
+                raise _Invalid(
+                    Said(
+                        "got text that is not valid Unicode (a lone surrogate)",
+                        "实际为无效的 Unicode 文本（含孤立的代理字符）",
+                    )
+                ) from None
             return raw
         if isinstance(raw, LocalText):
             return raw
         if isinstance(raw, dict) and raw and set(raw) <= {"zh", "en"}:
             if all(isinstance(v, str) for v in raw.values()):
                 return LocalText(tuple(sorted(raw.items())))
-        raise _Invalid(f"got {_shown(raw)}")
+        raise _got(raw)
     if isinstance(t, EnumType):
         return _member(raw, t)
     if isinstance(t, RecordType):
         if not isinstance(raw, dict):
-            raise _Invalid(f"got {_shown(raw)}")
+            raise _got(raw)
         return validate_fields(raw, list(t.fields.values()), depth + 1)
     if isinstance(t, ListType):
         if not isinstance(raw, (list, tuple)):
-            raise _Invalid(f"got {_shown(raw)}")
+            raise _got(raw)
         if len(raw) > MAX_LIST_ITEMS:
-            raise _Invalid(f"a list of {len(raw)} items; at most {MAX_LIST_ITEMS} are allowed")
+            n = len(raw)
+            raise _Invalid(
+                Said(
+                    f"a list of {n} items; at most {MAX_LIST_ITEMS} are allowed",
+                    f"列表有 {n} 项；最多允许 {MAX_LIST_ITEMS} 项",
+                )
+            )
         out, problems = [], []
         for i, item in enumerate(raw):
             try:
                 out.append(convert(item, t.element, t.minimum, depth + 1))
             except _Invalid as err:
-                problems.append(FactProblem(f"[{i}]", err.message, err.help))
+                problems.append(FactProblem.said(f"[{i}]", err.said, err.help))
             except FactsError as err:
                 problems.extend(_within(f"[{i}]", p) for p in err.problems)
         if problems:
             raise FactsError(problems)
         return tuple(out)
-    raise _Invalid(f"values of type {t.describe()} cannot be given as facts")
+    what = t.describe()
+    raise _Invalid(
+        Said(f"values of type {what} cannot be given as facts", f"{what} 类型的值不能作为事实给出")
+    )
 
 
 def _money(raw: Any, t: MoneyType) -> int | Fraction:
@@ -296,7 +459,8 @@ def _money(raw: Any, t: MoneyType) -> int | Fraction:
     amount = raw
     if isinstance(raw, dict):
         if set(raw) - {"amount", "currency"} or "amount" not in raw:
-            raise _Invalid(f"got {_shown(raw)}", 'write {"amount": "5000", "currency": "CNY"}')
+            form = '{"amount": "5000", "currency": "CNY"}'
+            raise _Invalid(_got(raw).said, Said(f"write {form}", f"请写作 {form}"))
         amount, currency = raw["amount"], raw.get("currency", t.currency)
     elif isinstance(raw, str):
         m = _MONEY_TEXT.fullmatch(raw)
@@ -305,7 +469,12 @@ def _money(raw: Any, t: MoneyType) -> int | Fraction:
             currency = m.group(3) or ("CNY" if m.group(1) else t.currency)
     currency = _CURRENCY_WORDS.get(currency, currency)
     if currency != t.currency:
-        raise _Invalid(f"got an amount in {currency}; this field is in {t.currency}")
+        raise _Invalid(
+            Said(
+                f"got an amount in {currency}; this field is in {t.currency}",
+                f"实际为以 {currency} 计的金额；此字段以 {t.currency} 计",
+            )
+        )
     return _exact(amount)
 
 
@@ -321,11 +490,14 @@ def _member(raw: Any, t: EnumType) -> str:
                 return member
         close = difflib.get_close_matches(raw, t.members, n=1)
         whose = f"{t.name}'s members" if t.name else "the members"
+        whose_zh = f" {t.name} 的成员" if t.name else "可选值"
         raise _Invalid(
-            f"got {_shown(raw)}, which is not one of {whose}",
-            f"did you mean {close[0]!r}?" if close else describe_expected(t),
+            _got(raw, f", which is not one of {whose}", f"，不是{whose_zh}之一").said,
+            did_you_mean(close[0], _zh_label(t, close[0]))
+            if close
+            else Said(describe_expected(t), describe_expected(t, lang="zh")),
         )
-    raise _Invalid(f"got {_shown(raw)}")
+    raise _got(raw)
 
 
 def parse_date(text: str) -> datetime.date | None:
@@ -339,6 +511,21 @@ def parse_date(text: str) -> datetime.date | None:
         return None
 
 
+UNKNOWN_FIELD = Said("unknown field", "未知字段")
+KNOWN_FIELDS = Said("known fields", "已知字段")
+
+
+def _expected(t: Type, minimum: int | None) -> Said:
+    return Said(describe_expected(t, minimum), describe_expected(t, minimum, "zh"))
+
+
+def _missing(path: str, t: Type, minimum: int | None) -> FactProblem:
+    expected = _expected(t, minimum)
+    return FactProblem.said(
+        path, Said("missing", "缺少此字段"), Said(f"expected {expected.en}", f"应为{expected.zh}")
+    )
+
+
 def _within(prefix: str, problem: FactProblem) -> FactProblem:
     """A problem found inside the value at ``prefix``, named by its full path."""
     if not problem.path:
@@ -350,7 +537,11 @@ def _within(prefix: str, problem: FactProblem) -> FactProblem:
 def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
     """Validate a mapping against field specs; returns typed values with defaults filled in."""
     if not isinstance(raw, dict):
-        raise FactsError([FactProblem("", f"the facts must be an object, got {_shown(raw)}")])
+        said = Said(
+            f"the facts must be an object, got {_shown(raw)}",
+            f"事实必须是对象，实际为 {_shown(raw, 'zh')}",
+        )
+        raise FactsError([FactProblem.said("", said)])
     by_name = {f.name: f for f in fields}
     problems: list[FactProblem] = []
     handed: tuple[FactProblem, ...] = ()
@@ -361,11 +552,14 @@ def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
             continue
         if not isinstance(key, str):
             problems.append(
-                FactProblem(
+                FactProblem.said(
                     _shown(key),
-                    "a field's name must be a text",
-                    "YAML reads ~, null, yes, no, on, off and numbers as values, not names: "
-                    "quote the name",
+                    Said("a field's name must be a text", "字段名必须是文本"),
+                    Said(
+                        "YAML reads ~, null, yes, no, on, off and numbers as values, not names: "
+                        "quote the name",
+                        "YAML 把 ~、null、yes、no、on、off 和数字读作值而不是名称：请给名称加引号",
+                    ),
                 )
             )
             continue
@@ -375,33 +569,24 @@ def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
                 continue
             close = difflib.get_close_matches(key, list(by_name), n=1)
             problems.append(
-                FactProblem(
+                FactProblem.said(
                     str(key),
-                    "unknown field",
-                    f"did you mean {close[0]!r}?"
-                    if close
-                    else f"known fields: {', '.join(by_name)}",
+                    UNKNOWN_FIELD,
+                    did_you_mean(close[0]) if close else known(KNOWN_FIELDS, by_name),
                 )
             )
     out: dict[str, Any] = {}
     for spec in fields:
         if spec.name not in raw:
             if spec.default is MISSING:
-                problems.append(
-                    FactProblem(
-                        spec.name,
-                        "missing",
-                        f"expected {describe_expected(spec.type, spec.minimum)}",
-                    )
-                )
+                problems.append(_missing(spec.name, spec.type, spec.minimum))
             else:
                 out[spec.name] = spec.default
             continue
         try:
             out[spec.name] = convert(raw[spec.name], spec.type, spec.minimum, depth)
         except _Invalid as err:
-            expected = describe_expected(spec.type, spec.minimum)
-            problems.append(FactProblem(spec.name, f"expected {expected}, {err.message}", err.help))
+            problems.append(_problem(spec.name, _expected(spec.type, spec.minimum), err))
         except FactsError as err:
             problems.extend(_within(spec.name, p) for p in err.problems)
     if handed:  # an adapter's problems first, in the record's order; each reported once
@@ -409,7 +594,8 @@ def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
         problems = [*handed, *(p for p in problems if p not in seen)]
     if depth:  # a record within the facts: its problems are bounded with the whole case's
         if hidden:
-            problems.append(FactProblem("", f"and {hidden} more unknown fields"))
+            more = Said(f"and {hidden} more unknown fields", f"另有 {hidden} 个未知字段")
+            problems.append(FactProblem.said("", more))
         hidden = 0
     if problems:
         raise FactsError(bounded(problems, hidden) if not depth else problems)
@@ -457,8 +643,7 @@ def read_value(
     try:
         return convert(raw, t, minimum)
     except _Invalid as err:
-        expected = describe_expected(t, minimum)
-        found = [FactProblem(path, f"expected {expected}, {err.message}", err.help)]
+        found = [_problem(path, _expected(t, minimum), err)]
     except FactsError as err:
         found = [_within(path, p) for p in err.problems]
     if problems is None:
@@ -492,7 +677,7 @@ def read_field(
     path = f"{at}.{key}" if at else key
     if key in record:
         return read_value(record[key], t, path, minimum, problems=problems)
-    found = [FactProblem(path, "missing", f"expected {describe_expected(t, minimum)}")]
+    found = [_missing(path, t, minimum)]
     if problems is None:
         raise FactsError(found)
     problems.extend(found)
@@ -518,7 +703,11 @@ def enum_type(name: str, members: Iterable[str] | Mapping[str, Any]) -> EnumType
 
 # ------------------------------------------------------------------ reading files
 class InputFileError(Exception):
-    """A facts or cases file that cannot be read; the message says why."""
+    """A facts or cases file that cannot be read; the message says why (``zh``: in Chinese)."""
+
+    def __init__(self, message: str, zh: str | None = None):
+        super().__init__(message)
+        self.zh = zh or message
 
 
 def open_input(path: str, streams: bool = False) -> BinaryIO:
@@ -531,39 +720,49 @@ def open_input(path: str, streams: bool = False) -> BinaryIO:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        raise InputFileError("no such file") from None
+        raise InputFileError("no such file", "文件不存在") from None
     except OSError as err:
-        raise InputFileError(f"cannot read ({err.strerror})") from None
+        raise _cannot_read(err) from None
     if stat.S_ISDIR(mode):
-        raise InputFileError("a folder, not a file")
+        raise InputFileError("a folder, not a file", "这是文件夹，不是文件")
     if stat.S_ISFIFO(mode) and streams:
         return open(path, "rb")  # waits for a writer, as standard input does
     if not stat.S_ISREG(mode):
-        raise InputFileError(f"{_file_kind(mode)}, not a regular file; {_STDIN_HINT}")
+        raise _not_regular(mode)
     try:
         # Without blocking: should the path have become a pipe since, opening does not wait.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as err:
-        raise InputFileError(f"cannot read ({err.strerror})") from None
+        raise _cannot_read(err) from None
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
-        raise InputFileError(f"{_file_kind(mode)}, not a regular file; {_STDIN_HINT}")
+        raise _not_regular(mode)
     os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
 
 
-_STDIN_HINT = "give a file, or '-' to read standard input"
-
-
-def _file_kind(mode: int) -> str:
+def _not_regular(mode: int) -> InputFileError:
     if stat.S_ISFIFO(mode):
-        return "a pipe"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "a special file"
+        kind = Said("a pipe", "管道")
+    elif stat.S_ISSOCK(mode):
+        kind = Said("a socket", "套接字")
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = Said("a device", "设备")
+    else:
+        kind = Said("a special file", "特殊文件")
+    return InputFileError(
+        f"{kind.en}, not a regular file; give a file, or '-' to read standard input",
+        f"这是{kind.zh}，不是普通文件；请给出文件，或用 '-' 读取标准输入",
+    )
+
+
+def _cannot_read(err: OSError) -> InputFileError:
+    return InputFileError(f"cannot read ({err.strerror})", f"无法读取（{err.strerror}）")
+
+
+def _larger_than(limit: int) -> InputFileError:
+    return InputFileError(f"larger than {limit} bytes", f"大于 {limit} 字节")
 
 
 def read_input(path: str, limit: int = MAX_FACTS_BYTES) -> bytes:
@@ -571,20 +770,60 @@ def read_input(path: str, limit: int = MAX_FACTS_BYTES) -> bytes:
     ``limit + 1`` bytes are read, whatever the file claims to hold."""
     with open_input(path) as stream:
         if os.fstat(stream.fileno()).st_size > limit:
-            raise InputFileError(f"larger than {limit} bytes")
+            raise _larger_than(limit)
         try:
             data = stream.read(limit + 1)
         except OSError as err:
-            raise InputFileError(f"cannot read ({err.strerror})") from None
+            raise _cannot_read(err) from None
     if len(data) > limit:
-        raise InputFileError(f"larger than {limit} bytes")
+        raise _larger_than(limit)
     return data
 
 
 class FactsJSONError(json.JSONDecodeError):
     """JSON that parses but cannot be facts (a field given twice, NaN, a number of thousands
     of digits, nesting past ``MAX_DEPTH``), placed as a syntax error is: ``pos``, ``lineno``,
-    ``colno``, so that the message shows the line and a caret."""
+    ``colno``, so that the message shows the line and a caret; ``zh`` says it in Chinese."""
+
+    def __init__(self, said: Said, doc: str, pos: int):
+        super().__init__(said.en, doc, pos)
+        self.zh = said.zh
+
+    def __reduce__(self):
+        return type(self), (Said(self.msg, self.zh), self.doc, self.pos)
+
+
+class _NotAFact(ValueError):
+    """A value JSON parses that facts cannot hold, said in both languages."""
+
+    def __init__(self, said: Said):
+        super().__init__(said.en)
+        self.said = said
+
+
+def given_twice(key: Any) -> Said:
+    return Said(f"field {key!r} is given twice", f"字段 {key!r} 重复给出")
+
+
+#: What the JSON parser says of malformed text (Python's ``json`` messages), in Chinese.
+_JSON_ZH = {
+    "Expecting value": "此处应为一个值",
+    "Expecting ',' delimiter": "此处应为分隔符 ','",
+    "Expecting ':' delimiter": "此处应为分隔符 ':'",
+    "Expecting property name enclosed in double quotes": "此处应为用双引号括起的字段名",
+    "Unterminated string starting at": "字符串未结束（从此处开始）",
+    "Invalid control character at": "此处有无效的控制字符",
+    "Invalid \\escape": "无效的转义序列",
+    "Invalid \\uXXXX escape": "无效的 \\uXXXX 转义",
+    "Extra data": "多余的数据",
+    "Illegal trailing comma before end of object": "对象结尾前不得有逗号",
+    "Illegal trailing comma before end of array": "数组结尾前不得有逗号",
+}
+
+
+def json_problem_zh(message: str) -> str:
+    """The JSON parser's ``message`` in Chinese (the English where it is not known)."""
+    return _JSON_ZH.get(message, message)
 
 
 def loads_json(text: str) -> Any:
@@ -619,7 +858,7 @@ def loads_json(text: str) -> Any:
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
 
 
-def _locate(text: str, deep: bool) -> tuple[int, str] | None:
+def _locate(text: str, deep: bool) -> tuple[int, Said] | None:
     """Where, and why, JSON the parser refused as facts goes wrong: the bracket opening a
     level past ``MAX_DEPTH`` (``deep``), else the first field given twice in an object, NaN or
     Infinity, or number too long. Run only once parsing has failed, so its cost is the error's."""
@@ -631,7 +870,10 @@ def _locate(text: str, deep: bool) -> tuple[int, str] | None:
             stack.append(set() if token == "{" else None)
             expect_key = token == "{"
             if deep and len(stack) > MAX_DEPTH:
-                return m.start(), f"nested too deeply (facts hold at most {MAX_DEPTH} levels)"
+                return m.start(), Said(
+                    f"nested too deeply (facts hold at most {MAX_DEPTH} levels)",
+                    f"嵌套过深（事实最多 {MAX_DEPTH} 层）",
+                )
         elif token in ("}", "]"):
             if stack:
                 stack.pop()
@@ -649,7 +891,7 @@ def _locate(text: str, deep: bool) -> tuple[int, str] | None:
             except ValueError:  # past the mistake the parser met: not found
                 return None
             if key in keys:
-                return m.start(), f"field {key!r} is given twice"
+                return m.start(), given_twice(key)
             keys.add(key)
         elif not token.startswith('"') and token not in ("true", "false", "null"):
             try:
@@ -659,8 +901,8 @@ def _locate(text: str, deep: bool) -> tuple[int, str] | None:
                     _decimal(token)
                 else:
                     _whole(token)
-            except ValueError as err:
-                return m.start(), str(err)
+            except _NotAFact as err:
+                return m.start(), err.said
     return None
 
 
@@ -668,25 +910,32 @@ def _whole(digits: str) -> int:
     """A JSON integer; one of thousands of digits is refused here, by length, rather than by
     Python's own limit with a message about its internals."""
     if len(digits.lstrip("-")) > 1000:
-        raise ValueError(f"a number of {len(digits.lstrip('-')):,} digits is not a fact")
+        n = f"{len(digits.lstrip('-')):,}"
+        raise _NotAFact(Said(f"a number of {n} digits is not a fact", f"{n} 位的数字不能作为事实"))
     return int(digits)
 
 
 def _decimal(digits: str) -> Decimal:
     if len(digits) > 1000:
-        raise ValueError(f"a number written with {len(digits):,} characters is not a fact")
+        n = f"{len(digits):,}"
+        raise _NotAFact(
+            Said(
+                f"a number written with {n} characters is not a fact",
+                f"用 {n} 个字符写成的数字不能作为事实",
+            )
+        )
     return Decimal(digits)
 
 
 def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number")
+    raise _NotAFact(Said(f"{name} is not a number", f"{name} 不是数"))
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
     out: dict = {}
     for key, value in pairs:
         if key in out:
-            raise ValueError(f"field {key!r} is given twice")
+            raise _NotAFact(given_twice(key))
         out[key] = value
     return out
 
@@ -739,27 +988,31 @@ def _facts_loader():
     import yaml
     from yaml.constructor import ConstructorError, SafeConstructor
 
+    def refuse(said: Said, mark, kind=ConstructorError):
+        """A refusal at ``mark``, in English (its ``problem``) and Chinese (``problem_zh``)."""
+        err = kind(None, None, said.en, mark)
+        err.problem_zh = said.zh
+        return err
+
     class FactsLoader(yaml.SafeLoader):
         def compose_node(self, parent, index):
             if self.check_event(yaml.AliasEvent):
                 event = self.peek_event()
-                raise yaml.composer.ComposerError(
-                    None,
-                    None,
+                said = Said(
                     f"an alias (*{event.anchor}) is not read in facts; write the value out",
-                    event.start_mark,
+                    f"事实中不读取别名（*{event.anchor}）；请把值写出来",
                 )
+                raise refuse(said, event.start_mark, yaml.composer.ComposerError)
             # PyYAML builds every node in pure Python, about a kilobyte each: a bound on their
             # number keeps a hostile file within the machine (a list of millions of zeros).
             self.nodes = getattr(self, "nodes", 0) + 1
             if self.nodes > MAX_YAML_NODES:
-                raise yaml.composer.ComposerError(
-                    None,
-                    None,
+                said = Said(
                     f"more than {MAX_YAML_NODES:,} values in one YAML file; give a case this "
                     "large as JSON",
-                    self.peek_event().start_mark,
+                    f"一个 YAML 文件中的值超过 {MAX_YAML_NODES:,} 个；这么大的案件请以 JSON 给出",
                 )
+                raise refuse(said, self.peek_event().start_mark, yaml.composer.ComposerError)
             return super().compose_node(parent, index)
 
         def construct_mapping(self, node, deep=False):
@@ -768,30 +1021,30 @@ def _facts_loader():
             out: dict = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise ConstructorError(
-                        None, None, "a merge key (<<) is not read in facts", key_node.start_mark
-                    )
+                    said = Said("a merge key (<<) is not read in facts", "事实中不读取合并键（<<）")
+                    raise refuse(said, key_node.start_mark)
                 key = self.construct_object(key_node, deep=deep)
                 if not isinstance(key, str):
                     # An adapter reads the record before the core's validation does: a name
                     # that YAML made a value (off: False) is refused here, at its line.
-                    raise ConstructorError(
-                        None,
-                        None,
-                        "a field's name must be a text, and YAML reads "
-                        + (
-                            f"{key_node.value!r} as a value (~, null, yes, no, on, off and "
-                            "numbers are values): quote the name"
-                            if isinstance(key_node, yaml.ScalarNode)
-                            else "this key as a list or an object"
-                        ),
-                        key_node.start_mark,
-                    )
+                    if isinstance(key_node, yaml.ScalarNode):
+                        said = Said(
+                            f"a field's name must be a text, and YAML reads {key_node.value!r} "
+                            "as a value (~, null, yes, no, on, off and numbers are values): "
+                            "quote the name",
+                            f"字段名必须是文本，而 YAML 把 {key_node.value!r} 读作值（~、null、"
+                            "yes、no、on、off 和数字都是值）：请给名称加引号",
+                        )
+                    else:
+                        said = Said(
+                            "a field's name must be a text, and YAML reads this key as a list "
+                            "or an object",
+                            "字段名必须是文本，而 YAML 把此键读作列表或对象",
+                        )
+                    raise refuse(said, key_node.start_mark)
                 given = key in out
                 if given:
-                    raise ConstructorError(
-                        None, None, f"field {key!r} is given twice", key_node.start_mark
-                    )
+                    raise refuse(given_twice(key), key_node.start_mark)
                 out[key] = self.construct_object(value_node, deep=deep)
             return out
 
@@ -799,28 +1052,26 @@ def _facts_loader():
             text = self.construct_scalar(node)
             if _PLAIN_INT.fullmatch(text):
                 if len(text.lstrip("-").replace("_", "")) > MAX_DIGITS:
-                    raise ConstructorError(
-                        None, None, f"number has more than {MAX_DIGITS} digits", node.start_mark
-                    )
+                    raise refuse(_too_many_digits().said, node.start_mark)
                 return int(text)
-            raise ConstructorError(None, None, _not_plain(text, node), node.start_mark)
+            raise refuse(_not_plain(text, node), node.start_mark)
 
         def construct_yaml_float(self, node):
             text = self.construct_scalar(node)
             if _PLAIN_FLOAT.fullmatch(text):
                 return Decimal(text.replace("_", ""))
-            raise ConstructorError(None, None, _not_plain(text, node), node.start_mark)
+            raise refuse(_not_plain(text, node), node.start_mark)
 
         def construct_yaml_str(self, node):
             text = super().construct_yaml_str(node)
             if node.style is None and _LEADING_ZERO.fullmatch(text):  # 08, 09.5: plain, unquoted
-                raise ConstructorError(
-                    None,
-                    None,
+                said = Said(
                     f"{text} is ambiguous (a number with a leading zero); write "
                     f'{_plainly(text)}, or quote it ("{text}") to give a text',
-                    node.start_mark,
+                    f"{text} 有歧义（以 0 开头的数字）；请写作 {_plainly(text)}，"
+                    f'或加引号（"{text}"）表示文本',
                 )
+                raise refuse(said, node.start_mark)
             return text
 
         def construct_yaml_timestamp(self, node):
@@ -828,22 +1079,29 @@ def _facts_loader():
                 return super().construct_yaml_timestamp(node)
             except ValueError as err:  # 2024-02-30
                 text = self.construct_scalar(node)
-                raise ConstructorError(
-                    None, None, f"{text} is not a date in the calendar ({err})", node.start_mark
-                ) from None
+                said = Said(
+                    f"{text} is not a date in the calendar ({err})", f"{text} 不是日历上的日期"
+                )
+                raise refuse(said, node.start_mark) from None
 
-    def _not_plain(text: str, node) -> str:
+    def _not_plain(text: str, node) -> Said:
         """Why a number YAML 1.1 reads is refused, and how to write it."""
         quote = f'or quote it ("{text}") to give a text'
+        quote_zh = f'或加引号（"{text}"）表示文本'
         if ":" in text:
-            return (
+            return Said(
                 f"{text} is a base-60 number in YAML 1.1 (1:20 is 80), not a plain decimal "
-                f"number; write the number as a lawyer reads it, {quote}"
+                f"number; write the number as a lawyer reads it, {quote}",
+                f"{text} 在 YAML 1.1 中是六十进制数（1:20 即 80），不是普通十进制数；"
+                f"请按法律人读数的方式写出该数，{quote_zh}",
             )
         if text.lower().lstrip("+-") in (".inf", ".nan"):
-            return f'{text} is not a number facts can hold; quote it ("{text}") to give a text'
+            return Said(
+                f'{text} is not a number facts can hold; quote it ("{text}") to give a text',
+                f'{text} 不是事实可以容纳的数；加引号（"{text}"）表示文本',
+            )
         if len(text) > MAX_DIGITS + 3:  # a sign, a point and a prefix besides the digits
-            return f"number has more than {MAX_DIGITS} digits"
+            return _too_many_digits().said
         try:  # what YAML 1.1 makes of it
             value = SafeConstructor.construct_yaml_int(FactsLoader(""), node)
         except (ValueError, IndexError):  # not an integer to YAML either (!!int "abc", "")
@@ -851,18 +1109,30 @@ def _facts_loader():
         digits = text.replace("_", "").lstrip("+-")
         if value is not None and digits[:2] in ("0x", "0b"):
             kind = "hexadecimal" if digits[:2] == "0x" else "binary"
-            return f"{text} is a {kind} number in YAML 1.1 ({value}); write {value}, {quote}"
+            kind_zh = "十六进制" if digits[:2] == "0x" else "二进制"
+            return Said(
+                f"{text} is a {kind} number in YAML 1.1 ({value}); write {value}, {quote}",
+                f"{text} 在 YAML 1.1 中是{kind_zh}数（{value}）；请写作 {value}，{quote_zh}",
+            )
         plain = _plainly(text)
         if not any(c.isdigit() for c in text) or not (
             _PLAIN_FLOAT.fullmatch(plain) or _PLAIN_INT.fullmatch(plain)
         ):
-            return f"{text} is not a plain decimal number (such as 50 or 12.5); {quote}"
-        if value is not None and value != Decimal(plain):  # 050: octal
-            return (
-                f"{text} is ambiguous: YAML 1.1 reads a leading zero as octal ({value}); "
-                f"write {plain} (or {value}), {quote}"
+            return Said(
+                f"{text} is not a plain decimal number (such as 50 or 12.5); {quote}",
+                f"{text} 不是普通十进制数（如 50 或 12.5）；{quote_zh}",
             )
-        return f"{text} is not a plain decimal number; write {plain}, {quote}"
+        if value is not None and value != Decimal(plain):  # 050: octal
+            return Said(
+                f"{text} is ambiguous: YAML 1.1 reads a leading zero as octal ({value}); "
+                f"write {plain} (or {value}), {quote}",
+                f"{text} 有歧义：YAML 1.1 把以 0 开头的数读作八进制（{value}）；"
+                f"请写作 {plain}（或 {value}），{quote_zh}",
+            )
+        return Said(
+            f"{text} is not a plain decimal number; write {plain}, {quote}",
+            f"{text} 不是普通十进制数；请写作 {plain}，{quote_zh}",
+        )
 
     FactsLoader.add_constructor("tag:yaml.org,2002:int", FactsLoader.construct_yaml_int)
     FactsLoader.add_constructor("tag:yaml.org,2002:float", FactsLoader.construct_yaml_float)

@@ -24,11 +24,18 @@ MAX_INDEX_DIGITS = 6
 
 
 class SetPathError(Exception):
-    """A ``--set`` path that is malformed (``usage``) or does not fit the case."""
+    """A ``--set`` path that is malformed (``usage``) or does not fit the case; ``zh`` says
+    it in Chinese."""
 
-    def __init__(self, message: str, usage: bool = False):
+    def __init__(self, message: str, usage: bool = False, zh: str | None = None):
         super().__init__(message)
         self.usage = usage
+        self.zh = zh or message
+
+
+def _refused(field: str, en: str, zh: str, usage: bool = False) -> SetPathError:
+    """``--set field: en`` (``--set field：zh``)."""
+    return SetPathError(f"--set {field}: {en}", usage, f"--set {field}：{zh}")
 
 
 def is_path(field: str) -> bool:
@@ -40,15 +47,21 @@ def parse(field: str) -> tuple[str, list[int | str]]:
     """``acts[1].amount`` as ``("acts", [1, "amount"])``; ``SetPathError`` (usage) otherwise."""
     m = _PATH.fullmatch(field)
     if m is None:
-        raise SetPathError(
-            f"--set {field}: not a path; write field=value, or a path into a list of the case "
+        raise _refused(
+            field,
+            "not a path; write field=value, or a path into a list of the case "
             "such as acts[1].amount=value",
+            "不是路径；请写作 field=value，或写案件中某列表内的路径，如 acts[1].amount=value",
             usage=True,
         )
     steps: list[int | str] = []
     for index, name in _STEP.findall(m.group(2)):
         if index and len(index) > MAX_INDEX_DIGITS:
-            raise SetPathError(f"--set {field}: index {index} is out of any list's range")
+            raise _refused(
+                field,
+                f"index {index} is out of any list's range",
+                f"下标 {index} 超出任何列表的范围",
+            )
         steps.append(int(index) if index else name)
     return m.group(1), steps
 
@@ -60,9 +73,13 @@ def apply(facts: Any, sets: list[tuple[str, Any]], inputs: dict) -> Any:
     for field, value in sets:
         root, steps = parse(field)
         if not isinstance(facts, dict):
-            raise SetPathError(f"--set {field}: the facts must be an object")
+            raise _refused(field, "the facts must be an object", "事实必须是对象")
         if root not in facts:
-            raise SetPathError(f"--set {field}: the case has no {root} to set a value in")
+            raise _refused(
+                field,
+                f"the case has no {root} to set a value in",
+                f"案件中没有可设置值的 {root}",
+            )
         spec = inputs.get(root)
         if spec is not None:
             value = _checked(field, root, steps, value, spec.type)
@@ -75,32 +92,55 @@ def _put(node: Any, where: str, steps: list[int | str], value: Any, field: str) 
     step, rest = steps[0], steps[1:]
     if isinstance(step, int):
         if not isinstance(node, list):
-            raise SetPathError(f"--set {field}: {where} is {_what(node)}, not a list")
+            raise _refused(
+                field,
+                f"{where} is {_what(node)}, not a list",
+                f"{where} 是{_what(node, 'zh')}，不是列表",
+            )
         if step >= len(node):
-            has = f"{len(node)} items ({where}[0] to {where}[{len(node) - 1}])" if node else "none"
-            raise SetPathError(f"--set {field}: index {step} is out of range: {where} has {has}")
+            last = f"{where}[{len(node) - 1}]"
+            has = f"{len(node)} items ({where}[0] to {last})" if node else "none"
+            has_zh = f"有 {len(node)} 项（{where}[0] 至 {last}）" if node else "没有任何项"
+            raise _refused(
+                field,
+                f"index {step} is out of range: {where} has {has}",
+                f"下标 {step} 超出范围：{where} {has_zh}",
+            )
         out = list(node)
         here = f"{where}[{step}]"
     else:
         if not isinstance(node, dict):
-            raise SetPathError(f"--set {field}: {where} is {_what(node)}, not an object")
+            raise _refused(
+                field,
+                f"{where} is {_what(node)}, not an object",
+                f"{where} 是{_what(node, 'zh')}，不是对象",
+            )
         if rest and step not in node:
-            raise SetPathError(f"--set {field}: {where} has no field {step}")
+            raise _refused(field, f"{where} has no field {step}", f"{where} 没有字段 {step}")
         out = dict(node)
         here = f"{where}.{step}"
     out[step] = _put(out[step], here, rest, value, field) if rest else value
     return out
 
 
-def unknown_field(option: str, field: str, known: list[str]) -> str:
+def unknown_field(option: str, field: str, known: list[str]):
     """What ``--set field=value`` of a field the rulebook does not declare (and no input
-    adapter read) gets: the option as given, and the nearest ``known`` field."""
-    return f"{option}: unknown field ({_hint(field, known, 'known fields')})"
+    adapter read) gets (a ``facts.Said``): the option as given, and the nearest ``known``
+    field."""
+    from .facts import KNOWN_FIELDS, Said
+
+    hint = _hint(field, known, KNOWN_FIELDS)
+    return Said(f"{option}: unknown field ({hint.en})", f"{option}：未知字段（{hint.zh}）")
 
 
-def _hint(name: str, known: list[str], what: str = "known") -> str:
+def _hint(name: str, known: list[str], what=None):
+    from .facts import Said, did_you_mean
+    from .facts import known as listed
+
     close = difflib.get_close_matches(name, known, n=1)
-    return f"did you mean {close[0]!r}?" if close else f"{what}: {', '.join(known)}"
+    if close:
+        return did_you_mean(close[0])
+    return listed(what or Said("known", "已知"), known)
 
 
 def _checked(field: str, root: str, steps: list[int | str], value: Any, t: Any) -> Any:
@@ -115,7 +155,11 @@ def _checked(field: str, root: str, steps: list[int | str], value: Any, t: Any) 
         elif isinstance(step, str) and isinstance(t, RecordType):
             if step not in t.fields:
                 hint = _hint(step, list(t.fields))
-                raise SetPathError(f"--set {field}: {where} has no field {step} ({hint})")
+                raise _refused(
+                    field,
+                    f"{where} has no field {step} ({hint.en})",
+                    f"{where} 没有字段 {step}（{hint.zh}）",
+                )
             spec = t.fields[step]
             t, minimum = spec.type, spec.minimum
         else:
@@ -124,13 +168,11 @@ def _checked(field: str, root: str, steps: list[int | str], value: Any, t: Any) 
     try:
         read_value(value, t, field, minimum)
     except FactsError as err:
-        problem = err.problems[0]
-        shown = f"{problem.message} ({problem.help})" if problem.help else problem.message
-        raise SetPathError(f"--set {field}: {shown}") from None
+        raise _refused(field, err.problems[0].reason(), err.problems[0].reason("zh")) from None
     return value
 
 
-def _what(node: Any) -> str:
+def _what(node: Any, lang: str = "en") -> str:
     from .facts import _shown
 
-    return _shown(node)  # "an object", "a list", or the value itself
+    return _shown(node, lang)  # "an object", "a list", or the value itself

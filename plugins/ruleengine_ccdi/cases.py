@@ -40,19 +40,29 @@ def split_case(record: dict) -> list[tuple[str, dict]]:
     raises ``ruleengine.FactsError`` naming the field.
     """
     if not isinstance(record, dict):
-        raise FactsError([FactProblem("", "expected an object (a case record)")])
+        raise FactsError(
+            [FactProblem("", "expected an object (a case record)", zh="应为对象（一份案件记录）")]
+        )
     if "officials" not in record:
         return [(str(record.get("name") or record.get("official") or "official"), record)]
     case = record.get("case") or {}
     officials = record["officials"]
     problems = []
     if not isinstance(case, dict):
-        problems.append(FactProblem("case", "expected an object"))
+        problems.append(FactProblem("case", "expected an object", zh="应为对象"))
     if not isinstance(officials, list) or not officials:
-        problems.append(FactProblem("officials", "expected a non-empty list of officials"))
+        problems.append(
+            FactProblem(
+                "officials", "expected a non-empty list of officials", zh="应为非空的人员列表"
+            )
+        )
     else:
         problems += [
-            FactProblem(f"officials[{i}]", "expected an object (an official's record)")
+            FactProblem(
+                f"officials[{i}]",
+                "expected an object (an official's record)",
+                zh="应为对象（一名人员的记录）",
+            )
             for i, official in enumerate(officials)
             if not isinstance(official, dict)
         ]

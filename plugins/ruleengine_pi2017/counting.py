@@ -199,7 +199,7 @@ def _text(act: dict, key: str, at: str, problems: list[FactProblem]) -> str | No
     """An optional name (batch, recipient, info): a non-empty text when given."""
     value = read_field(act, key, TEXT, at, default=None, problems=problems)
     if key in act and value is not None and (not isinstance(value, str) or not value.strip()):
-        problems.append(FactProblem(f"{at}.{key}", "expected a non-empty text"))
+        problems.append(FactProblem(f"{at}.{key}", "expected a non-empty text", zh="应为非空文本"))
         return None
     return value
 
@@ -207,20 +207,37 @@ def _text(act: dict, key: str, at: str, problems: list[FactProblem]) -> str | No
 def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
     problems: list[FactProblem] = []
     if not isinstance(acts, list):
-        return [], [FactProblem("acts", "expected a list of acts", "see the pi2017 adapter")]
+        return [], [
+            FactProblem(
+                "acts",
+                "expected a list of acts",
+                "see the pi2017 adapter",
+                zh="应为行为的列表",
+                help_zh="参见 pi2017 的输入适配器",
+            )
+        ]
     if len(acts) > MAX_ACTS:
-        return [], [FactProblem("acts", f"more than {MAX_ACTS} acts")]
+        return [], [FactProblem("acts", f"more than {MAX_ACTS} acts", zh=f"行为超过 {MAX_ACTS} 项")]
     out = []
     for i, act in enumerate(acts):
         at = f"acts[{i}]"
         if not isinstance(act, dict):
-            problems.append(FactProblem(at, "expected an object (an act)"))
+            problems.append(
+                FactProblem(at, "expected an object (an act)", zh="应为对象（一项行为）")
+            )
             continue
         for key in act:
             if key not in ACT_FIELDS:
                 close = difflib.get_close_matches(str(key), ACT_FIELDS, n=1)
                 hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(ACT_FIELDS)}"
-                problems.append(FactProblem(f"{at}.{key}", "unknown field", hint))
+                hint_zh = (
+                    f"您是否指 {close[0]!r}？" if close else f"已知字段：{'、'.join(ACT_FIELDS)}"
+                )
+                problems.append(
+                    FactProblem(
+                        f"{at}.{key}", "unknown field", hint, zh="未知字段", help_zh=hint_zh
+                    )
+                )
         kind = read_field(act, "kind", KIND, at, problems=problems)
         category = read_field(act, "category", CATEGORY, at, problems=problems)
         items = read_field(act, "items", INTEGER, at, 0, problems=problems)
@@ -229,7 +246,11 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
             if key in act:
                 if kind != "seize":
                     problems.append(
-                        FactProblem(f"{at}.{key}", "only a seized batch (kind seize) takes this")
+                        FactProblem(
+                            f"{at}.{key}",
+                            "only a seized batch (kind seize) takes this",
+                            zh="只有查获的一批信息（kind 为 seize）才有此字段",
+                        )
                     )
                     continue
                 n = read_field(act, key, INTEGER, at, 0, problems=problems)
@@ -240,6 +261,7 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
                 FactProblem(
                     at,
                     f"{false_ + dup} items proven false or duplicated, but only {items} found",
+                    zh=f"经查证虚假或重复的信息 {false_ + dup} 条，但查获的信息只有 {items} 条",
                 )
             )
         how = None
@@ -251,12 +273,20 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
                     f"one of: {', '.join(HOW)}; only illegal obtaining is CL 253-1 para. 3 "
                     "(Art. 4: collecting in duties or services is illegal obtaining only in "
                     "violation of state provisions)",
+                    zh="获取行为必须说明信息是如何获取的",
+                    help_zh=f"以下之一：{'、'.join(HOW)}；只有非法获取才属于刑法第二百五十三条之一"
+                    "第三款（《解释》第四条：在履行职责、提供服务过程中收集信息，违反国家有关规定的，"
+                    "才属于非法获取）",
                 )
             )
         elif kind == "obtain":
             how = read_field(act, "how", WAY, at, problems=problems)
         elif "how" in act and kind is not None:
-            problems.append(FactProblem(f"{at}.how", "only an act of obtaining takes this"))
+            problems.append(
+                FactProblem(
+                    f"{at}.how", "only an act of obtaining takes this", zh="只有获取行为才有此字段"
+                )
+            )
         gain = read_field(act, "gain", YUAN, at, 0, default=0, problems=problems)
         acted_on = read_field(act, "acted_on", DATE, at, default=None, problems=problems)
         batch, recipient, info = (
@@ -264,7 +294,11 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
         )
         if "info" in act and kind is not None and kind not in PASSING_ON:
             problems.append(
-                FactProblem(f"{at}.info", "only an act of selling or providing takes this")
+                FactProblem(
+                    f"{at}.info",
+                    "only an act of selling or providing takes this",
+                    zh="只有出售或提供行为才有此字段",
+                )
             )
         elif "info" in act and "recipient" not in act:
             problems.append(
@@ -273,6 +307,9 @@ def _read_acts(acts: Any) -> tuple[list[dict], list[FactProblem]]:
                     "an act naming the information it passes on must name its recipient",
                     "whether the same information went to the same or another recipient "
                     "decides how it is counted (Art. 11(2))",
+                    zh="注明所传递信息的行为必须注明其接收者",
+                    help_zh="同一信息是向同一接收者还是向不同接收者出售、提供，决定其如何计数"
+                    "（《解释》第十一条第二款）",
                 )
             )
         out.append(
@@ -315,6 +352,11 @@ def _mixed_batches(acts: list[dict]) -> list[FactProblem]:
                         f"({', '.join(named)}), this one does not",
                         "name the batch of every act of a category, or of none (acts without "
                         "a batch are taken as one body of information)",
+                        zh=f"{CATEGORIES[category][1]}（{category}）的其他行为注明了批次"
+                        f"（{'、'.join(named)}），"
+                        "此行为未注明",
+                        help_zh="同一类别的行为要么都注明批次，要么都不注明（未注明批次的行为"
+                        "视为同一批信息）",
                     )
                 )
     return problems
@@ -347,6 +389,12 @@ def _mixed_origin(acts: list[dict]) -> list[FactProblem]:
                         f"information ({category}, {where}) was collected in duties or services",
                         "give the information obtained in duties or services its own batch: "
                         "Art. 5(1)(8) counts it apart from information obtained otherwise",
+                        zh=f"{HOW[a['how']][2]}（{a['how']}），但同一批信息（"
+                        f"{CATEGORIES[category][1]}，"
+                        + (f"批次 {batch!r}" if batch is not None else "未注明批次")
+                        + f"）中的 acts[{duty['index']}] 是在履行职责、提供服务过程中收集的",
+                        help_zh="请为在履行职责、提供服务过程中获取的信息单列批次：《解释》"
+                        "第五条第一款第八项将其与以其他方式获取的信息分开计算",
                     )
                 )
     return problems
@@ -734,6 +782,8 @@ def adapt(record: Any) -> tuple[Any, list]:
             field,
             "given both as a total and by the acts",
             "give the category either as a total or through acts, not both",
+            zh="既以总数给出，又由行为给出",
+            help_zh="该类别请只以总数或只通过行为给出，不要两者都给",
         )
         for field in totals
         if field in facts
@@ -744,6 +794,8 @@ def adapt(record: Any) -> tuple[Any, list]:
                 "illegal_gain",
                 "given both as a total and as gains of the acts",
                 "give illegal_gain or the acts' gain, not both",
+                zh="既以总额给出，又作为各行为的违法所得给出",
+                help_zh="请只给出 illegal_gain 或各行为的 gain，不要两者都给",
             )
         )
     dated, date_problems = _act_date(parsed, facts, counted)
@@ -1065,6 +1117,9 @@ def _act_date(
             "other acts give their date, this one does not",
             "give the date of every act, or of none: the text of Criminal Law Art. 253-1 that "
             "applies turns on the date of the last act",
+            zh="其他行为给出了日期，此行为未给出",
+            help_zh="请给出每项行为的日期，或都不给出：适用刑法第二百五十三条之一的哪一文本，"
+            "取决于最后一次行为的日期",
         )
         for a in parsed
         if a["acted_on"] is None
@@ -1075,6 +1130,8 @@ def _act_date(
                 "acted_last",
                 "given both as a date and by the acts' acted_on",
                 "give acted_last or the acts' acted_on, not both",
+                zh="既以日期给出，又由各行为的 acted_on 给出",
+                help_zh="请只给出 acted_last 或各行为的 acted_on，不要两者都给",
             )
         )
     # A seizure of a batch obtained illegally is dated by that obtaining, not its own day.

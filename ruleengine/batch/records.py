@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from ..facts import FactProblem, FactsError, read_field
+from ..facts import UNKNOWN_FIELD, FactProblem, FactsError, Said, did_you_mean, read_field
 from ..plugin_guards import PluginFailed
 from ..types import DATE, TEXT
 
@@ -44,10 +44,12 @@ class BadLine(Exception):
         message: str,
         field: str | None = None,
         problems: tuple[tuple[str | None, str], ...] | None = None,
+        zh: str | None = None,
     ):
         super().__init__(message)
         self.field = field
         self.problems = problems if problems else ((field, message),)
+        self.zh = zh or message  # the message in Chinese, for --lang zh
 
 
 class Fault(Exception):
@@ -160,22 +162,38 @@ def unwrap(record: Any, inputs, as_of: datetime.date | None):
     for key in record:
         if key not in CASE_KEYS:
             close = difflib.get_close_matches(str(key), CASE_KEYS, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"a case file has {_keys()}"
-            problems.append(FactProblem(str(key), "unknown field of the case file", hint))
+            hint = (
+                did_you_mean(close[0])
+                if close
+                else Said(f"a case file has {_keys()}", f"案件文件的键为 {'、'.join(CASE_KEYS)}")
+            )
+            unknown = Said(f"{UNKNOWN_FIELD.en} of the case file", "案件文件的未知字段")
+            problems.append(FactProblem.said(str(key), unknown, hint))
     facts = record.get("facts")
     if "facts" not in record:
         problems.append(
-            FactProblem("facts", "missing", "a case file gives the facts of the case under 'facts'")
+            FactProblem.said(
+                "facts",
+                Said("missing", "缺少此字段"),
+                Said(
+                    "a case file gives the facts of the case under 'facts'",
+                    "案件文件在 'facts' 下给出案件的事实",
+                ),
+            )
         )
     elif not isinstance(facts, dict):
-        problems.append(
-            FactProblem("facts", f"expected an object (the facts of the case), got {_what(facts)}")
+        said = Said(
+            f"expected an object (the facts of the case), got {_what(facts)}",
+            f"应为对象（案件的事实），实际为 {_what(facts, 'zh')}",
         )
+        problems.append(FactProblem.said("facts", said))
     day = read_field(record, "as_of", DATE, default=None, problems=problems)
     for key in ("id", "description"):
         read_field(record, key, TEXT, default=None, problems=problems)
     if "expect" in record and not isinstance(record["expect"], dict):
-        problems.append(FactProblem("expect", f"expected an object, got {_what(record['expect'])}"))
+        got = record["expect"]
+        said = Said(f"expected an object, got {_what(got)}", f"应为对象，实际为 {_what(got, 'zh')}")
+        problems.append(FactProblem.said("expect", said))
     if problems:
         raise FactsError(problems)
     return facts, as_of if as_of is not None else day
@@ -195,26 +213,46 @@ def split_record(record: Any, inputs) -> list[tuple[str, dict]]:
     other key, in ``case`` or beside the list, is refused: no one would read it.
     """
     if not isinstance(record, dict):
-        raise BadLine(f"expected a JSON object, got {_what(record)}")
+        raise BadLine(
+            f"expected a JSON object, got {_what(record)}",
+            zh=f"应为 JSON 对象，实际为 {_what(record, 'zh')}",
+        )
     field = next((f for f in PERSON_LISTS if f in record and f not in inputs), None)
     if field is None:
         return [("", record)]
     people = record[field]
     if not isinstance(people, list) or not people:
-        raise BadLine(f"'{field}' must be a non-empty list of objects", field)
+        raise BadLine(
+            f"'{field}' must be a non-empty list of objects",
+            field,
+            zh=f"'{field}' 必须是由对象组成的非空列表",
+        )
     case = record.get("case")
     case = {} if case is None else case
     if not isinstance(case, dict):
-        raise BadLine(f"'case' must be an object, got {_what(case)}", "case")
+        raise BadLine(
+            f"'case' must be an object, got {_what(case)}",
+            "case",
+            zh=f"'case' 必须是对象，实际为 {_what(case, 'zh')}",
+        )
     stray = _stray_keys(record, field, case, inputs)
     if stray:
-        raise BadLine("; ".join(f"{k}: {why}" for k, why in stray), stray[0][0], tuple(stray))
+        raise BadLine(
+            "; ".join(f"{k}: {en}" for k, en, _ in stray),
+            stray[0][0],
+            tuple((k, en) for k, en, _ in stray),
+            zh="；".join(f"{k}：{zh}" for k, _, zh in stray),
+        )
     shared = {k: v for k, v in case.items() if k in inputs}
     out = []
     for i, person in enumerate(people, start=1):
         label = f"{field}[{i - 1}]"
         if not isinstance(person, dict):
-            raise BadLine(f"{label}: expected an object, got {_what(person)}", label)
+            raise BadLine(
+                f"{label}: expected an object, got {_what(person)}",
+                label,
+                zh=f"{label}：应为对象，实际为 {_what(person, 'zh')}",
+            )
         name = person.get(NAME_KEY)
         if isinstance(name, str) and name:
             label += f" ({name})"
@@ -222,33 +260,41 @@ def split_record(record: Any, inputs) -> list[tuple[str, dict]]:
     return out
 
 
-def _stray_keys(record: dict, field: str, case: dict, inputs) -> list[tuple[str, str]]:
-    """(path, reason) for each key of a record with several persons that would be read by no
-    one: beside the list, only the list, ``case`` and what describes the case; in ``case``,
-    the rulebook's inputs (given to every person) and what describes the case. A typo there
-    (``decided_onn``), or a fact put beside the list, would otherwise be dropped unseen."""
+def _stray_keys(record: dict, field: str, case: dict, inputs) -> list[tuple[str, str, str]]:
+    """(path, reason, its Chinese) for each key of a record with several persons that would be
+    read by no one: beside the list, only the list, ``case`` and what describes the case; in
+    ``case``, the rulebook's inputs (given to every person) and what describes the case. A typo
+    there (``decided_onn``), or a fact put beside the list, would otherwise be dropped unseen."""
     out = []
     for key in record:
         if key in (field, "case") or key in DESCRIBING:
             continue
         if key in inputs:
-            reason = (
+            en = (
                 f"a fact beside '{field}' is given to no one: put it in 'case' to give it to"
                 f" every person, or in a person's record"
             )
+            zh = (
+                f"与 '{field}' 并列的事实不属于任何人：放入 'case' 则适用于每个人，或放入某人的记录"
+            )
         else:
-            reason = f"unknown field beside '{field}'" + _hint(key, (field, "case", *DESCRIBING))
-        out.append((str(key), reason))
+            en, zh = f"unknown field beside '{field}'", f"与 '{field}' 并列的未知字段"
+            en, zh = _hinted(en, zh, key, (field, "case", *DESCRIBING))
+        out.append((str(key), en, zh))
     for key in case:
         if key not in inputs and key not in DESCRIBING:
-            known = (*DESCRIBING, *inputs)
-            out.append((f"case.{key}", "unknown field of 'case'" + _hint(key, known)))
+            en, zh = _hinted(
+                "unknown field of 'case'", "'case' 中的未知字段", key, (*DESCRIBING, *inputs)
+            )
+            out.append((f"case.{key}", en, zh))
     return out
 
 
-def _hint(key: Any, known) -> str:
+def _hinted(en: str, zh: str, key: Any, known) -> tuple[str, str]:
     close = difflib.get_close_matches(str(key), list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    if not close:
+        return en, zh
+    return f"{en} (did you mean {close[0]!r}?)", f"{zh}（您是否指 {close[0]!r}？）"
 
 
 def subject_facts(raw: Any, inputs, adapt) -> tuple[Any, list]:
@@ -314,15 +360,17 @@ def fault(err: BaseException, during: str) -> Fault:
     return Fault(text, "ruleengine" if ours else "plugin", err)
 
 
-def _what(value: Any) -> str:
+def _what(value: Any, lang: str = "en") -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return "a number"
+        kind = ("a boolean", "布尔值")
+    elif isinstance(value, str):
+        kind = ("a string", "字符串")
+    elif isinstance(value, list):
+        kind = ("a list", "列表")
+    elif isinstance(value, dict):
+        kind = ("an object", "对象")
+    else:
+        kind = ("a number", "数字")
+    return kind[lang == "zh"]

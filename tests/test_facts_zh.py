@@ -1,0 +1,313 @@
+"""Mistakes in the facts said in Chinese under ``--lang zh`` (issue 7, legal review): the
+heading, each problem's reason and help, "and N more", for facts files, case files, ``--set``
+and the input adapters' problems; the English stays as it was (tests/golden/facts_*.txt)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import check_golden
+from typer.testing import CliRunner
+
+from ruleengine import FactsError, load_text
+from ruleengine.cli import EXIT_BAD_FACTS, EXIT_USAGE, app
+from ruleengine.facts import MAX_PROBLEMS, FactProblem, Said, _Invalid
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = str(ROOT / "examples" / "quickstart" / "article5.rules")
+KICKBACKS = ROOT / "examples" / "ccdi" / "kickbacks.json"
+
+#: English words of the facts' messages that a Chinese rendering must not hold.
+ENGLISH = re.compile(
+    r"\b(expected|got|unknown field|missing|did you mean|known fields|and \d+ more|"
+    r"given twice|is ambiguous|not valid|must be|cannot be|write)\b"
+)
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def run(*args: str, input: str | None = None):
+    result = CliRunner().invoke(app, list(args), input=input)
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+def zh(tmp_path, name: str, text: str, *args: str, golden: str | None = None) -> str:
+    """The Chinese message of the facts file ``name`` holding ``text`` (exit 4), checked
+    against its golden file; and its English is still said under --lang en."""
+    case = tmp_path / name
+    case.write_text(text, encoding="utf-8")
+    said = run(*args, str(case), "--lang", "zh")
+    assert said.exit_code == EXIT_BAD_FACTS, said.output
+    english = run(*args, str(case))
+    assert english.exit_code == EXIT_BAD_FACTS
+    assert not CJK.search(english.stderr.splitlines()[0]), english.stderr
+    shown = said.stderr.replace(str(case), name)
+    assert not ENGLISH.search(shown), shown
+    if golden:
+        check_golden(golden, shown)
+    return shown
+
+
+def test_a_wrong_type_and_a_negative_count(tmp_path):
+    facts = {"sensitive_items": "many", "other_items": -3, "illegal_gain": "5000 USD"}
+    shown = zh(
+        tmp_path, "case.json", json.dumps(facts), "eval", "--rules", RULES,
+        golden="facts_zh_wrong_type",
+    )  # fmt: skip
+    assert 'sensitive_items：应为非负整数（≥ 0），实际为 "many"' in shown
+    assert "不得为负数" in shown
+
+
+def test_an_unknown_field_with_did_you_mean(tmp_path):
+    facts = {"sensitve_items": 3, "in_dutty": True}
+    shown = zh(
+        tmp_path, "case.json", json.dumps(facts), "eval", "--rules", RULES,
+        golden="facts_zh_unknown_field",
+    )  # fmt: skip
+    assert "sensitve_items：未知字段（您是否指 'sensitive_items'？）" in shown
+
+
+def test_a_yaml_key_given_twice_keeps_its_place_and_caret(tmp_path):
+    shown = zh(
+        tmp_path, "case.yaml", "sensitive_items: 3\nin_duty: true\nsensitive_items: 4\n",
+        "eval", "--rules", RULES, golden="facts_zh_yaml_key_given_twice",
+    )  # fmt: skip
+    assert shown.startswith("case.yaml:3:1：字段 'sensitive_items' 重复给出\n")
+    assert "   3 | sensitive_items: 4\n     | ^" in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("sensitive_items: 050\n", "有歧义：YAML 1.1 把以 0 开头的数读作八进制（40）"),
+        ("sensitive_items: 0x40\n", "十六进制数（64）"),
+        ("sensitive_items: 1:20\n", "六十进制数"),
+        ("sensitive_items: 1\n  x: [\n", "不是有效的 YAML"),
+    ],
+)
+def test_yaml_numbers_refused_are_said_in_chinese(tmp_path, text, words):
+    assert words in zh(tmp_path, "case.yaml", text, "eval", "--rules", RULES)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('{"sensitive_items": 1,\n "sensitive_items": 2}', "字段 'sensitive_items' 重复给出"),
+        ('{"sensitive_items": NaN}', "不是有效的事实：NaN 不是数"),
+        ('{"sensitive_items": }', "不是有效的 JSON：此处应为一个值"),
+        ("[1, 2]", "事实必须是对象，实际为 列表"),
+    ],
+)
+def test_json_facts_refused_are_said_in_chinese(tmp_path, text, words):
+    assert words in zh(tmp_path, "case.json", text, "eval", "--rules", RULES)
+
+
+def test_a_case_file_with_an_unknown_key(tmp_path):
+    case = {"as_off": "2018-03-01", "facts": {"sensitive_items": 3}, "expect": []}
+    shown = zh(tmp_path, "case.json", json.dumps(case), "eval", "--rules", RULES)
+    assert shown.splitlines() == [
+        "case.json：不是有效的案件文件：",
+        "  - as_off：案件文件的未知字段（您是否指 'as_of'？）",
+        "  - expect：应为对象，实际为 列表",
+    ]
+
+
+def test_pi2017_adapters_problems(tmp_path):
+    record = {
+        "in_duty": True,
+        "acts": [
+            {"kind": "obtain", "category": "credit", "items": 10, "how": "stolen", "batch": "A"},
+            {"kind": "sell", "category": "credit", "items": 5, "gian": 5},
+            {"kind": "seize", "category": "credt", "items": 3, "proven_false": 5},
+            {"kind": "sell", "category": "credit", "items": 2, "how": "stolen"},
+            {"kind": "obtain", "category": "credit", "items": 2, "info": "x"},
+        ],
+    }
+    shown = [
+        zh(
+            tmp_path,
+            "case.json",
+            json.dumps(record),
+            "eval",
+            "-r",
+            "pi2017",
+            "--as-of",
+            "2018-01-01",
+        )
+    ]
+    for acts, facts in [
+        (  # found once each act is read: a batch named by some acts of a category only
+            [
+                {
+                    "kind": "obtain",
+                    "category": "credit",
+                    "items": 10,
+                    "how": "stolen",
+                    "batch": "A",
+                },
+                {"kind": "sell", "category": "credit", "items": 5},
+            ],
+            {},
+        ),
+        (  # one body of information obtained both in duties and otherwise
+            [
+                {"kind": "obtain", "category": "credit", "items": 5, "how": "stolen"},
+                {
+                    "kind": "obtain",
+                    "category": "credit",
+                    "items": 5,
+                    "how": "collected_in_duty_lawfully",
+                },
+            ],
+            {},
+        ),
+        ([{"kind": "sell", "category": "credit", "items": 5, "info": "i"}], {}),
+        (  # dates and totals given twice
+            [
+                {"kind": "sell", "category": "credit", "items": 5, "acted_on": "2016-01-01"},
+                {"kind": "sell", "category": "credit", "items": 5, "gain": 10},
+            ],
+            {"credit_items": 3, "illegal_gain": 5, "acted_last": "2016-01-01"},
+        ),
+    ]:
+        text = json.dumps({**facts, "acts": acts})
+        shown.append(zh(tmp_path, "case.json", text, "eval", "-r", "pi2017"))
+    check_golden("facts_zh_pi2017_acts", "\n".join(shown))
+
+
+def test_ccdi_adapters_problems_with_the_rulebooks_zh_labels(tmp_path):
+    record = json.loads(KICKBACKS.read_text(encoding="utf-8"))
+    record["acts"][0]["gravity"] = "serius"
+    record["acts"][1]["amount"] = "-5"
+    record["acts"][2]["amout"] = "5"
+    record["decided_on"] = "2024-02-30"
+    shown = zh(
+        tmp_path, "case.json", json.dumps(record), "explain", "-r", "ccdi",
+        golden="facts_zh_ccdi_acts",
+    )  # fmt: skip
+    assert "您是否指 'serious'（情节严重）？" in shown  # the member's zh label from the rulebook
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"officials": [1]},
+        {"officials": []},
+        {"officials": [{"decided_on": "2024-09-02"}], "case": 3},
+    ],
+)
+def test_ccdi_case_envelopes(tmp_path, record):
+    zh(tmp_path, "case.json", json.dumps(record), "eval", "-r", "ccdi")
+
+
+def test_set_values(tmp_path):
+    case = tmp_path / "case.json"
+    case.write_text('{"sensitive_items": 3}', encoding="utf-8")
+    lines = []
+    for value in ("sensitive_items=050", "sensitive_items=-2", "sensitve_items=5", "in_duty=~"):
+        result = run("eval", "--rules", RULES, str(case), "--set", value, "--lang", "zh")
+        assert result.exit_code == EXIT_BAD_FACTS, result.output
+        assert not ENGLISH.search(result.stderr), result.stderr
+        lines.append(result.stderr.rstrip("\n"))
+    ccdi = tmp_path / "ccdi.json"
+    ccdi.write_text(KICKBACKS.read_text(encoding="utf-8"), encoding="utf-8")
+    for value in ("acts[7].amount=5", "acts[0].amout=5", "acts[0].amount=abc"):
+        result = run("eval", "-r", "ccdi", str(ccdi), "--set", value, "--lang", "zh")
+        assert result.exit_code == EXIT_BAD_FACTS, result.output
+        assert not ENGLISH.search(result.stderr), result.stderr
+        lines.append(result.stderr.rstrip("\n"))
+    check_golden("facts_zh_set", "\n".join(lines))
+    malformed = run("eval", "--rules", RULES, str(case), "--set", "x", "--lang", "zh")
+    assert malformed.exit_code == EXIT_USAGE
+    assert "请写作 field=value" in malformed.stderr
+
+
+def test_and_n_more(tmp_path):
+    facts = {f"x{i}": 1 for i in range(MAX_PROBLEMS + 4)}
+    shown = zh(tmp_path, "case.json", json.dumps(facts), "eval", "--rules", RULES)
+    assert shown.splitlines()[-1] == f"  - 另有 {4} 项"
+
+
+def test_the_english_of_a_problem_is_what_machines_read():
+    """``message``/``help``/``to_json`` stay English; the Chinese is beside them, asked for."""
+    book = load_text("input n: count\nconclusion c: value bool\n")
+    with pytest.raises(FactsError) as err:
+        book.validate({"n": -1})
+    [p] = err.value.problems
+    assert p.message == "expected a whole number ≥ 0, got -1, but it cannot be below 0"
+    assert p.to_json() == {"field": "n", "message": p.message, "help": None}
+    assert p.to_json("zh")["zh"] == {
+        "message": "应为非负整数（≥ 0），实际为 -1，不得为负数",
+        "help": None,
+    }
+    assert p.render("zh") == "n：应为非负整数（≥ 0），实际为 -1，不得为负数"
+
+
+def test_a_problem_given_in_english_only_is_shown_in_english():
+    """A third party's plugin may give English only: shown as given, never lost."""
+    p = FactProblem("acts[0].x", "bad", "fix it")
+    assert p.render("zh") == p.render("en") == "acts[0].x: bad (fix it)"
+
+
+def test_a_refusal_cannot_be_made_without_its_chinese():
+    with pytest.raises(TypeError):
+        _Invalid("got 5")  # type: ignore[arg-type]
+    _Invalid(Said("got 5", "实际为 5"))
+
+
+# ---------------------------------------------------------------- every site says it in Chinese
+#: Where the facts' mistakes are made: each FactProblem there gives its Chinese (``zh=``, and
+#: ``help_zh=`` with a help) or is made from ``Said`` texts (``FactProblem.said``).
+SITES = [
+    "ruleengine/facts.py",
+    "ruleengine/setpaths.py",
+    "ruleengine/batch/records.py",
+    "plugins/ruleengine_pi2017/counting.py",
+    "plugins/ruleengine_pi2017/in_time.py",
+    "plugins/ruleengine_ccdi/cases.py",
+    "plugins/ruleengine_ccdi/adapter.py",
+]
+
+
+def _calls(path: str, name: str):
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            called = (
+                f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+            )
+            if called == name:
+                yield node
+
+
+@pytest.mark.parametrize("path", SITES)
+def test_every_fact_problem_made_gives_its_chinese(path):
+    for call in _calls(path, "FactProblem"):
+        keywords = {k.arg for k in call.keywords}
+        has_help = len(call.args) >= 3 or "help" in keywords
+        where = f"{path}:{call.lineno}"
+        assert "zh" in keywords, f"{where}: a FactProblem without zh="
+        assert not has_help or "help_zh" in keywords, f"{where}: a help without help_zh="
+
+
+def test_every_stop_for_the_facts_in_the_cli_gives_its_chinese():
+    """Each ``Stop(EXIT_BAD_FACTS, ...)`` gives its Chinese (a third argument), or is made
+    from ``Said`` texts (``Stop.said``) or by ``_facts_error``."""
+    tree = ast.parse((ROOT / "ruleengine/cli.py").read_text(encoding="utf-8"))
+    batch = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "_batch")
+    english = set(range(batch.lineno, batch.end_lineno + 1))  # a batch file's: docs/cli.md
+    for call in _calls("ruleengine/cli.py", "Stop"):
+        first = call.args[0] if call.args else None
+        if call.lineno in english:
+            continue
+        if isinstance(first, ast.Name) and first.id == "EXIT_BAD_FACTS":
+            assert len(call.args) >= 3, f"cli.py:{call.lineno}: a facts error without zh"
+    for call in _calls("ruleengine/setpaths.py", "SetPathError"):
+        assert len(call.args) >= 3 or "zh" in {k.arg for k in call.keywords}, call.lineno
