@@ -1,5 +1,7 @@
 """pi2017: the fourth legal review's findings (its cases copied into review4/)."""
 
+# ruff: noqa: F811 (the fixtures of test_pi2017, imported, are the tests' arguments)
+
 from __future__ import annotations
 
 import datetime
@@ -13,7 +15,7 @@ from ruleengine.facts import loads_json
 REVIEW4 = Path(__file__).parent / "review4"
 
 
-def _review4(adapt, name: str):  # noqa: F811
+def _review4(adapt, name: str):
     """The adapted facts, the notes and the date a review case is judged on."""
     record = loads_json((REVIEW4 / name).read_text(encoding="utf-8"))
     facts, notes = adapt(record["facts"])
@@ -33,7 +35,7 @@ def _review4(adapt, name: str):  # noqa: F811
         ),
     ],
 )
-def test_a_dated_seizure_keeps_art_11_3(adapt, book, dated, undated, items, level):  # noqa: F811
+def test_a_dated_seizure_keeps_art_11_3(adapt, book, dated, undated, items, level):
     """Finding 1: once the acts were dated (all in 2019), a seizure sharing its batch with an
     act of obtaining was dropped: the 11 items proven untrue or duplicated were counted (p27,
     p30: 60, serious, where undated gives 49, none) and the 60 seized beside 30 obtained were
@@ -49,3 +51,27 @@ def test_a_dated_seizure_keeps_art_11_3(adapt, book, dated, undated, items, leve
     assert "dated by the obtaining" in seizure["en"] and "Art. 11(3)" in seizure["en"]
     assert "第十一条第三款" in seizure["zh"] and "查获之日" in seizure["zh"]
     assert not any("acts not counted" in n["en"] for n in notes)
+
+
+def test_the_2019_interpretation_is_named_for_arts_8_and_9(book):
+    """Finding 4: the notes and labels on Arts. 8 and 9 said no standard exists for CL 286-1's
+    'serious consequences' and CL 287-1's 'serious circumstances'; the 2019 interpretation
+    (法释〔2019〕15号, in force 2019-11-01) sets them in Arts. 4 and 10. Named, in both languages,
+    and said to be not encoded."""
+    rb = book.rulebook
+    label = rb.inputs["users_information_leaked_serious"].label.to_json()
+    notes = {
+        n: [x.to_json() for x in rb.rules[n].notes] for n in ("art9", "art8_network_offence_only")
+    }
+    value = rb.types["network_offence_kind"].labels["cl287_1_not_decided"].to_json()
+    for text, zh_art, en_art in (
+        (label, "第四条", "Art. 4"),
+        (notes["art9"][0], "第四条", "Art. 4"),
+        (notes["art8_network_offence_only"][0], "第十条", "Art. 10"),
+        (value, "第十条", "Art. 10"),
+    ):
+        assert "法释〔2019〕15号" in text["zh"] and zh_art in text["zh"]
+        assert "2019年11月1日" in text["zh"] and "未编码" in text["zh"]
+        assert en_art in text["en"] and "Interpretation [2019] No. 15" in text["en"]
+        assert "1 November 2019" in text["en"] and "not encoded" in text["en"]
+        assert "sets no standard for 'serious consequences': it must" not in text["en"]
