@@ -1246,7 +1246,15 @@ def record_fields() -> tuple:
             "category of information",
             MISSING,
         ),
-        _spec("items", INTEGER, "条数", "items", MISSING, 0),
+        _spec(
+            "items",
+            INTEGER,
+            "条数（不计经过处理无法识别特定个人且不能复原的信息，第三条第二款）",
+            "items (leave out information processed so that it cannot identify a specific "
+            "person and cannot be restored: Art. 3 para. 2)",
+            MISSING,
+            0,
+        ),
         _spec(
             "how",
             enum_type("obtaining_method", {h: (zh, en) for h, (_, _, zh, en) in HOW.items()}),

@@ -75,3 +75,19 @@ def test_the_2019_interpretation_is_named_for_arts_8_and_9(book):
         assert en_art in text["en"] and "Interpretation [2019] No. 15" in text["en"]
         assert "1 November 2019" in text["en"] and "not encoded" in text["en"]
         assert "sets no standard for 'serious consequences': it must" not in text["en"]
+
+
+def test_the_item_counts_leave_out_anonymised_information(book):
+    """Finding 5: Art. 3 para. 2's proviso ("经过处理无法识别特定个人且不能复原的除外") was nowhere:
+    the labels of the counts (and of an act's items) now tell the analyst to leave such
+    information out, in both languages."""
+    from ruleengine_pi2017.counting import CATEGORIES, record_fields
+
+    (acts,) = record_fields()
+    labels = [book.rulebook.inputs[field].label for field, _, _ in CATEGORIES.values()]
+    labels.append(acts.type.element.fields["items"].label)
+    for label in labels:
+        text = label.to_json()
+        assert "无法识别特定个人且不能复原" in text["zh"] and "第三条第二款" in text["zh"]
+        assert "cannot identify a specific person and cannot be restored" in text["en"]
+        assert "Art. 3 para. 2" in text["en"]
