@@ -91,3 +91,20 @@ def test_the_item_counts_leave_out_anonymised_information(book):
         assert "无法识别特定个人且不能复原" in text["zh"] and "第三条第二款" in text["zh"]
         assert "cannot identify a specific person and cannot be restored" in text["en"]
         assert "Art. 3 para. 2" in text["en"]
+
+
+def test_combining_work_items_with_bought_ones_is_marked_our_reading(book):
+    """Finding 6: whether in-duty items (against item 8's halved standard) combine with items
+    from elsewhere (full standard) in item 6's proportional sum is a reading: 20/25 + 20/50 =
+    1.2 would be serious. The note and the example stated the engine's 'no' as settled; both
+    now mark it ours, name the alternative and flag it for counsel."""
+    from test_pi2017 import ROOT
+
+    (note,) = [
+        n.to_json() for n in book.rulebook.rules["art5_1_8"].notes if "20" in n.to_json()["en"]
+    ]
+    assert "our reading, for counsel" in note["en"] and "1.2" in note["en"]
+    assert "本规则的理解，请律师核对" in note["zh"] and "1.2" in note["zh"]
+    example = ROOT / "examples" / "pi2017" / "clerk_sells_work_and_bought_whereabouts.json"
+    description = loads_json(example.read_text("utf-8"))["description"]
+    assert "our reading (for counsel" in description and "1.2" in description
