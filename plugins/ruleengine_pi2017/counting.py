@@ -36,6 +36,7 @@ How the acts are put together is ours, and marked "our reading" in each derivati
   untrue or duplicated (the proof concerns the batch, whichever act brought it in). What was
   collected or accessed lawfully in duties or services is not illegal obtaining (Art. 4) and
   is not held: such a body counts only as far as it was sold or provided, seized or not.
+  Dated, a seizure counts so wherever the obtaining it measures counts, and is dated by it.
 - Passed on (para. 2): each recipient counts what it received. Different information to the
   same recipient adds up (30 + 30 = 60); acts naming the same ``info`` carry the same
   information, counted once per recipient at its largest. An act without ``info`` carries
@@ -888,16 +889,19 @@ def _in_time(
         if a["kind"] == "seize" and a["acted_on"] is not None
     }
     measured = {i: m for i, m in measured.items() if m[0]}
+    # A seizure counts where what it measures counts (Art. 11(3): as seized, less what is
+    # proven untrue or duplicated; fourth legal review, finding 1); else it is named apart.
     of = {}
     for a in parsed:
-        if a["index"] not in measured:
+        if a["index"] not in measured or status[a["index"]][0] == in_time.COUNTED:
             of.setdefault(status[a["index"]][0], []).append(a)
     counted = of.get(in_time.COUNTED, [])
     out: dict = {}
     notes = []
 
     def note(acts: list[dict], zh: str, en: str, **more) -> None:
-        who_zh, who_en = _acts_named(acts)
+        # A seizure counted with what it measures is dated by it, so named in its own note.
+        who_zh, who_en = _acts_named([a for a in acts if a["index"] not in measured] or acts)
         notes.append({"zh": who_zh + zh, "en": who_en[0].upper() + who_en[1:] + en, **more})
 
     if of.get(in_time.NO_ARTICLE):
@@ -1004,8 +1008,7 @@ def _in_time(
         a
         for a in counted
         if a["acted_on"] is not None
-        and a["acted_on"] >= in_time.AMENDMENT9
-        and a["index"] not in measured
+        and max(b["acted_on"] for b in measured.get(a["index"], ([a],))[0]) >= in_time.AMENDMENT9
     ]
     if earlier and later and kind == "decided":
         own = in_time.given(facts, in_time.EARLIER_OWN)
@@ -1075,11 +1078,30 @@ def _in_time(
 def _seizure_note(
     seizure: dict, body: list[dict], own: bool, status: str
 ) -> tuple[str, str] | None:
-    """Why a seizure counts only as far as the acts it measures (in_time.measures), or None
-    where it counts with them."""
-    if status == in_time.COUNTED:
-        return None
+    """Why a seizure counts only as far as the acts it measures (in_time.measures), or, where
+    it counts with them, how: as seized (Art. 11(3)), dated by them."""
     them_zh, them_en = _acts_named(body)
+    if status == in_time.COUNTED:
+        zh = (
+            f"：查获的是{them_zh}所获取的信息，根据查获的数量认定，有证据证明不真实或者重复的除外"
+            f"（{ART11[3][0]}）；以该行为的日期为准，不以查获之日为准（{OURS[0]}）"
+        )
+        en = (
+            f": the seizure measures what {them_en} brought in: counted as seized, less what is "
+            f"proven untrue or duplicated ({ART11[3][1]}), and dated by the obtaining, not by the "
+            f"day of the seizure ({OURS[1]})"
+        )
+        obtained = sum(b["items"] for b in body)
+        if seizure["items"] > obtained:
+            zh += (
+                f"；查获{seizure['items']}条，多于所获取的{obtained}条，"
+                f"仍根据查获的数量直接认定（{ART11[3][0]}）"
+            )
+            en += (
+                f"; {seizure['items']} seized, more than the {obtained} obtained: "
+                f"still counted as seized ({ART11[3][1]}: '根据查获的数量直接认定')"
+            )
+        return zh, en
     if own:
         zh = f"：查获的是{them_zh}所获取的信息，以该行为为准（含其日期），"
         en = (
@@ -1153,7 +1175,7 @@ def _act_date(
     return {
         "value": last.isoformat(),
         "count": len(set(of_counted or dates)),
-        "left_out": len(of_counted) < len(dates),
+        "left_out": sum(a["acted_on"] is not None for a in counted) < len(dates),
     }, problems
 
 
@@ -1281,7 +1303,15 @@ def record_fields() -> tuple:
             "category of information",
             MISSING,
         ),
-        _spec("items", INTEGER, "条数", "items", MISSING, 0),
+        _spec(
+            "items",
+            INTEGER,
+            "条数（不计经过处理无法识别特定个人且不能复原的信息，第三条第二款）",
+            "items (leave out information processed so that it cannot identify a specific "
+            "person and cannot be restored: Art. 3 para. 2)",
+            MISSING,
+            0,
+        ),
         _spec(
             "how",
             enum_type("obtaining_method", {h: (zh, en) for h, (_, _, zh, en) in HOW.items()}),
