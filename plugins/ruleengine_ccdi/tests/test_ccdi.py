@@ -291,6 +291,31 @@ def test_act_note_says_an_act_already_dealt_with_is_not_sanctioned_again():
     assert "mass-discipline article" not in notes[0]["en"]
 
 
+def test_act_notes_leave_out_misappropriation_and_dereliction_dealt_with():
+    """Third legal review's brief, item 3: an act of misappropriation, or of abuse of power, dealt
+    with was still counted (its amount in the total, its loss towards the crime); the notes now
+    say it is not, and that this is our reading."""
+    from ruleengine_ccdi.adapter import adapt
+
+    used = {"kind": "misappropriation", "gravity": "minor", "state_functionary": True}
+    used |= {"use": "profit_making", "acted_on": "2023-05-10"}
+    _, notes = adapt(
+        {
+            "acts": [
+                dict(used, id="M1", amount="40000", dealt_with=True),
+                dict(used, id="M2", amount="20000"),
+            ]
+        }
+    )
+    assert "already dealt with: not added up again" in notes[0]["en"]
+    assert "our reading" in notes[0]["en"] and "本规则" in notes[0]["zh"]
+    totals = [n for n in notes if n.get("counted_in")]
+    assert [(n["acts"], n["total"]) for n in totals if "total" in n] == [(["M2"], "20000")]
+    abuse = {"kind": "abuse_of_power", "gravity": "minor", "organ_functionary": True}
+    _, notes = adapt({"acts": [dict(abuse, id="A1", dealt_with=True, loss_at_filing="200000")]})
+    assert "its casualties and loss are not counted again" in notes[0]["en"]
+
+
 def test_readings_the_review_asked_for_are_stated_in_the_rules(book):
     """Legal review, findings 5, 6, 10 and 11: where the text is silent the rule says the choice
     is a reading, so the explanation shows it."""
