@@ -494,3 +494,20 @@ def test_act_notes_say_which_crime_a_dereliction_loss_counts_towards(book):
     notes = {n["act"]: n["en"] for n in result.notes if "act" in n}
     assert "loss count towards abuse of power only" in notes["D1"]
     assert "loss count towards neglect of duty only" in notes["D2"]
+
+
+def test_versions_of_the_regulations_are_named_in_words(book):
+    """Third legal review, finding 9(3): the transitional provision's conditions printed
+    'party_law.at_act: v2018; the provision needs anything but v2023', in en and zh."""
+    from ruleengine.render.text import render
+
+    act = {"kind": "subsidy_skimming", "amount": "8000", "gravity": "minor"}
+    act |= {"state_functionary": True, "for_self": False}
+    record = {"decided_on": "2024-06-01", "acts": [dict(act, id="S1", acted_on="2023-06-10")]}
+    (result,) = cases.evaluate_case(book, loads_json(json.dumps(record)))
+    en, zh = render(result.trace, "en"), render(result.trace, "zh")
+    assert "version of the regulations in force when the acts were committed: 2018 revision; " in en
+    assert "the provision needs anything but 2023 revision" in en
+    assert "行为时施行的条例版本：2018年修订条例；须不为2023年修订条例" in zh
+    for text in (en, zh):
+        assert "party_law." not in text and "v2018" not in text and "v2023" not in text
