@@ -428,9 +428,11 @@ def test_versions_and_choices_are_in_words_not_source(sites):
         p.read_text(encoding="utf-8") for p in _pages(sites["ccdi"]) if p.suffix == ".md"
     )
     assert "party\\_law." not in pages and "if especially" not in pages
-    # ccdi has two lighter blocks: each version is named with its block's label.
+    # ccdi has two lighter blocks: each version is named with its block's label (ccdi reads
+    # them through definitions, version_at_act and version_at_decision).
     block = "（纪律处分条例：从旧兼从轻）"
-    assert f"行为时施行的版本{block}：不为处理时施行的版本{block}" in pages
+    assert f"行为时施行的条例版本\n  - 行为时施行的版本{block}" in pages
+    assert f"处理案件时施行的条例版本\n  - 处理时施行的版本{block}" in pages
     assert "贪污罪所适用幅度的法定最高刑：使国家和人民利益遭受特别重大损失" in pages
     assert "时为死刑，否则为无期徒刑" in pages
 

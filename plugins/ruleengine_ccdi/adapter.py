@@ -204,7 +204,10 @@ def adapt(record: Any) -> tuple[Any, list]:
             excluded = _excluded(fields, group, sf, totals)
             crime = CRIME_OF[(group, sf)] if group and taken and not excluded else None
             if sf and _misappropriated(fields, kind, taken):
-                crime = MISAPPROPRIATION_OF[fields["use"]]
+                if fields["dealt_with"] is True:
+                    excluded = DEALT_WITH_MISAPPROPRIATION
+                else:
+                    crime = MISAPPROPRIATION_OF[fields["use"]]
             if crime:
                 counted[crime].append(i - 1)
             notes.append(_act_note(fields, crime, excluded))
@@ -226,6 +229,14 @@ def adapt(record: Any) -> tuple[Any, list]:
                 }
             )
     return facts, notes
+
+
+#: Why an act of misappropriation dealt with is not counted (common.rules misappropriation_act).
+DEALT_WITH_MISAPPROPRIATION = (
+    "already dealt with: not added up again (CL Art. 384 says nothing of it: our reading, as "
+    "CL Art. 383(2))",
+    "已经处理：不再累计计算（刑法第三百八十四条未作规定，系本规则比照第三百八十三条第二款的理解）",
+)
 
 
 def _bribe_act(fields: dict) -> bool:
@@ -330,7 +341,17 @@ def _act_note(act: dict, crime: str | None, excluded: tuple | None = None) -> di
     elif act.get("use") == "other_use" and act.get("kept_over_three_months") is not True:
         en_where = "other use returned within three months: not a use CL 384 covers"
         zh_where = "用于其他用途未超过三个月：不符合刑法第三百八十四条用途要件"
-    if kind in DERELICTION_KINDS and act.get("organ_functionary") is True:
+    if kind in DERELICTION_KINDS and act.get("dealt_with") is True:
+        # common.rules dereliction_act leaves such an act out of the casualties and losses.
+        en_where = (
+            "already dealt with: its casualties and loss are not counted again (CL Art. 397 says "
+            "nothing of it: our reading, as CL Art. 383(2))"
+        )
+        zh_where = (
+            "已经处理：其伤亡、损失不再计入"
+            "（刑法第三百九十七条未作规定，系本规则比照第三百八十三条第二款的理解）"
+        )
+    elif kind in DERELICTION_KINDS and act.get("organ_functionary") is True:
         # Two crimes (common.rules loss_by): an act's casualties and loss count for its own.
         en_where = (
             f"its casualties and loss count towards {_label(KIND_LABELS, kind, 1)} only "

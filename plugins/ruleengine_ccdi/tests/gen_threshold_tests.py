@@ -392,9 +392,19 @@ BRIBES = [
         "",
     ),
     (
-        "29999 yuan over time, one act already dealt with",
-        [("kickbacks", 19999, ""), ("kickbacks", 10000, "dealt_with: true")],
+        "29999 yuan over time, one act already dealt with (no sanction before)",
+        [
+            ("kickbacks", 19999, ""),
+            ("kickbacks", 10000, "dealt_with: true, sanctioned: none_before"),
+        ],
         "below_threshold",
+        "",
+    ),
+    (
+        # Interp. Art. 1(3) takes in Art. 1(2)(2): whether the act dealt with brought a sanction.
+        "29999 yuan over time, one act already dealt with (whether sanctioned not given)",
+        [("kickbacks", 19999, ""), ("kickbacks", 10000, "dealt_with: true")],
+        "prior_sanction_not_given",
         "",
     ),
 ]

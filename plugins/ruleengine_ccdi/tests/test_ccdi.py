@@ -291,6 +291,31 @@ def test_act_note_says_an_act_already_dealt_with_is_not_sanctioned_again():
     assert "mass-discipline article" not in notes[0]["en"]
 
 
+def test_act_notes_leave_out_misappropriation_and_dereliction_dealt_with():
+    """Third legal review's brief, item 3: an act of misappropriation, or of abuse of power, dealt
+    with was still counted (its amount in the total, its loss towards the crime); the notes now
+    say it is not, and that this is our reading."""
+    from ruleengine_ccdi.adapter import adapt
+
+    used = {"kind": "misappropriation", "gravity": "minor", "state_functionary": True}
+    used |= {"use": "profit_making", "acted_on": "2023-05-10"}
+    _, notes = adapt(
+        {
+            "acts": [
+                dict(used, id="M1", amount="40000", dealt_with=True),
+                dict(used, id="M2", amount="20000"),
+            ]
+        }
+    )
+    assert "already dealt with: not added up again" in notes[0]["en"]
+    assert "our reading" in notes[0]["en"] and "本规则" in notes[0]["zh"]
+    totals = [n for n in notes if n.get("counted_in")]
+    assert [(n["acts"], n["total"]) for n in totals if "total" in n] == [(["M2"], "20000")]
+    abuse = {"kind": "abuse_of_power", "gravity": "minor", "organ_functionary": True}
+    _, notes = adapt({"acts": [dict(abuse, id="A1", dealt_with=True, loss_at_filing="200000")]})
+    assert "its casualties and loss are not counted again" in notes[0]["en"]
+
+
 def test_readings_the_review_asked_for_are_stated_in_the_rules(book):
     """Legal review, findings 5, 6, 10 and 11: where the text is silent the rule says the choice
     is a reading, so the explanation shows it."""
@@ -469,3 +494,20 @@ def test_act_notes_say_which_crime_a_dereliction_loss_counts_towards(book):
     notes = {n["act"]: n["en"] for n in result.notes if "act" in n}
     assert "loss count towards abuse of power only" in notes["D1"]
     assert "loss count towards neglect of duty only" in notes["D2"]
+
+
+def test_versions_of_the_regulations_are_named_in_words(book):
+    """Third legal review, finding 9(3): the transitional provision's conditions printed
+    'party_law.at_act: v2018; the provision needs anything but v2023', in en and zh."""
+    from ruleengine.render.text import render
+
+    act = {"kind": "subsidy_skimming", "amount": "8000", "gravity": "minor"}
+    act |= {"state_functionary": True, "for_self": False}
+    record = {"decided_on": "2024-06-01", "acts": [dict(act, id="S1", acted_on="2023-06-10")]}
+    (result,) = cases.evaluate_case(book, loads_json(json.dumps(record)))
+    en, zh = render(result.trace, "en"), render(result.trace, "zh")
+    assert "version of the regulations in force when the acts were committed: 2018 revision; " in en
+    assert "the provision needs anything but 2023 revision" in en
+    assert "行为时施行的条例版本：2018年修订条例；须不为2023年修订条例" in zh
+    for text in (en, zh):
+        assert "party_law." not in text and "v2018" not in text and "v2023" not in text
