@@ -207,46 +207,87 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, Fraction)) and not isinstance(v, bool)
 
 
-@attrs.define
 class RuleTrace:
-    """What happened to one rule in this case."""
+    """What happened to one rule in this case: ``name``, ``status`` (applied | set_aside |
+    not_met | not_in_force), ``evidence`` (the tests that decided it, ``Atom``),
+    ``conclusions`` (its claims, ``(conclusion, value, upper)``) and ``set_aside_by``.
 
-    name: str
-    status: str  # applied | set_aside | not_met | not_in_force
-    #: The tests that decided it (``Atom``), or where the explain program recorded them
-    #: (``Recorded``), made into ``Atom`` objects when first read.
-    _evidence: Any = attrs.Factory(list)
-    conclusions: list[tuple[str, Any, Any]] = attrs.Factory(list)  # (conclusion, value, upper)
-    set_aside_by: list[str] = attrs.Factory(list)
-    #: The record the evidence was made from, kept for its JSON (written from the record).
-    _record: Any = attrs.field(default=None, eq=False, repr=False)
+    A class with slots rather than attrs' lists for each: an explanation read in full makes
+    one for every rule, and every object made for each rule is one more that the collector
+    goes through (at 5,000 rules, six a rule made reading 11x dearer for 5x the rules). Made
+    by the explain path, it is a view of the record (``Outcomes``): its tests are made into
+    ``Atom`` objects when first read, and its lists of claims and blockers when first asked
+    for (most rules have none)."""
+
+    __slots__ = ("name", "status", "_evidence", "_conclusions", "_set_aside_by", "_reading", "_at")
+
+    def __init__(
+        self,
+        name: str,
+        status: str,
+        evidence: list[Atom] | None = None,
+        conclusions: list[tuple[str, Any, Any]] | None = None,
+        set_aside_by: list[str] | None = None,
+    ) -> None:
+        self.name, self.status = name, status
+        self._evidence = evidence if evidence is not None else []
+        self._conclusions, self._set_aside_by = conclusions, set_aside_by
+        self._reading = self._at = None
 
     @property
     def evidence(self) -> list[Atom]:
         evidence = self._evidence
-        if type(evidence) is Recorded:
-            # Made for every rule at once, in one pass over the record, on the first read
-            # of any (a renderer that reads one rule's tests reads them all): no call for
-            # each rule. Its record is kept for the JSON.
-            table, tests, start, end, made = evidence
-            every = made[0]
-            if every is None:
-                every = made[0] = table.atoms(tests, 0, len(tests))
-            self._record = evidence
-            evidence = self._evidence = every[start // STRIDE : end // STRIDE]
+        if evidence is None:  # in the record: made on first read (``Reading.evidence``)
+            evidence = self._evidence = self._reading.evidence(self._at)
         return evidence
 
     @evidence.setter
     def evidence(self, value: list[Atom]) -> None:
-        self._evidence, self._record = value, None
+        self._evidence, self._reading = value, None
+
+    @property
+    def conclusions(self) -> list[tuple[str, Any, Any]]:
+        if self._conclusions is None:
+            self._conclusions = []
+        return self._conclusions
+
+    @conclusions.setter
+    def conclusions(self, value: list[tuple[str, Any, Any]]) -> None:
+        self._conclusions = value
+
+    @property
+    def set_aside_by(self) -> list[str]:
+        if self._set_aside_by is None:
+            self._set_aside_by = []
+        return self._set_aside_by
+
+    @set_aside_by.setter
+    def set_aside_by(self, value: list[str]) -> None:
+        self._set_aside_by = value
+
+    def _fields(self) -> tuple:
+        return self.name, self.status, self.evidence, self.conclusions, self.set_aside_by
+
+    def __eq__(self, other) -> bool:
+        if type(other) is not RuleTrace:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        name, status, evidence, conclusions, set_aside_by = self._fields()
+        return (
+            f"RuleTrace(name={name!r}, status={status!r}, evidence={evidence!r}, "
+            f"conclusions={conclusions!r}, set_aside_by={set_aside_by!r})"
+        )
 
     def evidence_json(self) -> list[dict]:
         """The tests as the trace's JSON gives them: from the record when there is one (a
         renderer that only writes JSON makes no ``Atom``)."""
-        record = self._record if self._record is not None else self._evidence
-        if type(record) is Recorded:
-            return record.json()
-        return [a.to_json() for a in record] if record else []
+        if self._reading is not None:
+            return self._reading.json(self._at)
+        return [a.to_json() for a in self._evidence] if self._evidence else []
 
 
 #: A test as the explain program records it, in a flat list of tests: ``site, result, left,
@@ -325,61 +366,38 @@ class Tests:
         steps = self.steps
         return sorted([*known, *recorded], key=lambda c: steps[c[1]])
 
-    def atoms(self, tests: list, start: int, end: int) -> list[Atom]:
-        """The tests recorded in ``tests[start:end]``, as ``Atom`` objects."""
+    def atoms(self, tests: list) -> list[Atom]:
+        """The tests recorded in ``tests``, as ``Atom`` objects."""
+        # Each Atom made without a call of Python's (attrs' ``__init__``, twelve arguments),
+        # its fixed parts unpacked from the record's: run for every test of a trace read
+        # in full.
         sites = self.sites
-        if end - start == STRIDE and type(tests[start]) is int:  # one test: the commonest
-            site, result, left, right, via = tests[start:end]
-            text, span, op, left_text, right_text, left_input, left_define, left_conclusion = sites[
-                site
-            ]
-            return [
-                Atom(
-                    text,
-                    result,
-                    span,
-                    op,
-                    left,
-                    right,
-                    left_text,
-                    right_text,
-                    left_input,
-                    via,
-                    left_define,
-                    left_conclusion,
-                )
-            ]
+        new = object.__new__
         out = []
-        values = iter(tests[start:end])
+        values = iter(tests)
         for site, result, left, right, via in zip(values, values, values, values, values):
             if type(site) is not int:  # under a ``not``
                 out.append(self._one(site, result, left, right, via))
                 continue
-            text, span, op, left_text, right_text, left_input, left_define, left_conclusion = sites[
-                site
-            ]
-            out.append(
-                Atom(
-                    text,
-                    result,
-                    span,
-                    op,
-                    left,
-                    right,
-                    left_text,
-                    right_text,
-                    left_input,
-                    via,
-                    left_define,
-                    left_conclusion,
-                )
-            )
+            atom = new(Atom)
+            (
+                atom.text,
+                atom.span,
+                atom.op,
+                atom.left_text,
+                atom.right_text,
+                atom.left_input,
+                atom.left_define,
+                atom.left_conclusion,
+            ) = sites[site]
+            atom.result, atom.left, atom.right, atom.via = result, left, right, via
+            out.append(atom)
         return out
 
     def _one(self, site: tuple, result, left, right, via) -> Atom:
         """A test recorded under ``not``s: ``site`` is ``(index, how many)``."""
         site, negations = site
-        atom = self.atoms([site, result, left, right, via], 0, STRIDE)[0]
+        atom = self.atoms([site, result, left, right, via])[0]
         for _ in range(negations):
             atom = negated(atom)
         return atom
@@ -402,35 +420,28 @@ class Tests:
         return out
 
 
-class Recorded(tuple):
-    """Where the explain program recorded one rule's tests (``Tests``), ``(table, tests,
-    start, end, made)``: as a list of ``Atom`` objects (``RuleTrace.evidence`` keeps them;
-    ``made``, shared by the rules of one trace, holds every rule's once made), or as JSON,
-    written from the record. A tuple: made without a call of Python's, one for each rule
-    with tests."""
+class Reading:
+    """One explanation's record of its tests (``Tests``), shared by its rules' traces: where
+    each rule's tests are (``bounds``: the i-th rule's from ``bounds[i]`` to
+    ``bounds[i + 1]``), and every test as an ``Atom``, made on the first read of any rule's
+    evidence in one pass (a renderer that reads one rule's tests reads them all)."""
 
-    __slots__ = ()
+    __slots__ = ("table", "tests", "bounds", "every")
 
-    def atoms(self) -> list[Atom]:
-        table, tests, start, end, _ = self
-        return table.atoms(tests, start, end)
+    def __init__(self, table: Tests, tests: list, bounds: list[int]) -> None:
+        self.table, self.tests, self.bounds = table, tests, bounds
+        self.every: list[Atom] | None = None
 
-    def json(self) -> list[dict]:
-        table, tests, start, end, _ = self
-        return table.json(tests, start, end)
+    def evidence(self, at: int) -> list[Atom]:
+        every = self.every
+        if every is None:
+            every = self.every = self.table.atoms(self.tests)
+        bounds = self.bounds
+        return every[bounds[at] // STRIDE : bounds[at + 1] // STRIDE]
 
-    def __eq__(self, other) -> bool:  # as the list of its tests
-        if isinstance(other, Recorded):
-            other = other.atoms()
-        return self.atoms() == other
-
-    def __ne__(self, other) -> bool:
-        return not self == other
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(self.atoms())
+    def json(self, at: int) -> list[dict]:
+        bounds = self.bounds
+        return self.table.json(self.tests, bounds[at], bounds[at + 1])
 
 
 class Claims(tuple):
@@ -474,16 +485,18 @@ class Outcomes:
         return self._made
 
     def _make(self) -> list[RuleTrace]:
-        # ``Tests.decode`` inline, each ``RuleTrace`` made as its rule is read: run for each
+        # ``Tests.decode`` inline, each ``RuleTrace`` made as its rule is read, with no
+        # object of its own besides (its evidence and lists made when read): run for each
         # explanation whose rules are read, once for each rule.
         table, flags, recorded = tuple.__iter__(self._claims)
-        tests = self._tests
-        made: list = [None]  # every rule's Atom objects, once made (``RuleTrace.evidence``)
+        bounds = [0]
+        reading = Reading(table, self._tests, bounds)
+        new = object.__new__
         traces: dict[str, RuleTrace] = {}
         applied_names = set()
         set_aside = []
-        at = start = end = 0
-        for name, overridden, count in table.rules:
+        at = end = 0
+        for i, (name, overridden, count) in enumerate(table.rules):
             fired = flags[at]
             if overridden:
                 applied = flags[at + 1]
@@ -496,22 +509,29 @@ class Outcomes:
                 at += 1
             else:
                 end += count * STRIDE
-            evidence = Recorded((table, tests, start, end, made)) if end > start else []
+            bounds.append(end)
+            traces[name] = trace = new(RuleTrace)
+            trace.name = name
             if applied:
                 applied_names.add(name)
-                traces[name] = RuleTrace(name, "applied", evidence, [], [])
+                trace.status = "applied"
             elif fired:
-                traces[name] = trace = RuleTrace(name, "set_aside", evidence, [], [])
+                trace.status = "set_aside"
                 set_aside.append(trace)
             else:
-                traces[name] = RuleTrace(name, "not_met", evidence, [], [])
-            start = end
+                trace.status = "not_met"
+            trace._evidence = trace._conclusions = trace._set_aside_by = None
+            trace._reading, trace._at = reading, i
         for trace in set_aside:  # by the rules that applied, once all are known
-            trace.set_aside_by = [
+            trace._set_aside_by = [
                 o for o in self._overriders.get(trace.name, []) if o in applied_names
             ]
         for rule, conclusion, value, upper in table.claims(applied_names, recorded):
-            traces[rule].conclusions.append((conclusion, value, upper))
+            trace = traces[rule]
+            if trace._conclusions is None:
+                trace._conclusions = [(conclusion, value, upper)]
+            else:
+                trace._conclusions.append((conclusion, value, upper))
         return [
             traces.get(name) or RuleTrace(name, "not_in_force") for name in self._rulebook.rules
         ]
@@ -603,8 +623,8 @@ class Trace:
         every = self.rules
         decided_by: dict[str, list[str]] = {}
         for r in every:
-            if r.status == "applied":
-                for name in dict.fromkeys(x[0] for x in r.conclusions):
+            if r.status == "applied" and r._conclusions:
+                for name in dict.fromkeys(x[0] for x in r._conclusions):
                     decided_by.setdefault(name, []).append(r.name)
         conclusions = []
         for name, c in rb.conclusions.items():
@@ -627,6 +647,7 @@ class Trace:
         # (A comprehension is a call of its own here: one that would be empty is not made.)
         def rule_json(r: RuleTrace) -> dict:
             head, tail = fixed.rule(r.name)
+            claims = r._conclusions
             if r.name in kept:
                 evidence = r.evidence_json()
                 for a, entry in zip(r.evidence, evidence):
@@ -638,10 +659,8 @@ class Trace:
                 "status": r.status,
                 **head,
                 "evidence": evidence,
-                "conclusions": [_claim_json(n, v, u) for n, v, u in r.conclusions]
-                if r.conclusions
-                else [],
-                "set_aside_by": r.set_aside_by,
+                "conclusions": [_claim_json(n, v, u) for n, v, u in claims] if claims else [],
+                "set_aside_by": r._set_aside_by or [],
                 **tail,
             }
 
