@@ -247,9 +247,10 @@ class RuleTrace:
 
     @property
     def conclusions(self) -> list[tuple[str, Any, Any]]:
-        if self._conclusions is None:
-            self._conclusions = []
-        return self._conclusions
+        claims = self._conclusions
+        if type(claims) is not list:  # None, or the program's tuple of them (``Outcomes``)
+            claims = self._conclusions = list(claims) if claims else []
+        return claims
 
     @conclusions.setter
     def conclusions(self, value: list[tuple[str, Any, Any]]) -> None:
@@ -322,6 +323,7 @@ class Tests:
         self._index: dict[tuple, int] = {}
         #: Each test's ``json_parts``, made when first written.
         self._parts: dict[int, tuple] = {}
+        self._reading: tuple | None = None
 
     def site(self, *fixed) -> int:
         """The index of a test's fixed parts (a span by identity: two may print alike)."""
@@ -336,7 +338,30 @@ class Tests:
         return {k: getattr(self, k) for k in ("sites", "rules", "claimed", "steps")}
 
     def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state, _index={}, _parts={})
+        self.__dict__.update(state, _index={}, _parts={}, _reading=None)
+
+    def reading(self, rulebook) -> tuple:
+        """What ``Outcomes`` needs to make the rules' traces by their place in the plan,
+        not by name, made once: ``(order, claimed)``. ``order`` is each of the rulebook's
+        rules with its place in the plan (None for a rule not in force), or None when the
+        plan decides every rule in the rulebook's order; ``claimed[i]``, the claims the i-th
+        rule of the plan makes when it applies, ``(conclusion, value, upper)`` in the order
+        of ``claimed``, or None."""
+        found = self._reading
+        if found is None:
+            place = {name: i for i, (name, _, _) in enumerate(self.rules)}
+            order = [(name, place.get(name)) for name in rulebook.rules]
+            if [i for _, i in order] == list(range(len(self.rules))):
+                order = None
+            claims: list[list | None] = [None] * len(self.rules)
+            for rule, conclusion, value, upper in self.claimed:
+                i = place[rule]
+                if claims[i] is None:
+                    claims[i] = []
+                claims[i].append((conclusion, value, upper))
+            claimed = [tuple(c) if c else None for c in claims]
+            found = self._reading = (order, claimed)
+        return found
 
     def decode(self, flags: list) -> list[tuple[str, Any, Any, int]]:
         """``(rule, fired, applied, where its tests end)`` for each rule decided, in turn."""
@@ -485,18 +510,20 @@ class Outcomes:
         return self._made
 
     def _make(self) -> list[RuleTrace]:
-        # ``Tests.decode`` inline, each ``RuleTrace`` made as its rule is read, with no
-        # object of its own besides (its evidence and lists made when read): run for each
+        # ``Tests.decode`` inline, each ``RuleTrace`` made as its rule is read, by its place
+        # in the program's plan (``Tests.reading``), with no other object of its own (its
+        # evidence, and a list of claims if asked for, made when read): run for each
         # explanation whose rules are read, once for each rule.
         table, flags, recorded = tuple.__iter__(self._claims)
+        order, claimed = table.reading(self._rulebook)
         bounds = [0]
         reading = Reading(table, self._tests, bounds)
         new = object.__new__
-        traces: dict[str, RuleTrace] = {}
-        applied_names = set()
+        made = []
         set_aside = []
         at = end = 0
-        for i, (name, overridden, count) in enumerate(table.rules):
+        i = 0
+        for name, overridden, count in table.rules:
             fired = flags[at]
             if overridden:
                 applied = flags[at + 1]
@@ -510,31 +537,40 @@ class Outcomes:
             else:
                 end += count * STRIDE
             bounds.append(end)
-            traces[name] = trace = new(RuleTrace)
+            trace = new(RuleTrace)
             trace.name = name
             if applied:
-                applied_names.add(name)
                 trace.status = "applied"
-            elif fired:
-                trace.status = "set_aside"
-                set_aside.append(trace)
+                trace._conclusions = claimed[i]  # a tuple (or None), made a list if asked for
             else:
                 trace.status = "not_met"
-            trace._evidence = trace._conclusions = trace._set_aside_by = None
+                trace._conclusions = None
+                if fired:
+                    trace.status = "set_aside"
+                    set_aside.append(trace)
+            trace._evidence = trace._set_aside_by = None
             trace._reading, trace._at = reading, i
-        for trace in set_aside:  # by the rules that applied, once all are known
-            trace._set_aside_by = [
-                o for o in self._overriders.get(trace.name, []) if o in applied_names
-            ]
-        for rule, conclusion, value, upper in table.claims(applied_names, recorded):
-            trace = traces[rule]
-            if trace._conclusions is None:
-                trace._conclusions = [(conclusion, value, upper)]
-            else:
-                trace._conclusions.append((conclusion, value, upper))
-        return [
-            traces.get(name) or RuleTrace(name, "not_in_force") for name in self._rulebook.rules
-        ]
+            made.append(trace)
+            i += 1
+        if set_aside or recorded:
+            applied_names = {t.name for t in made if t.status == "applied"}
+            for trace in set_aside:  # by the rules that applied, once all are known
+                trace._set_aside_by = [
+                    o for o in self._overriders.get(trace.name, []) if o in applied_names
+                ]
+            if recorded:  # claims computed in the case: in the conclusions' order with the rest
+                traces = {t.name: t for t in made}
+                for t in made:
+                    t._conclusions = None
+                for rule, conclusion, value, upper in table.claims(applied_names, recorded):
+                    trace = traces[rule]
+                    if trace._conclusions is None:
+                        trace._conclusions = [(conclusion, value, upper)]
+                    else:
+                        trace._conclusions.append((conclusion, value, upper))
+        if order is None:  # the plan's order is the rulebook's, every rule in force
+            return made
+        return [made[i] if i is not None else RuleTrace(name, "not_in_force") for name, i in order]
 
 
 @attrs.define
@@ -626,18 +662,20 @@ class Trace:
             if r.status == "applied" and r._conclusions:
                 for name in dict.fromkeys(x[0] for x in r._conclusions):
                     decided_by.setdefault(name, []).append(r.name)
-        conclusions = []
-        for name, c in rb.conclusions.items():
-            value = self.decision.conclusions[name]
-            conclusions.append(
-                {
-                    "name": name,
-                    "kind": c.kind,
-                    "label": fixed.label(name),
-                    "value": _value_json(value, c.type),
-                    "decided_by": decided_by.get(name, []),
-                }
-            )
+        # Each conclusion's value written once, for ``outcome`` and ``conclusions`` (shared
+        # by both when the caller only encodes them).
+        decided = self.decision.conclusions
+        outcome = {name: _value_json(decided[name], c.type) for name, c in rb.conclusions.items()}
+        conclusions = [
+            {
+                "name": name,
+                "kind": c.kind,
+                "label": fixed.label(name),
+                "value": outcome[name] if shared else _copied(outcome[name]),
+                "decided_by": decided_by.get(name, []),
+            }
+            for name, c in rb.conclusions.items()
+        ]
 
         # Shared, a test's entry is made once: a nearest miss is one of its rule's tests
         # (only those rules' entries are kept, not every test's).
@@ -677,10 +715,7 @@ class Trace:
             "as_of": self.as_of.isoformat(),
             "in_force": self.decision.in_force,
             "facts": _json_values(self.facts),
-            "outcome": {
-                name: _value_json(self.decision.conclusions[name], c.type)
-                for name, c in rb.conclusions.items()
-            },
+            "outcome": outcome,
             "conclusions": conclusions,
             "not_decided": self.not_decided,
             "conflicts": [
@@ -707,17 +742,7 @@ class Trace:
                 }
                 for m in self.misses
             ],
-            "parameters": [
-                {
-                    "name": p.name,
-                    "label": _label(p.label),
-                    "value": to_json_value(p.value),
-                    "since": p.since.isoformat() if p.since else None,
-                    "reference": p.reference.get("en") if p.reference else None,
-                    "reference_text": _label(p.reference),
-                }
-                for p in self.parameters()
-            ],
+            "parameters": fixed.parameters(self),
             "derivations": self.notes,
             "lighter_law": [choice_json(rb, c) for c in self.choices] if self.choices else [],
         }
@@ -812,6 +837,20 @@ class _FixedParts:
         }
         return head, tail
 
+    def parameters(self, trace: Trace) -> list[dict]:
+        """The trace's ``parameters`` entries."""
+        return [
+            {
+                "name": p.name,
+                "label": _label(p.label),
+                "value": to_json_value(p.value),
+                "since": p.since.isoformat() if p.since else None,
+                "reference": p.reference.get("en") if p.reference else None,
+                "reference_text": _label(p.reference),
+            }
+            for p in trace.parameters()
+        ]
+
     def documents(self) -> list[dict]:
         return [
             {
@@ -836,6 +875,7 @@ class _SharedParts(_FixedParts):
         self.labels: dict[str, dict | None] = {}
         self.rules: dict[str, tuple[dict, dict]] = {}
         self.docs: list[dict] | None = None
+        self.params: dict[tuple, list[dict]] = {}
 
     def label(self, conclusion: str) -> dict | None:
         if conclusion not in self.labels:
@@ -848,6 +888,17 @@ class _SharedParts(_FixedParts):
             found = self.rules[name] = super().rule(name)
         return found
 
+    def parameters(self, trace: Trace) -> list[dict]:
+        # By the day and the rules not in force (which rules read which parameters, and
+        # their values on each day, are the rulebook's): a few days in most uses, bounded.
+        key = (trace.as_of, *(r.name for r in trace.rules if r.status == "not_in_force"))
+        found = self.params.get(key)
+        if found is None:
+            if len(self.params) >= SHARED_PARAMETERS:
+                self.params.clear()
+            found = self.params[key] = super().parameters(trace)
+        return found
+
     def documents(self) -> list[dict]:
         if self.docs is None:
             self.docs = super().documents()
@@ -855,6 +906,15 @@ class _SharedParts(_FixedParts):
 
 
 _fixed_parts = per_rulebook(_SharedParts)
+
+#: The most ``parameters`` entries kept for a rulebook (one for each day and set of rules
+#: not in force seen).
+SHARED_PARAMETERS = 256
+
+
+def _copied(value: Any) -> Any:
+    """A conclusion's JSON value not shared with another entry (a set's list copied)."""
+    return list(value) if type(value) is list else value
 
 
 class _Made(list):
@@ -898,7 +958,9 @@ def _value_json(value: Any, t: Any) -> Any:
     return to_json_value(value)
 
 
-def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list[Miss]:
+def nearest_misses(
+    rulebook, decision: Decision, rules: list[RuleTrace], in_order: bool = False
+) -> list[Miss]:
     """For each scale conclusion, the failed test closest to reaching the next level up.
 
     Preference: the next level before higher ones; a test of a single fact or a named
@@ -912,17 +974,28 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
     When the nearest is a definition, the nearest test of a fact as given follows it, since a
     reader thinks in the facts ("the case has 60 items").
     """
-    raises, overrides, ranks = _miss_plan(rulebook)
+    raises, by_name, overriding, ranks = _miss_plan(rulebook)
+    # Each rule's part of the plan read by its place (``in_order``: ``rules`` are the
+    # rulebook's, in its order, as ``Trace.rules`` gives them), not looked up by name: this
+    # runs for every rule of every explanation shown.
+    if not in_order:
+        raises = [by_name[r.name] for r in rules]
     # A rule an applied exception sets aside could not raise the outcome even if it were met.
-    excluded = {target for r in rules if r.status == "applied" for target in overrides[r.name]}
+    excluded = set()
+    if overriding:
+        at = None if in_order else {r.name: r for r in rules}
+        for name, i, targets in overriding:
+            r = rules[i] if at is None else at.get(name)
+            if r is not None and r.status == "applied":
+                excluded.update(targets)
     # The level each scale conclusion has reached; one pass over the rules for all of them.
     current = {name: rank[decision.conclusions[name]] for name, rank in ranks.items()}
     best: dict[str, tuple] = {}  # (level, composite, reached, threshold, miss)
     best_fact: dict[str, tuple] = {}
-    for r in rules:
-        if r.status != "not_met" or r.name in excluded:
+    for r, rises in zip(rules, raises):
+        if not rises or r.status != "not_met" or (excluded and r.name in excluded):
             continue
-        for name, value, level in raises[r.name]:
+        for name, value, level in rises:
             if level <= current[name]:
                 continue
             nearest, nearest_fact = best.get(name), best_fact.get(name)
@@ -978,10 +1051,11 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
 
 
 @per_rulebook
-def _miss_plan(rulebook) -> tuple[dict, dict, dict]:
-    """What the nearest miss reads of the rulebook, made once: for each rule, the scale
-    conclusions it sets to a member, ``(conclusion, member, its rank)``; the rules each rule
-    sets aside; each scale conclusion's ranks."""
+def _miss_plan(rulebook) -> tuple[list, dict, list, dict]:
+    """What the nearest miss reads of the rulebook, made once: for each rule, in the
+    rulebook's order and by name, the scale conclusions it sets to a member, ``(conclusion,
+    member, its rank)``; each rule that sets others aside, ``(name, its place, the rules it
+    sets aside)``; each scale conclusion's ranks."""
     ranks = {
         name: rank_of(c.type) for name, c in rulebook.conclusions.items() if c.kind == "highest"
     }
@@ -993,8 +1067,12 @@ def _miss_plan(rulebook) -> tuple[dict, dict, dict]:
         )
         for name, rule in rulebook.rules.items()
     }
-    overrides = {name: tuple(rule.overrides) for name, rule in rulebook.rules.items()}
-    return raises, overrides, ranks
+    overriding = [
+        (name, i, tuple(rule.overrides))
+        for i, (name, rule) in enumerate(rulebook.rules.items())
+        if rule.overrides
+    ]
+    return list(raises.values()), raises, overriding, ranks
 
 
 def _in_units(rulebook, atom: Atom) -> bool:
