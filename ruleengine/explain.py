@@ -42,7 +42,7 @@ def explain(rulebook, epoch, raw_facts: dict, day: datetime.date) -> Trace:
         # Found and checked when first shown (``Trace.misses``): each check decides a
         # changed case. (Not through ``trace``, which holds this function.)
         rules = outcomes.rules()
-        found = nearest_misses(rulebook, decision, rules)
+        found = nearest_misses(rulebook, decision, rules, in_order=True)
         if not found:
             return found
         return checked(

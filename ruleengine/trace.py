@@ -207,46 +207,88 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, Fraction)) and not isinstance(v, bool)
 
 
-@attrs.define
 class RuleTrace:
-    """What happened to one rule in this case."""
+    """What happened to one rule in this case: ``name``, ``status`` (applied | set_aside |
+    not_met | not_in_force), ``evidence`` (the tests that decided it, ``Atom``),
+    ``conclusions`` (its claims, ``(conclusion, value, upper)``) and ``set_aside_by``.
 
-    name: str
-    status: str  # applied | set_aside | not_met | not_in_force
-    #: The tests that decided it (``Atom``), or where the explain program recorded them
-    #: (``Recorded``), made into ``Atom`` objects when first read.
-    _evidence: Any = attrs.Factory(list)
-    conclusions: list[tuple[str, Any, Any]] = attrs.Factory(list)  # (conclusion, value, upper)
-    set_aside_by: list[str] = attrs.Factory(list)
-    #: The record the evidence was made from, kept for its JSON (written from the record).
-    _record: Any = attrs.field(default=None, eq=False, repr=False)
+    A class with slots rather than attrs' lists for each: an explanation read in full makes
+    one for every rule, and every object made for each rule is one more that the collector
+    goes through (at 5,000 rules, six a rule made reading 11x dearer for 5x the rules). Made
+    by the explain path, it is a view of the record (``Outcomes``): its tests are made into
+    ``Atom`` objects when first read, and its lists of claims and blockers when first asked
+    for (most rules have none)."""
+
+    __slots__ = ("name", "status", "_evidence", "_conclusions", "_set_aside_by", "_reading", "_at")
+
+    def __init__(
+        self,
+        name: str,
+        status: str,
+        evidence: list[Atom] | None = None,
+        conclusions: list[tuple[str, Any, Any]] | None = None,
+        set_aside_by: list[str] | None = None,
+    ) -> None:
+        self.name, self.status = name, status
+        self._evidence = evidence if evidence is not None else []
+        self._conclusions, self._set_aside_by = conclusions, set_aside_by
+        self._reading = self._at = None
 
     @property
     def evidence(self) -> list[Atom]:
         evidence = self._evidence
-        if type(evidence) is Recorded:
-            # Made for every rule at once, in one pass over the record, on the first read
-            # of any (a renderer that reads one rule's tests reads them all): no call for
-            # each rule. Its record is kept for the JSON.
-            table, tests, start, end, made = evidence
-            every = made[0]
-            if every is None:
-                every = made[0] = table.atoms(tests, 0, len(tests))
-            self._record = evidence
-            evidence = self._evidence = every[start // STRIDE : end // STRIDE]
+        if evidence is None:  # in the record: made on first read (``Reading.evidence``)
+            evidence = self._evidence = self._reading.evidence(self._at)
         return evidence
 
     @evidence.setter
     def evidence(self, value: list[Atom]) -> None:
-        self._evidence, self._record = value, None
+        self._evidence, self._reading = value, None
+
+    @property
+    def conclusions(self) -> list[tuple[str, Any, Any]]:
+        claims = self._conclusions
+        if type(claims) is not list:  # None, or the program's tuple of them (``Outcomes``)
+            claims = self._conclusions = list(claims) if claims else []
+        return claims
+
+    @conclusions.setter
+    def conclusions(self, value: list[tuple[str, Any, Any]]) -> None:
+        self._conclusions = value
+
+    @property
+    def set_aside_by(self) -> list[str]:
+        if self._set_aside_by is None:
+            self._set_aside_by = []
+        return self._set_aside_by
+
+    @set_aside_by.setter
+    def set_aside_by(self, value: list[str]) -> None:
+        self._set_aside_by = value
+
+    def _fields(self) -> tuple:
+        return self.name, self.status, self.evidence, self.conclusions, self.set_aside_by
+
+    def __eq__(self, other) -> bool:
+        if type(other) is not RuleTrace:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        name, status, evidence, conclusions, set_aside_by = self._fields()
+        return (
+            f"RuleTrace(name={name!r}, status={status!r}, evidence={evidence!r}, "
+            f"conclusions={conclusions!r}, set_aside_by={set_aside_by!r})"
+        )
 
     def evidence_json(self) -> list[dict]:
         """The tests as the trace's JSON gives them: from the record when there is one (a
         renderer that only writes JSON makes no ``Atom``)."""
-        record = self._record if self._record is not None else self._evidence
-        if type(record) is Recorded:
-            return record.json()
-        return [a.to_json() for a in record] if record else []
+        if self._reading is not None:
+            return self._reading.json(self._at)
+        return [a.to_json() for a in self._evidence] if self._evidence else []
 
 
 #: A test as the explain program records it, in a flat list of tests: ``site, result, left,
@@ -281,6 +323,7 @@ class Tests:
         self._index: dict[tuple, int] = {}
         #: Each test's ``json_parts``, made when first written.
         self._parts: dict[int, tuple] = {}
+        self._reading: tuple | None = None
 
     def site(self, *fixed) -> int:
         """The index of a test's fixed parts (a span by identity: two may print alike)."""
@@ -295,7 +338,30 @@ class Tests:
         return {k: getattr(self, k) for k in ("sites", "rules", "claimed", "steps")}
 
     def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state, _index={}, _parts={})
+        self.__dict__.update(state, _index={}, _parts={}, _reading=None)
+
+    def reading(self, rulebook) -> tuple:
+        """What ``Outcomes`` needs to make the rules' traces by their place in the plan,
+        not by name, made once: ``(order, claimed)``. ``order`` is each of the rulebook's
+        rules with its place in the plan (None for a rule not in force), or None when the
+        plan decides every rule in the rulebook's order; ``claimed[i]``, the claims the i-th
+        rule of the plan makes when it applies, ``(conclusion, value, upper)`` in the order
+        of ``claimed``, or None."""
+        found = self._reading
+        if found is None:
+            place = {name: i for i, (name, _, _) in enumerate(self.rules)}
+            order = [(name, place.get(name)) for name in rulebook.rules]
+            if [i for _, i in order] == list(range(len(self.rules))):
+                order = None
+            claims: list[list | None] = [None] * len(self.rules)
+            for rule, conclusion, value, upper in self.claimed:
+                i = place[rule]
+                if claims[i] is None:
+                    claims[i] = []
+                claims[i].append((conclusion, value, upper))
+            claimed = [tuple(c) if c else None for c in claims]
+            found = self._reading = (order, claimed)
+        return found
 
     def decode(self, flags: list) -> list[tuple[str, Any, Any, int]]:
         """``(rule, fired, applied, where its tests end)`` for each rule decided, in turn."""
@@ -325,61 +391,38 @@ class Tests:
         steps = self.steps
         return sorted([*known, *recorded], key=lambda c: steps[c[1]])
 
-    def atoms(self, tests: list, start: int, end: int) -> list[Atom]:
-        """The tests recorded in ``tests[start:end]``, as ``Atom`` objects."""
+    def atoms(self, tests: list) -> list[Atom]:
+        """The tests recorded in ``tests``, as ``Atom`` objects."""
+        # Each Atom made without a call of Python's (attrs' ``__init__``, twelve arguments),
+        # its fixed parts unpacked from the record's: run for every test of a trace read
+        # in full.
         sites = self.sites
-        if end - start == STRIDE and type(tests[start]) is int:  # one test: the commonest
-            site, result, left, right, via = tests[start:end]
-            text, span, op, left_text, right_text, left_input, left_define, left_conclusion = sites[
-                site
-            ]
-            return [
-                Atom(
-                    text,
-                    result,
-                    span,
-                    op,
-                    left,
-                    right,
-                    left_text,
-                    right_text,
-                    left_input,
-                    via,
-                    left_define,
-                    left_conclusion,
-                )
-            ]
+        new = object.__new__
         out = []
-        values = iter(tests[start:end])
+        values = iter(tests)
         for site, result, left, right, via in zip(values, values, values, values, values):
             if type(site) is not int:  # under a ``not``
                 out.append(self._one(site, result, left, right, via))
                 continue
-            text, span, op, left_text, right_text, left_input, left_define, left_conclusion = sites[
-                site
-            ]
-            out.append(
-                Atom(
-                    text,
-                    result,
-                    span,
-                    op,
-                    left,
-                    right,
-                    left_text,
-                    right_text,
-                    left_input,
-                    via,
-                    left_define,
-                    left_conclusion,
-                )
-            )
+            atom = new(Atom)
+            (
+                atom.text,
+                atom.span,
+                atom.op,
+                atom.left_text,
+                atom.right_text,
+                atom.left_input,
+                atom.left_define,
+                atom.left_conclusion,
+            ) = sites[site]
+            atom.result, atom.left, atom.right, atom.via = result, left, right, via
+            out.append(atom)
         return out
 
     def _one(self, site: tuple, result, left, right, via) -> Atom:
         """A test recorded under ``not``s: ``site`` is ``(index, how many)``."""
         site, negations = site
-        atom = self.atoms([site, result, left, right, via], 0, STRIDE)[0]
+        atom = self.atoms([site, result, left, right, via])[0]
         for _ in range(negations):
             atom = negated(atom)
         return atom
@@ -402,35 +445,28 @@ class Tests:
         return out
 
 
-class Recorded(tuple):
-    """Where the explain program recorded one rule's tests (``Tests``), ``(table, tests,
-    start, end, made)``: as a list of ``Atom`` objects (``RuleTrace.evidence`` keeps them;
-    ``made``, shared by the rules of one trace, holds every rule's once made), or as JSON,
-    written from the record. A tuple: made without a call of Python's, one for each rule
-    with tests."""
+class Reading:
+    """One explanation's record of its tests (``Tests``), shared by its rules' traces: where
+    each rule's tests are (``bounds``: the i-th rule's from ``bounds[i]`` to
+    ``bounds[i + 1]``), and every test as an ``Atom``, made on the first read of any rule's
+    evidence in one pass (a renderer that reads one rule's tests reads them all)."""
 
-    __slots__ = ()
+    __slots__ = ("table", "tests", "bounds", "every")
 
-    def atoms(self) -> list[Atom]:
-        table, tests, start, end, _ = self
-        return table.atoms(tests, start, end)
+    def __init__(self, table: Tests, tests: list, bounds: list[int]) -> None:
+        self.table, self.tests, self.bounds = table, tests, bounds
+        self.every: list[Atom] | None = None
 
-    def json(self) -> list[dict]:
-        table, tests, start, end, _ = self
-        return table.json(tests, start, end)
+    def evidence(self, at: int) -> list[Atom]:
+        every = self.every
+        if every is None:
+            every = self.every = self.table.atoms(self.tests)
+        bounds = self.bounds
+        return every[bounds[at] // STRIDE : bounds[at + 1] // STRIDE]
 
-    def __eq__(self, other) -> bool:  # as the list of its tests
-        if isinstance(other, Recorded):
-            other = other.atoms()
-        return self.atoms() == other
-
-    def __ne__(self, other) -> bool:
-        return not self == other
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(self.atoms())
+    def json(self, at: int) -> list[dict]:
+        bounds = self.bounds
+        return self.table.json(self.tests, bounds[at], bounds[at + 1])
 
 
 class Claims(tuple):
@@ -474,15 +510,19 @@ class Outcomes:
         return self._made
 
     def _make(self) -> list[RuleTrace]:
-        # ``Tests.decode`` inline, each ``RuleTrace`` made as its rule is read: run for each
+        # ``Tests.decode`` inline, each ``RuleTrace`` made as its rule is read, by its place
+        # in the program's plan (``Tests.reading``), with no other object of its own (its
+        # evidence, and a list of claims if asked for, made when read): run for each
         # explanation whose rules are read, once for each rule.
         table, flags, recorded = tuple.__iter__(self._claims)
-        tests = self._tests
-        made: list = [None]  # every rule's Atom objects, once made (``RuleTrace.evidence``)
-        traces: dict[str, RuleTrace] = {}
-        applied_names = set()
+        order, claimed = table.reading(self._rulebook)
+        bounds = [0]
+        reading = Reading(table, self._tests, bounds)
+        new = object.__new__
+        made = []
         set_aside = []
-        at = start = end = 0
+        at = end = 0
+        i = 0
         for name, overridden, count in table.rules:
             fired = flags[at]
             if overridden:
@@ -496,25 +536,41 @@ class Outcomes:
                 at += 1
             else:
                 end += count * STRIDE
-            evidence = Recorded((table, tests, start, end, made)) if end > start else []
+            bounds.append(end)
+            trace = new(RuleTrace)
+            trace.name = name
             if applied:
-                applied_names.add(name)
-                traces[name] = RuleTrace(name, "applied", evidence, [], [])
-            elif fired:
-                traces[name] = trace = RuleTrace(name, "set_aside", evidence, [], [])
-                set_aside.append(trace)
+                trace.status = "applied"
+                trace._conclusions = claimed[i]  # a tuple (or None), made a list if asked for
             else:
-                traces[name] = RuleTrace(name, "not_met", evidence, [], [])
-            start = end
-        for trace in set_aside:  # by the rules that applied, once all are known
-            trace.set_aside_by = [
-                o for o in self._overriders.get(trace.name, []) if o in applied_names
-            ]
-        for rule, conclusion, value, upper in table.claims(applied_names, recorded):
-            traces[rule].conclusions.append((conclusion, value, upper))
-        return [
-            traces.get(name) or RuleTrace(name, "not_in_force") for name in self._rulebook.rules
-        ]
+                trace.status = "not_met"
+                trace._conclusions = None
+                if fired:
+                    trace.status = "set_aside"
+                    set_aside.append(trace)
+            trace._evidence = trace._set_aside_by = None
+            trace._reading, trace._at = reading, i
+            made.append(trace)
+            i += 1
+        if set_aside or recorded:
+            applied_names = {t.name for t in made if t.status == "applied"}
+            for trace in set_aside:  # by the rules that applied, once all are known
+                trace._set_aside_by = [
+                    o for o in self._overriders.get(trace.name, []) if o in applied_names
+                ]
+            if recorded:  # claims computed in the case: in the conclusions' order with the rest
+                traces = {t.name: t for t in made}
+                for t in made:
+                    t._conclusions = None
+                for rule, conclusion, value, upper in table.claims(applied_names, recorded):
+                    trace = traces[rule]
+                    if trace._conclusions is None:
+                        trace._conclusions = [(conclusion, value, upper)]
+                    else:
+                        trace._conclusions.append((conclusion, value, upper))
+        if order is None:  # the plan's order is the rulebook's, every rule in force
+            return made
+        return [made[i] if i is not None else RuleTrace(name, "not_in_force") for name, i in order]
 
 
 @attrs.define
@@ -603,21 +659,23 @@ class Trace:
         every = self.rules
         decided_by: dict[str, list[str]] = {}
         for r in every:
-            if r.status == "applied":
-                for name in dict.fromkeys(x[0] for x in r.conclusions):
+            if r.status == "applied" and r._conclusions:
+                for name in dict.fromkeys(x[0] for x in r._conclusions):
                     decided_by.setdefault(name, []).append(r.name)
-        conclusions = []
-        for name, c in rb.conclusions.items():
-            value = self.decision.conclusions[name]
-            conclusions.append(
-                {
-                    "name": name,
-                    "kind": c.kind,
-                    "label": fixed.label(name),
-                    "value": _value_json(value, c.type),
-                    "decided_by": decided_by.get(name, []),
-                }
-            )
+        # Each conclusion's value written once, for ``outcome`` and ``conclusions`` (shared
+        # by both when the caller only encodes them).
+        decided = self.decision.conclusions
+        outcome = {name: _value_json(decided[name], c.type) for name, c in rb.conclusions.items()}
+        conclusions = [
+            {
+                "name": name,
+                "kind": c.kind,
+                "label": fixed.label(name),
+                "value": outcome[name] if shared else _copied(outcome[name]),
+                "decided_by": decided_by.get(name, []),
+            }
+            for name, c in rb.conclusions.items()
+        ]
 
         # Shared, a test's entry is made once: a nearest miss is one of its rule's tests
         # (only those rules' entries are kept, not every test's).
@@ -627,6 +685,7 @@ class Trace:
         # (A comprehension is a call of its own here: one that would be empty is not made.)
         def rule_json(r: RuleTrace) -> dict:
             head, tail = fixed.rule(r.name)
+            claims = r._conclusions
             if r.name in kept:
                 evidence = r.evidence_json()
                 for a, entry in zip(r.evidence, evidence):
@@ -638,10 +697,8 @@ class Trace:
                 "status": r.status,
                 **head,
                 "evidence": evidence,
-                "conclusions": [_claim_json(n, v, u) for n, v, u in r.conclusions]
-                if r.conclusions
-                else [],
-                "set_aside_by": r.set_aside_by,
+                "conclusions": [_claim_json(n, v, u) for n, v, u in claims] if claims else [],
+                "set_aside_by": r._set_aside_by or [],
                 **tail,
             }
 
@@ -658,10 +715,7 @@ class Trace:
             "as_of": self.as_of.isoformat(),
             "in_force": self.decision.in_force,
             "facts": _json_values(self.facts),
-            "outcome": {
-                name: _value_json(self.decision.conclusions[name], c.type)
-                for name, c in rb.conclusions.items()
-            },
+            "outcome": outcome,
             "conclusions": conclusions,
             "not_decided": self.not_decided,
             "conflicts": [
@@ -688,17 +742,7 @@ class Trace:
                 }
                 for m in self.misses
             ],
-            "parameters": [
-                {
-                    "name": p.name,
-                    "label": _label(p.label),
-                    "value": to_json_value(p.value),
-                    "since": p.since.isoformat() if p.since else None,
-                    "reference": p.reference.get("en") if p.reference else None,
-                    "reference_text": _label(p.reference),
-                }
-                for p in self.parameters()
-            ],
+            "parameters": fixed.parameters(self),
             "derivations": self.notes,
             "lighter_law": [choice_json(rb, c) for c in self.choices] if self.choices else [],
         }
@@ -793,6 +837,20 @@ class _FixedParts:
         }
         return head, tail
 
+    def parameters(self, trace: Trace) -> list[dict]:
+        """The trace's ``parameters`` entries."""
+        return [
+            {
+                "name": p.name,
+                "label": _label(p.label),
+                "value": to_json_value(p.value),
+                "since": p.since.isoformat() if p.since else None,
+                "reference": p.reference.get("en") if p.reference else None,
+                "reference_text": _label(p.reference),
+            }
+            for p in trace.parameters()
+        ]
+
     def documents(self) -> list[dict]:
         return [
             {
@@ -817,6 +875,7 @@ class _SharedParts(_FixedParts):
         self.labels: dict[str, dict | None] = {}
         self.rules: dict[str, tuple[dict, dict]] = {}
         self.docs: list[dict] | None = None
+        self.params: dict[tuple, list[dict]] = {}
 
     def label(self, conclusion: str) -> dict | None:
         if conclusion not in self.labels:
@@ -829,6 +888,17 @@ class _SharedParts(_FixedParts):
             found = self.rules[name] = super().rule(name)
         return found
 
+    def parameters(self, trace: Trace) -> list[dict]:
+        # By the day and the rules not in force (which rules read which parameters, and
+        # their values on each day, are the rulebook's): a few days in most uses, bounded.
+        key = (trace.as_of, *(r.name for r in trace.rules if r.status == "not_in_force"))
+        found = self.params.get(key)
+        if found is None:
+            if len(self.params) >= SHARED_PARAMETERS:
+                self.params.clear()
+            found = self.params[key] = super().parameters(trace)
+        return found
+
     def documents(self) -> list[dict]:
         if self.docs is None:
             self.docs = super().documents()
@@ -836,6 +906,15 @@ class _SharedParts(_FixedParts):
 
 
 _fixed_parts = per_rulebook(_SharedParts)
+
+#: The most ``parameters`` entries kept for a rulebook (one for each day and set of rules
+#: not in force seen).
+SHARED_PARAMETERS = 256
+
+
+def _copied(value: Any) -> Any:
+    """A conclusion's JSON value not shared with another entry (a set's list copied)."""
+    return list(value) if type(value) is list else value
 
 
 class _Made(list):
@@ -879,7 +958,9 @@ def _value_json(value: Any, t: Any) -> Any:
     return to_json_value(value)
 
 
-def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list[Miss]:
+def nearest_misses(
+    rulebook, decision: Decision, rules: list[RuleTrace], in_order: bool = False
+) -> list[Miss]:
     """For each scale conclusion, the failed test closest to reaching the next level up.
 
     Preference: the next level before higher ones; a test of a single fact or a named
@@ -893,17 +974,28 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
     When the nearest is a definition, the nearest test of a fact as given follows it, since a
     reader thinks in the facts ("the case has 60 items").
     """
-    raises, overrides, ranks = _miss_plan(rulebook)
+    raises, by_name, overriding, ranks = _miss_plan(rulebook)
+    # Each rule's part of the plan read by its place (``in_order``: ``rules`` are the
+    # rulebook's, in its order, as ``Trace.rules`` gives them), not looked up by name: this
+    # runs for every rule of every explanation shown.
+    if not in_order:
+        raises = [by_name[r.name] for r in rules]
     # A rule an applied exception sets aside could not raise the outcome even if it were met.
-    excluded = {target for r in rules if r.status == "applied" for target in overrides[r.name]}
+    excluded = set()
+    if overriding:
+        at = None if in_order else {r.name: r for r in rules}
+        for name, i, targets in overriding:
+            r = rules[i] if at is None else at.get(name)
+            if r is not None and r.status == "applied":
+                excluded.update(targets)
     # The level each scale conclusion has reached; one pass over the rules for all of them.
     current = {name: rank[decision.conclusions[name]] for name, rank in ranks.items()}
     best: dict[str, tuple] = {}  # (level, composite, reached, threshold, miss)
     best_fact: dict[str, tuple] = {}
-    for r in rules:
-        if r.status != "not_met" or r.name in excluded:
+    for r, rises in zip(rules, raises):
+        if not rises or r.status != "not_met" or (excluded and r.name in excluded):
             continue
-        for name, value, level in raises[r.name]:
+        for name, value, level in rises:
             if level <= current[name]:
                 continue
             nearest, nearest_fact = best.get(name), best_fact.get(name)
@@ -959,10 +1051,11 @@ def nearest_misses(rulebook, decision: Decision, rules: list[RuleTrace]) -> list
 
 
 @per_rulebook
-def _miss_plan(rulebook) -> tuple[dict, dict, dict]:
-    """What the nearest miss reads of the rulebook, made once: for each rule, the scale
-    conclusions it sets to a member, ``(conclusion, member, its rank)``; the rules each rule
-    sets aside; each scale conclusion's ranks."""
+def _miss_plan(rulebook) -> tuple[list, dict, list, dict]:
+    """What the nearest miss reads of the rulebook, made once: for each rule, in the
+    rulebook's order and by name, the scale conclusions it sets to a member, ``(conclusion,
+    member, its rank)``; each rule that sets others aside, ``(name, its place, the rules it
+    sets aside)``; each scale conclusion's ranks."""
     ranks = {
         name: rank_of(c.type) for name, c in rulebook.conclusions.items() if c.kind == "highest"
     }
@@ -974,8 +1067,12 @@ def _miss_plan(rulebook) -> tuple[dict, dict, dict]:
         )
         for name, rule in rulebook.rules.items()
     }
-    overrides = {name: tuple(rule.overrides) for name, rule in rulebook.rules.items()}
-    return raises, overrides, ranks
+    overriding = [
+        (name, i, tuple(rule.overrides))
+        for i, (name, rule) in enumerate(rulebook.rules.items())
+        if rule.overrides
+    ]
+    return list(raises.values()), raises, overriding, ranks
 
 
 def _in_units(rulebook, atom: Atom) -> bool:
