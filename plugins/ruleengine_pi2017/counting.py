@@ -68,7 +68,8 @@ Art. 253-1 in force on its day did not make an offence is left out; in_time.py),
 act counted gives the rulebook's ``acted_last`` (a seizure is dated by the obtaining it
 measures, never by the seizure day; the text in force then applies unless the
 later one is lighter; acts before 2015-11-01 that were an offence on their own, joined with
-later ones and dated by the latest, is our reading, by analogy with 高检发释字〔1998〕6号).
+later ones that were one as well (judged alone by the rulebook: alone.py) and dated by the
+latest, is our reading, by analogy with 高检发释字〔1998〕6号).
 Every act gives its date or none does: an undated act may be the latest. Without dates the
 rulebook takes 2015-11-01 (the Amendment IX text), and the derivations say so.
 """
@@ -83,7 +84,7 @@ from ruleengine import FactProblem, FactsError, enum_type, read_field
 from ruleengine.facts import hand_on
 from ruleengine.types import DATE, INTEGER, TEXT, MoneyType, format_number
 
-from . import in_time
+from . import alone, in_time
 
 #: The item of Art. 5(1) whose standard a category counts toward (3, 4 or 5): item 8 halves
 #: them, and the rulebook takes the in-duty items by these (``item3_items_in_duty`` ...).
@@ -959,7 +960,30 @@ def _in_time(
         own = in_time.given(facts, in_time.EARLIER_OWN)
         rest = [a for a in counted if a not in earlier]
         words_zh, words_en = in_time.FACT_WORDS[in_time.EARLIER_OWN]
-        if own:
+        later_alone = _alone(later, facts, duty) if own else None
+        if own and later_alone is not None and not alone.is_offence(later_alone):
+            # One side no offence on its own: nothing to join (CL Art. 12 para. 1; the reply
+            # joins offences on both sides); the earlier acts are judged under their own text.
+            counted = [a for a in counted if a not in later]
+            n = _items(later, duty)
+            note(
+                later,
+                "：发生在2015年11月1日以后，适用刑法修正案（九）修正后的第二百五十三条之一；"
+                f"单独计算（{n}条），依该条文不构成犯罪（单独未达到“情节严重”）。"
+                "以前的行为只与以后同样构成犯罪的行为一并计算（本规则的理解，参照高检发释字〔1998〕6号"
+                "第二项“同种类数罪”）：不一并计算，不计入；以前的行为依当时的条文单独认定"
+                "（刑法第十二条第一款）",
+                ": done from 1 November 2015, under Art. 253-1 as Amendment IX amended it; "
+                f"alone ({n} items of information) no offence under that text, serious "
+                "circumstances not reached. Earlier acts are joined only with "
+                "later acts that are offences as well (our reading, by analogy with the SPP reply "
+                "高检发释字〔1998〕6号, item 2, 'offences of the same kind'): not joined, not "
+                "counted; the earlier acts are judged alone under the text of their time "
+                "(Criminal Law Art. 12 para. 1)",
+                fact="acts_in_time",
+                value="left_out",
+            )
+        elif own:
             out["joined_across_amendment9"] = True
             note(
                 earlier,
@@ -1020,6 +1044,28 @@ def _in_time(
     return counted, out, notes, duty
 
 
+def _alone(acts: list[dict], facts: dict, duty: set) -> dict[str, Any] | None:
+    """What the rulebook decides on ``acts`` alone: counted as the whole case would be, with
+    the record's other facts as given (they say nothing of which acts they concern; our
+    reading), dated by their last act (alone.py)."""
+    totals, gain, has_gain, _ = _count_parsed(acts, duty)
+    part = {k: v for k, v in facts.items() if k not in COMPUTED}
+    part.update(totals)
+    if has_gain:
+        part["illegal_gain"] = f"{format_number(gain)} CNY"
+    for fact, value, _, _ in _conduct(acts, part):
+        part[fact] = value
+    last = max(a["acted_on"] for a in acts)
+    part["acted_last"] = last.isoformat()
+    return alone.decide(part, last)
+
+
+def _items(acts: list[dict], duty: set) -> int:
+    """The items ``acts`` count for, all categories together."""
+    totals = _count_parsed(acts, duty)[0]
+    return sum(totals.get(CATEGORIES[c][0], 0) for c in CATEGORIES)
+
+
 def _seizure_note(
     seizure: dict, body: list[dict], own: bool, status: str
 ) -> tuple[str, str] | None:
@@ -1046,6 +1092,8 @@ def _seizure_note(
     return zh + "不计入", en + "not counted"
 
 
+#: The facts this adapter computes from the acts: never taken from the record for a part.
+COMPUTED = ("acted_last", "acts_in_time", "joined_across_amendment9")
 #: What the rulebook takes when no act date is given (input acted_last's default).
 UNDATED = "2015-11-01"
 

@@ -30,8 +30,11 @@ them, and where the two differ the case is not decided, naming the fact not give
 2015-11-01 that the Amendment VII text reached are joined with later ones under the later text
 only where they were an offence on their own (``EARLIER_OWN`` given true; CL Art. 12 para. 1,
 and the SPP reply on acts spanning the 1997 revision, 高检发释字〔1998〕6号, joins offences, our
-reading by analogy; see spp_1998_6.rules); given false, they are left out; not given, the case
-is not decided where counting them changes the totals.
+reading by analogy; see spp_1998_6.rules) and the later acts were one too: the rulebook
+judges the later acts alone (alone.py; third legal review, finding 1), and where they are no
+offence on their own they are left out and the earlier offence is judged under its own text.
+Given false, the earlier acts are left out; not given, the case is not decided where counting
+them changes the totals.
 """
 
 from __future__ import annotations

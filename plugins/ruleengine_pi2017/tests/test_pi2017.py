@@ -1097,7 +1097,7 @@ def test_earlier_acts_join_only_where_they_were_an_offence_on_their_own(adapt, b
     convicted though neither side was an offence, and one later item moved an earlier offence
     into the heavier text (e6, e11). CL Art. 12 para. 1: they join only if they were an offence
     on their own. Not given: not decided, naming the fact; false: left out, the later acts
-    judged alone; true: joined as before."""
+    judged alone (true: the next test)."""
     facts, notes, day = _review3(adapt, name)
     c = book.explain(facts, day).decision.conclusions
     assert facts["acts_in_time"] == "earlier_offence_not_given"
@@ -1112,11 +1112,48 @@ def test_earlier_acts_join_only_where_they_were_an_offence_on_their_own(adapt, b
     assert "joined_across_amendment9" not in facts and c["acts_joined"] == "none"
     assert c["level"] == "none" and c["statutory_maximum"] == "none"
     assert any("no offence on their own" in n["en"] for n in notes)
-    # True (where the law allows it): joined under the later text, as before.
-    if alone != "none":
-        facts, _, day = _review3(adapt, name, earlier_acts_offence_on_their_own=True)
-        assert facts["joined_across_amendment9"] is True
-        assert book.decide(facts, day).conclusions["acts_joined"] != "none"
+
+
+@pytest.mark.parametrize(
+    "name, level",
+    [
+        ("e11_hacker_600_2014_10_2016.json", "especially_serious"),
+        ("e6_staff_100_2014_1_2016.json", "serious"),
+        ("e3a_staff_20_2014_20_2016.json", "none"),
+        ("e7_hacker_bank_data_2014_2016.json", "none"),
+    ],
+)
+def test_later_acts_no_offence_on_their_own_do_not_join_an_earlier_offence(
+    adapt, book, name, level
+):
+    """Third legal review, finding 1 (its rest): with the earlier acts an offence on their own,
+    10 items stolen in 2016 lifted a 600-item theft of 2014 into Amendment IX's three to seven
+    years (e11; the 2014 acts alone, e11b: up to three), and one item sold in 2016 brought in
+    its para. 2's heavier punishment (e6). The reply joins offences on both sides: the later
+    acts, judged alone by the rulebook, are no offence, so they are left out, saying why, and
+    the earlier offence is judged under its own text (CL Art. 12). Neither side an offence
+    (e3a, e7): not joined either."""
+    facts, notes, day = _review3(adapt, name, earlier_acts_offence_on_their_own=True)
+    c = book.decide(facts, day).conclusions
+    assert "joined_across_amendment9" not in facts and c["acts_joined"] == "none"
+    assert c["level"] == level and c["heavier_punishment"] is False
+    assert c["statutory_maximum"] == ("none" if level == "none" else "three_years")
+    (left_out,) = [n for n in notes if "no offence under that text" in n["en"]]
+    assert left_out["value"] == "left_out" and left_out["en"].startswith("Act")
+    assert "高检发释字〔1998〕6号" in left_out["zh"] and "单独" in left_out["zh"]
+    assert "2016" in left_out["en"] and "2014" not in left_out["en"]
+    if name.startswith("e11"):
+        alone, _, _ = _review3(adapt, "e11b_hacker_600_2014_only.json")
+        assert c == book.decide(alone, day).conclusions
+
+
+def test_a_part_judged_alone_is_judged_as_on_any_day_the_case_is_decided(book):
+    """alone.py judges a part of a case as of the interpretation's first day (or its last act):
+    the same decision as on any later day only while nothing in the rulebook changes after it.
+    A new version of a standard would break this and must date the part by the as-of date."""
+    from ruleengine_pi2017 import alone
+
+    assert max(book.rulebook.change_dates()) <= alone.INTERPRETATION
 
 
 def test_staff_collecting_their_units_information_at_work_is_reached_by_amendment_vii(adapt, book):
