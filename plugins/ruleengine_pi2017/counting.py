@@ -871,18 +871,6 @@ def _in_time(
             value="left_out",
         )
     kind = "decided"
-    if of.get(in_time.BEFORE_1997):
-        kind = "before_1997"
-        note(
-            of[in_time.BEFORE_1997],
-            "：发生在1997年刑法施行（1997年10月1日）以前，当时的法律本规则集未编码，"
-            "无从依当时的法律判断是否为犯罪（刑法第十二条第一款）：全案不作认定",
-            ": done before the 1997 Criminal Law took effect (1 October 1997); the law of the "
-            "time is not encoded, so whether they were crimes then cannot be told (Criminal Law "
-            "Art. 12 para. 1): the case is not decided",
-            fact="acts_in_time",
-            value=kind,
-        )
     for a in parsed:
         if a["index"] in measured:
             seizure_note = _seizure_note(a, *measured[a["index"]], status[a["index"]][0])
@@ -1039,9 +1027,44 @@ def _in_time(
                 fact="acts_in_time",
                 value=kind,
             )
+    before = of.get(in_time.BEFORE_1997, [])
+    if before and kind == "decided" and _same_outcome(counted, before, facts, duty):
+        # The law of their time is not encoded, but counted or not the outcome is the same
+        # (third legal review, finding 5): they decide nothing, as unknown acts above.
+        note(
+            before,
+            "：发生在1997年刑法施行（1997年10月1日）以前，当时的法律本规则集未编码；"
+            "计入与否，依本规则认定的结论相同，不影响认定：不计入（刑法第十二条第一款）",
+            ": done before the 1997 Criminal Law took effect (1 October 1997), under law this "
+            "rulebook does not hold; counted or not, the rulebook reaches the same outcome, so "
+            "they decide nothing: not counted (Criminal Law Art. 12 para. 1)",
+            fact="acts_in_time",
+            value="left_out",
+        )
+    elif before:
+        kind = "before_1997"  # said first: the law of the time is not held at all
+        note(
+            before,
+            "：发生在1997年刑法施行（1997年10月1日）以前，当时的法律本规则集未编码，"
+            "无从依当时的法律判断是否为犯罪（刑法第十二条第一款）：全案不作认定",
+            ": done before the 1997 Criminal Law took effect (1 October 1997); the law of the "
+            "time is not encoded, so whether they were crimes then cannot be told (Criminal Law "
+            "Art. 12 para. 1): the case is not decided",
+            fact="acts_in_time",
+            value=kind,
+        )
     if kind != "decided":
         out["acts_in_time"] = kind
     return counted, out, notes, duty
+
+
+def _same_outcome(counted: list[dict], more: list[dict], facts: dict, duty: set) -> bool:
+    """Whether the rulebook decides the case alike with ``more`` counted and without."""
+    if not counted:
+        return False
+    without = _alone(counted, facts, duty)
+    with_ = _alone(sorted(counted + more, key=lambda a: a["index"]), facts, duty)
+    return without is not None and without == with_
 
 
 def _alone(acts: list[dict], facts: dict, duty: set) -> dict[str, Any] | None:

@@ -4,7 +4,8 @@ Criminal Law Art. 12: "如果当时的法律不认为是犯罪的，适用当时
 case's totals only if the text of Art. 253-1 in force on its day made it an offence:
 
 - before 1997-10-01: the law of the time is not encoded; beside later acts the case is not
-  decided (alone, the rulebook's own rule for such a date says so);
+  decided, unless counted or not the rulebook reaches the same outcome (alone.py; then they
+  decide nothing and are left out); alone, the rulebook's own rule for such a date says so;
 - 1997-10-01 to 2009-02-27: there was no Art. 253-1 (Amendment VII added it): left out;
 - 2009-02-28 to 2015-10-31 (the Amendment VII text): only what that text reaches. Para. 1:
   staff of the listed units selling or illegally providing information their own unit obtained

@@ -1000,6 +1000,23 @@ def test_acts_before_1997_beside_later_ones_are_not_decided(adapt, book):
     assert c["statutory_maximum"] == "not_decided"
 
 
+def test_acts_before_1997_that_cannot_change_the_outcome_decide_nothing(adapt, book):
+    """Third legal review, finding 5 (e9): a clerk's 20 items of 1996 beside 30 of 2016 left
+    the case not decided, though the 30 alone are serious (item 8: 25) and the 20 more cannot
+    reach especially serious (250). Counted or not, the outcome is the same: they are left out,
+    named, and the case is decided (the pre-2015 acts' test, on the outcome)."""
+    facts, notes, day = _review3(adapt, "e9_staff_1996_and_2016.json")
+    assert "acts_in_time" not in facts and facts["credit_items"] == 30
+    c = book.decide(facts, day).conclusions
+    assert (c["level"], c["statutory_maximum"], c["text_applied"]) == (
+        "serious", "three_years", "amendment9",
+    )  # fmt: skip
+    (left_out,) = [n for n in notes if n.get("value") == "left_out"]
+    assert left_out["en"].startswith("Acts 1 and 2 (1996-04-01, 1996-04-15)")
+    assert "same outcome" in left_out["en"] and "Art. 12 para. 1" in left_out["en"]
+    assert "结论相同" in left_out["zh"] and "刑法第十二条第一款" in left_out["zh"]
+
+
 def test_a_seizure_counts_with_the_obtaining_it_measures(adapt):
     """Bought in 2015 by a seller outside the Amendment VII text, seized and partly sold in
     2016: the seizure measures an obtaining that was no offence when done, so only the 2016
