@@ -56,11 +56,13 @@ UNIT_INFO = "obtained_unit_information"
 #: What each fact says, as a reader names it (never the field's name: a zh page is all Chinese).
 FACT_WORDS = {
     STAFF: (
-        "行为人是否为国家机关或者金融、电信、交通、教育、医疗等单位的工作人员，出售或者非法提供"
-        "本单位在履行职责或者提供服务过程中获得的信息",
+        "行为人是否为国家机关或者金融、电信、交通、教育、医疗等单位的工作人员，违反国家规定"
+        "（刑法第九十六条，仅违反部门规章的不属于），出售或者非法提供本单位在履行职责或者提供服务"
+        "过程中获得的信息",
         "whether the actor, on the staff of a state organ or of a financial, "
         "telecommunications, transport, education, medical or similar unit, sold or illegally "
-        "provided information that unit obtained in its duties or services",
+        "provided, in violation of state provisions (CL Art. 96: a breach of a departmental "
+        "rule alone is not enough), information that unit obtained in its duties or services",
     ),
     UNIT_INFO: (
         "所窃取或者以其他方法非法获取的是否为此类单位在履行职责或者提供服务过程中获得的信息",

@@ -1190,6 +1190,26 @@ def test_staff_collecting_their_units_information_at_work_is_reached_by_amendmen
     assert left_out and not any(n.startswith("Act 1 ") for n in left_out)
 
 
+def test_the_amendment_vii_state_provisions_are_cl_art_96s_not_departmental_rules(adapt, book):
+    """Third legal review, finding 6: Amendment VII's "违反国家规定" (CL Art. 96: laws, the
+    State Council's regulations, measures, decisions and orders) is narrower than Amendment
+    IX's "违反国家有关规定" (Interp. Art. 2: departmental rules too), and was folded into the
+    staff fact unsaid. The fact, the rule that reads it and the question asked for it say so."""
+    label = book.rulebook.inputs["staff_sold_own_unit_information"].label.to_json()
+    assert "Art. 96" in label["en"] and "departmental rule alone" in label["en"]
+    assert "刑法第九十六条" in label["zh"] and "部门规章" in label["zh"]
+    notes = [n.to_json() for n in book.rulebook.rules["cl253_1_2009_1"].notes]
+    assert any("CL Art. 96" in n["en"] and "第九十六条" in n["zh"] for n in notes)
+    assert any("departmental rule alone" in n["en"] and "部门规章" in n["zh"] for n in notes)
+    acts = [
+        {"kind": "sell", "category": "credit", "items": 300, "recipient": "X",
+         "acted_on": "2014-06-30"},
+    ]  # fmt: skip
+    _, notes = _count(adapt, acts)
+    (asked,) = [n for n in notes if n.get("value") == "staff_status_not_given"]
+    assert "CL Art. 96" in asked["en"] and "刑法第九十六条" in asked["zh"]
+
+
 def test_the_texts_that_decide_are_named_once_each(adapt, book):
     """Third legal review, finding 9: the subtitle of a case judged under CL Art. 12 and
     Art. 253-1 read "Criminal Law / Interpretation [2017] No. 10 / ... / Criminal Law" (two
