@@ -1210,6 +1210,30 @@ def test_the_amendment_vii_state_provisions_are_cl_art_96s_not_departmental_rule
     assert "CL Art. 96" in asked["en"] and "刑法第九十六条" in asked["zh"]
 
 
+@pytest.mark.parametrize(
+    "lang, was, now",
+    [
+        ("en", "Criminal Law Art. 12(1)", "Criminal Law (text before Amendment VII) Art. 12(1)"),
+        ("zh", "刑法第十二条第一款", "刑法（刑法修正案（七）以前的文本）第十二条第一款"),
+    ],
+)
+def test_the_rules_of_the_days_before_art_253_1_are_not_shown_as_art_12_out_of_force(
+    adapt, book, lang, was, now
+):
+    """Third legal review, finding 9(1): the shipped example listed "not in force on this
+    date: ... Criminal Law Art. 12(1)", as if Art. 12 were not in force; what is not in force
+    is the text of the days before Amendment VII, which those rules state."""
+    from ruleengine.render.explanation import build
+
+    path = ROOT / "examples" / "pi2017" / "bank_clerk_sells_before_and_after_amendment_ix.json"
+    record = loads_json(path.read_text("utf-8"))
+    facts, _ = adapt(record["facts"])
+    trace = book.explain(facts, datetime.date.fromisoformat(record["as_of"]))
+    text = _all_text(build(trace, lang))
+    (line,) = [t for t in text.splitlines() if t.startswith(("not in force on", "于该日期未"))]
+    assert now in line and was not in line.replace(now, "")
+
+
 def test_the_texts_that_decide_are_named_once_each(adapt, book):
     """Third legal review, finding 9: the subtitle of a case judged under CL Art. 12 and
     Art. 253-1 read "Criminal Law / Interpretation [2017] No. 10 / ... / Criminal Law" (two
