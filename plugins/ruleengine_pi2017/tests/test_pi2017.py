@@ -1234,6 +1234,30 @@ def test_the_rules_of_the_days_before_art_253_1_are_not_shown_as_art_12_out_of_f
     assert now in line and was not in line.replace(now, "")
 
 
+def test_the_in_duty_proportional_sum_reads_in_words(book):
+    """Third legal review, finding 9(3): item 8's proportional sum was printed as its raw
+    expression ("duty_item3_items / item3_standard + ...") in en and zh. Named, it is not
+    read where no in-duty information was passed on, so that a share of nothing is no nearest
+    miss (an Art. 6 buyer's stays the profit of Art. 6(1)(1))."""
+    from ruleengine.render.explanation import build
+
+    day = datetime.date(2019, 1, 1)
+    trace = book.explain({"credit_items": 20, "item3_items_in_duty": 20}, day)
+    for lang, label in (
+        ("en", "proportional sum of the in-duty"),
+        ("zh", "履职、服务中获得并出售或者提供的信息按相应比例合计"),
+    ):
+        text = _all_text(build(trace, lang, max_not_met=100))
+        assert "duty_item3_items /" not in text and "item3_standard" not in text
+        assert label in text
+    buyer = {
+        "bought_for_lawful_business": True,
+        "other_personal_items": 80000,
+        "profit_from_use": "20000",
+    }
+    assert [m.rule for m in book.explain(buyer, day).misses] == ["art6_1_1"]
+
+
 def test_the_texts_that_decide_are_named_once_each(adapt, book):
     """Third legal review, finding 9: the subtitle of a case judged under CL Art. 12 and
     Art. 253-1 read "Criminal Law / Interpretation [2017] No. 10 / ... / Criminal Law" (two
