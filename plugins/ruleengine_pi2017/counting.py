@@ -76,6 +76,7 @@ rulebook takes 2015-11-01 (the Amendment IX text), and the derivations say so.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 from fractions import Fraction
 from typing import Any
@@ -765,15 +766,23 @@ def adapt(record: Any) -> tuple[Any, list]:
     return facts, derivations
 
 
+def zh_day(day: datetime.date) -> str:
+    """2016年5月20日: a date as the explanation writes it in Chinese (its ``show_date``, which
+    is not imported here: the adapter runs on every case, also where nothing is explained,
+    and the renderer costs a tenth of a second to import; a test keeps the two alike)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _acts_named(acts: list[dict]) -> tuple[str, str]:
-    """ "第1项、第3项行为（2008-06-01、2008-06-10）" and "acts 1 and 3 (2008-06-01, ...)"."""
+    """ "第1项、第3项行为（2008年6月1日、2008年6月10日）" and "acts 1 and 3 (2008-06-01, ...)":
+    dates as the explanation writes them in each language (third legal review, finding 9(5))."""
     numbers = [str(a["index"] + 1) for a in acts]
-    days = sorted({a["acted_on"].isoformat() for a in acts})
-    zh = "、".join(f"第{n}项" for n in numbers) + f"行为（{'、'.join(days)}）"
+    days = sorted({a["acted_on"] for a in acts})
+    zh = "、".join(f"第{n}项" for n in numbers) + (f"行为（{'、'.join(zh_day(d) for d in days)}）")
     en = ("act " if len(numbers) == 1 else "acts ") + (
         numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
     )
-    return zh, f"{en} ({', '.join(days)})"
+    return zh, f"{en} ({', '.join(d.isoformat() for d in days)})"
 
 
 AMENDMENT7_TEXT = (
@@ -1175,11 +1184,12 @@ def _dated(dated: dict | None, facts: dict) -> list[dict]:
     """The derivation of the act date, or of the date assumed where the acts give none."""
     if dated is not None:
         value = dated["value"]
+        day = zh_day(datetime.date.fromisoformat(value))
         if dated["count"] == 1:
-            zh, en = f"行为日期 {value}", f"date of the acts: {value}"
+            zh, en = f"行为日期 {day}", f"date of the acts: {value}"
         else:
             zh = (
-                f"最后一个行为的日期 {value}：数个行为以最后一个行为的日期为准"
+                f"最后一个行为的日期 {day}：数个行为以最后一个行为的日期为准"
                 f"（刑法第十二条；{OURS[0]}）"
             )
             en = (
@@ -1194,7 +1204,8 @@ def _dated(dated: dict | None, facts: dict) -> list[dict]:
         return []
     return [
         {
-            "zh": f"行为日期未给出：按{UNDATED}计，即视为行为发生在刑法修正案（九）施行之后，"
+            "zh": f"行为日期未给出：按{zh_day(datetime.date.fromisoformat(UNDATED))}"
+            "计，即视为行为发生在刑法修正案（九）施行之后，"
             "适用修正后的刑法第二百五十三条之一（本规则的假定）",
             "en": f"no act date given: taken as {UNDATED}, that is, the acts are assumed to "
             "follow Amendment IX, whose text of Criminal Law Art. 253-1 applies (an assumption "

@@ -7,6 +7,7 @@ the fast path with the explain path, and Art. 11 counting (which runs in the inp
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -1256,6 +1257,24 @@ def test_the_in_duty_proportional_sum_reads_in_words(book):
         "profit_from_use": "20000",
     }
     assert [m.rule for m in book.explain(buyer, day).misses] == ["art6_1_1"]
+
+
+def test_chinese_counting_lines_write_dates_as_the_explanation_does(adapt):
+    """Third legal review, finding 9(5): zh mixed "2016-05-20" (the counting lines) with
+    "2016年5月20日" (the law-in-time section). The counting lines now write the zh form in zh,
+    and the ISO form in en."""
+    from ruleengine.render.explanation import show_date
+    from ruleengine_pi2017.counting import zh_day
+
+    for day in (datetime.date(2016, 5, 20), datetime.date(2009, 2, 28), datetime.date(1996, 12, 1)):
+        assert zh_day(day) == show_date(day, "zh")
+    facts, notes, _ = _review3(adapt, "e6_staff_100_2014_1_2016.json")
+    assert not [n["zh"] for n in notes if re.search(r"\d{4}-\d{2}-\d{2}", n["zh"])]
+    assert any("2016年5月20日" in n["zh"] for n in notes)
+    assert any("2014年4月1日、2014年4月15日" in n["zh"] for n in notes)
+    assert any("2014-04-01, 2014-04-15" in n["en"] for n in notes)
+    _, notes = _count(adapt, [{"kind": "sell", "category": "credit", "items": 600}])
+    assert any("按2015年11月1日计" in n["zh"] for n in notes)
 
 
 def test_the_texts_that_decide_are_named_once_each(adapt, book):
