@@ -932,6 +932,8 @@ def test_c1_as_filed_turns_on_a_fact_not_given_and_is_not_decided(adapt, book):
     trace = book.explain(facts, datetime.date(2019, 1, 1))
     assert trace.decision.conclusions["statutory_maximum"] == "not_decided"
     assert trace.decision.conclusions["fine"].to_json()["en"] == "not decided"
+    # Third legal review, finding 9(6): nor is a text said to apply (it said amendment9).
+    assert trace.decision.conclusions["text_applied"] == "not_decided"
 
 
 def test_c4_acts_before_amendment_vii_are_not_counted(adapt, book):
