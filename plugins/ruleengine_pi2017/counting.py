@@ -69,13 +69,15 @@ Art. 253-1 in force on its day did not make an offence is left out; in_time.py),
 act counted gives the rulebook's ``acted_last`` (a seizure is dated by the obtaining it
 measures, never by the seizure day; the text in force then applies unless the
 later one is lighter; acts before 2015-11-01 that were an offence on their own, joined with
-later ones and dated by the latest, is our reading, by analogy with 高检发释字〔1998〕6号).
+later ones that were one as well (judged alone by the rulebook: alone.py) and dated by the
+latest, is our reading, by analogy with 高检发释字〔1998〕6号).
 Every act gives its date or none does: an undated act may be the latest. Without dates the
 rulebook takes 2015-11-01 (the Amendment IX text), and the derivations say so.
 """
 
 from __future__ import annotations
 
+import datetime
 import difflib
 from fractions import Fraction
 from typing import Any
@@ -84,7 +86,7 @@ from ruleengine import FactProblem, FactsError, enum_type, read_field
 from ruleengine.facts import hand_on
 from ruleengine.types import DATE, INTEGER, TEXT, MoneyType, format_number
 
-from . import in_time
+from . import alone, in_time
 
 #: The item of Art. 5(1) whose standard a category counts toward (3, 4 or 5): item 8 halves
 #: them, and the rulebook takes the in-duty items by these (``item3_items_in_duty`` ...).
@@ -817,15 +819,23 @@ def adapt(record: Any) -> tuple[Any, list]:
     return facts, derivations
 
 
+def zh_day(day: datetime.date) -> str:
+    """2016年5月20日: a date as the explanation writes it in Chinese (its ``show_date``, which
+    is not imported here: the adapter runs on every case, also where nothing is explained,
+    and the renderer costs a tenth of a second to import; a test keeps the two alike)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _acts_named(acts: list[dict]) -> tuple[str, str]:
-    """ "第1项、第3项行为（2008-06-01、2008-06-10）" and "acts 1 and 3 (2008-06-01, ...)"."""
+    """ "第1项、第3项行为（2008年6月1日、2008年6月10日）" and "acts 1 and 3 (2008-06-01, ...)":
+    dates as the explanation writes them in each language (third legal review, finding 9(5))."""
     numbers = [str(a["index"] + 1) for a in acts]
-    days = sorted({a["acted_on"].isoformat() for a in acts})
-    zh = "、".join(f"第{n}项" for n in numbers) + f"行为（{'、'.join(days)}）"
+    days = sorted({a["acted_on"] for a in acts})
+    zh = "、".join(f"第{n}项" for n in numbers) + (f"行为（{'、'.join(zh_day(d) for d in days)}）")
     en = ("act " if len(numbers) == 1 else "acts ") + (
         numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
     )
-    return zh, f"{en} ({', '.join(days)})"
+    return zh, f"{en} ({', '.join(d.isoformat() for d in days)})"
 
 
 AMENDMENT7_TEXT = (
@@ -926,18 +936,6 @@ def _in_time(
             value="left_out",
         )
     kind = "decided"
-    if of.get(in_time.BEFORE_1997):
-        kind = "before_1997"
-        note(
-            of[in_time.BEFORE_1997],
-            "：发生在1997年刑法施行（1997年10月1日）以前，当时的法律本规则集未编码，"
-            "无从依当时的法律判断是否为犯罪（刑法第十二条第一款）：全案不作认定",
-            ": done before the 1997 Criminal Law took effect (1 October 1997); the law of the "
-            "time is not encoded, so whether they were crimes then cannot be told (Criminal Law "
-            "Art. 12 para. 1): the case is not decided",
-            fact="acts_in_time",
-            value=kind,
-        )
     for a in parsed:
         if a["index"] in measured:
             seizure_note = _seizure_note(a, *measured[a["index"]], status[a["index"]][0])
@@ -1014,7 +1012,30 @@ def _in_time(
         own = in_time.given(facts, in_time.EARLIER_OWN)
         rest = [a for a in counted if a not in earlier]
         words_zh, words_en = in_time.FACT_WORDS[in_time.EARLIER_OWN]
-        if own:
+        later_alone = _alone(later, facts, duty) if own else None
+        if own and later_alone is not None and not alone.is_offence(later_alone):
+            # One side no offence on its own: nothing to join (CL Art. 12 para. 1; the reply
+            # joins offences on both sides); the earlier acts are judged under their own text.
+            counted = [a for a in counted if a not in later]
+            n = _items(later, duty)
+            note(
+                later,
+                "：发生在2015年11月1日以后，适用刑法修正案（九）修正后的第二百五十三条之一；"
+                f"单独计算（{n}条），依该条文不构成犯罪（单独未达到“情节严重”）。"
+                "以前的行为只与以后同样构成犯罪的行为一并计算（本规则的理解，参照高检发释字〔1998〕6号"
+                "第二项“同种类数罪”）：不一并计算，不计入；以前的行为依当时的条文单独认定"
+                "（刑法第十二条第一款）",
+                ": done from 1 November 2015, under Art. 253-1 as Amendment IX amended it; "
+                f"alone ({n} items of information) no offence under that text, serious "
+                "circumstances not reached. Earlier acts are joined only with "
+                "later acts that are offences as well (our reading, by analogy with the SPP reply "
+                "高检发释字〔1998〕6号, item 2, 'offences of the same kind'): not joined, not "
+                "counted; the earlier acts are judged alone under the text of their time "
+                "(Criminal Law Art. 12 para. 1)",
+                fact="acts_in_time",
+                value="left_out",
+            )
+        elif own:
             out["joined_across_amendment9"] = True
             note(
                 earlier,
@@ -1070,9 +1091,66 @@ def _in_time(
                 fact="acts_in_time",
                 value=kind,
             )
+    before = of.get(in_time.BEFORE_1997, [])
+    if before and kind == "decided" and _same_outcome(counted, before, facts, duty):
+        # The law of their time is not encoded, but counted or not the outcome is the same
+        # (third legal review, finding 5): they decide nothing, as unknown acts above.
+        note(
+            before,
+            "：发生在1997年刑法施行（1997年10月1日）以前，当时的法律本规则集未编码；"
+            "计入与否，依本规则认定的结论相同，不影响认定：不计入（刑法第十二条第一款）",
+            ": done before the 1997 Criminal Law took effect (1 October 1997), under law this "
+            "rulebook does not hold; counted or not, the rulebook reaches the same outcome, so "
+            "they decide nothing: not counted (Criminal Law Art. 12 para. 1)",
+            fact="acts_in_time",
+            value="left_out",
+        )
+    elif before:
+        kind = "before_1997"  # said first: the law of the time is not held at all
+        note(
+            before,
+            "：发生在1997年刑法施行（1997年10月1日）以前，当时的法律本规则集未编码，"
+            "无从依当时的法律判断是否为犯罪（刑法第十二条第一款）：全案不作认定",
+            ": done before the 1997 Criminal Law took effect (1 October 1997); the law of the "
+            "time is not encoded, so whether they were crimes then cannot be told (Criminal Law "
+            "Art. 12 para. 1): the case is not decided",
+            fact="acts_in_time",
+            value=kind,
+        )
     if kind != "decided":
         out["acts_in_time"] = kind
     return counted, out, notes, duty
+
+
+def _same_outcome(counted: list[dict], more: list[dict], facts: dict, duty: set) -> bool:
+    """Whether the rulebook decides the case alike with ``more`` counted and without."""
+    if not counted:
+        return False
+    without = _alone(counted, facts, duty)
+    with_ = _alone(sorted(counted + more, key=lambda a: a["index"]), facts, duty)
+    return without is not None and without == with_
+
+
+def _alone(acts: list[dict], facts: dict, duty: set) -> dict[str, Any] | None:
+    """What the rulebook decides on ``acts`` alone: counted as the whole case would be, with
+    the record's other facts as given (they say nothing of which acts they concern; our
+    reading), dated by their last act (alone.py)."""
+    totals, gain, has_gain, _ = _count_parsed(acts, duty)
+    part = {k: v for k, v in facts.items() if k not in COMPUTED}
+    part.update(totals)
+    if has_gain:
+        part["illegal_gain"] = f"{format_number(gain)} CNY"
+    for fact, value, _, _ in _conduct(acts, part):
+        part[fact] = value
+    last = max(a["acted_on"] for a in acts)
+    part["acted_last"] = last.isoformat()
+    return alone.decide(part, last)
+
+
+def _items(acts: list[dict], duty: set) -> int:
+    """The items ``acts`` count for, all categories together."""
+    totals = _count_parsed(acts, duty)[0]
+    return sum(totals.get(CATEGORIES[c][0], 0) for c in CATEGORIES)
 
 
 def _seizure_note(
@@ -1120,6 +1198,8 @@ def _seizure_note(
     return zh + "不计入", en + "not counted"
 
 
+#: The facts this adapter computes from the acts: never taken from the record for a part.
+COMPUTED = ("acted_last", "acts_in_time", "joined_across_amendment9")
 #: What the rulebook takes when no act date is given (input acted_last's default).
 UNDATED = "2015-11-01"
 
@@ -1183,11 +1263,12 @@ def _dated(dated: dict | None, facts: dict) -> list[dict]:
     """The derivation of the act date, or of the date assumed where the acts give none."""
     if dated is not None:
         value = dated["value"]
+        day = zh_day(datetime.date.fromisoformat(value))
         if dated["count"] == 1:
-            zh, en = f"行为日期 {value}", f"date of the acts: {value}"
+            zh, en = f"行为日期 {day}", f"date of the acts: {value}"
         else:
             zh = (
-                f"最后一个行为的日期 {value}：数个行为以最后一个行为的日期为准"
+                f"最后一个行为的日期 {day}：数个行为以最后一个行为的日期为准"
                 f"（刑法第十二条；{OURS[0]}）"
             )
             en = (
@@ -1202,7 +1283,8 @@ def _dated(dated: dict | None, facts: dict) -> list[dict]:
         return []
     return [
         {
-            "zh": f"行为日期未给出：按{UNDATED}计，即视为行为发生在刑法修正案（九）施行之后，"
+            "zh": f"行为日期未给出：按{zh_day(datetime.date.fromisoformat(UNDATED))}"
+            "计，即视为行为发生在刑法修正案（九）施行之后，"
             "适用修正后的刑法第二百五十三条之一（本规则的假定）",
             "en": f"no act date given: taken as {UNDATED}, that is, the acts are assumed to "
             "follow Amendment IX, whose text of Criminal Law Art. 253-1 applies (an assumption "

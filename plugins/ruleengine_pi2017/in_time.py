@@ -4,7 +4,8 @@ Criminal Law Art. 12: "如果当时的法律不认为是犯罪的，适用当时
 case's totals only if the text of Art. 253-1 in force on its day made it an offence:
 
 - before 1997-10-01: the law of the time is not encoded; beside later acts the case is not
-  decided (alone, the rulebook's own rule for such a date says so);
+  decided, unless counted or not the rulebook reaches the same outcome (alone.py; then they
+  decide nothing and are left out); alone, the rulebook's own rule for such a date says so;
 - 1997-10-01 to 2009-02-27: there was no Art. 253-1 (Amendment VII added it): left out;
 - 2009-02-28 to 2015-10-31 (the Amendment VII text): only what that text reaches. Para. 1:
   staff of the listed units selling or illegally providing information their own unit obtained
@@ -30,8 +31,11 @@ them, and where the two differ the case is not decided, naming the fact not give
 2015-11-01 that the Amendment VII text reached are joined with later ones under the later text
 only where they were an offence on their own (``EARLIER_OWN`` given true; CL Art. 12 para. 1,
 and the SPP reply on acts spanning the 1997 revision, 高检发释字〔1998〕6号, joins offences, our
-reading by analogy; see spp_1998_6.rules); given false, they are left out; not given, the case
-is not decided where counting them changes the totals.
+reading by analogy; see spp_1998_6.rules) and the later acts were one too: the rulebook
+judges the later acts alone (alone.py; third legal review, finding 1), and where they are no
+offence on their own they are left out and the earlier offence is judged under its own text.
+Given false, the earlier acts are left out; not given, the case is not decided where counting
+them changes the totals.
 """
 
 from __future__ import annotations
@@ -52,11 +56,13 @@ UNIT_INFO = "obtained_unit_information"
 #: What each fact says, as a reader names it (never the field's name: a zh page is all Chinese).
 FACT_WORDS = {
     STAFF: (
-        "行为人是否为国家机关或者金融、电信、交通、教育、医疗等单位的工作人员，出售或者非法提供"
-        "本单位在履行职责或者提供服务过程中获得的信息",
+        "行为人是否为国家机关或者金融、电信、交通、教育、医疗等单位的工作人员，违反国家规定"
+        "（刑法第九十六条，仅违反部门规章的不属于），出售或者非法提供本单位在履行职责或者提供服务"
+        "过程中获得的信息",
         "whether the actor, on the staff of a state organ or of a financial, "
         "telecommunications, transport, education, medical or similar unit, sold or illegally "
-        "provided information that unit obtained in its duties or services",
+        "provided, in violation of state provisions (CL Art. 96: a breach of a departmental "
+        "rule alone is not enough), information that unit obtained in its duties or services",
     ),
     UNIT_INFO: (
         "所窃取或者以其他方法非法获取的是否为此类单位在履行职责或者提供服务过程中获得的信息",

@@ -51,7 +51,9 @@ def ruleengine_input_adapters():
             "changes the counts, the case is not decided (acts_in_time); acts before "
             "2015-11-01 are joined with later ones (joined_across_amendment9) only where they "
             "were an offence on their own (earlier_acts_offence_on_their_own: true joined, false "
-            "left out, not given not decided where it changes the counts); a seizure counts "
+            "left out, not given not decided where it changes the counts) and the later acts, "
+            "judged alone by the rulebook, were one too (else the later acts are left out and "
+            "the earlier offence judged under its own text); a seizure counts "
             "only as far as the obtaining it measures, dated by it. The last act "
             "counted gives acted_last; without dates the rulebook takes 2015-11-01, the "
             "Amendment IX text, and says so.",

@@ -7,6 +7,7 @@ the fast path with the explain path, and Art. 11 counting (which runs in the inp
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -931,6 +932,8 @@ def test_c1_as_filed_turns_on_a_fact_not_given_and_is_not_decided(adapt, book):
     trace = book.explain(facts, datetime.date(2019, 1, 1))
     assert trace.decision.conclusions["statutory_maximum"] == "not_decided"
     assert trace.decision.conclusions["fine"].to_json()["en"] == "not decided"
+    # Third legal review, finding 9(6): nor is a text said to apply (it said amendment9).
+    assert trace.decision.conclusions["text_applied"] == "not_decided"
 
 
 def test_c4_acts_before_amendment_vii_are_not_counted(adapt, book):
@@ -998,6 +1001,23 @@ def test_acts_before_1997_beside_later_ones_are_not_decided(adapt, book):
     assert facts["acts_in_time"] == "before_1997" and facts["credit_items"] == 30
     c = book.explain(facts, datetime.date(2019, 1, 1)).decision.conclusions
     assert c["statutory_maximum"] == "not_decided"
+
+
+def test_acts_before_1997_that_cannot_change_the_outcome_decide_nothing(adapt, book):
+    """Third legal review, finding 5 (e9): a clerk's 20 items of 1996 beside 30 of 2016 left
+    the case not decided, though the 30 alone are serious (item 8: 25) and the 20 more cannot
+    reach especially serious (250). Counted or not, the outcome is the same: they are left out,
+    named, and the case is decided (the pre-2015 acts' test, on the outcome)."""
+    facts, notes, day = _review3(adapt, "e9_staff_1996_and_2016.json")
+    assert "acts_in_time" not in facts and facts["credit_items"] == 30
+    c = book.decide(facts, day).conclusions
+    assert (c["level"], c["statutory_maximum"], c["text_applied"]) == (
+        "serious", "three_years", "amendment9",
+    )  # fmt: skip
+    (left_out,) = [n for n in notes if n.get("value") == "left_out"]
+    assert left_out["en"].startswith("Acts 1 and 2 (1996-04-01, 1996-04-15)")
+    assert "same outcome" in left_out["en"] and "Art. 12 para. 1" in left_out["en"]
+    assert "结论相同" in left_out["zh"] and "刑法第十二条第一款" in left_out["zh"]
 
 
 def test_a_seizure_counts_with_the_obtaining_it_measures(adapt):
@@ -1097,7 +1117,7 @@ def test_earlier_acts_join_only_where_they_were_an_offence_on_their_own(adapt, b
     convicted though neither side was an offence, and one later item moved an earlier offence
     into the heavier text (e6, e11). CL Art. 12 para. 1: they join only if they were an offence
     on their own. Not given: not decided, naming the fact; false: left out, the later acts
-    judged alone; true: joined as before."""
+    judged alone (true: the next test)."""
     facts, notes, day = _review3(adapt, name)
     c = book.explain(facts, day).decision.conclusions
     assert facts["acts_in_time"] == "earlier_offence_not_given"
@@ -1112,11 +1132,48 @@ def test_earlier_acts_join_only_where_they_were_an_offence_on_their_own(adapt, b
     assert "joined_across_amendment9" not in facts and c["acts_joined"] == "none"
     assert c["level"] == "none" and c["statutory_maximum"] == "none"
     assert any("no offence on their own" in n["en"] for n in notes)
-    # True (where the law allows it): joined under the later text, as before.
-    if alone != "none":
-        facts, _, day = _review3(adapt, name, earlier_acts_offence_on_their_own=True)
-        assert facts["joined_across_amendment9"] is True
-        assert book.decide(facts, day).conclusions["acts_joined"] != "none"
+
+
+@pytest.mark.parametrize(
+    "name, level",
+    [
+        ("e11_hacker_600_2014_10_2016.json", "especially_serious"),
+        ("e6_staff_100_2014_1_2016.json", "serious"),
+        ("e3a_staff_20_2014_20_2016.json", "none"),
+        ("e7_hacker_bank_data_2014_2016.json", "none"),
+    ],
+)
+def test_later_acts_no_offence_on_their_own_do_not_join_an_earlier_offence(
+    adapt, book, name, level
+):
+    """Third legal review, finding 1 (its rest): with the earlier acts an offence on their own,
+    10 items stolen in 2016 lifted a 600-item theft of 2014 into Amendment IX's three to seven
+    years (e11; the 2014 acts alone, e11b: up to three), and one item sold in 2016 brought in
+    its para. 2's heavier punishment (e6). The reply joins offences on both sides: the later
+    acts, judged alone by the rulebook, are no offence, so they are left out, saying why, and
+    the earlier offence is judged under its own text (CL Art. 12). Neither side an offence
+    (e3a, e7): not joined either."""
+    facts, notes, day = _review3(adapt, name, earlier_acts_offence_on_their_own=True)
+    c = book.decide(facts, day).conclusions
+    assert "joined_across_amendment9" not in facts and c["acts_joined"] == "none"
+    assert c["level"] == level and c["heavier_punishment"] is False
+    assert c["statutory_maximum"] == ("none" if level == "none" else "three_years")
+    (left_out,) = [n for n in notes if "no offence under that text" in n["en"]]
+    assert left_out["value"] == "left_out" and left_out["en"].startswith("Act")
+    assert "高检发释字〔1998〕6号" in left_out["zh"] and "单独" in left_out["zh"]
+    assert "2016" in left_out["en"] and "2014" not in left_out["en"]
+    if name.startswith("e11"):
+        alone, _, _ = _review3(adapt, "e11b_hacker_600_2014_only.json")
+        assert c == book.decide(alone, day).conclusions
+
+
+def test_a_part_judged_alone_is_judged_as_on_any_day_the_case_is_decided(book):
+    """alone.py judges a part of a case as of the interpretation's first day (or its last act):
+    the same decision as on any later day only while nothing in the rulebook changes after it.
+    A new version of a standard would break this and must date the part by the as-of date."""
+    from ruleengine_pi2017 import alone
+
+    assert max(book.rulebook.change_dates()) <= alone.INTERPRETATION
 
 
 def test_staff_collecting_their_units_information_at_work_is_reached_by_amendment_vii(adapt, book):
@@ -1134,6 +1191,92 @@ def test_staff_collecting_their_units_information_at_work_is_reached_by_amendmen
     facts, notes, _ = _review3(adapt, "e4_staff_mixed_2014.json")
     left_out = [n["en"] for n in notes if "not counted" in n["en"] and n["en"].startswith("Act ")]
     assert left_out and not any(n.startswith("Act 1 ") for n in left_out)
+
+
+def test_the_amendment_vii_state_provisions_are_cl_art_96s_not_departmental_rules(adapt, book):
+    """Third legal review, finding 6: Amendment VII's "违反国家规定" (CL Art. 96: laws, the
+    State Council's regulations, measures, decisions and orders) is narrower than Amendment
+    IX's "违反国家有关规定" (Interp. Art. 2: departmental rules too), and was folded into the
+    staff fact unsaid. The fact, the rule that reads it and the question asked for it say so."""
+    label = book.rulebook.inputs["staff_sold_own_unit_information"].label.to_json()
+    assert "Art. 96" in label["en"] and "departmental rule alone" in label["en"]
+    assert "刑法第九十六条" in label["zh"] and "部门规章" in label["zh"]
+    notes = [n.to_json() for n in book.rulebook.rules["cl253_1_2009_1"].notes]
+    assert any("CL Art. 96" in n["en"] and "第九十六条" in n["zh"] for n in notes)
+    assert any("departmental rule alone" in n["en"] and "部门规章" in n["zh"] for n in notes)
+    acts = [
+        {"kind": "sell", "category": "credit", "items": 300, "recipient": "X",
+         "acted_on": "2014-06-30"},
+    ]  # fmt: skip
+    _, notes = _count(adapt, acts)
+    (asked,) = [n for n in notes if n.get("value") == "staff_status_not_given"]
+    assert "CL Art. 96" in asked["en"] and "刑法第九十六条" in asked["zh"]
+
+
+@pytest.mark.parametrize(
+    "lang, was, now",
+    [
+        ("en", "Criminal Law Art. 12(1)", "Criminal Law (text before Amendment VII) Art. 12(1)"),
+        ("zh", "刑法第十二条第一款", "刑法（刑法修正案（七）以前的文本）第十二条第一款"),
+    ],
+)
+def test_the_rules_of_the_days_before_art_253_1_are_not_shown_as_art_12_out_of_force(
+    adapt, book, lang, was, now
+):
+    """Third legal review, finding 9(1): the shipped example listed "not in force on this
+    date: ... Criminal Law Art. 12(1)", as if Art. 12 were not in force; what is not in force
+    is the text of the days before Amendment VII, which those rules state."""
+    from ruleengine.render.explanation import build
+
+    path = ROOT / "examples" / "pi2017" / "bank_clerk_sells_before_and_after_amendment_ix.json"
+    record = loads_json(path.read_text("utf-8"))
+    facts, _ = adapt(record["facts"])
+    trace = book.explain(facts, datetime.date.fromisoformat(record["as_of"]))
+    text = _all_text(build(trace, lang))
+    (line,) = [t for t in text.splitlines() if t.startswith(("not in force on", "于该日期未"))]
+    assert now in line and was not in line.replace(now, "")
+
+
+def test_the_in_duty_proportional_sum_reads_in_words(book):
+    """Third legal review, finding 9(3): item 8's proportional sum was printed as its raw
+    expression ("duty_item3_items / item3_standard + ...") in en and zh. Named, it is not
+    read where no in-duty information was passed on, so that a share of nothing is no nearest
+    miss (an Art. 6 buyer's stays the profit of Art. 6(1)(1))."""
+    from ruleengine.render.explanation import build
+
+    day = datetime.date(2019, 1, 1)
+    trace = book.explain({"credit_items": 20, "item3_items_in_duty": 20}, day)
+    for lang, label in (
+        ("en", "proportional sum of the in-duty"),
+        ("zh", "履职、服务中获得并出售或者提供的信息按相应比例合计"),
+    ):
+        text = _all_text(build(trace, lang, max_not_met=100))
+        assert "duty_item3_items /" not in text and "item3_standard" not in text
+        assert label in text
+    buyer = {
+        "bought_for_lawful_business": True,
+        "other_personal_items": 80000,
+        "profit_from_use": "20000",
+    }
+    assert [m.rule for m in book.explain(buyer, day).misses] == ["art6_1_1"]
+
+
+def test_chinese_counting_lines_write_dates_as_the_explanation_does(adapt):
+    """Third legal review, finding 9(5): zh mixed "2016-05-20" (the counting lines) with
+    "2016年5月20日" (the law-in-time section). The counting lines now write the zh form in zh,
+    and the ISO form in en."""
+    from ruleengine.render.explanation import show_date
+    from ruleengine_pi2017.counting import zh_day
+
+    for day in (datetime.date(2016, 5, 20), datetime.date(2009, 2, 28), datetime.date(1996, 12, 1)):
+        assert zh_day(day) == show_date(day, "zh")
+    facts, notes, _ = _review3(adapt, "e6_staff_100_2014_1_2016.json")
+    assert not [n["zh"] for n in notes if re.search(r"\d{4}-\d{2}-\d{2}", n["zh"])]
+    assert any("2016年5月20日" in n["zh"] for n in notes)
+    assert any("2014年4月1日、2014年4月15日" in n["zh"] for n in notes)
+    assert any("2014-04-01, 2014-04-15" in n["en"] for n in notes)
+    _, notes = _count(adapt, [{"kind": "sell", "category": "credit", "items": 600}])
+    assert any("按2015年11月1日计" in n["zh"] for n in notes)
 
 
 def test_the_texts_that_decide_are_named_once_each(adapt, book):
