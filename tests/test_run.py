@@ -271,6 +271,44 @@ def test_parquet_is_made_once_the_rows_are_all_there_not_beside_the_workers(
     assert made == []
 
 
+def test_rows_come_through_the_pipe_when_the_spool_folder_cannot_be_written(
+    files, tmp_path, monkeypatch
+):
+    """A worker that cannot leave its rows in the spool folder (removed under the run by a
+    clean-up of the temporary folder, or the disk full) sends them through the pipe: the
+    same output, no internal error (two ccdi runs ended with exit 70 so)."""
+    import io
+    import tempfile
+
+    from ruleengine.batch.writing import ResultsWriter
+    from ruleengine.loader import sources_of
+
+    class Gone:  # a spool folder that is not there
+        name = str(tmp_path / "gone")
+
+        def __enter__(self):
+            return self.name
+
+        def __exit__(self, *exc):
+            return None
+
+    name, sources = sources_of([files[0]])
+    spec = running.BookSpec(name, tuple(sources), name, entry_points=False)
+    for output in ("jsonl", "parquet"):
+        options = running.Options(output=output)
+        written = []
+        for jobs, spool in ((1, tempfile.TemporaryDirectory), (2, lambda **kw: Gone())):
+            monkeypatch.setattr(running.tempfile, "TemporaryDirectory", spool)
+            out = tmp_path / f"out{jobs}.{output}"
+            writer = ResultsWriter(out, output, running.Context.from_spec(spec, options).schema)
+            reader = JsonLines(io.BytesIO((TEXT * 3).encode("utf-8")))
+            sink = lambda d, writer=writer: writer.write(d.rows, d.persons)  # noqa: E731
+            running.run(reader, sink, spec=spec, options=options, jobs=jobs, chunk_lines=2)
+            writer.close()
+            written.append(out.read_bytes())
+        assert written[0] == written[1] and len(written[0]) > 100
+
+
 @pytest.mark.skipif(not running._forks(), reason="workers are forked on Linux only")
 def test_forked_workers_decide_with_the_commands_rulebook_and_a_dead_one_costs_its_line():
     """On Linux the workers are forked from the command with its rulebook (no rule texts

@@ -611,7 +611,10 @@ def _work(chunk: list[Item]) -> Decided:
     if _spool is not None and decided.rows:
         rows = decided.rows  # bytes, or Parquet's rows (which the writer spools pickled)
         data = rows if isinstance(rows, bytes) else pickle.dumps(rows, pickle.HIGHEST_PROTOCOL)
-        decided.rows = Spooled.write(_spool, data)
+        try:
+            decided.rows = Spooled.write(_spool, data)
+        except OSError:  # the folder gone (another's clean-up of $TMPDIR) or full: the pipe
+            pass
     return decided
 
 
