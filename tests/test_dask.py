@@ -22,7 +22,7 @@ pq = pytest.importorskip("pyarrow.parquet")
 @pytest.fixture(scope="module")
 def cluster():
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0"
     ) as c:
         yield c
 
@@ -85,42 +85,72 @@ def test_a_dask_run_that_fails_leaves_the_older_results_as_they_were(
     )  # no temporary file left either
 
 
-# distributed's own: a socket, and port 8787 taken by the module's cluster
-@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore:Port 8787")
+# distributed's own: a socket left to the collector
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_dask_local_sets_up_its_cluster_for_this_run_only(tmp_path, monkeypatch):
-    """``--dask local`` starts a cluster of ``--jobs`` workers with Dask's profiler off and its
-    logs short (what grew the processes with the input's size), its workers' log lines
-    quiet (Dask's heartbeat tracebacks as the cluster shuts down reached users), leaving
-    Dask's settings as they were; the rows are a local run's."""
+    """``--dask local`` starts a scheduler and one worker in this process, which decides with
+    the rulebook built here (a worker process of its own cost the tree about 85 MB), and
+    ``--jobs`` - 1 workers in processes of their own; with Dask's profiler off and its logs
+    short (what grew the processes with the input's size), its workers' log lines quiet
+    (Dask's heartbeat tracebacks as the cluster shuts down reached users), no dashboard and
+    the scheduler's HTTP server on a free port (8787 held by another Dask made Dask warn the
+    user), leaving Dask's settings as they were; the rows are a local run's."""
+    import socket
+    import warnings
+
     import dask
 
-    made = []
-    real = distributed.LocalCluster
+    from ruleengine.batch import dask_runner
 
-    def local_cluster(**kwargs):
+    made = []
+    real = distributed.SpecCluster
+
+    def spec_cluster(workers, scheduler, silence_logs):
         made.append(
             (
-                kwargs["n_workers"],
+                sorted((name, w["cls"].__name__) for name, w in workers.items()),
+                scheduler["options"]["dashboard"],
+                scheduler["options"]["dashboard_address"],
                 dask.config.get("distributed.worker.profile.enabled"),
                 dask.config.get("distributed.admin.log-length"),
                 dask.config.get("distributed.admin.low-level-log-length"),
-                kwargs.get("silence_logs"),  # no worker's shutdown noise on stderr
+                silence_logs,  # no worker's shutdown noise on stderr
             )
         )
-        return real(**kwargs, processes=False)  # threads here: the test stays fast
+        threads = {name: {**w, "cls": distributed.Worker} for name, w in workers.items()}
+        for w in threads.values():  # threads here: the test stays fast
+            w["options"] = {k: v for k, v in w["options"].items() if k != "silence_logs"}
+        return real(workers=threads, scheduler=scheduler, silence_logs=silence_logs)
 
-    monkeypatch.setattr(distributed, "LocalCluster", local_cluster)
+    monkeypatch.setattr(distributed, "SpecCluster", spec_cluster)
+    built = []
+    real_context = dask_runner.Context.from_spec
+    monkeypatch.setattr(
+        dask_runner.Context, "from_spec", lambda *a: built.append(a) or real_context(*a)
+    )
     rules = tmp_path / "toy.rules"
     rules.write_text(TOY, encoding="utf-8")
     cases = tmp_path / "cases.jsonl"
     cases.write_text(TEXT, encoding="utf-8")
     base = ["run", str(cases), "--rules", str(rules)]
     local = runner.invoke(app, [*base, "-o", str(tmp_path / "local.jsonl"), "-j", "1"])
-    dasked = runner.invoke(
-        app, [*base, "-o", str(tmp_path / "d.jsonl"), "--dask", "local", "-j", "2"]
-    )
+    taken = socket.socket()
+    try:
+        taken.bind(("127.0.0.1", 8787))  # as another Dask's dashboard would
+        taken.listen()
+    except OSError:
+        pass  # another's already: taken all the same
+    with taken, warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        dasked = runner.invoke(
+            app, [*base, "-o", str(tmp_path / "d.jsonl"), "--dask", "local", "-j", "2"]
+        )
+    assert not [w for w in warned if "8787" in str(w.message)]
     assert local.exit_code == dasked.exit_code == EXIT_BAD_FACTS, dasked.output
-    assert made == [(2, False, 100, 100, logging.CRITICAL)]
+    assert "8787" not in dasked.output
+    workers = [("here", "Worker"), ("worker-1", "Nanny")]
+    assert made == [(workers, False, "127.0.0.1:0", False, 100, 100, logging.CRITICAL)]
+    assert built == []  # the workers, threads of this process here, found the command's
     assert dask.config.get("distributed.worker.profile.enabled") is True
     read = [(tmp_path / n).read_text(encoding="utf-8") for n in ("local.jsonl", "d.jsonl")]
     assert read[0] == read[1] and read[0]

@@ -111,6 +111,42 @@ def decide_partition(
     return decided
 
 
+def local_cluster(distributed, jobs: int):
+    """``--dask local``: a scheduler and one worker in this process, and ``jobs - 1``
+    workers in processes of their own, each single-threaded.
+
+    A worker process is a fresh interpreter with distributed (about 65 MB before it builds
+    the rulebook); this process already holds distributed, with the scheduler, and the
+    rulebook, which it built to check the rule texts. Its worker decides with that rulebook,
+    for the cost of the programs of the periods it meets, where a worker process of its own
+    cost the whole tree about 85 MB. What this process does beside (reading the input, the
+    scheduler, writing the rows) is a small part of a line's time, so its worker keeps a core
+    about as busy as a worker process would. Workers' own log lines stay quiet: a task's
+    failure reaches the command as its exception, while what a worker logs as the cluster
+    shuts down ("Failed to communicate with scheduler during heartbeat", with a traceback)
+    is Dask's noise, not the user's concern (dask/distributed#7105). The scheduler's HTTP
+    server (which it starts even with no dashboard) takes a free port, not 8787, which
+    another Dask may hold."""
+    host = "127.0.0.1"
+    quiet = logging.CRITICAL
+    scheduler = {
+        "cls": distributed.Scheduler,
+        "options": {
+            "host": host,
+            "protocol": "tcp://",
+            "dashboard": False,
+            "dashboard_address": f"{host}:0",
+        },
+    }
+    here = {"cls": distributed.Worker, "options": {"host": host, "nthreads": 1}}
+    away = {
+        "cls": distributed.Nanny,
+        "options": {"host": host, "nthreads": 1, "silence_logs": quiet},
+    }
+    workers = {"here": here} | {f"worker-{i}": away for i in range(1, jobs)}
+    return distributed.SpecCluster(workers=workers, scheduler=scheduler, silence_logs=quiet)
+
+
 def is_dataset(out: str) -> bool:
     """A folder (existing, or named with a trailing '/' or without a suffix): a dataset."""
     return out.endswith("/") or Path(out).is_dir() or not Path(out).suffix
@@ -159,22 +195,16 @@ def run_on_dask(
     sink.totals = totals
     cluster = None
     done = False
+    context = book.context(options)
     try:
         if address == LOCAL:
             import dask
 
             with dask.config.set(LOCAL_CONFIG):  # the workers are given it too
-                # Workers' own log lines stay quiet (silence_logs): a task's failure reaches
-                # the command as its exception, while what a worker logs as the cluster shuts
-                # down ("Failed to communicate with scheduler during heartbeat", with a
-                # traceback) is Dask's noise, not the user's concern (dask/distributed#7105).
-                cluster = distributed.LocalCluster(
-                    n_workers=jobs,
-                    threads_per_worker=1,
-                    dashboard_address=None,
-                    silence_logs=logging.CRITICAL,
-                )
+                cluster = local_cluster(distributed, jobs)
                 client = distributed.Client(cluster)
+            with _lock:  # the worker in this process decides with the rulebook built here
+                _contexts[(book.spec, options)] = context
         else:
             try:
                 client = distributed.Client(address, timeout="30s")
@@ -194,7 +224,7 @@ def run_on_dask(
                 trim()
 
             target = None if folder is None else str(folder.resolve())
-            size = PARTITION_BYTES if in_columns(book.context(options)) else PER_CASE_BYTES
+            size = PARTITION_BYTES if in_columns(context) else PER_CASE_BYTES
             for index, chunk in enumerate(reader.chunks(PARTITION_LINES, size)):
                 # Scattered, not put in the task: the scheduler keeps what it logs of a
                 # task's arguments, which grew the command by each partition's lines.
@@ -211,11 +241,11 @@ def run_on_dask(
         raise
     finally:  # as for a local run: a run that fails leaves any older OUT as it was
         reader.close()
+        if cluster is not None:  # first: Parquet is made once the workers have ended
+            cluster.close()
         if writer is not None:
             writer.close(keep=done)
         errors.close(keep=done)
-        if cluster is not None:
-            cluster.close()
     if sink.more:
         report.say(f"{cases}: {sink.more} more skipped line(s) and note(s): see {errors.path}")
     return totals

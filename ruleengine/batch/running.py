@@ -28,6 +28,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import pickle
 import shutil
 import sys
 import tempfile
@@ -130,7 +131,7 @@ class Context:
 @attrs.define
 class Decided:
     """What deciding a chunk gives: the rows (encoded for the output; from a worker, JSON
-    Lines or CSV rows may be ``Spooled``, in a file), the lines skipped, and the counts of
+    Lines, CSV or Parquet rows may be ``Spooled``, in a file), the lines skipped, the counts of
     the totals."""
 
     rows: Any
@@ -517,7 +518,7 @@ def run(
     if settled:
         settle()  # before the workers are forked: what they share, no collector touches
     spool = None
-    if options.output in ("jsonl", "csv"):  # rows as bytes: left in files for the sink
+    if options.output in ("jsonl", "csv", "parquet"):  # left in files for the sink
         try:
             spool = tempfile.TemporaryDirectory(prefix="ruleengine-rows-")
         except OSError:  # no temporary folder to write: the rows come through the pipe
@@ -607,8 +608,13 @@ def settle() -> None:
 def _work(chunk: list[Item]) -> Decided:
     assert _worker is not None
     decided = decide_chunk(_worker, chunk)
-    if _spool is not None and isinstance(decided.rows, bytes) and decided.rows:
-        decided.rows = Spooled.write(_spool, decided.rows)
+    if _spool is not None and decided.rows:
+        rows = decided.rows  # bytes, or Parquet's rows (which the writer spools pickled)
+        data = rows if isinstance(rows, bytes) else pickle.dumps(rows, pickle.HIGHEST_PROTOCOL)
+        try:
+            decided.rows = Spooled.write(_spool, data)
+        except OSError:  # the folder gone (another's clean-up of $TMPDIR) or full: the pipe
+            pass
     return decided
 
 
