@@ -380,6 +380,44 @@ def test_diff_of_two_versions_of_the_rules(files, tmp_path):
     assert alone.exit_code == EXIT_USAGE
 
 
+def test_diff_pairs_rows_by_position_within_a_memory_limit_and_by_hash_otherwise(files, tmp_path):
+    """Issue 9: diff held a hash table of one whole side per conclusion (500 MB for 5,000
+    ccdi lines, and growing); now DuckDB's memory is bounded, spilling to a temporary
+    folder, and the two sides (written in input order by ``run``) meet side by side. Sides
+    not in the same order are joined by hashing, with the same result."""
+    from ruleengine.batch import diff as diffs
+    from ruleengine.batch import results
+    from ruleengine.batch.table import Schema
+    from ruleengine.loader import load_paths
+
+    rules, cases = files
+    for day in ("2019-01-01", "2021-01-01"):
+        run(files, tmp_path / f"{day}.jsonl", "--as-of", day)
+    schema = Schema(load_paths([rules]).rulebook)
+
+    def compared(old: Path, new: Path):
+        con = results.connect(str(tmp_path), str(tmp_path / f"{old.stem}.duckdb"))
+        ((limit, spill),) = con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchall()
+        assert limit.endswith("MiB") and spill == str(tmp_path)
+        a = results.Results(old, schema, "jsonl", con=con)
+        b = results.Results(new, schema, "jsonl", con=con, name="results_new")
+        out = diffs.compare(a, b, "old", "new", limit=None)
+        diffs.write_changes(a, b, out, str(tmp_path / f"{old.stem}.csv"))
+        return a.paired, out, (tmp_path / f"{old.stem}.csv").read_text(encoding="utf-8")
+
+    join, by_position, written = compared(
+        tmp_path / "2021-01-01.jsonl", tmp_path / "2019-01-01.jsonl"
+    )
+    assert "POSITIONAL" in join and by_position.changes
+    lines = (tmp_path / "2021-01-01.jsonl").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "shuffled.jsonl").write_text("\n".join(lines[::-1]) + "\n", encoding="utf-8")
+    join, by_hash, rewritten = compared(tmp_path / "shuffled.jsonl", tmp_path / "2019-01-01.jsonl")
+    assert "POSITIONAL" not in join
+    assert by_hash == by_position and rewritten == written
+
+
 def test_without_the_batch_extra_summary_names_it_and_run_to_json_lines_works(
     files, tmp_path, monkeypatch
 ):

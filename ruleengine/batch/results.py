@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,18 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def connect():
+#: What DuckDB may hold in memory for one command's queries; a join or a group-by larger than
+#: this spills to a temporary folder (issue 9: memory flat whatever the input's size).
+MEMORY_LIMIT = "150MB"
+
+
+def connect(spill: str, database: str = ":memory:"):
+    """A DuckDB database (in memory, or a file for tables larger than memory) whose queries
+    hold at most ``MEMORY_LIMIT``, spilling to the folder ``spill`` (not DuckDB's default,
+    ``.tmp`` in the working folder)."""
     duckdb = need("duckdb", "batch", "Summaries and diffs")
-    con = duckdb.connect(":memory:")
+    config = {"memory_limit": MEMORY_LIMIT, "temp_directory": spill, "threads": 1}
+    con = duckdb.connect(database, config=config)
     con.execute("SET preserve_insertion_order = false")
     return con
 
@@ -82,10 +92,14 @@ class Results:
     ):
         self.path = Path(path)
         self.schema = schema
-        self.con = con or connect()
+        if con is None:
+            self._spill = tempfile.TemporaryDirectory(prefix="ruleengine-duckdb-")
+            con = connect(self._spill.name)
+        self.con = con
         fmt = format_of(str(path), fmt)
         self.format = fmt
         self.name = name
+        self.paired: str | None = None  # how diff joins this table to another
         self._create(fmt)
 
     def _create(self, fmt: str) -> None:
