@@ -79,6 +79,45 @@ def test_the_errors_file_lists_every_problem_of_a_line(tmp_path):
     assert second["problems"] == [{"field": None, "reason": second["reason"]}]
 
 
+@pytest.mark.parametrize(
+    ("head", "said"),
+    [
+        (b"day,\xe9score\n", "byte 5 of the line"),
+        ("day,score\n".encode("utf-16"), "byte 1 of the line) (a UTF-16 file"),
+    ],
+)
+def test_a_csv_header_that_is_not_utf8_refuses_the_file(files, tmp_path, head, said):
+    """Issue 9: its field names were decoded with stand-ins that no file can hold, and the
+    errors file failed on them (exit 70)."""
+    cases = tmp_path / "cases.csv"
+    cases.write_bytes(head + b"2021-01-01,3\n")
+    for command in (["run", "-o", str(tmp_path / "out.jsonl")], ["summary"]):
+        result = runner.invoke(app, [*command, str(cases), "--rules", str(files[0])])
+        assert result.exit_code == EXIT_BAD_FACTS, result.output
+        assert f"cases.csv:1: the header is not UTF-8 text ({said}" in result.output
+
+
+def test_each_part_of_a_parquet_folder_is_read_with_its_own_types(files, tmp_path):
+    """Issue 9: read as one dataset, a part was cast to the first part's types (a float part
+    decided as whole numbers, exit 0) or failed on them (text after integers: exit 70)."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    day = ["2021-01-01", "2021-01-01"]
+    pq.write_table(pa.table({"day": day, "score": [3, 25]}), folder / "a.parquet")
+    pq.write_table(pa.table({"day": day, "score": [25.0, 3.0]}), folder / "b.parquet")
+    pq.write_table(pa.table({"day": day, "score": ["25", "x"]}), folder / "c.parquet")
+    pq.write_table(pa.table({"day": day, "score": [[1], [2]]}), folder / "d.parquet")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["run", str(folder), "--rules", str(files[0]), "-o", str(out)])
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert [(r["line"], r["level"]) for r in jsonl(out)] == [(1, "low"), (2, "high"), (5, "high")]
+    errors = {e["line"]: e["reason"] for e in jsonl(tmp_path / "out.jsonl.errors.jsonl")}
+    assert sorted(errors) == [3, 4, 6, 7, 8]
+    assert "binary floating-point number 25.0" in errors[3]
+
+
 def test_csv_and_parquet_hold_the_same_rows_as_json_lines(files, tmp_path):
     assert run(files, tmp_path / "a.jsonl").exit_code == EXIT_BAD_FACTS
     assert run(files, tmp_path / "a.csv").exit_code == EXIT_BAD_FACTS
