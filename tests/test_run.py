@@ -369,6 +369,30 @@ def test_cross_tab_where_and_provisions(files):
     )
 
 
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        (b"garbage", "Expecting value"),
+        (b'{"line": "x", "reason": "r"}', "line: not a line number: 'x'"),
+        (b"[1]", "not a JSON object"),
+        (b'{"reason": "r"}', "no 'line'"),
+        (b'{"line": 2, "reason": "r", "problems": [1]}', "problems: not a list"),
+        (b"\xff", "can't decode"),
+    ],
+)
+def test_summary_names_the_line_of_an_errors_file_that_is_not_runs(files, tmp_path, line, why):
+    """Issue 9: a damaged errors file beside the results failed with exit 70."""
+    out = tmp_path / "out.jsonl"
+    run(files, out)
+    errors = tmp_path / "out.jsonl.errors.jsonl"
+    errors.write_bytes(errors.read_bytes() + line + b"\n")
+    result, _ = summary(files, out)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    number = len(errors.read_bytes().splitlines())
+    assert f"out.jsonl.errors.jsonl:{number}: not a line of run's errors file (" in result.output
+    assert why in result.output
+
+
 def test_the_headline_is_what_a_summary_shows_by_default(files, tmp_path):
     rules = tmp_path / "h.rules"
     rules.write_text(TOY.replace('title: "toy"', 'title: "toy"\n  headline: level'), "utf-8")

@@ -334,7 +334,10 @@ def summary(
             if as_of is not None:
                 raise Usage("--as-of: a results file was decided already; run the cases again")
             results = _results(source, schema, input_format)
-            skipped = results.skipped() or []
+            try:
+                skipped = results.skipped() or []
+            except ResultsError as err:
+                raise BadInput(str(err)) from None
             recorded(source, skipped, report)
             totals = totals_of(results, skipped, filters)
         else:

@@ -169,27 +169,51 @@ class Results:
 
     def skipped(self) -> list[Skipped] | None:
         """The lines ``run`` could not decide, from the errors file beside the results (None
-        when there is none)."""
+        when there is none); ``ResultsError`` naming its line for one that is not ``run``'s."""
         path = errors_path(self.path)
         if not path.is_file():
             return None
         out = []
-        with open(path, encoding="utf-8") as f:
-            for text in f:
-                if text.strip():
-                    d = json.loads(text)
-                    problems = tuple((p["field"], p["reason"]) for p in d.get("problems", ()))
-                    out.append(
-                        Skipped(
-                            d["line"],
-                            d["reason"],
-                            d["cause"],
-                            d.get("case"),
-                            d.get("field"),
-                            problems,
-                        )
-                    )
+        with open(path, "rb") as f:
+            for number, raw in enumerate(f, 1):
+                if raw.strip():
+                    try:
+                        out.append(_skipped(raw))
+                    except (ValueError, KeyError, TypeError) as err:
+                        why = f"no {err.args[0]!r}" if isinstance(err, KeyError) else str(err)
+                        raise ResultsError(
+                            f"{path}:{number}: not a line of run's errors file ({why}); "
+                            "run the cases again, or move the file away to count without it"
+                        ) from None
         return out
+
+
+def _skipped(raw: bytes) -> Skipped:
+    """A line of an errors file (``ValueError``, ``KeyError`` or ``TypeError`` if it is not
+    one ``run`` writes)."""
+    from .records import CAUSES
+
+    d = json.loads(raw.decode("utf-8"))
+    if not isinstance(d, dict):
+        raise TypeError("not a JSON object")
+    line, reason, cause = d["line"], d["reason"], d.get("cause", "data")
+    if type(line) is not int or line < 1:
+        raise ValueError(f"line: not a line number: {line!r}")
+    if not isinstance(reason, str) or cause not in CAUSES:
+        raise ValueError("reason or cause: not run's")
+    case, field, problems = d.get("case"), d.get("field"), d.get("problems", [])
+    if not all(v is None or isinstance(v, str) for v in (case, field)):
+        raise ValueError("case or field: not text")
+    if not isinstance(problems, list) or not all(
+        isinstance(p, dict)
+        and isinstance(p.get("reason"), str)
+        and (p.get("field") is None or isinstance(p["field"], str))
+        for p in problems
+    ):
+        raise ValueError("problems: not a list of {field, reason}")
+    return Skipped(
+        line, reason, cause, case, field, tuple((p.get("field"), p["reason"]) for p in problems)
+    )
 
 
 def _literal(text: str) -> str:
