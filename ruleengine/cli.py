@@ -1189,7 +1189,19 @@ def _jobs(jobs: int | None) -> int:
 
     if jobs is not None and jobs < 1:
         raise Stop(EXIT_USAGE, "--jobs: give 1 or more")
+    most = MAX_JOBS_PER_CORE * default_jobs()
+    if jobs is not None and jobs > most:
+        # Each worker holds its own rulebook: thousands of them only exhaust the machine.
+        raise Stop(
+            EXIT_USAGE,
+            f"--jobs {jobs}: at most {most} ({MAX_JOBS_PER_CORE} per core; this machine "
+            f"has {default_jobs()})",
+        )
     return jobs or default_jobs()
+
+
+#: The most worker processes ``--jobs`` may ask for, per core (issue 9: ``--jobs 100000``).
+MAX_JOBS_PER_CORE = 4
 
 
 def _skipped_exit(by_cause: dict) -> int:

@@ -163,6 +163,28 @@ def test_run_bad_usage(files, tmp_path):
     assert (tmp_path / "g.jsonl.errors.jsonl").read_text() == ""
 
 
+def test_jobs_are_bounded_and_never_more_than_the_chunks(files, tmp_path, monkeypatch):
+    """Issue 9: ``--jobs 200`` on 3,000 lines started ~80 processes, ``--jobs 100000`` did
+    not finish: more than 4 a core is refused, and no more workers start than chunks."""
+    most = 4 * running.default_jobs()
+    result = run(files, tmp_path / "out.jsonl", "--jobs", str(most + 1))
+    assert result.exit_code == EXIT_USAGE
+    assert f"--jobs {most + 1}: at most {most} (4 per core" in result.output
+    started = []
+
+    class Pool:
+        def __init__(self, spec, options, jobs, *rest):
+            started.append(jobs)
+            raise RuntimeError("stop")
+
+    monkeypatch.setattr(running, "_Pool", Pool)
+    spec = running.BookSpec("toy", (), "toy", entry_points=False)
+    items = [(n, {"score": 1}, None) for n in range(1, 8)]  # 3 chunks of 3 lines
+    with pytest.raises(RuntimeError):
+        running.run(items, lambda d: None, spec=spec, jobs=most, chunk_lines=3)
+    assert started == [3]
+
+
 def test_worker_processes_keep_input_order_and_give_the_same_rows(files, tmp_path):
     """Chunks of two lines, decided by two worker processes, come out as one process gives
     them; the workers build the rulebook from the rule texts."""
@@ -391,6 +413,18 @@ def test_summary_names_the_line_of_an_errors_file_that_is_not_runs(files, tmp_pa
     number = len(errors.read_bytes().splitlines())
     assert f"out.jsonl.errors.jsonl:{number}: not a line of run's errors file (" in result.output
     assert why in result.output
+
+
+def test_summary_refuses_json_lines_results_of_another_rulebook(files, tmp_path):
+    """Issue 9: Parquet and CSV results were checked against the rulebook, JSON Lines not:
+    another rulebook's results were counted as all undecided (exit 0)."""
+    other = tmp_path / "other.rules"
+    other.write_text(TOY.replace("level", "tier"), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    run((other, files[1]), out)
+    result, _ = summary(files, out)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert "not results of the rulebook" in result.output and "level" in result.output
 
 
 def test_the_headline_is_what_a_summary_shows_by_default(files, tmp_path):

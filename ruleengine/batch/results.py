@@ -138,6 +138,9 @@ class Results:
                     "escape = '\"', strict_mode = true)"
                 )
             else:
+                keys = _first_keys(self.path)
+                if keys is not None:
+                    self._check(keys)
                 types = {n: _SQL_TYPES.get(kind, "JSON") for n, kind in columns}
                 spec = "{" + ", ".join(f"{_literal(n)}: '{t}'" for n, t in types.items()) + "}"
                 self.con.execute(
@@ -214,6 +217,21 @@ def _skipped(raw: bytes) -> Skipped:
     return Skipped(
         line, reason, cause, case, field, tuple((p.get("field"), p["reason"]) for p in problems)
     )
+
+
+def _first_keys(path: Path) -> list[str] | None:
+    """The keys of the first record of a JSON Lines results file (None for an empty file, or a
+    first line that is no object: DuckDB then says what is wrong with it). ``run`` writes every
+    column in every row, so the first row's keys are the file's columns."""
+    with open(path, "rb") as f:
+        for raw in f:
+            if raw.strip():
+                try:
+                    data = json.loads(raw)
+                except ValueError:
+                    return None
+                return list(data) if isinstance(data, dict) else None
+    return None
 
 
 def _literal(text: str) -> str:
