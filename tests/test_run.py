@@ -552,7 +552,10 @@ def test_run_takes_the_columnar_path_when_the_rulebook_qualifies_and_says_so(tmp
     out = tmp_path / "out.jsonl"
     as_json, as_text = run_json(ARTICLE5, cases, out, "--as-of", "2018-01-01", "-j", "1")
     assert as_json.exit_code == EXIT_BAD_FACTS
-    fallback = "one by one: 'illegal_gain' missing, out of the columns' bounds or not in plain form"
+    fallback = (
+        "one by one: 'illegal_gain' given as text that is not a plain number within the "
+        "columns' bounds"
+    )
     assert json.loads(as_json.stdout)["totals"]["persons_by_path"] == {
         "columnar (numpy)": 2,
         fallback: 1,
