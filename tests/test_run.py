@@ -389,6 +389,12 @@ def test_cross_tab_where_and_provisions(files):
         result.exit_code == EXIT_USAGE
         and "no member 'middling'; one of: low, mid, high" in result.stderr
     )
+    # Issue 9: a name close to none said nothing more.
+    result, _ = summary(files, files[1], "--where", "nope=1")
+    assert result.exit_code == EXIT_USAGE
+    assert "no conclusion named 'nope' (the conclusions: colours, level," in result.stderr
+    result, _ = summary(files, files[1], "--where", "levl=low")
+    assert "no conclusion named 'levl'; did you mean 'level'?" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -265,7 +265,10 @@ def find_part(schema: Schema, name: str, whole_range: bool = False) -> list[Part
     parts = [p for p in schema.parts if p.conclusion == conclusion]
     if not parts:
         close = difflib.get_close_matches(conclusion, schema.conclusions, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        names = ", ".join(schema.conclusions[:12]) + (
+            ", ..." if len(schema.conclusions) > 12 else ""
+        )
+        hint = f"; did you mean '{close[0]}'?" if close else f" (the conclusions: {names})"
         raise ResultsError(f"no conclusion named '{conclusion}'{hint}")
     if end:
         parts = [p for p in parts if p.part == end]
