@@ -587,7 +587,13 @@ def _run(body) -> None:
         _err("\n".join([str(err), *getattr(err, "__notes__", ())]))
         _err("the plugin's author can see the traceback with RULEENGINE_DEBUG=1")
         code = EXIT_PLUGIN
-    except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt, BrokenPipeError):
+    except BrokenPipeError:
+        # The reader (head, less) went away. Stopped here: click turns an EPIPE reaching it
+        # into exit 1 ("conflict"; issue 9: ``explain ... | head -1``), which main()'s own
+        # handler never sees.
+        _quiet_stdout()
+        code = EXIT_OK
+    except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt):
         raise
     except Exception as err:  # a bug in ruleengine or a plugin, not the user's mistake
         if os.environ.get("RULEENGINE_DEBUG"):
@@ -1573,5 +1579,12 @@ def main() -> None:
         sys.exit(130)
     except BrokenPipeError:
         # The reader (head, less) went away: stop quietly, as Unix tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _quiet_stdout()
         sys.exit(EXIT_OK)
+
+
+def _quiet_stdout() -> None:
+    """Standard output to /dev/null once its reader has gone, so that flushing what is left
+    at exit raises nothing (the process's own stdout only, not a test runner's)."""
+    if sys.stdout is sys.__stdout__ and sys.__stdout__ is not None:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -678,3 +678,18 @@ def test_chunks_of_lines_split_where_decided_give_what_reading_line_by_line_give
         assert got == expected, (trial, data)
         assert reader.done == len(data)
         assert all(len(c.data) <= cap + 151 for c in chunks if isinstance(c, inputs.Lines))
+
+
+def test_a_reader_gone_away_is_exit_0_not_clicks_exit_1():
+    """Issue 9: ``explain ... | head -1`` sometimes exited 1 ("conflict"): a broken pipe in a
+    command reached click, which exits 1 on EPIPE, before main()'s handler could say 0."""
+    import typer
+
+    from ruleengine import cli
+
+    def body():
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.raises(typer.Exit) as stop:
+        cli._run(body)
+    assert stop.value.exit_code == EXIT_OK
