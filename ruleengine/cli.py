@@ -162,6 +162,9 @@ def _rule_paths(pm, rules: list[Path] | None, rulebook: str | None):
 
         close = difflib.get_close_matches(rulebook, list(sources), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
+        # A disabled plugin's rulebooks are not known: it may be the one that gives this name.
+        for plugin, why in sorted(pm.disabled().items()):
+            hint += f"; plugin '{plugin}' is disabled, so its rulebooks are not known ({why})"
         raise Stop(EXIT_BAD_RULES, f"no rulebook named '{rulebook}'{hint}")
     _, source = sources[rulebook]
     return list(source.paths), rulebook

@@ -693,3 +693,23 @@ def test_a_reader_gone_away_is_exit_0_not_clicks_exit_1():
     with pytest.raises(typer.Exit) as stop:
         cli._run(body)
     assert stop.value.exit_code == EXIT_OK
+
+
+def test_an_unknown_rulebook_names_the_disabled_plugins_that_may_give_it():
+    """Issue 9: ``check -r zerobook`` with zerobook's plugin disabled said only "no rulebook
+    named 'zerobook'", though the warning above named the plugin."""
+    import ruleengine
+    from ruleengine import cli
+
+    class Broken:
+        @ruleengine.hookimpl
+        def ruleengine_rule_sources(self):
+            raise ValueError("cannot list my rulebooks")
+
+    pm = ruleengine.get_plugin_manager(load_entry_points=False)
+    pm.register(Broken(), name="zeroplug")
+    with pytest.raises(cli.Stop) as stop:
+        cli._rule_paths(pm, None, "zerobook")
+    assert stop.value.message.startswith("no rulebook named 'zerobook'; plugin 'zeroplug' is ")
+    assert "disabled, so its rulebooks are not known (" in stop.value.message
+    assert "cannot list my rulebooks" in stop.value.message
