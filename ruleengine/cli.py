@@ -468,6 +468,7 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
             else:
                 results.append((label, book.decide(facts, day)))
         except FactsError as err:
+            _blame_set(err, sets)
             raise _facts_error(err, f"{name}: {label}" if label else name) from None
         except EvaluationError as err:
             text = f"cannot evaluate this case: {err.message}"
@@ -480,6 +481,17 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
             where = f"{name}: {label}" if label else name
             raise Stop(EXIT_PLUGIN, f"{where}: {err.message}") from None
     return results
+
+
+def _blame_set(err, sets: list[tuple[str, Any, str]]) -> None:
+    """``Stop`` naming the ``--set`` when the first problem is in a value it set (before the
+    adapters read it: issue 9, ``--set 'name=[1]'`` was blamed on the facts file)."""
+    path = err.problems[0].path or ""
+    for field, _, option in sets:
+        if path == field or path.startswith((field + ".", field + "[")):
+            problem = err.problems[0]
+            shown = f"{problem.message} ({problem.help})" if problem.help else problem.message
+            raise Stop(EXIT_BAD_FACTS, f"{option}: {path}: {shown}")
 
 
 def _unknown_facts(book, unknown: list[str] | None) -> list[str]:

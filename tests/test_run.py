@@ -713,3 +713,13 @@ def test_an_unknown_rulebook_names_the_disabled_plugins_that_may_give_it():
     assert stop.value.message.startswith("no rulebook named 'zerobook'; plugin 'zeroplug' is ")
     assert "disabled, so its rulebooks are not known (" in stop.value.message
     assert "cannot list my rulebooks" in stop.value.message
+
+
+def test_a_bad_value_set_before_the_adapters_is_blamed_on_its_set():
+    """Issue 9: ``--set 'name=[1]'`` (a field the ccdi adapter reads) was blamed on the facts
+    file."""
+    case = Path(__file__).parent.parent / "examples" / "ccdi" / "kickbacks.json"
+    result = runner.invoke(app, ["eval", str(case), "-r", "ccdi", "--set", "name=[1]"])
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert "--set name=[1]: name: expected a text, got a list" in result.output
+    assert "kickbacks.json" not in result.output
