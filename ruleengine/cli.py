@@ -1587,6 +1587,7 @@ def lsp() -> None:
 
 
 def main() -> None:
+    _stop_on_sigterm()
     try:
         app()
     except KeyboardInterrupt:
@@ -1596,6 +1597,25 @@ def main() -> None:
         # The reader (head, less) went away: stop quietly, as Unix tools do.
         _quiet_stdout()
         sys.exit(EXIT_OK)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops the command as Ctrl-C does, running its clean-ups (issue 9: a run
+    killed so left ``.OUT.*.tmp`` and ``ruleengine-rows-*`` behind), with exit 143. A worker
+    process forked from this one dies of it at once, as it would have."""
+    import signal
+
+    me = os.getpid()
+
+    def stop(signum, frame):
+        if os.getpid() != me:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        _err("terminated")
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _quiet_stdout() -> None:

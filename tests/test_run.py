@@ -723,3 +723,32 @@ def test_a_bad_value_set_before_the_adapters_is_blamed_on_its_set():
     assert result.exit_code == EXIT_BAD_FACTS, result.output
     assert "--set name=[1]: name: expected a text, got a list" in result.output
     assert "kickbacks.json" not in result.output
+
+
+def test_sigterm_cleans_up_as_ctrl_c_does(files, tmp_path):
+    """Issue 9: SIGTERM left ``.OUT.*.tmp`` files behind (SIGINT cleaned up)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    out = tmp_path / "out" / "o.jsonl"
+    out.parent.mkdir()
+    code = "from ruleengine.cli import main; main()"
+    args = [sys.executable, "-c", code, "run", str(fifo), "--rules", str(files[0])]
+    proc = subprocess.Popen([*args, "-o", str(out), "-j", "1"], stderr=subprocess.PIPE)
+    with open(fifo, "w", encoding="utf-8") as cases:
+        cases.write(LINES[0] + "\n")
+        cases.flush()
+        for _ in range(600):  # the run has begun writing (at most 60 s on a loaded machine)
+            if list(out.parent.iterdir()):
+                break
+            time.sleep(0.1)
+        assert list(out.parent.iterdir())
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 128 + signal.SIGTERM
+    assert b"terminated" in proc.stderr.read()
+    assert list(out.parent.iterdir()) == []
