@@ -173,6 +173,9 @@ def _rule_paths(pm, rules: list[Path] | None, rulebook: str | None):
 
         close = difflib.get_close_matches(rulebook, list(sources), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
+        # A disabled plugin's rulebooks are not known: it may be the one that gives this name.
+        for plugin, why in sorted(pm.disabled().items()):
+            hint += f"; plugin '{plugin}' is disabled, so its rulebooks are not known ({why})"
         raise Stop(EXIT_BAD_RULES, f"no rulebook named '{rulebook}'{hint}")
     _, source = sources[rulebook]
     return list(source.paths), rulebook
@@ -553,6 +556,7 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
             else:
                 results.append((label, book.decide(facts, day)))
         except FactsError as err:
+            _blame_set(err, sets)
             raise _facts_error(err, f"{name}: {label}" if label else name) from None
         except EvaluationError as err:
             text = f"cannot evaluate this case: {err.message}"
@@ -565,6 +569,17 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
             where = f"{name}: {label}" if label else name
             raise Stop(EXIT_PLUGIN, f"{where}: {err.message}") from None
     return results
+
+
+def _blame_set(err, sets: list[tuple[str, Any, str]]) -> None:
+    """``Stop`` naming the ``--set`` when the first problem is in a value it set (before the
+    adapters read it: issue 9, ``--set 'name=[1]'`` was blamed on the facts file)."""
+    path = err.problems[0].path or ""
+    for field, _, option in sets:
+        if path == field or path.startswith((field + ".", field + "[")):
+            problem = err.problems[0]
+            shown = f"{problem.message} ({problem.help})" if problem.help else problem.message
+            raise Stop(EXIT_BAD_FACTS, f"{option}: {path}: {shown}")
 
 
 def _unknown_facts(book, unknown: list[str] | None) -> list[str]:
@@ -676,7 +691,13 @@ def _run(body, lang: str = "en") -> None:
         _err("\n".join([str(err), *getattr(err, "__notes__", ())]))
         _err("the plugin's author can see the traceback with RULEENGINE_DEBUG=1")
         code = EXIT_PLUGIN
-    except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt, BrokenPipeError):
+    except BrokenPipeError:
+        # The reader (head, less) went away. Stopped here: click turns an EPIPE reaching it
+        # into exit 1 ("conflict"; issue 9: ``explain ... | head -1``), which main()'s own
+        # handler never sees.
+        _quiet_stdout()
+        code = EXIT_OK
+    except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt):
         raise
     except Exception as err:  # a bug in ruleengine or a plugin, not the user's mistake
         if os.environ.get("RULEENGINE_DEBUG"):
@@ -1278,7 +1299,19 @@ def _jobs(jobs: int | None) -> int:
 
     if jobs is not None and jobs < 1:
         raise Stop(EXIT_USAGE, "--jobs: give 1 or more")
+    most = MAX_JOBS_PER_CORE * default_jobs()
+    if jobs is not None and jobs > most:
+        # Each worker holds its own rulebook: thousands of them only exhaust the machine.
+        raise Stop(
+            EXIT_USAGE,
+            f"--jobs {jobs}: at most {most} ({MAX_JOBS_PER_CORE} per core; this machine "
+            f"has {default_jobs()})",
+        )
     return jobs or default_jobs()
+
+
+#: The most worker processes ``--jobs`` may ask for, per core (issue 9: ``--jobs 100000``).
+MAX_JOBS_PER_CORE = 4
 
 
 def _skipped_exit(by_cause: dict) -> int:
@@ -1643,6 +1676,7 @@ def lsp() -> None:
 
 
 def main() -> None:
+    _stop_on_sigterm()
     try:
         app()
     except KeyboardInterrupt:
@@ -1650,5 +1684,31 @@ def main() -> None:
         sys.exit(130)
     except BrokenPipeError:
         # The reader (head, less) went away: stop quietly, as Unix tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _quiet_stdout()
         sys.exit(EXIT_OK)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops the command as Ctrl-C does, running its clean-ups (issue 9: a run
+    killed so left ``.OUT.*.tmp`` and ``ruleengine-rows-*`` behind), with exit 143. A worker
+    process forked from this one dies of it at once, as it would have."""
+    import signal
+
+    me = os.getpid()
+
+    def stop(signum, frame):
+        if os.getpid() != me:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        _err("terminated")
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _quiet_stdout() -> None:
+    """Standard output to /dev/null once its reader has gone, so that flushing what is left
+    at exit raises nothing (the process's own stdout only, not a test runner's)."""
+    if sys.stdout is sys.__stdout__ and sys.__stdout__ is not None:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

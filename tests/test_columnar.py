@@ -113,6 +113,17 @@ def test_a_case_out_of_bounds_or_not_plain_goes_one_by_one(books):
     assert isinstance(rows[4], ruleengine.FactsError)
 
 
+def test_whole_numbers_given_as_text_are_read_in_columns(books):
+    """Issue 9: a count given as text (every CSV cell) went one by one, said to be "missing,
+    out of the columns' bounds or not in plain form"; facts.py reads its digits exactly."""
+    program = columnar.compile(books["article5bench"], DAY)
+    cols = program.columns([{"other_items": "3"}, {"other_items": "03"}, {"other_items": "3.0"}])
+    assert cols.rows == [0, 1] and cols.data["other_items"].tolist() == [3, 3]
+    assert cols.why == [
+        "'other_items' given as text that is not a plain number within the columns' bounds"
+    ]
+
+
 def test_a_record_that_does_not_fit_names_its_first_input_that_does_not(books):
     """Only a record's own fields are read (the others take their default, read once for the
     program); one that does not fit is named by the first input, in the rulebook's order,
@@ -121,7 +132,9 @@ def test_a_record_that_does_not_fit_names_its_first_input_that_does_not(books):
     records = [{"in_duty": "yes", "illegal_gain": "1.005"}, {}, {"other_items": 3}]
     cols = program.columns(records)
     assert cols.rows == [1, 2] and cols.rest == [0]
-    assert cols.why == ["'illegal_gain' missing, out of the columns' bounds or not in plain form"]
+    assert cols.why == [
+        "'illegal_gain' given as text that is not a plain number within the columns' bounds"
+    ]
     assert cols.data["other_items"].tolist() == [0, 3]
     assert cols.data["in_duty"].tolist() == [False, False]
 

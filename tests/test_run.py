@@ -79,6 +79,45 @@ def test_the_errors_file_lists_every_problem_of_a_line(tmp_path):
     assert second["problems"] == [{"field": None, "reason": second["reason"]}]
 
 
+@pytest.mark.parametrize(
+    ("head", "said"),
+    [
+        (b"day,\xe9score\n", "byte 5 of the line"),
+        ("day,score\n".encode("utf-16"), "byte 1 of the line) (a UTF-16 file"),
+    ],
+)
+def test_a_csv_header_that_is_not_utf8_refuses_the_file(files, tmp_path, head, said):
+    """Issue 9: its field names were decoded with stand-ins that no file can hold, and the
+    errors file failed on them (exit 70)."""
+    cases = tmp_path / "cases.csv"
+    cases.write_bytes(head + b"2021-01-01,3\n")
+    for command in (["run", "-o", str(tmp_path / "out.jsonl")], ["summary"]):
+        result = runner.invoke(app, [*command, str(cases), "--rules", str(files[0])])
+        assert result.exit_code == EXIT_BAD_FACTS, result.output
+        assert f"cases.csv:1: the header is not UTF-8 text ({said}" in result.output
+
+
+def test_each_part_of_a_parquet_folder_is_read_with_its_own_types(files, tmp_path):
+    """Issue 9: read as one dataset, a part was cast to the first part's types (a float part
+    decided as whole numbers, exit 0) or failed on them (text after integers: exit 70)."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    day = ["2021-01-01", "2021-01-01"]
+    pq.write_table(pa.table({"day": day, "score": [3, 25]}), folder / "a.parquet")
+    pq.write_table(pa.table({"day": day, "score": [25.0, 3.0]}), folder / "b.parquet")
+    pq.write_table(pa.table({"day": day, "score": ["25", "x"]}), folder / "c.parquet")
+    pq.write_table(pa.table({"day": day, "score": [[1], [2]]}), folder / "d.parquet")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["run", str(folder), "--rules", str(files[0]), "-o", str(out)])
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert [(r["line"], r["level"]) for r in jsonl(out)] == [(1, "low"), (2, "high"), (5, "high")]
+    errors = {e["line"]: e["reason"] for e in jsonl(tmp_path / "out.jsonl.errors.jsonl")}
+    assert sorted(errors) == [3, 4, 6, 7, 8]
+    assert "binary floating-point number 25.0" in errors[3]
+
+
 def test_csv_and_parquet_hold_the_same_rows_as_json_lines(files, tmp_path):
     assert run(files, tmp_path / "a.jsonl").exit_code == EXIT_BAD_FACTS
     assert run(files, tmp_path / "a.csv").exit_code == EXIT_BAD_FACTS
@@ -122,6 +161,28 @@ def test_run_bad_usage(files, tmp_path):
     )
     assert result.exit_code == EXIT_OK
     assert (tmp_path / "g.jsonl.errors.jsonl").read_text() == ""
+
+
+def test_jobs_are_bounded_and_never_more_than_the_chunks(files, tmp_path, monkeypatch):
+    """Issue 9: ``--jobs 200`` on 3,000 lines started ~80 processes, ``--jobs 100000`` did
+    not finish: more than 4 a core is refused, and no more workers start than chunks."""
+    most = 4 * running.default_jobs()
+    result = run(files, tmp_path / "out.jsonl", "--jobs", str(most + 1))
+    assert result.exit_code == EXIT_USAGE
+    assert f"--jobs {most + 1}: at most {most} (4 per core" in result.output
+    started = []
+
+    class Pool:
+        def __init__(self, spec, options, jobs, *rest):
+            started.append(jobs)
+            raise RuntimeError("stop")
+
+    monkeypatch.setattr(running, "_Pool", Pool)
+    spec = running.BookSpec("toy", (), "toy", entry_points=False)
+    items = [(n, {"score": 1}, None) for n in range(1, 8)]  # 3 chunks of 3 lines
+    with pytest.raises(RuntimeError):
+        running.run(items, lambda d: None, spec=spec, jobs=most, chunk_lines=3)
+    assert started == [3]
 
 
 def test_worker_processes_keep_input_order_and_give_the_same_rows(files, tmp_path):
@@ -422,6 +483,48 @@ def test_cross_tab_where_and_provisions(files):
         result.exit_code == EXIT_USAGE
         and "no member 'middling'; one of: low, mid, high" in result.stderr
     )
+    # Issue 9: a name close to none said nothing more.
+    result, _ = summary(files, files[1], "--where", "nope=1")
+    assert result.exit_code == EXIT_USAGE
+    assert "no conclusion named 'nope' (the conclusions: colours, level," in result.stderr
+    result, _ = summary(files, files[1], "--where", "levl=low")
+    assert "no conclusion named 'levl'; did you mean 'level'?" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        (b"garbage", "Expecting value"),
+        (b'{"line": "x", "reason": "r"}', "line: not a line number: 'x'"),
+        (b"[1]", "not a JSON object"),
+        (b'{"reason": "r"}', "no 'line'"),
+        (b'{"line": 2, "reason": "r", "problems": [1]}', "problems: not a list"),
+        (b"\xff", "can't decode"),
+    ],
+)
+def test_summary_names_the_line_of_an_errors_file_that_is_not_runs(files, tmp_path, line, why):
+    """Issue 9: a damaged errors file beside the results failed with exit 70."""
+    out = tmp_path / "out.jsonl"
+    run(files, out)
+    errors = tmp_path / "out.jsonl.errors.jsonl"
+    errors.write_bytes(errors.read_bytes() + line + b"\n")
+    result, _ = summary(files, out)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    number = len(errors.read_bytes().splitlines())
+    assert f"out.jsonl.errors.jsonl:{number}: not a line of run's errors file (" in result.output
+    assert why in result.output
+
+
+def test_summary_refuses_json_lines_results_of_another_rulebook(files, tmp_path):
+    """Issue 9: Parquet and CSV results were checked against the rulebook, JSON Lines not:
+    another rulebook's results were counted as all undecided (exit 0)."""
+    other = tmp_path / "other.rules"
+    other.write_text(TOY.replace("level", "tier"), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    run((other, files[1]), out)
+    result, _ = summary(files, out)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert "not results of the rulebook" in result.output and "level" in result.output
 
 
 def test_the_headline_is_what_a_summary_shows_by_default(files, tmp_path):
@@ -474,6 +577,44 @@ def test_diff_of_two_versions_of_the_rules(files, tmp_path):
     assert alone.exit_code == EXIT_USAGE
 
 
+def test_diff_pairs_rows_by_position_within_a_memory_limit_and_by_hash_otherwise(files, tmp_path):
+    """Issue 9: diff held a hash table of one whole side per conclusion (500 MB for 5,000
+    ccdi lines, and growing); now DuckDB's memory is bounded, spilling to a temporary
+    folder, and the two sides (written in input order by ``run``) meet side by side. Sides
+    not in the same order are joined by hashing, with the same result."""
+    from ruleengine.batch import diff as diffs
+    from ruleengine.batch import results
+    from ruleengine.batch.table import Schema
+    from ruleengine.loader import load_paths
+
+    rules, cases = files
+    for day in ("2019-01-01", "2021-01-01"):
+        run(files, tmp_path / f"{day}.jsonl", "--as-of", day)
+    schema = Schema(load_paths([rules]).rulebook)
+
+    def compared(old: Path, new: Path):
+        con = results.connect(str(tmp_path), str(tmp_path / f"{old.stem}.duckdb"))
+        ((limit, spill),) = con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchall()
+        assert limit.endswith("MiB") and spill == str(tmp_path)
+        a = results.Results(old, schema, "jsonl", con=con)
+        b = results.Results(new, schema, "jsonl", con=con, name="results_new")
+        out = diffs.compare(a, b, "old", "new", limit=None)
+        diffs.write_changes(a, b, out, str(tmp_path / f"{old.stem}.csv"))
+        return a.paired, out, (tmp_path / f"{old.stem}.csv").read_text(encoding="utf-8")
+
+    join, by_position, written = compared(
+        tmp_path / "2021-01-01.jsonl", tmp_path / "2019-01-01.jsonl"
+    )
+    assert "POSITIONAL" in join and by_position.changes
+    lines = (tmp_path / "2021-01-01.jsonl").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "shuffled.jsonl").write_text("\n".join(lines[::-1]) + "\n", encoding="utf-8")
+    join, by_hash, rewritten = compared(tmp_path / "shuffled.jsonl", tmp_path / "2019-01-01.jsonl")
+    assert "POSITIONAL" not in join
+    assert by_hash == by_position and rewritten == written
+
+
 def test_without_the_batch_extra_summary_names_it_and_run_to_json_lines_works(
     files, tmp_path, monkeypatch
 ):
@@ -511,7 +652,10 @@ def test_run_takes_the_columnar_path_when_the_rulebook_qualifies_and_says_so(tmp
     out = tmp_path / "out.jsonl"
     as_json, as_text = run_json(ARTICLE5, cases, out, "--as-of", "2018-01-01", "-j", "1")
     assert as_json.exit_code == EXIT_BAD_FACTS
-    fallback = "one by one: 'illegal_gain' missing, out of the columns' bounds or not in plain form"
+    fallback = (
+        "one by one: 'illegal_gain' given as text that is not a plain number within the "
+        "columns' bounds"
+    )
     assert json.loads(as_json.stdout)["totals"]["persons_by_path"] == {
         "columnar (numpy)": 2,
         fallback: 1,
@@ -628,3 +772,77 @@ def test_chunks_of_lines_split_where_decided_give_what_reading_line_by_line_give
         assert got == expected, (trial, data)
         assert reader.done == len(data)
         assert all(len(c.data) <= cap + 151 for c in chunks if isinstance(c, inputs.Lines))
+
+
+def test_a_reader_gone_away_is_exit_0_not_clicks_exit_1():
+    """Issue 9: ``explain ... | head -1`` sometimes exited 1 ("conflict"): a broken pipe in a
+    command reached click, which exits 1 on EPIPE, before main()'s handler could say 0."""
+    import typer
+
+    from ruleengine import cli
+
+    def body():
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.raises(typer.Exit) as stop:
+        cli._run(body)
+    assert stop.value.exit_code == EXIT_OK
+
+
+def test_an_unknown_rulebook_names_the_disabled_plugins_that_may_give_it():
+    """Issue 9: ``check -r zerobook`` with zerobook's plugin disabled said only "no rulebook
+    named 'zerobook'", though the warning above named the plugin."""
+    import ruleengine
+    from ruleengine import cli
+
+    class Broken:
+        @ruleengine.hookimpl
+        def ruleengine_rule_sources(self):
+            raise ValueError("cannot list my rulebooks")
+
+    pm = ruleengine.get_plugin_manager(load_entry_points=False)
+    pm.register(Broken(), name="zeroplug")
+    with pytest.raises(cli.Stop) as stop:
+        cli._rule_paths(pm, None, "zerobook")
+    assert stop.value.message.startswith("no rulebook named 'zerobook'; plugin 'zeroplug' is ")
+    assert "disabled, so its rulebooks are not known (" in stop.value.message
+    assert "cannot list my rulebooks" in stop.value.message
+
+
+def test_a_bad_value_set_before_the_adapters_is_blamed_on_its_set():
+    """Issue 9: ``--set 'name=[1]'`` (a field the ccdi adapter reads) was blamed on the facts
+    file."""
+    case = Path(__file__).parent.parent / "examples" / "ccdi" / "kickbacks.json"
+    result = runner.invoke(app, ["eval", str(case), "-r", "ccdi", "--set", "name=[1]"])
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert "--set name=[1]: name: expected a text, got a list" in result.output
+    assert "kickbacks.json" not in result.output
+
+
+def test_sigterm_cleans_up_as_ctrl_c_does(files, tmp_path):
+    """Issue 9: SIGTERM left ``.OUT.*.tmp`` files behind (SIGINT cleaned up)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    out = tmp_path / "out" / "o.jsonl"
+    out.parent.mkdir()
+    code = "from ruleengine.cli import main; main()"
+    args = [sys.executable, "-c", code, "run", str(fifo), "--rules", str(files[0])]
+    proc = subprocess.Popen([*args, "-o", str(out), "-j", "1"], stderr=subprocess.PIPE)
+    with open(fifo, "w", encoding="utf-8") as cases:
+        cases.write(LINES[0] + "\n")
+        cases.flush()
+        for _ in range(600):  # the run has begun writing (at most 60 s on a loaded machine)
+            if list(out.parent.iterdir()):
+                break
+            time.sleep(0.1)
+        assert list(out.parent.iterdir())
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 128 + signal.SIGTERM
+    assert b"terminated" in proc.stderr.read()
+    assert list(out.parent.iterdir()) == []

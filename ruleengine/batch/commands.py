@@ -17,7 +17,7 @@ from pathlib import Path
 import attrs
 
 from .inputs import FORMATS, BadFile, MissingExtra, Reader, format_of, open_reader
-from .results import Results, ResultsError, is_results, parse_where
+from .results import Results, ResultsError, connect, is_results, parse_where
 from .running import BookSpec, Context, Decided, Options, Totals, run
 from .summaries import Summary, asked, summarise_results, totals_of
 from .writing import OUTPUTS, ErrorsWriter, ResultsWriter, errors_path
@@ -334,7 +334,10 @@ def summary(
             if as_of is not None:
                 raise Usage("--as-of: a results file was decided already; run the cases again")
             results = _results(source, schema, input_format)
-            skipped = results.skipped() or []
+            try:
+                skipped = results.skipped() or []
+            except ResultsError as err:
+                raise BadInput(str(err)) from None
             recorded(source, skipped, report)
             totals = totals_of(results, skipped, filters)
         else:
@@ -478,8 +481,11 @@ def diff(
                         + where
                     )
                 sides.append(sink.totals)
-            a = _results(str(paths[0]), schemas[0], "jsonl")
-            b = _results(str(paths[1]), schemas[1], "jsonl", con=a.con, name="results_new")
+            # A database on disk: the pairs of rows diff compares are tables larger than
+            # memory for a large caseload.
+            con = connect(tmp, str(Path(tmp) / "diff.duckdb"))
+            a = _results(str(paths[0]), schemas[0], "jsonl", con=con)
+            b = _results(str(paths[1]), schemas[1], "jsonl", con=con, name="results_new")
             try:
                 result = diffs.compare(a, b, labels[0], labels[1], by=by, limit=limit)
                 if changes is not None:

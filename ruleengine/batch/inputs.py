@@ -257,7 +257,8 @@ class Csv(Reader):
         except csv.Error as err:
             bad = f"the header cannot be read as CSV: {err}"
         else:
-            bad = None if self._header is None else _bad_header(self._header)
+            bad = None if self._header is None else _not_utf8(self._header)
+            bad = bad or (None if self._header is None else _bad_header(self._header))
         if bad is not None:
             rows = self._count_rows()
             raise BadFile(
@@ -303,6 +304,23 @@ class Csv(Reader):
         self.stream.close()
 
 
+def _not_utf8(cells: list[str]) -> str | None:
+    """Where a header that is not UTF-8 text first goes wrong (its field names would be
+    written back as text nowhere can hold: issue 9, an exit 70)."""
+    at = 0
+    for cell in cells:
+        try:
+            cell.encode("utf-8")
+        except UnicodeEncodeError as err:
+            at += len(cell[: err.start].encode("utf-8", "surrogateescape"))
+            utf16 = (
+                " (a UTF-16 file? save it as UTF-8)" if cells[0].startswith("\udcff\udcfe") else ""
+            )
+            return f"the header is not UTF-8 text (byte {at + 1} of the line){utf16}"
+        at += len(cell.encode("utf-8")) + 1
+    return None
+
+
 def _bad_header(cells: list[str]) -> str | None:
     if not cells:
         return "the first line is blank; a CSV file starts with a header naming its fields"
@@ -343,27 +361,26 @@ def _csv_record(header: list[str], cells: list[str]) -> tuple[dict | None, str |
 class Parquet(Reader):
     """Rows of a Parquet file (or a folder of them), a batch at a time; a null is a field not
     given. Decimal columns stay exact; a floating-point column is refused by the facts, as a
-    binary float always is."""
+    binary float always is. Each part of a folder is read with its own column types, as the
+    file alone would be: read as one dataset, a later part was cast to the first part's types
+    (a float part decided as decimals) or failed on them (issue 9)."""
 
     def __init__(self, path: str, batch_rows: int = 10_000):
         pq = need("pyarrow.parquet", "batch", "Reading Parquet")
         ds = need("pyarrow.dataset", "batch", "Reading Parquet")
-        self.dataset = ds.dataset(path, format="parquet") if Path(path).is_dir() else None
-        self.file = None if self.dataset is not None else pq.ParquetFile(path)
-        self.total = (
-            self.file.metadata.num_rows if self.file is not None else self.dataset.count_rows()
-        )
+        self.paths = ds.dataset(path, format="parquet").files if Path(path).is_dir() else [path]
+        self.total = sum(pq.ParquetFile(p).metadata.num_rows for p in self.paths)
         self.batch_rows = batch_rows
         self.pq = pq
 
+    def _batches(self, size: int):
+        for path in self.paths:
+            with self.pq.ParquetFile(path) as part:
+                yield from part.iter_batches(size)
+
     def __iter__(self) -> Iterator[Item]:
-        batches = (
-            self.file.iter_batches(self.batch_rows)
-            if self.file is not None
-            else self.dataset.to_batches(batch_size=self.batch_rows)
-        )
         number = 0
-        for batch in batches:
+        for batch in self._batches(self.batch_rows):
             for row in batch.to_pylist():
                 number += 1
                 self.done = number
@@ -371,12 +388,7 @@ class Parquet(Reader):
 
     def chunks(self, lines: int, chunk_bytes: int = 0) -> Iterator[Iterable[Item]]:
         """``Rows``: Arrow batches of ``lines`` rows, read into records where decided."""
-        batches = (
-            self.file.iter_batches(lines)
-            if self.file is not None
-            else self.dataset.to_batches(batch_size=lines)
-        )
-        for batch in batches:
+        for batch in self._batches(lines):
             if batch.num_rows:
                 yield Rows(self.done + 1, batch)
                 self.done += batch.num_rows
@@ -396,10 +408,6 @@ class Rows:
     def __iter__(self) -> Iterator[Item]:
         for number, row in enumerate(self.batch.to_pylist(), self.first):
             yield number, _without_nulls(row), None
-
-    def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
 
 
 def _without_nulls(value: Any) -> Any:

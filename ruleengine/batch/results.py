@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,18 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def connect():
+#: What DuckDB may hold in memory for one command's queries; a join or a group-by larger than
+#: this spills to a temporary folder (issue 9: memory flat whatever the input's size).
+MEMORY_LIMIT = "150MB"
+
+
+def connect(spill: str, database: str = ":memory:"):
+    """A DuckDB database (in memory, or a file for tables larger than memory) whose queries
+    hold at most ``MEMORY_LIMIT``, spilling to the folder ``spill`` (not DuckDB's default,
+    ``.tmp`` in the working folder)."""
     duckdb = need("duckdb", "batch", "Summaries and diffs")
-    con = duckdb.connect(":memory:")
+    config = {"memory_limit": MEMORY_LIMIT, "temp_directory": spill, "threads": 1}
+    con = duckdb.connect(database, config=config)
     con.execute("SET preserve_insertion_order = false")
     return con
 
@@ -82,10 +92,14 @@ class Results:
     ):
         self.path = Path(path)
         self.schema = schema
-        self.con = con or connect()
+        if con is None:
+            self._spill = tempfile.TemporaryDirectory(prefix="ruleengine-duckdb-")
+            con = connect(self._spill.name)
+        self.con = con
         fmt = format_of(str(path), fmt)
         self.format = fmt
         self.name = name
+        self.paired: str | None = None  # how diff joins this table to another
         self._create(fmt)
 
     def _create(self, fmt: str) -> None:
@@ -124,6 +138,9 @@ class Results:
                     "escape = '\"', strict_mode = true)"
                 )
             else:
+                keys = _first_keys(self.path)
+                if keys is not None:
+                    self._check(keys)
                 types = {n: _SQL_TYPES.get(kind, "JSON") for n, kind in columns}
                 spec = "{" + ", ".join(f"{_literal(n)}: '{t}'" for n, t in types.items()) + "}"
                 self.con.execute(
@@ -155,27 +172,66 @@ class Results:
 
     def skipped(self) -> list[Skipped] | None:
         """The lines ``run`` could not decide, from the errors file beside the results (None
-        when there is none)."""
+        when there is none); ``ResultsError`` naming its line for one that is not ``run``'s."""
         path = errors_path(self.path)
         if not path.is_file():
             return None
         out = []
-        with open(path, encoding="utf-8") as f:
-            for text in f:
-                if text.strip():
-                    d = json.loads(text)
-                    problems = tuple((p["field"], p["reason"]) for p in d.get("problems", ()))
-                    out.append(
-                        Skipped(
-                            d["line"],
-                            d["reason"],
-                            d["cause"],
-                            d.get("case"),
-                            d.get("field"),
-                            problems,
-                        )
-                    )
+        with open(path, "rb") as f:
+            for number, raw in enumerate(f, 1):
+                if raw.strip():
+                    try:
+                        out.append(_skipped(raw))
+                    except (ValueError, KeyError, TypeError) as err:
+                        why = f"no {err.args[0]!r}" if isinstance(err, KeyError) else str(err)
+                        raise ResultsError(
+                            f"{path}:{number}: not a line of run's errors file ({why}); "
+                            "run the cases again, or move the file away to count without it"
+                        ) from None
         return out
+
+
+def _skipped(raw: bytes) -> Skipped:
+    """A line of an errors file (``ValueError``, ``KeyError`` or ``TypeError`` if it is not
+    one ``run`` writes)."""
+    from .records import CAUSES
+
+    d = json.loads(raw.decode("utf-8"))
+    if not isinstance(d, dict):
+        raise TypeError("not a JSON object")
+    line, reason, cause = d["line"], d["reason"], d.get("cause", "data")
+    if type(line) is not int or line < 1:
+        raise ValueError(f"line: not a line number: {line!r}")
+    if not isinstance(reason, str) or cause not in CAUSES:
+        raise ValueError("reason or cause: not run's")
+    case, field, problems = d.get("case"), d.get("field"), d.get("problems", [])
+    if not all(v is None or isinstance(v, str) for v in (case, field)):
+        raise ValueError("case or field: not text")
+    if not isinstance(problems, list) or not all(
+        isinstance(p, dict)
+        and isinstance(p.get("reason"), str)
+        and (p.get("field") is None or isinstance(p["field"], str))
+        for p in problems
+    ):
+        raise ValueError("problems: not a list of {field, reason}")
+    return Skipped(
+        line, reason, cause, case, field, tuple((p.get("field"), p["reason"]) for p in problems)
+    )
+
+
+def _first_keys(path: Path) -> list[str] | None:
+    """The keys of the first record of a JSON Lines results file (None for an empty file, or a
+    first line that is no object: DuckDB then says what is wrong with it). ``run`` writes every
+    column in every row, so the first row's keys are the file's columns."""
+    with open(path, "rb") as f:
+        for raw in f:
+            if raw.strip():
+                try:
+                    data = json.loads(raw)
+                except ValueError:
+                    return None
+                return list(data) if isinstance(data, dict) else None
+    return None
 
 
 def _literal(text: str) -> str:
@@ -209,7 +265,10 @@ def find_part(schema: Schema, name: str, whole_range: bool = False) -> list[Part
     parts = [p for p in schema.parts if p.conclusion == conclusion]
     if not parts:
         close = difflib.get_close_matches(conclusion, schema.conclusions, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        names = ", ".join(schema.conclusions[:12]) + (
+            ", ..." if len(schema.conclusions) > 12 else ""
+        )
+        hint = f"; did you mean '{close[0]}'?" if close else f" (the conclusions: {names})"
         raise ResultsError(f"no conclusion named '{conclusion}'{hint}")
     if end:
         parts = [p for p in parts if p.part == end]

@@ -503,7 +503,8 @@ def run(
     batches = items.chunks(size, most) if isinstance(items, Reader) else chunks(items, size)
     if jobs > 1:
         # A small input is decided here: starting workers would take longer than it.
-        first = list(itertools.islice(batches, 2))
+        first = list(itertools.islice(batches, jobs))
+        jobs = min(jobs, len(first))  # never more workers than chunks
         if len(first) < 2:
             jobs = 1
         batches = itertools.chain(first, batches)

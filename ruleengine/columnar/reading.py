@@ -30,6 +30,7 @@ class Columns:
 
 
 _PLAIN = re.compile(r"(-?[0-9]+)(?:\.([0-9]{1,2}))?")
+_WHOLE = re.compile(r"-?[0-9]+")  # facts.py reads these digits as that whole number too
 
 
 def _columns(program: Program, records: list) -> Columns:
@@ -64,8 +65,12 @@ def _columns(program: Program, records: list) -> Columns:
                 continue
         rest.append(i)
         # The first input that does not fit, in the rulebook's order.
-        name = next(n for n, d, read in program.readers if read(record.get(n, d)) is None)
-        why.append(f"'{name}' missing, out of the columns' bounds or not in plain form")
+        name, raw = next(
+            (n, record.get(n, d))
+            for n, d, read in program.readers
+            if read(record.get(n, d)) is None
+        )
+        why.append(_why(name, raw))
     values = {name: [got[name] for got in got_rows] for name, _ in specs}
     data: Cols = {"__rows__": len(rows)}
     for name, spec in specs:
@@ -75,6 +80,16 @@ def _columns(program: Program, records: list) -> Columns:
         dtype = bool if spec.type.kind == "bool" else np.int64
         data[name] = np.array(values[name], dtype=dtype)
     return Columns(data, rows, rest, why)
+
+
+def _why(name: str, raw: Any) -> str:
+    """Why an input's value does not fit in its column (issue 9: text was said to be
+    "missing ... or not in plain form" though it was there, small and plain)."""
+    if raw is MISSING:
+        return f"'{name}' missing"
+    if type(raw) is str:
+        return f"'{name}' given as text that is not a plain number within the columns' bounds"
+    return f"'{name}' missing, out of the columns' bounds or not in plain form"
 
 
 def _list_columns(record: RecordType, lists: list) -> _List:
@@ -159,8 +174,10 @@ def _plain(raw, spec, cap: int):
     t = spec.type
     if raw is MISSING:
         return None
-    if t.kind == "integer":
+    if t.kind == "integer":  # a whole number, or its plain digits as text (a CSV cell)
         v = raw if type(raw) is int else None
+        if type(raw) is str and len(raw) <= 30 and _WHOLE.fullmatch(raw):
+            v = int(raw)
     elif type(raw) is int:
         v = raw * SCALE
     elif type(raw) is str:
