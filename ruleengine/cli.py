@@ -578,8 +578,11 @@ def _blame_set(err, sets: list[tuple[str, Any, str]]) -> None:
     for field, _, option in sets:
         if path == field or path.startswith((field + ".", field + "[")):
             problem = err.problems[0]
-            shown = f"{problem.message} ({problem.help})" if problem.help else problem.message
-            raise Stop(EXIT_BAD_FACTS, f"{option}: {path}: {shown}")
+            raise Stop(
+                EXIT_BAD_FACTS,
+                f"{option}: {path}: {problem.reason()}",
+                f"{option}：{path}：{problem.reason('zh')}",
+            )
 
 
 def _unknown_facts(book, unknown: list[str] | None) -> list[str]:
