@@ -210,7 +210,8 @@ def describe_expected(t: Type, minimum: int | None = None, lang: str = "en") -> 
         shown = ", ".join(t.members[:8]) + (", ..." if len(t.members) > 8 else "")
         return f"one of {shown}"
     if isinstance(t, RecordType):
-        return f"a {t.name} record (an object with fields {', '.join(t.fields)})"
+        article = "an" if t.name[:1].lower() in "aeiou" else "a"
+        return f"{article} {t.name} record (an object with fields {', '.join(t.fields)})"
     if isinstance(t, ListType):
         if isinstance(t.element, RecordType):
             return f"a list of {t.element.name} records"

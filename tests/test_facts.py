@@ -444,3 +444,13 @@ def test_elements_of_a_list_of_counts_or_money_are_never_below_zero():
 
     schema = facts_schema(book.rulebook, "en")
     assert schema["properties"]["counts"]["items"]["minimum"] == 0
+
+
+def test_a_record_type_is_named_with_its_article():
+    """QA found "expected a act record" for ``--set 'acts[0]=5'``."""
+    from ruleengine.facts import describe_expected
+    from ruleengine.types import RecordType
+
+    assert describe_expected(RecordType(name="act")).startswith("an act record")
+    assert describe_expected(RecordType(name="official")).startswith("an official record")
+    assert describe_expected(RecordType(name="seizure")).startswith("a seizure record")
