@@ -80,3 +80,25 @@ def test_a_case_not_referred_says_nothing_of_a_conviction():
     text = explain("k01_bribe_29999.json")
     assert "referred to the competent state organs: no" in text
     assert "after the judgment" not in text
+
+
+def test_chinese_wording_of_the_filing_standard_and_the_field():
+    """Finding 7.2-7.3 (k06): no doubled 达到, no tier label read as a threshold that says it
+    is below itself, and the field argument does not read as if the case were in the field."""
+    zh = explain("k06_nsf_30000.json", "--lang", "zh")
+    assert "达到达到" not in zh and "“数额较大”以上" not in zh
+    assert "须达到立案追诉标准（" in zh
+    assert "（取发生在乡村振兴领域）" not in zh and "（取是否发生在乡村振兴领域）" in zh
+
+
+def test_no_internal_rule_name_or_memory_in_unverified_marks():
+    """Finding 7.1: the reader sees the article, not a rule name, and no 'from memory'."""
+    text = (Path(__file__).resolve().parents[1] / "rules" / "reg2018.rules").read_text("utf-8")
+    assert "同r18_referral" not in text and "as for r18_referral" not in text
+    assert "凭记忆" not in text and "from memory" not in text
+
+
+def test_bank_staff_are_told_where_cl_184_puts_them():
+    """Finding 7.6: CL 184 is named where bribery turns on the state-functionary fact."""
+    assert "(CL Art. 184)" in explain("k02_bribe_30000.json")
+    assert "（刑法第一百八十四条）" in explain("k02_bribe_30000.json", "--lang", "zh")
