@@ -702,3 +702,17 @@ def test_a_test_written_as_an_expression_is_explained_in_words(lang):
     assert result.exit_code == 0, result.output
     assert "any(" not in result.stdout and " for a in acts" not in result.stdout
     assert ("有该罪致使重大损失" if lang == "zh" else "whether any of") in result.stdout
+
+
+def test_a_sources_unverified_mark_uses_the_chinese_colon():
+    """The fourth legal review: "未核实: 文号..." (an ASCII colon) beside "未核实：" elsewhere."""
+    zh = run(
+        "explain",
+        "-r",
+        "ccdi",
+        str(ROOT / "examples/ccdi/abuse_of_power_loss.json"),
+        "--lang",
+        "zh",
+    )
+    assert "未核实：文号" in zh.stdout
+    assert "未核实: " not in zh.stdout

@@ -561,7 +561,8 @@ def build(
         when = word(key, lang, span=span, day=show_date(day, lang)) if span else ""
         flags: tuple[Line, ...] = ()
         if d.meta.get("unverified") is not None:
-            flag = f"{word('unverified', lang)}: {local(d.meta['unverified'], lang)}"
+            colon = "：" if lang == "zh" else ": "
+            flag = f"{word('unverified', lang)}{colon}{local(d.meta['unverified'], lang)}"
             flags = (Line(flag, "warn"),)
         shown = f"{head} — {when}" if when else head
         sources.append(Line(shown, "dim" if key == "doc_in_force" else "", flags))
