@@ -255,25 +255,25 @@ def run_cases(
     schema_book = book.book.rulebook
     from .table import Schema
 
-    writer = None
-    try:
-        writer = ResultsWriter(out, fmt, Schema(schema_book, trace))
-        errors = ErrorsWriter(errors_path(out))
-    except (OSError, MissingExtra) as err:
-        reader.close()
-        if writer is not None:
-            writer.close(keep=False)
-        if isinstance(err, MissingExtra):
-            raise
-        raise Usage(f"{out}: cannot write ({err.strerror})") from None
-    sink = Sink(cases, report, writer, errors)
+    writer = errors = None
     done = False
-    try:
+    try:  # one block from the first file made: a SIGTERM between the two leaves neither
+        try:
+            writer = ResultsWriter(out, fmt, Schema(schema_book, trace))
+            errors = ErrorsWriter(errors_path(out))
+        except (OSError, MissingExtra) as err:
+            reader.close()
+            if isinstance(err, MissingExtra):
+                raise
+            raise Usage(f"{out}: cannot write ({err.strerror})") from None
+        sink = Sink(cases, report, writer, errors)
         totals = decide_all(book, reader, sink, options, jobs, Path(out).name, report)
         done = True
     finally:  # a run that fails leaves any older OUT as it was
-        writer.close(keep=done)
-        errors.close(keep=done)
+        if writer is not None:
+            writer.close(keep=done)
+        if errors is not None:
+            errors.close(keep=done)
     if sink.more:
         report.say(f"{cases}: {sink.more} more skipped line(s) and note(s): see {errors.path}")
     return totals

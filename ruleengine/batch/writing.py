@@ -284,13 +284,18 @@ class ResultsWriter:
         mode = "wb" if self._staged.direct else "xb"
         self._file: BinaryIO = open(self._staged.temp, mode)  # noqa: SIM115 (closed in close)
         self._spool: BinaryIO | None = None
-        if output == "parquet":
-            have("pyarrow", "batch", "Writing Parquet")  # found now, imported in close
-            self._spool = _spool_file(self._staged.temp.parent)
-        elif output == "csv":
-            header = io.StringIO()
-            csv.writer(header, lineterminator="\n").writerow(schema.names)
-            self._file.write(header.getvalue().encode("utf-8"))
+        try:  # made, or not left behind (a missing extra, a signal)
+            if output == "parquet":
+                have("pyarrow", "batch", "Writing Parquet")  # found now, imported in close
+                self._spool = _spool_file(self._staged.temp.parent)
+            elif output == "csv":
+                header = io.StringIO()
+                csv.writer(header, lineterminator="\n").writerow(schema.names)
+                self._file.write(header.getvalue().encode("utf-8"))
+        except BaseException:
+            self._file.close()
+            self._staged.abandon()
+            raise
 
     def write(self, encoded: Any, count: int) -> None:
         self.rows += count
