@@ -846,3 +846,13 @@ def test_sigterm_cleans_up_as_ctrl_c_does(files, tmp_path):
         assert proc.wait(60) == 128 + signal.SIGTERM
     assert b"terminated" in proc.stderr.read()
     assert list(out.parent.iterdir()) == []
+
+
+def test_the_totals_line_counts_one_in_the_singular(files, tmp_path):
+    """The totals line said "1 lines: 1 cases decided (1 persons)"."""
+    rules, _ = files
+    one = tmp_path / "one.jsonl"
+    one.write_text(LINES[0] + "\n", encoding="utf-8")
+    result = run((rules, one), tmp_path / "o.jsonl", "-j", "1")
+    assert result.exit_code == EXIT_OK, result.output
+    assert ": 1 line: 1 case decided (1 person) ->" in result.stdout

@@ -281,10 +281,8 @@ def run_cases(
 
 def totals_text(name: str, totals: Totals, out: str) -> str:
     causes = ", ".join(f"{c} {n}" for c, n in totals.skipped.items() if n)
-    text = (
-        f"{name}: {totals.lines + totals.blank:,} lines: {totals.cases:,} cases decided "
-        f"({totals.persons:,} persons) -> {out}"
-    )
+    lines, cases = how_many(totals.lines + totals.blank, "line"), how_many(totals.cases, "case")
+    text = f"{name}: {lines}: {cases} decided ({how_many(totals.persons, 'person')}) -> {out}"
     if totals.lines_skipped:
         text += f"; {totals.lines_skipped:,} skipped ({causes}) -> {errors_path(out)}"
     if totals.blank:
@@ -292,6 +290,11 @@ def totals_text(name: str, totals: Totals, out: str) -> str:
     if totals.paths:
         text += f"; {paths_text(totals.paths)}"
     return text
+
+
+def how_many(n: int, noun: str) -> str:
+    """``1 line``, ``2 lines``: the totals line said "1 lines"."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def paths_text(paths: dict[str, int]) -> str:
