@@ -82,9 +82,9 @@ def guard_adapter(plugin: str, adapter: InputAdapter) -> InputAdapter:
                 "named fields (expected a pair (facts, derivations))",
             )
         for key, value in facts.items():
-            if key == HANDED_ON or (key in given and _same(given[key], value)):
-                continue  # passed through as written: validation names it by the user's path
-            problem = _no_fact(value, key)
+            if key == HANDED_ON:
+                continue
+            problem = _no_fact(value, key, given=given.get(key, _UNWRITTEN))
             if problem is not None:
                 raise PluginFailed(plugin, what, f"returned {problem}")
         if not isinstance(notes, (list, tuple)):
@@ -113,10 +113,20 @@ def _same(given: Any, value: Any) -> bool:
         return False
 
 
-def _no_fact(value: Any, path: str, depth: int = 0) -> str | None:
+#: What the user wrote where the adapter's facts have a value the user did not write.
+_UNWRITTEN = object()
+
+
+def _no_fact(value: Any, path: str, depth: int = 0, given: Any = _UNWRITTEN) -> str | None:
     """Why a value an adapter produced can be no fact of any type (a float, an object of its
     own, a number past the engine's bounds), as ``path = value, why``; ``None`` if it can be
-    one. Whether it fits the declared input is validation's to say, as for a file's facts."""
+    one. Whether it fits the declared input is validation's to say, as for a file's facts.
+
+    ``given`` is what the user wrote at ``path``: a value handed on as written, at any depth
+    (a ``null`` inside an act the adapter copied to add its id), is the user's, left to
+    validation, which names it by the user's path."""
+    if given is not _UNWRITTEN and _same(given, value):
+        return None
     kind = type(value)
     big = f"{path} = a number of more than {MAX_BITS * 3 // 10} digits"
     if kind in (bool, int, Fraction):
@@ -137,16 +147,19 @@ def _no_fact(value: Any, path: str, depth: int = 0) -> str | None:
     if depth >= MAX_DEPTH:
         return f"{path} = a value nested more than {MAX_DEPTH} levels deep"
     if kind in (list, tuple):
+        wrote = given if isinstance(given, (list, tuple)) else ()
         for i, item in enumerate(value):
-            problem = _no_fact(item, f"{path}[{i}]", depth + 1)
+            was = wrote[i] if i < len(wrote) else _UNWRITTEN
+            problem = _no_fact(item, f"{path}[{i}]", depth + 1, was)
             if problem is not None:
                 return problem
         return None
     if kind is dict:
+        wrote = given if isinstance(given, dict) else {}
         for key, item in value.items():
             if type(key) is not str:
                 return f"{path} = an object with the key {shown(key)}, which is not a text"
-            problem = _no_fact(item, f"{path}.{key}", depth + 1)
+            problem = _no_fact(item, f"{path}.{key}", depth + 1, wrote.get(key, _UNWRITTEN))
             if problem is not None:
                 return problem
         return None

@@ -1320,3 +1320,25 @@ def test_a_distribution_with_unreadable_entry_points_is_named(monkeypatch, tmp_p
     assert result.exit_code == EXIT_PLUGIN
     assert "\njunk-dist: disabled: its entry points cannot be read:" in result.stdout
     assert "\n  from: junk-dist 1.0\n" in result.stdout
+
+
+@pytest.mark.parametrize("where", ["act", "record"])
+def test_a_null_the_user_wrote_inside_what_an_adapter_copied_is_the_users(tmp_path, where):
+    """ccdi's adapter copies each act to give it an id: a ``null`` the user wrote inside it
+    (the long fuzzing run's ``{"items": null}``) is the user's mistake, named by its path
+    (exit 4), not the plugin's failure (it was exit 6, 'returned acts[0].items = None')."""
+    record = json.loads(Path(CCDI_CASE).read_text("utf-8"))
+    facts = record.get("facts", record)
+    if where == "act":
+        facts["acts"][0]["items"] = None
+        facts["acts"][0].pop("id", None)  # the adapter gives it one: the act is not as written
+        path_shown = "acts[0].items: unknown field"
+    else:
+        facts["acts"][0] = {"gift": None}
+        path_shown = "acts[0].gift: unknown field"
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(record), "utf-8")
+    result = cli("eval", "-r", "ccdi", str(path))
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert "plugin 'ccdi' failed" not in result.stderr
+    assert path_shown in result.stderr
