@@ -91,8 +91,10 @@ class Report:
         return [f for f in self.findings if f.declared is None]
 
 
-def prove(book, list_bound: int = 3, budget_ms: int = QUERY_BUDGET_MS) -> Report:
-    """Every finding of every period of ``book`` (a ``CompiledRulebook``)."""
+def prove(book, list_bound: int = 3, budget_ms: int | None = None) -> Report:
+    """Every finding of every period of ``book`` (a ``CompiledRulebook``); each question to
+    the solver gets ``budget_ms`` (``QUERY_BUDGET_MS`` when not given, read at the call)."""
+    budget_ms = QUERY_BUDGET_MS if budget_ms is None else budget_ms
     found: dict[tuple, Finding] = {}
     not_proven: dict[tuple, NotProven] = {}
     bounded: dict[str, Any] = {}
