@@ -219,6 +219,50 @@ def test_a_request_past_the_time_limit_is_answered_504(library, monkeypatch):
     assert r.json()["error"]["kind"] == "timeout"
 
 
+def test_a_request_past_its_time_stops_its_search_and_frees_the_thread(library, monkeypatch):
+    """A fifth QA round: four slow what-if requests kept their threads computing for minutes
+    after their 504, and every later request, a trivial one too, was answered "took longer".
+    Now the thread is told to stop; the analyses end before their next decision."""
+    from ruleengine.server import service
+    from ruleengine.stopping import check
+
+    real, calls = service.evaluate, []
+
+    def searching(*args, **kw):  # a what-if search: decision after decision
+        calls.append(1)
+        if len(calls) > 1:
+            return real(*args, **kw)
+        for _ in range(3000):  # 30 s at most, should the stop never come
+            check()
+            time.sleep(0.01)
+        raise AssertionError("never told to stop")
+
+    monkeypatch.setattr(service, "evaluate", searching)
+    client = make(library, timeout=1.0, workers=1)
+    first = client.post("/rulebooks/pi2017/eval", content=b'{"tracking_items": 10}')
+    assert first.status_code == 504, first.text
+    second = client.post("/rulebooks/pi2017/eval", content=b'{"tracking_items": 60}')
+    assert second.status_code == 200, second.text
+    assert second.json()["outcome"]["level"] == "serious"
+
+
+def test_a_request_that_finds_no_free_thread_is_told_busy_not_slow(library, monkeypatch):
+    """A case that cannot be stopped midway holds its thread; the next request, which never
+    started, is answered 503 "busy", not that its own case took too long."""
+    from ruleengine.server import service
+
+    def slow(*args, **kw):
+        time.sleep(2.0)
+
+    monkeypatch.setattr(service, "evaluate", slow)
+    client = make(library, timeout=0.3, workers=1)
+    assert client.post("/rulebooks/pi2017/eval", content=b"{}").status_code == 504
+    r = client.post("/rulebooks/pi2017/eval", content=b"{}")
+    assert r.status_code == 503, r.text
+    assert r.json()["error"]["kind"] == "busy"
+    assert "busy" in r.json()["error"]["message"]
+
+
 # ------------------------------------------------------------------ /run
 def lines_of(response) -> list[dict]:
     return [json.loads(line) for line in response.text.splitlines()]

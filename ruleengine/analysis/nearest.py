@@ -25,6 +25,7 @@ from typing import Any
 
 import attrs
 
+from ..stopping import check
 from ..trace import Atom, Miss, RuleTrace
 from ..types import MoneyType, rank_of
 
@@ -320,6 +321,7 @@ def _moved(facts: dict, changes) -> dict:
 
 
 def _reaches(miss: Miss, rulebook, facts, decide: Decide, changes) -> bool:
+    check()  # a request answered "took too long" ends here (ruleengine.stopping)
     moved = _moved(facts, changes)
     try:
         decision = decide(moved)

@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from ..ir import FieldSpec
+from ..stopping import check
 from ..types import MoneyType, RecordType, Type, normalize
 from .linear import Constraint, Lin, NotLinear, constraint, witness
 from .symbolic import Outcome, Path, evaluate
@@ -195,6 +196,7 @@ def explore(
     regions: list[Region] = []
     work: list[tuple[Constraint, ...]] = [()]
     while work:
+        check()  # each region is an evaluation: a stopped request ends here
         if len(regions) >= max_regions:
             return Exploration(variables, tuple(regions), False)
         chosen = work.pop()

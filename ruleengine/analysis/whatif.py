@@ -20,6 +20,7 @@ import attrs
 
 from ..ir import FieldSpec
 from ..runtime import Unset
+from ..stopping import check
 from ..types import EnumType, ListType, RecordType
 from .linear import Constraint, Lin, witness
 from .regions import (
@@ -103,8 +104,15 @@ def show_path(path: Sequence[str | int]) -> str:
     return out
 
 
+def _decide(book, facts: dict, as_of):
+    """A decision of a changed case; a request answered "took too long" ends here
+    (ruleengine.stopping)."""
+    check()
+    return book.decide(facts, as_of)
+
+
 def _decided(book, facts: dict, as_of) -> dict[str, Any]:
-    return dict(book.decide(facts, as_of).conclusions)
+    return dict(_decide(book, facts, as_of).conclusions)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -351,7 +359,7 @@ def _searched(book, facts, as_of, v: Variable, why: str) -> Breakpoints:
 
     def outcome(units: int):
         try:
-            d = book.decide(put(facts, v.path, v.value(units)), as_of)
+            d = _decide(book, put(facts, v.path, v.value(units)), as_of)
             # Not decided is one outcome, whatever the reason given (a conflict apart).
             return tuple((n, _plain_unset(x)) for n, x in d.conclusions.items()), None
         except Exception as err:  # noqa: BLE001 - an error is an outcome of its own here
@@ -483,7 +491,7 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
             new_facts = put(new_facts, p, v)
         left.spend()
         try:
-            decision = book.decide(new_facts, as_of)
+            decision = _decide(book, new_facts, as_of)
         except Exception:  # noqa: BLE001 - a change the rules cannot evaluate: not offered
             return
         if decision.conflicts:
@@ -687,7 +695,7 @@ def _minimal(book, facts, as_of, current, key, options) -> list[tuple[tuple, dic
         for p, v in changed:
             moved = put(moved, p, v)
         try:
-            decision = book.decide(moved, as_of)
+            decision = _decide(book, moved, as_of)
         except Exception:  # noqa: BLE001 - cannot be evaluated: does not reach it
             return None
         if decision.conflicts:
@@ -806,7 +814,7 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
         if not numeric:
             left.spend()
             try:
-                decided = book.decide(here, as_of)
+                decided = _decide(book, here, as_of)
                 key = tuple(decided.conclusions.items())
             except Exception as err:  # noqa: BLE001
                 key = (("error", str(err)),)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import cli
+from ..stopping import stoppable
 from .library import Library, load_library
 from .service import ServiceError
 
@@ -65,26 +67,58 @@ def error_response(request: Request, error: ServiceError):
 
 
 class Runner:
-    """Evaluation off the event loop, on a bounded pool, under the time limit. A request
-    past its limit is answered 504; its thread finishes the case and is then reused."""
+    """Evaluation off the event loop, on a bounded pool of threads, under the time limit.
+
+    A request waits at most the limit for a free thread (503 "busy" past it: no case of its
+    own took too long), then has the limit to compute (504 past it). A request past its
+    limit is answered at once and its thread is told to stop (``ruleengine.stopping``): the
+    analyses end before their next decision, so slow requests do not hold the threads for
+    the minutes their searches would take (a fifth QA round saw four such requests answer
+    every later one, a trivial case too, "took longer" for more than 90 s)."""
 
     def __init__(self, settings: Settings):
         self.timeout = settings.timeout
+        self.workers = settings.workers
         self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="ruleengine")
+        self.free = threading.BoundedSemaphore(settings.workers)
 
     async def __call__(self, work, *args):
         loop = asyncio.get_running_loop()
-        try:
-            return await asyncio.wait_for(
-                loop.run_in_executor(self.pool, work, *args), self.timeout
+        if not await self._thread(loop.time() + self.timeout):
+            raise ServiceError(
+                503,
+                cli.EXIT_EVALUATION,
+                f"the service is busy: its {self.workers} threads were computing other cases "
+                f"for all of {self.timeout:g} s; try again shortly",
+                kind="busy",
             )
+        stop = threading.Event()
+        future = self.pool.submit(_stoppable, stop, work, *args)
+        future.add_done_callback(lambda _: self.free.release())
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
         except TimeoutError:
+            stop.set()
             raise ServiceError(
                 504,
                 cli.EXIT_EVALUATION,
                 f"the case took longer than the service's limit of {self.timeout:g} s",
                 kind="timeout",
             ) from None
+
+    async def _thread(self, deadline: float) -> bool:
+        """A free thread, waited for without blocking the event loop, until ``deadline``."""
+        loop = asyncio.get_running_loop()
+        while not self.free.acquire(blocking=False):
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(0.02)
+        return True
+
+
+def _stoppable(stop: threading.Event, work, *args):
+    with stoppable(stop):
+        return work(*args)
 
 
 def create_app(settings: Settings | None = None, library: Library | None = None) -> FastAPI:

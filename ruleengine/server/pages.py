@@ -330,7 +330,7 @@ async def _result(request: Request, name: str, form: dict, whatif: bool, printin
     try:
         found = await _explained(request, e, case, whatif)
     except ServiceError as err:
-        said = _error_words(request, err, lang)[1:] if err.kind == "timeout" else None
+        said = _error_words(request, err, lang)[1:] if err.kind in ("timeout", "busy") else None
         errors = _errors(case, err)
         return _form_page(request, e, case, lang, errors, err.message, err.status, said=said)
     people = [

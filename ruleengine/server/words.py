@@ -119,6 +119,12 @@ ERRORS = {
             "Go back and try again with fewer acts or persons. To allow longer cases, whoever "
             "runs the service can start it with a larger --timeout.",
         ),
+        "busy": (
+            "The service is busy",
+            "All its threads were computing other cases for the {timeout} seconds this case "
+            "waited; it was not started.",
+            "Go back and try again in a moment.",
+        ),
         "unknown_rulebook": (
             "No such rulebook",
             "This service has no rulebook named “{name}”.",
@@ -168,6 +174,12 @@ ERRORS = {
             "本服务对每个案件最多计算 {timeout} 秒；这个案件超过了时限。",
             "请返回，减少行为或人员后再试。如需允许更长的计算，可由服务的运行者以更大的 --timeout "
             "启动服务。",
+        ),
+        "busy": (
+            "服务繁忙",
+            "本服务的计算线程在这个案件等待的 {timeout} 秒内一直在计算其他案件；"
+            "这个案件尚未开始计算。",
+            "请返回，稍后再试。",
         ),
         "unknown_rulebook": (
             "没有这个规则集",

@@ -1,0 +1,44 @@
+"""Stopping a computation whose caller has stopped waiting for it.
+
+A thread cannot be killed, and a decision is one call of generated code that runs to its end;
+but the analyses (the checked nearest miss, what-if's searches) decide a case again dozens or
+thousands of times. The service hands each request's thread a stop signal; those loops look
+at it before each decision and end with ``Stopped`` once it is set, so a request answered
+"took too long" frees its thread after at most one more decision instead of finishing a
+search no one will read.
+
+``Stopped`` is a ``BaseException``, as ``KeyboardInterrupt`` is: the analyses' "a change the
+rules cannot evaluate reaches nothing" (``except Exception``) must not swallow it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_local = threading.local()
+
+
+class Stopped(BaseException):
+    """The caller stopped waiting: the computation ends without a result."""
+
+
+@contextmanager
+def stoppable(signal: threading.Event) -> Iterator[None]:
+    """Within the block, in this thread, ``check()`` raises ``Stopped`` once ``signal`` is
+    set."""
+    before = getattr(_local, "signal", None)
+    _local.signal = signal
+    try:
+        yield
+    finally:
+        _local.signal = before
+
+
+def check() -> None:
+    """``Stopped`` if this thread's caller has stopped waiting; nothing otherwise (and
+    always nothing outside ``stoppable``: the command line is stopped by Ctrl-C)."""
+    signal = getattr(_local, "signal", None)
+    if signal is not None and signal.is_set():
+        raise Stopped
