@@ -533,12 +533,13 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
     inputs = book.rulebook.inputs
     # Derivations are shown by explain only: the fast path neither converts nor keeps them.
     adapt = adapter_chain(pm, rulebook_name or book.rulebook.name, derivations=explain)
+    sets = _read_sets(sets)
+    facts, sets, persons_sets = _set_in_persons(facts, sets, inputs)
     try:
         people = split_record(facts, inputs) if isinstance(facts, dict) else [("", facts)]
     except BadLine as err:
         raise Stop(EXIT_BAD_FACTS, f"{name}: {err}", f"{name}：{err.zh}") from None
     results = []
-    sets = _read_sets(sets)
     read = [
         f.name for a in input_adapters(pm, rulebook_name or book.rulebook.name) for f in a.fields
     ]
@@ -556,7 +557,7 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
             else:
                 results.append((label, book.decide(facts, day)))
         except FactsError as err:
-            _blame_set(err, sets)
+            _blame_set(err, sets + persons_sets, label)
             raise _facts_error(err, f"{name}: {label}" if label else name) from None
         except EvaluationError as err:
             text = f"cannot evaluate this case: {err.message}"
@@ -571,11 +572,48 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
     return results
 
 
-def _blame_set(err, sets: list[tuple[str, Any, str]]) -> None:
+def _set_in_persons(facts: Any, sets: list, inputs: dict) -> tuple[Any, list, list]:
+    """``(record, sets for each person, sets applied)``: on a record of several persons
+    (``officials``, ``subjects``), a path through the list (``officials[1].acts[0].amount``)
+    is set in the record, for that person alone; a path into a list of a person
+    (``acts[0].amount``) is refused when there are several, since it would change every
+    person's act (a fifth QA round: one ``--set`` raised all three officials' amounts)."""
+    from . import setpaths
+    from .batch.records import PERSON_LISTS
+
+    if not isinstance(facts, dict):
+        return facts, sets, []
+    field = next((f for f in PERSON_LISTS if f in facts and f not in inputs), None)
+    if field is None:
+        return facts, sets, []
+    mine = [s for s in sets if setpaths.is_path(s[0]) and setpaths.parse(s[0])[0] == field]
+    try:
+        facts = setpaths.apply(facts, [(f, v) for f, v, _ in mine], {})
+    except setpaths.SetPathError as err:
+        raise Stop(EXIT_BAD_FACTS, str(err), err.zh) from None
+    rest = [s for s in sets if s not in mine]
+    people = facts[field]
+    if isinstance(people, list) and len(people) > 1:
+        for f, _, option in rest:
+            if setpaths.is_path(f):
+                raise Stop(
+                    EXIT_BAD_FACTS,
+                    f"{option}: the case lists {len(people)} {field}, each with their own "
+                    f"{setpaths.parse(f)[0]}; name whose, as in {field}[0].{f}",
+                    f"{option}：案件列有 {len(people)} 个人员（{field}），各有各的 "
+                    f"{setpaths.parse(f)[0]}；请写明是谁的，如 {field}[0].{f}",
+                )
+    return facts, rest, mine
+
+
+def _blame_set(err, sets: list[tuple[str, Any, str]], label: str = "") -> None:
     """``Stop`` naming the ``--set`` when the first problem is in a value it set (before the
-    adapters read it: issue 9, ``--set 'name=[1]'`` was blamed on the facts file)."""
-    path = err.problems[0].path or ""
+    adapters read it: issue 9, ``--set 'name=[1]'`` was blamed on the facts file); a person's
+    path is also read from the record (``officials[1]`` + ``acts[0].amount``)."""
+    own = err.problems[0].path or ""
+    person = label.split(" ", 1)[0]  # officials[1] (Wang)
     for field, _, option in sets:
+        path = f"{person}.{own}" if person and field.startswith(person + ".") else own
         if path == field or path.startswith((field + ".", field + "[")):
             problem = err.problems[0]
             raise Stop(

@@ -74,3 +74,45 @@ def test_a_path_into_a_list_only_an_adapter_reads_is_checked_by_it():
     result = run("eval", "-r", "pi2017", BROKER, "--set", "acts[0].items=-3")
     assert result.exit_code == EXIT_BAD_FACTS
     assert "acts[0].items: expected a whole number ≥ 0, got -3" in result.stderr
+
+
+SEVERAL = str(ROOT / "examples" / "ccdi" / "bribe_taking_several_officials.json")
+
+
+def test_a_path_through_the_persons_list_sets_one_persons_fact():
+    """A fifth QA round: ``officials[0].acts[0].amount`` was refused ("the case has no
+    officials", though it has three) and ``acts[0].amount`` changed every official's act."""
+    plain = json.loads(run("eval", "-r", "ccdi", SEVERAL, "-f", "json").stdout)
+    result = run(
+        "eval", "-r", "ccdi", SEVERAL, "-f", "json", "--set", "officials[0].acts[0].amount=9000000"
+    )
+    assert result.exit_code == EXIT_OK, result.output
+    changed = json.loads(result.stdout)
+    bands = lambda out: [p["outcome"]["bribery_band"] for p in out]  # noqa: E731
+    assert bands(changed)[0] == "especially_huge"
+    assert bands(changed)[1:] == bands(plain)[1:]  # the others as they were
+
+
+@pytest.mark.parametrize(
+    "setting, says",
+    [
+        (
+            "acts[0].amount=9000000",
+            "--set acts[0].amount=9000000: the case lists 3 officials, each with their own acts; "
+            "name whose, as in officials[0].acts[0].amount",
+        ),
+        (
+            "officials[3].acts[0].amount=1",
+            "--set officials[3].acts[0].amount: index 3 is out of range: officials has 3 items",
+        ),
+        (
+            "officials[1].acts[0].amount=-1",
+            "--set officials[1].acts[0].amount=-1: officials[1].acts[0].amount: expected an "
+            "amount of money",
+        ),
+    ],
+)
+def test_a_persons_path_that_does_not_fit_is_named(setting, says):
+    result = run("eval", "-r", "ccdi", SEVERAL, "--set", setting)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert says in result.stderr, result.stderr
