@@ -68,3 +68,18 @@ def test_a_check_never_raises(monkeypatch):
     [found] = result.diagnostics["t.rules"]
     assert found.code == "E070" and "boom" in found.message
     assert result.index.symbols["total"]
+
+
+def test_an_expression_too_deep_to_check_is_indexed_without_an_internal_error():
+    """A fifth QA round: a chain of 300,000 additions (1.2 MB, under the size limit) gave the
+    right E212 and an E070 RecursionError from the index; the index stops where the checker
+    does (64 levels), and the names above that depth still resolve."""
+    chain = "x + " * 5000
+    text = (
+        "input x: integer = 0\nconclusion c: value bool\n"
+        f"rule r {{ cite article 1 then c = {chain}1 > 1 }}\n"
+    )
+    result = analyze("book", [("t.rules", text)], None)
+    codes = [d.code for d in result.diagnostics["t.rules"]]
+    assert "E212" in codes and "E070" not in codes, codes
+    assert result.index.symbols["x"]

@@ -18,6 +18,8 @@ import attrs
 from ruleengine_dsl import syntax as s
 from ruleengine_dsl.diagnostics import Span
 
+from ..checker import MAX_EXPR_DEPTH
+
 
 @attrs.define(eq=False)
 class Symbol:
@@ -130,27 +132,31 @@ class Index:
         if ref is not None:
             self._use(ref.name, ("enum", "scale", "record"))
 
-    def _literal(self, lit) -> None:
+    def _literal(self, lit, depth: int = 0) -> None:
+        if depth > MAX_EXPR_DEPTH:  # the checker reports it (E212); no deeper
+            return
         match lit:
             case s.BareName():
                 if lit.name in self.members:
                     self.refs.append(Ref(lit.span, self.members[lit.name]))
             case s.ListLiteral():
                 for item in lit.items:
-                    self._literal(item)
+                    self._literal(item, depth + 1)
             case s.RecordLiteral():
                 for key, value in lit.items:
                     if key.name in self.fields:
                         self.refs.append(Ref(key.span, self.fields[key.name]))
-                    self._literal(value)
+                    self._literal(value, depth + 1)
 
-    def _expr(self, e, local: frozenset[str]) -> None:
+    def _expr(self, e, local: frozenset[str], depth: int = 0) -> None:
+        if depth > MAX_EXPR_DEPTH:  # the checker reports it (E212); no deeper
+            return
         match e:
             case s.Name():
                 if e.name not in local:
                     self._use(e)
             case s.Attribute():
-                self._expr(e.obj, local)
+                self._expr(e.obj, local, depth + 1)
                 owner = (
                     e.obj.name if isinstance(e.obj, s.Name) and e.obj.name not in local else None
                 )
@@ -163,24 +169,24 @@ class Index:
             case s.Call():
                 self._use(e.func, ("define",))
                 for arg in e.args:
-                    self._expr(arg, local)
+                    self._expr(arg, local, depth + 1)
             case s.Aggregate():
-                self._expr(e.iterable, local)
+                self._expr(e.iterable, local, depth + 1)
                 inner = local | {e.var.name}
-                self._expr(e.body, inner)
+                self._expr(e.body, inner, depth + 1)
                 if e.where is not None:
-                    self._expr(e.where, inner)
+                    self._expr(e.where, inner, depth + 1)
             case s.ListExpr():
                 for item in e.items:
-                    self._expr(item, local)
+                    self._expr(item, local, depth + 1)
             case s.Unary():
-                self._expr(e.operand, local)
+                self._expr(e.operand, local, depth + 1)
             case s.Binary():
-                self._expr(e.left, local)
-                self._expr(e.right, local)
+                self._expr(e.left, local, depth + 1)
+                self._expr(e.right, local, depth + 1)
             case s.IfExpr():
                 for part in (e.cond, e.then, e.otherwise):
-                    self._expr(part, local)
+                    self._expr(part, local, depth + 1)
 
     def _uses(self, decl) -> None:
         none: frozenset[str] = frozenset()
