@@ -856,3 +856,38 @@ def test_the_totals_line_counts_one_in_the_singular(files, tmp_path):
     result = run((rules, one), tmp_path / "o.jsonl", "-j", "1")
     assert result.exit_code == EXIT_OK, result.output
     assert ": 1 line: 1 case decided (1 person) ->" in result.stdout
+
+
+AMOUNTS = """\
+input score: count = 0
+conclusion fine: value integer = 0 en "fine"
+conclusion big: value bool = false en "big"
+rule r_fine { cite article 1  when score >= 1 then fine = score * 10 }
+rule r_big { cite article 2  when score >= 50 then big = true }
+"""
+
+
+def test_diff_lists_the_transitions_of_a_conclusion_of_many_values_instead_of_a_grid(tmp_path):
+    """A fifth QA round: pi2017's fine amounts (one value a case) made a transition grid of
+    1,000 x 1,000 cells for 2,000 cases: minutes and 11 GB to print. Past 12 values a side,
+    the changes are listed, the largest first, with the unchanged in one row."""
+    old, new = tmp_path / "old.rules", tmp_path / "new.rules"
+    old.write_text(AMOUNTS, encoding="utf-8")
+    new.write_text(AMOUNTS.replace("score * 10", "score * 20").replace(">= 50", ">= 40"), "utf-8")
+    cases = tmp_path / "cases.jsonl"
+    scores = [*range(1, 61), 7, 7, 0]
+    cases.write_text("".join(json.dumps({"score": s}) + "\n" for s in scores), "utf-8")
+    args = ["diff", str(cases), "--rules", str(old), "--against-rules", str(new)]
+    result = runner.invoke(app, [*args, "--by", "fine,big"])
+    assert result.exit_code == EXIT_OK, result.output
+    text = result.stdout
+    fine = text[text.index("fine: 62 persons change") : text.index("big: ")]
+    assert "(60 transitions, the 40 largest shown: all with --format json)" in fine
+    rows = [line.split() for line in fine.splitlines()[3:] if line.strip()]
+    assert rows[0] == ["70", "140", "3"]  # score 7, three persons: the largest first
+    assert rows[1] == ["10", "20", "1"] and len(rows) == 41
+    assert rows[-1] == ["(unchanged)", "1"]  # score 0
+    big = text[text.index("big: ") :]
+    assert "no" in big and "yes" in big and "persons" not in big.splitlines()[1]  # a grid
+    data = json.loads(runner.invoke(app, [*args, "--by", "fine", "-f", "json"]).stdout)
+    assert len(data["transitions"][0]["cells"]) == 61  # JSON keeps every cell

@@ -303,15 +303,19 @@ def sections(diff: Diff, book, lang: str) -> list[tuple[str, list[str], list[lis
 
     out = []
     for t in diff.transitions:
-        olds = [k for k, _ in ordered(t.part, {ka: 1 for ka, *_ in t.cells}) if _seen(t, k, 0)]
-        news = [k for k, _ in ordered(t.part, {kb: 1 for _, kb, *_ in t.cells}) if _seen(t, k, 1)]
+        seen_old, seen_new = {c[0] for c in t.cells}, {c[1] for c in t.cells}
+        olds = [k for k, _ in ordered(t.part, dict.fromkeys(seen_old, 1)) if k in seen_old]
+        news = [k for k, _ in ordered(t.part, dict.fromkeys(seen_new, 1)) if k in seen_new]
+        title = f"{part_label(book, t.part, lang)}: {t.changed:,} persons change"
+        if max(len(olds), len(news)) > MAX_GRID:
+            out.append(_transition_list(diff, t, title, olds, news, lang))
+            continue
         counts = {(ka, kb): p for ka, kb, p, _ in t.cells}
         header = [f"{diff.old_label} \\ {diff.new_label}"] + [_shown(t.part, k, lang) for k in news]
         rows = [
             [_shown(t.part, ka, lang)] + [str(counts.get((ka, kb), 0)) for kb in news]
             for ka in olds
         ]
-        title = f"{part_label(book, t.part, lang)}: {t.changed:,} persons change"
         out.append((title, header, rows))
     if diff.changes:
         header = [
@@ -343,8 +347,33 @@ def sections(diff: Diff, book, lang: str) -> list[tuple[str, list[str], list[lis
     return out
 
 
-def _seen(t: Transition, key: str, side: int) -> bool:
-    return any(cell[side] == key for cell in t.cells)
+#: A transition table is a grid (old value by new value) while each side has at most this
+#: many values; past it (an amount: one value a case), it is the list of the changes, the
+#: largest first. A fifth QA round saw pi2017's fine amounts make a grid of 1,000 x 1,000
+#: cells for 2,000 cases, which took minutes and 11 GB to print.
+MAX_GRID = 12
+#: The most changes such a list shows; all are in --format json.
+MAX_LISTED = 40
+
+
+def _transition_list(diff: Diff, t: Transition, title: str, olds, news, lang: str):
+    """A transition table of many values as ``old, new, persons`` rows: the changes, the
+    largest first (then in the values' order), and one row for the unchanged."""
+    at_old = {k: i for i, k in enumerate(olds)}
+    at_new = {k: i for i, k in enumerate(news)}
+    moved = sorted(
+        (cell for cell in t.cells if cell[0] != cell[1]),
+        key=lambda c: (-c[2], at_old[c[0]], at_new[c[1]]),
+    )
+    rows = [[_shown(t.part, a, lang), _shown(t.part, b, lang), f"{p:,}"] for a, b, p, _ in moved]
+    if len(rows) > MAX_LISTED:
+        rows = rows[:MAX_LISTED]
+        title += (
+            f" ({len(moved):,} transitions, the {MAX_LISTED} largest shown: all with --format json)"
+        )
+    same = sum(p for a, b, p, _ in t.cells if a == b)
+    rows.append(["(unchanged)", "", f"{same:,}"])
+    return title, [diff.old_label, diff.new_label, "persons"], rows
 
 
 def _all_parts(book) -> list[Part]:
