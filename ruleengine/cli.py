@@ -960,6 +960,10 @@ def _prove(paths, rulebook, format: str, list_bound: int, witnesses: Path | None
     from .plugins import adapter_chain, input_adapters
     from .prove.report import render_text, report_json, write_witnesses
 
+    if witnesses is not None and witnesses.exists() and not witnesses.is_dir():
+        raise Stop(
+            EXIT_USAGE, f"--witnesses {witnesses}: not a folder (it names the folder to write)"
+        )
     pm = _pm()
     try:
         book, name = _load(pm, paths, rulebook)
@@ -974,7 +978,12 @@ def _prove(paths, rulebook, format: str, list_bound: int, witnesses: Path | None
     adapt = adapter_chain(pm, name, derivations=False)
     report = prover.prove_rulebook(book, list_bound, adapt, adapters)
     if witnesses is not None:
-        write_witnesses(report, witnesses)
+        try:
+            write_witnesses(report, witnesses)
+        except OSError as err:
+            raise Stop(
+                EXIT_USAGE, f"--witnesses {witnesses}: cannot write ({err.strerror or err})"
+            ) from None
     if format == "json":
         typer.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2, default=str))
     else:

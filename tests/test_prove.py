@@ -395,3 +395,18 @@ def test_a_parameter_valued_from_the_first_day_leaves_no_period_before_it():
     report = prove_rulebook(load_text(text))
     assert report.findings == [] and report.not_proven == []
     assert report.periods == 2
+
+
+def test_a_witnesses_folder_that_cannot_be_written_is_a_usage_error(tmp_path):
+    """A fifth QA round: --witnesses naming a file, a path under a file, or one in /proc
+    ended with exit 70 (FileExistsError and the like from making the folder)."""
+    a_file = tmp_path / "afile"
+    a_file.write_text("x")
+    for where, says in [
+        (a_file, "not a folder"),
+        (a_file / "sub", "cannot write"),
+        (Path("/proc/ruleengine-witnesses"), "cannot write"),
+    ]:
+        result = run("check", "--prove", PLANTED, "--witnesses", str(where))
+        assert result.exit_code == EXIT_USAGE, result.output
+        assert f"--witnesses {where}: {says}" in result.stderr
