@@ -25,6 +25,8 @@ import typer
 
 from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Source, Span
 
+from .stopping import Terminated
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -738,7 +740,7 @@ def _run(body, lang: str = "en") -> None:
         # handler never sees.
         _quiet_stdout()
         code = EXIT_OK
-    except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt):
+    except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt, Terminated):
         raise
     except Exception as err:  # a bug in ruleengine or a plugin, not the user's mistake
         if os.environ.get("RULEENGINE_DEBUG"):
@@ -1732,6 +1734,8 @@ def main() -> None:
     except KeyboardInterrupt:
         _err("interrupted")
         sys.exit(130)
+    except Terminated as stop:
+        sys.exit(stop.code)
     except BrokenPipeError:
         # The reader (head, less) went away: stop quietly, as Unix tools do.
         _quiet_stdout()
@@ -1752,7 +1756,7 @@ def _stop_on_sigterm() -> None:
             os.kill(os.getpid(), signum)
             return
         _err("terminated")
-        raise SystemExit(128 + signum)
+        raise Terminated(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
 

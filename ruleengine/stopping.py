@@ -24,6 +24,17 @@ class Stopped(BaseException):
     """The caller stopped waiting: the computation ends without a result."""
 
 
+class Terminated(BaseException):
+    """The process was told to stop (SIGTERM): the command ends as after Ctrl-C, with exit
+    ``128 + signal``. Not a ``SystemExit``: the plugin guards take a plugin's own
+    ``sys.exit`` for its failure, and a SIGTERM arriving while a renderer ran was reported
+    as "plugin 'ruleengine.render.text' failed: raised SystemExit: 143" (exit 6)."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
 @contextmanager
 def stoppable(signal: threading.Event) -> Iterator[None]:
     """Within the block, in this thread, ``check()`` raises ``Stopped`` once ``signal`` is

@@ -1342,3 +1342,23 @@ def test_a_null_the_user_wrote_inside_what_an_adapter_copied_is_the_users(tmp_pa
     assert result.exit_code == EXIT_BAD_FACTS, result.output
     assert "plugin 'ccdi' failed" not in result.stderr
     assert path_shown in result.stderr
+
+
+def test_a_sigterm_while_a_renderer_runs_is_no_plugins_failure():
+    """A fifth QA round: SIGTERM during ``explain`` exited 6, "plugin 'ruleengine.render.text'
+    failed: renderer 'text' raised SystemExit: 143". The handler raises ``Terminated``, which
+    the guards let through (a plugin's own ``sys.exit`` is still its failure)."""
+    from ruleengine.plugin_guards import PluginFailed, guard_renderer
+    from ruleengine.plugins import Renderer
+    from ruleengine.stopping import Terminated
+
+    def stopped(*_):
+        raise Terminated(143)
+
+    def exits(*_):
+        raise SystemExit(3)
+
+    with pytest.raises(Terminated):
+        guard_renderer("p", Renderer("text", stopped)).render()
+    with pytest.raises(PluginFailed, match="raised SystemExit: 3"):
+        guard_renderer("p", Renderer("text", exits)).render()
