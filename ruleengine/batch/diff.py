@@ -306,7 +306,8 @@ def sections(diff: Diff, book, lang: str) -> list[tuple[str, list[str], list[lis
         seen_old, seen_new = {c[0] for c in t.cells}, {c[1] for c in t.cells}
         olds = [k for k, _ in ordered(t.part, dict.fromkeys(seen_old, 1)) if k in seen_old]
         news = [k for k, _ in ordered(t.part, dict.fromkeys(seen_new, 1)) if k in seen_new]
-        title = f"{part_label(book, t.part, lang)}: {t.changed:,} persons change"
+        change = "person changes" if t.changed == 1 else "persons change"
+        title = f"{part_label(book, t.part, lang)}: {t.changed:,} {change}"
         if max(len(olds), len(news)) > MAX_GRID:
             out.append(_transition_list(diff, t, title, olds, news, lang))
             continue
