@@ -332,6 +332,32 @@ def test_parquet_is_made_once_the_rows_are_all_there_not_beside_the_workers(
     assert made == []
 
 
+def test_a_run_stopped_while_its_parquet_file_is_made_leaves_older_outputs_and_no_temp(
+    files, tmp_path, monkeypatch
+):
+    """Ctrl-C while the Parquet file was made (the long part of ending a run) removed the
+    results' temporary file but left the errors file's (``.OUT.errors.jsonl.*.tmp``): the
+    writers are now ended together, every temporary file removed, the older ones kept."""
+    from ruleengine.batch import writing
+
+    pytest.importorskip("pyarrow")
+
+    def stopped(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writing.ResultsWriter, "_parquet", stopped)
+    out = tmp_path / "out.parquet"
+    out.write_text("older", encoding="utf-8")
+    (tmp_path / "out.parquet.errors.jsonl").write_text("older errors\n", encoding="utf-8")
+    result = run(files, out, "-j", "1")
+    assert result.exit_code != EXIT_OK
+    assert out.read_text(encoding="utf-8") == "older"
+    assert (tmp_path / "out.parquet.errors.jsonl").read_text(encoding="utf-8") == "older errors\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["toy.rules", "cases.jsonl", "out.parquet", "out.parquet.errors.jsonl"]
+    )
+
+
 def test_rows_come_through_the_pipe_when_the_spool_folder_cannot_be_written(
     files, tmp_path, monkeypatch
 ):

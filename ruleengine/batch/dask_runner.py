@@ -14,15 +14,17 @@ so memory stays flat on both sides.
 from __future__ import annotations
 
 import collections
+import contextlib
 import ctypes
 import ctypes.util
 import datetime
 import functools
 import logging
+import signal
 import threading
 from pathlib import Path
 
-from .inputs import MissingExtra, have, need
+from .inputs import have, need
 from .running import (
     BookSpec,
     Context,
@@ -147,6 +149,23 @@ def local_cluster(distributed, jobs: int):
     return distributed.SpecCluster(workers=workers, scheduler=scheduler, silence_logs=quiet)
 
 
+@contextlib.contextmanager
+def _deaf_to_ctrl_c():
+    """Ctrl-C ignored while ``--dask local``'s worker processes are started, so that they
+    ignore it too (a process started ignoring SIGINT keeps ignoring it): Ctrl-C reaches every
+    process of the terminal's group, and each worker process printed a KeyboardInterrupt
+    traceback as it died, while the command stops the cluster itself as it ends. A Ctrl-C in
+    the second or so this takes is lost."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 def is_dataset(out: str) -> bool:
     """A folder (existing, or named with a trailing '/' or without a suffix): a dataset."""
     return out.endswith("/") or Path(out).is_dir() or not Path(out).suffix
@@ -169,38 +188,38 @@ def run_on_dask(
     from .commands import Sink, Usage, open_cases, output_format
     from .progress import Bar
     from .table import Schema
-    from .writing import ErrorsWriter, ResultsWriter, errors_path
+    from .writing import ErrorsWriter, ResultsWriter, StagedFolder, close_all, errors_path
 
     distributed = need("distributed", "dask", "--dask")
     dataset = is_dataset(out)
     fmt = "parquet" if dataset else output_format(out)
     if fmt == "parquet":  # found, not imported: the workers write the parts (26 MB here)
         have("pyarrow", "dask", "--dask")
-    folder = None
-    if dataset:
-        folder = Path(out)
-        if folder.exists() and any(folder.iterdir()) and not list(folder.glob("part-*.parquet")):
-            raise Usage(f"{out}: a folder that holds other files; give an empty or new folder")
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("part-*.parquet"):  # an earlier run's parts
-            old.unlink()
     reader = open_cases(cases, input_format)
     options = Options(as_of, trace, fmt)
     schema = Schema(book.book.rulebook, trace)
     errors_file = errors_path(out.rstrip("/"))
-    writer = None if dataset else ResultsWriter(out, fmt, schema)
-    errors = ErrorsWriter(errors_file)
-    sink = Sink(cases, report, writer, errors)
-    totals = Totals()
-    sink.totals = totals
-    cluster = None
+    writer = errors = folder = cluster = None
     done = False
-    context = book.context(options)
-    try:
+    try:  # one block from the first output made: a failure or a signal leaves none of them
+        try:
+            if dataset:  # the parts go to a folder beside OUT, swapped in at the end
+                folder = StagedFolder(out)
+            else:
+                writer = ResultsWriter(out, fmt, schema)
+            errors = ErrorsWriter(errors_file)
+        except ValueError as err:
+            raise Usage(f"{out}: {err}; give an empty or new folder") from None
+        except OSError as err:
+            raise Usage(f"{out}: cannot write ({err.strerror or err})") from None
+        sink = Sink(cases, report, writer, errors)
+        totals = Totals()
+        sink.totals = totals
+        context = book.context(options)
         if address == LOCAL:
             import dask
 
-            with dask.config.set(LOCAL_CONFIG):  # the workers are given it too
+            with dask.config.set(LOCAL_CONFIG), _deaf_to_ctrl_c():  # the workers get both
                 cluster = local_cluster(distributed, jobs)
                 client = distributed.Client(cluster)
             with _lock:  # the worker in this process decides with the rulebook built here
@@ -223,7 +242,7 @@ def run_on_dask(
                 del decided
                 trim()
 
-            target = None if folder is None else str(folder.resolve())
+            target = None if folder is None else str(folder.temp)
             size = PARTITION_BYTES if in_columns(context) else PER_CASE_BYTES
             for index, chunk in enumerate(reader.chunks(PARTITION_LINES, size)):
                 # Scattered, not put in the task: the scheduler keeps what it logs of a
@@ -237,15 +256,13 @@ def run_on_dask(
             while pending:
                 emit(pending.popleft())
         done = True
-    except MissingExtra:
-        raise
     finally:  # as for a local run: a run that fails leaves any older OUT as it was
-        reader.close()
-        if cluster is not None:  # first: Parquet is made once the workers have ended
-            cluster.close()
-        if writer is not None:
-            writer.close(keep=done)
-        errors.close(keep=done)
+        try:
+            reader.close()
+            if cluster is not None:  # first: Parquet is made once the workers have ended
+                cluster.close()
+        finally:
+            close_all([folder, writer, errors], keep=done)
     if sink.more:
         report.say(f"{cases}: {sink.more} more skipped line(s) and note(s): see {errors.path}")
     return totals
