@@ -242,3 +242,27 @@ def test_signals_held_while_outputs_are_put_in_place_act_after():
             done.append("after the signal")
     assert done == ["after the signal"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_dask_folder_removed_under_the_run_is_an_io_failure_not_a_bug(
+    cluster, tmp_path, monkeypatch
+):
+    """The temporary folder the workers write their parts to, removed during the run (as a
+    clean-up would): exit 2 naming the part that could not be written, not exit 70."""
+    import shutil
+
+    from ruleengine.batch import dask_runner
+
+    real = dask_runner.decide_partition
+
+    def removed(spec, options, index, chunk, folder):
+        shutil.rmtree(folder, ignore_errors=True)
+        return real(spec, options, index, chunk, folder)
+
+    monkeypatch.setattr(dask_runner, "decide_partition", removed)
+    out = tmp_path / "parts"
+    args = [*_dask_files(tmp_path), "-o", str(out), "--dask", cluster.scheduler_address]
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "part-000000.parquet: cannot write" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.jsonl", "toy.rules"]

@@ -397,6 +397,41 @@ def test_rows_come_through_the_pipe_when_the_spool_folder_cannot_be_written(
 
 
 @pytest.mark.skipif(not running._forks(), reason="workers are forked on Linux only")
+@pytest.mark.parametrize("output", ["jsonl", "parquet"])
+def test_a_workers_file_of_rows_removed_under_the_run_is_an_io_failure_not_a_bug(
+    files, tmp_path, monkeypatch, output
+):
+    """``rm -rf /tmp/ruleengine-rows-*`` during a run: the file a worker left its chunk's rows
+    in is gone when the command copies it into OUT, which ended the run as an internal error
+    (exit 70, a traceback with RULEENGINE_DEBUG). Now: exit 2, the file named, and OUT and
+    its errors file as they were."""
+    from ruleengine.batch import writing
+
+    if output == "parquet":
+        pytest.importorskip("pyarrow")
+    monkeypatch.setattr(running, "CHUNK_LINES", 2)  # several chunks: the workers are used
+    monkeypatch.setattr(running, "COLUMNAR_CHUNK_LINES", 2)
+    real = writing.ResultsWriter.write
+    removed = []
+
+    def write(self, encoded, count):
+        if isinstance(encoded, running.Spooled):  # between the worker's write and this read
+            Path(encoded.path).unlink()
+            removed.append(encoded.path)
+        real(self, encoded, count)
+
+    monkeypatch.setattr(writing.ResultsWriter, "write", write)
+    out = tmp_path / f"out.{output}"
+    out.write_text("older", encoding="utf-8")
+    result = run(files, out, "-j", "2")
+    assert removed, "no chunk was left in a file"
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert f"{removed[0]}: gone while the run went on" in result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    assert out.read_text(encoding="utf-8") == "older"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.jsonl", out.name, "toy.rules"]
+
+
 def test_forked_workers_decide_with_the_commands_rulebook_and_a_dead_one_costs_its_line():
     """On Linux the workers are forked from the command with its rulebook (no rule texts
     given here, and a decider of its own they could not have built); one that dies on a line

@@ -104,10 +104,14 @@ def decide_partition(
     if folder is not None:
         import pyarrow.parquet as pq
 
-        from .writing import arrow_table
+        from .writing import WriteFailed, arrow_table
 
         table = arrow_table(context.schema, decided.rows or [])
-        pq.write_table(table, str(Path(folder) / f"part-{index:06d}.parquet"))
+        part = Path(folder) / f"part-{index:06d}.parquet"
+        try:
+            pq.write_table(table, str(part))
+        except OSError as err:  # the folder removed under the run, the disk full
+            raise WriteFailed(f"{part}: cannot write ({err.strerror or err})") from None
         decided.rows = None
     trim()
     return decided

@@ -52,6 +52,23 @@ ROW_GROUP = 10_000
 OUTPUTS = ("jsonl", "csv", "parquet")
 
 
+class WriteFailed(Exception):
+    """An output, or a file of rows a worker left for it, that could not be written or read
+    while the run went on (the disk full, the temporary folder removed under the run by a
+    clean-up): neither the user's data nor a bug; the command ends as for an OUT that cannot be
+    written (exit 2), its outputs left as they were."""
+
+
+def failure(err: OSError, out: str | Path | None = None) -> WriteFailed:
+    """``err``, met while writing ``out``, as the user is told it, naming the file at fault."""
+    if isinstance(err, FileNotFoundError) and err.filename is not None:
+        return WriteFailed(
+            f"{err.filename}: gone while the run went on (removed under it, as a clean-up of "
+            "the temporary folder would); the outputs are left as they were: run again"
+        )
+    return WriteFailed(f"{err.filename or out or 'output'}: cannot write ({err.strerror or err})")
+
+
 def errors_path(out: str | Path) -> Path:
     out = Path(out)
     return out.with_name(out.name.rstrip("/") + ".errors.jsonl")
@@ -241,10 +258,15 @@ def arrow_table(schema: Schema, rows: list[list]):
 
 def concat(parts: list, output: str) -> Any:
     """Several chunks' encoded rows as one."""
-    if output in ("jsonl", "csv"):  # bytes, or rows a worker left in a file (``Spooled``)
-        return b"".join(p if isinstance(p, bytes) else p.read() for p in parts)
-    # rows, or Parquet's rows pickled in a file by a worker
-    return [row for p in parts for row in (p if isinstance(p, list) else pickle.loads(p.read()))]
+    try:
+        if output in ("jsonl", "csv"):  # bytes, or rows a worker left in a file (``Spooled``)
+            return b"".join(p if isinstance(p, bytes) else p.read() for p in parts)
+        # rows, or Parquet's rows pickled in a file by a worker
+        return [
+            row for p in parts for row in (p if isinstance(p, list) else pickle.loads(p.read()))
+        ]
+    except OSError as err:
+        raise failure(err) from None
 
 
 # ------------------------------------------------------------------ writing (in order)
@@ -371,9 +393,11 @@ def close_all(outputs: list, keep: bool) -> None:
                         if isinstance(o, StagedFolder):
                             o.undo()
                     raise
-    except BaseException:
+    except BaseException as err:
         for o in outputs:
             o.abandon()
+        if isinstance(err, OSError):
+            raise failure(err) from None
         raise
     for o in outputs:  # after ``finish``: only what is left (a folder swapped out)
         o.abandon()
@@ -413,13 +437,16 @@ class ResultsWriter:
     def write(self, encoded: Any, count: int) -> None:
         self.rows += count
         out = self._file if self._spool is None else self._spool
-        if isinstance(encoded, bytes):
-            out.write(encoded)
-        elif isinstance(encoded, list):  # Parquet's rows, decided in this process
-            if encoded:
-                pickle.dump(encoded, out, protocol=pickle.HIGHEST_PROTOCOL)
-        elif encoded is not None:  # rows a worker left in a file (``Spooled``)
-            encoded.copy_into(out)
+        try:
+            if isinstance(encoded, bytes):
+                out.write(encoded)
+            elif isinstance(encoded, list):  # Parquet's rows, decided in this process
+                if encoded:
+                    pickle.dump(encoded, out, protocol=pickle.HIGHEST_PROTOCOL)
+            elif encoded is not None:  # rows a worker left in a file (``Spooled``)
+                encoded.copy_into(out)
+        except OSError as err:
+            raise failure(err, self.path) from None
 
     def _parquet(self) -> None:
         """The Parquet file, from the rows spooled: each chunk's an Arrow table, written in
@@ -500,9 +527,12 @@ class ErrorsWriter:
         self._file = open(self._staged.temp, mode, encoding="utf-8")  # noqa: SIM115 (in close)
 
     def write(self, skipped: list[Skipped]) -> None:
-        for s in skipped:
-            line = {**s.to_json(), **self.fields}
-            self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
+        try:
+            for s in skipped:
+                line = {**s.to_json(), **self.fields}
+                self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
+        except OSError as err:
+            raise failure(err, self.path) from None
 
     def finish(self) -> None:
         self._file.close()
