@@ -123,6 +123,15 @@ def test_dask_local_sets_up_its_cluster_for_this_run_only(tmp_path, monkeypatch)
         return real(workers=threads, scheduler=scheduler, silence_logs=silence_logs)
 
     monkeypatch.setattr(distributed, "SpecCluster", spec_cluster)
+    from ruleengine.batch import writing
+
+    kinds = []
+    write = writing.ResultsWriter.write
+    monkeypatch.setattr(
+        writing.ResultsWriter,
+        "write",
+        lambda self, rows, n: kinds.append(type(rows).__name__) or write(self, rows, n),
+    )
     built = []
     real_context = dask_runner.Context.from_spec
     monkeypatch.setattr(
@@ -154,6 +163,27 @@ def test_dask_local_sets_up_its_cluster_for_this_run_only(tmp_path, monkeypatch)
     assert dask.config.get("distributed.worker.profile.enabled") is True
     read = [(tmp_path / n).read_text(encoding="utf-8") for n in ("local.jsonl", "d.jsonl")]
     assert read[0] == read[1] and read[0]
+    # the workers left the rows in files for the command to copy in, as a local run's do
+    assert "Spooled" in kinds
+
+
+def test_dask_local_sends_each_partition_to_the_worker_with_fewest_not_decided():
+    """The worker in the command's process shares it with the scheduler, the reading and the
+    writing: Dask placed partitions where their data was scattered, half to each worker, so
+    it fell behind while the worker process waited."""
+    from ruleengine.batch.dask_runner import _least_busy
+
+    class Future:
+        def __init__(self, done):
+            self._done = done
+
+        def done(self):
+            return self._done
+
+    busy = {"here": [Future(False), Future(False)], "away": [Future(True), Future(False)]}
+    assert _least_busy(busy) == {"workers": ["away"], "allow_other_workers": True}
+    assert len(busy["away"]) == 1  # what is decided is forgotten
+    assert _least_busy({}) == {}  # a cluster given by its address: Dask's choice
 
 
 def _dask_files(tmp_path, copies=3):
@@ -255,9 +285,9 @@ def test_a_dask_folder_removed_under_the_run_is_an_io_failure_not_a_bug(
 
     real = dask_runner.decide_partition
 
-    def removed(spec, options, index, chunk, folder):
+    def removed(spec, options, index, chunk, folder, *rest):
         shutil.rmtree(folder, ignore_errors=True)
-        return real(spec, options, index, chunk, folder)
+        return real(spec, options, index, chunk, folder, *rest)
 
     monkeypatch.setattr(dask_runner, "decide_partition", removed)
     out = tmp_path / "parts"

@@ -20,7 +20,9 @@ import ctypes.util
 import datetime
 import functools
 import logging
+import pickle
 import signal
+import tempfile
 import threading
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from .running import (
     Context,
     Decided,
     Options,
+    Spooled,
     Totals,
     decide_chunk,
     in_columns,
@@ -40,11 +43,19 @@ from .running import (
 #: most this much of the input. A partition's records, decisions and rows are what a worker
 #: holds beyond Dask and the rulebook (ccdi: 1,000 lines grew each worker by 10 MB over
 #: 500), so a rulebook decided one by one, whose lines cost 5 to 10 times more, takes
-#: shorter partitions (``PER_CASE_BYTES``) than one deciding in columns.
+#: shorter partitions (``PER_CASE_BYTES``) than one deciding in columns, which takes twice
+#: the lines, as a local run's chunks: Dask costs some 12 ms of the command's CPU a
+#: partition, whatever its size, which for pi2017's cheap lines was a third of the command's
+#: (500,000 lines, ``--dask local --jobs 2``: the command's CPU 17.1 s with 1,000 lines or
+#: 256 KB, 13.6 s with 4,000 or 1 MB, 13.1 s with 2,000 or 512 KB and the spooled rows below;
+#: peak memory 177, 210, 187 MB).
 PARTITION_LINES = 1_000
-PARTITION_BYTES = 256 << 10
+PARTITION_BYTES = 512 << 10
 PER_CASE_BYTES = 128 << 10
 LOCAL = "local"
+#: ``--dask local`` into a file: the workers leave each partition's rows in a file of a
+#: temporary folder, as a local run's do, for the command to copy in (``Spooled``).
+SPOOL = True
 #: Dask's settings for the local cluster (``--dask local``), which is there for this run
 #: only: no statistical profiler in the workers (a thread sampling every 10 ms, and the
 #: samples kept), and short logs of what was done (by default the last 10,000 and 1,000
@@ -95,12 +106,26 @@ def _context(spec: BookSpec, options: Options) -> Context:
 
 
 def decide_partition(
-    spec: BookSpec, options: Options, index: int, chunk: list, folder: str | None
+    spec: BookSpec,
+    options: Options,
+    index: int,
+    chunk: list,
+    folder: str | None,
+    spool: str | None = None,
 ) -> Decided:
     """On a worker: decide one partition; with ``folder``, write its rows there as
-    ``part-INDEX.parquet`` and send back only the skipped lines and the counts."""
+    ``part-INDEX.parquet`` and send back only the skipped lines and the counts; with
+    ``spool`` (``--dask local``: a folder of this machine), leave the rows in a file there for
+    the command to copy in, as a local run's workers do, rather than send them back."""
     context = _context(spec, options)
     decided = decide_chunk(context, chunk)
+    if spool is not None and decided.rows:
+        rows = decided.rows  # bytes, or Parquet's rows (which the writer spools pickled)
+        data = rows if isinstance(rows, bytes) else pickle.dumps(rows, pickle.HIGHEST_PROTOCOL)
+        try:
+            decided.rows = Spooled.write(spool, data)
+        except OSError:  # the folder gone or full: sent back
+            pass
     if folder is not None:
         import pyarrow.parquet as pq
 
@@ -153,6 +178,20 @@ def local_cluster(distributed, jobs: int):
     return distributed.SpecCluster(workers=workers, scheduler=scheduler, silence_logs=quiet)
 
 
+def _least_busy(busy: dict[str, list]) -> dict:
+    """Where the next partition goes (``--dask local``): the worker with the fewest partitions
+    not yet decided. Dask places a task where its data is, and scattered data went to the
+    workers in turn, half to each of two; but the worker in the command's process shares it
+    with the scheduler, the reading and the writing, so it fell behind and the worker
+    process waited (pi2017: 2.2 times the wall of ``--jobs 2``). ``{}``: Dask's choice."""
+    if not busy:
+        return {}
+    for futures in busy.values():
+        futures[:] = [f for f in futures if not f.done()]
+    worker = min(busy, key=lambda a: len(busy[a]))
+    return {"workers": [worker], "allow_other_workers": True}
+
+
 @contextlib.contextmanager
 def _deaf_to_ctrl_c():
     """Ctrl-C ignored while ``--dask local``'s worker processes are started, so that they
@@ -203,7 +242,7 @@ def run_on_dask(
     options = Options(as_of, trace, fmt)
     schema = Schema(book.book.rulebook, trace)
     errors_file = errors_path(out.rstrip("/"))
-    writer = errors = folder = cluster = None
+    writer = errors = folder = cluster = spool = None
     done = False
     try:  # one block from the first output made: a failure or a signal leaves none of them
         try:
@@ -235,9 +274,14 @@ def run_on_dask(
                 raise Usage(f"--dask {address}: cannot reach the scheduler ({err})") from None
         with client, Bar(reader, Path(out).name, report.progress) as bar:
             sink.bar = bar
-            workers = max(1, len(client.scheduler_info().get("workers", {})))
+            addresses = list(client.scheduler_info().get("workers", {}))
+            workers = max(1, len(addresses))
             spec = client.scatter(book.spec, broadcast=True)
             pending: collections.deque = collections.deque()
+            # --dask local: each partition to the worker with the fewest not yet decided
+            busy: dict[str, list] = {a: [] for a in addresses} if address == LOCAL else {}
+            if address == LOCAL:
+                settle()  # the rulebook and Dask, left alone by the collector as in a local run
 
             def emit(future) -> None:
                 decided = future.result()
@@ -247,14 +291,30 @@ def run_on_dask(
                 trim()
 
             target = None if folder is None else str(folder.temp)
-            size = PARTITION_BYTES if in_columns(context) else PER_CASE_BYTES
-            for index, chunk in enumerate(reader.chunks(PARTITION_LINES, size)):
+            if address == LOCAL and folder is None and SPOOL:
+                spool = tempfile.TemporaryDirectory(prefix="ruleengine-rows-")
+            columns = in_columns(context)
+            size = PARTITION_BYTES if columns else PER_CASE_BYTES
+            lines = PARTITION_LINES * (2 if columns else 1)
+            for index, chunk in enumerate(reader.chunks(lines, size)):
                 # Scattered, not put in the task: the scheduler keeps what it logs of a
                 # task's arguments, which grew the command by each partition's lines.
-                data = client.scatter(chunk, direct=True)
-                pending.append(
-                    client.submit(decide_partition, spec, options, index, data, target, pure=False)
+                where = _least_busy(busy)
+                data = client.scatter(chunk, direct=True, workers=where.get("workers"))
+                future = client.submit(
+                    decide_partition,
+                    spec,
+                    options,
+                    index,
+                    data,
+                    target,
+                    spool and spool.name,
+                    pure=False,
+                    **where,
                 )
+                pending.append(future)
+                if where:
+                    busy[where["workers"][0]].append(future)
                 while len(pending) > 2 * workers:
                     emit(pending.popleft())
             while pending:
@@ -266,7 +326,11 @@ def run_on_dask(
             if cluster is not None:  # first: Parquet is made once the workers have ended
                 cluster.close()
         finally:
-            close_all([folder, writer, errors], keep=done)
+            try:
+                close_all([folder, writer, errors], keep=done)
+            finally:
+                if spool is not None:
+                    spool.cleanup()
     if sink.more:
         report.say(f"{cases}: {sink.more} more skipped line(s) and note(s): see {errors.path}")
     return totals
