@@ -1337,10 +1337,11 @@ def _batch(step):
     """Run a step of a batch command, its expected failures as exit codes."""
     from .batch.commands import BadInput, Usage
     from .batch.inputs import MissingExtra
+    from .batch.writing import WriteFailed
 
     try:
         return step()
-    except (Usage, MissingExtra) as err:
+    except (Usage, MissingExtra, WriteFailed) as err:
         raise Stop(EXIT_USAGE, str(err)) from None
     except BadInput as err:
         raise Stop(EXIT_BAD_FACTS, str(err)) from None

@@ -13,7 +13,7 @@ import logging
 import pytest
 from test_batch import TEXT, TOY, runner
 
-from ruleengine.cli import EXIT_BAD_FACTS, EXIT_INTERNAL, app
+from ruleengine.cli import EXIT_BAD_FACTS, EXIT_INTERNAL, EXIT_USAGE, app
 
 distributed = pytest.importorskip("distributed")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -123,6 +123,15 @@ def test_dask_local_sets_up_its_cluster_for_this_run_only(tmp_path, monkeypatch)
         return real(workers=threads, scheduler=scheduler, silence_logs=silence_logs)
 
     monkeypatch.setattr(distributed, "SpecCluster", spec_cluster)
+    from ruleengine.batch import writing
+
+    kinds = []
+    write = writing.ResultsWriter.write
+    monkeypatch.setattr(
+        writing.ResultsWriter,
+        "write",
+        lambda self, rows, n: kinds.append(type(rows).__name__) or write(self, rows, n),
+    )
     built = []
     real_context = dask_runner.Context.from_spec
     monkeypatch.setattr(
@@ -154,3 +163,136 @@ def test_dask_local_sets_up_its_cluster_for_this_run_only(tmp_path, monkeypatch)
     assert dask.config.get("distributed.worker.profile.enabled") is True
     read = [(tmp_path / n).read_text(encoding="utf-8") for n in ("local.jsonl", "d.jsonl")]
     assert read[0] == read[1] and read[0]
+    # the workers left the rows in files for the command to copy in, as a local run's do
+    assert "Spooled" in kinds
+
+
+def test_dask_local_sends_each_partition_to_the_worker_with_fewest_not_decided():
+    """The worker in the command's process shares it with the scheduler, the reading and the
+    writing: Dask placed partitions where their data was scattered, half to each worker, so
+    it fell behind while the worker process waited."""
+    from ruleengine.batch.dask_runner import _least_busy
+
+    class Future:
+        def __init__(self, done):
+            self._done = done
+
+        def done(self):
+            return self._done
+
+    busy = {"here": [Future(False), Future(False)], "away": [Future(True), Future(False)]}
+    assert _least_busy(busy) == {"workers": ["away"], "allow_other_workers": True}
+    assert len(busy["away"]) == 1  # what is decided is forgotten
+    assert _least_busy({}) == {}  # a cluster given by its address: Dask's choice
+
+
+def _dask_files(tmp_path, copies=3):
+    rules = tmp_path / "toy.rules"
+    rules.write_text(TOY, encoding="utf-8")
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(TEXT * copies, encoding="utf-8")
+    return ["run", str(cases), "--rules", str(rules)]
+
+
+def _tree(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_a_dask_run_stopped_while_parts_are_written_leaves_the_older_folder_whole(
+    cluster, tmp_path, monkeypatch
+):
+    """QA: Ctrl-C during a run into a folder that held an earlier run's dataset left some new
+    parts beside old ones, and the old errors file: the parts now go to a temporary folder
+    beside OUT, swapped in only at the end; a run stopped leaves the older folder and its
+    errors file as they were, and no temporary folder."""
+    from ruleengine.batch import commands, dask_runner
+
+    monkeypatch.setattr(dask_runner, "PARTITION_LINES", 4)
+    base = _dask_files(tmp_path)
+    out = tmp_path / "parts"
+    args = [*base, "-o", str(out), "--dask", cluster.scheduler_address]
+    assert runner.invoke(app, args).exit_code == EXIT_BAD_FACTS
+    (tmp_path / "parts.errors.jsonl").write_text('{"older": true}\n', encoding="utf-8")
+    older = _tree(out)
+    assert len(older) > 2
+    real = commands.Sink.__call__
+    calls = []
+
+    def stopped(self, decided):  # Ctrl-C once the first partition's part is written
+        real(self, decided)
+        calls.append(decided)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands.Sink, "__call__", stopped)
+    result = runner.invoke(app, args)
+    assert calls and result.exit_code != 0
+    assert _tree(out) == older
+    assert (tmp_path / "parts.errors.jsonl").read_text(encoding="utf-8") == '{"older": true}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["toy.rules", "cases.jsonl", "parts", "parts.errors.jsonl"]
+    )  # no temporary folder or file left
+
+
+def test_a_dask_run_replaces_an_older_folder_whole(cluster, tmp_path, monkeypatch):
+    """The older run's parts go with it (a run with fewer partitions left the older run's last
+    parts beside its own); a folder that holds anything else is refused, untouched (its
+    files would have gone with it)."""
+    from ruleengine.batch import dask_runner
+
+    base = _dask_files(tmp_path)
+    out = tmp_path / "parts"
+    args = [*base, "-o", str(out), "--dask", cluster.scheduler_address]
+    monkeypatch.setattr(dask_runner, "PARTITION_LINES", 2)
+    assert runner.invoke(app, args).exit_code == EXIT_BAD_FACTS
+    many = sorted(_tree(out))
+    monkeypatch.setattr(dask_runner, "PARTITION_LINES", 1_000)
+    assert runner.invoke(app, args).exit_code == EXIT_BAD_FACTS
+    assert sorted(_tree(out)) == ["part-000000.parquet"] != many
+    assert len(pq.read_table(out / "part-000000.parquet").to_pylist()) > 9
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    before = _tree(out)
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == EXIT_USAGE, refused.output
+    assert "notes.txt" in refused.output and _tree(out) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_signals_held_while_outputs_are_put_in_place_act_after():
+    """Ctrl-C between putting OUT in place and its errors file would leave the new results
+    beside the older errors: held off for the renames, and acted on after them."""
+    import os
+    import signal
+
+    from ruleengine.batch.writing import signals_held
+
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with signals_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            done.append("after the signal")
+    assert done == ["after the signal"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_dask_folder_removed_under_the_run_is_an_io_failure_not_a_bug(
+    cluster, tmp_path, monkeypatch
+):
+    """The temporary folder the workers write their parts to, removed during the run (as a
+    clean-up would): exit 2 naming the part that could not be written, not exit 70."""
+    import shutil
+
+    from ruleengine.batch import dask_runner
+
+    real = dask_runner.decide_partition
+
+    def removed(spec, options, index, chunk, folder, *rest):
+        shutil.rmtree(folder, ignore_errors=True)
+        return real(spec, options, index, chunk, folder, *rest)
+
+    monkeypatch.setattr(dask_runner, "decide_partition", removed)
+    out = tmp_path / "parts"
+    args = [*_dask_files(tmp_path), "-o", str(out), "--dask", cluster.scheduler_address]
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "part-000000.parquet: cannot write" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.jsonl", "toy.rules"]

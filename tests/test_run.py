@@ -332,6 +332,32 @@ def test_parquet_is_made_once_the_rows_are_all_there_not_beside_the_workers(
     assert made == []
 
 
+def test_a_run_stopped_while_its_parquet_file_is_made_leaves_older_outputs_and_no_temp(
+    files, tmp_path, monkeypatch
+):
+    """Ctrl-C while the Parquet file was made (the long part of ending a run) removed the
+    results' temporary file but left the errors file's (``.OUT.errors.jsonl.*.tmp``): the
+    writers are now ended together, every temporary file removed, the older ones kept."""
+    from ruleengine.batch import writing
+
+    pytest.importorskip("pyarrow")
+
+    def stopped(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writing.ResultsWriter, "_parquet", stopped)
+    out = tmp_path / "out.parquet"
+    out.write_text("older", encoding="utf-8")
+    (tmp_path / "out.parquet.errors.jsonl").write_text("older errors\n", encoding="utf-8")
+    result = run(files, out, "-j", "1")
+    assert result.exit_code != EXIT_OK
+    assert out.read_text(encoding="utf-8") == "older"
+    assert (tmp_path / "out.parquet.errors.jsonl").read_text(encoding="utf-8") == "older errors\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["toy.rules", "cases.jsonl", "out.parquet", "out.parquet.errors.jsonl"]
+    )
+
+
 def test_rows_come_through_the_pipe_when_the_spool_folder_cannot_be_written(
     files, tmp_path, monkeypatch
 ):
@@ -371,6 +397,41 @@ def test_rows_come_through_the_pipe_when_the_spool_folder_cannot_be_written(
 
 
 @pytest.mark.skipif(not running._forks(), reason="workers are forked on Linux only")
+@pytest.mark.parametrize("output", ["jsonl", "parquet"])
+def test_a_workers_file_of_rows_removed_under_the_run_is_an_io_failure_not_a_bug(
+    files, tmp_path, monkeypatch, output
+):
+    """``rm -rf /tmp/ruleengine-rows-*`` during a run: the file a worker left its chunk's rows
+    in is gone when the command copies it into OUT, which ended the run as an internal error
+    (exit 70, a traceback with RULEENGINE_DEBUG). Now: exit 2, the file named, and OUT and
+    its errors file as they were."""
+    from ruleengine.batch import writing
+
+    if output == "parquet":
+        pytest.importorskip("pyarrow")
+    monkeypatch.setattr(running, "CHUNK_LINES", 2)  # several chunks: the workers are used
+    monkeypatch.setattr(running, "COLUMNAR_CHUNK_LINES", 2)
+    real = writing.ResultsWriter.write
+    removed = []
+
+    def write(self, encoded, count):
+        if isinstance(encoded, running.Spooled):  # between the worker's write and this read
+            Path(encoded.path).unlink()
+            removed.append(encoded.path)
+        real(self, encoded, count)
+
+    monkeypatch.setattr(writing.ResultsWriter, "write", write)
+    out = tmp_path / f"out.{output}"
+    out.write_text("older", encoding="utf-8")
+    result = run(files, out, "-j", "2")
+    assert removed, "no chunk was left in a file"
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert f"{removed[0]}: gone while the run went on" in result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    assert out.read_text(encoding="utf-8") == "older"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.jsonl", out.name, "toy.rules"]
+
+
 def test_forked_workers_decide_with_the_commands_rulebook_and_a_dead_one_costs_its_line():
     """On Linux the workers are forked from the command with its rulebook (no rule texts
     given here, and a decider of its own they could not have built); one that dies on a line

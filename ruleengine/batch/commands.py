@@ -20,7 +20,7 @@ from .inputs import FORMATS, BadFile, MissingExtra, Reader, format_of, open_read
 from .results import Results, ResultsError, connect, is_results, parse_where
 from .running import BookSpec, Context, Decided, Options, Totals, run
 from .summaries import Summary, asked, summarise_results, totals_of
-from .writing import OUTPUTS, ErrorsWriter, ResultsWriter, errors_path
+from .writing import OUTPUTS, ErrorsWriter, ResultsWriter, close_all, errors_path
 
 #: Skipped lines (and notes) printed on standard error by ``run``; the rest are in the file.
 SHOWN = 10
@@ -269,11 +269,8 @@ def run_cases(
         sink = Sink(cases, report, writer, errors)
         totals = decide_all(book, reader, sink, options, jobs, Path(out).name, report)
         done = True
-    finally:  # a run that fails leaves any older OUT as it was
-        if writer is not None:
-            writer.close(keep=done)
-        if errors is not None:
-            errors.close(keep=done)
+    finally:  # a run that fails leaves any older OUT as it was, and its errors file
+        close_all([writer, errors], keep=done)
     if sink.more:
         report.say(f"{cases}: {sink.more} more skipped line(s) and note(s): see {errors.path}")
     return totals

@@ -14,20 +14,25 @@ so memory stays flat on both sides.
 from __future__ import annotations
 
 import collections
+import contextlib
 import ctypes
 import ctypes.util
 import datetime
 import functools
 import logging
+import pickle
+import signal
+import tempfile
 import threading
 from pathlib import Path
 
-from .inputs import MissingExtra, have, need
+from .inputs import have, need
 from .running import (
     BookSpec,
     Context,
     Decided,
     Options,
+    Spooled,
     Totals,
     decide_chunk,
     in_columns,
@@ -38,11 +43,19 @@ from .running import (
 #: most this much of the input. A partition's records, decisions and rows are what a worker
 #: holds beyond Dask and the rulebook (ccdi: 1,000 lines grew each worker by 10 MB over
 #: 500), so a rulebook decided one by one, whose lines cost 5 to 10 times more, takes
-#: shorter partitions (``PER_CASE_BYTES``) than one deciding in columns.
+#: shorter partitions (``PER_CASE_BYTES``) than one deciding in columns, which takes twice
+#: the lines, as a local run's chunks: Dask costs some 12 ms of the command's CPU a
+#: partition, whatever its size, which for pi2017's cheap lines was a third of the command's
+#: (500,000 lines, ``--dask local --jobs 2``: the command's CPU 17.1 s with 1,000 lines or
+#: 256 KB, 13.6 s with 4,000 or 1 MB, 13.1 s with 2,000 or 512 KB and the spooled rows below;
+#: peak memory 177, 210, 187 MB).
 PARTITION_LINES = 1_000
-PARTITION_BYTES = 256 << 10
+PARTITION_BYTES = 512 << 10
 PER_CASE_BYTES = 128 << 10
 LOCAL = "local"
+#: ``--dask local`` into a file: the workers leave each partition's rows in a file of a
+#: temporary folder, as a local run's do, for the command to copy in (``Spooled``).
+SPOOL = True
 #: Dask's settings for the local cluster (``--dask local``), which is there for this run
 #: only: no statistical profiler in the workers (a thread sampling every 10 ms, and the
 #: samples kept), and short logs of what was done (by default the last 10,000 and 1,000
@@ -93,19 +106,37 @@ def _context(spec: BookSpec, options: Options) -> Context:
 
 
 def decide_partition(
-    spec: BookSpec, options: Options, index: int, chunk: list, folder: str | None
+    spec: BookSpec,
+    options: Options,
+    index: int,
+    chunk: list,
+    folder: str | None,
+    spool: str | None = None,
 ) -> Decided:
     """On a worker: decide one partition; with ``folder``, write its rows there as
-    ``part-INDEX.parquet`` and send back only the skipped lines and the counts."""
+    ``part-INDEX.parquet`` and send back only the skipped lines and the counts; with
+    ``spool`` (``--dask local``: a folder of this machine), leave the rows in a file there for
+    the command to copy in, as a local run's workers do, rather than send them back."""
     context = _context(spec, options)
     decided = decide_chunk(context, chunk)
+    if spool is not None and decided.rows:
+        rows = decided.rows  # bytes, or Parquet's rows (which the writer spools pickled)
+        data = rows if isinstance(rows, bytes) else pickle.dumps(rows, pickle.HIGHEST_PROTOCOL)
+        try:
+            decided.rows = Spooled.write(spool, data)
+        except OSError:  # the folder gone or full: sent back
+            pass
     if folder is not None:
         import pyarrow.parquet as pq
 
-        from .writing import arrow_table
+        from .writing import WriteFailed, arrow_table
 
         table = arrow_table(context.schema, decided.rows or [])
-        pq.write_table(table, str(Path(folder) / f"part-{index:06d}.parquet"))
+        part = Path(folder) / f"part-{index:06d}.parquet"
+        try:
+            pq.write_table(table, str(part))
+        except OSError as err:  # the folder removed under the run, the disk full
+            raise WriteFailed(f"{part}: cannot write ({err.strerror or err})") from None
         decided.rows = None
     trim()
     return decided
@@ -147,6 +178,37 @@ def local_cluster(distributed, jobs: int):
     return distributed.SpecCluster(workers=workers, scheduler=scheduler, silence_logs=quiet)
 
 
+def _least_busy(busy: dict[str, list]) -> dict:
+    """Where the next partition goes (``--dask local``): the worker with the fewest partitions
+    not yet decided. Dask places a task where its data is, and scattered data went to the
+    workers in turn, half to each of two; but the worker in the command's process shares it
+    with the scheduler, the reading and the writing, so it fell behind and the worker
+    process waited (pi2017: 2.2 times the wall of ``--jobs 2``). ``{}``: Dask's choice."""
+    if not busy:
+        return {}
+    for futures in busy.values():
+        futures[:] = [f for f in futures if not f.done()]
+    worker = min(busy, key=lambda a: len(busy[a]))
+    return {"workers": [worker], "allow_other_workers": True}
+
+
+@contextlib.contextmanager
+def _deaf_to_ctrl_c():
+    """Ctrl-C ignored while ``--dask local``'s worker processes are started, so that they
+    ignore it too (a process started ignoring SIGINT keeps ignoring it): Ctrl-C reaches every
+    process of the terminal's group, and each worker process printed a KeyboardInterrupt
+    traceback as it died, while the command stops the cluster itself as it ends. A Ctrl-C in
+    the second or so this takes is lost."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 def is_dataset(out: str) -> bool:
     """A folder (existing, or named with a trailing '/' or without a suffix): a dataset."""
     return out.endswith("/") or Path(out).is_dir() or not Path(out).suffix
@@ -169,38 +231,38 @@ def run_on_dask(
     from .commands import Sink, Usage, open_cases, output_format
     from .progress import Bar
     from .table import Schema
-    from .writing import ErrorsWriter, ResultsWriter, errors_path
+    from .writing import ErrorsWriter, ResultsWriter, StagedFolder, close_all, errors_path
 
     distributed = need("distributed", "dask", "--dask")
     dataset = is_dataset(out)
     fmt = "parquet" if dataset else output_format(out)
     if fmt == "parquet":  # found, not imported: the workers write the parts (26 MB here)
         have("pyarrow", "dask", "--dask")
-    folder = None
-    if dataset:
-        folder = Path(out)
-        if folder.exists() and any(folder.iterdir()) and not list(folder.glob("part-*.parquet")):
-            raise Usage(f"{out}: a folder that holds other files; give an empty or new folder")
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("part-*.parquet"):  # an earlier run's parts
-            old.unlink()
     reader = open_cases(cases, input_format)
     options = Options(as_of, trace, fmt)
     schema = Schema(book.book.rulebook, trace)
     errors_file = errors_path(out.rstrip("/"))
-    writer = None if dataset else ResultsWriter(out, fmt, schema)
-    errors = ErrorsWriter(errors_file)
-    sink = Sink(cases, report, writer, errors)
-    totals = Totals()
-    sink.totals = totals
-    cluster = None
+    writer = errors = folder = cluster = spool = None
     done = False
-    context = book.context(options)
-    try:
+    try:  # one block from the first output made: a failure or a signal leaves none of them
+        try:
+            if dataset:  # the parts go to a folder beside OUT, swapped in at the end
+                folder = StagedFolder(out)
+            else:
+                writer = ResultsWriter(out, fmt, schema)
+            errors = ErrorsWriter(errors_file)
+        except ValueError as err:
+            raise Usage(f"{out}: {err}; give an empty or new folder") from None
+        except OSError as err:
+            raise Usage(f"{out}: cannot write ({err.strerror or err})") from None
+        sink = Sink(cases, report, writer, errors)
+        totals = Totals()
+        sink.totals = totals
+        context = book.context(options)
         if address == LOCAL:
             import dask
 
-            with dask.config.set(LOCAL_CONFIG):  # the workers are given it too
+            with dask.config.set(LOCAL_CONFIG), _deaf_to_ctrl_c():  # the workers get both
                 cluster = local_cluster(distributed, jobs)
                 client = distributed.Client(cluster)
             with _lock:  # the worker in this process decides with the rulebook built here
@@ -212,9 +274,14 @@ def run_on_dask(
                 raise Usage(f"--dask {address}: cannot reach the scheduler ({err})") from None
         with client, Bar(reader, Path(out).name, report.progress) as bar:
             sink.bar = bar
-            workers = max(1, len(client.scheduler_info().get("workers", {})))
+            addresses = list(client.scheduler_info().get("workers", {}))
+            workers = max(1, len(addresses))
             spec = client.scatter(book.spec, broadcast=True)
             pending: collections.deque = collections.deque()
+            # --dask local: each partition to the worker with the fewest not yet decided
+            busy: dict[str, list] = {a: [] for a in addresses} if address == LOCAL else {}
+            if address == LOCAL:
+                settle()  # the rulebook and Dask, left alone by the collector as in a local run
 
             def emit(future) -> None:
                 decided = future.result()
@@ -223,29 +290,47 @@ def run_on_dask(
                 del decided
                 trim()
 
-            target = None if folder is None else str(folder.resolve())
-            size = PARTITION_BYTES if in_columns(context) else PER_CASE_BYTES
-            for index, chunk in enumerate(reader.chunks(PARTITION_LINES, size)):
+            target = None if folder is None else str(folder.temp)
+            if address == LOCAL and folder is None and SPOOL:
+                spool = tempfile.TemporaryDirectory(prefix="ruleengine-rows-")
+            columns = in_columns(context)
+            size = PARTITION_BYTES if columns else PER_CASE_BYTES
+            lines = PARTITION_LINES * (2 if columns else 1)
+            for index, chunk in enumerate(reader.chunks(lines, size)):
                 # Scattered, not put in the task: the scheduler keeps what it logs of a
                 # task's arguments, which grew the command by each partition's lines.
-                data = client.scatter(chunk, direct=True)
-                pending.append(
-                    client.submit(decide_partition, spec, options, index, data, target, pure=False)
+                where = _least_busy(busy)
+                data = client.scatter(chunk, direct=True, workers=where.get("workers"))
+                future = client.submit(
+                    decide_partition,
+                    spec,
+                    options,
+                    index,
+                    data,
+                    target,
+                    spool and spool.name,
+                    pure=False,
+                    **where,
                 )
+                pending.append(future)
+                if where:
+                    busy[where["workers"][0]].append(future)
                 while len(pending) > 2 * workers:
                     emit(pending.popleft())
             while pending:
                 emit(pending.popleft())
         done = True
-    except MissingExtra:
-        raise
     finally:  # as for a local run: a run that fails leaves any older OUT as it was
-        reader.close()
-        if cluster is not None:  # first: Parquet is made once the workers have ended
-            cluster.close()
-        if writer is not None:
-            writer.close(keep=done)
-        errors.close(keep=done)
+        try:
+            reader.close()
+            if cluster is not None:  # first: Parquet is made once the workers have ended
+                cluster.close()
+        finally:
+            try:
+                close_all([folder, writer, errors], keep=done)
+            finally:
+                if spool is not None:
+                    spool.cleanup()
     if sink.more:
         report.say(f"{cases}: {sink.more} more skipped line(s) and note(s): see {errors.path}")
     return totals

@@ -12,11 +12,16 @@ its number, the case id when it could be read, the field at fault, the reason an
 
 Both are written to a temporary file beside the target and renamed over it only when the run
 ends (``close``), so a run that fails, or is stopped, never leaves a half-written file over an
-older good one; ``close(keep=False)`` removes the temporary file instead.
+older good one; ``close(keep=False)`` removes the temporary file instead. A Parquet dataset
+(``--dask``'s folder of parts) is written likewise into a temporary folder beside it
+(``StagedFolder``), swapped in whole. ``close_all`` ends a run's outputs together: made whole
+first, then renamed into place with Ctrl-C and SIGTERM held off, so that OUT and its errors
+file are both the older run's or both this one's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import io
@@ -24,8 +29,12 @@ import json
 import operator
 import os
 import pickle
+import re
 import secrets
+import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -41,6 +50,23 @@ SEEN = 256
 #: Rows per Parquet row group: big enough to read well, small enough to hold.
 ROW_GROUP = 10_000
 OUTPUTS = ("jsonl", "csv", "parquet")
+
+
+class WriteFailed(Exception):
+    """An output, or a file of rows a worker left for it, that could not be written or read
+    while the run went on (the disk full, the temporary folder removed under the run by a
+    clean-up): neither the user's data nor a bug; the command ends as for an OUT that cannot be
+    written (exit 2), its outputs left as they were."""
+
+
+def failure(err: OSError, out: str | Path | None = None) -> WriteFailed:
+    """``err``, met while writing ``out``, as the user is told it, naming the file at fault."""
+    if isinstance(err, FileNotFoundError) and err.filename is not None:
+        return WriteFailed(
+            f"{err.filename}: gone while the run went on (removed under it, as a clean-up of "
+            "the temporary folder would); the outputs are left as they were: run again"
+        )
+    return WriteFailed(f"{err.filename or out or 'output'}: cannot write ({err.strerror or err})")
 
 
 def errors_path(out: str | Path) -> Path:
@@ -232,10 +258,15 @@ def arrow_table(schema: Schema, rows: list[list]):
 
 def concat(parts: list, output: str) -> Any:
     """Several chunks' encoded rows as one."""
-    if output in ("jsonl", "csv"):  # bytes, or rows a worker left in a file (``Spooled``)
-        return b"".join(p if isinstance(p, bytes) else p.read() for p in parts)
-    # rows, or Parquet's rows pickled in a file by a worker
-    return [row for p in parts for row in (p if isinstance(p, list) else pickle.loads(p.read()))]
+    try:
+        if output in ("jsonl", "csv"):  # bytes, or rows a worker left in a file (``Spooled``)
+            return b"".join(p if isinstance(p, bytes) else p.read() for p in parts)
+        # rows, or Parquet's rows pickled in a file by a worker
+        return [
+            row for p in parts for row in (p if isinstance(p, list) else pickle.loads(p.read()))
+        ]
+    except OSError as err:
+        raise failure(err) from None
 
 
 # ------------------------------------------------------------------ writing (in order)
@@ -264,6 +295,112 @@ class Staged:
     def abandon(self) -> None:
         if not self.direct:
             self.temp.unlink(missing_ok=True)
+
+
+#: A part of a dataset folder as ``run --dask`` names it; nothing else may be in the folder.
+PART = re.compile(r"part-\d{6,}\.parquet")
+
+
+class StagedFolder:
+    """A folder of parts (``run --dask``'s dataset) written under a temporary name beside the
+    target (``.NAME.XXXXXXXX.tmp``) and swapped in by ``finish``: an older folder is renamed
+    out of the way (``.NAME.XXXXXXXX.old``) and the new one renamed in (a failure puts the
+    older one back; ``undo`` too, later). ``abandon`` removes the temporary folder, and the
+    older one once swapped out. The target, when it exists, may
+    hold only an earlier run's parts (removed with it): refused otherwise, before anything is
+    written (``ValueError``, naming a file in it)."""
+
+    def __init__(self, target: str | Path):
+        self.target = Path(os.path.realpath(target))
+        if self.target.exists():
+            if not self.target.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(target))
+            other = next((p for p in self.target.iterdir() if not PART.fullmatch(p.name)), None)
+            if other is not None:
+                raise ValueError(f"a folder that holds other files ({other.name})")
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        name = f".{self.target.name}.{secrets.token_hex(4)}"
+        self.temp = self.target.with_name(name + ".tmp")
+        self._old = self.target.with_name(name + ".old")
+        self.temp.mkdir()
+
+    def finish(self) -> None:
+        old = None
+        if self.target.exists():
+            os.rename(self.target, self._old)
+            old = self._old
+        try:
+            os.rename(self.temp, self.target)
+        except BaseException:
+            if old is not None:
+                os.rename(old, self.target)
+            raise
+
+    def undo(self) -> None:
+        """After ``finish``: the older folder back (a later output could not be put in place)."""
+        os.rename(self.target, self.temp)
+        if self._old.exists():
+            os.rename(self._old, self.target)
+
+    def abandon(self) -> None:
+        """The temporary folder removed, and after ``finish`` the older one."""
+        shutil.rmtree(self.temp, ignore_errors=True)
+        shutil.rmtree(self._old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def signals_held():
+    """Ctrl-C (SIGINT) and SIGTERM held off for a few renames, then acted on as they would have
+    been: a run is never stopped between putting OUT in place and its errors file. Python runs
+    a signal's handler in the main thread whichever thread the signal reached, so this holds
+    it even with Dask's threads about; elsewhere than the main thread, nothing is held."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    kinds = (signal.SIGINT, signal.SIGTERM)
+    before = {s: signal.signal(s, lambda signum, frame: got.append(signum)) for s in kinds}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+        if got:
+            signal.raise_signal(got[0])
+
+
+def close_all(outputs: list, keep: bool) -> None:
+    """End a run's outputs (writers, ``StagedFolder``, None skipped) together. ``keep``: each
+    made whole (a Parquet file from its rows: the long part, which a signal may stop), then
+    all put in place with signals held, in the order given (a folder first: a failure after
+    it puts the older folder back; a file replaced stays so). Not ``keep`` (a failed or
+    stopped run), or a failure: every temporary file and folder removed, older outputs left
+    as they were."""
+    outputs = [o for o in outputs if o is not None]
+    try:
+        if keep:
+            for o in outputs:
+                if hasattr(o, "complete"):
+                    o.complete()
+            with signals_held():
+                done: list = []
+                try:
+                    for o in outputs:
+                        o.finish()
+                        done.append(o)
+                except BaseException:
+                    for o in done:
+                        if isinstance(o, StagedFolder):
+                            o.undo()
+                    raise
+    except BaseException as err:
+        for o in outputs:
+            o.abandon()
+        if isinstance(err, OSError):
+            raise failure(err) from None
+        raise
+    for o in outputs:  # after ``finish``: only what is left (a folder swapped out)
+        o.abandon()
 
 
 class ResultsWriter:
@@ -300,13 +437,16 @@ class ResultsWriter:
     def write(self, encoded: Any, count: int) -> None:
         self.rows += count
         out = self._file if self._spool is None else self._spool
-        if isinstance(encoded, bytes):
-            out.write(encoded)
-        elif isinstance(encoded, list):  # Parquet's rows, decided in this process
-            if encoded:
-                pickle.dump(encoded, out, protocol=pickle.HIGHEST_PROTOCOL)
-        elif encoded is not None:  # rows a worker left in a file (``Spooled``)
-            encoded.copy_into(out)
+        try:
+            if isinstance(encoded, bytes):
+                out.write(encoded)
+            elif isinstance(encoded, list):  # Parquet's rows, decided in this process
+                if encoded:
+                    pickle.dump(encoded, out, protocol=pickle.HIGHEST_PROTOCOL)
+            elif encoded is not None:  # rows a worker left in a file (``Spooled``)
+                encoded.copy_into(out)
+        except OSError as err:
+            raise failure(err, self.path) from None
 
     def _parquet(self) -> None:
         """The Parquet file, from the rows spooled: each chunk's an Arrow table, written in
@@ -329,20 +469,31 @@ class ResultsWriter:
             if count:
                 writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP)
 
+    def complete(self) -> None:
+        """The file made whole (Parquet: from the rows spooled) and closed; ``finish`` puts it
+        in place."""
+        try:
+            if self._spool is not None:
+                self._parquet()
+        finally:
+            self._closed()
+
+    def finish(self) -> None:
+        self._closed()
+        self._staged.finish()
+
+    def abandon(self) -> None:
+        self._closed()
+        self._staged.abandon()
+
+    def _closed(self) -> None:
+        self._file.close()
+        if self._spool is not None:
+            self._spool.close()
+
     def close(self, keep: bool = True) -> None:
         """Finish the file and rename it into place; ``keep=False``: remove it (a failed run)."""
-        try:
-            if keep and self._spool is not None:
-                self._parquet()
-            self._file.close()
-        except BaseException:
-            self._file.close()
-            self._staged.abandon()
-            raise
-        finally:
-            if self._spool is not None:
-                self._spool.close()
-        (self._staged.finish if keep else self._staged.abandon)()
+        close_all([self], keep)
 
 
 def _spool_file(beside: Path) -> BinaryIO:
@@ -376,11 +527,21 @@ class ErrorsWriter:
         self._file = open(self._staged.temp, mode, encoding="utf-8")  # noqa: SIM115 (in close)
 
     def write(self, skipped: list[Skipped]) -> None:
-        for s in skipped:
-            line = {**s.to_json(), **self.fields}
-            self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
+        try:
+            for s in skipped:
+                line = {**s.to_json(), **self.fields}
+                self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
+        except OSError as err:
+            raise failure(err, self.path) from None
+
+    def finish(self) -> None:
+        self._file.close()
+        self._staged.finish()
+
+    def abandon(self) -> None:
+        self._file.close()
+        self._staged.abandon()
 
     def close(self, keep: bool = True) -> None:
         """Rename the file into place; ``keep=False``: remove it (a failed run)."""
-        self._file.close()
-        (self._staged.finish if keep else self._staged.abandon)()
+        close_all([self], keep)
