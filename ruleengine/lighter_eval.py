@@ -15,8 +15,16 @@ For a ``lighter`` block (checked in ``lighter.py``) and one case judged as of da
   decision) is not decided under it; when one is not decided under one of the versions, the
   two cannot be compared and the *D* version's outcome stands, unless the *A* version gives
   the lowest member of a scale, which nothing undercuts;
-- an act date after *D*, and an act date before every version, are judged under the *D*
-  version (the first is a case evaluated as the law stood earlier, by another block).
+- an act date before every version is judged under the *D* version;
+- an act date after *D* is a case judged before its acts, which cannot be (Criminal Law Art. 12
+  compares the law of the act with the law at the decision: the acts come first). No version is
+  compared or taken as the act's: the conclusions are those the rules in force on *D* give
+  (``applied`` reads the *D* version), and the reason, ``judged_before_acts``, says so, with
+  the version truly in force on *A*. Where such a case must not be decided, the rule text says
+  so from the act date (pi2017's cl12_judged_before_the_acts, ccdi's
+  cl12_*_judged_before_the_acts); the core cannot make the conclusions unreadable, as other
+  rules read them. An act date after *D* also arises inside an evaluation on an earlier day for
+  another block, whose act date is earlier than this one's.
 
 Every evaluator (the generated programs, the reference interpreter of the tests, the what-if
 analysis) runs :func:`settle` with its own way of evaluating the case on another day, so the
@@ -37,7 +45,14 @@ from .runtime import Conflict, Unset
 from .types import EnumType
 
 #: Why the version applied was chosen; labels in render/explanation.py.
-REASONS = ("same_version", "act_version", "later_lighter", "not_compared", "no_act_version")
+REASONS = (
+    "same_version",
+    "act_version",
+    "later_lighter",
+    "not_compared",
+    "no_act_version",
+    "judged_before_acts",
+)
 
 
 @attrs.frozen
@@ -203,10 +218,7 @@ def settle(
     ``day``, are ``current`` (``undecided``: the conclusions no rule in force decides)."""
     param = rulebook.parameters[lighter.versions]
     at_decision, _ = version_on(param, day)
-    if act_date > day:
-        at_act, end = at_decision, None
-    else:
-        at_act, end = version_on(param, act_date)
+    at_act, end = version_on(param, act_date)
     common = dict(
         why_none_at_act=""
         if at_act is not None
@@ -222,12 +234,12 @@ def settle(
         at_decision_values=tuple(current),
         undecided_at_decision=tuple(c for c in lighter.decides if c in undecided),
     )
-    if at_act == at_decision:
+    if act_date > day or at_act == at_decision:
         return Choice(
             **common,
             act_judged_on=None,
             applied=at_decision,
-            reason="same_version",
+            reason="judged_before_acts" if act_date > day else "same_version",
             at_act_values=None,
         )
     if at_act is None:

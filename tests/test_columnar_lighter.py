@@ -211,6 +211,25 @@ def test_the_lighter_edition_is_chosen_in_columns():
     assert isinstance(rows[2], ruleengine.EvaluationError)
 
 
+def test_an_act_after_the_as_of_date_names_its_own_edition_in_columns():
+    """A case judged before its acts (lighter_eval.settle): not compared, the as-of edition's
+    rules give the outcome, and at_act is the edition in force on the act date (it was the
+    as-of edition, as on the per-case path), in columns as one by one."""
+    book = ruleengine.load_text(LIGHTER)
+    day = datetime.date(2023, 6, 1)
+    records = [{"acts": [], "acted_on": "2024-06-01", "poverty": True}]
+    (row,) = agree(book, records, day)
+    assert row[2] == columnar.COLUMNAR
+    assert [row[0].conclusions[c] for c in ("most", "version", "old_act")] == [
+        "high",
+        "e2018",
+        False,
+    ]
+    records = [{"acts": [], "acted_on": "2024-06-01"}]
+    (row,) = agree(book, records, datetime.date(2018, 12, 1))
+    assert row[0].conclusions["old_act"] is False
+
+
 def test_run_says_pi2017_goes_in_columns(tmp_path):
     from ruleengine.cli import app
 

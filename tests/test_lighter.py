@@ -200,9 +200,32 @@ def test_no_version_on_the_act_date(book):
     assert (err.value.span.line, err.value.span.column) == (40, 71)
 
 
-def test_act_after_the_as_of_date_is_judged_by_the_as_of_version(book):
-    _, trace = run(book, "2025-01-01", "2019-06-01", amount=1)
-    assert trace.choices[0].reason == "same_version"
+@pytest.mark.parametrize("acted_on", ["2025-01-01", "2019-07-01"], ids=["later", "same_period"])
+def test_an_act_after_the_as_of_date_is_a_case_judged_before_its_acts(book, acted_on):
+    """QA finding (ccdi's kickbacks judged as of 2015-10-31): an act date after the as-of date
+    was reported as judged under the as-of version, 'the same version on both dates', with that
+    version named as the act's. It is a case judged before its acts: no version is compared,
+    the rules in force on the as-of date give the outcome (a rule text says there that it is
+    not decided), and the version truly in force on the act date is the act's."""
+    d, trace = run(book, acted_on, "2019-06-01", amount=101)
+    (choice,) = trace.choices
+    act_version = "e2023" if acted_on == "2025-01-01" else "e2018"
+    assert (choice.reason, choice.at_act, choice.at_decision, choice.applied) == (
+        "judged_before_acts",
+        act_version,
+        "e2018",
+        "e2018",
+    )
+    assert (choice.at_act_values, choice.act_judged_on) == (None, None)
+    assert (d.value("most"), d.value("seen"), d.value("at_act")) == (
+        "probation",
+        "e2018",
+        act_version,
+    )
+    en, zh = render(trace, "en"), render(trace, "zh")
+    assert "is after the as-of date (2019-06-01)" in en and "cannot be judged before" in en
+    assert "不能在行为以前处理" in zh
+    assert "the same version was in force on both dates" not in en
 
 
 def test_version_periods():

@@ -55,6 +55,8 @@ def _encoded(book, facts: dict, day: datetime.date) -> dict:
         out[name] = codes[value] if decided else None
     applied = model.eval(enc.lighters["in_time"][0], model_completion=True).as_long()
     out["applied"] = ("old", "new")[applied]
+    at_act = model.eval(enc.lighters["in_time"][1], model_completion=True).as_long()
+    out["at_act"] = ("old", "new")[at_act] if facts["acted_on"].year >= 2010 else None
     return out
 
 
@@ -64,7 +66,9 @@ ITEMS = [0, 9, 10, 49, 50, 79, 80, 99, 100, 150]
 
 @pytest.mark.parametrize("as_of", ["2015-06-01", "2021-06-01"])
 def test_the_encoding_gives_what_the_engine_gives(book, as_of):
-    """Case by case, the encoded block takes the version the engine takes, with its values."""
+    """Case by case, the encoded block takes the version the engine takes, with its values,
+    and names the act's version as the engine does: after the as-of date, the version truly
+    in force then (a case judged before its acts; it was the as-of version)."""
     day = datetime.date.fromisoformat(as_of)
     for acted in ACTED:
         for items in ITEMS:
@@ -77,6 +81,7 @@ def test_the_encoding_gives_what_the_engine_gives(book, as_of):
                 "label": None if isinstance(got["label"], Unset) else got["label"],
                 "note": None if isinstance(got["note"], Unset) else got["note"],
                 "applied": choice.applied,
+                "at_act": choice.at_act,
             }
             assert _encoded(book, facts, day) == engine, (acted, items)
 

@@ -53,9 +53,11 @@ def _lighter(comp: _Compiler, block: ir.Lighter, earlier_program: Callable, tabl
     def step(cols, env):
         rows = _rows(cols)
         act = _full_of(cols, act_day(cols, env))
-        later = act > env[_DAY]  # judged under the as-of version (another block's case)
+        # An act after the as-of date: a case judged before its acts, not compared; the version
+        # in force on the act date is still the act's (lighter_eval.settle).
+        later = act > env[_DAY]
         period = np.searchsorted(starts, act, side="right") - 1
-        at_act = np.where(later, at_decision, np.where(period >= 0, members[period], -1))
+        at_act = np.where(period >= 0, members[period], -1)
         applied = np.full(rows, at_decision, dtype=np.int64)
         for p, version, when, sub, maps in earlier:
             at = np.flatnonzero((period == p) & ~later)

@@ -208,6 +208,8 @@ class Encoder:
         by the rulebook as it stood on that version's last day (``at``), and its outcome
         applies unless this period's is lighter by ``compare`` (``_act_side``). Which day in
         the period is the as-of date does not matter: every earlier version ended before it.
+        ``at_act`` is the version of the act date's period, a later one's too (a case judged
+        before its acts names the version truly in force on the act date).
         """
         param = self.rb.parameters[block.versions]
         rank = block.type.rank
@@ -240,6 +242,9 @@ class Encoder:
                 unset[c] = z3.If(takes, then.undecided[c], unset[c])
             applied = z3.If(takes, rank[member], applied)
             at_act = z3.If(inside, rank[member], at_act)
+        for i in range(k + 1, len(param.values)):  # after the as-of date: not compared
+            since, member = param.values[i]
+            at_act = z3.If(act >= since.toordinal(), rank[member], at_act)
         first = param.values[0][0].toordinal()
         at_act = z3.If(act < first, self.fresh(block.type), at_act)  # none: cannot be read
         no = z3.BoolVal(False)

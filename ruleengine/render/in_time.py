@@ -67,6 +67,18 @@ WORDS = {
         "stands",
         "zh": "行为时无已编码的版本，按处理时施行的版本",
     },
+    "judged_before_acts": {
+        "en": "not compared: the act date ({act}) is after the as-of date ({day}), and a case "
+        "cannot be judged before its acts; the outcome is that of the rules in force on the "
+        "as-of date, which say whether it is decided",
+        "zh": "未作比较：行为日期（{act}）在处理时（{day}）以后，案件不能在行为以前处理；"
+        "所示结论为处理时施行的规定的结论，是否认定依其规定",
+    },
+    "applied_judged_before": {
+        "en": "applied: the rules in force on the as-of date ({version}), the case being judged "
+        "before its acts",
+        "zh": "适用：处理时施行的规定（{version}），案件在行为以前处理",
+    },
     "other_version": {
         "en": "not applied: the version in force on the act date applies",
         "zh": "未适用：适用行为时的版本",
@@ -175,9 +187,21 @@ def _choice_line(rb, choice, lang: str, citation) -> Line:
     children.append(Line(at_decision, "", values))
     sep = "、" if lang == "zh" else ", "
     compare = sep.join(local(rb.conclusions[c].label, lang, c) for c in block.compare)
-    children.append(Line(word(_reason_key(block, choice), lang, compare=compare), "value"))
+    reason = word(
+        _reason_key(block, choice),
+        lang,
+        compare=compare,
+        act=show_date(choice.act_date, lang),
+        day=show_date(choice.as_of, lang),
+    )
+    children.append(Line(reason, "value"))
     children += [Line(local(n, lang), "dim") for n in block.notes]
-    applied = word("applied", lang, version=version(choice.applied))
+    judged_before = choice.reason == "judged_before_acts"
+    applied = word(
+        "applied_judged_before" if judged_before else "applied",
+        lang,
+        version=version(choice.applied),
+    )
     head = local(block.label, lang, block.name)
     return Line(f"{head}{colon}{applied}", "applied", tuple(children))
 
