@@ -231,6 +231,33 @@ def adapt(record: Any) -> tuple[Any, list]:
     return facts, notes
 
 
+#: Why an act of embezzlement or bribery dealt with is not counted, by crime and by whether the
+#: official is a state functionary (fifth legal review, finding 8): CL Art. 383(2) speaks of
+#: embezzlement ("对多次贪污未经处理的"); bribery takes it through Art. 386 and has its own Interp.
+#: Art. 15(1) ("对多次受贿未经处理的"); neither reaches duty encroachment (CL Art. 271) or a
+#: non-state functionary's bribery (CL Art. 163), for which leaving the act out is our reading.
+DEALT_WITH = {
+    ("embezzlement", True): (
+        "already dealt with: not added up again (CL Art. 383(2))",
+        "已经处理：不再累计计算（刑法第三百八十三条第二款）",
+    ),
+    ("bribery", True): (
+        "already dealt with: not added up again (CL Art. 386 with Art. 383(2); Interp. Art. 15(1))",
+        "已经处理：不再累计计算（刑法第三百八十六条、第三百八十三条第二款，法释〔2016〕9号第十五条第一款）",
+    ),
+    ("embezzlement", False): (
+        "already dealt with: not added up again (CL Art. 271 says nothing of it: our reading, as "
+        "CL Art. 383(2))",
+        "已经处理：不再累计计算（刑法第二百七十一条未作规定，系本规则比照第三百八十三条第二款的理解）",
+    ),
+    ("bribery", False): (
+        "already dealt with: not added up again (CL Art. 163 says nothing of it: our reading, as "
+        "CL Art. 383(2) and Interp. Art. 15(1))",
+        "已经处理：不再累计计算（刑法第一百六十三条未作规定，系本规则比照第三百八十三条第二款、"
+        "法释〔2016〕9号第十五条第一款的理解）",
+    ),
+}
+
 #: Why an act of misappropriation dealt with is not counted (common.rules misappropriation_act).
 DEALT_WITH_MISAPPROPRIATION = (
     "already dealt with: not added up again (CL Art. 384 says nothing of it: our reading, as "
@@ -273,10 +300,7 @@ def _excluded(fields: dict, group: str | None, sf: bool, totals: dict) -> tuple 
     if group is None or fields["for_self"] is False:
         return None
     if fields["dealt_with"] is True:
-        return (
-            "already dealt with: not added up again (CL Art. 383(2), Interp. Art. 15(1))",
-            "已经处理：不再累计计算（刑法第三百八十三条第二款，解释第十五条第一款）",
-        )
+        return DEALT_WITH[(group, sf)]
     if fields["kind"] == "bribe_accepting" and fields["benefit"] in (None, "none"):
         deemed = sf and fields["from_subordinate"] is True
         if not (deemed and totals["subordinates"] >= SUBORDINATE_VALUE):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ruleengine.cli import EXIT_OK, app
@@ -56,10 +57,70 @@ def test_whatif_names_the_article_of_the_version_applied():
     lines = [
         ln
         for ln in text.splitlines()
-        if "decided by" in ln and " – " in ln and any(w in ln.split(":")[0] for w in sanctions)
+        if "decided by" in ln
+        and ("↑" in ln or "↓" in ln)
+        and any(w in ln.split(":")[0] for w in sanctions)
     ]
     assert lines
     for line in lines:
         assert "Disciplinary Regulations (2015) Art." in line, line
     assert "Art. 142" not in "\n".join(lines)
     assert any("(acts[0].gravity) serious" in ln and "(2015) Art. 105" in ln for ln in lines)
+
+
+def outcome(case: Path, *args: str) -> dict:
+    return json.loads(explain(case, "-f", "json", *args))["outcome"]
+
+
+def with_sanctioned(tmp_path: Path, case: str, sanctioned: str) -> Path:
+    data = json.loads((CASES / case).read_text())
+    data["acts"][0]["sanctioned"] = sanctioned
+    out = tmp_path / f"{sanctioned}_{case}"
+    out.write_text(json.dumps(data))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("sanctioned", "criminal", "party"),
+    [
+        # the facts rule a Party sanction out: no Party aggravation (Art. 20 needs 受处分)
+        ("no_sanction", False, False),
+        ("administrative_only_before_acts_judged", True, False),
+        # a Party sanction before the acts judged: both
+        ("party_before_acts_judged", True, True),
+        # either, not said which: Interp. Art. 1(2)(2) counts both; the Party ground stays open
+        ("before_acts_judged", True, True),
+        # none before the acts judged: a Party sanction after them is Art. 20 item 4's case
+        ("none_before", False, True),
+    ],
+)
+def test_party_aggravation_after_a_sanction_needs_a_party_sanction(
+    tmp_path, sanctioned, criminal, party
+):
+    """Finding 7: act A (20,000, dealt with) beside act B (10,000): Interp. Art. 1(2)(2) counts a
+    Party or an administrative sanction before the acts judged; the Party aggravation after a
+    sanction (2023 Art. 20) needs a Party sanction."""
+    out = outcome(with_sanctioned(tmp_path, "c13_A20000_nosanction_B10000.json", sanctioned))
+    assert ("prior_sanction" in out["embezzlement_aggravators"]) is criminal
+    assert ("after_sanction_2023" in out["party_aggravations"]) is party
+
+
+def test_party_aggravation_open_when_not_stated():
+    """c14: whether act A brought a sanction is not stated: the band is not decided, and the Party
+    ground stays open (as before)."""
+    out = outcome(CASES / "c14_A20000_notstated_B10000.json")
+    assert out["embezzlement_band"] == "prior_sanction_not_given"
+
+
+def test_dealt_with_cites_383_2_for_embezzlement_and_15_1_for_bribery():
+    """Finding 8: Interp. Art. 15(1) is about bribery (多次受贿) only; embezzlement dealt with is
+    left out under CL Art. 383(2) alone."""
+    text = explain(CASES / "c12_A20000_sanctioned_B10000.json")
+    assert "already dealt with: not added up again (CL Art. 383(2))" in text
+    assert "Interp. Art. 15(1)" not in text.split("Provisions that decide it")[0]
+    zh = explain(CASES / "c12_A20000_sanctioned_B10000.json", "--lang", "zh")
+    assert "已经处理：不再累计计算（刑法第三百八十三条第二款）" in zh
+    from ruleengine_ccdi.adapter import DEALT_WITH
+
+    assert "Interp. Art. 15(1)" in DEALT_WITH[("bribery", True)][0]
+    assert "法释〔2016〕9号第十五条第一款" in DEALT_WITH[("bribery", True)][1]
