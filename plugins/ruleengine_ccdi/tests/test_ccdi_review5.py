@@ -124,3 +124,20 @@ def test_dealt_with_cites_383_2_for_embezzlement_and_15_1_for_bribery():
 
     assert "Interp. Art. 15(1)" in DEALT_WITH[("bribery", True)][0]
     assert "法释〔2016〕9号第十五条第一款" in DEALT_WITH[("bribery", True)][1]
+
+
+def test_zh_terms(tmp_path):
+    """Finding 10: one grade shown once; "法释〔2016〕9号第十九条", not the ambiguous
+    "解释第十九条"; no ASCII "; " in Chinese; the Party gravity named beside an amount; an act
+    not taken for the official not labelled 贪污."""
+    zh = explain(CASES / "c12_A20000_sanctioned_B10000.json", "--lang", "zh")
+    assert zh.splitlines()[0] == "党纪处分幅度：开除党籍"
+    assert "开除党籍至开除党籍" not in zh
+    assert "法释〔2016〕9号第十九条" in zh and "解释第十九条" not in zh.replace("9号第十九条", "")
+    assert "; " not in zh
+    assert "党纪情节严重" in zh
+    en = explain(CASES / "c12_A20000_sanctioned_B10000.json")
+    assert en.splitlines()[0] == "range of Party sanctions: expulsion from the Party"
+    assert "serious (Party discipline)" in en
+    v02 = explain(CASES / "v02_span_2017_2019_poverty.json", "--lang", "zh")
+    assert "克扣危房改造补助（未非法占为己有）" in v02 and "贪污、克扣危房改造补助" not in v02
