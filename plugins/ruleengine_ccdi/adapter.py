@@ -78,6 +78,23 @@ KIND_LABELS = {
     ),
     "neglect_of_duty": ("玩忽职守", "neglect of duty"),
 }
+#: A kind whose label says the money was taken (贪污、侵占), for an act the facts say was not taken
+#: for the official (for_self: false): the label says only what was done (fifth legal review,
+#: finding 10), as the engine counts no embezzlement for it.
+NOT_TAKEN_LABELS = {
+    "poverty_relief_embezzlement": (
+        "涉及扶贫资金的行为（未非法占为己有）",
+        "an act concerning poverty-relief funds (not taken for himself)",
+    ),
+    "land_compensation": (
+        "截留征地补偿款（未非法占为己有）",
+        "withholding land-requisition compensation (not taken for himself)",
+    ),
+    "renovation_allowance": (
+        "克扣危房改造补助（未非法占为己有）",
+        "skimming house-renovation allowances (not taken for himself)",
+    ),
+}
 GRAVITY_LABELS = {
     "minor": ("情节较轻", "minor"),
     "relatively_serious": ("情节较重", "relatively serious"),
@@ -231,6 +248,33 @@ def adapt(record: Any) -> tuple[Any, list]:
     return facts, notes
 
 
+#: Why an act of embezzlement or bribery dealt with is not counted, by crime and by whether the
+#: official is a state functionary (fifth legal review, finding 8): CL Art. 383(2) speaks of
+#: embezzlement ("对多次贪污未经处理的"); bribery takes it through Art. 386 and has its own Interp.
+#: Art. 15(1) ("对多次受贿未经处理的"); neither reaches duty encroachment (CL Art. 271) or a
+#: non-state functionary's bribery (CL Art. 163), for which leaving the act out is our reading.
+DEALT_WITH = {
+    ("embezzlement", True): (
+        "already dealt with: not added up again (CL Art. 383(2))",
+        "已经处理：不再累计计算（刑法第三百八十三条第二款）",
+    ),
+    ("bribery", True): (
+        "already dealt with: not added up again (CL Art. 386 with Art. 383(2); Interp. Art. 15(1))",
+        "已经处理：不再累计计算（刑法第三百八十六条、第三百八十三条第二款，法释〔2016〕9号第十五条第一款）",
+    ),
+    ("embezzlement", False): (
+        "already dealt with: not added up again (CL Art. 271 says nothing of it: our reading, as "
+        "CL Art. 383(2))",
+        "已经处理：不再累计计算（刑法第二百七十一条未作规定，系本规则比照第三百八十三条第二款的理解）",
+    ),
+    ("bribery", False): (
+        "already dealt with: not added up again (CL Art. 163 says nothing of it: our reading, as "
+        "CL Art. 383(2) and Interp. Art. 15(1))",
+        "已经处理：不再累计计算（刑法第一百六十三条未作规定，系本规则比照第三百八十三条第二款、"
+        "法释〔2016〕9号第十五条第一款的理解）",
+    ),
+}
+
 #: Why an act of misappropriation dealt with is not counted (common.rules misappropriation_act).
 DEALT_WITH_MISAPPROPRIATION = (
     "already dealt with: not added up again (CL Art. 384 says nothing of it: our reading, as "
@@ -273,16 +317,13 @@ def _excluded(fields: dict, group: str | None, sf: bool, totals: dict) -> tuple 
     if group is None or fields["for_self"] is False:
         return None
     if fields["dealt_with"] is True:
-        return (
-            "already dealt with: not added up again (CL Art. 383(2), Interp. Art. 15(1))",
-            "已经处理：不再累计计算（刑法第三百八十三条第二款，解释第十五条第一款）",
-        )
+        return DEALT_WITH[(group, sf)]
     if fields["kind"] == "bribe_accepting" and fields["benefit"] in (None, "none"):
         deemed = sf and fields["from_subordinate"] is True
         if not (deemed and totals["subordinates"] >= SUBORDINATE_VALUE):
             return (
                 "no benefit sought for the giver found: not counted (Interp. Art. 13)",
-                "未认定为他人谋取利益：不计入受贿数额（解释第十三条）",
+                "未认定为他人谋取利益：不计入受贿数额（法释〔2016〕9号第十三条）",
             )
     no_benefit = fields["benefit"] in (None, "none")
     if not sf and no_benefit and fields["kind"] in ("subsidy_extortion", "bribe_soliciting"):
@@ -297,7 +338,7 @@ def _excluded(fields: dict, group: str | None, sf: bool, totals: dict) -> tuple 
             return (
                 "accepted before the request, under 10,000 yuan from that giver: not counted "
                 "(Interp. Art. 15(2))",
-                "受请托之前收受，该请托人的财物不满一万元：不计入受贿数额（解释第十五条第二款）",
+                "受请托之前收受，该请托人的财物不满一万元：不计入受贿数额（法释〔2016〕9号第十五条第二款）",
             )
     return None
 
@@ -383,8 +424,15 @@ def _act_note(act: dict, crime: str | None, excluded: tuple | None = None) -> di
             "and the mass-discipline article governs the act)"
         )
         zh_party.append("乡村振兴领域（适用2023年条例且依侵害群众利益条款处理时从重或者加重）")
-    en_kind, zh_kind = _label(KIND_LABELS, kind, 1), _label(KIND_LABELS, kind, 0)
-    en_gravity, zh_gravity = _label(GRAVITY_LABELS, gravity, 1), _label(GRAVITY_LABELS, gravity, 0)
+    labels = (
+        NOT_TAKEN_LABELS
+        if act.get("for_self") is False and kind in NOT_TAKEN_LABELS
+        else KIND_LABELS
+    )
+    en_kind, zh_kind = _label(labels, kind, 1), _label(labels, kind, 0)
+    # The Party-discipline gravity, named so beside an amount it is not read as a criminal tier.
+    en_gravity = f"{_label(GRAVITY_LABELS, gravity, 1)} (Party discipline)"
+    zh_gravity = f"党纪{_label(GRAVITY_LABELS, gravity, 0)}"
     en_found = "; ".join(en_party) or "Party sanction not decided (no provision encoded)"
     zh_found = "；".join(zh_party) or "党纪处分未认定（未编码相应条款）"
     if act.get("dealt_with") is True:

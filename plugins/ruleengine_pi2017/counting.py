@@ -411,7 +411,7 @@ def _who(recipient: str, lang: str) -> str:
     """A recipient as a reader names it: an act without one is "the recipient of act n"."""
     if recipient.startswith("acts[") and recipient.endswith("]"):
         n = int(recipient[5:-1]) + 1
-        return f"第{n}项行为的对象" if lang == "zh" else f"the recipient of act {n}"
+        return f"第{n}个行为的对象" if lang == "zh" else f"the recipient of act {n}"
     return recipient
 
 
@@ -827,11 +827,11 @@ def zh_day(day: datetime.date) -> str:
 
 
 def _acts_named(acts: list[dict]) -> tuple[str, str]:
-    """ "第1项、第3项行为（2008年6月1日、2008年6月10日）" and "acts 1 and 3 (2008-06-01, ...)":
+    """ "第1个、第3个行为（2008年6月1日、2008年6月10日）" and "acts 1 and 3 (2008-06-01, ...)":
     dates as the explanation writes them in each language (third legal review, finding 9(5))."""
     numbers = [str(a["index"] + 1) for a in acts]
     days = sorted({a["acted_on"] for a in acts})
-    zh = "、".join(f"第{n}项" for n in numbers) + (f"行为（{'、'.join(zh_day(d) for d in days)}）")
+    zh = "、".join(f"第{n}个" for n in numbers) + (f"行为（{'、'.join(zh_day(d) for d in days)}）")
     en = ("act " if len(numbers) == 1 else "acts ") + (
         numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
     )

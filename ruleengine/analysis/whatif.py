@@ -731,8 +731,15 @@ def _minimal(book, facts, as_of, current, key, options) -> list[tuple[tuple, dic
 
 def _deciders(book, facts, as_of, conclusion: str, value: Any) -> frozenset[str]:
     """The rules that give ``conclusion`` its new ``value`` (for a set, the member; for a
-    scale, the level) once the change is made."""
+    scale, the level) once the change is made. Where a lighter block takes the conclusion from
+    the version in force on the act date, the rules of that version decided it, not the ones in
+    force on the as-of date (a case under the 2015 regulations decided in 2019 is not decided by
+    the 2018 text)."""
     trace = book.explain(facts, as_of)
+    for choice in trace.choices:
+        block = book.rulebook.lighters[choice.lighter]
+        if choice.reason == "act_version" and choice.at_act_rules and conclusion in block.decides:
+            return frozenset(choice.at_act_rules[block.decides.index(conclusion)])
     out = set()
     for r in trace.rules:
         if r.status != "applied":

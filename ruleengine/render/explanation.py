@@ -152,9 +152,11 @@ def show_value(value: Any, t: Any = None, lang: str = "en") -> str:
         return label or value  # a member by its label; its name is in the JSON trace
     if isinstance(value, frozenset):
         members = [m for m in t.members if m in value] if isinstance(t, EnumType) else value
-        return "; ".join(show_value(m, t, lang) for m in members) or "—"
+        return ("；" if lang == "zh" else "; ").join(show_value(m, t, lang) for m in members) or "—"
     if isinstance(value, tuple) and len(value) == 2:
         low, high = show_value(value[0], t, lang), show_value(value[1], t, lang)
+        if low == high:  # one grade, one amount: "开除党籍", not "开除党籍至开除党籍"
+            return low
         return f"{low}至{high}" if lang == "zh" else f"{low} – {high}"
     if isinstance(value, datetime.date):
         return show_date(value, lang)
@@ -511,7 +513,8 @@ def build(
     off = [r.name for r in trace.rules if r.status == "not_in_force"]
     if off and trace.decision.in_force:
         cites = sorted({citation(rb, name, lang) for name in off})
-        shown = "; ".join(cites[:6]) + ("; …" if len(cites) > 6 else "")
+        sep = "；" if lang == "zh" else "; "
+        shown = sep.join(cites[:6]) + (f"{sep}…" if len(cites) > 6 else "")
         lines.append(Line(word("not_in_force_list", lang, cites=shown), "dim"))
     if lines:
         sections.append(Section(word("not_met", lang), tuple(lines)))

@@ -702,7 +702,7 @@ def test_derivations_name_no_field_or_act_index(adapt):
         for lang in ("zh", "en"):
             assert "(info)" not in note[lang] and "（info）" not in note[lang]
             assert "acts[" not in note[lang], note[lang]
-    assert "the recipient of act 3" in notes[0]["en"] and "第3项行为的对象" in notes[0]["zh"]
+    assert "the recipient of act 3" in notes[0]["en"] and "第3个行为的对象" in notes[0]["zh"]
 
 
 # ------------------------------------------------------------------ Art. 5(1)(8): in duty apart
