@@ -613,7 +613,7 @@ def convert_value(raw: Any, t: Type, minimum: int | None = None) -> Any:
     except _Invalid as err:
         raise ValueError(
             f"expected {describe_expected(t, minimum)}, {err.message}"
-            + (f" ({err.help})" if err.help else "")
+            + (f" ({err.help.en})" if err.help else "")
         ) from None
     except FactsError as err:
         raise ValueError("; ".join(p.render() for p in err.problems)) from None

@@ -454,3 +454,15 @@ def test_a_record_type_is_named_with_its_article():
     assert describe_expected(RecordType(name="act")).startswith("an act record")
     assert describe_expected(RecordType(name="official")).startswith("an official record")
     assert describe_expected(RecordType(name="seizure")).startswith("a seizure record")
+
+
+def test_a_refusal_with_help_reads_as_text_in_a_rule_texts_diagnostic():
+    """A value of a rule text (a default, a test's given) refused with help printed the help
+    as ``Said(en=..., zh=...)`` (found by the law-in-time engineer)."""
+    from ruleengine.facts import convert_value
+    from ruleengine.types import MoneyType
+
+    with pytest.raises(ValueError) as err:
+        convert_value({"amount": "5", "x": 1}, MoneyType("CNY"))
+    assert str(err.value).endswith('(write {"amount": "5000", "currency": "CNY"})')
+    assert "Said(" not in str(err.value)
