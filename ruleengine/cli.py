@@ -347,13 +347,16 @@ def _yaml_problem(err):
     is kept in its English under a Chinese heading."""
     import yaml
 
-    from .facts import Said
+    from .facts import Said, yaml_problem_zh
 
-    parts = (getattr(err, "context", None), getattr(err, "problem", None))
-    what = "; ".join(str(x) for x in parts if x) or str(err)
+    parts = [str(x) for x in (getattr(err, "context", None), getattr(err, "problem", None)) if x]
+    what = "; ".join(parts) or str(err)
+    # The parser's own words in Chinese where known (facts._YAML_ZH), else in English.
+    said = [yaml_problem_zh(x) for x in parts]
+    what_zh = "；".join(z or x for z, x in zip(said, parts)) if any(said) else what
     if isinstance(err, (yaml.constructor.ConstructorError, yaml.composer.ComposerError)):
-        return Said(what, getattr(err, "problem_zh", None) or what)
-    return Said(f"not valid YAML: {what}", f"不是有效的 YAML：{what}")
+        return Said(what, getattr(err, "problem_zh", None) or what_zh)
+    return Said(f"not valid YAML: {what}", f"不是有效的 YAML：{what_zh}")
 
 
 def _yaml_error(err, text: str, name: str):
