@@ -597,7 +597,7 @@ def _unknown_facts(book, unknown: list[str] | None) -> list[str]:
     try:
         return [parse_unknown(book.rulebook, u) for u in unknown]
     except RequestError as err:
-        raise Stop(EXIT_USAGE, str(err)) from None
+        raise Stop(EXIT_USAGE, str(err), err.zh) from None
 
 
 def _analyse(book, trace, whatif: bool, unknown: list[str]) -> None:
@@ -611,7 +611,9 @@ def _analyse(book, trace, whatif: bool, unknown: list[str]) -> None:
     if unknown:
         try:
             trace.unknowns = unknowns(book, trace.facts, trace.as_of, unknown)
-        except (RequestError, ValueError) as err:
+        except RequestError as err:
+            raise Stop(EXIT_USAGE, f"--unknown: {err}", f"--unknown：{err.zh}") from None
+        except ValueError as err:
             raise Stop(EXIT_USAGE, f"--unknown: {err}") from None
 
 
@@ -1207,16 +1209,20 @@ def whatif(
                 for v in vary
             ]
         except RequestError as err:
-            raise Stop(EXIT_USAGE, str(err)) from None
+            raise Stop(EXIT_USAGE, str(err), err.zh) from None
         if len({r[0] for r in ranges}) < len(ranges):
-            raise Stop(EXIT_USAGE, "--vary names the same fact twice")
+            raise Stop(EXIT_USAGE, "--vary names the same fact twice", "--vary 两次指明同一事实")
         people = _evaluate(book, pm, name, facts, as_of, set_, explain=False, typed=True)
         outputs, code = [], EXIT_OK
         for label, (typed, day) in people:
             try:
                 found = breakpoints(book, typed, day, ranges)
             except RequestError as err:
-                raise Stop(EXIT_USAGE, f"{label}: {err}" if label else str(err)) from None
+                raise Stop(
+                    EXIT_USAGE,
+                    f"{label}: {err}" if label else str(err),
+                    f"{label}：{err.zh}" if label else err.zh,
+                ) from None
             # As explain and eval: 5 when nothing in the range can be evaluated, 1 on a conflict.
             if found.fails:
                 code = EXIT_EVALUATION

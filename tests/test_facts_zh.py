@@ -419,3 +419,39 @@ def test_every_stop_for_the_facts_in_the_cli_gives_its_chinese():
             assert len(call.args) >= 3, f"cli.py:{call.lineno}: a facts error without zh"
     for call in _calls("ruleengine/setpaths.py", "SetPathError"):
         assert len(call.args) >= 3 or "zh" in {k.arg for k in call.keywords}, call.lineno
+
+
+@pytest.mark.parametrize(
+    ("vary", "english", "chinese"),
+    [
+        (
+            "acts[7].amount",
+            "the case has 3 items (acts[0] to acts[2]) in acts",
+            "本案的 acts 有 3 项",
+        ),
+        ("acts[0].amout", "names no field of acts[0]", "不是 acts[0] 的字段"),
+        ("acts", "acts is a list; name one item's field", "acts 是列表；请指明其中一项的字段"),
+        (
+            "acts[0].amount=abc..",
+            'got "abc"',
+            '应为以 CNY 计的金额（数字，或 "5000 CNY"），实际为 "abc"',
+        ),
+        ("acts[0].amount=5..1", "the range runs downward", "范围的上限低于下限"),
+        ("acts[0].amount=5", "write FIELD=LOW..HIGH", "请写作 FIELD=LOW..HIGH"),
+        ("decided_on", "declares this fact fixed", "规则文本声明此事实固定不变"),
+        ("acts[0].gravity", "does not vary along a line", "不能沿一条线变化"),
+    ],
+)
+def test_whatif_vary_mistakes_are_said_in_chinese(vary, english, chinese):
+    """A bad path or value of --vary (exit 2) in the language of --lang; English unchanged."""
+    said = run("whatif", "-r", "ccdi", str(KICKBACKS), "--vary", vary, "--lang", "zh")
+    assert said.exit_code == EXIT_USAGE and chinese in said.stderr, said.stderr
+    assert not ENGLISH.search(said.stderr.replace("FIELD=LOW..HIGH", "")), said.stderr
+    plain = run("whatif", "-r", "ccdi", str(KICKBACKS), "--vary", vary)
+    assert plain.exit_code == EXIT_USAGE and english in plain.stderr
+    assert not CJK.search(plain.stderr)
+
+
+def test_every_request_error_gives_its_chinese():
+    for call in _calls("ruleengine/analysis/whatif.py", "RequestError"):
+        assert len(call.args) == 2, f"analysis/whatif.py:{call.lineno}: a RequestError without zh"
