@@ -695,9 +695,13 @@ def _run(body, lang: str = "en") -> None:
     except PluginFailed as err:
         if os.environ.get("RULEENGINE_DEBUG"):
             raise
-        # Notes say where it happened ("while summarising line 3").
-        _err("\n".join([str(err), *getattr(err, "__notes__", ())]))
-        _err("the plugin's author can see the traceback with RULEENGINE_DEBUG=1")
+        # Notes say where it happened (the call in the rule text).
+        _err(err.report(lang))
+        _err(
+            "插件作者可设置 RULEENGINE_DEBUG=1 查看回溯信息"
+            if lang == "zh"
+            else "the plugin's author can see the traceback with RULEENGINE_DEBUG=1"
+        )
         code = EXIT_PLUGIN
     except BrokenPipeError:
         # The reader (head, less) went away. Stopped here: click turns an EPIPE reaching it

@@ -88,7 +88,7 @@ def guarded(work, *args):
         message = "; ".join(d.message for d in err.diagnostics[:3])
         raise ServiceError(422, cli.EXIT_BAD_RULES, message, diagnostics=err.diagnostics) from None
     except PluginFailed as err:
-        raise ServiceError(500, cli.EXIT_PLUGIN, str(err)) from None
+        raise ServiceError(500, cli.EXIT_PLUGIN, str(err), zh=err.text("zh")) from None
     except RecursionError:
         raise ServiceError(422, cli.EXIT_BAD_FACTS, "nested too deeply", zh="嵌套过深") from None
     except Exception as err:  # a bug in ruleengine or a plugin
