@@ -349,13 +349,16 @@ def _yaml_problem(err):
     is kept in its English under a Chinese heading."""
     import yaml
 
-    from .facts import Said
+    from .facts import Said, yaml_problem_zh
 
-    parts = (getattr(err, "context", None), getattr(err, "problem", None))
-    what = "; ".join(str(x) for x in parts if x) or str(err)
+    parts = [str(x) for x in (getattr(err, "context", None), getattr(err, "problem", None)) if x]
+    what = "; ".join(parts) or str(err)
+    # The parser's own words in Chinese where known (facts._YAML_ZH), else in English.
+    said = [yaml_problem_zh(x) for x in parts]
+    what_zh = "；".join(z or x for z, x in zip(said, parts)) if any(said) else what
     if isinstance(err, (yaml.constructor.ConstructorError, yaml.composer.ComposerError)):
-        return Said(what, getattr(err, "problem_zh", None) or what)
-    return Said(f"not valid YAML: {what}", f"不是有效的 YAML：{what}")
+        return Said(what, getattr(err, "problem_zh", None) or what_zh)
+    return Said(f"not valid YAML: {what}", f"不是有效的 YAML：{what_zh}")
 
 
 def _yaml_error(err, text: str, name: str):
@@ -634,7 +637,7 @@ def _unknown_facts(book, unknown: list[str] | None) -> list[str]:
     try:
         return [parse_unknown(book.rulebook, u) for u in unknown]
     except RequestError as err:
-        raise Stop(EXIT_USAGE, str(err)) from None
+        raise Stop(EXIT_USAGE, str(err), err.zh) from None
 
 
 def _analyse(book, trace, whatif: bool, unknown: list[str]) -> None:
@@ -648,7 +651,9 @@ def _analyse(book, trace, whatif: bool, unknown: list[str]) -> None:
     if unknown:
         try:
             trace.unknowns = unknowns(book, trace.facts, trace.as_of, unknown)
-        except (RequestError, ValueError) as err:
+        except RequestError as err:
+            raise Stop(EXIT_USAGE, f"--unknown: {err}", f"--unknown：{err.zh}") from None
+        except ValueError as err:
             raise Stop(EXIT_USAGE, f"--unknown: {err}") from None
 
 
@@ -730,9 +735,13 @@ def _run(body, lang: str = "en") -> None:
     except PluginFailed as err:
         if os.environ.get("RULEENGINE_DEBUG"):
             raise
-        # Notes say where it happened ("while summarising line 3").
-        _err("\n".join([str(err), *getattr(err, "__notes__", ())]))
-        _err("the plugin's author can see the traceback with RULEENGINE_DEBUG=1")
+        # Notes say where it happened (the call in the rule text).
+        _err(err.report(lang))
+        _err(
+            "插件作者可设置 RULEENGINE_DEBUG=1 查看回溯信息"
+            if lang == "zh"
+            else "the plugin's author can see the traceback with RULEENGINE_DEBUG=1"
+        )
         code = EXIT_PLUGIN
     except BrokenPipeError:
         # The reader (head, less) went away. Stopped here: click turns an EPIPE reaching it
@@ -1253,16 +1262,20 @@ def whatif(
                 for v in vary
             ]
         except RequestError as err:
-            raise Stop(EXIT_USAGE, str(err)) from None
+            raise Stop(EXIT_USAGE, str(err), err.zh) from None
         if len({r[0] for r in ranges}) < len(ranges):
-            raise Stop(EXIT_USAGE, "--vary names the same fact twice")
+            raise Stop(EXIT_USAGE, "--vary names the same fact twice", "--vary 两次指明同一事实")
         people = _evaluate(book, pm, name, facts, as_of, set_, explain=False, typed=True)
         outputs, code = [], EXIT_OK
         for label, (typed, day) in people:
             try:
                 found = breakpoints(book, typed, day, ranges)
             except RequestError as err:
-                raise Stop(EXIT_USAGE, f"{label}: {err}" if label else str(err)) from None
+                raise Stop(
+                    EXIT_USAGE,
+                    f"{label}: {err}" if label else str(err),
+                    f"{label}：{err.zh}" if label else err.zh,
+                ) from None
             # As explain and eval: 5 when nothing in the range can be evaluated, 1 on a conflict.
             if found.fails:
                 code = EXIT_EVALUATION

@@ -827,6 +827,73 @@ def json_problem_zh(message: str) -> str:
     return _JSON_ZH.get(message, message)
 
 
+#: What the YAML parser (PyYAML) says of malformed text, in Chinese: the place it was reading
+#: (its ``context``, "while scanning a simple key") and the problem it met (``problem``),
+#: each by a pattern of its English; ``{0}`` is what the pattern caught (a character or a
+#: token, shown as YAML shows it). A text not here stays in English (docs/cli.md).
+_YAML_ZH = tuple(
+    (re.compile(pattern), zh)
+    for pattern, zh in (
+        # Where it was reading.
+        (r"while scanning a simple key", "读取字段名时"),
+        (r"while scanning a (?:double-)?quoted scalar", "读取带引号的文本时"),
+        (r"while scanning a plain scalar", "读取不带引号的值时"),
+        (r"while scanning a block scalar", "读取多行文本时"),
+        (r"while scanning for the next token", "读取下一项时"),
+        (r"while scanning an anchor", "读取锚点（&）时"),
+        (r"while scanning an alias", "读取别名（*）时"),
+        (r"while (?:scanning|parsing) a tag", "读取标签（!）时"),
+        (r"while scanning a directive", "读取指令（%）时"),
+        (r"while parsing a block mapping", "读取按缩进写的对象时"),
+        (r"while parsing a block collection", "读取按缩进写的列表时"),
+        (r"while parsing a flow sequence", "读取方括号列表时"),
+        (r"while parsing a flow mapping", "读取花括号对象时"),
+        (r"while parsing a (?:block |flow )?node", "读取值时"),
+        (r"expected a single document in the stream", "一个文件中只能有一个文档"),
+        (r"found duplicate anchor (.+); first occurrence", "锚点 {0} 重复；第一次出现"),
+        # What it met.
+        (r"could not find expected ':'", "找不到应有的 ':'"),
+        (
+            r"mapping values are not allowed here",
+            "此处不允许“名称: 值”（请检查缩进，或给含冒号的文本加引号）",
+        ),
+        (r"mapping keys are not allowed here", "此处不允许字段名"),
+        (r"sequence entries are not allowed here", "此处不允许列表项（-）"),
+        (r"found unexpected end of stream", "文件在此意外结束"),
+        (r"found unexpected document separator", "此处不应有文档分隔符"),
+        (r"found character (.+) that cannot start any token", "字符 {0} 不能出现在此处"),
+        (r"found unknown escape character (.+)", "未知的转义字符 {0}"),
+        (r"expected <block end>, but found (.+)", "此处应结束上一层缩进，实际为 {0}（请检查缩进）"),
+        (r"expected ',' or '\]', but got (.+)", "应为 ',' 或 ']'，实际为 {0}"),
+        (r"expected ',' or '\}', but got (.+)", "应为 ',' 或 '}}'，实际为 {0}"),
+        (r"expected the node content, but found (.+)", "此处应为一个值，实际为 {0}"),
+        (r"expected '<document start>', but found (.+)", "应为文档开始（---），实际为 {0}"),
+        (r"expected ' ', but found (.+)", "应为空格，实际为 {0}"),
+        (r"expected alphabetic or numeric character, but found (.+)", "应为字母或数字，实际为 {0}"),
+        (r"expected a comment or a line break, but found (.+)", "应为注释或换行，实际为 {0}"),
+        (
+            r"expected escape sequence of (\d+) hexadecimal numbers, but found (.+)",
+            "应为 {0} 位十六进制数的转义序列，实际为 {1}",
+        ),
+        (r"found undefined tag handle (.+)", "未定义的标签前缀 {0}"),
+        (r"found duplicate YAML directive", "YAML 指令重复"),
+        (r"could not determine a constructor for the tag (.+)", "事实中不读取标签 {0}"),
+        (r"but found another document", "却又有一个文档"),
+        (r"second occurrence", "第二次出现"),
+    )
+)
+
+
+def yaml_problem_zh(text: str) -> str | None:
+    """One part of what the YAML parser says (its context or its problem) in Chinese; None
+    where it is not known."""
+    for pattern, zh in _YAML_ZH:
+        m = pattern.fullmatch(text)
+        if m is not None:
+            return zh.format(*m.groups())
+    return None
+
+
 def loads_json(text: str) -> Any:
     """JSON with exact numbers: decimals become ``Decimal``, never float; a field given twice
     in one object, NaN/Infinity, a number of thousands of digits or nesting too deep for the

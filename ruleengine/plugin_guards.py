@@ -16,7 +16,7 @@ import attrs
 from ruleengine_dsl.diagnostics import Span
 
 from .checker import FunctionSpec
-from .facts import HANDED_ON, MAX_DEPTH, FactsError, to_json_value
+from .facts import HANDED_ON, MAX_DEPTH, FactsError, Said, describe_expected, to_json_value
 from .runtime import MAX_BITS, EvaluationError, too_big
 from .types import Duration, EnumType, ListType, LocalText, RecordType, Type, normalize
 
@@ -28,13 +28,36 @@ CAUGHT = (Exception, SystemExit, GeneratorExit)
 
 
 class PluginFailed(Exception):
-    """A plugin's adapter, renderer or function failed while a case was handled."""
+    """A plugin's adapter, renderer or function failed while a case was handled. ``what``
+    and ``problem`` are English, or ``Said`` (English and Chinese: ``--lang zh`` says it in
+    Chinese, ``report``); ``str(err)``, ``what`` and ``problem`` are the English."""
 
-    def __init__(self, plugin: str, what: str, problem: str):
+    def __init__(self, plugin: str, what: str | Said, problem: str | Said):
+        what_said = what if isinstance(what, Said) else Said(what, what)
+        said = problem if isinstance(problem, Said) else Said(problem, problem)
         self.plugin = plugin
-        self.what = what
-        self.problem = problem
-        super().__init__(f"plugin '{plugin}' failed: {what} {problem}")
+        self.what, self.what_zh = what_said.en, what_said.zh
+        self.problem, self.problem_zh = said.en, said.zh
+        self.notes_zh: list[str] = []  # the notes (``add_note``) in Chinese, in their order
+        super().__init__(f"plugin '{plugin}' failed: {self.what} {self.problem}")
+
+    def note(self, said: Said) -> None:
+        """A note (where it happened) in both languages."""
+        self.add_note(said.en)
+        self.notes_zh.append(said.zh)
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang``, without its notes."""
+        if lang != "zh":
+            return str(self)
+        return f"插件 '{self.plugin}' 出错：{self.what_zh}{self.problem_zh}"
+
+    def report(self, lang: str = "en") -> str:
+        """The message with its notes, as the command line shows it in ``lang``."""
+        notes = list(getattr(self, "__notes__", ()))
+        if lang == "zh" and len(self.notes_zh) == len(notes):
+            notes = self.notes_zh  # else a note added by other code: all left in English
+        return "\n".join([self.text(lang), *notes])
 
 
 def shown(value: Any, limit: int = 60) -> str:
@@ -54,12 +77,18 @@ def describe_exception(err: BaseException) -> str:
     return f"{type(err).__name__}: {message}" if message else type(err).__name__
 
 
+def raised(err: BaseException) -> Said:
+    """What plugin code raised (its own words stay as it said them)."""
+    described = describe_exception(err)
+    return Said(f"raised {described}", f"引发了异常 {described}")
+
+
 def guard_adapter(plugin: str, adapter: InputAdapter) -> InputAdapter:
     """The adapter, run so that a crash or a malformed result names it. ``FactsError`` (the
     adapter's own report of facts it cannot use) passes through. A value it made that no fact
     can be (a float) is its bug, named by the field; one it handed on as given is the user's,
     left to validation, which names it by the user's path."""
-    what = f"input adapter '{adapter.name}'"
+    what = Said(f"input adapter '{adapter.name}'", f"输入适配器 '{adapter.name}' ")
 
     def adapt(record: dict, derivations: bool = True) -> tuple[dict, list]:
         given = dict(record)  # what the user (or the adapter before) wrote, kept against changes
@@ -68,37 +97,54 @@ def guard_adapter(plugin: str, adapter: InputAdapter) -> InputAdapter:
         except FactsError:
             raise
         except CAUGHT as err:
-            raise PluginFailed(plugin, what, f"raised {describe_exception(err)}") from err
+            raise PluginFailed(plugin, what, raised(err)) from err
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
             raise PluginFailed(
-                plugin, what, f"returned {shown(result)}, expected a pair (facts, derivations)"
+                plugin,
+                what,
+                Said(
+                    f"returned {shown(result)}, expected a pair (facts, derivations)",
+                    f"返回了 {shown(result)}，应为一对值（facts, derivations）",
+                ),
             )
         facts, notes = result
         if not isinstance(facts, dict) or not all(type(k) is str for k in facts):
             raise PluginFailed(
                 plugin,
                 what,
-                f"returned {shown(result)}: its facts, {shown(facts)}, are not an object with "
-                "named fields (expected a pair (facts, derivations))",
+                Said(
+                    f"returned {shown(result)}: its facts, {shown(facts)}, are not an object "
+                    "with named fields (expected a pair (facts, derivations))",
+                    f"返回了 {shown(result)}：其中的事实 {shown(facts)} 不是带字段名的对象"
+                    "（应为一对值（facts, derivations））",
+                ),
             )
         for key, value in facts.items():
             if key == HANDED_ON:
                 continue
             problem = _no_fact(value, key, given=given.get(key, _UNWRITTEN))
             if problem is not None:
-                raise PluginFailed(plugin, what, f"returned {problem}")
+                said = Said(f"returned {problem.en}", f"返回了 {problem.zh}")
+                raise PluginFailed(plugin, what, said)
         if not isinstance(notes, (list, tuple)):
             raise PluginFailed(
-                plugin, what, f"returned derivations {shown(notes)}, expected a list"
+                plugin,
+                what,
+                Said(
+                    f"returned derivations {shown(notes)}, expected a list",
+                    f"返回的推导说明 {shown(notes)} 不是列表",
+                ),
             )
         if not derivations:  # not shown (eval, summary): not converted, not paid for
             return facts, []
         try:
             return facts, [exact_json(n, f"derivations[{i}]", 0) for i, n in enumerate(notes)]
         except NotJson as err:
-            raise PluginFailed(
-                plugin, what, f"returned a derivation that is not JSON-ready: {err}"
-            ) from None
+            said = Said(
+                f"returned a derivation that is not JSON-ready: {err}",
+                f"返回的推导说明不能写成 JSON：{err.zh}",
+            )
+            raise PluginFailed(plugin, what, said) from None
 
     return attrs.evolve(adapter, adapt=adapt)
 
@@ -117,7 +163,7 @@ def _same(given: Any, value: Any) -> bool:
 _UNWRITTEN = object()
 
 
-def _no_fact(value: Any, path: str, depth: int = 0, given: Any = _UNWRITTEN) -> str | None:
+def _no_fact(value: Any, path: str, depth: int = 0, given: Any = _UNWRITTEN) -> Said | None:
     """Why a value an adapter produced can be no fact of any type (a float, an object of its
     own, a number past the engine's bounds), as ``path = value, why``; ``None`` if it can be
     one. Whether it fits the declared input is validation's to say, as for a file's facts.
@@ -128,24 +174,32 @@ def _no_fact(value: Any, path: str, depth: int = 0, given: Any = _UNWRITTEN) -> 
     if given is not _UNWRITTEN and _same(given, value):
         return None
     kind = type(value)
-    big = f"{path} = a number of more than {MAX_BITS * 3 // 10} digits"
+    n = MAX_BITS * 3 // 10
+    big = Said(f"{path} = a number of more than {n} digits", f"{path} = 超过 {n} 位的数")
     if kind in (bool, int, Fraction):
         return big if too_big(value) else None
     if kind in (datetime.date, Duration, LocalText):
         return None
     if kind is str:
-        return None if _valid_text(value) else f"{path} = text that is not valid Unicode"
+        if _valid_text(value):
+            return None
+        return Said(f"{path} = text that is not valid Unicode", f"{path} = 无效的 Unicode 文本")
     if kind is Decimal:
         if not value.is_finite():
-            return f"{path} = {value}, which is not a number"
-        return big if _digits(value) > MAX_BITS * 3 // 10 else None
+            return Said(f"{path} = {value}, which is not a number", f"{path} = {value}，不是数")
+        return big if _digits(value) > n else None
     if kind is float:
-        return (
+        return Said(
             f"{path} = {value!r}, a binary floating-point number (give exact numbers: an int, "
-            'a Fraction, a Decimal or a text such as "1.5")'
+            'a Fraction, a Decimal or a text such as "1.5")',
+            f"{path} = {value!r}，是二进制浮点数（请给出精确的数：int、Fraction、Decimal，"
+            '或 "1.5" 这样的文本）',
         )
     if depth >= MAX_DEPTH:
-        return f"{path} = a value nested more than {MAX_DEPTH} levels deep"
+        return Said(
+            f"{path} = a value nested more than {MAX_DEPTH} levels deep",
+            f"{path} = 嵌套超过 {MAX_DEPTH} 层的值",
+        )
     if kind in (list, tuple):
         wrote = given if isinstance(given, (list, tuple)) else ()
         for i, item in enumerate(value):
@@ -158,12 +212,18 @@ def _no_fact(value: Any, path: str, depth: int = 0, given: Any = _UNWRITTEN) -> 
         wrote = given if isinstance(given, dict) else {}
         for key, item in value.items():
             if type(key) is not str:
-                return f"{path} = an object with the key {shown(key)}, which is not a text"
+                return Said(
+                    f"{path} = an object with the key {shown(key)}, which is not a text",
+                    f"{path} = 含键 {shown(key)} 的对象，该键不是文本",
+                )
             problem = _no_fact(item, f"{path}.{key}", depth + 1, wrote.get(key, _UNWRITTEN))
             if problem is not None:
                 return problem
         return None
-    return f"{path} = {shown(value)}, a value of type {kind.__name__}, which no fact can be"
+    return Said(
+        f"{path} = {shown(value)}, a value of type {kind.__name__}, which no fact can be",
+        f"{path} = {shown(value)}，类型为 {kind.__name__} 的值，不能作为任何事实",
+    )
 
 
 def _digits(value: Decimal | Fraction) -> int:
@@ -175,31 +235,39 @@ def _digits(value: Decimal | Fraction) -> int:
 
 
 class NotJson(Exception):
-    pass
+    """A derivation JSON cannot hold exactly; ``zh``: the same in Chinese."""
+
+    def __init__(self, message: str, zh: str = ""):
+        super().__init__(message)
+        self.zh = zh or message
+
+    def __reduce__(self):
+        return type(self), (str(self), self.zh)
 
 
 def exact_json(value: Any, path: str, depth: int) -> Any:
     """A derivation as JSON, converted exactly (a Decimal or Fraction becomes an int or an
     exact decimal text, a date its ISO form); anything JSON cannot hold is refused."""
+    n = MAX_BITS * 3 // 10
     if depth > MAX_DEPTH:
-        problem = f"nested more than {MAX_DEPTH} levels deep"
+        problem = Said(f"nested more than {MAX_DEPTH} levels deep", f"嵌套超过 {MAX_DEPTH} 层")
     elif value is None or isinstance(value, bool):
         return value
     elif isinstance(value, int):
         if not too_big(value):
             return value
-        problem = f"a number of more than {MAX_BITS * 3 // 10} digits"
+        problem = Said(f"a number of more than {n} digits", f"超过 {n} 位的数")
     elif isinstance(value, str):
         if _valid_text(value):
             return value
-        problem = "text that is not valid Unicode"
+        problem = Said("text that is not valid Unicode", "无效的 Unicode 文本")
     elif isinstance(value, (Decimal, Fraction)) and (
         not isinstance(value, Decimal) or value.is_finite()
     ):
-        exact = Fraction(value) if _digits(value) <= MAX_BITS * 3 // 10 else None
+        exact = Fraction(value) if _digits(value) <= n else None
         if exact is not None and not too_big(exact):
             return to_json_value(exact)
-        problem = f"a number of more than {MAX_BITS * 3 // 10} digits"
+        problem = Said(f"a number of more than {n} digits", f"超过 {n} 位的数")
     elif isinstance(value, (datetime.date, Duration, LocalText)) and not isinstance(
         value, datetime.datetime
     ):
@@ -207,35 +275,46 @@ def exact_json(value: Any, path: str, depth: int) -> Any:
     elif isinstance(value, dict):
         if all(isinstance(k, str) for k in value):
             return {k: exact_json(v, f"{path}.{k}", depth + 1) for k, v in value.items()}
-        problem = "an object with a key that is not a text"
+        problem = Said("an object with a key that is not a text", "含非文本键的对象")
     elif isinstance(value, (list, tuple)):
         return [exact_json(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
     elif isinstance(value, float):
-        problem = f"the binary floating-point number {value!r} (give exact numbers)"
+        problem = Said(
+            f"the binary floating-point number {value!r} (give exact numbers)",
+            f"二进制浮点数 {value!r}（请给出精确的数）",
+        )
     else:
-        problem = f"a value of type {type(value).__name__}, which JSON cannot hold"
-    raise NotJson(f"{path} is {problem}")
+        name = type(value).__name__
+        problem = Said(
+            f"a value of type {name}, which JSON cannot hold", f"类型为 {name} 的值，JSON 无法容纳"
+        )
+    raise NotJson(f"{path} is {problem.en}", f"{path} 是{problem.zh}")
 
 
 def guard_renderer(plugin: str, renderer: Renderer) -> Renderer:
-    what = f"renderer '{renderer.name}'"
+    what = Said(f"renderer '{renderer.name}'", f"渲染器 '{renderer.name}' ")
 
     def render(*args, **kwargs) -> str:
         try:
             out = renderer.render(*args, **kwargs)
         except CAUGHT as err:
-            raise PluginFailed(plugin, what, f"raised {describe_exception(err)}") from err
+            raise PluginFailed(plugin, what, raised(err)) from err
         if not isinstance(out, str):
-            raise PluginFailed(plugin, what, f"returned {shown(out)}, not text")
+            said = Said(f"returned {shown(out)}, not text", f"返回了 {shown(out)}，不是文本")
+            raise PluginFailed(plugin, what, said)
         if not _valid_text(out):
-            raise PluginFailed(plugin, what, "returned text that cannot be written (not UTF-8)")
+            said = Said(
+                "returned text that cannot be written (not UTF-8)",
+                "返回的文本无法写出（不是 UTF-8）",
+            )
+            raise PluginFailed(plugin, what, said)
         return out
 
     return attrs.evolve(renderer, render=render)
 
 
 def guard_function(plugin: str, spec: FunctionSpec) -> FunctionSpec:
-    what = f"function {spec.name}()"
+    what = Said(f"function {spec.name}()", f"函数 {spec.name}() ")
 
     def signature(args):
         try:
@@ -243,12 +322,17 @@ def guard_function(plugin: str, spec: FunctionSpec) -> FunctionSpec:
         except TypeError:
             raise  # the rule author's mistake: a diagnostic (E206) at the call
         except CAUGHT as err:
-            raise PluginFailed(plugin, what, f"signature raised {describe_exception(err)}") from err
+            said = raised(err)
+            said = Said(f"signature {said.en}", f"的签名{said.zh}")
+            raise PluginFailed(plugin, what, said) from err
         if not isinstance(result, Type):
             raise PluginFailed(
                 plugin,
                 what,
-                f"signature returned {shown(result)}, not a type from ruleengine.types",
+                Said(
+                    f"signature returned {shown(result)}, not a type from ruleengine.types",
+                    f"的签名返回了 {shown(result)}，不是 ruleengine.types 中的类型",
+                ),
             )
         return result
 
@@ -267,7 +351,7 @@ class PluginFunction:
     """
 
     plugin: str
-    what: str
+    what: Said
     impl: Callable[..., Any]
     expected: Type | None = None
     span: Span | None = None
@@ -275,10 +359,11 @@ class PluginFunction:
     def for_call(self, expected: Type, span: Span | None) -> PluginFunction:
         return attrs.evolve(self, expected=expected, span=span)
 
-    def _failed(self, problem: str) -> PluginFailed:
+    def _failed(self, problem: Said) -> PluginFailed:
         failed = PluginFailed(self.plugin, self.what, problem)
         if self.span is not None:
-            failed.add_note(f"{self.span.location()}: called here\n{self.span.excerpt()}")
+            where, excerpt = self.span.location(), self.span.excerpt()
+            failed.note(Said(f"{where}: called here\n{excerpt}", f"{where}：在此调用\n{excerpt}"))
         return failed
 
     def __call__(self, *args):
@@ -287,18 +372,30 @@ class PluginFunction:
         except (ValueError, ArithmeticError, EvaluationError):
             raise
         except CAUGHT as err:
-            raise self._failed(f"raised {describe_exception(err)}") from err
+            raise self._failed(raised(err)) from err
         if type(value) is Fraction:
             value = normalize(value)
         elif type(value) is list:
             value = tuple(value)
         if not _fits(value, self.expected):
             if too_big(value):
-                raise self._failed(f"returned a number of more than {MAX_BITS * 3 // 10} digits")
+                n = MAX_BITS * 3 // 10
+                raise self._failed(
+                    Said(f"returned a number of more than {n} digits", f"返回了超过 {n} 位的数")
+                )
             expected = self.expected.describe() if self.expected else "an exact value"
+            expected_zh = (
+                describe_expected(self.expected, lang="zh") if self.expected else "精确的值"
+            )
             if isinstance(value, float):
                 expected += " (exact: an int or a Fraction, never a float)"
-            raise self._failed(f"returned {shown(value)}, expected {expected}")
+                expected_zh += "（须为精确的数：int 或 Fraction，不可为 float）"
+            raise self._failed(
+                Said(
+                    f"returned {shown(value)}, expected {expected}",
+                    f"返回了 {shown(value)}，应为 {expected_zh}",
+                )
+            )
         return value
 
 

@@ -96,6 +96,114 @@ def test_yaml_numbers_refused_are_said_in_chinese(tmp_path, text, words):
 
 
 @pytest.mark.parametrize(
+    ("text", "english", "words"),
+    [
+        (
+            "sensitive_items: 4\nimportant_items 5\nother_items: [1\n",
+            "while scanning a simple key; could not find expected ':'",
+            "不是有效的 YAML：读取字段名时；找不到应有的 ':'",
+        ),
+        (
+            "sensitive_items: 4\n  important_items: 5\n",
+            "not valid YAML: mapping values are not allowed here",
+            "不是有效的 YAML：此处不允许“名称: 值”",
+        ),
+        (
+            'in_duty: "yes\n',
+            "while scanning a quoted scalar; found unexpected end of stream",
+            "读取带引号的文本时；文件在此意外结束",
+        ),
+        (
+            "sensitive_items:\n\t- 1\n",
+            "found character '\\t' that cannot start any token",
+            "读取下一项时；字符 '\\t' 不能出现在此处",
+        ),
+        (
+            "- 1\nsensitive_items: 2\n",
+            "while parsing a block collection; expected <block end>, but found '?'",
+            "读取按缩进写的列表时；此处应结束上一层缩进，实际为 '?'",
+        ),
+        (
+            "sensitive_items: {a: 1\n",
+            "expected ',' or '}', but got '<stream end>'",
+            "读取花括号对象时；应为 ',' 或 '}'，实际为 '<stream end>'",
+        ),
+        ("a: &x 1\nb: &x 2\n", "found duplicate anchor 'x'", "锚点 'x' 重复"),
+        (
+            "x: !!python/object:os.system {}\n",
+            "could not determine a constructor",
+            "事实中不读取标签",
+        ),
+        (
+            "sensitive_items: 1\n---\nother_items: 2\n",
+            "but found another document",
+            "只能有一个文档",
+        ),
+    ],
+)
+def test_the_yaml_parsers_own_words_are_said_in_chinese(tmp_path, text, english, words):
+    """The common problems PyYAML names, through a table of its English (facts._YAML_ZH);
+    the English is unchanged."""
+    case = tmp_path / "case.yaml"
+    case.write_text(text, encoding="utf-8")
+    assert english in run("eval", "--rules", RULES, str(case)).stderr
+    assert words in zh(tmp_path, "case.yaml", text, "eval", "--rules", RULES)
+
+
+def test_the_yaml_parsers_words_not_in_the_table_stay_english_with_their_place(tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_text("%YAML 2.0\n---\nx: 1\n", encoding="utf-8")
+    shown = run("eval", "--rules", RULES, str(case), "--lang", "zh").stderr
+    assert shown.splitlines() == [
+        f"{case}:1:1：不是有效的 YAML：found incompatible YAML document (version 1.* is required)",
+        "   1 | %YAML 2.0",
+        "     | ^",
+    ]
+
+
+#: What PyYAML says, one text for each entry of the table.
+YAML_SAYS = [
+    "while scanning a simple key", "while scanning a quoted scalar",
+    "while scanning a plain scalar", "while scanning a block scalar",
+    "while scanning for the next token", "while scanning an anchor", "while scanning an alias",
+    "while parsing a tag", "while scanning a directive", "while parsing a block mapping",
+    "while parsing a block collection", "while parsing a flow sequence",
+    "while parsing a flow mapping", "while parsing a block node",
+    "expected a single document in the stream", "found duplicate anchor 'a'; first occurrence",
+    "could not find expected ':'", "mapping values are not allowed here",
+    "mapping keys are not allowed here", "sequence entries are not allowed here",
+    "found unexpected end of stream", "found unexpected document separator",
+    "found character '\\t' that cannot start any token", "found unknown escape character 'q'",
+    "expected <block end>, but found '?'", "expected ',' or ']', but got '}'",
+    "expected ',' or '}', but got '{'", "expected the node content, but found ','",
+    "expected '<document start>', but found '<scalar>'", "expected ' ', but found 'x'",
+    "expected alphabetic or numeric character, but found '}'",
+    "expected a comment or a line break, but found 'x'",
+    "expected escape sequence of 4 hexadecimal numbers, but found 'z'",
+    "found undefined tag handle '!x!'", "found duplicate YAML directive",
+    "could not determine a constructor for the tag 'tag:yaml.org,2002:python/name:x'",
+    "but found another document", "second occurrence",
+]  # fmt: skip
+
+
+def test_every_yaml_translation_reads(tmp_path):
+    """Each entry of the table is used and formats what its pattern catches (a brace in the
+    Chinese is a format field: a lone '}' once made such a message an internal error)."""
+    from ruleengine.facts import _YAML_ZH, yaml_problem_zh
+
+    for text in YAML_SAYS:
+        said = yaml_problem_zh(text)
+        assert said is not None and CJK.search(said) and not ENGLISH.search(said), text
+    for pattern, _ in _YAML_ZH:
+        assert any(pattern.fullmatch(text) for text in YAML_SAYS), pattern.pattern
+    shown = zh(
+        tmp_path, "case.yaml", "sensitive_items: 4\nimportant_items 5\nother_items: [1\n",
+        "eval", "--rules", RULES, golden="facts_zh_yaml_parser",
+    )  # fmt: skip
+    assert shown.startswith("case.yaml:3:1：")
+
+
+@pytest.mark.parametrize(
     ("text", "words"),
     [
         ('{"sensitive_items": 1,\n "sensitive_items": 2}', "字段 'sensitive_items' 重复给出"),
@@ -311,3 +419,39 @@ def test_every_stop_for_the_facts_in_the_cli_gives_its_chinese():
             assert len(call.args) >= 3, f"cli.py:{call.lineno}: a facts error without zh"
     for call in _calls("ruleengine/setpaths.py", "SetPathError"):
         assert len(call.args) >= 3 or "zh" in {k.arg for k in call.keywords}, call.lineno
+
+
+@pytest.mark.parametrize(
+    ("vary", "english", "chinese"),
+    [
+        (
+            "acts[7].amount",
+            "the case has 3 items (acts[0] to acts[2]) in acts",
+            "本案的 acts 有 3 项",
+        ),
+        ("acts[0].amout", "names no field of acts[0]", "不是 acts[0] 的字段"),
+        ("acts", "acts is a list; name one item's field", "acts 是列表；请指明其中一项的字段"),
+        (
+            "acts[0].amount=abc..",
+            'got "abc"',
+            '应为以 CNY 计的金额（数字，或 "5000 CNY"），实际为 "abc"',
+        ),
+        ("acts[0].amount=5..1", "the range runs downward", "范围的上限低于下限"),
+        ("acts[0].amount=5", "write FIELD=LOW..HIGH", "请写作 FIELD=LOW..HIGH"),
+        ("decided_on", "declares this fact fixed", "规则文本声明此事实固定不变"),
+        ("acts[0].gravity", "does not vary along a line", "不能沿一条线变化"),
+    ],
+)
+def test_whatif_vary_mistakes_are_said_in_chinese(vary, english, chinese):
+    """A bad path or value of --vary (exit 2) in the language of --lang; English unchanged."""
+    said = run("whatif", "-r", "ccdi", str(KICKBACKS), "--vary", vary, "--lang", "zh")
+    assert said.exit_code == EXIT_USAGE and chinese in said.stderr, said.stderr
+    assert not ENGLISH.search(said.stderr.replace("FIELD=LOW..HIGH", "")), said.stderr
+    plain = run("whatif", "-r", "ccdi", str(KICKBACKS), "--vary", vary)
+    assert plain.exit_code == EXIT_USAGE and english in plain.stderr
+    assert not CJK.search(plain.stderr)
+
+
+def test_every_request_error_gives_its_chinese():
+    for call in _calls("ruleengine/analysis/whatif.py", "RequestError"):
+        assert len(call.args) == 2, f"analysis/whatif.py:{call.lineno}: a RequestError without zh"

@@ -486,3 +486,20 @@ def test_the_print_view_of_a_whatif_posts_the_case_and_shows_the_changes(client)
     printed = client.post("/book/pi2017/print?lang=en", data=dict(posted))
     assert printed.status_code == 200
     assert 'id="changes"' in printed.text and 'class="go whatif"' not in printed.text
+
+
+def test_a_mistake_on_a_zh_page_is_said_in_chinese_as_the_command_line_says_it(client):
+    """The engine's message under the form, folded, was the English original on a zh page;
+    it is now the command line's under --lang zh (an English page keeps the English)."""
+    zh = client.post(
+        "/book/pi2017/result?lang=zh",
+        data={**COURIER, "lang": "zh", "f.other_personal_items": "lots"},
+    ).text
+    assert "<summary>详细说明（与命令行所说相同）</summary>" in zh
+    assert "事实与规则集的输入不符" in zh and "other_personal_items：应为非负整数" in zh
+    assert "do not fit" not in zh and "expected" not in zh
+    en = client.post("/book/pi2017/result", data={**COURIER, "f.other_personal_items": "lots"})
+    assert "the facts do not fit the rulebook&#39;s inputs" in en.text
+    assert "事实" not in en.text
+    loaded = client.post("/book/pi2017/load?lang=zh", files={"case": ("c.json", b'{"x": ')}).text
+    assert "c.json:1:6：不是有效的 JSON：此处应为一个值" in loaded

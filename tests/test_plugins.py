@@ -1362,3 +1362,80 @@ def test_a_sigterm_while_a_renderer_runs_is_no_plugins_failure():
         guard_renderer("p", Renderer("text", stopped)).render()
     with pytest.raises(PluginFailed, match="raised SystemExit: 3"):
         guard_renderer("p", Renderer("text", exits)).render()
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "chinese"),
+    [
+        (
+            "adapter",
+            "raises",
+            "插件 'failing' 出错：输入适配器 'raises' 引发了异常 KeyError: 'no such key'",
+        ),
+        (
+            "adapter",
+            "float_fact",
+            "输入适配器 'float_fact' 返回了 credit_items = 1.5，是二进制浮点数",
+        ),
+        (
+            "adapter",
+            "inexact_notes",
+            "返回的推导说明不能写成 JSON：derivations[0].share 是二进制浮点数",
+        ),
+        ("renderer", "nothing", "插件 'failing' 出错：渲染器 'nothing' 返回了 None，不是文本"),
+        (
+            "function",
+            "halve",
+            "插件 'functions' 出错：函数 halve() 返回了 1.5，应为 整数（须为精确的数",
+        ),
+        ("function", "untyped", "函数 untyped() 的签名返回了 None，不是 ruleengine.types 中的类型"),
+    ],
+)
+def test_a_plugins_failure_is_said_in_chinese_under_lang_zh(
+    entry_points, tmp_path, kind, name, chinese
+):
+    """Exit 6 under --lang zh: the heading and the guard's words in Chinese (what the plugin's
+    own code raised stays as it said it); the English is unchanged."""
+    if kind == "function":
+        write_module(tmp_path, "re_test_functions", FUNCTIONS)
+        entry_points({"functions": "re_test_functions"}, installed=True)
+        rules = tmp_path / "f.rules"
+        rules.write_text(
+            f"conclusion x: value integer = 0\nrule r {{ when {name}() >= 1 then x = 1 }}\n",
+            "utf-8",
+        )
+        args = ["eval", "--rules", str(rules), "-"]
+    else:
+        adapters = f"[('{name}', {name})]" if kind == "adapter" else "[]"
+        write_module(tmp_path, "re_test_failing", PLUGIN_FAILS + f"\n    ADAPTERS = {adapters}\n")
+        entry_points({"failing": "re_test_failing"}, installed=True)
+        args = ["explain", "-r", "pi2017", PI_CASE] + (["-f", name] if kind == "renderer" else [])
+    english = cli(*args, input="{}")
+    said = cli(*args, "--lang", "zh", input="{}")
+    assert said.exit_code == english.exit_code == EXIT_PLUGIN, said.output
+    assert chinese in said.stderr, said.stderr
+    assert said.stderr.endswith("插件作者可设置 RULEENGINE_DEBUG=1 查看回溯信息\n")
+    assert not re.search(r"\b(failed|returned|raised|expected|called here)\b", said.stderr)
+    assert english.stderr.startswith("plugin '") and not re.search(
+        r"[\u4e00-\u9fff]", english.stderr
+    )
+    if name == "halve":
+        assert f"\n{rules}:2:15：在此调用\n" in said.stderr
+
+
+def test_every_guard_text_gives_its_chinese():
+    """Each failure the guards raise is made from ``Said`` (English and Chinese), never from
+    an English string alone."""
+    import ast
+
+    tree = ast.parse((ROOT / "ruleengine" / "plugin_guards.py").read_text("utf-8"))
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", "")) in ("PluginFailed", "_failed")
+    ]
+    assert len(calls) >= 10
+    for call in calls:
+        problem = call.args[-1]
+        assert not isinstance(problem, (ast.Constant, ast.JoinedStr)), call.lineno

@@ -159,6 +159,35 @@ def test_bad_facts_get_the_command_lines_field_paths_and_code(client, tmp_path):
     assert error["message"].split("\n")[1:] == printed.stderr.strip().split("\n")[1:]
 
 
+def test_bad_facts_in_chinese_with_lang_zh_beside_the_english(client, tmp_path):
+    """?lang=zh (as the pages' language is asked): the message in Chinese beside the
+    English, as `eval --lang zh` says it, and each problem's (FactProblem.to_json("zh"))."""
+    case = {"facts": {"illegal_gain": "abc", "other_personal_items": -1, "obtaind": True}}
+    english = client.post("/rulebooks/pi2017/eval", json=case).json()["error"]
+    assert "zh" not in english and all("zh" not in p for p in english["problems"])
+    r = client.post("/rulebooks/pi2017/eval?lang=zh", json=case)
+    assert r.status_code == 422
+    error = r.json()["error"]
+    assert {k: v for k, v in error.items() if k != "zh"} == {
+        **english,
+        "problems": [
+            {**p, "zh": error["problems"][i]["zh"]} for i, p in enumerate(english["problems"])
+        ],
+    }
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    printed = cli("eval", "-r", "pi2017", str(path), "--lang", "zh")
+    assert error["zh"]["message"].split("\n")[1:] == printed.stderr.strip().split("\n")[1:]
+    assert error["problems"][0]["zh"]["message"] == "未知字段"
+    r = client.post(
+        "/rulebooks/pi2017/whatif?vary=acts&lang=zh", json=case["facts"] | {"obtaind": None}
+    )
+    assert r.status_code == 400
+    assert r.json()["error"]["zh"]["message"].startswith("'acts'")
+    r = client.post("/rulebooks/pi2017/explain?lang=zh", content=b"{")
+    assert r.json()["error"]["zh"]["message"].startswith("<request>:1:1：不是有效的 JSON：")
+
+
 def test_a_field_path_inside_a_list(client):
     facts = json.loads(KICKBACKS.read_text())
     facts["acts"][1]["amount"] = "a lot"

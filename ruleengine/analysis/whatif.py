@@ -87,12 +87,19 @@ def check_present(rulebook, facts: dict, path: Sequence[str | int]) -> None:
                 have = {0: "no items", 1: f"1 item ({where}[0])"}.get(
                     n, f"{n} items ({where}[0] to {where}[{n - 1}])"
                 )
-                raise RequestError(f"{show_path(path)}: the case has {have} in {where}")
+                have_zh = {0: "没有任何项", 1: f"只有 1 项（{where}[0]）"}.get(
+                    n, f"有 {n} 项（{where}[0] 至 {where}[{n - 1}]）"
+                )
+                raise RequestError(
+                    f"{show_path(path)}: the case has {have} in {where}",
+                    f"{show_path(path)}：本案的 {where} {have_zh}",
+                )
             value = items[step]
         else:
             if not isinstance(value, dict) or step not in value:
                 raise RequestError(
-                    f"{show_path(path)}: the case gives no {show_path(path[: i + 1])}"
+                    f"{show_path(path)}: the case gives no {show_path(path[: i + 1])}",
+                    f"{show_path(path)}：本案没有给出 {show_path(path[: i + 1])}",
                 )
             value = value[step]
 
@@ -801,11 +808,17 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
     finite = [(p, s) for p, s in zip(paths, specs) if not _is_numeric(s)]
     numeric = [(p, s) for p, s in zip(paths, specs) if _is_numeric(s)]
     if len(numeric) > 2:
-        raise ValueError("at most two unknown numbers, amounts or dates at once")
+        raise RequestError(
+            "at most two unknown numbers, amounts or dates at once",
+            "一次最多两个未知的数、金额或日期",
+        )
     domains = [_domain(s) for _, s in finite]
     combos = list(itertools.product(*domains))
     if len(combos) > MAX_COMBINATIONS:
-        raise ValueError(f"more than {MAX_COMBINATIONS} combinations of unknown facts")
+        raise RequestError(
+            f"more than {MAX_COMBINATIONS} combinations of unknown facts",
+            f"未知事实的组合超过 {MAX_COMBINATIONS} 种",
+        )
     outcomes: dict[tuple, int] = {}
     complete = True
     notes: list[str] = []
@@ -942,7 +955,18 @@ __all__ = [
 
 # ------------------------------------------------------------------ reading requests
 class RequestError(ValueError):
-    """A ``--vary`` or ``--unknown`` that names no fact the analysis can vary."""
+    """A ``--vary`` or ``--unknown`` that names no fact the analysis can vary: in English
+    (``str(err)``, what machines read) and in Chinese (``zh``, said under ``--lang zh``)."""
+
+    def __init__(self, message: str, zh: str):
+        super().__init__(message)
+        self.zh = zh
+
+    def __reduce__(self):
+        return type(self), (str(self), self.zh)
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else str(self)
 
 
 def parse_vary(rulebook, text: str, read_end=None) -> tuple[str, Any, Any]:
@@ -950,7 +974,7 @@ def parse_vary(rulebook, text: str, read_end=None) -> tuple[str, Any, Any]:
     read as facts of the field are (``60000``, ``1_000``, ``"5000 CNY"``, ``2018-03-01``):
     ``read_end`` reads the text as ``--set`` does (YAML), then as the field's type with its
     minimum, so an end below it (``-5`` of an amount) is refused, as ``--set`` refuses it."""
-    from ..facts import FactsError, read_value
+    from ..facts import FactsError, describe_expected, read_value
 
     field, _, span = text.partition("=")
     path = _known_path(rulebook, field.strip())
@@ -959,14 +983,18 @@ def parse_vary(rulebook, text: str, read_end=None) -> tuple[str, Any, Any]:
     if not _is_numeric(spec):
         raise RequestError(
             f"--vary {_short(field)}: {spec.type.describe()} does not vary along a line; "
-            "a boolean or a member is tried value by value in explain --whatif"
+            "a boolean or a member is tried value by value in explain --whatif",
+            f"--vary {_short(field)}：该事实（{describe_expected(spec.type, lang='zh')}）"
+            "不能沿一条线变化；"
+            "是非或成员类的事实由 explain --whatif 逐个值试算",
         )
     low = high = None
     if span.strip():
         lo_text, sep, hi_text = span.partition("..")
         if not sep:
             raise RequestError(
-                f"--vary {_short(text)}: write FIELD=LOW..HIGH (either end may be empty)"
+                f"--vary {_short(text)}: write FIELD=LOW..HIGH (either end may be empty)",
+                f"--vary {_short(text)}：请写作 FIELD=LOW..HIGH（任一端可以留空）",
             )
         read = read_end or (lambda raw: raw)
         try:
@@ -975,19 +1003,32 @@ def parse_vary(rulebook, text: str, read_end=None) -> tuple[str, Any, Any]:
             if hi_text.strip():
                 high = read_value(read(hi_text.strip()), spec.type, show_path(path), spec.minimum)
         except FactsError as err:
-            raise RequestError(f"--vary {_short(text)}: {err.problems[0].render()}") from None
+            problem = err.problems[0]
+            raise RequestError(
+                f"--vary {_short(text)}: {problem.render()}",
+                f"--vary {_short(text)}：{problem.render('zh')}",
+            ) from None
         if low is not None and high is not None and high < low:
-            raise RequestError(f"--vary {_short(text)}: the range runs downward")
+            raise RequestError(
+                f"--vary {_short(text)}: the range runs downward",
+                f"--vary {_short(text)}：范围的上限低于下限",
+            )
     return show_path(path), low, high
 
 
 def parse_unknown(rulebook, text: str) -> str:
+    from ..facts import describe_expected
+
     path = _known_path(rulebook, text.strip())
     spec = field_spec(rulebook, path)
     _not_fixed(spec, path, "--unknown")
     t = spec.type
     if not (_is_numeric(spec) or t.kind == "bool" or isinstance(t, EnumType)):
-        raise RequestError(f"--unknown {_short(text)}: {t.describe()} cannot be left unknown")
+        raise RequestError(
+            f"--unknown {_short(text)}: {t.describe()} cannot be left unknown",
+            f"--unknown {_short(text)}：该事实（{describe_expected(t, lang='zh')}）"
+            "不能作为未知事实",
+        )
     return show_path(path)
 
 
@@ -997,7 +1038,9 @@ def _not_fixed(spec: FieldSpec, path, option: str) -> None:
     if spec.fixed:
         raise RequestError(
             f"{option} {show_path(path)}: the rule text declares this fact fixed (docs/whatif.md, "
-            "'Facts not to be varied'); give another value with --set, or another day with --as-of"
+            "'Facts not to be varied'); give another value with --set, or another day with --as-of",
+            f"{option} {show_path(path)}：规则文本声明此事实固定不变（docs/whatif.md，"
+            "“Facts not to be varied”）；请用 --set 给出另一个值，或用 --as-of 给出另一日期",
         )
 
 
@@ -1011,17 +1054,27 @@ def _known_path(rulebook, text: str) -> tuple[str | int, ...]:
     except ValueError:
         raise RequestError(
             f"'{_short(text)}' does not name a fact (write illegal_gain or acts[0].amount; "
-            "an index is a whole number counted from 0)"
+            "an index is a whole number counted from 0)",
+            f"'{_short(text)}' 不是事实的名称（请写作 illegal_gain 或 acts[0].amount；"
+            "序号是从 0 起算的整数）",
         ) from None
     if path[0] not in rulebook.inputs:
         close = difflib.get_close_matches(str(path[0]), list(rulebook.inputs), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint_zh = f"（您是否指 '{close[0]}'？）" if close else ""
         if not close and len(path) > 1:
             hint = (
                 f"; a case written as {path[0]} is read into this rulebook's facts by its "
                 "input adapter: vary one of those (ruleengine schema lists them)"
             )
-        raise RequestError(f"'{path[0]}' is not a fact of this rulebook{hint}")
+            hint_zh = (
+                f"；以 {path[0]} 写成的案件由输入适配器读成本规则集的事实：请改变其中之一"
+                "（ruleengine schema 列出这些事实）"
+            )
+        raise RequestError(
+            f"'{path[0]}' is not a fact of this rulebook{hint}",
+            f"'{path[0]}' 不是本规则集的事实{hint_zh}",
+        )
     spec = rulebook.inputs[path[0]]
     steps = list(path[1:])
     where = [path[0]]
@@ -1033,7 +1086,9 @@ def _known_path(rulebook, text: str) -> tuple[str | int, ...]:
                 first = (numbers or list(t.element.fields) or ["field"])[0]
                 raise RequestError(
                     f"'{_short(text)}': {show_path(where)} is a list; name one item's field "
-                    f"({show_path(where)}[0].{first})"
+                    f"({show_path(where)}[0].{first})",
+                    f"'{_short(text)}'：{show_path(where)} 是列表；请指明其中一项的字段"
+                    f"（{show_path(where)}[0].{first}）",
                 )
             where.append(steps.pop(0))
             t = t.element
@@ -1042,16 +1097,24 @@ def _known_path(rulebook, text: str) -> tuple[str | int, ...]:
                 fields = ", ".join(list(t.fields)[:8])
                 raise RequestError(
                     f"'{_short(text)}': {show_path(where)} is a record; name one of its "
-                    f"fields ({fields})"
+                    f"fields ({fields})",
+                    f"'{_short(text)}'：{show_path(where)} 是记录；请指明其字段之一"
+                    f"（{fields.replace(', ', '、')}）",
                 )
             name = steps.pop(0)
             if name not in t.fields:
-                raise RequestError(f"'{_short(text)}' names no field of {show_path(where)}")
+                raise RequestError(
+                    f"'{_short(text)}' names no field of {show_path(where)}",
+                    f"'{_short(text)}' 不是 {show_path(where)} 的字段",
+                )
             where.append(name)
             spec = t.fields[name]
             continue
         if steps:
-            raise RequestError(f"'{_short(text)}': {show_path(where)} has no parts to name")
+            raise RequestError(
+                f"'{_short(text)}': {show_path(where)} has no parts to name",
+                f"'{_short(text)}'：{show_path(where)} 没有可以指明的部分",
+            )
         return path
 
 

@@ -363,6 +363,7 @@ def build(
 
     other_version = in_time.replaced(trace)
     outcome_lines = []
+    shown_conclusions: list[str] = []
     for name, c in rb.conclusions.items():
         value = trace.decision.conclusions[name]
         label = local(c.label, lang, name)
@@ -375,10 +376,16 @@ def build(
             shown = show_value(value, c.type, lang)
         colon = "：" if lang == "zh" else ": "
         outcome_lines.append(Line(f"{label}{colon}{shown}", "value"))
-    in_force = [d for d in rb.documents.values() if _doc_in_force(d, day)]
+        shown_conclusions.append(name)
     with_rules = {rule.document for rule in rb.rules.values()}
     subtitle = f"{word('as_of', lang)} {show_date(day, lang)}"
-    shown_docs = [d for d in in_force if d.name in with_rules]
+    deciding = _deciding_documents(trace, shown_conclusions, other_version)
+    shown_docs = [d for d in rb.documents.values() if d.name in deciding]
+    if not shown_docs:
+        # Nothing decided (every conclusion at its default): the texts in force say so.
+        shown_docs = [
+            d for d in rb.documents.values() if d.name in with_rules and _doc_in_force(d, day)
+        ]
     if shown_docs:
         # Two documents cited alike (the Criminal Law for Art. 12 and for Art. 253-1) are
         # named once: the line says which texts decide, not how the rulebook files them.
@@ -573,6 +580,34 @@ def build(
         sections.append(Section(word("sources", lang), tuple(sources)))
     headline = outcome_lines[0].text if outcome_lines else ""
     return Explanation(headline, subtitle, tuple(sections))
+
+
+def _deciding_documents(trace: Trace, shown: list[str], other_version: set[str]) -> set[str]:
+    """The documents of the rules that decided a conclusion the outcome shows: each applied
+    rule's claim that stands (not one a higher finding outweighs, nor one the version in force
+    on the act date replaced), and for a replaced conclusion the rules that decided it under
+    that version. A document with rules that decided nothing in this case is not named."""
+    rb = trace.rulebook
+    decided = trace.decision.conclusions
+    shown_set = set(shown)
+    rules: set[str] = set()
+    for r in trace.rules:
+        if r.status != "applied":
+            continue
+        for conclusion, value, _ in r.conclusions:
+            if conclusion not in shown_set or conclusion in other_version:
+                continue
+            if rb.conclusions[conclusion].kind == "highest" and value != decided[conclusion]:
+                continue  # outweighed by a higher finding: it did not decide the level
+            rules.add(r.name)
+            break
+    for choice in trace.choices:
+        if choice.reason != "act_version" or not choice.at_act_rules:
+            continue
+        for name, by in zip(rb.lighters[choice.lighter].decides, choice.at_act_rules, strict=False):
+            if name in shown_set:
+                rules.update(by)
+    return {rb.rules[name].document for name in rules if name in rb.rules}
 
 
 def _text_of(rb, rule_name: str, lang: str) -> list[Line]:

@@ -14,7 +14,13 @@ from .service import ServiceError, guarded
 
 router = APIRouter()
 
-Lang = Annotated[str, Query(pattern="^(en|zh)$", description="Language of labels: en or zh.")]
+Lang = Annotated[
+    str,
+    Query(
+        pattern="^(en|zh)$",
+        description="Language of labels, and of an error's message beside its English: en or zh.",
+    ),
+]
 AsOf = Annotated[str | None, Query(description="Judge the case as of this date (YYYY-MM-DD).")]
 
 
@@ -73,8 +79,9 @@ async def rulebook(request: Request, name: str, lang: Lang = "en") -> dict:
 
 
 @router.post("/rulebooks/{name}/eval", tags=["cases"])
-async def eval_case(request: Request, name: str, as_of: AsOf = None) -> Any:
-    """The decision only, as ``ruleengine eval --format json``."""
+async def eval_case(request: Request, name: str, as_of: AsOf = None, lang: Lang = "en") -> Any:
+    """The decision only, as ``ruleengine eval --format json``; ``lang`` is the language of
+    its error (``app.error_response``), if any."""
     e = entry(request, name)
     data = await case_of(request)
     lib = request.app.state.library
@@ -121,9 +128,11 @@ async def whatif_case(
         list[str] | None,
         Query(description="FIELD or FIELD=LOW..HIGH, once or twice; none: the smallest changes."),
     ] = None,
+    lang: Lang = "en",
 ) -> Any:
     """Where along one fact (or two) the outcome changes; with no ``vary``, the smallest
-    changes of the facts that move each conclusion (docs/whatif.md)."""
+    changes of the facts that move each conclusion (docs/whatif.md). ``lang``: the language
+    of its error, if any."""
     e = entry(request, name)
     data = await case_of(request)
     lib = request.app.state.library

@@ -63,7 +63,8 @@ def error_response(request: Request, error: ServiceError):
         from .pages import error_page
 
         return error_page(request, error)
-    return JSONResponse(error.to_json(), status_code=error.status)
+    lang = "zh" if request.query_params.get("lang") == "zh" else "en"  # as the pages read it
+    return JSONResponse(error.to_json(lang), status_code=error.status)
 
 
 class Runner:

@@ -192,8 +192,20 @@ async def login(request: Request):
 
 
 def _form_page(
-    request, e, case, lang, errors=None, message="", status=200, more="", path=None, said=None
+    request,
+    e,
+    case,
+    lang,
+    errors=None,
+    message="",
+    status=200,
+    more="",
+    path=None,
+    said=None,
+    translated=False,
 ):
+    """The form; ``message`` the engine's, ``translated`` when it is in the page's language
+    (a mistake in the facts under zh), not in the English of the original."""
     rb = form_book(request, e)
     query = forms.to_query(rb, case, lang)
     return _page(
@@ -209,6 +221,7 @@ def _form_page(
         message=message,
         marked=bool(errors),
         said=said,  # (heading, [lines]) in the page's language, for the message
+        translated=translated,
         save=Go(f"/book/{e.name}/case.json", query),
         switch=_switch(request, lang, query, path=path),
     )
@@ -332,7 +345,10 @@ async def _result(request: Request, name: str, form: dict, whatif: bool, printin
     except ServiceError as err:
         said = _error_words(request, err, lang)[1:] if err.kind in ("timeout", "busy") else None
         errors = _errors(case, err)
-        return _form_page(request, e, case, lang, errors, err.message, err.status, said=said)
+        message, translated = err.text(lang), lang == "zh" and bool(err.zh)
+        return _form_page(
+            request, e, case, lang, errors, message, err.status, said=said, translated=translated
+        )
     people = [
         _person(e, label, trace, found, case, k, lang, rb if whatif else None)
         for k, (label, trace) in enumerate(found)
@@ -381,7 +397,14 @@ async def load_case(request: Request, name: str):
     except ServiceError as err:
         form_path = f"/book/{name}"
         return _form_page(
-            request, e, forms.Case(), lang, message=err.message, status=422, path=form_path
+            request,
+            e,
+            forms.Case(),
+            lang,
+            message=err.text(lang),
+            status=422,
+            path=form_path,
+            translated=lang == "zh" and bool(err.zh),
         )
     case = forms.split_case(form_book(request, e), data)
     link = Go(f"/book/{name}", forms.to_query(form_book(request, e), case, lang)).link

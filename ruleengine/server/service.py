@@ -36,7 +36,8 @@ KINDS = {
 
 class ServiceError(Exception):
     """A request that cannot be answered: an HTTP status, the command line's exit code and
-    message, and the field paths (or rule diagnostics) at fault."""
+    message (``zh``: the same in Chinese, as ``--lang zh`` says it, where it is said so),
+    and the field paths (or rule diagnostics) at fault."""
 
     def __init__(
         self,
@@ -46,21 +47,30 @@ class ServiceError(Exception):
         problems: list | None = None,
         diagnostics: list | None = None,
         kind: str | None = None,
+        zh: str | None = None,
     ):
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.zh = status, code, message, zh
         self.problems = problems or []
         self.diagnostics = diagnostics or []
         self.kind = kind or KINDS.get(code, "error")
 
-    def to_json(self) -> dict:
+    def to_json(self, lang: str = "en") -> dict:
+        """The error in English, what machines read; with ``lang`` "zh", its message in
+        Chinese beside (``"zh": {"message"}``), and each problem's (``FactProblem.to_json``)."""
         error: dict[str, Any] = {"kind": self.kind, "exit_code": self.code}
         error["message"] = self.message
+        if lang == "zh":
+            error["zh"] = {"message": self.text("zh")}
         if self.problems:
-            error["problems"] = [p.to_json() for p in self.problems]
+            error["problems"] = [p.to_json(lang) for p in self.problems]
         if self.diagnostics:
             error["diagnostics"] = [d.to_json() for d in self.diagnostics]
         return {"error": error}
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (in English where it has no Chinese)."""
+        return self.zh if lang == "zh" and self.zh else self.message
 
 
 def guarded(work, *args):
@@ -71,14 +81,16 @@ def guarded(work, *args):
     except ServiceError:
         raise
     except cli.Stop as stop:
-        raise ServiceError(STATUS[stop.code], stop.code, stop.message, stop.problems) from None
+        raise ServiceError(
+            STATUS[stop.code], stop.code, stop.message, stop.problems, zh=stop.zh
+        ) from None
     except DiagnosticError as err:
         message = "; ".join(d.message for d in err.diagnostics[:3])
         raise ServiceError(422, cli.EXIT_BAD_RULES, message, diagnostics=err.diagnostics) from None
     except PluginFailed as err:
-        raise ServiceError(500, cli.EXIT_PLUGIN, str(err)) from None
+        raise ServiceError(500, cli.EXIT_PLUGIN, str(err), zh=err.text("zh")) from None
     except RecursionError:
-        raise ServiceError(422, cli.EXIT_BAD_FACTS, "nested too deeply") from None
+        raise ServiceError(422, cli.EXIT_BAD_FACTS, "nested too deeply", zh="嵌套过深") from None
     except Exception as err:  # a bug in ruleengine or a plugin
         raise ServiceError(
             500, cli.EXIT_INTERNAL, f"internal error: {type(err).__name__}; please report it"
@@ -90,9 +102,15 @@ def parse_body(raw: bytes, name: str = "<request>") -> Any:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise cli.Stop(cli.EXIT_BAD_FACTS, f"{name}: not UTF-8 text") from None
+        raise cli.Stop(
+            cli.EXIT_BAD_FACTS, f"{name}: not UTF-8 text", f"{name}：不是 UTF-8 文本"
+        ) from None
     if not text.strip():
-        raise cli.Stop(cli.EXIT_USAGE, f"{name}: no case given (a JSON object)")
+        raise cli.Stop(
+            cli.EXIT_USAGE,
+            f"{name}: no case given (a JSON object)",
+            f"{name}：没有给出案件（一个 JSON 对象）",
+        )
     return cli._parse_json(text, name)
 
 
@@ -159,9 +177,9 @@ def whatif(book, pm, name: str, data: Any, as_of: str | None, vary: list[str]) -
     try:
         ranges = [parse_vary(book.rulebook, v) for v in vary]
     except RequestError as err:
-        raise cli.Stop(cli.EXIT_USAGE, str(err)) from None
+        raise cli.Stop(cli.EXIT_USAGE, str(err), err.zh) from None
     if len({r[0] for r in ranges}) < len(ranges):
-        raise cli.Stop(cli.EXIT_USAGE, "vary names the same fact twice")
+        raise cli.Stop(cli.EXIT_USAGE, "vary names the same fact twice", "vary 两次指明同一事实")
     out = []
     for label, (facts, day) in people(book, pm, name, data, as_of_date(as_of), False, True):
         try:
@@ -170,7 +188,7 @@ def whatif(book, pm, name: str, data: Any, as_of: str | None, vary: list[str]) -
             else:
                 result = changes_json(changes(book, facts, day))
         except RequestError as err:
-            raise cli.Stop(cli.EXIT_USAGE, str(err)) from None
+            raise cli.Stop(cli.EXIT_USAGE, str(err), err.zh) from None
         out.append((label, {"as_of": day.isoformat(), **result}))
     return cli._per_person(out)
 
