@@ -176,3 +176,86 @@ def _children(pid: int) -> list[int]:
             return [int(c) for c in f.read().split()]
     except OSError:
         return []
+
+
+# ------------------------------------------------------------------ a file read by ranges
+def test_a_regular_file_read_by_ranges_gives_what_reading_line_by_line_gives(tmp_path):
+    """With workers, a regular file's chunks are places in it (``Span``: five numbers, not
+    the lines), read by the worker: the same items as line by line, wherever a chunk ends (by
+    lines or bytes: inside a CRLF's neighbourhood, after a BOM, beside multibyte characters),
+    a last line without a line feed, blank lines, a line longer than a chunk, a line too
+    long skipped without being held."""
+    import pickle
+    import random
+
+    from ruleengine.batch.inputs import Span, read_lines
+
+    rng = random.Random(9)
+    pieces = [
+        b"\xef\xbb\xbf{}",
+        b"",
+        b"   ",
+        b'{"a": 1}\r',
+        b"\r",
+        b"\xff\xfe",
+        '{"名": "张三"}'.encode(),
+        b"x" * 150,
+        b"y" * 60,
+        b"z" * 99,
+    ]
+    path = tmp_path / "cases.jsonl"
+    for trial in range(300):
+        lines = [rng.choice(pieces) for _ in range(rng.randint(0, 40))]
+        data = b"\n".join(lines) + rng.choice((b"", b"\n", b"\r\n"))
+        path.write_bytes(data)
+        expected = list(read_lines(open(path, "rb"), max_bytes=100))  # noqa: SIM115
+        cap = rng.choice((1, 7, 64, 120, 300, 1 << 20))  # a chunk's bytes, at most
+        with open(path, "rb") as stream:
+            reader = JsonLines(stream, max_bytes=100)
+            chunks = list(reader.chunks(rng.randint(1, 6), cap, by_range=True))
+            got = [item for chunk in chunks for item in pickle.loads(pickle.dumps(chunk))]
+            assert got == expected, (trial, data, cap)
+            assert reader.done == len(data)
+            spans = [c for c in chunks if isinstance(c, Span)]
+            assert len(spans) + sum(1 for c in chunks if isinstance(c, list)) == len(chunks)
+            assert all(s.length <= max(cap, 101) for s in spans), (trial, cap)
+    # A file cut short under the run: each line no longer there says so.
+    path.write_bytes(b"{}\n{}\n{}\n")
+    with open(path, "rb") as stream:
+        (span,) = JsonLines(stream).chunks(10, by_range=True)
+        path.write_bytes(b"{}\n")
+        assert [problem for _, _, problem in span] == [None] + [
+            "not read: the file changed while it was read"
+        ] * 2
+
+
+def test_workers_read_a_regular_file_themselves_and_give_the_same_rows(
+    tmp_path, monkeypatch, no_workers_left
+):
+    """Run by two workers on a regular file, the command reads each piece of it only to find
+    where chunks end: it splits no line, decodes none, encodes no row; the rows and skipped
+    lines are those of one process."""
+    from ruleengine.batch import inputs
+    from ruleengine.batch.writing import Encoder
+
+    book = ruleengine.load_text(TOY, "toy.rules")
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + (TEXT * 5).replace("\n", "\r\n", 3).encode())
+    here = []  # lines split and rows encoded in this process
+    line, row = inputs._line, Encoder.row
+    monkeypatch.setattr(inputs, "_line", lambda *a: here.append("line") or line(*a))
+    monkeypatch.setattr(Encoder, "row", lambda *a: here.append("row") or row(*a))
+    results = []
+    for jobs in (1, 2):
+        here.clear()
+        got = []
+        with open(path, "rb") as stream:
+            totals = running.run(
+                JsonLines(stream), got.append, context=_context(book), jobs=jobs, chunk_lines=4
+            )
+        rows = [row for d in got for row in d.rows]
+        skipped = [(s.line, s.reason) for d in got for s in d.skipped]
+        results.append((rows, skipped, totals))
+        assert ("line" in here and "row" in here) if jobs == 1 else here == []
+    assert results[0] == results[1]
+    assert results[0][2].cases == 15 and len(results[0][1]) == 25

@@ -506,7 +506,11 @@ def run(
         totals.add(decided)
         sink(decided)
 
-    batches = items.chunks(size, most) if isinstance(items, Reader) else chunks(items, size)
+    if isinstance(items, Reader):
+        # Forked workers share the command's open file: they read their own lines.
+        batches = items.chunks(size, most, by_range=jobs > 1 and _forks())
+    else:
+        batches = chunks(items, size)
     if jobs > 1:
         # A small input is decided here: starting workers would take longer than it.
         first = list(itertools.islice(batches, jobs))
