@@ -34,6 +34,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -591,6 +592,7 @@ def _start_worker(
     broken and restarted by a command about to stop; the command stops the workers itself."""
     global _worker, _spool
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the pool's hold (``_held``)
     if context is None:
         context = Context.from_spec(spec, options)
     else:
@@ -727,7 +729,8 @@ class _Pool:
 
     def submit(self, chunk: list[Item]):
         try:
-            return self.executor.submit(_work, chunk)
+            with _held():
+                return self.executor.submit(_work, chunk)
         except BrokenProcessPool:
             return None  # decided again when its result is asked for
 
@@ -754,7 +757,9 @@ class _Pool:
         parts: list[Decided] = []
         for item in chunk:
             try:
-                parts.append(self.executor.submit(_work, [item]).result())
+                with _held():
+                    future = self.executor.submit(_work, [item])
+                parts.append(future.result())
             except BrokenProcessPool:
                 self._restart()
                 number = item[0]
@@ -764,6 +769,27 @@ class _Pool:
                 )
                 parts.append(Decided(None, [Skipped(number, reason, "ruleengine")], lines=1))
         return merge(parts, self.options.output)
+
+
+@contextlib.contextmanager
+def _held():
+    """SIGINT and SIGTERM held while the pool may fork its workers and start its threads
+    (``submit``), and taken after: a KeyboardInterrupt raised in one of Python's at-fork hooks
+    (logging's) is ignored, so a Ctrl-C as the workers started was lost (issue 9: the command
+    went on, waiting for more input)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are the main thread's to handle
+        return
+    held: list[int] = []
+    kinds = (signal.SIGINT, signal.SIGTERM)
+    before = {kind: signal.signal(kind, lambda kind, frame: held.append(kind)) for kind in kinds}
+    try:
+        yield
+    finally:
+        for kind, handler in before.items():
+            signal.signal(kind, handler)
+        for kind in dict.fromkeys(held):
+            signal.raise_signal(kind)
 
 
 def stop_processes(processes: list, grace: float | None = None) -> None:
