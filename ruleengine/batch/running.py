@@ -781,7 +781,8 @@ def _held():
         yield  # signals are the main thread's to handle
         return
     held: list[int] = []
-    kinds = (signal.SIGINT, signal.SIGTERM)
+    # (a handler that C code set, which Python cannot give back, is left alone)
+    kinds = [kind for kind in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(kind) is not None]
     before = {kind: signal.signal(kind, lambda kind, frame: held.append(kind)) for kind in kinds}
     try:
         yield
