@@ -16,7 +16,8 @@ then measures:
   workers included), the peak resident memory of the whole process tree, sampled every 50 ms,
   and CPU time a line: of the command's own process (exact, net of a run of one line) and of
   the other processes of its tree (sampled, start-up included), which a loaded machine moves
-  far less than wall time.
+  far less than wall time; and from these, the most two jobs can give over one on two cores
+  (twice one job's CPU a line over two jobs').
 
 With ``--columnar`` (alone: ``--only columnar``), the columnar path against the per-case
 path, on the Art. 5 benchmark rule (bench/article5.rules) and the quickstart's, on cases
@@ -429,7 +430,7 @@ def measure(name: str, gen, a, tmp: Path) -> None:
         median = v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
         return shown(median, v[0], v[-1], digits)
 
-    walls = {}
+    walls, cpus = {}, {}
     for label, _ in runs:
         ts = got[label]
         nets = [max(t.wall - start.wall, 1e-9) for t in ts]
@@ -446,6 +447,7 @@ def measure(name: str, gen, a, tmp: Path) -> None:
         parent = [(t.command_cpu - start.command_cpu) / a.cases * 1e6 for t in ts]
         workers = [t.others_cpu / a.cases * 1e6 for t in ts]
         share = [1e6 / cpu_rate / (p + w) * 100 for p, w in zip(parent, workers)]
+        cpus[label] = sorted(p + w for p, w in zip(parent, workers))[len(parent) // 2]
         print(
             f"    CPU a line: command {figure(parent, 1)} us (net of start-up), other "
             f"processes {figure(workers, 1)} us (start-up included); in-process / all: "
@@ -458,6 +460,10 @@ def measure(name: str, gen, a, tmp: Path) -> None:
         print(f"    {ts[-1].totals}")
     one, two = walls["--jobs 1"], walls["--jobs 2"]
     print(f"  --jobs 1 to --jobs 2 (wall, net of start-up, medians): {one / two:.2f}x")
+    # What two cores can give at most, whatever the load: one job's CPU a line against two
+    # jobs' (the command's and the workers', all of which the two cores must run).
+    ceiling = 2 * cpus["--jobs 1"] / max(cpus["--jobs 2"], 1e-9)
+    print(f"    ceiling by CPU a line (2 x jobs 1 / jobs 2, medians): {ceiling:.2f}x")
     if a.runs > 1:  # run by run, the runs of a round being next to each other
         ratios = [
             (t1.wall - start.wall) / max(t2.wall - start.wall, 1e-9)

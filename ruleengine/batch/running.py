@@ -27,11 +27,15 @@ import gc
 import itertools
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
 import shutil
+import signal
 import sys
 import tempfile
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -69,6 +73,9 @@ TRACE_CHUNK_LINES = 20
 #: file of its rows) weighs more: at most this many lines and this much of the input.
 COLUMNAR_CHUNK_LINES = 2_000
 COLUMNAR_CHUNK_BYTES = 512 << 10
+#: Once a run is stopped (Ctrl-C, SIGTERM, a failure), the seconds its workers have to finish
+#: the chunk in hand and end, before they are terminated, and then killed.
+STOP_GRACE = 3.0
 
 
 @attrs.frozen
@@ -500,7 +507,11 @@ def run(
         totals.add(decided)
         sink(decided)
 
-    batches = items.chunks(size, most) if isinstance(items, Reader) else chunks(items, size)
+    if isinstance(items, Reader):
+        # Forked workers share the command's open file: they read their own lines.
+        batches = items.chunks(size, most, by_range=jobs > 1 and _forks())
+    else:
+        batches = chunks(items, size)
     if jobs > 1:
         # A small input is decided here: starting workers would take longer than it.
         first = list(itertools.islice(batches, jobs))
@@ -575,8 +586,13 @@ def _start_worker(
     spool: str | None = None,
     context: Context | None = None,
 ) -> None:
-    """In a new worker: the rulebook forked with it (``context``), or built from ``spec``."""
+    """In a new worker: the rulebook forked with it (``context``), or built from ``spec``.
+    Ctrl-C is the command's to handle (its terminal sends it to the workers too): a worker
+    that took it would die in the middle of reading a chunk or sending a result, the pool
+    broken and restarted by a command about to stop; the command stops the workers itself."""
     global _worker, _spool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the pool's hold (``_held``)
     if context is None:
         context = Context.from_spec(spec, options)
     else:
@@ -683,6 +699,8 @@ class _Pool:
     ):
         self.spec, self.options, self.jobs, self.spool = spec, options, jobs, spool
         self.context = context if _forks() else None  # forked, never pickled
+        #: The processes that were there before: any other child found at the end is a worker.
+        self._others = set(multiprocessing.active_children())
         self.executor = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
@@ -696,12 +714,23 @@ class _Pool:
     def __enter__(self) -> _Pool:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, kind, *exc) -> None:
+        if kind is None:  # every result in: the workers are idle, and told to end
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            return
+        # Stopped (Ctrl-C, SIGTERM) or failed: the chunks not begun are dropped and the
+        # workers end after the chunk in hand, or are made to. Never an unbounded wait: a
+        # Ctrl-C that came as the pool started its workers (issue 9: a hang seen once) left
+        # workers no one would tell to end, and the command's exit waited on them for ever.
+        try:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        finally:
+            stop_processes([p for p in multiprocessing.active_children() if p not in self._others])
 
     def submit(self, chunk: list[Item]):
         try:
-            return self.executor.submit(_work, chunk)
+            with _held():
+                return self.executor.submit(_work, chunk)
         except BrokenProcessPool:
             return None  # decided again when its result is asked for
 
@@ -709,7 +738,11 @@ class _Pool:
         try:
             if future is None:
                 raise BrokenProcessPool
-            return future.result()
+            while True:  # woken now and then: a Ctrl-C that another thread took is seen
+                try:
+                    return future.result(timeout=0.25)
+                except TimeoutError:
+                    continue
         except BrokenProcessPool:
             return self._again(chunk)
 
@@ -724,7 +757,9 @@ class _Pool:
         parts: list[Decided] = []
         for item in chunk:
             try:
-                parts.append(self.executor.submit(_work, [item]).result())
+                with _held():
+                    future = self.executor.submit(_work, [item])
+                parts.append(future.result())
             except BrokenProcessPool:
                 self._restart()
                 number = item[0]
@@ -734,6 +769,51 @@ class _Pool:
                 )
                 parts.append(Decided(None, [Skipped(number, reason, "ruleengine")], lines=1))
         return merge(parts, self.options.output)
+
+
+@contextlib.contextmanager
+def _held():
+    """SIGINT and SIGTERM held while the pool may fork its workers and start its threads
+    (``submit``), and taken after: a KeyboardInterrupt raised in one of Python's at-fork hooks
+    (logging's) is ignored, so a Ctrl-C as the workers started was lost (issue 9: the command
+    went on, waiting for more input)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are the main thread's to handle
+        return
+    held: list[int] = []
+    # (a handler that C code set, which Python cannot give back, is left alone)
+    kinds = [kind for kind in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(kind) is not None]
+    before = {kind: signal.signal(kind, lambda kind, frame: held.append(kind)) for kind in kinds}
+    try:
+        yield
+    finally:
+        for kind, handler in before.items():
+            signal.signal(kind, handler)
+        for kind in dict.fromkeys(held):
+            signal.raise_signal(kind)
+
+
+def stop_processes(processes: list, grace: float | None = None) -> None:
+    """Wait up to ``grace`` seconds (``STOP_GRACE``) for the processes to end, then terminate
+    those left, then kill those still left. A process's end is seen by its sentinel, whoever
+    reaps it (the pool's own thread may)."""
+    waiting = {p.sentinel: p for p in processes}
+    try:
+        _wait_for(waiting, STOP_GRACE if grace is None else grace)
+    finally:  # even if a second Ctrl-C cut the wait short
+        for end in ("terminate", "kill"):
+            for p in waiting.values():
+                getattr(p, end)()
+            _wait_for(waiting, 2.0)
+            if not waiting:
+                break
+
+
+def _wait_for(waiting: dict, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while waiting and (left := deadline - time.monotonic()) > 0:
+        for ready in multiprocessing.connection.wait(list(waiting), left):
+            del waiting[ready]
 
 
 def merge(parts: list[Decided], output: str) -> Decided:
