@@ -102,3 +102,18 @@ def test_a_page_without_the_token_says_to_sign_in(library):
     assert r.headers["www-authenticate"] == "Bearer"
     r = guarded.post("/rulebooks/pi2017/eval", content=b"{}", headers=BROWSER)
     assert r.status_code == 401 and r.json()["error"]["kind"] == "unauthorised"
+
+
+@pytest.mark.parametrize(
+    "posted, says",
+    [
+        ("f.tracking_items=50&f.trackng_items=7", "trackng_items: unknown field (did you mean"),
+        ("f.nope=1", "nope: unknown field"),
+        ("tracking_items=-5", "tracking_items: expected a whole number"),
+    ],
+)
+def test_a_posted_field_the_form_does_not_have_is_named_not_dropped(library, posted, says):
+    """A fifth QA round: a posted field the rulebook does not have (a typo, a stale form, a
+    fact sent without its ``f.``) was dropped and the case decided without it (200)."""
+    r = make(library).post("/book/pi2017/result", content=posted, headers=FORM)
+    assert says in is_page(r, 422).replace("&#39;", "'")

@@ -328,6 +328,11 @@ def build_form(rulebook, case: Case, lang: str, errors: dict[str, str], more: st
 
 #: A person's name: a text of the record that labels them (batch.records.NAME_KEY).
 NAME_KEY = "name"
+#: The form's own keys, which are not facts (the pages' forms and links send only these,
+#: ``f.FIELD`` and ``p.K.FIELD``).
+CONTROLS = frozenset(
+    {"as_of", "case", "case_extra", "drop", "extra", "lang", "more", "persons", "token", "whatif"}
+)
 _ROW = re.compile(r"^(\w+)\.(\d{1,4})\.(\w+)$")
 _PERSON = re.compile(r"^p\.(\d{1,3})\.")
 
@@ -351,6 +356,10 @@ def _read_fields(inputs, form: dict[str, str], prefix: str) -> dict:
             continue
         if key in inputs and value:
             facts[key] = _typed(inputs[key], value)
+        elif key not in inputs and value and key != NAME_KEY:
+            # A field the rulebook does not have (a stale form, a typo in a posted one): kept
+            # as written, so validation names it with a did-you-mean, as for a file's facts.
+            facts[key] = value
     for name, found in rows.items():
         facts[name] = [found[i] for i in sorted(found)]
     return facts
@@ -368,8 +377,19 @@ def read_form(rulebook, form: dict[str, str]) -> Case:
     """The case of a form's fields (a query, a posted form). A person none of whose fields
     is filled is left out, as an empty row is."""
     inputs = rulebook.inputs
+    stray = {
+        k: v.strip()
+        for k, v in form.items()
+        if k not in CONTROLS and not k.startswith(("f.", "p.")) and v.strip()
+    }
     case = Case(
-        _read_fields(inputs, form, "f."),
+        # A key that is neither a control of the form nor a field of it (``tracking_items``
+        # posted without its ``f.``) is taken as a fact, so validation names it: it was
+        # dropped, and the case decided without it.
+        {
+            **{k: _typed(inputs.get(k), v) for k, v in stray.items()},
+            **_read_fields(inputs, form, "f."),
+        },
         (form.get("as_of") or "").strip() or None,
         _json_object(form.get("extra")),
     )
