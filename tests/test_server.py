@@ -542,3 +542,19 @@ def test_serve_refuses_an_empty_token_file_and_bad_rules(tmp_path):
     r = cli("serve", "--rules", str(bad))
     assert r.exit_code == 3
     assert "bad.rules:1" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "query, says",
+    [("lang=xx", "lang: String should match pattern"), ("whatif=maybe", "whatif: Input should")],
+)
+def test_a_query_parameter_that_does_not_fit_is_a_usage_error_in_the_services_shape(
+    client, query, says
+):
+    """A fifth QA round: ``?lang=xx`` answered FastAPI's ``{"detail": ...}`` with 422 (the
+    status the service gives a case's facts), not the documented ``{"error": ...}``."""
+    r = client.post(f"/rulebooks/pi2017/explain?{query}", content=b'{"tracking_items": 60}')
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["kind"] == "bad_request" and error["exit_code"] == 2
+    assert error["message"].startswith(says)

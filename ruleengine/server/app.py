@@ -13,6 +13,7 @@ from pathlib import Path
 import attrs
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -144,6 +145,13 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     @app.exception_handler(BodyTooLarge)
     async def too_large(request: Request, err: BodyTooLarge):
         return error_response(request, _too_large(settings))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(request: Request, err: RequestValidationError):
+        """A query parameter that does not fit (``?lang=xx``, ``?whatif=maybe``): a usage
+        error (400) in the service's own shape, as ``?as_of=2020-13-01`` is, not FastAPI's
+        ``{"detail": ...}`` with 422, which means a case's facts here."""
+        return error_response(request, ServiceError(400, cli.EXIT_USAGE, _parameters(err)))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, err: StarletteHTTPException):
@@ -324,3 +332,15 @@ def _openapi(app: FastAPI) -> dict:
     }
     app.openapi_schema = doc
     return doc
+
+
+def _parameters(err: RequestValidationError) -> str:
+    """``lang: String should match pattern '^(en|zh)$', got 'xx'`` for each parameter."""
+    from ..plugin_guards import shown
+
+    parts = []
+    for e in err.errors():
+        where = ".".join(str(p) for p in e.get("loc", ())[1:]) or "request"
+        got = f", got {shown(e['input'])}" if "input" in e else ""
+        parts.append(f"{where}: {e.get('msg', 'not valid')}{got}")
+    return "; ".join(parts)
