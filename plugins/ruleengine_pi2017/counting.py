@@ -84,7 +84,7 @@ from typing import Any
 
 from ruleengine import FactProblem, FactsError, enum_type, read_field
 from ruleengine.facts import hand_on
-from ruleengine.types import DATE, INTEGER, TEXT, MoneyType, format_number
+from ruleengine.types import DATE, INTEGER, TEXT, Duration, MoneyType, add_duration, format_number
 
 from . import alone, in_time
 
@@ -773,7 +773,7 @@ def adapt(record: Any) -> tuple[Any, list]:
     record (``ruleengine.facts.hand_on``), so they are reported with its own.
     """
     if not isinstance(record, dict) or "acts" not in record:
-        return record, []
+        return _date_given(record), []
     facts = {k: v for k, v in record.items() if k != "acts"}
     parsed, problems = _read_acts(record["acts"])
     if problems:
@@ -810,6 +810,7 @@ def adapt(record: Any) -> tuple[Any, list]:
         facts["illegal_gain"] = f"{format_number(gain)} CNY"
     if dated is not None:
         facts["acted_last"] = dated["value"]
+    facts = _date_given(facts)
     derivations.extend(_dated(dated, facts))
     derivations.extend(in_time_notes)
     facts.update(in_time_facts)
@@ -1024,14 +1025,20 @@ def _in_time(
                 f"单独计算（{n}条），依该条文不构成犯罪（单独未达到“情节严重”）。"
                 "以前的行为只与以后同样构成犯罪的行为一并计算（本规则的理解，参照高检发释字〔1998〕6号"
                 "第二项“同种类数罪”）：不一并计算，不计入；以前的行为依当时的条文单独认定"
-                "（刑法第十二条第一款）",
+                "（刑法第十二条第一款）。该项还规定“连续犯罪”：前后的行为属于一个连续犯罪的，"
+                "依该情形一并计算，以后的行为不须单独构成犯罪；是否连续，所给事实未载明，"
+                "本规则适用“同种类数罪”（本规则的理解，请办案人员判断）",
                 ": done from 1 November 2015, under Art. 253-1 as Amendment IX amended it; "
                 f"alone ({n} items of information) no offence under that text, serious "
                 "circumstances not reached. Earlier acts are joined only with "
                 "later acts that are offences as well (our reading, by analogy with the SPP reply "
                 "高检发释字〔1998〕6号, item 2, 'offences of the same kind'): not joined, not "
                 "counted; the earlier acts are judged alone under the text of their time "
-                "(Criminal Law Art. 12 para. 1)",
+                "(Criminal Law Art. 12 para. 1). The item's other limb is 'continuous offences' "
+                "(连续犯罪): acts that are one continuous offence are joined under it, the later "
+                "ones need not be an offence alone. Whether they are the facts do not say; this "
+                "rulebook applies the limb of offences of the same kind (our reading, for "
+                "counsel)",
                 fact="acts_in_time",
                 value="left_out",
             )
@@ -1199,7 +1206,16 @@ def _seizure_note(
 
 
 #: The facts this adapter computes from the acts: never taken from the record for a part.
-COMPUTED = ("acted_last", "acts_in_time", "joined_across_amendment9")
+COMPUTED = (
+    "acted_last",
+    "acts_in_time",
+    "joined_across_amendment9",
+    "act_date_given",
+    "limitation_5_from_act",
+    "limitation_10_from_act",
+    "limitation_5_from_later",
+    "limitation_10_from_later",
+)
 #: What the rulebook takes when no act date is given (input acted_last's default).
 UNDATED = "2015-11-01"
 
@@ -1257,6 +1273,38 @@ def _act_date(
         "count": len(set(of_counted or dates)),
         "left_out": sum(a["acted_on"] is not None for a in counted) < len(dates),
     }, problems
+
+
+def _date_given(record: Any) -> Any:
+    """The record, saying whether an act date was given (``act_date_given``), by the acts or
+    as ``acted_last``, and with the last days of the limitation periods counted from it
+    (limitation.rules): the rulebook cannot tell a date given as 2015-11-01 from its default
+    (fifth legal review, finding 2), and its columnar path moves no date by years."""
+    if not isinstance(record, dict) or "acted_last" not in record:
+        return record
+    out = {**record, "act_date_given": True}
+    last = _day(record["acted_last"])
+    later = _day(record.get("later_crime_on"))
+    if last is None:
+        return out  # validation reports the date
+    for years in (5, 10):
+        span = Duration(months=12 * years)
+        out[f"limitation_{years}_from_act"] = add_duration(last, span).isoformat()
+        if later is not None and later > last:
+            out[f"limitation_{years}_from_later"] = add_duration(later, span).isoformat()
+    return out
+
+
+def _day(value: Any) -> datetime.date | None:
+    """A date given as a date or an ISO string; else None (validation reports it)."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
 
 
 def _dated(dated: dict | None, facts: dict) -> list[dict]:
