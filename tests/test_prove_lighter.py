@@ -53,9 +53,9 @@ def _encoded(book, facts: dict, day: datetime.date) -> dict:
         decided = not z3.is_true(model.eval(enc.undecided[name], model_completion=True))
         value = model.eval(enc.conclusions[name], model_completion=True).as_long()
         out[name] = codes[value] if decided else None
-    applied = model.eval(enc.lighters["in_time"][0], model_completion=True).as_long()
+    applied = model.eval(enc.version("in_time", "applied"), model_completion=True).as_long()
     out["applied"] = ("old", "new")[applied]
-    at_act = model.eval(enc.lighters["in_time"][1], model_completion=True).as_long()
+    at_act = model.eval(enc.version("in_time", "at_act"), model_completion=True).as_long()
     out["at_act"] = ("old", "new")[at_act] if facts["acted_on"].year >= 2010 else None
     return out
 

@@ -242,11 +242,19 @@ class Encoder:
                 unset[c] = z3.If(takes, then.undecided[c], unset[c])
             applied = z3.If(takes, rank[member], applied)
             at_act = z3.If(inside, rank[member], at_act)
-        for i in range(k + 1, len(param.values)):  # after the as-of date: not compared
-            since, member = param.values[i]
-            at_act = z3.If(act >= since.toordinal(), rank[member], at_act)
         first = param.values[0][0].toordinal()
-        at_act = z3.If(act < first, self.fresh(block.type), at_act)  # none: cannot be read
+        earlier, later = at_act, param.values[k + 1 :]
+
+        def at_act_read() -> Any:
+            """The act date's version, made when a rule reads ``NAME.at_act``: terms that no
+            rule reads change the solver's search all the same (pi2017, which reads only
+            ``.applied``, had two questions run out of time once they were made)."""
+            value = earlier
+            for since, member in later:  # after the as-of date: not compared
+                value = z3.If(act >= since.toordinal(), rank[member], value)
+            return z3.If(act < first, self.fresh(block.type), value)  # none: cannot be read
+
+        at_act = _Once(at_act_read)
         no = z3.BoolVal(False)
         self.unreadable[block.name] = (no, act < first, no)
         stands = z3.Not(z3.Or(*taken)) if taken else z3.BoolVal(True)
@@ -255,6 +263,12 @@ class Encoder:
             self.undecided[c] = unset[c]
             self.standing[c] = stands
         self.lighters[block.name] = (applied, at_act, z3.IntVal(rank[at_decision]))
+
+    def version(self, block: str, attr: str) -> Any:
+        """``NAME.applied``, ``.at_act`` or ``.at_decision`` of a lighter block: a version's
+        rank as a term (None where no version was in force on the as-of date)."""
+        value = self.lighters[block][ir.LIGHTER_ATTRIBUTES.index(attr)]
+        return value() if isinstance(value, _Once) else value
 
     def _choose(self, cond: Any, a: Any, b: Any, name: str) -> Any:
         """A conclusion's value: ``a`` where ``cond`` holds, else ``b`` (a set of members
@@ -524,7 +538,7 @@ class Encoder:
             block, attr = e.name.split(".")
             index = ir.LIGHTER_ATTRIBUTES.index(attr)
             self.fails(self.unreadable[block][index], e)
-            value = self.lighters[block][index]
+            value = self.version(block, attr)
             return self.fresh(e.type) if value is None else value  # none: the engine fails
         value = self.conclusions.get(e.name)
         if value is None:
@@ -851,3 +865,15 @@ def _compare(a, op: str, b):
 
 def z3_bool(v: Any):
     return v if isinstance(v, z3.ExprRef) else z3.BoolVal(bool(v))
+
+
+class _Once:
+    """A term made on first use, then the same term at every use."""
+
+    def __init__(self, make):
+        self.make, self.made = make, None
+
+    def __call__(self) -> Any:
+        if self.made is None:
+            self.made = self.make()
+        return self.made
