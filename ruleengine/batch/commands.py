@@ -20,7 +20,7 @@ from .inputs import FORMATS, BadFile, MissingExtra, Reader, format_of, open_read
 from .results import Results, ResultsError, connect, is_results, parse_where
 from .running import BookSpec, Context, Decided, Options, Totals, run
 from .summaries import Summary, asked, summarise_results, totals_of
-from .writing import OUTPUTS, ErrorsWriter, ResultsWriter, close_all, errors_path
+from .writing import OUTPUTS, ErrorsWriter, ResultsWriter, close_all, errors_path, signals_held
 
 #: Skipped lines (and notes) printed on standard error by ``run``; the rest are in the file.
 SHOWN = 10
@@ -259,8 +259,11 @@ def run_cases(
     done = False
     try:  # one block from the first file made: a SIGTERM between the two leaves neither
         try:
-            writer = ResultsWriter(out, fmt, Schema(schema_book, trace))
-            errors = ErrorsWriter(errors_path(out))
+            # Signals held while the two are made: one arriving between a file's creation
+            # and its writer's assignment left that file behind (fresh-clone CI, once).
+            with signals_held():
+                writer = ResultsWriter(out, fmt, Schema(schema_book, trace))
+                errors = ErrorsWriter(errors_path(out))
         except (OSError, MissingExtra) as err:
             reader.close()
             if isinstance(err, MissingExtra):
