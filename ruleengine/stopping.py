@@ -13,6 +13,7 @@ rules cannot evaluate reaches nothing" (``except Exception``) must not swallow i
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,3 +54,27 @@ def check() -> None:
     signal = getattr(_local, "signal", None)
     if signal is not None and signal.is_set():
         raise Stopped
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Ctrl-C (SIGINT) and SIGTERM held off for the block, then acted on as they would have
+    been: for a few renames (a run is never stopped between putting OUT in place and its
+    errors file), while writers make their files, and while a pool forks its workers (a
+    KeyboardInterrupt raised in one of Python's at-fork hooks is ignored: a Ctrl-C as the
+    workers started was lost). Python runs a signal's handler in the main thread whichever
+    thread the signal reached; elsewhere than the main thread nothing is held."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    # (a handler that C code set, which Python cannot give back, is left alone)
+    kinds = [kind for kind in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(kind) is not None]
+    before = {kind: signal.signal(kind, lambda kind, frame: held.append(kind)) for kind in kinds}
+    try:
+        yield
+    finally:
+        for kind, handler in before.items():
+            signal.signal(kind, handler)
+        for kind in dict.fromkeys(held):
+            signal.raise_signal(kind)

@@ -263,7 +263,7 @@ def test_signals_held_while_outputs_are_put_in_place_act_after():
     import os
     import signal
 
-    from ruleengine.batch.writing import signals_held
+    from ruleengine.stopping import signals_held
 
     done = []
     with pytest.raises(KeyboardInterrupt):

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import attrs
 
+from ..stopping import signals_held
 from .inputs import FORMATS, BadFile, MissingExtra, Reader, format_of, open_reader
 from .results import Results, ResultsError, connect, is_results, parse_where
 from .running import BookSpec, Context, Decided, Options, Totals, run
 from .summaries import Summary, asked, summarise_results, totals_of
-from .writing import OUTPUTS, ErrorsWriter, ResultsWriter, close_all, errors_path, signals_held
+from .writing import OUTPUTS, ErrorsWriter, ResultsWriter, close_all, errors_path
 
 #: Skipped lines (and notes) printed on standard error by ``run``; the rest are in the file.
 SHOWN = 10

@@ -34,7 +34,6 @@ import shutil
 import signal
 import sys
 import tempfile
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -46,6 +45,7 @@ import attrs
 
 from ..facts import FactsError, loads_json
 from ..runtime import EvaluationError
+from ..stopping import signals_held
 from .inputs import JSON_SPACE, Item, Reader, is_blank
 from .records import (
     CAUSES,
@@ -729,7 +729,7 @@ class _Pool:
 
     def submit(self, chunk: list[Item]):
         try:
-            with _held():
+            with signals_held():
                 return self.executor.submit(_work, chunk)
         except BrokenProcessPool:
             return None  # decided again when its result is asked for
@@ -757,7 +757,7 @@ class _Pool:
         parts: list[Decided] = []
         for item in chunk:
             try:
-                with _held():
+                with signals_held():
                     future = self.executor.submit(_work, [item])
                 parts.append(future.result())
             except BrokenProcessPool:
@@ -769,28 +769,6 @@ class _Pool:
                 )
                 parts.append(Decided(None, [Skipped(number, reason, "ruleengine")], lines=1))
         return merge(parts, self.options.output)
-
-
-@contextlib.contextmanager
-def _held():
-    """SIGINT and SIGTERM held while the pool may fork its workers and start its threads
-    (``submit``), and taken after: a KeyboardInterrupt raised in one of Python's at-fork hooks
-    (logging's) is ignored, so a Ctrl-C as the workers started was lost (issue 9: the command
-    went on, waiting for more input)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signals are the main thread's to handle
-        return
-    held: list[int] = []
-    # (a handler that C code set, which Python cannot give back, is left alone)
-    kinds = [kind for kind in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(kind) is not None]
-    before = {kind: signal.signal(kind, lambda kind, frame: held.append(kind)) for kind in kinds}
-    try:
-        yield
-    finally:
-        for kind, handler in before.items():
-            signal.signal(kind, handler)
-        for kind in dict.fromkeys(held):
-            signal.raise_signal(kind)
 
 
 def stop_processes(processes: list, grace: float | None = None) -> None:

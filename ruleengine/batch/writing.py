@@ -21,7 +21,6 @@ file are both the older run's or both this one's.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import errno
 import io
@@ -32,13 +31,12 @@ import pickle
 import re
 import secrets
 import shutil
-import signal
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ..stopping import signals_held
 from .inputs import have, need
 from .records import Skipped
 from .table import MEMO, Schema
@@ -346,27 +344,6 @@ class StagedFolder:
         """The temporary folder removed, and after ``finish`` the older one."""
         shutil.rmtree(self.temp, ignore_errors=True)
         shutil.rmtree(self._old, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def signals_held():
-    """Ctrl-C (SIGINT) and SIGTERM held off for a few renames, then acted on as they would have
-    been: a run is never stopped between putting OUT in place and its errors file. Python runs
-    a signal's handler in the main thread whichever thread the signal reached, so this holds
-    it even with Dask's threads about; elsewhere than the main thread, nothing is held."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    got: list[int] = []
-    kinds = (signal.SIGINT, signal.SIGTERM)
-    before = {s: signal.signal(s, lambda signum, frame: got.append(signum)) for s in kinds}
-    try:
-        yield
-    finally:
-        for s, handler in before.items():
-            signal.signal(s, handler)
-        if got:
-            signal.raise_signal(got[0])
 
 
 def close_all(outputs: list, keep: bool) -> None:
