@@ -356,6 +356,9 @@ class Checker:
                 # Tests are reported by name: two of one name could not be told apart, nor
                 # two whose names differ only in spacing, which a report does not show.
                 key = " ".join(d.name.split())
+                if not key:  # a report could not name it
+                    self.error("E205", "a test needs a name", d.name_span or d.span)
+                    continue
                 if key in first_test:
                     self.error(
                         "E205",
@@ -1488,6 +1491,8 @@ class Checker:
                     )
                     continue
                 expects.append(ir.Expectation(x.kind, target, None, None, x.span))
+        if not d.expects and not any(t.rows and t.conclusions for t in d.tables):
+            self.warn("W308", f"test '{d.name}' expects nothing: it always passes", d.span)
         if not d.tables:
             self.tests.append(ir.RuleTest(d.name, d.as_of, given, spans, expects, d.span))
         for table in d.tables:

@@ -405,6 +405,25 @@ CASES = [
         "article 253-1 of document 'd' is declared, but no rule encodes it",
         'add \'article "253-1" not encoded because "..."\' to the header',
     ),
+    # A test that cannot fail, and one a report cannot name (a fifth QA round).
+    (
+        "test_expects_nothing",
+        P + rule("  when x > 1\n  then level = b\n") + 'test "t" {\n  given x = 2\n}\n',
+        "W308",
+        9,
+        1,
+        "test 't' expects nothing: it always passes",
+        None,
+    ),
+    (
+        "test_without_a_name",
+        P + rule("  when x > 1\n  then level = b\n") + 'test "" {\n  expect level = a\n}\n',
+        "E205",
+        9,
+        6,
+        "a test needs a name",
+        None,
+    ),
 ]
 
 
