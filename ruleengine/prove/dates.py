@@ -121,14 +121,30 @@ def _segments(months: int, sign: int) -> tuple | None:
 
 
 def _segmented(day, segments: tuple):
+    """The days added, from the day's place in the four years counted from ``DAYS[0]``: one
+    division for every move of the day (the solver shares the term), each segment's place
+    a shift of it."""
+    place = (day - DAYS[0]) % _CYCLE
+    return _by_segment(day, place, segments)
+
+
+def _by_segment(day, place, segments: tuple):
     if len(segments) == 1:
         first, steps = segments[0]
-        return _tree((day - first) % _CYCLE, steps) if len(steps) > 1 else z3.IntVal(steps[0][1])
+        if len(steps) == 1:
+            return z3.IntVal(steps[0][1])
+        shift = (DAYS[0] - first) % _CYCLE  # the place counted from the segment's first day
+        at = (
+            z3.If(place >= _CYCLE - shift, place + shift - _CYCLE, place + shift)
+            if shift
+            else place
+        )
+        return _tree(at, steps)
     half = len(segments) // 2
     return z3.If(
         day < segments[half][0],
-        _segmented(day, segments[:half]),
-        _segmented(day, segments[half:]),
+        _by_segment(day, place, segments[:half]),
+        _by_segment(day, place, segments[half:]),
     )
 
 
