@@ -612,3 +612,62 @@ def test_columnar_agrees_on_records_of_every_declared_input(books, data, day):
                 continue
             assert not isinstance(row, Exception), (record, row, expected)
             assert row[:2] == expected, record  # every conclusion, and the rules cited
+
+
+# A date moved by years, months and days (limitation periods): the calendar of
+# ``types.add_duration`` (2016-02-29 + 5 years = 2021-02-28), in columns; a row moved out of
+# the calendar goes one by one, where the per-case path reports it.
+MOVED = """\
+input acted_on: date = 2018-01-01
+input filed_on: date = 2018-01-01
+conclusion barred: value bool = false
+conclusion window: value text = "none"
+define last_day: date = acted_on + 5 years
+define earlier: date = filed_on - 1 month - 3 days
+rule r_barred { cite article 87 when filed_on > last_day then barred = true }
+rule r_window { cite article 1 when earlier <= acted_on + 13 months then window = "in" }
+"""
+MOVED_DAYS = st.one_of(
+    st.dates(datetime.date(1990, 1, 1), datetime.date(2030, 12, 31)),
+    st.dates(datetime.date(1, 1, 1), datetime.date(9999, 12, 31)),
+    st.sampled_from(
+        [
+            datetime.date(2016, 2, 29),
+            datetime.date(2021, 2, 28),
+            datetime.date(9999, 12, 31),
+            datetime.date(1, 1, 15),
+            datetime.date(9995, 1, 1),
+        ]
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    records=st.lists(
+        st.fixed_dictionaries({}, optional={"acted_on": MOVED_DAYS, "filed_on": MOVED_DAYS}),
+        max_size=25,
+    ),
+)
+def test_dates_moved_by_years_and_months_agree_with_the_per_case_path(records):
+    book = ruleengine.load_text(MOVED)
+    assert isinstance(columnar.compile(book, DAY), columnar.Program)
+    assert_rows_agree(book, records, DAY)
+
+
+def test_a_date_moved_out_of_the_calendar_goes_one_by_one():
+    book = ruleengine.load_text(MOVED)
+    records = [{"acted_on": "2016-02-29", "filed_on": "2021-03-01"}, {"acted_on": "9999-06-01"}]
+    rows = columnar.decide_cited(book, records, DAY)
+    assert rows[0][0].conclusions["barred"] is True
+    assert isinstance(rows[1], Exception) and "out of range" in str(rows[1])
+
+
+def test_a_date_moved_by_a_varied_duration_is_named():
+    text = MOVED + "input late: bool = false\n"
+    text += "define span: duration = if late then 2 years else 1 year\n"
+    text += "define later: date = acted_on + span\n"
+    text += 'rule r_later { cite article 2 when later > filed_on then window = "later" }\n'
+    blocked = columnar.compile(ruleengine.load_text(text), DAY)
+    assert isinstance(blocked, columnar.Blocked)
+    assert "a date moved by a varied duration" in str(blocked)

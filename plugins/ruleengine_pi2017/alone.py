@@ -41,7 +41,12 @@ def _book():
 def decide(facts: dict, last: datetime.date) -> dict[str, Any] | None:
     """The conclusions the rulebook reaches on ``facts`` (a part of a case, its acts counted),
     or None where the facts cannot be read (validation refuses the whole case for the same
-    fields, with their paths)."""
+    fields, with their paths). Whether a part is an offence is asked, not whether it can
+    still be prosecuted: the limitation is the whole case's (limitation.rules), so the part is
+    taken as prosecuted on the day of its last act, within any period (the sixth legal review
+    asks whether each side's own period should be checked before joining: open)."""
+    facts = {**facts, "prosecution_began_on": last.isoformat()}
+    facts.pop("later_crime_on", None)
     try:
         return dict(_book().decide(facts, max(INTERPRETATION, last)).conclusions)
     except FactsError:

@@ -84,7 +84,7 @@ from typing import Any
 
 from ruleengine import FactProblem, FactsError, enum_type, read_field
 from ruleengine.facts import hand_on
-from ruleengine.types import DATE, INTEGER, TEXT, Duration, MoneyType, add_duration, format_number
+from ruleengine.types import DATE, INTEGER, TEXT, MoneyType, format_number
 
 from . import alone, in_time
 
@@ -1211,10 +1211,6 @@ COMPUTED = (
     "acts_in_time",
     "joined_across_amendment9",
     "act_date_given",
-    "limitation_5_from_act",
-    "limitation_10_from_act",
-    "limitation_5_from_later",
-    "limitation_10_from_later",
 )
 #: What the rulebook takes when no act date is given (input acted_last's default).
 UNDATED = "2015-11-01"
@@ -1277,34 +1273,11 @@ def _act_date(
 
 def _date_given(record: Any) -> Any:
     """The record, saying whether an act date was given (``act_date_given``), by the acts or
-    as ``acted_last``, and with the last days of the limitation periods counted from it
-    (limitation.rules): the rulebook cannot tell a date given as 2015-11-01 from its default
-    (fifth legal review, finding 2), and its columnar path moves no date by years."""
+    as ``acted_last``: the rulebook cannot tell a date given as 2015-11-01 from its default
+    (fifth legal review, finding 2)."""
     if not isinstance(record, dict) or "acted_last" not in record:
         return record
-    out = {**record, "act_date_given": True}
-    last = _day(record["acted_last"])
-    later = _day(record.get("later_crime_on"))
-    if last is None:
-        return out  # validation reports the date
-    for years in (5, 10):
-        span = Duration(months=12 * years)
-        out[f"limitation_{years}_from_act"] = add_duration(last, span).isoformat()
-        if later is not None and later > last:
-            out[f"limitation_{years}_from_later"] = add_duration(later, span).isoformat()
-    return out
-
-
-def _day(value: Any) -> datetime.date | None:
-    """A date given as a date or an ISO string; else None (validation reports it)."""
-    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+    return {**record, "act_date_given": True}
 
 
 def _dated(dated: dict | None, facts: dict) -> list[dict]:

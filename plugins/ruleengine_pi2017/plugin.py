@@ -56,10 +56,7 @@ def ruleengine_input_adapters():
             "the earlier offence judged under its own text); a seizure counts "
             "only as far as the obtaining it measures, dated by it. The last act "
             "counted gives acted_last; without dates the rulebook takes 2015-11-01, the "
-            "Amendment IX text, and says so (act_date_given says a date was given). From "
-            "acted_last (and later_crime_on) it counts the last days of the limitation "
-            "periods of five and ten years (CL Arts. 87 and 89: limitation_5_from_act, ...), "
-            "which the rules compare with prosecution_began_on.",
+            "Amendment IX text, and says so (act_date_given says a date was given).",
             fields=record_fields(),
         )
     ]

@@ -31,6 +31,7 @@ from .base import (
     _rows,
     np,
 )
+from .dates import shift
 
 
 class _Items:
@@ -339,7 +340,28 @@ class _Compiler:
             cond = self.boolean(e.cond)
             a, b = _run(self.day(e.then)), _run(self.day(e.otherwise))
             return lambda c, env: np.where(cond(c, env), a(c, env), b(c, env))
+        if isinstance(e, ir.Binary) and e.op in ("+", "-") and e.right.type.kind == "duration":
+            return self.moved(e)
         raise _Block(_construct(e), e.span)
+
+    def moved(self, e: ir.Binary):
+        """A date moved by a duration written in the rules (``dates.shift``). A row the
+        engine cannot move (out of the calendar) goes one by one, where the per-case path
+        says so; inside an aggregate a row cannot be marked."""
+        known, span = self.constant(e.right)
+        if not known:
+            raise _Block("a date moved by a varied duration", e.span)
+        if self.item is not None:
+            raise _Block("a date moved by a duration for each item of a list", e.span)
+        sign = 1 if e.op == "+" else -1
+        day = _run(self.day(e.left))
+
+        def move(c, env):
+            moved, off = shift(_full_of(c, day(c, env)), span, sign)
+            env[_REDO] |= off
+            return np.where(off, 0, moved)
+
+        return move
 
     def member(self, e: ir.Binary):
         if not isinstance(e.right, ir.ListE) or not all(

@@ -31,10 +31,10 @@ from .. import ir, lighter_eval, runtime
 from ..ir import MISSING
 from ..runtime import EvaluationError
 from ..types import Duration, EnumType, ListType, LocalText, MoneyType, RecordType, Type
+from . import dates
 
 #: Dates a witness may take: wide enough for any case a court hears, printable as YYYY-MM-DD.
-FIRST_DAY = datetime.date(1900, 1, 1).toordinal()
-LAST_DAY = datetime.date(2199, 12, 31).toordinal()
+FIRST_DAY, LAST_DAY = dates.DAYS
 #: Money is exact to the hundredth of its unit (fen, cents).
 MONEY_SCALE = 100
 BUILTINS = ("min", "max", "abs", "floor", "ceil", "round", "days_between", "size")
@@ -571,9 +571,11 @@ class Encoder:
         if isinstance(a, dict) or isinstance(b, dict):
             return self.enum_set_equal(a, b, op, e)
         if lt.kind == "duration" or rt.kind == "duration":
-            if lt.kind == "date" and isinstance(b, Duration) and not b.months:
-                return self.lift(a, lt) + (b.days if op == "+" else -b.days)
-            raise _Opaque("a date moved by a duration of months or years, or a varied duration")
+            if lt.kind == "date" and isinstance(b, Duration):
+                moved, fails = dates.shift(self.lift(a, lt), b, 1 if op == "+" else -1, self.bounds)
+                self.fails(fails, e)  # out of the calendar: the engine stops (runtime.date_add)
+                return moved
+            raise _Opaque("a date moved by a varied duration")
         if lt.kind == "date" and rt.kind == "date" and op == "-":
             raise _Opaque("the duration between two dates")
         a, b = self.lift(a, lt), self.lift(b, rt)

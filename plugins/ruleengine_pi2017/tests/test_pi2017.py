@@ -1176,13 +1176,13 @@ def test_a_part_judged_alone_is_judged_as_on_any_day_the_case_is_decided(book):
     A new version of a standard would break this and must date the part by the as-of date."""
     from ruleengine_pi2017 import alone
 
-    # judged_year_end (limitation.rules) changes every year, but a part judged alone carries no
-    # limitation periods (only the adapter computes them), so its limitation is not checked.
+    # judged_year_end (limitation.rules) changes every year, but a part judged alone is taken
+    # as prosecuted on the day of its last act: within any period, whatever the day.
     rulebook = book.rulebook
     yearly = {d for d, _ in rulebook.parameters["judged_year_end"].values}
     assert max(set(rulebook.change_dates()) - yearly) <= alone.INTERPRETATION
     part = alone.decide({"tracking_items": 500, "acted_last": "2016-05-01"}, alone.INTERPRETATION)
-    assert part["limitation"] == "not_checked_undated" and alone.is_offence(part)
+    assert part["limitation"] == "within_time" and alone.is_offence(part)
 
 
 def test_staff_collecting_their_units_information_at_work_is_reached_by_amendment_vii(adapt, book):

@@ -55,18 +55,23 @@ def test_q30_a_crime_of_2010_tried_in_2019(adapt, book, began, limitation, sente
     assert c["text_applied"] == ("not_decided" if began is None else "amendment7")
 
 
-def test_the_adapter_counts_the_periods_by_calendar_years(adapt):
+def test_the_periods_are_counted_by_calendar_years(adapt, book):
     """The day of the crime is not counted (CPL Art. 105(2)): the last day is the act's day
-    moved by the years, the last day of February where the day does not exist."""
+    moved by the years, the last day of February where the day does not exist. The rules
+    count them (limitation.rules), so the prover's witnesses and the columnar path see the
+    same dates: the adapter only says that a date was given."""
     facts, _ = adapt(
         {"tracking_items": 50, "acted_last": "2016-02-29", "later_crime_on": "2019-01-10"}
     )
     assert facts["act_date_given"] is True
-    assert facts["limitation_5_from_act"] == "2021-02-28"
-    assert facts["limitation_10_from_act"] == "2026-02-28"
-    assert facts["limitation_5_from_later"] == "2024-01-10"
+    assert not any(k.startswith("limitation_") for k in facts)
+    trace = book.explain(facts, datetime.date(2024, 1, 1))
+    days = trace.definitions
+    assert days["limitation_5_from_act"] == datetime.date(2021, 2, 28)
+    assert days["limitation_10_from_act"] == datetime.date(2026, 2, 28)
+    assert days["limitation_5_from_later"] == datetime.date(2024, 1, 10)
     undated, _ = adapt({"tracking_items": 50})
-    assert "act_date_given" not in undated and "limitation_5_from_act" not in undated
+    assert "act_date_given" not in undated
 
 
 @pytest.mark.parametrize(
@@ -88,8 +93,8 @@ def test_dated_acts_on_the_first_day_of_amendment_ix_are_not_said_undated(adapt,
 
 
 def test_the_columnar_path_decides_the_limitation_as_eval_does(adapt, book):
-    """`ruleengine run` takes the columnar path for pi2017 (no date is moved by years in the
-    rules: the adapter counts the periods); its decisions are the per-case path's."""
+    """`ruleengine run` takes the columnar path for pi2017 (it moves the act date by the
+    years of the periods in columns); its decisions are the per-case path's."""
     day = datetime.date(2019, 1, 1)
     records = []
     for began in (None, "2015-03-15", "2015-03-16"):
