@@ -4,6 +4,10 @@ It resolves names (with "did you mean"), infers and checks types, rejects cycles
 definitions and among conclusions, checks that exceptions name rules that exist and that each
 conclusion is given a value of its kind, and warns about rules that can never fire. Every
 diagnostic carries a stable code and a span; docs/language.md lists the codes.
+
+Parts of the check live in modules of their own, each called with the checker: the
+document's articles (``articles.py``), ``lighter`` blocks (``lighter.py``) and ``test`` blocks
+(``rule_tests.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from ruleengine_dsl import syntax as s
 from ruleengine_dsl.collector import gc_paused
 from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
 
-from . import ir, lighter
+from . import ir, lighter, rule_tests
 from .articles import check as check_articles
 from .articles import declare as declare_articles
 from .facts import convert_value
@@ -43,6 +47,7 @@ from .types import (
     Type,
     assignable,
     is_numeric,
+    runs_down,
     same_type,
 )
 
@@ -348,27 +353,9 @@ class Checker:
         for d, _ in rule_decls:
             self.check_overrides(d)
         check_articles(self, rule_decls)
-        first_test: dict[str, Span] = {}
-        for _, decls in decls_by_module:
-            for d in decls:
-                if not isinstance(d, s.TestDecl):
-                    continue
-                # Tests are reported by name: two of one name could not be told apart, nor
-                # two whose names differ only in spacing, which a report does not show.
-                key = " ".join(d.name.split())
-                if not key:  # a report could not name it
-                    self.error("E205", "a test needs a name", d.name_span or d.span)
-                    continue
-                if key in first_test:
-                    self.error(
-                        "E205",
-                        f"test '{d.name}' is declared twice",
-                        d.name_span or d.span,
-                        f"the first is at {first_test[key].location()}",
-                    )
-                    continue
-                first_test[key] = d.name_span or d.span
-                self.check_test(d)
+        self.tests = rule_tests.check(
+            self, (d for _, decls in decls_by_module for d in decls if isinstance(d, s.TestDecl))
+        )
         self.check_cost()
         plan, reads = self.make_plan()
         errors = [d for d in self.diags if d.severity is Severity.ERROR]
@@ -1412,7 +1399,7 @@ class Checker:
             if (
                 isinstance(value, ir.Const)
                 and isinstance(upper, ir.Const)
-                and _runs_down(c.type, value.value, upper.value)
+                and runs_down(c.type, value.value, upper.value)
             ):
                 self.error(
                     "E204",
@@ -1467,150 +1454,6 @@ class Checker:
                     )
                 elif o.name == d.name.name:
                     self.error("E203", f"rule '{o.name}' cannot overlap itself", o.span)
-
-    # ------------------------------------------------------------------ tests
-    def check_test(self, d: s.TestDecl):
-        given: dict[str, Any] = {}
-        spans: dict[str, Span] = {}
-        for ident, lit in d.given:
-            self.check_given(d.name, ident, lit, given, spans)
-        expects = []
-        for x in d.expects:
-            target = x.target.name
-            if x.kind == "value":
-                expect = self.check_expected(x.target, x.value, x.upper, x.span)
-                if expect is not None:
-                    expects.append(expect)
-            else:
-                if target not in self.rules:
-                    self.error(
-                        "E203",
-                        f"test '{d.name}' names rule '{target}', but no such rule",
-                        x.target.span,
-                        self.suggest(target, self.rules),
-                    )
-                    continue
-                expects.append(ir.Expectation(x.kind, target, None, None, x.span))
-        if not d.expects and not any(t.rows and t.conclusions for t in d.tables):
-            self.warn("W308", f"test '{d.name}' expects nothing: it always passes", d.span)
-        if not d.tables:
-            self.tests.append(ir.RuleTest(d.name, d.as_of, given, spans, expects, d.span))
-        for table in d.tables:
-            self.check_table(d, table, given, spans, expects)
-
-    def check_given(self, test: str, ident: s.Ident, lit, given: dict, spans: dict) -> None:
-        """One fact a test gives, checked against its input, added to ``given``."""
-        if ident.name in given:
-            self.error("E205", f"'{ident.name}' given twice", ident.span)
-        if ident.name not in self.inputs:
-            self.error(
-                "E200",
-                f"test '{test}' gives '{ident.name}', which is not an input",
-                ident.span,
-                self.suggest(ident.name, self.inputs),
-            )
-            return
-        spec = self.inputs[ident.name]
-        if self.typed_literal(lit, spec.type, spec.minimum, f"given '{ident.name}'") is MISSING:
-            return  # reported (E208): a test's facts are checked when the file loads
-        given[ident.name] = self.literal_value(lit)
-        spans[ident.name] = lit.span
-
-    def check_expected(self, target_id: s.Ident, lit, upper_lit, span: Span):
-        """``expect c = v`` (or a table's cell for ``c``): an expectation, or None if wrong."""
-        target = target_id.name
-        c = self.conclusions.get(target)
-        if c is None:
-            self.error(
-                "E200",
-                f"unknown conclusion '{target}'",
-                target_id.span,
-                self.suggest(target, self.conclusions),
-            )
-            return None
-        t = c.type
-        if c.kind == "set":
-            t = ListType(element=c.type)
-        value = self.typed_literal(lit, t, None, f"expected value of '{target}'")
-        upper = None
-        if c.kind == "range":
-            if upper_lit is None:
-                self.error("E204", f"'{target}' is a range; expect {target} = low .. high", span)
-                return None
-            upper = self.typed_literal(upper_lit, t, None, f"expected upper end of '{target}'")
-            if MISSING not in (value, upper) and _runs_down(t, value, upper):
-                self.error(
-                    "E208",
-                    f"the expected range of '{target}' runs downward",
-                    span,
-                    "write the lower end first",
-                )
-        if c.kind == "set":
-            value = frozenset(value) if value is not MISSING else value
-        return ir.Expectation("value", target, value, upper, span)
-
-    def check_table(self, d: s.TestDecl, table: s.Table, given, spans, expects) -> None:
-        """A test per row of ``table``: named "test [row]", with the test's own facts and
-        expectations and the row's. Columns are checked once, each cell against its column."""
-        seen: set[str] = set()
-        for ident in table.inputs + table.conclusions:
-            if ident.name in seen or (ident in table.inputs and ident.name in given):
-                self.error("E205", f"'{ident.name}' is a column twice, or also given", ident.span)
-            seen.add(ident.name)
-        for ident in table.inputs:
-            if ident.name not in self.inputs:
-                self.error(
-                    "E200",
-                    f"table column '{ident.name}' is not an input",
-                    ident.span,
-                    self.suggest(ident.name, self.inputs),
-                )
-        for ident in table.conclusions:
-            if ident.name not in self.conclusions:
-                self.error(
-                    "E200",
-                    f"table column '{ident.name}' is not a conclusion",
-                    ident.span,
-                    self.suggest(ident.name, self.conclusions),
-                )
-        rows: set[str] = set()
-        for row in table.rows:
-            if row.name in rows:
-                self.error("E205", f"row '{row.name}' is in the table twice", row.name_span)
-            rows.add(row.name)
-            counts = (len(row.given), len(row.expects))
-            wanted = (len(table.inputs), len(table.conclusions))
-            if counts != wanted:
-                self.error(
-                    "E217",
-                    f"row '{row.name}' has {counts[0]} value(s) before '->' and {counts[1]} "
-                    f"after; the table has {wanted[0]} and {wanted[1]}",
-                    row.span,
-                    "one value per column, in the order of the columns",
-                )
-                continue
-            row_given, row_spans = dict(given), dict(spans)
-            for ident, (lit, upper) in zip(table.inputs, row.given, strict=True):
-                if upper is not None:
-                    self.error(
-                        "E218",
-                        f"a range given for input '{ident.name}'",
-                        upper.span,
-                        "only an expected conclusion is a range (low .. high)",
-                    )
-                elif ident.name in self.inputs:
-                    self.check_given(d.name, ident, lit, row_given, row_spans)
-            row_expects = list(expects)
-            for ident, (lit, upper) in zip(table.conclusions, row.expects, strict=True):
-                if ident.name in self.conclusions:
-                    expect = self.check_expected(ident, lit, upper, lit.span)
-                    if expect is not None:
-                        row_expects.append(expect)
-            self.tests.append(
-                ir.RuleTest(
-                    f"{d.name} [{row.name}]", d.as_of, row_given, row_spans, row_expects, row.span
-                )
-            )
 
     # ------------------------------------------------------------------ cost
     MAX_COST = 1_000_000
@@ -1757,16 +1600,6 @@ class Checker:
             reason = never_true(rule.when, self.inputs)
             if reason:
                 self.warn("W301", f"rule '{rule.name}' can never fire: {reason}", rule.when.span)
-
-
-def _runs_down(t: Type, low: Any, high: Any) -> bool:
-    """Whether ``low .. high`` is a range written upside down (members by rank)."""
-    if isinstance(t, EnumType):
-        return t.rank[low] > t.rank[high]
-    try:
-        return low > high
-    except (TypeError, ValueError):  # durations of months and of days do not compare
-        return False
 
 
 def _position(d: Diagnostic) -> tuple:
