@@ -4,13 +4,16 @@ It resolves names (with "did you mean"), infers and checks types, rejects cycles
 definitions and among conclusions, checks that exceptions name rules that exist and that each
 conclusion is given a value of its kind, and warns about rules that can never fire. Every
 diagnostic carries a stable code and a span; docs/language.md lists the codes.
+
+Parts of the check live in modules of their own, each called with the checker: expressions
+(``expr_check.py``: names, types, nesting), the document's articles (``articles.py``),
+``lighter`` blocks (``lighter.py``) and ``test`` blocks (``rule_tests.py``).
 """
 
 from __future__ import annotations
 
 import datetime
 import difflib
-import itertools
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -21,9 +24,10 @@ from ruleengine_dsl import syntax as s
 from ruleengine_dsl.collector import gc_paused
 from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
 
-from . import ir, lighter
+from . import expr_check, ir, lighter, rule_tests
 from .articles import check as check_articles
 from .articles import declare as declare_articles
+from .expr_check import AGGREGATES, MAX_EXPR_DEPTH, Scope, Unresolved, local_text
 from .facts import convert_value
 from .ir import MISSING
 from .types import (
@@ -33,7 +37,6 @@ from .types import (
     DURATION,
     INTEGER,
     TEXT,
-    AnyType,
     Duration,
     EnumType,
     ListType,
@@ -43,14 +46,10 @@ from .types import (
     Type,
     assignable,
     is_numeric,
+    runs_down,
     same_type,
 )
 
-#: How deeply an expression (or a literal value) may nest. The evaluators are generated Python,
-#: and Python's parser refuses more than 200 nested brackets; a call or an exact division takes
-#: two or three per level, so 64 keeps every form of expression compilable (a test holds this),
-#: with room to spare: the deepest expression of the shipped rule books nests 8 levels.
-MAX_EXPR_DEPTH = 64
 #: How long a chain of definitions with parameters, each calling the next, may be: each call is
 #: a Python call when a case is evaluated (definitions without parameters are computed once, in
 #: order, and may chain without bound).
@@ -69,8 +68,6 @@ HEADER_KEYS = {
     "unverified": "text",
     "headline": "names",
 }
-
-AGGREGATES = ("sum", "count", "any", "all", "min", "max")
 
 
 @attrs.frozen
@@ -144,42 +141,6 @@ class Rulebook:
         for param in self.parameters.values():
             dates.update(d for d, _ in param.values)
         return sorted(dates)
-
-
-def _text(t: s.Text | None) -> LocalText | None:
-    if t is None:
-        return None
-    return LocalText(tuple(t.values.items()))
-
-
-def _source_text(span: Span) -> str:
-    lines = span.source.lines
-    if span.line == span.end_line:
-        return lines[span.line - 1][span.column - 1 : span.end_column - 1]
-    chunk = [lines[span.line - 1][span.column - 1 :]]
-    chunk += lines[span.line : span.end_line - 1]
-    chunk.append(lines[span.end_line - 1][: span.end_column - 1])
-    return " ".join(part.strip() for part in chunk)
-
-
-class _Scope:
-    """Local names: parameters of a definition and variables of aggregates."""
-
-    def __init__(self, names: dict[str, Type] | None = None, parent: _Scope | None = None):
-        self.names = names or {}
-        self.parent = parent
-
-    def get(self, name: str) -> Type | None:
-        if name in self.names:
-            return self.names[name]
-        return self.parent.get(name) if self.parent else None
-
-    def all(self) -> list[str]:
-        return list(self.names) + (self.parent.all() if self.parent else [])
-
-
-class _Unresolved(Exception):
-    """An expression whose error has been reported; stops checking the enclosing one."""
 
 
 class _TooDeep(Exception):
@@ -348,27 +309,9 @@ class Checker:
         for d, _ in rule_decls:
             self.check_overrides(d)
         check_articles(self, rule_decls)
-        first_test: dict[str, Span] = {}
-        for _, decls in decls_by_module:
-            for d in decls:
-                if not isinstance(d, s.TestDecl):
-                    continue
-                # Tests are reported by name: two of one name could not be told apart, nor
-                # two whose names differ only in spacing, which a report does not show.
-                key = " ".join(d.name.split())
-                if not key:  # a report could not name it
-                    self.error("E205", "a test needs a name", d.name_span or d.span)
-                    continue
-                if key in first_test:
-                    self.error(
-                        "E205",
-                        f"test '{d.name}' is declared twice",
-                        d.name_span or d.span,
-                        f"the first is at {first_test[key].location()}",
-                    )
-                    continue
-                first_test[key] = d.name_span or d.span
-                self.check_test(d)
+        self.tests = rule_tests.check(
+            self, (d for _, decls in decls_by_module for d in decls if isinstance(d, s.TestDecl))
+        )
         self.check_cost()
         plan, reads = self.make_plan()
         errors = [d for d in self.diags if d.severity is Severity.ERROR]
@@ -439,7 +382,7 @@ class Checker:
                 self.headline_names.append(value)  # checked once conclusions are declared
                 continue
             meta[key] = (
-                _text(value)
+                local_text(value)
                 if isinstance(value, s.Text)
                 else (value.name if isinstance(value, s.Ident) else value)
             )
@@ -513,7 +456,7 @@ class Checker:
                 self.error("E205", f"member '{m.name.name}' appears twice", m.name.span)
                 continue
             names.append(m.name.name)
-            labels[m.name.name] = _text(m.label)
+            labels[m.name.name] = local_text(m.label)
         t = EnumType(name=d.name.name, members=tuple(names), ordered=d.ordered, labels=labels)
         self.types[d.name.name] = t
         for m in names:
@@ -651,7 +594,7 @@ class Checker:
         elif isinstance(t, ListType):
             default = ()
         return ir.FieldSpec(
-            f.name.name, t, minimum, default, _text(f.label), f.name.span, f.fixed is not None
+            f.name.name, t, minimum, default, local_text(f.label), f.name.span, f.fixed is not None
         )
 
     def declare_value(self, name: s.Ident, kind: str) -> bool:
@@ -703,9 +646,14 @@ class Checker:
                     "a parameter holds 'reference: \"...\"' and 'YYYY-MM-DD: value' lines",
                 )
             elif isinstance(m.value, s.Text):
-                reference = _text(m.value)
+                reference = local_text(m.value)
         self.parameters[d.name.name] = ir.Parameter(
-            d.name.name, t, _text(d.label), sorted(values, key=lambda v: v[0]), reference, d.span
+            d.name.name,
+            t,
+            local_text(d.label),
+            sorted(values, key=lambda v: v[0]),
+            reference,
+            d.span,
         )
 
     def declare_conclusion(self, d: s.ConclusionDecl):
@@ -771,7 +719,13 @@ class Checker:
                 "write 'always decided' on a value or range conclusion",
             )
         self.conclusions[d.name.name] = ir.Conclusion(
-            d.name.name, d.kind, t, default, _text(d.label), d.span, d.always_decided is not None
+            d.name.name,
+            d.kind,
+            t,
+            default,
+            local_text(d.label),
+            d.span,
+            d.always_decided is not None,
         )
 
     # ------------------------------------------------------------------ definitions
@@ -841,17 +795,17 @@ class Checker:
                 d.name.span,
                 "a definition cannot depend on itself, directly or through others",
             )
-            raise _Unresolved()
+            raise Unresolved()
         self.define_stack.append(name)
         try:
             params = None
-            scope = _Scope()
+            scope = Scope()
             if d.params is not None:
                 params = []
                 for p in d.params:
                     resolved = self.resolve_type(p.type)
                     if resolved is None:
-                        raise _Unresolved()
+                        raise Unresolved()
                     if scope.get(p.name.name):
                         self.error("E205", f"parameter '{p.name.name}' appears twice", p.name.span)
                     params.append((p.name.name, resolved[0]))
@@ -878,12 +832,12 @@ class Checker:
                     d.name.span,
                     "compute the intermediate values in definitions without parameters",
                 )
-                raise _Unresolved()
-            definition = ir.Definition(name, params, body, body.type, _text(d.label), d.span)
+                raise Unresolved()
+            definition = ir.Definition(name, params, body, body.type, local_text(d.label), d.span)
             self.definitions[name] = definition
             self.define_deps[name] = deps
             return definition
-        except _Unresolved:
+        except Unresolved:
             self.failed_definitions.add(name)
             return None
         finally:
@@ -891,429 +845,13 @@ class Checker:
 
     # ------------------------------------------------------------------ expressions
     def expr(
-        self, e: s.Expr, scope: _Scope, deps: set, expected: Type | None = None, depth: int = 0
+        self, e: s.Expr, scope: Scope, deps: set, expected: Type | None = None, depth: int = 0
     ) -> ir.Expr:
-        """Check one expression; record in ``deps`` the plan steps it reads."""
-        if depth > MAX_EXPR_DEPTH:
-            self.error(
-                "E212",
-                f"expression nested more than {MAX_EXPR_DEPTH} deep",
-                e.span,
-                "give parts of it names with 'define', and use the names",
-            )
-            raise _Unresolved()
-        text = _source_text(e.span)
-        sub = lambda x, exp=None, sc=scope: self.expr(x, sc, deps, exp, depth + 1)  # noqa: E731
-        if isinstance(e, s.Constant):
-            return self.constant(e, text)
-        if isinstance(e, s.Name):
-            return self.name(e, scope, deps, expected, text, depth)
-        if isinstance(e, s.Attribute):
-            if (
-                isinstance(e.obj, s.Name)
-                and isinstance(self.types.get(e.obj.name), EnumType)
-                and scope.get(e.obj.name) is None
-                and (e.obj.name not in self.values or e.name.name in self.types[e.obj.name].members)
-            ):
-                t = self.types[e.obj.name]
-                if e.name.name not in t.members:
-                    self.error(
-                        "E200",
-                        f"'{e.name.name}' is not a member of {t.name}",
-                        e.name.span,
-                        self.suggest(e.name.name, t.members),
-                    )
-                    raise _Unresolved()
-                return ir.Const(t, e.span, text, e.name.name)
-            if (
-                isinstance(e.obj, s.Name)
-                and e.obj.name in self.lighter_decls
-                and scope.get(e.obj.name) is None
-            ):
-                return lighter.attribute(self, e, text, deps)
-            obj = sub(e.obj)
-            if not isinstance(obj.type, RecordType):
-                self.error(
-                    "E201",
-                    f"'{obj.text}' is {obj.type.describe()}, which has no fields",
-                    e.name.span,
-                )
-                raise _Unresolved()
-            spec = obj.type.fields.get(e.name.name)
-            if spec is None:
-                self.error(
-                    "E200",
-                    f"record {obj.type.name} has no field '{e.name.name}'",
-                    e.name.span,
-                    self.suggest(e.name.name, obj.type.fields),
-                )
-                raise _Unresolved()
-            return ir.Attr(spec.type, e.span, text, obj, e.name.name)
-        if isinstance(e, s.Unary):
-            operand = sub(e.operand)
-            if e.op == "not":
-                self.want(operand, BOOL, "'not' applies to a condition")
-                return ir.Unary(BOOL, e.span, text, "not", operand)
-            if not (is_numeric(operand.type) or isinstance(operand.type, MoneyType)):
-                self.error("E201", f"cannot negate {operand.type.describe()}", e.span)
-                raise _Unresolved()
-            return ir.Unary(operand.type, e.span, text, "-", operand)
-        if isinstance(e, s.Binary):
-            return self.binary(e, scope, deps, text, depth)
-        if isinstance(e, s.IfExpr):
-            cond = sub(e.cond)
-            self.want(cond, BOOL, "the condition of 'if' must be true or false")
-            then = sub(e.then, expected)
-            other = sub(e.otherwise, then.type)
-            if not same_type(then.type, other.type):
-                self.error(
-                    "E201",
-                    f"the branches of 'if' differ: {then.type.describe()} and "
-                    f"{other.type.describe()}",
-                    e.span,
-                )
-                raise _Unresolved()
-            t = DECIMAL if is_numeric(then.type) and then.type != other.type else then.type
-            return ir.If(t, e.span, text, cond, then, other)
-        if isinstance(e, s.ListExpr):
-            items = [
-                sub(x, expected.element if isinstance(expected, ListType) else None)
-                for x in e.items
-            ]
-            if not items:
-                return ir.ListE(AnyType(), e.span, text, [])
-            for item in items[1:]:
-                if not same_type(items[0].type, item.type):
-                    self.error(
-                        "E201",
-                        f"list mixes {items[0].type.describe()} and {item.type.describe()}",
-                        item.span,
-                    )
-                    raise _Unresolved()
-            element = items[0].type
-            if any(item.type == DECIMAL for item in items) and is_numeric(element):
-                element = DECIMAL  # [1, 0.5] is a list of decimals, not of integers
-            return ir.ListE(ListType(element=element), e.span, text, items)
-        if isinstance(e, s.Aggregate):
-            return self.aggregate(e, scope, deps, text, depth)
-        if isinstance(e, s.Call):
-            return self.call(e, scope, deps, text, depth)
-        raise AssertionError(e)
+        """Check one expression (``expr_check.py``); record in ``deps`` the plan steps it reads."""
+        return expr_check.check(self, e, scope, deps, expected, depth)
 
     def want(self, e: ir.Expr, t: Type, message: str):
-        if not same_type(e.type, t):
-            self.error("E201", f"{message}; '{e.text}' is {e.type.describe()}", e.span)
-            raise _Unresolved()
-
-    def constant(self, e: s.Constant, text: str) -> ir.Const:
-        v = e.value
-        if isinstance(v, bool):
-            return ir.Const(BOOL, e.span, text, v)
-        if isinstance(v, int):
-            return ir.Const(INTEGER, e.span, text, v)
-        if isinstance(v, Fraction):
-            return ir.Const(DECIMAL, e.span, text, v)
-        if isinstance(v, str):
-            return ir.Const(TEXT, e.span, text, v)
-        if isinstance(v, s.Text):
-            return ir.Const(TEXT, e.span, text, _text(v))
-        if isinstance(v, datetime.date):
-            return ir.Const(DATE, e.span, text, v)
-        if isinstance(v, s.MoneyLit):
-            return ir.Const(MoneyType(currency=v.currency), e.span, text, v.amount)
-        if isinstance(v, s.DurationLit):
-            return ir.Const(DURATION, e.span, text, Duration.of(v.amount, v.unit))
-        raise AssertionError(v)
-
-    def name(
-        self, e: s.Name, scope: _Scope, deps: set, expected: Type | None, text: str, depth: int
-    ):
-        n = e.name
-        local = scope.get(n)
-        if local is not None:
-            return ir.Ref(local, e.span, text, "local", n)
-        if isinstance(expected, EnumType) and n in expected.members:
-            # Where a member of a known enum is expected, a member's name means the member,
-            # even if an input or definition has the same name.
-            return ir.Const(expected, e.span, text, n)
-        if n in self.inputs:
-            self.used_inputs.add(n)
-            return ir.Ref(self.inputs[n].type, e.span, text, "input", n)
-        if n in self.parameters:
-            return ir.Ref(self.parameters[n].type, e.span, text, "parameter", n)
-        if n in self.define_decls:
-            definition = self.check_definition(n, depth + 1)
-            if definition is None:
-                raise _Unresolved()
-            if definition.params is not None:
-                self.error(
-                    "E206",
-                    f"'{n}' takes {len(definition.params)} argument(s)",
-                    e.span,
-                    f"write {n}({', '.join(p for p, _ in definition.params)})",
-                )
-                raise _Unresolved()
-            deps.add(("define", n))
-            return ir.Ref(definition.type, e.span, text, "define", n)
-        if n in self.conclusions:
-            deps.add(("conclusion", n))
-            c = self.conclusions[n]
-            t = ListType(element=c.type) if c.kind == "set" else c.type
-            if c.kind == "range":
-                self.error("E201", f"conclusion '{n}' is a range and cannot be read", e.span)
-                raise _Unresolved()
-            return ir.Ref(t, e.span, text, "conclusion", n)
-        if n in self.members:
-            enums = self.members[n]
-            if len(enums) > 1 and isinstance(expected, EnumType) and expected in enums:
-                enums = [expected]
-            if len(enums) > 1:
-                self.error(
-                    "E200",
-                    f"'{n}' is a member of several enums: {', '.join(t.name for t in enums)}",
-                    e.span,
-                    f"write {enums[0].name}.{n}",
-                )
-                raise _Unresolved()
-            return ir.Const(enums[0], e.span, text, n)
-        candidates = itertools.chain(  # listed only while hints are given (MAX_SUGGESTION_WORK)
-            scope.all(),
-            self.inputs,
-            self.parameters,
-            self.define_decls,
-            self.conclusions,
-            self.members,
-        )
-        self.error("E200", f"unknown name '{n}'", e.span, self.suggest(n, candidates))
-        raise _Unresolved()
-
-    def binary(self, e: s.Binary, scope: _Scope, deps: set, text: str, depth: int):
-        op = e.op
-        sub = lambda x, exp=None: self.expr(x, scope, deps, exp, depth + 1)  # noqa: E731
-        if op in ("and", "or"):
-            # Check both sides even when one fails, so that one run reports both mistakes.
-            sides = []
-            for side in (e.left, e.right):
-                try:
-                    checked = sub(side)
-                    self.want(checked, BOOL, f"'{op}' joins conditions")
-                    sides.append(checked)
-                except _Unresolved:
-                    pass
-            if len(sides) < 2:
-                raise _Unresolved()
-            return ir.Binary(BOOL, e.span, text, op, sides[0], sides[1])
-        # Check a side that is not a bare member first, to resolve members by context.
-        if (
-            isinstance(e.left, s.Name)
-            and e.left.name in self.members
-            and not isinstance(e.right, s.Name)
-        ):
-            right = sub(e.right)
-            left = sub(e.left, right.type)
-        else:
-            left = sub(e.left)
-            right = sub(e.right, self.hint(left, op))
-        lt, rt = left.type, right.type
-        if op == "in":
-            if not isinstance(rt, (ListType, AnyType)) or not same_type(
-                lt, rt.element if isinstance(rt, ListType) else lt
-            ):
-                self.error(
-                    "E201",
-                    f"'in' needs a list of {lt.describe()} on the right; "
-                    f"'{right.text}' is {rt.describe()}",
-                    e.right.span,
-                )
-                raise _Unresolved()
-            return ir.Binary(BOOL, e.span, text, op, left, right)
-        if op in ("=", "!="):
-            for side in (left, right):
-                if (
-                    isinstance(side, ir.Ref)
-                    and side.kind == "conclusion"
-                    and (self.conclusions[side.name].kind == "set")
-                ):
-                    self.error(
-                        "E201",
-                        f"'{side.text}' is a set; test its members with 'in'",
-                        e.span,
-                        f"write: member in {side.text}",
-                    )
-                    raise _Unresolved()
-            if not same_type(lt, rt):
-                self.error(
-                    "E201",
-                    f"cannot compare {lt.describe()} with {rt.describe()}",
-                    e.span,
-                    self.money_hint(lt, rt),
-                )
-                raise _Unresolved()
-            return ir.Binary(BOOL, e.span, text, op, left, right)
-        if op in ("<", "<=", ">", ">="):
-            ordered = (
-                (is_numeric(lt) and is_numeric(rt))
-                or (isinstance(lt, MoneyType) and lt == rt)
-                or (lt.kind in ("date", "duration") and lt == rt)
-                or (isinstance(lt, EnumType) and lt.ordered and lt == rt)
-            )
-            if not ordered:
-                why = ""
-                if isinstance(lt, EnumType) and lt == rt:
-                    why = f"; {lt.name} is an enum, not an ordered scale"
-                self.error(
-                    "E201",
-                    f"cannot order {lt.describe()} against {rt.describe()}{why}",
-                    e.span,
-                    self.money_hint(lt, rt),
-                )
-                raise _Unresolved()
-            scale = lt if isinstance(lt, EnumType) else None
-            return ir.Binary(BOOL, e.span, text, op, left, right, scale)
-        # Arithmetic.
-        t = self.arith_type(op, lt, rt)
-        if t is None:
-            self.error(
-                "E201",
-                f"cannot compute {lt.describe()} {op} {rt.describe()}",
-                e.span,
-                self.money_hint(lt, rt),
-            )
-            raise _Unresolved()
-        return ir.Binary(t, e.span, text, op, left, right)
-
-    def hint(self, left: ir.Expr, op: str) -> Type | None:
-        if op == "in":
-            return ListType(element=left.type)
-        return left.type if isinstance(left.type, EnumType) else None
-
-    @staticmethod
-    def money_hint(a: Type, b: Type) -> str | None:
-        if isinstance(a, MoneyType) != isinstance(b, MoneyType) and (
-            is_numeric(a) or is_numeric(b)
-        ):
-            money = a if isinstance(a, MoneyType) else b
-            return f"write amounts with their currency, for example 5000 {money.currency}"
-        return None
-
-    @staticmethod
-    def arith_type(op: str, a: Type, b: Type) -> Type | None:
-        if is_numeric(a) and is_numeric(b):
-            if op == "/":
-                return DECIMAL
-            return INTEGER if a == INTEGER and b == INTEGER else DECIMAL
-        money_a, money_b = isinstance(a, MoneyType), isinstance(b, MoneyType)
-        if op in ("+", "-") and money_a and a == b:
-            return a
-        if op == "*" and money_a and is_numeric(b):
-            return a
-        if op == "*" and money_b and is_numeric(a):
-            return b
-        if op == "/" and money_a and is_numeric(b):
-            return a
-        if op == "/" and money_a and a == b:
-            return DECIMAL
-        if a == DATE and b == DURATION and op in ("+", "-"):
-            return DATE
-        if a == DATE and b == DATE and op == "-":
-            return DURATION
-        if a == DURATION and b == DURATION and op == "+":
-            return DURATION
-        return None
-
-    def aggregate(self, e: s.Aggregate, scope: _Scope, deps: set, text: str, depth: int):
-        func = e.func.name
-        if func not in AGGREGATES:
-            self.error(
-                "E200",
-                f"'{func}' is not an aggregate",
-                e.func.span,
-                self.suggest(func, AGGREGATES) or f"aggregates: {', '.join(AGGREGATES)}",
-            )
-            raise _Unresolved()
-        iterable = self.expr(e.iterable, scope, deps, None, depth + 1)
-        if not isinstance(iterable.type, ListType):
-            self.error(
-                "E201",
-                f"'{iterable.text}' is {iterable.type.describe()}, not a list",
-                e.iterable.span,
-            )
-            raise _Unresolved()
-        inner = _Scope({e.var.name: iterable.type.element}, scope)
-        body = self.expr(e.body, inner, deps, None, depth + 1)
-        where = None
-        if e.where is not None:
-            where = self.expr(e.where, inner, deps, None, depth + 1)
-            self.want(where, BOOL, "'where' takes a condition")
-        if func == "count":
-            t: Type = INTEGER
-        elif func in ("any", "all"):
-            self.want(body, BOOL, f"'{func}' needs a condition before 'for'")
-            t = BOOL
-        elif func == "sum":
-            if not (is_numeric(body.type) or isinstance(body.type, MoneyType)):
-                self.error("E201", f"cannot sum {body.type.describe()}", e.body.span)
-                raise _Unresolved()
-            t = body.type
-        else:
-            if not (
-                is_numeric(body.type)
-                or isinstance(body.type, MoneyType)
-                or body.type.kind in ("date", "duration")
-                or (isinstance(body.type, EnumType) and body.type.ordered)
-            ):
-                self.error("E201", f"cannot take {func} of {body.type.describe()}", e.body.span)
-                raise _Unresolved()
-            t = body.type
-        return ir.Aggregate(t, e.span, text, func, body, e.var.name, iterable, where)
-
-    def call(self, e: s.Call, scope: _Scope, deps: set, text: str, depth: int):
-        n = e.func.name
-        args = [self.expr(a, scope, deps, None, depth + 1) for a in e.args]
-        if n in self.define_decls:
-            definition = self.check_definition(n, depth + 1)
-            if definition is None:
-                raise _Unresolved()
-            params = definition.params or []
-            if definition.params is None or len(params) != len(args):
-                self.error(
-                    "E206", f"'{n}' takes {len(params)} argument(s), given {len(args)}", e.span
-                )
-                raise _Unresolved()
-            for (pname, ptype), arg in zip(params, args):
-                if not assignable(ptype, arg.type):
-                    self.error(
-                        "E201",
-                        f"argument '{pname}' of '{n}' is {ptype.describe()}; "
-                        f"'{arg.text}' is {arg.type.describe()}",
-                        arg.span,
-                    )
-                    raise _Unresolved()
-            deps.add(("call", n))
-            return ir.CallDef(definition.type, e.span, text, n, args)
-        if n in self.functions:
-            spec = self.functions[n]
-            try:
-                t = spec.signature([a.type for a in args])
-            except TypeError as err:
-                self.error("E206", f"{n}(): {err}", e.span)
-                raise _Unresolved() from None
-            return ir.CallFunc(t, e.span, text, n, args)
-        if n in AGGREGATES:
-            self.error(
-                "E206",
-                f"'{n}' is an aggregate",
-                e.span,
-                f"write {n}(x.field for x in list where condition)",
-            )
-            raise _Unresolved()
-        self.error(
-            "E200",
-            f"unknown function '{n}'",
-            e.func.span,
-            self.suggest(n, itertools.chain(self.functions, self.define_decls)),
-        )
-        raise _Unresolved()
+        expr_check.want(self, e, t, message)
 
     # ------------------------------------------------------------------ rules
     def check_rule(self, d: s.RuleDecl, document: str | None) -> ir.Rule | None:
@@ -1322,9 +860,9 @@ class Checker:
         when = None
         if d.when is not None:
             try:
-                when = self.expr(d.when, _Scope(), deps)
+                when = self.expr(d.when, Scope(), deps)
                 self.want(when, BOOL, "'when' takes a condition")
-            except _Unresolved:
+            except Unresolved:
                 ok = False
         then = []
         for a in d.then:
@@ -1332,7 +870,7 @@ class Checker:
                 assignment = self.assignment(a, deps)
                 if assignment is not None:
                     then.append(assignment)
-            except _Unresolved:
+            except Unresolved:
                 ok = False
         if not d.then and not d.overrides:
             self.warn(
@@ -1362,18 +900,18 @@ class Checker:
             name=d.name.name,
             document=document,
             citation=ir.Citation([(p.unit, p.number) for p in d.cite], document),
-            title=_text(d.title),
-            text=_text(d.text),
+            title=local_text(d.title),
+            text=local_text(d.text),
             in_force_from=start,
             in_force_until=end,
             overrides=[o.name for o in d.overrides],
             when=when,
             then=then,
-            notes=[_text(n) for n in d.notes],
-            unverified=[_text(n) for n in d.unverified],
+            notes=[local_text(n) for n in d.notes],
+            unverified=[local_text(n) for n in d.unverified],
             span=d.span,
             overlaps={
-                o.name: (_text(reason), o.span) for names, reason in d.overlaps for o in names
+                o.name: (local_text(reason), o.span) for names, reason in d.overlaps for o in names
             },
         )
         self.rule_deps[rule.name] = deps
@@ -1393,8 +931,8 @@ class Checker:
                 self.suggest(name, self.conclusions),
             )
             return None
-        value = self.expr(a.value, _Scope(), deps, c.type)
-        upper = self.expr(a.upper, _Scope(), deps, c.type) if a.upper is not None else None
+        value = self.expr(a.value, Scope(), deps, c.type)
+        upper = self.expr(a.upper, Scope(), deps, c.type) if a.upper is not None else None
         members = ", ".join(c.type.members) if isinstance(c.type, EnumType) else ""
         if c.kind == "range":
             if upper is None:
@@ -1412,7 +950,7 @@ class Checker:
             if (
                 isinstance(value, ir.Const)
                 and isinstance(upper, ir.Const)
-                and _runs_down(c.type, value.value, upper.value)
+                and runs_down(c.type, value.value, upper.value)
             ):
                 self.error(
                     "E204",
@@ -1467,150 +1005,6 @@ class Checker:
                     )
                 elif o.name == d.name.name:
                     self.error("E203", f"rule '{o.name}' cannot overlap itself", o.span)
-
-    # ------------------------------------------------------------------ tests
-    def check_test(self, d: s.TestDecl):
-        given: dict[str, Any] = {}
-        spans: dict[str, Span] = {}
-        for ident, lit in d.given:
-            self.check_given(d.name, ident, lit, given, spans)
-        expects = []
-        for x in d.expects:
-            target = x.target.name
-            if x.kind == "value":
-                expect = self.check_expected(x.target, x.value, x.upper, x.span)
-                if expect is not None:
-                    expects.append(expect)
-            else:
-                if target not in self.rules:
-                    self.error(
-                        "E203",
-                        f"test '{d.name}' names rule '{target}', but no such rule",
-                        x.target.span,
-                        self.suggest(target, self.rules),
-                    )
-                    continue
-                expects.append(ir.Expectation(x.kind, target, None, None, x.span))
-        if not d.expects and not any(t.rows and t.conclusions for t in d.tables):
-            self.warn("W308", f"test '{d.name}' expects nothing: it always passes", d.span)
-        if not d.tables:
-            self.tests.append(ir.RuleTest(d.name, d.as_of, given, spans, expects, d.span))
-        for table in d.tables:
-            self.check_table(d, table, given, spans, expects)
-
-    def check_given(self, test: str, ident: s.Ident, lit, given: dict, spans: dict) -> None:
-        """One fact a test gives, checked against its input, added to ``given``."""
-        if ident.name in given:
-            self.error("E205", f"'{ident.name}' given twice", ident.span)
-        if ident.name not in self.inputs:
-            self.error(
-                "E200",
-                f"test '{test}' gives '{ident.name}', which is not an input",
-                ident.span,
-                self.suggest(ident.name, self.inputs),
-            )
-            return
-        spec = self.inputs[ident.name]
-        if self.typed_literal(lit, spec.type, spec.minimum, f"given '{ident.name}'") is MISSING:
-            return  # reported (E208): a test's facts are checked when the file loads
-        given[ident.name] = self.literal_value(lit)
-        spans[ident.name] = lit.span
-
-    def check_expected(self, target_id: s.Ident, lit, upper_lit, span: Span):
-        """``expect c = v`` (or a table's cell for ``c``): an expectation, or None if wrong."""
-        target = target_id.name
-        c = self.conclusions.get(target)
-        if c is None:
-            self.error(
-                "E200",
-                f"unknown conclusion '{target}'",
-                target_id.span,
-                self.suggest(target, self.conclusions),
-            )
-            return None
-        t = c.type
-        if c.kind == "set":
-            t = ListType(element=c.type)
-        value = self.typed_literal(lit, t, None, f"expected value of '{target}'")
-        upper = None
-        if c.kind == "range":
-            if upper_lit is None:
-                self.error("E204", f"'{target}' is a range; expect {target} = low .. high", span)
-                return None
-            upper = self.typed_literal(upper_lit, t, None, f"expected upper end of '{target}'")
-            if MISSING not in (value, upper) and _runs_down(t, value, upper):
-                self.error(
-                    "E208",
-                    f"the expected range of '{target}' runs downward",
-                    span,
-                    "write the lower end first",
-                )
-        if c.kind == "set":
-            value = frozenset(value) if value is not MISSING else value
-        return ir.Expectation("value", target, value, upper, span)
-
-    def check_table(self, d: s.TestDecl, table: s.Table, given, spans, expects) -> None:
-        """A test per row of ``table``: named "test [row]", with the test's own facts and
-        expectations and the row's. Columns are checked once, each cell against its column."""
-        seen: set[str] = set()
-        for ident in table.inputs + table.conclusions:
-            if ident.name in seen or (ident in table.inputs and ident.name in given):
-                self.error("E205", f"'{ident.name}' is a column twice, or also given", ident.span)
-            seen.add(ident.name)
-        for ident in table.inputs:
-            if ident.name not in self.inputs:
-                self.error(
-                    "E200",
-                    f"table column '{ident.name}' is not an input",
-                    ident.span,
-                    self.suggest(ident.name, self.inputs),
-                )
-        for ident in table.conclusions:
-            if ident.name not in self.conclusions:
-                self.error(
-                    "E200",
-                    f"table column '{ident.name}' is not a conclusion",
-                    ident.span,
-                    self.suggest(ident.name, self.conclusions),
-                )
-        rows: set[str] = set()
-        for row in table.rows:
-            if row.name in rows:
-                self.error("E205", f"row '{row.name}' is in the table twice", row.name_span)
-            rows.add(row.name)
-            counts = (len(row.given), len(row.expects))
-            wanted = (len(table.inputs), len(table.conclusions))
-            if counts != wanted:
-                self.error(
-                    "E217",
-                    f"row '{row.name}' has {counts[0]} value(s) before '->' and {counts[1]} "
-                    f"after; the table has {wanted[0]} and {wanted[1]}",
-                    row.span,
-                    "one value per column, in the order of the columns",
-                )
-                continue
-            row_given, row_spans = dict(given), dict(spans)
-            for ident, (lit, upper) in zip(table.inputs, row.given, strict=True):
-                if upper is not None:
-                    self.error(
-                        "E218",
-                        f"a range given for input '{ident.name}'",
-                        upper.span,
-                        "only an expected conclusion is a range (low .. high)",
-                    )
-                elif ident.name in self.inputs:
-                    self.check_given(d.name, ident, lit, row_given, row_spans)
-            row_expects = list(expects)
-            for ident, (lit, upper) in zip(table.conclusions, row.expects, strict=True):
-                if ident.name in self.conclusions:
-                    expect = self.check_expected(ident, lit, upper, lit.span)
-                    if expect is not None:
-                        row_expects.append(expect)
-            self.tests.append(
-                ir.RuleTest(
-                    f"{d.name} [{row.name}]", d.as_of, row_given, row_spans, row_expects, row.span
-                )
-            )
 
     # ------------------------------------------------------------------ cost
     MAX_COST = 1_000_000
@@ -1757,16 +1151,6 @@ class Checker:
             reason = never_true(rule.when, self.inputs)
             if reason:
                 self.warn("W301", f"rule '{rule.name}' can never fire: {reason}", rule.when.span)
-
-
-def _runs_down(t: Type, low: Any, high: Any) -> bool:
-    """Whether ``low .. high`` is a range written upside down (members by rank)."""
-    if isinstance(t, EnumType):
-        return t.rank[low] > t.rank[high]
-    try:
-        return low > high
-    except (TypeError, ValueError):  # durations of months and of days do not compare
-        return False
 
 
 def _position(d: Diagnostic) -> tuple:

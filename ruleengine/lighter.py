@@ -94,7 +94,7 @@ def _ordered(c: ir.Conclusion) -> bool:
 
 def check(ck, d: s.LighterDecl) -> ir.Lighter | None:
     """The block resolved and typed, or None after reporting what is wrong with it."""
-    from .checker import _Scope, _Unresolved  # the checker imports this module
+    from .expr_check import Scope, Unresolved  # expr_check imports this module
 
     name = d.name.name
     entries = _entries(ck, d)
@@ -152,9 +152,9 @@ def check(ck, d: s.LighterDecl) -> ir.Lighter | None:
         ok = False
     else:
         try:
-            act_date = ck.expr(values[0], _Scope(), deps)
+            act_date = ck.expr(values[0], Scope(), deps)
             ck.want(act_date, DATE, "'act_date' must be a date")
-        except _Unresolved:
+        except Unresolved:
             ok = False
     compare = _names(ck, entries["compare"][0], "compare")
     for c, v in compare:
@@ -202,14 +202,14 @@ def check(ck, d: s.LighterDecl) -> ir.Lighter | None:
 
 
 def _text(t: s.Text) -> LocalText:
-    from .checker import _text as text
+    from .expr_check import local_text as text
 
     return text(t)
 
 
 def attribute(ck, e: s.Attribute, text: str, deps: set) -> ir.Ref:
     """``NAME.applied``, ``NAME.at_act`` or ``NAME.at_decision``: a version of the block."""
-    from .checker import _Unresolved
+    from .expr_check import Unresolved
 
     d = ck.lighter_decls[e.obj.name]
     if e.name.name not in ir.LIGHTER_ATTRIBUTES:
@@ -220,10 +220,10 @@ def attribute(ck, e: s.Attribute, text: str, deps: set) -> ir.Ref:
             ck.suggest(e.name.name, ir.LIGHTER_ATTRIBUTES)
             or f"read {', '.join(ir.LIGHTER_ATTRIBUTES)}",
         )
-        raise _Unresolved()
+        raise Unresolved()
     t = versions_type(ck, d)
     if t is None:
-        raise _Unresolved()  # the block's own check reports its versions parameter
+        raise Unresolved()  # the block's own check reports its versions parameter
     deps.add(("lighter", d.name.name))
     return ir.Ref(t, e.span, text, "lighter", f"{d.name.name}.{e.name.name}")
 

@@ -12,6 +12,7 @@ import calendar
 import datetime
 import functools
 from fractions import Fraction
+from typing import Any
 
 import attrs
 
@@ -122,6 +123,16 @@ def same_type(a: Type, b: Type) -> bool:
     if isinstance(a, ListType) and isinstance(b, ListType):
         return same_type(a.element, b.element)
     return a == b
+
+
+def runs_down(t: Type, low: Any, high: Any) -> bool:
+    """Whether ``low .. high`` is a range written upside down (members by rank)."""
+    if isinstance(t, EnumType):
+        return t.rank[low] > t.rank[high]
+    try:
+        return low > high
+    except (TypeError, ValueError):  # durations of months and of days do not compare
+        return False
 
 
 @attrs.frozen
