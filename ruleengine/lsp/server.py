@@ -351,12 +351,14 @@ async def completion(ls: RuleServer, params: t.CompletionParams) -> t.Completion
 
 
 @server.feature(t.TEXT_DOCUMENT_FORMATTING)
-def formatting(ls: RuleServer, params: t.DocumentFormattingParams) -> list[t.TextEdit] | None:
+async def formatting(ls: RuleServer, params: t.DocumentFormattingParams) -> list[t.TextEdit] | None:
+    """The document as ``fmt`` lays it out, off the protocol's thread (a large text takes
+    seconds)."""
     from ruleengine_dsl.formatter import format_text
 
     doc = ls.workspace.get_text_document(params.text_document.uri)
     try:
-        formatted = format_text(doc.source, doc.filename or doc.uri)
+        formatted = await in_daemon_thread(format_text, doc.source, doc.filename or doc.uri)
     except DiagnosticError:
         return None  # the text does not parse: its diagnostics already say why
     if formatted == doc.source:
