@@ -141,6 +141,20 @@ def case_id(record: Any, inputs) -> str | None:
 CASE_KEYS = ("facts", "as_of", "id", "description", "expect")
 
 
+def tabular_case(record: Any, inputs) -> Any:
+    """A row of a CSV or Parquet file as the case it describes. A table is flat, so its
+    columns named as a case file's own keys (``as_of``, ``id``, ``description``, ``expect``;
+    not inputs of the rulebook) are read as the case's, and the other columns as its facts:
+    ``as_of,illegal_gain`` is ``{"as_of": ..., "facts": {"illegal_gain": ...}}``. A row with
+    a ``facts`` column is a case file already, read as it is (docs/batch.md)."""
+    if not isinstance(record, dict) or ("facts" in record and "facts" not in inputs):
+        return record
+    own = {k: record[k] for k in CASE_KEYS if k in record and k not in inputs}
+    if not own:
+        return record
+    return {**own, "facts": {k: v for k, v in record.items() if k not in own}}
+
+
 def is_case_file(record: Any, inputs) -> bool:
     """A record is a case file when it has ``facts`` or ``as_of`` and the rulebook has no
     input of that name; so a record with an ``as_of`` is never read as facts without it."""

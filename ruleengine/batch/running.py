@@ -60,6 +60,7 @@ from .records import (
     problems_text,
     split_record,
     subject_facts,
+    tabular_case,
     unwrap,
 )
 from .table import Schema
@@ -267,6 +268,8 @@ def decide_chunk(context: Context, items: Iterable[Item]) -> Decided:
             if problem is not None:
                 raise BadLine(problem)
             record = _record(payload)
+            if not isinstance(payload, str):  # a row of a table (CSV, Parquet)
+                record = tabular_case(record, inputs)
             line.case = case_id(record, inputs)
             line.day, line.persons = read_record(context, record)
         except Exception as err:  # noqa: BLE001 - each line's failure is its own
