@@ -613,8 +613,15 @@ class _Printer:
     def _attribute(self, t, p):
         return [self.doc(p[0]), ".", str(p[1])]
 
-    def _atom(self, t, p):  # parentheses, as written
-        return ["(", _Align(self.doc(p[0])), ")"]
+    def _atom(self, t, p):
+        """Parentheses as written, but a pair directly around another pair is redundant: the
+        run is written as one pair. The parser drops parentheses, so the checker accepts any
+        number of them; laid out one inside another they were as deep as they were many
+        (5,000 of them exhausted Python's stack)."""
+        inner = p[0]
+        while isinstance(inner, Tree) and inner.data == "atom":
+            inner = _tokens(inner)[0]
+        return ["(", _Align(self.doc(inner)), ")"]
 
     def _name(self, t, p):
         return str(p[0])

@@ -1339,11 +1339,11 @@ def _batch_book(pm, rules, rulebook):
     return Book(book, spec, lambda options: Context.with_plugins(book, pm, adapters, options))
 
 
-def _report():
+def _report(lang: str = "en"):
     from .batch.commands import Report
 
     debug = os.environ.get("RULEENGINE_DEBUG")
-    return Report(lambda text: _err(_one_line(text)), _err if debug else None)
+    return Report(lambda text: _err(_one_line(text)), _err if debug else None, lang=lang)
 
 
 def _batch(step):
@@ -1411,6 +1411,9 @@ def run_(
     ] = None,
     input_format: InputFormatOpt = None,
     format: Annotated[str, typer.Option("--format", "-f", help="Totals as text or json.")] = "text",
+    lang: Annotated[
+        Lang, typer.Option("--lang", help="Language of the skipped lines said (and errors file).")
+    ] = Lang.en,
 ) -> None:
     """Decide every case of a file: a result row per person, and the lines not decided."""
 
@@ -1432,7 +1435,7 @@ def run_(
                 trace=trace,
                 jobs=workers,
                 dask=dask,
-                report=_report(),
+                report=_report(lang.value),
             )
         )
         name = book.book.rulebook.name
@@ -1443,7 +1446,7 @@ def run_(
             typer.echo(commands.totals_text(name, totals, output))
         return _skipped_exit(totals.skipped)
 
-    _run(body)
+    _run(body, lang.value)
 
 
 @app.command()
@@ -1530,7 +1533,7 @@ def diff(
                 limit=limit,
                 changes=changes,
                 errors=errors,
-                report=_report(),
+                report=_report(lang.value),
             )
         )
         if format == "json":
@@ -1598,7 +1601,7 @@ def summary(
                 by=names,
                 where=where or [],
                 provisions=provisions,
-                report=_report(),
+                report=_report(lang.value),
             )
         )
         out = book.book

@@ -455,3 +455,28 @@ def test_whatif_vary_mistakes_are_said_in_chinese(vary, english, chinese):
 def test_every_request_error_gives_its_chinese():
     for call in _calls("ruleengine/analysis/whatif.py", "RequestError"):
         assert len(call.args) == 2, f"analysis/whatif.py:{call.lineno}: a RequestError without zh"
+
+
+#: The batch's reasons for a skipped line (issue 7: English under a Chinese heading).
+BATCH = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "ruleengine" / "batch").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", BATCH)
+def test_every_reason_a_batch_skips_a_line_for_gives_its_chinese(path):
+    """Each ``BadLine``, ``Fault`` and ``Skipped`` made gives its Chinese (``zh=``), and a
+    reader's problem with a line (what it yields or returns beside a payload) is ``Said``,
+    never bare English text."""
+    for name in ("BadLine", "Fault", "Skipped"):
+        for call in _calls(path, name):
+            keywords = {k.arg for k in call.keywords}
+            assert "zh" in keywords, f"{path}:{call.lineno}: a {name} without zh="
+    if path != "ruleengine/batch/inputs.py":  # the readers of a batch's lines
+        return
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Yield | ast.Return) and isinstance(node.value, ast.Tuple):
+            last = node.value.elts[-1] if node.value.elts else None
+            bare = isinstance(last, ast.JoinedStr) or (
+                isinstance(last, ast.Constant) and isinstance(last.value, str)
+            )
+            assert not bare, f"{path}:{node.lineno}: a problem in English only"

@@ -16,6 +16,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from lark import Tree
 
 from ruleengine import ir
 from ruleengine.loader import check_sources, read_sources, rule_files
@@ -297,11 +298,50 @@ def test_fmt_refuses_standard_input_that_is_not_utf8_with_exit_3():
 
 
 def test_a_text_nested_too_deeply_to_lay_out_is_a_diagnostic_not_a_traceback():
-    text = "input x: count\ndefine d: bool = " + "(" * 2000 + "a" + ")" * 2000
+    text = "input x: count\ndefine d: bool = " + "not " * 2000 + "a"
     with pytest.raises(DiagnosticError) as info:
         format_text(text)
     (d,) = info.value.diagnostics
     assert (d.code, d.span.line) == ("E011", 2)
+
+
+def test_parentheses_the_checker_accepts_are_formatted_however_many(tmp_path):
+    """Issue 7: 5,000 pairs around a comparison passed ``check`` (the parser drops them) but
+    ``fmt`` said E011 "nested more than 64 deep". A run of pairs is written as one pair."""
+    text = "rule r { cite article 1 when " + "(" * 5000 + "x > 1" + ")" * 5000 + " then v = 1 }"
+    once = format_text(text)
+    assert "when (x > 1)" in once and same_tree(text, once)
+    assert format_text(once) == once
+    mixed = "define d: bool = ((a)) and ((((b or c)) and (d)))"
+    assert format_text(mixed) == "define d: bool = (a) and ((b or c) and (d))\n"
+
+
+def _parenthesised(children):
+    """An expression in a run of pairs of parentheses: a few, or very many."""
+    runs = st.sampled_from([1, 1, 2, 3, 700])
+    return st.tuples(children, runs).map(lambda t: "(" * t[1] + t[0] + ")" * t[1])
+
+
+DEEPLY_PARENTHESISED = st.recursive(
+    LEAVES | _parenthesised(LEAVES),
+    lambda children: _compose(children) | _parenthesised(children),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DEEPLY_PARENTHESISED)
+def test_runs_of_parentheses_format_to_the_same_tree_idempotently(expr):
+    text = f"rule r {{\ncite article 1 when {expr}\n then c = 1 }}\n"
+    try:
+        parse(text)
+    except DiagnosticError:
+        assume(False)
+    once = format_text(text)
+    assert same_tree(text, once)
+    assert format_text(once) == once
+    pairs = list(_lark().parse(once).find_data("atom"))
+    assert not any(isinstance(a.children[1], Tree) and a.children[1].data == "atom" for a in pairs)
 
 
 def test_a_long_run_of_and_is_laid_out_without_recursion():

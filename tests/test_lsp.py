@@ -241,3 +241,67 @@ def test_a_malformed_message_is_one_line_of_log_not_a_traceback():
     assert done.returncode == 0
     assert b"Traceback" not in done.stderr
     assert b"ruleengine lsp: ERROR: Unable to handle message" in done.stderr
+
+
+#: The server with a check that never ends: it says it started (a file), then waits forever.
+_STUCK = """\
+import pathlib, sys, threading
+import ruleengine.lsp.server as s
+def stuck(*args):
+    pathlib.Path(sys.argv[1]).touch()
+    threading.Event().wait()
+s.analyze = stuck
+s.main()
+"""
+
+
+async def _stuck_session(folder) -> dict:
+    started = folder / "started"
+    book = folder / "a.rules"
+    book.write_text(BOOK, encoding="utf-8")
+    uri = from_fs_path(str(book))
+    client = LanguageClient("test", "1")
+    await client.start_io(sys.executable, "-c", _STUCK, str(started))
+    out: dict = {}
+    try:
+        await client.initialize_async(
+            t.InitializeParams(
+                capabilities=t.ClientCapabilities(), root_uri=from_fs_path(str(folder))
+            )
+        )
+        client.initialized(t.InitializedParams())
+        item = t.TextDocumentItem(uri=uri, language_id="ruleengine", version=1, text=BOOK)
+        client.text_document_did_open(t.DidOpenTextDocumentParams(text_document=item))
+        for _ in range(600):  # the check is in flight (a minute at most)
+            if started.exists():
+                break
+            await asyncio.sleep(0.1)
+        out["started"] = started.exists()
+        # A request that needs the check in flight waits for it, without holding the others.
+        hover = asyncio.ensure_future(
+            client.text_document_hover_async(
+                t.HoverParams(
+                    text_document=t.TextDocumentIdentifier(uri=uri),
+                    position=_pos(BOOK, "limit", "when"),
+                )
+            )
+        )
+        await asyncio.wait_for(client.shutdown_async(None), 30)
+        out["shutdown"] = True
+        client.exit(None)
+        out["exit"] = await asyncio.wait_for(client._server.wait(), 30)
+        hover.cancel()
+    finally:
+        if client._server is not None and client._server.returncode is None:
+            client._server.kill()
+        await client.stop()
+    return out
+
+
+def test_shutdown_and_exit_are_answered_while_a_check_is_in_flight(tmp_path):
+    """QA, issue 7: with a large text being checked, the server answered exit once the check
+    ended (seconds), and a hover before the first check made the check on the protocol's
+    thread, holding shutdown. Here the check never ends: shutdown is answered and exit ends
+    the server all the same."""
+    out = asyncio.run(_stuck_session(tmp_path))
+    assert out == {"started": True, "shutdown": True, "exit": 0}

@@ -144,6 +144,44 @@ def test_cases_read_from_csv(files, tmp_path):
     assert [e["line"] for e in jsonl(tmp_path / "out.jsonl.errors.jsonl")] == [3]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_tables_case_columns_beside_its_facts_are_the_cases(files, tmp_path, fmt):
+    """Issue 7: a CSV with an ``as_of`` column beside the facts skipped every row ("not a
+    valid case file: score: unknown field of the case file"). A table is flat: its columns
+    named as a case file's keys are the case's (``as_of``, ``id``, ``description``), the
+    others its facts; ``run`` and ``summary`` alike, in CSV and in Parquet."""
+    rows = [
+        ["as_of", "id", "description", "day", "score"],
+        ["2021-06-01", "c1", "first", "2021-01-01", "3"],
+        ["2021-06-02", "c2", "", "2021-01-01", "25"],
+        ["someday", "c3", "", "2021-01-01", "3"],
+    ]
+    cases = tmp_path / f"cases.{fmt}"
+    if fmt == "csv":
+        cases.write_text("".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+        first = 2  # the line of the first row
+    else:
+        pa = pytest.importorskip("pyarrow")
+        pq = pytest.importorskip("pyarrow.parquet")
+        columns = {name: [r[i] or None for r in rows[1:]] for i, name in enumerate(rows[0])}
+        columns["score"] = [int(v) for v in columns["score"]]
+        pq.write_table(pa.table(columns), cases)
+        first = 1
+    out = tmp_path / "out.jsonl"
+    result = run((files[0], cases), out)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    got = [(r["line"], r["case"], r["as_of"], r["level"]) for r in jsonl(out)]
+    assert got == [(first, "c1", "2021-06-01", "low"), (first + 1, "c2", "2021-06-02", "high")]
+    (error,) = jsonl(tmp_path / "out.jsonl.errors.jsonl")
+    assert (error["line"], error["field"]) == (first + 2, "as_of"), error
+    assert error["reason"].startswith("not a valid case file: as_of: expected a date")
+    assert run((files[0], cases), out, "--as-of", "2021-07-01").exit_code == EXIT_BAD_FACTS
+    assert {r["as_of"] for r in jsonl(out)} == {"2021-07-01"}  # --as-of wins, as for a case file
+    said, data = summary(files, cases)
+    assert said.exit_code == EXIT_BAD_FACTS, said.output
+    assert (data["totals"]["cases"], data["totals"]["lines_skipped"]) == (2, 1)
+
+
 def test_trace_adds_each_persons_trace(files, tmp_path):
     out = tmp_path / "out.jsonl"
     run(files, out, "--trace")

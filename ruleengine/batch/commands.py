@@ -38,11 +38,16 @@ class BadInput(Exception):
 @attrs.frozen
 class Report:
     """Where messages go: ``say`` prints one line (text from a case made harmless),
-    ``traceback`` a bug's traceback when debugging (``None`` otherwise)."""
+    ``traceback`` a bug's traceback when debugging (``None`` otherwise); ``lang`` the
+    language of the skipped lines and notes said, and the ``zh`` of the errors file."""
 
     say: Callable[[str], None]
     traceback: Callable[[str], None] | None = None
     progress: bool | None = None  # None: on a terminal only
+    lang: str = "en"
+
+    def words(self, en: str, zh: str) -> str:
+        return zh if self.lang == "zh" else en
 
 
 @attrs.frozen
@@ -172,10 +177,11 @@ class Sink:
             self.errors.write(decided.skipped)
         else:
             self.skipped += decided.skipped
+        lang, words = self.report.lang, self.report.words
         for s in decided.skipped:
-            self._say(f"{self.name}:{s.line}: skipped: {s.reason}")
-        for line, text in decided.notes:
-            self._say(f"{self.name}:{line}: note: {text}")
+            self._say(f"{self.name}:{s.line}: {words('skipped: ', '已跳过：')}{s.text(lang)}")
+        for line, said in decided.notes:
+            self._say(f"{self.name}:{line}: {words('note: ', '注：')}{said.get(lang)}")
         if self.report.traceback is not None:
             for line, text in decided.tracebacks:
                 self.report.traceback(f"{self.name}:{line}: traceback:\n{text}")
@@ -264,7 +270,7 @@ def run_cases(
             # and its writer's assignment left that file behind (fresh-clone CI, once).
             with signals_held():
                 writer = ResultsWriter(out, fmt, Schema(schema_book, trace))
-                errors = ErrorsWriter(errors_path(out))
+                errors = ErrorsWriter(errors_path(out), report.lang)
         except (OSError, MissingExtra) as err:
             reader.close()
             if isinstance(err, MissingExtra):
@@ -276,8 +282,16 @@ def run_cases(
     finally:  # a run that fails leaves any older OUT as it was, and its errors file
         close_all([writer, errors], keep=done)
     if sink.more:
-        report.say(f"{cases}: {sink.more} more skipped line(s) and note(s): see {errors.path}")
+        report.say(more_said(report, cases, sink.more, errors.path))
     return totals
+
+
+def more_said(report: Report, cases: str, more: int, path) -> str:
+    """How many skipped lines and notes were not said, and where they all are."""
+    return report.words(
+        f"{cases}: {more} more skipped line(s) and note(s): see {path}",
+        f"{cases}：另有 {more} 个跳过的行和注未列出：见 {path}",
+    )
 
 
 def totals_text(name: str, totals: Totals, out: str) -> str:
@@ -365,11 +379,16 @@ def summary(
 def recorded(source: str, skipped: list, report: Report) -> None:
     """The lines ``run`` skipped, as its errors file recorded them (the line numbers are the
     cases file's, not the results file's): the first ``SHOWN``, then how many more."""
-    where = errors_path(source)
+    where, lang, words = errors_path(source), report.lang, report.words
     for s in skipped[:SHOWN]:
-        report.say(f"{where}: cases line {s.line}: skipped: {s.reason}")
+        said = words(f"cases line {s.line}: skipped: ", f"案件第 {s.line} 行已跳过：")
+        report.say(f"{where}: {said}{s.text(lang)}")
     if len(skipped) > SHOWN:
-        report.say(f"{where}: {len(skipped) - SHOWN:,} more skipped line(s) of the cases")
+        more = len(skipped) - SHOWN
+        report.say(
+            f"{where}: "
+            + words(f"{more:,} more skipped line(s) of the cases", f"另有 {more:,} 个跳过的案件行")
+        )
 
 
 def decide_into(
@@ -392,7 +411,7 @@ def decide_into(
 
     reader = open_cases(source, input_format)
     writer = ResultsWriter(path, "jsonl", Schema(book.book.rulebook))
-    said = Report(lambda text: report.say(prefix + text), report.traceback, report.progress)
+    said = attrs.evolve(report, say=lambda text: report.say(prefix + text))
     sink = Sink(source, said, writer, errors, shown=shown)
     try:
         decide_all(
@@ -453,7 +472,7 @@ def diff(
     if changes is not None and same_file(changes, errors):
         raise Usage(f"--errors {errors} is the changes file; give another")
     try:
-        written = ErrorsWriter(errors) if errors is not None else None
+        written = ErrorsWriter(errors, report.lang) if errors is not None else None
     except OSError as err:
         raise Usage(f"--errors {errors}: cannot write ({err.strerror})") from None
     done = False
@@ -477,12 +496,15 @@ def diff(
                     errors=written,
                 )
                 if sink.more:
-                    where = (
-                        f"see {errors}" if errors is not None else "give --errors FILE to keep them"
-                    )
+                    n = f"{sink.more:,}"
                     report.say(
-                        f"[{label}] {source}: {sink.more:,} more skipped line(s) and note(s): "
-                        + where
+                        f"[{label}] "
+                        + report.words(
+                            f"{source}: {n} more skipped line(s) and note(s): "
+                            + (f"see {errors}" if errors else "give --errors FILE to keep them"),
+                            f"{source}：另有 {n} 个跳过的行和注未列出："
+                            + (f"见 {errors}" if errors else "用 --errors FILE 保存全部"),
+                        )
                     )
                 sides.append(sink.totals)
             # A database on disk: the pairs of rows diff compares are tables larger than

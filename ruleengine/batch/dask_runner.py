@@ -228,7 +228,7 @@ def run_on_dask(
 ) -> Totals:
     """Decide the cases on the cluster at ``address`` (``local``: a LocalCluster of ``jobs``
     single-threaded workers), into ``out`` and its errors file, as a local run does."""
-    from .commands import Sink, Usage, open_cases, output_format
+    from .commands import Sink, Usage, more_said, open_cases, output_format
     from .progress import Bar
     from .table import Schema
     from .writing import ErrorsWriter, ResultsWriter, StagedFolder, close_all, errors_path
@@ -250,7 +250,7 @@ def run_on_dask(
                 folder = StagedFolder(out)
             else:
                 writer = ResultsWriter(out, fmt, schema)
-            errors = ErrorsWriter(errors_file)
+            errors = ErrorsWriter(errors_file, report.lang)
         except ValueError as err:
             raise Usage(f"{out}: {err}; give an empty or new folder") from None
         except OSError as err:
@@ -332,5 +332,5 @@ def run_on_dask(
                 if spool is not None:
                     spool.cleanup()
     if sink.more:
-        report.say(f"{cases}: {sink.more} more skipped line(s) and note(s): see {errors.path}")
+        report.say(more_said(report, cases, sink.more, errors.path))
     return totals

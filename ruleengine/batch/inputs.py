@@ -17,13 +17,14 @@ import importlib
 import importlib.util
 import io
 import itertools
+import json
 import os
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..facts import loads_json
+from ..facts import Said, json_problem_zh, loads_json
 
 #: A line longer than this is reported and skipped without being held in memory.
 MAX_LINE_BYTES = 10_000_000
@@ -43,7 +44,16 @@ _CHUNK = 1 << 20
 #: a chunk of long lines does not hold 500 of them.
 CHUNK_BYTES = 4 << 20
 
-Item = tuple[int, Any, str | None]
+#: ``(number, payload, problem)``: a problem is said in English and Chinese (``--lang zh``).
+Item = tuple[int, Any, Said | None]
+
+
+def too_long(max_bytes: int) -> Said:
+    return Said(f"line longer than {max_bytes} bytes", f"行长度超过 {max_bytes} 字节")
+
+
+def not_utf8(byte: int) -> Said:
+    return Said(f"not UTF-8 text (byte {byte})", f"不是 UTF-8 文本（第 {byte} 字节）")
 
 
 class MissingExtra(Exception):
@@ -156,7 +166,10 @@ class Span:
                 return
             yield item
         for number in range(self.first + n, self.first + self.lines):
-            yield number, None, "not read: the file changed while it was read"
+            yield number, None, CHANGED
+
+
+CHANGED = Said("not read: the file changed while it was read", "未读取：读取期间文件已被更改")
 
 
 def _pread(fd: int, length: int, offset: int) -> bytes:
@@ -260,7 +273,7 @@ class JsonLines(Reader):
                 if len(buf) > tail:
                     yield Lines(number, buf[:-tail], self.max_bytes)
                     number += buf.count(b"\n")
-                yield [(number, None, f"line longer than {self.max_bytes} bytes")]
+                yield [(number, None, too_long(self.max_bytes))]
                 number += 1
                 buf, eof = self._skip_line(read)
 
@@ -296,7 +309,7 @@ class JsonLines(Reader):
             else:  # a line longer than ``most``: to its end
                 end, ended = self._line_end(fd, pos)
                 if end - ended > self.max_bytes:
-                    yield [(number, None, f"line longer than {self.max_bytes} bytes")]
+                    yield [(number, None, too_long(self.max_bytes))]
                     pos, number = pos + end, number + 1
                     self.done = pos
                     continue
@@ -349,7 +362,7 @@ def read_lines(
                 raw = stream.readline(_CHUNK)
                 if count is not None:
                     count.done += len(raw)
-            yield number, None, f"line longer than {max_bytes} bytes"
+            yield number, None, too_long(max_bytes)
             continue
         yield _line(number, raw.removesuffix(b"\n"), max_bytes)
 
@@ -357,13 +370,13 @@ def read_lines(
 def _line(number: int, raw: bytes, max_bytes: int) -> Item:
     """A line's item, from its bytes without the line feed."""
     if len(raw) > max_bytes:
-        return number, None, f"line longer than {max_bytes} bytes"
+        return number, None, too_long(max_bytes)
     if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        return number, None, f"not UTF-8 text (byte {err.start + 1})"
+        return number, None, not_utf8(err.start + 1)
     return number, text.rstrip("\r\n"), None
 
 
@@ -437,7 +450,7 @@ class Csv(Reader):
             except StopIteration:
                 return
             except csv.Error as err:
-                yield start, None, f"not valid CSV: {err}"
+                yield start, None, Said(f"not valid CSV: {err}", f"不是有效的 CSV：{err}")
                 start = rows.line_num + 1
                 continue
             number, start = start, rows.line_num + 1
@@ -482,27 +495,39 @@ def _bad_header(cells: list[str]) -> str | None:
     return None
 
 
-def _csv_record(header: list[str], cells: list[str]) -> tuple[dict | None, str | None]:
+def _csv_record(header: list[str], cells: list[str]) -> tuple[dict | None, Said | None]:
     if len(cells) != len(header):
-        return None, f"{len(cells)} cells, but the header names {len(header)} columns"
+        return None, Said(
+            f"{len(cells)} cells, but the header names {len(header)} columns",
+            f"有 {len(cells)} 个单元格，但表头列出 {len(header)} 列",
+        )
     record: dict[str, Any] = {}
     for name, cell in zip(header, cells):
         try:
             cell.encode("utf-8")
         except UnicodeEncodeError:
-            return None, f"{name}: not UTF-8 text"
+            return None, Said(f"{name}: not UTF-8 text", f"{name}：不是 UTF-8 文本")
         if cell == "":
             continue
         if cell[0] in "[{":
             try:
                 record[name] = loads_json(cell)
             except (ValueError, RecursionError) as err:
-                return None, f"{name}: not valid JSON: {err}"
+                return None, _bad_json(name, err)
         elif cell in ("true", "false"):
             record[name] = cell == "true"
         else:
             record[name] = cell
     return record, None
+
+
+def _bad_json(name: str, err: Exception) -> Said:
+    """A cell that starts as JSON and is not: the parser's words, and its place in the cell."""
+    zh = str(err)
+    if isinstance(err, json.JSONDecodeError):
+        said = getattr(err, "zh", None) or json_problem_zh(err.msg)
+        zh = f"{said}（第 {err.colno} 列）"
+    return Said(f"{name}: not valid JSON: {err}", f"{name}：不是有效的 JSON：{zh}")
 
 
 class Parquet(Reader):

@@ -54,13 +54,21 @@ class BadLine(Exception):
 
 class Fault(Exception):
     """Code, not data, failed on a case: a plugin's (``cause`` "plugin") or ruleengine's own
-    (``cause`` "ruleengine"). ``error`` is the exception it came from, if any."""
+    (``cause`` "ruleengine"). ``error`` is the exception it came from, if any; ``zh`` the
+    message in Chinese (what the code raised stays as it said it)."""
 
-    def __init__(self, message: str, cause: str, error: BaseException | None = None):
+    def __init__(
+        self,
+        message: str,
+        cause: str,
+        error: BaseException | None = None,
+        zh: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.cause = cause
         self.error = error
+        self.zh = zh or message
 
 
 @attrs.frozen
@@ -75,10 +83,17 @@ class Skipped:
     #: Every mistake found on the line, (field path or None, reason), the first at ``field``;
     #: empty: the one of ``field`` and ``reason``.
     problems: tuple[tuple[str | None, str], ...] = ()
+    #: ``reason`` in Chinese, for ``--lang zh`` (None: said in English only).
+    zh: str | None = attrs.field(default=None, kw_only=True, eq=False)
 
-    def to_json(self) -> dict:
+    def text(self, lang: str = "en") -> str:
+        """Why the line was skipped, in ``lang`` where it can be said in it."""
+        return self.zh if lang == "zh" and self.zh else self.reason
+
+    def to_json(self, lang: str = "en") -> dict:
+        """The English (what machines read); with ``lang`` "zh", the Chinese beside it."""
         problems = self.problems or ((self.field, self.reason),)
-        return {
+        out = {
             "line": self.line,
             "case": self.case,
             "field": self.field,
@@ -86,10 +101,18 @@ class Skipped:
             "cause": self.cause,
             "problems": [{"field": field, "reason": reason} for field, reason in problems],
         }
+        if lang == "zh":
+            out["zh"] = self.text("zh")
+        return out
 
 
-def problems_text(err: FactsError) -> str:
-    return "; ".join(p.render() for p in err.problems)
+#: The batch's own words for what was going on when code failed on a line.
+ADAPTING = Said("while adapting the record", "适配记录时")
+DECIDING = Said("while deciding the case", "判定案件时")
+
+
+def problems_text(err: FactsError, lang: str = "en") -> str:
+    return ("；" if lang == "zh" else "; ").join(p.render(lang) for p in err.problems)
 
 
 def first_field(err: FactsError, label: str = "") -> str | None:
@@ -139,6 +162,20 @@ def case_id(record: Any, inputs) -> str | None:
 
 #: The keys of a case file: its facts, the date it is judged at, and what describes it.
 CASE_KEYS = ("facts", "as_of", "id", "description", "expect")
+
+
+def tabular_case(record: Any, inputs) -> Any:
+    """A row of a CSV or Parquet file as the case it describes. A table is flat, so its
+    columns named as a case file's own keys (``as_of``, ``id``, ``description``, ``expect``;
+    not inputs of the rulebook) are read as the case's, and the other columns as its facts:
+    ``as_of,illegal_gain`` is ``{"as_of": ..., "facts": {"illegal_gain": ...}}``. A row with
+    a ``facts`` column is a case file already, read as it is (docs/batch.md)."""
+    if not isinstance(record, dict) or ("facts" in record and "facts" not in inputs):
+        return record
+    own = {k: record[k] for k in CASE_KEYS if k in record and k not in inputs}
+    if not own:
+        return record
+    return {**own, "facts": {k: v for k, v in record.items() if k not in own}}
 
 
 def is_case_file(record: Any, inputs) -> bool:
@@ -311,7 +348,7 @@ def subject_facts(raw: Any, inputs, adapt) -> tuple[Any, list]:
     except (FactsError, PluginFailed):  # bad facts; a plugin's failure that names it
         raise
     except Exception as err:
-        raise fault(err, "while adapting the record") from err
+        raise fault(err, ADAPTING) from err
     if isinstance(facts, dict) and NAME_KEY in facts and NAME_KEY not in inputs:
         facts = {k: v for k, v in facts.items() if k != NAME_KEY}
     return facts, notes
@@ -323,7 +360,7 @@ _LIBRARIES = frozenset(
 )
 
 
-def fault(err: BaseException, during: str) -> Fault:
+def fault(err: BaseException, during: Said) -> Fault:
     """An unexpected exception as a ``Fault``, blamed on the innermost module of ruleengine or
     of a plugin it passed through (the standard library and the libraries we call excluded).
 
@@ -332,7 +369,13 @@ def fault(err: BaseException, during: str) -> Fault:
     """
     if isinstance(getattr(err, "plugin", None), str):
         text = "\n".join([str(err), *getattr(err, "__notes__", ())])
-        return Fault(f"{text} ({during}); not a mistake in the case", "plugin", err)
+        text_zh = err.report("zh") if isinstance(err, PluginFailed) else text
+        return Fault(
+            f"{text} ({during.en}); not a mistake in the case",
+            "plugin",
+            err,
+            zh=f"{text_zh}（{during.zh}）；并非案件有误",
+        )
     module, line = "ruleengine", None
     tb = err.__traceback__
     while tb is not None:
@@ -351,13 +394,19 @@ def fault(err: BaseException, during: str) -> Fault:
     what = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
     if ours:
         where = f"{module}, line {line}" if line else module
-        text = f"a bug in ruleengine ({where}) {during}: {what}; please report it"
+        where_zh = f"{module}，第 {line} 行" if line else module
+        text = f"a bug in ruleengine ({where}) {during.en}: {what}; please report it"
+        zh = f"ruleengine 的程序错误（{where_zh}），{during.zh}：{what}；请报告此问题"
     else:
         text = (
-            f"a bug in the plugin module {module} (line {line}) {during}: {what}; not a "
+            f"a bug in the plugin module {module} (line {line}) {during.en}: {what}; not a "
             "mistake in the case: please report it to the plugin's authors"
         )
-    return Fault(text, "ruleengine" if ours else "plugin", err)
+        zh = (
+            f"插件模块 {module}（第 {line} 行）的程序错误，{during.zh}：{what}；"
+            "并非案件有误：请向插件作者报告"
+        )
+    return Fault(text, "ruleengine" if ours else "plugin", err, zh=zh)
 
 
 def _what(value: Any, lang: str = "en") -> str:

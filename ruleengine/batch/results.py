@@ -214,8 +214,10 @@ def _skipped(raw: bytes) -> Skipped:
         for p in problems
     ):
         raise ValueError("problems: not a list of {field, reason}")
+    zh = d.get("zh")  # written under --lang zh
+    problems_read = tuple((p.get("field"), p["reason"]) for p in problems)
     return Skipped(
-        line, reason, cause, case, field, tuple((p.get("field"), p["reason"]) for p in problems)
+        line, reason, cause, case, field, problems_read, zh=zh if isinstance(zh, str) else None
     )
 
 

@@ -43,12 +43,13 @@ from typing import Any
 
 import attrs
 
-from ..facts import FactsError, loads_json
+from ..facts import FactsError, Said, json_problem_zh, loads_json
 from ..runtime import EvaluationError
 from ..stopping import signals_held
 from .inputs import JSON_SPACE, Item, Reader, is_blank
 from .records import (
     CAUSES,
+    DECIDING,
     NAME_KEY,
     BadLine,
     Fault,
@@ -60,6 +61,7 @@ from .records import (
     problems_text,
     split_record,
     subject_facts,
+    tabular_case,
     unwrap,
 )
 from .table import Schema
@@ -150,7 +152,7 @@ class Decided:
     conflicts: int = 0
     not_in_force: int = 0
     #: (line, text): persons whose rules conflict; (line, traceback): bugs, for debugging.
-    notes: list[tuple[int, str]] = attrs.Factory(list)
+    notes: list[tuple[int, Said]] = attrs.Factory(list)  # in English and Chinese
     tracebacks: list[tuple[int, str]] = attrs.Factory(list)
     #: Persons decided, by the path each took (``columnar.COLUMNAR``, ``one by one: why``).
     paths: dict[str, int] = attrs.Factory(dict)
@@ -264,9 +266,12 @@ def decide_chunk(context: Context, items: Iterable[Item]) -> Decided:
             continue
         line = _Line(number)
         try:
-            if problem is not None:
-                raise BadLine(problem)
+            if problem is not None:  # a reader's: ``Said``, or English text (the service's)
+                said = problem if isinstance(problem, Said) else Said(problem, problem)
+                raise BadLine(said.en, zh=said.zh)
             record = _record(payload)
+            if not isinstance(payload, str):  # a row of a table (CSV, Parquet)
+                record = tabular_case(record, inputs)
             line.case = case_id(record, inputs)
             line.day, line.persons = read_record(context, record)
         except Exception as err:  # noqa: BLE001 - each line's failure is its own
@@ -307,10 +312,13 @@ def decide_chunk(context: Context, items: Iterable[Item]) -> Decided:
             if decision.conflicts:
                 out.conflicts += 1
                 names = ", ".join(c.conclusion for c in decision.conflicts)
-                where = f"{person.label}: " if person.label else ""
-                out.notes.append(
-                    (line.number, f"{where}rules conflict on {names}; counted as not decided")
+                label = person.label
+                said = Said(
+                    f"{label + ': ' if label else ''}rules conflict on {names}; counted as not "
+                    "decided",
+                    f"{label + '：' if label else ''}规则在 {names} 上冲突；计为未认定",
                 )
+                out.notes.append((line.number, said))
             if not decision.in_force:
                 out.not_in_force += 1
     out.persons = len(rows)
@@ -351,7 +359,10 @@ def read_record(context: Context, record) -> tuple[datetime.date | None, list[_P
         record, day = unwrap(record, inputs, context.options.as_of)
     except FactsError as err:
         raise BadLine(
-            f"not a valid case file: {problems_text(err)}", first_field(err), fact_problems(err)
+            f"not a valid case file: {problems_text(err)}",
+            first_field(err),
+            fact_problems(err),
+            zh=f"不是有效的案件文件：{problems_text(err, 'zh')}",
         ) from None
     persons = []
     for label, raw in split_record(record, inputs):
@@ -406,38 +417,47 @@ def _row(context: Context, line: _Line, person: _Person) -> list:
 def _for_person(err: BaseException, label: str) -> Exception:
     """What went wrong for one person, as the ``BadLine`` or ``Fault`` that skips the line,
     the person named."""
-    where = f"{label}: " if label else ""
+    where, where_zh = (f"{label}: ", f"{label}：") if label else ("", "")
     if isinstance(err, BadLine):
         own = err.problems != ((err.field, str(err)),)  # more than the message alone
         return BadLine(
-            f"{where}{err}" if where else str(err), err.field, err.problems if own else None
+            f"{where}{err}" if where else str(err),
+            err.field,
+            err.problems if own else None,
+            zh=f"{where_zh}{err.zh}",
         )
     if isinstance(err, FactsError):
         return BadLine(
             f"{where}the facts do not fit the rulebook's inputs: {problems_text(err)}",
             first_field(err, label),
             fact_problems(err, label),
+            zh=f"{where_zh}事实与规则集的输入不符：{problems_text(err, 'zh')}",
         )
-    if isinstance(err, EvaluationError):
+    if isinstance(err, EvaluationError):  # the engine's own message stays as it is said
         at = f" ({err.span.location()})" if err.span is not None else ""
-        return BadLine(f"{where}cannot evaluate: {err.message}{at}")
+        at_zh = f"（{err.span.location()}）" if err.span is not None else ""
+        return BadLine(
+            f"{where}cannot evaluate: {err.message}{at}",
+            zh=f"{where_zh}无法求值：{err.message}{at_zh}",
+        )
     if isinstance(err, Fault):
-        return Fault(f"{where}{err.message}", err.cause, err.error)
-    bug = fault(err, "while deciding the case")
-    return Fault(f"{where}{bug.message}", bug.cause, err)
+        return Fault(f"{where}{err.message}", err.cause, err.error, zh=f"{where_zh}{err.zh}")
+    bug = fault(err, DECIDING)
+    return Fault(f"{where}{bug.message}", bug.cause, err, zh=f"{where_zh}{bug.zh}")
 
 
 def _skipped(out: Decided, line: _Line) -> None:
     err = line.failure
     if isinstance(err, BadLine):
         out.skipped.append(
-            Skipped(line.number, str(err), "data", line.case, err.field, err.problems)
+            Skipped(line.number, str(err), "data", line.case, err.field, err.problems, zh=err.zh)
         )
     elif isinstance(err, Fault):
-        _skip(out, Skipped(line.number, err.message, err.cause, line.case), err.error)
+        skip = Skipped(line.number, err.message, err.cause, line.case, zh=err.zh)
+        _skip(out, skip, err.error)
     else:  # a bug, not the data: skip the line and say where
-        bug = fault(err, "while deciding the case")
-        _skip(out, Skipped(line.number, bug.message, bug.cause, line.case), err)
+        bug = fault(err, DECIDING)
+        _skip(out, Skipped(line.number, bug.message, bug.cause, line.case, zh=bug.zh), err)
 
 
 def _skip(out: Decided, skip: Skipped, error: BaseException | None) -> None:
@@ -451,12 +471,16 @@ def _record(payload: Any) -> Any:
         return payload
     try:
         return loads_json(payload)
-    except json.JSONDecodeError as err:
-        raise BadLine(f"not valid JSON: {err.msg} (column {err.colno})") from None
+    except json.JSONDecodeError as err:  # FactsJSONError too: it says its Chinese
+        said = getattr(err, "zh", None) or json_problem_zh(err.msg)
+        raise BadLine(
+            f"not valid JSON: {err.msg} (column {err.colno})",
+            zh=f"不是有效的 JSON：{said}（第 {err.colno} 列）",
+        ) from None
     except ValueError as err:  # NaN, Infinity, a key given twice
-        raise BadLine(f"not valid JSON: {err}") from None
+        raise BadLine(f"not valid JSON: {err}", zh=f"不是有效的 JSON：{err}") from None
     except RecursionError:
-        raise BadLine("not valid JSON: nested too deeply") from None
+        raise BadLine("not valid JSON: nested too deeply", zh="不是有效的 JSON：嵌套过深") from None
 
 
 def _name(raw) -> str | None:
@@ -767,7 +791,12 @@ class _Pool:
                     "a bug in ruleengine or a plugin: the worker process deciding this line "
                     "died (killed, or out of memory); please report it"
                 )
-                parts.append(Decided(None, [Skipped(number, reason, "ruleengine")], lines=1))
+                zh = (
+                    "ruleengine 或插件的程序错误：判定此行的工作进程已终止（被杀死或内存不足）；"
+                    "请报告此问题"
+                )
+                skip = Skipped(number, reason, "ruleengine", zh=zh)
+                parts.append(Decided(None, [skip], lines=1))
         return merge(parts, self.options.output)
 
 

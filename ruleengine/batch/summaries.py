@@ -268,7 +268,9 @@ def to_json(summary: Summary, book, lang: str = "en") -> dict:
         "as_of": summary.as_of.isoformat() if summary.as_of else None,
         "totals": summary.totals,
         "skipped": [
-            {"line": s.line, "reason": s.reason, "cause": s.cause} for s in summary.skipped
+            {"line": s.line, "reason": s.reason, "cause": s.cause}
+            | ({"zh": s.text("zh")} if lang == "zh" else {})
+            for s in summary.skipped
         ],
     }
     if summary.where:
@@ -516,9 +518,9 @@ def summarise(
                 skipped.append(s)
                 if on_skip is not None:
                     on_skip(s)
-            for line, text in decided.notes:
+            for line, said in decided.notes:
                 if on_note is not None:
-                    on_note(line, text)
+                    on_note(line, said.en)
             for line, text in decided.tracebacks:
                 if on_fault is not None:
                     on_fault(line, text)

@@ -496,8 +496,9 @@ class ErrorsWriter:
     by an earlier run never passes for this one's. ``fields`` are added to each line (``diff``
     says which side skipped it)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, lang: str = "en"):
         self.path = Path(path)
+        self.lang = lang  # "zh": each line's reason in Chinese too, as ``zh``
         self.fields: dict[str, Any] = {}
         self._staged = Staged(self.path)
         mode = "w" if self._staged.direct else "x"
@@ -506,7 +507,7 @@ class ErrorsWriter:
     def write(self, skipped: list[Skipped]) -> None:
         try:
             for s in skipped:
-                line = {**s.to_json(), **self.fields}
+                line = {**s.to_json(self.lang), **self.fields}
                 self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
         except OSError as err:
             raise failure(err, self.path) from None

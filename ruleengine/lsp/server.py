@@ -4,7 +4,10 @@ A document is checked with the other ``*.rules`` files of its folder, as one rul
 the text of every open buffer in place of the file on disk. Checks are debounced (a burst of
 keystrokes is checked once, ``DELAY`` seconds after the last) and run off the protocol's
 thread, so the editor's requests are answered meanwhile; a newer check makes an older result
-be dropped. docs/editors.md says what each request answers.
+be dropped. A request that needs a check not made yet waits for it without holding the
+protocol's thread, and ``shutdown`` drops every check: the one in flight cannot be interrupted,
+but it runs in a daemon thread that ``exit`` does not wait for. docs/editors.md says what each
+request answers.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import asyncio
 import datetime
 import logging
 import re
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from lsprotocol import types as t
@@ -58,6 +63,7 @@ class RuleServer(LanguageServer):
         self.last_good: dict[str, dict] = {}
         self.pending: dict[str, asyncio.Task] = {}
         self.published: dict[str, set[str]] = {}  # rulebook -> uris given diagnostics
+        self.stopped = False  # after ``shutdown``: nothing more is checked
 
     # ------------------------------------------------------------------ the rulebook of a document
     @staticmethod
@@ -97,25 +103,49 @@ class RuleServer(LanguageServer):
                 continue  # an unreadable neighbour is not this document's problem
         return str(path.parent), path.parent.name, sources
 
-    def analysis(self, uri: str) -> Analysis:
-        """The latest check of the document's rulebook; checked now if there is none yet."""
-        key, name, sources = self.rulebook_of(uri)
-        if key not in self.analyses:
-            self.analyses[key] = analyze(name, sources, self.pm, self.last_good.setdefault(key, {}))
+    async def analysis(self, uri: str) -> Analysis:
+        """The latest check of the document's rulebook; if there is none yet, the one under
+        way (or one started now) is awaited, off the protocol's thread: a check made here, on
+        the thread that reads the editor's messages, held every request and ``shutdown``
+        until it ended (seconds for a large text)."""
+        key = self.rulebook_key(uri)
+        while key not in self.analyses:
+            task = self.pending.get(key)
+            if task is None or task.done():
+                if self.stopped:
+                    raise asyncio.CancelledError  # after shutdown: no request is answered
+                self.schedule(uri, 0)
+                task = self.pending[key]
+            try:
+                await asyncio.shield(task)  # the request cancelled, the check goes on
+            except asyncio.CancelledError:
+                me = asyncio.current_task()
+                if self.stopped or (me is not None and me.cancelling()):
+                    raise
+                # else a newer check overtook this one: that one is awaited
         return self.analyses[key]
 
     def schedule(self, uri: str, delay: float) -> None:
         """Check the document's rulebook after ``delay``, replacing a check not yet started."""
+        if self.stopped:
+            return
         key = self.rulebook_key(uri)
         if (task := self.pending.get(key)) is not None:
             task.cancel()
         self.pending[key] = asyncio.get_running_loop().create_task(self._check(uri, delay))
 
+    def stop_checking(self) -> None:
+        """After ``shutdown``: no check is started, and those pending are dropped."""
+        self.stopped = True
+        for task in self.pending.values():
+            task.cancel()
+        self.pending.clear()
+
     async def _check(self, uri: str, delay: float) -> None:
         await asyncio.sleep(delay)
         key, name, sources = self.rulebook_of(uri)
         last_good = self.last_good.setdefault(key, {})
-        result = await asyncio.to_thread(analyze, name, sources, self.pm, last_good)
+        result = await in_daemon_thread(analyze, name, sources, self.pm, last_good)
         if self.pending.get(key) is not asyncio.current_task():
             return  # a newer check is under way
         self.analyses[key] = result
@@ -171,17 +201,51 @@ class RuleServer(LanguageServer):
             source="ruleengine",
         )
 
-    def symbol_at(
+    async def symbol_at(
         self, uri: str, position: t.Position
     ) -> tuple[Analysis, list[Symbol], Span] | None:
+        result = await self.analysis(uri)
         doc = self.workspace.get_text_document(uri)
         at = doc.position_from_client_units(position)
-        result = self.analysis(uri)
         ref = result.index.at(self.source_name(uri), at.line + 1, at.character + 1)
         return None if ref is None else (result, ref.targets, ref.span)
 
 
+def in_daemon_thread(fn: Callable, *args) -> asyncio.Future:
+    """``fn(*args)`` in a daemon thread of its own, as a future of the running loop.
+
+    Not ``asyncio.to_thread``: the loop's executor is joined when the server exits, so ``exit``
+    waited for the check in flight to end (seconds for a 1.2 MB text; QA, issue 7). A check
+    cannot be interrupted; a daemon thread is not waited for, and what it finds after the
+    loop has closed is dropped."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(set_it: Callable, value) -> None:
+        if not future.done():
+            set_it(value)
+
+    def work() -> None:
+        try:
+            outcome = (future.set_result, fn(*args))
+        except BaseException as err:  # noqa: BLE001 - handed to whoever awaits the future
+            outcome = (future.set_exception, err)
+        try:
+            loop.call_soon_threadsafe(settle, *outcome)
+        except RuntimeError:  # the loop has closed: the server is gone
+            pass
+
+    threading.Thread(target=work, name="ruleengine-lsp-check", daemon=True).start()
+    return future
+
+
 server = RuleServer()
+
+
+@server.feature(t.SHUTDOWN)
+def shutdown(ls: RuleServer, params: None) -> None:
+    """pygls answers ``shutdown`` and cancels the requests waiting; the checks go too."""
+    ls.stop_checking()
 
 
 @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
@@ -209,8 +273,8 @@ async def did_close(ls: RuleServer, params: t.DidCloseTextDocumentParams) -> Non
 
 
 @server.feature(t.TEXT_DOCUMENT_HOVER)
-def hover(ls: RuleServer, params: t.HoverParams) -> t.Hover | None:
-    found = ls.symbol_at(params.text_document.uri, params.position)
+async def hover(ls: RuleServer, params: t.HoverParams) -> t.Hover | None:
+    found = await ls.symbol_at(params.text_document.uri, params.position)
     if found is None:
         return None
     result, targets, span = found
@@ -228,16 +292,16 @@ def hover(ls: RuleServer, params: t.HoverParams) -> t.Hover | None:
 
 
 @server.feature(t.TEXT_DOCUMENT_DEFINITION)
-def definition(ls: RuleServer, params: t.DefinitionParams) -> list[t.Location] | None:
-    found = ls.symbol_at(params.text_document.uri, params.position)
+async def definition(ls: RuleServer, params: t.DefinitionParams) -> list[t.Location] | None:
+    found = await ls.symbol_at(params.text_document.uri, params.position)
     if found is None:
         return None
     return [ls.location(sym.ident.span) for sym in found[1]]
 
 
 @server.feature(t.TEXT_DOCUMENT_REFERENCES)
-def references(ls: RuleServer, params: t.ReferenceParams) -> list[t.Location] | None:
-    found = ls.symbol_at(params.text_document.uri, params.position)
+async def references(ls: RuleServer, params: t.ReferenceParams) -> list[t.Location] | None:
+    found = await ls.symbol_at(params.text_document.uri, params.position)
     if found is None:
         return None
     result, targets, _ = found
@@ -252,14 +316,14 @@ def references(ls: RuleServer, params: t.ReferenceParams) -> list[t.Location] | 
 
 
 @server.feature(t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=["."]))
-def completion(ls: RuleServer, params: t.CompletionParams) -> t.CompletionList:
+async def completion(ls: RuleServer, params: t.CompletionParams) -> t.CompletionList:
     from ruleengine_dsl.parser import keywords
 
     uri = params.text_document.uri
+    index = (await ls.analysis(uri)).index
     doc = ls.workspace.get_text_document(uri)
     at = doc.position_from_client_units(params.position)
     before = doc.lines[at.line][: at.character] if at.line < len(doc.lines) else ""
-    index = ls.analysis(uri).index
     items: dict[str, t.CompletionItem] = {}
 
     def add(sym: Symbol) -> None:
@@ -287,12 +351,14 @@ def completion(ls: RuleServer, params: t.CompletionParams) -> t.CompletionList:
 
 
 @server.feature(t.TEXT_DOCUMENT_FORMATTING)
-def formatting(ls: RuleServer, params: t.DocumentFormattingParams) -> list[t.TextEdit] | None:
+async def formatting(ls: RuleServer, params: t.DocumentFormattingParams) -> list[t.TextEdit] | None:
+    """The document as ``fmt`` lays it out, off the protocol's thread (a large text takes
+    seconds)."""
     from ruleengine_dsl.formatter import format_text
 
     doc = ls.workspace.get_text_document(params.text_document.uri)
     try:
-        formatted = format_text(doc.source, doc.filename or doc.uri)
+        formatted = await in_daemon_thread(format_text, doc.source, doc.filename or doc.uri)
     except DiagnosticError:
         return None  # the text does not parse: its diagnostics already say why
     if formatted == doc.source:
