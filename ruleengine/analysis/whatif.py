@@ -22,7 +22,8 @@ from ..ir import FieldSpec
 from ..runtime import Unset
 from ..stopping import check
 from ..types import EnumType, ListType, RecordType
-from .linear import Constraint, Lin, witness
+from .adapted import base, record_field
+from .linear import Constraint, Lin, NotLinear, witness
 from .regions import (
     MAX_REGIONS,
     Exploration,
@@ -37,6 +38,8 @@ from .regions import (
 
 #: A fallback search (for a condition not linear in the fact) samples this many points.
 SEARCH_POINTS = 256
+#: Why a fact of the record an input adapter reads (pi2017's acts) is searched, not computed.
+THROUGH_ADAPTER = "read into the rulebook's facts by its input adapter, which is not rule text"
 #: Changes of up to this many facts at once are searched for.
 MAX_FACTS_CHANGED = 2
 #: A search for changes (``explain --whatif``) or for what unknown facts decide spends at
@@ -204,7 +207,16 @@ def breakpoints(
         path = parse_path(path_text)
         check_present(rb, facts, path)
         variables.append(variable(facts, path, field_spec(rb, path), low, high))
-    found = explore(book, facts, variables, as_of)
+    through = [v for v in variables if record_field(book, v.path)]
+    if through:
+        if len(variables) != 1:
+            raise RequestError(
+                f"--vary {through[0].name}: a fact of the record its input adapter reads is "
+                "varied alone",
+                f"--vary {through[0].name}：输入适配器读取的记录字段只能单独变化",
+            )
+        return _searched(book, facts, as_of, variables[0], THROUGH_ADAPTER)
+    found = explore(base(book), facts, variables, as_of)
     if found.not_linear is not None:
         if len(variables) != 1:  # a plane is not searched: said, not shown as regions
             return Breakpoints(
@@ -359,6 +371,9 @@ def _searched(book, facts, as_of, v: Variable, why: str) -> Breakpoints:
         if v.high is not None
         else v.units(v.base) + 10 * max(abs(v.units(v.base)), 100)
     )
+    refused = None
+    if record_field(book, v.path):  # beyond what the adapter reads, one refused range
+        low, high, refused = _readable(book, facts, v, low, high)
     step = max(1, (high - low) // SEARCH_POINTS)
     samples = list(range(low, high + 1, step))
     if samples[-1] != high:
@@ -396,7 +411,42 @@ def _searched(book, facts, as_of, v: Variable, why: str) -> Breakpoints:
         points.append(Breakpoint(v.value(b), v.value(a), changes, (), ()))
     last = seen[-1][1]
     segments.append(Segment(v.value(start), v.value(high), last[0], frozenset(), last[1]))
-    return Breakpoints((v,), tuple(segments), tuple(points), (), "search", False, why)
+    for at, end, error in refused or ():
+        segments.insert(0 if at < low else len(segments), Segment(at, end, (), frozenset(), error))
+    # Decided at every whole unit of the range, the search left nothing out.
+    return Breakpoints((v,), tuple(segments), tuple(points), (), "search", step == 1, why)
+
+
+def _readable(book, facts, v: Variable, low: int, high: int) -> tuple[int, int, list]:
+    """The units from ``low`` to ``high`` at which the adapter reads the record (a count
+    proven untrue beyond the items seized is refused), found by bisection from the case's
+    value, and the ranges beyond as ``(from, to, why)``: one refused range each side, not a
+    refusal per value sampled."""
+    here = v.units(v.base)
+
+    def why(units: int) -> str | None:
+        try:
+            book.facts_of(put(facts, v.path, v.value(units)))
+        except Exception as err:  # noqa: BLE001 - the adapter or validation refuses it
+            return str(err)
+        return None
+
+    refused = []
+    if why(high) is not None:
+        ok, bad = here, high
+        while bad - ok > 1:
+            mid = (ok + bad) // 2
+            ok, bad = (mid, bad) if why(mid) is None else (ok, mid)
+        refused.append((v.value(bad), v.value(high), why(bad)))
+        high = ok
+    if why(low) is not None:
+        bad, ok = low, here
+        while ok - bad > 1:
+            mid = (ok + bad) // 2
+            bad, ok = (bad, mid) if why(mid) is None else (mid, ok)
+        refused.append((v.value(low), v.value(bad), why(bad)))
+        low = ok
+    return low, high, refused
 
 
 # ------------------------------------------------------------------ changes up and down
@@ -411,6 +461,9 @@ class Change:
     member: str | None  # for a set: the member added or removed
     facts: tuple[tuple[str, Any, Any], ...]  # (fact, in the case, changed to)
     decided_by: tuple[str, ...]  # the rules that decide the new value
+    #: Where the facts changed are the record's (``acts[1].proven_duplicate``): the rulebook's
+    #: facts its input adapter derives from them that move, ``(fact, in the case, then)``.
+    derived: tuple[tuple[str, Any, Any], ...] = ()
 
 
 @attrs.frozen
@@ -420,6 +473,10 @@ class Changes:
     fixed: tuple[str, ...]  # facts the rule text says are not to be varied
     complete: bool  # False: some search stopped at its bound or was not linear
     notes: tuple[str, ...] = ()
+    #: The record fields its input adapter reads (``acts``), by name, to label their paths.
+    record_fields: tuple[tuple[str, FieldSpec], ...] = ()
+    #: The adapter's derivations of the case's facts (how ``credit_items`` was counted).
+    derivations: tuple[dict, ...] = ()
 
 
 def candidate_facts(rulebook, facts: dict) -> tuple[list[tuple], list[str]]:
@@ -473,6 +530,12 @@ class Budget:
         self.left -= n * self.weight
 
 
+def _own(book, facts: dict) -> dict:
+    """The rulebook's facts of ``facts``: a decision costs by the records of its own lists
+    (a record field its adapter reads, pi2017's acts, is searched at a cost of its own)."""
+    return {k: v for k, v in facts.items() if not record_field(book, (k,))}
+
+
 def _records(facts: dict) -> int:
     return sum(len(v) for v in facts.values() if isinstance(v, (list, tuple)))
 
@@ -484,10 +547,11 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
     rb = book.rulebook
     current = _decided(book, facts, as_of)
     candidates, fixed = candidate_facts(rb, facts)
+    candidates = [(p, s) for p, s in candidates if _varied_here(book, p, s)]
     found: dict[tuple, list[tuple[int, tuple, tuple, dict]]] = {}
     complete = True
     notes: list[str] = []
-    left = Budget(DECISIONS if budget is None else budget, facts)
+    left = Budget(DECISIONS if budget is None else budget, _own(book, facts))
 
     def consider(assignment: dict[tuple, Any]):
         changed = {p: v for p, v in assignment.items() if not _same(get(facts, p), v)}
@@ -513,14 +577,33 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
     def regions_of(here, variables, most=MAX_REGIONS) -> Exploration | None:
         if left.spent:
             return None
-        found_here = explore(book, here, variables, as_of, max_regions=min(most, left.regions))
+        found_here = explore(
+            base(book), here, variables, as_of, max_regions=min(most, left.regions)
+        )
         left.spend(len(found_here.regions))
         return found_here
+
+    def searched(path, spec) -> None:
+        """A record field (``acts[1].proven_duplicate``) along its range, decided through
+        the adapter value by value: the nearest value of each other outcome is a candidate."""
+        v = variable(facts, path, spec)
+        if left.spent:
+            return
+        found_here = _searched(book, facts, as_of, v, THROUGH_ADAPTER)
+        left.spend(SEARCH_POINTS + 32 * len(found_here.segments))
+        here = v.units(v.base)
+        for segment in found_here.segments:
+            low, high = v.units(segment.low), v.units(segment.high)
+            if not segment.error and not low <= here <= high:
+                consider({path: v.value(low if low > here else high)})
 
     numeric = [(p, s) for p, s in candidates if _is_numeric(s)]
     finite = [(p, s) for p, s in candidates if not _is_numeric(s)]
     explored: dict[tuple, Exploration] = {}
     for path, spec in numeric:
+        if record_field(book, path):
+            searched(path, spec)
+            continue
         found_here = regions_of(facts, [variable(facts, path, spec)])
         if found_here is None:
             break
@@ -545,6 +628,8 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
         if _is_numeric(sa) and _is_numeric(sb):
             continue  # two amounts at once: see below, only where needed
         fin, num = ((pa, sa), (pb, sb)) if not _is_numeric(sa) else ((pb, sb), (pa, sa))
+        if record_field(book, num[0]):
+            continue  # a record field is searched alone (docs/whatif.md)
         for value in _alternatives(fin[1], get(facts, fin[0])):
             if not _is_numeric(num[1]):
                 for other in _alternatives(num[1], get(facts, num[0])):
@@ -562,6 +647,8 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
                     consider({fin[0]: value, num[0]: var.value(near[0])})
     if MAX_FACTS_CHANGED >= 2:  # two numbers, amounts or dates at once
         for (pa, sa), (pb, sb) in itertools.combinations(numeric, 2):
+            if record_field(book, pa) or record_field(book, pb):
+                continue
             va, vb = variable(facts, pa, sa), variable(facts, pb, sb)
             here = regions_of(facts, [va, vb], most=PLANE_REGIONS)
             if here is None:
@@ -602,6 +689,7 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
                     member,
                     tuple((show_path(p), get(facts, p), v) for p, v in changed),
                     tuple(sorted(applied)),
+                    _derived(book, facts, new_facts, changed),
                 )
             )
     order = {n: i for i, n in enumerate(rb.conclusions)}
@@ -621,8 +709,37 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
         )
 
     out.sort(key=nearest_first)
+    record = getattr(rb, "record_fields", {})
     return Changes(
-        tuple(out), tuple(show_path(p) for p, _ in candidates), tuple(fixed), complete, tuple(notes)
+        tuple(out),
+        tuple(show_path(p) for p, _ in candidates),
+        tuple(fixed),
+        complete,
+        tuple(notes),
+        tuple(record.items()),
+        getattr(book, "notes", ()),
+    )
+
+
+def _varied_here(book, path, spec: FieldSpec) -> bool:
+    """Whether ``changes`` varies this fact. Of a case given as a record its adapter reads,
+    the record's numbers are varied (``acts[1].proven_duplicate``; its dates, kinds and
+    categories are what happened, not a count to argue), and the numbers the adapter derives
+    from them (``credit_items``) only through them: the user never gave those."""
+    if record_field(book, path):
+        return spec.type.kind in ("integer", "decimal", "money")
+    return not (_is_numeric(spec) and path[0] in getattr(book, "derived", ()))
+
+
+def _derived(book, facts: dict, new_facts: dict, changed) -> tuple[tuple[str, Any, Any], ...]:
+    """The rulebook's facts the adapter derives that a change of record fields moves."""
+    if not any(record_field(book, p) for p, _ in changed):
+        return ()
+    before, after = book.facts_of(facts), book.facts_of(new_facts)
+    return tuple(
+        (k, before.get(k), after[k])
+        for k in sorted(book.derived)
+        if k in after and not _same(before.get(k), after[k])
     )
 
 
@@ -795,6 +912,8 @@ class Unknowns:
     #: follows the gains), shown as the formula, not as a value sampled from it.
     variables: tuple[Variable, ...] = ()
     notes: tuple[str, ...] = ()  # how the answer was found where not exactly, where it stopped
+    #: The record fields its input adapter reads (``acts``), by name, to label their paths.
+    record_fields: tuple[tuple[str, FieldSpec], ...] = ()
 
 
 def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
@@ -823,7 +942,7 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
     complete = True
     notes: list[str] = []
     shown_variables: tuple[Variable, ...] = ()
-    left = Budget(DECISIONS, facts)
+    left = Budget(DECISIONS, _own(book, facts))
     for combo in combos:
         if left.spent:
             complete = False
@@ -844,7 +963,12 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
         low_first = [
             attrs.evolve(v, base=v.low if v.low is not None else v.base) for v in variables
         ]
-        found = explore(book, here, low_first, as_of, max_regions=min(MAX_REGIONS, left.regions))
+        if any(record_field(book, v.path) for v in variables):
+            found = Exploration(tuple(low_first), (), False, NotLinear(THROUGH_ADAPTER))
+        else:
+            found = explore(
+                base(book), here, low_first, as_of, max_regions=min(MAX_REGIONS, left.regions)
+            )
         left.spend(max(1, len(found.regions)))
         shown_variables = found.variables
         if found.not_linear is not None:
@@ -892,6 +1016,7 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
         complete,
         shown_variables,
         tuple(notes),
+        tuple(getattr(rb, "record_fields", {}).items()),
     )
 
 
@@ -1228,6 +1353,17 @@ def changes_json(found: Changes) -> dict:
                     for f, old, new in c.facts
                 ],
                 "decided_by": list(c.decided_by),
+                # Only for a change of the record's own fields (acts), as the adapter counts it.
+                **(
+                    {
+                        "derived": [
+                            {"fact": f, "in_the_case": value_json(a), "changed_to": value_json(b)}
+                            for f, a, b in c.derived
+                        ]
+                    }
+                    if c.derived
+                    else {}
+                ),
                 "verified": True,
             }
             for c in found.changes
