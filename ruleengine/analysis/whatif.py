@@ -10,6 +10,7 @@ case and decided again. Anything that does not verify is left out, never shown.
 from __future__ import annotations
 
 import datetime
+import decimal
 import itertools
 import re
 from collections.abc import Sequence
@@ -379,11 +380,19 @@ def _searched(book, facts, as_of, v: Variable, why: str) -> Breakpoints:
     if samples[-1] != high:
         samples.append(high)
 
+    # Along a record field, an amount that follows it (the fine with an act's gain) would
+    # change at every value: the search is of the levels, findings and provisions only.
+    levels = record_field(book, v.path)
+
     def outcome(units: int):
         try:
             d = _decide(book, put(facts, v.path, v.value(units)), as_of)
             # Not decided is one outcome, whatever the reason given (a conflict apart).
-            return tuple((n, _plain_unset(x)) for n, x in d.conclusions.items()), None
+            return tuple(
+                (n, _plain_unset(x))
+                for n, x in d.conclusions.items()
+                if not (levels and _amount(x))
+            ), None
         except Exception as err:  # noqa: BLE001 - an error is an outcome of its own here
             return (), str(err)
 
@@ -415,6 +424,13 @@ def _searched(book, facts, as_of, v: Variable, why: str) -> Breakpoints:
         segments.insert(0 if at < low else len(segments), Segment(at, end, (), frozenset(), error))
     # Decided at every whole unit of the range, the search left nothing out.
     return Breakpoints((v,), tuple(segments), tuple(points), (), "search", step == 1, why)
+
+
+def _amount(value: Any) -> bool:
+    """Whether a conclusion's value is an amount or a range of amounts (not a level)."""
+    if isinstance(value, tuple):
+        return bool(value) and all(_amount(v) for v in value)
+    return isinstance(value, (int, Fraction, decimal.Decimal)) and not isinstance(value, bool)
 
 
 def _readable(book, facts, v: Variable, low: int, high: int) -> tuple[int, int, list]:
@@ -464,6 +480,13 @@ class Change:
     #: Where the facts changed are the record's (``acts[1].proven_duplicate``): the rulebook's
     #: facts its input adapter derives from them that move, ``(fact, in the case, then)``.
     derived: tuple[tuple[str, Any, Any], ...] = ()
+    #: Where the new value follows one of the facts changed by a formula (a fine of one to
+    #: five times the gains), ``(that fact, the formula)``: the fact is the last of
+    #: ``facts``, changed to the least value from which the formula gives the value, and
+    #: ``after`` is the value there (shown as the formula, not as that amount).
+    follows: tuple[Variable, Any] | None = None
+    #: The greatest value of that fact at which the formula gives it (``None``: no end).
+    up_to: Any = None
 
 
 @attrs.frozen
@@ -568,7 +591,15 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
         if decision.conflicts:
             return
         far = distance(facts, changed.items())
+        # An amount moved by an act's number (the fine with its gain) is shown only where a
+        # level, a finding or a provision moves too: else it is one value of a formula the
+        # adapter hides, at a point of no consequence (docs/whatif.md).
+        amounts_only = any(record_field(book, p) for p in changed) and all(
+            _amount(v) or _same(v, current[n]) for n, v in decision.conclusions.items()
+        )
         for name, value in decision.conclusions.items():
+            if amounts_only and _amount(value):
+                continue
             for key in _targets(rb, name, current[name], value):
                 found.setdefault(key, []).append(
                     (len(changed), far, tuple(sorted(changed.items(), key=str)), new_facts)
@@ -676,9 +707,24 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
             "other changes may exist"
         )
     out = []
+    follow: dict[tuple, list] = {}  # (conclusion, fact, formula): changes reaching its values
     for key, options in found.items():
         name, after, direction, member = key
         for changed, new_facts in _minimal(book, facts, as_of, current, key, options):
+            formula = (
+                _formula(book, facts, new_facts, as_of, name, changed, left)
+                if direction == "other" and member is None
+                else None
+            )
+            if formula == "follows":
+                continue
+            if formula is not None:  # one of the amounts a formula gives: said once, below
+                path, var, value, low, high = formula
+                others = tuple((p, v) for p, v in changed if p != path)
+                follow.setdefault((name, path, repr(value)), []).append(
+                    (distance(facts, others), others, var, value, low, high)
+                )
+                continue
             applied = _deciders(book, new_facts, as_of, name, member or after)
             out.append(
                 Change(
@@ -692,6 +738,8 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
                     _derived(book, facts, new_facts, changed),
                 )
             )
+    for (name, path, _), options in follow.items():
+        out.extend(_formula_changes(book, facts, as_of, current, name, path, options))
     order = {n: i for i, n in enumerate(rb.conclusions)}
 
     def nearest_first(c: Change) -> tuple:
@@ -719,6 +767,88 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
         tuple(record.items()),
         getattr(book, "notes", ()),
     )
+
+
+def _formula(book, facts, new_facts, as_of, name, changed, left: Budget):
+    """``(fact, variable, formula, least units)`` where, once the change is made, the value of
+    ``name`` follows one of the numbers changed by a formula (Art. 12's fine of one to five
+    times the gains), with the least value of that number from which it does (the other
+    changes made); ``"follows"`` where the value followed that number by the formula in the
+    case already (the change moves it along the formula, it does not change it); ``None``
+    otherwise."""
+    held = False  # a number changed whose formula held in the case already
+    for path, value in changed:
+        spec = field_spec(book.rulebook, path)
+        if record_field(book, path) or spec.type.kind not in ("integer", "decimal", "money"):
+            continue
+        var = variable(new_facts, path, spec)
+        if left.spent:
+            return None
+        found = explore(base(book), new_facts, [var], as_of, max_regions=min(64, left.regions))
+        left.spend(len(found.regions))
+        if found.not_linear is not None:
+            continue
+        here = var.units(value)
+        pieces = sorted(
+            ((r.interval(), dict(r.outcome.conclusions).get(name)) for r in found.regions),
+            key=lambda piece: (piece[0][0] is not None, piece[0][0] or 0),
+        )
+        runs: list[list] = []  # neighbouring regions that give the same formula, joined
+        for (low, high), follows in pieces:
+            last = runs[-1] if runs else None
+            if last and last[1] is not None and low == last[1] + 1 and repr(follows) == last[2]:
+                last[1] = high
+            else:
+                runs.append([low, high, repr(follows), follows])
+        for low, high, _, follows in runs:
+            if (low is None or low <= here) and (high is None or here <= high):
+                if not _follows(follows) or not found.complete:
+                    break
+                was = var.units(get(facts, path))
+                if (low is None or low <= was) and (high is None or was <= high):
+                    held = True  # it moves the value along the formula, it does not change it
+                    break
+                least = low if low is not None else var.units(var.low or 0)
+                return path, var, follows, least, high
+    return "follows" if held and len(changed) == 1 else None
+
+
+def _formula_changes(book, facts, as_of, current, name, path, options) -> list[Change]:
+    """One value a formula gives is no fact anyone argues (a fine of 0.01 to 0.05 yuan at
+    0.01 yuan of gains): the formula is shown once, with the nearest changes of the other
+    facts that bring it in, and its own fact from the least value at which it does, each
+    decided again there (docs/whatif.md)."""
+    out, seen = [], set()
+    for _, others, var, formula, least, most in sorted(options, key=lambda o: o[0]):
+        which = frozenset(p for p, _ in others)
+        if which in seen or len(seen) >= ALTERNATIVES:
+            continue
+        moved = facts
+        for p, v in (*others, (path, var.value(least))):
+            moved = put(moved, p, v)
+        try:
+            decided = _decided(book, moved, as_of)
+        except Exception:  # noqa: BLE001 - not verified: not shown
+            continue
+        if not _same(decided[name], _at(formula, (least,))):
+            continue
+        seen.add(which)
+        changed = (*others, (path, var.value(least)))
+        out.append(
+            Change(
+                name,
+                current[name],
+                decided[name],
+                "other",
+                None,
+                tuple((show_path(p), get(facts, p), v) for p, v in changed),
+                tuple(sorted(_deciders(book, moved, as_of, name, decided[name]))),
+                _derived(book, facts, moved, changed),
+                (var, formula),
+                None if most is None else var.value(most),
+            )
+        )
+    return out
 
 
 def _varied_here(book, path, spec: FieldSpec) -> bool:
@@ -1346,6 +1476,18 @@ def changes_json(found: Changes) -> dict:
                 "conclusion": c.conclusion,
                 "from": value_json(c.before),
                 "to": value_json(c.after),
+                # A value that follows one fact by a formula (the fine of 1-5 times the gains):
+                # the fact (the last of "facts", at the least value from which the formula
+                # gives it), the formula, and the greatest value at which it does.
+                **(
+                    {
+                        "follows": c.follows[0].name,
+                        "formula": value_json(c.follows[1], (c.follows[0],)),
+                        "up_to": value_json(c.up_to),
+                    }
+                    if c.follows
+                    else {}
+                ),
                 "direction": c.direction,
                 "member": c.member,
                 "facts": [

@@ -105,6 +105,18 @@ WORDS = {
     "conflict": {"en": "in conflict: {cites} disagree", "zh": "冲突：{cites}认定不一"},
     "times": {"en": "{k} × {fact}", "zh": "{fact}×{k}"},
     "so": {"en": ", so ", "zh": "，从而"},
+    "above": {
+        "en": "any {fact} above {value} (now {now})",
+        "zh": "{fact}超过{value}的任何数额（现为{now}）",
+    },
+    "from_to": {
+        "en": "any {fact} from {value} to {most} (now {now})",
+        "zh": "{fact}自{value}至{most}的任何数额（现为{now}）",
+    },
+    "from_least": {
+        "en": "any {fact} from {value} (now {now})",
+        "zh": "{fact}自{value}起的任何数额（现为{now}）",
+    },
 }
 
 
@@ -172,12 +184,33 @@ def changes_section(rulebook, found: Changes, lang: str) -> Section:
         now = _conclusion(rulebook, name, items[0].before, lang)
         children = []
         for change in items:
-            target = (
-                show_value(change.member, c.type, lang)
-                if change.member is not None
-                else _conclusion(rulebook, name, change.after, lang)
-            )
-            facts = _changed(shown, change.facts, lang)
+            if change.follows is not None:  # a formula, from the least value of its fact
+                v, formula = change.follows
+                target = _value_text(shown, name, formula, (v,), lang)
+                *others, (fact, old, least) = change.facts
+                facts = _changed(shown, others, lang)
+                under = v.value(v.units(least) - 1)  # "above 0 CNY", not "from 0.01 CNY"
+                if under == 0 and change.up_to is None:
+                    least = under
+                facts += (word("and", lang) if facts else "") + word(
+                    "above"
+                    if under == 0 and change.up_to is None
+                    else "from_least"
+                    if change.up_to is None
+                    else "from_to",
+                    lang,
+                    fact=fact_label(shown, fact, lang),
+                    value=fact_value(shown, fact, least, lang),
+                    most=fact_value(shown, fact, change.up_to, lang),
+                    now=fact_value(shown, fact, old, lang),
+                )
+            else:
+                target = (
+                    show_value(change.member, c.type, lang)
+                    if change.member is not None
+                    else _conclusion(rulebook, name, change.after, lang)
+                )
+                facts = _changed(shown, change.facts, lang)
             if change.derived:  # what the adapter counts from the changed acts
                 facts += word("so", lang) + _changed(
                     shown, change.derived, lang, _shorts(found.derivations, lang)

@@ -67,3 +67,30 @@ def test_whatif_json_gives_the_derived_count():
     assert fewer and fewer[0]["facts"][0]["changed_to"] == 10
     assert fewer[0]["derived"] == [{"fact": "credit_items", "in_the_case": 49, "changed_to": 50}]
     assert fewer[0]["verified"] is True
+
+
+# The same 49 credit items given as a total, no gains: an offence brings Art. 12's fine.
+TOTALS = str(Path(__file__).parent / "review5" / "q05_totals_credit49.json")
+
+
+def test_a_fine_that_follows_the_gains_is_shown_as_its_formula():
+    """'→ 0.01 CNY – 0.05 CNY: ... illegal gains 0.01 CNY (now 0 CNY)' three times: an amount
+    the formula gives at a gain no one argues. It is shown once per change of the other
+    facts, as the formula, with its fact from where the formula gives it."""
+    result = _run("explain", "-r", "pi2017", TOTALS, "--whatif")
+    assert result.exit_code == 0, result.output
+    fine = result.output.split("amount of the fine (as a rule): not decided")[1]
+    fine = fine.split("\n├── ")[0]
+    assert "0.05 CNY" not in fine and "25000 CNY" not in fine
+    assert (
+        "→ illegal gains – 5 × illegal gains: any illegal gains from 5000 CNY (now 0 CNY) · "
+        "decided by Interpretation [2017] No. 10 Art. 12" in fine
+    )
+    assert "50 (now 49) and any illegal gains above 0 CNY (now 0 CNY)" in fine
+    out = json.loads(_run("explain", "-r", "pi2017", TOTALS, "--whatif", "-f", "json").output)
+    follows = [c for c in out["what_would_change"]["changes"] if c["conclusion"] == "fine_amount"]
+    assert follows and all(c["follows"] == "illegal_gain" and c["verified"] for c in follows)
+    formula = {"linear": [{"fact": "illegal_gain", "times": 5}], "plus": 0}
+    assert all(c["formula"][1] == formula for c in follows)
+    # The change is decided at the least gain it names: the value there is what "to" says.
+    assert [c["to"] for c in follows] == [[5000, 25000], ["0.01", "0.05"], ["0.01", "0.05"]]
