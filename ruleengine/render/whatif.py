@@ -22,6 +22,7 @@ from .explanation import (
     citation,
     local,
     rule_heading,
+    shorts_of,
     show_date,
     show_value,
 )
@@ -213,7 +214,7 @@ def changes_section(rulebook, found: Changes, lang: str) -> Section:
                 facts = _changed(shown, change.facts, lang)
             if change.derived:  # what the adapter counts from the changed acts
                 facts += word("so", lang) + _changed(
-                    shown, change.derived, lang, _shorts(found.derivations, lang)
+                    shown, change.derived, lang, shorts_of(found.derivations, lang)
                 )
             who = (
                 word("by", lang, cites=_cites(rulebook, change.decided_by, lang))
@@ -249,15 +250,6 @@ def _changed(rulebook, facts, lang: str, how: dict | None = None) -> str:
         else:
             out.append(f"{label} {value} ({word('now', lang)} {now})")
     return word("and", lang).join(out)
-
-
-def _shorts(derivations, lang: str) -> dict[str, str]:
-    """The adapters' short accounts of the counts of the case, by fact."""
-    return {
-        d["fact"]: d["short"][lang]
-        for d in derivations
-        if isinstance(d.get("short"), dict) and lang in d["short"]
-    }
 
 
 # ------------------------------------------------------------------ unknown facts

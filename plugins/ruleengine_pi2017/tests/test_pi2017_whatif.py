@@ -94,3 +94,16 @@ def test_a_fine_that_follows_the_gains_is_shown_as_its_formula():
     assert all(c["formula"][1] == formula for c in follows)
     # The change is decided at the least gain it names: the value there is what "to" says.
     assert [c["to"] for c in follows] == [[5000, 25000], ["0.01", "0.05"], ["0.01", "0.05"]]
+
+
+def test_the_nearest_miss_says_how_the_count_was_derived():
+    """The nearest miss's 'reached with: items of credit-reporting information 50 (now 49)'
+    said nothing of the 70 seized less 21 proven: the count it names is the adapter's."""
+    result = _run("explain", "-r", "pi2017", Q05)
+    assert result.exit_code == 0, result.output
+    miss = result.output.split("Nearest miss toward a higher outcome")[1].split("\n")[1]
+    assert miss.endswith(
+        "50 (now 49 = 70 seized less 21 proven untrue or duplicated (Art. 11(3)))"
+    ), miss
+    zh = _run("explain", "-r", "pi2017", Q05, "--lang", "zh").output
+    assert "（现为49 = 查获70条，减去经证明不真实或者重复的21条（第十一条第三款））" in zh
