@@ -553,8 +553,13 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
             raw = _apply_sets(raw, sets, inputs, adapted=False)
             facts, notes = subject_facts(raw, inputs, adapt)
             facts = _apply_sets(facts, sets, inputs, adapted=True, read=read)
-            if typed:
-                results.append((label, (book.validate(facts), book.as_of(facts, day))))
+            if typed:  # the analyses decide changes of the record's own fields (acts) too
+                from .analysis.adapted import analysed
+
+                valid = book.validate(facts)
+                mine = analysed(book, adapt, raw, valid, _read_fields(pm, rulebook_name, book))
+                facts_ = mine.facts if mine is not book else valid
+                results.append((label, (facts_, book.as_of(facts, day), mine)))
             elif explain:
                 trace = book.explain(facts, day)
                 trace.notes = notes
@@ -575,6 +580,13 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
             where = f"{name}: {label}" if label else name
             raise Stop(EXIT_PLUGIN, f"{where}: {err.message}") from None
     return results
+
+
+def _read_fields(pm, rulebook_name, book) -> list:
+    """The fields of a record the rulebook's input adapters read (pi2017's ``acts``)."""
+    from .plugins import input_adapters
+
+    return [f for a in input_adapters(pm, rulebook_name or book.rulebook.name) for f in a.fields]
 
 
 def _set_in_persons(facts: Any, sets: list, inputs: dict) -> tuple[Any, list, list]:
@@ -628,29 +640,36 @@ def _blame_set(err, sets: list[tuple[str, Any, str]], label: str = "") -> None:
             )
 
 
-def _unknown_facts(book, unknown: list[str] | None) -> list[str]:
-    """The facts named by ``--unknown``, each one the analysis can leave open."""
+def _unknown_facts(book, unknown: list[str] | None, pm=None, name=None) -> list[str]:
+    """The facts named by ``--unknown``, each one the analysis can leave open (a field of
+    the record the input adapters read too: ``acts[1].proven_duplicate``)."""
     if not unknown:
         return []  # the analysis is not even imported
+    from .analysis.adapted import with_record_fields
     from .analysis.whatif import RequestError, parse_unknown
 
+    named = with_record_fields(book.rulebook, _read_fields(pm, name, book)) if pm else book.rulebook
     try:
-        return [parse_unknown(book.rulebook, u) for u in unknown]
+        return [parse_unknown(named, u) for u in unknown]
     except RequestError as err:
         raise Stop(EXIT_USAGE, str(err), err.zh) from None
 
 
-def _analyse(book, trace, whatif: bool, unknown: list[str]) -> None:
-    """What would change the outcome, and what unknown facts could decide, onto the trace."""
+def _analyse(book, trace, whatif: bool, unknown: list[str], facts=None) -> None:
+    """What would change the outcome, and what unknown facts could decide, onto the trace;
+    ``facts``, where the case's record has fields its adapters read (acts), holds them."""
     if not whatif and not unknown:
         return
     from .analysis.whatif import RequestError, changes, unknowns
 
+    facts = trace.facts if facts is None else facts
+    if hasattr(book, "notes"):  # the adapters' derivations, named beside a derived count
+        book.notes = tuple(n for n in trace.notes if isinstance(n, dict) and "fact" in n)
     if whatif:
-        trace.changes = changes(book, trace.facts, trace.as_of)
+        trace.changes = changes(book, facts, trace.as_of)
     if unknown:
         try:
-            trace.unknowns = unknowns(book, trace.facts, trace.as_of, unknown)
+            trace.unknowns = unknowns(book, facts, trace.as_of, unknown)
         except RequestError as err:
             raise Stop(EXIT_USAGE, f"--unknown: {err}", f"--unknown：{err.zh}") from None
         except ValueError as err:
@@ -792,14 +811,14 @@ def eval_(
         book, name = _load(pm, rules, rulebook)
         if format not in ("json", "text", "markdown"):
             raise Stop(EXIT_USAGE, f"eval prints text, json or markdown, not '{format}'")
-        unknown_facts = _unknown_facts(book, unknown)
+        unknown_facts = _unknown_facts(book, unknown, pm, name)
         results = _evaluate(book, pm, name, facts, as_of, set_, explain=False)
         open_ = {}
         if unknown_facts:  # what the unknown facts could still decide, person by person
             typed = _evaluate(book, pm, name, facts, as_of, set_, explain=False, typed=True)
-            for label, (facts_, day) in typed:
+            for label, (facts_, day, mine) in typed:
                 try:
-                    open_[label] = unknowns(book, facts_, day, unknown_facts)
+                    open_[label] = unknowns(mine, facts_, day, unknown_facts)
                 except ValueError as err:
                     where = f"{label}: " if label else ""
                     raise Stop(EXIT_USAGE, f"{where}--unknown: {err}") from None
@@ -879,11 +898,14 @@ def explain(
     def body():
         pm = _pm()
         book, name = _load(pm, rules, rulebook)
-        unknown_facts = _unknown_facts(book, unknown)
+        unknown_facts = _unknown_facts(book, unknown, pm, name)
         results = _evaluate(book, pm, name, facts, as_of, set_, explain=True)
-        for _, trace in results:
+        typed = [(None, None, book)] * len(results)
+        if whatif or unknown_facts:  # the analyses vary the record's own fields (acts) too
+            typed = [t for _, t in _evaluate(book, pm, name, facts, as_of, set_, False, True)]
+        for (_, trace), (facts_, _, mine) in zip(results, typed, strict=True):
             trace.show_text = show_text
-            _analyse(book, trace, whatif, unknown_facts)
+            _analyse(mine, trace, whatif, unknown_facts, facts_)
         if format == "json" and len(results) > 1:
             out = [(label, trace.to_json()) for label, trace in results]
             sys.stdout.write(json.dumps(_per_person(out), ensure_ascii=False, indent=2) + "\n")
@@ -1247,6 +1269,7 @@ def whatif(
     """Where along one fact (or two) the outcome changes, computed exactly and verified."""
 
     def body():
+        from .analysis.adapted import with_record_fields
         from .analysis.whatif import RequestError, breakpoints, breakpoints_json, parse_vary
         from .render.whatif import breakpoints_explanation
 
@@ -1256,9 +1279,10 @@ def whatif(
             raise Stop(EXIT_USAGE, f"whatif prints text, json or markdown, not '{format}'")
         pm = _pm()
         book, name = _load(pm, rules, rulebook)
+        named = with_record_fields(book.rulebook, _read_fields(pm, name, book))
         try:
             ranges = [
-                parse_vary(book.rulebook, v, lambda raw, v=v: _set_value(v.partition("=")[0], raw))
+                parse_vary(named, v, lambda raw, v=v: _set_value(v.partition("=")[0], raw))
                 for v in vary
             ]
         except RequestError as err:
@@ -1267,9 +1291,9 @@ def whatif(
             raise Stop(EXIT_USAGE, "--vary names the same fact twice", "--vary 两次指明同一事实")
         people = _evaluate(book, pm, name, facts, as_of, set_, explain=False, typed=True)
         outputs, code = [], EXIT_OK
-        for label, (typed, day) in people:
+        for label, (typed, day, mine) in people:
             try:
-                found = breakpoints(book, typed, day, ranges)
+                found = breakpoints(mine, typed, day, ranges)
             except RequestError as err:
                 raise Stop(
                     EXIT_USAGE,
@@ -1284,7 +1308,7 @@ def whatif(
             if format == "json":
                 outputs.append((label, {"as_of": day.isoformat(), **breakpoints_json(found)}))
             else:
-                outputs.append((label, breakpoints_explanation(book, found, day, lang.value)))
+                outputs.append((label, breakpoints_explanation(mine, found, day, lang.value)))
         if format == "json":
             typer.echo(json.dumps(_per_person(outputs), ensure_ascii=False, indent=2))
             return code

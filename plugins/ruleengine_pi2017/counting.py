@@ -685,8 +685,21 @@ def _count_parsed(
             figures = " + ".join(str(e["counted"]) for e in entries)
             sum_zh = f"各批相加 {figures} = {value}条。"
             sum_en = f"batches added: {figures} = {value}. "
+        short = [_short_count(e) for e in entries]
         derivations.append(
             {
+                # "70 seized less 21 proven untrue or duplicated (Art. 11(3))": said beside
+                # the count where what-if moves it (render/whatif.py), where the count is so
+                **(
+                    {
+                        "short": {
+                            "zh": " + ".join(x[0] for x in short),
+                            "en": " + ".join(x[1] for x in short),
+                        }
+                    }
+                    if all(short)
+                    else {}
+                ),
                 "zh": f"{zh_name} {value}条（法释〔2017〕10号第十一条）：{sum_zh}"
                 + "。".join(e["zh"] for e in entries),
                 "en": f"{en_name}: {value} items (Interpretation [2017] No. 10, Art. 11). {sum_en}"
@@ -715,6 +728,27 @@ def _count_parsed(
             }
         )
     return totals, gain, has_gain, derivations
+
+
+def _short_count(c: dict) -> tuple[str, str] | None:
+    """A batch counted as held less what is proven untrue or duplicated (Art. 11(3)), in
+    a few words; ``None`` for a batch counted otherwise (by what was passed on)."""
+    seized = c["seized"]
+    if not seized or c["passed_on"] or c["only_lawful"] or c["counted"] != c["held"]:
+        return None
+    excluded = seized["proven_false"] + seized["proven_duplicate"]
+    if not excluded:
+        return None
+    obtained = c["obtained"] - c["lawful"]
+    held_zh, held_en = (
+        (f"查获{seized['found']}条", f"{seized['found']} seized")
+        if seized["found"] >= obtained
+        else (f"获取{obtained}条", f"{obtained} obtained")
+    )
+    return (
+        f"{held_zh}，减去经证明不真实或者重复的{excluded}条（第十一条第三款）",
+        f"{held_en} less {excluded} proven untrue or duplicated (Art. 11(3))",
+    )
 
 
 def _in_duty_derivations(

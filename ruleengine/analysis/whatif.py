@@ -10,6 +10,7 @@ case and decided again. Anything that does not verify is left out, never shown.
 from __future__ import annotations
 
 import datetime
+import decimal
 import itertools
 import re
 from collections.abc import Sequence
@@ -22,7 +23,8 @@ from ..ir import FieldSpec
 from ..runtime import Unset
 from ..stopping import check
 from ..types import EnumType, ListType, RecordType
-from .linear import Constraint, Lin, witness
+from .adapted import base, record_field
+from .linear import Constraint, Lin, NotLinear, witness
 from .regions import (
     MAX_REGIONS,
     Exploration,
@@ -37,6 +39,8 @@ from .regions import (
 
 #: A fallback search (for a condition not linear in the fact) samples this many points.
 SEARCH_POINTS = 256
+#: Why a fact of the record an input adapter reads (pi2017's acts) is searched, not computed.
+THROUGH_ADAPTER = "read into the rulebook's facts by its input adapter, which is not rule text"
 #: Changes of up to this many facts at once are searched for.
 MAX_FACTS_CHANGED = 2
 #: A search for changes (``explain --whatif``) or for what unknown facts decide spends at
@@ -204,7 +208,16 @@ def breakpoints(
         path = parse_path(path_text)
         check_present(rb, facts, path)
         variables.append(variable(facts, path, field_spec(rb, path), low, high))
-    found = explore(book, facts, variables, as_of)
+    through = [v for v in variables if record_field(book, v.path)]
+    if through:
+        if len(variables) != 1:
+            raise RequestError(
+                f"--vary {through[0].name}: a fact of the record its input adapter reads is "
+                "varied alone",
+                f"--vary {through[0].name}：输入适配器读取的记录字段只能单独变化",
+            )
+        return _searched(book, facts, as_of, variables[0], THROUGH_ADAPTER)
+    found = explore(base(book), facts, variables, as_of)
     if found.not_linear is not None:
         if len(variables) != 1:  # a plane is not searched: said, not shown as regions
             return Breakpoints(
@@ -359,16 +372,27 @@ def _searched(book, facts, as_of, v: Variable, why: str) -> Breakpoints:
         if v.high is not None
         else v.units(v.base) + 10 * max(abs(v.units(v.base)), 100)
     )
+    refused = None
+    if record_field(book, v.path):  # beyond what the adapter reads, one refused range
+        low, high, refused = _readable(book, facts, v, low, high)
     step = max(1, (high - low) // SEARCH_POINTS)
     samples = list(range(low, high + 1, step))
     if samples[-1] != high:
         samples.append(high)
 
+    # Along a record field, an amount that follows it (the fine with an act's gain) would
+    # change at every value: the search is of the levels, findings and provisions only.
+    levels = record_field(book, v.path)
+
     def outcome(units: int):
         try:
             d = _decide(book, put(facts, v.path, v.value(units)), as_of)
             # Not decided is one outcome, whatever the reason given (a conflict apart).
-            return tuple((n, _plain_unset(x)) for n, x in d.conclusions.items()), None
+            return tuple(
+                (n, _plain_unset(x))
+                for n, x in d.conclusions.items()
+                if not (levels and _amount(x))
+            ), None
         except Exception as err:  # noqa: BLE001 - an error is an outcome of its own here
             return (), str(err)
 
@@ -396,7 +420,49 @@ def _searched(book, facts, as_of, v: Variable, why: str) -> Breakpoints:
         points.append(Breakpoint(v.value(b), v.value(a), changes, (), ()))
     last = seen[-1][1]
     segments.append(Segment(v.value(start), v.value(high), last[0], frozenset(), last[1]))
-    return Breakpoints((v,), tuple(segments), tuple(points), (), "search", False, why)
+    for at, end, error in refused or ():
+        segments.insert(0 if at < low else len(segments), Segment(at, end, (), frozenset(), error))
+    # Decided at every whole unit of the range, the search left nothing out.
+    return Breakpoints((v,), tuple(segments), tuple(points), (), "search", step == 1, why)
+
+
+def _amount(value: Any) -> bool:
+    """Whether a conclusion's value is an amount or a range of amounts (not a level)."""
+    if isinstance(value, tuple):
+        return bool(value) and all(_amount(v) for v in value)
+    return isinstance(value, (int, Fraction, decimal.Decimal)) and not isinstance(value, bool)
+
+
+def _readable(book, facts, v: Variable, low: int, high: int) -> tuple[int, int, list]:
+    """The units from ``low`` to ``high`` at which the adapter reads the record (a count
+    proven untrue beyond the items seized is refused), found by bisection from the case's
+    value, and the ranges beyond as ``(from, to, why)``: one refused range each side, not a
+    refusal per value sampled."""
+    here = v.units(v.base)
+
+    def why(units: int) -> str | None:
+        try:
+            book.facts_of(put(facts, v.path, v.value(units)))
+        except Exception as err:  # noqa: BLE001 - the adapter or validation refuses it
+            return str(err)
+        return None
+
+    refused = []
+    if why(high) is not None:
+        ok, bad = here, high
+        while bad - ok > 1:
+            mid = (ok + bad) // 2
+            ok, bad = (mid, bad) if why(mid) is None else (ok, mid)
+        refused.append((v.value(bad), v.value(high), why(bad)))
+        high = ok
+    if why(low) is not None:
+        bad, ok = low, here
+        while ok - bad > 1:
+            mid = (ok + bad) // 2
+            bad, ok = (bad, mid) if why(mid) is None else (mid, ok)
+        refused.append((v.value(low), v.value(bad), why(bad)))
+        low = ok
+    return low, high, refused
 
 
 # ------------------------------------------------------------------ changes up and down
@@ -411,6 +477,16 @@ class Change:
     member: str | None  # for a set: the member added or removed
     facts: tuple[tuple[str, Any, Any], ...]  # (fact, in the case, changed to)
     decided_by: tuple[str, ...]  # the rules that decide the new value
+    #: Where the facts changed are the record's (``acts[1].proven_duplicate``): the rulebook's
+    #: facts its input adapter derives from them that move, ``(fact, in the case, then)``.
+    derived: tuple[tuple[str, Any, Any], ...] = ()
+    #: Where the new value follows one of the facts changed by a formula (a fine of one to
+    #: five times the gains), ``(that fact, the formula)``: the fact is the last of
+    #: ``facts``, changed to the least value from which the formula gives the value, and
+    #: ``after`` is the value there (shown as the formula, not as that amount).
+    follows: tuple[Variable, Any] | None = None
+    #: The greatest value of that fact at which the formula gives it (``None``: no end).
+    up_to: Any = None
 
 
 @attrs.frozen
@@ -420,6 +496,10 @@ class Changes:
     fixed: tuple[str, ...]  # facts the rule text says are not to be varied
     complete: bool  # False: some search stopped at its bound or was not linear
     notes: tuple[str, ...] = ()
+    #: The record fields its input adapter reads (``acts``), by name, to label their paths.
+    record_fields: tuple[tuple[str, FieldSpec], ...] = ()
+    #: The adapter's derivations of the case's facts (how ``credit_items`` was counted).
+    derivations: tuple[dict, ...] = ()
 
 
 def candidate_facts(rulebook, facts: dict) -> tuple[list[tuple], list[str]]:
@@ -473,6 +553,12 @@ class Budget:
         self.left -= n * self.weight
 
 
+def _own(book, facts: dict) -> dict:
+    """The rulebook's facts of ``facts``: a decision costs by the records of its own lists
+    (a record field its adapter reads, pi2017's acts, is searched at a cost of its own)."""
+    return {k: v for k, v in facts.items() if not record_field(book, (k,))}
+
+
 def _records(facts: dict) -> int:
     return sum(len(v) for v in facts.values() if isinstance(v, (list, tuple)))
 
@@ -484,10 +570,11 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
     rb = book.rulebook
     current = _decided(book, facts, as_of)
     candidates, fixed = candidate_facts(rb, facts)
+    candidates = [(p, s) for p, s in candidates if _varied_here(book, p, s)]
     found: dict[tuple, list[tuple[int, tuple, tuple, dict]]] = {}
     complete = True
     notes: list[str] = []
-    left = Budget(DECISIONS if budget is None else budget, facts)
+    left = Budget(DECISIONS if budget is None else budget, _own(book, facts))
 
     def consider(assignment: dict[tuple, Any]):
         changed = {p: v for p, v in assignment.items() if not _same(get(facts, p), v)}
@@ -504,7 +591,15 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
         if decision.conflicts:
             return
         far = distance(facts, changed.items())
+        # An amount moved by an act's number (the fine with its gain) is shown only where a
+        # level, a finding or a provision moves too: else it is one value of a formula the
+        # adapter hides, at a point of no consequence (docs/whatif.md).
+        amounts_only = any(record_field(book, p) for p in changed) and all(
+            _amount(v) or _same(v, current[n]) for n, v in decision.conclusions.items()
+        )
         for name, value in decision.conclusions.items():
+            if amounts_only and _amount(value):
+                continue
             for key in _targets(rb, name, current[name], value):
                 found.setdefault(key, []).append(
                     (len(changed), far, tuple(sorted(changed.items(), key=str)), new_facts)
@@ -513,14 +608,33 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
     def regions_of(here, variables, most=MAX_REGIONS) -> Exploration | None:
         if left.spent:
             return None
-        found_here = explore(book, here, variables, as_of, max_regions=min(most, left.regions))
+        found_here = explore(
+            base(book), here, variables, as_of, max_regions=min(most, left.regions)
+        )
         left.spend(len(found_here.regions))
         return found_here
+
+    def searched(path, spec) -> None:
+        """A record field (``acts[1].proven_duplicate``) along its range, decided through
+        the adapter value by value: the nearest value of each other outcome is a candidate."""
+        v = variable(facts, path, spec)
+        if left.spent:
+            return
+        found_here = _searched(book, facts, as_of, v, THROUGH_ADAPTER)
+        left.spend(SEARCH_POINTS + 32 * len(found_here.segments))
+        here = v.units(v.base)
+        for segment in found_here.segments:
+            low, high = v.units(segment.low), v.units(segment.high)
+            if not segment.error and not low <= here <= high:
+                consider({path: v.value(low if low > here else high)})
 
     numeric = [(p, s) for p, s in candidates if _is_numeric(s)]
     finite = [(p, s) for p, s in candidates if not _is_numeric(s)]
     explored: dict[tuple, Exploration] = {}
     for path, spec in numeric:
+        if record_field(book, path):
+            searched(path, spec)
+            continue
         found_here = regions_of(facts, [variable(facts, path, spec)])
         if found_here is None:
             break
@@ -545,6 +659,8 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
         if _is_numeric(sa) and _is_numeric(sb):
             continue  # two amounts at once: see below, only where needed
         fin, num = ((pa, sa), (pb, sb)) if not _is_numeric(sa) else ((pb, sb), (pa, sa))
+        if record_field(book, num[0]):
+            continue  # a record field is searched alone (docs/whatif.md)
         for value in _alternatives(fin[1], get(facts, fin[0])):
             if not _is_numeric(num[1]):
                 for other in _alternatives(num[1], get(facts, num[0])):
@@ -562,6 +678,8 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
                     consider({fin[0]: value, num[0]: var.value(near[0])})
     if MAX_FACTS_CHANGED >= 2:  # two numbers, amounts or dates at once
         for (pa, sa), (pb, sb) in itertools.combinations(numeric, 2):
+            if record_field(book, pa) or record_field(book, pb):
+                continue
             va, vb = variable(facts, pa, sa), variable(facts, pb, sb)
             here = regions_of(facts, [va, vb], most=PLANE_REGIONS)
             if here is None:
@@ -589,9 +707,24 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
             "other changes may exist"
         )
     out = []
+    follow: dict[tuple, list] = {}  # (conclusion, fact, formula): changes reaching its values
     for key, options in found.items():
         name, after, direction, member = key
         for changed, new_facts in _minimal(book, facts, as_of, current, key, options):
+            formula = (
+                _formula(book, facts, new_facts, as_of, name, changed, left)
+                if direction == "other" and member is None
+                else None
+            )
+            if formula == "follows":
+                continue
+            if formula is not None:  # one of the amounts a formula gives: said once, below
+                path, var, value, low, high = formula
+                others = tuple((p, v) for p, v in changed if p != path)
+                follow.setdefault((name, path, repr(value)), []).append(
+                    (distance(facts, others), others, var, value, low, high)
+                )
+                continue
             applied = _deciders(book, new_facts, as_of, name, member or after)
             out.append(
                 Change(
@@ -602,8 +735,11 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
                     member,
                     tuple((show_path(p), get(facts, p), v) for p, v in changed),
                     tuple(sorted(applied)),
+                    _derived(book, facts, new_facts, changed),
                 )
             )
+    for (name, path, _), options in follow.items():
+        out.extend(_formula_changes(book, facts, as_of, current, name, path, options))
     order = {n: i for i, n in enumerate(rb.conclusions)}
 
     def nearest_first(c: Change) -> tuple:
@@ -621,8 +757,119 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
         )
 
     out.sort(key=nearest_first)
+    record = getattr(rb, "record_fields", {})
     return Changes(
-        tuple(out), tuple(show_path(p) for p, _ in candidates), tuple(fixed), complete, tuple(notes)
+        tuple(out),
+        tuple(show_path(p) for p, _ in candidates),
+        tuple(fixed),
+        complete,
+        tuple(notes),
+        tuple(record.items()),
+        getattr(book, "notes", ()),
+    )
+
+
+def _formula(book, facts, new_facts, as_of, name, changed, left: Budget):
+    """``(fact, variable, formula, least units)`` where, once the change is made, the value of
+    ``name`` follows one of the numbers changed by a formula (Art. 12's fine of one to five
+    times the gains), with the least value of that number from which it does (the other
+    changes made); ``"follows"`` where the value followed that number by the formula in the
+    case already (the change moves it along the formula, it does not change it); ``None``
+    otherwise."""
+    held = False  # a number changed whose formula held in the case already
+    for path, value in changed:
+        spec = field_spec(book.rulebook, path)
+        if record_field(book, path) or spec.type.kind not in ("integer", "decimal", "money"):
+            continue
+        var = variable(new_facts, path, spec)
+        if left.spent:
+            return None
+        found = explore(base(book), new_facts, [var], as_of, max_regions=min(64, left.regions))
+        left.spend(len(found.regions))
+        if found.not_linear is not None:
+            continue
+        here = var.units(value)
+        pieces = sorted(
+            ((r.interval(), dict(r.outcome.conclusions).get(name)) for r in found.regions),
+            key=lambda piece: (piece[0][0] is not None, piece[0][0] or 0),
+        )
+        runs: list[list] = []  # neighbouring regions that give the same formula, joined
+        for (low, high), follows in pieces:
+            last = runs[-1] if runs else None
+            if last and last[1] is not None and low == last[1] + 1 and repr(follows) == last[2]:
+                last[1] = high
+            else:
+                runs.append([low, high, repr(follows), follows])
+        for low, high, _, follows in runs:
+            if (low is None or low <= here) and (high is None or here <= high):
+                if not _follows(follows) or not found.complete:
+                    break
+                was = var.units(get(facts, path))
+                if (low is None or low <= was) and (high is None or was <= high):
+                    held = True  # it moves the value along the formula, it does not change it
+                    break
+                least = low if low is not None else var.units(var.low or 0)
+                return path, var, follows, least, high
+    return "follows" if held and len(changed) == 1 else None
+
+
+def _formula_changes(book, facts, as_of, current, name, path, options) -> list[Change]:
+    """One value a formula gives is no fact anyone argues (a fine of 0.01 to 0.05 yuan at
+    0.01 yuan of gains): the formula is shown once, with the nearest changes of the other
+    facts that bring it in, and its own fact from the least value at which it does, each
+    decided again there (docs/whatif.md)."""
+    out, seen = [], set()
+    for _, others, var, formula, least, most in sorted(options, key=lambda o: o[0]):
+        which = frozenset(p for p, _ in others)
+        if which in seen or len(seen) >= ALTERNATIVES:
+            continue
+        moved = facts
+        for p, v in (*others, (path, var.value(least))):
+            moved = put(moved, p, v)
+        try:
+            decided = _decided(book, moved, as_of)
+        except Exception:  # noqa: BLE001 - not verified: not shown
+            continue
+        if not _same(decided[name], _at(formula, (least,))):
+            continue
+        seen.add(which)
+        changed = (*others, (path, var.value(least)))
+        out.append(
+            Change(
+                name,
+                current[name],
+                decided[name],
+                "other",
+                None,
+                tuple((show_path(p), get(facts, p), v) for p, v in changed),
+                tuple(sorted(_deciders(book, moved, as_of, name, decided[name]))),
+                _derived(book, facts, moved, changed),
+                (var, formula),
+                None if most is None else var.value(most),
+            )
+        )
+    return out
+
+
+def _varied_here(book, path, spec: FieldSpec) -> bool:
+    """Whether ``changes`` varies this fact. Of a case given as a record its adapter reads,
+    the record's numbers are varied (``acts[1].proven_duplicate``; its dates, kinds and
+    categories are what happened, not a count to argue), and the numbers the adapter derives
+    from them (``credit_items``) only through them: the user never gave those."""
+    if record_field(book, path):
+        return spec.type.kind in ("integer", "decimal", "money")
+    return not (_is_numeric(spec) and path[0] in getattr(book, "derived", ()))
+
+
+def _derived(book, facts: dict, new_facts: dict, changed) -> tuple[tuple[str, Any, Any], ...]:
+    """The rulebook's facts the adapter derives that a change of record fields moves."""
+    if not any(record_field(book, p) for p, _ in changed):
+        return ()
+    before, after = book.facts_of(facts), book.facts_of(new_facts)
+    return tuple(
+        (k, before.get(k), after[k])
+        for k in sorted(book.derived)
+        if k in after and not _same(before.get(k), after[k])
     )
 
 
@@ -795,6 +1042,8 @@ class Unknowns:
     #: follows the gains), shown as the formula, not as a value sampled from it.
     variables: tuple[Variable, ...] = ()
     notes: tuple[str, ...] = ()  # how the answer was found where not exactly, where it stopped
+    #: The record fields its input adapter reads (``acts``), by name, to label their paths.
+    record_fields: tuple[tuple[str, FieldSpec], ...] = ()
 
 
 def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
@@ -823,7 +1072,7 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
     complete = True
     notes: list[str] = []
     shown_variables: tuple[Variable, ...] = ()
-    left = Budget(DECISIONS, facts)
+    left = Budget(DECISIONS, _own(book, facts))
     for combo in combos:
         if left.spent:
             complete = False
@@ -844,7 +1093,12 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
         low_first = [
             attrs.evolve(v, base=v.low if v.low is not None else v.base) for v in variables
         ]
-        found = explore(book, here, low_first, as_of, max_regions=min(MAX_REGIONS, left.regions))
+        if any(record_field(book, v.path) for v in variables):
+            found = Exploration(tuple(low_first), (), False, NotLinear(THROUGH_ADAPTER))
+        else:
+            found = explore(
+                base(book), here, low_first, as_of, max_regions=min(MAX_REGIONS, left.regions)
+            )
         left.spend(max(1, len(found.regions)))
         shown_variables = found.variables
         if found.not_linear is not None:
@@ -892,6 +1146,7 @@ def unknowns(book, facts: dict, as_of, unknown: Sequence[str]) -> Unknowns:
         complete,
         shown_variables,
         tuple(notes),
+        tuple(getattr(rb, "record_fields", {}).items()),
     )
 
 
@@ -1221,6 +1476,18 @@ def changes_json(found: Changes) -> dict:
                 "conclusion": c.conclusion,
                 "from": value_json(c.before),
                 "to": value_json(c.after),
+                # A value that follows one fact by a formula (the fine of 1-5 times the gains):
+                # the fact (the last of "facts", at the least value from which the formula
+                # gives it), the formula, and the greatest value at which it does.
+                **(
+                    {
+                        "follows": c.follows[0].name,
+                        "formula": value_json(c.follows[1], (c.follows[0],)),
+                        "up_to": value_json(c.up_to),
+                    }
+                    if c.follows
+                    else {}
+                ),
                 "direction": c.direction,
                 "member": c.member,
                 "facts": [
@@ -1228,6 +1495,17 @@ def changes_json(found: Changes) -> dict:
                     for f, old, new in c.facts
                 ],
                 "decided_by": list(c.decided_by),
+                # Only for a change of the record's own fields (acts), as the adapter counts it.
+                **(
+                    {
+                        "derived": [
+                            {"fact": f, "in_the_case": value_json(a), "changed_to": value_json(b)}
+                            for f, a, b in c.derived
+                        ]
+                    }
+                    if c.derived
+                    else {}
+                ),
                 "verified": True,
             }
             for c in found.changes

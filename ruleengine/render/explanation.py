@@ -455,7 +455,7 @@ def build(
                     left=show_value(a.left, left_type, lang),
                     gap=show_value(a.shortfall(), left_type, lang),
                 )
-                + _reached_with(rb, m, lang),
+                + _reached_with(rb, m, lang, trace.notes),
                 "miss",
                 tuple(_caveats(rb.rules[m.rule], lang)),
             )
@@ -616,12 +616,23 @@ def _text_of(rb, rule_name: str, lang: str) -> list[Line]:
     return [Line(f"“{text}”" if lang == "en" else f"“{text}”", "dim")] if text else []
 
 
-def _reached_with(rb, miss, lang: str) -> str:
+def shorts_of(derivations, lang: str) -> dict[str, str]:
+    """The adapters' short accounts of the counts of the case, by fact."""
+    return {
+        d["fact"]: d["short"][lang]
+        for d in derivations
+        if isinstance(d.get("short"), dict) and lang in d["short"]
+    }
+
+
+def _reached_with(rb, miss, lang: str, notes=()) -> str:
     """The checked change, when it is more than the test's own fact moved to its threshold:
-    "; reached with: gain 100 CNY (now 10 CNY) and items 50 (now 30)"."""
+    "; reached with: gain 100 CNY (now 10 CNY) and items 50 (now 30)"; a count an input
+    adapter derived says how (``notes``: "now 49 = 70 seized less 21 proven untrue ...")."""
     changes = miss.changes
     if not changes or (len(changes) == 1 and changes[0][0] == miss.atom.left_input):
         return ""
+    how = shorts_of([n for n in notes if isinstance(n, dict)], lang)
     parts = []
     for fact, old, new in changes:
         if fact in rb.inputs:
@@ -633,6 +644,8 @@ def _reached_with(rb, miss, lang: str) -> str:
 
             label = fact_label(rb, fact, lang)
             now, new = fact_value(rb, fact, old, lang), fact_value(rb, fact, new, lang)
+        if fact in how:
+            now = f"{now} = {how[fact]}"
         parts.append(f"{label}{new}（现为{now}）" if lang == "zh" else f"{label} {new} (now {now})")
     joined = "，且".join(parts) if lang == "zh" else " and ".join(parts)
     return f"；可达到：{joined}" if lang == "zh" else f"; reached with: {joined}"

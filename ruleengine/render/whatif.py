@@ -22,6 +22,7 @@ from .explanation import (
     citation,
     local,
     rule_heading,
+    shorts_of,
     show_date,
     show_value,
 )
@@ -91,6 +92,10 @@ WORDS = {
         "en": "found by a bounded search, not computed: {why}",
         "zh": "以有限搜索得出，并非精确计算：{why}",
     },
+    "decided_each": {
+        "en": "decided at every value of the range, not computed: {why}",
+        "zh": "逐一判定了范围内的每个取值，并非精确计算：{why}",
+    },
     "plane_not_linear": {
         "en": "not linear, so not computed ({why}); a plane is not searched: vary one fact",
         "zh": "非线性，未作精确计算（{why}）；两项事实不作搜索，请只变动一项",
@@ -100,6 +105,19 @@ WORDS = {
     "error": {"en": "cannot be evaluated: {why}", "zh": "无法计算：{why}"},
     "conflict": {"en": "in conflict: {cites} disagree", "zh": "冲突：{cites}认定不一"},
     "times": {"en": "{k} × {fact}", "zh": "{fact}×{k}"},
+    "so": {"en": ", so ", "zh": "，从而"},
+    "above": {
+        "en": "any {fact} above {value} (now {now})",
+        "zh": "{fact}超过{value}的任何数额（现为{now}）",
+    },
+    "from_to": {
+        "en": "any {fact} from {value} to {most} (now {now})",
+        "zh": "{fact}自{value}至{most}的任何数额（现为{now}）",
+    },
+    "from_least": {
+        "en": "any {fact} from {value} (now {now})",
+        "zh": "{fact}自{value}起的任何数额（现为{now}）",
+    },
 }
 
 
@@ -154,7 +172,10 @@ def _cites(rulebook, rules, lang: str) -> str:
 # ------------------------------------------------------------------ changes up and down
 def changes_section(rulebook, found: Changes, lang: str) -> Section:
     """Per conclusion, each value it can move to and the smallest changes that move it."""
+    from ..analysis.adapted import with_record_fields
+
     lines = []
+    shown = with_record_fields(rulebook, [spec for _, spec in found.record_fields])
     by_conclusion: dict[str, list] = {}
     for change in found.changes:
         by_conclusion.setdefault(change.conclusion, []).append(change)
@@ -164,19 +185,37 @@ def changes_section(rulebook, found: Changes, lang: str) -> Section:
         now = _conclusion(rulebook, name, items[0].before, lang)
         children = []
         for change in items:
-            target = (
-                show_value(change.member, c.type, lang)
-                if change.member is not None
-                else _conclusion(rulebook, name, change.after, lang)
-            )
-            facts = word("and", lang).join(
-                f"{fact_label(rulebook, f, lang)} {fact_value(rulebook, f, new, lang)}"
-                f"（{word('now', lang)}{fact_value(rulebook, f, old, lang)}）"
-                if lang == "zh"
-                else f"{fact_label(rulebook, f, lang)} {fact_value(rulebook, f, new, lang)}"
-                f" ({word('now', lang)} {fact_value(rulebook, f, old, lang)})"
-                for f, old, new in change.facts
-            )
+            if change.follows is not None:  # a formula, from the least value of its fact
+                v, formula = change.follows
+                target = _value_text(shown, name, formula, (v,), lang)
+                *others, (fact, old, least) = change.facts
+                facts = _changed(shown, others, lang)
+                under = v.value(v.units(least) - 1)  # "above 0 CNY", not "from 0.01 CNY"
+                if under == 0 and change.up_to is None:
+                    least = under
+                facts += (word("and", lang) if facts else "") + word(
+                    "above"
+                    if under == 0 and change.up_to is None
+                    else "from_least"
+                    if change.up_to is None
+                    else "from_to",
+                    lang,
+                    fact=fact_label(shown, fact, lang),
+                    value=fact_value(shown, fact, least, lang),
+                    most=fact_value(shown, fact, change.up_to, lang),
+                    now=fact_value(shown, fact, old, lang),
+                )
+            else:
+                target = (
+                    show_value(change.member, c.type, lang)
+                    if change.member is not None
+                    else _conclusion(rulebook, name, change.after, lang)
+                )
+                facts = _changed(shown, change.facts, lang)
+            if change.derived:  # what the adapter counts from the changed acts
+                facts += word("so", lang) + _changed(
+                    shown, change.derived, lang, shorts_of(found.derivations, lang)
+                )
             who = (
                 word("by", lang, cites=_cites(rulebook, change.decided_by, lang))
                 if change.decided_by
@@ -197,8 +236,27 @@ def changes_section(rulebook, found: Changes, lang: str) -> Section:
     return Section(word("changes", lang), tuple(lines))
 
 
+def _changed(rulebook, facts, lang: str, how: dict | None = None) -> str:
+    """``fact new (now old)`` for each fact changed; ``how`` says how a value of the case
+    was derived ("49 = 70 seized less 21 proven untrue or duplicated (Art. 11(3))")."""
+    out = []
+    for f, old, new in facts:
+        now = fact_value(rulebook, f, old, lang)
+        if how and f in how:
+            now = f"{now} = {how[f]}"
+        label, value = fact_label(rulebook, f, lang), fact_value(rulebook, f, new, lang)
+        if lang == "zh":
+            out.append(f"{label} {value}（{word('now', lang)}{now}）")
+        else:
+            out.append(f"{label} {value} ({word('now', lang)} {now})")
+    return word("and", lang).join(out)
+
+
 # ------------------------------------------------------------------ unknown facts
 def unknowns_section(rulebook, found: Unknowns, lang: str) -> Section:
+    from ..analysis.adapted import with_record_fields
+
+    rulebook = with_record_fields(rulebook, [spec for _, spec in found.record_fields])
     sep = "、" if lang == "zh" else ", "
     facts = sep.join(fact_label(rulebook, u, lang) for u in found.unknown)
     lines = []
@@ -327,8 +385,9 @@ def breakpoints_explanation(book, found: Breakpoints, as_of, lang: str) -> Expla
         points = [_breakpoint_line(rb, fact, bp, lang) for bp in found.breakpoints]
         if not points:
             points = [Line(word("no_breakpoints", lang), "dim")]
-        if found.method == "search":
-            points.append(Line(word("searched", lang, why=found.not_linear), "warn"))
+        if found.method == "search":  # every value decided where the range is small
+            said = "decided_each" if found.complete else "searched"
+            points.append(Line(word(said, lang, why=found.not_linear), "warn"))
         sections.append(Section(word("breakpoints", lang), tuple(points)))
         varying = _varying([s.conclusions for s in found.segments])
         if len(found.segments) == 1:  # one range: its whole outcome is the answer

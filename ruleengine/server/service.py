@@ -181,12 +181,12 @@ def whatif(book, pm, name: str, data: Any, as_of: str | None, vary: list[str]) -
     if len({r[0] for r in ranges}) < len(ranges):
         raise cli.Stop(cli.EXIT_USAGE, "vary names the same fact twice", "vary 两次指明同一事实")
     out = []
-    for label, (facts, day) in people(book, pm, name, data, as_of_date(as_of), False, True):
+    for label, (facts, day, mine) in people(book, pm, name, data, as_of_date(as_of), False, True):
         try:
             if ranges:
-                result = breakpoints_json(breakpoints(book, facts, day, ranges))
+                result = breakpoints_json(breakpoints(mine, facts, day, ranges))
             else:
-                result = changes_json(changes(book, facts, day))
+                result = changes_json(changes(mine, facts, day))
         except RequestError as err:
             raise cli.Stop(cli.EXIT_USAGE, str(err), err.zh) from None
         out.append((label, {"as_of": day.isoformat(), **result}))
