@@ -141,3 +141,25 @@ def test_zh_terms(tmp_path):
     assert "serious (Party discipline)" in en
     v02 = explain(CASES / "v02_span_2017_2019_poverty.json", "--lang", "zh")
     assert "克扣危房改造补助（未非法占为己有）" in v02 and "贪污、克扣危房改造补助" not in v02
+
+
+def test_why_that_version_names_acts_under_an_earlier_version():
+    """Finding 4: v02's 2017 act (2015 text) beside a 2019 act (2018 text) was judged under 2018
+    with "the same version was in force when the acts were committed and when the case is
+    decided", false for act A. The reason now says the acts are dated by the latest (our
+    reading), and act A's line names the version of its own date; v04, the 2017 act alone,
+    keeps the plain reason and names nothing."""
+    en = explain(CASES / "v02_span_2017_2019_poverty.json")
+    why = next(ln for ln in en.splitlines() if "why that version:" in ln)
+    assert "the same version was in force when the latest act was committed" in why
+    assert "all the acts are dated by the latest: our reading" in why
+    assert "when the acts were committed and when" not in en
+    act_a, act_b = (next(ln for ln in en.splitlines() if f"act {i} (" in ln) for i in ("A", "B"))
+    assert "committed under the 2015 revision" in act_a and "(2018 revision)" in act_a
+    assert "committed under" not in act_b
+    zh = explain(CASES / "v02_span_2017_2019_poverty.json", "--lang", "zh")
+    assert "有行为发生在此前的版本施行期间，全部行为以最后一个行为的日期确定版本" in zh
+    assert "行为时施行2015年修订条例" in zh
+    v04 = explain(CASES / "v04_2017act_poverty_dec2019.json")
+    assert "why that version: the version in force when the acts were committed (from" in v04
+    assert "committed under" not in v04
