@@ -453,16 +453,24 @@ def _act_note(
         zh_party.append("涉嫌其他犯罪：处分下限及移送")
     if act.get("poverty_relief") is True and kind in MASS_KINDS:
         en_party.append(
-            "poverty-relief field (heavier under the 2018 text, where that version applies and the "
-            "mass-discipline article governs the act)"
+            "poverty-relief field (heavier under the 2018 text, where the act was committed under "
+            "it or its course ended then, that version applies and the mass-discipline article "
+            "governs the act)"
         )
-        zh_party.append("扶贫领域（适用2018年条例且依侵害群众利益条款处理时从重或者加重）")
+        zh_party.append(
+            "扶贫领域（行为发生在2018年条例施行期间或者继续、连续至该期间，适用该版本且依侵害群众利益条款处理时"
+            "从重或者加重）"
+        )
     if act.get("rural_revitalisation") is True and kind in MASS_KINDS:
         en_party.append(
-            "rural-revitalisation field (heavier under the 2023 text, where that version applies "
-            "and the mass-discipline article governs the act)"
+            "rural-revitalisation field (heavier under the 2023 text, where the act was committed "
+            "under it or its course ended then, that version applies and the mass-discipline "
+            "article governs the act)"
         )
-        zh_party.append("乡村振兴领域（适用2023年条例且依侵害群众利益条款处理时从重或者加重）")
+        zh_party.append(
+            "乡村振兴领域（行为发生在2023年条例施行期间或者继续、连续至该期间，适用该版本且依侵害群众利益条款处理时"
+            "从重或者加重）"
+        )
     labels = (
         NOT_TAKEN_LABELS
         if act.get("for_self") is False and kind in NOT_TAKEN_LABELS
@@ -476,15 +484,16 @@ def _act_note(
     zh_found = "；".join(zh_party) or "党纪处分未认定（未编码相应条款）"
     own = _version_on(act["acted_on"]) if act.get("acted_on") is not None else None
     if latest and own and own != latest and act.get("dealt_with") is not True:
-        # common.rules acts_span_versions: the version is chosen by the latest act (our
-        # reading); 从旧兼从轻 would judge a distinct breach under its own date's version.
+        # common.rules acts_span_versions: the case is dated by the latest act, and each act is
+        # judged under the version of its own date or the lighter at the decision (poverty_field,
+        # rural_field).
         en_found += (
-            f"; committed under the {own[1]}: the version applied is chosen by the "
-            f"date of the latest act ({latest[1]}), our reading"
+            f"; committed under the {own[1]}: judged under it, or under the text at the decision "
+            f"where lighter, act by act (the case is dated by the latest act, {latest[1]})"
         )
         zh_found += (
-            f"；行为时施行{own[0]}：适用的条例版本以最后一个行为的日期（{latest[0]}）确定，"
-            "系本规则的理解"
+            f"；行为时施行{own[0]}：依该版本处理，处理时的条例较轻的除外，逐个行为适用"
+            f"（案件以最后一个行为的日期确定版本：{latest[0]}）"
         )
     if act.get("dealt_with") is True:
         # common.rules leaves such an act out of the whole Party layer.
