@@ -434,7 +434,7 @@ def test_versions_and_choices_are_in_words_not_source(sites):
     # version_at_act keeps the as-of version for a case judged before its acts (common.rules).
     judged_before = "最后一个未经处理的行为的日期在处理案件之日以后时为处理时施行的版本"
     at_act = f"{judged_before}{block}，否则为行为时施行的版本{block}"
-    assert f"行为时施行的条例版本\n  - {at_act}" in pages
+    assert f"行为时施行的条例版本（以最后一个未经处理的行为为准）\n  - {at_act}" in pages
     assert f"处理案件时施行的条例版本\n  - 处理时施行的版本{block}" in pages
     assert "贪污罪所适用幅度的法定最高刑：使国家和人民利益遭受特别重大损失" in pages
     assert "时为死刑，否则为无期徒刑" in pages

@@ -6,6 +6,7 @@ went into, so the explanation can tell which act led to which finding.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from ruleengine import enum_type, read_field
@@ -117,6 +118,21 @@ BENEFIT_LABELS = {
     ),
 }
 
+#: The versions of the regulations, each from the day common.rules' ``regulations_in_force``
+#: gives it (test_ccdi holds them to it), latest first: an act's note names the version of its
+#: own date where it is earlier than the latest act's, which dates the version applied (fifth
+#: legal review, finding 4). Before 2003-12-31, older texts, none encoded.
+VERSIONS_FROM = (
+    (datetime.date(2024, 1, 1), ("2023年修订条例", "2023 revision")),
+    (datetime.date(2018, 10, 1), ("2018年修订条例", "2018 revision")),
+    (datetime.date(2016, 1, 1), ("2015年修订条例", "2015 revision")),
+    (
+        datetime.date(2003, 12, 31),
+        ("2003年条例（本规则库未编码）", "2003 regulations (not encoded in this rulebook)"),
+    ),
+)
+BEFORE_2003 = ("2003年以前的条例（本规则库未编码）", "regulations before 2003-12-31 (not encoded)")
+
 #: The fields of an act this adapter reads: (type, the value it takes when absent, minimum), as
 #: common.rules' ``record act`` declares them (test_ccdi holds them to it). Each is read by the
 #: engine's own reader, so a value the rulebook would refuse is refused here, with the same
@@ -203,6 +219,7 @@ def adapt(record: Any) -> tuple[Any, list]:
     acts = []
     counted: dict[str, list[int]] = {c: [] for c in ZH_CRIME}
     totals = _bribery_totals(read)
+    latest = _latest_version(read)
     for i, (act, fields) in enumerate(zip(facts["acts"], read, strict=True), start=1):
         if fields is not None:
             act = dict(act)
@@ -227,7 +244,7 @@ def adapt(record: Any) -> tuple[Any, list]:
                     crime = MISAPPROPRIATION_OF[fields["use"]]
             if crime:
                 counted[crime].append(i - 1)
-            notes.append(_act_note(fields, crime, excluded))
+            notes.append(_act_note(fields, crime, excluded, latest))
         acts.append(act)
     facts["acts"] = acts
     for crime, indexes in counted.items():
@@ -357,9 +374,31 @@ def _misappropriated(act: dict, kind: Any, taken: bool) -> bool:
     return kind == "misappropriation" or (kind in EMBEZZLEMENT_KINDS and not taken)
 
 
-def _act_note(act: dict, crime: str | None, excluded: tuple | None = None) -> dict:
+def _version_on(day: datetime.date) -> tuple[str, str]:
+    """The version of the regulations in force on ``day`` (zh, en)."""
+    return next((names for since, names in VERSIONS_FROM if day >= since), BEFORE_2003)
+
+
+def _latest_version(read: list) -> tuple[str, str] | None:
+    """The version in force on the latest act not yet dealt with (common.rules acted_last),
+    which the rules take for every act; None without such an act."""
+    days = [
+        f["acted_on"]
+        for f in read
+        if f is not None and f["dealt_with"] is not True and f["acted_on"] is not None
+    ]
+    return _version_on(max(days)) if days else None
+
+
+def _act_note(
+    act: dict,
+    crime: str | None,
+    excluded: tuple | None = None,
+    latest: tuple[str, str] | None = None,
+) -> dict:
     """One sentence per act (its fields as read): which amount it counts towards and which
-    Party provision it meets."""
+    Party provision it meets, and the version of its own date where the latest act's, which
+    the rules apply to all, is another."""
     kind, gravity = act.get("kind"), act.get("gravity")
     en_where = (
         f"counts towards the {crime} amount"
@@ -414,16 +453,24 @@ def _act_note(act: dict, crime: str | None, excluded: tuple | None = None) -> di
         zh_party.append("涉嫌其他犯罪：处分下限及移送")
     if act.get("poverty_relief") is True and kind in MASS_KINDS:
         en_party.append(
-            "poverty-relief field (heavier under the 2018 text, where that version applies and the "
-            "mass-discipline article governs the act)"
+            "poverty-relief field (heavier under the 2018 text, where the act was committed under "
+            "it or its course ended then, that version applies and the mass-discipline article "
+            "governs the act)"
         )
-        zh_party.append("扶贫领域（适用2018年条例且依侵害群众利益条款处理时从重或者加重）")
+        zh_party.append(
+            "扶贫领域（行为发生在2018年条例施行期间或者继续、连续至该期间，适用该版本且依侵害群众利益条款处理时"
+            "从重或者加重）"
+        )
     if act.get("rural_revitalisation") is True and kind in MASS_KINDS:
         en_party.append(
-            "rural-revitalisation field (heavier under the 2023 text, where that version applies "
-            "and the mass-discipline article governs the act)"
+            "rural-revitalisation field (heavier under the 2023 text, where the act was committed "
+            "under it or its course ended then, that version applies and the mass-discipline "
+            "article governs the act)"
         )
-        zh_party.append("乡村振兴领域（适用2023年条例且依侵害群众利益条款处理时从重或者加重）")
+        zh_party.append(
+            "乡村振兴领域（行为发生在2023年条例施行期间或者继续、连续至该期间，适用该版本且依侵害群众利益条款处理时"
+            "从重或者加重）"
+        )
     labels = (
         NOT_TAKEN_LABELS
         if act.get("for_self") is False and kind in NOT_TAKEN_LABELS
@@ -435,6 +482,19 @@ def _act_note(act: dict, crime: str | None, excluded: tuple | None = None) -> di
     zh_gravity = f"党纪{_label(GRAVITY_LABELS, gravity, 0)}"
     en_found = "; ".join(en_party) or "Party sanction not decided (no provision encoded)"
     zh_found = "；".join(zh_party) or "党纪处分未认定（未编码相应条款）"
+    own = _version_on(act["acted_on"]) if act.get("acted_on") is not None else None
+    if latest and own and own != latest and act.get("dealt_with") is not True:
+        # common.rules acts_span_versions: the case is dated by the latest act, and each act is
+        # judged under the version of its own date or the lighter at the decision (poverty_field,
+        # rural_field).
+        en_found += (
+            f"; committed under the {own[1]}: judged under it, or under the text at the decision "
+            f"where lighter, act by act (the case is dated by the latest act, {latest[1]})"
+        )
+        zh_found += (
+            f"；行为时施行{own[0]}：依该版本处理，处理时的条例较轻的除外，逐个行为适用"
+            f"（案件以最后一个行为的日期确定版本：{latest[0]}）"
+        )
     if act.get("dealt_with") is True:
         # common.rules leaves such an act out of the whole Party layer.
         en_found = "already dealt with: not sanctioned again, not counted for a merger"

@@ -372,6 +372,17 @@ def test_adapter_labels_match_the_rules():
         assert found == labels
 
 
+def test_adapter_versions_match_the_rules(book):
+    """The adapter names an act's own version (fifth legal review, finding 4) from a copy of
+    regulations_in_force: the same days, the same labels."""
+    from ruleengine_ccdi.adapter import VERSIONS_FROM
+
+    param = book.rulebook.parameters["regulations_in_force"]
+    labels = param.type.labels
+    expected = [(day, (labels[v].get("zh"), labels[v].get("en"))) for day, v in param.values]
+    assert list(reversed(VERSIONS_FROM)) == expected
+
+
 def test_adapter_reads_each_act_field_as_the_rules_declare_it(book):
     """The adapter reads an act's fields before validation does, with the engine's readers:
     its types (and the values it assumes for absent fields) must be the rulebook's."""
@@ -506,8 +517,12 @@ def test_versions_of_the_regulations_are_named_in_words(book):
     record = {"decided_on": "2024-06-01", "acts": [dict(act, id="S1", acted_on="2023-06-10")]}
     (result,) = cases.evaluate_case(book, loads_json(json.dumps(record)))
     en, zh = render(result.trace, "en"), render(result.trace, "zh")
-    assert "version of the regulations in force when the acts were committed: 2018 revision; " in en
+    at_act = "in force when the acts were committed (the latest act not yet dealt with)"
+    assert f"version of the regulations {at_act}: 2018 revision; " in en
     assert "the provision needs anything but 2023 revision" in en
-    assert "行为时施行的条例版本：2018年修订条例；须不为2023年修订条例" in zh
+    assert (
+        "行为时施行的条例版本（以最后一个未经处理的行为为准）：2018年修订条例；须不为2023年修订条例"
+        in zh
+    )
     for text in (en, zh):
         assert "party_law." not in text and "v2018" not in text and "v2023" not in text

@@ -88,7 +88,9 @@ def test_chinese_wording_of_the_filing_standard_and_the_field():
     zh = explain("k06_nsf_30000.json", "--lang", "zh")
     assert "达到达到" not in zh and "“数额较大”以上" not in zh
     assert "须达到立案追诉标准（" in zh
-    assert "（取发生在乡村振兴领域）" not in zh and "（取是否发生在乡村振兴领域）" in zh
+    # The field as the 2023 text reads it: the act's own date (fifth legal review, finding 4).
+    field = "（取是否为乡村振兴领域的行为，且发生在2023年条例施行期间（或者继续、连续至该期间））"
+    assert "（取发生在乡村振兴领域）" not in zh and field in zh
 
 
 def test_no_internal_rule_name_or_memory_in_unverified_marks():

@@ -141,3 +141,49 @@ def test_zh_terms(tmp_path):
     assert "serious (Party discipline)" in en
     v02 = explain(CASES / "v02_span_2017_2019_poverty.json", "--lang", "zh")
     assert "克扣危房改造补助（未非法占为己有）" in v02 and "贪污、克扣危房改造补助" not in v02
+
+
+def test_why_that_version_names_acts_under_an_earlier_version():
+    """Finding 4: v02's 2017 act (2015 text) beside a 2019 act (2018 text) was judged under 2018
+    with "the same version was in force when the acts were committed and when the case is
+    decided", false for act A. The reason now says an earlier act was committed under an earlier
+    version and each act is judged on its own, and act A's line names the version of its own
+    date; v04, the 2017 act alone, keeps the plain reason and names nothing."""
+    en = explain(CASES / "v02_span_2017_2019_poverty.json")
+    why = next(ln for ln in en.splitlines() if "why that version:" in ln)
+    assert "the same version was in force when the latest act was committed" in why
+    assert "each act is judged old-or-lighter on its own" in why
+    assert "when the acts were committed and when" not in en
+    act_a, act_b = (next(ln for ln in en.splitlines() if f"act {i} (" in ln) for i in ("A", "B"))
+    assert "committed under the 2015 revision: judged under it" in act_a
+    assert "(the case is dated by the latest act, 2018 revision)" in act_a
+    assert "committed under the" not in act_b
+    assert "(2018) Art. 142(2) Acts under two versions: old-or-lighter, act by act" in en
+    zh = explain(CASES / "v02_span_2017_2019_poverty.json", "--lang", "zh")
+    assert "有行为发生在此前的版本施行期间，逐个行为从旧兼从轻" in zh
+    assert "行为时施行2015年修订条例：依该版本处理" in zh
+    v04 = explain(CASES / "v04_2017act_poverty_dec2019.json")
+    assert "why that version: the version in force when the acts were committed (from" in v04
+    assert "committed under the" not in v04
+
+
+def test_an_act_before_the_revision_is_judged_under_its_own_version(tmp_path):
+    """Finding 4, the law: v02 with act B outside the field and minor. Act A (2017, poverty
+    relief) got the 2018 text's field aggravation through B's date: probation to expulsion.
+    Whether A and B are one course is now asked (the outcome turns on it); a distinct breach
+    is judged under the 2015 text (2018 Art. 142(2)), one course under the 2018 one."""
+    data = json.loads((CASES / "v02_span_2017_2019_poverty.json").read_text())
+    data["acts"][1].update(gravity="minor", poverty_relief=False)
+    case = tmp_path / "v02b.json"
+    case.write_text(json.dumps(data))
+    text = explain(case)
+    assert "Party sanction not decided: an act in the poverty-relief" in text
+    assert "give that act's continues (one_course or distinct_breach)" in text
+    assert text.splitlines()[0] == "range of Party sanctions: not decided"
+    for continues, sanction in (
+        ("distinct_breach", ["removal_from_post", "probation"]),
+        ("one_course", ["probation", "expulsion"]),
+    ):
+        data["acts"][0]["continues"] = continues
+        case.write_text(json.dumps(data))
+        assert outcome(case)["sanction"] == sanction, continues
