@@ -8,6 +8,7 @@ what one step of the session answered.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import textwrap
 
@@ -241,6 +242,69 @@ def test_a_malformed_message_is_one_line_of_log_not_a_traceback():
     assert done.returncode == 0
     assert b"Traceback" not in done.stderr
     assert b"ruleengine lsp: ERROR: Unable to handle message" in done.stderr
+
+
+def _frame(body: bytes) -> bytes:
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def _replies(stdout: bytes) -> list[dict]:
+    parts = stdout.split(b"Content-Length: ")[1:]
+    return [json.loads(part.split(b"\r\n\r\n", 1)[1]) for part in parts]
+
+
+def _raw_session(stdin: bytes, env: dict | None = None):
+    import os
+    import subprocess
+
+    cli = "import sys; from ruleengine.cli import main; sys.argv[0] = 'ruleengine'; main()"
+    return subprocess.run(
+        [sys.executable, "-c", cli, "lsp"],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+_INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"processId": None, "rootUri": None, "capabilities": {}}}  # fmt: skip
+_SHUTDOWN = {"jsonrpc": "2.0", "id": 99, "method": "shutdown"}
+_EXIT = {"jsonrpc": "2.0", "method": "exit"}
+
+
+def _frames(*messages) -> bytes:
+    return b"".join(m if isinstance(m, bytes) else _frame(json.dumps(m).encode()) for m in messages)
+
+
+def test_a_message_announced_too_long_is_dropped_in_bounded_memory():
+    """A header announcing a terabyte made pygls allocate it: MemoryError, exit 70 (sixth QA
+    round). A body past the bound is read in chunks and dropped; the next message is answered."""
+    from ruleengine.lsp import transport
+
+    huge = _raw_session(_frames(_INIT, b"Content-Length: 1000000000000\r\n\r\n{}"))
+    assert huge.returncode == 0 and b"Traceback" not in huge.stderr, huge.stderr
+    assert b"1000000000000 bytes is longer than" in huge.stderr
+    size = transport.MAX_MESSAGE + 10
+    long = b"Content-Length: %d\r\n\r\n" % size + b" " * size
+    done = _raw_session(_frames(_INIT, long, _SHUTDOWN, _EXIT))
+    assert done.returncode == 0, done.stderr
+    assert b"Traceback" not in done.stderr
+    assert b"longer than" in done.stderr and b"dropped" in done.stderr
+    assert {"id": 99, "jsonrpc": "2.0", "result": None} in _replies(done.stdout)
+
+
+def test_a_failed_request_answers_one_line_without_the_traceback():
+    """pygls put the Python traceback in a failed request's error data, which editors show
+    (a request before ``initialize`` fails: the workspace does not exist yet)."""
+    hover = {"jsonrpc": "2.0", "id": 7, "method": "textDocument/hover",
+             "params": {"textDocument": {"uri": "file:///nonexist/x.rules"},
+                        "position": {"line": 0, "character": 0}}}  # fmt: skip
+    done = _raw_session(_frames(hover, _INIT, _SHUTDOWN, _EXIT))
+    [error] = [r["error"] for r in _replies(done.stdout) if r.get("id") == 7]
+    assert error["code"] == -32603 and "\n" not in error["message"], error
+    assert not error.get("data")
+    assert b"Traceback" not in done.stderr
 
 
 #: The server with a check that never ends: it says it started (a file), then waits forever.

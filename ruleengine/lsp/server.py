@@ -16,6 +16,7 @@ import asyncio
 import datetime
 import logging
 import re
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Sp
 from ..loader import RULE_SUFFIX, read_rule_file
 from .check import MAX_FILES, Analysis, analyze
 from .index import Symbol, describe
+from .transport import BoundedStdin, Protocol
 
 #: Seconds after the last change before a document is checked again.
 DELAY = 0.3
@@ -55,7 +57,7 @@ class RuleServer(LanguageServer):
     def __init__(self):
         from .. import __version__
 
-        super().__init__("ruleengine", __version__)
+        super().__init__("ruleengine", __version__, protocol_cls=Protocol)
         from ..plugins import get_plugin_manager
 
         self.pm = get_plugin_manager()
@@ -377,9 +379,16 @@ class _OneLine(logging.Formatter):
     def formatStack(self, stack_info: str) -> str:  # noqa: N802
         return ""
 
+    def format(self, record: logging.LogRecord) -> str:
+        """One line: pygls writes some tracebacks into the message itself (a message it
+        cannot read); its last line, the error, is kept."""
+        first, *rest = super().format(record).splitlines() or [""]
+        last = next((line.strip(" |+-") for line in reversed(rest) if line.strip(" |+-")), "")
+        return f"{first}: {last}" if last else first
+
 
 def main() -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(_OneLine("ruleengine lsp: %(levelname)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
-    server.start_io()
+    server.start_io(BoundedStdin(sys.stdin.buffer))

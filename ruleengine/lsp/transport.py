@@ -1,0 +1,54 @@
+"""What the language server reads and answers on the wire, bounded and without tracebacks.
+
+pygls reads a message's body with one ``read(Content-Length)``: a header announcing a
+terabyte made the server allocate it and die (exit 70, sixth QA round). ``BoundedStdin``
+reads a body longer than ``MAX_MESSAGE`` in chunks and drops it, as a malformed message (the
+editor's log says so in one line), so memory stays bounded whatever a header says. And pygls
+answers a request that failed with the Python traceback in the error's ``data``, which an
+editor shows to its user: ``Protocol`` sends the error's one-line message only.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, BinaryIO
+
+from pygls.protocol import LanguageServerProtocol
+
+#: The longest message read (bytes): a rule file may be 2 MB, escaped in JSON up to six
+#: times that, with room.
+MAX_MESSAGE = 32 * 1024 * 1024
+_CHUNK = 1024 * 1024
+_log = logging.getLogger("ruleengine.lsp")
+
+
+class BoundedStdin:
+    """Standard input as pygls reads it, a body past ``MAX_MESSAGE`` dropped unread."""
+
+    def __init__(self, stream: BinaryIO):
+        self.stream = stream
+
+    def readline(self) -> bytes:
+        return self.stream.readline(MAX_MESSAGE)
+
+    def read(self, n: int) -> bytes:
+        if n <= MAX_MESSAGE:
+            return self.stream.read(n)
+        _log.error("a message of %d bytes is longer than %d: dropped", n, MAX_MESSAGE)
+        left = n
+        while left:
+            got = self.stream.read(min(left, _CHUNK))
+            if not got:
+                return b""  # the editor closed the stream: the server ends
+            left -= len(got)
+        return b"null"  # no message: pygls logs it and reads the next
+
+
+class Protocol(LanguageServerProtocol):
+    """pygls's protocol, its error answers without the traceback pygls puts in ``data``."""
+
+    def _send_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        data = getattr(error, "data", None)
+        if isinstance(data, dict) and "traceback" in data:
+            error.data = None
+        super()._send_response(msg_id, result=result, error=error)
