@@ -873,6 +873,24 @@ def _acts_named(acts: list[dict]) -> tuple[str, str]:
     return zh, f"{en} ({', '.join(d.isoformat() for d in days)})"
 
 
+#: Acts before 2015-11-01 time-barred on their own: not joined (alone.prosecutable).
+EARLIER_BARRED = (
+    "：依当时施行的第二百五十三条之一（刑法修正案（七）增加的条文）单独构成犯罪，但单独计算的追诉期限"
+    "（刑法第八十七条第一项，五年；以后的行为在该期限以内的，从其最后一个行为之日起计算，刑法第八十九条"
+    "第二款），于立案侦查或者受理案件之日已经届满，依照刑法总则第四章第八节的规定不应当追诉（刑法第十二条"
+    "第一款）：不与2015年11月1日以后的行为一并计算，不计入（本规则的理解，参照高检发释字〔1998〕6号"
+    "第二项“同种类数罪”）。前后的行为属于一个连续犯罪的，追诉期限从犯罪行为终了之日起计算（刑法第八十九条"
+    "第一款），应当一并计算；是否连续，所给事实未载明（请办案人员判断）",
+    ": an offence on their own under Art. 253-1 as Amendment VII gave it, but their own "
+    "limitation period (Criminal Law Art. 87 item 1, five years; from the last of the later "
+    "acts where they fell within it, Art. 89(2)) had run when prosecution began, so they are "
+    "not to be prosecuted under section 8 of chapter 4 of the General Provisions (Criminal "
+    "Law Art. 12 para. 1): neither joined with the acts from 1 November 2015 nor counted "
+    "(our reading, by analogy with the SPP reply 高检发释字〔1998〕6号, item 2, 'offences of "
+    "the same kind'). Were the acts one continuous offence, the period would run from the end "
+    "of the conduct (Art. 89(1)) and they would be joined; whether they were the facts do not "
+    "say (for counsel)",
+)
 AMENDMENT7_TEXT = (
     "行为发生在2015年11月1日以前，当时施行的是刑法修正案（七）增加的第二百五十三条之一",
     "done before 1 November 2015, under Art. 253-1 as Amendment VII added it",
@@ -1043,6 +1061,11 @@ def _in_time(
         if a["acted_on"] is not None
         and max(b["acted_on"] for b in measured.get(a["index"], ([a],))[0]) >= in_time.AMENDMENT9
     ]
+
+    def last(acts: list[dict]) -> datetime.date:
+        # A seizure is dated by the acts it measures (Art. 11(3)).
+        return max(max(b["acted_on"] for b in measured.get(a["index"], ([a],))[0]) for a in acts)
+
     if earlier and later and kind == "decided":
         own = in_time.given(facts, in_time.EARLIER_OWN)
         rest = [a for a in counted if a not in earlier]
@@ -1076,16 +1099,24 @@ def _in_time(
                 fact="acts_in_time",
                 value="left_out",
             )
+        elif own and alone.prosecutable(*_part(earlier, facts, duty), last(later)) is False:
+            # Time-barred on their own: not joined (sixth legal review, finding 1).
+            counted = rest
+            note(earlier, *EARLIER_BARRED, fact="acts_in_time", value="left_out")
         elif own:
             out["joined_across_amendment9"] = True
+            out["earlier_limitation_end"] = alone.own_period_end(
+                last(earlier), last(later)
+            ).isoformat()
             note(
                 earlier,
                 "：依当时施行的第二百五十三条之一（刑法修正案（七）增加的条文），依所给事实单独构成犯罪，"
                 "与2015年11月1日以后的行为一并依修正后的条文计算（本规则的理解，参照高检发释字〔1998〕6号"
-                "第二项）",
+                "第二项；其追诉期限单独计算，见追诉时效）",
                 ": by the facts given, an offence on their own under Art. 253-1 as Amendment VII "
                 "gave it, joined with the acts from 1 November 2015 under the amended text (our "
-                "reading, by analogy with the SPP reply 高检发释字〔1998〕6号, item 2)",
+                "reading, by analogy with the SPP reply 高检发释字〔1998〕6号, item 2; their own "
+                "limitation period is checked too, see the limitation)",
                 fact="joined_across_amendment9",
                 value=True,
             )
@@ -1173,9 +1204,14 @@ def _same_outcome(counted: list[dict], more: list[dict], facts: dict, duty: set)
 
 
 def _alone(acts: list[dict], facts: dict, duty: set) -> dict[str, Any] | None:
-    """What the rulebook decides on ``acts`` alone: counted as the whole case would be, with
-    the record's other facts as given (they say nothing of which acts they concern; our
-    reading), dated by their last act (alone.py)."""
+    """What the rulebook decides on ``acts`` alone (alone.py), dated by their last act."""
+    return alone.decide(*_part(acts, facts, duty))
+
+
+def _part(acts: list[dict], facts: dict, duty: set) -> tuple[dict, datetime.date]:
+    """The facts of ``acts`` alone, counted as the whole case would be, with the record's
+    other facts as given (they say nothing of which acts they concern; our reading), and
+    their last act's day."""
     totals, gain, has_gain, _ = _count_parsed(acts, duty)
     part = {k: v for k, v in facts.items() if k not in COMPUTED}
     part.update(totals)
@@ -1185,7 +1221,7 @@ def _alone(acts: list[dict], facts: dict, duty: set) -> dict[str, Any] | None:
         part[fact] = value
     last = max(a["acted_on"] for a in acts)
     part["acted_last"] = last.isoformat()
-    return alone.decide(part, last)
+    return part, last
 
 
 def _items(acts: list[dict], duty: set) -> int:
@@ -1244,6 +1280,7 @@ COMPUTED = (
     "acted_last",
     "acts_in_time",
     "joined_across_amendment9",
+    "earlier_limitation_end",
     "act_date_given",
 )
 #: What the rulebook takes when no act date is given (input acted_last's default).

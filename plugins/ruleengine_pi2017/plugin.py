@@ -53,7 +53,9 @@ def ruleengine_input_adapters():
             "were an offence on their own (earlier_acts_offence_on_their_own: true joined, false "
             "left out, not given not decided where it changes the counts) and the later acts, "
             "judged alone by the rulebook, were one too (else the later acts are left out and "
-            "the earlier offence judged under its own text); a seizure counts "
+            "the earlier offence judged under its own text), and the earlier ones, judged alone "
+            "with the filing date, were not time-barred (else they are left out; without a "
+            "filing date the rules measure their period, earlier_limitation_end); a seizure counts "
             "only as far as the obtaining it measures, dated by it. The last act "
             "counted gives acted_last; without dates the rulebook takes 2015-11-01, the "
             "Amendment IX text, and says so (act_date_given says a date was given).",
