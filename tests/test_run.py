@@ -994,3 +994,38 @@ def test_summary_of_two_many_valued_conclusions_lists_the_pairs_that_occur(tmp_p
     assert len(data["conclusions"][0]["rows"]) == 61
     text = runner.invoke(app, [*args, "big,triple"]).stdout  # 2 x 61: still listed
     assert "big by triple" in text and "the 40 largest shown" in text
+
+
+def test_traced_lines_go_in_small_chunks_and_parquet_row_groups_of_bounded_bytes(
+    monkeypatch, tmp_path
+):
+    """QA round six (E12): `run --trace` on pi2017 grew with every line (1 GB for 2,000
+    lines, 3.2 GB to Parquet): traced lines took the columnar path's chunks (2,000 lines of
+    some 250 KB of trace each, held at once), and Parquet's row groups of 10,000 rows held
+    their traces together. Traced chunks are ``TRACE_CHUNK_LINES``; a row group ends at
+    ``ROW_GROUP_BYTES``."""
+    import datetime
+    import io
+
+    import ruleengine
+    from ruleengine.batch import writing
+    from ruleengine.batch.table import Schema
+
+    pq = pytest.importorskip("pyarrow.parquet")
+    pytest.importorskip("numpy")
+    book = ruleengine.load_paths([Path(__file__).parents[1] / "bench" / "article5.rules"])
+    text = "".join(json.dumps({"other_items": i, "illegal_gain": str(i)}) + "\n" for i in range(9))
+    monkeypatch.setattr(running, "COLUMNAR_CHUNK_LINES", 4)
+    monkeypatch.setattr(running, "TRACE_CHUNK_LINES", 2)
+    options = running.Options(datetime.date(2018, 3, 1), trace=True, output="parquet")
+    context = running.Context(book, None, options)
+    got = []
+    running.run(JsonLines(io.BytesIO(text.encode())), got.append, context=context, jobs=2)
+    assert [d.last - d.first + 1 for d in got] == [2, 2, 2, 2, 1]
+    monkeypatch.setattr(writing, "ROW_GROUP_BYTES", 1)
+    writer = writing.ResultsWriter(tmp_path / "o.parquet", "parquet", Schema(book.rulebook, True))
+    for decided in got:
+        writer.write(decided.rows, decided.persons)
+    writer.close()
+    groups = pq.ParquetFile(tmp_path / "o.parquet").metadata
+    assert groups.num_rows == 9 and groups.num_row_groups == 5  # a chunk each, not one
