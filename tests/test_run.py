@@ -118,6 +118,47 @@ def test_each_part_of_a_parquet_folder_is_read_with_its_own_types(files, tmp_pat
     assert "binary floating-point number 25.0" in errors[3]
 
 
+def test_a_parquet_file_naming_a_column_twice_is_refused_by_every_command(files, tmp_path):
+    """QA round six (E6): the last of two columns of one name silently took the field (a
+    level decided on the other column's number, exit 0); CSV and JSON refuse it."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.table(
+        [pa.array(["2021-01-01"] * 2), pa.array([25, 3]), pa.array([3, 25])],
+        names=["day", "score", "score"],
+    )
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    pq.write_table(table, tmp_path / "dup.parquet")
+    pq.write_table(table.select([0, 1]), folder / "a.parquet")
+    pq.write_table(table, folder / "b.parquet")
+    rules = str(files[0])
+    said = "the column 'score' is named twice"
+    for cases, where in ((tmp_path / "dup.parquet", ""), (folder, f" (in {folder / 'b.parquet'})")):
+        for command in (
+            ["run", str(cases), "--rules", rules, "-o", str(tmp_path / "o.jsonl")],
+            ["summary", str(cases), "--rules", rules],
+            [
+                "diff",
+                str(cases),
+                "--rules",
+                rules,
+                "--as-of",
+                "2020-01-01",
+                "--against-as-of",
+                "2022-01-01",
+            ],
+        ):
+            result = runner.invoke(app, command)
+            assert result.exit_code == EXIT_BAD_FACTS, result.output
+            rows = 2 if where == "" else 4
+            assert (
+                f"{cases}: {said}{where}; the file is refused ({rows} rows not read)"
+                in result.output
+            )
+        assert not (tmp_path / "o.jsonl").exists()
+
+
 def test_csv_and_parquet_hold_the_same_rows_as_json_lines(files, tmp_path):
     assert run(files, tmp_path / "a.jsonl").exit_code == EXIT_BAD_FACTS
     assert run(files, tmp_path / "a.csv").exit_code == EXIT_BAD_FACTS
