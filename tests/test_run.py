@@ -1070,3 +1070,43 @@ def test_traced_lines_go_in_small_chunks_and_parquet_row_groups_of_bounded_bytes
     writer.close()
     groups = pq.ParquetFile(tmp_path / "o.parquet").metadata
     assert groups.num_rows == 9 and groups.num_row_groups == 5  # a chunk each, not one
+
+
+def test_where_compares_numbers_exactly_and_refuses_a_bad_value_before_deciding(
+    tmp_path, monkeypatch
+):
+    """QA round six (E11): `--where` cast its value to DECIMAL(38, 10), so that
+    `fine<=69.99999999999` counted a fine of 70, a cell `1/3` never matched, and `>=abc`,
+    `as_of=2018-02-30` failed (or matched nobody) only after every case was decided, in
+    DuckDB's words about a temporary file."""
+    from ruleengine.batch import commands
+
+    rules = tmp_path / "amounts.rules"
+    rules.write_text(
+        AMOUNTS
+        + 'conclusion third: value decimal = 0 en "third"\n'
+        + "rule r_third { cite article 3  when score >= 1 then third = score / 3 }\n",
+        "utf-8",
+    )
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join(json.dumps({"score": s}) + "\n" for s in range(1, 8)), "utf-8")
+    args = ["summary", str(cases), "--rules", str(rules), "-f", "json", "--where"]
+
+    def persons(where: str) -> int:
+        result = runner.invoke(app, [*args, where])
+        assert result.exit_code == EXIT_OK, result.output
+        return json.loads(result.stdout)["where"]["persons"]
+
+    assert persons("fine<=69.99999999999") == 6 and persons("fine>=70.00000000001") == 0
+    assert persons("fine=70.0") == 1 and persons("fine!=70") == 6
+    assert persons("third<1") == 2 and persons("third=1/3") == 1 and persons("third>=7/3") == 1
+    monkeypatch.setattr(commands, "decide_into", lambda *a, **k: pytest.fail("decided"))
+    for where, said in (
+        ("fine>=abc", "'abc' is not a number"),
+        ("fine<=NaN", "'NaN' is not a number"),
+        ("as_of=2018-02-30", "'2018-02-30' is not a date (YYYY-MM-DD)"),
+        ("as_of>=tomorrow", "'tomorrow' is not a date (YYYY-MM-DD)"),
+    ):
+        result = runner.invoke(app, [*args, where])
+        assert result.exit_code == EXIT_USAGE, result.output
+        assert f"--where {where!r}: {said}" in result.output
