@@ -118,6 +118,47 @@ def test_each_part_of_a_parquet_folder_is_read_with_its_own_types(files, tmp_pat
     assert "binary floating-point number 25.0" in errors[3]
 
 
+def test_a_parquet_file_naming_a_column_twice_is_refused_by_every_command(files, tmp_path):
+    """QA round six (E6): the last of two columns of one name silently took the field (a
+    level decided on the other column's number, exit 0); CSV and JSON refuse it."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.table(
+        [pa.array(["2021-01-01"] * 2), pa.array([25, 3]), pa.array([3, 25])],
+        names=["day", "score", "score"],
+    )
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    pq.write_table(table, tmp_path / "dup.parquet")
+    pq.write_table(table.select([0, 1]), folder / "a.parquet")
+    pq.write_table(table, folder / "b.parquet")
+    rules = str(files[0])
+    said = "the column 'score' is named twice"
+    for cases, where in ((tmp_path / "dup.parquet", ""), (folder, f" (in {folder / 'b.parquet'})")):
+        for command in (
+            ["run", str(cases), "--rules", rules, "-o", str(tmp_path / "o.jsonl")],
+            ["summary", str(cases), "--rules", rules],
+            [
+                "diff",
+                str(cases),
+                "--rules",
+                rules,
+                "--as-of",
+                "2020-01-01",
+                "--against-as-of",
+                "2022-01-01",
+            ],
+        ):
+            result = runner.invoke(app, command)
+            assert result.exit_code == EXIT_BAD_FACTS, result.output
+            rows = 2 if where == "" else 4
+            assert (
+                f"{cases}: {said}{where}; the file is refused ({rows} rows not read)"
+                in result.output
+            )
+        assert not (tmp_path / "o.jsonl").exists()
+
+
 def test_csv_and_parquet_hold_the_same_rows_as_json_lines(files, tmp_path):
     assert run(files, tmp_path / "a.jsonl").exit_code == EXIT_BAD_FACTS
     assert run(files, tmp_path / "a.csv").exit_code == EXIT_BAD_FACTS
@@ -990,3 +1031,120 @@ def test_diff_lists_the_transitions_of_a_conclusion_of_many_values_instead_of_a_
     assert "no" in big and "yes" in big and "persons" not in big.splitlines()[1]  # a grid
     data = json.loads(runner.invoke(app, [*args, "--by", "fine", "-f", "json"]).stdout)
     assert len(data["transitions"][0]["cells"]) == 61  # JSON keeps every cell
+
+
+def test_summary_of_two_many_valued_conclusions_lists_the_pairs_that_occur(tmp_path):
+    """QA round six (E5): `summary --by fine_amount.floor,fine_amount.ceiling` built the whole
+    grid of values (5.4 GB at 20,000 pi2017 results; JSON of 2,000: 174 MB of zeros). As in
+    `diff`: past 12 values a side the text lists the largest pairs; JSON and CSV hold only
+    the pairs that occur; a one-way table of many values lists its largest in text."""
+    rules = tmp_path / "amounts.rules"
+    rules.write_text(
+        AMOUNTS
+        + 'conclusion triple: value integer = 0 en "triple"\n'
+        + "rule r_triple { cite article 3  when score >= 1 then triple = score * 3 }\n",
+        "utf-8",
+    )
+    cases = tmp_path / "cases.jsonl"
+    scores = [*range(1, 61), 7, 7, 0]
+    cases.write_text("".join(json.dumps({"score": s}) + "\n" for s in scores), "utf-8")
+    args = ["summary", str(cases), "--rules", str(rules), "--by"]
+    data = json.loads(runner.invoke(app, [*args, "fine,triple", "-f", "json"]).stdout)
+    cells = data["crosstab"]["cells"]
+    assert len(cells) == 61  # the pairs that occur, not 61 x 61
+    assert cells[0]["row"] == 0 and cells[7]["persons"] == 3  # in the values' order
+    assert (cells[7]["row"], cells[7]["column"]) == (70, 21)
+    rows = list(
+        csv.reader(runner.invoke(app, [*args, "fine,triple", "-f", "csv"]).stdout.splitlines())
+    )
+    assert len(rows) == 1 + 61 and rows[8][1:] == ["70", "triple", "21", "3", "3"]
+    text = runner.invoke(app, [*args, "fine,triple"]).stdout
+    cross = text[text.index("fine by triple") :]
+    assert "(61 pairs of values, the 40 largest shown: all with --format json or csv)" in cross
+    listed = [line.split() for line in cross.splitlines()[3:] if line.strip()]
+    assert listed[0] == ["70", "21", "3", "3"] and len(listed) == 40
+    text = runner.invoke(app, [*args, "fine"]).stdout
+    one = text[
+        text.index("fine (61 values, the 40 largest shown: all with --format json or csv)") :
+    ]
+    listed = [line.split() for line in one.splitlines()[3:] if line.strip()]
+    assert listed[0] == ["70", "3", "3"] and len(listed) == 40
+    data = json.loads(runner.invoke(app, [*args, "fine", "-f", "json"]).stdout)
+    assert len(data["conclusions"][0]["rows"]) == 61
+    text = runner.invoke(app, [*args, "big,triple"]).stdout  # 2 x 61: still listed
+    assert "big by triple" in text and "the 40 largest shown" in text
+
+
+def test_traced_lines_go_in_small_chunks_and_parquet_row_groups_of_bounded_bytes(
+    monkeypatch, tmp_path
+):
+    """QA round six (E12): `run --trace` on pi2017 grew with every line (1 GB for 2,000
+    lines, 3.2 GB to Parquet): traced lines took the columnar path's chunks (2,000 lines of
+    some 250 KB of trace each, held at once), and Parquet's row groups of 10,000 rows held
+    their traces together. Traced chunks are ``TRACE_CHUNK_LINES``; a row group ends at
+    ``ROW_GROUP_BYTES``."""
+    import datetime
+    import io
+
+    import ruleengine
+    from ruleengine.batch import writing
+    from ruleengine.batch.table import Schema
+
+    pq = pytest.importorskip("pyarrow.parquet")
+    pytest.importorskip("numpy")
+    book = ruleengine.load_paths([Path(__file__).parents[1] / "bench" / "article5.rules"])
+    text = "".join(json.dumps({"other_items": i, "illegal_gain": str(i)}) + "\n" for i in range(9))
+    monkeypatch.setattr(running, "COLUMNAR_CHUNK_LINES", 4)
+    monkeypatch.setattr(running, "TRACE_CHUNK_LINES", 2)
+    options = running.Options(datetime.date(2018, 3, 1), trace=True, output="parquet")
+    context = running.Context(book, None, options)
+    got = []
+    running.run(JsonLines(io.BytesIO(text.encode())), got.append, context=context, jobs=2)
+    assert [d.last - d.first + 1 for d in got] == [2, 2, 2, 2, 1]
+    monkeypatch.setattr(writing, "ROW_GROUP_BYTES", 1)
+    writer = writing.ResultsWriter(tmp_path / "o.parquet", "parquet", Schema(book.rulebook, True))
+    for decided in got:
+        writer.write(decided.rows, decided.persons)
+    writer.close()
+    groups = pq.ParquetFile(tmp_path / "o.parquet").metadata
+    assert groups.num_rows == 9 and groups.num_row_groups == 5  # a chunk each, not one
+
+
+def test_where_compares_numbers_exactly_and_refuses_a_bad_value_before_deciding(
+    tmp_path, monkeypatch
+):
+    """QA round six (E11): `--where` cast its value to DECIMAL(38, 10), so that
+    `fine<=69.99999999999` counted a fine of 70, a cell `1/3` never matched, and `>=abc`,
+    `as_of=2018-02-30` failed (or matched nobody) only after every case was decided, in
+    DuckDB's words about a temporary file."""
+    from ruleengine.batch import commands
+
+    rules = tmp_path / "amounts.rules"
+    rules.write_text(
+        AMOUNTS
+        + 'conclusion third: value decimal = 0 en "third"\n'
+        + "rule r_third { cite article 3  when score >= 1 then third = score / 3 }\n",
+        "utf-8",
+    )
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join(json.dumps({"score": s}) + "\n" for s in range(1, 8)), "utf-8")
+    args = ["summary", str(cases), "--rules", str(rules), "-f", "json", "--where"]
+
+    def persons(where: str) -> int:
+        result = runner.invoke(app, [*args, where])
+        assert result.exit_code == EXIT_OK, result.output
+        return json.loads(result.stdout)["where"]["persons"]
+
+    assert persons("fine<=69.99999999999") == 6 and persons("fine>=70.00000000001") == 0
+    assert persons("fine=70.0") == 1 and persons("fine!=70") == 6
+    assert persons("third<1") == 2 and persons("third=1/3") == 1 and persons("third>=7/3") == 1
+    monkeypatch.setattr(commands, "decide_into", lambda *a, **k: pytest.fail("decided"))
+    for where, said in (
+        ("fine>=abc", "'abc' is not a number"),
+        ("fine<=NaN", "'NaN' is not a number"),
+        ("as_of=2018-02-30", "'2018-02-30' is not a date (YYYY-MM-DD)"),
+        ("as_of>=tomorrow", "'tomorrow' is not a date (YYYY-MM-DD)"),
+    ):
+        result = runner.invoke(app, [*args, where])
+        assert result.exit_code == EXIT_USAGE, result.output
+        assert f"--where {where!r}: {said}" in result.output

@@ -79,11 +79,12 @@ def open_cases(path: str, fmt: str | None) -> Reader:
         if Path(path).is_dir():
             refuse_mixed_folder(path)
         try:
-            return open_reader(path, fmt)
+            reader = open_reader(path, fmt)
         except MissingExtra:
             raise
         except Exception as err:  # pyarrow's own errors: not a Parquet file, truncated
             raise BadInput(f"{path}: cannot be read as Parquet: {err}") from None
+        return checked(path, reader)  # a column named twice
     try:
         # A regular file, or a pipe (read as it comes); never a device or a folder.
         stream = open_input(path, streams=True)

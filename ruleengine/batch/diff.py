@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from .listing import MAX_LISTED, as_grid, largest
 from .results import NONE, UNDECIDED, Results, ResultsError, find_part, key_sql, quote
 from .table import Part, Schema
 
@@ -308,7 +309,7 @@ def sections(diff: Diff, book, lang: str) -> list[tuple[str, list[str], list[lis
         news = [k for k, _ in ordered(t.part, dict.fromkeys(seen_new, 1)) if k in seen_new]
         change = "person changes" if t.changed == 1 else "persons change"
         title = f"{part_label(book, t.part, lang)}: {t.changed:,} {change}"
-        if max(len(olds), len(news)) > MAX_GRID:
+        if not as_grid(len(olds), len(news)):
             out.append(_transition_list(diff, t, title, olds, news, lang))
             continue
         counts = {(ka, kb): p for ka, kb, p, _ in t.cells}
@@ -348,30 +349,19 @@ def sections(diff: Diff, book, lang: str) -> list[tuple[str, list[str], list[lis
     return out
 
 
-#: A transition table is a grid (old value by new value) while each side has at most this
-#: many values; past it (an amount: one value a case), it is the list of the changes, the
-#: largest first. A fifth QA round saw pi2017's fine amounts make a grid of 1,000 x 1,000
-#: cells for 2,000 cases, which took minutes and 11 GB to print.
-MAX_GRID = 12
-#: The most changes such a list shows; all are in --format json.
-MAX_LISTED = 40
-
-
 def _transition_list(diff: Diff, t: Transition, title: str, olds, news, lang: str):
     """A transition table of many values as ``old, new, persons`` rows: the changes, the
     largest first (then in the values' order), and one row for the unchanged."""
     at_old = {k: i for i, k in enumerate(olds)}
     at_new = {k: i for i, k in enumerate(news)}
-    moved = sorted(
+    moved, more = largest(
         (cell for cell in t.cells if cell[0] != cell[1]),
-        key=lambda c: (-c[2], at_old[c[0]], at_new[c[1]]),
+        lambda c: (-c[2], at_old[c[0]], at_new[c[1]]),
     )
     rows = [[_shown(t.part, a, lang), _shown(t.part, b, lang), f"{p:,}"] for a, b, p, _ in moved]
-    if len(rows) > MAX_LISTED:
-        rows = rows[:MAX_LISTED]
-        title += (
-            f" ({len(moved):,} transitions, the {MAX_LISTED} largest shown: all with --format json)"
-        )
+    if more:
+        total = len(moved) + more
+        title += f" ({total:,} transitions, the {MAX_LISTED} largest shown: all with --format json)"
     same = sum(p for a, b, p, _ in t.cells if a == b)
     rows.append(["(unchanged)", "", f"{same:,}"])
     return title, [diff.old_label, diff.new_label, "persons"], rows

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,25 @@ def connect(spill: str, database: str = ":memory:"):
     config = {"memory_limit": MEMORY_LIMIT, "temp_directory": spill, "threads": 1}
     con = duckdb.connect(database, config=config)
     con.execute("SET preserve_insertion_order = false")
+    types = ["VARCHAR", "VARCHAR"]  # by name: duckdb.typing became duckdb.sqltypes in 1.4
+    con.create_function(EXACT, _compare_exact, types, "INTEGER", side_effects=False)
     return con
+
+
+#: ``EXACT(cell, value)``: -1, 0 or 1 as a number's cell is below, at or above the value,
+#: compared as exact rationals (a cell is ``format_number``'s text: ``57300``, ``0.35``,
+#: ``1/3``). DuckDB's DECIMAL(38, 10) rounded ``57299.99999999999`` to 57300 (QA round six)
+#: and could not read ``1/3``.
+EXACT = "ruleengine_exact_cmp"
+
+
+def _compare_exact(cell: str, value: str) -> int | None:
+    try:
+        a = Fraction(cell)
+    except (ValueError, ZeroDivisionError):  # not a number: matches no bound
+        return None
+    b = Fraction(value)
+    return (a > b) - (a < b)
 
 
 def is_results(path: str, fmt: str | None = None) -> bool:
@@ -315,6 +334,8 @@ def parse_where(schema: Schema, text: str) -> Filter:
             "--where disciplines=integrity"
         )
     name, op, value = m.groups()
+    if name == "as_of":
+        _date(text, value)
     if name in ("as_of", "case", "person"):
         col = quote(name)
         if op == "=":
@@ -351,17 +372,40 @@ def parse_where(schema: Schema, text: str) -> Filter:
         return Filter(
             text, f"list_position({ranks}, {col}) {op} list_position({ranks}, ?)", (value,)
         )
+    kind = getattr(t, "kind", None)
+    if kind in ("integer", "decimal", "money"):
+        number = _number(text, value.removesuffix("yuan").removesuffix("CNY").strip())
+        compared = f"{EXACT}(CAST({col} AS VARCHAR), ?)"
+        if op == "!=":  # an undecided value is not the number either
+            return Filter(text, f"{compared} IS DISTINCT FROM 0", (number,))
+        return Filter(text, f"{compared} {'=' if op == '=' else op} 0", (number,))
+    if kind == "date":
+        _date(text, value)
     if op in ("=", "!="):
         return Filter(text, f"{col} {'=' if op == '=' else 'IS DISTINCT FROM'} ?", (value,))
-    kind = getattr(t, "kind", None)
     if kind == "date":
         return Filter(text, f"{col} {op} ?", (value,))
-    if kind in ("integer", "decimal", "money"):
-        number = value.removesuffix("yuan").removesuffix("CNY").strip()
-        return Filter(
-            text, f"TRY_CAST({col} AS DECIMAL(38, 10)) {op} CAST(? AS DECIMAL(38, 10))", (number,)
-        )
     raise ResultsError(f"--where {text!r}: values of this conclusion have no order")
+
+
+def _number(text: str, value: str) -> str:
+    """The value as an exact number's text; ``ResultsError`` (a usage error, before anything
+    is decided) for one that is none: DuckDB said so only after every case was decided,
+    naming a temporary file."""
+    from ..facts import convert_value
+    from ..types import DECIMAL, format_number
+
+    try:
+        return format_number(convert_value(value, DECIMAL))
+    except ValueError as err:
+        raise ResultsError(f"--where {text!r}: '{value}' is not a number ({err})") from None
+
+
+def _date(text: str, value: str) -> None:
+    from ..facts import parse_date
+
+    if parse_date(value) is None:
+        raise ResultsError(f"--where {text!r}: '{value}' is not a date (YYYY-MM-DD)")
 
 
 def _known(text: str, value: str, members: list[str]) -> None:

@@ -522,9 +522,17 @@ def run(
     ``settle`` as a worker does.
     """
     totals = Totals()
-    size = chunk_lines or (TRACE_CHUNK_LINES if options.trace else CHUNK_LINES)
+    traced = options.trace or (context is not None and context.options.trace)
+    size = chunk_lines or (TRACE_CHUNK_LINES if traced else CHUNK_LINES)
     most = 0  # the reader's own bound on a chunk's bytes
-    if jobs > 1 and chunk_lines is None and context is not None and in_columns(context):
+    # Not with traces: a pi2017 line's trace is some 250 KB, and a chunk of 2,000 held 1 GB.
+    if (
+        jobs > 1
+        and chunk_lines is None
+        and not traced
+        and context is not None
+        and in_columns(context)
+    ):
         size, most = COLUMNAR_CHUNK_LINES, COLUMNAR_CHUNK_BYTES
 
     def emit(decided: Decided) -> None:

@@ -22,6 +22,7 @@ import attrs
 
 from ..facts import to_json_value
 from ..types import EnumType
+from .listing import MAX_LISTED, as_grid, largest
 from .records import CAUSES, Skipped
 from .results import NONE, UNDECIDED, Filter, Results, find_part, key_sql, quote, where_sql
 from .table import Part, Schema, value_of
@@ -56,6 +57,12 @@ WORDS = {
         "zh": "筛选条件 {filters}：{persons}人，{cases}件",
     },
     "by": {"en": "{a} by {b} ({count})", "zh": "{a} × {b}（{count}）"},
+    "left_out": {
+        "en": " ({total:,} {what}, the {most} largest shown: all with --format json or csv)",
+        "zh": "（共{total:,}{what}，列出人数最多的{most}项；全部见 --format json 或 csv）",
+    },
+    "values": {"en": "values", "zh": "个值"},
+    "pairs": {"en": "pairs of values", "zh": "对值"},
 }
 
 
@@ -80,7 +87,16 @@ class Cross:
 
     a: Table
     b: Table
+    #: Only the pairs that occur (a grid of two amounts is mostly empty).
     cells: dict[tuple[str, str], tuple[int, int]]
+
+    def occurring(self) -> list[tuple[tuple[str, Any], tuple[str, Any], int, int]]:
+        """``((key, value) of a, (key, value) of b, persons, cases)`` for each pair that
+        occurs, in the axes' reading order."""
+        at_a = {k: (i, v) for i, (k, v) in enumerate(self.a.rows)}
+        at_b = {k: (i, v) for i, (k, v) in enumerate(self.b.rows)}
+        pairs = sorted(self.cells, key=lambda kk: (at_a[kk[0]][0], at_b[kk[1]][0]))
+        return [((ka, at_a[ka][1]), (kb, at_b[kb][1]), *self.cells[(ka, kb)]) for ka, kb in pairs]
 
 
 @attrs.define
@@ -300,11 +316,10 @@ def to_json(summary: Summary, book, lang: str = "en") -> dict:
                     "column": value_json(vb),
                     "row_label": value_label(x.a.part, va, lang),
                     "column_label": value_label(x.b.part, vb, lang),
-                    "persons": x.cells.get((ka, kb), (0, 0))[0],
-                    "cases": x.cells.get((ka, kb), (0, 0))[1],
+                    "persons": p,
+                    "cases": c,
                 }
-                for ka, va in x.a.rows
-                for kb, vb in x.b.rows
+                for (_, va), (_, vb), p, c in x.occurring()
             ],
         }
     if summary.provisions is not None:
@@ -326,25 +341,54 @@ def sections(summary: Summary, book, lang: str) -> list[tuple[str, list[str], li
 
     out = []
     for t in summary.tables:
+        title, shown = part_label(book, t.part, lang), t.rows
+        if len(shown) > MAX_LISTED:  # an amount: a value a case or so
+            ranked, _ = largest(
+                ((-t.persons.get(k, 0), i, (k, v)) for i, (k, v) in enumerate(shown)),
+                lambda r: r[:2],
+            )
+            shown = [kv for _, _, kv in ranked]
+            title += _left_out(len(t.rows), "values", lang)
         rows = [
             [value_label(t.part, v, lang), str(t.persons.get(k, 0)), str(t.cases.get(k, 0))]
-            for k, v in t.rows
+            for k, v in shown
         ]
         header = [word("value", lang), word("persons", lang), word("cases", lang)]
-        out.append((part_label(book, t.part, lang), header, rows))
+        out.append((title, header, rows))
     if summary.cross is not None:
-        x = summary.cross
-        a, b = part_label(book, x.a.part, lang), part_label(book, x.b.part, lang)
+        out.append(_cross_section(summary.cross, book, lang))
+    if summary.provisions is not None:
+        out += provisions_sections(summary.provisions, book, lang)
+    return out
+
+
+def _cross_section(x: Cross, book, lang: str) -> tuple[str, list[str], list[list[str]]]:
+    """A grid of persons while each axis has few values (``listing.as_grid``), else the
+    pairs that occur as rows, the largest first."""
+    a, b = part_label(book, x.a.part, lang), part_label(book, x.b.part, lang)
+    title = word("by", lang, a=a, b=b, count=word("persons", lang))
+    if as_grid(len(x.a.rows), len(x.b.rows)):
         header = [f"{a} \\ {b}"] + [value_label(x.b.part, v, lang) for _, v in x.b.rows]
         rows = [
             [value_label(x.a.part, va, lang)]
             + [str(x.cells.get((ka, kb), (0, 0))[0]) for kb, _ in x.b.rows]
             for ka, va in x.a.rows
         ]
-        out.append((word("by", lang, a=a, b=b, count=word("persons", lang)), header, rows))
-    if summary.provisions is not None:
-        out += provisions_sections(summary.provisions, book, lang)
-    return out
+        return title, header, rows
+    pairs = x.occurring()
+    shown, more = largest(enumerate(pairs), lambda ip: (-ip[1][2], ip[0]))
+    if more:
+        title += _left_out(len(pairs), "pairs", lang)
+    header = [a, b, word("persons", lang), word("cases", lang)]
+    rows = [
+        [value_label(x.a.part, va, lang), value_label(x.b.part, vb, lang), str(p), str(c)]
+        for _, ((_, va), (_, vb), p, c) in shown
+    ]
+    return title, header, rows
+
+
+def _left_out(total: int, what: str, lang: str) -> str:
+    return word("left_out", lang, total=total, what=word(what, lang), most=MAX_LISTED)
 
 
 def headlines(summary: Summary, lang: str) -> list[str]:
@@ -439,19 +483,17 @@ def render_csv(summary: Summary, book, lang: str = "en") -> str:
         w.writerow(
             ["row_conclusion", "row_value", "column_conclusion", "column_value", "persons", "cases"]
         )
-        for ka, va in x.a.rows:
-            for kb, vb in x.b.rows:
-                p, c = x.cells.get((ka, kb), (0, 0))
-                w.writerow(
-                    [
-                        x.a.part.column,
-                        _csv_value(x.a.part, va, lang),
-                        x.b.part.column,
-                        _csv_value(x.b.part, vb, lang),
-                        p,
-                        c,
-                    ]
-                )
+        for (_, va), (_, vb), p, c in x.occurring():
+            w.writerow(
+                [
+                    x.a.part.column,
+                    _csv_value(x.a.part, va, lang),
+                    x.b.part.column,
+                    _csv_value(x.b.part, vb, lang),
+                    p,
+                    c,
+                ]
+            )
         return out.getvalue()
     w.writerow(["conclusion", "value", "label", "persons", "cases"])
     for t in summary.tables:

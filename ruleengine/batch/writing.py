@@ -45,8 +45,11 @@ from .table import MEMO, Schema
 #: again and again (a grade, a kind), or a new one on nearly every row (a sum of money): past
 #: this many, a cell kept is seldom met again, and a ccdi worker held 4 MB of them at 4,096.
 SEEN = 256
-#: Rows per Parquet row group: big enough to read well, small enough to hold.
+#: Rows per Parquet row group: big enough to read well, small enough to hold; and at most
+#: about this many bytes of Arrow data (rows with their traces: pi2017's are some 250 KB a
+#: row, and 10,000 of them took the command to 3.2 GB).
 ROW_GROUP = 10_000
+ROW_GROUP_BYTES = 32 << 20
 OUTPUTS = ("jsonl", "csv", "parquet")
 
 
@@ -434,15 +437,20 @@ class ResultsWriter:
         self._spool.seek(0)
         with pq.ParquetWriter(self._file, arrow_schema(self.schema)) as writer:
             pending: list = []
-            count = 0
+            count = size = 0
             for rows in _pickled(self._spool):
                 pending.append(arrow_table(self.schema, rows))
                 count += len(rows)
-                if count >= ROW_GROUP:
+                size += pending[-1].nbytes
+                if size >= ROW_GROUP_BYTES:  # a row group of fewer, bigger rows
+                    writer.write_table(pa.concat_tables(pending), row_group_size=count)
+                    pending, count, size = [], 0, 0
+                elif count >= ROW_GROUP:
                     table = pa.concat_tables(pending)
                     whole = count - count % ROW_GROUP
                     writer.write_table(table.slice(0, whole), row_group_size=ROW_GROUP)
                     pending, count = [table.slice(whole)], count - whole
+                    size = size * count // (count + whole)
             if count:
                 writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP)
 
