@@ -1036,6 +1036,7 @@ def test(
             names = [None]  # the one named by --rules or --rulebook: its errors end the run
         passed = failed = 0
         broken: list[str] = []
+        plugins: set[str] = set()  # those that failed in a test (PluginFailed)
         for name in names:
             try:
                 book, name = _load(pm, rules, rulebook) if name is None else _load(pm, None, name)
@@ -1048,6 +1049,7 @@ def test(
                 broken.append(name)
                 continue
             results = run_tests(book, adapter_chain(pm, name or book.rulebook.name))
+            plugins.update(r.plugin for r in results if r.plugin)
             if measured is not None:
                 from .coverage import measure
 
@@ -1061,6 +1063,8 @@ def test(
         summary = f"{passed} passed, {failed} failed"
         if broken:
             summary += f"; not tested, rules with errors: {', '.join(broken)}"
+        if plugins:
+            summary += f"; a plugin failed: {', '.join(sorted(plugins))}"
         echo(summary)
         short = []
         if measured is not None:
@@ -1070,9 +1074,11 @@ def test(
             short = under(measured, least) if fail_under is not None else []
             for message in short:
                 typer.echo(message, err=True)
-        # Rules that do not load outrank failed tests: they are the graver fault, and the
-        # one that hides tests.
-        return EXIT_BAD_RULES if broken else EXIT_FAILED if failed or short else EXIT_OK
+        # Rules that do not load outrank a plugin's failure, which outranks failed tests:
+        # the graver fault first; a plugin's bug is not the rules' wrong result.
+        if broken:
+            return EXIT_BAD_RULES
+        return EXIT_PLUGIN if plugins else EXIT_FAILED if failed or short else EXIT_OK
 
     _run(body)
 
