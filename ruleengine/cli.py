@@ -1738,7 +1738,10 @@ def lsp() -> None:
 
 
 def main() -> None:
+    from .pipes import outlive_readers
+
     _stop_on_sigterm()
+    outlive_readers()
     try:
         app()
     except KeyboardInterrupt:
