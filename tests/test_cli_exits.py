@@ -63,3 +63,33 @@ def test_a_successful_command_behind_a_closed_pipe_is_quiet_and_exits_0():
     args = ["explain", "--rules", str(QUICK / "article5.rules"), str(QUICK / "case.json")]
     proc = _behind_a_closed_pipe(args, "stdout")
     assert (proc.returncode, proc.stderr) == (0, "")
+
+
+# A finder that sends this process SIGINT when typer is first imported: Ctrl-C pressed while
+# the command line is loading, at a place that does not depend on timing.
+SIGINT_WHILE_LOADING = """
+import os, signal, sys
+from importlib.metadata import entry_points
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "typer":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+(script,) = entry_points(group="console_scripts", name="ruleengine")
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["ruleengine", "--help"]
+script.load()()
+"""
+
+
+@posix
+def test_ctrl_c_while_the_command_line_loads_is_exit_130_and_one_line():
+    """E9: Ctrl-C in the first second of a command printed a KeyboardInterrupt traceback
+    from the start-up imports (``cli.py: import typer``)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", SIGINT_WHILE_LOADING], capture_output=True, text=True, timeout=120
+    )
+    assert (proc.returncode, proc.stderr, proc.stdout) == (130, "interrupted\n", "")
