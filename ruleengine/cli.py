@@ -1013,7 +1013,7 @@ def test(
     """Run the tests written beside the rules."""
 
     def body():
-        from .plugins import adapter_chain, rule_sources
+        from .plugins import PluginFailed, adapter_chain, rule_sources
         from .testing import run_tests
 
         if format not in ("text", "markdown", "json"):
@@ -1047,6 +1047,13 @@ def test(
                 _print_diagnostics(err.diagnostics)
                 echo(f"{name}: not tested: its rules have errors (listed above)")
                 broken.append(name)
+                continue
+            except PluginFailed as err:  # a function's signature, as the rules are checked
+                if len(names) == 1:
+                    raise
+                _err(err.report())
+                echo(f"{name}: not tested: plugin '{err.plugin}' failed (above)")
+                plugins.add(err.plugin)
                 continue
             results = run_tests(book, adapter_chain(pm, name or book.rulebook.name))
             plugins.update(r.plugin for r in results if r.plugin)

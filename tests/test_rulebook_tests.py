@@ -130,3 +130,25 @@ def test_a_plugin_failing_in_the_one_rulebook_tested_is_a_failed_test(installed)
     assert result.exit_code == EXIT_PLUGIN, result.output
     assert "FAIL weird" in result.stdout
     assert result.stdout.rstrip().endswith("0 passed, 1 failed; a plugin failed: test-plugin")
+
+
+class WeirdSignature:
+    """A plugin function whose signature raises as the rules are checked."""
+
+    @ruleengine.hookimpl
+    def ruleengine_functions(self):
+        def signature(args):
+            raise ValueError("sig boom")
+
+        return [ruleengine.FunctionSpec("weird", signature, lambda x: 1, "weird")]
+
+
+def test_a_plugin_failing_as_a_rulebook_loads_leaves_the_others_tested(installed):
+    """E10: a plugin failing while one rulebook's rules were checked ended ``test --all``."""
+    installed(plugin=WeirdSignature(), alpha=WEIRD, omega=PASSING)
+    result = run("test", "--all")
+    assert result.exit_code == EXIT_PLUGIN, result.output
+    assert "function weird() signature raised ValueError: sig boom" in result.stderr
+    assert "alpha: not tested: plugin 'test-plugin' failed (above)" in result.stdout
+    assert "omega: 1 passed, 0 failed" in result.stdout
+    assert result.stdout.rstrip().endswith("1 passed, 0 failed; a plugin failed: test-plugin")
