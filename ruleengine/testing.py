@@ -15,6 +15,7 @@ from ruleengine_dsl.diagnostics import Span
 
 from .compiler import CompiledRulebook
 from .facts import FactsError, to_json_value
+from .plugin_guards import PluginFailed
 from .runtime import EvaluationError, Unset
 
 
@@ -28,6 +29,8 @@ class TestResult:
     #: the case's trace (when it could be decided): what a report shows to say why.
     failed: tuple[tuple[str, Any], ...] = ()
     trace: Any = attrs.field(default=None, eq=False, repr=False)
+    #: The plugin whose adapter or function failed in this test, which then failed.
+    plugin: str | None = None
 
     def render(self) -> str:
         head = f"{self.span.location()}: {'PASS' if self.passed else 'FAIL'} {self.name}"
@@ -65,6 +68,10 @@ def run_test(book: CompiledRulebook, test, adapt=None, today: datetime.date | No
         return TestResult(test.name, False, tuple(failures), test.span)
     except EvaluationError as err:
         return TestResult(test.name, False, (f"evaluation: {err}",), test.span)
+    except PluginFailed as err:  # a failed test naming the plugin: the other tests still run
+        return TestResult(
+            test.name, False, tuple(err.report().splitlines()), test.span, plugin=err.plugin
+        )
     decision = trace.decision
     targets: list[tuple[str, Any]] = []
     for x in test.expects:

@@ -642,7 +642,61 @@ def test_set_reaches_the_record_the_adapters_read_and_names_itself_when_wrong():
     assert result.exit_code == EXIT_OK and "especially serious" in result.stdout
     result = run("eval", "--rules", RULES, CASE, "--set", "sensitive_items=-1")
     assert result.exit_code == EXIT_BAD_FACTS
-    assert result.stderr.startswith("--set sensitive_items: expected a whole number ≥ 0")
+    assert result.stderr.startswith(
+        "--set sensitive_items=-1: sensitive_items: expected a whole number ≥ 0"
+    )
+
+
+PI_ONE_ACT = {
+    "as_of": "2019-06-01",
+    "facts": {
+        "staff_sold_own_unit_information": True,
+        "acts": [
+            {
+                "kind": "sell",
+                "category": "credit",
+                "items": 600,
+                "recipient": "b",
+                "acted_on": "2016-05-01",
+            }
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("credit_items=1", "credit_items: given both as a total and by the acts"),
+        ("acted_last=2010-03-15", "acted_last: given both as a date and by the acts' acted_on"),
+    ],
+)
+def test_a_set_field_pi2017_computes_is_judged_as_the_files_field(tmp_path, given, message):
+    """A sixth QA round (E7): ``--set`` was applied after the input adapters, so it replaced
+    what pi2017 computes from the acts ("neither serious" for 600 credit items; Amendment VII
+    for a 2016 act), where the same field in the file is refused."""
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps(PI_ONE_ACT), encoding="utf-8")
+    result = run("eval", "-r", "pi2017", str(case), "--set", given)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert result.stderr.startswith(f"--set {given}: {message}"), result.stderr
+    field = given.split("=")[0]
+    file_given = {**PI_ONE_ACT, "facts": {**PI_ONE_ACT["facts"], field: given.split("=")[1]}}
+    case.write_text(json.dumps(file_given), encoding="utf-8")
+    result = run("eval", "-r", "pi2017", str(case))
+    assert result.exit_code == EXIT_BAD_FACTS and message in result.stderr, result.output
+
+
+def test_set_acts_are_the_acts_ccdi_adds_up():
+    """E7 for ccdi: ``--set acts=[...]`` replaced the acts after the adapter had added up the
+    file's acts, so the explanation totalled acts K1 to K3 that the case no longer had."""
+    ccdi = str(ROOT / "examples" / "ccdi" / "kickbacks.json")
+    act = "{kind: kickbacks, amount: '1000', gravity: serious, acted_on: 2024-07-04, "
+    act += "state_functionary: true}"
+    result = run("explain", "-r", "ccdi", ccdi, "--set", f"acts=[{act}]")
+    assert result.exit_code == EXIT_OK, result.output
+    assert "bribery amount 1000 yuan = acts act-1" in result.stdout
+    assert "K1" not in result.stdout
 
 
 @pytest.mark.parametrize(
