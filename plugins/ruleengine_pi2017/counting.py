@@ -807,9 +807,11 @@ def adapt(record: Any) -> tuple[Any, list]:
     record (``ruleengine.facts.hand_on``), so they are reported with its own.
     """
     if not isinstance(record, dict) or "acts" not in record:
-        return _date_given(record), []
+        early = _too_early(record, [])
+        return (hand_on(record, early) if early else _date_given(record)), []
     facts = {k: v for k, v in record.items() if k != "acts"}
     parsed, problems = _read_acts(record["acts"])
+    problems = problems or _too_early(facts, parsed)
     if problems:
         return hand_on(facts, problems), []
     counted, in_time_facts, in_time_notes, duty = _in_time(parsed, facts)
@@ -1340,6 +1342,38 @@ def _act_date(
         "count": len(set(of_counted or dates)),
         "left_out": sum(a["acted_on"] is not None for a in counted) < len(dates),
     }, problems
+
+
+#: The first day of the rulebook's law in time (time_criminal_law_12.rules): no legal date,
+#: a day before any act a case could concern.
+FIRST_DAY = datetime.date(1900, 1, 1)
+_DATED = ("acted_last", "later_crime_on", "prosecution_began_on")
+
+
+def _too_early(record: Any, parsed: list[dict]) -> list[FactProblem]:
+    """A date before ``FIRST_DAY`` (a typo such as 1015-06-01): refused. The rulebook holds
+    no law for it, and read as it stands such an act took the text in force on the day judged
+    (sixth QA round: Amendment IX for an act of 1899)."""
+    fields = [(f, record.get(f)) for f in _DATED] if isinstance(record, dict) else []
+    fields += [(f"acts[{a['index']}].acted_on", a["acted_on"]) for a in parsed]
+    problems = []
+    for path, value in fields:
+        if isinstance(value, str):
+            try:
+                value = datetime.date.fromisoformat(value)
+            except ValueError:
+                continue  # validation reports it
+        if isinstance(value, datetime.date) and value < FIRST_DAY:
+            problems.append(
+                FactProblem(
+                    path,
+                    f"{value.isoformat()} is before 1900-01-01",
+                    "this rulebook holds no law for dates before 1900: a typo for a later year?",
+                    zh=f"{value.isoformat()} 早于1900-01-01",
+                    help_zh="本规则集不含1900年以前的法律：是否误写了年份？",
+                )
+            )
+    return problems
 
 
 def _date_given(record: Any) -> Any:

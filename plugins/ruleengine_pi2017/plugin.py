@@ -58,7 +58,9 @@ def ruleengine_input_adapters():
             "filing date the rules measure their period, earlier_limitation_end); a seizure counts "
             "only as far as the obtaining it measures, dated by it. The last act "
             "counted gives acted_last; without dates the rulebook takes 2015-11-01, the "
-            "Amendment IX text, and says so (act_date_given says a date was given).",
+            "Amendment IX text, and says so (act_date_given says a date was given). A date "
+            "before 1900-01-01 (acts, acted_last, later_crime_on, prosecution_began_on) is "
+            "refused: the rulebook's law in time begins there.",
             fields=record_fields(),
         )
     ]
