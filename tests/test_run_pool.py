@@ -115,9 +115,10 @@ def test_after_a_ctrl_c_a_worker_that_does_not_end_is_terminated_not_waited_for(
 
     monkeypatch.setattr(running, "STOP_GRACE", 0.2)
     workers = []
+    before = set(multiprocessing.active_children())  # another test's, on this xdist worker
 
     def sink(decided):
-        workers.extend(multiprocessing.active_children())
+        workers.extend(p for p in multiprocessing.active_children() if p not in before)
         raise KeyboardInterrupt  # Ctrl-C, as the first chunk's rows come
 
     with pytest.raises(KeyboardInterrupt):
