@@ -447,21 +447,22 @@ def _readable(book, facts, v: Variable, low: int, high: int) -> tuple[int, int, 
             return str(err)
         return None
 
-    refused = []
-    if why(high) is not None:
-        ok, bad = here, high
-        while bad - ok > 1:
+    def edge(ok: int, bad: int) -> tuple[int, int]:
+        """The last unit read and the first refused between ``ok`` and ``bad`` (either way)."""
+        while abs(bad - ok) > 1:
             mid = (ok + bad) // 2
             ok, bad = (mid, bad) if why(mid) is None else (ok, mid)
+        return ok, bad
+
+    refused = []
+    if why(high) is not None:
+        high_ok, bad = edge(here, high)
         refused.append((v.value(bad), v.value(high), why(bad)))
-        high = ok
+        high = high_ok
     if why(low) is not None:
-        bad, ok = low, here
-        while ok - bad > 1:
-            mid = (ok + bad) // 2
-            bad, ok = (bad, mid) if why(mid) is None else (mid, ok)
+        low_ok, bad = edge(here, low)
         refused.append((v.value(low), v.value(bad), why(bad)))
-        low = ok
+        low = low_ok
     return low, high, refused
 
 
