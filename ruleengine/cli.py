@@ -734,6 +734,7 @@ def _run(body, lang: str = "en") -> None:
 
     try:
         code = body() or EXIT_OK
+        sys.stdout.flush()  # a full disk behind ``>`` is met here, not in Python's exit
     except Stop as stop:
         if stop.message:
             _err(stop.text(lang))
@@ -760,15 +761,44 @@ def _run(body, lang: str = "en") -> None:
         code = EXIT_OK
     except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt, Terminated):
         raise
+    except OSError as err:
+        if _output_failed(err):
+            _said_output_failed(err, lang)
+            code = EXIT_USAGE
+        else:
+            code = _internal_error(err)
     except Exception as err:  # a bug in ruleengine or a plugin, not the user's mistake
-        if os.environ.get("RULEENGINE_DEBUG"):
-            raise
-        _err(
-            f"internal error: {err!r}\nThis is a bug in ruleengine or a plugin; "
-            "run again with RULEENGINE_DEBUG=1 for details and please report it."
-        )
-        code = EXIT_INTERNAL
+        code = _internal_error(err)
     raise typer.Exit(code)
+
+
+def _internal_error(err: Exception) -> int:
+    """A bug in ruleengine or a plugin, not the user's mistake: one line, exit 70."""
+    if os.environ.get("RULEENGINE_DEBUG"):
+        raise err
+    _err(
+        f"internal error: {err!r}\nThis is a bug in ruleengine or a plugin; "
+        "run again with RULEENGINE_DEBUG=1 for details and please report it."
+    )
+    return EXIT_INTERNAL
+
+
+def _said_output_failed(err: OSError, lang: str = "en") -> None:
+    """Said as an output file that cannot be written is (docs/cli.md, exit 2): what was
+    printed before the failure is all the reader has."""
+    _quiet_stdout()
+    where = err.filename or ("标准输出" if lang == "zh" else "standard output")
+    reason = err.strerror or str(err)
+    _err(f"{where}：无法写入（{reason}）" if lang == "zh" else f"{where}: cannot write ({reason})")
+
+
+def _output_failed(err: OSError) -> bool:
+    """Whether ``err`` is the system refusing to take what was written (a full disk, a quota,
+    a file-size limit, a device error): not a bug, and said as such (``explain > /dev/full``
+    was exit 70)."""
+    import errno
+
+    return err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS)
 
 
 def _print_diagnostics(diags: list[Diagnostic]) -> None:
@@ -1787,6 +1817,11 @@ def main() -> None:
         # The reader (head, less) went away: stop quietly, as Unix tools do.
         _quiet_stdout()
         sys.exit(EXIT_OK)
+    except OSError as err:  # help or a usage message on a full disk (``--help > /dev/full``)
+        if not _output_failed(err):
+            raise
+        _said_output_failed(err)
+        sys.exit(EXIT_USAGE)
 
 
 def _stop_on_sigterm() -> None:

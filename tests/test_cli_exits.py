@@ -1,5 +1,5 @@
-"""Exit codes a process sees from outside: behind a closed pipe, and Ctrl-C at start-up (a
-sixth QA round, E8 and E9). Each runs the command line in a process of its own."""
+"""Exit codes a process sees from outside: behind a closed pipe, on a full disk, and Ctrl-C at
+start-up (a sixth QA round, E8 and E9). Each runs the command line in a process of its own."""
 
 from __future__ import annotations
 
@@ -63,6 +63,32 @@ def test_a_successful_command_behind_a_closed_pipe_is_quiet_and_exits_0():
     args = ["explain", "--rules", str(QUICK / "article5.rules"), str(QUICK / "case.json")]
     proc = _behind_a_closed_pipe(args, "stdout")
     assert (proc.returncode, proc.stderr) == (0, "")
+
+
+@posix
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (a full disk)")
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (["explain"], "standard output: cannot write (No space left on device)"),
+        (["explain", "--lang", "zh"], "标准输出：无法写入（No space left on device）"),
+        (["eval", "-f", "json"], "standard output: cannot write (No space left on device)"),
+        (["explain", "--help"], "standard output: cannot write (No space left on device)"),
+    ],
+)
+def test_standard_output_on_a_full_disk_is_exit_2_naming_it(command, said):
+    """``explain > /dev/full`` was exit 70, "internal error: OSError(28, ...)": a full disk
+    is no bug; it gets what an output file that cannot be written gets (docs/cli.md)."""
+    args = [*command, "--rules", str(QUICK / "article5.rules"), str(QUICK / "case.json")]
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-c", RUN_MAIN, *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert (proc.returncode, proc.stderr.strip()) == (2, said)
 
 
 # A finder that sends this process SIGINT when typer is first imported: Ctrl-C pressed while
