@@ -734,7 +734,8 @@ def _run(body, lang: str = "en") -> None:
 
     try:
         code = body() or EXIT_OK
-        sys.stdout.flush()  # a full disk behind ``>`` is met here, not in Python's exit
+        if sys.stdout is not None and not sys.stdout.closed:  # the language server closes it
+            sys.stdout.flush()  # a full disk behind ``>`` is met here, not in Python's exit
     except Stop as stop:
         if stop.message:
             _err(stop.text(lang))
