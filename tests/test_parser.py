@@ -118,6 +118,23 @@ SYNTAX_CASES = [
         "unknown escape '\\q' in a string",
     ),
     (
+        # A seventh QA round: the rule after a lone CR was part of the comment, with no word.
+        "syntax_cr_inside_comment",
+        "input x: integer = 0\n# later\rinput y: integer = 0\n",
+        "E012",
+        2,
+        8,
+        "line break (U+000D CARRIAGE RETURN) inside a comment",
+    ),
+    (
+        "syntax_line_separator_inside_comment",
+        "input x: integer = 0 # a\u2028input y: integer = 0\n",
+        "E012",
+        1,
+        25,
+        "line break (U+2028 LINE SEPARATOR) inside a comment",
+    ),
+    (
         "syntax_rule_clause_twice",
         "input x: count = 0\nrule r {\n  when x > 1\n  when x > 2\n}\n",
         "E007",
@@ -321,3 +338,15 @@ def test_known_escapes_are_read_and_an_unknown_one_is_pinpointed():
     assert diagnostics('input s: text = "\\\u2028"\n')[0].message == (
         "unknown escape '\\U+2028' in a string"
     )
+
+
+def test_a_line_end_a_reader_sees_hides_nothing_when_nothing_follows_it():
+    """CRLF line ends, and a form feed or CR with only blanks after it at a comment's end,
+    hide no text: no E012."""
+    for text in (
+        "input x: integer = 0 # a\r\ninput y: integer = 0\r\n",
+        "input x: integer = 0 # a\x0c\ninput y: integer = 0\n",
+        "input x: integer = 0 # a\r  \n",
+        "input x: integer = 0 # a\r",
+    ):
+        assert all(d.code != "E012" for d in diagnostics(text)), repr(text)
