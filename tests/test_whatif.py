@@ -413,3 +413,41 @@ def test_rendered_what_if_sections(name, args, lang):
     result = CliRunner().invoke(app, [*args, "--lang", lang])
     assert result.exit_code == 0, result.output
     check_golden(f"whatif_{name}.{lang}", result.stdout)
+
+
+STEPS = """\
+input d: date = 2000-01-01
+conclusion c: value text = "late"
+rule early { cite article 1 when d + 1 month < 2020-01-01 then c = "early" }
+rule mid {
+  cite article 2 when d + 1 month >= 2020-01-01 and d + 1 month < 2020-01-10 then c = "mid"
+}
+"""
+
+
+@pytest.mark.parametrize("vary", ["d=1920-01-01..2119-12-31", "d"])
+def test_a_search_finds_two_changes_between_the_same_two_samples(tmp_path, vary):
+    """A date moved by months is searched (not linear). Its samples are 285 days apart here,
+    and "mid" lasts nine days: the bisection found 2019-12-01 and showed "late" from there
+    (a range that was "mid" for nine days). Without ends the search was exit 70 (its ends,
+    ten times the day number, left the calendar): now a hundred years each side."""
+    from typer.testing import CliRunner
+
+    from ruleengine.cli import app
+
+    rules, case = tmp_path / "steps.rules", tmp_path / "case.json"
+    rules.write_text(STEPS, encoding="utf-8")
+    case.write_text('{"as_of": "2021-01-01", "facts": {"d": "2019-06-01"}}', encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["whatif", "--rules", str(rules), str(case), "--vary", vary, "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert [b["at"] for b in found["breakpoints"]] == ["2019-12-01", "2019-12-10"]
+    ranges = [(s["from"], s["to"], s["outcome"]["c"]) for s in found["segments"]]
+    assert ranges[1:] == [
+        ("2019-12-01", "2019-12-09", "mid"),
+        ("2019-12-10", ranges[-1][1], "late"),
+    ]
+    if vary == "d":
+        assert (ranges[0][0], ranges[-1][1]) == ("1919-06-01", "2119-06-02")

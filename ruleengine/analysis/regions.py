@@ -91,6 +91,8 @@ def variable(
         kind, scale = "integer", 1
     elif t.kind == "date":
         kind, scale = "date", 1
+        if isinstance(value, str):  # a field of the record the adapters read, as written
+            value = datetime.date.fromisoformat(value)  # (valid: the case was decided)
     else:
         raise ValueError(f"{spec.name} is {t.describe()}: only numbers, money and dates vary")
     if kind in ("money", "decimal") and not isinstance(value, bool):

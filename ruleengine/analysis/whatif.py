@@ -39,6 +39,8 @@ from .regions import (
 
 #: A fallback search (for a condition not linear in the fact) samples this many points.
 SEARCH_POINTS = 256
+#: How far a bounded search of a date without ends reaches each side of the case's date.
+DATE_REACH = 36_525  # a hundred years of days
 #: Why a fact of the record an input adapter reads (pi2017's acts) is searched, not computed.
 THROUGH_ADAPTER = "read into the rulebook's facts by its input adapter, which is not rule text"
 #: Changes of up to this many facts at once are searched for.
@@ -362,16 +364,15 @@ def _plain_unset(value: Any) -> Any:
 def _searched(book, facts, as_of, v: Variable, why: str) -> Breakpoints:
     """A bounded search, for a fact the rules do not use linearly: the outcome at evenly
     spaced values, and each change narrowed down to the exact unit by bisection."""
-    low = (
-        v.units(v.low)
-        if v.low is not None
-        else v.units(v.base) - 10 * max(abs(v.units(v.base)), 100)
-    )
-    high = (
-        v.units(v.high)
-        if v.high is not None
-        else v.units(v.base) + 10 * max(abs(v.units(v.base)), 100)
-    )
+    here = v.units(v.base)
+    # Without ends: ten times the value (at least 100 units) each side; a date, whose day
+    # number says nothing of its size, a hundred years each side, within the calendar.
+    reach = DATE_REACH if v.kind == "date" else 10 * max(abs(here), 100)
+    low = v.units(v.low) if v.low is not None else here - reach
+    high = v.units(v.high) if v.high is not None else here + reach
+    if v.kind == "date":
+        low = max(low, datetime.date.min.toordinal())
+        high = min(high, datetime.date.max.toordinal())
     refused = None
     if record_field(book, v.path):  # beyond what the adapter reads, one refused range
         low, high, refused = _readable(book, facts, v, low, high)
@@ -398,16 +399,20 @@ def _searched(book, facts, as_of, v: Variable, why: str) -> Breakpoints:
 
     seen = [(u, outcome(u)) for u in samples]
     edges = []
-    for (a, oa), (b, ob) in itertools.pairwise(seen):
-        while b - a > 1 and oa != ob:
-            mid = (a + b) // 2
-            om = outcome(mid)
-            if om == oa:
-                a, oa = mid, om
-            else:
-                b, ob = mid, om
-        if oa != ob:
+    for (a, oa), (end, oend) in itertools.pairwise(seen):
+        # Every change between two samples whose outcomes differ, one after the other: the
+        # first bisection finds the first change, which may lead to a third outcome.
+        while oa != oend:
+            b, ob = end, oend
+            while b - a > 1:
+                mid = (a + b) // 2
+                om = outcome(mid)
+                if om == oa:
+                    a, oa = mid, om
+                else:
+                    b, ob = mid, om
             edges.append((a, oa, b, ob))
+            a, oa = b, ob
     segments, points = [], []
     start = low
     for a, oa, b, ob in edges:
@@ -421,7 +426,8 @@ def _searched(book, facts, as_of, v: Variable, why: str) -> Breakpoints:
     last = seen[-1][1]
     segments.append(Segment(v.value(start), v.value(high), last[0], frozenset(), last[1]))
     for at, end, error in refused or ():
-        segments.insert(0 if at < low else len(segments), Segment(at, end, (), frozenset(), error))
+        first = v.units(at) < low
+        segments.insert(0 if first else len(segments), Segment(at, end, (), frozenset(), error))
     # Decided at every whole unit of the range, the search left nothing out.
     return Breakpoints((v,), tuple(segments), tuple(points), (), "search", step == 1, why)
 

@@ -107,3 +107,28 @@ def test_the_nearest_miss_says_how_the_count_was_derived():
     ), miss
     zh = _run("explain", "-r", "pi2017", Q05, "--lang", "zh").output
     assert "（现为49 = 查获70条，减去经证明不真实或者重复的21条（第十一条第三款））" in zh
+
+
+def test_whatif_varies_an_acts_date_through_the_adapter_and_finds_each_text_in_time(tmp_path):
+    """A seventh QA round: ``--vary 'acts[0].acted_on'`` was exit 70 (the date still as text
+    reached the search; its open ends left the calendar). Each text of Art. 253-1 in time is
+    now a range of its own: before 1997-10-01 not encoded, then no Art. 253-1 (no offence),
+    Amendment VII from 2009-02-28, Amendment IX from 2015-11-01."""
+    case = tmp_path / "seller.json"
+    act = {"kind": "sell", "category": "credit", "items": 600, "recipient": "b"}
+    facts = {"staff_sold_own_unit_information": True, "acts": [{**act, "acted_on": "2016-05-01"}]}
+    case.write_text(json.dumps({"as_of": "2019-06-01", "facts": facts}), encoding="utf-8")
+    out = _run("whatif", "-r", "pi2017", str(case), "--vary", "acts[0].acted_on", "-f", "json")
+    assert out.exit_code == 0, out.output
+    found = json.loads(out.output)
+    assert [b["at"] for b in found["breakpoints"]][:4] == [
+        "1997-10-01",
+        "2009-02-28",
+        "2014-12-31",  # from here the five years surely run past the year judged
+        "2015-11-01",
+    ]
+    texts = {s["from"]: s["outcome"]["text_applied"] for s in found["segments"] if s.get("outcome")}
+    assert texts["1997-10-01"] == "none"  # the 1997 Criminal Law before Amendment VII
+    assert texts["2014-12-31"] == "amendment7" and texts["2015-11-01"] == "amendment9"
+    explained = _run("explain", "-r", "pi2017", str(case), "--unknown", "acts[0].acted_on")
+    assert explained.exit_code == 0, explained.output
