@@ -1807,6 +1807,10 @@ def main() -> None:
 
     _stop_on_sigterm()
     outlive_readers()
+    # A character standard output's encoding cannot hold (an en dash or Chinese on a latin-1
+    # console) is written as an escape, as Python writes standard error: never a crash.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         app()
     except KeyboardInterrupt:

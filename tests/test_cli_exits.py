@@ -119,3 +119,19 @@ def test_ctrl_c_while_the_command_line_loads_is_exit_130_and_one_line():
         [sys.executable, "-c", SIGINT_WHILE_LOADING], capture_output=True, text=True, timeout=120
     )
     assert (proc.returncode, proc.stderr, proc.stdout) == (130, "interrupted\n", "")
+
+
+@posix
+def test_a_console_that_cannot_show_a_character_gets_an_escape_not_exit_70():
+    """A seventh QA round: ``PYTHONIOENCODING=latin-1 ruleengine eval ... --lang zh`` was exit
+    70 (UnicodeEncodeError). Such a character is written as Python writes it to standard
+    error, an escape: the output is whole, if not pretty."""
+    args = ["eval", "--rules", str(QUICK / "article5.rules"), str(QUICK / "case.json")]
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_MAIN, *args, "--lang", "zh"],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "latin-1"},
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert b"\\u60c5\\u8282" in proc.stdout  # 情节
