@@ -185,6 +185,26 @@ def test_cases_read_from_csv(files, tmp_path):
     assert [e["line"] for e in jsonl(tmp_path / "out.jsonl.errors.jsonl")] == [3]
 
 
+@pytest.mark.parametrize("command", ["run", "summary"])
+def test_a_quote_never_closed_costs_its_own_line_only(files, tmp_path, command):
+    """A seventh QA round: a quote opened on one row and never closed took every row after
+    it into one cell ("1 of 11 lines skipped" for 200,001 lines): the row is its first line,
+    and the lines after are read again, each its own row."""
+    rows = ["2021-01-01,3,true"] * 3 + ['2021-01-01,"25,true'] + ["2021-01-01,25,false"] * 4
+    cases = tmp_path / "cases.csv"
+    cases.write_text("day,score,likes_red\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = ["-o", str(out)] if command == "run" else ["-f", "json"]
+    result = runner.invoke(app, [command, str(cases), "--rules", str(files[0]), *args])
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert "cases.csv:5: skipped: not valid CSV" in result.stderr
+    assert "the 4 lines after it are read on their own" in result.stderr
+    if command == "run":
+        assert [r["line"] for r in jsonl(out)] == [2, 3, 4, 6, 7, 8, 9]
+    else:
+        assert json.loads(result.stdout)["totals"]["lines"] == 8
+
+
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_a_tables_case_columns_beside_its_facts_are_the_cases(files, tmp_path, fmt):
     """Issue 7: a CSV with an ``as_of`` column beside the facts skipped every row ("not a

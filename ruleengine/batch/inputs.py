@@ -11,6 +11,7 @@ pyarrow (for Parquet) is an optional extra: ``MissingExtra`` says which to insta
 
 from __future__ import annotations
 
+import collections
 import csv
 import functools
 import importlib
@@ -411,6 +412,7 @@ class Csv(Reader):
             return
         csv.field_size_limit(self.max_bytes)
         text = io.TextIOWrapper(self.stream, "utf-8-sig", "surrogateescape", newline="")
+        self._text = text
         self._rows = csv.reader(text, strict=True)
         try:
             self._header = next(self._rows, None)
@@ -440,28 +442,76 @@ class Csv(Reader):
 
     def __iter__(self) -> Iterator[Item]:
         self.check()
-        rows, header = self._rows, self._header
+        header = self._header
         if header is None:  # an empty file
             return
-        start = rows.line_num + 1
+        # The rows again from where the header ended, through lines that can be read twice:
+        # a row that is not valid CSV is its first line only, and the lines it took after
+        # that are read again (a seventh QA round: one quote never closed took the 199,989
+        # rows after it into one cell, counted as one line).
+        lines = _Relines(self._rows.line_num, self._text)
+        rows = csv.reader(lines, strict=True)
         while True:
+            first = lines.start()
             try:
                 cells = next(rows)
             except StopIteration:
                 return
             except csv.Error as err:
-                yield start, None, Said(f"not valid CSV: {err}", f"不是有效的 CSV：{err}")
-                start = rows.line_num + 1
+                more = lines.again_after_first()
+                after = (
+                    "the line after it is read on its own"
+                    if more == 1
+                    else f"the {more:,} lines after it are read on their own"
+                )
+                why = f"{err}; a quote opened on this line is not closed on it: {after}"
+                why_zh = f"{err}；本行的引号在本行未闭合：其后 {more:,} 行单独读取"
+                if not more:
+                    why = why_zh = f"{err}"
+                yield first, None, Said(f"not valid CSV: {why}", f"不是有效的 CSV：{why_zh}")
+                rows = csv.reader(lines, strict=True)  # the reader's state ended with the error
                 continue
-            number, start = start, rows.line_num + 1
             self.done = self.stream.tell() if self.stream.seekable() else self.done
             if not cells:
-                yield number, "", None  # a blank line
+                yield first, "", None  # a blank line
                 continue
-            yield number, *_csv_record(header, cells)
+            yield first, *_csv_record(header, cells)
 
     def close(self) -> None:
         self.stream.close()
+
+
+class _Relines:
+    """A text's lines for a CSV reader, numbered, each row's lines kept until the next row
+    starts, so that those after a bad row's first line can be given back and read again."""
+
+    def __init__(self, read: int, text: Iterable[str]):
+        self._text = iter(text)
+        self._again: collections.deque[str] = collections.deque()
+        self._taken: list[str] = []
+        self.number = read  # lines handed out so far (those given back not counted)
+
+    def __iter__(self) -> _Relines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._again.popleft() if self._again else next(self._text)
+        self.number += 1
+        self._taken.append(line)
+        return line
+
+    def start(self) -> int:
+        """A new row begins: the number of its first line."""
+        self._taken.clear()
+        return self.number + 1
+
+    def again_after_first(self) -> int:
+        """The lines of the row that failed, after its first, to be read again: how many."""
+        later = self._taken[1:]
+        self._again.extendleft(reversed(later))
+        self.number -= len(later)
+        self._taken.clear()
+        return len(later)
 
 
 def _not_utf8(cells: list[str]) -> str | None:
