@@ -106,6 +106,7 @@ def _cache_file(grammar: str) -> str | bool:
     temporary folder, since the cache is a pickle); no cache when there is none to be had."""
     import hashlib
     import os
+    import stat
     import sys
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -118,7 +119,15 @@ def _cache_file(grammar: str) -> str | bool:
     except (OSError, AttributeError):
         return False
     key = hashlib.sha256(f"{grammar}{lark.__version__}{sys.version_info[:2]}".encode()).hexdigest()
-    return os.path.join(folder, f"grammar-{key[:16]}.lark")
+    path = os.path.join(folder, f"grammar-{key[:16]}.lark")
+    try:  # a FIFO there would block Lark's read for ever, a folder fail it (a seventh QA round)
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    return path
 
 
 class _Node(lark.Tree):

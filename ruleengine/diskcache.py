@@ -84,20 +84,34 @@ def _secret(where: Path) -> bytes | None:
     else:
         with os.fdopen(fd, "wb") as f:
             f.write(os.urandom(32))
-    try:
-        fd = os.open(path, os.O_RDONLY | nofollow)
-    except OSError:
+    f = _opened(path)
+    if f is None:
         return None
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not _private(info):
-            return None
+    with f:
         secret = f.read(64)
     return secret if len(secret) == 32 else None
 
 
 def _private(info: os.stat_result) -> bool:
     return stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
+
+
+def _opened(path: Path):
+    """``path`` open for reading if it is a regular file this user alone can write, else None:
+    a folder, a FIFO (which would block the open or the read for ever), a link or another
+    user's file in its place is no cache (a seventh QA round: exit 70 or a hang)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        if _private(os.fstat(fd)):
+            return os.fdopen(fd, "rb")
+    except OSError:
+        pass
+    os.close(fd)
+    return None
 
 
 def _files_state(paths: list[str]) -> list[tuple[str, int, int]]:
@@ -251,14 +265,11 @@ def open_entry(name: str, sources: list[tuple[str, str]], pm) -> Entry | None:
 def _read(entry: Entry) -> dict | None:
     """The entry's payload, or None: no file, not this user's own, too large, or not
     carrying the HMAC of this key."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(entry.path, flags)
-    except OSError:
+    f = _opened(entry.path)
+    if f is None:
         return None
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not _private(info) or info.st_size > MAX_BYTES:
+    with f:
+        if os.fstat(f.fileno()).st_size > MAX_BYTES:
             return None
         data = f.read(MAX_BYTES + 1)
     head = len(MAGIC) + 32

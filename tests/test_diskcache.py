@@ -177,3 +177,48 @@ def test_the_law_in_time_explains_alike_from_the_cache(tmp_path):
     assert run() == uncached  # generated, and kept
     assert list((tmp_path / "compiled").glob("*.rulebook"))
     assert run() == uncached  # from the cache
+
+
+@pytest.mark.parametrize("what", ["entry", "secret"])
+@pytest.mark.parametrize("made", ["folder", "fifo"])
+def test_an_entry_or_secret_that_is_no_regular_file_is_no_cache(tmp_path, what, made):
+    """A seventh QA round: a folder in place of an entry or of the secret was exit 70
+    (IsADirectoryError), a FIFO as the secret blocked every command for ever. Each is no
+    cache now: the rules are checked and decide as they would (in a process of its own, so
+    that a hang is a failure, not a stuck suite)."""
+    import subprocess
+    import sys
+
+    if made == "fifo" and not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    folder = tmp_path / "compiled"
+    path = rules_file(tmp_path)
+    env = {**os.environ, "RULEENGINE_CACHE_DIR": str(folder)}
+    load = f"import ruleengine; print(ruleengine.load_paths([{str(path)!r}]).rulebook.name)"
+    first = subprocess.run([sys.executable, "-c", load], env=env, capture_output=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    (entry,) = folder.glob(f"*{diskcache.SUFFIX}")
+    target = entry if what == "entry" else folder / "secret"
+    target.unlink()
+    target.mkdir() if made == "folder" else os.mkfifo(target)
+    again = subprocess.run([sys.executable, "-c", load], env=env, capture_output=True, timeout=60)
+    assert (again.returncode, again.stdout) == (0, first.stdout), again.stderr
+
+
+def test_a_fifo_in_place_of_the_grammars_cache_is_not_read(tmp_path):
+    """The same for Lark's analysed grammar (a FIFO there blocked every command)."""
+    import subprocess
+    import sys
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "RULEENGINE_CACHE": "0"}
+    where = "from ruleengine_dsl.parser import GRAMMAR, _cache_file; "
+    where += "print(_cache_file(GRAMMAR.read_text(encoding='utf-8')))"
+    found = subprocess.run([sys.executable, "-c", where], env=env, capture_output=True, text=True)
+    grammar_cache = Path(found.stdout.strip())
+    assert grammar_cache.parent == tmp_path / "ruleengine", found.stderr
+    os.mkfifo(grammar_cache)
+    parse = "from ruleengine_dsl.parser import parse; print(len(parse('input x: count').decls))"
+    done = subprocess.run([sys.executable, "-c", parse], env=env, capture_output=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, b"1\n"), done.stderr
