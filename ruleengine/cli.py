@@ -1686,7 +1686,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; localhost by default.")] = (
         "127.0.0.1"
     ),
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8000,
     rules: RulesOpt = None,
     token_file: Annotated[
         Path | None,
@@ -1740,11 +1740,28 @@ def serve(
                 f"warning: listening on {host} with no --token-file: anyone who can reach it "
                 "can use it"
             )
+        listening = _listening(host, port)  # a port in use, an unknown host: said, exit 2
         _err(f"serving {len(application.state.library.books)} rulebook(s) on http://{host}:{port}/")
-        uvicorn.run(application, host=host, port=port, log_level="warning")
+        server = uvicorn.Server(uvicorn.Config(application, log_level="warning"))
+        server.run(sockets=[listening])
         return EXIT_OK
 
     _run(body)
+
+
+def _listening(host: str, port: int):
+    """A socket listening on ``host:port``, or a usage error naming them: uvicorn, left to
+    bind it, printed tracebacks and exit 70 for a port past 65535, and its own exit 3 (the
+    code of invalid rules here) for a port in use or a host that is none (a seventh QA round)."""
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as err:
+        raise Stop(
+            EXIT_USAGE, f"--host {host} --port {port}: cannot listen ({err.strerror or err})"
+        ) from None
 
 
 @app.command()

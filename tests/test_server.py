@@ -544,6 +544,20 @@ def test_serve_refuses_an_empty_token_file_and_bad_rules(tmp_path):
     assert "bad.rules:1" in r.stderr
 
 
+def test_serve_refuses_a_port_it_cannot_listen_on_with_exit_2():
+    """A seventh QA round: ``--port 99999`` printed uvicorn's tracebacks and exit 70; a port
+    in use or a host that is none was uvicorn's own exit 3 (invalid rules, here)."""
+    import socket
+
+    r = cli("serve", "--port", "99999")
+    assert r.exit_code == 2 and "99999 is not in the range" in r.output
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        r = cli("serve", "--port", str(port))
+    assert r.exit_code == 2, r.output
+    assert f"--host 127.0.0.1 --port {port}: cannot listen (Address already in use" in r.stderr
+
+
 @pytest.mark.parametrize(
     "query, says",
     [("lang=xx", "lang: String should match pattern"), ("whatif=maybe", "whatif: Input should")],
