@@ -1266,12 +1266,16 @@ def fmt(
             typer.echo(text, nl=False)
         _print_diagnostics(outcome.diagnostics)
         verb = "would reformat" if check else "reformatted"
+        for name, why in outcome.unwritten:
+            _err(f"{name}: cannot write ({why}); left as it was")
         _err(
             "".join(f"{verb} {name}\n" for name in outcome.changed) + f"{verb}: "
             f"{len(outcome.changed)} file(s)"
         )
         if outcome.diagnostics:
             return EXIT_BAD_RULES
+        if outcome.unwritten:
+            return EXIT_USAGE
         return EXIT_FAILED if check and outcome.changed else EXIT_OK
 
     _run(body)

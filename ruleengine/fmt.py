@@ -26,6 +26,8 @@ class Outcome:
     changed: list[str] = attrs.Factory(list)
     diffs: list[str] = attrs.Factory(list)
     diagnostics: list[Diagnostic] = attrs.Factory(list)
+    #: The files formatted that could not be written, each with why (left as they were).
+    unwritten: list[tuple[str, str]] = attrs.Factory(list)
 
 
 def diff(old: str, new: str, name: str) -> str:
@@ -72,9 +74,39 @@ def format_paths(paths: list[Path], check: bool) -> Outcome:
                 continue
             if new == old:
                 continue
-            outcome.changed.append(str(path))
             if check:
+                outcome.changed.append(str(path))
                 outcome.diffs.append(diff(old, new, str(path)))
+                continue
+            try:
+                _replace(path, new)
+            except OSError as err:
+                outcome.unwritten.append((str(path), err.strerror or str(err)))
             else:
-                path.write_text(new, encoding="utf-8")
+                outcome.changed.append(str(path))
     return outcome
+
+
+def _replace(path: Path, text: str) -> None:
+    """``path`` holding ``text``, or as it was: written beside it and moved into its place,
+    so that a full disk or a file that may not change (a read-only mount, ``chattr +i``)
+    leaves the rule file whole, never cut short. A link named is followed: the file it
+    points at is the one changed, with its mode."""
+    import os
+    import stat
+    import tempfile
+
+    target = path.resolve() if path.is_symlink() else path
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

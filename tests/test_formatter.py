@@ -284,6 +284,38 @@ def test_fmt_leaves_a_file_that_does_not_parse_and_exits_3(tmp_path):
     assert good.read_text(encoding="utf-8").startswith("rule r {\n")
 
 
+def test_fmt_on_a_file_that_may_not_change_leaves_it_whole_and_exits_2(tmp_path, monkeypatch):
+    """A seventh QA round: ``fmt`` on a read-only mount (or a ``chattr +i`` file) was exit 70;
+    and it wrote in place, so a disk full midway would have cut the rule file short. The text
+    is now written beside the file and moved into its place, or the file is left whole."""
+    import errno
+    import os
+
+    mine, theirs = tmp_path / "mine.rules", tmp_path / "theirs.rules"
+    for path in (mine, theirs):
+        path.write_text("rule  r {cite article 1 then c=1}\n", encoding="utf-8")
+    (tmp_path / "link.rules").symlink_to(mine)
+    moved = os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith("theirs.rules"):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return moved(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    result = _fmt(str(tmp_path / "link.rules"), str(theirs))
+    assert result.exit_code == 2, result.output
+    assert f"{theirs}: cannot write (Read-only file system); left as it was" in result.stderr
+    assert theirs.read_text(encoding="utf-8") == "rule  r {cite article 1 then c=1}\n"
+    assert mine.read_text(encoding="utf-8").startswith("rule r {\n")  # through the link
+    assert (tmp_path / "link.rules").is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "link.rules",
+        "mine.rules",
+        "theirs.rules",
+    ]
+
+
 def test_fmt_dash_is_a_filter():
     result = _fmt("-", input="input  x : count\n")
     assert (result.exit_code, result.stdout) == (0, "input x: count\n")
