@@ -66,16 +66,11 @@ def _refuse_reserved(token: Token) -> Token:
     return token
 
 
-#: What editors and viewers (and ``str.splitlines``) show as the end of a line, though the
-#: language ends a line, and so a comment, at LF only: CR not before LF, VT, FF, the file,
-#: group and record separators, NEL, and the Unicode line and paragraph separators.
+#: What editors show as the end of a line, though the language ends a line, and so a comment,
+#: at LF only: CR not before LF (an old Mac's line end), NEL, and the Unicode line and
+#: paragraph separators. (A form feed or vertical tab is shown as a control character, ^L.)
 HIDDEN_BREAKS = {
     "\r": "CARRIAGE RETURN",
-    "\x0b": "LINE TABULATION",
-    "\x0c": "FORM FEED",
-    "\x1c": "FILE SEPARATOR",
-    "\x1d": "GROUP SEPARATOR",
-    "\x1e": "RECORD SEPARATOR",
     "\x85": "NEXT LINE",
     "\u2028": "LINE SEPARATOR",
     "\u2029": "PARAGRAPH SEPARATOR",

@@ -341,11 +341,11 @@ def test_known_escapes_are_read_and_an_unknown_one_is_pinpointed():
 
 
 def test_a_line_end_a_reader_sees_hides_nothing_when_nothing_follows_it():
-    """CRLF line ends, and a form feed or CR with only blanks after it at a comment's end,
-    hide no text: no E012."""
+    """CRLF line ends, a CR with only blanks after it at a comment's end, and a form feed
+    (shown as ^L) hide no text: no E012."""
     for text in (
         "input x: integer = 0 # a\r\ninput y: integer = 0\r\n",
-        "input x: integer = 0 # a\x0c\ninput y: integer = 0\n",
+        "input x: integer = 0 # a\x0c b\ninput y: integer = 0\n",
         "input x: integer = 0 # a\r  \n",
         "input x: integer = 0 # a\r",
     ):
