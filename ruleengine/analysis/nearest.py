@@ -46,7 +46,7 @@ def checked(
     duties" may be 500 items under the provision for everyone else."""
     by_rule = {r.name: r for r in rules}
     out: dict[int, Miss] = {}
-    budget = [SEARCH_DECISIONS]
+    budget = [search_decisions(facts)]
     for i, miss in enumerate(misses):
         trace = by_rule[miss.rule]
         change, searched = None, False
@@ -124,6 +124,19 @@ def _named_by_decider(miss: Miss, rulebook, facts, explain, by_rule) -> Miss:
 #: a bound on what the nearest miss adds to an explanation (docs/whatif.md). A search that
 #: runs out keeps the nearest change it has verified, or leaves the miss out.
 SEARCH_DECISIONS = 160
+#: ... fewer for a case of many records, whose every decision reads them all: the searches
+#: spend at most this many records' worth of decisions (160 decisions of a case of 400 acts,
+#: 64 of 1,000), never fewer than ``LEAST_DECISIONS`` (a seventh QA round: 100,000 ccdi acts
+#: took ten minutes here, 160 decisions of 3.7 s each).
+SEARCH_RECORDS = 64_000
+LEAST_DECISIONS = 2
+
+
+def search_decisions(facts: dict) -> int:
+    """The decisions the nearest-miss searches of a case may spend: ``SEARCH_DECISIONS``,
+    fewer where its records (the items of its lists) make each decision dear."""
+    records = sum(len(v) for v in facts.values() if isinstance(v, (list, tuple)))
+    return max(LEAST_DECISIONS, min(SEARCH_DECISIONS, SEARCH_RECORDS // max(records, 1)))
 
 #: A search along one fact doubles the change at most this many times.
 DOUBLINGS = 40
