@@ -138,6 +138,7 @@ def search_decisions(facts: dict) -> int:
     records = sum(len(v) for v in facts.values() if isinstance(v, (list, tuple)))
     return max(LEAST_DECISIONS, min(SEARCH_DECISIONS, SEARCH_RECORDS // max(records, 1)))
 
+
 #: A search along one fact doubles the change at most this many times.
 DOUBLINGS = 40
 
