@@ -466,3 +466,26 @@ def test_a_refusal_with_help_reads_as_text_in_a_rule_texts_diagnostic():
         convert_value({"amount": "5", "x": 1}, MoneyType("CNY"))
     assert str(err.value).endswith('(write {"amount": "5000", "currency": "CNY"})')
     assert "Said(" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("9" * 40, True),
+        ("9" * 41, False),  # a seventh QA round: taken in quotes, refused as a JSON number
+        ("-" + "9" * 40, True),  # the sign is no digit
+        ("-" + "9" * 41, False),
+        ("0" * 10 + "9" * 40, True),  # nor are leading zeros, as in a JSON number
+        ("9" * 40 + ".5", False),
+        ("0." + "1" * 40, True),
+        ("0." + "1" * 41, False),
+    ],
+)
+def test_a_number_in_quotes_has_the_digit_limit_of_a_json_number(text, read):
+    from ruleengine.facts import _exact, _Invalid
+
+    if read:
+        assert _exact(text) == Fraction(text)
+    else:
+        with pytest.raises(_Invalid, match="more than 40 digits"):
+            _exact(text)
