@@ -96,6 +96,16 @@ def _refuse_hidden_break(token: Token) -> Token:
     return token
 
 
+def cache_home() -> str:
+    """This user's cache folder, as the XDG Base Directory spec has it: ``$XDG_CACHE_HOME``
+    where that is an absolute path (a relative one is ignored, not made in the working
+    folder: a seventh QA round), else ``~/.cache``. (The engine's disk cache uses it too.)"""
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    return base if os.path.isabs(base) else os.path.join(os.path.expanduser("~"), ".cache")
+
+
 def _cache_file(grammar: str) -> str | bool:
     """Where Lark keeps the analysed grammar: a folder of this user's own (never a shared
     temporary folder, since the cache is a pickle); no cache when there is none to be had."""
@@ -104,8 +114,7 @@ def _cache_file(grammar: str) -> str | bool:
     import stat
     import sys
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "ruleengine")
+    folder = os.path.join(cache_home(), "ruleengine")
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
         info = os.stat(folder)

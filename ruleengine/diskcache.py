@@ -59,8 +59,9 @@ def folder() -> Path | None:
     if custom:
         path = Path(custom)
     else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        path = Path(base, "ruleengine", "compiled")
+        from ruleengine_dsl.parser import cache_home
+
+        path = Path(cache_home(), "ruleengine", "compiled")
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = os.stat(path, follow_symlinks=False)

@@ -222,3 +222,20 @@ def test_a_fifo_in_place_of_the_grammars_cache_is_not_read(tmp_path):
     parse = "from ruleengine_dsl.parser import parse; print(len(parse('input x: count').decls))"
     done = subprocess.run([sys.executable, "-c", parse], env=env, capture_output=True, timeout=60)
     assert (done.returncode, done.stdout) == (0, b"1\n"), done.stderr
+
+
+def test_a_relative_xdg_cache_home_is_ignored(tmp_path):
+    """A seventh QA round: ``XDG_CACHE_HOME=relative/dir`` made ``./relative/dir`` in the
+    working folder; the XDG spec says a relative value is ignored (``~/.cache`` instead)."""
+    import subprocess
+    import sys
+
+    work, home = tmp_path / "work", tmp_path / "home"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "RULEENGINE_CACHE_DIR"}
+    env.update(XDG_CACHE_HOME="relative/dir", HOME=str(home), RULEENGINE_CACHE="1")
+    load = f"import ruleengine; ruleengine.load_paths([{str(QUICKSTART)!r}])"
+    done = subprocess.run([sys.executable, "-c", load], cwd=work, env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert list(work.iterdir()) == []
+    assert (home / ".cache" / "ruleengine" / "compiled").is_dir()
