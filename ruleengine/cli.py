@@ -933,7 +933,7 @@ def check(
         int, typer.Option("--list-bound", help="--prove: lists of facts up to this length.")
     ] = 3,
     witnesses: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--witnesses", help="--prove: write each witness case file here."),
     ] = None,
 ) -> None:
@@ -943,7 +943,11 @@ def check(
         if format not in ("text", "json"):
             raise Stop(EXIT_USAGE, f"check prints text or json, not '{format}'")
         if prove or witnesses is not None:
-            return _prove(paths, rulebook, format, list_bound, witnesses)
+            if witnesses is not None and not witnesses.strip():
+                # Path("") is ".": an empty value wrote into the current folder unasked.
+                raise Stop(EXIT_USAGE, f"--witnesses {witnesses!r}: give the folder to write")
+            folder = Path(witnesses) if witnesses is not None else None
+            return _prove(paths, rulebook, format, list_bound, folder)
         pm = _pm()
         try:
             book, _ = _load(pm, paths, rulebook)
