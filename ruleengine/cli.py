@@ -410,9 +410,9 @@ def _read_sets(sets: list[str] | None) -> list[tuple[str, Any, str]]:
                 f"--set {item!r}：请写作 field=value",
             )
         field = field.strip()
-        if setpaths.is_path(field):  # acts[1].amount: a path into a list (setpaths.py)
+        if setpaths.is_path(field) or setpaths.is_case_key(field):  # acts[1].amount, case.x
             try:
-                setpaths.parse(field)
+                setpaths.parse(field) if setpaths.is_path(field) else setpaths.case_key(field)
             except setpaths.SetPathError as err:
                 raise Stop(EXIT_USAGE if err.usage else EXIT_BAD_FACTS, str(err), err.zh) from None
         out.append((field, _set_value(field, raw), f"--set {item}"))
@@ -533,6 +533,7 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
     try:
         people = split_record(facts, inputs) if isinstance(facts, dict) else [("", facts)]
     except BadLine as err:
+        _blame_set_in_record(err, persons_sets)
         raise Stop(EXIT_BAD_FACTS, f"{name}: {err}", f"{name}：{err.zh}") from None
     results = []
     read = [
@@ -591,6 +592,12 @@ def _set_in_persons(facts: Any, sets: list, inputs: dict) -> tuple[Any, list, li
     if not isinstance(facts, dict):
         return facts, sets, []
     field = next((f for f in PERSON_LISTS if f in facts and f not in inputs), None)
+    cased = [s for s in sets if setpaths.is_case_key(s[0])]
+    try:
+        for f, v, _ in cased:  # case.decided_on: in the shared case object (setpaths.py)
+            facts = setpaths.set_in_case(facts, f, v, field)
+    except setpaths.SetPathError as err:
+        raise Stop(EXIT_BAD_FACTS, str(err), err.zh) from None
     if field is None:
         return facts, sets, []
     mine = [s for s in sets if setpaths.is_path(s[0]) and setpaths.parse(s[0])[0] == field]
@@ -598,6 +605,7 @@ def _set_in_persons(facts: Any, sets: list, inputs: dict) -> tuple[Any, list, li
         facts = setpaths.apply(facts, [(f, v) for f, v, _ in mine], {})
     except setpaths.SetPathError as err:
         raise Stop(EXIT_BAD_FACTS, str(err), err.zh) from None
+    mine += cased
     rest = [s for s in sets if s not in mine]
     people = facts[field]
     if isinstance(people, list) and len(people) > 1:
@@ -611,6 +619,16 @@ def _set_in_persons(facts: Any, sets: list, inputs: dict) -> tuple[Any, list, li
                     f"{setpaths.parse(f)[0]}；请写明是谁的，如 {field}[0].{f}",
                 )
     return facts, rest, mine
+
+
+def _blame_set_in_record(err, sets: list[tuple[str, Any, str]]) -> None:
+    """``Stop`` naming the ``--set`` whose value splitting the record refused (``--set
+    'officials[0]=1'``, ``--set case.decided_onn=...``), not the facts file (sixth QA round)."""
+    for path, reason in err.problems:
+        for field, _, option in sets:
+            if path and (path == field or path.startswith((field + ".", field + "["))):
+                reason = reason.removeprefix(f"{path}: ")
+                raise Stop(EXIT_BAD_FACTS, f"{option}: {path}: {reason}", f"{option}：{err.zh}")
 
 
 def _blame_set(err, sets: list[tuple[str, Any, str]], label: str = "") -> None:

@@ -6,6 +6,11 @@ needed. The value replaces the one at that place, or adds the field to the objec
 given is never changed in place. A path into a list the rulebook declares (ccdi's ``acts``) is
 read as the declared field is read, so a mistake names the ``--set``; one into a list only an
 input adapter reads (pi2017's ``acts``) is checked by that adapter, named by the same path.
+
+``case.decided_on`` names a key of the shared ``case`` object of a record of several persons
+(``officials``, ``subjects``; docs/batch.md): set there before the record is split, it reaches
+every person as the file's ``case`` does (a person's own key wins), and a key ``case`` does
+not take is refused as the file's would be, named by the ``--set``.
 """
 
 from __future__ import annotations
@@ -36,6 +41,45 @@ class SetPathError(Exception):
 def _refused(field: str, en: str, zh: str, usage: bool = False) -> SetPathError:
     """``--set field: en`` (``--set field：zh``)."""
     return SetPathError(f"--set {field}: {en}", usage, f"--set {field}：{zh}")
+
+
+_CASE = re.compile(rf"case\.({_NAME})")
+
+
+def is_case_key(field: str) -> bool:
+    """Whether ``field`` is meant as a key of the shared ``case`` object (``case.decided_on``)."""
+    return field.startswith("case.")
+
+
+def case_key(field: str) -> str:
+    """``decided_on`` of ``case.decided_on``; ``SetPathError`` (usage) for what is no key."""
+    m = _CASE.fullmatch(field)
+    if m is None:
+        raise _refused(
+            field,
+            "not a key of the case; write case.field=value (case.decided_on=2024-05-20)",
+            "不是案件的键；请写作 case.field=value（如 case.decided_on=2024-05-20）",
+            usage=True,
+        )
+    return m.group(1)
+
+
+def set_in_case(record: Any, field: str, value: Any, persons: str | None) -> Any:
+    """``record`` with ``case.<key>`` set in its shared ``case`` object (made if absent);
+    refused where the record lists no persons, since no one reads its ``case`` there."""
+    key = case_key(field)
+    if persons is None:
+        raise _refused(
+            field,
+            "the case lists no persons (officials, subjects), so it has no shared case object "
+            f"whose keys reach them; --set {key}=value sets the fact itself",
+            f"案件未列出人员（officials、subjects），没有适用于各人的共同 case 对象；"
+            f"--set {key}=value 直接设置该事实",
+        )
+    case = record.get("case")
+    if case is not None and not isinstance(case, dict):
+        return record  # splitting the record refuses it, named by the file
+    return {**record, "case": {**(case or {}), key: value}}
 
 
 def is_path(field: str) -> bool:
