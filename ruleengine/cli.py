@@ -1194,13 +1194,15 @@ def schema(
     """Print the JSON Schema of a rulebook's facts (its declared inputs)."""
 
     def body():
+        from .plugins import input_adapters
         from .schema import facts_schema
 
         pm = _pm()
-        book, _ = _load(pm, rules, rulebook)
-        typer.echo(
-            json.dumps(facts_schema(book.rulebook, lang.value), ensure_ascii=False, indent=2)
-        )
+        book, name = _load(pm, rules, rulebook)
+        adapters = input_adapters(pm, name or book.rulebook.name)
+        computed = tuple(c for a in adapters for c in a.computes)
+        schema = facts_schema(book.rulebook, lang.value, computed)
+        typer.echo(json.dumps(schema, ensure_ascii=False, indent=2))
         return EXIT_OK
 
     _run(body, lang.value)
