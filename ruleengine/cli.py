@@ -440,17 +440,25 @@ def _apply_sets(facts: Any, sets: list[tuple[str, Any, str]], inputs: dict) -> A
     return {**facts, **dict(fields)}
 
 
-def _unknown_sets(facts: Any, sets: list[tuple[str, Any, str]], inputs: dict, read) -> None:
+def _unknown_sets(facts: Any, sets: list[tuple[str, Any, str]], book, name, pm) -> None:
     """A field set that no adapter took and the rulebook does not declare is named by its
-    ``--set``, with the nearest field the rulebook or its adapters (``read``) know."""
+    ``--set``: what the rules make of the name, or the nearest fact to give (the rulebook's
+    and its adapters' fields, less those an adapter always computes), or the schema."""
     from . import setpaths
+    from .plugins import input_adapters
 
+    inputs = book.rulebook.inputs
     if not isinstance(facts, dict):
         return
     for field, _, option in sets:
         if field in facts and field not in inputs and not setpaths.is_path(field):
-            known = [*inputs, *read]
-            raise Stop.said(EXIT_BAD_FACTS, setpaths.unknown_field(option, field, known))
+            adapters = input_adapters(pm, name or book.rulebook.name)
+            never = {c.field for a in adapters for c in a.computes if c.always}
+            read = [f.name for a in adapters for f in a.fields]
+            known = [f for f in [*inputs, *read] if f not in never]
+            schema = f"ruleengine schema -r {name}" if name else "ruleengine schema --rules ..."
+            said = setpaths.unknown_field(option, field, known, book.rulebook, schema)
+            raise Stop.said(EXIT_BAD_FACTS, said)
 
 
 def _set_value(field: str, raw: str) -> Any:
@@ -521,7 +529,7 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
     with the command line's message and exit code."""
     from .batch.records import BadLine, Fault, split_record, subject_facts
     from .facts import FactsError
-    from .plugins import adapter_chain, input_adapters
+    from .plugins import adapter_chain
     from .runtime import EvaluationError
 
     facts, day = _case(book, data, name, day)
@@ -536,14 +544,11 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
         _blame_set_in_record(err, persons_sets)
         raise Stop(EXIT_BAD_FACTS, f"{name}: {err}", f"{name}：{err.zh}") from None
     results = []
-    read = [
-        f.name for a in input_adapters(pm, rulebook_name or book.rulebook.name) for f in a.fields
-    ]
     for label, raw in people:
         try:
             raw = _apply_sets(raw, sets, inputs)
             facts, notes = subject_facts(raw, inputs, adapt)
-            _unknown_sets(facts, sets, inputs, read)
+            _unknown_sets(facts, sets, book, rulebook_name, pm)
             if typed:  # the analyses decide changes of the record's own fields (acts) too
                 from .analysis.adapted import analysed
 

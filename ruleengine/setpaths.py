@@ -167,24 +167,61 @@ def _put(node: Any, where: str, steps: list[int | str], value: Any, field: str) 
     return out
 
 
-def unknown_field(option: str, field: str, known: list[str]):
+def unknown_field(
+    option: str, field: str, known: list[str], rulebook=None, schema: str = "ruleengine schema"
+):
     """What ``--set field=value`` of a field the rulebook does not declare (and no input
-    adapter read) gets (a ``facts.Said``): the option as given, and the nearest ``known``
-    field."""
-    from .facts import KNOWN_FIELDS, Said
+    adapter read) gets (a ``facts.Said``): the option as given, and what the name is where the
+    rules compute it (a definition, a conclusion, a parameter), else the nearest ``known``
+    field, else the command that lists them (``schema``)."""
+    from .facts import Said, did_you_mean, known_fields
 
-    hint = _hint(field, known, KNOWN_FIELDS)
+    ruled = _of_the_rules(field, rulebook) if rulebook is not None else None
+    if ruled is not None:
+        return Said(f"{option}: {ruled.en}", f"{option}：{ruled.zh}")
+    close = difflib.get_close_matches(field, known, n=1)
+    hint = did_you_mean(close[0]) if close else known_fields(known, schema)
     return Said(f"{option}: unknown field ({hint.en})", f"{option}：未知字段（{hint.zh}）")
 
 
-def _hint(name: str, known: list[str], what=None):
-    from .facts import Said, did_you_mean
-    from .facts import known as listed
+#: How many of the facts a definition reads its message names.
+_NAMED_READS = 4
+
+
+def _of_the_rules(name: str, rulebook):
+    """Why ``name`` is no fact where the rule text gives it a value (``limitation_5_from_act``
+    is a definition: "computed by the rules from acted_last; not a fact"), else None."""
+    from .analysis.nearest import _inputs_through
+    from .facts import Said
+
+    if name in rulebook.definitions:
+        reads = sorted(_inputs_through(rulebook, rulebook.definitions[name].body))
+        if not reads:
+            return Said(
+                "computed by the rules (a definition); not a fact",
+                "由规则计算（定义）；不是事实",
+            )
+        shown = ", ".join(reads[:_NAMED_READS]) + (", ..." if len(reads) > _NAMED_READS else "")
+        shown_zh = "、".join(reads[:_NAMED_READS]) + ("等" if len(reads) > _NAMED_READS else "")
+        return Said(
+            f"computed by the rules from {shown}; not a fact",
+            f"由规则根据 {shown_zh} 计算；不是事实",
+        )
+    if name in rulebook.conclusions:
+        return Said("a conclusion the rules decide; not a fact", "由规则认定的结论；不是事实")
+    if name in rulebook.parameters:
+        return Said(
+            "a parameter of the rules (its value set by date); not a fact",
+            "规则的参数（按日期取值）；不是事实",
+        )
+    return None
+
+
+def _hint(name: str, known: list[str]):
+    from .facts import did_you_mean, known_fields
 
     close = difflib.get_close_matches(name, known, n=1)
-    if close:
-        return did_you_mean(close[0])
-    return listed(what or Said("known", "已知"), known)
+    return did_you_mean(close[0]) if close else known_fields(known)
 
 
 def _checked(field: str, root: str, steps: list[int | str], value: Any, t: Any) -> Any:

@@ -158,3 +158,28 @@ def test_a_case_key_that_cannot_be_set_says_why(facts, setting, code, says):
     result = run("eval", "-r", "ccdi" if facts == SEVERAL else "pi2017", facts, "--set", setting)
     assert result.exit_code == code, result.output
     assert says in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "setting, says",
+    [
+        # Sixth QA round (F2): "unknown field (known fields: ... earlier_limitation_end,
+        # act_date_given, joined_across_amendment9 ...)", 54 names, computed ones among them.
+        (
+            "limitation_5_from_act=2020-01-01",
+            "--set limitation_5_from_act=2020-01-01: computed by the rules from acted_last; "
+            "not a fact\n",
+        ),
+        ("level=serious", "--set level=serious: a conclusion the rules decide; not a fact\n"),
+        (
+            "nope=1",
+            "--set nope=1: unknown field (53 known fields: 'ruleengine schema -r pi2017' lists "
+            "them)\n",
+        ),
+        ("credit_itms=1", "--set credit_itms=1: unknown field (did you mean 'credit_items'?)\n"),
+    ],
+)
+def test_a_name_that_is_no_fact_says_what_it_is(setting, says):
+    result = run("eval", "-r", "pi2017", BROKER, "--set", setting)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert result.stderr == says
