@@ -31,6 +31,7 @@ _PUBLIC = {
     "hookimpl": "ruleengine.hookspecs",
     "load_paths": "ruleengine.loader",
     "load_text": "ruleengine.loader",
+    "Computed": "ruleengine.plugins",
     "InputAdapter": "ruleengine.plugins",
     "PluginError": "ruleengine.plugins",
     "PluginFailed": "ruleengine.plugins",
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
     from .hookspecs import hookimpl
     from .loader import load_paths, load_text
     from .plugins import (
+        Computed,
         InputAdapter,
         PluginError,
         PluginFailed,
@@ -80,6 +82,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CompiledRulebook",
+    "Computed",
     "Conflict",
     "CustomType",
     "Decision",

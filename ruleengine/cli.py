@@ -410,9 +410,9 @@ def _read_sets(sets: list[str] | None) -> list[tuple[str, Any, str]]:
                 f"--set {item!r}：请写作 field=value",
             )
         field = field.strip()
-        if setpaths.is_path(field):  # acts[1].amount: a path into a list (setpaths.py)
+        if setpaths.is_path(field) or setpaths.is_case_key(field):  # acts[1].amount, case.x
             try:
-                setpaths.parse(field)
+                setpaths.parse(field) if setpaths.is_path(field) else setpaths.case_key(field)
             except setpaths.SetPathError as err:
                 raise Stop(EXIT_USAGE if err.usage else EXIT_BAD_FACTS, str(err), err.zh) from None
         out.append((field, _set_value(field, raw), f"--set {item}"))
@@ -440,17 +440,25 @@ def _apply_sets(facts: Any, sets: list[tuple[str, Any, str]], inputs: dict) -> A
     return {**facts, **dict(fields)}
 
 
-def _unknown_sets(facts: Any, sets: list[tuple[str, Any, str]], inputs: dict, read) -> None:
+def _unknown_sets(facts: Any, sets: list[tuple[str, Any, str]], book, name, pm) -> None:
     """A field set that no adapter took and the rulebook does not declare is named by its
-    ``--set``, with the nearest field the rulebook or its adapters (``read``) know."""
+    ``--set``: what the rules make of the name, or the nearest fact to give (the rulebook's
+    and its adapters' fields, less those an adapter always computes), or the schema."""
     from . import setpaths
+    from .plugins import input_adapters
 
+    inputs = book.rulebook.inputs
     if not isinstance(facts, dict):
         return
     for field, _, option in sets:
         if field in facts and field not in inputs and not setpaths.is_path(field):
-            known = [*inputs, *read]
-            raise Stop.said(EXIT_BAD_FACTS, setpaths.unknown_field(option, field, known))
+            adapters = input_adapters(pm, name or book.rulebook.name)
+            never = {c.field for a in adapters for c in a.computes if c.always}
+            read = [f.name for a in adapters for f in a.fields]
+            known = [f for f in [*inputs, *read] if f not in never]
+            schema = f"ruleengine schema -r {name}" if name else "ruleengine schema --rules ..."
+            said = setpaths.unknown_field(option, field, known, book.rulebook, schema)
+            raise Stop.said(EXIT_BAD_FACTS, said)
 
 
 def _set_value(field: str, raw: str) -> Any:
@@ -521,7 +529,7 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
     with the command line's message and exit code."""
     from .batch.records import BadLine, Fault, split_record, subject_facts
     from .facts import FactsError
-    from .plugins import adapter_chain, input_adapters
+    from .plugins import adapter_chain
     from .runtime import EvaluationError
 
     facts, day = _case(book, data, name, day)
@@ -533,16 +541,14 @@ def evaluate_record(book, pm, rulebook_name, data, name, day, sets, explain: boo
     try:
         people = split_record(facts, inputs) if isinstance(facts, dict) else [("", facts)]
     except BadLine as err:
+        _blame_set_in_record(err, persons_sets)
         raise Stop(EXIT_BAD_FACTS, f"{name}: {err}", f"{name}：{err.zh}") from None
     results = []
-    read = [
-        f.name for a in input_adapters(pm, rulebook_name or book.rulebook.name) for f in a.fields
-    ]
     for label, raw in people:
         try:
             raw = _apply_sets(raw, sets, inputs)
             facts, notes = subject_facts(raw, inputs, adapt)
-            _unknown_sets(facts, sets, inputs, read)
+            _unknown_sets(facts, sets, book, rulebook_name, pm)
             if typed:  # the analyses decide changes of the record's own fields (acts) too
                 from .analysis.adapted import analysed
 
@@ -591,6 +597,12 @@ def _set_in_persons(facts: Any, sets: list, inputs: dict) -> tuple[Any, list, li
     if not isinstance(facts, dict):
         return facts, sets, []
     field = next((f for f in PERSON_LISTS if f in facts and f not in inputs), None)
+    cased = [s for s in sets if setpaths.is_case_key(s[0])]
+    try:
+        for f, v, _ in cased:  # case.decided_on: in the shared case object (setpaths.py)
+            facts = setpaths.set_in_case(facts, f, v, field)
+    except setpaths.SetPathError as err:
+        raise Stop(EXIT_BAD_FACTS, str(err), err.zh) from None
     if field is None:
         return facts, sets, []
     mine = [s for s in sets if setpaths.is_path(s[0]) and setpaths.parse(s[0])[0] == field]
@@ -598,6 +610,7 @@ def _set_in_persons(facts: Any, sets: list, inputs: dict) -> tuple[Any, list, li
         facts = setpaths.apply(facts, [(f, v) for f, v, _ in mine], {})
     except setpaths.SetPathError as err:
         raise Stop(EXIT_BAD_FACTS, str(err), err.zh) from None
+    mine += cased
     rest = [s for s in sets if s not in mine]
     people = facts[field]
     if isinstance(people, list) and len(people) > 1:
@@ -611,6 +624,16 @@ def _set_in_persons(facts: Any, sets: list, inputs: dict) -> tuple[Any, list, li
                     f"{setpaths.parse(f)[0]}；请写明是谁的，如 {field}[0].{f}",
                 )
     return facts, rest, mine
+
+
+def _blame_set_in_record(err, sets: list[tuple[str, Any, str]]) -> None:
+    """``Stop`` naming the ``--set`` whose value splitting the record refused (``--set
+    'officials[0]=1'``, ``--set case.decided_onn=...``), not the facts file (sixth QA round)."""
+    for path, reason in err.problems:
+        for field, _, option in sets:
+            if path and (path == field or path.startswith((field + ".", field + "["))):
+                reason = reason.removeprefix(f"{path}: ")
+                raise Stop(EXIT_BAD_FACTS, f"{option}: {path}: {reason}", f"{option}：{err.zh}")
 
 
 def _blame_set(err, sets: list[tuple[str, Any, str]], label: str = "") -> None:
@@ -964,7 +987,7 @@ def check(
         int, typer.Option("--list-bound", help="--prove: lists of facts up to this length.")
     ] = 3,
     witnesses: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--witnesses", help="--prove: write each witness case file here."),
     ] = None,
 ) -> None:
@@ -974,7 +997,11 @@ def check(
         if format not in ("text", "json"):
             raise Stop(EXIT_USAGE, f"check prints text or json, not '{format}'")
         if prove or witnesses is not None:
-            return _prove(paths, rulebook, format, list_bound, witnesses)
+            if witnesses is not None and not witnesses.strip():
+                # Path("") is ".": an empty value wrote into the current folder unasked.
+                raise Stop(EXIT_USAGE, f"--witnesses {witnesses!r}: give the folder to write")
+            folder = Path(witnesses) if witnesses is not None else None
+            return _prove(paths, rulebook, format, list_bound, folder)
         pm = _pm()
         try:
             book, _ = _load(pm, paths, rulebook)
@@ -1203,13 +1230,15 @@ def schema(
     """Print the JSON Schema of a rulebook's facts (its declared inputs)."""
 
     def body():
+        from .plugins import input_adapters
         from .schema import facts_schema
 
         pm = _pm()
-        book, _ = _load(pm, rules, rulebook)
-        typer.echo(
-            json.dumps(facts_schema(book.rulebook, lang.value), ensure_ascii=False, indent=2)
-        )
+        book, name = _load(pm, rules, rulebook)
+        adapters = input_adapters(pm, name or book.rulebook.name)
+        computed = tuple(c for a in adapters for c in a.computes)
+        schema = facts_schema(book.rulebook, lang.value, computed)
+        typer.echo(json.dumps(schema, ensure_ascii=False, indent=2))
         return EXIT_OK
 
     _run(body, lang.value)

@@ -517,6 +517,21 @@ def parse_date(text: str) -> datetime.date | None:
 
 UNKNOWN_FIELD = Said("unknown field", "未知字段")
 KNOWN_FIELDS = Said("known fields", "已知字段")
+#: Past this many fields, an unknown field's hint points to the schema rather than list them
+#: (pi2017's 55 names said nothing a reader could use; sixth QA round, F2).
+MAX_KNOWN_LISTED = 12
+
+
+def known_fields(names: Iterable[str], schema: str = "ruleengine schema") -> Said:
+    """The fields to give instead of an unknown one: named where they are few, else counted
+    with the command that lists them (``schema``)."""
+    names = list(names)
+    if len(names) <= MAX_KNOWN_LISTED:
+        return known(KNOWN_FIELDS, names)
+    return Said(
+        f"{len(names)} known fields: '{schema}' lists them",
+        f"已知字段 {len(names)} 个：'{schema}' 列出全部",
+    )
 
 
 def _expected(t: Type, minimum: int | None) -> Said:
@@ -576,7 +591,7 @@ def validate_fields(raw: dict, fields: list[FieldSpec], depth: int = 0) -> dict:
                 FactProblem.said(
                     str(key),
                     UNKNOWN_FIELD,
-                    did_you_mean(close[0]) if close else known(KNOWN_FIELDS, by_name),
+                    did_you_mean(close[0]) if close else known_fields(by_name),
                 )
             )
     out: dict[str, Any] = {}

@@ -16,7 +16,16 @@ import attrs
 from ruleengine_dsl.diagnostics import Span
 
 from .checker import FunctionSpec
-from .facts import HANDED_ON, MAX_DEPTH, FactsError, Said, describe_expected, to_json_value
+from .facts import (
+    HANDED_ON,
+    MAX_DEPTH,
+    FactProblem,
+    FactsError,
+    Said,
+    describe_expected,
+    hand_on,
+    to_json_value,
+)
 from .runtime import MAX_BITS, EvaluationError, too_big
 from .types import Duration, EnumType, ListType, LocalText, RecordType, Type, normalize
 
@@ -91,10 +100,21 @@ def guard_adapter(plugin: str, adapter: InputAdapter) -> InputAdapter:
     what = Said(f"input adapter '{adapter.name}'", f"输入适配器 '{adapter.name}' ")
 
     def adapt(record: dict, derivations: bool = True) -> tuple[dict, list]:
+        facts, notes = checked(record, derivations)
+        refused = computed_given(adapter, record)
+        if not refused:
+            return facts, notes
+        handed = getattr(facts.get(HANDED_ON), "problems", ())
+        return hand_on(facts, [*refused, *handed]), []
+
+    def checked(record: dict, derivations: bool) -> tuple[dict, list]:
         given = dict(record)  # what the user (or the adapter before) wrote, kept against changes
         try:
             result = adapter.adapt(record)
-        except FactsError:
+        except FactsError as err:
+            refused = computed_given(adapter, record)
+            if refused:
+                raise FactsError([*refused, *err.problems], err.source) from None
             raise
         except CAUGHT as err:
             raise PluginFailed(plugin, what, raised(err)) from err
@@ -147,6 +167,32 @@ def guard_adapter(plugin: str, adapter: InputAdapter) -> InputAdapter:
             raise PluginFailed(plugin, what, said) from None
 
     return attrs.evolve(adapter, adapt=adapt)
+
+
+def computed_given(adapter: InputAdapter, record: Any) -> list[FactProblem]:
+    """A problem for each fact the record gives that ``adapter`` computes from what the
+    record also gives (``InputAdapter.computes``): overwritten or left standing, it would
+    change the case unseen (sixth QA round: pi2017's ``act_date_given=false`` beside a date)."""
+    if not isinstance(record, dict):
+        return []
+    out = []
+    for c in adapter.computes:
+        if c.field not in record or not (c.always or any(s in record for s in c.sources)):
+            continue
+        sources, sources_zh = " or ".join(c.sources), " 或 ".join(c.sources)
+        name = adapter.name
+        if c.always:
+            en = f"computed by the input adapter '{name}' (from {sources}), never given"
+            zh = f"由输入适配器 '{name}' 计算（根据 {sources_zh}），不应给出"
+            help_en, help_zh = "leave it out", "请删去该字段"
+        else:
+            given = ", ".join(s for s in c.sources if s in record)
+            en = f"given beside {given}, from which the input adapter '{name}' computes it"
+            zh = f"与 {given} 一并给出，而输入适配器 '{name}' 根据后者计算该字段"
+            help_en = f"give {sources} or {c.field}, not both"
+            help_zh = f"请只给出 {sources_zh} 或 {c.field}，不要两者都给"
+        out.append(FactProblem(c.field, en, help_en, zh=zh, help_zh=help_zh))
+    return out
 
 
 def _same(given: Any, value: Any) -> bool:

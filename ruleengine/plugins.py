@@ -82,6 +82,19 @@ class RuleSource:
 
 
 @attrs.frozen
+class Computed:
+    """A fact of the rulebook that an input adapter computes from fields of the record
+    (``sources``): given beside any of them, it is refused by its path, since the adapter
+    would either overwrite it or leave it standing against what it computed, unseen. With
+    ``always``, it is never given: the adapter computes it also where no source is given
+    (pi2017's ``act_date_given`` says whether a date was)."""
+
+    field: str
+    sources: tuple[str, ...]
+    always: bool = False
+
+
+@attrs.frozen
 class InputAdapter:
     """Turns a raw case record into facts for one rulebook (``None``: any rulebook)."""
 
@@ -93,6 +106,9 @@ class InputAdapter:
     #: ``acts``), as ``FieldSpec``s with types and labels, for tools that build a record
     #: (the service's case form); optional.
     fields: tuple = ()
+    #: The rulebook's facts it computes, as ``Computed``: the core refuses them given where
+    #: it computes them (``plugin_guards.computed_given``) and the schema marks them.
+    computes: tuple = ()
 
 
 @attrs.frozen
@@ -468,6 +484,18 @@ def _check_adapter(adapter: InputAdapter) -> InputAdapter:
         isinstance(f, FieldSpec) for f in adapter.fields
     ):
         raise _Bad(f"fields is {shown(adapter.fields)}, expected a tuple of FieldSpec")
+    if not isinstance(adapter.computes, tuple) or not all(
+        isinstance(c, Computed)
+        and isinstance(c.field, str)
+        and isinstance(c.sources, tuple)
+        and c.sources
+        and all(isinstance(x, str) for x in c.sources)
+        for c in adapter.computes
+    ):
+        raise _Bad(
+            f"computes is {shown(adapter.computes)}, expected a tuple of Computed(field, "
+            "sources), each source a field's name"
+        )
     return adapter
 
 

@@ -19,10 +19,31 @@ _EXACT_NUMBER = r"^-?\d+(\.\d+)?$|^-?\d+/\d+$"
 _NO_MINUS = r"^[^-]*$"
 
 
-def facts_schema(rulebook, lang: str = "en") -> dict:
-    """The JSON Schema that a rulebook's facts must satisfy."""
+def facts_schema(rulebook, lang: str = "en", computed: tuple = ()) -> dict:
+    """The JSON Schema that a rulebook's facts must satisfy. ``computed``: the facts its
+    input adapters compute (``plugins.Computed``), each said so; one always computed is
+    ``readOnly`` (the user never gives it)."""
     defs: dict[str, Any] = {}
     schema = _object(list(rulebook.inputs.values()), defs, lang)
+    for c in computed:
+        prop = schema["properties"].get(c.field)
+        if prop is None:
+            continue
+        sources = (" 或 " if lang == "zh" else " or ").join(c.sources)
+        if c.always:
+            prop["readOnly"] = True
+            prop["description"] += (
+                f"；由输入适配器根据 {sources} 计算，不应给出"
+                if lang == "zh"
+                else f"; computed by an input adapter from {sources}, never given"
+            )
+        else:
+            prop["description"] += (
+                f"；给出 {sources} 时由输入适配器计算，此时不应给出"
+                if lang == "zh"
+                else f"; computed by an input adapter where {sources} is given, "
+                "and given only where it is not"
+            )
     schema = {
         "$schema": DIALECT,
         "title": f"Facts for the rulebook {rulebook.name}",

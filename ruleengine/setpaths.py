@@ -6,6 +6,11 @@ needed. The value replaces the one at that place, or adds the field to the objec
 given is never changed in place. A path into a list the rulebook declares (ccdi's ``acts``) is
 read as the declared field is read, so a mistake names the ``--set``; one into a list only an
 input adapter reads (pi2017's ``acts``) is checked by that adapter, named by the same path.
+
+``case.decided_on`` names a key of the shared ``case`` object of a record of several persons
+(``officials``, ``subjects``; docs/batch.md): set there before the record is split, it reaches
+every person as the file's ``case`` does (a person's own key wins), and a key ``case`` does
+not take is refused as the file's would be, named by the ``--set``.
 """
 
 from __future__ import annotations
@@ -36,6 +41,45 @@ class SetPathError(Exception):
 def _refused(field: str, en: str, zh: str, usage: bool = False) -> SetPathError:
     """``--set field: en`` (``--set field：zh``)."""
     return SetPathError(f"--set {field}: {en}", usage, f"--set {field}：{zh}")
+
+
+_CASE = re.compile(rf"case\.({_NAME})")
+
+
+def is_case_key(field: str) -> bool:
+    """Whether ``field`` is meant as a key of the shared ``case`` object (``case.decided_on``)."""
+    return field.startswith("case.")
+
+
+def case_key(field: str) -> str:
+    """``decided_on`` of ``case.decided_on``; ``SetPathError`` (usage) for what is no key."""
+    m = _CASE.fullmatch(field)
+    if m is None:
+        raise _refused(
+            field,
+            "not a key of the case; write case.field=value (case.decided_on=2024-05-20)",
+            "不是案件的键；请写作 case.field=value（如 case.decided_on=2024-05-20）",
+            usage=True,
+        )
+    return m.group(1)
+
+
+def set_in_case(record: Any, field: str, value: Any, persons: str | None) -> Any:
+    """``record`` with ``case.<key>`` set in its shared ``case`` object (made if absent);
+    refused where the record lists no persons, since no one reads its ``case`` there."""
+    key = case_key(field)
+    if persons is None:
+        raise _refused(
+            field,
+            "the case lists no persons (officials, subjects), so it has no shared case object "
+            f"whose keys reach them; --set {key}=value sets the fact itself",
+            f"案件未列出人员（officials、subjects），没有适用于各人的共同 case 对象；"
+            f"--set {key}=value 直接设置该事实",
+        )
+    case = record.get("case")
+    if case is not None and not isinstance(case, dict):
+        return record  # splitting the record refuses it, named by the file
+    return {**record, "case": {**(case or {}), key: value}}
 
 
 def is_path(field: str) -> bool:
@@ -123,24 +167,61 @@ def _put(node: Any, where: str, steps: list[int | str], value: Any, field: str) 
     return out
 
 
-def unknown_field(option: str, field: str, known: list[str]):
+def unknown_field(
+    option: str, field: str, known: list[str], rulebook=None, schema: str = "ruleengine schema"
+):
     """What ``--set field=value`` of a field the rulebook does not declare (and no input
-    adapter read) gets (a ``facts.Said``): the option as given, and the nearest ``known``
-    field."""
-    from .facts import KNOWN_FIELDS, Said
+    adapter read) gets (a ``facts.Said``): the option as given, and what the name is where the
+    rules compute it (a definition, a conclusion, a parameter), else the nearest ``known``
+    field, else the command that lists them (``schema``)."""
+    from .facts import Said, did_you_mean, known_fields
 
-    hint = _hint(field, known, KNOWN_FIELDS)
+    ruled = _of_the_rules(field, rulebook) if rulebook is not None else None
+    if ruled is not None:
+        return Said(f"{option}: {ruled.en}", f"{option}：{ruled.zh}")
+    close = difflib.get_close_matches(field, known, n=1)
+    hint = did_you_mean(close[0]) if close else known_fields(known, schema)
     return Said(f"{option}: unknown field ({hint.en})", f"{option}：未知字段（{hint.zh}）")
 
 
-def _hint(name: str, known: list[str], what=None):
-    from .facts import Said, did_you_mean
-    from .facts import known as listed
+#: How many of the facts a definition reads its message names.
+_NAMED_READS = 4
+
+
+def _of_the_rules(name: str, rulebook):
+    """Why ``name`` is no fact where the rule text gives it a value (``limitation_5_from_act``
+    is a definition: "computed by the rules from acted_last; not a fact"), else None."""
+    from .analysis.nearest import _inputs_through
+    from .facts import Said
+
+    if name in rulebook.definitions:
+        reads = sorted(_inputs_through(rulebook, rulebook.definitions[name].body))
+        if not reads:
+            return Said(
+                "computed by the rules (a definition); not a fact",
+                "由规则计算（定义）；不是事实",
+            )
+        shown = ", ".join(reads[:_NAMED_READS]) + (", ..." if len(reads) > _NAMED_READS else "")
+        shown_zh = "、".join(reads[:_NAMED_READS]) + ("等" if len(reads) > _NAMED_READS else "")
+        return Said(
+            f"computed by the rules from {shown}; not a fact",
+            f"由规则根据 {shown_zh} 计算；不是事实",
+        )
+    if name in rulebook.conclusions:
+        return Said("a conclusion the rules decide; not a fact", "由规则认定的结论；不是事实")
+    if name in rulebook.parameters:
+        return Said(
+            "a parameter of the rules (its value set by date); not a fact",
+            "规则的参数（按日期取值）；不是事实",
+        )
+    return None
+
+
+def _hint(name: str, known: list[str]):
+    from .facts import did_you_mean, known_fields
 
     close = difflib.get_close_matches(name, known, n=1)
-    if close:
-        return did_you_mean(close[0])
-    return listed(what or Said("known", "已知"), known)
+    return did_you_mean(close[0]) if close else known_fields(known)
 
 
 def _checked(field: str, root: str, steps: list[int | str], value: Any, t: Any) -> Any:

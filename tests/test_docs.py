@@ -93,7 +93,7 @@ def test_every_built_in_plugin_is_named(plugins_doc, module):
     assert f"`{module}`" in plugins_doc
 
 
-CLASSES = ["RuleSource", "FunctionSpec", "CustomType", "InputAdapter", "Renderer"]
+CLASSES = ["RuleSource", "FunctionSpec", "CustomType", "InputAdapter", "Computed", "Renderer"]
 
 
 @pytest.mark.parametrize("cls", CLASSES)

@@ -73,6 +73,22 @@ def test_unknown_field_without_a_near_name_lists_known_fields(book):
     assert help == "known fields: items, gain, ratio, day, kind, in_duty, acts"
 
 
+def test_unknown_field_among_many_points_to_the_schema():
+    """Sixth QA round (F2): pi2017's hint listed 54 names; past a dozen they are counted and
+    the schema named."""
+    from ruleengine.facts import FactsError, validate_fields
+    from ruleengine.ir import FieldSpec
+    from ruleengine.types import INTEGER
+
+    fields = [FieldSpec(f"f{i}", INTEGER, None, 0, None) for i in range(13)]
+    with pytest.raises(FactsError) as err:
+        validate_fields({"zzz": 1}, fields)
+    assert err.value.problems[0].help == "13 known fields: 'ruleengine schema' lists them"
+    with pytest.raises(FactsError) as err:
+        validate_fields({"zzz": 1}, fields[:12])
+    assert err.value.problems[0].help.startswith("known fields: f0, f1,")
+
+
 @pytest.mark.parametrize(
     "value, found",
     [

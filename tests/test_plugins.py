@@ -700,6 +700,11 @@ SEVEN = ruleengine.FunctionSpec("seven", lambda args: INTEGER, lambda: 7)
             "of FieldSpec",
         ),
         (
+            {"input_adapters": [ruleengine.InputAdapter("a", None, print, computes=("n",))]},
+            "ruleengine_input_adapters: InputAdapter 'a': computes is ('n',), expected a tuple "
+            "of Computed(field, sources), each source a field's name",
+        ),
+        (
             {"renderers": {"plain": print}},
             "ruleengine_renderers returned {'plain': <built-in function print>}, "
             "expected a list of Renderer",
@@ -1033,6 +1038,39 @@ def test_a_failing_adapter_is_named_and_other_rulebooks_work(
         # The plugin is healthy as far as its hooks go; the rulebooks it does not serve work.
         assert cli("plugins").exit_code == EXIT_OK
         assert cli("eval", "-r", "ccdi", CCDI_CASE).exit_code == EXIT_OK
+
+
+def test_a_fact_an_adapter_computes_is_refused_where_it_computes_it():
+    """Sixth QA round (F2): pi2017's computed facts given beside the acts were overwritten or
+    used, unseen, either way. An adapter declares them (``computes``); the core refuses
+    one given beside a field it is computed from, or ever where it is ``always`` computed,
+    by its path and with the adapter's own problems, and leaves it alone otherwise."""
+    from ruleengine.facts import HANDED_ON
+    from ruleengine.plugin_guards import guard_adapter
+
+    def count(record):
+        record = dict(record)
+        if "acts" in record:
+            record["n"] = len(record.pop("acts"))
+        return record | {"seen": True}, []
+
+    computes = (
+        ruleengine.Computed("n", ("acts", "items")),
+        ruleengine.Computed("seen", ("acts",), always=True),
+    )
+    adapter = ruleengine.InputAdapter("count", None, count, computes=computes)
+    adapt = guard_adapter("p", adapter).adapt
+    refused = lambda record: [  # noqa: E731
+        (p.path, p.message) for p in getattr(adapt(record)[0].get(HANDED_ON), "problems", ())
+    ]
+    assert refused({"acts": [1], "n": 5}) == [
+        ("n", "given beside acts, from which the input adapter 'count' computes it")
+    ]
+    assert refused({"n": 5}) == [] and adapt({"n": 5})[0]["n"] == 5  # an input without acts
+    assert refused({"seen": False}) == [
+        ("seen", "computed by the input adapter 'count' (from acts), never given")
+    ]
+    assert refused({"acts": []}) == []
 
 
 @pytest.mark.parametrize("adapter", ["passes_on", "float_fact"])

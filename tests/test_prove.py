@@ -416,3 +416,14 @@ def test_a_witnesses_folder_that_cannot_be_written_is_a_usage_error(tmp_path):
         result = run("check", "--prove", PLANTED, "--witnesses", str(where))
         assert result.exit_code == EXIT_USAGE, result.output
         assert f"--witnesses {where}: {says}" in result.stderr
+
+
+def test_an_empty_witnesses_folder_is_a_usage_error(tmp_path, monkeypatch):
+    """Sixth QA round (F2): --witnesses '' wrote the witnesses into the current folder
+    without a word (an empty path is "."); refused before anything is proven."""
+    monkeypatch.chdir(tmp_path)
+    for empty in ("", "  "):
+        result = run("check", "--prove", PLANTED, "--witnesses", empty)
+        assert result.exit_code == EXIT_USAGE, result.output
+        assert f"--witnesses {empty!r}: give the folder to write" in result.stderr
+    assert list(tmp_path.iterdir()) == []

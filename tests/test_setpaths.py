@@ -116,3 +116,70 @@ def test_a_persons_path_that_does_not_fit_is_named(setting, says):
     result = run("eval", "-r", "ccdi", SEVERAL, "--set", setting)
     assert result.exit_code == EXIT_BAD_FACTS, result.output
     assert says in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "setting, says",
+    [
+        # Sixth QA round (F2): blamed on the facts file ("...json: officials[0]: expected an
+        # object"), though the file's officials[0] is one.
+        ("officials[0]=1", "--set officials[0]=1: officials[0]: expected an object, got a number"),
+        (
+            "case.decided_onn=2021-01-01",
+            "--set case.decided_onn=2021-01-01: case.decided_onn: unknown field of 'case' "
+            "(did you mean 'decided_on'?)",
+        ),
+    ],
+)
+def test_a_value_the_persons_record_refuses_is_blamed_on_the_set(setting, says):
+    result = run("eval", "-r", "ccdi", SEVERAL, "--set", setting)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert result.stderr.startswith(says), result.stderr
+
+
+def test_a_case_key_is_set_in_the_shared_case_object():
+    """Sixth QA round (F2): ``--set case.decided_on=...`` said "unknown field (did you mean
+    'decided_on'?)" on a file with a ``case``; it sets the key of the shared case object,
+    which reaches every official as the file's does (judged on that day)."""
+    result = run("eval", "-r", "ccdi", SEVERAL, "-f", "json", "--set", "case.decided_on=2021-01-01")
+    assert result.exit_code == EXIT_OK, result.output
+    days = [p["as_of"] for p in json.loads(result.stdout)]
+    assert days == ["2021-01-01"] * 3, days
+
+
+@pytest.mark.parametrize(
+    "facts, setting, code, says",
+    [
+        (BROKER, "case.acted_last=2016-01-01", EXIT_BAD_FACTS, "--set acted_last=value sets"),
+        (SEVERAL, "case.a.b=1", EXIT_USAGE, "--set case.a.b: not a key of the case"),
+    ],
+)
+def test_a_case_key_that_cannot_be_set_says_why(facts, setting, code, says):
+    result = run("eval", "-r", "ccdi" if facts == SEVERAL else "pi2017", facts, "--set", setting)
+    assert result.exit_code == code, result.output
+    assert says in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "setting, says",
+    [
+        # Sixth QA round (F2): "unknown field (known fields: ... earlier_limitation_end,
+        # act_date_given, joined_across_amendment9 ...)", 54 names, computed ones among them.
+        (
+            "limitation_5_from_act=2020-01-01",
+            "--set limitation_5_from_act=2020-01-01: computed by the rules from acted_last; "
+            "not a fact\n",
+        ),
+        ("level=serious", "--set level=serious: a conclusion the rules decide; not a fact\n"),
+        (
+            "nope=1",
+            "--set nope=1: unknown field (53 known fields: 'ruleengine schema -r pi2017' lists "
+            "them)\n",
+        ),
+        ("credit_itms=1", "--set credit_itms=1: unknown field (did you mean 'credit_items'?)\n"),
+    ],
+)
+def test_a_name_that_is_no_fact_says_what_it_is(setting, says):
+    result = run("eval", "-r", "pi2017", BROKER, "--set", setting)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert result.stderr == says

@@ -9,6 +9,15 @@ import ruleengine
 from .counting import adapt, record_fields
 
 HERE = Path(__file__).parent
+#: The rulebook's facts the adapter computes (counting.py): refused where it computes them, by
+#: the core. The counts, illegal_gain and acted_last it checks itself, category by category
+#: and act by act (given beside acts that do not give them, they are the record's).
+COMPUTED = (
+    ruleengine.Computed("act_date_given", ("acted_last", "acts"), always=True),
+    ruleengine.Computed("acts_in_time", ("acts",)),
+    ruleengine.Computed("joined_across_amendment9", ("acts",)),
+    ruleengine.Computed("earlier_limitation_end", ("acts",)),
+)
 ROOT = HERE.parent.parent
 
 
@@ -62,5 +71,6 @@ def ruleengine_input_adapters():
             "before 1900-01-01 (acts, acted_last, later_crime_on, prosecution_began_on) is "
             "refused: the rulebook's law in time begins there.",
             fields=record_fields(),
+            computes=COMPUTED,
         )
     ]
