@@ -21,6 +21,9 @@ from .compiler import CompiledRulebook
 
 RULE_SUFFIX = ".rules"
 MAX_RULE_FILE_BYTES = 2_000_000
+#: The files and folders a rules folder may hold, all levels together: ``check /`` walked the
+#: whole file system with no end in sight (a seventh QA round).
+MAX_FOLDER_ENTRIES = 100_000
 
 
 def _refused(path: str | Path, why: str) -> Diagnostic:
@@ -47,7 +50,12 @@ def rule_files(path: str | Path) -> list[Path]:
         problems.append(_refused(err.filename, f"cannot read ({err.strerror})"))
 
     # Links to folders are listed in dirs, not entered.
+    seen = 0
     for folder, dirs, files in os.walk(path, onerror=unreadable):
+        seen += len(dirs) + len(files)
+        if seen > MAX_FOLDER_ENTRIES:
+            many = f"more than {MAX_FOLDER_ENTRIES:,} files and folders under it"
+            raise DiagnosticError([_refused(path, f"{many}: name the rules' own folder")])
         for name in dirs:
             entry = Path(folder, name)
             if entry.is_symlink():

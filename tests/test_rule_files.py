@@ -168,3 +168,21 @@ def test_a_folder_that_cannot_be_listed_is_not_skipped(book, monkeypatch):
     monkeypatch.setattr(os, "scandir", scandir)
     d = only(load_error(book))
     assert (d.file, d.message) == (str(locked), "cannot read (Permission denied)")
+
+
+def test_a_folder_of_too_many_entries_is_refused_not_walked_to_its_end(tmp_path, monkeypatch):
+    """A seventh QA round: ``check /`` walked the whole file system. A rules folder holds at
+    most 100,000 files and folders, all levels together (here 5): E004 naming the folder."""
+    from ruleengine import loader
+
+    monkeypatch.setattr(loader, "MAX_FOLDER_ENTRIES", 5)
+    for i in range(3):
+        (tmp_path / f"d{i}").mkdir()
+        (tmp_path / f"d{i}" / "a.rules").write_text("input x: count\n", encoding="utf-8")
+    with pytest.raises(DiagnosticError) as err:
+        loader.rule_files(tmp_path)
+    [d] = err.value.diagnostics
+    assert (d.code, d.file) == ("E004", str(tmp_path))
+    assert d.message.startswith("more than 5 files and folders under it")
+    monkeypatch.setattr(loader, "MAX_FOLDER_ENTRIES", 6)
+    assert len(loader.rule_files(tmp_path)) == 3
