@@ -710,7 +710,10 @@ class _Builder:
         )
         for kind, value in c[1:]:
             if kind == "as_of":
-                test.as_of = value
+                day, span = value
+                if test.as_of is not None:  # which would win is not for the reader to guess
+                    self._error("E007", f"test '{test.name}' has more than one 'as of'", span)
+                test.as_of = day
             elif kind == "given":
                 test.given.extend(value)
             elif kind == "table":
@@ -720,7 +723,7 @@ class _Builder:
         return test
 
     def test_as_of(self, meta, c):
-        return ("as_of", self._date(c[0]))
+        return ("as_of", (self._date(c[0]), self._span(meta)))
 
     def given(self, meta, c):
         return ("given", list(c))

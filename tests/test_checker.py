@@ -25,6 +25,10 @@ def rule(body: str, name: str = "r", cite: str = "cite article 1") -> str:
     return f"rule {name} {{\n  {cite}\n{body}}}\n"
 
 
+#: The preamble and a rule (lines 1 to 8), for the cases of tests: they start at line 9.
+RT = P + rule("  when x > 1\n  then level = b\n")
+
+
 # (golden name, rule text, code, line, column, words the message must contain, help or None)
 CASES = [
     (
@@ -424,6 +428,113 @@ CASES = [
         "a test needs a name",
         None,
     ),
+    # Tests that ran beside others of their name, or could never fail as written, or never
+    # ran at all: accepted silently until the sixth QA round (issue 7, item 10).
+    (
+        "table_row_named_like_a_test",
+        RT
+        + 'test "t [a]" {\n  given x = 2\n  expect level = b\n}\n'
+        + 'test "t" {\n  table x -> level {\n    "a": 0 -> a\n  }\n}\n',
+        "E205",
+        15,
+        5,
+        "row 'a' makes a test named 't [a]', a name already taken",
+        "the first is at table_row_named_like_a_test.rules:9:6",
+    ),
+    (
+        "test_named_like_a_table_row",
+        RT
+        + 'test "t" {\n  table x -> level {\n    "a": 0 -> a\n  }\n}\n'
+        + 'test "t  [a]" {\n  given x = 2\n  expect level = b\n}\n',
+        "E205",
+        14,
+        6,
+        "test 't  [a]' is declared twice",
+        "the first is row 'a' of a table, at test_named_like_a_table_row.rules:11:5",
+    ),
+    (
+        "table_row_in_two_tables",
+        RT
+        + 'test "t" {\n  table x -> level {\n    "a": 0 -> a\n  }\n'
+        + '  table x -> level {\n    "a": 2 -> b\n  }\n}\n',
+        "E205",
+        14,
+        5,
+        "row 'a' makes a test named 't [a]', a name already taken",
+        "the first is at table_row_in_two_tables.rules:11:5",
+    ),
+    (
+        "table_row_twice_but_spacing",
+        RT + 'test "t" {\n  table x -> level {\n    "a b": 0 -> a\n    "a  b": 2 -> b\n  }\n}\n',
+        "E205",
+        12,
+        5,
+        "row 'a  b' is in the table twice",
+        "the first is at table_row_twice_but_spacing.rules:11:5",
+    ),
+    (
+        "table_row_without_a_name",
+        RT + 'test "t" {\n  table x -> level {\n    " ": 0 -> a\n  }\n}\n',
+        "E205",
+        11,
+        5,
+        "a row of a table needs a name",
+        None,
+    ),
+    (
+        "table_without_rows",
+        RT + 'test "t" {\n  expect not fired r\n  table x -> level {\n  }\n}\n',
+        "E217",
+        11,
+        3,
+        "a table of test 't' has no rows",
+        None,
+    ),
+    (
+        "table_column_also_expected",
+        RT + 'test "t" {\n  expect level = b\n  table x -> level {\n    "a": 0 -> a\n  }\n}\n',
+        "E205",
+        11,
+        14,
+        "'level' is a column and also expected by the test",
+        None,
+    ),
+    (
+        "test_expects_twice",
+        RT + 'test "t" {\n  given x = 2\n  expect level = b\n  expect level = c\n}\n',
+        "E205",
+        12,
+        10,
+        "test 't' expects conclusion 'level' twice",
+        "a test states one value of a conclusion, one outcome of a rule",
+    ),
+    (
+        "test_expects_a_rule_twice",
+        RT + 'test "t" {\n  given x = 2\n  expect fired r\n  expect not fired r\n}\n',
+        "E205",
+        12,
+        20,
+        "test 't' expects rule 'r' twice",
+        "a test states one value of a conclusion, one outcome of a rule",
+    ),
+    (
+        "range_expected_of_a_value",
+        RT + 'test "t" {\n  given x = 2\n  expect level = a .. b\n}\n',
+        "E204",
+        11,
+        23,
+        "'level' is not a range; expect level = one value",
+        None,
+    ),
+    (
+        "test_expects_an_input",
+        RT + 'test "t" {\n  given x = 2\n  expect x = 2\n}\n',
+        "E200",
+        11,
+        10,
+        "unknown conclusion 'x'",
+        "'x' is an input: a test gives it (given x = ...)",
+    ),
 ]
 
 
@@ -558,6 +669,21 @@ def test_amounts_in_rule_texts_need_their_currency():
 def test_a_test_given_is_checked_when_the_file_loads():
     d = diagnostics('input items: count = 0\ntest "t" { given items = -3 }\n', "given.rules")[0]
     assert d.code == "E208" and "given 'items'" in d.message
+
+
+def test_a_column_in_error_is_reported_once_not_at_every_row():
+    rows = "".join(f'    "r{i}": {i} -> a\n' for i in range(5))
+    text = RT + f'test "t" {{\n  given x = 2\n  table x -> level {{\n{rows}  }}\n}}\n'
+    diags = diagnostics(text, "rows.rules")
+    assert [(d.code, d.span.line, d.message) for d in diags] == [
+        ("E205", 11, "'x' is a column and also given by the test")
+    ]
+
+
+def test_the_rows_of_a_table_are_tests_named_by_test_and_row():
+    book = load(RT + 'test "t" {\n  table x -> level {\n    "a": 0 -> a\n    "b": 2 -> b\n  }\n}\n')
+    assert [r.name for r in run_tests(book)] == ["t [a]", "t [b]"]
+    assert all(r.passed for r in run_tests(book))
 
 
 def test_a_set_conclusion_is_tested_with_in_not_compared():

@@ -142,6 +142,14 @@ SYNTAX_CASES = [
         8,
         "more than one 'when'",
     ),
+    (  # which would win was not said: the last did, silently (sixth QA round)
+        "syntax_test_as_of_twice",
+        'test "t" {\n  as of 2020-01-01\n  as of 2021-01-01\n}\n',
+        "E007",
+        3,
+        3,
+        "test 't' has more than one 'as of'",
+    ),
 ]
 
 
