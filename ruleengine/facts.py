@@ -1099,7 +1099,19 @@ def _facts_loader():
                     f"一个 YAML 文件中的值超过 {MAX_YAML_NODES:,} 个；这么大的案件请以 JSON 给出",
                 )
                 raise refuse(said, self.peek_event().start_mark, yaml.composer.ComposerError)
-            return super().compose_node(parent, index)
+            # A level past MAX_DEPTH at its bracket, as in JSON (a seventh QA round: 5,000
+            # levels were "nested too deeply", with no place, from Python's recursion limit).
+            self.depth = getattr(self, "depth", 0) + 1
+            try:
+                if self.depth > MAX_DEPTH:  # the document's mapping is level 1, as JSON's {
+                    said = Said(
+                        f"nested too deeply (facts hold at most {MAX_DEPTH} levels)",
+                        f"嵌套过深（事实最多 {MAX_DEPTH} 层）",
+                    )
+                    raise refuse(said, self.peek_event().start_mark, yaml.composer.ComposerError)
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
 
         def construct_mapping(self, node, deep=False):
             if not isinstance(node, yaml.MappingNode):

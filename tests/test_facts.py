@@ -386,6 +386,9 @@ def test_enum_type_reads_members_and_their_labels():
         ("ratio: .nan", ".nan is not a number facts can hold"),
         ("items: " + "9" * 41, "number has more than 40 digits"),
         ("items: 0x" + "f" * 5000, "number has more than 40 digits"),
+        # Level 33 (the mapping level 1) at its bracket, as in JSON; 5,000 levels had no place.
+        ("items: " + "[" * 32 + "]" * 32, "nested too deeply (facts hold at most 32 levels)"),
+        ("items: " + "[" * 5000 + "]" * 5000, "nested too deeply (facts hold at most 32 levels)"),
         # As in JSON: a field given twice is refused, never last-wins.
         ("items: 50\nratio: 1\nitems: 60", "field 'items' is given twice"),
         ("acts:\n- {kind: sell, items: 1, items: 2}", "field 'items' is given twice"),
