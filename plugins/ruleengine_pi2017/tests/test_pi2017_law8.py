@@ -65,6 +65,21 @@ def test_whatif_varies_the_filing_date():
     assert changes["limitation"] == ("within_time", "time_barred")
 
 
+def test_whatif_never_shows_the_not_given_date():
+    """Finding 7, and 10.3's placeholder date: 1900-01-01 stands for "not given" (the language
+    has no optional date). What would change the outcome suggests "filed 2021-05-02" for L01,
+    never a filing "1900-01-01" (un-filing it) or "1899-12-31"; and for L13, which gives none,
+    no filing date next to the placeholder."""
+    for case, expected in (
+        ("L01_serious_filed_on_last_day.json", "2021-05-02 (now 2021-05-01)"),
+        ("L13_nofiling_ends_dec30.json", ""),
+    ):
+        text = _run("explain", "-r", "pi2017", str(REVIEW6 / case), "--whatif")
+        changes = text.split("What would change the outcome")[1]
+        assert expected in changes
+        assert "1900-01-01" not in changes and "1899-12-31" not in changes
+
+
 def test_unknown_filing_date_is_asked_not_refused():
     """Finding 7 (L13): `explain --unknown prosecution_began_on` was refused as a fixed fact;
     it now says the filing date alone decides the limitation."""
