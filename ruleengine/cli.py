@@ -875,7 +875,7 @@ def eval_(
                     shown["unknown_facts"] = unknowns_json(open_[label])
             typer.echo(json.dumps(_per_person(out), ensure_ascii=False, indent=2))
         else:
-            from .render.explanation import local, show_value, word
+            from .render.explanation import local, show_date, show_value, word
 
             for label, decision in results:
                 if len(results) > 1:
@@ -886,7 +886,7 @@ def eval_(
                     title = local(c.label, lang.value, n)
                     value = show_value(decision.conclusions[n], c.type, lang.value)
                     if n in undecided:
-                        day = decision.as_of.isoformat()
+                        day = show_date(decision.as_of, lang.value)
                         value = word("undecided_not_in_force", lang.value, day=day)
                     value = _one_line(value)  # a text a case gave is shown, never obeyed
                     typer.echo(

@@ -104,7 +104,8 @@ class InputAdapter:
     description: str = ""
     #: The fields of a raw record it reads that the rulebook does not declare (pi2017's
     #: ``acts``), as ``FieldSpec``s with types and labels, for tools that build a record
-    #: (the service's case form); optional.
+    #: (the service's case form); optional. A rulebook input listed here is one it reads too
+    #: (pi2017's filing date): the what-if reads the record again when it changes.
     fields: tuple = ()
     #: The rulebook's facts it computes, as ``Computed``: the core refuses them given where
     #: it computes them (``plugin_guards.computed_given``) and the schema marks them.

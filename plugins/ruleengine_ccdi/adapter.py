@@ -500,11 +500,17 @@ def _act_note(
         en_found = "already dealt with: not sanctioned again, not counted for a merger"
         zh_found = "已经处理：不再给予党纪处分，不计入合并处理"
     amount, acted_on = format_number(act["amount"]), act["acted_on"]
+    # Sixth legal review, 10.4: one date format in zh, as the law-in-time section writes it.
+    zh_on = (
+        f"{acted_on.year}年{acted_on.month}月{acted_on.day}日"
+        if isinstance(acted_on, datetime.date)
+        else acted_on
+    )
     return {
         "en": f"act {_text(act['id'], 'en')} ({en_kind}, {amount} yuan, {en_gravity}, "
         f"acted {acted_on}): {en_where}; Party findings: {en_found}",
         "zh": f"行为{_text(act['id'], 'zh')}（{zh_kind}，{amount}元，{zh_gravity}，"
-        f"{acted_on}）：{zh_where}；党纪认定：{zh_found}",
+        f"{zh_on}）：{zh_where}；党纪认定：{zh_found}",
         "act": _json_text(act["id"]),
         "kind": kind,
         "counted_in": crime,

@@ -71,7 +71,7 @@ def prosecutable(facts: dict, last: datetime.date, later: datetime.date) -> bool
     part = {**facts, "later_crime_on": later.isoformat()}
     conclusions = _decide(part, max(INTERPRETATION, last, day))
     kind = None if conclusions is None else conclusions["limitation"]
-    if kind == "time_barred":
+    if kind in ("time_barred", "time_barred_ten_years"):
         return False
     return True if kind in PROSECUTED else None
 

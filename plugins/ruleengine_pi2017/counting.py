@@ -954,6 +954,12 @@ def _in_time(
         if a["kind"] == "seize" and a["acted_on"] is not None
     }
     measured = {i: m for i, m in measured.items() if m[0]}
+    # A seizure is dated by the acts it measures (Art. 11(3)) wherever a part of the acts is
+    # dated, the earlier side's own period too: it runs from the day of the crime (CL Art.
+    # 89(1)), and the seizure is none (sixth legal review, seizure dating).
+    for a in parsed:
+        if a["index"] in measured:
+            a["dated_on"] = max(b["acted_on"] for b in measured[a["index"]][0])
     # A seizure counts where what it measures counts (Art. 11(3): as seized, less what is
     # proven untrue or duplicated; fourth legal review, finding 1); else it is named apart.
     of = {}
@@ -1221,7 +1227,7 @@ def _part(acts: list[dict], facts: dict, duty: set) -> tuple[dict, datetime.date
         part["illegal_gain"] = f"{format_number(gain)} CNY"
     for fact, value, _, _ in _conduct(acts, part):
         part[fact] = value
-    last = max(a["acted_on"] for a in acts)
+    last = max(a.get("dated_on", a["acted_on"]) for a in acts)
     part["acted_last"] = last.isoformat()
     return part, last
 

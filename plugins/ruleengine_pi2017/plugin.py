@@ -70,7 +70,20 @@ def ruleengine_input_adapters():
             "Amendment IX text, and says so (act_date_given says a date was given). A date "
             "before 1900-01-01 (acts, acted_last, later_crime_on, prosecution_began_on) is "
             "refused: the rulebook's law in time begins there.",
-            fields=record_fields(),
+            # The filing date is the rulebook's input, and the adapter reads it too: it decides
+            # whether acts across Amendment IX are joined (alone.prosecutable). Listed, so that
+            # a what-if of it in a case of acts reads the acts again (docs/whatif.md).
+            fields=(*record_fields(), _filing_date()),
             computes=COMPUTED,
         )
     ]
+
+
+def _filing_date():
+    """The rulebook's ``prosecution_began_on``, as a field the adapter reads (its type and
+    label are the rulebook's: the analyses take them from there)."""
+    from ruleengine.ir import FieldSpec
+    from ruleengine.types import DATE, LocalText
+
+    label = LocalText((("en", "the date prosecution began"), ("zh", "立案侦查或者受理案件之日")))
+    return FieldSpec("prosecution_began_on", DATE, None, None, label)

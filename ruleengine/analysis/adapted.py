@@ -50,8 +50,10 @@ class Adapted:
     ):
         self.base = book
         self._adapt = adapt
-        self.record = record
         self.fields = {f.name: f for f in fields if f.name in record}
+        # A rulebook input among them is varied as the rulebook types it (a date, not "...").
+        record = {**record, **{k: typed[k] for k in self.fields if k in book.rulebook.inputs}}
+        self.record = record
         self.rulebook = RecordRulebook(book.rulebook, self.fields)
         self._typed = typed
         adapted, _ = adapt(record)
@@ -118,10 +120,15 @@ def record_field(book, path) -> bool:
 def analysed(book, adapt, record: Any, typed: dict, fields: Iterable[FieldSpec], notes=()):
     """The book the analyses of one case use: :class:`Adapted` where the record gives fields
     its adapters read that the rulebook does not declare (pi2017's ``acts``), else ``book``."""
-    own = [f for f in fields if f.name not in book.rulebook.inputs]
+    inputs = book.rulebook.inputs
+    own = [f for f in fields if f.name not in inputs]
     if not isinstance(record, dict) or not any(f.name in record for f in own):
         return book
-    return Adapted(book, adapt, record, typed, own, notes)
+    # A rulebook input an adapter lists among the fields it reads (pi2017's filing date, which
+    # decides whether acts across Amendment IX are joined) is read through it again too, with
+    # the rulebook's own type and label, and decided value by value like the acts.
+    read = [inputs[f.name] for f in fields if f.name in inputs]
+    return Adapted(book, adapt, record, typed, own + read, notes)
 
 
 def with_record_fields(rulebook, fields: Iterable[FieldSpec]):

@@ -509,6 +509,16 @@ class Changes:
     derivations: tuple[dict, ...] = ()
 
 
+def _unsaid(rulebook, path, value) -> bool:
+    """A change of a date to its default: to "not given" (pi2017's filing date, 1900-01-01),
+    which no lawyer makes of a date the case gives (candidate_facts)."""
+    try:
+        spec = field_spec(rulebook, path)
+    except (KeyError, AttributeError):
+        return False
+    return spec.type.kind == "date" and spec.default is not None and value == spec.default
+
+
 def candidate_facts(rulebook, facts: dict) -> tuple[list[tuple], list[str]]:
     """``([(path, spec)], fixed)``: every fact the analysis may vary (numbers, money, dates,
     booleans, members; inside lists of records too), and those the rule text fixes."""
@@ -526,6 +536,11 @@ def candidate_facts(rulebook, facts: dict) -> tuple[list[tuple], list[str]]:
                         visit((*path, i, f.name), f, item[f.name])
             return
         if isinstance(t, RecordType) or isinstance(t, ListType):
+            return
+        if t.kind == "date" and value is not None and value == spec.default:
+            # A date left at its default is one the case does not give: the language has no
+            # optional date, so a default date stands for "not given" (pi2017's filing date,
+            # 1900-01-01), and its neighbours are no change a lawyer could make. --vary it.
             return
         if t.kind in ("integer", "decimal", "money", "date", "bool") or isinstance(t, EnumType):
             out.append((path, spec))
@@ -585,7 +600,7 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
 
     def consider(assignment: dict[tuple, Any]):
         changed = {p: v for p, v in assignment.items() if not _same(get(facts, p), v)}
-        if not changed or left.spent:
+        if not changed or left.spent or any(_unsaid(rb, p, v) for p, v in changed.items()):
             return
         new_facts = facts
         for p, v in changed.items():

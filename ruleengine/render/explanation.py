@@ -176,6 +176,11 @@ def show_value(value: Any, t: Any = None, lang: str = "en") -> str:
     return str(value)
 
 
+def bracketed(text: str, lang: str) -> str:
+    """A note after a value: " (text)", or "（text）" in Chinese (full-width parentheses)."""
+    return f"（{text}）" if lang == "zh" else f" ({text})"
+
+
 def show_date(day: datetime.date, lang: str) -> str:
     """2017-06-01, or 2017年6月1日 in Chinese."""
     return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
@@ -369,7 +374,7 @@ def build(
         label = local(c.label, lang, name)
         if name in not_decided:
             # Nothing that decides it was in force: its default is no decision.
-            shown = word("undecided_not_in_force", lang, day=day.isoformat())
+            shown = word("undecided_not_in_force", lang, day=show_date(day, lang))
         elif outcome_lines and name not in decided_by and name not in other_version:
             continue
         else:
@@ -419,9 +424,9 @@ def build(
             c = rb.conclusions[conclusion]
             shown = show_value((value, upper) if upper is not None else value, c.type, lang)
             if conclusion in other_version:
-                shown += f" ({in_time.word('other_version', lang)})"
+                shown += bracketed(in_time.word("other_version", lang), lang)
             elif c.kind == "highest" and value != trace.decision.conclusions[conclusion]:
-                shown += f" ({word('superseded', lang)})"
+                shown += bracketed(word("superseded", lang), lang)
             colon = "：" if lang == "zh" else ": "
             children.append(Line(f"→ {local(c.label, lang, conclusion)}{colon}{shown}", "value"))
         children.extend(_caveats(rb.rules[r.name], lang))
@@ -559,7 +564,7 @@ def build(
             continue  # a file of declarations only: nothing in it decides anything
         title = local(d.title, lang, d.name)
         cite = local(d.citation, lang)
-        head = f"{title} ({cite})" if cite and cite != title else title
+        head = f"{title}{bracketed(cite, lang)}" if cite and cite != title else title
         key = "doc_in_force" if _doc_in_force(d, day) else "doc_not_in_force"
         start = show_date(d.effective, lang) if d.effective else "…"
         if d.until:

@@ -139,7 +139,7 @@ def fact_label(rulebook, path_text: str, lang: str) -> str:
     label = local(spec.label, lang) or path[-1]
     if len(path) == 1:
         return str(label)
-    return f"{label} ({path_text})"
+    return f"{label}（{path_text}）" if lang == "zh" else f"{label} ({path_text})"
 
 
 def _label_only(rulebook, path_text: str, lang: str) -> str:

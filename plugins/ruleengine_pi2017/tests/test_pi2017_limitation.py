@@ -38,7 +38,13 @@ def _case(name: str, **more):
             "where the circumstances are serious",
             "a fine in addition, or a fine alone",
         ),
-        ("2015-03-16", "time_barred", "not prosecuted", "none (not prosecuted)"),
+        # not prosecuted: the limitation says so; the sentence stays the text's range (10.1)
+        (
+            "2015-03-16",
+            "time_barred",
+            "where the circumstances are serious",
+            "none (not prosecuted)",
+        ),
     ],
 )
 def test_q30_a_crime_of_2010_tried_in_2019(adapt, book, began, limitation, sentence, fine):

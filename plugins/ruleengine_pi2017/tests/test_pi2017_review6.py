@@ -113,13 +113,18 @@ def test_undated_acts_filed_past_five_years_from_the_assumed_day_are_not_decided
 
 
 @pytest.mark.parametrize(
-    ("items", "began", "item"),
-    [(50, "2021-05-02", "第八十七条第一项"), (500, "2026-05-02", "第八十七条第二项")],
+    ("items", "began", "kind", "item"),
+    [
+        (50, "2021-05-02", "time_barred", "第八十七条第一项"),
+        (500, "2026-05-02", "time_barred_ten_years", "第八十七条第二项"),
+    ],
 )
-def test_time_barred_names_the_item_of_art_87_that_gives_the_period(book, items, began, item):
+def test_time_barred_names_the_item_of_art_87_that_gives_the_period(book, items, began, kind, item):
     """Finding 5: 'CL Art. 87' without its item; the period is item 1's five years or item
-    2's ten. The caveat that CPL Art. 16 was seen only in an excerpt is gone."""
+    2's ten. The caveat that CPL Art. 16 was seen only in an excerpt is gone. The limitation
+    line carries it (10.1: the sentence stays the statute's range)."""
     facts = {"acted_last": "2016-05-01", "tracking_items": items, "prosecution_began_on": began}
     c = book.decide(facts, datetime.date(2027, 1, 1)).conclusions
-    assert c["limitation"] == "time_barred"
-    assert item in c["sentence"].get("zh") and "二手摘录" not in c["sentence"].get("zh")
+    assert c["limitation"] == kind
+    label = book.rulebook.types["limitation_kind"].labels[kind].get("zh")
+    assert item in label and "二手摘录" not in label
