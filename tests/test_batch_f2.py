@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from ruleengine.cli import EXIT_BAD_FACTS, app
+from ruleengine.cli import EXIT_BAD_FACTS, EXIT_USAGE, app
 
 ROOT = Path(__file__).resolve().parents[1]
 CCDI_CASES = ROOT / "examples" / "ccdi" / "cases.jsonl"
@@ -36,3 +36,17 @@ def test_eval_refuses_a_case_object_that_is_null_or_a_case_id_that_is_a_number(t
         result = CliRunner().invoke(app, ["eval", str(path), "-r", "ccdi"])
         assert result.exit_code == EXIT_BAD_FACTS, result.output
         assert said in result.output
+
+
+def test_by_naming_a_conclusion_twice_is_a_usage_error_naming_by(tmp_path):
+    for command in (
+        ["summary", str(CCDI_CASES), "-r", "ccdi", "--by", "disciplines,disciplines"],
+        ["diff", str(CCDI_CASES), "-r", "ccdi", "--as-of", "2023-12-31"]
+        + ["--against-as-of", "2024-12-31", "--by", "disciplines,sanction,disciplines"],
+    ):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == EXIT_USAGE, result.output
+        assert "--by " in result.output and "'disciplines' is named twice" in result.output
+    result = CliRunner().invoke(app, ["summary", str(CCDI_CASES), "-r", "ccdi", "--by", "sanctoin"])
+    assert result.exit_code == EXIT_USAGE
+    assert "--by sanctoin: no conclusion named 'sanctoin'" in result.output

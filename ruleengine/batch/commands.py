@@ -323,6 +323,14 @@ def paths_text(paths: dict[str, int]) -> str:
     )
 
 
+def _twice(by: list[str] | None) -> None:
+    """A name given twice to ``--by`` is a usage error: a cross-tab of a conclusion with
+    itself is its diagonal, and a table twice says nothing more (sixth QA round F2)."""
+    for i, name in enumerate(by or ()):
+        if name in by[:i]:
+            raise Usage(f"--by {','.join(by)}: '{name}' is named twice; name each part once")
+
+
 # ------------------------------------------------------------------ summary
 def summary(
     book: Book,
@@ -343,11 +351,15 @@ def summary(
     schema = Schema(book.book.rulebook)
     if by is not None and len(by) > 2:
         raise Usage("--by takes one conclusion, or two for a cross-tab")
+    _twice(by)
     try:  # every option checked before any work
         filters = [parse_where(schema, w) for w in where]
-        asked(schema, by)
     except ResultsError as err:
         raise Usage(str(err)) from None
+    try:
+        asked(schema, by)
+    except ResultsError as err:
+        raise Usage(f"--by {','.join(by or ())}: {err}") from None
     with tempfile.TemporaryDirectory(prefix="ruleengine-") as tmp:
         if source != "-" and is_results(source, input_format):
             if as_of is not None:
@@ -456,6 +468,7 @@ def diff(
         raise Usage("diff reads the cases twice: give a file, not standard input")
     if by is not None and not by:
         raise Usage("--by: name a conclusion")
+    _twice(by)
     schemas = (Schema(old.book.rulebook), Schema(new.book.rulebook))
     try:
         if changes is not None:
