@@ -3,6 +3,7 @@ against the rulebook, CSV headers, ``--by`` twice, spreadsheet formulas, interru
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -50,3 +51,65 @@ def test_by_naming_a_conclusion_twice_is_a_usage_error_naming_by(tmp_path):
     result = CliRunner().invoke(app, ["summary", str(CCDI_CASES), "-r", "ccdi", "--by", "sanctoin"])
     assert result.exit_code == EXIT_USAGE
     assert "--by sanctoin: no conclusion named 'sanctoin'" in result.output
+
+
+FORMULAS = """\
+document formulas {
+  title: "formulas"
+  effective: 2020-01-01
+  date: day
+}
+input day: date
+input score: count = 0
+conclusion note: value text
+conclusion amount: value money
+rule r_note { cite article 1  when score >= LIMIT then note = "=1+2" }
+rule r_amount { cite article 2  when score >= 0 then amount = 0 CNY - 5000.50 CNY }
+"""
+
+
+def test_csv_outputs_keep_text_cells_from_running_as_formulas(tmp_path):
+    """OWASP's advice for CSV injection: a text cell starting with = + - @ or a tab gets a
+    leading ' in every CSV we write; numbers (``-5000.50``) are left alone; JSON Lines raw."""
+    old, new = tmp_path / "old.rules", tmp_path / "new.rules"
+    old.write_text(FORMULAS.replace("LIMIT", "5"), encoding="utf-8")
+    new.write_text(FORMULAS.replace("LIMIT", "1"), encoding="utf-8")
+    cases = tmp_path / "cases.jsonl"
+    lines = [
+        {"name": '=HYPERLINK("http://x","a")', "day": "2021-01-01", "score": 3},
+        {"case": {"id": "+cmd|x"}, "subjects": [{"name": "@SUM(1)", "day": "2021-01-01"}]},
+        {"name": "\tTAB", "day": "2021-01-01", "score": 9},
+    ]
+    cases.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    runner = CliRunner()
+    for suffix in ("csv", "jsonl"):
+        out = tmp_path / f"out.{suffix}"
+        result = runner.invoke(app, ["run", str(cases), "--rules", str(new), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+    with open(tmp_path / "out.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["case"], r["person"], r["note"], r["amount"]) for r in rows] == [
+        ("", '\'=HYPERLINK("http://x","a")', "'=1+2", "-5000.5"),
+        ("'+cmd|x", "subjects[0] (@SUM(1))", "", "-5000.5"),
+        ("", "'\tTAB", "'=1+2", "-5000.5"),
+    ]
+    raw = [json.loads(t) for t in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()]
+    assert raw[0]["person"] == '=HYPERLINK("http://x","a")' and raw[0]["note"] == "=1+2"
+    result = runner.invoke(
+        app,
+        ["summary", str(tmp_path / "out.jsonl"), "--rules", str(new), "--by", "note", "-f", "csv"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "note,'=1+2," in result.stdout
+    changes = tmp_path / "changes.csv"
+    result = runner.invoke(
+        app,
+        ["diff", str(cases), "--rules", str(old), "--against-rules", str(new)]
+        + ["--changes", str(changes)],
+    )
+    assert result.exit_code == 0, result.output
+    with open(changes, newline="", encoding="utf-8") as f:
+        changed = list(csv.DictReader(f))
+    assert [(c["person"], c["old"], c["new"]) for c in changed] == [
+        ('\'=HYPERLINK("http://x","a")', "", "'=1+2")
+    ]

@@ -11,7 +11,6 @@ What is asked is printed: by default the conclusions the rule text declares as i
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import json
@@ -471,9 +470,10 @@ def render_markdown(head: list[str], parts) -> str:
 def render_csv(summary: Summary, book, lang: str = "en") -> str:
     """One long table: a row per value (or pair of values), or per provision."""
     from .provisions import provisions_rows
+    from .writing import SpreadsheetWriter
 
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+    w = SpreadsheetWriter(out)  # no text cell runs as a formula in a spreadsheet
     if summary.provisions is not None:
         for row in provisions_rows(summary.provisions, book, lang):
             w.writerow(row)
