@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ruleengine.cli import EXIT_BAD_FACTS, EXIT_USAGE, app
@@ -113,3 +114,42 @@ def test_csv_outputs_keep_text_cells_from_running_as_formulas(tmp_path):
     assert [(c["person"], c["old"], c["new"]) for c in changed] == [
         ('\'=HYPERLINK("http://x","a")', "", "'=1+2")
     ]
+
+
+ARTICLE5 = ROOT / "examples" / "quickstart" / "article5.rules"
+
+
+def test_a_table_column_that_names_no_field_refuses_the_file_once_before_any_row(tmp_path):
+    """Every row would be skipped with the same reason: the header is refused once, naming
+    each column with a did-you-mean, its rows counted (exit 4); a row of too many cells is
+    still that row's, said in the plural."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    cases = tmp_path / "cases.csv"
+    cases.write_text(" sensitive_items ,In_Duty,illegal_gain\n1,true,5\n2,false,6\n", "utf-8")
+    table = pa.table({"sensitive_items": [1], "in\x00duty": [True]})
+    pq.write_table(table, tmp_path / "cases.parquet")
+    runner = CliRunner()
+    for command in ("run", "summary"):
+        extra = ["-o", str(tmp_path / "out.jsonl")] if command == "run" else []
+        result = runner.invoke(app, [command, str(cases), "--rules", str(ARTICLE5), *extra])
+        assert result.exit_code == EXIT_BAD_FACTS, result.output
+        assert result.output.count("\n") == 1, result.output  # one message, not one a row
+        assert (
+            f"{cases}:1: the header names the columns ' sensitive_items ' (did you mean "
+            "'sensitive_items'?), 'In_Duty' (did you mean 'in_duty'?), which are no fields of"
+        ) in result.output
+        assert "the file is refused (2 rows not read)" in result.output
+    out = tmp_path / "out.jsonl"
+    parquet = tmp_path / "cases.parquet"
+    result = runner.invoke(app, ["run", str(parquet), "--rules", str(ARTICLE5), "-o", str(out)])
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    assert "the file has the column 'in\\x00duty' (did you mean 'in_duty'?)" in result.output
+    assert "(1 row not read)" in result.output
+    cases.write_text("sensitive_items,illegal_gain\n1,5,7\n", "utf-8")
+    result = runner.invoke(app, ["run", str(cases), "--rules", str(ARTICLE5), "-o", str(out)])
+    assert result.exit_code == EXIT_BAD_FACTS
+    assert f"{cases}:2: skipped: 3 cells, but the header names 2 columns" in result.output
+    cases.write_text("sensitive_items\n1,\n", "utf-8")
+    result = runner.invoke(app, ["run", str(cases), "--rules", str(ARTICLE5), "-o", str(out)])
+    assert "2 cells, but the header names 1 column\n" in result.output

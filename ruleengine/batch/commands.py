@@ -18,6 +18,7 @@ import attrs
 
 from ..stopping import signals_held
 from .inputs import FORMATS, BadFile, MissingExtra, Reader, format_of, open_reader
+from .records import CASE_KEYS, DESCRIBING, NAME_KEY, PERSON_LISTS
 from .results import Results, ResultsError, connect, is_results, parse_where
 from .running import BookSpec, Context, Decided, Options, Totals, run
 from .summaries import Summary, asked, summarise_results, totals_of
@@ -59,9 +60,21 @@ class Book:
     context: Callable[[Options], Context]  # the rulebook with this process's plugins
 
 
-def open_cases(path: str, fmt: str | None) -> Reader:
+def known_fields(book: Book) -> frozenset[str]:
+    """What a column of a table of cases may name: the rulebook's inputs, the fields its input
+    adapters say they read, a case file's own keys, and those of a case with several persons
+    (its list, ``case``, what describes it, a person's ``name``)."""
+    context = book.context(Options())
+    return frozenset(
+        (*context.inputs, *context.read, *CASE_KEYS, *PERSON_LISTS, *DESCRIBING, "case", NAME_KEY)
+    )
+
+
+def open_cases(path: str, fmt: str | None, book: Book | None = None) -> Reader:
     """A reader of the cases: a regular file or a pipe (never a device or a folder), or
-    standard input (``-``)."""
+    standard input (``-``). With ``book``, a table (CSV, Parquet) whose columns name a field
+    the rulebook does not know is refused whole (``known_fields``)."""
+    known = None if book is None else known_fields(book)
     from ..facts import InputFileError, open_input
 
     fmt = format_of(path, fmt)
@@ -72,7 +85,7 @@ def open_cases(path: str, fmt: str | None) -> Reader:
             raise Usage("Parquet cannot be read from standard input: give the file")
         if sys.stdin is None or sys.stdin.isatty():
             raise Usage("give a cases file, or pipe the cases on standard input")
-        return checked(path, open_reader(path, fmt, sys.stdin.buffer))
+        return checked(path, open_reader(path, fmt, sys.stdin.buffer), known)
     if fmt == "parquet":
         if not Path(path).exists():
             raise BadInput(f"{path}: no such file")
@@ -84,13 +97,13 @@ def open_cases(path: str, fmt: str | None) -> Reader:
             raise
         except Exception as err:  # pyarrow's own errors: not a Parquet file, truncated
             raise BadInput(f"{path}: cannot be read as Parquet: {err}") from None
-        return checked(path, reader)  # a column named twice
+        return checked(path, reader, known)  # a column named twice
     try:
         # A regular file, or a pipe (read as it comes); never a device or a folder.
         stream = open_input(path, streams=True)
     except InputFileError as err:
         raise BadInput(f"{path}: {err}") from None
-    return checked(path, open_reader(path, fmt, stream))
+    return checked(path, open_reader(path, fmt, stream), known)
 
 
 def refuse_mixed_folder(path: str) -> None:
@@ -109,10 +122,10 @@ def refuse_mixed_folder(path: str) -> None:
                 )
 
 
-def checked(path: str, reader: Reader) -> Reader:
+def checked(path: str, reader: Reader, known=None) -> Reader:
     """The reader, once what it reads first (a CSV header) says the file can be read."""
     try:
-        reader.check()
+        reader.check(known)
     except BadFile as err:
         reader.close()
         raise BadInput(f"{path}:{err}") from None
@@ -258,7 +271,7 @@ def run_cases(
             report=report,
         )
     fmt = output_format(out)
-    reader = open_cases(cases, input_format)
+    reader = open_cases(cases, input_format, book)
     options = Options(as_of, trace, fmt)
     schema_book = book.book.rulebook
     from .table import Schema
@@ -422,7 +435,7 @@ def decide_into(
     ``prefix`` before it, and is written to ``errors``, else kept (``skipped``)."""
     from .table import Schema
 
-    reader = open_cases(source, input_format)
+    reader = open_cases(source, input_format, book)
     writer = ResultsWriter(path, "jsonl", Schema(book.book.rulebook))
     said = attrs.evolve(report, say=lambda text: report.say(prefix + text))
     sink = Sink(source, said, writer, errors, shown=shown)

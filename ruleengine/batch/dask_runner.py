@@ -238,7 +238,7 @@ def run_on_dask(
     fmt = "parquet" if dataset else output_format(out)
     if fmt == "parquet":  # found, not imported: the workers write the parts (26 MB here)
         have("pyarrow", "dask", "--dask")
-    reader = open_cases(cases, input_format)
+    reader = open_cases(cases, input_format, book)
     options = Options(as_of, trace, fmt)
     schema = Schema(book.book.rulebook, trace)
     errors_file = errors_path(out.rstrip("/"))
