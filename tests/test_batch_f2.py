@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -153,3 +159,43 @@ def test_a_table_column_that_names_no_field_refuses_the_file_once_before_any_row
     cases.write_text("sensitive_items\n1,\n", "utf-8")
     result = runner.invoke(app, ["run", str(cases), "--rules", str(ARTICLE5), "-o", str(out)])
     assert "2 cells, but the header names 1 column\n" in result.output
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="a named pipe feeds the run")
+@pytest.mark.parametrize(("stop", "lang"), [(signal.SIGINT, "en"), (signal.SIGTERM, "zh")])
+def test_a_stopped_run_says_in_one_line_how_far_it_went_and_that_nothing_was_written(
+    tmp_path, stop, lang
+):
+    """No timing: the run is fed through a named pipe, and stopped once its temporary OUT
+    holds rows (a chunk was decided), the pipe still open; OUT is as it was."""
+    fifo = tmp_path / "cases.jsonl"
+    os.mkfifo(fifo)
+    out = tmp_path / "out.jsonl"
+    out.write_text("older\n", encoding="utf-8")
+    code = "from ruleengine.cli import main; main()"
+    args = [sys.executable, "-c", code, "run", str(fifo), "--rules", str(ARTICLE5), "-o"]
+    proc = subprocess.Popen(
+        [*args, str(out), "-j", "1", "--lang", lang], stderr=subprocess.PIPE, text=True
+    )
+    with open(fifo, "w", encoding="utf-8") as cases:
+        cases.write('{"sensitive_items": 60}\n' * 1200)
+        cases.flush()
+        for _ in range(1200):  # rows in the temporary OUT (at most 120 s on a loaded machine)
+            if any(p.stat().st_size for p in tmp_path.glob(".out.jsonl.*.tmp")):
+                break
+            time.sleep(0.1)
+        proc.send_signal(stop)
+        assert proc.wait(60) == 128 + stop
+    said = proc.stderr.read().splitlines()
+    assert len(said) == 1, said
+    decided = re.fullmatch(
+        r"interrupted after ([\d,]+) lines \(\1 decided, 0 skipped\): nothing written; "
+        rf"{re.escape(str(out))} left as it was, {re.escape(str(out))}\.errors\.jsonl not made"
+        if lang == "en"
+        else r"已终止：已处理 ([\d,]+) 行（判定 \1 行，跳过 0 行）；未写入任何内容："
+        rf"{re.escape(str(out))} 保持原样，{re.escape(str(out))}\.errors\.jsonl 未创建",
+        said[0],
+    )
+    assert decided and int(decided.group(1).replace(",", "")) >= 500, said
+    assert out.read_text(encoding="utf-8") == "older\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.jsonl", "out.jsonl"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import attrs
 
-from ..stopping import signals_held
+from ..stopping import Terminated, signals_held
 from .inputs import FORMATS, BadFile, MissingExtra, Reader, format_of, open_reader
 from .records import CASE_KEYS, DESCRIBING, NAME_KEY, PERSON_LISTS
 from .results import Results, ResultsError, connect, is_results, parse_where
@@ -256,6 +256,54 @@ def run_cases(
     if dask is None:
         output_format(out)  # a folder is a dataset only on Dask
     refuse_overwriting(cases, [("-o", out), (f"-o {out}: its errors file", errors_path(out))])
+    before = [(str(path), _kind(path)) for path in (out.rstrip("/"), errors_path(out.rstrip("/")))]
+    sinks: list[Sink] = []
+    try:
+        return _run_cases(book, cases, out, input_format, as_of, trace, jobs, dask, report, sinks)
+    except (KeyboardInterrupt, Terminated) as stop:  # said once, here: main() says no more
+        report.say(stopped_said(report, stop, sinks[0].totals if sinks else None, before))
+        stop.said = True
+        raise
+
+
+def _kind(path: str | Path) -> str:
+    """What a path is before a run: an ``older`` output, ``none``, or ``direct`` (a pipe or
+    a device, written to as the run goes: ``writing.Staged``)."""
+    path = Path(path)
+    if not path.exists():
+        return "none"
+    return "older" if path.is_file() or path.is_dir() else "direct"
+
+
+def stopped_said(report: Report, stop: BaseException, totals, before) -> str:
+    """The one line an interrupted run ends with: how far it went, and that its outputs are
+    as they were (each is renamed into place only when the run ends, docs/batch.md)."""
+    words = report.words
+    how = words("terminated", "已终止") if isinstance(stop, Terminated) else None
+    how = how or words("interrupted", "已中断")
+    said = how
+    if totals is not None:
+        lines = totals.lines + totals.blank
+        en = f" after {lines:,} {'line' if lines == 1 else 'lines'} ({totals.cases:,} decided"
+        skipped = sum(totals.skipped.values())
+        en += f", {skipped:,} skipped" + (f", {totals.blank:,} blank)" if totals.blank else ")")
+        zh = f"：已处理 {lines:,} 行（判定 {totals.cases:,} 行，跳过 {skipped:,} 行"
+        zh += f"，空行 {totals.blank:,} 行）" if totals.blank else "）"
+        said += words(en, zh)
+    fates = {
+        "older": ("{} left as it was", "{} 保持原样"),
+        "none": ("{} not made", "{} 未创建"),
+        "direct": ("{} has the rows written so far", "{} 含已写出的行"),
+    }
+    each = [words(*fates[kind]).format(path) for path, kind in before]
+    if all(kind != "direct" for _, kind in before):
+        return (
+            said + words(": nothing written; ", "；未写入任何内容：") + words(", ", "，").join(each)
+        )
+    return said + words(": ", "：") + words(", ", "，").join(each)
+
+
+def _run_cases(book, cases, out, input_format, as_of, trace, jobs, dask, report, sinks) -> Totals:
     if dask is not None:
         from .dask_runner import run_on_dask
 
@@ -269,6 +317,7 @@ def run_cases(
             trace=trace,
             jobs=jobs,
             report=report,
+            sinks=sinks,
         )
     fmt = output_format(out)
     reader = open_cases(cases, input_format, book)
@@ -291,6 +340,7 @@ def run_cases(
                 raise
             raise Usage(f"{out}: cannot write ({err.strerror})") from None
         sink = Sink(cases, report, writer, errors)
+        sinks.append(sink)
         totals = decide_all(book, reader, sink, options, jobs, Path(out).name, report)
         done = True
     finally:  # a run that fails leaves any older OUT as it was, and its errors file
