@@ -199,3 +199,86 @@ def test_a_stopped_run_says_in_one_line_how_far_it_went_and_that_nothing_was_wri
     assert decided and int(decided.group(1).replace(",", "")) >= 500, said
     assert out.read_text(encoding="utf-8") == "older\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.jsonl", "out.jsonl"]
+
+
+TOY_RULES = """\
+document toy {
+  title: "toy"
+  effective: 2020-01-01
+  date: day
+}
+scale grade { low mid high }
+input day: date
+input score: count = 0
+conclusion level: highest grade
+conclusion flagged: value bool = false
+conclusion fine: value money
+rule r_mid { cite article 1  when score >= 10 then level = mid }
+rule r_flag { cite article 2  when score >= 20 then flagged = true }
+rule r_fine { cite article 3  when score >= 0 then fine = 100 CNY }
+"""
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_summary_of_results_counts_blank_lines_and_skips_values_not_the_rulebooks(tmp_path, fmt):
+    """The summary's lines are the non-blank ones, said so beside run's blank count (results
+    hold no blank lines); a value edited by hand that is not of its conclusion's type is a
+    skipped line (its number, column and why), not a group of its own nor a boolean."""
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    pytest.importorskip("duckdb")
+    rules = tmp_path / "toy.rules"
+    rules.write_text(TOY_RULES, encoding="utf-8")
+    cases = tmp_path / "cases.jsonl"
+    good = '{"day": "2021-01-01", "score": 25}\n'
+    cases.write_text(good * 3 + "\n" + good + "\n\n" + "[1]\n" + good, encoding="utf-8")
+    out = tmp_path / f"out.{fmt}"
+    runner = CliRunner()
+    result = runner.invoke(app, ["run", str(cases), "--rules", str(rules), "-o", str(out)])
+    assert "9 lines: 5 cases decided (5 persons)" in result.output
+    assert "1 skipped (data 1)" in result.output and "3 blank" in result.output
+    summary = ["summary", str(out), "--rules", str(rules), "-f", "json"]
+    totals = json.loads(runner.invoke(app, summary).stdout)["totals"]
+    assert (totals["lines"], totals["lines_skipped"], totals["lines_blank"]) == (6, 1, None)
+    text = runner.invoke(app, summary[:-2]).stdout
+    assert "1 of 6 lines skipped (not blank; run's totals count the blank lines" in text
+    # edited by hand: line 2 (a level that is none), line 3 ("yes" for a boolean) and 9
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(out)
+        rows = table.to_pylist()
+        rows[1]["level"] = "bogus"
+        rows[4]["fine"] = "a lot"
+        pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), out)
+        bad = {2: 'level: "bogus" is not one of low, mid, high', 9: "fine: expected a number"}
+    else:
+        text = out.read_text(encoding="utf-8").splitlines(keepends=True)
+        if fmt == "jsonl":
+            text[1] = text[1].replace('"level": "mid"', '"level": "bogus"')
+            text[2] = text[2].replace('"flagged": true', '"flagged": "yes"')
+            text[4] = text[4].replace('"fine": "100"', '"fine": "a lot"')
+        else:  # the header, then a row a line
+            text[2] = text[2].replace(",mid,", ",bogus,")
+            text[3] = text[3].replace(",true,", ",yes,")
+            text[5] = text[5].replace(",100,", ",a lot,")
+        out.write_text("".join(text), encoding="utf-8")
+        bad = {
+            2: 'level: "bogus" is not one of low, mid, high',
+            3: 'flagged: expected true or false, got "yes"',
+            9: 'fine: expected a number (as exact text), got "a lot"',
+        }
+    result = runner.invoke(app, summary)
+    assert result.exit_code == EXIT_BAD_FACTS, result.output
+    data = json.loads(result.stdout)
+    expected = {**bad, 8: "expected a JSON object, got a list"}
+    got = {s["line"]: s["reason"][: len(expected.get(s["line"], ""))] for s in data["skipped"]}
+    assert got == expected
+    totals = data["totals"]
+    assert totals["lines"] == totals["lines_counted"] + totals["lines_skipped"] == 6
+    assert totals["lines_skipped"] == 1 + len(bad)
+    levels = next(c for c in data["conclusions"] if c["conclusion"] == "level")
+    assert [r["value"] for r in levels["rows"]] == ["low", "mid", "high"]
+    for line, reason in bad.items():
+        assert f"{out}: cases line {line}: skipped: {reason}" in result.output

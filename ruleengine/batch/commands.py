@@ -433,6 +433,7 @@ def summary(
             except ResultsError as err:
                 raise BadInput(str(err)) from None
             recorded(source, skipped, report)
+            skipped = _checked(source, results, skipped, report)
             totals = totals_of(results, skipped, filters)
         else:
             path = Path(tmp) / "results.jsonl"
@@ -450,6 +451,21 @@ def summary(
         finally:
             results.con.close()
     return out
+
+
+def _checked(source: str, results, skipped: list, report: Report) -> list:
+    """The lines ``run`` skipped and those whose values are not the rulebook's (a results file
+    edited by hand, or another program's), said as the first are; the summary counts neither."""
+    from .values import check
+
+    try:
+        bad = check(results)
+    except ResultsError as err:
+        raise BadInput(str(err)) from None
+    for s in bad[: max(0, SHOWN - len(skipped))]:
+        said = report.words(f"cases line {s.line}: skipped: ", f"案件第 {s.line} 行已跳过：")
+        report.say(f"{source}: {said}{s.reason}")
+    return sorted([*skipped, *bad], key=lambda s: s.line)
 
 
 def recorded(source: str, skipped: list, report: Report) -> None:

@@ -38,6 +38,10 @@ WORDS = {
         "en": "{rulebook}: {cases} cases, {persons} persons; {skipped} of {lines} lines skipped",
         "zh": "{rulebook}：案件{cases}件，涉及{persons}人；共{lines}行，跳过{skipped}行",
     },
+    "blank_unknown": {
+        "en": " (not blank; run's totals count the blank lines, which results do not hold)",
+        "zh": "（不含空行；空行数见 run 的合计，结果文件不记录空行）",
+    },
     "faults": {
         "en": "{n} line(s) skipped because of a bug in a plugin or in ruleengine, not because of "
         "their content (see standard error)",
@@ -186,7 +190,7 @@ def totals_of(results: Results, skipped: list[Skipped], filters: list[Filter]) -
         "lines_counted": cases,
         "lines_skipped": len(skipped),
         "lines_skipped_by_cause": {c: sum(s.cause == c for s in skipped) for c in CAUSES},
-        "lines_blank": None,  # not known from the results: run's totals gave them
+        "lines_blank": None,  # not in the results: run's totals gave them (docs/batch.md)
         "cases": cases,
         "persons": persons,
         "persons_with_conflicts": conflicts,
@@ -403,6 +407,11 @@ def headlines(summary: Summary, lang: str) -> list[str]:
             lines=t["lines"],
         )
     ]
+    if t["lines_blank"]:
+        blank = t["lines_blank"]
+        out[0] += f"; {blank:,} blank" if lang != "zh" else f"，空行{blank:,}行"
+    elif t["lines_blank"] is None:  # a results file: run counted its blank lines apart
+        out[0] += word("blank_unknown", lang)
     faults = t["lines_skipped"] - t["lines_skipped_by_cause"]["data"]
     if faults:
         out.append(word("faults", lang, n=faults))
