@@ -464,7 +464,7 @@ def _checked(source: str, results, skipped: list, report: Report) -> list:
         raise BadInput(str(err)) from None
     for s in bad[: max(0, SHOWN - len(skipped))]:
         said = report.words(f"cases line {s.line}: skipped: ", f"案件第 {s.line} 行已跳过：")
-        report.say(f"{source}: {said}{s.reason}")
+        report.say(f"{source}: {said}{s.text(report.lang)}")
     return sorted([*skipped, *bad], key=lambda s: s.line)
 
 

@@ -14,6 +14,7 @@ import json
 from fractions import Fraction
 from typing import Any
 
+from ..facts import Said, parse_date
 from ..types import EnumType
 from .records import Skipped
 from .results import Results, _literal, quote
@@ -67,7 +68,7 @@ def _shown(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)[:80]
 
 
-def wrong(part: Part, value: Any) -> str | None:
+def wrong(part: Part, value: Any) -> Said | None:
     """Why a cell's value is not one of the part's declared type (None: it is)."""
     if value is None:
         return None
@@ -75,16 +76,32 @@ def wrong(part: Part, value: Any) -> str | None:
     if part.kind == "set":
         members = t.members if isinstance(t, EnumType) else None
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return f"expected a list of members, got {_shown(value)}"
+            return Said(
+                f"expected a list of members, got {_shown(value)}",
+                f"应为成员列表，实际为 {_shown(value)}",
+            )
         bad = [v for v in value if members is not None and v not in members]
-        return f"{_shown(bad[0])} is not a member ({', '.join(members)})" if bad else None
+        if not bad:
+            return None
+        listed = ", ".join(members)
+        return Said(
+            f"{_shown(bad[0])} is not a member ({listed})", f"{_shown(bad[0])} 不是成员（{listed}）"
+        )
     if isinstance(t, EnumType):
         if not isinstance(value, str) or value not in t.members:
-            return f"{_shown(value)} is not one of {', '.join(t.members)}"
+            listed = ", ".join(t.members)
+            return Said(
+                f"{_shown(value)} is not one of {listed}", f"{_shown(value)} 不是 {listed} 之一"
+            )
         return None
     kind = getattr(t, "kind", None)
     if kind == "bool":
-        return None if isinstance(value, bool) else f"expected true or false, got {_shown(value)}"
+        if isinstance(value, bool):
+            return None
+        return Said(
+            f"expected true or false, got {_shown(value)}",
+            f"应为 true 或 false，实际为 {_shown(value)}",
+        )
     if kind in ("integer", "count", "decimal", "money"):
         if type(value) is int:
             return None
@@ -94,16 +111,20 @@ def wrong(part: Part, value: Any) -> str | None:
                 return None
             except (ValueError, ZeroDivisionError):
                 pass
-        return f"expected a number (as exact text), got {_shown(value)}"
+        return Said(
+            f"expected a number (as exact text), got {_shown(value)}",
+            f"应为数字（精确文本），实际为 {_shown(value)}",
+        )
     if kind == "date":
-        from ..facts import parse_date
-
         if isinstance(value, str) and parse_date(value) is not None:
             return None
-        return f"expected a date (YYYY-MM-DD), got {_shown(value)}"
+        return Said(
+            f"expected a date (YYYY-MM-DD), got {_shown(value)}",
+            f"应为日期（YYYY-MM-DD），实际为 {_shown(value)}",
+        )
     if isinstance(value, (str, dict)):
         return None  # text, or a text in two languages
-    return f"expected a text, got {_shown(value)}"
+    return Said(f"expected a text, got {_shown(value)}", f"应为文本，实际为 {_shown(value)}")
 
 
 def check(results: Results) -> list[Skipped]:
@@ -118,17 +139,17 @@ def check(results: Results) -> list[Skipped]:
     flags = ", ".join(f"{quote(c)}, grouping({quote(c)})" for c in columns)
     sets = ", ".join(f"({quote(c)})" for c in columns)
     found = results.query(f"SELECT {flags} FROM ({source}) GROUP BY GROUPING SETS ({sets})")
-    why_of: dict[int, dict[str, str]] = {}  # column index: bad cell: why
+    why_of: dict[int, dict[str, Said]] = {}  # column index: bad cell: why
     for row in found:
         i = next(i for i in range(len(columns)) if row[2 * i + 1] == 0)
         raw = row[2 * i]
         try:
             why = wrong(parts[i], _value(raw, parts[i], csv))
         except ValueError:
-            why = f"not valid JSON: {raw[:80]}"
+            why = Said(f"not valid JSON: {raw[:80]}", f"不是有效的 JSON：{raw[:80]}")
         if why is not None:
             why_of.setdefault(i, {})[raw] = why
-    bad_lines: dict[int, tuple[str, str]] = {}
+    bad_lines: dict[int, tuple[str, Said]] = {}
     if why_of:
         test = " OR ".join(f"{quote(columns[i])} IN (SELECT unnest(?))" for i in why_of)
         picked = ", ".join(quote(columns[i]) for i in why_of)
@@ -152,6 +173,6 @@ def check(results: Results) -> list[Skipped]:
     out = []
     for line in lines:
         column, why = bad_lines[line]
-        reason = f"{column}: {why}"
-        out.append(Skipped(line, reason, "data", None, column, ((column, why),)))
+        en, zh = f"{column}: {why.en}", f"{column}：{why.zh}"
+        out.append(Skipped(line, en, "data", None, column, ((column, why.en),), zh=zh))
     return out
