@@ -1863,10 +1863,13 @@ def main() -> None:
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
         app()
-    except KeyboardInterrupt:
-        _err("interrupted")
+    except KeyboardInterrupt as stop:
+        if not getattr(stop, "said", False):  # ``run`` says how far it went (docs/batch.md)
+            _err("interrupted")
         sys.exit(130)
     except Terminated as stop:
+        if not getattr(stop, "said", False):
+            _err("terminated")
         sys.exit(stop.code)
     except BrokenPipeError:
         # The reader (head, less) went away: stop quietly, as Unix tools do.
@@ -1892,8 +1895,7 @@ def _stop_on_sigterm() -> None:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
-        _err("terminated")
-        raise Terminated(128 + signum)
+        raise Terminated(128 + signum)  # said by main(), once the clean-ups have run
 
     signal.signal(signal.SIGTERM, stop)
 

@@ -224,6 +224,11 @@ def test_person_lists_and_shared_case_keys(book):
         ({"officials": []}, "'officials' must be a non-empty list of objects"),
         ({"subjects": [3]}, "subjects[0]: expected an object, got a number"),
         ({"case": [], "officials": [{}]}, "'case' must be an object, got a list"),
+        # null is no object either, and what describes a case is text, as a case file's id
+        # must be (sixth QA round F2)
+        ({"case": None, "officials": [{}]}, "'case' must be an object, got null"),
+        ({"case": {"id": 7}, "officials": [{}]}, "case.id: expected a text, got 7"),
+        ({"title": ["t"], "officials": [{}]}, "title: expected a text, got a list"),
         ("text", "expected a JSON object, got a string"),
         # a key no one reads is refused, not dropped (QA, issue 7 item 5)
         (
@@ -248,6 +253,7 @@ def test_person_lists_and_shared_case_keys(book):
     assert caught.value.problems == (
         ("x", "unknown field beside 'officials'"),
         ("case.y", "unknown field of 'case'"),
+        ("id", "expected a text, got 7"),
     )
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import attrs
 
-from ..stopping import signals_held
+from ..stopping import Terminated, signals_held
 from .inputs import FORMATS, BadFile, MissingExtra, Reader, format_of, open_reader
+from .records import CASE_KEYS, DESCRIBING, NAME_KEY, PERSON_LISTS
 from .results import Results, ResultsError, connect, is_results, parse_where
 from .running import BookSpec, Context, Decided, Options, Totals, run
 from .summaries import Summary, asked, summarise_results, totals_of
@@ -59,9 +60,21 @@ class Book:
     context: Callable[[Options], Context]  # the rulebook with this process's plugins
 
 
-def open_cases(path: str, fmt: str | None) -> Reader:
+def known_fields(book: Book) -> frozenset[str]:
+    """What a column of a table of cases may name: the rulebook's inputs, the fields its input
+    adapters say they read, a case file's own keys, and those of a case with several persons
+    (its list, ``case``, what describes it, a person's ``name``)."""
+    context = book.context(Options())
+    return frozenset(
+        (*context.inputs, *context.read, *CASE_KEYS, *PERSON_LISTS, *DESCRIBING, "case", NAME_KEY)
+    )
+
+
+def open_cases(path: str, fmt: str | None, book: Book | None = None) -> Reader:
     """A reader of the cases: a regular file or a pipe (never a device or a folder), or
-    standard input (``-``)."""
+    standard input (``-``). With ``book``, a table (CSV, Parquet) whose columns name a field
+    the rulebook does not know is refused whole (``known_fields``)."""
+    known = None if book is None else known_fields(book)
     from ..facts import InputFileError, open_input
 
     fmt = format_of(path, fmt)
@@ -72,7 +85,7 @@ def open_cases(path: str, fmt: str | None) -> Reader:
             raise Usage("Parquet cannot be read from standard input: give the file")
         if sys.stdin is None or sys.stdin.isatty():
             raise Usage("give a cases file, or pipe the cases on standard input")
-        return checked(path, open_reader(path, fmt, sys.stdin.buffer))
+        return checked(path, open_reader(path, fmt, sys.stdin.buffer), known)
     if fmt == "parquet":
         if not Path(path).exists():
             raise BadInput(f"{path}: no such file")
@@ -84,13 +97,13 @@ def open_cases(path: str, fmt: str | None) -> Reader:
             raise
         except Exception as err:  # pyarrow's own errors: not a Parquet file, truncated
             raise BadInput(f"{path}: cannot be read as Parquet: {err}") from None
-        return checked(path, reader)  # a column named twice
+        return checked(path, reader, known)  # a column named twice
     try:
         # A regular file, or a pipe (read as it comes); never a device or a folder.
         stream = open_input(path, streams=True)
     except InputFileError as err:
         raise BadInput(f"{path}: {err}") from None
-    return checked(path, open_reader(path, fmt, stream))
+    return checked(path, open_reader(path, fmt, stream), known)
 
 
 def refuse_mixed_folder(path: str) -> None:
@@ -109,10 +122,10 @@ def refuse_mixed_folder(path: str) -> None:
                 )
 
 
-def checked(path: str, reader: Reader) -> Reader:
+def checked(path: str, reader: Reader, known=None) -> Reader:
     """The reader, once what it reads first (a CSV header) says the file can be read."""
     try:
-        reader.check()
+        reader.check(known)
     except BadFile as err:
         reader.close()
         raise BadInput(f"{path}:{err}") from None
@@ -243,6 +256,54 @@ def run_cases(
     if dask is None:
         output_format(out)  # a folder is a dataset only on Dask
     refuse_overwriting(cases, [("-o", out), (f"-o {out}: its errors file", errors_path(out))])
+    before = [(str(path), _kind(path)) for path in (out.rstrip("/"), errors_path(out.rstrip("/")))]
+    sinks: list[Sink] = []
+    try:
+        return _run_cases(book, cases, out, input_format, as_of, trace, jobs, dask, report, sinks)
+    except (KeyboardInterrupt, Terminated) as stop:  # said once, here: main() says no more
+        report.say(stopped_said(report, stop, sinks[0].totals if sinks else None, before))
+        stop.said = True
+        raise
+
+
+def _kind(path: str | Path) -> str:
+    """What a path is before a run: an ``older`` output, ``none``, or ``direct`` (a pipe or
+    a device, written to as the run goes: ``writing.Staged``)."""
+    path = Path(path)
+    if not path.exists():
+        return "none"
+    return "older" if path.is_file() or path.is_dir() else "direct"
+
+
+def stopped_said(report: Report, stop: BaseException, totals, before) -> str:
+    """The one line an interrupted run ends with: how far it went, and that its outputs are
+    as they were (each is renamed into place only when the run ends, docs/batch.md)."""
+    words = report.words
+    how = words("terminated", "已终止") if isinstance(stop, Terminated) else None
+    how = how or words("interrupted", "已中断")
+    said = how
+    if totals is not None:
+        lines = totals.lines + totals.blank
+        en = f" after {lines:,} {'line' if lines == 1 else 'lines'} ({totals.cases:,} decided"
+        skipped = sum(totals.skipped.values())
+        en += f", {skipped:,} skipped" + (f", {totals.blank:,} blank)" if totals.blank else ")")
+        zh = f"：已处理 {lines:,} 行（判定 {totals.cases:,} 行，跳过 {skipped:,} 行"
+        zh += f"，空行 {totals.blank:,} 行）" if totals.blank else "）"
+        said += words(en, zh)
+    fates = {
+        "older": ("{} left as it was", "{} 保持原样"),
+        "none": ("{} not made", "{} 未创建"),
+        "direct": ("{} has the rows written so far", "{} 含已写出的行"),
+    }
+    each = [words(*fates[kind]).format(path) for path, kind in before]
+    if all(kind != "direct" for _, kind in before):
+        return (
+            said + words(": nothing written; ", "；未写入任何内容：") + words(", ", "，").join(each)
+        )
+    return said + words(": ", "：") + words(", ", "，").join(each)
+
+
+def _run_cases(book, cases, out, input_format, as_of, trace, jobs, dask, report, sinks) -> Totals:
     if dask is not None:
         from .dask_runner import run_on_dask
 
@@ -256,9 +317,10 @@ def run_cases(
             trace=trace,
             jobs=jobs,
             report=report,
+            sinks=sinks,
         )
     fmt = output_format(out)
-    reader = open_cases(cases, input_format)
+    reader = open_cases(cases, input_format, book)
     options = Options(as_of, trace, fmt)
     schema_book = book.book.rulebook
     from .table import Schema
@@ -278,6 +340,7 @@ def run_cases(
                 raise
             raise Usage(f"{out}: cannot write ({err.strerror})") from None
         sink = Sink(cases, report, writer, errors)
+        sinks.append(sink)
         totals = decide_all(book, reader, sink, options, jobs, Path(out).name, report)
         done = True
     finally:  # a run that fails leaves any older OUT as it was, and its errors file
@@ -323,6 +386,14 @@ def paths_text(paths: dict[str, int]) -> str:
     )
 
 
+def _twice(by: list[str] | None) -> None:
+    """A name given twice to ``--by`` is a usage error: a cross-tab of a conclusion with
+    itself is its diagonal, and a table twice says nothing more (sixth QA round F2)."""
+    for i, name in enumerate(by or ()):
+        if name in by[:i]:
+            raise Usage(f"--by {','.join(by)}: '{name}' is named twice; name each part once")
+
+
 # ------------------------------------------------------------------ summary
 def summary(
     book: Book,
@@ -343,11 +414,15 @@ def summary(
     schema = Schema(book.book.rulebook)
     if by is not None and len(by) > 2:
         raise Usage("--by takes one conclusion, or two for a cross-tab")
+    _twice(by)
     try:  # every option checked before any work
         filters = [parse_where(schema, w) for w in where]
-        asked(schema, by)
     except ResultsError as err:
         raise Usage(str(err)) from None
+    try:
+        asked(schema, by)
+    except ResultsError as err:
+        raise Usage(f"--by {','.join(by or ())}: {err}") from None
     with tempfile.TemporaryDirectory(prefix="ruleengine-") as tmp:
         if source != "-" and is_results(source, input_format):
             if as_of is not None:
@@ -358,6 +433,7 @@ def summary(
             except ResultsError as err:
                 raise BadInput(str(err)) from None
             recorded(source, skipped, report)
+            skipped = _checked(source, results, skipped, report)
             totals = totals_of(results, skipped, filters)
         else:
             path = Path(tmp) / "results.jsonl"
@@ -375,6 +451,21 @@ def summary(
         finally:
             results.con.close()
     return out
+
+
+def _checked(source: str, results, skipped: list, report: Report) -> list:
+    """The lines ``run`` skipped and those whose values are not the rulebook's (a results file
+    edited by hand, or another program's), said as the first are; the summary counts neither."""
+    from .values import check
+
+    try:
+        bad = check(results)
+    except ResultsError as err:
+        raise BadInput(str(err)) from None
+    for s in bad[: max(0, SHOWN - len(skipped))]:
+        said = report.words(f"cases line {s.line}: skipped: ", f"案件第 {s.line} 行已跳过：")
+        report.say(f"{source}: {said}{s.text(report.lang)}")
+    return sorted([*skipped, *bad], key=lambda s: s.line)
 
 
 def recorded(source: str, skipped: list, report: Report) -> None:
@@ -410,7 +501,7 @@ def decide_into(
     ``prefix`` before it, and is written to ``errors``, else kept (``skipped``)."""
     from .table import Schema
 
-    reader = open_cases(source, input_format)
+    reader = open_cases(source, input_format, book)
     writer = ResultsWriter(path, "jsonl", Schema(book.book.rulebook))
     said = attrs.evolve(report, say=lambda text: report.say(prefix + text))
     sink = Sink(source, said, writer, errors, shown=shown)
@@ -456,6 +547,7 @@ def diff(
         raise Usage("diff reads the cases twice: give a file, not standard input")
     if by is not None and not by:
         raise Usage("--by: name a conclusion")
+    _twice(by)
     schemas = (Schema(old.book.rulebook), Schema(new.book.rulebook))
     try:
         if changes is not None:

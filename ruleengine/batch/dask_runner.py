@@ -225,9 +225,12 @@ def run_on_dask(
     trace: bool,
     report,
     jobs: int = 1,
+    sinks: list | None = None,
 ) -> Totals:
     """Decide the cases on the cluster at ``address`` (``local``: a LocalCluster of ``jobs``
-    single-threaded workers), into ``out`` and its errors file, as a local run does."""
+    single-threaded workers), into ``out`` and its errors file, as a local run does; its
+    ``Sink`` is added to ``sinks``, to say how far a stopped run went."""
+    sinks = [] if sinks is None else sinks
     from .commands import Sink, Usage, more_said, open_cases, output_format
     from .progress import Bar
     from .table import Schema
@@ -238,7 +241,7 @@ def run_on_dask(
     fmt = "parquet" if dataset else output_format(out)
     if fmt == "parquet":  # found, not imported: the workers write the parts (26 MB here)
         have("pyarrow", "dask", "--dask")
-    reader = open_cases(cases, input_format)
+    reader = open_cases(cases, input_format, book)
     options = Options(as_of, trace, fmt)
     schema = Schema(book.book.rulebook, trace)
     errors_file = errors_path(out.rstrip("/"))
@@ -258,6 +261,7 @@ def run_on_dask(
         sink = Sink(cases, report, writer, errors)
         totals = Totals()
         sink.totals = totals
+        sinks.append(sink)  # how far it went, should the run be stopped
         context = book.context(options)
         if address == LOCAL:
             import dask

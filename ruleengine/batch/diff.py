@@ -19,6 +19,7 @@ import attrs
 from .listing import MAX_LISTED, as_grid, largest
 from .results import NONE, UNDECIDED, Results, ResultsError, find_part, key_sql, quote
 from .table import Part, Schema
+from .writing import spreadsheet_sql
 
 
 @attrs.define
@@ -250,7 +251,16 @@ def write_changes(old: Results, new: Results, diff: Diff, path: str) -> None:
         return
     target = "'" + path.replace("'", "''") + "'"
     old.query("SET preserve_insertion_order = true")
-    old.query(f"COPY ({_ordered(union, join)}) TO {target} (FORMAT {fmt})")
+    select = _ordered(union, join)
+    if fmt.startswith("CSV"):  # text cells kept from running as formulas in a spreadsheet
+        columns = ", ".join(
+            f"{spreadsheet_sql(f'CAST({quote(c)} AS VARCHAR)')} AS {quote(c)}"
+            if c in ("case", "person", "old", "new")
+            else quote(c)
+            for c in ("line", "case", "person", "conclusion", "old", "new", "old_by", "new_by")
+        )
+        select = f"SELECT {columns} FROM ({select})"
+    old.query(f"COPY ({select}) TO {target} (FORMAT {fmt})")
     old.query("SET preserve_insertion_order = false")
 
 

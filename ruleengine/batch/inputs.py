@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import csv
+import difflib
 import functools
 import importlib
 import importlib.util
@@ -21,7 +22,7 @@ import itertools
 import json
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -117,8 +118,9 @@ class Reader:
         while chunk := list(itertools.islice(it, lines)):
             yield chunk
 
-    def check(self) -> None:
-        """``BadFile`` if the file cannot be read at all (before anything is decided)."""
+    def check(self, known: Collection[str] | None = None) -> None:
+        """``BadFile`` if the file cannot be read at all (before anything is decided); a table
+        (CSV, Parquet) also when a column names no field in ``known`` (``unknown_columns``)."""
 
     def close(self) -> None:
         pass
@@ -406,8 +408,9 @@ class Csv(Reader):
         self._rows = None
         self._header: list[str] | None = None
 
-    def check(self) -> None:
-        """Read the header; ``BadFile`` if it cannot name the fields of the rows."""
+    def check(self, known: Collection[str] | None = None) -> None:
+        """Read the header; ``BadFile`` if it cannot name the fields of the rows, or names
+        a column that is none of ``known``."""
         if self._rows is not None:
             return
         csv.field_size_limit(self.max_bytes)
@@ -421,6 +424,8 @@ class Csv(Reader):
         else:
             bad = None if self._header is None else _not_utf8(self._header)
             bad = bad or (None if self._header is None else _bad_header(self._header))
+            if bad is None and self._header is not None and known is not None:
+                bad = unknown_columns(self._header, known, "the header names")
         if bad is not None:
             rows = self._count_rows()
             raise BadFile(
@@ -545,10 +550,31 @@ def _bad_header(cells: list[str]) -> str | None:
     return None
 
 
+def unknown_columns(names: list[str], known: Collection[str], has: str) -> str | None:
+    """What is wrong with the columns of a table that name no field in ``known`` (the
+    rulebook's inputs, the fields its input adapters read, a case's own keys): every row
+    would be skipped for them with the same reason, which would bury the one mistake, so
+    the file is refused once, each such column named with a did-you-mean."""
+    wrong = [n for n in names if n not in known]
+    if not wrong:
+        return None
+    said = []
+    for name in wrong:
+        close = [k for k in known if k.casefold() == name.strip().casefold()]
+        close = close or difflib.get_close_matches(name.strip(), list(known), n=1)
+        said.append(f"{name!r}" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    one = len(wrong) == 1
+    return (
+        f"{has} the {'column' if one else 'columns'} {', '.join(said)}, "
+        f"{'which is no field' if one else 'which are no fields'} of the rulebook "
+        "(its inputs, the fields its input adapters read, or a case's own keys)"
+    )
+
+
 def _csv_record(header: list[str], cells: list[str]) -> tuple[dict | None, Said | None]:
     if len(cells) != len(header):
         return None, Said(
-            f"{len(cells)} cells, but the header names {len(header)} columns",
+            f"{_count(len(cells), 'cell')}, but the header names {_count(len(header), 'column')}",
             f"有 {len(cells)} 个单元格，但表头列出 {len(header)} 列",
         )
     record: dict[str, Any] = {}
@@ -595,21 +621,25 @@ class Parquet(Reader):
         self.batch_rows = batch_rows
         self.pq = pq
 
-    def check(self) -> None:
+    def check(self, known: Collection[str] | None = None) -> None:
         """``BadFile`` for a column named twice (in any part of a folder): read as records,
         the last one silently took the field (QA round six), and JSON and CSV refuse a field
-        given twice."""
+        given twice; and for a column that is none of ``known``, as a CSV header's."""
         for path in self.paths:
             seen: set[str] = set()
-            for name in self.pq.ParquetFile(path).schema_arrow.names:
+            names = self.pq.ParquetFile(path).schema_arrow.names
+            where = f" (in {path})" if len(self.paths) > 1 else ""
+            rows = how_many_rows(self.total)
+            for name in names:
                 if name in seen:
-                    where = f" (in {path})" if len(self.paths) > 1 else ""
-                    rows = how_many_rows(self.total)
                     raise BadFile(
                         f" the column '{name}' is named twice{where}; the file is refused "
                         f"({rows} not read)"
                     )
                 seen.add(name)
+            bad = None if known is None else unknown_columns(names, known, "the file has")
+            if bad is not None:
+                raise BadFile(f" {bad}{where}; the file is refused ({rows} not read)")
 
     def _batches(self, size: int):
         for path in self.paths:
@@ -648,6 +678,10 @@ class Rows:
     def __iter__(self) -> Iterator[Item]:
         for number, row in enumerate(self.batch.to_pylist(), self.first):
             yield number, _without_nulls(row), None
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what if n == 1 else what + 's'}"
 
 
 def how_many_rows(n: int) -> str:

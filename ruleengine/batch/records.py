@@ -264,15 +264,14 @@ def split_record(record: Any, inputs) -> list[tuple[str, dict]]:
             field,
             zh=f"'{field}' 必须是由对象组成的非空列表",
         )
-    case = record.get("case")
-    case = {} if case is None else case
-    if not isinstance(case, dict):
+    case = record.get("case", {})
+    if not isinstance(case, dict):  # null too: a case file's ``facts: null`` is refused
         raise BadLine(
             f"'case' must be an object, got {_what(case)}",
             "case",
             zh=f"'case' 必须是对象，实际为 {_what(case, 'zh')}",
         )
-    stray = _stray_keys(record, field, case, inputs)
+    stray = _stray_keys(record, field, case, inputs) + _describing(record, case, inputs)
     if stray:
         raise BadLine(
             "; ".join(f"{k}: {en}" for k, en, _ in stray),
@@ -295,6 +294,18 @@ def split_record(record: Any, inputs) -> list[tuple[str, dict]]:
             label += f" ({name})"
         out.append((label, {**shared, **person}))
     return out
+
+
+def _describing(record: dict, case: dict, inputs) -> list[tuple[str, str, str]]:
+    """(path, reason, its Chinese) for each key describing a case with several persons
+    (``id``, ``title``, ``description``, beside the list or in ``case``) that is not text, as a
+    case file's ``id`` must be: ``"case": {"id": 7}`` is refused (``case.id``), not taken."""
+    problems: list[FactProblem] = []
+    for holder, at in ((record, ""), (case, "case")):
+        for key in DESCRIBING:
+            if key in holder and not (at and key in inputs):  # an input in ``case`` is a fact
+                read_field(holder, key, TEXT, at, default=None, problems=problems)
+    return [(p.path, p.reason("en"), p.reason("zh")) for p in problems]
 
 
 def _stray_keys(record: dict, field: str, case: dict, inputs) -> list[tuple[str, str, str]]:

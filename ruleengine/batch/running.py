@@ -123,13 +123,17 @@ class Context:
         self.encoder = Encoder(self.schema, options.output)
         self.adapt = adapt or (lambda record: (record, []))
         self.options = options
+        #: The fields of a record the input adapters say they read beyond the inputs.
+        self.read: tuple[str, ...] = ()
 
     @classmethod
     def with_plugins(cls, book, pm, adapters: str, options: Options) -> Context:
         """The rulebook's input adapters those of ``pm``'s plugins for ``adapters``."""
-        from ..plugins import adapter_chain
+        from ..plugins import adapter_chain, input_adapters
 
-        return cls(book, adapter_chain(pm, adapters, derivations=options.trace), options)
+        context = cls(book, adapter_chain(pm, adapters, derivations=options.trace), options)
+        context.read = tuple(f.name for a in input_adapters(pm, adapters) for f in a.fields)
+        return context
 
     @classmethod
     def from_spec(cls, spec: BookSpec, options: Options) -> Context:

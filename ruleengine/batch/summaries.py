@@ -11,7 +11,6 @@ What is asked is printed: by default the conclusions the rule text declares as i
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import json
@@ -38,6 +37,10 @@ WORDS = {
     "totals": {
         "en": "{rulebook}: {cases} cases, {persons} persons; {skipped} of {lines} lines skipped",
         "zh": "{rulebook}：案件{cases}件，涉及{persons}人；共{lines}行，跳过{skipped}行",
+    },
+    "blank_unknown": {
+        "en": " (not blank; run's totals count the blank lines, which results do not hold)",
+        "zh": "（不含空行；空行数见 run 的合计，结果文件不记录空行）",
     },
     "faults": {
         "en": "{n} line(s) skipped because of a bug in a plugin or in ruleengine, not because of "
@@ -187,7 +190,7 @@ def totals_of(results: Results, skipped: list[Skipped], filters: list[Filter]) -
         "lines_counted": cases,
         "lines_skipped": len(skipped),
         "lines_skipped_by_cause": {c: sum(s.cause == c for s in skipped) for c in CAUSES},
-        "lines_blank": None,  # not known from the results: run's totals gave them
+        "lines_blank": None,  # not in the results: run's totals gave them (docs/batch.md)
         "cases": cases,
         "persons": persons,
         "persons_with_conflicts": conflicts,
@@ -404,6 +407,11 @@ def headlines(summary: Summary, lang: str) -> list[str]:
             lines=t["lines"],
         )
     ]
+    if t["lines_blank"]:
+        blank = t["lines_blank"]
+        out[0] += f"; {blank:,} blank" if lang != "zh" else f"，空行{blank:,}行"
+    elif t["lines_blank"] is None:  # a results file: run counted its blank lines apart
+        out[0] += word("blank_unknown", lang)
     faults = t["lines_skipped"] - t["lines_skipped_by_cause"]["data"]
     if faults:
         out.append(word("faults", lang, n=faults))
@@ -471,9 +479,10 @@ def render_markdown(head: list[str], parts) -> str:
 def render_csv(summary: Summary, book, lang: str = "en") -> str:
     """One long table: a row per value (or pair of values), or per provision."""
     from .provisions import provisions_rows
+    from .writing import SpreadsheetWriter
 
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+    w = SpreadsheetWriter(out)  # no text cell runs as a formula in a spreadsheet
     if summary.provisions is not None:
         for row in provisions_rows(summary.provisions, book, lang):
             w.writerow(row)

@@ -203,6 +203,40 @@ def _json_field(cell: Any) -> str:
 
 
 _json_string = json.encoder.encode_basestring  # as json.dumps(ensure_ascii=False) writes it
+#: What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+FORMULA_START = frozenset("=+-@\t\r")
+#: A number, which a spreadsheet reads as one and which stays as it is: ``-5000.50``, ``-1/3``.
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?(/\d+)?\Z")
+
+
+def spreadsheet_text(text: str) -> str:
+    """A text cell of a CSV file that a spreadsheet will not run: one starting as a formula
+    does (``=HYPERLINK(...)``, ``+cmd|...``, ``@SUM(1)``, a tab) gets a leading ``'``, as
+    OWASP advises; a number is left alone. Raw values are in JSON Lines (docs/batch.md)."""
+    if text and text[0] in FORMULA_START and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+class SpreadsheetWriter:
+    """``csv.writer`` (lines ended by "\\n") whose text cells are ``spreadsheet_text``."""
+
+    def __init__(self, out) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, row: list) -> None:
+        self._writer.writerow([spreadsheet_text(c) if isinstance(c, str) else c for c in row])
+
+
+def spreadsheet_sql(column: str) -> str:
+    """``spreadsheet_text`` of a text column in DuckDB's SQL, for the CSV files DuckDB writes
+    (``diff --changes``)."""
+    return (
+        f"CASE WHEN regexp_matches({column}, '^[-=+@\t\r]') AND NOT regexp_matches({column}, "
+        f"'^[-+]?[0-9]+([.][0-9]+)?(/[0-9]+)?$') THEN '''' || {column} ELSE {column} END"
+    )
+
+
 #: What makes the csv module quote a cell (QUOTE_MINIMAL, lines ended by "\n").
 _CSV_SPECIAL = frozenset(',"\r\n')
 
@@ -224,6 +258,8 @@ def _csv_field(cell: Any) -> str:
     cell = _csv_cell(cell)
     if not isinstance(cell, str):
         return str(cell)
+    if cell and cell[0] in FORMULA_START:
+        cell = spreadsheet_text(cell)
     if not cell or _CSV_SPECIAL.isdisjoint(cell):
         return cell
     out = io.StringIO()
