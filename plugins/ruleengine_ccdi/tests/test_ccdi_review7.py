@@ -40,3 +40,17 @@ def test_whatif_never_says_that_a_lower_amount_gives_a_heavier_range():
         ln for ln in block.splitlines() if "↑" in ln and re.search(r"\(acts\[\d\]\.amount\)", ln)
     ]
     assert raised_by_amount == []
+
+
+def test_the_outcome_says_the_range_and_sentence_leave_mitigation_out():
+    """Finding 8: the mitigation articles are not encoded; the outcome says so, cited, rather
+    than showing the range as if it were the lawful floor."""
+    en = explain(EXAMPLES / "kickbacks.json")
+    party = next(ln for ln in en.splitlines() if "lighter, mitigated or no sanction (" in ln)
+    assert "does not take a lighter, mitigated or no sanction into account" in party
+    assert "2023 Art. 17" in party and "Art. 19" in party
+    sentence = next(ln for ln in en.splitlines() if "lighter, mitigated or no punishment (" in ln)
+    assert "CL Art. 383(3)" in sentence
+    zh = explain(CASES / "c04_extortion_0_and_16000.json", "--lang", "zh")
+    assert "所示处分幅度未考虑从轻、减轻或者免予党纪处分：有2023年条例第十七条" in zh
+    assert "刑法第三百八十三条第三款" not in zh.split("作出认定的条款")[0]
