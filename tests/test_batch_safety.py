@@ -287,3 +287,14 @@ def test_an_output_that_is_a_folder_is_refused_before_the_run_and_a_pipe_is_writ
     reader.join(timeout=60)
     assert result.exit_code == EXIT_BAD_FACTS, result.output
     assert len(got[0].splitlines()) == 4 and pipe.is_fifo()  # written through, not replaced
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (a full disk)")
+def test_an_errors_file_that_cannot_be_written_is_named_not_called_output(toy, tmp_path):
+    """A seventh QA round: an errors file linked to /dev/full said "output: cannot write"."""
+    rules, cases = toy
+    out = tmp_path / "out.jsonl"
+    (tmp_path / "out.jsonl.errors.jsonl").symlink_to("/dev/full")
+    result = run(rules, cases, out)
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "out.jsonl.errors.jsonl: cannot write (No space left on device)" in result.stderr

@@ -393,15 +393,18 @@ def close_all(outputs: list, keep: bool) -> None:
     stopped run), or a failure: every temporary file and folder removed, older outputs left
     as they were."""
     outputs = [o for o in outputs if o is not None]
+    at = None  # the output being ended: a failure names it (the errors file, say)
     try:
         if keep:
             for o in outputs:
                 if hasattr(o, "complete"):
+                    at = getattr(o, "path", None)
                     o.complete()
             with signals_held():
                 done: list = []
                 try:
                     for o in outputs:
+                        at = getattr(o, "path", getattr(o, "target", None))
                         o.finish()
                         done.append(o)
                 except BaseException:
@@ -413,7 +416,7 @@ def close_all(outputs: list, keep: bool) -> None:
         for o in outputs:
             o.abandon()
         if isinstance(err, OSError):
-            raise failure(err) from None
+            raise failure(err, at) from None
         raise
     for o in outputs:  # after ``finish``: only what is left (a folder swapped out)
         o.abandon()
