@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import gc
 import json
+import re
 import weakref
 from fractions import Fraction
 from pathlib import Path
@@ -194,11 +195,14 @@ def _with_rich(explanation) -> str:
         text_renderer._plain = saved
 
 
-# A text ending in a backslash is left out: rich writes that backslash twice (its escape adds
-# one that its markup keeps); the plain tree writes the text as it is (the test below).
+# Left out, where rich does not write the text as it is and the plain tree does (the tests
+# below): a text ending in a backslash (rich writes it twice: its escape adds one that its
+# markup keeps), and a backslash before a bracket that opens no tag (rich's escape doubles a
+# backslash only before a tag, and its markup then reads "\\[" as an escaped bracket: found by
+# this test once in about forty runs, "\\[" written "[").
 TEXTS = (
     st.text(max_size=30) | st.sampled_from(["", " ", "[bold]x[/]", "a  ", "情节严重 ", "\\[x]"])
-).filter(lambda t: not t.endswith("\\"))
+).filter(lambda t: not t.endswith("\\") and not re.search(r"\\\[(?![a-z#/@][^\[]*?\])", t))
 LINES = st.recursive(
     st.builds(Line, TEXTS, st.sampled_from(["", "applied", "dim"])),
     lambda inner: st.builds(
@@ -238,3 +242,8 @@ def test_a_line_rich_would_wrap_goes_through_rich():
 def test_a_text_ending_in_a_backslash_is_written_as_it_is():
     explanation = Explanation("C:\\", "s", (Section("t", (Line("a\\"),)),))
     assert text_renderer.render_explanation(explanation) == "C:\\\ns\nt\n└── a\\\n"
+
+
+def test_a_backslash_before_a_bracket_is_written_as_it_is():
+    explanation = Explanation("a\\[", "s", (Section("t", (Line("\\[b"),)),))
+    assert text_renderer.render_explanation(explanation) == "a\\[\ns\nt\n└── \\[b\n"
