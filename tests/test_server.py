@@ -471,6 +471,52 @@ def test_allowed_rule_texts_are_checked_and_run_under_the_limits(library):
     assert small.post("/rules/check", json={"rules": RULES}).status_code == 413
 
 
+def many_rules(n: int, tag: str) -> str:
+    """A rule text of ``n`` one-line rules: seconds of parsing and checking for 10,000."""
+    head = "input x: integer = 0\nconclusion c: value integer = 0\n"
+    return head + "".join(
+        f"rule {tag}{i} {{ cite article {i} when x > {i} then c = {i} }}\n" for i in range(n)
+    )
+
+
+def test_a_rule_texts_check_ends_when_its_request_stops_waiting(library):
+    """qa8: six large posted texts kept the threads checking for some 20 s after their 504s
+    (every trivial request meanwhile "busy"), as a text's parse and check polled no stop
+    signal. The check runs in a child process, killed once the signal is set: here it is
+    set before the check starts, so a check that ran to its end would return a rulebook."""
+    import multiprocessing
+    import threading
+
+    from ruleengine.server.texts import check_text
+    from ruleengine.stopping import Stopped, stoppable
+
+    stop = threading.Event()
+    stop.set()
+    with stoppable(stop), pytest.raises(Stopped):
+        check_text(many_rules(3000, "s"), library.pm)
+    assert not multiprocessing.active_children()  # killed and reaped, not left checking
+    assert check_text(RULES, library.pm).rulebook.rules  # outside a request: checked
+
+
+def test_a_large_rule_text_past_the_time_limit_frees_its_thread(library):
+    """The service's side of the above: the 504 comes at the limit, the thread is free at
+    once (waited for, not timed), and the text's check never finished (it would have been
+    kept among the compiled texts), so the next request is answered."""
+    from ruleengine.server.library import adhoc_rulebook
+
+    client = make(library, allow_rule_texts=True, timeout=0.05, workers=1)
+    adhoc_rulebook.cache_clear()
+    r = client.post("/rules/check", json={"rules": many_rules(10_000, "t")})
+    assert r.status_code == 504, r.text
+    free = client.app.state.run.free
+    assert free.acquire(timeout=120)
+    free.release()
+    assert adhoc_rulebook.cache_info().currsize == 0  # stopped midway, not checked to its end
+    client.app.state.run.timeout = 600.0  # (the next, small, text needs its fork server)
+    r = client.post("/rules/eval", json={"rules": RULES, "case": {"other_items": 5000}})
+    assert r.json()["outcome"]["level"] == "serious"
+
+
 # ------------------------------------------------------------------ OpenAPI
 def test_the_api_docs_page_needs_no_network(client):
     """/docs loads Swagger UI from the service itself (fastapi-offline's files), not a CDN."""
