@@ -5,11 +5,14 @@ a text at the 2 MB limit twice that) that no thread can be stopped in, and that 
 interpreter's lock while it runs: six such texts posted at once kept the service's four
 threads checking for some 20 s after their requests had been answered "took too long",
 every other request meanwhile answered "busy", and SIGTERM waited for them (qa8). Here the
-text is checked in a child process (forked from a server process that has ruleengine
-loaded, so a child starts in milliseconds); the request's thread waits for it, looking at
-its stop signal (``ruleengine.stopping``) between waits, and kills the child once the
-signal is set. The checked rulebook comes back pickled (the plugins' functions by name, as
-the disk cache keeps them) and is compiled here as any other.
+text is checked in a child process (``textcheck``, forked by multiprocessing's fork server,
+which has ruleengine and the plugins loaded, so a child starts in milliseconds); the
+request's thread waits for it, looking at its stop signal (``ruleengine.stopping``) between
+waits, and kills the child once the signal is set. The checked rulebook comes back pickled
+(the plugins' functions by name, as the disk cache keeps them) and is compiled here as any
+other. As everywhere multiprocessing starts a process, a program that creates the service
+itself must guard its main module (``if __name__ == "__main__":``); ``ruleengine serve``
+does.
 """
 
 from __future__ import annotations
@@ -19,44 +22,20 @@ import multiprocessing
 import pickle
 from typing import Any
 
-import attrs
-
 from ruleengine_dsl.diagnostics import DiagnosticError
 
 from .. import stopping
-from ..loader import check_sources, load_text
+from ..loader import load_text
 
 #: Seconds between two looks at the stop signal while the child checks.
 POLL = 0.05
-
-NAME = "<request>"
 
 
 @functools.lru_cache(maxsize=1)
 def _context():
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])  # ruleengine loaded once, in the fork server
+    context.set_forkserver_preload(["ruleengine.server.textcheck"])  # loaded once, there
     return context
-
-
-def _child(conn, text: str) -> None:
-    """In the child: the text checked, sent back pickled as ``("ok", rulebook without its
-    functions, their names)``, ``("diagnostics", [...])``, ``("bug", NAME)``, or
-    ``("unpicklable",)`` (a plugin's type that cannot be pickled: the parent checks the text
-    itself)."""
-    try:
-        rulebook = check_sources(NAME, [(NAME, text)])
-        payload: tuple = ("ok", attrs.evolve(rulebook, functions={}), tuple(rulebook.functions))
-    except DiagnosticError as err:
-        payload = ("diagnostics", err.diagnostics)
-    except Exception as err:  # noqa: BLE001 - a bug: said by the parent, no traceback here
-        payload = ("bug", type(err).__name__)
-    try:
-        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001 - something a plugin made that cannot be pickled
-        data = pickle.dumps(("unpicklable",))
-    conn.send_bytes(data)
-    conn.close()
 
 
 class CheckFailed(Exception):
@@ -68,10 +47,12 @@ def check_text(text: str, pm: Any):
     ``stopping.Stopped`` (the child killed) once the request's stop signal is set."""
     from ..compiler import CompiledRulebook
     from ..plugins import registered_functions
+    from .textcheck import NAME
+    from .textcheck import child as checking
 
     context = _context()
     receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sending, text), daemon=True)
+    child = context.Process(target=checking, args=(sending, text), daemon=True)
     child.start()
     sending.close()
     try:
