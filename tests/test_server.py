@@ -471,6 +471,30 @@ def test_allowed_rule_texts_are_checked_and_run_under_the_limits(library):
     assert small.post("/rules/check", json={"rules": RULES}).status_code == 413
 
 
+def test_a_key_beside_rules_and_case_is_refused_and_named(library):
+    """qa8: ``{"rules", "case", "extra": 1}`` was answered as if ``extra`` were not there; a
+    misspelt ``cases`` then read as no case at all. Refused (400) like a case file's unknown
+    key on the command line: named, with a did-you-mean, before the text is checked."""
+    open_ = make(library, allow_rule_texts=True)
+    r = open_.post("/rules/eval", json={"rules": RULES, "case": {}, "extra": 1})
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["kind"] == "bad_request" and error["exit_code"] == 2
+    assert error["problems"] == [
+        {
+            "field": "extra",
+            "message": "unknown field of the body",
+            "help": "the body has 'rules' and 'case'",
+        }
+    ]
+    r = open_.post("/rules/explain?lang=zh", json={"rules": RULES, "cases": {}})
+    assert r.json()["error"]["problems"][0]["help"] == "did you mean 'case'?"
+    assert "cases" in r.json()["error"]["zh"]["message"]
+    r = open_.post("/rules/check", json={"rules": RULES, "ruels": RULES})
+    said = "ruels: unknown field of the body (did you mean 'rules'?)"
+    assert said in r.json()["error"]["message"]
+
+
 def many_rules(n: int, tag: str) -> str:
     """A rule text of ``n`` one-line rules: seconds of parsing and checking for 10,000."""
     head = "input x: integer = 0\nconclusion c: value integer = 0\n"
