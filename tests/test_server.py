@@ -22,6 +22,7 @@ from ruleengine.server import Settings, create_app  # noqa: E402
 from ruleengine.server.library import load_library  # noqa: E402
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
+FORM_TYPE = "application/x-www-form-urlencoded"
 COURIER = EXAMPLES / "pi2017" / "courier_sells_waybills.json"
 KICKBACKS = EXAMPLES / "ccdi" / "kickbacks.json"
 
@@ -290,6 +291,38 @@ def test_a_request_that_finds_no_free_thread_is_told_busy_not_slow(library, monk
     assert r.status_code == 503, r.text
     assert r.json()["error"]["kind"] == "busy"
     assert "busy" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "method, path, body, headers, status, kind",
+    [
+        ("GET", "/rulebooks/pi2017/eval", None, {}, 405, "method_not_allowed"),
+        ("GET", "/rulebooks/pi2017/run", None, {}, 405, "method_not_allowed"),
+        ("DELETE", "/rulebooks", None, {}, 405, "method_not_allowed"),
+        ("GET", "/nowhere", None, {}, 404, "not_found"),
+        ("POST", "/rulebooks/pi2017/evaluate", b"{}", {}, 404, "not_found"),
+        ("GET", "/static/nothing.css", None, {}, 404, "not_found"),
+        ("POST", "/rulebooks/pi2017/eval", b"x" * 2000, {}, 413, "too_large"),
+        ("POST", "/rulebooks/pi2017/eval", b"{bad", {}, 422, "invalid_facts"),
+        # the body is read as JSON whatever its type says (curl -d sends a form's): no 415
+        ("POST", "/rulebooks/pi2017/eval", b"<a/>", {"Content-Type": "text/xml"}, 422, None),
+        ("POST", "/rulebooks/pi2017/eval", b"a=1", {"Content-Type": FORM_TYPE}, 422, None),
+    ],
+)
+def test_every_error_is_in_the_services_shape(library, method, path, body, headers, status, kind):
+    """qa8: a 405 (and a 404 of no route) was FastAPI's ``{"detail": "Method Not Allowed"}``,
+    not the documented ``{"error": {"kind", "exit_code", "message"}}``."""
+    client = make(library, max_body=1000)
+    r = client.request(method, path, content=body, headers=headers)
+    assert r.status_code == status, r.text
+    assert list(r.json()) == ["error"]
+    error = r.json()["error"]
+    assert error["kind"] == (kind or "invalid_facts") and error["message"]
+    assert error["exit_code"] == {404: 2, 405: 2, 413: 4, 422: 4}[status]
+    if status == 405:
+        assert r.headers["allow"] in error["message"]
+    zh = client.request(method, f"{path}?lang=zh", content=body, headers=headers).json()
+    assert zh["error"]["zh"]["message"]
 
 
 # ------------------------------------------------------------------ /run
