@@ -229,6 +229,87 @@ def test_a_broken_text_is_a_diagnostic_not_a_dead_server(session):
     assert session["exit"] == 0
 
 
+async def _unopened_session(folder) -> dict:
+    """Every document request on documents never opened: a path that does not exist, an
+    ``untitled:`` buffer, a device; and a rule file on disk that was not opened."""
+    on_disk = folder / "a.rules"
+    on_disk.write_text(BOOK, encoding="utf-8")
+    client = LanguageClient("test", "1")
+    cli = "import sys; from ruleengine.cli import main; sys.argv[0] = 'ruleengine'; main()"
+    await client.start_io(sys.executable, "-c", cli, "lsp")
+    out: dict = {}
+
+    async def answer(request):
+        try:
+            return await asyncio.wait_for(request, 60)
+        except Exception as err:  # noqa: BLE001 - what the server answered, to be compared
+            return f"{type(err).__name__}: {err}"
+
+    try:
+        await client.initialize_async(
+            t.InitializeParams(capabilities=t.ClientCapabilities(), root_uri=None)
+        )
+        client.initialized(t.InitializedParams())
+        for uri in ("file:///nonexist/x.rules", "untitled:1", "file:///dev/zero", str(on_disk)):
+            uri = from_fs_path(uri) if uri.startswith("/") else uri
+            doc = t.TextDocumentIdentifier(uri=uri)
+            at = _pos(BOOK, "limit", "when")
+            out[uri] = [
+                await answer(
+                    client.text_document_hover_async(t.HoverParams(text_document=doc, position=at))
+                ),
+                await answer(
+                    client.text_document_definition_async(
+                        t.DefinitionParams(text_document=doc, position=at)
+                    )
+                ),
+                await answer(
+                    client.text_document_references_async(
+                        t.ReferenceParams(
+                            text_document=doc,
+                            position=at,
+                            context=t.ReferenceContext(include_declaration=True),
+                        )
+                    )
+                ),
+                await answer(
+                    client.text_document_completion_async(
+                        t.CompletionParams(text_document=doc, position=at)
+                    )
+                ),
+                await answer(
+                    client.text_document_formatting_async(
+                        t.DocumentFormattingParams(
+                            text_document=doc,
+                            options=t.FormattingOptions(tab_size=2, insert_spaces=True),
+                        )
+                    )
+                ),
+            ]
+        await client.shutdown_async(None)
+        client.exit(None)
+        out["exit"] = await asyncio.wait_for(client._server.wait(), 30)
+        out["stderr"] = (await client._server.stderr.read()).decode()
+    finally:
+        await client.stop()
+    return out
+
+
+def test_a_request_on_a_document_never_opened_answers_null(tmp_path):
+    """qa8 (E4): hover or definition on ``file:///nonexist/x.rules`` or ``untitled:1`` was a
+    JSON-RPC error (pygls read the path itself: FileNotFoundError) and a line of log. LSP
+    answers such a request null, nothing to show; a rule file on disk not opened is read
+    (as a rule file is: a device is not) and answered."""
+    out = asyncio.run(_unopened_session(tmp_path))
+    assert out.pop("exit") == 0
+    assert out.pop("stderr") == ""
+    on_disk = out.pop(from_fs_path(str(tmp_path / "a.rules")))
+    assert out == {uri: [None] * 5 for uri in out} and len(out) == 3, out
+    hover, definition, references, completion, formatting = on_disk
+    assert "the limit" in hover.contents.value and definition and references
+    assert completion.items and formatting is not None
+
+
 def test_a_malformed_message_is_one_line_of_log_not_a_traceback():
     import subprocess
 

@@ -22,6 +22,7 @@ from ruleengine.server import Settings, create_app  # noqa: E402
 from ruleengine.server.library import load_library  # noqa: E402
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
+FORM_TYPE = "application/x-www-form-urlencoded"
 COURIER = EXAMPLES / "pi2017" / "courier_sells_waybills.json"
 KICKBACKS = EXAMPLES / "ccdi" / "kickbacks.json"
 
@@ -292,6 +293,38 @@ def test_a_request_that_finds_no_free_thread_is_told_busy_not_slow(library, monk
     assert "busy" in r.json()["error"]["message"]
 
 
+@pytest.mark.parametrize(
+    "method, path, body, headers, status, kind",
+    [
+        ("GET", "/rulebooks/pi2017/eval", None, {}, 405, "method_not_allowed"),
+        ("GET", "/rulebooks/pi2017/run", None, {}, 405, "method_not_allowed"),
+        ("DELETE", "/rulebooks", None, {}, 405, "method_not_allowed"),
+        ("GET", "/nowhere", None, {}, 404, "not_found"),
+        ("POST", "/rulebooks/pi2017/evaluate", b"{}", {}, 404, "not_found"),
+        ("GET", "/static/nothing.css", None, {}, 404, "not_found"),
+        ("POST", "/rulebooks/pi2017/eval", b"x" * 2000, {}, 413, "too_large"),
+        ("POST", "/rulebooks/pi2017/eval", b"{bad", {}, 422, "invalid_facts"),
+        # the body is read as JSON whatever its type says (curl -d sends a form's): no 415
+        ("POST", "/rulebooks/pi2017/eval", b"<a/>", {"Content-Type": "text/xml"}, 422, None),
+        ("POST", "/rulebooks/pi2017/eval", b"a=1", {"Content-Type": FORM_TYPE}, 422, None),
+    ],
+)
+def test_every_error_is_in_the_services_shape(library, method, path, body, headers, status, kind):
+    """qa8: a 405 (and a 404 of no route) was FastAPI's ``{"detail": "Method Not Allowed"}``,
+    not the documented ``{"error": {"kind", "exit_code", "message"}}``."""
+    client = make(library, max_body=1000)
+    r = client.request(method, path, content=body, headers=headers)
+    assert r.status_code == status, r.text
+    assert list(r.json()) == ["error"]
+    error = r.json()["error"]
+    assert error["kind"] == (kind or "invalid_facts") and error["message"]
+    assert error["exit_code"] == {404: 2, 405: 2, 413: 4, 422: 4}[status]
+    if status == 405:
+        assert r.headers["allow"] in error["message"]
+    zh = client.request(method, f"{path}?lang=zh", content=body, headers=headers).json()
+    assert zh["error"]["zh"]["message"]
+
+
 # ------------------------------------------------------------------ /run
 def lines_of(response) -> list[dict]:
     return [json.loads(line) for line in response.text.splitlines()]
@@ -469,6 +502,76 @@ def test_allowed_rule_texts_are_checked_and_run_under_the_limits(library):
     assert open_.post("/rules/run", json={"rules": RULES}).status_code == 404
     small = make(library, allow_rule_texts=True, max_body=len(RULES))
     assert small.post("/rules/check", json={"rules": RULES}).status_code == 413
+
+
+def test_a_key_beside_rules_and_case_is_refused_and_named(library):
+    """qa8: ``{"rules", "case", "extra": 1}`` was answered as if ``extra`` were not there; a
+    misspelt ``cases`` then read as no case at all. Refused (400) like a case file's unknown
+    key on the command line: named, with a did-you-mean, before the text is checked."""
+    open_ = make(library, allow_rule_texts=True)
+    r = open_.post("/rules/eval", json={"rules": RULES, "case": {}, "extra": 1})
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["kind"] == "bad_request" and error["exit_code"] == 2
+    assert error["problems"] == [
+        {
+            "field": "extra",
+            "message": "unknown field of the body",
+            "help": "the body has 'rules' and 'case'",
+        }
+    ]
+    r = open_.post("/rules/explain?lang=zh", json={"rules": RULES, "cases": {}})
+    assert r.json()["error"]["problems"][0]["help"] == "did you mean 'case'?"
+    assert "cases" in r.json()["error"]["zh"]["message"]
+    r = open_.post("/rules/check", json={"rules": RULES, "ruels": RULES})
+    said = "ruels: unknown field of the body (did you mean 'rules'?)"
+    assert said in r.json()["error"]["message"]
+
+
+def many_rules(n: int, tag: str) -> str:
+    """A rule text of ``n`` one-line rules: seconds of parsing and checking for 10,000."""
+    head = "input x: integer = 0\nconclusion c: value integer = 0\n"
+    return head + "".join(
+        f"rule {tag}{i} {{ cite article {i} when x > {i} then c = {i} }}\n" for i in range(n)
+    )
+
+
+def test_a_rule_texts_check_ends_when_its_request_stops_waiting(library):
+    """qa8: six large posted texts kept the threads checking for some 20 s after their 504s
+    (every trivial request meanwhile "busy"), as a text's parse and check polled no stop
+    signal. The check runs in a child process, killed once the signal is set: here it is
+    set before the check starts, so a check that ran to its end would return a rulebook."""
+    import multiprocessing
+    import threading
+
+    from ruleengine.server.texts import check_text
+    from ruleengine.stopping import Stopped, stoppable
+
+    stop = threading.Event()
+    stop.set()
+    with stoppable(stop), pytest.raises(Stopped):
+        check_text(many_rules(3000, "s"), library.pm)
+    assert not multiprocessing.active_children()  # killed and reaped, not left checking
+    assert check_text(RULES, library.pm).rulebook.rules  # outside a request: checked
+
+
+def test_a_large_rule_text_past_the_time_limit_frees_its_thread(library):
+    """The service's side of the above: the 504 comes at the limit, the thread is free at
+    once (waited for, not timed), and the text's check never finished (it would have been
+    kept among the compiled texts), so the next request is answered."""
+    from ruleengine.server.library import adhoc_rulebook
+
+    client = make(library, allow_rule_texts=True, timeout=0.05, workers=1)
+    adhoc_rulebook.cache_clear()
+    r = client.post("/rules/check", json={"rules": many_rules(10_000, "t")})
+    assert r.status_code == 504, r.text
+    free = client.app.state.run.free
+    assert free.acquire(timeout=120)
+    free.release()
+    assert adhoc_rulebook.cache_info().currsize == 0  # stopped midway, not checked to its end
+    client.app.state.run.timeout = 600.0  # (the next, small, text needs its fork server)
+    r = client.post("/rules/eval", json={"rules": RULES, "case": {"other_items": 5000}})
+    assert r.json()["outcome"]["level"] == "serious"
 
 
 # ------------------------------------------------------------------ OpenAPI

@@ -20,10 +20,12 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import unquote
 
 from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
+from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition
 
 from ruleengine_dsl.diagnostics import Diagnostic, DiagnosticError, Severity, Span
@@ -82,8 +84,9 @@ class RuleServer(LanguageServer):
         """The key and name of the rulebook a document belongs to, and its sources: the open
         buffers' text, else the files' on disk."""
         name = self.source_name(uri)
-        if name == uri:
-            return uri, "rules", [(uri, self.workspace.get_text_document(uri).source)]
+        if name == uri:  # a buffer not on disk: checked while it is open
+            doc = self.document(uri)
+            return uri, "rules", [] if doc is None else [(uri, doc.source)]
         path = Path(name)
         try:
             files = sorted(path.parent.glob("*" + RULE_SUFFIX))
@@ -104,6 +107,22 @@ class RuleServer(LanguageServer):
             except DiagnosticError:
                 continue  # an unreadable neighbour is not this document's problem
         return str(path.parent), path.parent.name, sources
+
+    def document(self, uri: str) -> TextDocument | None:
+        """The document a request names: the open buffer, else the rule file on disk, read
+        as a rule file is (bounded, a regular file only); None when there is neither (a file
+        that does not exist, an ``untitled:`` buffer never opened). pygls would read the
+        path itself, unbounded, and fail with an error; LSP has such a request answered
+        null, nothing to show, which each request does."""
+        doc = self.workspace.text_documents.get(unquote(uri))
+        name = self.source_name(uri)
+        if doc is not None or name == uri:
+            return doc
+        try:
+            source = read_rule_file(Path(name))
+        except DiagnosticError:
+            return None
+        return TextDocument(uri, source, position_codec=self.workspace.position_codec)
 
     async def analysis(self, uri: str) -> Analysis:
         """The latest check of the document's rulebook; if there is none yet, the one under
@@ -206,8 +225,10 @@ class RuleServer(LanguageServer):
     async def symbol_at(
         self, uri: str, position: t.Position
     ) -> tuple[Analysis, list[Symbol], Span] | None:
+        doc = self.document(uri)
+        if doc is None:
+            return None
         result = await self.analysis(uri)
-        doc = self.workspace.get_text_document(uri)
         at = doc.position_from_client_units(position)
         ref = result.index.at(self.source_name(uri), at.line + 1, at.character + 1)
         return None if ref is None else (result, ref.targets, ref.span)
@@ -318,12 +339,14 @@ async def references(ls: RuleServer, params: t.ReferenceParams) -> list[t.Locati
 
 
 @server.feature(t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=["."]))
-async def completion(ls: RuleServer, params: t.CompletionParams) -> t.CompletionList:
+async def completion(ls: RuleServer, params: t.CompletionParams) -> t.CompletionList | None:
     from ruleengine_dsl.parser import keywords
 
     uri = params.text_document.uri
+    doc = ls.document(uri)
+    if doc is None:
+        return None
     index = (await ls.analysis(uri)).index
-    doc = ls.workspace.get_text_document(uri)
     at = doc.position_from_client_units(params.position)
     before = doc.lines[at.line][: at.character] if at.line < len(doc.lines) else ""
     items: dict[str, t.CompletionItem] = {}
@@ -358,7 +381,9 @@ async def formatting(ls: RuleServer, params: t.DocumentFormattingParams) -> list
     seconds)."""
     from ruleengine_dsl.formatter import format_text
 
-    doc = ls.workspace.get_text_document(params.text_document.uri)
+    doc = ls.document(params.text_document.uri)
+    if doc is None:
+        return None
     try:
         formatted = await in_daemon_thread(format_text, doc.source, doc.filename or doc.uri)
     except DiagnosticError:

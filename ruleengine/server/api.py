@@ -142,6 +142,45 @@ async def whatif_case(
 
 
 # ------------------------------------------------------------------ rule texts in a request
+#: The keys of a posted rule text's body (``check`` reads only the first).
+RULE_TEXT_KEYS = ("rules", "case")
+
+
+def unknown_keys(body: dict) -> None:
+    """A key of the body other than ``rules`` and ``case`` is refused (400) and named, with a
+    did-you-mean, as the command line names an unknown key of a case file: ignored, a
+    ``"cases"`` or ``"as_of"`` beside the case would leave the client believing it was read."""
+    import difflib
+
+    from ..facts import FactProblem, Said, did_you_mean
+
+    problems = []
+    for key in body:
+        if key not in RULE_TEXT_KEYS:
+            close = difflib.get_close_matches(str(key), RULE_TEXT_KEYS, n=1)
+            keys = "'rules' and 'case'"
+            hint = (
+                did_you_mean(close[0])
+                if close
+                else Said(f"the body has {keys}", f"请求体的键为 {keys}")
+            )
+            problems.append(
+                FactProblem.said(
+                    str(key), Said("unknown field of the body", "请求体的未知字段"), hint
+                )
+            )
+    if problems:
+        listed = "\n".join(f"  - {p.render()}" for p in problems)
+        zh = "\n".join(f"  - {p.render('zh')}" for p in problems)
+        raise ServiceError(
+            400,
+            cli.EXIT_USAGE,
+            f"<request>: not a valid rule text request:\n{listed}",
+            problems,
+            zh=f"<request>：不是有效的规则文本请求：\n{zh}",
+        )
+
+
 @router.post("/rules/{action}", tags=["rule texts"])
 async def posted_rules(request: Request, action: str, as_of: AsOf = None) -> Any:
     """Only when the service was started with ``--allow-rule-texts``: a rule text checked
@@ -166,6 +205,9 @@ async def posted_rules(request: Request, action: str, as_of: AsOf = None) -> Any
     text = body.get("rules") if isinstance(body, dict) else None
     if not isinstance(text, str) or not text.strip():
         raise ServiceError(400, cli.EXIT_USAGE, "give the rule text as a string under 'rules'")
+    unknown_keys(body)
+    if action != "check" and "case" not in body:
+        raise ServiceError(400, cli.EXIT_USAGE, "give the case under 'case'")
     if len(text.encode("utf-8", "replace")) > MAX_RULE_FILE_BYTES:
         raise ServiceError(
             413,
@@ -179,8 +221,6 @@ async def posted_rules(request: Request, action: str, as_of: AsOf = None) -> Any
     if action == "check":
         warnings = book.rulebook.warnings
         return {"ok": True, "diagnostics": [d.to_json() for d in warnings]}
-    if "case" not in body:
-        raise ServiceError(400, cli.EXIT_USAGE, "give the case under 'case'")
     name = book.rulebook.name
     if action == "eval":
         return await run(guarded, service.evaluate, book, lib.pm, name, body["case"], as_of)

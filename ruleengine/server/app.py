@@ -12,7 +12,6 @@ from pathlib import Path
 
 import attrs
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -156,14 +155,17 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, err: StarletteHTTPException):
         """Starlette's own errors (no such address, a method the route does not take): a
-        page for a browser on a page, else FastAPI's JSON as before."""
+        page for a browser on a page, else the service's JSON error (not FastAPI's
+        ``{"detail": ...}``), its headers (``Allow``) kept."""
         if wants_page(request.scope):
             from .pages import error_page
 
             kind = f"http_{err.status_code}"  # the page says it by its status
             error = ServiceError(err.status_code, cli.EXIT_USAGE, str(err.detail), kind=kind)
             return error_page(request, error)
-        return await http_exception_handler(request, err)
+        response = error_response(request, _routing_error(request, err))
+        response.headers.update(err.headers or {})
+        return response
 
     @app.exception_handler(Exception)
     async def bug(request: Request, err: Exception):  # never a traceback to the client
@@ -197,6 +199,25 @@ def _fastapi(**kwargs) -> FastAPI:
     except ImportError:
         return FastAPI(**kwargs)
     return FastAPIOffline(**kwargs)
+
+
+def _routing_error(request: Request, err: StarletteHTTPException) -> ServiceError:
+    """No such address (404, ``not_found``), a method the address does not take (405,
+    ``method_not_allowed``, naming those it takes), or another of Starlette's errors, as a
+    usage error (exit 2) in the service's shape."""
+    method, path = request.method, request.url.path
+    if err.status_code == 404:
+        message = f"no such address: {path} (the routes are listed at /docs)"
+        zh = f"没有这个地址：{path}（路由列在 /docs）"
+        return ServiceError(404, cli.EXIT_USAGE, message, kind="not_found", zh=zh)
+    if err.status_code == 405:
+        allowed = (err.headers or {}).get("Allow", "")
+        message = f"{path} does not take {method}" + (f"; it takes {allowed}" if allowed else "")
+        zh = f"{path} 不接受 {method}" + (f"；它接受 {allowed}" if allowed else "")
+        return ServiceError(405, cli.EXIT_USAGE, message, kind="method_not_allowed", zh=zh)
+    return ServiceError(
+        err.status_code, cli.EXIT_USAGE, str(err.detail), kind=f"http_{err.status_code}"
+    )
 
 
 def _too_large(settings: Settings) -> ServiceError:

@@ -83,8 +83,9 @@ def load_library(rule_paths: list[Path] | None = None) -> Library:
 
 @functools.lru_cache(maxsize=16)
 def adhoc_rulebook(text: str, pm: Any):
-    """A rule text posted to the service, checked and compiled as a file would be; the last
-    few are kept, so a client posting the same text with each case compiles it once."""
-    from ..loader import load_text
+    """A rule text posted to the service, checked and compiled as a file would be (checked in
+    a process of its own, ended at the request's time limit: ``texts``); the last few are
+    kept, so a client posting the same text with each case compiles it once."""
+    from .texts import check_text
 
-    return load_text(text, "<request>", pm=pm)
+    return check_text(text, pm)
