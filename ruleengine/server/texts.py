@@ -33,6 +33,10 @@ POLL = 0.05
 
 @functools.lru_cache(maxsize=1)
 def _context():
+    """A fork server with the checker loaded once, where there is one (Linux, macOS); else
+    (Windows) each check's child starts afresh, slower but as safe."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["ruleengine.server.textcheck"])  # loaded once, there
     return context
