@@ -117,3 +117,26 @@ def test_a_posted_field_the_form_does_not_have_is_named_not_dropped(library, pos
     fact sent without its ``f.``) was dropped and the case decided without it (200)."""
     r = make(library).post("/book/pi2017/result", content=posted, headers=FORM)
     assert says in is_page(r, 422).replace("&#39;", "'")
+
+
+@pytest.mark.parametrize(
+    "posted",
+    [
+        "f.credit_items=60&f.credit_items=6",
+        "f.credit_items=60&f.credit_items=",
+        "f.acts.0.items=600&f.acts.0.items=6",
+        "credit_items=60&f.credit_items=6",
+        "f.credit_items=6&credit_items=60",
+    ],
+)
+def test_a_field_posted_twice_is_refused_not_taken_last(library, posted):
+    """A seventh QA round: ``f.credit_items=60&f.credit_items=6`` decided on 6 ("neither
+    serious"), swapped on 60, with no word: the last one won."""
+    r = make(library).post("/book/pi2017/result", content=posted, headers=FORM)
+    page = is_page(r, 400).replace("&#39;", "'")
+    assert "is given more than once: which value was meant?" in page
+
+
+def test_a_field_in_the_query_twice_is_refused_too(library):
+    r = make(library).get("/book/pi2017/result?f.credit_items=60&f.credit_items=6", headers=BROWSER)
+    assert "is given more than once" in is_page(r, 400).replace("&#39;", "'")

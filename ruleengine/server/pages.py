@@ -134,8 +134,29 @@ async def _fields(request: Request) -> dict[str, str]:
                 raise ServiceError(400, cli.EXIT_USAGE, message) from None
             message = f"the posted form is larger than the pages take: {err.detail}"
             raise ServiceError(413, cli.EXIT_BAD_FACTS, message, kind="too_large") from None
-        fields.update((k, v) for k, v in form.items() if isinstance(v, str))
+        posted = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+        _given_once(posted)
+        fields.update(posted)
+    _given_once(request.query_params.multi_items())
     return fields
+
+
+def _given_once(fields: list[tuple[str, str]]) -> None:
+    """A field given twice, or a fact given both with and without its ``f.``, is refused:
+    the last one was taken, so ``f.credit_items=60&f.credit_items=6`` decided on 6 with no
+    word (a seventh QA round). A browser never sends one twice; a crafted post may."""
+    seen: set[str] = set()
+    for key, _ in fields:
+        if key.startswith("f."):
+            twin = key[2:]
+        elif key.startswith("p.") or key in forms.CONTROLS:
+            twin = None
+        else:  # a fact posted without its f. (read as the fact: docs/server.md)
+            twin = f"f.{key}"
+        if key in seen or twin in seen:
+            message = f"the field {key!r} is given more than once: which value was meant?"
+            raise ServiceError(400, cli.EXIT_USAGE, message)
+        seen.add(key)
 
 
 def mount_static(app) -> None:
