@@ -1846,8 +1846,7 @@ def lsp() -> None:
             raise Stop(
                 EXIT_USAGE, f"lsp needs the 'lsp' extra: pip install 'ruleengine[lsp]' ({err})"
             ) from None
-        serve_lsp()
-        return EXIT_OK
+        return serve_lsp()  # 1 for ``exit`` before ``shutdown``, as the LSP spec has it
 
     _run(body)
 

@@ -450,3 +450,11 @@ def test_shutdown_and_exit_are_answered_while_a_check_is_in_flight(tmp_path):
     the server all the same."""
     out = asyncio.run(_stuck_session(tmp_path))
     assert out == {"started": True, "shutdown": True, "exit": 0}
+
+
+def test_exit_before_shutdown_is_exit_code_1_as_the_spec_says():
+    """A seventh QA round: ``exit`` without ``shutdown`` ended the server with 0; the LSP
+    spec asks 1 (the editor did not end it in order). Closed input alone stays 0."""
+    assert _raw_session(_frames(_INIT, _SHUTDOWN, _EXIT)).returncode == 0
+    assert _raw_session(_frames(_INIT, _EXIT)).returncode == 1
+    assert _raw_session(_frames(_INIT)).returncode == 0

@@ -271,6 +271,12 @@ def shutdown(ls: RuleServer, params: None) -> None:
     ls.stop_checking()
 
 
+@server.feature(t.EXIT)
+def exit_(ls: RuleServer, params: None) -> None:
+    """Noted, for the exit code: 1 where ``shutdown`` did not come first (the LSP spec)."""
+    ls.exit_asked = True
+
+
 @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
 async def did_open(ls: RuleServer, params: t.DidOpenTextDocumentParams) -> None:
     ls.schedule(params.text_document.uri, 0)
@@ -412,8 +418,11 @@ class _OneLine(logging.Formatter):
         return f"{first}: {last}" if last else first
 
 
-def main() -> None:
+def main() -> int:
+    """Serve on standard input and output; the exit code: 1 where the editor sent ``exit``
+    before ``shutdown`` (the LSP spec's), else 0 (a seventh QA round: it was always 0)."""
     handler = logging.StreamHandler()
     handler.setFormatter(_OneLine("ruleengine lsp: %(levelname)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     server.start_io(BoundedStdin(sys.stdin.buffer))
+    return 1 if getattr(server, "exit_asked", False) and not server.stopped else 0
