@@ -140,6 +140,8 @@ def test_fail_under(small):
         (("--fail-under", "101"), "--fail-under takes a percentage, 0 to 100, not '101'"),
         (("--fail-under", "nan"), "--fail-under takes a percentage, 0 to 100, not 'nan'"),
         (("--fail-under", "ten"), "--fail-under takes a percentage, 0 to 100, not 'ten'"),
+        # A seventh QA round: taken, and said back as "under the 1E+2% required".
+        (("--fail-under", "1e2"), "--fail-under takes a percentage, 0 to 100, not '1e2'"),
         (("--coverage", "--format", "html"), "--format takes text, markdown or json"),
     ],
 )
