@@ -373,6 +373,23 @@ def test_a_message_announced_too_long_is_dropped_in_bounded_memory():
     assert b"Traceback" not in done.stderr
     assert b"longer than" in done.stderr and b"dropped" in done.stderr
     assert {"id": 99, "jsonrpc": "2.0", "result": None} in _replies(done.stdout)
+    # Nothing for the editor to show: the dropped message was read as a "$/" notification,
+    # not as "null" ("Error in server: 'NoneType' object has no attribute 'jsonrpc'").
+    assert b"showMessage" not in done.stdout
+
+
+def test_a_change_to_a_document_never_opened_is_let_go_without_an_error_popup():
+    """A seventh QA round: ``didChange`` of a document never opened showed the editor "Error
+    in server: KeyError"; it is ignored, one line in the log, and the server answers on."""
+    change = {"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": "file:///nowhere/v.rules", "version": 2},
+        "contentChanges": [{"text": "input x: count\n"}]}}  # fmt: skip
+    done = _raw_session(_frames(_INIT, change, _SHUTDOWN, _EXIT))
+    assert done.returncode == 0, done.stderr
+    assert b"showMessage" not in done.stdout
+    assert {"id": 99, "jsonrpc": "2.0", "result": None} in _replies(done.stdout)
+    said = b"WARNING: a change to file:///nowhere/v.rules, which is not open: ignored\n"
+    assert done.stderr == b"ruleengine lsp: " + said
 
 
 def test_a_failed_request_answers_one_line_without_the_traceback():
