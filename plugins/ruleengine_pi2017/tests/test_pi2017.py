@@ -222,11 +222,12 @@ def test_art11_2_same_information_to_the_same_recipient_twice_counts_once(adapt)
 
 
 def test_art11_2_different_information_to_the_same_recipient_adds_up(adapt, book):
-    """Two different halves of a batch, 30 + 30, sold to one buyer: 60 items (F-W3)."""
+    """Two different halves of a batch, 30 + 30, sold to one buyer: 60 items (F-W3). The
+    ``info`` marks say they are different information (unmarked: test_pi2017_review7)."""
     acts = [
         {"kind": "obtain", "how": "stolen", "category": "credit", "items": 60},
-        {"kind": "sell", "category": "credit", "items": 30, "recipient": "X"},
-        {"kind": "sell", "category": "credit", "items": 30, "recipient": "X"},
+        {"kind": "sell", "category": "credit", "items": 30, "recipient": "X", "info": "h1"},
+        {"kind": "sell", "category": "credit", "items": 30, "recipient": "X", "info": "h2"},
     ]
     facts, notes = _count(adapt, acts)
     assert _counts_only(facts) == {"credit_items": 60}
