@@ -6,6 +6,7 @@ batch sold twice to the same buyer was added up as different information (E3).""
 from __future__ import annotations
 
 import datetime
+import json
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,28 @@ def test_sales_to_one_buyer_marked_as_different_information_add_up(adapt):
     assert facts["tracking_items"] == 50
     (count,) = [n for n in notes if n.get("fact") == "tracking_items"]
     assert "different information (distinct info) to the same recipient adds up" in count["en"]
+
+
+def test_whatif_offers_a_seller_no_art6_purchase_and_names_art5_for_the_headline():
+    """P01 (sells 100 items, gains 5,000): what-if offered 'bought or received for lawful
+    business: yes (now no)' alone, promising 'no offence' to a seller (E1: Art. 6 reaches
+    buying only, para. 2 puts a seller under Art. 5), and said the headline 'circumstances'
+    was 'decided by Criminal Law Art. 12(1)' (E2: the level is Art. 5(2)(3)'s)."""
+    from typer.testing import CliRunner
+
+    from ruleengine.cli import app
+
+    case = str(REVIEW7 / "P01.json")
+    result = CliRunner().invoke(app, ["explain", "-r", "pi2017", case, "--whatif", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)["what_would_change"]["changes"]
+    alone = [c for c in found if [f["fact"] for f in c["facts"]] == ["bought_for_lawful_business"]]
+    assert alone == []
+    up = [
+        c
+        for c in found
+        if c["conclusion"] == "circumstances_applied"
+        and [f["fact"] for f in c["facts"]] == ["illegal_gain"]
+        and c["facts"][0]["changed_to"] == 50000
+    ]
+    assert [c["decided_by"] for c in up] == [["art5_2_3"]]
