@@ -861,11 +861,15 @@ def _formula_changes(book, facts, as_of, current, name, path, options) -> list[C
 def _varied_here(book, path, spec: FieldSpec) -> bool:
     """Whether ``changes`` varies this fact. Of a case given as a record its adapter reads,
     the record's numbers are varied (``acts[1].proven_duplicate``; its dates, kinds and
-    categories are what happened, not a count to argue), and the numbers the adapter derives
-    from them (``credit_items``) only through them: the user never gave those."""
+    categories are what happened, not a count to argue), the numbers the adapter derives
+    from them (``credit_items``) only through them: the user never gave those. A member or
+    yes/no the adapter derives from the record's kinds (pi2017's ``conduct``, "illegally
+    obtaining, and selling or providing" from acts of obtaining and selling) is what happened
+    too, and is not varied: "conduct → lawful collection, nothing sold" beside acts of selling
+    described a case that cannot be (seventh legal review, E1)."""
     if record_field(book, path):
         return spec.type.kind in ("integer", "decimal", "money")
-    return not (_is_numeric(spec) and path[0] in getattr(book, "derived", ()))
+    return path[0] not in getattr(book, "derived", ())
 
 
 def _derived(book, facts: dict, new_facts: dict, changed) -> tuple[tuple[str, Any, Any], ...]:
