@@ -451,3 +451,23 @@ def test_a_search_finds_two_changes_between_the_same_two_samples(tmp_path, vary)
     ]
     if vary == "d":
         assert (ranges[0][0], ranges[-1][1]) == ("1919-06-01", "2119-06-02")
+
+
+def test_a_conclusion_restating_another_is_decided_by_the_rules_that_moved_that_one():
+    """Seventh legal review, E2: pi2017's headline "circumstances" (CL Art. 12, the text in
+    time) restates the interpretation's level; a change of it was "decided by Criminal Law
+    Art. 12(1)". A rule giving the member another conclusion it reads just moved to only
+    passes the change on; a rule mapping the level to something else (the sentence) decides."""
+    book = ruleengine.load_text(
+        "input items: count = 0\n"
+        "scale s { none serious }\nconclusion level: highest s\n"
+        "enum shown { none serious }\nconclusion headline: value shown = none\n"
+        "enum term { none three_years }\nconclusion sentence: value term = none\n"
+        "rule art5 { cite article 5 when items >= 50 then level = serious }\n"
+        "rule art12 { cite article 12 then headline = if level = serious then shown.serious "
+        "else shown.none }\n"
+        "rule art253 { cite article 253 when level = serious then sentence = term.three_years }\n"
+    )
+    found = changes(book, book.validate({"items": 10}), DAY)
+    by = {c.conclusion: c.decided_by for c in found.changes}
+    assert by == {"level": ("art5",), "headline": ("art5",), "sentence": ("art253",)}

@@ -37,12 +37,18 @@ How the acts are put together is ours, and marked "our reading" in each derivati
   collected or accessed lawfully in duties or services is not illegal obtaining (Art. 4) and
   is not held: such a body counts only as far as it was sold or provided, seized or not.
   Dated, a seizure counts so wherever the obtaining it measures counts, and is dated by it.
-- Passed on (para. 2): each recipient counts what it received. Different information to the
-  same recipient adds up (30 + 30 = 60); acts naming the same ``info`` carry the same
-  information, counted once per recipient at its largest. An act without ``info`` carries
-  information of its own; an act without a recipient is a recipient of its own. No recipient
-  is counted above the batch's size less its proven untrue or duplicated items (our
-  reading, marked so in the derivation).
+- Passed on (para. 2): each recipient counts what it received. Para. 2 adds up the same
+  information only "向不同单位或者个人" (to different recipients), and para. 1 counts nothing
+  twice: acts naming the same ``info`` carry the same information, counted once per recipient
+  at its largest; acts naming different ``info`` carry different information, which to the
+  same recipient adds up (30 + 30 = 60; our reading). Acts to one recipient without ``info``
+  do not say whether they carried the same information: what the batch cannot hold beyond
+  them is the same information again (obtained 25, sold 25 + 25 to A: 25), and within it the
+  least the acts allow counts (the largest act; the count that favours the accused, our
+  reading), the most said beside it (seventh legal review, E3). An act without a recipient is
+  a recipient of its own. No recipient is counted above the batch's size (what was obtained
+  or seized, or what one recipient is known to have received) less its proven untrue or
+  duplicated items (our reading, marked so in the derivation).
 - Not twice (para. 1): a batch counts once, at the larger of what was held and the distinct
   information passed on; each further recipient of the same information adds its items
   (para. 2). Without ``info`` marks, and with two or more recipients, this is
@@ -441,16 +447,34 @@ def _count_batch(acts: list[dict]) -> dict:
         info_size[info] = max(info_size.get(info, 0), a["items"])
         if a["info"] is not None:
             shared_info.setdefault(info, set()).add(r)
-    raw = {r: sum(infos.values()) for r, infos in by_recipient.items()}
+    # Para. 2 adds up the same information only "向不同单位或者个人" (to different units or
+    # persons); para. 1 never counts one item twice. So to one recipient, acts that do not say
+    # whether they carried the same information (no ``info``) received at least the largest of
+    # them (and the marked information, distinct by its marks), at most their sum.
+    least: dict[str, int] = {}
+    raw: dict[str, int] = {}
+    for r, infos in by_recipient.items():
+        raw[r] = sum(infos.values())
+        marked = sum(n for i, n in infos.items() if not i.startswith("(acts["))
+        least[r] = max(marked, *infos.values())
     # Para. 3: proven untrue or duplicated items are left out of every count of the batch.
-    # What any one recipient received lies within the batch, so the batch is at least that.
+    # The batch is as large as what was obtained or seized, or what one recipient is known to
+    # have received (distinct information by its marks, else the largest act): an unmarked
+    # sum to one recipient proves no more than its largest act.
     held = 0 if only_lawful else max(obtained - lawful, found) - excluded
-    size_net = max(obtained, found, *raw.values()) - excluded
-    received = {r: min(n, size_net) for r, n in raw.items()}
+    size_net = max(obtained, found, *least.values()) - excluded
+    # Unmarked acts to one recipient, more than the batch can hold: the rest can only be the
+    # same information again (Art. 11(1), (2)). Within it, the least the acts allow (the
+    # count that favours the accused; our reading), said with the most where it differs.
+    # Without an act of obtaining or seizing, the batch's size is not given: it may hold
+    # all the recipient's acts carried.
+    most = {r: min(n, size_net) if obtained or seized else n for r, n in raw.items()}
+    received = {r: min(least[r], size_net) for r in raw}
+    undecided = {r: (received[r], most[r]) for r in raw if most[r] > received[r]}
     passed_on = sum(received.values())
     # Para. 1: the batch counts once; what was passed on lies within it as far as it can
     # (the lower bound), unless ``info`` marks say how much of it was the same information.
-    distinct = min(sum(info_size.values()), size_net)
+    distinct = min(sum(info_size.values()), size_net, passed_on)
     again = passed_on - distinct
     counted = max(held, distinct) + again
     return {
@@ -467,7 +491,10 @@ def _count_batch(acts: list[dict]) -> dict:
         else None,
         "held": held,
         "passed_on_to": received,
-        "capped": {r: n for r, n in raw.items() if n > received[r]},
+        "capped": {r: n for r, n in raw.items() if n > received[r] and r not in undecided},
+        # Unmarked acts to one recipient whose count turns on whether they carried the
+        # same information: recipient -> (the least, the most).
+        "same_or_not": undecided,
         "added_to_same_recipient": {
             r: list(infos.values()) for r, infos in by_recipient.items() if len(infos) > 1
         },
@@ -551,7 +578,34 @@ def _sentences(c: dict, obtained_any: bool) -> list[dict]:
         for r, n in received.items():
             added = c["added_to_same_recipient"].get(r)
             shown = f"{' + '.join(map(str, added))} = " if added else ""
-            if r in c["capped"]:
+            if r in c["same_or_not"]:
+                least, most = c["same_or_not"][r]
+                parts_zh.append(
+                    f"{_who(r, 'zh')} {' + '.join(map(str, added))}条，各次是否为同一信息未载明"
+                    f"（info），计{least}条：向同一对象出售、提供的，条数不累计计算，只有向不同单位"
+                    f"或者个人出售、提供同一信息的才累计计算（{ART11[2][0]}），同一信息不重复计算"
+                    f"（{ART11[1][0]}）；取所给行为能够确定的最少条数（{OURS[0]}：有利于被告人）；"
+                    f"各次为不同信息的，计{most}条"
+                )
+                parts_en.append(
+                    f"{_who(r, 'en')} {' + '.join(map(str, added))}, the acts not saying whether "
+                    f"they carried the same information (info): counted as {least}, since only "
+                    f"the same information to different recipients adds up ({ART11[2][1]}) and "
+                    f"none is counted twice ({ART11[1][1]}); the least the acts allow ({OURS[1]}: "
+                    f"the count that favours the accused); {most} if it was different information"
+                )
+            elif r in c["capped"] and added and c["held"] >= n:
+                parts_zh.append(
+                    f"{_who(r, 'zh')} {shown}{c['capped'][r]}条，而该批只有{n}条："
+                    f"其余只能是同一信息再次出售、提供，向同一对象的不累计计算（{ART11[2][0]}），不重复计算"
+                    f"（{ART11[1][0]}），计{n}条"
+                )
+                parts_en.append(
+                    f"{_who(r, 'en')} {shown}{c['capped'][r]}, but the batch holds {n}: the rest "
+                    f"can only be the same information again, which to the same recipient does "
+                    f"not add up ({ART11[2][1]}) and is not counted twice ({ART11[1][1]}) = {n}"
+                )
+            elif r in c["capped"]:
                 shown += f"{c['capped'][r]}"
                 parts_zh.append(
                     f"{_who(r, 'zh')} {shown}条，以该批除去不真实或者重复后的{n}条计"
@@ -574,9 +628,11 @@ def _sentences(c: dict, obtained_any: bool) -> list[dict]:
             en = f"sold or provided to {len(received)} recipients ({', '.join(parts_en)}), "
             zh += f"向不同单位或者个人出售、提供的累计计算，计{c['passed_on']}条（{ART11[2][0]}）"
             en += f"counted for each recipient = {c['passed_on']} ({ART11[2][1]})"
-        if c["added_to_same_recipient"]:
-            zh += f"；向同一对象出售、提供的不同信息相加（{OURS[0]}）"
-            en += f"; different information to the same recipient adds up ({OURS[1]})"
+        if set(c["added_to_same_recipient"]) - set(c["same_or_not"]) - set(c["capped"]):
+            zh += f"；向同一对象出售、提供的不同信息（info 不同）相加（{OURS[0]}）"
+            en += (
+                f"; different information (distinct info) to the same recipient adds up ({OURS[1]})"
+            )
         steps.append({"provision": ART11[2][1], "zh": zh, "en": en})
         if c["same_info_to_several"]:
             names = "、".join(c["same_info_to_several"])

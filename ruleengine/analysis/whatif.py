@@ -747,7 +747,7 @@ def changes(book, facts: dict, as_of: datetime.date | None, budget: int | None =
                     (distance(facts, others), others, var, value, low, high)
                 )
                 continue
-            applied = _deciders(book, new_facts, as_of, name, member or after)
+            applied = _deciders(book, new_facts, as_of, name, member or after, current)
             out.append(
                 Change(
                     name,
@@ -864,7 +864,7 @@ def _formula_changes(book, facts, as_of, current, name, path, options) -> list[C
                 "other",
                 None,
                 tuple((show_path(p), get(facts, p), v) for p, v in changed),
-                tuple(sorted(_deciders(book, moved, as_of, name, decided[name]))),
+                tuple(sorted(_deciders(book, moved, as_of, name, decided[name], current))),
                 _derived(book, facts, moved, changed),
                 (var, formula),
                 None if most is None else var.value(most),
@@ -876,11 +876,15 @@ def _formula_changes(book, facts, as_of, current, name, path, options) -> list[C
 def _varied_here(book, path, spec: FieldSpec) -> bool:
     """Whether ``changes`` varies this fact. Of a case given as a record its adapter reads,
     the record's numbers are varied (``acts[1].proven_duplicate``; its dates, kinds and
-    categories are what happened, not a count to argue), and the numbers the adapter derives
-    from them (``credit_items``) only through them: the user never gave those."""
+    categories are what happened, not a count to argue), the numbers the adapter derives
+    from them (``credit_items``) only through them: the user never gave those. A member or
+    yes/no the adapter derives from the record's kinds (pi2017's ``conduct``, "illegally
+    obtaining, and selling or providing" from acts of obtaining and selling) is what happened
+    too, and is not varied: "conduct → lawful collection, nothing sold" beside acts of selling
+    described a case that cannot be (seventh legal review, E1)."""
     if record_field(book, path):
         return spec.type.kind in ("integer", "decimal", "money")
-    return not (_is_numeric(spec) and path[0] in getattr(book, "derived", ()))
+    return path[0] not in getattr(book, "derived", ())
 
 
 def _derived(book, facts: dict, new_facts: dict, changed) -> tuple[tuple[str, Any, Any], ...]:
@@ -1005,17 +1009,28 @@ def _minimal(book, facts, as_of, current, key, options) -> list[tuple[tuple, dic
     return [(changed, new_facts) for _, _, changed, new_facts in kept[:ALTERNATIVES]]
 
 
-def _deciders(book, facts, as_of, conclusion: str, value: Any) -> frozenset[str]:
+def _deciders(
+    book, facts, as_of, conclusion: str, value: Any, before: dict | None = None
+) -> frozenset[str]:
     """The rules that give ``conclusion`` its new ``value`` (for a set, the member; for a
     scale, the level) once the change is made. Where a lighter block takes the conclusion from
     the version in force on the act date, the rules of that version decided it, not the ones in
     force on the as-of date (a case under the 2015 regulations decided in 2019 is not decided by
     the 2018 text)."""
-    trace = book.explain(facts, as_of)
+    return _passed_on(book, book.explain(facts, as_of), conclusion, value, before or {})
+
+
+def _passed_on(book, trace, conclusion: str, value: Any, before: dict, depth: int = 0):
+    """The rules that give ``conclusion`` its ``value`` in ``trace``. A rule that gives the
+    value another conclusion it reads has just moved to (the headline "circumstances" under
+    the text applied, CL Art. 12, restating the interpretation's level: seventh legal review,
+    E2) only passes that change on: the rules that moved that conclusion decided it."""
+    rb = book.rulebook
     for choice in trace.choices:
-        block = book.rulebook.lighters[choice.lighter]
+        block = rb.lighters[choice.lighter]
         if choice.reason == "act_version" and choice.at_act_rules and conclusion in block.decides:
             return frozenset(choice.at_act_rules[block.decides.index(conclusion)])
+    now = trace.decision.conclusions
     out = set()
     for r in trace.rules:
         if r.status != "applied":
@@ -1023,11 +1038,30 @@ def _deciders(book, facts, as_of, conclusion: str, value: Any) -> frozenset[str]
         for name, claimed, _ in r.conclusions:
             if name != conclusion:
                 continue
-            c = book.rulebook.conclusions[name]
+            c = rb.conclusions[name]
             if c.kind in ("highest", "set") and claimed != value:
                 continue  # a lower level, another member: not what this change brings
-            out.add(r.name)
+            source = [
+                read
+                for kind, read in sorted(rb.reads.get(("rule", r.name), ()))
+                if kind == "conclusion"
+                and read in before
+                and read != conclusion
+                and depth < len(rb.conclusions)
+                and _member(now.get(read)) is not None
+                and _member(now.get(read)) == _member(value)
+                and not _same(before[read], now.get(read))
+            ]
+            if source:
+                out |= _passed_on(book, trace, source[0], now[source[0]], before, depth + 1)
+            else:
+                out.add(r.name)
     return frozenset(out)
+
+
+def _member(value: Any) -> str | None:
+    """The name of an enum member or level (not a truth value, number or text)."""
+    return value if isinstance(value, str) and value.isidentifier() else None
 
 
 def _targets(rb, name: str, before: Any, after: Any) -> list[tuple]:

@@ -222,11 +222,12 @@ def test_art11_2_same_information_to_the_same_recipient_twice_counts_once(adapt)
 
 
 def test_art11_2_different_information_to_the_same_recipient_adds_up(adapt, book):
-    """Two different halves of a batch, 30 + 30, sold to one buyer: 60 items (F-W3)."""
+    """Two different halves of a batch, 30 + 30, sold to one buyer: 60 items (F-W3). The
+    ``info`` marks say they are different information (unmarked: test_pi2017_review7)."""
     acts = [
         {"kind": "obtain", "how": "stolen", "category": "credit", "items": 60},
-        {"kind": "sell", "category": "credit", "items": 30, "recipient": "X"},
-        {"kind": "sell", "category": "credit", "items": 30, "recipient": "X"},
+        {"kind": "sell", "category": "credit", "items": 30, "recipient": "X", "info": "h1"},
+        {"kind": "sell", "category": "credit", "items": 30, "recipient": "X", "info": "h2"},
     ]
     facts, notes = _count(adapt, acts)
     assert _counts_only(facts) == {"credit_items": 60}
@@ -411,7 +412,7 @@ def test_conditions_read_as_labels_not_internal_names(adapt, book):
 
     day = datetime.date(2018, 1, 1)
     cases = [
-        {"bought_for_lawful_business": True, "other_personal_items": 4000},
+        {"conduct": "obtain", "bought_for_lawful_business": True, "other_personal_items": 4000},
         {"tracking_items": 30, "transaction_items": 99, "other_personal_items": 400},
     ]
     for facts in cases:
@@ -560,6 +561,7 @@ def test_mixed_purchase_item5_kind_goes_to_art6_only(book):
     """F1 (c11e): 300 transaction (item 4) + 8,000 other items, bought for lawful business,
     profit 1,000: the other items are weighed under Art. 6, 300 < 500 under Art. 5: none."""
     facts = {
+        "conduct": "obtain",
         "bought_for_lawful_business": True,
         "transaction_items": 300,
         "other_personal_items": 8000,
@@ -664,6 +666,7 @@ def test_mixed_buyer_one_item_short_of_item_4_is_the_nearest_miss(book):
     """QA 3rd review: 499 transaction items beside 8,000 names bought for business and 1,000
     yuan of profit: the nearest miss is Art. 5(1)(4), 1 item short, not Art. 6(1)(1)."""
     facts = {
+        "conduct": "obtain",
         "bought_for_lawful_business": True,
         "transaction_items": 499,
         "other_personal_items": 8000,
@@ -1263,6 +1266,7 @@ def test_the_in_duty_proportional_sum_reads_in_words(book):
         assert "duty_item3_items /" not in text and "item3_standard" not in text
         assert label in text
     buyer = {
+        "conduct": "obtain",
         "bought_for_lawful_business": True,
         "other_personal_items": 80000,
         "profit_from_use": "20000",

@@ -132,3 +132,21 @@ def test_whatif_varies_an_acts_date_through_the_adapter_and_finds_each_text_in_t
     assert texts["2014-12-31"] == "amendment7" and texts["2015-11-01"] == "amendment9"
     explained = _run("explain", "-r", "pi2017", str(case), "--unknown", "acts[0].acted_on")
     assert explained.exit_code == 0, explained.output
+
+
+def test_whatif_does_not_vary_the_conduct_the_adapter_derives_from_the_acts():
+    """Seventh legal review, E1: the clerk who obtained and sold 600 records (acts) was
+    offered 'conduct → lawful collection in duties or services, nothing sold or provided':
+    the acts of selling stay, so the case described cannot be. The adapter derives conduct
+    from the acts' kinds, which what-if keeps as what happened."""
+    case = (
+        Path(__file__).parents[3]
+        / "examples"
+        / "pi2017"
+        / "hospital_clerk_sells_records_in_2014.json"
+    )
+    result = _run("explain", "-r", "pi2017", str(case), "--whatif", "-f", "json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)["what_would_change"]
+    assert "conduct" not in found["varied"]
+    assert not any(f["fact"] == "conduct" for c in found["changes"] for f in c["facts"])
