@@ -677,3 +677,20 @@ def test_a_query_parameter_that_does_not_fit_is_a_usage_error_in_the_services_sh
     error = r.json()["error"]
     assert error["kind"] == "bad_request" and error["exit_code"] == 2
     assert error["message"].startswith(says)
+
+
+def test_a_query_parameter_given_twice_is_refused_not_taken_last(client):
+    """A seventh QA round: ``?as_of=2018-01-01&as_of=2019-01-01`` took the last, unsaid."""
+    r = client.post(
+        "/rulebooks/pi2017/eval?as_of=2018-01-01&as_of=2019-01-01",
+        content=b'{"tracking_items": 60}',
+    )
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["exit_code"] == 2
+    assert (
+        error["message"] == "the query parameter 'as_of' is given more than once: which was meant?"
+    )
+    body = b'{"tracking_items": 60}'
+    two = "/rulebooks/pi2017/whatif?vary=tracking_items&vary=illegal_gain"
+    assert client.post(two, content=body).status_code == 200  # vary: one or two facts

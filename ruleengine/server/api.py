@@ -24,8 +24,18 @@ Lang = Annotated[
 AsOf = Annotated[str | None, Query(description="Judge the case as of this date (YYYY-MM-DD).")]
 
 
+#: The query parameters that may be given more than once (``vary``: one or two facts).
+REPEATABLE = frozenset({"vary"})
+
+
 def entry(request: Request, name: str):
-    """The rulebook served under ``name``, or 404 as the command line says it."""
+    """The rulebook served under ``name``, or 404 as the command line says it. A query
+    parameter given twice (``?as_of=A&as_of=B``) is refused: the last was taken, unsaid."""
+    keys = [k for k, _ in request.query_params.multi_items() if k not in REPEATABLE]
+    twice = next((k for k in keys if keys.count(k) > 1), None)
+    if twice is not None:
+        message = f"the query parameter {twice!r} is given more than once: which was meant?"
+        raise ServiceError(400, cli.EXIT_USAGE, message)
     books = request.app.state.library.books
     if name not in books:
         import difflib
