@@ -5,6 +5,7 @@ not fit (exit 4), or when it is no path (exit 2)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -171,10 +172,12 @@ def test_a_case_key_that_cannot_be_set_says_why(facts, setting, code, says):
             "not a fact\n",
         ),
         ("level=serious", "--set level=serious: a conclusion the rules decide; not a fact\n"),
-        (
+        (  # the count grows with the rulebook: not pinned
             "nope=1",
-            "--set nope=1: unknown field (53 known fields: 'ruleengine schema -r pi2017' lists "
-            "them)\n",
+            re.compile(
+                r"--set nope=1: unknown field \(\d\d known fields: "
+                r"'ruleengine schema -r pi2017' lists them\)\n"
+            ),
         ),
         ("credit_itms=1", "--set credit_itms=1: unknown field (did you mean 'credit_items'?)\n"),
     ],
@@ -182,4 +185,7 @@ def test_a_case_key_that_cannot_be_set_says_why(facts, setting, code, says):
 def test_a_name_that_is_no_fact_says_what_it_is(setting, says):
     result = run("eval", "-r", "pi2017", BROKER, "--set", setting)
     assert result.exit_code == EXIT_BAD_FACTS, result.output
-    assert result.stderr == says
+    if isinstance(says, re.Pattern):
+        assert says.fullmatch(result.stderr), result.stderr
+    else:
+        assert result.stderr == says
